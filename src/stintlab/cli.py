@@ -1,0 +1,67 @@
+"""The ``stintlab`` command line (typer + rich).
+
+Commands live in :mod:`stintlab.commands`, one module per area; each registers itself on
+:data:`app` when imported. Every error stintlab raises on purpose is printed as one line
+on stderr with exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+
+import typer
+
+from stintlab.errors import StintlabError
+
+app = typer.Typer(
+    name="stintlab",
+    help="Endurance-race intelligence from official lap-by-lap timing files.",
+    no_args_is_help=True,
+    add_completion=True,
+    pretty_exceptions_enable=False,
+)
+
+
+def _register_commands() -> None:
+    import stintlab.commands as pkg
+
+    for mod in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+        if not mod.name.startswith("_"):
+            importlib.import_module(f"stintlab.commands.{mod.name}")
+
+
+_register_commands()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit code."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except StintlabError as exc:
+        typer.echo(f"stintlab: error: {exc}", err=True)
+        return 2
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.Abort:
+        typer.echo("stintlab: aborted", err=True)
+        return 1
+    except KeyboardInterrupt:
+        typer.echo("stintlab: interrupted", err=True)
+        return 130
+    except Exception as exc:  # click usage errors and the like
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            return 2
+        if isinstance(exc, (OSError,)):
+            typer.echo(f"stintlab: error: {exc}", err=True)
+            return 2
+        raise
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

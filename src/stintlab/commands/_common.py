@@ -1,0 +1,91 @@
+"""Helpers shared by the command modules: loading a race with a progress indicator and
+printing results as a rich table or as JSON (the JSON keys are the public interface,
+documented in docs/cli.md)."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def load_race(path: Path, results: Path | None = None, *, quiet: bool = False):
+    """Load a race, showing a spinner on stderr while it loads."""
+    from stintlab.race import load
+
+    if quiet or not err_console.is_terminal:
+        return load(path, results=results)
+    with err_console.status(f"Reading {Path(path).name} ..."):
+        return load(path, results=results)
+
+
+def to_jsonable(value: Any) -> Any:
+    """Plain JSON values: NaN/NA become null, numpy scalars become Python numbers."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        f = float(value)
+        return None if math.isnan(f) or math.isinf(f) else round(f, 3)
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return value
+
+
+def records(df: pd.DataFrame, columns: list[str] | None = None) -> list[dict]:
+    """DataFrame rows as JSON-ready dicts (only ``columns`` when given, in that order)."""
+    if columns is not None:
+        df = df[columns]
+    return [to_jsonable(dict(zip(df.columns, row))) for row in df.itertuples(index=False, name=None)]
+
+
+def emit(data: Any, as_json: bool, *, title: str | None = None, columns: list[str] | None = None) -> None:
+    """Print ``data`` (DataFrame, list of dicts or dict) as JSON or as a rich table."""
+    if isinstance(data, pd.DataFrame):
+        data = records(data, columns)
+    if as_json:
+        print(json.dumps(to_jsonable(data), ensure_ascii=False, indent=2))
+        return
+    if isinstance(data, dict):
+        table = Table(title=title, show_header=False)
+        table.add_column("key", style="bold")
+        table.add_column("value")
+        for k, v in data.items():
+            table.add_row(str(k), _cell(v))
+        console.print(table)
+        return
+    rows = list(data)
+    table = Table(title=title)
+    keys = columns or (list(rows[0].keys()) if rows else [])
+    for k in keys:
+        table.add_column(k, overflow="fold")
+    for r in rows:
+        table.add_row(*[_cell(r.get(k)) for k in keys])
+    console.print(table)
+
+
+def _cell(v: Any) -> str:
+    v = to_jsonable(v)
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return f"{v:.3f}".rstrip("0").rstrip(".")
+    if isinstance(v, (list, dict)):
+        return json.dumps(v, ensure_ascii=False)
+    return str(v)

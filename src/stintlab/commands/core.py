@@ -1,0 +1,77 @@
+"""``stintlab info`` and ``stintlab classification``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from stintlab.cli import app
+from stintlab.commands._common import emit, load_race, records
+from stintlab.errors import StintlabUsageError
+from stintlab.io.values import format_time
+
+FileArg = typer.Argument(..., exists=False, dir_okay=False, help="Al Kamel lap file (Analysis / Time Cards CSV).")
+ResultsOpt = typer.Option(None, "--results", help="Official classification file (default: one found beside FILE).")
+
+
+def race_info(race) -> dict:
+    """The facts ``stintlab info`` prints (public JSON keys, docs/cli.md)."""
+    laps = race.laps
+    cls = race.classification
+    leader = cls.iloc[0] if len(cls) else None
+    classes = laps.drop_duplicates("car")["class"].value_counts(dropna=False)
+    return {
+        "name": race.name,
+        "format": race.meta.get("format"),
+        "variant": race.meta.get("variant"),
+        "cars": int(laps["car"].nunique()),
+        "laps": int(len(laps)),
+        "classes": {str(k): int(v) for k, v in classes.items()},
+        "hours": round(race.duration / 3600.0, 2),
+        "duration": format_time(race.duration),
+        "has_flags": bool(race.meta.get("has_flags")),
+        "start_time_of_day": format_time(race.meta.get("start_time_of_day")),
+        "classification_source": race.meta.get("classification_source"),
+        "leader": None
+        if leader is None
+        else {"car": str(leader["car"]), "laps": int(leader["laps"]), "class": str(leader["class"]), "team": str(leader["team"])},
+    }
+
+
+@app.command()
+def info(
+    file: Path = FileArg,
+    results: Path = ResultsOpt,
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+):
+    """Summary of a race file: format, cars, laps, classes, hours, leader."""
+    race = load_race(file, results)
+    emit(race_info(race), as_json, title=race.name)
+
+
+CLASSIFICATION_KEYS = ["position", "class_position", "car", "class", "team", "laps", "status", "gap_first", "total_time"]
+
+
+@app.command()
+def classification(
+    file: Path = FileArg,
+    results: Path = ResultsOpt,
+    cls: str = typer.Option(None, "--class", help="Only this class (case-insensitive)."),
+    derived: bool = typer.Option(False, "--derived", help="Derive from the laps even when an official file exists."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+):
+    """Final classification: official when a results file is given or found, else derived from the laps."""
+    race = load_race(file, results)
+    table = race.derived_classification if derived else race.classification
+    if cls:
+        mask = table["class"].str.lower() == cls.lower()
+        if not mask.any():
+            known = ", ".join(sorted(table["class"].dropna().unique()))
+            raise StintlabUsageError(f"no class {cls!r} in this race (classes: {known})")
+        table = table[mask]
+    rows = records(table, CLASSIFICATION_KEYS + ["official"])
+    if not as_json:
+        for r in rows:
+            r["total_time"] = format_time(r["total_time"]) if r["total_time"] is not None else ""
+    emit(rows, as_json, title=f"{race.name} — classification ({race.meta['classification_source']})")

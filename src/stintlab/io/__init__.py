@@ -1,0 +1,77 @@
+"""Readers: one module per source format, each producing a canonical table.
+
+:func:`read_file` detects the format from the header line (never from the file name)
+and dispatches:
+
+- Al Kamel Analysis lap files → :mod:`stintlab.io.alkamel_laps` (canonical lap table)
+- official classifications (IMSA and WEC layouts) → :mod:`stintlab.io.classification`
+- weather files → :mod:`stintlab.io.weather`
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from stintlab.errors import StintlabFormatError
+from stintlab.io import alkamel_laps, classification, weather
+from stintlab.io.text import read_bytes, read_table, sniff_header
+
+__all__ = ["ParsedFile", "detect_format", "read_file"]
+
+
+@dataclass
+class ParsedFile:
+    path: str
+    format: str  # "laps", "classification" or "weather"
+    table: pd.DataFrame
+    facts: dict = field(default_factory=dict)
+    crew: pd.DataFrame | None = None  # classification files
+    sections: pd.DataFrame | None = None  # WithSections lap files
+
+
+def detect_format(names: list[str]) -> str | None:
+    """Which reader a header belongs to.
+
+    >>> detect_format(["NUMBER", "DRIVER_NUMBER", "LAP_NUMBER", "LAP_TIME", "ELAPSED"])
+    'laps'
+    >>> detect_format(["POSITION", "NUMBER", "STATUS", "LAPS"])
+    'classification'
+    >>> detect_format(["TIME_UTC_SECONDS", "AIR_TEMP"])
+    'weather'
+    """
+    if alkamel_laps.looks_like_laps(names):
+        return "laps"
+    if classification.looks_like_classification(names):
+        return "classification"
+    if weather.looks_like_weather(names):
+        return "weather"
+    return None
+
+
+def read_file(path, expect: str | None = None) -> ParsedFile:
+    """Read any supported timing file; ``expect`` ("laps", ...) rejects other formats."""
+    data = read_bytes(path)
+    header = sniff_header(path, data)
+    fmt = detect_format(header.names)
+    if fmt is None:
+        missing = [c for c in alkamel_laps.REQUIRED if c not in header.names]
+        raise StintlabFormatError(
+            path,
+            "not a known timing file: the header has none of the lap (NUMBER, LAP_NUMBER, LAP_TIME, ELAPSED), "
+            f"classification (POSITION, NUMBER, LAPS) or weather (AIR_TEMP) columns; missing {missing}",
+            line=1,
+            column=missing[0] if missing else None,
+        )
+    if expect is not None and fmt != expect:
+        raise StintlabFormatError(path, f"expected a {expect} file, found a {fmt} file", line=1)
+    raw = read_table(path, data, header, ragged=fmt == "classification")
+    if fmt == "laps":
+        table, sections, facts = alkamel_laps.laps_from_table(raw)
+        return ParsedFile(str(path), fmt, table, facts, sections=sections)
+    if fmt == "classification":
+        table, crew, facts = classification.classification_from_table(raw)
+        return ParsedFile(str(path), fmt, table, facts, crew=crew)
+    table = weather.weather_from_table(raw)
+    return ParsedFile(str(path), fmt, table, {})

@@ -1,0 +1,231 @@
+"""Al Kamel "Analysis" lap files (``23_Analysis_*.CSV``, IMSA ``Time Cards``, re-saves).
+
+Variants handled (domain.md §1.2): 25 columns (2019/2021, no FLAG_AT_FL), 26 columns
+(IMSA comma re-saves, with FLAG_AT_FL), 29 columns (2023+, with Sn_SECONDS), and the
+"WithSections" files whose extra ``<loop>_time`` / ``<loop>_elapsed`` columns go to a
+side table. Output: the canonical lap table of :mod:`stintlab.schema`.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from stintlab.errors import StintlabFormatError
+from stintlab.io.text import RawTable
+from stintlab.io.values import parse_floats, parse_ints, parse_times
+from stintlab.schema import LAP_COLUMNS, SECTION_COLUMNS
+
+__all__ = ["REQUIRED", "looks_like_laps", "laps_from_table", "variant_of"]
+
+REQUIRED = ("NUMBER", "LAP_NUMBER", "LAP_TIME", "ELAPSED")
+_KNOWN = {
+    "NUMBER", "DRIVER_NUMBER", "LAP_NUMBER", "LAP_TIME", "LAP_IMPROVEMENT", "CROSSING_FINISH_LINE_IN_PIT",
+    "S1", "S1_IMPROVEMENT", "S2", "S2_IMPROVEMENT", "S3", "S3_IMPROVEMENT", "KPH", "ELAPSED", "HOUR",
+    "S1_LARGE", "S2_LARGE", "S3_LARGE", "TOP_SPEED", "DRIVER_NAME", "PIT_TIME", "CLASS", "GROUP", "TEAM",
+    "MANUFACTURER", "FLAG_AT_FL", "S1_SECONDS", "S2_SECONDS", "S3_SECONDS",
+}  # fmt: skip
+_SECTION_RE = re.compile(r"^(?P<loop>.+)_(?P<kind>time|elapsed)$", re.IGNORECASE)
+
+
+def looks_like_laps(names: list[str]) -> bool:
+    """A lap file has at least NUMBER, LAP_NUMBER and LAP_TIME (ELAPSED is checked on read)."""
+    s = set(names)
+    return {"NUMBER", "LAP_NUMBER", "LAP_TIME"} <= s
+
+
+def variant_of(names: list[str]) -> str:
+    """Human-readable variant name.
+
+    >>> variant_of(["NUMBER", "LAP_NUMBER", "LAP_TIME", "ELAPSED", "FLAG_AT_FL", "S1_SECONDS"])
+    'analysis-29'
+    """
+    if any(_SECTION_RE.match(n) for n in names if n not in _KNOWN):
+        return "analysis-sections"
+    if "S1_SECONDS" in names:
+        return "analysis-29"
+    if "FLAG_AT_FL" in names:
+        return "analysis-26"
+    return "analysis-25"
+
+
+def _text(raw: RawTable, name: str) -> pa.Array:
+    col = raw.columns.get(name)
+    if col is None:
+        return pa.array([""] * raw.nrows, type=pa.string())
+    return col
+
+
+def _string_series(arr: pa.Array, *, empty_as_na: bool = False) -> pd.Series:
+    if empty_as_na:
+        arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+    return arr.to_pandas(types_mapper=_STRING_MAPPER)
+
+
+_STRING_MAPPER = {pa.string(): pd.StringDtype(), pa.large_string(): pd.StringDtype()}.get
+
+
+def _int8(values: np.ndarray) -> pd.arrays.IntegerArray:
+    mask = np.isnan(values)
+    return pd.arrays.IntegerArray(np.where(mask, 0, values).astype("int8"), mask)
+
+
+def laps_from_table(raw: RawTable) -> tuple[pd.DataFrame, pd.DataFrame | None, dict]:
+    """Canonical lap table, section side table (or None) and facts about the file."""
+    path = raw.path
+    names = raw.header.names
+    for req in REQUIRED:
+        if req not in raw.columns:
+            raise StintlabFormatError(path, f"required column {req} is missing from the header", line=1, column=req)
+    if raw.nrows == 0:
+        raise StintlabFormatError(path, "the file has a header but no laps", line=2)
+
+    car_arr = raw.columns["NUMBER"]
+    empty_car = pc.equal(pc.utf8_length(car_arr), 0)
+    if pc.any(empty_car).as_py():
+        i = pc.index(empty_car, True).as_py()
+        raise StintlabFormatError(path, "empty car number", line=i + 2, column="NUMBER")
+    lap = parse_ints(raw.columns["LAP_NUMBER"], path, "LAP_NUMBER", required=True)
+    lap_time = parse_times(raw.columns["LAP_TIME"], path, "LAP_TIME")
+    elapsed = parse_times(raw.columns["ELAPSED"], path, "ELAPSED")
+    if np.isnan(elapsed).any():
+        i = int(np.flatnonzero(np.isnan(elapsed))[0])
+        raise StintlabFormatError(path, "empty race time", line=i + 2, column="ELAPSED")
+    if np.isnan(lap_time).any():
+        i = int(np.flatnonzero(np.isnan(lap_time))[0])
+        raise StintlabFormatError(path, "empty lap time", line=i + 2, column="LAP_TIME")
+
+    def sector(n: int) -> np.ndarray:
+        secs = f"S{n}_SECONDS"
+        if secs in raw.columns:
+            return parse_floats(raw.columns[secs], path, secs)
+        if f"S{n}" in raw.columns:
+            return parse_times(raw.columns[f"S{n}"], path, f"S{n}")
+        return np.full(raw.nrows, np.nan)
+
+    hour = parse_times(_text(raw, "HOUR"), path, "HOUR") if "HOUR" in raw.columns else np.full(raw.nrows, np.nan)
+    pit_time = parse_times(_text(raw, "PIT_TIME"), path, "PIT_TIME")
+    in_lap = pc.equal(pc.utf8_upper(_text(raw, "CROSSING_FINISH_LINE_IN_PIT")), "B").to_numpy(zero_copy_only=False)
+
+    def opt_float(name):
+        return parse_floats(raw.columns[name], path, name) if name in raw.columns else np.full(raw.nrows, np.nan)
+
+    def opt_int(name):
+        return parse_ints(raw.columns[name], path, name) if name in raw.columns else np.full(raw.nrows, np.nan)
+
+    has_flags = "FLAG_AT_FL" in raw.columns
+    flag = pc.utf8_upper(raw.columns["FLAG_AT_FL"]) if has_flags else pa.nulls(raw.nrows, pa.string())
+
+    lap_impr = opt_int("LAP_IMPROVEMENT")
+    cols = {
+        "car": _string_series(car_arr),
+        "lap": lap.astype("int32"),
+        "driver": _string_series(_text(raw, "DRIVER_NAME"), empty_as_na=True),
+        "driver_slot": _int8(opt_int("DRIVER_NUMBER")),
+        "class": _string_series(_text(raw, "CLASS"), empty_as_na=True),
+        "group": _string_series(_text(raw, "GROUP")),
+        "team": _string_series(_text(raw, "TEAM"), empty_as_na=True),
+        "manufacturer": _string_series(_text(raw, "MANUFACTURER"), empty_as_na=True),
+        "lap_time": lap_time,
+        "s1": sector(1),
+        "s2": sector(2),
+        "s3": sector(3),
+        "elapsed": elapsed,
+        "lap_start": np.round(elapsed - lap_time, 3),
+        "time_of_day": hour,
+        "in_lap": in_lap,
+        "out_lap": np.zeros(raw.nrows, dtype=bool),
+        "pit_time": pit_time,
+        "flag": _string_series(flag, empty_as_na=True) if has_flags else pd.Series(pd.array([None] * raw.nrows, dtype="string")),
+        "kph": opt_float("KPH"),
+        "top_speed": opt_float("TOP_SPEED"),
+        "lap_improvement": _int8(lap_impr),
+        "s1_improvement": _int8(opt_int("S1_IMPROVEMENT")),
+        "s2_improvement": _int8(opt_int("S2_IMPROVEMENT")),
+        "s3_improvement": _int8(opt_int("S3_IMPROVEMENT")),
+        "is_car_best": np.isin(lap_impr, (2.0, 3.0)),
+        "is_session_best": lap_impr == 3.0,
+        "line": np.arange(2, raw.nrows + 2, dtype="int32"),
+    }
+    df = pd.DataFrame({k: (v.values if isinstance(v, pd.Series) else v) for k, v in cols.items()})
+
+    # Sort by car (order of first appearance) then lap; reject duplicated laps.
+    order = np.lexsort((lap, pd.factorize(df["car"])[0]))
+    df = df.take(order).reset_index(drop=True)
+    car_codes = pd.factorize(df["car"])[0]
+    lap_sorted = df["lap"].to_numpy()
+    same_car = np.r_[False, car_codes[1:] == car_codes[:-1]]
+    dup = same_car & np.r_[False, lap_sorted[1:] == lap_sorted[:-1]]
+    if dup.any():
+        i = int(np.flatnonzero(dup)[0])
+        raise StintlabFormatError(
+            path,
+            f"car {df['car'].iat[i]} lap {lap_sorted[i]} appears twice (also on line {df['line'].iat[i - 1]})",
+            line=int(df["line"].iat[i]),
+            column="LAP_NUMBER",
+        )
+    in_sorted = df["in_lap"].to_numpy()
+    df["out_lap"] = same_car & np.r_[False, in_sorted[:-1]]
+
+    start_tod = float("nan")
+    if not np.isnan(df["time_of_day"]).all():
+        tod = df["time_of_day"].to_numpy()
+        diff = np.mod(tod - df["elapsed"].to_numpy(), 86400.0)
+        start_tod = float(np.nanmedian(diff))
+        unwrapped = start_tod + df["elapsed"].to_numpy()
+        day = np.round((unwrapped - tod) / 86400.0)
+        df["time_of_day"] = np.round(tod + day * 86400.0, 3)
+
+    sections = _sections(raw, df, order) if variant_of(names) == "analysis-sections" else None
+    facts = {
+        "variant": variant_of(names),
+        "columns": len(names),
+        "separator": raw.header.separator,
+        "bom": raw.header.bom,
+        "crlf": raw.header.crlf,
+        "has_flags": has_flags,
+        "start_time_of_day": start_tod,
+        "extra_columns": [n for n in names if n not in _KNOWN],
+    }
+    return df, sections, facts
+
+
+def _sections(raw: RawTable, df: pd.DataFrame, order: np.ndarray) -> pd.DataFrame:
+    loops: dict[str, dict[str, str]] = {}
+    for n in raw.header.names:
+        if n in _KNOWN:
+            continue
+        m = _SECTION_RE.match(n)
+        if m:
+            loops.setdefault(m["loop"], {})[m["kind"].lower()] = n
+    parts = []
+    for loop, kinds in loops.items():
+        t = parse_times(raw.columns[kinds["time"]], raw.path, kinds["time"]) if "time" in kinds else np.full(raw.nrows, np.nan)
+        e = (
+            parse_times(raw.columns[kinds["elapsed"]], raw.path, kinds["elapsed"])
+            if "elapsed" in kinds
+            else np.full(raw.nrows, np.nan)
+        )
+        parts.append(
+            pd.DataFrame(
+                {
+                    "car": df["car"].to_numpy(),
+                    "lap": df["lap"].to_numpy(),
+                    "loop": pd.array([loop] * raw.nrows, dtype="string"),
+                    "time": t[order],
+                    "elapsed": e[order],
+                }
+            )
+        )
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({c.name: [] for c in SECTION_COLUMNS})
+    for c in SECTION_COLUMNS:
+        out[c.name] = out[c.name].astype(c.dtype)
+    return out
+
+
+def _check_schema(df: pd.DataFrame) -> pd.DataFrame:
+    return df[[c.name for c in LAP_COLUMNS]].astype({c.name: c.dtype for c in LAP_COLUMNS})

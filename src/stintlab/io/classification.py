@@ -1,0 +1,180 @@
+"""Official classification files: IMSA/Al Kamel results and the WEC/ACO layout (domain.md §1.3).
+
+Both become one canonical classification table (one row per car) and a crew table
+(one row per driver, with the FIA category where the file has it).
+
+>>> normalise_category("Platinium")
+'Platinum'
+>>> parse_gap("1 Lap"), parse_gap("+4.704"), parse_gap("20 Laps"), parse_gap("-")
+((1, nan), (0, 4.704), (20, nan), (0, 0.0))
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from stintlab.errors import StintlabFormatError
+from stintlab.io.text import RawTable
+from stintlab.io.values import parse_ints, parse_times
+
+__all__ = [
+    "CLASSIFICATION_COLUMNS",
+    "CREW_COLUMNS",
+    "looks_like_classification",
+    "classification_from_table",
+    "normalise_category",
+    "parse_gap",
+]
+
+CLASSIFICATION_COLUMNS = (
+    "position", "class_position", "car", "class", "group", "division", "team", "vehicle", "tyres", "status",
+    "laps", "total_time", "gap_first", "gap_first_laps", "gap_first_seconds", "gap_previous",
+    "fastest_lap_number", "fastest_lap_time", "fastest_lap_kph", "line",
+)  # fmt: skip
+CREW_COLUMNS = ("car", "slot", "driver", "first_name", "last_name", "category", "country", "short_name")
+
+_CATEGORIES = {"platinum": "Platinum", "platinium": "Platinum", "gold": "Gold", "silver": "Silver", "bronze": "Bronze"}
+
+
+def normalise_category(value) -> str | None:
+    """FIA driver category with the file's spelling fixed; None when absent or unknown."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    text = str(value).strip()
+    return _CATEGORIES.get(text.lower()) or _CATEGORIES.get(text.rstrip("*").lower()) or (text or None)
+
+
+def parse_gap(text: str) -> tuple[int, float]:
+    """(laps behind, seconds behind at equal laps); seconds NaN when the gap is in laps."""
+    t = (text or "").strip()
+    if t in ("", "-"):
+        return 0, 0.0
+    m = re.match(r"^(\d+)\s*Laps?$", t, re.IGNORECASE)
+    if m:
+        return int(m.group(1)), float("nan")
+    try:
+        from stintlab.io.values import parse_time_text
+
+        return 0, parse_time_text(t.lstrip("+"))
+    except ValueError:
+        return 0, float("nan")
+
+
+def looks_like_classification(names: list[str]) -> bool:
+    s = set(names)
+    return {"POSITION", "NUMBER", "LAPS"} <= s or {"POS", "NUMBER", "LAPS"} <= s
+
+
+def classification_from_table(raw: RawTable) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Canonical classification and crew tables from a results file."""
+    path = raw.path
+    c = raw.columns
+    pos_name = "POSITION" if "POSITION" in c else "POS"
+    for req in (pos_name, "NUMBER", "LAPS"):
+        if req not in c:
+            raise StintlabFormatError(path, f"required column {req} is missing from the header", line=1, column=req)
+    if raw.nrows == 0:
+        raise StintlabFormatError(path, "the file has a header but no cars", line=2)
+    n = raw.nrows
+
+    def text(name):
+        return [v or None for v in c[name].to_pylist()] if name in c else [None] * n
+
+    laps = parse_ints(c["LAPS"], path, "LAPS")
+    position = parse_ints(c[pos_name], path, pos_name)
+    total = parse_times(c["TOTAL_TIME"], path, "TOTAL_TIME") if "TOTAL_TIME" in c else np.full(n, np.nan)
+    fl_time = parse_times(c["FL_TIME"], path, "FL_TIME") if "FL_TIME" in c else np.full(n, np.nan)
+    fl_lap = parse_ints(c["FL_LAPNUM"], path, "FL_LAPNUM") if "FL_LAPNUM" in c else np.full(n, np.nan)
+    fl_kph = (
+        pd.to_numeric(pd.Series(text("FL_KPH")), errors="coerce").to_numpy(dtype=float)
+        if "FL_KPH" in c
+        else np.full(n, np.nan)
+    )
+    gaps = [parse_gap(g or "") for g in text("GAP_FIRST")]
+    cls = text("CLASS")
+    df = pd.DataFrame(
+        {
+            "position": pd.array([None if np.isnan(p) else int(p) for p in position], dtype="Int32"),
+            "car": pd.array(text("NUMBER"), dtype="string"),
+            "class": pd.array(cls, dtype="string"),
+            "group": pd.array(text("GROUP"), dtype="string"),
+            "division": pd.array(text("DIVISION"), dtype="string"),
+            "team": pd.array(text("TEAM"), dtype="string"),
+            "vehicle": pd.array(text("VEHICLE"), dtype="string"),
+            "tyres": pd.array(text("TIRES") if "TIRES" in c else text("TYRES"), dtype="string"),
+            "status": pd.array(text("STATUS"), dtype="string"),
+            "laps": pd.array([None if np.isnan(v) else int(v) for v in laps], dtype="Int32"),
+            "total_time": total,
+            "gap_first": pd.array(text("GAP_FIRST"), dtype="string"),
+            "gap_first_laps": pd.array([g[0] for g in gaps], dtype="Int32"),
+            "gap_first_seconds": [g[1] for g in gaps],
+            "gap_previous": pd.array(text("GAP_PREVIOUS"), dtype="string"),
+            "fastest_lap_number": pd.array([None if np.isnan(v) else int(v) for v in fl_lap], dtype="Int32"),
+            "fastest_lap_time": fl_time,
+            "fastest_lap_kph": fl_kph,
+            "line": np.arange(2, n + 2, dtype="int32"),
+        }
+    )
+    if df["car"].isna().any():
+        i = int(np.flatnonzero(df["car"].isna().to_numpy())[0])
+        raise StintlabFormatError(path, "empty car number", line=i + 2, column="NUMBER")
+    dup = df["car"].duplicated()
+    if dup.any():
+        i = int(np.flatnonzero(dup.to_numpy())[0])
+        raise StintlabFormatError(path, f"car {df['car'].iat[i]} is classified twice", line=i + 2, column="NUMBER")
+    df = df.sort_values("position", kind="stable", na_position="last").reset_index(drop=True)
+    df["class_position"] = (df.groupby("class", dropna=False).cumcount() + 1).astype("Int32")
+    df = df[list(CLASSIFICATION_COLUMNS)]
+    crew = _crew(raw, text)
+    layout = "imsa" if any(k.startswith("DRIVER1_") for k in c) else "wec"
+    return df, crew, {"layout": layout}
+
+
+def _crew(raw: RawTable, text) -> pd.DataFrame:
+    c = raw.columns
+    cars = text("NUMBER")
+    rows = []
+    for slot in range(1, 10):
+        first, second = f"DRIVER{slot}_FIRSTNAME", f"DRIVER{slot}_SECONDNAME"
+        wec = f"DRIVER_{slot}"
+        if first in c or second in c:
+            firsts, lasts = text(first), text(second)
+            lic = text(f"DRIVER{slot}_LICENSE")
+            rating = text(f"DRIVER{slot}_IMSA_DriverRatingLong")
+            country = text(f"DRIVER{slot}_COUNTRY")
+            short = text(f"DRIVER{slot}_SHORTNAME")
+            for i, car in enumerate(cars):
+                if not (firsts[i] or lasts[i]):
+                    continue
+                name = " ".join(x for x in (firsts[i], lasts[i]) if x)
+                rows.append(
+                    (car, slot, name, firsts[i], lasts[i], normalise_category(lic[i] or rating[i]), country[i], short[i])
+                )
+        elif wec in c:
+            names = text(wec)
+            for i, car in enumerate(cars):
+                if names[i]:
+                    first, last = _split_name(names[i])
+                    rows.append((car, slot, names[i], first, last, None, None, None))
+    crew = pd.DataFrame(rows, columns=list(CREW_COLUMNS))
+    for col in CREW_COLUMNS:
+        crew[col] = crew[col].astype("Int8" if col == "slot" else "string")
+    return crew.sort_values(["car", "slot"], kind="stable").reset_index(drop=True)
+
+
+def _split_name(full: str) -> tuple[str | None, str | None]:
+    """Split "Kévin ESTRE" / "Renger van der Zande" into (first, last).
+
+    >>> _split_name("Kévin ESTRE"), _split_name("Renger van der Zande")
+    (('Kévin', 'ESTRE'), ('Renger', 'van der Zande'))
+    """
+    parts = full.split()
+    if len(parts) < 2:
+        return None, full
+    upper = [i for i, p in enumerate(parts) if p.isupper() and len(p) > 1]
+    if upper:
+        return " ".join(parts[: upper[0]]) or None, " ".join(parts[upper[0] :])
+    return parts[0], " ".join(parts[1:])

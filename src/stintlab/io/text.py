@@ -1,0 +1,191 @@
+"""Low-level text handling shared by every reader: bytes in, a table of strings out.
+
+The published files differ in container details only (BOM or not, CRLF or LF, ``;`` or
+``,``, a trailing separator, leading spaces in header names). :func:`read_table` hides all
+of that. It reads with pyarrow (fast path); when pyarrow refuses a file, a slow exact
+pass with the :mod:`csv` module either reads it or names the line and column at fault.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from stintlab.errors import StintlabFormatError
+
+__all__ = ["RawTable", "read_table", "sniff_header", "Header"]
+
+BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True)
+class Header:
+    names: list[str]  # stripped header names, trailing empty one removed
+    separator: str
+    bom: bool
+    crlf: bool
+    trailing_separator: bool
+
+
+@dataclass
+class RawTable:
+    """Columns of strings keyed by stripped header name, plus where they came from."""
+
+    path: str
+    header: Header
+    columns: dict[str, pa.Array]  # every value a (possibly empty) string, no nulls
+    nrows: int
+
+    def first_line_of_row(self, row: int) -> int:
+        """1-based file line of data row ``row`` (0-based); the header is line 1."""
+        return row + 2
+
+
+def _decode_error(path, data: bytes, exc: UnicodeDecodeError) -> StintlabFormatError:
+    line = data.count(b"\n", 0, exc.start) + 1
+    return StintlabFormatError(path, f"not UTF-8 text (byte 0x{data[exc.start]:02x}); is this a timing CSV?", line=line)
+
+
+def sniff_header(path, data: bytes) -> Header:
+    """Read the first line: separator, names, BOM, line ending.
+
+    >>> h = sniff_header("x.csv", b"\\xef\\xbb\\xbfNUMBER; DRIVER_NUMBER; LAP_NUMBER;\\r\\n1;1;1;\\r\\n")
+    >>> h.names, h.separator, h.bom, h.crlf, h.trailing_separator
+    (['NUMBER', 'DRIVER_NUMBER', 'LAP_NUMBER'], ';', True, True, True)
+    """
+    if not data.strip(BOM + b" \r\n\t"):
+        raise StintlabFormatError(path, "the file is empty")
+    bom = data.startswith(BOM)
+    body = data[3:] if bom else data
+    end = body.find(b"\n")
+    first = body if end < 0 else body[:end]
+    crlf = first.endswith(b"\r")
+    first = first.rstrip(b"\r")
+    if b"\x00" in first:
+        raise StintlabFormatError(path, "binary data where a CSV header was expected", line=1)
+    try:
+        text = first.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _decode_error(path, data, exc) from None
+    semis, commas = text.count(";"), text.count(",")
+    if semis == 0 and commas == 0:
+        raise StintlabFormatError(path, "no ';' or ',' separator in the header line", line=1)
+    sep = ";" if semis >= commas else ","
+    names = [n.strip() for n in text.split(sep)]
+    trailing = names[-1] == ""
+    if trailing:
+        names = names[:-1]
+    if any(n == "" for n in names):
+        col = names.index("") + 1
+        raise StintlabFormatError(path, f"empty column name at position {col} of the header", line=1)
+    dupes = {n for n in names if names.count(n) > 1}
+    if dupes:
+        raise StintlabFormatError(path, f"duplicated column name(s) {sorted(dupes)} in the header", line=1)
+    return Header(names=names, separator=sep, bom=bom, crlf=crlf, trailing_separator=trailing)
+
+
+def read_bytes(path) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise StintlabFormatError(path, "no such file") from None
+    except IsADirectoryError:
+        raise StintlabFormatError(path, "is a folder, not a file") from None
+
+
+def read_table(path, data: bytes | None = None, header: Header | None = None, *, ragged: bool = False) -> RawTable:
+    """Read a delimited timing file into columns of strings (values stripped).
+
+    >>> t = read_table("x.csv", b"A; B;\\n1;x;\\n2; y ;\\n")
+    >>> t.nrows, t.columns["B"].to_pylist()
+    (2, ['x', 'y'])
+
+    ``ragged``: rows may stop short of the header (classification files drop empty trailing
+    driver blocks); missing fields are read as empty.
+    """
+    if data is None:
+        data = read_bytes(path)
+    if header is None:
+        header = sniff_header(path, data)
+    if ragged:
+        columns, nrows = _read_exact(path, data, header, ragged=True)
+    else:
+        try:
+            columns, nrows = _read_fast(data, header)
+        except (pa.ArrowInvalid, pa.ArrowException, UnicodeDecodeError, ValueError):
+            columns, nrows = _read_exact(path, data, header)
+    return RawTable(path=str(path), header=header, columns=columns, nrows=nrows)
+
+
+def _arrow_names(header: Header) -> list[str]:
+    names = list(header.names)
+    if header.trailing_separator:
+        names.append("__trailing__")
+    return names
+
+
+def _read_fast(data: bytes, header: Header) -> tuple[dict[str, pa.Array], int]:
+    names = _arrow_names(header)
+    table = pacsv.read_csv(
+        io.BytesIO(data),
+        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, use_threads=False, block_size=1 << 26),
+        parse_options=pacsv.ParseOptions(delimiter=header.separator, newlines_in_values=False),
+        convert_options=pacsv.ConvertOptions(
+            column_types={n: pa.string() for n in names}, strings_can_be_null=False, quoted_strings_can_be_null=False
+        ),
+    )
+    if header.trailing_separator:
+        trail = table.column("__trailing__")
+        if len(trail) and pc.any(pc.not_equal(pc.utf8_length(trail), 0)).as_py():
+            raise ValueError("data after the trailing separator")  # let the exact reader locate it
+    cols = {}
+    for n in header.names:
+        col = table.column(n).combine_chunks()
+        cols[n] = pc.utf8_trim_whitespace(col)
+    return cols, table.num_rows
+
+
+def _read_exact(path, data: bytes, header: Header, ragged: bool = False) -> tuple[dict[str, pa.Array], int]:
+    """Slow, exact pass: reads what pyarrow refused when it is still well-formed, else names line and column."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _decode_error(path, data, exc) from None
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise StintlabFormatError(path, "binary data (NUL byte) in a text file", line=line)
+    n = len(header.names)
+    values: list[list[str]] = [[] for _ in range(n)]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=header.separator)
+    next(reader, None)
+    rows = 0
+    for fields in reader:
+        line = reader.line_num
+        if not fields or (len(fields) == 1 and not fields[0].strip()):
+            continue
+        if header.trailing_separator and len(fields) == n + 1:
+            if fields[-1].strip():
+                raise StintlabFormatError(path, f"{len(fields)} fields where the header has {n}", line=line)
+            fields = fields[:n]
+        elif len(fields) == n + 1 and not fields[-1].strip():
+            fields = fields[:n]  # a trailing separator the header lacks
+        if ragged and 1 < len(fields) < n:
+            fields = fields + [""] * (n - len(fields))
+        if len(fields) != n:
+            last = header.names[min(len(fields), n) - 1] if len(fields) < n else header.names[-1]
+            what = "truncated row" if len(fields) < n else "too many fields"
+            hint = " (wrong separator?)" if len(fields) == 1 else ""
+            raise StintlabFormatError(
+                path, f"{what}: {len(fields)} fields where the header has {n}{hint}", line=line, column=last
+            )
+        for i, v in enumerate(fields):
+            values[i].append(v.strip())
+        rows += 1
+    cols = {name: pa.array(values[i], type=pa.string()) for i, name in enumerate(header.names)}
+    return cols, rows

@@ -1,0 +1,221 @@
+"""Bad input: every broken lap file gives ONE StintlabFormatError naming file, line and column,
+and the CLI prints one line and exits 2 (no traceback).
+
+The files are synthetic (a 25-column Al Kamel header and invented rows), built in tmp_path.
+Tests named ``test_reader_bug_*`` document reader defects found here (see the lead's report):
+they fail until the reader is fixed and must not be marked xfail.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import stintlab
+from stintlab.cli import main
+from stintlab.errors import StintlabFormatError
+
+HEADER = (
+    "NUMBER; DRIVER_NUMBER; LAP_NUMBER; LAP_TIME; LAP_IMPROVEMENT; CROSSING_FINISH_LINE_IN_PIT; S1; S1_IMPROVEMENT; "
+    "S2; S2_IMPROVEMENT; S3; S3_IMPROVEMENT; KPH; ELAPSED; HOUR;S1_LARGE;S2_LARGE;S3_LARGE;TOP_SPEED;DRIVER_NAME;"
+    "PIT_TIME;CLASS;GROUP;TEAM;MANUFACTURER;"
+)
+NAMES = [n.strip() for n in HEADER.split(";")][:-1]
+ROWS = [
+    "7;1;1;3:30.000;0;;40.000;0;1:20.000;0;1:30.000;0;230.0;3:30.000;15:03:30.000;0:40.000;1:20.000;1:30.000;330.1;Ana TESTER;;HYPERCAR;H;Test Team;Testa;",
+    "7;1;2;3:25.500;2;B;35.000;0;1:18.000;0;1:32.500;0;235.0;6:55.500;15:06:55.500;0:35.000;1:18.000;1:32.500;331.0;Ana TESTER;;HYPERCAR;H;Test Team;Testa;",
+    "7;2;3;4:40.000;0;;1:50.000;0;1:19.000;0;1:31.000;0;170.0;11:35.500;15:11:35.500;1:50.000;1:19.000;1:31.000;329.9;Bo EXAMPLE;0:01:20.000;HYPERCAR;H;Test Team;Testa;",
+    "007;1;1;3:40.000;0;;41.000;0;1:24.000;0;1:35.000;0;220.0;3:40.000;15:03:40.000;0:41.000;1:24.000;1:35.000;320.0;Cy SAMPLE;;LMGT3;;Other Team;Othera;",
+]
+BOM = b"\xef\xbb\xbf"
+
+
+def lap_bytes(rows=ROWS, header=HEADER, *, eol=b"\r\n", bom=True) -> bytes:
+    text = eol.join(line.encode("utf-8") for line in [header, *rows]) + eol
+    return (BOM if bom else b"") + text
+
+
+def with_field(row: str, column: str, value: str) -> str:
+    fields = row.split(";")
+    fields[NAMES.index(column)] = value
+    return ";".join(fields)
+
+
+def write(tmp_path: Path, name: str, data: bytes) -> Path:
+    p = tmp_path / name
+    p.write_bytes(data)
+    return p
+
+
+def format_error(path: Path) -> StintlabFormatError:
+    with pytest.raises(StintlabFormatError) as info:
+        stintlab.load(path, find_results=False)
+    err = info.value
+    # ONE error: not chained to a lower-level exception the user would see in a traceback.
+    assert err.__cause__ is None
+    return err
+
+
+def test_the_synthetic_file_is_valid(tmp_path):
+    """Guard: the base file loads, so every failure below comes from the one defect injected."""
+    race = stintlab.load(write(tmp_path, "ok.csv", lap_bytes()), find_results=False)
+    assert race.laps["car"].tolist() == ["7", "7", "7", "007"]
+    assert race.laps["in_lap"].tolist() == [False, True, False, False]
+    assert race.laps["out_lap"].tolist() == [False, False, True, False]
+    assert race.laps["pit_time"].iloc[2] == 80.0
+
+
+# name -> (file bytes, expected line, expected column or None when no column is named yet)
+TRUNCATED = lap_bytes()[:-29]  # last row cut after DRIVER_NAME: "...;320.0;Cy SAMPLE" (20 fields)
+CASES = {
+    "truncated_last_row": (TRUNCATED, 5, "DRIVER_NAME"),
+    "wrong_separator_in_rows": (lap_bytes([r.replace(";", ",") for r in ROWS]), 2, "NUMBER"),
+    "text_in_lap_time": (lap_bytes([ROWS[0], with_field(ROWS[1], "LAP_TIME", "3:2x.500"), *ROWS[2:]]), 3, "LAP_TIME"),
+    "text_in_elapsed": (lap_bytes([*ROWS[:2], with_field(ROWS[2], "ELAPSED", "abc"), ROWS[3]]), 4, "ELAPSED"),
+    "text_in_sector": (lap_bytes([with_field(ROWS[0], "S2", "--"), *ROWS[1:]]), 2, "S2"),
+    "text_in_pit_time": (lap_bytes([*ROWS[:2], with_field(ROWS[2], "PIT_TIME", "1:xx"), ROWS[3]]), 4, "PIT_TIME"),
+    "text_in_lap_number": (lap_bytes([*ROWS[:3], with_field(ROWS[3], "LAP_NUMBER", "one")]), 5, "LAP_NUMBER"),
+    "empty_lap_time": (lap_bytes([ROWS[0], with_field(ROWS[1], "LAP_TIME", ""), *ROWS[2:]]), 3, "LAP_TIME"),
+    "empty_car_number": (lap_bytes([*ROWS[:3], with_field(ROWS[3], "NUMBER", "")]), 5, "NUMBER"),
+    "missing_required_column": (
+        lap_bytes([r for r in ROWS], HEADER.replace(" ELAPSED;", " ELAPSED_X;")),
+        1,
+        "ELAPSED",
+    ),
+    "duplicated_lap": (lap_bytes([*ROWS, ROWS[1]]), 6, "LAP_NUMBER"),
+    "too_many_fields": (lap_bytes([ROWS[0], ROWS[1] + "extra;", *ROWS[2:]]), 3, "MANUFACTURER"),
+    "non_utf8_in_driver_name": (
+        lap_bytes([ROWS[0]]).replace(b"Ana TESTER", b"Ana T\xe9STER") + b"\r\n".join(r.encode() for r in ROWS[1:]),
+        2,
+        "DRIVER_NAME",
+    ),
+    "empty_file": (b"", None, None),  # line expected 1: see test_reader_bug_empty_file_names_no_line
+    "bom_only": (BOM + b"\r\n", None, None),
+    "header_only": (lap_bytes([]), 2, None),
+    "wrong_separator_everywhere": (lap_bytes([r.replace(";", "\t") for r in ROWS], HEADER.replace(";", "\t")), 1, None),
+    "binary_garbage": (bytes(range(256)) * 8, 1, None),
+    "png_bytes": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(200)), 1, None),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_file_gives_one_located_format_error(tmp_path, case):
+    data, line, _column = CASES[case]
+    path = write(tmp_path, f"{case}.csv", data)
+    err = format_error(path)
+    assert err.path == str(path)
+    assert path.name in str(err)
+    if line is not None:
+        assert err.line == line, str(err)
+        assert f"line {line}" in str(err)
+
+
+COLUMN_NAMED = sorted(k for k, v in CASES.items() if v[2] is not None and k != "non_utf8_in_driver_name")
+
+
+@pytest.mark.parametrize("case", COLUMN_NAMED)
+def test_bad_file_error_names_the_column(tmp_path, case):
+    data, _line, column = CASES[case]
+    err = format_error(write(tmp_path, f"{case}.csv", data))
+    assert err.column == column, str(err)
+    assert f"column {column}" in str(err)
+
+
+def test_offending_value_is_quoted_in_message(tmp_path):
+    err = format_error(write(tmp_path, "t.csv", CASES["text_in_lap_time"][0]))
+    assert "'3:2x.500'" in err.message
+    err = format_error(write(tmp_path, "d.csv", CASES["duplicated_lap"][0]))
+    assert "car 7 lap 2" in err.message and "line 3" in err.message  # first copy on line 3, second on line 6
+
+
+def test_file_that_does_not_exist(tmp_path):
+    with pytest.raises(StintlabFormatError, match="no such file"):
+        stintlab.load(tmp_path / "nope.csv", find_results=False)
+
+
+def test_classification_file_given_as_lap_file_is_rejected(tmp_path):
+    p = write(tmp_path, "res.csv", b"POSITION;NUMBER;STATUS;LAPS;\n1;7;Classified;387;\n")
+    err = format_error(p)
+    assert err.line == 1 and "expected a laps file, found a classification file" in err.message
+
+
+# --- reader defects (fail until the reader is fixed; see the report) -----------------------------
+
+
+@pytest.mark.parametrize(
+    "case", ["empty_file", "bom_only", "header_only", "wrong_separator_everywhere", "binary_garbage", "png_bytes"]
+)
+def test_reader_bug_whole_file_errors_name_no_column(tmp_path, case):
+    """Issue #2: every bad-input error names file, line AND column. For these whole-file defects
+    the reader sets column=None; expected: the column at fault (e.g. NUMBER, the first column a lap
+    file must have at line 1 / line 2)."""
+    data, _line, _ = CASES[case]
+    err = format_error(write(tmp_path, f"{case}.csv", data))
+    assert err.column is not None, f"no column named: {err}"
+
+
+@pytest.mark.parametrize("case", ["empty_file", "bom_only"])
+def test_reader_bug_empty_file_names_no_line(tmp_path, case):
+    """io/text.py sniff_header raises "the file is empty" with line=None; expected line 1
+    (where the header should be)."""
+    err = format_error(write(tmp_path, f"{case}.csv", CASES[case][0]))
+    assert err.line == 1, str(err)
+
+
+def test_reader_bug_non_utf8_error_names_no_column_and_wrong_byte(tmp_path):
+    """io/text.py _decode_error: the offset of UnicodeDecodeError is taken from the BOM-stripped
+    text but applied to the raw bytes (BOM included), so the reported byte is 3 bytes early
+    (here 0x61 'a' instead of 0xe9); no column is named."""
+    err = format_error(write(tmp_path, "u.csv", CASES["non_utf8_in_driver_name"][0]))
+    assert err.line == 2
+    assert "0xe9" in err.message, err.message
+    assert err.column == "DRIVER_NAME", str(err)
+
+
+def test_reader_bug_non_utf8_byte_at_line_start_reports_previous_line(tmp_path):
+    """Same off-by-3 (BOM) in io/text.py _decode_error: a bad byte among the first 3 bytes of a
+    row is reported on the line before."""
+    data = lap_bytes().replace(b"\r\n7;1;2;", b"\r\n\xff7;1;2;")  # the row of line 3 starts with byte 0xff
+    assert data.count(b"\xff") == 1
+    err = format_error(write(tmp_path, "s.csv", data))
+    assert err.line == 3, str(err)
+
+
+def test_reader_bug_unbalanced_quote_reported_at_end_of_quoted_run(tmp_path):
+    """A stray '"' opening a field on line 3 makes the csv fallback swallow the following lines;
+    the error then points at line 5 (where the quoted run ends) instead of line 3."""
+    data = lap_bytes([ROWS[0], with_field(ROWS[1], "DRIVER_NAME", '"Ana TESTER'), *ROWS[2:]])
+    err = format_error(write(tmp_path, "q.csv", data))
+    assert err.line == 3, str(err)
+
+
+# --- CLI -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", ["text_in_lap_time", "duplicated_lap", "empty_file", "binary_garbage", "header_only"])
+def test_cli_prints_one_line_and_exits_2(tmp_path, capsys, case):
+    path = write(tmp_path, f"{case}.csv", CASES[case][0])
+    code = main(["info", str(path)])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("stintlab: error: ") and path.name in lines[0]
+    if CASES[case][1] is not None:
+        assert f"line {CASES[case][1]}" in lines[0]
+    assert "Traceback" not in err
+
+
+def test_cli_subprocess_no_traceback(tmp_path):
+    """The installed console script, in a real process: exit code 2, one stderr line."""
+    path = write(tmp_path, "bad.csv", CASES["text_in_elapsed"][0])
+    exe = Path(sys.executable).with_name("stintlab")
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "stintlab.cli"]
+    proc = subprocess.run([*cmd, "info", str(path)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert proc.stderr.strip().splitlines() == ["stintlab: error: bad.csv, line 4, column ELAPSED: not a time: 'abc'"]

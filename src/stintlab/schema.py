@@ -23,6 +23,7 @@ __all__ = [
     "LAP_COLUMNS",
     "SECTION_COLUMNS",
     "column",
+    "markdown_table",
     "empty_laps",
     "validate_laps",
 ]
@@ -80,6 +81,18 @@ SECTION_COLUMNS: tuple[ColumnSpec, ...] = (
 )
 
 _BY_NAME = {c.name: c for c in LAP_COLUMNS}
+
+
+def markdown_table(columns: tuple[ColumnSpec, ...] = LAP_COLUMNS) -> str:
+    """The schema as a Markdown table (docs/data.md embeds this text verbatim).
+
+    >>> markdown_table().splitlines()[0]
+    '| column | dtype | unit | origin | source column | meaning |'
+    """
+    lines = ["| column | dtype | unit | origin | source column | meaning |", "|---|---|---|---|---|---|"]
+    for c in columns:
+        lines.append(f"| `{c.name}` | {c.dtype} | {c.unit} | {c.origin} | {c.source} | {c.meaning} |")
+    return "\n".join(lines)
 
 
 def column(name: str) -> ColumnSpec:

@@ -84,3 +84,84 @@ def derive_classification(laps: pd.DataFrame) -> pd.DataFrame:
     out["last_lap_in_pit"] = in_pit
     out["official"] = False
     return out[cols]
+
+
+def compare_with_official(derived: pd.DataFrame, official: pd.DataFrame) -> pd.DataFrame:
+    """Explain every car whose derived position differs from the official one.
+
+    The lap file cannot know what stewards decide after the race. Each difference is put
+    down to one of:
+
+    - ``time penalty +Ns``: the official TOTAL_TIME exceeds the car's last crossing by N s;
+    - ``position penalty``: the official file itself places the car out of (laps desc,
+      total time asc) order, i.e. it was moved by a decision, not by the timing;
+    - ``not in lap file`` / ``not in official file``;
+    - ``laps differ``: the official lap count differs from the laps in the file;
+    - ``knock-on``: the car only moved because a car above was penalised (once the cars
+      above are explained, its order relative to the unexplained cars is the same);
+    - ``unexplained`` otherwise (a test asserts there is none on the corpus).
+
+    Returns one row per differing car: car, position_official, position_derived, laps_official,
+    laps_derived, time_official, time_derived, explanation.
+    """
+    m = official[["car", "position", "laps", "total_time"]].merge(
+        derived[["car", "position", "laps", "total_time"]], on="car", how="outer", suffixes=("_official", "_derived")
+    )
+    # cars the official file orders against its own laps/time: moved by a decision
+    ranked = official.assign(_l=official["laps"].fillna(-1), _t=official["total_time"].fillna(np.inf))
+    ranked = ranked.sort_values(["_l", "_t"], ascending=[False, True], kind="stable")
+    ideal = dict(zip(ranked["car"], range(1, len(ranked) + 1)))
+    off_order = official.sort_values("position")["car"].tolist()
+    moved = _displaced(off_order, ideal)
+    expl = []
+    for r in m.itertuples():
+        if pd.isna(r.position_derived):
+            expl.append("not in lap file")
+        elif pd.isna(r.position_official):
+            expl.append("not in official file")
+        elif r.laps_official != r.laps_derived:
+            expl.append(f"laps differ ({r.laps_official} official, {r.laps_derived} in the lap file)")
+        elif r.car in moved:
+            expl.append("position penalty")
+        elif abs(r.total_time_official - r.total_time_derived) > 0.0005:
+            expl.append(f"time penalty {r.total_time_official - r.total_time_derived:+.3f}s")
+        else:
+            expl.append("")
+    m["explanation"] = expl
+    explained = set(m.loc[m["explanation"] != "", "car"])
+    # knock-on: among cars without their own explanation, relative order must agree
+    off_rest = [c for c in off_order if c not in explained]
+    der_rest = [c for c in derived.sort_values("position")["car"].tolist() if c not in explained]
+    same = off_rest == der_rest
+    m.loc[m["explanation"] == "", "explanation"] = "knock-on" if same else "unexplained"
+    diff = m[(m["position_official"] != m["position_derived"]) | m["position_official"].isna() | m["position_derived"].isna()]
+    diff = diff[~((diff["explanation"] == "knock-on") & (diff["position_official"] == diff["position_derived"]))]
+    return diff.rename(
+        columns={
+            "total_time_official": "time_official",
+            "total_time_derived": "time_derived",
+        }
+    ).reset_index(drop=True)
+
+
+def _displaced(order: list, ideal: dict) -> set:
+    """Cars whose removal makes ``order`` agree with the ranking ``ideal`` (a minimal set,
+    found as the complement of a longest increasing subsequence of ideal ranks)."""
+    import bisect
+
+    ranks = [ideal[c] for c in order]
+    tails, tails_idx, prev = [], [], [-1] * len(ranks)
+    for i, v in enumerate(ranks):
+        j = bisect.bisect_left(tails, v)
+        if j == len(tails):
+            tails.append(v)
+            tails_idx.append(i)
+        else:
+            tails[j] = v
+            tails_idx[j] = i
+        prev[i] = tails_idx[j - 1] if j else -1
+    keep, i = set(), tails_idx[-1] if tails_idx else -1
+    while i >= 0:
+        keep.add(i)
+        i = prev[i]
+    return {order[i] for i in range(len(order)) if i not in keep}

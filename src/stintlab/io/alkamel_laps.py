@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from stintlab.errors import StintlabFormatError
 from stintlab.io.text import RawTable
-from stintlab.io.values import parse_floats, parse_ints, parse_times
+from stintlab.io.values import parse_floats, parse_ints, parse_time_columns, parse_times
 from stintlab.schema import LAP_COLUMNS, SECTION_COLUMNS
 
 __all__ = ["REQUIRED", "looks_like_laps", "laps_from_table", "variant_of"]
@@ -90,8 +90,10 @@ def laps_from_table(raw: RawTable) -> tuple[pd.DataFrame, pd.DataFrame | None, d
         i = pc.index(empty_car, True).as_py()
         raise StintlabFormatError(path, "empty car number", line=i + 2, column="NUMBER")
     lap = parse_ints(raw.columns["LAP_NUMBER"], path, "LAP_NUMBER", required=True)
-    lap_time = parse_times(raw.columns["LAP_TIME"], path, "LAP_TIME")
-    elapsed = parse_times(raw.columns["ELAPSED"], path, "ELAPSED")
+    time_cols = ["LAP_TIME", "ELAPSED", "HOUR", "PIT_TIME"]
+    time_cols += [f"S{n}" for n in (1, 2, 3) if f"S{n}_SECONDS" not in raw.columns]
+    times = parse_time_columns({n: raw.columns[n] for n in time_cols if n in raw.columns}, path)
+    lap_time, elapsed = times["LAP_TIME"], times["ELAPSED"]
     if np.isnan(elapsed).any():
         i = int(np.flatnonzero(np.isnan(elapsed))[0])
         raise StintlabFormatError(path, "empty race time", line=i + 2, column="ELAPSED")
@@ -103,12 +105,12 @@ def laps_from_table(raw: RawTable) -> tuple[pd.DataFrame, pd.DataFrame | None, d
         secs = f"S{n}_SECONDS"
         if secs in raw.columns:
             return parse_floats(raw.columns[secs], path, secs)
-        if f"S{n}" in raw.columns:
-            return parse_times(raw.columns[f"S{n}"], path, f"S{n}")
+        if f"S{n}" in times:
+            return times[f"S{n}"]
         return np.full(raw.nrows, np.nan)
 
-    hour = parse_times(_text(raw, "HOUR"), path, "HOUR") if "HOUR" in raw.columns else np.full(raw.nrows, np.nan)
-    pit_time = parse_times(_text(raw, "PIT_TIME"), path, "PIT_TIME")
+    hour = times.get("HOUR", np.full(raw.nrows, np.nan))
+    pit_time = times.get("PIT_TIME", np.full(raw.nrows, np.nan))
     in_lap = pc.equal(pc.utf8_upper(_text(raw, "CROSSING_FINISH_LINE_IN_PIT")), "B").to_numpy(zero_copy_only=False)
 
     def opt_float(name):

@@ -1,0 +1,94 @@
+"""Derived classification against the official IMSA classifications (ground truth), and
+the facts of real races checked from their raw rows."""
+
+import pytest
+
+from conftest import lap_races, manifest
+from stintlab.analysis.classification import compare_with_official, derive_classification
+
+pytestmark = pytest.mark.corpus
+
+
+def _imsa_with_results():
+    return [r["race"] for r in manifest() if r["laps_file"] and r["results_file"]] if lap_races() != ["<corpus missing>"] else []
+
+
+def test_fifteen_imsa_races_have_both_files(corpus):
+    assert len(_imsa_with_results()) == 15
+
+
+@pytest.mark.parametrize("name", _imsa_with_results() or ["<corpus missing>"])
+def test_derived_order_equals_official_or_is_explained(name, load_corpus_race):
+    race = load_corpus_race(name)
+    assert race.has_official_classification
+    diff = compare_with_official(race.derived_classification, race.classification)
+    assert "unexplained" not in set(diff["explanation"]), diff.to_string()
+    assert not any(e.startswith("laps differ") for e in diff["explanation"]), diff.to_string()
+
+
+def _explanations(race):
+    d = compare_with_official(race.derived_classification, race.classification)
+    return dict(zip(d["car"], d["explanation"]))
+
+
+def test_known_post_race_decisions(load_corpus_race):
+    # WG 2021 #48: last crossing ELAPSED 6:00:22.738 (raw row lap 200), official TOTAL_TIME 6:00:57.738 -> +35 s.
+    assert _explanations(load_corpus_race("imsa-2021-6h-watkins-glen-international"))["48"] == "time penalty +35.000s"
+    # Road Atlanta 2022 #62: 386 laps at 10:00:33.808, officially 32nd behind 385-lap cars.
+    assert _explanations(load_corpus_race("imsa-2022-road-atlanta"))["62"] == "position penalty"
+    # WG 2023 #24 is classified (0 laps) but never crossed the line.
+    assert _explanations(load_corpus_race("imsa-2023-watkins-glen-international"))["24"] == "not in lap file"
+    # WG 2025 #85: last crossing in the pit lane 150 s before its official time.
+    assert _explanations(load_corpus_race("imsa-2025-watkins-glen-international"))["85"] == "time penalty +150.000s"
+
+
+def test_races_without_decisions_match_exactly(load_corpus_race):
+    for name in ("imsa-2021-sebring-international-raceway", "imsa-2023-road-atlanta", "imsa-2025-sebring-international-raceway"):
+        race = load_corpus_race(name)
+        off = race.classification[["car", "position", "laps"]].reset_index(drop=True)
+        der = race.derived_classification[["car", "position", "laps"]].reset_index(drop=True)
+        assert off["car"].tolist() == der["car"].tolist(), name
+        assert (off["laps"] == der["laps"]).all()
+
+
+def test_lemans_2019_derived_result(load_corpus_race):
+    c = load_corpus_race("lemans-2019").classification
+    assert not c["official"].any()
+    top = c.head(2)
+    # Toyota #8 won from #7 by 16.972 s after 385 laps (raw rows: 24:00:10.574 vs 24:00:27.546).
+    assert top["car"].tolist() == ["8", "7"]
+    assert top["laps"].tolist() == [385, 385]
+    assert c["gap_first"].iat[1] == "+16.972"
+    by_car = c.set_index("car")
+    # #43 (LMP2) ended on lap 295 with a B: retired in the pits.
+    assert by_car.loc["43", "status"] == "Retired in pits"
+    # #17 (LMP1) stopped on track on lap 163.
+    assert by_car.loc["17", "status"] == "Retired"
+    assert (c["status"] == "Running").sum() == 49
+    # class positions restart in every class
+    assert sorted(c.loc[c["class"] == "LMGTE Am", "class_position"].tolist()) == list(range(1, 17))
+
+
+def test_derived_classification_edge_cases():
+    import pandas as pd
+
+    from stintlab.schema import empty_laps
+
+    assert derive_classification(empty_laps()).empty
+    laps = pd.DataFrame(
+        {
+            "car": pd.array(["1", "1", "2", "3"], dtype="string"),
+            "lap": [1, 2, 1, 1],
+            "class": pd.array(["A", "A", "A", "B"], dtype="string"),
+            "group": pd.array(["", "", "", ""], dtype="string"),
+            "team": pd.array(["t", "t", "u", "v"], dtype="string"),
+            "manufacturer": pd.array(["m", "m", "m", "m"], dtype="string"),
+            "elapsed": [100.0, 200.0, 150.0, 90.0],
+            "in_lap": [False, False, True, False],
+        }
+    )
+    c = derive_classification(laps)
+    assert c["car"].tolist() == ["1", "3", "2"]  # 2 laps first; then the earlier crossing at 1 lap
+    assert c["status"].tolist() == ["Running", "Retired", "Retired in pits"]
+    assert c["class_position"].tolist() == [1, 1, 2]
+    assert c["gap_first"].tolist() == ["-", "1 Lap", "1 Lap"]

@@ -82,7 +82,7 @@ def laps_from_table(raw: RawTable) -> tuple[pd.DataFrame, pd.DataFrame | None, d
         if req not in raw.columns:
             raise StintlabFormatError(path, f"required column {req} is missing from the header", line=1, column=req)
     if raw.nrows == 0:
-        raise StintlabFormatError(path, "the file has a header but no laps", line=2)
+        raise StintlabFormatError(path, "the file has a header but no laps", line=2, column="NUMBER")
 
     car_arr = raw.columns["NUMBER"]
     empty_car = pc.equal(pc.utf8_length(car_arr), 0)

@@ -77,7 +77,7 @@ def classification_from_table(raw: RawTable) -> tuple[pd.DataFrame, pd.DataFrame
         if req not in c:
             raise StintlabFormatError(path, f"required column {req} is missing from the header", line=1, column=req)
     if raw.nrows == 0:
-        raise StintlabFormatError(path, "the file has a header but no cars", line=2)
+        raise StintlabFormatError(path, "the file has a header but no cars", line=2, column=pos_name)
     n = raw.nrows
 
     def text(name):

@@ -22,6 +22,7 @@ from stintlab.errors import StintlabFormatError
 __all__ = ["RawTable", "read_table", "sniff_header", "Header"]
 
 BOM = b"\xef\xbb\xbf"
+FIRST_FIELD = "field 1"  # how an error names the column when no header name applies
 
 
 @dataclass(frozen=True)
@@ -47,9 +48,16 @@ class RawTable:
         return row + 2
 
 
-def _decode_error(path, data: bytes, exc: UnicodeDecodeError) -> StintlabFormatError:
-    line = data.count(b"\n", 0, exc.start) + 1
-    return StintlabFormatError(path, f"not UTF-8 text (byte 0x{data[exc.start]:02x}); is this a timing CSV?", line=line)
+def _decode_error(path, data: bytes, exc: UnicodeDecodeError, names: list[str] | None = None, sep: str = ";"):
+    """Locate a decoding error; ``exc`` must come from decoding ``data`` itself (BOM included)."""
+    pos = exc.start
+    line = data.count(b"\n", 0, pos) + 1
+    line_start = data.rfind(b"\n", 0, pos) + 1
+    field = data.count(sep.encode(), line_start, pos)
+    column = names[field] if names and field < len(names) else f"field {field + 1}"
+    return StintlabFormatError(
+        path, f"not UTF-8 text (byte 0x{data[pos]:02x}); is this a timing CSV?", line=line, column=column
+    )
 
 
 def sniff_header(path, data: bytes) -> Header:
@@ -60,7 +68,7 @@ def sniff_header(path, data: bytes) -> Header:
     (['NUMBER', 'DRIVER_NUMBER', 'LAP_NUMBER'], ';', True, True, True)
     """
     if not data.strip(BOM + b" \r\n\t"):
-        raise StintlabFormatError(path, "the file is empty")
+        raise StintlabFormatError(path, "the file is empty (no header line)", line=1, column=FIRST_FIELD)
     bom = data.startswith(BOM)
     body = data[3:] if bom else data
     end = body.find(b"\n")
@@ -68,14 +76,18 @@ def sniff_header(path, data: bytes) -> Header:
     crlf = first.endswith(b"\r")
     first = first.rstrip(b"\r")
     if b"\x00" in first:
-        raise StintlabFormatError(path, "binary data where a CSV header was expected", line=1)
+        raise StintlabFormatError(path, "binary data where a CSV header was expected", line=1, column=FIRST_FIELD)
     try:
-        text = first.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise _decode_error(path, data, exc) from None
+        text = data[(3 if bom else 0) : (3 if bom else 0) + len(first)].decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            data[: (3 if bom else 0) + len(first)].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise _decode_error(path, data, exc) from None
+        raise
     semis, commas = text.count(";"), text.count(",")
     if semis == 0 and commas == 0:
-        raise StintlabFormatError(path, "no ';' or ',' separator in the header line", line=1)
+        raise StintlabFormatError(path, "no ';' or ',' separator in the header line", line=1, column=FIRST_FIELD)
     sep = ";" if semis >= commas else ","
     names = [n.strip() for n in text.split(sep)]
     trailing = names[-1] == ""
@@ -83,10 +95,10 @@ def sniff_header(path, data: bytes) -> Header:
         names = names[:-1]
     if any(n == "" for n in names):
         col = names.index("") + 1
-        raise StintlabFormatError(path, f"empty column name at position {col} of the header", line=1)
-    dupes = {n for n in names if names.count(n) > 1}
+        raise StintlabFormatError(path, f"empty column name at position {col} of the header", line=1, column=f"field {col}")
+    dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
-        raise StintlabFormatError(path, f"duplicated column name(s) {sorted(dupes)} in the header", line=1)
+        raise StintlabFormatError(path, f"duplicated column name(s) {dupes} in the header", line=1, column=dupes[0])
     return Header(names=names, separator=sep, bom=bom, crlf=crlf, trailing_separator=trailing)
 
 
@@ -154,19 +166,29 @@ def _read_fast(data: bytes, header: Header) -> tuple[dict[str, pa.Array], int]:
 def _read_exact(path, data: bytes, header: Header, ragged: bool = False) -> tuple[dict[str, pa.Array], int]:
     """Slow, exact pass: reads what pyarrow refused when it is still well-formed, else names line and column."""
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise _decode_error(path, data, exc) from None
+        raise _decode_error(path, data, exc, header.names, header.separator) from None
+    text = text.removeprefix("\ufeff")
     if "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
-        raise StintlabFormatError(path, "binary data (NUL byte) in a text file", line=line)
+        pos = text.index("\x00")
+        line = text.count("\n", 0, pos) + 1
+        field = text.count(header.separator, text.rfind("\n", 0, pos) + 1, pos)
+        column = header.names[field] if field < len(header.names) else f"field {field + 1}"
+        raise StintlabFormatError(path, "binary data (NUL byte) in a text file", line=line, column=column)
     n = len(header.names)
     values: list[list[str]] = [[] for _ in range(n)]
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=header.separator)
     next(reader, None)
     rows = 0
+    prev_line = 1
     for fields in reader:
-        line = reader.line_num
+        line, first_line = reader.line_num, prev_line + 1
+        prev_line = line
+        if line > first_line and any("\n" in f or "\r" in f for f in fields):
+            bad = next(i for i, f in enumerate(fields) if "\n" in f or "\r" in f)
+            column = header.names[bad] if bad < len(header.names) else f"field {bad + 1}"
+            raise StintlabFormatError(path, "a quote opened in this field is not closed on the line", line=first_line, column=column)
         if not fields or (len(fields) == 1 and not fields[0].strip()):
             continue
         if header.trailing_separator and len(fields) == n + 1:

@@ -44,6 +44,8 @@ def weather_from_table(raw: RawTable) -> pd.DataFrame:
     for req in ("AIR_TEMP",):
         if req not in raw.columns:
             raise StintlabFormatError(path, f"required column {req} is missing from the header", line=1, column=req)
+    if raw.nrows == 0:
+        raise StintlabFormatError(path, "the file has a header but no readings", line=2, column="AIR_TEMP")
     vals = {k: parse_floats(raw.columns[k], path, k) if k in raw.columns else np.full(raw.nrows, np.nan) for k in _NUMERIC}
     t_unit, p_unit = detect_units(vals["PRESSURE"])
     df = pd.DataFrame(

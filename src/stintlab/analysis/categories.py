@@ -1,0 +1,237 @@
+"""FIA driver categories: from the official classification or a user entry list.
+
+Entry list (``docs/rules.md``): CSV (comma or semicolon) or YAML with one record per driver:
+``car, driver, category`` and optionally ``nationality`` and ``year``. Categories are
+Platinum, Gold, Silver, Bronze (``Platinium`` and ``Bronze*`` are read as Platinum/Bronze).
+YAML is either a list of records or a mapping with an ``entries`` list. ``car`` may be left
+empty: the name is then matched against every car.
+
+Names are matched robustly (:func:`match_names`): same words after removing accents, case and
+punctuation (``"Alessio PICARIELLO"`` = ``"picariello alessio"``), then surname plus first
+initial (``"A. Picariello"``), then a surname unique in the car. Nothing is silently dropped:
+:func:`attach_categories` returns the unmatched lap drivers and the unused entries.
+
+>>> match_names(["Alessio PICARIELLO", "Kévin ESTRE", "Ben Barker"], ["A. Picariello", "Kevin Estre", "Tom Blomqvist"])
+{'Alessio PICARIELLO': ('A. Picariello', 'initial'), 'Kévin ESTRE': ('Kevin Estre', 'exact')}
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pandas as pd
+
+from stintlab.errors import StintlabFormatError
+from stintlab.race import name_key
+
+__all__ = [
+    "ENTRY_COLUMNS",
+    "VALID_CATEGORIES",
+    "attach_categories",
+    "match_names",
+    "read_entry_list",
+]
+
+VALID_CATEGORIES = ("Platinum", "Gold", "Silver", "Bronze")
+ENTRY_COLUMNS = ["car", "driver", "category", "nationality", "year"]
+_CAT = {"platinum": "Platinum", "platinium": "Platinum", "gold": "Gold", "silver": "Silver", "bronze": "Bronze"}
+
+
+def _category(value, path, line) -> str | None:
+    if value is None or str(value).strip() == "":
+        return None
+    text = str(value).strip().rstrip("*").lower()
+    if text not in _CAT:
+        raise StintlabFormatError(
+            path,
+            f"unknown category {value!r} (expected one of {', '.join(VALID_CATEGORIES)})",
+            line=line,
+            column="category",
+        )
+    return _CAT[text]
+
+
+def read_entry_list(path) -> pd.DataFrame:
+    """An entry list file (CSV or YAML) as a DataFrame: car, driver, category, nationality, year, line."""
+    p = Path(path)
+    if not p.is_file():
+        raise StintlabFormatError(p, "entry list not found")
+    text = p.read_text(encoding="utf-8-sig")
+    if p.suffix.lower() in (".yaml", ".yml"):
+        records = _yaml_records(p, text)
+    else:
+        records = _csv_records(p, text)
+    rows = []
+    for line, rec in records:
+        rec = {str(k).strip().lower(): v for k, v in rec.items() if k is not None}
+        driver = rec.get("driver") or rec.get("name")
+        if driver is None or str(driver).strip() == "":
+            raise StintlabFormatError(p, "record without a driver name", line=line, column="driver")
+        car = rec.get("car", rec.get("number"))
+        year = rec.get("year")
+        rows.append(
+            {
+                "car": None if car is None or str(car).strip() == "" else str(car).strip(),
+                "driver": str(driver).strip(),
+                "category": _category(rec.get("category"), p, line),
+                "nationality": None if rec.get("nationality") in (None, "") else str(rec["nationality"]).strip(),
+                "year": None if year in (None, "") else int(year),
+                "line": line,
+            }
+        )
+    out = pd.DataFrame(rows, columns=ENTRY_COLUMNS + ["line"])
+    for col in ("car", "driver", "category", "nationality"):
+        out[col] = out[col].astype("string")
+    out["year"] = out["year"].astype("Int32")
+    return out
+
+
+def _csv_records(p: Path, text: str):
+    first = text.splitlines()[0] if text.strip() else ""
+    sep = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.DictReader(io.StringIO(text), delimiter=sep)
+    if not reader.fieldnames or not {"driver", "name"} & {f.strip().lower() for f in reader.fieldnames if f}:
+        raise StintlabFormatError(p, "entry list needs a header with car, driver, category", line=1)
+    return [(i + 2, r) for i, r in enumerate(reader)]
+
+
+def _yaml_records(p: Path, text: str):
+    import yaml
+
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise StintlabFormatError(
+            p, f"not valid YAML: {getattr(exc, 'problem', exc)}", line=mark.line + 1 if mark else None
+        ) from None
+    if isinstance(data, dict):
+        data = data.get("entries", data.get("drivers"))
+    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+        raise StintlabFormatError(p, "YAML entry list must be a list of records (or a mapping with 'entries')")
+    return [(None, r) for r in data]
+
+
+def _words(name) -> list[str]:
+    return name_key(name).split()
+
+
+def _initial_match(a: list[str], b: list[str]) -> bool:
+    """Same long word(s) (surname), and the remaining words agree by first letter, one side abbreviated."""
+    common = {w for w in a if len(w) > 1} & {w for w in b if len(w) > 1}
+    if not common:
+        return False
+    ra = [w for w in a if w not in common]
+    rb = [w for w in b if w not in common]
+    if not ra or not rb or not any(len(w) == 1 for w in ra + rb):
+        return False
+    return all(any(x[0] == y[0] for y in rb) for x in ra) and all(any(x[0] == y[0] for x in ra) for y in rb)
+
+
+def _first_letters_agree(a: list[str], b: list[str]) -> bool:
+    """Given names agree by first letter (or one name is a surname alone): "Alex" ~ "Alexander", not "Jan" ~ "Kevin"."""
+    return len(a) < 2 or len(b) < 2 or a[0][0] == b[0][0]
+
+
+def _match_one(name: str, candidates: list[str]) -> tuple[str, str] | None:
+    key = name_key(name)
+    words = _words(name)
+    # 1. same words (any order)
+    for c in candidates:
+        if name_key(c) == key:
+            return c, "exact"
+    for c in candidates:
+        if sorted(_words(c)) == sorted(words):
+            return c, "word order"
+    # 2. surname + first initial ("A. Picariello", "PICARIELLO A")
+    hits = [c for c in candidates if _initial_match(words, _words(c))]
+    if len(hits) == 1:
+        return hits[0], "initial"
+    # 3. surname unique among the candidates
+    if words:
+        last = words[-1]
+        same = [c for c in candidates if _words(c)[-1:] == [last] and _first_letters_agree(words, _words(c))]
+        if len(same) == 1 and len(last) > 2:
+            return same[0], "surname"
+    return None
+
+
+def match_names(names: list[str], candidates: list[str]) -> dict[str, tuple[str, str]]:
+    """Map each name to (candidate, how) where a robust match exists; each candidate used once."""
+    out: dict[str, tuple[str, str]] = {}
+    pool = list(dict.fromkeys(candidates))
+    # exact passes first so a loose match never steals an exact one
+    for how_wanted in ("exact", "word order", "initial", "surname"):
+        for n in names:
+            if n in out:
+                continue
+            hit = _match_one(n, pool)
+            if hit is not None and hit[1] == how_wanted:
+                out[n] = hit
+                pool.remove(hit[0])
+    return {n: out[n] for n in names if n in out}
+
+
+def attach_categories(drivers: pd.DataFrame, entries: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Categories for every (car, driver) of a race.
+
+    ``drivers``: ``race.drivers`` (car, driver, class, category from the official file, may be NA).
+    ``entries``: an entry list (:func:`read_entry_list`); where it names a driver, it wins.
+    Returns (table, unmatched): table = car, driver, class, category, category_source
+    (``classification`` / ``entry list`` / ``unknown``), entry_name, match;
+    unmatched = side (``lap file`` / ``entry list``), car, driver.
+    """
+    base_cols = [c for c in ("car", "driver", "class", "team") if c in drivers.columns]
+    out = drivers[base_cols].copy()
+    official = drivers["category"] if "category" in drivers.columns else pd.Series(pd.NA, index=drivers.index)
+    cat = official.astype("string").tolist()
+    src = ["classification" if not pd.isna(c) else "unknown" for c in cat]
+    entry_name: list = [None] * len(out)
+    how: list = [None] * len(out)
+    unmatched = []
+    if entries is not None and len(entries):
+        used = set()
+        rows_by_car: dict = {}
+        for i, (car, drv) in enumerate(zip(out["car"].astype(str), out["driver"].astype(str), strict=True)):
+            rows_by_car.setdefault(car, []).append((i, drv))
+        with_car = entries[entries["car"].notna()]
+        no_car = entries[entries["car"].isna()]
+        for car, items in rows_by_car.items():
+            cand = with_car[with_car["car"] == car]
+            hits = match_names([d for _, d in items], cand["driver"].tolist())
+            for i, d in items:
+                if d in hits:
+                    e = cand[cand["driver"] == hits[d][0]].iloc[0]
+                    used.add(int(e.name))
+                    _set(cat, src, entry_name, how, i, e, hits[d][1])
+        # entries without a car number: match against drivers still without an entry
+        if len(no_car):
+            free = [(i, d) for i, d in enumerate(out["driver"].astype(str)) if entry_name[i] is None]
+            hits = match_names(no_car["driver"].tolist(), [d for _, d in free])
+            for ename, (dname, kind) in hits.items():
+                e = no_car[no_car["driver"] == ename].iloc[0]
+                for i, d in free:
+                    if d == dname:
+                        used.add(int(e.name))
+                        _set(cat, src, entry_name, how, i, e, kind)
+        for idx, e in entries.iterrows():
+            if int(idx) not in used:
+                unmatched.append({"side": "entry list", "car": e["car"], "driver": e["driver"], "line": e.get("line")})
+        for i, (car, drv) in enumerate(zip(out["car"], out["driver"], strict=True)):
+            if entry_name[i] is None:
+                unmatched.append({"side": "lap file", "car": car, "driver": drv, "line": None})
+    out["category"] = pd.array(cat, dtype="string")
+    out["category_source"] = pd.array(src, dtype="string")
+    out["entry_name"] = pd.array(entry_name, dtype="string")
+    out["match"] = pd.array(how, dtype="string")
+    return out.reset_index(drop=True), pd.DataFrame(unmatched, columns=["side", "car", "driver", "line"])
+
+
+def _set(cat, src, entry_name, how, i, e, kind):
+    entry_name[i] = e["driver"]
+    how[i] = kind
+    if not pd.isna(e["category"]):
+        cat[i] = e["category"]
+        src[i] = "entry list"

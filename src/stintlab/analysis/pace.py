@@ -1,0 +1,217 @@
+"""Pace metrics per driver (or per car) on clean laps. Formulas: ``docs/metrics.md``.
+
+Clean lap (:func:`clean_laps`): the ``clean`` column of :func:`stintlab.analysis.annotate.annotate`
+when that module is available (green flag, not an in- or out-lap, not lap 1, not an incident
+lap), else the temporary local filter :func:`clean_mask_fallback` (same definition, with the
+neutralisation mask of :mod:`stintlab.analysis.flags` and "incident" = slower than
+:data:`INCIDENT_RATIO` x the car's median ordinary lap).
+
+Metrics (seconds, each with its sample size): best_lap, ideal_lap (sum of the best clean
+sectors), best_10 (mean of the 10 fastest clean laps; ``best_10_n`` laps used), best_20pct
+(mean of the fastest k = ceil(20 % of clean laps); ``best_20pct_k``), median_clean,
+stint_avg (sanitised stint averages), index (median over the driver's clean laps of
+100 x lap / mean of same-class clean laps crossing the line within +-:data:`INDEX_WINDOW` s;
+below 100 = faster than the class at that moment), spread (interquartile range of clean laps, s).
+
+>>> import pandas as pd
+>>> laps = pd.DataFrame({"car": ["1"] * 4 + ["2"] * 4, "driver": ["A"] * 4 + ["B"] * 4,
+...     "class": ["X"] * 8, "lap_time": [100.0, 101, 102, 103, 110, 111, 112, 113],
+...     "s1": [30.0, 31, 30, 32, 33, 33, 33, 33], "s2": [40.0, 39, 41, 40, 44, 44, 44, 44],
+...     "s3": [30.0, 31, 31, 31, 33, 34, 35, 36], "elapsed": [100.0, 201, 303, 406, 110, 221, 333, 446],
+...     "clean": [True] * 8, "stint": [1] * 8})
+>>> m = driver_metrics(laps)
+>>> m[["driver", "clean_laps", "best_lap", "ideal_lap", "best_20pct", "best_20pct_k"]].values.tolist()
+[['A', 4, 100.0, 99.0, 100.0, 1], ['B', 4, 110.0, 110.0, 110.0, 1]]
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "INCIDENT_RATIO",
+    "INDEX_WINDOW",
+    "METRICS",
+    "MIN_CLEAN_LAPS",
+    "car_metrics",
+    "clean_laps",
+    "clean_mask_fallback",
+    "driver_metrics",
+    "lap_index",
+]
+
+#: A lap slower than this multiple of the car's median ordinary lap is an incident lap (fallback filter).
+INCIDENT_RATIO = 1.15
+#: Half-width (s of race time) of the window of same-class laps a lap is compared with for the index.
+INDEX_WINDOW = 900.0
+#: Minimum same-class clean laps inside the window for a lap's index to count.
+INDEX_MIN_REFERENCE = 5
+#: Rankings built on fewer clean laps than this are flagged ``low_sample``.
+MIN_CLEAN_LAPS = 10
+#: Stint-average sanitising: drop laps more than this fraction above the stint mean, recompute.
+STINT_TRIM = 0.10
+
+#: Metric name -> (column, True when lower is better). ``--by`` accepts these names.
+METRICS = {
+    "best_lap": "best_lap",
+    "ideal_lap": "ideal_lap",
+    "best_10": "best_10",
+    "best_20pct": "best_20pct",
+    "median_clean": "median_clean",
+    "stint_avg": "stint_avg",
+    "index": "index",
+    "spread": "spread",
+}
+
+
+def clean_mask_fallback(laps: pd.DataFrame) -> np.ndarray:
+    """TEMPORARY local clean-lap filter, used only when ``annotate`` is not available."""
+    from stintlab.analysis.flags import neutralised_mask
+
+    lt = laps["lap_time"].to_numpy(dtype=float)
+    ordinary = (
+        ~laps["in_lap"].to_numpy(dtype=bool)
+        & ~laps["out_lap"].to_numpy(dtype=bool)
+        & (laps["lap"].to_numpy() > 1)
+        & laps["pit_time"].isna().to_numpy()
+        & np.isfinite(lt)
+    )
+    neutral = np.asarray(neutralised_mask(laps), dtype=bool)
+    base = pd.Series(np.where(ordinary & ~neutral, lt, np.nan), index=laps.index)
+    med = base.groupby(laps["car"].to_numpy(), sort=False).transform("median").to_numpy()
+    incident = lt > INCIDENT_RATIO * med
+    return ordinary & ~neutral & ~incident
+
+
+def clean_laps(laps: pd.DataFrame) -> pd.DataFrame:
+    """The clean laps of a lap table, with a ``stint`` column (see module docstring).
+
+    Accepts a table already annotated (with ``clean`` and ``stint`` columns) as is.
+    """
+    if "clean" not in laps.columns:
+        try:
+            from stintlab.analysis.annotate import annotate
+
+            laps = annotate(laps)
+        except ImportError:
+            laps = laps.assign(clean=clean_mask_fallback(laps))
+    if "stint" not in laps.columns:
+        car = laps["car"].astype(str).to_numpy()
+        new = np.ones(len(laps), dtype=bool)
+        new[1:] = car[1:] != car[:-1]
+        new |= laps["out_lap"].to_numpy(dtype=bool)
+        laps = laps.assign(stint=np.cumsum(new))
+    out = laps[laps["clean"].to_numpy(dtype=bool) & laps["lap_time"].notna().to_numpy()]
+    return out
+
+
+def lap_index(clean: pd.DataFrame, window: float = INDEX_WINDOW) -> np.ndarray:
+    """Per clean lap: 100 x lap_time / mean of same-class clean laps crossing within +-window s.
+
+    NaN where fewer than :data:`INDEX_MIN_REFERENCE` reference laps exist.
+    """
+    out = np.full(len(clean), np.nan)
+    cls = clean["class"].astype(str).to_numpy()
+    t = clean["elapsed"].to_numpy(dtype=float)
+    lt = clean["lap_time"].to_numpy(dtype=float)
+    for c in np.unique(cls):
+        idx = np.flatnonzero(cls == c)
+        order = idx[np.argsort(t[idx], kind="stable")]
+        ts, ls = t[order], lt[order]
+        csum = np.concatenate([[0.0], np.cumsum(ls)])
+        lo = np.searchsorted(ts, ts - window, side="left")
+        hi = np.searchsorted(ts, ts + window, side="right")
+        n = hi - lo
+        mean = (csum[hi] - csum[lo]) / np.maximum(n, 1)
+        val = np.where(n >= INDEX_MIN_REFERENCE, 100.0 * ls / mean, np.nan)
+        out[order] = val
+    return out
+
+
+def _group_metrics(clean: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    c = clean.assign(_index=lap_index(clean))
+    g = c.groupby(keys, sort=False, observed=True)
+    lt = g["lap_time"]
+    out = pd.DataFrame(
+        {
+            "clean_laps": lt.size(),
+            "best_lap": lt.min(),
+            "median_clean": lt.median(),
+            "mean_clean": lt.mean(),
+            "spread": lt.quantile(0.75) - lt.quantile(0.25),
+            "index": g["_index"].median(),
+            "index_n": g["_index"].count(),
+        }
+    )
+    sectors = g[["s1", "s2", "s3"]].min()
+    out["ideal_lap"] = sectors.sum(axis=1, min_count=3)
+    # fastest-k means: sort once, rank inside each group
+    srt = c[keys + ["lap_time"]].sort_values(keys + ["lap_time"], kind="stable")
+    rank = srt.groupby(keys, sort=False, observed=True).cumcount().to_numpy() + 1
+    n = srt.groupby(keys, sort=False, observed=True)["lap_time"].transform("size").to_numpy()
+    k20 = np.ceil(0.2 * n).astype(int)
+    x = srt["lap_time"].to_numpy()
+    in10, in20 = rank <= 10, rank <= k20
+    srt = srt.assign(
+        _n10=in10.astype(int), _s10=np.where(in10, x, 0.0), _n20=in20.astype(int), _s20=np.where(in20, x, 0.0)
+    )
+    sums = srt.groupby(keys, sort=False, observed=True)[["_n10", "_s10", "_n20", "_s20"]].sum()
+    out["best_10"] = sums["_s10"] / sums["_n10"]
+    out["best_10_n"] = sums["_n10"]
+    out["best_20pct"] = sums["_s20"] / sums["_n20"]
+    out["best_20pct_k"] = sums["_n20"]
+    out["stint_avg"], out["stint_avg_n"] = _stint_average(c, keys)
+    out["low_sample"] = out["clean_laps"] < MIN_CLEAN_LAPS
+    return out.reset_index()
+
+
+def _stint_average(c: pd.DataFrame, keys: list[str]):
+    """Sanitised stint average: per stint, drop laps > STINT_TRIM above the stint mean and
+    recompute; the figure is the mean of the kept laps over all stints (weighted by laps)."""
+    sk = keys + ["stint"]
+    mean = c.groupby(sk, sort=False, observed=True)["lap_time"].transform("mean").to_numpy()
+    keep = c["lap_time"].to_numpy() <= (1.0 + STINT_TRIM) * mean
+    kept = c[keep]
+    g = kept.groupby(keys, sort=False, observed=True)["lap_time"]
+    return g.mean(), g.size()
+
+
+def driver_metrics(laps: pd.DataFrame) -> pd.DataFrame:
+    """One row per (car, driver): class, clean_laps and every metric (module docstring).
+
+    Drivers with no clean lap are listed too (clean_laps 0, metrics NaN), never dropped.
+    """
+    clean = clean_laps(laps)
+    m = _group_metrics(clean, ["car", "driver"])
+    everyone = laps.dropna(subset=["driver"]).drop_duplicates(["car", "driver"])
+    everyone = everyone[[c for c in ("car", "driver", "class", "team") if c in laps.columns]]
+    out = everyone.merge(m, on=["car", "driver"], how="left")
+    out["clean_laps"] = out["clean_laps"].fillna(0).astype(int)
+    out["low_sample"] = out["clean_laps"] < MIN_CLEAN_LAPS
+    for col in ("best_10_n", "best_20pct_k", "stint_avg_n", "index_n"):
+        out[col] = out[col].fillna(0).astype(int)
+    return out.reset_index(drop=True)
+
+
+def car_metrics(laps: pd.DataFrame) -> pd.DataFrame:
+    """The same metrics per car (all its drivers' clean laps together)."""
+    clean = clean_laps(laps)
+    m = _group_metrics(clean, ["car"])
+    cars = laps.drop_duplicates("car")
+    cars = cars[[c for c in ("car", "class", "team") if c in laps.columns]]
+    out = cars.merge(m, on="car", how="left")
+    out["clean_laps"] = out["clean_laps"].fillna(0).astype(int)
+    out["low_sample"] = out["clean_laps"] < MIN_CLEAN_LAPS
+    return out.reset_index(drop=True)
+
+
+def k_best_20(n: int) -> int:
+    """Laps in the best-20 % mean for n clean laps.
+
+    >>> [k_best_20(n) for n in (1, 5, 6, 50, 51)]
+    [1, 1, 2, 10, 11]
+    """
+    return max(1, math.ceil(0.2 * n)) if n else 0

@@ -1,0 +1,92 @@
+"""The lap table with race-state columns added, computed once and cheaply.
+
+:func:`annotate` returns a copy of the canonical lap table plus:
+
+- ``neutralised`` (bool): the lap was (at least partly) run under SC, FCY or red flag
+  (:func:`stintlab.analysis.flags.neutralised_mask`).
+- ``incident`` (bool): an abnormally slow racing lap (:mod:`stintlab.analysis.incidents`).
+- ``clean`` (bool): green (not neutralised), not an in-lap, not an out-lap, not lap 1, not an
+  incident, no PIT_TIME.
+- ``stint`` (int, per car, 1-based): a stint starts at lap 1 or at an out-lap; the in-lap
+  belongs to the stint it ends.
+- ``hour`` (int, 1-based): the race hour the lap ended in: ``floor(elapsed / 3600) + 1``, so
+  hour 1 holds laps ending in [0, 1 h) and laps ending after 24:00:00 are in hour 25.
+- ``expected`` and ``time_lost`` (float s): the incident reference for racing laps (NaN elsewhere).
+
+>>> import pandas as pd
+>>> laps = pd.DataFrame({"car": ["1"] * 4, "lap": [1, 2, 3, 4], "driver": ["A"] * 4,
+...     "lap_time": [100.0, 100.0, 100.0, 3400.0], "elapsed": [100.0, 200.0, 300.0, 3700.0],
+...     "in_lap": [False, True, False, False], "out_lap": [False, False, True, False],
+...     "pit_time": [float("nan"), float("nan"), 60.0, float("nan")],
+...     "flag": pd.array(["GF"] * 4, dtype="string")})
+>>> a = annotate(laps)
+>>> a[["stint", "hour", "clean"]].to_dict("list")
+{'stint': [1, 1, 2, 2], 'hour': [1, 1, 1, 2], 'clean': [False, False, False, True]}
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from stintlab.analysis.flags import neutralised_mask
+from stintlab.analysis.incidents import _compute
+
+__all__ = ["annotate", "stint_numbers", "race_hour"]
+
+
+def race_hour(elapsed) -> np.ndarray:
+    """1-based race hour a crossing at race time ``elapsed`` falls in.
+
+    >>> race_hour([0.5, 3599.9, 3600.0, 86500.0]).tolist()
+    [1, 1, 2, 25]
+    """
+    e = np.asarray(elapsed, dtype=float)
+    return (np.floor(np.nan_to_num(e, nan=0.0) / 3600.0)).astype(np.int64) + 1
+
+
+def stint_numbers(laps: pd.DataFrame) -> np.ndarray:
+    """Per row, the 1-based stint number of the lap within its car (rows in canonical order)."""
+    if laps.empty:
+        return np.zeros(0, dtype=np.int64)
+    out_lap = laps["out_lap"].to_numpy(dtype=bool).astype(np.int64)
+    car = laps["car"].to_numpy()
+    first = np.r_[True, car[1:] != car[:-1]]
+    cum = np.cumsum(out_lap)
+    # subtract the cumulative count at each car's first row (that row's own out-lap flag excluded)
+    start_idx = np.flatnonzero(first)
+    base = cum[start_idx] - out_lap[start_idx]
+    seg = np.cumsum(first) - 1
+    return cum - base[seg] + 1
+
+
+def annotate(laps: pd.DataFrame) -> pd.DataFrame:
+    """The lap table plus neutralised, incident, clean, stint, hour, expected, time_lost."""
+    out = laps.copy()
+    if laps.empty:
+        for c, dt in (
+            ("neutralised", bool),
+            ("incident", bool),
+            ("clean", bool),
+            ("stint", "int64"),
+            ("hour", "int64"),
+        ):
+            out[c] = pd.Series([], dtype=dt)
+        out["expected"] = pd.Series([], dtype=float)
+        out["time_lost"] = pd.Series([], dtype=float)
+        return out
+    neutral = neutralised_mask(laps)
+    inc, base, loss = _compute(laps, neutral)
+    clean = ~neutral & ~inc
+    clean &= ~(laps["in_lap"].to_numpy(dtype=bool) | laps["out_lap"].to_numpy(dtype=bool))
+    clean &= laps["lap"].to_numpy() > 1
+    clean &= ~np.isfinite(laps["pit_time"].to_numpy(dtype=float))
+    clean &= np.isfinite(laps["lap_time"].to_numpy(dtype=float))
+    out["neutralised"] = neutral
+    out["incident"] = inc
+    out["clean"] = clean
+    out["stint"] = stint_numbers(laps)
+    out["hour"] = race_hour(laps["elapsed"].to_numpy(dtype=float))
+    out["expected"] = np.where(np.isfinite(base), base, np.nan)
+    out["time_lost"] = np.where(np.isfinite(base), loss, np.nan)
+    return out

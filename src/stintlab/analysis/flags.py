@@ -1,0 +1,264 @@
+"""Neutralisations: safety-car (SC), full-course-yellow (FCY) and red-flag (RED) phases.
+
+Observed phases (files with ``FLAG_AT_FL``)
+    The flag at each crossing of the line is race-wide, so all crossings sorted by race time
+    form one flag sequence. A phase is a run of consecutive crossings (in race-time order) under
+    the same neutral flag (``SF`` → SC, ``FCY`` → FCY, ``RF`` → RED), not interrupted by a green
+    crossing. ``start`` is the race time of its first such crossing, ``end`` of its last one;
+    ``green_at`` is the first crossing after it that is not under that flag (the restart seen at
+    the line). Runs of the same kind separated by fewer than :data:`MERGE_GAP` seconds are merged.
+
+Inferred phases (files without the flag column: Le Mans 2019/2021, Spa 2019/2020)
+    "All cars slow at once". Each ordinary lap (not lap 1, not an in- or out-lap) gets
+    ``r = lap_time / the car's median ordinary lap``. For every crossing the median ``r`` of
+    all crossings within ±:data:`WINDOW_FRACTION` of the field's typical lap time is taken
+    (a centred time window, so one slow car does not count). Crossings whose window median is
+    at least :data:`INFER_RATIO` (1.6: 60 % slower than normal for the whole field; rain
+    showers at Le Mans 2023 reach 1.5, safety-car laps 1.7 to 2.8) start a phase, which then
+    grows over the neighbouring crossings whose median is still at least :data:`EXTEND_RATIO`
+    (1.15: the laps on which the neutralisation began or ended) are
+    neutral; runs less than one typical lap apart are joined, and runs of at least
+    :data:`MIN_CROSSINGS` crossings make a phase. Kind: RED when
+    the window median exceeds :data:`RED_RATIO` (cars stopped), else SC when the phase lasts at
+    least :data:`SC_MIN_DURATION` seconds, else FCY (an SC and an FCY look alike in lap times;
+    the split by length is what the flagged files show: FCYs last minutes, SCs tens of minutes).
+    ``tests/test_analysis_flags.py`` checks the inference against every flagged corpus race.
+
+Per-lap mask (:func:`neutralised_mask`): a lap is neutralised when its crossing is under a
+neutral flag (observed, or inside an inferred phase), or when it started under one (the
+car's previous crossing was neutral: the restart lap is partly run behind the safety car),
+or when a whole phase happened while the car was on that lap.
+
+>>> import pandas as pd
+>>> laps = pd.DataFrame({"car": ["1"] * 4, "lap": [1, 2, 3, 4],
+...     "elapsed": [100.0, 200.0, 350.0, 450.0], "lap_time": [100.0, 100.0, 150.0, 100.0],
+...     "in_lap": [False] * 4, "out_lap": [False] * 4,
+...     "flag": pd.array(["GF", "GF", "SF", "GF"], dtype="string")})
+>>> neutralised_mask(laps).tolist()
+[False, False, True, True]
+>>> neutralisations(laps)[["kind", "start", "end", "inferred"]].to_dict("records")
+[{'kind': 'SC', 'start': 350.0, 'end': 350.0, 'inferred': False}]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "FLAG_KINDS",
+    "INFER_RATIO",
+    "has_flags",
+    "neutral_crossings",
+    "neutralisations",
+    "neutralised_mask",
+]
+
+FLAG_KINDS = {"SF": "SC", "FCY": "FCY", "RF": "RED"}
+"""Neutral flags of FLAG_AT_FL and the phase kind each one means."""
+
+MERGE_GAP = 20.0
+INFER_RATIO = 1.6
+EXTEND_RATIO = 1.15
+RED_RATIO = 4.0
+WINDOW_FRACTION = 0.5
+MIN_CROSSINGS = 5
+SC_MIN_DURATION = 600.0
+
+PHASE_COLUMNS = [
+    "phase", "kind", "start", "end", "duration", "green_at", "inferred", "start_hour", "end_hour",
+    "laps_affected", "cars_affected", "crossings",
+]  # fmt: skip
+
+
+def has_flags(laps: pd.DataFrame) -> bool:
+    """True when the lap table carries observed flags (the file had FLAG_AT_FL)."""
+    return "flag" in laps.columns and bool(laps["flag"].notna().any())
+
+
+def _kinds_per_row(laps: pd.DataFrame) -> np.ndarray:
+    """Per row: 'SC'/'FCY'/'RED' when the crossing is neutral (observed or inferred), else ''."""
+    if has_flags(laps):
+        flag = laps["flag"].astype(object).to_numpy()
+        out = np.full(len(laps), "", dtype=object)
+        for f, k in FLAG_KINDS.items():
+            out[flag == f] = k
+        return out
+    return _infer_kinds(laps)
+
+
+def _ordinary_ratio(laps: pd.DataFrame) -> np.ndarray:
+    """lap_time / the car's median ordinary lap, NaN for lap 1, in- and out-laps."""
+    lt = laps["lap_time"].to_numpy(dtype=float)
+    ordinary = ~(laps["in_lap"].to_numpy(dtype=bool) | laps["out_lap"].to_numpy(dtype=bool))
+    ordinary &= laps["lap"].to_numpy() > 1
+    ordinary &= np.isfinite(lt) & (lt > 0)
+    ref = pd.Series(np.where(ordinary, lt, np.nan)).groupby(laps["car"].to_numpy(), sort=False).transform("median")
+    return np.where(ordinary, lt / ref.to_numpy(), np.nan)
+
+
+def _infer_kinds(laps: pd.DataFrame) -> np.ndarray:
+    n = len(laps)
+    out = np.full(n, "", dtype=object)
+    if n == 0:
+        return out
+    el = laps["elapsed"].to_numpy(dtype=float)
+    order = np.argsort(el, kind="stable")
+    t = el[order]
+    r = _ordinary_ratio(laps)[order]
+    if np.isfinite(r).sum() < MIN_CROSSINGS:
+        return out
+    lt = laps["lap_time"].to_numpy(dtype=float)
+    typical = float(np.nanmedian(lt[np.isfinite(_ordinary_ratio(laps))]))
+    half = WINDOW_FRACTION * typical
+    med = window_median(t, r, half)
+    neutral = med >= INFER_RATIO
+    # hysteresis: a run grows backwards and forwards over crossings still clearly slow
+    # (>= EXTEND_RATIO): the laps on which the neutralisation began or ended
+    slow = med >= EXTEND_RATIO
+    for a, b in _runs(neutral):
+        while a > 0 and slow[a - 1]:
+            a -= 1
+            neutral[a] = True
+        while b < len(neutral) and slow[b]:
+            neutral[b] = True
+            b += 1
+    # bridge short dips (cars in the pits, a train of cars crossing at racing speed): two runs
+    # of neutral crossings less than one typical lap apart are one phase
+    runs = _runs(neutral)
+    merged: list[list[int]] = []
+    for a, b in runs:
+        if merged and t[a] - t[merged[-1][1] - 1] < typical:
+            merged[-1][1] = b
+        else:
+            merged.append([a, b])
+    runs = merged
+    kinds = np.full(n, "", dtype=object)
+    for a, b in runs:
+        if b - a < MIN_CROSSINGS:
+            continue
+        dur = t[b - 1] - t[a]
+        peak = np.nanmax(med[a:b])
+        kind = "RED" if peak >= RED_RATIO else ("SC" if dur >= SC_MIN_DURATION else "FCY")
+        kinds[a:b] = kind
+    out[order] = kinds
+    return out
+
+
+def window_median(t: np.ndarray, values: np.ndarray, half: float) -> np.ndarray:
+    """For each sorted time ``t[i]``, the median of the finite ``values`` with time in ``[t[i]-half, t[i]+half]``."""
+    if len(t) == 0:
+        return np.zeros(0)
+    s = pd.Series(values, index=pd.to_timedelta(t, unit="s"))
+    return s.rolling(pd.Timedelta(seconds=2 * half), center=True, min_periods=1).median().to_numpy()
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """[start, stop) index ranges of True runs."""
+    if not len(mask):
+        return []
+    m = np.concatenate([[False], mask, [False]]).astype(np.int8)
+    d = np.diff(m)
+    return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1)))
+
+
+def neutral_crossings(laps: pd.DataFrame) -> pd.Series:
+    """Per lap row, the neutralisation kind at its crossing ('SC', 'FCY', 'RED' or '')."""
+    return pd.Series(_kinds_per_row(laps), index=laps.index, dtype=object)
+
+
+def _phases(laps: pd.DataFrame, kinds: np.ndarray) -> list[tuple[str, float, float, float]]:
+    """(kind, start, end, green_at) of each phase from per-row kinds."""
+    el = laps["elapsed"].to_numpy(dtype=float)
+    order = np.argsort(el, kind="stable")
+    t = el[order]
+    k = kinds[order]
+    phases: list[list] = []
+    i, n = 0, len(t)
+    while i < n:
+        if k[i] == "":
+            i += 1
+            continue
+        j = i
+        while j + 1 < n and k[j + 1] == k[i]:
+            j += 1
+        green_at = t[j + 1] if j + 1 < n else np.nan
+        if phases and phases[-1][0] == k[i] and t[i] - phases[-1][2] < MERGE_GAP:
+            phases[-1][2] = t[j]
+            phases[-1][3] = green_at
+        else:
+            phases.append([k[i], t[i], t[j], green_at])
+        i = j + 1
+    return [tuple(p) for p in phases]
+
+
+def _mask_from(laps: pd.DataFrame, kinds: np.ndarray, phases) -> np.ndarray:
+    neutral = kinds != ""
+    car = laps["car"].to_numpy()
+    same_car_prev = np.r_[False, car[1:] == car[:-1]]
+    prev_neutral = np.r_[False, neutral[:-1]] & same_car_prev
+    mask = neutral | prev_neutral
+    if phases:
+        starts = np.array([p[1] for p in phases])
+        ends = np.array([p[2] for p in phases])
+        ls = laps["elapsed"].to_numpy(dtype=float) - laps["lap_time"].to_numpy(dtype=float)
+        el = laps["elapsed"].to_numpy(dtype=float)
+        # a whole phase inside the lap: some phase starts after lap start and ends before lap end
+        idx = np.searchsorted(starts, ls, side="right")  # first phase starting after lap start
+        inside = np.zeros(len(laps), dtype=bool)
+        valid = idx < len(starts)
+        inside[valid] = ends[idx[valid]] < el[valid]
+        mask |= inside
+    return mask
+
+
+def neutralised_mask(laps: pd.DataFrame) -> np.ndarray:
+    """Boolean per lap row: the lap was (at least partly) run under SC, FCY or red flag.
+
+    Observed from FLAG_AT_FL when the file has it, inferred otherwise (module docstring).
+    Rows must be in canonical order (by car, then lap).
+    """
+    if laps.empty:
+        return np.zeros(0, dtype=bool)
+    kinds = _kinds_per_row(laps)
+    return _mask_from(laps, kinds, _phases(laps, kinds))
+
+
+def neutralisations(laps: pd.DataFrame) -> pd.DataFrame:
+    """One row per neutralisation phase.
+
+    Columns: phase (1-based), kind (SC/FCY/RED), start, end (race s: first and last crossing
+    under it), duration (end - start), green_at (first crossing after it), inferred (bool),
+    start_hour/end_hour (1-based race hour of start/end), laps_affected (lap rows neutralised
+    by the per-lap rule that overlap the phase), cars_affected, crossings (crossings under it).
+    """
+    if laps.empty:
+        return pd.DataFrame({c: [] for c in PHASE_COLUMNS})
+    kinds = _kinds_per_row(laps)
+    phases = _phases(laps, kinds)
+    mask = _mask_from(laps, kinds, phases)
+    inferred = not has_flags(laps)
+    el = laps["elapsed"].to_numpy(dtype=float)
+    ls = el - laps["lap_time"].to_numpy(dtype=float)
+    car = laps["car"].to_numpy()
+    rows = []
+    for i, (kind, start, end, green_at) in enumerate(phases, 1):
+        under = (kinds == kind) & (el >= start) & (el <= end)
+        touched = mask & (el >= start) & (ls <= (green_at if np.isfinite(green_at) else end))
+        rows.append(
+            {
+                "phase": i,
+                "kind": kind,
+                "start": float(start),
+                "end": float(end),
+                "duration": float(end - start),
+                "green_at": float(green_at),
+                "inferred": inferred,
+                "start_hour": int(start // 3600) + 1,
+                "end_hour": int(end // 3600) + 1,
+                "laps_affected": int(touched.sum()),
+                "cars_affected": int(len(np.unique(car[touched]))),
+                "crossings": int(under.sum()),
+            }
+        )
+    return pd.DataFrame(rows, columns=PHASE_COLUMNS)

@@ -1,0 +1,123 @@
+"""Incidents: laps abnormally slow for that car, driver and conditions.
+
+Rule (documented in docs/analysis.md):
+
+- Only *racing* laps can be incidents: not lap 1, not the car's last lap (a formation finish or
+  the retirement itself), not an in-lap or out-lap, no PIT_TIME, not neutralised (:func:`stintlab.analysis.flags.neutralised_mask`).
+- ``expected``: the median of the same car's racing laps in a centred window of
+  :data:`WINDOW` racing laps, driven by the same driver (so conditions and the driver's pace
+  both follow the lap), at least 3 laps.
+- ``field``: the median ratio lap_time / expected over every car's racing laps crossing the
+  line within ± half a typical lap (rain or a slow zone that hits everybody is not an incident).
+- A lap is an incident when ``lap_time > expected * max(field, 1) * RATIO`` and the time lost
+  ``lap_time - expected * max(field, 1)`` is at least :data:`MIN_LOSS` seconds.
+
+>>> import pandas as pd
+>>> n = 12
+>>> times = {"1": [110.0] + [100.0] * 5 + [130.0] + [100.0] * 5, "2": [111.0] + [101.0] * 11,
+...          "3": [112.0] + [102.0] * 11}
+>>> laps = pd.concat([pd.DataFrame({"car": c, "lap": range(1, n + 1), "driver": "A" + c, "lap_time": t,
+...     "in_lap": False, "out_lap": False, "pit_time": float("nan"), "flag": "GF"}) for c, t in times.items()],
+...     ignore_index=True)
+>>> laps["elapsed"] = laps.groupby("car")["lap_time"].cumsum()
+>>> incident_mask(laps).nonzero()[0].tolist()  # car 1, lap 7: 30 s slower than its 100 s laps
+[6]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from stintlab.analysis.flags import neutralised_mask, window_median
+
+__all__ = ["RATIO", "MIN_LOSS", "WINDOW", "racing_mask", "incident_mask", "incident_table", "lap_expectation"]
+
+RATIO = 1.10
+MIN_LOSS = 8.0
+WINDOW = 11
+
+
+def racing_mask(laps: pd.DataFrame, neutralised: np.ndarray | None = None) -> np.ndarray:
+    """Laps that can be compared with a car's pace: not lap 1, not in/out, no pit time, not neutralised."""
+    if neutralised is None:
+        neutralised = neutralised_mask(laps)
+    lt = laps["lap_time"].to_numpy(dtype=float)
+    m = ~(laps["in_lap"].to_numpy(dtype=bool) | laps["out_lap"].to_numpy(dtype=bool))
+    m &= laps["lap"].to_numpy() > 1
+    m &= ~np.isfinite(laps["pit_time"].to_numpy(dtype=float))
+    m &= ~neutralised
+    m &= np.isfinite(lt) & (lt > 0)
+    car = laps["car"].to_numpy()
+    m &= ~np.r_[car[1:] != car[:-1], True]  # not the car's last lap (chequered-flag or retirement lap)
+    return m
+
+
+def lap_expectation(laps: pd.DataFrame, racing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(expected, field) per row, NaN where not computable (see module docstring)."""
+    n = len(laps)
+    expected = np.full(n, np.nan)
+    field = np.full(n, np.nan)
+    idx = np.flatnonzero(racing)
+    if len(idx) == 0:
+        return expected, field
+    sub = laps.iloc[idx]
+    lt = sub["lap_time"].to_numpy(dtype=float)
+    key = sub["car"].astype(object).to_numpy() + "\x1f" + sub["driver"].astype(object).fillna("").to_numpy()
+    s = pd.Series(lt)
+    med = s.groupby(key, sort=False).rolling(WINDOW, center=True, min_periods=3).median()
+    med.index = med.index.get_level_values(-1)
+    exp_sub = med.sort_index().to_numpy()
+    expected[idx] = exp_sub
+    ratio = lt / exp_sub
+    el = sub["elapsed"].to_numpy(dtype=float)
+    order = np.argsort(el, kind="stable")
+    t, r = el[order], ratio[order]
+    typical = float(np.nanmedian(exp_sub)) if np.isfinite(exp_sub).any() else 0.0
+    f = window_median(t, r, 0.5 * typical)
+    fo = np.empty(len(t))
+    fo[order] = f
+    field[idx] = fo
+    return expected, field
+
+
+def _compute(laps: pd.DataFrame, neutralised: np.ndarray | None):
+    racing = racing_mask(laps, neutralised)
+    expected, field = lap_expectation(laps, racing)
+    base = expected * np.maximum(np.nan_to_num(field, nan=1.0), 1.0)
+    lt = laps["lap_time"].to_numpy(dtype=float)
+    loss = lt - base
+    with np.errstate(invalid="ignore"):
+        inc = racing & (lt > base * RATIO) & (loss >= MIN_LOSS)
+    return inc, base, loss
+
+
+def incident_mask(laps: pd.DataFrame, neutralised: np.ndarray | None = None) -> np.ndarray:
+    """Boolean per lap row: the lap is an incident lap (module docstring)."""
+    if laps.empty:
+        return np.zeros(0, dtype=bool)
+    return _compute(laps, neutralised)[0]
+
+
+def incident_table(laps: pd.DataFrame, neutralised: np.ndarray | None = None) -> pd.DataFrame:
+    """One row per incident lap: car, lap, driver, class, race_time (end of the lap), lap_time,
+    expected (the lap time the car would have done: pace × field factor), time_lost, hour."""
+    cols = ["car", "lap", "driver", "class", "race_time", "lap_time", "expected", "time_lost", "hour"]
+    if laps.empty:
+        return pd.DataFrame({c: [] for c in cols})
+    inc, base, loss = _compute(laps, neutralised)
+    sub = laps[inc]
+    out = pd.DataFrame(
+        {
+            "car": sub["car"].to_numpy(),
+            "lap": sub["lap"].to_numpy(),
+            "driver": sub["driver"].to_numpy(),
+            "class": sub["class"].to_numpy(),
+            "race_time": sub["elapsed"].to_numpy(dtype=float),
+            "lap_time": sub["lap_time"].to_numpy(dtype=float),
+            "expected": base[inc],
+            "time_lost": loss[inc],
+            "hour": (sub["elapsed"].to_numpy(dtype=float) // 3600).astype(int) + 1,
+        }
+    )
+    return out[cols]

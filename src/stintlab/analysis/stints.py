@@ -1,0 +1,261 @@
+"""Stints, driver spells and drive time.
+
+Stint
+    From lap 1 or an out-lap to the next in-lap (``B`` lap) or the car's last lap. Every stop
+    ends a stint, with or without a driver change. A stint starts at the race time its first
+    lap started (``lap_start``: for an out-lap that is the in-lap's crossing, so the pit-lane time
+    of the stop belongs to the stint it starts) and ends at its last crossing; stints are
+    contiguous, so the sum of a car's stint durations is its race time (last crossing - start of
+    lap 1). Stints per car = in-laps + 1, minus 1 when the car's last lap is an in-lap.
+    ``ended_by``: ``stop`` (ends at an in-lap that has an out-lap), ``finish`` (the car's last
+    crossing is at or after the winner's last crossing), ``retired`` (otherwise; includes a car
+    whose last lap is an in-lap: retired in the pits).
+
+Driver spell
+    Consecutive stints of the same driver merged (a stop without driver change does not end a spell).
+
+Drive time (rules: "time stopped in the pits does not count", domain.md §3)
+    A spell's ``drive_time`` is the sum of its lap times minus the PIT_TIME printed on each of its
+    out-laps (the pit-in → pit-out time of every stop the spell starts with or contains). The
+    whole pit-lane passage is excluded (PIT_TIME cannot be split into driving down the lane and
+    standing still); the in-lap part before the line and the out-lap part after the pit exit count.
+    When an out-lap has no PIT_TIME, the excluded time is the out-lap time minus the car's median
+    clean lap (at least 0). ``pit_excluded`` gives the excluded seconds.
+
+>>> import pandas as pd
+>>> laps = pd.DataFrame({"car": ["1"] * 5, "lap": [1, 2, 3, 4, 5],
+...     "driver": ["A", "A", "B", "B", "B"], "driver_slot": pd.array([1, 1, 2, 2, 2], dtype="Int8"),
+...     "lap_time": [100.0, 110.0, 160.0, 100.0, 100.0],
+...     "in_lap": [False, True, False, False, False], "out_lap": [False, False, True, False, False],
+...     "pit_time": [float("nan"), float("nan"), 70.0, float("nan"), float("nan")]})
+>>> laps["elapsed"] = laps["lap_time"].cumsum()
+>>> st = stints(laps)
+>>> st[["stint", "driver", "lap_start", "lap_end", "laps", "start", "end", "ended_by"]].to_dict("records")[1]
+{'stint': 2, 'driver': 'B', 'lap_start': 3, 'lap_end': 5, 'laps': 3, 'start': 210.0, 'end': 570.0, 'ended_by': 'finish'}
+>>> driver_spells(laps)[["driver", "drive_time"]].to_dict("list")
+{'driver': ['A', 'B'], 'drive_time': [210.0, 290.0]}
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from stintlab.analysis.annotate import stint_numbers
+
+__all__ = ["winner_finish", "stints", "driver_spells", "drive_time", "driving_intervals", "worst_window"]
+
+STINT_COLUMNS = [
+    "car", "stint", "driver", "driver_slot", "class", "lap_start", "lap_end", "laps", "start", "end",
+    "duration", "driver_change", "ended_by", "pit_time_before", "start_hour", "end_hour",
+]  # fmt: skip
+SPELL_COLUMNS = [
+    "car", "spell", "driver", "driver_slot", "class", "lap_start", "lap_end", "laps", "stints", "start", "end",
+    "duration", "pit_excluded", "drive_time",
+]  # fmt: skip
+
+
+def _first_lap_start(laps: pd.DataFrame) -> np.ndarray:
+    return laps["elapsed"].to_numpy(dtype=float) - laps["lap_time"].to_numpy(dtype=float)
+
+
+def winner_finish(laps: pd.DataFrame) -> float:
+    """Race time of the winner's last crossing (the chequered flag): the car with the most laps,
+    earliest crossing among equals."""
+    if laps.empty:
+        return float("nan")
+    car = laps["car"].to_numpy()
+    last = np.r_[car[1:] != car[:-1], True]
+    lap = laps["lap"].to_numpy()[last]
+    el = laps["elapsed"].to_numpy(dtype=float)[last]
+    top = lap == lap.max()
+    return float(el[top].min())
+
+
+def stints(laps: pd.DataFrame) -> pd.DataFrame:
+    """One row per stint (module docstring): car, stint, driver, driver_slot, class, lap_start,
+    lap_end, laps, start, end (race s), duration, driver_change, ended_by, pit_time_before
+    (PIT_TIME of the stop that started it, NaN for stint 1), start_hour, end_hour."""
+    if laps.empty:
+        return pd.DataFrame({c: [] for c in STINT_COLUMNS})
+    n = len(laps)
+    car = laps["car"].to_numpy()
+    st = stint_numbers(laps)
+    el = laps["elapsed"].to_numpy(dtype=float)
+    ls = _first_lap_start(laps)
+    key_change = np.r_[True, (car[1:] != car[:-1]) | (st[1:] != st[:-1])]
+    starts = np.flatnonzero(key_change)
+    ends = np.r_[starts[1:] - 1, n - 1]
+    last_of_car = np.r_[car[1:] != car[:-1], True]
+    finish = winner_finish(laps)
+    in_lap = laps["in_lap"].to_numpy(dtype=bool)
+    drv = laps["driver"].to_numpy(dtype=object) if "driver" in laps else np.full(n, None, dtype=object)
+    slot = laps["driver_slot"].to_numpy(dtype=object) if "driver_slot" in laps else np.full(n, None, dtype=object)
+    cls = laps["class"].to_numpy(dtype=object) if "class" in laps else np.full(n, None, dtype=object)
+    pit = laps["pit_time"].to_numpy(dtype=float)
+    ended = np.where(
+        ~last_of_car[ends] & in_lap[ends],
+        "stop",
+        np.where(last_of_car[ends] & ~in_lap[ends] & (el[ends] >= finish - 1e-6), "finish", "retired"),
+    )
+    # a car whose last crossing (in the pit lane) is the finish itself took the flag
+    ended = np.where(last_of_car[ends] & in_lap[ends] & (el[ends] >= finish - 1e-6), "finish", ended)
+    out = pd.DataFrame(
+        {
+            "car": pd.array(car[starts], dtype="string"),
+            "stint": st[starts].astype(np.int64),
+            "driver": pd.array(drv[starts], dtype="string"),
+            "driver_slot": pd.array(slot[starts], dtype="Int8"),
+            "class": pd.array(cls[starts], dtype="string"),
+            "lap_start": laps["lap"].to_numpy()[starts].astype(np.int64),
+            "lap_end": laps["lap"].to_numpy()[ends].astype(np.int64),
+            "laps": (ends - starts + 1).astype(np.int64),
+            "start": ls[starts],
+            "end": el[ends],
+        }
+    )
+    out["duration"] = out["end"] - out["start"]
+    prev_same_car = np.r_[False, car[starts][1:] == car[starts][:-1]]
+    d = out["driver"].astype(object).to_numpy()
+    prev_d = np.r_[[None], d[:-1]]
+    out["driver_change"] = prev_same_car & (d != prev_d)
+    out["ended_by"] = pd.array(ended, dtype="string")
+    out["pit_time_before"] = np.where(st[starts] > 1, pit[starts], np.nan)
+    out["start_hour"] = (np.floor(np.maximum(out["start"].to_numpy(), 0) / 3600) + 1).astype(np.int64)
+    out["end_hour"] = (np.floor(out["end"].to_numpy() / 3600) + 1).astype(np.int64)
+    return out[STINT_COLUMNS]
+
+
+def _pit_excluded_per_row(laps: pd.DataFrame) -> np.ndarray:
+    """Seconds of each lap not counted as driving: PIT_TIME on out-laps (fallback documented above)."""
+    out_lap = laps["out_lap"].to_numpy(dtype=bool)
+    pit = laps["pit_time"].to_numpy(dtype=float)
+    lt = laps["lap_time"].to_numpy(dtype=float)
+    excl = np.where(out_lap & np.isfinite(pit), np.minimum(pit, lt), 0.0)
+    missing = out_lap & ~np.isfinite(pit)
+    if missing.any():
+        ordinary = ~(laps["in_lap"].to_numpy(dtype=bool) | out_lap) & (laps["lap"].to_numpy() > 1)
+        med = (
+            pd.Series(np.where(ordinary, lt, np.nan))
+            .groupby(laps["car"].to_numpy(), sort=False)
+            .transform("median")
+            .to_numpy()
+        )
+        excl = np.where(missing, np.clip(np.nan_to_num(lt - med, nan=0.0), 0.0, None), excl)
+    return excl
+
+
+def driver_spells(laps: pd.DataFrame) -> pd.DataFrame:
+    """One row per continuous spell of one driver in one car (module docstring):
+    car, spell, driver, driver_slot, class, lap_start, lap_end, laps, stints, start, end,
+    duration (end - start), pit_excluded, drive_time (duration minus the pit time excluded)."""
+    if laps.empty:
+        return pd.DataFrame({c: [] for c in SPELL_COLUMNS})
+    n = len(laps)
+    car = laps["car"].to_numpy()
+    drv = laps["driver"].astype(object).fillna("").to_numpy()
+    new = np.r_[True, (car[1:] != car[:-1]) | (drv[1:] != drv[:-1])]
+    excl = _pit_excluded_per_row(laps)
+    lt = laps["lap_time"].to_numpy(dtype=float)
+    st = stint_numbers(laps)
+    starts = np.flatnonzero(new)
+    ends = np.r_[starts[1:] - 1, n - 1]
+    el = laps["elapsed"].to_numpy(dtype=float)
+    ls = el - lt
+    excl_sum = np.add.reduceat(excl, starts)
+    lt_sum = np.add.reduceat(np.nan_to_num(lt, nan=0.0), starts)
+    out = pd.DataFrame(
+        {
+            "car": pd.array(car[starts], dtype="string"),
+            "spell": np.zeros(len(starts), dtype=np.int64),
+            "driver": pd.array(laps["driver"].to_numpy(dtype=object)[starts], dtype="string"),
+            "driver_slot": pd.array(laps["driver_slot"].to_numpy(dtype=object)[starts], dtype="Int8"),
+            "class": pd.array(laps["class"].to_numpy(dtype=object)[starts], dtype="string")
+            if "class" in laps
+            else pd.array([None] * len(starts), dtype="string"),
+            "lap_start": laps["lap"].to_numpy()[starts].astype(np.int64),
+            "lap_end": laps["lap"].to_numpy()[ends].astype(np.int64),
+            "laps": (ends - starts + 1).astype(np.int64),
+            "stints": (st[ends] - st[starts] + 1).astype(np.int64),
+            "start": ls[starts],
+            "end": el[ends],
+        }
+    )
+    out["spell"] = out.groupby("car", sort=False).cumcount().to_numpy() + 1
+    out["duration"] = lt_sum
+    out["pit_excluded"] = excl_sum
+    out["drive_time"] = lt_sum - excl_sum
+    return out[SPELL_COLUMNS]
+
+
+def driving_intervals(laps: pd.DataFrame) -> pd.DataFrame:
+    """Per lap row, the [drive_start, drive_end] race-time interval the driver was driving
+    (the out-lap's excluded pit time is taken off the start of the lap), with car and driver."""
+    excl = _pit_excluded_per_row(laps)
+    el = laps["elapsed"].to_numpy(dtype=float)
+    ls = el - laps["lap_time"].to_numpy(dtype=float)
+    return pd.DataFrame(
+        {
+            "car": laps["car"].to_numpy(),
+            "driver": laps["driver"].to_numpy(),
+            "drive_start": ls + excl,
+            "drive_end": el,
+        }
+    )
+
+
+def worst_window(starts: np.ndarray, ends: np.ndarray, window: float = 6 * 3600.0) -> tuple[float, float]:
+    """(max driving seconds inside any window of ``window`` s, window start) for disjoint sorted intervals.
+
+    >>> worst_window(np.array([0.0, 3600.0 * 7]), np.array([3600.0 * 3, 3600.0 * 9]))
+    (10800.0, 0.0)
+    """
+    if len(starts) == 0:
+        return 0.0, float("nan")
+    s = np.asarray(starts, dtype=float)
+    e = np.asarray(ends, dtype=float)
+    # cumulative driving time D(t), piecewise linear through these knots
+    knots_t = np.empty(2 * len(s))
+    knots_t[0::2], knots_t[1::2] = s, e
+    dur = e - s
+    cum_end = np.cumsum(dur)
+    knots_v = np.empty(2 * len(s))
+    knots_v[0::2] = cum_end - dur
+    knots_v[1::2] = cum_end
+
+    def d(t):
+        return np.interp(t, knots_t, knots_v, left=0.0, right=float(cum_end[-1]))
+
+    cand = np.concatenate([s, e - window])
+    vals = d(cand + window) - d(cand)
+    i = int(np.argmax(vals))
+    return float(vals[i]), float(max(cand[i], 0.0))
+
+
+def drive_time(laps: pd.DataFrame, window: float = 6 * 3600.0) -> pd.DataFrame:
+    """Per (car, driver): total drive time, longest_spell (drive time of the longest continuous
+    spell), worst_window_6h (most driving inside any ``window`` of race time) and its start,
+    spells and laps. Pit time is excluded as in :func:`driver_spells`."""
+    cols = ["car", "driver", "driver_slot", "class", "total", "longest_spell", "worst_window_6h", "worst_window_start",
+            "spells", "laps"]  # fmt: skip
+    if laps.empty:
+        return pd.DataFrame({c: [] for c in cols})
+    sp = driver_spells(laps)
+    g = sp.groupby(["car", "driver"], sort=False, observed=True)
+    out = g.agg(
+        driver_slot=("driver_slot", "first"),
+        cls=("class", "first"),
+        total=("drive_time", "sum"),
+        longest_spell=("drive_time", "max"),
+        spells=("spell", "size"),
+        laps=("laps", "sum"),
+    ).reset_index()
+    out = out.rename(columns={"cls": "class"})
+    iv = driving_intervals(laps)
+    wmap = {}
+    for k, grp in iv.groupby(["car", "driver"], sort=False, observed=True):
+        wmap[k] = worst_window(grp["drive_start"].to_numpy(), grp["drive_end"].to_numpy(), window)
+    keys = list(zip(out["car"], out["driver"]))
+    out["worst_window_6h"] = [wmap.get(k, (np.nan, np.nan))[0] for k in keys]
+    out["worst_window_start"] = [wmap.get(k, (np.nan, np.nan))[1] for k in keys]
+    return out[cols]

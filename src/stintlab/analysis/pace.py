@@ -9,7 +9,8 @@ neutralisation mask of :mod:`stintlab.analysis.flags` and "incident" = slower th
 Metrics (seconds, each with its sample size): best_lap, ideal_lap (sum of the best clean
 sectors), best_10 (mean of the 10 fastest clean laps; ``best_10_n`` laps used), best_20pct
 (mean of the fastest k = ceil(20 % of clean laps); ``best_20pct_k``), median_clean,
-stint_avg (sanitised stint averages), index (median over the driver's clean laps of
+stint_avg (sanitised stint average: in each stint drop laps more than :data:`STINT_TRIM` above
+the stint's clean mean, then the mean of the laps kept), index (median over the driver's clean laps of
 100 x lap / mean of same-class clean laps crossing the line within +-:data:`INDEX_WINDOW` s;
 below 100 = faster than the class at that moment), spread (interquartile range of clean laps, s).
 
@@ -105,7 +106,11 @@ def clean_laps(laps: pd.DataFrame) -> pd.DataFrame:
         new |= laps["out_lap"].to_numpy(dtype=bool)
         laps = laps.assign(stint=np.cumsum(new))
     out = laps[laps["clean"].to_numpy(dtype=bool) & laps["lap_time"].notna().to_numpy()]
-    return out
+    mean = out.groupby(["car", "stint"], sort=False, observed=True)["lap_time"].transform("mean").to_numpy()
+    return out.assign(
+        pace_index=lap_index(out),
+        stint_keep=out["lap_time"].to_numpy() <= (1.0 + STINT_TRIM) * mean,
+    )
 
 
 def lap_index(clean: pd.DataFrame, window: float = INDEX_WINDOW) -> np.ndarray:
@@ -132,7 +137,7 @@ def lap_index(clean: pd.DataFrame, window: float = INDEX_WINDOW) -> np.ndarray:
 
 
 def _group_metrics(clean: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    c = clean.assign(_index=lap_index(clean))
+    c = clean.assign(_index=clean["pace_index"] if "pace_index" in clean.columns else lap_index(clean))
     g = c.groupby(keys, sort=False, observed=True)
     lt = g["lap_time"]
     out = pd.DataFrame(
@@ -163,28 +168,20 @@ def _group_metrics(clean: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     out["best_10_n"] = sums["_n10"]
     out["best_20pct"] = sums["_s20"] / sums["_n20"]
     out["best_20pct_k"] = sums["_n20"]
-    out["stint_avg"], out["stint_avg_n"] = _stint_average(c, keys)
+    kept = c[c["stint_keep"].to_numpy(dtype=bool)] if "stint_keep" in c.columns else c
+    gk = kept.groupby(keys, sort=False, observed=True)["lap_time"]
+    out["stint_avg"], out["stint_avg_n"] = gk.mean(), gk.size()
     out["low_sample"] = out["clean_laps"] < MIN_CLEAN_LAPS
     return out.reset_index()
 
 
-def _stint_average(c: pd.DataFrame, keys: list[str]):
-    """Sanitised stint average: per stint, drop laps > STINT_TRIM above the stint mean and
-    recompute; the figure is the mean of the kept laps over all stints (weighted by laps)."""
-    sk = keys + ["stint"]
-    mean = c.groupby(sk, sort=False, observed=True)["lap_time"].transform("mean").to_numpy()
-    keep = c["lap_time"].to_numpy() <= (1.0 + STINT_TRIM) * mean
-    kept = c[keep]
-    g = kept.groupby(keys, sort=False, observed=True)["lap_time"]
-    return g.mean(), g.size()
-
-
-def driver_metrics(laps: pd.DataFrame) -> pd.DataFrame:
+def driver_metrics(laps: pd.DataFrame, clean: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per (car, driver): class, clean_laps and every metric (module docstring).
 
     Drivers with no clean lap are listed too (clean_laps 0, metrics NaN), never dropped.
+    ``clean``: the output of :func:`clean_laps` when already computed.
     """
-    clean = clean_laps(laps)
+    clean = clean_laps(laps) if clean is None else clean
     m = _group_metrics(clean, ["car", "driver"])
     everyone = laps.dropna(subset=["driver"]).drop_duplicates(["car", "driver"])
     everyone = everyone[[c for c in ("car", "driver", "class", "team") if c in laps.columns]]
@@ -196,9 +193,9 @@ def driver_metrics(laps: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def car_metrics(laps: pd.DataFrame) -> pd.DataFrame:
+def car_metrics(laps: pd.DataFrame, clean: pd.DataFrame | None = None) -> pd.DataFrame:
     """The same metrics per car (all its drivers' clean laps together)."""
-    clean = clean_laps(laps)
+    clean = clean_laps(laps) if clean is None else clean
     m = _group_metrics(clean, ["car"])
     cars = laps.drop_duplicates("car")
     cars = cars[[c for c in ("car", "class", "team") if c in laps.columns]]

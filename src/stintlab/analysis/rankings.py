@@ -1,0 +1,275 @@
+"""Driver and crew rankings per class and per FIA category within class, with confidence.
+
+:func:`driver_rankings` ranks every driver of a race by one metric of
+:mod:`stintlab.analysis.pace` (lower is better for all of them), in his class
+(``class_rank``) and among drivers of his FIA category in that class (``category_rank``).
+Each figure comes with a bootstrap interval (``ci_low``..``ci_high``, 90 %, resampling the
+driver's clean laps :data:`N_BOOT` times with a fixed seed) and ``close_to_next`` says that
+interval overlaps the next-ranked driver's, so close calls read as close. Drivers with fewer
+than :data:`~stintlab.analysis.pace.MIN_CLEAN_LAPS` clean laps are ranked but flagged
+``low_sample``; :func:`best_performers` leaves them out.
+
+>>> import pandas as pd
+>>> laps = pd.DataFrame({"car": ["1"] * 12 + ["2"] * 12, "driver": ["A"] * 12 + ["B"] * 12,
+...     "class": ["X"] * 24, "lap_time": [100.0 + i % 3 for i in range(12)] + [101.0 + i % 3 for i in range(12)],
+...     "s1": [30.0] * 24, "s2": [40.0] * 24, "s3": [30.0] * 24,
+...     "elapsed": [100.0 * i for i in range(1, 13)] * 2, "clean": [True] * 24, "stint": [1] * 24})
+>>> r = driver_rankings(laps, {("1", "A"): "Gold", ("2", "B"): "Gold"}, by="median_clean")
+>>> r[["driver", "value", "class_rank", "category_rank"]].values.tolist()
+[['A', 101.0, 1, 1], ['B', 102.0, 2, 2]]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from stintlab.analysis.pace import METRICS, MIN_CLEAN_LAPS, car_metrics, clean_laps, driver_metrics
+from stintlab.errors import StintlabUsageError
+from stintlab.race import name_key
+
+__all__ = [
+    "CI_LEVEL",
+    "N_BOOT",
+    "best_performers",
+    "bootstrap_interval",
+    "crew_rankings",
+    "driver_rankings",
+    "metric_leaders",
+]
+
+#: Bootstrap resamples per driver and the interval's coverage.
+N_BOOT = 200
+CI_LEVEL = 0.90
+_CATS = ("Platinum", "Gold", "Silver", "Bronze")
+
+
+def _stat(metric: str, samples: np.ndarray, sectors: np.ndarray | None = None) -> np.ndarray:
+    """The metric of each row of ``samples`` (B x n lap times or per-lap values)."""
+    n = samples.shape[1]
+    if metric == "best_lap":
+        return samples.min(axis=1)
+    if metric == "best_10":
+        return np.sort(samples, axis=1)[:, : min(10, n)].mean(axis=1)
+    if metric == "best_20pct":
+        k = max(1, int(np.ceil(0.2 * n)))
+        return np.sort(samples, axis=1)[:, :k].mean(axis=1)
+    if metric in ("median_clean", "index"):
+        return np.median(samples, axis=1)
+    if metric == "stint_avg":
+        return samples.mean(axis=1)
+    if metric == "spread":
+        q = np.quantile(samples, [0.25, 0.75], axis=1)
+        return q[1] - q[0]
+    if metric == "ideal_lap":
+        return sectors.min(axis=1).sum(axis=1)
+    raise ValueError(metric)
+
+
+def bootstrap_interval(
+    values, metric: str, *, n_boot: int = N_BOOT, seed: int = 0, sectors=None
+) -> tuple[float, float]:
+    """(low, high) bootstrap percentile interval of ``metric`` over ``values``.
+
+    >>> lo, hi = bootstrap_interval([100.0, 101.0, 102.0, 103.0], "median_clean")
+    >>> 100.0 <= lo <= hi <= 103.0
+    True
+    """
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    n = len(v)
+    if n == 0:
+        return float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, n, size=(n_boot, n))
+    if metric == "ideal_lap":
+        sec = np.asarray(sectors, dtype=float)
+        s = sec[idx]  # B x n x 3
+        vals = np.nanmin(s, axis=1).sum(axis=1)
+    else:
+        vals = _stat(metric, v[idx])
+    a = (1.0 - CI_LEVEL) / 2.0
+    lo, hi = np.nanquantile(vals, [a, 1.0 - a])
+    return float(lo), float(hi)
+
+
+def _metric_name(by: str) -> str:
+    key = by.strip().lower().replace("-", "_")
+    key = {"best": "best_lap", "ideal": "ideal_lap", "best10": "best_10", "best20": "best_20pct", "median": "median_clean",
+           "stint": "stint_avg", "consistency": "spread"}.get(key, key)  # fmt: skip
+    if key not in METRICS:
+        raise StintlabUsageError(f"unknown metric {by!r} (choose from {', '.join(METRICS)})")
+    return key
+
+
+def _category_map(categories, frame: pd.DataFrame) -> list:
+    if categories is None:
+        return [None] * len(frame)
+    if isinstance(categories, pd.DataFrame):
+        look = {
+            (str(c), name_key(d)): cat
+            for c, d, cat in zip(categories["car"], categories["driver"], categories["category"], strict=True)
+        }
+    else:
+        look = {(str(k[0]), name_key(k[1])): v for k, v in dict(categories).items()}
+    out = []
+    for c, d in zip(frame["car"], frame["driver"], strict=True):
+        v = look.get((str(c), name_key(d)))
+        out.append(None if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else str(v))
+    return out
+
+
+def _values_for(metric: str, laps: pd.DataFrame) -> np.ndarray:
+    if metric == "index":
+        return laps["pace_index"].to_numpy(dtype=float)
+    if metric == "stint_avg":
+        return laps.loc[laps["stint_keep"].to_numpy(dtype=bool), "lap_time"].to_numpy(dtype=float)
+    return laps["lap_time"].to_numpy(dtype=float)
+
+
+def _rank(df: pd.DataFrame, keys: list[str]) -> pd.Series:
+    return df.groupby(keys, sort=False, dropna=False)["value"].rank(method="min").astype("Int32")
+
+
+def _with_confidence(
+    table: pd.DataFrame, clean: pd.DataFrame, keys: list[str], metric: str, n_boot: int, seed: int
+) -> pd.DataFrame:
+    lows, highs = [], []
+    groups = {(k if isinstance(k, tuple) else (k,)): g for k, g in clean.groupby(keys, sort=False, observed=True)}
+    for row in table[keys].itertuples(index=False, name=None):
+        g = groups.get(tuple(row))
+        if g is None or len(g) == 0 or n_boot <= 0:
+            lows.append(np.nan)
+            highs.append(np.nan)
+            continue
+        sectors = g[["s1", "s2", "s3"]].to_numpy(dtype=float) if metric == "ideal_lap" else None
+        lo, hi = bootstrap_interval(_values_for(metric, g), metric, n_boot=n_boot, seed=seed, sectors=sectors)
+        lows.append(lo)
+        highs.append(hi)
+    return table.assign(ci_low=lows, ci_high=highs)
+
+
+def _close_to_next(df: pd.DataFrame, rank_col: str, group: list[str]) -> np.ndarray:
+    """True when the interval overlaps the next-ranked entry's in the same group."""
+    out = np.zeros(len(df), dtype=bool)
+    d = df.reset_index(drop=True)
+    for _, g in d[d["value"].notna()].groupby(group, sort=False, dropna=False):
+        g = g.sort_values(rank_col, kind="stable")
+        idx = g.index.to_numpy()
+        hi = g["ci_high"].to_numpy()
+        lo = g["ci_low"].to_numpy()
+        for j in range(len(idx) - 1):
+            out[idx[j]] = bool(hi[j] >= lo[j + 1])
+    return out
+
+
+def driver_rankings(
+    laps: pd.DataFrame,
+    categories=None,
+    *,
+    by: str = "index",
+    min_laps: int = MIN_CLEAN_LAPS,
+    n_boot: int = N_BOOT,
+    seed: int = 0,
+    clean: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Every driver with every metric, ranked by ``by`` in class and in category within class.
+
+    ``categories``: ``{(car, driver): category}`` or a DataFrame with car, driver, category
+    (e.g. from :func:`stintlab.analysis.categories.attach_categories`), or None.
+    Columns: driver, car, class, team, category, clean_laps, every metric and its sample size,
+    metric, value, ci_low, ci_high, class_rank, category_rank, low_sample, close_to_next.
+    Sorted by class (first appearance) then class_rank.
+    """
+    metric = _metric_name(by)
+    clean = clean_laps(laps) if clean is None else clean
+    m = driver_metrics(laps, clean=clean)
+    m.insert(4, "category", pd.array(_category_map(categories, m), dtype="string"))
+    m["low_sample"] = m["clean_laps"] < min_laps
+    m["metric"] = metric
+    m["value"] = m[METRICS[metric]]
+    m = _with_confidence(m, clean, ["car", "driver"], metric, n_boot, seed)
+    m["class_rank"] = _rank(m, ["class"])
+    m["category_rank"] = _rank(m, ["class", "category"])
+    m.loc[m["category"].isna(), "category_rank"] = pd.NA
+    order = {c: i for i, c in enumerate(pd.unique(m["class"]))}
+    m = m.sort_values(["class", "class_rank"], key=lambda s: s.map(order) if s.name == "class" else s, kind="stable")
+    m = m.reset_index(drop=True)
+    m["close_to_next"] = _close_to_next(m, "class_rank", ["class"])
+    cols = ["driver", "car", "class", "team", "category", "clean_laps", "best_lap", "ideal_lap", "best_10", "best_10_n",
+            "best_20pct", "best_20pct_k", "median_clean", "stint_avg", "stint_avg_n", "index", "index_n", "spread",
+            "metric", "value", "ci_low", "ci_high", "class_rank", "category_rank", "low_sample", "close_to_next"]  # fmt: skip
+    return m[[c for c in cols if c in m.columns]]
+
+
+def crew_rankings(laps: pd.DataFrame, *, by: str = "index", min_laps: int = MIN_CLEAN_LAPS, n_boot: int = N_BOOT,
+                  seed: int = 0, clean: pd.DataFrame | None = None) -> pd.DataFrame:  # fmt: skip
+    """Cars ranked in class by ``by`` over all their drivers' clean laps (same columns as drivers, no driver)."""
+    metric = _metric_name(by)
+    clean = clean_laps(laps) if clean is None else clean
+    m = car_metrics(laps, clean=clean)
+    m["low_sample"] = m["clean_laps"] < min_laps
+    m["metric"] = metric
+    m["value"] = m[METRICS[metric]]
+    m = _with_confidence(m, clean, ["car"], metric, n_boot, seed)
+    m["class_rank"] = _rank(m, ["class"])
+    order = {c: i for i, c in enumerate(pd.unique(m["class"]))}
+    m = m.sort_values(["class", "class_rank"], key=lambda s: s.map(order) if s.name == "class" else s, kind="stable")
+    m = m.reset_index(drop=True)
+    m["close_to_next"] = _close_to_next(m, "class_rank", ["class"])
+    return m
+
+
+def best_performers(rankings: pd.DataFrame, top: int = 1) -> pd.DataFrame:
+    """The best ``top`` drivers of each FIA category in each class (low-sample drivers left out).
+
+    Drivers with an unknown category are grouped under category ``unknown`` so a race without
+    category data still says so. Columns: class, category, place, driver, car, value, ci_low,
+    ci_high, gap_to_next (s or index points), close (interval overlaps the next one's), drivers
+    (how many ranked drivers the category has in the class).
+    """
+    r = rankings[~rankings["low_sample"] & rankings["value"].notna()].copy()
+    r["category"] = r["category"].astype("string").fillna("unknown")
+    rows = []
+    cat_order = {c: i for i, c in enumerate(_CATS + ("unknown",))}
+    for (cls, cat), g in r.groupby(["class", "category"], sort=False):
+        g = g.sort_values("value", kind="stable").reset_index(drop=True)
+        for i in range(min(top, len(g))):
+            nxt = g.iloc[i + 1] if i + 1 < len(g) else None
+            rows.append(
+                {
+                    "class": cls,
+                    "category": cat,
+                    "place": i + 1,
+                    "driver": g.at[i, "driver"],
+                    "car": g.at[i, "car"],
+                    "value": g.at[i, "value"],
+                    "ci_low": g.at[i, "ci_low"],
+                    "ci_high": g.at[i, "ci_high"],
+                    "gap_to_next": np.nan if nxt is None else float(nxt["value"] - g.at[i, "value"]),
+                    "close": False if nxt is None else bool(g.at[i, "ci_high"] >= nxt["ci_low"]),
+                    "drivers": len(g),
+                }
+            )
+    out = pd.DataFrame(rows, columns=["class", "category", "place", "driver", "car", "value", "ci_low", "ci_high",
+                                      "gap_to_next", "close", "drivers"])  # fmt: skip
+    corder = {c: i for i, c in enumerate(pd.unique(rankings["class"]))}
+    out = out.assign(_c=out["class"].map(corder), _k=out["category"].map(cat_order))
+    return out.sort_values(["_c", "_k", "place"], kind="stable").drop(columns=["_c", "_k"]).reset_index(drop=True)
+
+
+def metric_leaders(rankings: pd.DataFrame, metrics=None, top: int = 3) -> pd.DataFrame:
+    """Who leads each class by each metric (low-sample drivers left out): how the metrics disagree.
+
+    Columns: class, metric, place, driver, car, category, value.
+    """
+    metrics = list(metrics or [m for m in METRICS if m != "spread"])
+    r = rankings[~rankings["low_sample"]]
+    rows = []
+    for cls, g in r.groupby("class", sort=False):
+        for met in metrics:
+            s = g.dropna(subset=[met]).sort_values(met, kind="stable").head(top)
+            for place, row in enumerate(s.itertuples(index=False), start=1):
+                rows.append({"class": cls, "metric": met, "place": place, "driver": row.driver, "car": row.car,
+                             "category": row.category, "value": getattr(row, met)})  # fmt: skip
+    return pd.DataFrame(rows, columns=["class", "metric", "place", "driver", "car", "category", "value"])

@@ -1,0 +1,130 @@
+"""``stintlab report`` (self-contained HTML race report) and ``stintlab story`` (a car's story)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from stintlab.cli import app
+from stintlab.commands._common import console, err_console, load_race
+from stintlab.errors import StintlabUsageError
+
+LANGS = ("en", "fr")
+
+
+def _lang(lang: str) -> str:
+    lang = (lang or "en").lower()
+    if lang not in LANGS:
+        raise StintlabUsageError(f"unknown language {lang!r} (use en or fr)")
+    return lang
+
+
+def _complete_lang(incomplete: str):
+    return [x for x in LANGS if x.startswith(incomplete)]
+
+
+def _race_or_demo(file: Path | None, results: Path | None, quiet: bool):
+    """The race of FILE, or the embedded demo race when FILE is omitted; (race, is_demo)."""
+    if file is not None:
+        return load_race(file, results, quiet=quiet), False
+    from stintlab.report.sections import demo_path
+
+    path = demo_path()
+    if path is None:
+        raise StintlabUsageError("no FILE given and the embedded demo race is not available")
+    return load_race(Path(path), None, quiet=quiet), True
+
+
+@app.command()
+def report(
+    file: Path = typer.Argument(None, dir_okay=False, help="Al Kamel lap file; omit it for the embedded demo race."),
+    car: str = typer.Option(None, "--car", "-c", help="Car number to follow (highlighted, with its story)."),
+    lang: str = typer.Option(
+        "en", "--lang", "-l", help="Language of the page and story: en or fr.", autocompletion=_complete_lang
+    ),
+    output: Path = typer.Option(Path("report.html"), "--output", "-o", dir_okay=False, help="HTML file to write."),
+    results: Path = typer.Option(
+        None, "--results", help="Official classification file (default: one found beside FILE)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print what was written as JSON."),
+):
+    """Write one self-contained HTML race report (plotly embedded, no network needed to open it)."""
+    from stintlab.report.html import build_report
+
+    lang = _lang(lang)
+    quiet = as_json or not err_console.is_terminal
+    race, demo = _race_or_demo(file, results, quiet)
+    if quiet:
+        doc = build_report(race, car=car, lang=lang, demo=demo)
+    else:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        with Progress(
+            TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=err_console, transient=True
+        ) as progress:
+            task = progress.add_task("Building report", total=None)
+
+            def step(label: str, done: int, total: int) -> None:
+                progress.update(task, description=label, completed=done, total=total)
+
+            doc = build_report(race, car=car, lang=lang, demo=demo, progress=step)
+    output.write_text(doc.html, encoding="utf-8")
+    summary = {
+        "output": str(output),
+        "bytes": output.stat().st_size,
+        "race": race.name,
+        "demo": demo,
+        "car": doc.car,
+        "lang": lang,
+        "sections": doc.sections,
+        "missing_sections": doc.missing,
+    }
+    if as_json:
+        print(json.dumps(summary, ensure_ascii=False, indent=2))
+        return
+    console.print(
+        f"Wrote [bold]{output}[/bold] ({summary['bytes'] / 1e6:.1f} MB): {race.name}"
+        + (" — embedded demo race" if demo else "")
+        + (f", car #{doc.car}" if doc.car else "")
+    )
+    if doc.missing:
+        err_console.print(f"[yellow]Left out (analysis not available): {', '.join(doc.missing)}[/yellow]")
+
+
+@app.command()
+def story(
+    file: Path = typer.Argument(..., dir_okay=False, help="Al Kamel lap file."),
+    car: str = typer.Option(..., "--car", "-c", help="Car number."),
+    lang: str = typer.Option("en", "--lang", "-l", help="en or fr.", autocompletion=_complete_lang),
+    results: Path = typer.Option(
+        None, "--results", help="Official classification file (default: one found beside FILE)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the sentences with their laps as JSON."),
+):
+    """The story of one car's race, in English or French; each sentence names the laps behind it."""
+    from stintlab.report.sections import car_or_error
+    from stintlab.report.story import story as build_story
+
+    lang = _lang(lang)
+    race = load_race(file, results, quiet=as_json)
+    car = car_or_error(race, car)
+    sentences = build_story(race, car, lang=lang)
+    if as_json:
+        print(
+            json.dumps(
+                {"race": race.name, "car": car, "lang": lang, "sentences": sentences}, ensure_ascii=False, indent=2
+            )
+        )
+        return
+    for s in sentences:
+        laps = s.get("laps") or []
+        ref = f"  [dim]({_laps_label(laps, lang)})[/dim]" if laps else ""
+        console.print(s["text"] + ref, highlight=False)
+
+
+def _laps_label(laps: list[int], lang: str) -> str:
+    from stintlab.report.story import laps_label
+
+    return laps_label(laps, lang)

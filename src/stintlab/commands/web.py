@@ -1,0 +1,40 @@
+"""``stintlab serve``: the web app (FastAPI + uvicorn), on the loopback interface by default."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from stintlab.cli import app
+from stintlab.commands._common import err_console
+from stintlab.errors import StintlabUsageError
+
+
+@app.command()
+def serve(
+    port: int = typer.Option(8000, "--port", "-p", min=1, max=65535, help="TCP port."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on (loopback by default)."),
+    archive: Path = typer.Option(
+        None, "--archive", file_okay=False, help="Folder of race folders (each with one lap CSV) offered for opening."
+    ),
+    data_dir: Path = typer.Option(
+        None,
+        "--data-dir",
+        file_okay=False,
+        help="Where uploads are stored (default: a temporary folder removed on exit).",
+    ),
+    max_upload_mb: int = typer.Option(50, "--max-upload-mb", min=1, max=1024, help="Upload size cap in MB."),
+):
+    """Serve the web app: upload a timing file or open one from the archive, browse race, class, car and driver."""
+    import uvicorn
+
+    from stintlab.web import create_app
+
+    if archive is not None and not archive.is_dir():
+        raise StintlabUsageError(f"archive folder not found: {archive}")
+    web = create_app(data_dir=data_dir, archive=archive, max_upload_bytes=max_upload_mb * 1024 * 1024)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        err_console.print(f"[yellow]Listening on {host}: the app is reachable from other machines.[/yellow]")
+    err_console.print(f"stintlab web app on http://{host}:{port}/ (API docs: /docs). Ctrl-C stops it.")
+    uvicorn.run(web, host=host, port=port, log_level="warning")

@@ -1,0 +1,304 @@
+"""Plotly figures of a race, built from the analysis tables (:mod:`stintlab.report.sections`).
+
+Every time axis is race time in hours; neutralisation phases (safety car, FCY, red flag) are
+shaded on each of them. A figure whose analysis table is not available is left out: the
+``*_figures`` functions return ``(div id, title, figure)`` for what can be drawn.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from stintlab.report import sections
+
+__all__ = [
+    "CATEGORY_COLOURS",
+    "NEUTRAL_COLOURS",
+    "shade_neutralisations",
+    "positions_figure",
+    "gap_figure",
+    "stints_figure",
+    "stops_figure",
+    "overview_figures",
+    "class_figures",
+    "car_figures",
+]
+
+CATEGORY_COLOURS = {
+    "Platinum": "#5b6b7d",
+    "Gold": "#d4a017",
+    "Silver": "#9aa5b1",
+    "Bronze": "#b0703c",
+    None: "#4c78a8",
+}
+NEUTRAL_COLOURS = {"SC": "rgba(255,196,0,0.22)", "FCY": "rgba(255,140,0,0.22)", "RED": "rgba(220,0,0,0.20)"}
+HIGHLIGHT = "#c8102e"
+OTHER = "rgba(120,130,140,0.45)"
+
+_LABELS = {
+    "en": {
+        "hour": "Race hour", "race_time": "Race time (h)", "class_pos": "Class position", "gap": "Gap to class leader (laps)",
+        "driver": "Driver", "car": "Car", "stop": "Pit stop", "long": "long stop", "pit_time": "Pit time (s)",
+    },
+    "fr": {
+        "hour": "Heure de course", "race_time": "Temps de course (h)", "class_pos": "Position dans la catégorie",
+        "gap": "Écart au leader de la catégorie (tours)", "driver": "Pilote", "car": "Voiture", "stop": "Arrêt au stand",
+        "long": "arrêt long", "pit_time": "Temps au stand (s)",
+    },
+}  # fmt: skip
+
+
+def _t(lang: str, key: str) -> str:
+    return _LABELS.get(lang, _LABELS["en"])[key]
+
+
+def _base_layout(fig: go.Figure, *, title: str | None = None, height: int = 420) -> go.Figure:
+    fig.update_layout(
+        title=title,
+        height=height,
+        margin={"l": 60, "r": 20, "t": 40 if title else 20, "b": 45},
+        template="plotly_white",
+        legend={"font": {"size": 10}},
+        hovermode="closest",
+        font={"family": "DejaVu Sans, Arial, sans-serif"},
+    )
+    return fig
+
+
+def shade_neutralisations(fig: go.Figure, neutral: pd.DataFrame | None) -> go.Figure:
+    """Shade each neutralisation phase (``start``..``end`` race seconds, ``kind``) on the x axis in hours.
+
+    >>> fig = shade_neutralisations(go.Figure(), pd.DataFrame({"kind": ["SC"], "start": [3600.0], "end": [5400.0]}))
+    >>> fig.layout.shapes[0].x0, fig.layout.shapes[0].x1
+    (1.0, 1.5)
+    """
+    if neutral is None or neutral.empty:
+        return fig
+    shapes = []
+    for kind, start, end in zip(neutral["kind"], neutral["start"], neutral["end"], strict=False):
+        if pd.isna(start) or pd.isna(end):
+            continue
+        shapes.append(
+            {
+                "type": "rect", "xref": "x", "yref": "paper", "x0": round(float(start) / 3600.0, 4),
+                "x1": round(max(float(end), float(start) + 30.0) / 3600.0, 4), "y0": 0, "y1": 1,
+                "fillcolor": NEUTRAL_COLOURS.get(str(kind), "rgba(128,128,128,0.2)"), "line": {"width": 0},
+                "layer": "below",
+            }
+        )  # fmt: skip
+    fig.update_layout(shapes=list(fig.layout.shapes or ()) + shapes)
+    return fig
+
+
+def _car_label(cars: pd.DataFrame) -> dict[str, str]:
+    return {str(c): f"#{c} {t}" for c, t in zip(cars["car"], cars["team"], strict=False)}
+
+
+def positions_figure(
+    hourly: pd.DataFrame,
+    cars: pd.DataFrame,
+    cls: str,
+    car: str | None = None,
+    *,
+    neutral: pd.DataFrame | None = None,
+    lang: str = "en",
+) -> go.Figure:
+    """Class position of each car of ``cls`` hour by hour; ``car`` highlighted."""
+    d = hourly[hourly["class"].astype(str) == cls]
+    labels = _car_label(cars)
+    fig = go.Figure()
+    order = list(dict.fromkeys(d.sort_values(["hour", "class_position"])["car"].astype(str)))
+    if car in order:
+        order.remove(car)
+        order.append(car)  # drawn last, on top
+    for c in order:
+        g = d[d["car"].astype(str) == c].sort_values("hour")
+        hl = c == car
+        fig.add_trace(
+            go.Scatter(
+                x=g["hour"].to_numpy(), y=g["class_position"].to_numpy(), mode="lines+markers" if hl else "lines",
+                name=labels.get(c, c), line={"width": 4 if hl else 1.3, "color": HIGHLIGHT if hl else None},
+                opacity=1.0 if hl or car is None else 0.45,
+                hovertemplate=f"{labels.get(c, c)}<br>h%{{x}}: P%{{y}}<extra></extra>",
+            )
+        )  # fmt: skip
+    fig.update_yaxes(
+        autorange="reversed", title=_t(lang, "class_pos"), dtick=1 if d["class_position"].max() <= 25 else None
+    )
+    fig.update_xaxes(title=_t(lang, "hour"), dtick=1 if d["hour"].max() <= 24 else None)
+    shade_neutralisations(fig, neutral)
+    return _base_layout(fig, height=460)
+
+
+def gap_figure(
+    history: pd.DataFrame,
+    cars: pd.DataFrame,
+    cls: str,
+    car: str | None = None,
+    *,
+    neutral: pd.DataFrame | None = None,
+    lang: str = "en",
+    gap_column: str = "class_gap",
+) -> go.Figure:
+    """Gap to the class leader over race time (one line per car of ``cls``); ``car`` highlighted."""
+    d = history[history["class"].astype(str) == cls]
+    labels = _car_label(cars)
+    fig = go.Figure()
+    cars_in = list(dict.fromkeys(d["car"].astype(str)))
+    if car in cars_in:
+        cars_in.remove(car)
+        cars_in.append(car)
+    for c in cars_in:
+        g = d[d["car"].astype(str) == c]
+        hl = c == car
+        fig.add_trace(
+            go.Scattergl(
+                x=np.round(g["elapsed"].to_numpy(dtype=float) / 3600.0, 4), y=np.round(g[gap_column].to_numpy(dtype=float), 3),
+                mode="lines", name=labels.get(c, c), line={"width": 3.5 if hl else 1.1, "color": HIGHLIGHT if hl else None},
+                opacity=1.0 if hl or car is None else 0.5,
+            )
+        )  # fmt: skip
+    fig.update_yaxes(autorange="reversed", title=_t(lang, "gap"))
+    fig.update_xaxes(title=_t(lang, "race_time"))
+    shade_neutralisations(fig, neutral)
+    return _base_layout(fig, height=460)
+
+
+def stints_figure(
+    stints: pd.DataFrame,
+    drivers: pd.DataFrame,
+    cars: pd.DataFrame,
+    car: str | None = None,
+    *,
+    neutral: pd.DataFrame | None = None,
+    lang: str = "en",
+) -> go.Figure:
+    """Who drove when: one row per car, one bar per stint coloured by the driver's FIA category."""
+    cat = {
+        (str(c), str(d)): (k if isinstance(k, str) else None)
+        for c, d, k in zip(drivers["car"], drivers["driver"], drivers["category"], strict=False)
+    }
+    s = stints.copy()
+    s["car"] = s["car"].astype(str)
+    s["category"] = [cat.get((c, str(d))) for c, d in zip(s["car"], s["driver"], strict=False)]
+    labels = _car_label(cars)
+    order = [str(c) for c in cars["car"] if str(c) in set(s["car"])]
+    s["row"] = s["car"].map(labels)
+    fig = go.Figure()
+    for category, colour in CATEGORY_COLOURS.items():
+        g = s[s["category"].isna()] if category is None else s[s["category"] == category]
+        if g.empty:
+            continue
+        start = g["start"].to_numpy(dtype=float) / 3600.0
+        length = (g["end"].to_numpy(dtype=float) - g["start"].to_numpy(dtype=float)) / 3600.0
+        fig.add_trace(
+            go.Bar(
+                y=g["row"].to_numpy(), x=np.round(length, 4), base=np.round(start, 4), orientation="h",
+                name=category or ("no category" if lang == "en" else "sans catégorie"),
+                marker={"color": colour, "line": {"width": [2 if c == car else 0.5 for c in g["car"]], "color": "#222"}},
+                customdata=np.stack([g["driver"].astype(str).to_numpy(), g.get("laps", pd.Series([""] * len(g))).astype(str).to_numpy()], axis=1),
+                hovertemplate="%{y}<br>%{customdata[0]} (%{customdata[1]} laps)<br>%{base:.2f} h → +%{x:.2f} h<extra></extra>",
+            )
+        )  # fmt: skip
+    fig.update_layout(barmode="overlay", bargap=0.25)
+    fig.update_yaxes(categoryorder="array", categoryarray=[labels[c] for c in reversed(order)], tickfont={"size": 9})
+    fig.update_xaxes(title=_t(lang, "race_time"))
+    shade_neutralisations(fig, neutral)
+    return _base_layout(fig, height=max(260, 22 * len(order) + 80))
+
+
+def stops_figure(
+    stops: pd.DataFrame,
+    cars: pd.DataFrame,
+    car: str | None = None,
+    *,
+    neutral: pd.DataFrame | None = None,
+    lang: str = "en",
+) -> go.Figure:
+    """Each pit stop as a marker at its race time (y = pit time); long and garage stops in red."""
+    s = stops.copy()
+    s["car"] = s["car"].astype(str)
+    labels = _car_label(cars)
+    fig = go.Figure()
+    long = s["kind"].astype(str).isin(["long", "garage"])
+    for is_long, g in ((False, s[~long]), (True, s[long])):
+        if g.empty:
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=np.round(g["elapsed"].to_numpy(dtype=float) / 3600.0, 4), y=np.round(g["pit_time"].to_numpy(dtype=float), 1),
+                mode="markers", name=_t(lang, "long") if is_long else _t(lang, "stop"),
+                marker={"size": 11 if is_long else 7, "color": HIGHLIGHT if is_long else "#4c78a8",
+                        "symbol": "diamond" if is_long else "circle", "line": {"width": 0.5, "color": "#222"}},
+                text=[f"{labels.get(c, c)} lap {lap} ({k})" for c, lap, k in zip(g["car"], g["lap"], g["kind"], strict=False)],
+                hovertemplate="%{text}<br>%{y:.1f} s<extra></extra>",
+            )
+        )  # fmt: skip
+    fig.update_yaxes(title=_t(lang, "pit_time"), type="log" if s["pit_time"].max() > 600 else None)
+    fig.update_xaxes(title=_t(lang, "race_time"))
+    shade_neutralisations(fig, neutral)
+    return _base_layout(fig, height=380)
+
+
+# ----------------------------------------------------------------------------- per page
+def _car_class(race, car: str) -> str:
+    return str(race.cars.loc[race.cars["car"] == car, "class"].iloc[0])
+
+
+def class_figures(race, cls: str, car: str | None = None, lang: str = "en") -> list[tuple[str, str, go.Figure]]:
+    out = []
+    neutral = sections.neutralisations(race)
+    slug = "".join(ch if ch.isalnum() else "-" for ch in cls.lower())
+    hourly = sections.hourly_positions(race)
+    if hourly is not None and not hourly.empty:
+        title = f"{cls}: class positions hour by hour" if lang == "en" else f"{cls} : positions heure par heure"
+        out.append(
+            (f"positions-{slug}", title, positions_figure(hourly, race.cars, cls, car, neutral=neutral, lang=lang))
+        )
+    hist = sections.position_history(race)
+    if hist is not None and not hist.empty and "class_gap" in hist.columns:
+        title = f"{cls}: gap to the class leader" if lang == "en" else f"{cls} : écart au leader de la catégorie"
+        out.append((f"gap-{slug}", title, gap_figure(hist, race.cars, cls, car, neutral=neutral, lang=lang)))
+    return out
+
+
+def car_figures(race, car: str, lang: str = "en") -> list[tuple[str, str, go.Figure]]:
+    cls = _car_class(race, car)
+    out = class_figures(race, cls, car, lang)
+    neutral = sections.neutralisations(race)
+    st = sections.stints(race)
+    if st is not None and not st.empty:
+        mine = st[st["car"].astype(str).isin(race.cars.loc[race.cars["class"] == cls, "car"].astype(str))]
+        title = "Stints and drivers" if lang == "en" else "Relais et pilotes"
+        out.append(
+            (
+                "stints",
+                title,
+                stints_figure(
+                    mine, race.drivers, race.cars[race.cars["class"] == cls], car, neutral=neutral, lang=lang
+                ),
+            )
+        )
+    sp = sections.stops(race)
+    if sp is not None and not sp.empty:
+        mine = sp[sp["car"].astype(str) == car]
+        if not mine.empty:
+            title = f"Pit stops of #{car}" if lang == "en" else f"Arrêts au stand de la n°{car}"
+            out.append(("stops", title, stops_figure(mine, race.cars, car, neutral=neutral, lang=lang)))
+    return out
+
+
+def overview_figures(race, lang: str = "en") -> list[tuple[str, str, go.Figure]]:
+    st = sections.stints(race)
+    if st is None or st.empty:
+        return []
+    title = "Stints and drivers" if lang == "en" else "Relais et pilotes"
+    return [
+        (
+            "stints-all",
+            title,
+            stints_figure(st, race.drivers, race.cars, None, neutral=sections.neutralisations(race), lang=lang),
+        )
+    ]

@@ -1,0 +1,270 @@
+"""The stintlab web app (FastAPI): upload a lap file or open one from the archive, then browse
+the race overview, a class, a car (story, charts, stops) and a driver. Every page has a JSON
+twin under ``/api`` (OpenAPI docs at ``/docs``). See ``docs/web.md``.
+
+Safety: uploads are capped (``max_upload_bytes``, checked on the request body as it arrives),
+must be ``.csv`` and must have a known lap-file header; they are stored under a random id
+chosen by the server. Requests name races by id only. Errors are one-line messages (JSON under
+``/api``, a small HTML page elsewhere), never a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from stintlab.errors import StintlabError, StintlabFormatError, StintlabUsageError
+from stintlab.web import views
+from stintlab.web.store import MAX_UPLOAD_BYTES, RaceStore, RequestError, UploadRejected, size_text
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("stintlab.web")
+
+_UPLOAD_PATHS = ("/api/races", "/upload")
+
+
+class _BodyLimit:
+    """ASGI middleware: refuse an upload body larger than ``limit`` bytes while it arrives."""
+
+    def __init__(self, app, limit: int, cap: int):
+        self.app = app
+        self.limit = limit  # body bytes allowed: the file cap plus room for the multipart framing
+        self.cap = cap
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope.get("method") != "POST":
+            return await self.app(scope, receive, send)
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                try:
+                    too_big = int(value) > self.limit
+                except ValueError:
+                    too_big = True
+                if too_big:
+                    return await _plain_error(send, 413, f"file too large: the limit is {size_text(self.cap)}")
+        seen = 0
+
+        async def limited():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise HTTPException(413, f"file too large: the limit is {size_text(self.cap)}")
+            return message
+
+        return await self.app(scope, limited, send)
+
+
+async def _plain_error(send, status: int, message: str) -> None:
+    import json
+
+    body = json.dumps({"error": message, "status": status}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def create_app(
+    data_dir: Path | None = None,
+    archive: Path | None = None,
+    *,
+    max_upload_bytes: int = MAX_UPLOAD_BYTES,
+    with_demo: bool = True,
+    cache_size: int = 8,
+) -> FastAPI:
+    """Build the app. ``data_dir``: where uploads go (a fresh temporary folder by default);
+    ``archive``: a folder of race folders (each with one lap CSV) offered for opening."""
+    store = RaceStore(data_dir, archive, cache_size=cache_size, with_demo=with_demo)
+
+    @asynccontextmanager
+    async def lifespan(_app):
+        yield
+        store.close()
+
+    app = FastAPI(
+        lifespan=lifespan,
+        title="stintlab",
+        version="0.1.0",
+        description="Endurance-race intelligence from Al Kamel lap-by-lap timing files. "
+        "Upload a lap CSV (POST /api/races) or use a race of the archive, then query it by id.",
+        debug=False,
+    )
+    app.state.store = store
+    app.state.max_upload_bytes = max_upload_bytes
+    app.add_middleware(_BodyLimit, limit=max_upload_bytes + 64 * 1024, cap=max_upload_bytes)
+
+    # ---------------------------------------------------------------- errors
+    def _wants_json(request: Request) -> bool:
+        return request.url.path.startswith("/api") or request.url.path in ("/openapi.json",)
+
+    def _error(request: Request, status: int, message: str):
+        if _wants_json(request):
+            return JSONResponse({"error": message, "status": status}, status_code=status)
+        return HTMLResponse(views.error_page(status, message), status_code=status)
+
+    @app.exception_handler(RequestError)
+    async def _request_error(request: Request, exc: RequestError):
+        return _error(request, exc.status, str(exc))
+
+    @app.exception_handler(StintlabFormatError)
+    async def _format_error(request: Request, exc: StintlabFormatError):
+        return _error(request, 422, str(exc))
+
+    @app.exception_handler(StintlabUsageError)
+    async def _usage_error(request: Request, exc: StintlabUsageError):
+        return _error(request, 404, str(exc))
+
+    @app.exception_handler(StintlabError)
+    async def _stintlab_error(request: Request, exc: StintlabError):
+        return _error(request, 400, str(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException):
+        return _error(request, exc.status_code, str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError):
+        parts = []
+        for e in exc.errors():
+            where = ".".join(str(x) for x in e.get("loc", ()) if x not in ("query", "path", "body"))
+            parts.append(f"{where}: {e.get('msg', 'invalid')}" if where else str(e.get("msg", "invalid")))
+        return _error(request, 422, "invalid request: " + "; ".join(parts))
+
+    @app.exception_handler(Exception)
+    async def _internal_error(request: Request, exc: Exception):
+        log.exception("internal error on %s", request.url.path)
+        return _error(request, 500, "internal error: the request could not be answered")
+
+    # ---------------------------------------------------------------- upload
+    async def _read_upload(request: Request):
+        ctype = request.headers.get("content-type", "")
+        if not ctype.startswith("multipart/form-data"):
+            raise UploadRejected("send the lap file as multipart/form-data in a field named 'file'", 415)
+        async with request.form(max_files=1, max_fields=4) as form:
+            upload = form.get("file")
+            if upload is None or isinstance(upload, str):
+                raise UploadRejected("no file in the upload (field 'file')", 400)
+            data = await upload.read(max_upload_bytes + 1)
+            name = upload.filename
+        from starlette.concurrency import run_in_threadpool
+
+        return await run_in_threadpool(store.add_upload, name, data, max_upload_bytes)
+
+    upload_doc = {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["file"],
+                        "properties": {
+                            "file": {
+                                "type": "string",
+                                "format": "binary",
+                                "description": "Al Kamel lap CSV (Analysis or Time Cards)",
+                            }
+                        },
+                    }
+                }
+            },
+        }
+    }
+
+    @app.post(
+        "/api/races",
+        tags=["races"],
+        openapi_extra=upload_doc,
+        status_code=201,
+        summary="Upload a lap file; returns the new race id",
+    )
+    async def api_upload(request: Request):
+        entry = await _read_upload(request)
+        race = store.race(entry.id)
+        return JSONResponse(views.race_summary(entry, race), status_code=201)
+
+    @app.post("/upload", include_in_schema=False)
+    async def form_upload(request: Request):
+        entry = await _read_upload(request)
+        return RedirectResponse(f"/races/{entry.id}", status_code=303)
+
+    # ---------------------------------------------------------------- JSON API
+    @app.get("/api/races", tags=["races"], summary="Races that can be opened (demo, archive, uploads)")
+    def api_races():
+        return store.listing()
+
+    @app.get("/api/races/{rid}", tags=["races"], summary="Race overview: facts and classification")
+    def api_race(rid: str):
+        return views.overview_data(store, rid)
+
+    @app.get("/api/races/{rid}/classes/{cls}", tags=["races"], summary="One class: classification and hourly positions")
+    def api_class(rid: str, cls: str):
+        return views.class_data(store, rid, cls)
+
+    @app.get("/api/races/{rid}/cars/{car}", tags=["cars"], summary="One car: facts, stints, stops, events")
+    def api_car(rid: str, car: str):
+        return views.car_data(store, rid, car)
+
+    @app.get("/api/races/{rid}/cars/{car}/story", tags=["cars"], summary="The car's story (EN or FR)")
+    def api_story(rid: str, car: str, lang: str = "en"):
+        return views.story_data(store, rid, car, lang)
+
+    @app.get("/api/races/{rid}/drivers", tags=["drivers"], summary="Every driver of the race")
+    def api_drivers(rid: str):
+        return views.drivers_data(store, rid)
+
+    @app.get("/api/races/{rid}/drivers/{driver}", tags=["drivers"], summary="One driver: laps, best lap, stints")
+    def api_driver(rid: str, driver: str, car: str | None = None):
+        return views.driver_data(store, rid, driver, car)
+
+    # ---------------------------------------------------------------- pages
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def home():
+        return views.home_page(store, max_upload_bytes)
+
+    @app.get("/static/plotly.min.js", include_in_schema=False)
+    def plotly_bundle():
+        from stintlab.report.page import plotly_js
+
+        return Response(
+            plotly_js(), media_type="application/javascript", headers={"cache-control": "public, max-age=86400"}
+        )
+
+    @app.get("/races/{rid}", response_class=HTMLResponse, include_in_schema=False)
+    def race_page(rid: str):
+        return views.overview_page(store, rid)
+
+    @app.get("/races/{rid}/classes/{cls}", response_class=HTMLResponse, include_in_schema=False)
+    def class_page(rid: str, cls: str):
+        return views.class_page(store, rid, cls)
+
+    @app.get("/races/{rid}/cars/{car}", response_class=HTMLResponse, include_in_schema=False)
+    def car_page(rid: str, car: str, lang: str = "en"):
+        return views.car_page(store, rid, car, lang)
+
+    @app.get("/races/{rid}/drivers/{driver}", response_class=HTMLResponse, include_in_schema=False)
+    def driver_page(rid: str, driver: str, car: str | None = None):
+        return views.driver_page(store, rid, driver, car)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz():
+        return {"ok": True, "races": len(store.entries)}
+
+    return app

@@ -1,0 +1,198 @@
+"""Where the web app keeps its races: uploads, the archive and the demo race.
+
+Every race has a server-chosen id. An upload is written to ``<data_dir>/<32 hex>.csv``; an
+archive race is a lap file found by scanning the archive folder when the app starts. A
+request only ever names an id, which is looked up in :attr:`RaceStore.entries`: no part of
+a request is joined to a path.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import tempfile
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+from stintlab.errors import StintlabFormatError, StintlabUsageError
+
+__all__ = ["size_text", "RaceEntry", "RaceStore", "RequestError", "check_upload", "UploadRejected", "MAX_UPLOAD_BYTES"]
+
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,80}$")
+
+
+class RequestError(StintlabUsageError):
+    """A bad request with its HTTP status (400 unless said otherwise)."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
+
+
+class UploadRejected(RequestError):
+    """An upload refused before it is stored (type, size or header)."""
+
+
+@dataclass(frozen=True)
+class RaceEntry:
+    id: str
+    name: str
+    path: Path
+    source: str  # "upload", "archive" or "demo"
+
+
+def size_text(n: int) -> str:
+    """Bytes as MB (or KB under 1 MB) for messages.
+
+    >>> size_text(50 * 1024 * 1024), size_text(2048)
+    ('50 MB', '2 KB')
+    """
+    return f"{n // (1024 * 1024)} MB" if n >= 1024 * 1024 else f"{max(1, n // 1024)} KB"
+
+
+def check_upload(filename: str | None, data: bytes, max_bytes: int = MAX_UPLOAD_BYTES) -> None:
+    """Refuse anything that is not a lap CSV: wrong extension, too big, or an unknown header.
+
+    >>> check_upload("race.csv", b"NUMBER;DRIVER_NUMBER;LAP_NUMBER;LAP_TIME;ELAPSED;\\n7;1;1;3:30.1;3:30.1;\\n")
+    >>> check_upload("race.txt", b"NUMBER;LAP_NUMBER")
+    Traceback (most recent call last):
+    ...
+    stintlab.web.store.UploadRejected: only .csv timing files are accepted (got 'race.txt')
+    """
+    from stintlab.io import detect_format
+    from stintlab.io.text import sniff_header
+
+    name = Path(filename or "").name
+    if not name.lower().endswith(".csv"):
+        raise UploadRejected(f"only .csv timing files are accepted (got {name!r})", 415)
+    if len(data) > max_bytes:
+        raise UploadRejected(f"file too large: the limit is {size_text(max_bytes)}", 413)
+    try:
+        header = sniff_header(name, data[:65536])
+    except StintlabFormatError as exc:
+        raise UploadRejected(f"not a timing file: {exc.message}", 415) from None
+    fmt = detect_format(header.names)
+    if fmt != "laps":
+        what = "an unknown header" if fmt is None else f"a {fmt} file"
+        raise UploadRejected(
+            f"not an Al Kamel lap file: {what} (a lap file has NUMBER, LAP_NUMBER, LAP_TIME and ELAPSED columns)", 415
+        )
+
+
+class RaceStore:
+    """Race entries by id, and a small cache of loaded races (least recently used dropped first)."""
+
+    def __init__(
+        self, data_dir: Path | None = None, archive: Path | None = None, *, cache_size: int = 8, with_demo: bool = True
+    ):
+        self._own_dir = data_dir is None
+        self.data_dir = Path(data_dir) if data_dir is not None else Path(tempfile.mkdtemp(prefix="stintlab-web-"))
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.entries: dict[str, RaceEntry] = {}
+        self.cache_size = cache_size
+        self._cache: OrderedDict[str, object] = OrderedDict()
+        self._lock = threading.Lock()
+        self._loading: dict[str, threading.Lock] = {}
+        if with_demo:
+            self._add_demo()
+        if archive is not None:
+            self._scan_archive(Path(archive))
+
+    # -- entries -------------------------------------------------------------------------
+    def _add_demo(self) -> None:
+        try:
+            from stintlab.sim.demo import demo_path
+        except ImportError:
+            return
+        try:
+            path = Path(demo_path())
+        except Exception:  # the demo race is optional for the web app
+            return
+        if path.is_file():
+            self.entries["demo"] = RaceEntry("demo", "Demo race (simulated)", path, "demo")
+
+    def _scan_archive(self, root: Path) -> None:
+        """Each sub-folder of ``root`` holding one lap CSV (recognised by its header) is a race."""
+        from stintlab.io import detect_format
+        from stintlab.io.text import sniff_header
+
+        if not root.is_dir():
+            return
+        for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+            laps = []
+            for f in sorted(folder.iterdir()):
+                if not f.is_file() or f.suffix.lower() != ".csv":
+                    continue
+                try:
+                    with open(f, "rb") as fh:
+                        head = fh.read(8192)
+                    if detect_format(sniff_header(f, head).names) == "laps":
+                        laps.append(f)
+                except (OSError, StintlabFormatError):
+                    continue
+            if len(laps) == 1:
+                rid = re.sub(r"[^a-z0-9._-]+", "-", folder.name.lower()).strip("-")
+                if _ID.match(rid) and rid not in self.entries:
+                    self.entries[rid] = RaceEntry(rid, folder.name, laps[0], "archive")
+
+    def add_upload(self, filename: str | None, data: bytes, max_bytes: int = MAX_UPLOAD_BYTES) -> RaceEntry:
+        """Check, store under a fresh id and load an uploaded lap file (a bad file is removed again)."""
+        check_upload(filename, data, max_bytes)
+        rid = secrets.token_hex(16)
+        path = self.data_dir / f"{rid}.csv"
+        path.write_bytes(data)
+        stem = re.sub(r"[^\w .()-]+", "", Path(filename or "upload").stem)[:80] or "upload"
+        entry = RaceEntry(rid, stem, path, "upload")
+        with self._lock:
+            self.entries[rid] = entry
+        try:
+            self.race(rid)
+        except Exception:
+            with self._lock:
+                self.entries.pop(rid, None)
+            path.unlink(missing_ok=True)
+            raise
+        return entry
+
+    def entry(self, rid: str) -> RaceEntry:
+        e = self.entries.get(rid)
+        if e is None:
+            raise StintlabUsageError(f"no race with id {rid!r}")
+        return e
+
+    def listing(self) -> list[dict]:
+        return [{"id": e.id, "name": e.name, "source": e.source} for e in self.entries.values()]
+
+    # -- loaded races --------------------------------------------------------------------
+    def race(self, rid: str):
+        """The loaded :class:`~stintlab.race.Race` of an entry (loaded once, then cached)."""
+        entry = self.entry(rid)
+        with self._lock:
+            if rid in self._cache:
+                self._cache.move_to_end(rid)
+                return self._cache[rid]
+            gate = self._loading.setdefault(rid, threading.Lock())
+        with gate:
+            with self._lock:
+                if rid in self._cache:
+                    return self._cache[rid]
+            from stintlab.race import load
+
+            race = load(entry.path, find_results=entry.source == "archive")
+            if entry.source == "upload":
+                race.meta["name"] = entry.name
+            with self._lock:
+                self._cache[rid] = race
+                while len(self._cache) > self.cache_size:
+                    self._cache.popitem(last=False)
+            return race
+
+    def close(self) -> None:
+        """Remove the uploads folder when the store created it."""
+        if self._own_dir:
+            import shutil
+
+            shutil.rmtree(self.data_dir, ignore_errors=True)

@@ -1,0 +1,277 @@
+"""What each web page and API endpoint returns: JSON-ready dicts (``*_data``) and HTML pages
+(``*_page``). The data come from the race tables and :mod:`stintlab.report.sections`; the
+charts and the story from :mod:`stintlab.report`. JSON keys are documented in docs/web.md.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import pandas as pd
+
+from stintlab.errors import StintlabUsageError
+from stintlab.io.values import format_time
+from stintlab.report import charts, sections
+from stintlab.report.page import esc, figure_div, page_html, table_html
+from stintlab.web.store import RequestError
+
+PLOTLY_URL = "/static/plotly.min.js"
+CLASSIFICATION_KEYS = [
+    "position",
+    "class_position",
+    "car",
+    "class",
+    "team",
+    "laps",
+    "status",
+    "gap_first",
+    "total_time",
+]
+
+
+def _records(df: pd.DataFrame, columns: list[str] | None = None) -> list[dict]:
+    from stintlab.commands._common import records
+
+    if columns is not None:
+        columns = [c for c in columns if c in df.columns]
+    return records(df, columns)
+
+
+def _nav(rid: str | None = None, name: str | None = None) -> str:
+    links = '<a href="/">stintlab</a><nav style="display:inline">'
+    if rid:
+        links += f'<a href="/races/{quote(rid)}">{esc(name or rid)}</a>'
+    links += '<a href="/docs">API</a></nav>'
+    return links
+
+
+def _u(*parts: str) -> str:
+    return "/" + "/".join(quote(str(p), safe="") for p in parts)
+
+
+# ------------------------------------------------------------------------------ data
+def race_summary(entry, race) -> dict:
+    return {
+        "id": entry.id,
+        "name": race.name,
+        "source": entry.source,
+        "cars": int(len(race.cars)),
+        "laps": int(len(race.laps)),
+        "classes": [str(c) for c in race.cars["class"].dropna().unique()],
+        "hours": round(race.duration / 3600.0, 2),
+        "has_flags": bool(race.meta.get("has_flags")),
+        "classification_source": race.meta.get("classification_source"),
+    }
+
+
+def overview_data(store, rid: str) -> dict:
+    entry, race = store.entry(rid), store.race(rid)
+    out = race_summary(entry, race)
+    out["classification"] = _records(race.classification, CLASSIFICATION_KEYS)
+    neutral = sections.neutralisations(race)
+    out["neutralisations"] = None if neutral is None else _records(neutral)
+    return out
+
+
+def class_data(store, rid: str, cls: str) -> dict:
+    race = store.race(rid)
+    cls = sections.class_or_error(race, cls)
+    table = race.classification[race.classification["class"] == cls]
+    hourly = sections.hourly_positions(race)
+    cars = set(race.cars.loc[race.cars["class"] == cls, "car"].astype(str))
+    return {
+        "id": rid,
+        "class": cls,
+        "classification": _records(table, CLASSIFICATION_KEYS),
+        "hourly_positions": None if hourly is None else _records(hourly[hourly["car"].astype(str).isin(cars)]),
+    }
+
+
+def car_data(store, rid: str, car: str) -> dict:
+    race = store.race(rid)
+    car = sections.car_or_error(race, car)
+    row = race.cars[race.cars["car"] == car].iloc[0]
+    cls_row = race.classification[race.classification["car"] == car]
+    st = sections.stints(race)
+    sp = sections.stops(race)
+    tl = sections.car_timeline(race, car)
+    return {
+        "id": rid,
+        "car": car,
+        "class": row["class"],
+        "team": row["team"],
+        "manufacturer": row["manufacturer"],
+        "laps": int(row["laps"]),
+        "crew": list(row["crew"]),
+        "result": _records(cls_row, CLASSIFICATION_KEYS)[0] if len(cls_row) else None,
+        "stints": None if st is None else _records(st[st["car"].astype(str) == car]),
+        "stops": None if sp is None else _records(sp[sp["car"].astype(str) == car]),
+        "timeline": None if tl is None else _records(tl) if isinstance(tl, pd.DataFrame) else tl,
+    }
+
+
+def story_data(store, rid: str, car: str, lang: str) -> dict:
+    from stintlab.report.story import story
+
+    lang = _lang(lang)
+    race = store.race(rid)
+    car = sections.car_or_error(race, car)
+    return {"id": rid, "car": car, "lang": lang, "sentences": story(race, car, lang=lang)}
+
+
+def drivers_data(store, rid: str) -> list[dict]:
+    race = store.race(rid)
+    return _records(race.drivers)
+
+
+def _driver_rows(race, driver: str, car: str | None) -> pd.DataFrame:
+    from stintlab.race import name_key
+
+    key = name_key(driver)
+    d = race.drivers
+    hit = d[d["driver"].map(name_key) == key]
+    if car is not None:
+        hit = hit[hit["car"] == sections.car_or_error(race, car)]
+    if hit.empty:
+        raise StintlabUsageError(f"no driver {driver!r} in this race")
+    return hit
+
+
+def driver_data(store, rid: str, driver: str, car: str | None = None) -> dict:
+    race = store.race(rid)
+    rows = _driver_rows(race, driver, car)
+    ranks = sections.driver_rankings(race)
+    out = {"id": rid, "driver": str(rows.iloc[0]["driver"]), "entries": _records(rows)}
+    if ranks is not None and "driver" in ranks.columns:
+        from stintlab.race import name_key
+
+        mine = ranks[ranks["driver"].map(name_key) == name_key(driver)]
+        out["rankings"] = _records(mine)
+    else:
+        out["rankings"] = None
+    return out
+
+
+# ------------------------------------------------------------------------------ pages
+def error_page(status: int, message: str) -> str:
+    body = f'<h1>{status}</h1><p class="error">{esc(message)}</p><p><a href="/">Back to the races</a></p>'
+    return page_html(f"stintlab — {status}", body, plotly="", nav=_nav())
+
+
+def home_page(store, max_upload_bytes: int) -> str:
+    rows = store.listing()
+    items = "".join(
+        f'<li><a href="{_u("races", r["id"])}">{esc(r["name"])}</a> <span class="muted">({esc(r["source"])})</span></li>'
+        for r in rows
+    )
+    body = (
+        "<h1>stintlab</h1><p>Endurance-race intelligence from Al Kamel lap-by-lap timing files.</p>"
+        "<h2>Upload a lap file</h2>"
+        '<form id="upload" action="/upload" method="post" enctype="multipart/form-data">'
+        '<input type="file" name="file" accept=".csv,.CSV" required> '
+        '<button type="submit">Upload</button></form>'
+        f'<p class="muted">An Al Kamel Analysis / Time Cards CSV, at most {max_upload_bytes // (1024 * 1024)} MB.</p>'
+        f'<h2>Races</h2><ul id="races">{items or "<li>none yet</li>"}</ul>'
+    )
+    return page_html("stintlab", body, plotly="", nav=_nav())
+
+
+def overview_page(store, rid: str) -> str:
+    entry, race = store.entry(rid), store.race(rid)
+    table = race.classification
+    rows = _records(table, CLASSIFICATION_KEYS)
+    for r in rows:
+        r["total_time"] = format_time(r["total_time"]) if r.get("total_time") is not None else ""
+    classes = [str(c) for c in race.cars["class"].dropna().unique()]
+    class_links = " · ".join(f'<a href="{_u("races", rid, "classes", c)}">{esc(c)}</a>' for c in classes)
+    demo = '<p class="note">This is the embedded demo race (simulated data).</p>' if entry.source == "demo" else ""
+    figs = charts.overview_figures(race)
+    chart_html = "".join(f"<h2>{esc(title)}</h2>{figure_div(fig, cid)}" for cid, title, fig in figs)
+    body = (
+        f"<h1>{esc(race.name)}</h1>{demo}"
+        f"<p>{len(race.cars)} cars, {len(race.laps)} laps, {race.duration / 3600:.1f} h. "
+        f"Classification: {esc(race.meta.get('classification_source'))}.</p>"
+        f"<p>Classes: {class_links}</p>{chart_html}<h2>Classification</h2>"
+        + table_html(rows, CLASSIFICATION_KEYS, links={"car": lambda r: _u("races", rid, "cars", r["car"])})
+    )
+    return page_html(race.name, body, plotly=PLOTLY_URL if figs else "", nav=_nav(rid, race.name))
+
+
+def class_page(store, rid: str, cls: str) -> str:
+    race = store.race(rid)
+    cls = sections.class_or_error(race, cls)
+    rows = _records(race.classification[race.classification["class"] == cls], CLASSIFICATION_KEYS)
+    for r in rows:
+        r["total_time"] = format_time(r["total_time"]) if r.get("total_time") is not None else ""
+    figs = charts.class_figures(race, cls)
+    chart_html = "".join(f"<h2>{esc(title)}</h2>{figure_div(fig, cid)}" for cid, title, fig in figs)
+    body = f"<h1>{esc(race.name)} — {esc(cls)}</h1>{chart_html}<h2>Classification</h2>" + table_html(
+        rows, CLASSIFICATION_KEYS, links={"car": lambda r: _u("races", rid, "cars", r["car"])}
+    )
+    return page_html(f"{race.name} — {cls}", body, plotly=PLOTLY_URL if figs else "", nav=_nav(rid, race.name))
+
+
+def car_page(store, rid: str, car: str, lang: str = "en") -> str:
+    from stintlab.report.story import story, story_html
+
+    race = store.race(rid)
+    car = sections.car_or_error(race, car)
+    lang = _lang(lang)
+    row = race.cars[race.cars["car"] == car].iloc[0]
+    options = "".join(
+        f'<option value="{esc(c)}"{" selected" if c == car else ""}>#{esc(c)} {esc(t)} ({esc(k)})</option>'
+        for c, t, k in zip(race.cars["car"].astype(str), race.cars["team"], race.cars["class"], strict=False)
+    )
+    switch = (
+        f'<form class="inline" id="car-switch" onsubmit="return false">'
+        f'<label>Car <select id="car-select" onchange="location.href=\'{_u("races", rid, "cars")}/\''
+        f"+encodeURIComponent(this.value)+'?lang={lang}'\">{options}</select></label></form> "
+        f'<a href="?lang={"fr" if lang == "en" else "en"}">{"Français" if lang == "en" else "English"}</a>'
+    )
+    figs = charts.car_figures(race, car)
+    chart_html = "".join(f"<h2>{esc(title)}</h2>{figure_div(fig, cid)}" for cid, title, fig in figs)
+    sentences = story(race, car, lang=lang)
+    sp = sections.stops(race)
+    stops_html = ""
+    if sp is not None:
+        mine = sp[sp["car"].astype(str) == car]
+        cols = [
+            c for c in ["lap", "kind", "elapsed", "pit_time", "loss", "driver_in", "driver_out"] if c in mine.columns
+        ]
+        stops_html = "<h2>Pit stops</h2>" + table_html(
+            _records(mine, cols), cols, row_class=lambda r: "long" if r.get("kind") in ("long", "garage") else None
+        )
+    crew = ", ".join(f'<a href="{_u("races", rid, "drivers", d)}?car={quote(car)}">{esc(d)}</a>' for d in row["crew"])
+    body = (
+        f"<h1>#{esc(car)} {esc(row['team'])}</h1><p>{switch}</p>"
+        f"<p>{esc(row['class'])} · {esc(row['manufacturer'])} · {int(row['laps'])} laps · {crew}</p>"
+        f"{chart_html}<h2>{'Story' if lang == 'en' else 'Récit'}</h2>{story_html(sentences, car=car, lang=lang, link_laps=False)}{stops_html}"
+    )
+    return page_html(
+        f"{race.name} — #{car}", body, plotly=PLOTLY_URL if figs else "", lang=lang, nav=_nav(rid, race.name)
+    )
+
+
+def driver_page(store, rid: str, driver: str, car: str | None = None) -> str:
+    race = store.race(rid)
+    data = driver_data(store, rid, driver, car)
+    entries = data["entries"]
+    cols = [
+        c
+        for c in ["driver", "car", "class", "team", "category", "country", "laps", "first_lap", "last_lap"]
+        if entries and c in entries[0]
+    ]
+    body = f"<h1>{esc(data['driver'])}</h1>" + table_html(
+        entries, cols, links={"car": lambda r: _u("races", rid, "cars", r["car"])}
+    )
+    if data["rankings"]:
+        rcols = list(data["rankings"][0].keys())
+        body += "<h2>Rankings</h2>" + table_html(data["rankings"], rcols)
+    return page_html(f"{race.name} — {data['driver']}", body, plotly="", nav=_nav(rid, race.name))
+
+
+def _lang(lang: str) -> str:
+    lang = (lang or "en").lower()
+    if lang not in ("en", "fr"):
+        raise RequestError(f"unknown language {lang!r} (use en or fr)")
+    return lang

@@ -1,0 +1,266 @@
+"""The web app: upload safety, ids instead of paths, JSON API and pages on real races, errors
+without stack traces, and a bounded load test (200 concurrent API requests on 127.0.0.1)."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from stintlab.web import create_app
+from stintlab.web.store import check_upload
+
+HEADER = (
+    "NUMBER; DRIVER_NUMBER; LAP_NUMBER; LAP_TIME; LAP_IMPROVEMENT; CROSSING_FINISH_LINE_IN_PIT; S1; S1_IMPROVEMENT; "
+    "S2; S2_IMPROVEMENT; S3; S3_IMPROVEMENT; KPH; ELAPSED; HOUR;S1_LARGE;S2_LARGE;S3_LARGE;TOP_SPEED;DRIVER_NAME;"
+    "PIT_TIME;CLASS;GROUP;TEAM;MANUFACTURER;"
+)
+
+
+def synthetic_csv(rows: list[tuple]) -> bytes:
+    """A small Al Kamel 2019-layout lap file: rows of (car, lap, lap_time s, elapsed s, driver, class, team, in_pit)."""
+    lines = [HEADER]
+    for car, lap, lt, el, driver, cls, team, pit in rows:
+        s1 = lt * 0.3
+        lines.append(
+            f"{car};1;{lap};{_t(lt)};0;{'B' if pit else ''};{s1:.3f};0;{lt * 0.4:.3f};0;{lt - s1 - lt * 0.4:.3f};0;"
+            f"200.0;{_t(el)};{_t(54000 + el)};;;;300.0;{driver};;{cls};;{team};Maker;"
+        )
+    return ("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+def _t(s: float) -> str:
+    h, rem = divmod(s, 3600)
+    m, sec = divmod(rem, 60)
+    return f"{int(h)}:{int(m):02d}:{sec:06.3f}" if h else f"{int(m)}:{sec:06.3f}"
+
+
+TWO_CARS = synthetic_csv(
+    [
+        ("7", 1, 210.0, 210.0, "Ann A", "HYPERCAR", "Red Team", False),
+        ("7", 2, 205.0, 415.0, "Ann A", "HYPERCAR", "Red Team", False),
+        ("7", 3, 206.0, 621.0, "Ann A", "HYPERCAR", "Red Team", False),
+        ("007", 1, 212.0, 212.0, "Bob B", "HYPERCAR", "Blue Team", False),
+        ("007", 2, 208.0, 420.0, "Bob B", "HYPERCAR", "Blue Team", True),
+    ]
+)
+
+
+@pytest.fixture(scope="module")
+def app_and_dir(tmp_path_factory):
+    from conftest import CORPUS
+
+    data = tmp_path_factory.mktemp("uploads")
+    archive = CORPUS if (CORPUS / "MANIFEST.csv").is_file() else None
+    app = create_app(data_dir=data, archive=archive, max_upload_bytes=5 * 1024 * 1024)
+    return app, data
+
+
+@pytest.fixture(scope="module")
+def client(app_and_dir):
+    return TestClient(app_and_dir[0], raise_server_exceptions=False)
+
+
+def _upload(client, name, data, ctype="text/csv"):
+    return client.post("/api/races", files={"file": (name, data, ctype)})
+
+
+# ------------------------------------------------------------------ upload safety
+def test_upload_synthetic_race_gets_server_id_and_is_queryable(client, app_and_dir):
+    r = _upload(client, "../../etc/evil name.csv", TWO_CARS)
+    assert r.status_code == 201, r.text
+    body = r.json()
+    rid = body["id"]
+    assert len(rid) == 32 and all(ch in "0123456789abcdef" for ch in rid)
+    assert body["cars"] == 2 and body["laps"] == 5 and body["source"] == "upload"
+    # stored under the server's id in the data folder, nowhere else
+    assert (app_and_dir[1] / f"{rid}.csv").read_bytes() == TWO_CARS
+    assert not any("evil" in p.name for p in app_and_dir[1].iterdir())
+    # "007" and "7" are two cars; the 007 came in on lap 2 (B)
+    car = client.get(f"/api/races/{rid}/cars/007").json()
+    assert car["car"] == "007" and car["team"] == "Blue Team" and car["laps"] == 2
+    assert client.get(f"/api/races/{rid}/cars/7").json()["team"] == "Red Team"
+    overview = client.get(f"/api/races/{rid}").json()
+    assert [row["car"] for row in overview["classification"]] == ["7", "007"]
+
+
+def test_upload_rejects_wrong_extension_unknown_header_and_results_file(client, corpus):
+    r = _upload(client, "race.txt", TWO_CARS)
+    assert r.status_code == 415 and ".csv" in r.json()["error"]
+    r = _upload(client, "race.csv", b"NAME;AGE\r\nAnn;30\r\n")
+    assert r.status_code == 415 and "not an Al Kamel lap file" in r.json()["error"]
+    r = _upload(client, "race.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00binary")
+    assert r.status_code == 415
+    # an official classification is a timing file, but not a lap file
+    from conftest import results_file
+
+    res = results_file("imsa-2024-sebring-international-raceway").read_bytes()
+    r = _upload(client, "results.csv", res)
+    assert r.status_code == 415 and "classification" in r.json()["error"]
+
+
+def test_upload_size_cap_is_enforced_before_storing(tmp_path):
+    app = create_app(data_dir=tmp_path, max_upload_bytes=2048, with_demo=False)
+    c = TestClient(app, raise_server_exceptions=False)
+    row = b"7;1;4;3:30.000;0;;1.0;0;1.0;0;1.0;0;1.0;14:00.000;15:00:00.000;;;;1;X;;HYPERCAR;;T;M;\r\n"
+    # a body far over the cap is refused by the request-size guard, before multipart parsing
+    huge = TWO_CARS + row * 1000
+    assert len(huge) > 2048 + 64 * 1024
+    r = c.post("/api/races", files={"file": ("huge.csv", huge, "text/csv")})
+    assert r.status_code == 413 and "limit" in r.json()["error"]
+    # a file just over the cap is refused by the upload check
+    big = TWO_CARS + row * 20
+    assert 2048 < len(big) < 64 * 1024
+    r = c.post("/api/races", files={"file": ("big.csv", big, "text/csv")})
+    assert r.status_code == 413 and "limit" in r.json()["error"]
+    assert list(tmp_path.iterdir()) == []
+    assert c.post("/api/races", files={"file": ("ok.csv", TWO_CARS, "text/csv")}).status_code == 201
+
+
+def test_check_upload_size_limit_names_the_limit():
+    with pytest.raises(Exception, match="limit is 1 MB"):
+        check_upload("a.csv", TWO_CARS + b"x" * (1024 * 1024), 1024 * 1024)
+
+
+def test_broken_lap_file_gives_one_line_error_without_trace(client, app_and_dir):
+    bad = TWO_CARS.replace(b"3:25.000", b"3:2x.000")  # lap 2 of car 7: not a time
+    before = set(app_and_dir[1].iterdir())
+    r = _upload(client, "bad.csv", bad)
+    assert r.status_code == 422
+    err = r.json()["error"]
+    assert "line 3" in err and "LAP_TIME" in err and "Traceback" not in r.text
+    assert set(app_and_dir[1].iterdir()) == before  # the refused file was removed again
+
+
+def test_upload_via_html_form_redirects_to_race_page(client):
+    r = client.post("/upload", files={"file": ("two.csv", TWO_CARS, "text/csv")}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/races/")
+    page = client.get(r.headers["location"])
+    assert page.status_code == 200 and "Red Team" in page.text
+
+
+def test_no_path_from_a_request_reaches_the_file_system(client):
+    for rid in ["..%2F..%2Fetc%2Fpasswd", "%2Fetc%2Fpasswd", "lemans-2019%2F..%2F..", "..", "C:%5Cwindows"]:
+        r = client.get(f"/api/races/{rid}")
+        assert r.status_code == 404, rid
+        assert "root:" not in r.text
+
+
+def test_internal_errors_are_one_line_without_trace(client, monkeypatch):
+    from stintlab.web import views
+
+    def boom(*a, **k):
+        raise RuntimeError("secret detail /home/user")
+
+    monkeypatch.setattr(views, "drivers_data", boom)
+    r = client.get("/api/races/lemans-2019/drivers")
+    assert r.status_code == 500
+    assert r.json() == {"error": "internal error: the request could not be answered", "status": 500}
+    assert "secret" not in r.text and "Traceback" not in r.text
+
+
+def test_unknown_car_class_language_are_clear_errors(client, corpus):
+    r = client.get("/api/races/lemans-2019/cars/999")
+    assert r.status_code == 404 and "no car '999'" in r.json()["error"]
+    r = client.get("/api/races/lemans-2019/classes/LMP9")
+    assert r.status_code == 404 and "LMGTE Am" in r.json()["error"]
+    r = client.get("/api/races/lemans-2019/cars/8/story?lang=de")
+    assert r.status_code == 400 and "en or fr" in r.json()["error"]
+    page = client.get("/races/lemans-2019/cars/999")
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html") and "no car" in page.text
+
+
+# ------------------------------------------------------------------ real races
+def test_archive_lists_every_corpus_race_with_a_lap_file(client, corpus):
+    from conftest import lap_races
+
+    ids = {r["id"] for r in client.get("/api/races").json() if r["source"] == "archive"}
+    assert ids == set(lap_races())
+
+
+def test_lemans_2019_overview_leader_is_car_8_with_385_laps(client, corpus):
+    # raw file: car 8 (Toyota) has the most laps, 385 (its last row is LAP_NUMBER 385)
+    body = client.get("/api/races/lemans-2019").json()
+    first = body["classification"][0]
+    assert (first["car"], first["laps"], first["position"]) == ("8", 385, 1)
+    assert body["cars"] == 61 and body["laps"] == 18765 and body["has_flags"] is False
+
+
+def test_lemans_2024_car_page_names_crew_and_story_in_french(client, corpus):
+    # raw file: car 92 (Manthey PureRxcing, LMGT3) started with Aliaksandr MALYKHIN (LAP_NUMBER 1)
+    page = client.get("/races/lemans-2024/cars/92?lang=fr")
+    assert page.status_code == 200
+    assert "Manthey PureRxcing" in page.text and "Aliaksandr MALYKHIN" in page.text
+    assert "La n°92" in page.text and 'id="car-select"' in page.text
+    api = client.get("/api/races/lemans-2024/cars/92/story", params={"lang": "fr"}).json()
+    start = api["sentences"][0]
+    assert start["key"] == "start" and start["laps"] == [1] and "prend le départ en LMGT3" in start["text"]
+
+
+def test_driver_and_class_views(client, corpus):
+    # raw file: Patrick PILET drove car 10 (Vector Sport, LMP2) at Le Mans 2024
+    d = client.get("/api/races/lemans-2024/drivers/patrick pilet").json()
+    assert d["driver"] == "Patrick PILET" and [e["car"] for e in d["entries"]] == ["10"]
+    cls = client.get("/api/races/lemans-2024/classes/lmgt3").json()
+    assert cls["class"] == "LMGT3" and len(cls["classification"]) == 23
+    assert {r["class"] for r in cls["classification"]} == {"LMGT3"}
+    assert client.get("/races/lemans-2024/drivers/Patrick%20PILET").status_code == 200
+
+
+def test_openapi_documents_the_api(client):
+    spec = client.get("/openapi.json").json()
+    assert "/api/races" in spec["paths"] and "post" in spec["paths"]["/api/races"]
+    assert "multipart/form-data" in spec["paths"]["/api/races"]["post"]["requestBody"]["content"]
+    assert "/api/races/{rid}/cars/{car}/story" in spec["paths"]
+
+
+# ------------------------------------------------------------------ load test
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_200_concurrent_api_requests_on_loopback(app_and_dir, corpus):
+    import uvicorn
+
+    app = app_and_dir[0]
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert server.started
+        base = f"http://127.0.0.1:{port}"
+        urls = ["/api/races", "/api/races/lemans-2019", "/api/races/lemans-2019/cars/8",
+                "/api/races/lemans-2019/classes/LMP2", "/api/races/lemans-2019/drivers"]  # fmt: skip
+
+        async def run():
+            limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+            async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as ac:
+                await ac.get("/api/races/lemans-2019")  # warm the race cache
+                t0 = time.perf_counter()
+                res = await asyncio.gather(*(ac.get(urls[i % len(urls)]) for i in range(200)))
+                took = time.perf_counter() - t0
+                t1 = time.perf_counter()
+                ping = await ac.get("/healthz")
+                return res, took, time.perf_counter() - t1, ping
+
+        res, took, ping_s, ping = asyncio.run(run())
+        codes = [r.status_code for r in res]
+        assert codes.count(200) == 200, {c: codes.count(c) for c in set(codes)}
+        assert all(r.json() for r in res)
+        assert ping.status_code == 200
+        print(f"200 concurrent requests in {took:.2f} s; health check after: {ping_s * 1000:.0f} ms")
+        assert took < 60  # bounded: the whole burst ends (the time is printed, not asserted tightly)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

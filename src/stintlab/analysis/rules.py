@@ -48,7 +48,6 @@ __all__ = [
     "list_rules",
     "load_rules",
     "max_window",
-    "spells_from_laps_fallback",
 ]
 
 #: FIA driver categories, strongest first.
@@ -308,61 +307,28 @@ SPELL_COLUMNS = ["car", "driver", "start", "end", "drive_time", "first_lap", "la
 _ALIASES = {"start_time": "start", "end_time": "end", "lap_first": "first_lap", "lap_last": "last_lap"}
 
 
-def spells_from_laps_fallback(laps: pd.DataFrame) -> pd.DataFrame:
-    """TEMPORARY fallback used only when :mod:`stintlab.analysis.stints` is not available.
+def _spells(laps_or_spells: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None]:
+    """(spells, laps or None, driving intervals or None) from a lap table or a spells table."""
+    from stintlab.analysis.stints import driver_spells, driving_intervals
 
-    A spell is a run of consecutive laps of one car with the same driver; its drive time is
-    the race time it spans minus the pit-lane time of the stops inside it and of the stop
-    that started it (``pit_time`` printed on out-laps).
-    """
-    d = laps[["car", "lap", "driver", "class", "lap_start", "elapsed", "pit_time"]]
-    d = d.sort_values(["car", "lap"], kind="stable")
-    car = d["car"].astype(str).to_numpy()
-    drv = d["driver"].astype("string").fillna("").astype(str).to_numpy()
-    new = np.ones(len(d), dtype=bool)
-    new[1:] = (car[1:] != car[:-1]) | (drv[1:] != drv[:-1])
-    sid = np.cumsum(new)
-    pit = d["pit_time"].fillna(0.0)
-    g = d.assign(_sid=sid, _pit=pit.to_numpy()).groupby("_sid", sort=False)
-    out = g.agg(
-        car=("car", "first"),
-        driver=("driver", "first"),
-        cls=("class", "first"),
-        start=("lap_start", "first"),
-        end=("elapsed", "last"),
-        first_lap=("lap", "first"),
-        last_lap=("lap", "last"),
-        pit=("_pit", "sum"),
-    ).reset_index(drop=True)
-    out["drive_time"] = (out["end"] - out["start"] - out["pit"]).clip(lower=0.0)
-    return out.rename(columns={"cls": "class"}).drop(columns="pit")
-
-
-def _spells(laps_or_spells: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    df = laps_or_spells.rename(columns={k: v for k, v in _ALIASES.items() if k in laps_or_spells.columns})
+    df = laps_or_spells
     if "lap_time" in df.columns and "lap" in df.columns:
         laps = df
-        try:
-            from stintlab.analysis.stints import driver_spells
-
-            spells = driver_spells(laps)
-            spells = spells.rename(columns={k: v for k, v in _ALIASES.items() if k in spells.columns})
-            if "lap_start" in spells.columns and "first_lap" not in spells.columns:
-                spells = spells.rename(columns={"lap_start": "first_lap", "lap_end": "last_lap"})
-        except ImportError:
-            spells = spells_from_laps_fallback(laps)
-        if "class" not in spells.columns:
-            cls = laps.drop_duplicates("car").set_index("car")["class"]
-            spells = spells.assign(**{"class": spells["car"].map(cls)})
-        return spells, laps
+        spells = driver_spells(laps).rename(columns={"lap_start": "first_lap", "lap_end": "last_lap"})
+        iv = driving_intervals(laps).assign(lap=laps["lap"].to_numpy())
+        return spells, laps, iv
+    df = df.rename(columns={k: v for k, v in _ALIASES.items() if k in df.columns})
+    if "lap_start" in df.columns and "first_lap" not in df.columns:  # driver_spells names: lap numbers
+        df = df.rename(columns={"lap_start": "first_lap", "lap_end": "last_lap"})
     missing = [c for c in ("car", "driver", "drive_time") if c not in df.columns]
     if missing:
         raise StintlabUsageError(
             f"check_rules needs a lap table or spells with car, driver, drive_time (missing {missing})"
         )
-    if "start" not in df.columns or "end" not in df.columns:
-        df = df.assign(start=np.nan, end=np.nan) if "start" not in df.columns else df
-    return df, None
+    for col in ("start", "end"):
+        if col not in df.columns:
+            df = df.assign(**{col: np.nan})
+    return df, None, None
 
 
 def max_window(starts, ends, amounts, window: float) -> tuple[float, float]:
@@ -475,7 +441,10 @@ def check_rules(laps_or_spells: pd.DataFrame, rules, categories=None, *, finishe
     class rules; first_lap, last_lap to list the laps that prove a violation.
     """
     rs = load_rules(rules)
-    spells, laps = _spells(laps_or_spells)
+    spells, laps, intervals = _spells(laps_or_spells)
+    iv_groups = (
+        {} if intervals is None else {k: g for k, g in intervals.groupby(["car", "driver"], sort=False, observed=True)}
+    )
     cats = _category_lookup(categories)
     if finished is None:
         finished = _finishers(laps) if laps is not None else set(spells["car"].astype(str))
@@ -497,7 +466,13 @@ def check_rules(laps_or_spells: pd.DataFrame, rules, categories=None, *, finishe
         longest_i = int(np.argmax(sp["drive_time"].to_numpy())) if len(sp) else 0
         longest = float(sp["drive_time"].iloc[longest_i]) if len(sp) else 0.0
         w = windows[0] if windows else 6 * 3600.0
-        worst, _ = max_window(sp["start"], sp["end"], sp["drive_time"], w)
+        seg = iv_groups.get((car, drv))
+        if seg is not None:
+            seg_s, seg_e = seg["drive_start"].to_numpy(), seg["drive_end"].to_numpy()
+            seg_a = seg_e - seg_s
+        else:
+            seg_s, seg_e, seg_a = sp["start"].to_numpy(), sp["end"].to_numpy(), sp["drive_time"].to_numpy()
+        worst, _ = max_window(seg_s, seg_e, seg_a, w)
         verdict = "ok"
         mins, maxs = [], []
         for r in rs.driving:
@@ -541,7 +516,7 @@ def check_rules(laps_or_spells: pd.DataFrame, rules, categories=None, *, finishe
                         )
                         proof = ", ".join(x for x in (proof, _spell_laps(sp.iloc[[bad[0], bad[0] + 1]])) if x)
             elif r.rule == "max_window":
-                value, t0 = max_window(sp["start"], sp["end"], sp["drive_time"], r.window)
+                value, t0 = max_window(seg_s, seg_e, seg_a, r.window)
                 if r.window == w:
                     worst = value
                 if value > r.max_in_window:
@@ -549,7 +524,11 @@ def check_rules(laps_or_spells: pd.DataFrame, rules, categories=None, *, finishe
                     detail = (f"drove {format_time(value)} in the {format_time(r.window)} from race time "
                               f"{format_time(t0)}, maximum {format_time(r.max_in_window)}")  # fmt: skip
                     inside = sp[(sp["end"] > t0) & (sp["start"] < t0 + r.window)]
-                    proof = _window_laps(laps, car, drv, t0, t0 + r.window) if laps is not None else _spell_laps(inside)
+                    if seg is not None:
+                        ov = seg[(seg["drive_end"] > t0) & (seg["drive_start"] < t0 + r.window)]
+                        proof = _lap_ranges(ov["lap"].tolist())
+                    else:
+                        proof = _spell_laps(inside)
             if fail:
                 if applies is None:
                     if verdict == "ok":
@@ -581,12 +560,6 @@ def check_rules(laps_or_spells: pd.DataFrame, rules, categories=None, *, finishe
     crews = _check_crews(drivers, rs, violations)
     viol = pd.DataFrame(violations, columns=["car", "driver", "rule", "laps", "detail", "class", "category", "source"])
     return {"drivers": drivers, "crews": crews, "violations": viol, "rules": rs}
-
-
-def _window_laps(laps: pd.DataFrame, car: str, driver: str, t0: float, t1: float) -> str:
-    d = laps[(laps["car"].astype(str) == car) & (laps["driver"] == driver)]
-    d = d[(d["elapsed"] > t0) & (d["lap_start"] < t1)]
-    return _lap_ranges(d["lap"].tolist())
 
 
 def _check_crews(drivers: pd.DataFrame, rs: RuleSet, violations: list) -> pd.DataFrame:

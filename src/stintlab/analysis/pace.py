@@ -1,10 +1,7 @@
 """Pace metrics per driver (or per car) on clean laps. Formulas: ``docs/metrics.md``.
 
 Clean lap (:func:`clean_laps`): the ``clean`` column of :func:`stintlab.analysis.annotate.annotate`
-when that module is available (green flag, not an in- or out-lap, not lap 1, not an incident
-lap), else the temporary local filter :func:`clean_mask_fallback` (same definition, with the
-neutralisation mask of :mod:`stintlab.analysis.flags` and "incident" = slower than
-:data:`INCIDENT_RATIO` x the car's median ordinary lap).
+(green: not neutralised, not an in- or out-lap, no PIT_TIME, not lap 1, not an incident lap).
 
 Metrics (seconds, each with its sample size): best_lap, ideal_lap (sum of the best clean
 sectors), best_10 (mean of the 10 fastest clean laps; ``best_10_n`` laps used), best_20pct
@@ -33,19 +30,15 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
-    "INCIDENT_RATIO",
     "INDEX_WINDOW",
     "METRICS",
     "MIN_CLEAN_LAPS",
     "car_metrics",
     "clean_laps",
-    "clean_mask_fallback",
     "driver_metrics",
     "lap_index",
 ]
 
-#: A lap slower than this multiple of the car's median ordinary lap is an incident lap (fallback filter).
-INCIDENT_RATIO = 1.15
 #: Half-width (s of race time) of the window of same-class laps a lap is compared with for the index.
 INDEX_WINDOW = 900.0
 #: Minimum same-class clean laps inside the window for a lap's index to count.
@@ -68,37 +61,15 @@ METRICS = {
 }
 
 
-def clean_mask_fallback(laps: pd.DataFrame) -> np.ndarray:
-    """TEMPORARY local clean-lap filter, used only when ``annotate`` is not available."""
-    from stintlab.analysis.flags import neutralised_mask
-
-    lt = laps["lap_time"].to_numpy(dtype=float)
-    ordinary = (
-        ~laps["in_lap"].to_numpy(dtype=bool)
-        & ~laps["out_lap"].to_numpy(dtype=bool)
-        & (laps["lap"].to_numpy() > 1)
-        & laps["pit_time"].isna().to_numpy()
-        & np.isfinite(lt)
-    )
-    neutral = np.asarray(neutralised_mask(laps), dtype=bool)
-    base = pd.Series(np.where(ordinary & ~neutral, lt, np.nan), index=laps.index)
-    med = base.groupby(laps["car"].to_numpy(), sort=False).transform("median").to_numpy()
-    incident = lt > INCIDENT_RATIO * med
-    return ordinary & ~neutral & ~incident
-
-
 def clean_laps(laps: pd.DataFrame) -> pd.DataFrame:
     """The clean laps of a lap table, with a ``stint`` column (see module docstring).
 
     Accepts a table already annotated (with ``clean`` and ``stint`` columns) as is.
     """
     if "clean" not in laps.columns:
-        try:
-            from stintlab.analysis.annotate import annotate
+        from stintlab.analysis.annotate import annotate
 
-            laps = annotate(laps)
-        except ImportError:
-            laps = laps.assign(clean=clean_mask_fallback(laps))
+        laps = annotate(laps)
     if "stint" not in laps.columns:
         car = laps["car"].astype(str).to_numpy()
         new = np.ones(len(laps), dtype=bool)

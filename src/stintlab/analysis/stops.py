@@ -1,0 +1,215 @@
+"""Pit stops: one per in-lap (the ``B`` lap), never per out-lap.
+
+- ``lap_in``: the in-lap; ``lap_out``: the next lap of the car (<NA> when the in-lap is the car's
+  last row: it never came out). ``race_time``: the in-lap's crossing (the car in the pit lane).
+- ``pit_time``: PIT_TIME printed on the out-lap (pit in → pit out); NaN when missing.
+- ``driver_in`` / ``driver_out``: drivers of the in-lap and the out-lap; ``driver_change``.
+- ``reference``: the car's own clean pace: median of its clean laps (:func:`annotate`) in the
+  stints just before and after the stop, else over its whole race, else its class's median
+  clean lap. For an in- or out-lap run under neutralisation, that lap's reference is instead
+  the median lap time of the class's laps that were not pit laps crossing the line within half
+  a lap of it (everyone's pace at that moment).
+- ``time_lost`` = in-lap + out-lap − (reference of the in-lap + reference of the out-lap), i.e.
+  in + out − 2 × reference under green.
+- ``kind`` (thresholds from the race's own distribution, per class; :func:`pit_baselines`):
+  ``final`` — the in-lap is the car's last row and the car did not take the flag (retired in the
+  pits); ``garage`` — pit_time ≥ max(:data:`GARAGE_MIN` s, :data:`GARAGE_FACTOR` × class median);
+  ``long`` — pit_time > class median + max(:data:`LONG_SIGMAS` × robust sigma,
+  :data:`LONG_FRACTION` × class median) (repair or penalty); ``normal`` otherwise. Robust sigma
+  = 1.4826 × median absolute deviation of the class's pit times. When PIT_TIME is missing the
+  same rule is applied to time_lost and the class's time_lost distribution.
+  Green stops are compared with the class's green stops; stops with the in- or out-lap
+  neutralised with the class's neutralised stops (pit exits are held while a safety-car train
+  passes), when there are at least :data:`MIN_STOPS` of them. Class baselines need
+  :data:`MIN_STOPS` stops with a pit time, else the race-wide baseline is used.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from stintlab.analysis.annotate import annotate
+from stintlab.analysis.stints import winner_finish
+
+__all__ = ["stops", "pit_baselines", "ensure_annotated", "KINDS"]
+
+KINDS = ("normal", "long", "garage", "final")
+GARAGE_MIN = 300.0
+GARAGE_FACTOR = 3.0
+LONG_SIGMAS = 4.0
+LONG_FRACTION = 0.25
+MIN_STOPS = 5
+
+STOP_COLUMNS = [
+    "car", "stop", "class", "lap_in", "lap_out", "race_time", "hour", "pit_time", "driver_in", "driver_out",
+    "driver_change", "in_lap_time", "out_lap_time", "reference", "time_lost", "kind", "neutralised",
+    "stint_before",
+]  # fmt: skip
+
+
+def ensure_annotated(laps: pd.DataFrame) -> pd.DataFrame:
+    """``laps`` itself when it already carries the :func:`annotate` columns, else ``annotate(laps)``."""
+    if {"clean", "stint", "neutralised", "hour"}.issubset(laps.columns):
+        return laps
+    return annotate(laps)
+
+
+def pit_baselines(values: pd.Series, classes: pd.Series) -> pd.DataFrame:
+    """Per class: n, median, sigma (1.4826 × MAD) of finite ``values``; classes with fewer than
+    :data:`MIN_STOPS` values take the race-wide figures. Index = class.
+
+    >>> b = pit_baselines(pd.Series([70.0, 72, 74, 76, 78, 300]), pd.Series(["X"] * 6))
+    >>> b.loc["X", "median"], round(b.loc["X", "sigma"], 2)
+    (75.0, 4.45)
+    """
+    df = pd.DataFrame({"v": np.asarray(values, dtype=float), "c": np.asarray(classes, dtype=object)})
+    df = df[np.isfinite(df["v"])]
+    allv = df["v"].to_numpy()
+    if len(allv):
+        gm = float(np.median(allv))
+        gs = 1.4826 * float(np.median(np.abs(allv - gm)))
+    else:
+        gm, gs = np.nan, np.nan
+    rows = {}
+    for c in pd.unique(np.asarray(classes, dtype=object)):
+        v = df.loc[df["c"] == c, "v"].to_numpy()
+        if len(v) >= MIN_STOPS:
+            m = float(np.median(v))
+            rows[c] = (len(v), m, 1.4826 * float(np.median(np.abs(v - m))))
+        else:
+            rows[c] = (len(v), gm, gs)
+    return pd.DataFrame.from_dict(rows, orient="index", columns=["n", "median", "sigma"])
+
+
+def _kinds(v: np.ndarray, cls: np.ndarray, neutral: np.ndarray) -> np.ndarray:
+    """normal/long/garage for green stops against the class's green stops, and for stops under
+    neutralisation against the class's neutralised stops (pit exits are held under a safety car)
+    when there are at least MIN_STOPS of them, else against the green baseline."""
+    green = pit_baselines(pd.Series(np.where(neutral, np.nan, v)), pd.Series(cls))
+    neut = pit_baselines(pd.Series(np.where(neutral, v, np.nan)), pd.Series(cls))
+    med = green["median"].reindex(cls).to_numpy(dtype=float)
+    sig = green["sigma"].reindex(cls).to_numpy(dtype=float)
+    nn = neut["n"].reindex(cls).to_numpy(dtype=float)
+    use = neutral & (nn >= MIN_STOPS)
+    med = np.where(use, neut["median"].reindex(cls).to_numpy(dtype=float), med)
+    sig = np.where(use, neut["sigma"].reindex(cls).to_numpy(dtype=float), sig)
+    return _classify(v, med, sig)
+
+
+def _classify(v: np.ndarray, med: np.ndarray, sig: np.ndarray) -> np.ndarray:
+    garage = v >= np.maximum(GARAGE_MIN, GARAGE_FACTOR * med)
+    long_ = v > med + np.maximum(LONG_SIGMAS * sig, LONG_FRACTION * med)
+    return np.where(garage, "garage", np.where(long_, "long", "normal"))
+
+
+def _field_reference(a: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """Median lap time of the class's non-pit laps crossing within half a lap of each row."""
+    out = np.full(len(rows), np.nan)
+    if len(rows) == 0:
+        return out
+    ordinary = ~(a["in_lap"].to_numpy(dtype=bool) | a["out_lap"].to_numpy(dtype=bool)) & (a["lap"].to_numpy() > 1)
+    el = a["elapsed"].to_numpy(dtype=float)
+    lt = a["lap_time"].to_numpy(dtype=float)
+    cls = a["class"].astype(object).to_numpy()
+    typical = float(np.nanmedian(lt[ordinary])) if ordinary.any() else 0.0
+    half = 0.5 * typical
+    for c in pd.unique(cls[rows]):
+        sel = ordinary & (cls == c)
+        t = el[sel]
+        order = np.argsort(t, kind="stable")
+        t, v = t[order], lt[sel][order]
+        for k in np.flatnonzero(cls[rows] == c):
+            i = rows[k]
+            lo, hi = np.searchsorted(t, el[i] - half), np.searchsorted(t, el[i] + half, side="right")
+            if hi > lo:
+                out[k] = float(np.median(v[lo:hi]))
+    return out
+
+
+def stops(laps: pd.DataFrame) -> pd.DataFrame:
+    """One row per pit stop (module docstring). Accepts the lap table or its :func:`annotate` output."""
+    if laps.empty:
+        return pd.DataFrame({c: [] for c in STOP_COLUMNS})
+    a = ensure_annotated(laps)
+    car = a["car"].to_numpy()
+    in_lap = a["in_lap"].to_numpy(dtype=bool)
+    idx = np.flatnonzero(in_lap)
+    last_of_car = np.r_[car[1:] != car[:-1], True]
+    has_out = ~last_of_car[idx]
+    nxt = np.where(has_out, idx + 1, idx)
+    el = a["elapsed"].to_numpy(dtype=float)
+    lt = a["lap_time"].to_numpy(dtype=float)
+    pit = a["pit_time"].to_numpy(dtype=float)
+    drv = a["driver"].astype(object).to_numpy()
+    cls = a["class"].astype(object).to_numpy()
+    stint = a["stint"].to_numpy()
+    neutral = a["neutralised"].to_numpy(dtype=bool)
+    clean = a["clean"].to_numpy(dtype=bool)
+    lap = a["lap"].to_numpy()
+
+    # clean pace per (car, stint) and per car
+    clean_lt = np.where(clean, lt, np.nan)
+    pace_cs = pd.Series(clean_lt).groupby([car, stint], sort=False).median()
+    pace_car = pd.Series(clean_lt).groupby(car, sort=False).median()
+    pace_cls = pd.Series(clean_lt).groupby(cls, sort=False).median()
+    s_before = stint[idx]
+    pb = pace_cs.reindex(pd.MultiIndex.from_arrays([car[idx], s_before])).to_numpy(dtype=float)
+    pa = pace_cs.reindex(pd.MultiIndex.from_arrays([car[idx], s_before + 1])).to_numpy(dtype=float)
+    both = np.vstack([pb, pa])
+    cnt = np.isfinite(both).sum(axis=0)
+    ref = np.where(cnt > 0, np.nansum(both, axis=0) / np.maximum(cnt, 1), np.nan)
+    ref = np.where(np.isfinite(ref), ref, pace_car.reindex(car[idx]).to_numpy(dtype=float))
+    ref = np.where(np.isfinite(ref), ref, pace_cls.reindex(cls[idx]).to_numpy(dtype=float))
+
+    ref_in = ref.copy()
+    ref_out = ref.copy()
+    n_in = neutral[idx]
+    n_out = neutral[nxt] & has_out
+    fr_in = _field_reference(a, idx[n_in])
+    ref_in[n_in] = np.where(np.isfinite(fr_in), fr_in, ref_in[n_in])
+    fr_out = _field_reference(a, nxt[n_out])
+    ref_out[n_out] = np.where(np.isfinite(fr_out), fr_out, ref_out[n_out])
+
+    out_time = np.where(has_out, lt[nxt], np.nan)
+    time_lost = lt[idx] + out_time - ref_in - ref_out
+    pit_t = np.where(has_out, pit[nxt], np.nan)
+
+    finish = winner_finish(a)
+    final = ~has_out & (el[idx] < finish - 1e-6)
+    neut = n_in | n_out
+    kind_pit = _kinds(pit_t, cls[idx], neut)
+    kind_loss = _kinds(time_lost, cls[idx], neut)
+    kind = np.where(np.isfinite(pit_t), kind_pit, kind_loss)
+    kind = np.where(final, "final", kind)
+    # an in-lap at the very end (the car crossed the finish in the pit lane) is not a stop of note
+    kind = np.where(~has_out & ~final, "normal", kind)
+
+    out = pd.DataFrame(
+        {
+            "car": pd.array(car[idx], dtype="string"),
+            "stop": np.zeros(len(idx), dtype=np.int64),
+            "class": pd.array(cls[idx], dtype="string"),
+            "lap_in": lap[idx].astype(np.int64),
+            "lap_out": pd.array(np.where(has_out, lap[nxt], 0), dtype="Int64"),
+            "race_time": el[idx],
+            "hour": (el[idx] // 3600).astype(np.int64) + 1,
+            "pit_time": pit_t,
+            "driver_in": pd.array(drv[idx], dtype="string"),
+            "driver_out": pd.array(np.where(has_out, drv[nxt], None), dtype="string"),
+            "in_lap_time": lt[idx],
+            "out_lap_time": out_time,
+            "reference": ref,
+            "time_lost": time_lost,
+            "kind": pd.array(kind, dtype="string"),
+            "neutralised": n_in | n_out,
+            "stint_before": s_before.astype(np.int64),
+        }
+    )
+    out.loc[~has_out, "lap_out"] = pd.NA
+    out["stop"] = out.groupby("car", sort=False).cumcount().to_numpy() + 1
+    d_in = out["driver_in"].fillna("").astype(object).to_numpy()
+    d_out = out["driver_out"].fillna("").astype(object).to_numpy()
+    dch = (d_in != d_out) & has_out
+    out["driver_change"] = dch
+    return out[STOP_COLUMNS]

@@ -1,0 +1,196 @@
+"""``stintlab drivers`` (pace rankings per class and FIA category) and ``stintlab rules``
+(driving-time and crew checks). JSON keys are documented in docs/metrics.md and docs/rules.md."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import typer
+
+from stintlab.cli import app
+from stintlab.commands._common import emit, err_console, load_race, records
+from stintlab.errors import StintlabUsageError
+from stintlab.io.values import format_time
+
+DRIVER_KEYS = [
+    "driver", "car", "class", "category", "clean_laps", "best_lap", "ideal_lap", "best_10", "best_20pct",
+    "median_clean", "index", "class_rank", "category_rank",
+]  # fmt: skip
+DRIVER_EXTRA_KEYS = [
+    "team", "category_source", "best_10_n", "best_20pct_k", "stint_avg", "stint_avg_n", "spread", "index_n",
+    "metric", "value", "ci_low", "ci_high", "low_sample", "close_to_next",
+]  # fmt: skip
+BEST_KEYS = [
+    "class",
+    "category",
+    "place",
+    "driver",
+    "car",
+    "value",
+    "ci_low",
+    "ci_high",
+    "gap_to_next",
+    "close",
+    "drivers",
+]
+RULES_LIST_KEYS = ["name", "series", "season", "source"]
+RULE_DRIVER_KEYS = ["driver", "car", "total", "longest_spell", "worst_window", "verdict", "class", "category", "spells",
+                    "min_total", "max_total", "finished"]  # fmt: skip
+RULE_CREW_KEYS = ["car", "composition", "verdict", "class", "drivers", "rule", "detail"]
+VIOLATION_KEYS = ["car", "driver", "rule", "laps", "detail", "class", "category", "source"]
+
+FileArg = typer.Argument(..., dir_okay=False, help="Al Kamel lap file (Analysis / Time Cards CSV).")
+EntryOpt = typer.Option(None, "--entry-list", dir_okay=False, help="Entry list (CSV or YAML: car, driver, category).")
+ResultsOpt = typer.Option(None, "--results", help="Official classification file (default: one found beside FILE).")
+
+
+def race_categories(race, entry_list: Path | None):
+    """(categories table, unmatched table) for a race: official classification, then the entry list."""
+    from stintlab.analysis.categories import attach_categories, read_entry_list
+
+    entries = read_entry_list(entry_list) if entry_list is not None else None
+    return attach_categories(race.drivers, entries)
+
+
+def _report_unmatched(unmatched: pd.DataFrame) -> None:
+    if unmatched is None or unmatched.empty:
+        return
+    for side, g in unmatched.groupby("side", sort=False):
+        names = ", ".join(
+            f"#{c} {d}" if isinstance(c, str) else str(d) for c, d in zip(g["car"], g["driver"], strict=True)
+        )
+        err_console.print(f"[yellow]unmatched in {side} ({len(g)}):[/yellow] {names}", highlight=False)
+
+
+def _lap(seconds) -> str:
+    return format_time(seconds, hours=False) if seconds is not None else ""
+
+
+def _pick_class(table: pd.DataFrame, cls: str | None, what: str = "class") -> pd.DataFrame:
+    if not cls:
+        return table
+    mask = table["class"].astype(str).str.lower() == cls.lower()
+    if not mask.any():
+        known = ", ".join(sorted(table["class"].dropna().astype(str).unique()))
+        raise StintlabUsageError(f"no {what} {cls!r} in this race (classes: {known})")
+    return table[mask]
+
+
+@app.command()
+def drivers(
+    file: Path = FileArg,
+    cls: str = typer.Option(None, "--class", help="Only this class (case-insensitive)."),
+    category: str = typer.Option(None, "--category", help="Only this FIA category (Platinum, Gold, Silver, Bronze)."),
+    by: str = typer.Option(
+        "index",
+        "--by",
+        help="Ranking metric: best_lap, ideal_lap, best_10, best_20pct, median_clean, stint_avg, index, spread.",
+    ),
+    entry_list: Path = EntryOpt,
+    results: Path = ResultsOpt,
+    best: bool = typer.Option(False, "--best", help="Print the best performer of each category in each class instead."),
+    min_laps: int = typer.Option(10, "--min-laps", help="Drivers with fewer clean laps are flagged low_sample."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+):
+    """Driver pace per class and FIA category, ranked by a metric (seconds; index: 100 = class pace)."""
+    from stintlab.analysis.rankings import best_performers, driver_rankings
+
+    race = load_race(file, results)
+    cats, unmatched = race_categories(race, entry_list)
+    _report_unmatched(unmatched)
+    table = driver_rankings(race.laps, cats, by=by, min_laps=min_laps)
+    src = {(c, d): s for c, d, s in zip(cats["car"], cats["driver"], cats["category_source"], strict=True)}
+    table["category_source"] = [src.get((c, d), "unknown") for c, d in zip(table["car"], table["driver"], strict=True)]
+    table = _pick_class(table, cls)
+    if category:
+        norm = category.strip().capitalize()
+        if norm not in ("Platinum", "Gold", "Silver", "Bronze"):
+            raise StintlabUsageError(f"unknown category {category!r} (Platinum, Gold, Silver, Bronze)")
+        if table["category"].isna().all():
+            raise StintlabUsageError("this race has no driver categories: give an --entry-list (car, driver, category)")
+        table = table[table["category"] == norm]
+    if best:
+        bp = best_performers(table)
+        emit(
+            records(bp, BEST_KEYS),
+            as_json,
+            title=f"{race.name} — best performer per class and category (by {table['metric'].iat[0] if len(table) else by})",
+        )
+        return
+    rows = records(table, DRIVER_KEYS + DRIVER_EXTRA_KEYS)
+    if as_json:
+        emit(rows, True)
+        return
+    metric = rows[0]["metric"] if rows else by
+    table_rows = []
+    for r in rows:
+        lo, hi = r["ci_low"], r["ci_high"]
+        val = r["value"]
+        fmt = (lambda x: f"{x:.2f}") if metric in ("index", "spread") else (lambda x: format_time(x, hours=False))
+        table_rows.append(
+            {
+                "#": r["class_rank"],
+                "cat#": r["category_rank"],
+                "driver": r["driver"],
+                "car": r["car"],
+                "class": r["class"],
+                "cat": r["category"],
+                "laps": str(r["clean_laps"]) + ("*" if r["low_sample"] else ""),
+                "best": _lap(r["best_lap"]),
+                "best10": _lap(r["best_10"]),
+                "best20%": _lap(r["best_20pct"]),
+                "median": _lap(r["median_clean"]),
+                "index": None if r["index"] is None else f"{r['index']:.2f}",
+                metric + " (90% ci)": ""
+                if val is None
+                else f"{fmt(val)} ({fmt(lo)}-{fmt(hi)})"
+                if lo is not None
+                else fmt(val),
+            }
+        )
+    emit(table_rows, False, title=f"{race.name}: drivers ranked by {metric} (* fewer than {min_laps} clean laps)")
+
+
+@app.command()
+def rules(
+    file: Path = typer.Argument(None, dir_okay=False, help="Al Kamel lap file to check (omit with --list)."),
+    rules_name: str = typer.Option(None, "--rules", help="Rule set name (see --list) or a .toml file."),
+    list_: bool = typer.Option(False, "--list", help="List the shipped rule sets."),
+    entry_list: Path = EntryOpt,
+    results: Path = ResultsOpt,
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+):
+    """Check driving times and crew line-ups against a rule set, or list the rule sets."""
+    from stintlab.analysis.rules import check_rules, list_rules
+
+    if list_:
+        emit(records(list_rules(), RULES_LIST_KEYS), as_json, title="Rule sets")
+        return
+    if file is None:
+        raise StintlabUsageError("give a lap FILE and --rules NAME, or --list")
+    if not rules_name:
+        names = ", ".join(list_rules()["name"])
+        raise StintlabUsageError(f"--rules NAME is required (shipped: {names})")
+    race = load_race(file, results)
+    cats, unmatched = race_categories(race, entry_list)
+    _report_unmatched(unmatched)
+    out = check_rules(race.laps, rules_name, cats)
+    data = {
+        "rules": out["rules"].name,
+        "drivers": records(out["drivers"], RULE_DRIVER_KEYS),
+        "crews": records(out["crews"], RULE_CREW_KEYS),
+        "violations": records(out["violations"], VIOLATION_KEYS),
+    }
+    if as_json:
+        emit(data, True)
+        return
+    for r in data["drivers"]:
+        for k in ("total", "longest_spell", "worst_window", "min_total", "max_total"):
+            r[k] = format_time(r[k]) if r[k] is not None else ""
+    title = f"{race.name} — {out['rules'].name}"
+    emit(data["drivers"], False, title=title + ": drivers", columns=RULE_DRIVER_KEYS[:8])
+    emit(data["crews"], False, title=title + ": crews", columns=RULE_CREW_KEYS[:4])
+    emit(
+        data["violations"], False, title=title + f": violations ({len(data['violations'])})", columns=VIOLATION_KEYS[:5]
+    )

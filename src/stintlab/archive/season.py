@@ -1,0 +1,246 @@
+"""A driver's season and career across every archived series.
+
+Pace rank: each driver's *pace* is the mean of his 10 fastest clean laps in the race (green,
+no in/out-lap, no pit time, not lap 1; fewer laps when he drove fewer), and ``pace_rank`` is his
+rank by that pace among the drivers of his class in that race (``pace_field`` drivers ranked).
+Classification-only races (no lap file) have no pace.
+
+FIA category: the race's own (official IMSA classifications carry it); when the race has none
+(WEC lap files), the driver's category of that season seen in other archived races, flagged
+``category_source = "season"``.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from stintlab.archive.identity import driver_key, resolve_key, season_category
+from stintlab.archive.store import Archive
+from stintlab.errors import StintlabUsageError
+
+__all__ = ["find_driver", "driver_season", "driver_career", "PACE_METRIC"]
+
+PACE_METRIC = "mean of the driver's 10 fastest clean laps; rank within class in that race"
+
+SEASON_COLUMNS = [
+    "date",
+    "series",
+    "season",
+    "event",
+    "session",
+    "race_id",
+    "car",
+    "class",
+    "team",
+    "manufacturer",
+    "driver",
+    "category",
+    "category_source",
+    "crew",
+    "position",
+    "class_position",
+    "status",
+    "car_laps",
+    "laps",
+    "drive_time",
+    "best_lap",
+    "pace",
+    "pace_rank",
+    "pace_field",
+    "has_laps",
+]
+
+
+def find_driver(arc: Archive, name: str) -> tuple[str, list[str]]:
+    """The canonical key of ``name`` and every driver key that means that driver (aliases).
+
+    An exact key (after aliases) wins; else a unique driver whose key contains every word of
+    ``name`` (``"estre"`` → ``kevin estre``). Unknown or ambiguous names raise StintlabUsageError.
+    """
+    aliases = arc.aliases()
+    key = resolve_key(driver_key(name), aliases)
+    if not key:
+        raise StintlabUsageError("give a driver name")
+    known = arc.con.execute("SELECT DISTINCT driver_key FROM entries").fetchall()
+    keys = {k for (k,) in known if k}
+    canon = {k: resolve_key(k, aliases) for k in keys}
+    canon_set = set(canon.values())
+    if key not in canon_set:
+        words = key.split()
+        hits = sorted({c for c in canon_set if all(w in c.split() for w in words)})
+        if not hits:
+            hits = sorted({c for c in canon_set if all(w in c for w in words)})
+        if len(hits) != 1:
+            if not hits:
+                raise StintlabUsageError(f"no driver {name!r} in the archive {arc.path}")
+            shown = ", ".join(hits[:10]) + (" ..." if len(hits) > 10 else "")
+            raise StintlabUsageError(f"driver {name!r} is ambiguous: {shown}")
+        key = hits[0]
+    members = sorted(k for k, c in canon.items() if c == key)
+    return key, members or [key]
+
+
+def _display_name(names: pd.Series) -> str:
+    """The most frequent spelling, preferring mixed case (``Kevin Estre`` over ``Kévin ESTRE``)."""
+    if names.empty:
+        return ""
+    counts = names.value_counts()
+    mixed = [n for n in counts.index if not any(w.isupper() and len(w) > 1 for w in str(n).split())]
+    return str(mixed[0] if mixed else counts.index[0])
+
+
+def _driver_rows(arc: Archive, keys: list[str], season: int | None) -> pd.DataFrame:
+    marks = ", ".join("?" for _ in keys)
+    where = f"e.driver_key IN ({marks})" + (" AND r.season = ?" if season is not None else "")
+    params = list(keys) + ([int(season)] if season is not None else [])
+    sql = f"""
+        SELECT r.date, r.series, r.season, r.event, r.session, r.race_id, r.has_laps,
+               e.car, e.class, e.team, e.manufacturer, e.driver, e.driver_key, e.category, e.slot,
+               e.laps, e.drive_time, e.best_lap, e.pace, e.pace_rank, e.pace_field,
+               c.position, c.class_position, c.status, c.laps AS car_laps
+        FROM entries e
+        JOIN races r USING (race_id)
+        LEFT JOIN classification c ON c.race_id = e.race_id AND c.car = e.car
+        WHERE {where}
+        ORDER BY r.season, r.date NULLS LAST, r.race_id, e.car
+    """
+    return arc.df(sql, params)
+
+
+def _season_categories(arc: Archive, keys: list[str], seasons: list[int]) -> dict[tuple[str, int], str]:
+    """(driver_key, season) → season category, for the given drivers."""
+    if not keys or not seasons:
+        return {}
+    sql = f"""
+        SELECT e.driver_key, r.season, e.category, count(*) FROM entries e JOIN races r USING (race_id)
+        WHERE e.category IS NOT NULL AND e.driver_key IN ({", ".join("?" for _ in keys)})
+          AND r.season IN ({", ".join("?" for _ in seasons)})
+        GROUP BY ALL
+    """
+    aliases = arc.aliases()
+    seen: dict[tuple[str, int], list[str]] = {}
+    for k, season, cat, n in arc.con.execute(sql, list(keys) + [int(s) for s in seasons]).fetchall():
+        seen.setdefault((resolve_key(k, aliases), int(season)), []).extend([cat] * int(n))
+    return {ks: season_category(cats) for ks, cats in seen.items()}
+
+
+def _crews(arc: Archive, pairs: list[tuple[str, str]], season_cats: dict) -> dict[tuple[str, str], list[dict]]:
+    if not pairs:
+        return {}
+    race_ids = sorted({r for r, _ in pairs})
+    rows = arc.con.execute(
+        f"""SELECT e.race_id, e.car, e.driver, e.driver_key, e.category, e.laps, r.season
+            FROM entries e JOIN races r USING (race_id)
+            WHERE e.race_id IN ({", ".join("?" for _ in race_ids)})
+            ORDER BY e.race_id, e.car, e.slot NULLS LAST, e.driver""",
+        race_ids,
+    ).fetchall()
+    wanted = set(pairs)
+    aliases = arc.aliases()
+    crews: dict[tuple[str, str], list[dict]] = {}
+    for race_id, car, driver, key, category, laps, season in rows:
+        if (race_id, car) not in wanted:
+            continue
+        cat, src = (category, "race") if category else (None, None)
+        if cat is None:
+            cat = season_cats.get((resolve_key(key, aliases), int(season)))
+            src = "season" if cat else None
+        crews.setdefault((race_id, car), []).append(
+            {"driver": driver, "category": cat, "category_source": src, "laps": laps}
+        )
+    return crews
+
+
+def driver_season(arc: Archive, name: str, year: int | None) -> dict:
+    """Every archived race of a driver in ``year`` (all seasons when None), with totals.
+
+    Returns ``{"driver", "key", "year", "races": DataFrame (SEASON_COLUMNS), "totals": dict,
+    "pace_metric"}``.
+    """
+    key, members = find_driver(arc, name)
+    rows = _driver_rows(arc, members, year)
+    seasons = sorted({int(s) for s in rows["season"]}) if len(rows) else []
+    # categories of every crew-mate too: their keys are needed for the season lookup
+    pairs = list(zip(rows["race_id"], rows["car"], strict=True))
+    crew_keys = []
+    if pairs:
+        rids = sorted({r for r, _ in pairs})
+        crew_keys = [
+            k
+            for (k,) in arc.con.execute(
+                f"SELECT DISTINCT driver_key FROM entries WHERE race_id IN ({', '.join('?' for _ in rids)})", rids
+            ).fetchall()
+        ]
+    aliases = arc.aliases()
+    all_keys = sorted(
+        set(crew_keys) | {k for k, c in ((k, resolve_key(k, aliases)) for k in aliases) if c in crew_keys}
+    )
+    season_cats = _season_categories(arc, all_keys, seasons)
+    crews = _crews(arc, pairs, season_cats)
+    rows = rows.copy()
+    cats, srcs = [], []
+    for r in rows.itertuples(index=False):
+        if isinstance(r.category, str):
+            cats.append(r.category)
+            srcs.append("race")
+        else:
+            c = season_cats.get((key, int(r.season)))
+            cats.append(c)
+            srcs.append("season" if c else None)
+    rows["category"] = cats
+    rows["category_source"] = srcs
+    rows["crew"] = [crews.get(p, []) for p in pairs]
+    rows["date"] = [None if pd.isna(d) else str(d)[:10] for d in rows["date"]]
+    display = _display_name(rows["driver"]) if len(rows) else name
+    out = rows.reindex(columns=SEASON_COLUMNS)
+    return {
+        "driver": display,
+        "key": key,
+        "year": year,
+        "races": out,
+        "totals": _totals(out),
+        "pace_metric": PACE_METRIC,
+    }
+
+
+def _totals(rows: pd.DataFrame) -> dict:
+    cp = pd.to_numeric(rows["class_position"], errors="coerce")
+    laps = pd.to_numeric(rows["laps"], errors="coerce")
+    return {
+        "races": int(rows["race_id"].nunique()),
+        "series": sorted({str(s) for s in rows["series"].dropna()}),
+        "cars": int(len(rows)),
+        "class_wins": int((cp == 1).sum()),
+        "class_podiums": int((cp <= 3).sum()),
+        "best_class_position": None if cp.isna().all() else int(cp.min()),
+        "laps": int(laps.sum(skipna=True)),
+        "drive_time": round(float(pd.to_numeric(rows["drive_time"], errors="coerce").sum(skipna=True)), 3),
+        "races_without_laps": int((~rows["has_laps"].astype(bool)).sum()),
+    }
+
+
+def driver_career(arc: Archive, name: str) -> dict:
+    """Season by season totals of a driver, plus every race (see :func:`driver_season`)."""
+    allr = driver_season(arc, name, None)
+    races = allr["races"]
+    seasons = []
+    for season, grp in races.groupby("season", sort=True):
+        t = _totals(grp)
+        cats = grp["category"].dropna()
+        seasons.append(
+            {
+                "season": int(season),
+                "category": season_category(cats) if len(cats) else None,
+                "classes": sorted({str(c) for c in grp["class"].dropna()}),
+                "teams": sorted({str(c) for c in grp["team"].dropna()}),
+                **t,
+            }
+        )
+    return {
+        "driver": allr["driver"],
+        "key": allr["key"],
+        "seasons": seasons,
+        "races": races,
+        "totals": _totals(races),
+        "pace_metric": PACE_METRIC,
+    }

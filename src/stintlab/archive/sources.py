@@ -1,0 +1,253 @@
+"""Finding the files of each race under the paths given to ``archive add`` and telling their
+metadata (series, season, event, date, session) from folder names, file names and content.
+
+Recognised layouts:
+
+- the Al Kamel portal (domain.md §1.1):
+  ``<NN_YYYY>/<NN_EVENT>/<NNN_SERIES>/<YYYYMMDDHHMM_Session>/[<NN_>Hour N/]<file>``;
+- IMSA downloads: ``imsa-2021-road-atlanta/202111131210-race-laps.csv`` (date and time in the file name);
+- ``<series>-<year>[-<event>]/`` folders (``wec-2024-fuji6h``, ``lemans-2019``).
+
+>>> m = meta_from_path(Path("imsa-2021-road-atlanta/202111131210-race-laps.csv"))
+>>> (m["series"], m["season"], m["event"], m["date"], m["start_time"], m["session"])
+('IMSA', 2021, 'road-atlanta', '2021-11-13', '12:10', 'Race')
+>>> m = meta_from_path(Path("Results/13_2024/04_LE MANS/267_FIA WEC/202406151600_Race/24_Hour 24/23_Analysis_Race_Hour 24.CSV"))
+>>> (m["series"], m["season"], m["event"], m["date"], m["session"])
+('WEC', 2024, 'le-mans', '2024-06-15', 'Race')
+>>> m = meta_from_path(Path("lemans-2019/23_Analysis_Race_Hour 24.csv"))
+>>> (m["series"], m["season"], m["event"], m["session"])
+('WEC', 2019, 'le-mans', 'Race')
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from stintlab.errors import StintlabFormatError, StintlabUsageError
+from stintlab.io import detect_format
+from stintlab.io.text import sniff_header
+
+__all__ = ["RaceFiles", "find_race_files", "meta_from_path", "series_from_classes", "slug", "file_kind"]
+
+SERIES_PREFIX = {
+    "imsa": "IMSA",
+    "wec": "WEC",
+    "lemans": "WEC",
+    "elms": "ELMS",
+    "alms": "ALMS",
+    "lmc": "LMC",
+    "lemanscup": "LMC",
+}
+SERIES_WORDS = [
+    ("imsa", "IMSA"),
+    ("weathertech", "IMSA"),
+    ("fia wec", "WEC"),
+    ("wec", "WEC"),
+    ("european le mans", "ELMS"),
+    ("elms", "ELMS"),
+    ("asian le mans", "ALMS"),
+    ("le mans cup", "LMC"),
+]
+IMSA_CLASSES = {"GTP", "DPI", "GTLM", "GTD", "GTDPRO", "GTD PRO", "LMP3", "LMPC", "PC"}
+WEC_CLASSES = {"HYPERCAR", "LMH", "LMGT3", "LMGTE PRO", "LMGTE AM", "LMP1", "GTE PRO", "GTE AM"}
+
+
+def slug(text) -> str:
+    """Lower-case words joined by dashes.
+
+    >>> slug("04_LE MANS")
+    '04-le-mans'
+    """
+    return re.sub(r"[^a-z0-9.]+", "-", str(text).lower()).strip("-")
+
+
+@dataclass
+class RaceFiles:
+    """The files of one race: a lap file and/or an official classification, optional weather."""
+
+    laps: Path | None = None
+    results: Path | None = None
+    weather: Path | None = None
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def main(self) -> Path:
+        return self.laps or self.results  # type: ignore[return-value]
+
+    def files(self) -> dict[str, Path]:
+        return {k: v for k, v in (("laps", self.laps), ("results", self.results), ("weather", self.weather)) if v}
+
+
+def file_kind(path: Path) -> str | None:
+    """``laps``, ``classification``, ``weather`` or None, from the header (never the name)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(65536)
+        return detect_format(sniff_header(path, head).names)
+    except (OSError, StintlabFormatError, UnicodeDecodeError):
+        return None
+
+
+_HOUR = re.compile(r"^(?:\d+_)?hour\s*(\d+)$|^(\d+)h$", re.I)
+
+
+def _hour_of(folder: str) -> int | None:
+    m = _HOUR.match(folder.strip())
+    if not m:
+        return None
+    return int(m.group(1) or m.group(2))
+
+
+def find_race_files(paths) -> list[RaceFiles]:
+    """Group the timing files under ``paths`` (files or folders, searched recursively) into races.
+
+    One folder = one race. In a portal session folder with ``Hour N`` sub-folders only the
+    highest hour is kept (it holds the final state). A classification or weather file goes
+    with the lap file of its folder; a classification without a lap file is a
+    classification-only race.
+    """
+    by_dir: dict[Path, dict[str, list[Path]]] = {}
+    for p in paths:
+        p = Path(p)
+        if not p.exists():
+            raise StintlabUsageError(f"no such file or folder: {p}")
+        candidates = (
+            [p] if p.is_file() else sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() == ".csv")
+        )
+        explicit = p.is_file()
+        for f in candidates:
+            kind = file_kind(f)
+            if kind is None:
+                if explicit:
+                    raise StintlabUsageError(f"{f}: not a lap, classification or weather file")
+                continue
+            by_dir.setdefault(f.parent, {}).setdefault(kind, []).append(f)
+    # keep only the highest "Hour N" folder among siblings
+    hours: dict[Path, list[tuple[int, Path]]] = {}
+    for d in by_dir:
+        h = _hour_of(d.name)
+        if h is not None:
+            hours.setdefault(d.parent, []).append((h, d))
+    for group in hours.values():
+        group.sort()
+        for _, d in group[:-1]:
+            del by_dir[d]
+    races = []
+    for d in sorted(by_dir):
+        kinds = by_dir[d]
+        laps = sorted(kinds.get("laps", []))
+        results = sorted(kinds.get("classification", []))
+        weather = sorted(kinds.get("weather", []))
+        result = _pick_results(results)
+        wx = weather[-1] if weather else None
+        if laps:
+            for lf in laps:
+                races.append(RaceFiles(laps=lf, results=result if len(laps) == 1 else None, weather=wx))
+        elif result is not None:
+            races.append(RaceFiles(results=result, weather=wx))
+    return races
+
+
+def _pick_results(results: list[Path]) -> Path | None:
+    if len(results) <= 1:
+        return results[0] if results else None
+    for word in ("official", "results", "classification_race"):
+        hit = [r for r in results if word in r.name.lower() and "bycategory" not in r.name.lower()]
+        if hit:
+            return hit[-1]
+    return results[-1]
+
+
+_PORTAL_SEASON = re.compile(r"^\d{2}_(\d{4})(?:-(\d{4}))?$")
+_PORTAL_EVENT = re.compile(r"^\d{2}_(.+)$")
+_PORTAL_SERIES = re.compile(r"^\d+_(.+)$")
+_STAMP_SESSION = re.compile(r"^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})[_-](.+)$")
+_FOLDER = re.compile(r"^([a-z]+)-(\d{4})(?:-(.+))?$", re.I)
+_ANALYSIS = re.compile(
+    r"^\d+_(?:analysis|time cards|results|classification)\w*?_(race|qualifying|free practice ?\d*|warm ?up)", re.I
+)
+
+
+def _series_from_words(text: str) -> str | None:
+    low = text.lower()
+    for word, series in SERIES_WORDS:
+        if word in low:
+            return series
+    return None
+
+
+def _session_name(text: str) -> str:
+    t = re.sub(r"[_-]+", " ", text).strip()
+    t = re.sub(r"\s*(laps|results|time cards|analysis)$", "", t, flags=re.I)
+    return t.title() if t else "Race"
+
+
+def meta_from_path(path: Path) -> dict:
+    """Series, season, event, track, date, start_time and session told by a file's path.
+
+    Keys with nothing found are None (session defaults to ``Race``).
+    """
+    path = Path(path)
+    meta = {"series": None, "season": None, "event": None, "date": None, "start_time": None, "session": None}
+    parts = list(path.parts)
+    # the portal layout
+    for i, part in enumerate(parts[:-1]):
+        m = _PORTAL_SEASON.match(part)
+        if m and i + 2 < len(parts):
+            meta["season"] = int(m.group(2) or m.group(1))
+            ev = _PORTAL_EVENT.match(parts[i + 1])
+            if ev:
+                meta["event"] = slug(ev.group(1))
+            se = _PORTAL_SERIES.match(parts[i + 2]) if i + 2 < len(parts) - 1 else None
+            if se:
+                meta["series"] = _series_from_words(se.group(1)) or se.group(1).strip()
+        st = _STAMP_SESSION.match(part)
+        if st and i > 0:
+            y, mo, d, hh, mm, sess = st.groups()
+            meta["date"] = f"{y}-{mo}-{d}"
+            meta["start_time"] = f"{hh}:{mm}"
+            meta["session"] = _session_name(sess)
+    # <series>-<year>[-<event>] folders
+    for part in reversed(parts[:-1]):
+        m = _FOLDER.match(part)
+        if m and m.group(1).lower() in SERIES_PREFIX:
+            prefix = m.group(1).lower()
+            meta["series"] = meta["series"] or SERIES_PREFIX[prefix]
+            meta["season"] = meta["season"] or int(m.group(2))
+            event = m.group(3)
+            if prefix == "lemans":
+                event = "le-mans"
+            if event and not meta["event"]:
+                meta["event"] = slug(re.sub(r"^\d+h[-_]", "", event))
+            break
+    # IMSA file names: 202111131210-race-laps.csv
+    st = _STAMP_SESSION.match(path.stem)
+    if st:
+        y, mo, d, hh, mm, sess = st.groups()
+        meta["date"] = meta["date"] or f"{y}-{mo}-{d}"
+        meta["start_time"] = meta["start_time"] or f"{hh}:{mm}"
+        meta["season"] = meta["season"] or int(y)
+        meta["session"] = meta["session"] or _session_name(sess)
+    an = _ANALYSIS.match(path.stem)
+    if an and not meta["session"]:
+        meta["session"] = _session_name(an.group(1))
+    meta["session"] = meta["session"] or "Race"
+    return meta
+
+
+def series_from_classes(classes) -> str | None:
+    """A series guessed from the car classes of a race.
+
+    >>> series_from_classes(["GTP", "GTD"])
+    'IMSA'
+    >>> series_from_classes(["HYPERCAR", "LMGT3"])
+    'WEC'
+    """
+    names = {str(c).upper() for c in classes if isinstance(c, str)}
+    if names & IMSA_CLASSES:
+        return "IMSA"
+    if names & WEC_CLASSES:
+        return "WEC"
+    return None

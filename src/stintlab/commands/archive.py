@@ -1,0 +1,398 @@
+"""``stintlab archive add|list|remove|export|alias|aliases``, ``season``, ``career``,
+``calendar check`` and ``fetch`` (docs/archive.md lists the JSON keys)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from stintlab.cli import app
+from stintlab.commands._common import emit, err_console, records, to_jsonable
+from stintlab.errors import StintlabUsageError
+from stintlab.io.values import format_time
+
+archive_app = typer.Typer(
+    help="The race archive (DuckDB): add, list, remove, export races; driver aliases.", no_args_is_help=True
+)
+calendar_app = typer.Typer(
+    help="Calendar files: clashes and tight travel gaps in a driver's programme.", no_args_is_help=True
+)
+app.add_typer(archive_app, name="archive")
+app.add_typer(calendar_app, name="calendar")
+
+DbOpt = typer.Option(
+    None, "--db", help="Archive file (default: $STINTLAB_ARCHIVE or ~/.local/share/stintlab/archive.duckdb)."
+)
+JsonOpt = typer.Option(False, "--json", help="Print JSON.")
+
+RACE_KEYS = [
+    "race_id",
+    "series",
+    "season",
+    "event",
+    "date",
+    "session",
+    "cars",
+    "laps",
+    "hours",
+    "classification_source",
+    "has_laps",
+]
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty() and sys.stderr.isatty()
+
+
+@archive_app.command("add")
+def archive_add(
+    paths: list[Path] = typer.Argument(
+        ..., help="Lap, classification or weather files, or folders (searched recursively)."
+    ),
+    series: str = typer.Option(None, "--series", help="Series (WEC, IMSA, ELMS ...) when not told by the names."),
+    season: int = typer.Option(None, "--season", help="Season year."),
+    event: str = typer.Option(None, "--event", help="Event name (e.g. le-mans)."),
+    date: str = typer.Option(None, "--date", help="Race date YYYY-MM-DD."),
+    session: str = typer.Option(None, "--session", help="Session (default Race)."),
+    db: Path = DbOpt,
+    lock_timeout: float = typer.Option(120.0, "--lock-timeout", help="Seconds to wait while another process writes."),
+    as_json: bool = JsonOpt,
+):
+    """Add races to the archive (idempotent; one transaction per race)."""
+    from stintlab.archive.sources import find_race_files, meta_from_path
+    from stintlab.archive.store import ingest
+
+    found = find_race_files(paths)
+    if not found:
+        raise StintlabUsageError(f"no lap, classification or weather file under {', '.join(map(str, paths))}")
+    overrides = {"series": series, "season": season, "event": event, "date": date, "session": session}
+    if season is None and _interactive():
+        for rf in found:
+            if meta_from_path(rf.main).get("season") is None:
+                overrides["season"] = typer.prompt(f"Season (year) of {rf.main}", type=int)
+                overrides["series"] = overrides["series"] or typer.prompt("Series", default="WEC")
+                overrides["event"] = overrides["event"] or typer.prompt("Event", default=rf.main.parent.name)
+                break
+    results: list[dict] = []
+    if as_json or not err_console.is_terminal:
+        results = ingest(paths, db, overrides=overrides, lock_timeout=lock_timeout, race_files=found)
+    else:
+        from rich.progress import Progress
+
+        with Progress(console=err_console, transient=True) as progress:
+            task = progress.add_task("Archiving", total=len(found))
+
+            def on_race(res):
+                results.append(res)
+                progress.update(task, advance=1, description=f"{res['status']}: {res['race_id']}")
+
+            ingest(paths, db, overrides=overrides, lock_timeout=lock_timeout, race_files=found, on_race=on_race)
+    emit(
+        results,
+        as_json,
+        title="archive add",
+        columns=None if as_json else ["race_id", "status", "series", "season", "event", "date", "laps", "source"],
+    )
+
+
+@archive_app.command("list")
+def archive_list(
+    series: str = typer.Option(None, "--series", help="Only this series."),
+    season: int = typer.Option(None, "--season", help="Only this season."),
+    db: Path = DbOpt,
+    as_json: bool = JsonOpt,
+):
+    """The archived races."""
+    from stintlab.archive.store import Archive
+
+    with Archive(db) as arc:
+        races = arc.races(series, season)
+    races["date"] = [None if d is None or str(d) in ("NaT", "None", "nan") else str(d)[:10] for d in races["date"]]
+    emit(records(races, RACE_KEYS), as_json, title=f"archive ({len(races)} races)")
+
+
+@archive_app.command("remove")
+def archive_remove(
+    race_ids: list[str] = typer.Argument(..., help="Race ids (see `archive list`)."),
+    db: Path = DbOpt,
+    as_json: bool = JsonOpt,
+):
+    """Remove races from the archive."""
+    from stintlab.archive.store import Archive
+
+    removed = []
+    with Archive(db, write=True) as arc:
+        for rid in race_ids:
+            row = arc.remove(rid)
+            removed.append({"race_id": row["race_id"], "status": "removed"})
+    emit(removed, as_json, title="archive remove")
+
+
+@archive_app.command("export")
+def archive_export(
+    out_dir: Path = typer.Argument(..., help="Folder for the Parquet files."),
+    table: list[str] = typer.Option(
+        None, "--table", help="Only these tables (races, laps, classification, entries, driver_aliases, files)."
+    ),
+    db: Path = DbOpt,
+    as_json: bool = JsonOpt,
+):
+    """Export the archive tables to Parquet (one file per table; raw file bytes are not exported)."""
+    from stintlab.archive.store import Archive
+
+    with Archive(db) as arc:
+        written = arc.export(out_dir, table or None)
+    emit([{"table": k, "path": v} for k, v in written.items()], as_json, title="archive export")
+
+
+@archive_app.command("alias")
+def archive_alias(
+    alias: str = typer.Argument(..., help="A spelling of the driver's name (e.g. 'Nick Catsburg')."),
+    canonical: str = typer.Argument(None, help="The name it means (e.g. 'Nicky Catsburg')."),
+    remove: bool = typer.Option(False, "--remove", help="Remove the alias instead."),
+    db: Path = DbOpt,
+    as_json: bool = JsonOpt,
+):
+    """Declare two driver names to be the same driver (or --remove an alias)."""
+    from stintlab.archive.store import Archive
+
+    with Archive(db, write=True) as arc:
+        if remove:
+            out = {"alias": alias, "removed": arc.remove_alias(alias)}
+        else:
+            if not canonical:
+                raise StintlabUsageError("give the canonical name: stintlab archive alias ALIAS CANONICAL")
+            out = arc.add_alias(alias, canonical)
+    emit(out, as_json, title="alias")
+
+
+@archive_app.command("aliases")
+def archive_aliases(db: Path = DbOpt, as_json: bool = JsonOpt):
+    """The driver alias table."""
+    from stintlab.archive.store import Archive
+
+    with Archive(db) as arc:
+        df = arc.df(
+            "SELECT alias, alias_key, canonical, canonical_key FROM driver_aliases ORDER BY canonical_key, alias_key"
+        )
+    emit(records(df), as_json, title="driver aliases")
+
+
+def _season_rows_for_table(races) -> list[dict]:
+    rows = records(races)
+    for r in rows:
+        r["crew"] = ", ".join(f"{c['driver']} ({c['category'] or '?'})" for c in r["crew"] or [])
+        r["pace"] = format_time(r["pace"]) if r["pace"] is not None else ""
+        r["pace_rank"] = f"{r['pace_rank']}/{r['pace_field']}" if r["pace_rank"] is not None else ""
+        r["result"] = f"P{r['class_position']} in class" if r["class_position"] is not None else (r["status"] or "")
+    return rows
+
+
+@app.command()
+def season(
+    driver: str = typer.Argument(..., help="Driver name (any spelling; accents and case do not matter)."),
+    year: int = typer.Option(..., "--year", help="Season year."),
+    db: Path = DbOpt,
+    as_json: bool = JsonOpt,
+):
+    """A driver's season across every archived series: car, class, crew, result, pace rank."""
+    from stintlab.archive.season import driver_season
+    from stintlab.archive.store import Archive
+
+    with Archive(db) as arc:
+        s = driver_season(arc, driver, year)
+    if as_json:
+        emit({**s, "races": records(s["races"])}, True)
+        return
+    emit(
+        _season_rows_for_table(s["races"]),
+        False,
+        title=f"{s['driver']} — {year}",
+        columns=[
+            "date",
+            "series",
+            "event",
+            "car",
+            "class",
+            "team",
+            "category",
+            "crew",
+            "result",
+            "laps",
+            "pace",
+            "pace_rank",
+        ],
+    )
+    emit(s["totals"], False, title="totals")
+
+
+@app.command()
+def career(
+    driver: str = typer.Argument(..., help="Driver name."),
+    db: Path = DbOpt,
+    as_json: bool = JsonOpt,
+):
+    """A driver's career in the archive, season by season."""
+    from stintlab.archive.season import driver_career
+    from stintlab.archive.store import Archive
+
+    with Archive(db) as arc:
+        c = driver_career(arc, driver)
+    if as_json:
+        emit({**c, "races": records(c["races"])}, True)
+        return
+    emit(
+        c["seasons"],
+        False,
+        title=f"{c['driver']} — career",
+        columns=[
+            "season",
+            "series",
+            "category",
+            "classes",
+            "races",
+            "class_wins",
+            "class_podiums",
+            "best_class_position",
+            "laps",
+        ],
+    )
+
+
+@calendar_app.command("check")
+def calendar_check(
+    calendar: Path = typer.Argument(..., help="Calendar file (CSV or YAML; docs/archive.md)."),
+    driver: str = typer.Option(None, "--driver", help="Only the events of this driver (calendar `drivers` column)."),
+    year: int = typer.Option(None, "--year", help="Only events in this year."),
+    from_archive: bool = typer.Option(False, "--from-archive", help="Add the driver's dated archived races of --year."),
+    min_gap_days: int = typer.Option(1, "--min-gap-days", help="Free days needed between meetings on one continent."),
+    min_gap_intercontinental: int = typer.Option(
+        3, "--min-gap-intercontinental", help="Free days needed across continents."
+    ),
+    db: Path = DbOpt,
+    as_json: bool = JsonOpt,
+):
+    """Clashes and too-tight travel gaps in a driver's programme."""
+    import pandas as pd
+
+    from stintlab.archive.calendar import check_programme, load_calendar, programme_for
+
+    cal = load_calendar(calendar)
+    aliases = {}
+    extra = None
+    if from_archive:
+        if not driver or not year:
+            raise StintlabUsageError("--from-archive needs --driver and --year")
+        from stintlab.archive.calendar import parse_calendar_rows
+        from stintlab.archive.season import driver_season
+        from stintlab.archive.store import Archive
+
+        with Archive(db) as arc:
+            aliases = arc.aliases()
+            s = driver_season(arc, driver, year)
+        rows = [
+            {
+                "event": f"{r['series']} {r['event']}",
+                "series": r["series"],
+                "track": r["event"],
+                "date": r["date"],
+                "drivers": [driver],
+            }
+            for r in records(s["races"])
+            if r["date"]
+        ]
+        extra = parse_calendar_rows(rows) if rows else None
+    prog = programme_for(cal, driver, aliases)
+    if extra is not None:
+        known = {(str(r.series).upper(), r.date) for r in prog.itertuples()}
+        extra = extra[[(str(s).upper(), d) not in known for s, d in zip(extra["series"], extra["date"], strict=True)]]
+        prog = pd.concat([prog, extra], ignore_index=True)
+    if year:
+        prog = prog[[d.year == year for d in prog["date"]]]
+    issues = check_programme(prog, min_gap_days, min_gap_intercontinental)
+    events = [
+        {
+            "event": r.event,
+            "series": r.series,
+            "track": r.track,
+            "start": r.start.isoformat(),
+            "end": r.end.isoformat(),
+            "continent": r.continent,
+        }
+        for r in prog.sort_values("start").itertuples()
+    ]
+    out = {
+        "driver": driver,
+        "events": events,
+        "issues": issues,
+        "clashes": sum(i["type"] == "clash" for i in issues),
+        "tight": sum(i["type"] == "tight" for i in issues),
+    }
+    if as_json:
+        emit(out, True)
+        return
+    emit(events, False, title=f"programme{' of ' + driver if driver else ''} ({len(events)} events)")
+    if issues:
+        emit(
+            issues,
+            False,
+            title="issues",
+            columns=["type", "first", "second", "first_days", "second_days", "gap_days", "min_gap_days"],
+        )
+    else:
+        err_console.print("no clashes, no tight gaps")
+
+
+@app.command()
+def fetch(
+    target: str = typer.Argument(
+        ..., help="A portal URL (folder or file) or SERIES/YEAR/EVENT, e.g. 'imsa/2024/sebring'."
+    ),
+    base: str = typer.Option(None, "--base", help="Results/ root of the portal or of a mirror."),
+    session: str = typer.Option("Race", "--session", help="Session folder to take."),
+    cache_dir: Path = typer.Option(
+        None, "--cache-dir", help="Cache folder (default $STINTLAB_CACHE or ~/.cache/stintlab)."
+    ),
+    offline: bool = typer.Option(False, "--offline", help="Use the cache only; never touch the network."),
+    refresh: bool = typer.Option(False, "--refresh", help="Download again even when cached."),
+    timeout: float = typer.Option(30.0, "--timeout", help="Seconds per request."),
+    add: bool = typer.Option(False, "--add", help="Add the fetched races to the archive."),
+    db: Path = DbOpt,
+    as_json: bool = JsonOpt,
+):
+    """Download race files from the timing portal (cached; --offline for cache only)."""
+    from stintlab.archive.fetch import fetch as do_fetch
+
+    res = do_fetch(
+        target, base=base, cache_dir=cache_dir, offline=offline, refresh=refresh, timeout=timeout, session=session
+    )
+    out = {"races": res.races, "downloaded": res.downloaded, "from_cache": res.from_cache, "listings": res.listings}
+    if add:
+        from stintlab.archive.sources import RaceFiles
+        from stintlab.archive.store import ingest
+
+        rfs = [
+            RaceFiles(
+                laps=Path(r["laps"]) if r.get("laps") else None,
+                results=Path(r["results"]) if r.get("results") else None,
+                weather=Path(r["weather"]) if r.get("weather") else None,
+            )
+            for r in res.races
+            if r.get("laps") or r.get("results")
+        ]
+        out["archived"] = ingest([r.main for r in rfs], db, race_files=rfs) if rfs else []
+    if as_json:
+        emit(to_jsonable(out), True)
+        return
+    emit(
+        [
+            {"session": r["url"], "laps": r.get("laps"), "results": r.get("results"), "weather": r.get("weather")}
+            for r in res.races
+        ],
+        False,
+        title=f"fetch: {res.downloaded} downloaded, {res.from_cache} from cache",
+    )
+    if add:
+        emit(out["archived"], False, title="archived", columns=["race_id", "status"])

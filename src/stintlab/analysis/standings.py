@@ -1,0 +1,237 @@
+"""Standings at any race time, after each race hour, and position history.
+
+Standings at race time ``t`` (domain.md §4, how the timekeeper makes its snapshots): each car as of
+its last crossing of the line at or before ``t``; order by laps completed (descending), then by
+the race time of that crossing (ascending). Class position: the same order within the class.
+Cars with no crossing at or before ``t`` are not listed.
+
+"After hour N" means exactly race time N × 3600 s (:func:`standings_after_hour`). The official
+hour-N classifications are snapshots taken a few minutes later (1:05:20.8 for hour 1 at one Le
+Mans race), so a car crossing the line in those minutes can differ; pass that moment to
+:func:`standings_at` (CLI ``--at``) to reproduce an official hourly file exactly.
+
+Gaps: ``gap_to_class_leader`` is the race-time difference of the two crossings when the car has
+the class leader's number of laps (``+12.345``), else ``N Lap(s)``; ``interval`` is the same
+to the car directly ahead overall, ``class_interval`` to the car ahead in the class.
+
+>>> import pandas as pd
+>>> laps = pd.DataFrame({"car": ["1", "1", "2", "2", "3"], "lap": [1, 2, 1, 2, 1],
+...     "class": ["A", "A", "A", "A", "B"], "team": ["t1", "t1", "t2", "t2", "t3"],
+...     "driver": ["x", "x", "y", "y", "z"], "in_lap": [False] * 5,
+...     "elapsed": [100.0, 200.0, 101.0, 203.5, 110.0]})
+>>> s = standings_at(laps, 205.0)
+>>> s[["position", "class_position", "car", "laps", "gap_to_class_leader", "interval"]].to_dict("records")
+... # doctest: +NORMALIZE_WHITESPACE
+[{'position': 1, 'class_position': 1, 'car': '1', 'laps': 2, 'gap_to_class_leader': '-', 'interval': '-'},
+ {'position': 2, 'class_position': 2, 'car': '2', 'laps': 2, 'gap_to_class_leader': '+3.500', 'interval': '+3.500'},
+ {'position': 3, 'class_position': 1, 'car': '3', 'laps': 1, 'gap_to_class_leader': '-', 'interval': '1 Lap'}]
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from stintlab.analysis.classification import gap_text
+from stintlab.errors import StintlabUsageError
+
+__all__ = [
+    "STANDINGS_COLUMNS",
+    "standings_at",
+    "standings_after_hour",
+    "final_standings",
+    "position_history",
+    "hourly_positions",
+    "race_hours",
+]
+
+STANDINGS_COLUMNS = [
+    "position", "class_position", "car", "class", "team", "driver", "laps", "race_time", "in_pit",
+    "gap_to_leader", "gap_to_class_leader", "gap_to_class_leader_laps", "gap_to_class_leader_s",
+    "interval", "interval_s", "class_interval", "class_interval_s",
+]  # fmt: skip
+
+
+def _gap(laps_a: np.ndarray, t_a: np.ndarray, laps_b: np.ndarray, t_b: np.ndarray):
+    """(laps behind, seconds at equal laps or NaN, text) of cars a relative to cars b."""
+    behind = (laps_b - laps_a).astype(np.int64)
+    secs = np.where(behind == 0, t_a - t_b, np.nan)
+    text = [gap_text(int(b), float(s)) for b, s in zip(behind, secs)]
+    return behind, secs, text
+
+
+def _table(last: pd.DataFrame) -> pd.DataFrame:
+    """Standings table from one row per car (its last crossing): columns car, lap, elapsed, ..."""
+    last = last.sort_values(["lap", "elapsed"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    n = len(last)
+    lap = last["lap"].to_numpy(dtype=np.int64)
+    el = last["elapsed"].to_numpy(dtype=float)
+    cls = last["class"].astype(object).fillna("").to_numpy()
+    out = pd.DataFrame(
+        {
+            "position": np.arange(1, n + 1, dtype=np.int64),
+            "car": pd.array(last["car"].to_numpy(), dtype="string"),
+            "class": pd.array(last["class"].to_numpy(), dtype="string"),
+            "team": pd.array(last["team"].to_numpy() if "team" in last else [None] * n, dtype="string"),
+            "driver": pd.array(last["driver"].to_numpy() if "driver" in last else [None] * n, dtype="string"),
+            "laps": lap,
+            "race_time": el,
+            "in_pit": last["in_lap"].to_numpy(dtype=bool) if "in_lap" in last else np.zeros(n, dtype=bool),
+        }
+    )
+    if n == 0:
+        for c in STANDINGS_COLUMNS:
+            if c not in out:
+                out[c] = pd.Series([], dtype=object)
+        return out[STANDINGS_COLUMNS]
+    grp = pd.Series(cls).groupby(cls, sort=False)
+    out["class_position"] = grp.cumcount().to_numpy() + 1
+    _, _, out["gap_to_leader"] = _gap(lap, el, np.full(n, lap[0]), np.full(n, el[0]))
+    first = pd.DataFrame({"c": cls, "lap": lap, "el": el}).groupby("c", sort=False).transform("first")
+    b, s, t = _gap(lap, el, first["lap"].to_numpy(), first["el"].to_numpy())
+    out["gap_to_class_leader"], out["gap_to_class_leader_laps"], out["gap_to_class_leader_s"] = t, b, s
+    prev_lap, prev_el = np.r_[lap[:1], lap[:-1]], np.r_[el[:1], el[:-1]]
+    b, s, t = _gap(lap, el, prev_lap, prev_el)
+    out["interval"], out["interval_s"] = t, s
+    shifted = pd.DataFrame({"c": cls, "lap": lap, "el": el}).groupby("c", sort=False)[["lap", "el"]].shift(1)
+    pl = shifted["lap"].fillna(pd.Series(lap)).to_numpy(dtype=np.int64)
+    pe = shifted["el"].fillna(pd.Series(el)).to_numpy(dtype=float)
+    b, s, t = _gap(lap, el, pl, pe)
+    out["class_interval"], out["class_interval_s"] = t, s
+    for c in ("gap_to_leader", "gap_to_class_leader", "interval", "class_interval"):
+        out[c] = pd.array(out[c], dtype="string")
+    return out[STANDINGS_COLUMNS]
+
+
+def _last_rows_at(laps: pd.DataFrame, t: float) -> pd.DataFrame:
+    el = laps["elapsed"].to_numpy(dtype=float)
+    sub = laps[el <= t]
+    return sub.groupby("car", sort=False, observed=True).tail(1)
+
+
+def standings_at(laps: pd.DataFrame, t: float, cls: str | None = None) -> pd.DataFrame:
+    """Standings at race time ``t`` seconds (module docstring); ``cls`` keeps one class
+    (case-insensitive; positions stay overall, gaps are unchanged).
+
+    Columns: position, class_position, car, class, team, driver (at that crossing), laps,
+    race_time (of the car's last crossing ≤ t), in_pit (that crossing was an in-lap),
+    gap_to_leader, gap_to_class_leader (text), gap_to_class_leader_laps, gap_to_class_leader_s,
+    interval, interval_s (to the car ahead overall), class_interval, class_interval_s.
+    """
+    if t is None or (isinstance(t, float) and math.isnan(t)):
+        raise StintlabUsageError("a race time is needed for standings")
+    if t < 0:
+        raise StintlabUsageError(f"race time must not be negative (got {t})")
+    table = _table(_last_rows_at(laps, float(t)))
+    if cls is not None:
+        table = _filter_class(table, laps, cls)
+    return table
+
+
+def _filter_class(table: pd.DataFrame, laps: pd.DataFrame, cls: str) -> pd.DataFrame:
+    known = sorted({str(c) for c in laps["class"].dropna().unique()})
+    mask = table["class"].str.lower() == str(cls).lower()
+    if not any(k.lower() == str(cls).lower() for k in known):
+        raise StintlabUsageError(f"no class {cls!r} in this race (classes: {', '.join(known)})")
+    return table[mask.fillna(False).to_numpy(dtype=bool)].reset_index(drop=True)
+
+
+def race_hours(laps: pd.DataFrame) -> int:
+    """Number of race hours covered: ceil(last crossing / 3600)."""
+    if laps.empty:
+        return 0
+    return int(math.ceil(float(laps["elapsed"].max()) / 3600.0))
+
+
+def standings_after_hour(laps: pd.DataFrame, n: int, cls: str | None = None) -> pd.DataFrame:
+    """Standings at exactly race time ``n`` hours (see module docstring). ``n`` from 1 to the
+    number of race hours (the last one is the final order)."""
+    hours = race_hours(laps)
+    if n < 1 or n > hours:
+        raise StintlabUsageError(f"hour must be between 1 and {hours} for this race (got {n})")
+    return standings_at(laps, n * 3600.0, cls)
+
+
+def final_standings(laps: pd.DataFrame, cls: str | None = None) -> pd.DataFrame:
+    """Standings after every car's last crossing (the derived final order)."""
+    table = _table(laps.groupby("car", sort=False, observed=True).tail(1))
+    return _filter_class(table, laps, cls) if cls is not None else table
+
+
+def position_history(laps: pd.DataFrame) -> pd.DataFrame:
+    """Per lap row: car, lap, class, race_time, position and class_position at that crossing.
+
+    At the moment a car completes lap k, the cars ahead of it are exactly those that completed
+    lap k earlier, so its position is the rank of its lap-k crossing among all lap-k crossings
+    (the lap chart). gap_to_leader: seconds behind the first car to complete that lap.
+    """
+    cols = ["car", "lap", "class", "race_time", "position", "class_position", "gap_to_leader"]
+    if laps.empty:
+        return pd.DataFrame({c: [] for c in cols})
+    el = laps["elapsed"].to_numpy(dtype=float)
+    lap = laps["lap"].to_numpy()
+    cls = laps["class"].astype(object).fillna("").to_numpy()
+    df = pd.DataFrame({"lap": lap, "el": el, "cls": cls})
+    pos = df.groupby("lap", sort=False)["el"].rank(method="first").to_numpy(dtype=np.int64)
+    cpos = df.groupby(["lap", "cls"], sort=False)["el"].rank(method="first").to_numpy(dtype=np.int64)
+    lead = df.groupby("lap", sort=False)["el"].transform("min").to_numpy()
+    return pd.DataFrame(
+        {
+            "car": pd.array(laps["car"].to_numpy(), dtype="string"),
+            "lap": lap,
+            "class": pd.array(laps["class"].to_numpy(), dtype="string"),
+            "race_time": el,
+            "position": pos,
+            "class_position": cpos,
+            "gap_to_leader": el - lead,
+        }
+    )
+
+
+def hourly_positions(laps: pd.DataFrame, times: list[float] | None = None) -> pd.DataFrame:
+    """Standings after each race hour 1..race_hours (or at the given race ``times``) in one long
+    table: hour (1-based index of the moment), at (race s), position, class_position, car, class,
+    laps, race_time (the car's last crossing ≤ at), in_pit. A car that has stopped keeps its
+    last crossing in later hours (as in the official hourly classifications)."""
+    cols = ["hour", "at", "position", "class_position", "car", "class", "laps", "race_time", "in_pit"]
+    if laps.empty:
+        return pd.DataFrame({c: [] for c in cols})
+    if times is None:
+        times = [h * 3600.0 for h in range(1, race_hours(laps) + 1)]
+    T = np.asarray(times, dtype=float)
+    car = laps["car"].to_numpy()
+    codes, uniq = pd.factorize(car)
+    el = laps["elapsed"].to_numpy(dtype=float)
+    # rows are by car, then lap (elapsed increasing within a car): composite key is sorted
+    key = codes.astype(float) * 1e7 + el
+    order = np.argsort(key, kind="stable")
+    skey = key[order]
+    n_cars = len(uniq)
+    qc = np.repeat(np.arange(n_cars), len(T))
+    qt = np.tile(T, n_cars)
+    pos = np.searchsorted(skey, qc * 1e7 + qt, side="right") - 1
+    valid = pos >= 0
+    rows = np.where(valid, order[np.clip(pos, 0, None)], 0)
+    valid &= codes[rows] == qc
+    rows, qt_v, hour = rows[valid], qt[valid], np.tile(np.arange(1, len(T) + 1), n_cars)[valid]
+    lapv = laps["lap"].to_numpy()[rows].astype(np.int64)
+    elv = el[rows]
+    cls = laps["class"].astype(object).fillna("").to_numpy()[rows]
+    df = pd.DataFrame(
+        {
+            "hour": hour,
+            "at": qt_v,
+            "car": pd.array(car[rows], dtype="string"),
+            "class": pd.array(laps["class"].to_numpy()[rows], dtype="string"),
+            "laps": lapv,
+            "race_time": elv,
+            "in_pit": laps["in_lap"].to_numpy(dtype=bool)[rows],
+            "_cls": cls,
+        }
+    )
+    df = df.sort_values(["hour", "laps", "race_time"], ascending=[True, False, True], kind="stable")
+    df["position"] = df.groupby("hour", sort=False).cumcount().to_numpy() + 1
+    df["class_position"] = df.groupby(["hour", "_cls"], sort=False).cumcount().to_numpy() + 1
+    return df[cols].reset_index(drop=True)

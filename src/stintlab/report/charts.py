@@ -33,18 +33,19 @@ CATEGORY_COLOURS = {
     "Bronze": "#b0703c",
     None: "#4c78a8",
 }
+SLOT_COLOURS = {0: "#9e9e9e", 1: "#4c78a8", 2: "#f58518", 3: "#54a24b", 4: "#b279a2", 5: "#e45756", 6: "#72b7b2"}
 NEUTRAL_COLOURS = {"SC": "rgba(255,196,0,0.22)", "FCY": "rgba(255,140,0,0.22)", "RED": "rgba(220,0,0,0.20)"}
 HIGHLIGHT = "#c8102e"
 OTHER = "rgba(120,130,140,0.45)"
 
 _LABELS = {
     "en": {
-        "hour": "Race hour", "race_time": "Race time (h)", "class_pos": "Class position", "gap": "Gap to class leader (laps)",
+        "hour": "Race hour", "race_time": "Race time (h)", "class_pos": "Class position", "gap": "Gap to class leader (min)",
         "driver": "Driver", "car": "Car", "stop": "Pit stop", "long": "long stop", "pit_time": "Pit time (s)",
     },
     "fr": {
         "hour": "Heure de course", "race_time": "Temps de course (h)", "class_pos": "Position dans la catégorie",
-        "gap": "Écart au leader de la catégorie (tours)", "driver": "Pilote", "car": "Voiture", "stop": "Arrêt au stand",
+        "gap": "Écart au leader de la catégorie (min)", "driver": "Pilote", "car": "Voiture", "stop": "Arrêt au stand",
         "long": "arrêt long", "pit_time": "Temps au stand (s)",
     },
 }  # fmt: skip
@@ -154,8 +155,8 @@ def gap_figure(
         g = d[d["car"].astype(str) == c]
         hl = c == car
         fig.add_trace(
-            go.Scattergl(
-                x=np.round(g["elapsed"].to_numpy(dtype=float) / 3600.0, 4), y=np.round(g[gap_column].to_numpy(dtype=float), 3),
+            go.Scatter(
+                x=np.round(g["race_time"].to_numpy(dtype=float) / 3600.0, 3), y=np.round(g[gap_column].to_numpy(dtype=float) / 60.0, 2),
                 mode="lines", name=labels.get(c, c), line={"width": 3.5 if hl else 1.1, "color": HIGHLIGHT if hl else None},
                 opacity=1.0 if hl or car is None else 0.5,
             )
@@ -175,30 +176,40 @@ def stints_figure(
     neutral: pd.DataFrame | None = None,
     lang: str = "en",
 ) -> go.Figure:
-    """Who drove when: one row per car, one bar per stint coloured by the driver's FIA category."""
+    """Who drove when: one row per car, one bar per stint coloured by the driver's FIA category
+    (``drivers``: car, driver, category). When no driver of the race has a known category the
+    bars are coloured by the driver's slot in the crew instead, so driver changes still show."""
     cat = {
         (str(c), str(d)): (k if isinstance(k, str) else None)
         for c, d, k in zip(drivers["car"], drivers["driver"], drivers["category"], strict=False)
     }
     s = stints.copy()
     s["car"] = s["car"].astype(str)
-    s["category"] = [cat.get((c, str(d))) for c, d in zip(s["car"], s["driver"], strict=False)]
     labels = _car_label(cars)
     order = [str(c) for c in cars["car"] if str(c) in set(s["car"])]
     s["row"] = s["car"].map(labels)
+    cats = [cat.get((c, str(d))) for c, d in zip(s["car"], s["driver"], strict=False)]
+    if any(k is not None for k in cats):
+        s["key"] = cats
+        groups = [(k, CATEGORY_COLOURS[k], k or ("no category" if lang == "en" else "sans catégorie"))
+                  for k in CATEGORY_COLOURS]  # fmt: skip
+    else:
+        slot = pd.to_numeric(s["driver_slot"], errors="coerce").fillna(0).astype(int).clip(0, 6)
+        s["key"] = slot.to_numpy()
+        word = "Driver" if lang == "en" else "Pilote"
+        groups = [(k, SLOT_COLOURS[k], f"{word} {k}" if k else "?") for k in sorted(set(s["key"]))]
     fig = go.Figure()
-    for category, colour in CATEGORY_COLOURS.items():
-        g = s[s["category"].isna()] if category is None else s[s["category"] == category]
+    for key, colour, name in groups:
+        g = s[s["key"].isna()] if key is None else s[s["key"] == key]
         if g.empty:
             continue
         start = g["start"].to_numpy(dtype=float) / 3600.0
         length = (g["end"].to_numpy(dtype=float) - g["start"].to_numpy(dtype=float)) / 3600.0
         fig.add_trace(
             go.Bar(
-                y=g["row"].to_numpy(), x=np.round(length, 4), base=np.round(start, 4), orientation="h",
-                name=category or ("no category" if lang == "en" else "sans catégorie"),
+                y=g["row"].to_numpy(), x=np.round(length, 4), base=np.round(start, 4), orientation="h", name=name,
                 marker={"color": colour, "line": {"width": [2 if c == car else 0.5 for c in g["car"]], "color": "#222"}},
-                customdata=np.stack([g["driver"].astype(str).to_numpy(), g.get("laps", pd.Series([""] * len(g))).astype(str).to_numpy()], axis=1),
+                customdata=np.stack([g["driver"].astype(str).to_numpy(), g["laps"].astype(str).to_numpy()], axis=1),
                 hovertemplate="%{y}<br>%{customdata[0]} (%{customdata[1]} laps)<br>%{base:.2f} h → +%{x:.2f} h<extra></extra>",
             )
         )  # fmt: skip
@@ -217,26 +228,28 @@ def stops_figure(
     neutral: pd.DataFrame | None = None,
     lang: str = "en",
 ) -> go.Figure:
-    """Each pit stop as a marker at its race time (y = pit time); long and garage stops in red."""
+    """Each pit stop as a marker at its race time (y = pit time); long, garage and final stops in red."""
     s = stops.copy()
     s["car"] = s["car"].astype(str)
+    # pit-lane time, or the time lost when the file printed no PIT_TIME
+    s["y"] = s["pit_time"].astype(float).fillna(s["time_lost"].astype(float))
     labels = _car_label(cars)
     fig = go.Figure()
-    long = s["kind"].astype(str).isin(["long", "garage"])
+    long = s["kind"].astype(str).isin(["long", "garage", "final"])
     for is_long, g in ((False, s[~long]), (True, s[long])):
         if g.empty:
             continue
         fig.add_trace(
             go.Scatter(
-                x=np.round(g["elapsed"].to_numpy(dtype=float) / 3600.0, 4), y=np.round(g["pit_time"].to_numpy(dtype=float), 1),
+                x=np.round(g["race_time"].to_numpy(dtype=float) / 3600.0, 4), y=np.round(g["y"].to_numpy(dtype=float), 1),
                 mode="markers", name=_t(lang, "long") if is_long else _t(lang, "stop"),
                 marker={"size": 11 if is_long else 7, "color": HIGHLIGHT if is_long else "#4c78a8",
                         "symbol": "diamond" if is_long else "circle", "line": {"width": 0.5, "color": "#222"}},
-                text=[f"{labels.get(c, c)} lap {lap} ({k})" for c, lap, k in zip(g["car"], g["lap"], g["kind"], strict=False)],
+                text=[f"{labels.get(c, c)} lap {lap} ({k})" for c, lap, k in zip(g["car"], g["lap_in"], g["kind"], strict=False)],
                 hovertemplate="%{text}<br>%{y:.1f} s<extra></extra>",
             )
         )  # fmt: skip
-    fig.update_yaxes(title=_t(lang, "pit_time"), type="log" if s["pit_time"].max() > 600 else None)
+    fig.update_yaxes(title=_t(lang, "pit_time"), type="log" if s["y"].max() > 600 else None)
     fig.update_xaxes(title=_t(lang, "race_time"))
     shade_neutralisations(fig, neutral)
     return _base_layout(fig, height=380)

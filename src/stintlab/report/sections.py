@@ -25,6 +25,8 @@ __all__ = [
     "incidents",
     "car_timeline",
     "driver_rankings",
+    "best_performers",
+    "categories",
     "demo_path",
     "car_or_error",
     "class_or_error",
@@ -80,7 +82,21 @@ def hourly_positions(race) -> pd.DataFrame | None:
 
 
 def position_history(race) -> pd.DataFrame | None:
-    return _call(race, "stintlab.analysis.standings", "position_history", race.laps)
+    """:func:`stintlab.analysis.standings.position_history` plus ``class_gap``: seconds behind the
+    first car of the class to complete the same lap (its ``gap_to_leader`` taken within the class;
+    WORKAROUND until standings gives it)."""
+    fn = _fn("stintlab.analysis.standings", "position_history")
+    if fn is None:
+        return None
+
+    def compute():
+        h = fn(race.laps)
+        if "class_gap" not in h.columns:
+            first = h.groupby(["lap", "class"], sort=False, dropna=False)["race_time"].transform("min")
+            h = h.assign(class_gap=h["race_time"] - first)
+        return h
+
+    return _cached(race, ("position_history",), compute)
 
 
 def stints(race) -> pd.DataFrame | None:
@@ -96,18 +112,49 @@ def neutralisations(race) -> pd.DataFrame | None:
 
 
 def incidents(race) -> pd.DataFrame | None:
-    return _call(race, "stintlab.analysis.incidents", "incidents", race.laps)
+    return _call(race, "stintlab.analysis.incidents", "incident_table", race.laps)
 
 
 def car_timeline(race, car: str):
     return _call(race, "stintlab.analysis.timeline", "car_timeline", race.laps, str(car))
 
 
+def categories(race) -> pd.DataFrame:
+    """car, driver, category of every driver: the official classification's FIA grades, and an
+    ``entry_list.csv`` beside the lap file when there is one (the demo race ships one)."""
+
+    def compute():
+        base = race.drivers[["car", "driver", "category"]]
+        path = race.meta.get("path")
+        attach = _fn("stintlab.analysis.categories", "attach_categories")
+        read = _fn("stintlab.analysis.categories", "read_entry_list")
+        if not path or attach is None or read is None:
+            return base
+        from pathlib import Path
+
+        entry_list = Path(path).parent / "entry_list.csv"
+        if not entry_list.is_file():
+            return base
+        table, _unmatched = attach(race.drivers, read(entry_list))
+        return table[["car", "driver", "category"]]
+
+    return _cached(race, ("categories",), compute)
+
+
 def driver_rankings(race) -> pd.DataFrame | None:
-    fn = _fn("stintlab.analysis.rankings", "rankings")
+    """Every driver ranked in class and in FIA category within class (:mod:`stintlab.analysis.rankings`)."""
+    fn = _fn("stintlab.analysis.rankings", "driver_rankings")
     if fn is None:
         return None
-    return _cached(race, ("rankings",), lambda: fn(race))
+    return _cached(race, ("rankings",), lambda: fn(race.laps, categories(race)))
+
+
+def best_performers(race) -> pd.DataFrame | None:
+    fn = _fn("stintlab.analysis.rankings", "best_performers")
+    ranks = driver_rankings(race)
+    if fn is None or ranks is None:
+        return None
+    return _cached(race, ("best_performers",), lambda: fn(ranks))
 
 
 def demo_path():

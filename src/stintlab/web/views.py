@@ -234,12 +234,11 @@ def car_page(store, rid: str, car: str, lang: str = "en") -> str:
     sp = sections.stops(race)
     stops_html = ""
     if sp is not None:
+        from stintlab.report.html import stops_table
+
         mine = sp[sp["car"].astype(str) == car]
-        cols = [
-            c for c in ["lap", "kind", "elapsed", "pit_time", "loss", "driver_in", "driver_out"] if c in mine.columns
-        ]
-        stops_html = "<h2>Pit stops</h2>" + table_html(
-            _records(mine, cols), cols, row_class=lambda r: "long" if r.get("kind") in ("long", "garage") else None
+        stops_html = f'<h2 id="stops">{"Pit stops" if lang == "en" else "Arrêts au stand"}</h2>' + stops_table(
+            mine, lang
         )
     crew = ", ".join(f'<a href="{_u("races", rid, "drivers", d)}?car={quote(car)}">{esc(d)}</a>' for d in row["crew"])
     body = (

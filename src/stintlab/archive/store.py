@@ -370,7 +370,8 @@ class Archive:
             "race_id": race_id,
             "status": status,
             "source": str(race_files.main),
-            **{k: meta.get(k) for k in ("series", "season", "event", "date", "session", "cars", "laps")},
+            **{k: meta.get(k) for k in ("series", "season", "event", "session", "cars", "laps")},
+            "date": meta["date"].isoformat() if meta.get("date") else None,
         }
 
 

@@ -1,0 +1,322 @@
+"""The DuckDB archive: ingest of real corpus races (idempotent, atomic, lock-protected),
+metadata detection, remove/export, re-reading races, and the CLI. Archives live in tmp paths only."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from stintlab.archive.sources import find_race_files, meta_from_path
+from stintlab.archive.store import Archive, ArchiveBusyError, default_db_path, ingest, open_race
+from stintlab.errors import StintlabUsageError
+
+ROOT = Path(__file__).resolve().parents[1]
+RACES_2024 = [
+    "imsa-2024-daytona-international-speedway",
+    "imsa-2024-road-atlanta",
+    "lemans-2024",
+    "wec-2024-bahrain8h",
+    "wec-2024-fuji6h",
+]
+
+
+@pytest.fixture(scope="module")
+def arc2024(tmp_path_factory):
+    """An archive of the five 2024 races of Kévin Estre (IMSA Daytona is classification-only)."""
+    from conftest import CORPUS, _need_corpus
+
+    _need_corpus()
+    db = tmp_path_factory.mktemp("arc") / "archive.duckdb"
+    results = ingest([CORPUS / r for r in RACES_2024], db)
+    return db, results
+
+
+def _counts(db) -> dict:
+    with Archive(db) as arc:
+        return {
+            t: arc.con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]
+            for t in ("races", "laps", "classification", "entries", "files")
+        }
+
+
+def _consistent(db) -> list[str]:
+    """Every table only holds rows of complete races; laps per race equal races.laps."""
+    problems = []
+    with Archive(db) as arc:
+        ids = {r for (r,) in arc.con.execute("SELECT race_id FROM races").fetchall()}
+        for t in ("laps", "classification", "entries", "files"):
+            orphans = {r for (r,) in arc.con.execute(f"SELECT DISTINCT race_id FROM {t}").fetchall()} - ids
+            if orphans:
+                problems.append(f"{t} has rows of {sorted(orphans)}")
+        for rid, n in arc.con.execute("SELECT race_id, laps FROM races").fetchall():
+            got = arc.con.execute("SELECT count(*) FROM laps WHERE race_id = ?", [rid]).fetchall()[0][0]
+            if got != n:
+                problems.append(f"{rid}: {got} laps stored, races says {n}")
+            files = arc.con.execute("SELECT count(*) FROM files WHERE race_id = ?", [rid]).fetchall()[0][0]
+            if files == 0:
+                problems.append(f"{rid}: no files")
+            cls = arc.con.execute("SELECT count(*) FROM classification WHERE race_id = ?", [rid]).fetchall()[0][0]
+            if cls == 0:
+                problems.append(f"{rid}: no classification")
+    return problems
+
+
+def test_ingest_real_races(arc2024):
+    db, results = arc2024
+    assert [r["status"] for r in results] == ["added"] * 5
+    with Archive(db) as arc:
+        races = arc.races().set_index("race_id")
+    assert set(races.index) == {
+        "2024-imsa-daytona-international-speedway-race",
+        "2024-imsa-road-atlanta-race",
+        "2024-wec-le-mans-race",
+        "2024-wec-bahrain8h-race",
+        "2024-wec-fuji6h-race",
+    }
+    ra = races.loc["2024-imsa-road-atlanta-race"]
+    # MANIFEST.csv: 20359 laps, 53 cars; file name 202410121210-race-laps.csv → 12 Oct 2024, 12:10
+    assert (ra["laps"], ra["cars"], ra["series"], str(ra["date"])[:10], ra["start_time"]) == (
+        20359,
+        53,
+        "IMSA",
+        "2024-10-12",
+        "12:10",
+    )
+    assert ra["classification_source"] == "official"
+    day = races.loc["2024-imsa-daytona-international-speedway-race"]
+    assert not day["has_laps"] and day["laps"] == 0 and day["cars"] == 59
+    lm = races.loc["2024-wec-le-mans-race"]
+    assert lm["laps"] == 15593 and lm["event"] == "le-mans" and pd.isna(lm["date"])
+    assert _consistent(db) == []
+
+
+def test_reingest_changes_nothing(arc2024):
+    from conftest import CORPUS
+
+    db, _ = arc2024
+    before = _counts(db)
+    again = ingest([CORPUS / r for r in RACES_2024], db)
+    assert {r["status"] for r in again} == {"unchanged"}
+    assert _counts(db) == before
+
+
+def test_classification_only_race(arc2024):
+    db, _ = arc2024
+    with Archive(db) as arc:
+        top = arc.df(
+            "SELECT car, laps, total_time FROM classification WHERE race_id LIKE '2024-imsa-daytona%' ORDER BY position LIMIT 1"
+        )
+        crew6 = arc.df(
+            "SELECT driver, category FROM entries WHERE race_id LIKE '2024-imsa-daytona%' AND car = '6' ORDER BY slot"
+        )
+    # 202401271340-race-results.csv line 2: POSITION 1, NUMBER 7, 791 laps, 24:00:... total
+    assert top.iloc[0]["car"] == "7" and top.iloc[0]["laps"] == 791
+    assert abs(top.iloc[0]["total_time"] - 86304.723) < 1e-6
+    # line 5: #6 Tandy, Jaminet, Estre, Vanthoor, all Platinum
+    assert list(crew6["driver"]) == ["Nick Tandy", "Mathieu Jaminet", "Kevin Estre", "Laurens Vanthoor"]
+    assert set(crew6["category"]) == {"Platinum"}
+
+
+def test_open_race_matches_load(arc2024, load_corpus_race):
+    db, _ = arc2024
+    race = open_race("2024-wec-le-mans", db)
+    ref = load_corpus_race("lemans-2024")
+    assert len(race.laps) == len(ref.laps) == 15593
+    pd.testing.assert_frame_equal(race.laps.reset_index(drop=True), ref.laps.reset_index(drop=True))
+    assert race.meta["series"] == "WEC" and race.meta["race_id"] == "2024-wec-le-mans-race"
+    day = open_race("2024-imsa-daytona-international-speedway-race", db)
+    assert day.laps.empty and len(day.classification) == 59
+    assert day.classification.iloc[0]["car"] == "7"
+    assert "Kevin Estre" in day.cars.set_index("car").loc["6", "crew"]
+
+
+def test_unknown_race_is_a_usage_error(arc2024):
+    db, _ = arc2024
+    with pytest.raises(StintlabUsageError, match="no race 'nope'"):
+        open_race("nope", db)
+
+
+def test_export_parquet(arc2024, tmp_path):
+    db, _ = arc2024
+    with Archive(db) as arc:
+        written = arc.export(tmp_path)
+    laps = pd.read_parquet(written["laps"])
+    assert len(laps) == 20359 + 15593 + 7486 + 7042
+    assert "data" not in pd.read_parquet(written["files"]).columns
+    assert len(pd.read_parquet(written["races"])) == 5
+
+
+def test_replace_and_remove(tmp_path, corpus):
+    """Same race id with new content is replaced; remove deletes every row of the race."""
+    src = corpus / "wec-2025-cota6h" / "cota_6h.csv"
+    folder = tmp_path / "wec-2025-cota6h"
+    folder.mkdir()
+    shutil.copy(src, folder / "cota_6h.csv")
+    db = tmp_path / "a.duckdb"
+    first = ingest([folder], db)
+    assert [r["status"] for r in first] == ["added"] and first[0]["race_id"] == "2025-wec-cota6h-race"
+    with open(folder / "cota_6h.csv", "ab") as fh:  # a re-saved file: one more empty line
+        fh.write(b"\r\n")
+    second = ingest([folder], db)
+    assert [r["status"] for r in second] == ["replaced"]
+    c = _counts(db)
+    assert c["races"] == 1 and c["laps"] == 3964  # MANIFEST: 3964 laps
+    with Archive(db, write=True) as arc:
+        arc.remove("2025-wec-cota6h-race")
+    assert _counts(db) == {"races": 0, "laps": 0, "classification": 0, "entries": 0, "files": 0}
+
+
+def test_metadata_overrides_and_missing_season(tmp_path, corpus):
+    folder = tmp_path / "somewhere"
+    folder.mkdir()
+    shutil.copy(corpus / "wec-2025-cota6h" / "cota_6h.csv", folder / "cota_6h.csv")
+    db = tmp_path / "a.duckdb"
+    with pytest.raises(StintlabUsageError, match="pass --season"):
+        ingest([folder], db)
+    res = ingest([folder], db, overrides={"season": 2025, "event": "COTA 6h", "date": "2025-03-22"})
+    assert res[0]["race_id"] == "2025-wec-cota-6h-race"  # series WEC from the classes (HYPERCAR, LMGT3)
+    with Archive(db) as arc:
+        row = arc.race_row("2025-wec-cota-6h-race")
+    assert str(row["date"])[:10] == "2025-03-22" and row["track"] == "cota"
+
+
+def test_find_race_files_portal_layout(tmp_path, corpus):
+    """Only the highest Hour folder of a portal session is taken; metadata from the folders."""
+    session = tmp_path / "Results" / "13_2024" / "04_LE MANS" / "541_FIA WEC" / "202406151600_Race"
+    src = corpus / "lemans-2024" / "23_Analysis_Race_Hour 24.csv"
+    for hour in (6, 24):
+        d = session / f"{hour:02d}_Hour {hour}"
+        d.mkdir(parents=True)
+        (d / f"23_Analysis_Race_Hour {hour}.CSV").symlink_to(src)
+    found = find_race_files([tmp_path / "Results"])
+    assert len(found) == 1 and found[0].laps.parent.name == "24_Hour 24"
+    m = meta_from_path(found[0].laps)
+    assert (m["series"], m["season"], m["event"], m["date"], m["start_time"]) == (
+        "WEC",
+        2024,
+        "le-mans",
+        "2024-06-15",
+        "16:00",
+    )
+
+
+def test_default_path_env(monkeypatch, tmp_path):
+    monkeypatch.setenv("STINTLAB_ARCHIVE", str(tmp_path / "x.duckdb"))
+    assert default_db_path() == tmp_path / "x.duckdb"
+    monkeypatch.delenv("STINTLAB_ARCHIVE")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert default_db_path() == tmp_path / "data" / "stintlab" / "archive.duckdb"
+
+
+def test_reader_on_missing_archive(tmp_path):
+    with pytest.raises(StintlabUsageError, match="no archive at"):
+        Archive(tmp_path / "none.duckdb").open()
+
+
+def test_lock_waits_then_fails_clearly(tmp_path):
+    db = tmp_path / "a.duckdb"
+    with Archive(db, write=True):
+        t0 = time.monotonic()
+        with pytest.raises(ArchiveBusyError, match="busy"):
+            Archive(db, write=True, lock_timeout=0.3).open()
+        assert time.monotonic() - t0 >= 0.3
+
+
+CLI = [sys.executable, "-c", "import sys; from stintlab.cli import main; sys.exit(main())"]
+
+
+def _env():
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+KILL_SCRIPT = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from stintlab.archive.store import ingest
+    db, *dirs = sys.argv[1:]
+    seen = []
+    def step(name, race_id):
+        if name == "laps":
+            seen.append(race_id)
+            if len(seen) == 2:  # inside the second race's transaction: laps written, not committed
+                print("IN-TXN", race_id, flush=True)
+                time.sleep(60)
+    ingest([Path(d) for d in dirs], db, on_step=step)
+    print("DONE", flush=True)
+    """
+)
+
+
+def test_kill_midway_leaves_whole_races(tmp_path, corpus):
+    db = tmp_path / "a.duckdb"
+    dirs = [str(corpus / r) for r in ("wec-2025-cota6h", "wec-2020-spa6h", "wec-2025-spa6h")]
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILL_SCRIPT, str(db), *dirs], stdout=subprocess.PIPE, text=True, env=_env()
+    )
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith("IN-TXN"), line
+        proc.kill()
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert _consistent(db) == []
+    c = _counts(db)
+    assert c["races"] == 1  # the first race only; the second's laps were rolled back
+    with Archive(db) as arc:
+        assert arc.races()["race_id"].tolist() == ["2020-wec-spa6h-race"]
+    again = ingest([Path(d) for d in dirs], db)
+    assert sorted(r["status"] for r in again) == ["added", "added", "unchanged"]
+    assert _consistent(db) == [] and _counts(db)["races"] == 3
+
+
+def test_two_concurrent_ingests(tmp_path, corpus):
+    db = tmp_path / "a.duckdb"
+    dirs = [str(corpus / r) for r in ("wec-2025-cota6h", "wec-2020-spa6h", "imsa-2023-daytona-international-speedway")]
+    cmd = [*CLI, "archive", "add", *dirs, "--db", str(db), "--json"]
+    procs = [
+        subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env()) for _ in range(2)
+    ]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [o[1] for o in outs]
+    import json
+
+    statuses = sorted(r["status"] for o in outs for r in json.loads(o[0]))
+    assert statuses == ["added"] * 3 + ["unchanged"] * 3
+    assert _consistent(db) == [] and _counts(db)["races"] == 3
+
+
+def test_cli_archive_commands(arc2024, tmp_path):
+    import json
+
+    from stintlab.cli import main
+
+    db, _ = arc2024
+    out = subprocess.run(
+        [*CLI, "archive", "list", "--db", str(db), "--season", "2024", "--series", "wec", "--json"],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        check=True,
+    )
+    rows = json.loads(out.stdout)
+    assert sorted(r["race_id"] for r in rows) == [
+        "2024-wec-bahrain8h-race",
+        "2024-wec-fuji6h-race",
+        "2024-wec-le-mans-race",
+    ]
+    assert set(rows[0]) >= {"race_id", "series", "season", "event", "date", "session", "cars", "laps", "hours"}
+    assert main(["archive", "remove", "no-such-race", "--db", str(db)]) == 2
+    assert main(["archive", "list", "--db", str(tmp_path / "missing.duckdb")]) == 2

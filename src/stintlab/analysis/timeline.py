@@ -1,0 +1,273 @@
+"""A car's timeline (every event with race time, hour, driver, class position before and after)
+and its time-loss account over the race.
+
+Event kinds: ``start`` (lap 1), ``stop`` (one per in-lap; description gives the stop kind, pit
+time, time lost, driver change), ``driver_change`` is folded into ``stop`` (``stint`` events
+mark every new stint: the out-lap), ``incident`` (see :mod:`stintlab.analysis.incidents`),
+``neutralisation`` (a SC/FCY/RED phase the car ran through), ``lead_gained`` / ``lead_lost``
+(class lead changes on the lap chart), ``finish`` or ``retired`` (the car's last crossing).
+
+Class positions before/after come from race-time snapshots (:func:`standings.hourly_positions`
+at arbitrary times): *before* at the car's crossing that precedes the event, *after* at the
+crossing that ends it (for a stop: the out-lap; for a neutralisation: the car's first crossing
+after the phase). ``passed_by`` / ``passed`` list the class rivals that swapped places with the
+car between those two moments ("cost a place to #79"), ``laps_lost_to`` the rivals it lost a
+lap to (it was on their lap before and a lap or more down after).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from stintlab.analysis.flags import neutralisations
+from stintlab.analysis.standings import hourly_positions, position_history
+from stintlab.analysis.stints import stints, winner_finish
+from stintlab.analysis.stops import ensure_annotated, stops
+from stintlab.errors import StintlabUsageError
+from stintlab.io.values import format_time
+
+__all__ = ["EVENT_COLUMNS", "car_events", "time_loss_account", "check_car"]
+
+EVENT_COLUMNS = [
+    "car", "lap", "race_time", "hour", "driver", "kind", "description", "class_position_before",
+    "class_position_after", "position_before", "position_after", "time_lost", "passed_by", "passed", "laps_lost_to",
+]  # fmt: skip
+
+
+def check_car(laps: pd.DataFrame, car) -> str:
+    """The car number as stored, or StintlabUsageError naming the known cars."""
+    car = str(car)
+    cars = pd.unique(laps["car"].astype(object))
+    if car in set(cars):
+        return car
+    # tolerate "7" for "07" only when it is unambiguous
+    alt = [c for c in cars if str(c).lstrip("0") == car.lstrip("0")]
+    if len(alt) == 1:
+        return str(alt[0])
+    sample = ", ".join(str(c) for c in list(cars)[:15])
+    raise StintlabUsageError(f"no car {car!r} in this race (cars: {sample}{' ...' if len(cars) > 15 else ''})")
+
+
+def _snapshots(laps: pd.DataFrame, times: list[float], car: str, cls) -> list[dict]:
+    """For each time: {'pos', 'cpos', 'order' (class cars in order), 'laps' (car -> laps)}."""
+    if not times:
+        return []
+    hp = hourly_positions(laps, times)
+    res = []
+    for i in range(1, len(times) + 1):
+        snap = hp[hp["hour"] == i]
+        me = snap[snap["car"] == car]
+        same = snap[snap["class"].astype(object) == cls]
+        res.append(
+            {
+                "pos": int(me["position"].iat[0]) if len(me) else None,
+                "cpos": int(me["class_position"].iat[0]) if len(me) else None,
+                "order": list(same["car"].astype(object)),
+                "laps": dict(zip(same["car"].astype(object), same["laps"])),
+            }
+        )
+    return res
+
+
+def _swaps(before: dict, after: dict, car: str) -> tuple[list[str], list[str], list[str]]:
+    if car not in before["order"] or car not in after["order"]:
+        return [], [], []
+    ob, oa = before["order"], after["order"]
+    ib, ia = ob.index(car), oa.index(car)
+    ahead_b, ahead_a = set(ob[:ib]), set(oa[:ia])
+    passed_by = [c for c in oa[:ia] if c not in ahead_b and c in ob]
+    passed = [c for c in ob[:ib] if c not in ahead_a and c in oa]
+    lb, la = before["laps"], after["laps"]
+    lost_lap = [
+        c
+        for c in oa
+        if c != car and c in lb and (la.get(c, 0) - la[car]) >= 1 and (lb.get(c, 0) - lb[car]) < 1 and c in ahead_a
+    ]
+    return passed_by, passed, lost_lap
+
+
+def car_events(laps: pd.DataFrame, car) -> pd.DataFrame:
+    """Every event of one car in race order (module docstring for kinds and columns)."""
+    car = check_car(laps, car)
+    a = ensure_annotated(laps)
+    mine = a[a["car"] == car]
+    cls = mine["class"].iat[0]
+    el = mine["elapsed"].to_numpy(dtype=float)
+    lapn = mine["lap"].to_numpy()
+    drv = mine["driver"].astype(object).to_numpy()
+    by_lap = {int(k): i for i, k in enumerate(lapn)}
+
+    def t_of(lap):
+        i = by_lap.get(int(lap))
+        return float(el[i]) if i is not None else 0.0
+
+    ev: list[dict] = []  # with t_before / t_after for positions
+
+    def add(lap, t, kind, desc, t_before, t_after, driver=None, lost=np.nan):
+        i = by_lap.get(int(lap))
+        ev.append(
+            {
+                "car": car,
+                "lap": int(lap),
+                "race_time": float(t),
+                "hour": int(t // 3600) + 1,
+                "driver": driver if driver is not None else (drv[i] if i is not None else None),
+                "kind": kind,
+                "description": desc,
+                "time_lost": float(lost) if lost is not None else np.nan,
+                "_tb": t_before,
+                "_ta": t_after,
+            }
+        )
+
+    add(1, t_of(1), "start", f"Start, {drv[0]} driving", None, t_of(1))
+    st = stints(mine)
+    for r in st.itertuples():
+        if r.stint > 1:
+            change = "driver change" if r.driver_change else "same driver"
+            add(r.lap_start, r.start, "stint", f"Stint {r.stint}: {r.driver} ({change})", None, None, r.driver)
+    sp = stops(a)
+    sp = sp[sp["car"] == car]
+    for r in sp.itertuples():
+        if r.kind == "final":
+            desc = "Retired in the pits"
+        else:
+            pit = f"pit {r.pit_time:.1f} s" if np.isfinite(r.pit_time) else "pit time unknown"
+            lost = f", {r.time_lost:.1f} s lost" if np.isfinite(r.time_lost) else ""
+            chg = f", {r.driver_in} -> {r.driver_out}" if r.driver_change else ""
+            desc = f"{r.kind.capitalize()} stop ({pit}{lost}{chg})"
+        t_after = t_of(r.lap_out) if not pd.isna(r.lap_out) else r.race_time
+        add(r.lap_in, r.race_time, "stop", desc, t_of(r.lap_in - 1) if r.lap_in > 1 else None, t_after,
+            r.driver_in, r.time_lost)  # fmt: skip
+    inc = mine[mine["incident"]]
+    for r in inc.rename(columns={"elapsed": "race_time"}).itertuples():
+        add(r.lap, r.race_time, "incident", f"Slow lap {format_time(r.lap_time, hours=False)}: "
+            f"{r.time_lost:.1f} s lost", t_of(r.lap - 1), r.race_time, r.driver, r.time_lost)  # fmt: skip
+    for r in neutralisations(a).itertuples():
+        first = el[el >= r.start]
+        if not len(first) or el[0] > r.end:
+            continue
+        before = el[el < r.start]
+        after = el[el > (r.green_at if np.isfinite(r.green_at) else r.end)]
+        lap_at = int(lapn[el >= r.start][0])
+        add(lap_at, r.start, "neutralisation", f"{r.kind} {format_time(r.start)} to {format_time(r.end)}"
+            f"{' (inferred)' if r.inferred else ''}", float(before[-1]) if len(before) else None,
+            float(after[0]) if len(after) else None)  # fmt: skip
+    # class lead changes on the lap chart
+    ph = position_history(a)
+    ph = ph[ph["class"].astype(object) == cls]
+    leaders = ph[ph["class_position"] == 1].sort_values("lap")
+    prev = None
+    for r in leaders.itertuples():
+        if prev is not None and r.car != prev:
+            if r.car == car:
+                add(
+                    r.lap, r.race_time, "lead_gained", f"Took the class lead from #{prev}", t_of(r.lap - 1), r.race_time
+                )
+            elif prev == car:
+                i = by_lap.get(int(r.lap))
+                t = float(el[i]) if i is not None else r.race_time
+                add(r.lap, t, "lead_lost", f"Lost the class lead to #{r.car}", t_of(r.lap - 1), t)
+        prev = r.car
+    finish = winner_finish(a)
+    last_t = float(el[-1])
+    if last_t >= finish - 1e-6:
+        add(lapn[-1], last_t, "finish", f"Finished, {int(lapn[-1])} laps", t_of(lapn[-1] - 1), last_t)
+    else:
+        where = "in the pits" if bool(mine["in_lap"].iat[-1]) else "on track"
+        add(lapn[-1], last_t, "retired", f"Last crossing ({where}), {int(lapn[-1])} laps", None, last_t)
+
+    times = sorted({t for e in ev for t in (e["_tb"], e["_ta"]) if t is not None})
+    snaps = dict(zip(times, _snapshots(a, times, car, cls)))
+    for e in ev:
+        b, af = snaps.get(e["_tb"]), snaps.get(e["_ta"])
+        e["class_position_before"] = b["cpos"] if b else None
+        e["position_before"] = b["pos"] if b else None
+        e["class_position_after"] = af["cpos"] if af else None
+        e["position_after"] = af["pos"] if af else None
+        if b and af:
+            e["passed_by"], e["passed"], e["laps_lost_to"] = _swaps(b, af, car)
+        else:
+            e["passed_by"], e["passed"], e["laps_lost_to"] = [], [], []
+    order = {"start": 0, "neutralisation": 1, "stint": 3, "stop": 2, "incident": 2, "lead_gained": 4, "lead_lost": 4}
+    ev.sort(key=lambda e: (e["race_time"], order.get(e["kind"], 5)))
+    out = pd.DataFrame(ev, columns=[*EVENT_COLUMNS, "_tb", "_ta"]).drop(columns=["_tb", "_ta"])
+    for c in ("class_position_before", "class_position_after", "position_before", "position_after"):
+        out[c] = pd.array(out[c], dtype="Int64")
+    return out
+
+
+def time_loss_account(laps: pd.DataFrame) -> pd.DataFrame:
+    """Per car, seconds lost over the race: normal_stops, long_stops, garage_stops (sum of
+    time_lost by stop kind), incidents (sum of incident time lost), neutralisations (seconds the
+    car lost to its class reference car across all phases; negative = gained), plus counts.
+
+    Neutralisation effect: for each phase, from the car's last crossing before it to its first
+    crossing after the restart, the laps covered by the reference car (the class winner, or the
+    runner-up for the winner itself) minus the laps covered by the car, laps interpolated in each
+    car's crossing times (``neutralisation_laps``); seconds = those laps × the car's median clean
+    lap. Phases the car did not run through (in the garage, the window longer than the phase plus
+    three of its laps) are skipped. Stops made during the phase are part of it, so ``total`` (stops + incidents) leaves it out."""
+    cols = ["car", "class", "stops", "normal_stops", "long_stops", "garage_stops", "incidents", "incident_count",
+            "neutralisations", "neutralisation_laps", "total"]  # fmt: skip
+    if laps.empty:
+        return pd.DataFrame({c: [] for c in cols})
+    a = ensure_annotated(laps)
+    sp = stops(a)
+    inc = a[a["incident"]]
+    cars = pd.unique(a["car"].astype(object))
+    cls_of = a.groupby("car", sort=False)["class"].first()
+    by = sp.groupby(["car", "kind"], observed=True)["time_lost"].sum()
+    out = pd.DataFrame({"car": cars, "class": [cls_of[c] for c in cars]})
+    for k, col in (("normal", "normal_stops"), ("long", "long_stops"), ("garage", "garage_stops")):
+        out[col] = [float(by.get((c, k), 0.0)) for c in cars]
+    out["stops"] = [int((sp["car"] == c).sum()) for c in cars]
+    inc_sum = inc.groupby("car", sort=False)["time_lost"].agg(["sum", "size"])
+    out["incidents"] = [float(inc_sum["sum"].get(c, 0.0)) for c in cars]
+    out["incident_count"] = [int(inc_sum["size"].get(c, 0)) for c in cars]
+    # neutralisation effect
+    phases = neutralisations(a)
+    final = a.groupby("car", sort=False).tail(1).sort_values(["lap", "elapsed"], ascending=[False, True])
+    ref_of = {}
+    for _cls, grp in final.groupby("class", sort=False):
+        order = list(grp["car"].astype(object))
+        for car in order:
+            ref_of[car] = order[1] if car == order[0] and len(order) > 1 else order[0]
+    # progress in fractional laps: lap number interpolated in the car's crossing times (0 at t=0)
+    prog = {}
+    for c, g in a.groupby("car", sort=False):
+        prog[c] = (np.r_[0.0, g["elapsed"].to_numpy(dtype=float)], np.r_[0.0, g["lap"].to_numpy(dtype=float)])
+    pace = a[a["clean"]].groupby("car", sort=False)["lap_time"].median()
+    effect = dict.fromkeys(cars, 0.0)
+    laps_eff = dict.fromkeys(cars, 0.0)
+    seen: dict = {}
+    for p in phases.itertuples():
+        green = p.green_at if np.isfinite(p.green_at) else p.end
+        for car in cars:
+            ref = ref_of.get(car)
+            if ref is None or ref == car:
+                continue
+            t, k = prog[car]
+            before = t[t < p.start]
+            after = t[t > green]
+            if len(before) < 2 or not len(after):
+                continue
+            t0, t1 = before[-1], after[0]
+            rt, rk = prog[ref]
+            # skip when the car was not running through the phase (garage, retired) or the
+            # window was already counted for an earlier phase
+            if rt[-1] < t1 or (t1 - t0) > (green - p.start) + 3 * float(pace.get(car, np.inf)):
+                continue
+            if seen.get(car) == (t0, t1):
+                continue
+            seen[car] = (t0, t1)
+            mine = np.interp(t1, t, k) - np.interp(t0, t, k)
+            theirs = np.interp(t1, rt, rk) - np.interp(t0, rt, rk)
+            laps_eff[car] += theirs - mine
+    for car in cars:
+        effect[car] = laps_eff[car] * float(pace.get(car, np.nan))
+    out["neutralisation_laps"] = [laps_eff[c] for c in cars]
+    out["neutralisations"] = [effect[c] for c in cars]
+    out["total"] = out[["normal_stops", "long_stops", "garage_stops", "incidents"]].sum(axis=1)
+    return out[cols]

@@ -1,0 +1,219 @@
+"""Load benchmark: every corpus race, each in a FRESH Python process (imports done first, then one
+timed load, no cache), printing parse time and peak memory; plus endurancepy on Le Mans 2019,
+measured the same way in the same run, and the speed ratio.
+
+    .venv/bin/python benchmarks/bench_load.py                # all races, 3 runs for Le Mans 2019
+    .venv/bin/python benchmarks/bench_load.py --race lemans-2019 --repeat 5
+    .venv/bin/python benchmarks/bench_load.py --json         # machine-readable
+
+Columns: ``laps s`` = lap file → canonical lap table (``stintlab.io.read_file``, what the 0.1 s
+target is about); ``race s`` = ``stintlab.load`` (lap table + official classification found beside
+it + cars/drivers/derived classification), timed in a second fresh process; ``py MB`` = tracemalloc
+peak of Python allocations during the load; ``arrow MB`` = peak of pyarrow's memory pool;
+``rss MB`` = peak resident set size of the whole process (interpreter + imports + load), the
+number the 300 MB target is checked against; ``+rss MB`` = that peak minus the RSS before loading.
+
+Targets (issue #2): Le Mans 2019 canonical table ≤ 0.1 s; ≥ 15× faster than endurancepy;
+peak memory for a 24 h race ≤ 300 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = Path(os.environ.get("STINTLAB_CORPUS", ROOT.parent / "shared" / "data" / "races"))
+TARGET_SECONDS = 0.1
+TARGET_RATIO = 15.0
+TARGET_MB = 300.0
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def worker(tool: str, path: str, mode: str) -> dict:
+    """Runs inside the fresh process: import, then time exactly one load."""
+    import gc
+    import resource
+    import time
+    import tracemalloc
+
+    if tool == "stintlab":
+        import stintlab
+        from stintlab.io import read_file
+
+        if mode == "laps":
+
+            def run():
+                return len(read_file(path, expect="laps").table)
+        else:
+
+            def run():
+                return len(stintlab.load(path).laps)
+    elif tool == "endurancepy":
+        import endurancepy
+
+        def run():
+            return len(endurancepy.read_analysis(path))
+    else:
+        raise SystemExit(f"unknown tool {tool}")
+    import pyarrow as pa
+
+    gc.collect()
+    rss_before = _rss_mb()
+    pool = pa.default_memory_pool()
+    # time without tracemalloc (it slows allocation-heavy code), then measure memory in the same process
+    t0 = time.perf_counter()
+    rows = run()
+    seconds = time.perf_counter() - t0
+    peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    arrow_peak = pool.max_memory() / 2**20 if pool.max_memory() is not None else float("nan")
+    tracemalloc.start()
+    run()
+    py_peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    return {
+        "tool": tool,
+        "mode": mode,
+        "rows": rows,
+        "seconds": seconds,
+        "py_peak_mb": py_peak,
+        "arrow_peak_mb": arrow_peak,
+        "peak_rss_mb": peak_rss,
+        "rss_delta_mb": peak_rss - rss_before,
+    }
+
+
+def measure(tool: str, path: Path, mode: str = "laps") -> dict:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", tool, str(path), mode]
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+    if proc.returncode != 0:
+        return {"tool": tool, "mode": mode, "error": (proc.stderr.strip().splitlines() or ["?"])[-1]}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def races(only: list[str] | None) -> list[tuple[str, Path, float]]:
+    import csv
+
+    with open(CORPUS / "MANIFEST.csv", encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["laps_file"]]
+    out = [(r["race"], CORPUS / r["race"] / r["laps_file"], float(r["hours"])) for r in rows]
+    return [r for r in out if not only or r[0] in only]
+
+
+def endurancepy_installed() -> bool:
+    proc = subprocess.run([sys.executable, "-c", "import endurancepy"], capture_output=True)
+    return proc.returncode == 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--race", action="append", help="only this race (repeatable)")
+    ap.add_argument("--repeat", type=int, default=3, help="fresh processes per tool for Le Mans 2019 (median)")
+    ap.add_argument("--reference", default="lemans-2019", help="race compared against endurancepy")
+    ap.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    ap.add_argument("--worker", nargs=3, metavar=("TOOL", "PATH", "MODE"), help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.worker:
+        print(json.dumps(worker(*args.worker)))
+        return 0
+    if not (CORPUS / "MANIFEST.csv").is_file():
+        print(f"corpus not found at {CORPUS}", file=sys.stderr)
+        return 2
+
+    results = []
+    header = f"{'race':44} {'hours':>5} {'rows':>6} {'MB':>5} {'laps s':>7} {'race s':>7} {'py MB':>6} {'arrow MB':>8} {'rss MB':>7} {'+rss MB':>7}"
+    if not args.json:
+        print(f"python {sys.version.split()[0]}, one fresh process per measurement, corpus {CORPUS}\n")
+        print(header)
+        print("-" * len(header))
+    for name, path, hours in races(args.race):
+        laps = measure("stintlab", path, "laps")
+        race = measure("stintlab", path, "race")
+        row = {"race": name, "hours": hours, "file_mb": path.stat().st_size / 2**20, "laps": laps, "race_load": race}
+        results.append(row)
+        if args.json:
+            continue
+        if "error" in laps or "error" in race:
+            print(f"{name:44} ERROR {laps.get('error') or race.get('error')}")
+            continue
+        print(
+            f"{name:44} {hours:5.1f} {laps['rows']:6d} {row['file_mb']:5.1f} {laps['seconds']:7.3f} {race['seconds']:7.3f} "
+            f"{laps['py_peak_mb']:6.1f} {laps['arrow_peak_mb']:8.1f} {race['peak_rss_mb']:7.1f} {race['rss_delta_mb']:7.1f}"
+        )
+
+    ok = [r for r in results if "error" not in r["laps"] and "error" not in r["race_load"]]
+    summary: dict = {"races": len(results), "errors": len(results) - len(ok)}
+    if ok:
+        summary["total_laps_seconds"] = sum(r["laps"]["seconds"] for r in ok)
+        long = [r for r in ok if r["hours"] >= 20] or ok
+        summary["max_peak_rss_mb_24h"] = max(r["race_load"]["peak_rss_mb"] for r in long)
+
+    ref = next((r for r in races([args.reference])), None)
+    comparison = None
+    if ref is not None:
+        ours = [measure("stintlab", ref[1], "laps") for _ in range(max(1, args.repeat))]
+        comparison = {"race": args.reference, "stintlab_runs": [m.get("seconds") for m in ours]}
+        comparison["stintlab_seconds"] = statistics.median(m["seconds"] for m in ours if "seconds" in m)
+        if endurancepy_installed():
+            theirs = [measure("endurancepy", ref[1]) for _ in range(max(1, args.repeat))]
+            good = [m["seconds"] for m in theirs if "seconds" in m]
+            comparison["endurancepy_runs"] = [m.get("seconds", m.get("error")) for m in theirs]
+            if good:
+                comparison["endurancepy_seconds"] = statistics.median(good)
+                comparison["endurancepy_rows"] = theirs[0].get("rows")
+                comparison["endurancepy_peak_rss_mb"] = max(m["peak_rss_mb"] for m in theirs if "peak_rss_mb" in m)
+                comparison["ratio"] = comparison["endurancepy_seconds"] / comparison["stintlab_seconds"]
+        else:
+            comparison["endurancepy"] = "not installed"
+    summary["comparison"] = comparison
+
+    if args.json:
+        print(json.dumps({"results": results, "summary": summary}, indent=2))
+        return 0
+    print()
+    print(
+        f"{summary['races']} races, {summary['errors']} errors; sum of lap-table parse times {summary.get('total_laps_seconds', 0):.2f} s"
+    )
+    if "max_peak_rss_mb_24h" in summary:
+        mb = summary["max_peak_rss_mb_24h"]
+        print(
+            f"peak RSS of a 24 h race load (whole process): {mb:.0f} MB  target ≤ {TARGET_MB:.0f} MB  {'PASS' if mb <= TARGET_MB else 'FAIL'}"
+        )
+    if comparison:
+        s = comparison["stintlab_seconds"]
+        runs = ", ".join(f"{x:.3f}" for x in comparison["stintlab_runs"] if x is not None)
+        print(
+            f"{args.reference}: stintlab lap table {s:.3f} s (median of {runs})  target ≤ {TARGET_SECONDS} s  {'PASS' if s <= TARGET_SECONDS else 'FAIL'}"
+        )
+        if "endurancepy_seconds" in comparison:
+            e = comparison["endurancepy_seconds"]
+            runs = ", ".join(f"{x:.3f}" if isinstance(x, float) else str(x) for x in comparison["endurancepy_runs"])
+            print(
+                f"{args.reference}: endurancepy.read_analysis {e:.3f} s (median of {runs}), {comparison['endurancepy_rows']} rows, peak RSS {comparison['endurancepy_peak_rss_mb']:.0f} MB"
+            )
+            r = comparison["ratio"]
+            print(
+                f"speed ratio endurancepy / stintlab = {r:.1f}×  target ≥ {TARGET_RATIO:.0f}×  {'PASS' if r >= TARGET_RATIO else 'FAIL'}"
+            )
+        elif comparison.get("endurancepy") == "not installed":
+            print("endurancepy not installed: no comparison (pip install endurancepy)")
+        else:
+            print(f"endurancepy failed: {comparison.get('endurancepy_runs')}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -284,7 +284,7 @@ class Archive:
             raise StintlabUsageError("an alias needs two non-empty names")
         if ak == ck:
             raise StintlabUsageError(f"{alias!r} and {canonical!r} are already the same driver key ({ak!r})")
-        if resolve_key(ck, {**self.aliases(), ak: ck}) == ak:
+        if resolve_key(ck, self.aliases()) == ak:
             raise StintlabUsageError(f"alias {alias!r} -> {canonical!r} would make a cycle")
         self.con.execute("INSERT OR REPLACE INTO driver_aliases VALUES (?, ?, ?, ?)", [ak, alias, ck, canonical])
         return {"alias": alias, "alias_key": ak, "canonical": canonical, "canonical_key": ck}

@@ -1,0 +1,165 @@
+"""Season and career views across series, checked by hand on Kévin Estre's 2024 season:
+IMSA (Daytona classification-only, Road Atlanta) and WEC (Bahrain, Fuji, Le Mans).
+
+Expected values were read from the raw files with an independent csv-module script
+(car order by laps then ELAPSED; clean laps = FLAG_AT_FL GF, no B, not after a B, no PIT_TIME,
+lap > 1; pace = mean of the 10 fastest clean laps):
+
+- Fuji 6h 2024 (23_Analysis_Race_Hour 6.CSV): #6 leads on 213 laps; Kévin ESTRE 63 laps, best 1:31.078,
+  pace 91.3022 s, fastest of the 52 HYPERCAR drivers; LOTTERER 64 laps, VANTHOOR 86.
+- Road Atlanta 2024 (202410121210-race-results.csv line 3): #6 2nd (GTP), 443 laps, crew Estre,
+  Jaminet, Tandy all Platinum; Estre 96 laps in the lap file, pace 73.6476 s, 30th of 32 GTP drivers.
+- Le Mans 2024: #6 4th in HYPERCAR on 311 laps; Estre 95 laps, pace rank 13 of 69.
+- Bahrain 8h 2024: #6 11th in HYPERCAR on 235 laps; Estre 62 laps, pace rank 14 of 53.
+- Daytona 2024 (results line 5): #6 4th, 791 laps, Tandy/Jaminet/Estre/Vanthoor, all Platinum.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from stintlab.archive.season import driver_career, driver_season, find_driver
+from stintlab.archive.store import Archive, ingest
+from stintlab.errors import StintlabUsageError
+
+ROOT = Path(__file__).resolve().parents[1]
+RACES = [
+    "imsa-2024-daytona-international-speedway",
+    "imsa-2024-road-atlanta",
+    "lemans-2024",
+    "wec-2024-bahrain8h",
+    "wec-2024-fuji6h",
+]
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    from conftest import CORPUS, _need_corpus
+
+    _need_corpus()
+    path = tmp_path_factory.mktemp("season") / "archive.duckdb"
+    ingest([CORPUS / r for r in RACES], path)
+    return path
+
+
+def test_estre_2024_season_by_hand(db):
+    with Archive(db) as arc:
+        s = driver_season(arc, "Kévin Estre", 2024)
+    assert s["driver"] == "Kevin Estre" and s["key"] == "kevin estre"
+    r = s["races"].set_index("race_id")
+    assert list(r.index) == [
+        "2024-imsa-daytona-international-speedway-race",
+        "2024-imsa-road-atlanta-race",
+        "2024-wec-bahrain8h-race",
+        "2024-wec-fuji6h-race",
+        "2024-wec-le-mans-race",
+    ]
+    assert set(r["car"]) == {"6"}
+    assert list(r["series"]) == ["IMSA", "IMSA", "WEC", "WEC", "WEC"]
+    assert list(r["class"]) == ["GTP", "GTP", "HYPERCAR", "HYPERCAR", "HYPERCAR"]
+    assert list(r["class_position"]) == [4, 2, 11, 1, 4]
+    assert list(r["car_laps"]) == [791, 443, 235, 213, 311]
+
+    fuji = r.loc["2024-wec-fuji6h-race"]
+    assert fuji["laps"] == 63 and fuji["best_lap"] == pytest.approx(91.078)
+    assert fuji["pace"] == pytest.approx(91.3022, abs=1e-4)
+    assert (fuji["pace_rank"], fuji["pace_field"]) == (1, 52)
+    # crew in DRIVER_NUMBER order: 1 Kévin ESTRE, 2 André LOTTERER, 3 Laurens VANTHOOR
+    assert [(c["driver"], c["laps"]) for c in fuji["crew"]] == [
+        ("Kévin ESTRE", 63),
+        ("André LOTTERER", 64),
+        ("Laurens VANTHOOR", 86),
+    ]
+
+    ra = r.loc["2024-imsa-road-atlanta-race"]
+    assert ra["laps"] == 96 and ra["pace"] == pytest.approx(73.6476, abs=1e-4)
+    assert (ra["pace_rank"], ra["pace_field"]) == (30, 32)
+    assert {c["driver"]: c["category"] for c in ra["crew"]} == {
+        "Kevin Estre": "Platinum",
+        "Mathieu Jaminet": "Platinum",
+        "Nick Tandy": "Platinum",
+    }
+    assert ra["category"] == "Platinum" and ra["category_source"] == "race"
+
+    lm = r.loc["2024-wec-le-mans-race"]
+    assert (lm["laps"], lm["pace_rank"], lm["pace_field"]) == (95, 13, 69)
+    bah = r.loc["2024-wec-bahrain8h-race"]
+    assert (bah["laps"], bah["pace_rank"], bah["pace_field"]) == (62, 14, 53)
+
+    # WEC lap files carry no FIA category: taken from his 2024 IMSA classifications
+    for rid in ("2024-wec-bahrain8h-race", "2024-wec-fuji6h-race", "2024-wec-le-mans-race"):
+        assert (r.loc[rid, "category"], r.loc[rid, "category_source"]) == ("Platinum", "season")
+    # Vanthoor (Daytona 2024: Platinum) gets his season category in the WEC crews too
+    assert {c["driver"]: c["category"] for c in fuji["crew"]}["Laurens VANTHOOR"] == "Platinum"
+
+    day = r.loc["2024-imsa-daytona-international-speedway-race"]
+    assert not day["has_laps"] and day["pace"] != day["pace"]  # NaN: no lap file
+    assert [c["driver"] for c in day["crew"]] == ["Nick Tandy", "Mathieu Jaminet", "Kevin Estre", "Laurens Vanthoor"]
+
+    t = s["totals"]
+    assert t["races"] == 5 and t["series"] == ["IMSA", "WEC"]
+    assert (t["class_wins"], t["class_podiums"], t["best_class_position"]) == (1, 2, 1)
+    assert t["laps"] == 96 + 62 + 63 + 95
+    assert t["races_without_laps"] == 1
+
+
+def test_other_year_is_empty(db):
+    with Archive(db) as arc:
+        s = driver_season(arc, "Kevin Estre", 2023)
+    assert s["races"].empty and s["totals"]["races"] == 0
+
+
+def test_career(db):
+    with Archive(db) as arc:
+        c = driver_career(arc, "estre")
+    assert [x["season"] for x in c["seasons"]] == [2024]
+    assert c["seasons"][0]["category"] == "Platinum"
+    assert c["seasons"][0]["classes"] == ["GTP", "HYPERCAR"]
+
+
+def test_driver_lookup(db):
+    with Archive(db) as arc:
+        assert find_driver(arc, "ESTRE")[0] == "kevin estre"
+        with pytest.raises(StintlabUsageError, match="no driver"):
+            find_driver(arc, "Nobody Atall")
+        with pytest.raises(StintlabUsageError, match="ambiguous"):
+            find_driver(arc, "Taylor")  # Jordan and Ricky Taylor raced in 2024
+
+
+def test_alias_joins_spellings(db, tmp_path):
+    import shutil
+
+    copy = tmp_path / "a.duckdb"
+    shutil.copy(db, copy)
+    with Archive(copy, write=True) as arc:
+        arc.add_alias("Kevin Estre", "Kévin Estre-Porsche")
+        with pytest.raises(StintlabUsageError, match="cycle"):
+            arc.add_alias("Kevin Estre Porsche", "Kevin Estre")
+    with Archive(copy) as arc:
+        s = driver_season(arc, "Kévin Estre-Porsche", 2024)
+        assert s["key"] == "kevin estre porsche" and s["totals"]["races"] == 5
+        assert driver_season(arc, "kevin estre", 2024)["totals"]["races"] == 5
+
+
+def test_cli_season_json(db):
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    out = subprocess.run(
+        [sys.executable, "-c", "import sys; from stintlab.cli import main; sys.exit(main())"]
+        + ["season", "Kevin Estre", "--year", "2024", "--db", str(db), "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    data = json.loads(out.stdout)
+    assert set(data) == {"driver", "key", "year", "races", "totals", "pace_metric"}
+    fuji = next(x for x in data["races"] if x["race_id"] == "2024-wec-fuji6h-race")
+    assert fuji["pace_rank"] == 1 and fuji["class_position"] == 1 and fuji["date"] is None
+    day = data["races"][0]
+    assert day["date"] == "2024-01-27" and day["pace"] is None

@@ -219,3 +219,92 @@ def test_cli_subprocess_no_traceback(tmp_path):
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert proc.stderr.strip().splitlines() == ["stintlab: error: bad.csv, line 4, column ELAPSED: not a time: 'abc'"]
+
+
+def test_reader_bug_nul_byte_inside_a_lap_field_is_accepted(tmp_path):
+    """io/text.py: the exact (csv) reader rejects a NUL byte as binary data, but the pyarrow fast
+    path keeps it, so 'Ana TE\\x00STER' loads as a driver name. Expected: the same error as the
+    exact reader, located at line 2, column DRIVER_NAME."""
+    data = lap_bytes().replace(b"Ana TESTER", b"Ana TE\x00STER", 1)
+    err = format_error(write(tmp_path, "nul.csv", data))
+    assert (err.line, err.column) == (2, "DRIVER_NAME"), str(err)
+
+
+# --- classification files -------------------------------------------------------------------------
+
+RES_HEADER = (
+    "POSITION,NUMBER,STATUS,LAPS,TOTAL_TIME,GAP_FIRST,GAP_PREVIOUS,FL_LAPNUM,FL_TIME,FL_KPH,TEAM,CLASS,"
+    "DRIVER1_FIRSTNAME,DRIVER1_SECONDNAME,DRIVER1_LICENSE,DRIVER2_FIRSTNAME,DRIVER2_SECONDNAME,DRIVER2_LICENSE"
+)
+RES_ROWS = [
+    "1,7,Classified,3,10:29.500,-,-,2,3:25.500,235.0,Test Team,HYPERCAR,Ana,TESTER,Platinium,Bo,EXAMPLE,Gold",
+    "2,007,Classified,1,3:40.000,2 Laps,2 Laps,1,3:40.000,220.0,Other Team,LMGT3,Cy,SAMPLE,Bronze",
+]
+
+
+def res_bytes(rows=RES_ROWS, header=RES_HEADER) -> bytes:
+    return BOM + "\r\n".join([header, *rows]).encode() + b"\r\n"
+
+
+def results_error(tmp_path, data: bytes, laps: bytes | None = None) -> StintlabFormatError:
+    lap_path = write(tmp_path, "laps.csv", laps or lap_bytes())
+    res_path = write(tmp_path, "results.csv", data)
+    with pytest.raises(StintlabFormatError) as info:
+        stintlab.load(lap_path, results=res_path)
+    assert info.value.path == str(res_path)
+    return info.value
+
+
+def test_synthetic_results_file_is_valid(tmp_path):
+    race = stintlab.load(write(tmp_path, "laps.csv", lap_bytes()), results=write(tmp_path, "r.csv", res_bytes()))
+    assert list(race.classification["car"]) == ["7", "007"]
+    d = race.drivers.set_index("driver")
+    assert d.loc["Ana TESTER", "category"] == "Platinum" and d.loc["Cy SAMPLE", "category"] == "Bronze"
+
+
+@pytest.mark.parametrize(
+    "rows,line,column",
+    [
+        ([RES_ROWS[0].replace(",3,10:29.500", ",three,10:29.500"), RES_ROWS[1]], 2, "LAPS"),
+        ([RES_ROWS[0], RES_ROWS[1].replace(",3:40.000,2 Laps", ",3:4o.000,2 Laps")], 3, "TOTAL_TIME"),
+        ([RES_ROWS[0], RES_ROWS[1].replace("2,007,", "2,,", 1)], 3, "NUMBER"),
+        ([*RES_ROWS, RES_ROWS[1].replace("2,007,", "3,007,", 1)], 4, "NUMBER"),
+        ([RES_ROWS[0].replace("1,7,", "first,7,", 1), RES_ROWS[1]], 2, "POSITION"),
+    ],
+    ids=["text_in_laps", "text_in_total_time", "empty_car", "car_twice", "text_in_position"],
+)
+def test_bad_results_file_is_located(tmp_path, rows, line, column):
+    err = results_error(tmp_path, res_bytes(rows))
+    assert (err.line, err.column) == (line, column), str(err)
+
+
+def test_results_header_only(tmp_path):
+    err = results_error(tmp_path, res_bytes([]))
+    assert err.line == 2 and "no cars" in err.message
+
+
+def test_reader_bug_results_without_laps_column_names_lap_file_columns(tmp_path):
+    """io/__init__.py read_file: when the header matches no format, the 'missing' columns are
+    always those of a LAP file (here column LAP_NUMBER, "missing ['LAP_NUMBER', 'LAP_TIME',
+    'ELAPSED']"), even when a classification is expected. Expected: line 1, column LAPS."""
+    err = results_error(tmp_path, res_bytes(RES_ROWS, RES_HEADER.replace(",LAPS,", ",LAPZ,")))
+    assert (err.line, err.column) == (1, "LAPS"), str(err)
+
+
+def test_reader_bug_results_row_cut_before_laps_is_accepted(tmp_path):
+    """io/text.py read_table(ragged=True) pads ANY row of more than one field, so a results row cut
+    after STATUS loads with LAPS = <NA> and no total time. Ragged rows are legitimate only when
+    they drop trailing driver blocks; expected: 'truncated row' at line 3, column LAPS."""
+    err = results_error(tmp_path, res_bytes([RES_ROWS[0], "2,007,Classified"]))
+    assert (err.line, err.column) == (3, "LAPS"), str(err)
+
+
+def test_cli_bad_results_file_one_line_exit_2(tmp_path, capsys):
+    lap_path = write(tmp_path, "laps.csv", lap_bytes())
+    res_path = write(tmp_path, "results.csv", res_bytes([RES_ROWS[0].replace(",3,10:29.500", ",three,10:29.500")]))
+    code = main(["classification", str(lap_path), "--results", str(res_path), "--json"])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == ""
+    assert err.strip().splitlines() == [
+        "stintlab: error: results.csv, line 2, column LAPS: not a whole number: 'three'"
+    ]

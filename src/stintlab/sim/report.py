@@ -1,0 +1,83 @@
+"""Calibration report: figures of a simulated race next to the real ones, with tolerances.
+
+The real figures are the calibrated parameters (medians over the corpus races, see
+:mod:`stintlab.sim.calibrate`); the simulated ones are measured on a simulated race with
+the same code (:func:`stintlab.sim.stats.race_stats`). Tolerances (also in docs/sim.md):
+
+- relative: median clean lap ±1.5 %, routine pit-lane time ±8 %, within-driver lap IQR ±35 %,
+  safety-car lap ratio ±15 %;
+- absolute: stint length ±1 lap, slow-lap share ±0.05, in-lap extra ±2 s, out-lap extra
+  ±3 s, long stops per car ±1 per 24 h, category pace offset ±0.006 (0.6 % of a lap);
+- range: share of laps under safety car, share under FCY and share of cars retired must lie
+  within the range seen over the real Le Mans races (min..max).
+"""
+
+from __future__ import annotations
+
+import math
+
+__all__ = ["calibration_report", "TOLERANCES"]
+
+TOLERANCES = {
+    "median_lap": ("rel", 0.015),
+    "pit_time": ("rel", 0.08),
+    "lap_iqr": ("rel", 0.35),
+    "stint_laps": ("abs", 1.0),
+    "slow_share": ("abs", 0.05),
+    "long_stops_per_car_24h": ("abs", 1.0),
+    "in_lap_extra": ("abs", 2.0),
+    "out_lap_extra_minus_pit": ("abs", 3.0),
+    "sc_lap_ratio": ("rel", 0.15),
+    "category_offset": ("abs", 0.006),
+}
+
+
+def _row(figure, cls, real, sim, tol) -> dict:
+    kind, value = tol
+    if kind == "range":
+        lo, hi = value
+        ok = sim is not None and math.isfinite(sim) and lo - 1e-9 <= sim <= hi + 1e-9
+        text = f"{lo:.3g}..{hi:.3g}"
+    elif kind == "rel":
+        ok = sim is not None and math.isfinite(sim) and abs(sim - real) <= value * abs(real) + 1e-9
+        text = f"±{value:.1%}"
+    else:
+        ok = sim is not None and math.isfinite(sim) and abs(sim - real) <= value + 1e-9
+        text = f"±{value:g}"
+    return {"figure": figure, "class": cls, "real": real, "simulated": sim, "tolerance": text, "ok": bool(ok)}
+
+
+def calibration_report(params: dict | None = None, *, seed: int | None = None, hours: float = 24.0) -> list[dict]:
+    """Rows {figure, class, real, simulated, tolerance, ok} for a simulated race of the demo entry list."""
+    from stintlab.sim.demo import DEMO_SEED
+    from stintlab.sim.model import demo_entries, load_params
+    from stintlab.sim.simulate import simulate
+    from stintlab.sim.stats import race_stats
+
+    params = params or load_params()
+    seed = DEMO_SEED if seed is None else seed
+    entries = demo_entries(seed=seed)
+    laps = simulate(entries, hours=hours, seed=seed, params=params)
+    cats = {(e.car, d.name): d.category for e in entries for d in e.crew}
+    s = race_stats(laps, cats)
+    rows = []
+    for cls in sorted({e.cls for e in entries}):
+        real = params["classes"][cls]
+        got = s["classes"].get(cls, {})
+        for k in ("median_lap", "stint_laps", "pit_time", "lap_iqr", "slow_share", "long_stops_per_car_24h"):
+            rows.append(_row(k, cls, real[k], got.get(k), TOLERANCES[k]))
+    for k in ("in_lap_extra", "out_lap_extra_minus_pit"):
+        rows.append(_row(k, "", params["race"][k], s.get(k), TOLERANCES[k]))
+    rows.append(
+        _row("sc_lap_ratio", "", params["flags"]["sc_lap_ratio"], s.get("sc_lap_ratio"), TOLERANCES["sc_lap_ratio"])
+    )
+    for k in ("sc_share", "fcy_share", "retired_share"):
+        rows.append(
+            _row(k, "", params["flags"].get(k, params["race"].get(k)), s.get(k), ("range", params["ranges"][k]))
+        )
+    for cat, real in sorted(params["categories"].items()):
+        got = s.get("categories", {}).get(cat, {})
+        rows.append(
+            _row("category_offset", cat, real["offset"], got.get("offset_vs_car_best"), TOLERANCES["category_offset"])
+        )
+    return rows

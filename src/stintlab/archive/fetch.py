@@ -246,20 +246,21 @@ def _resolve_event(client: _Client, spec: str, base: str | None) -> str:
     seasons = [n for n in client.links(root) if n.endswith("/") and re.match(rf"^\d+_(\d{{4}}-)?{year}/$", n)]
     if not seasons:
         raise FetchError(f"no season folder for {year} at {root}")
-    season_url = _join(root, seasons[-1])
     words = re.sub(r"[^a-z0-9]+", " ", event.lower()).split()
-    events = [
-        n
-        for n in client.links(season_url)
-        if n.endswith("/") and all(w in re.sub(r"[^a-z0-9]+", " ", n.lower()) for w in words)
-    ]
+    events = []
+    for season_folder in seasons:
+        season_url = _join(root, season_folder)
+        events += [
+            _join(season_url, n)
+            for n in client.links(season_url)
+            if n.endswith("/") and all(w in re.sub(r"[^a-z0-9]+", " ", n.lower()).split() for w in words)
+        ]
     if not events:
-        raise FetchError(f"no event matching {event!r} in {season_url}")
+        raise FetchError(f"no event matching {event!r} in {', '.join(_join(root, s) for s in seasons)}")
     if len(events) > 1:
-        raise StintlabUsageError(
-            f"event {event!r} is ambiguous in {season_url}: {', '.join(e.rstrip('/') for e in events)}"
-        )
-    return _join(season_url, events[0])
+        names = ", ".join(urllib.parse.unquote(e.rstrip("/").rsplit("/", 1)[-1]) for e in events)
+        raise StintlabUsageError(f"event {event!r} is ambiguous: {names}")
+    return events[0]
 
 
 def parsed_table(raw: Path, cache: Path | None = None) -> tuple[pd.DataFrame, Path]:

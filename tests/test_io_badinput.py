@@ -2,7 +2,7 @@
 and the CLI prints one line and exits 2 (no traceback).
 
 The files are synthetic (a 25-column Al Kamel header and invented rows), built in tmp_path.
-Tests named ``test_reader_bug_*`` document reader defects found here (see the lead's report):
+Tests named ``test_reader_bug_*`` document reader defects still open (see the report to the lead):
 they fail until the reader is fixed and must not be marked xfail.
 """
 
@@ -92,36 +92,28 @@ CASES = {
         2,
         "DRIVER_NAME",
     ),
-    "empty_file": (b"", None, None),  # line expected 1: see test_reader_bug_empty_file_names_no_line
-    "bom_only": (BOM + b"\r\n", None, None),
-    "header_only": (lap_bytes([]), 2, None),
-    "wrong_separator_everywhere": (lap_bytes([r.replace(";", "\t") for r in ROWS], HEADER.replace(";", "\t")), 1, None),
-    "binary_garbage": (bytes(range(256)) * 8, 1, None),
-    "png_bytes": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(200)), 1, None),
+    # whole-file defects: the header line (or the missing first row) and its first field
+    "empty_file": (b"", 1, "field 1"),
+    "bom_only": (BOM + b"\r\n", 1, "field 1"),
+    "header_only": (lap_bytes([]), 2, "NUMBER"),
+    "wrong_separator_everywhere": (
+        lap_bytes([r.replace(";", "\t") for r in ROWS], HEADER.replace(";", "\t")),
+        1,
+        "field 1",
+    ),
+    "binary_garbage": (bytes(range(256)) * 8, 1, "field 1"),
+    "png_bytes": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(200)), 1, "field 1"),
 }
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_bad_file_gives_one_located_format_error(tmp_path, case):
-    data, line, _column = CASES[case]
+def test_bad_file_gives_one_error_naming_file_line_and_column(tmp_path, case):
+    data, line, column = CASES[case]
     path = write(tmp_path, f"{case}.csv", data)
     err = format_error(path)
     assert err.path == str(path)
-    assert path.name in str(err)
-    if line is not None:
-        assert err.line == line, str(err)
-        assert f"line {line}" in str(err)
-
-
-COLUMN_NAMED = sorted(k for k, v in CASES.items() if v[2] is not None and k != "non_utf8_in_driver_name")
-
-
-@pytest.mark.parametrize("case", COLUMN_NAMED)
-def test_bad_file_error_names_the_column(tmp_path, case):
-    data, _line, column = CASES[case]
-    err = format_error(write(tmp_path, f"{case}.csv", data))
-    assert err.column == column, str(err)
-    assert f"column {column}" in str(err)
+    assert (err.line, err.column) == (line, column), str(err)
+    assert str(err).startswith(f"{path.name}, line {line}, column {column}: ")
 
 
 def test_offending_value_is_quoted_in_message(tmp_path):
@@ -142,51 +134,27 @@ def test_classification_file_given_as_lap_file_is_rejected(tmp_path):
     assert err.line == 1 and "expected a laps file, found a classification file" in err.message
 
 
-# --- reader defects (fail until the reader is fixed; see the report) -----------------------------
+# --- located decode errors and quotes (reader defects found by this file, fixed in 8d77d88) ------
 
 
-@pytest.mark.parametrize(
-    "case", ["empty_file", "bom_only", "header_only", "wrong_separator_everywhere", "binary_garbage", "png_bytes"]
-)
-def test_reader_bug_whole_file_errors_name_no_column(tmp_path, case):
-    """Issue #2: every bad-input error names file, line AND column. For these whole-file defects
-    the reader sets column=None; expected: the column at fault (e.g. NUMBER, the first column a lap
-    file must have at line 1 / line 2)."""
-    data, _line, _ = CASES[case]
-    err = format_error(write(tmp_path, f"{case}.csv", data))
-    assert err.column is not None, f"no column named: {err}"
-
-
-@pytest.mark.parametrize("case", ["empty_file", "bom_only"])
-def test_reader_bug_empty_file_names_no_line(tmp_path, case):
-    """io/text.py sniff_header raises "the file is empty" with line=None; expected line 1
-    (where the header should be)."""
-    err = format_error(write(tmp_path, f"{case}.csv", CASES[case][0]))
-    assert err.line == 1, str(err)
-
-
-def test_reader_bug_non_utf8_error_names_no_column_and_wrong_byte(tmp_path):
-    """io/text.py _decode_error: the offset of UnicodeDecodeError is taken from the BOM-stripped
-    text but applied to the raw bytes (BOM included), so the reported byte is 3 bytes early
-    (here 0x61 'a' instead of 0xe9); no column is named."""
+def test_non_utf8_error_names_the_byte_and_its_column(tmp_path):
+    """The decode offset is taken on the raw bytes (BOM included): the byte reported is the bad
+    one (0xe9 in 'Ana T\xe9STER'), not the one 3 bytes earlier."""
     err = format_error(write(tmp_path, "u.csv", CASES["non_utf8_in_driver_name"][0]))
-    assert err.line == 2
+    assert (err.line, err.column) == (2, "DRIVER_NAME")
     assert "0xe9" in err.message, err.message
-    assert err.column == "DRIVER_NAME", str(err)
 
 
-def test_reader_bug_non_utf8_byte_at_line_start_reports_previous_line(tmp_path):
-    """Same off-by-3 (BOM) in io/text.py _decode_error: a bad byte among the first 3 bytes of a
-    row is reported on the line before."""
+def test_non_utf8_byte_at_line_start_is_on_its_own_line(tmp_path):
     data = lap_bytes().replace(b"\r\n7;1;2;", b"\r\n\xff7;1;2;")  # the row of line 3 starts with byte 0xff
     assert data.count(b"\xff") == 1
     err = format_error(write(tmp_path, "s.csv", data))
-    assert err.line == 3, str(err)
+    assert (err.line, err.column) == (3, "NUMBER"), str(err)
+    assert "0xff" in err.message
 
 
-def test_reader_bug_unbalanced_quote_reported_at_end_of_quoted_run(tmp_path):
-    """A stray '"' opening a field on line 3 makes the csv fallback swallow the following lines;
-    the error then points at line 5 (where the quoted run ends) instead of line 3."""
+def test_unbalanced_quote_reported_on_its_own_line(tmp_path):
+    """A stray '"' opening DRIVER_NAME on line 3 must not be reported where the quoted run ends."""
     data = lap_bytes([ROWS[0], with_field(ROWS[1], "DRIVER_NAME", '"Ana TESTER'), *ROWS[2:]])
     err = format_error(write(tmp_path, "q.csv", data))
     assert err.line == 3, str(err)
@@ -205,8 +173,7 @@ def test_cli_prints_one_line_and_exits_2(tmp_path, capsys, case):
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
     assert lines[0].startswith("stintlab: error: ") and path.name in lines[0]
-    if CASES[case][1] is not None:
-        assert f"line {CASES[case][1]}" in lines[0]
+    assert f"line {CASES[case][1]}, column {CASES[case][2]}" in lines[0]
     assert "Traceback" not in err
 
 
@@ -219,6 +186,9 @@ def test_cli_subprocess_no_traceback(tmp_path):
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert proc.stderr.strip().splitlines() == ["stintlab: error: bad.csv, line 4, column ELAPSED: not a time: 'abc'"]
+
+
+# --- reader defects still open (fail until the reader is fixed; see the report) -----------------
 
 
 def test_reader_bug_nul_byte_inside_a_lap_field_is_accepted(tmp_path):

@@ -72,10 +72,18 @@ def winner_finish(laps: pd.DataFrame) -> float:
     return float(el[top].min())
 
 
-def stints(laps: pd.DataFrame) -> pd.DataFrame:
+def stints(laps: pd.DataFrame, finish: float | None = None, car=None) -> pd.DataFrame:
     """One row per stint (module docstring): car, stint, driver, driver_slot, class, lap_start,
     lap_end, laps, start, end (race s), duration, driver_change, ended_by, pit_time_before
-    (PIT_TIME of the stop that started it, NaN for stint 1), start_hour, end_hour."""
+    (PIT_TIME of the stop that started it, NaN for stint 1), start_hour, end_hour.
+
+    ``car``: only that car's stints (``finish`` is still the whole race's). ``finish``: the race
+    time of the winner's last crossing; by default taken from ``laps``, so pass the whole race
+    (or give ``finish``) when ``laps`` holds a subset of the cars."""
+    if finish is None:
+        finish = winner_finish(laps)
+    if car is not None:
+        laps = laps[laps["car"] == str(car)]
     if laps.empty:
         return pd.DataFrame({c: [] for c in STINT_COLUMNS})
     n = len(laps)
@@ -87,7 +95,6 @@ def stints(laps: pd.DataFrame) -> pd.DataFrame:
     starts = np.flatnonzero(key_change)
     ends = np.r_[starts[1:] - 1, n - 1]
     last_of_car = np.r_[car[1:] != car[:-1], True]
-    finish = winner_finish(laps)
     in_lap = laps["in_lap"].to_numpy(dtype=bool)
     drv = laps["driver"].to_numpy(dtype=object) if "driver" in laps else np.full(n, None, dtype=object)
     slot = laps["driver_slot"].to_numpy(dtype=object) if "driver_slot" in laps else np.full(n, None, dtype=object)

@@ -122,7 +122,7 @@ def car_events(laps: pd.DataFrame, car) -> pd.DataFrame:
         )
 
     add(1, t_of(1), "start", f"Start, {drv[0]} driving", None, t_of(1))
-    st = stints(mine)
+    st = stints(a, car=car)
     for r in st.itertuples():
         if r.stint > 1:
             change = "driver change" if r.driver_change else "same driver"
@@ -191,7 +191,7 @@ def car_events(laps: pd.DataFrame, car) -> pd.DataFrame:
         else:
             e["passed_by"], e["passed"], e["laps_lost_to"] = [], [], []
     order = {"start": 0, "neutralisation": 1, "stint": 3, "stop": 2, "incident": 2, "lead_gained": 4, "lead_lost": 4}
-    ev.sort(key=lambda e: (e["race_time"], order.get(e["kind"], 5)))
+    ev.sort(key=lambda e: (round(e["race_time"], 3), order.get(e["kind"], 5)))
     out = pd.DataFrame(ev, columns=[*EVENT_COLUMNS, "_tb", "_ta"]).drop(columns=["_tb", "_ta"])
     for c in ("class_position_before", "class_position_after", "position_before", "position_after"):
         out[c] = pd.array(out[c], dtype="Int64")

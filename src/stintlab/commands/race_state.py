@@ -1,0 +1,159 @@
+"""``stintlab standings``, ``stops``, ``stints``, ``events``, ``flags``: the race state.
+
+JSON keys are public interface, documented in docs/analysis.md (section "CLI JSON keys").
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from stintlab.analysis.annotate import annotate
+from stintlab.analysis.flags import neutralisations
+from stintlab.analysis.standings import final_standings, race_hours, standings_after_hour, standings_at
+from stintlab.analysis.stints import stints as stint_table
+from stintlab.analysis.stops import stops as stop_table
+from stintlab.analysis.timeline import car_events, check_car
+from stintlab.cli import app
+from stintlab.commands._common import emit, load_race, records
+from stintlab.errors import StintlabError, StintlabUsageError
+from stintlab.io.values import format_time, parse_time_text
+
+FileArg = typer.Argument(..., exists=False, dir_okay=False, help="Al Kamel lap file (Analysis / Time Cards CSV).")
+JsonOpt = typer.Option(False, "--json", help="Print JSON.")
+
+STANDINGS_KEYS = [
+    "position", "class_position", "car", "class", "team", "laps", "gap_to_class_leader", "interval",
+    "class_interval", "gap_to_leader", "race_time", "driver", "in_pit",
+]  # fmt: skip
+STOPS_KEYS = [
+    "car", "lap_in", "lap_out", "race_time", "pit_time", "driver_in", "driver_out", "driver_change", "time_lost",
+    "kind", "stop", "class", "hour", "in_lap_time", "out_lap_time", "reference", "neutralised",
+]  # fmt: skip
+STINTS_KEYS = [
+    "car", "stint", "driver", "lap_start", "lap_end", "laps", "start", "end", "duration", "driver_slot",
+    "driver_change", "ended_by", "pit_time_before",
+]  # fmt: skip
+EVENTS_KEYS = [
+    "car", "lap", "race_time", "hour", "driver", "kind", "description", "class_position_before",
+    "class_position_after", "position_before", "position_after", "time_lost", "passed_by", "passed", "laps_lost_to",
+]  # fmt: skip
+FLAGS_KEYS = [
+    "kind", "start", "end", "duration", "inferred", "green_at", "start_hour", "end_hour", "laps_affected",
+    "cars_affected",
+]  # fmt: skip
+
+_TIME_KEYS = {"race_time", "start", "end", "duration", "green_at"}
+
+
+def _human(rows: list[dict]) -> list[dict]:
+    """Race times as h:mm:ss.fff for the terminal table (JSON keeps seconds)."""
+    for r in rows:
+        for k in _TIME_KEYS & r.keys():
+            if isinstance(r[k], (int, float)):
+                r[k] = format_time(r[k])
+        for k in ("passed_by", "passed", "laps_lost_to"):
+            if k in r and isinstance(r[k], list):
+                r[k] = " ".join(f"#{c}" for c in r[k])
+    return rows
+
+
+def _race_time(text: str) -> float:
+    try:
+        return parse_time_text(text)
+    except (ValueError, StintlabError):
+        raise StintlabUsageError(f"--at wants a race time like 16:05:56.7 or 1:05:20 (got {text!r})") from None
+
+
+@app.command()
+def standings(
+    file: Path = FileArg,
+    hour: int = typer.Option(None, "--hour", help="Standings after race hour N (race time exactly N:00:00)."),
+    at: str = typer.Option(None, "--at", help="Standings at race time H:MM:SS[.fff] (may pass 24 h)."),
+    cls: str = typer.Option(None, "--class", help="Only this class (case-insensitive)."),
+    as_json: bool = JsonOpt,
+):
+    """Standings at a race time, after an hour, or at the finish (each car at its last crossing)."""
+    if hour is not None and at is not None:
+        raise StintlabUsageError("give --hour or --at, not both")
+    race = load_race(file)
+    laps = race.laps
+    if hour is not None:
+        table = standings_after_hour(laps, hour, cls)
+        when = f"after hour {hour}"
+    elif at is not None:
+        t = _race_time(at)
+        if t > race.duration + 3600:
+            raise StintlabUsageError(
+                f"race time {format_time(t)} is past the end of this race ({format_time(race.duration)})"
+            )
+        table = standings_at(laps, t, cls)
+        when = f"at {format_time(t)}"
+    else:
+        table = final_standings(laps, cls)
+        when = f"at the finish ({race_hours(laps)} h)"
+    rows = records(table, STANDINGS_KEYS)
+    emit(rows if as_json else _human(rows), as_json, title=f"{race.name} — standings {when}",
+         columns=None if as_json else STANDINGS_KEYS[:8])  # fmt: skip
+
+
+@app.command()
+def stops(
+    file: Path = FileArg,
+    car: str = typer.Option(None, "--car", help="Only this car (number as printed, e.g. 007)."),
+    as_json: bool = JsonOpt,
+):
+    """Pit stops: in-lap, out-lap, pit time, drivers, time lost and kind (normal/long/garage/final)."""
+    race = load_race(file)
+    laps = race.laps
+    table = stop_table(annotate(laps))
+    if car is not None:
+        c = check_car(laps, car)
+        table = table[table["car"] == c]
+    rows = records(table, STOPS_KEYS)
+    emit(rows if as_json else _human(rows), as_json, title=f"{race.name} — pit stops",
+         columns=None if as_json else STOPS_KEYS[:10])  # fmt: skip
+
+
+@app.command()
+def stints(
+    file: Path = FileArg,
+    car: str = typer.Option(..., "--car", help="Car number as printed (e.g. 007)."),
+    as_json: bool = JsonOpt,
+):
+    """Stints of one car: from the start or an out-lap to the next in-lap or the finish."""
+    race = load_race(file)
+    c = check_car(race.laps, car)
+    table = stint_table(race.laps, car=c)
+    rows = records(table, STINTS_KEYS)
+    emit(rows if as_json else _human(rows), as_json, title=f"{race.name} — stints of #{c}",
+         columns=None if as_json else STINTS_KEYS[:9])  # fmt: skip
+
+
+@app.command()
+def events(
+    file: Path = FileArg,
+    car: str = typer.Option(..., "--car", help="Car number as printed (e.g. 007)."),
+    as_json: bool = JsonOpt,
+):
+    """Timeline of one car: start, stints, stops, incidents, neutralisations, class lead changes, finish."""
+    race = load_race(file)
+    table = car_events(annotate(race.laps), car)
+    rows = records(table, EVENTS_KEYS)
+    emit(rows if as_json else _human(rows), as_json, title=f"{race.name} — events of #{check_car(race.laps, car)}",
+         columns=None if as_json else EVENTS_KEYS[1:9])  # fmt: skip
+
+
+@app.command()
+def flags(
+    file: Path = FileArg,
+    as_json: bool = JsonOpt,
+):
+    """Safety-car, full-course-yellow and red-flag phases (observed from FLAG_AT_FL or inferred)."""
+    race = load_race(file)
+    table = neutralisations(race.laps)
+    rows = records(table, FLAGS_KEYS)
+    src = "inferred from lap times" if len(table) and bool(table["inferred"].iat[0]) else "from FLAG_AT_FL"
+    emit(rows if as_json else _human(rows), as_json, title=f"{race.name} — neutralisations ({src})",
+         columns=None if as_json else FLAGS_KEYS[:6])  # fmt: skip

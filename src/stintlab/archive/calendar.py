@@ -193,7 +193,7 @@ def check_programme(events: pd.DataFrame, min_gap_days: int = 1, min_gap_interco
             if b.start <= a.end:
                 continue
             gap = (b.start - a.end).days - 1
-            known = bool(a.continent) and bool(b.continent)
+            known = isinstance(a.continent, str) and isinstance(b.continent, str)
             inter = known and a.continent != b.continent
             need = min_gap_intercontinental if inter else min_gap_days
             if gap < need:

@@ -8,7 +8,7 @@ sectors), best_10 (mean of the 10 fastest clean laps; ``best_10_n`` laps used), 
 (mean of the fastest k = ceil(20 % of clean laps); ``best_20pct_k``), median_clean,
 stint_avg (sanitised stint average: in each stint drop laps more than :data:`STINT_TRIM` above
 the stint's clean mean, then the mean of the laps kept), index (median over the driver's clean laps of
-100 x lap / mean of same-class clean laps crossing the line within +-:data:`INDEX_WINDOW` s;
+100 x lap / median of same-class clean laps crossing the line within about +-:data:`INDEX_WINDOW` s;
 below 100 = faster than the class at that moment), spread (interquartile range of clean laps, s).
 
 >>> import pandas as pd
@@ -41,8 +41,11 @@ __all__ = [
 
 #: Half-width (s of race time) of the window of same-class laps a lap is compared with for the index.
 INDEX_WINDOW = 900.0
-#: Minimum same-class clean laps inside the window for a lap's index to count.
+#: Minimum same-class clean laps, and cars, inside the window for a lap's index to count.
 INDEX_MIN_REFERENCE = 5
+INDEX_MIN_CARS = 3
+#: Width (s of race time) of the bins the index window is made of.
+INDEX_BIN = 300.0
 #: Rankings built on fewer clean laps than this are flagged ``low_sample``.
 MIN_CLEAN_LAPS = 10
 #: Stint-average sanitising: drop laps more than this fraction above the stint mean, recompute.
@@ -85,25 +88,35 @@ def clean_laps(laps: pd.DataFrame) -> pd.DataFrame:
 
 
 def lap_index(clean: pd.DataFrame, window: float = INDEX_WINDOW) -> np.ndarray:
-    """Per clean lap: 100 x lap_time / mean of same-class clean laps crossing within +-window s.
+    """Per clean lap: 100 x lap_time / the class reference at that moment.
 
-    NaN where fewer than :data:`INDEX_MIN_REFERENCE` reference laps exist.
+    The reference is the median of the same-class clean laps crossing the line within about
+    +-``window`` s: race time is cut into :data:`INDEX_BIN` s bins and a lap in bin b is compared
+    with the laps of bins b-k..b+k (k = window / INDEX_BIN). A median, not a mean, so the few laps
+    slowed by a slow zone, traffic or a spin do not drag the reference (slow zones are invisible in
+    the files). NaN where the window holds fewer than :data:`INDEX_MIN_REFERENCE` laps or fewer
+    than :data:`INDEX_MIN_CARS` cars (a one-car class has no reference).
     """
     out = np.full(len(clean), np.nan)
     cls = clean["class"].astype(str).to_numpy()
     t = clean["elapsed"].to_numpy(dtype=float)
     lt = clean["lap_time"].to_numpy(dtype=float)
+    car = clean["car"].astype(str).to_numpy()
+    k = max(0, int(round(window / INDEX_BIN)))
     for c in np.unique(cls):
         idx = np.flatnonzero(cls == c)
         order = idx[np.argsort(t[idx], kind="stable")]
-        ts, ls = t[order], lt[order]
-        csum = np.concatenate([[0.0], np.cumsum(ls)])
-        lo = np.searchsorted(ts, ts - window, side="left")
-        hi = np.searchsorted(ts, ts + window, side="right")
-        n = hi - lo
-        mean = (csum[hi] - csum[lo]) / np.maximum(n, 1)
-        val = np.where(n >= INDEX_MIN_REFERENCE, 100.0 * ls / mean, np.nan)
-        out[order] = val
+        ts, ls, cs = t[order], lt[order], car[order]
+        bins = np.floor(ts / INDEX_BIN).astype(np.int64)
+        ub = np.unique(bins)
+        lo = np.searchsorted(ts, (ub - k) * INDEX_BIN, side="left")
+        hi = np.searchsorted(ts, (ub + k + 1) * INDEX_BIN, side="left")
+        ref = np.full(len(ub), np.nan)
+        for j in range(len(ub)):
+            a, b = lo[j], hi[j]
+            if b - a >= INDEX_MIN_REFERENCE and len(set(cs[a:b])) >= INDEX_MIN_CARS:
+                ref[j] = np.median(ls[a:b])
+        out[order] = 100.0 * ls / ref[np.searchsorted(ub, bins)]
     return out
 
 

@@ -76,9 +76,9 @@ def has_flags(laps: pd.DataFrame) -> bool:
     return "flag" in laps.columns and bool(laps["flag"].notna().any())
 
 
-def _kinds_per_row(laps: pd.DataFrame) -> np.ndarray:
+def _kinds_per_row(laps: pd.DataFrame, infer: bool = False) -> np.ndarray:
     """Per row: 'SC'/'FCY'/'RED' when the crossing is neutral (observed or inferred), else ''."""
-    if has_flags(laps):
+    if has_flags(laps) and not infer:
         flag = laps["flag"].astype(object).to_numpy()
         out = np.full(len(laps), "", dtype=object)
         for f, k in FLAG_KINDS.items():
@@ -162,9 +162,10 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1)))
 
 
-def neutral_crossings(laps: pd.DataFrame) -> pd.Series:
-    """Per lap row, the neutralisation kind at its crossing ('SC', 'FCY', 'RED' or '')."""
-    return pd.Series(_kinds_per_row(laps), index=laps.index, dtype=object)
+def neutral_crossings(laps: pd.DataFrame, infer: bool = False) -> pd.Series:
+    """Per lap row, the neutralisation kind at its crossing ('SC', 'FCY', 'RED' or '');
+    ``infer=True`` ignores FLAG_AT_FL and infers (to check the inference on flagged files)."""
+    return pd.Series(_kinds_per_row(laps, infer), index=laps.index, dtype=object)
 
 
 def _phases(laps: pd.DataFrame, kinds: np.ndarray) -> list[tuple[str, float, float, float]]:
@@ -212,32 +213,33 @@ def _mask_from(laps: pd.DataFrame, kinds: np.ndarray, phases) -> np.ndarray:
     return mask
 
 
-def neutralised_mask(laps: pd.DataFrame) -> np.ndarray:
+def neutralised_mask(laps: pd.DataFrame, infer: bool = False) -> np.ndarray:
     """Boolean per lap row: the lap was (at least partly) run under SC, FCY or red flag.
 
     Observed from FLAG_AT_FL when the file has it, inferred otherwise (module docstring).
-    Rows must be in canonical order (by car, then lap).
+    Rows must be in canonical order (by car, then lap). ``infer=True`` ignores FLAG_AT_FL.
     """
     if laps.empty:
         return np.zeros(0, dtype=bool)
-    kinds = _kinds_per_row(laps)
+    kinds = _kinds_per_row(laps, infer)
     return _mask_from(laps, kinds, _phases(laps, kinds))
 
 
-def neutralisations(laps: pd.DataFrame) -> pd.DataFrame:
+def neutralisations(laps: pd.DataFrame, infer: bool = False) -> pd.DataFrame:
     """One row per neutralisation phase.
 
     Columns: phase (1-based), kind (SC/FCY/RED), start, end (race s: first and last crossing
     under it), duration (end - start), green_at (first crossing after it), inferred (bool),
     start_hour/end_hour (1-based race hour of start/end), laps_affected (lap rows neutralised
     by the per-lap rule that overlap the phase), cars_affected, crossings (crossings under it).
+    ``infer=True`` ignores FLAG_AT_FL and infers the phases from lap times.
     """
     if laps.empty:
         return pd.DataFrame({c: [] for c in PHASE_COLUMNS})
-    kinds = _kinds_per_row(laps)
+    kinds = _kinds_per_row(laps, infer)
     phases = _phases(laps, kinds)
     mask = _mask_from(laps, kinds, phases)
-    inferred = not has_flags(laps)
+    inferred = infer or not has_flags(laps)
     el = laps["elapsed"].to_numpy(dtype=float)
     ls = el - laps["lap_time"].to_numpy(dtype=float)
     car = laps["car"].to_numpy()

@@ -153,9 +153,9 @@ def test_leading_zero_car_numbers_are_distinct_cars(load_corpus_race):
 # --- in-laps, out-laps, PIT_TIME --------------------------------------------------------------------
 
 # PIT_TIME on a lap that is not an out-lap, per race (all other races: none). Every one is either a
-# lap 1 (pit-lane start) or an in-lap `B` whose PIT_TIME the file puts on the B row itself (mostly the
-# red-flag stops of Watkins Glen 2022 (lap 145: e.g. car 01 line 146 `B` with PIT_TIME 0:59:34.362)
-# and 2024).
+# lap 1 (pit-lane start) or an in-lap `B` whose PIT_TIME the file puts on the B row itself: the race
+# stoppages of Watkins Glen 2022 (40 cars stopped ~59-60 min in the pit lane at race time 5:38, e.g.
+# car 01 line 146 `B` PIT_TIME 0:59:34.362) and 2024 (45 cars, 34-38 min at 5:24), flagged FCY, not RF.
 PIT_TIME_NOT_ON_OUT_LAP = {
     "imsa-2021-6h-watkins-glen-international": (1, 0),  # (lap-1 rows, other in-lap rows); car 84 lap 1, line 5452
     "imsa-2021-sebring-international-raceway": (2, 0),  # lap 1 of cars 52 and 7, both `B` laps

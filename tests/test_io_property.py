@@ -7,7 +7,6 @@ table or raise StintlabFormatError (with a line when it names one) - never any o
 from __future__ import annotations
 
 import functools
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -47,13 +46,14 @@ def sample(name: str, kind: str = "laps") -> tuple[bytes, list[bytes], bytes]:
     return lines[0], rows, eol
 
 
-_TMP = Path(tempfile.mkdtemp(prefix="stintlab-prop-"))
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("mutated") / "mutated.csv"
 
 
-def _write(data: bytes) -> Path:
-    p = _TMP / "mutated.csv"
-    p.write_bytes(data)
-    return p
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
 
 
 @st.composite
@@ -136,8 +136,8 @@ def _check_format_error(err: StintlabFormatError, path: Path) -> None:
 
 @SETTINGS
 @given(data=mutated_file())
-def test_mutated_lap_file_parses_or_raises_format_error(data):
-    path = _write(data)
+def test_mutated_lap_file_parses_or_raises_format_error(scratch, data):
+    path = _write(scratch, data)
     try:
         race = stintlab.load(path, find_results=False)
     except StintlabFormatError as err:
@@ -154,8 +154,8 @@ def test_mutated_lap_file_parses_or_raises_format_error(data):
 
 @SETTINGS
 @given(data=mutated_file(kind="classification", sources=("imsa-2024-road-atlanta", "imsa-2021-road-atlanta")))
-def test_mutated_classification_file_parses_or_raises_format_error(data):
-    path = _write(data)
+def test_mutated_classification_file_parses_or_raises_format_error(scratch, data):
+    path = _write(scratch, data)
     try:
         parsed = read_file(path)
     except StintlabFormatError as err:
@@ -169,8 +169,8 @@ def test_mutated_classification_file_parses_or_raises_format_error(data):
 
 @settings(max_examples=60, deadline=None, derandomize=True, database=None)
 @given(data=st.binary(max_size=400))
-def test_random_bytes_never_crash_the_reader(data):
-    path = _write(data)
+def test_random_bytes_never_crash_the_reader(scratch, data):
+    path = _write(scratch, data)
     try:
         read_file(path)
     except StintlabFormatError as err:
@@ -178,8 +178,8 @@ def test_random_bytes_never_crash_the_reader(data):
 
 
 @pytest.mark.parametrize("name", SOURCES)
-def test_unmutated_sample_loads(name):
+def test_unmutated_sample_loads(scratch, name):
     """Guard for the properties above: the real rows used as a base parse as they are."""
     header, rows, eol = sample(name)
-    race = stintlab.load(_write(eol.join([header, *rows]) + eol), find_results=False)
+    race = stintlab.load(_write(scratch, eol.join([header, *rows]) + eol), find_results=False)
     assert len(race.laps) == N_ROWS

@@ -117,7 +117,8 @@ def stints(laps: pd.DataFrame, finish: float | None = None, car=None) -> pd.Data
             "lap_start": laps["lap"].to_numpy()[starts].astype(np.int64),
             "lap_end": laps["lap"].to_numpy()[ends].astype(np.int64),
             "laps": (ends - starts + 1).astype(np.int64),
-            "start": ls[starts],
+            # a stint starts at the crossing that ended the previous stint (exactly), lap 1 at its start
+            "start": np.where(st[starts] > 1, el[np.maximum(starts - 1, 0)], ls[starts]),
             "end": el[ends],
         }
     )

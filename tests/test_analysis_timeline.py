@@ -1,0 +1,105 @@
+"""Car timeline (events), time-loss account and the race-state CLI commands (JSON keys)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import lap_file
+from stintlab.analysis.timeline import car_events, check_car, time_loss_account
+from stintlab.cli import main
+from stintlab.errors import StintlabUsageError
+
+
+def test_lemans_2024_car_50_events(load_corpus_race):
+    laps = load_corpus_race("lemans-2024").laps
+    ev = car_events(laps, "50")
+    assert ev["kind"].iat[0] == "start" and ev["kind"].iat[-1] == "finish"
+    assert ev["race_time"].is_monotonic_increasing
+    # raw rows: both #50 and #6 pitted on lap 12; #6 (PIT_TIME 1:15.371) completed lap 13 at 47:03.008,
+    # #50 (1:17.492) at 47:04.460, so #50 lost the class lead on lap 13 and took it back on lap 15
+    # (54:35.248 against 54:35.618)
+    lost = ev[(ev["kind"] == "lead_lost") & (ev["lap"] == 13)].iloc[0]
+    assert "#6" in lost["description"]
+    assert lost["race_time"] == pytest.approx(47 * 60 + 4.460)
+    assert (lost["class_position_before"], lost["class_position_after"]) == (1, 2)
+    gained = ev[(ev["kind"] == "lead_gained") & (ev["lap"] == 15)].iloc[0]
+    assert gained["race_time"] == pytest.approx(54 * 60 + 35.248)
+    assert gained["passed"] == ["6"]
+    stop = ev[(ev["kind"] == "stop") & (ev["lap"] == 12)].iloc[0]
+    assert stop["passed_by"] == ["6"] and "77.5 s" in stop["description"]
+    # the night safety car (11:44:19) is in the timeline
+    sc = ev[(ev["kind"] == "neutralisation") & ev["description"].str.startswith("SC 11:44:19")]
+    assert len(sc) == 1 and sc["hour"].iat[0] == 12
+    # one stop event per in-lap of the car
+    assert (ev["kind"] == "stop").sum() == int(laps.loc[laps["car"] == "50", "in_lap"].sum())
+
+
+def test_check_car_is_strict_about_numbers(load_corpus_race):
+    laps = load_corpus_race("wec-2025-imola6h").laps
+    assert check_car(laps, "51") == "51"
+    with pytest.raises(StintlabUsageError, match="no car '999'"):
+        check_car(laps, "999")
+
+
+def test_time_loss_account_real_race(load_corpus_race):
+    laps = load_corpus_race("lemans-2024").laps
+    acc = time_loss_account(laps).set_index("car")
+    # #20 spent 17 h 27 min in the garage (raw: lap 93 PIT_TIME 17:27:26.277)
+    assert acc.loc["20", "garage_stops"] > 62000
+    assert acc.loc["50", "stops"] == int(laps.loc[laps["car"] == "50", "in_lap"].sum())
+    assert (acc["normal_stops"] > 0).all()
+    # the safety cars cost or gained each running car at most a few laps on its class reference
+    assert acc["neutralisation_laps"].abs().max() < 5
+
+
+def _run(capsys, *argv):
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.mark.corpus
+def test_cli_json_keys(capsys):
+    f = str(lap_file("wec-2025-imola6h"))
+    code, out, _ = _run(capsys, "standings", f, "--hour", "2", "--class", "LMGT3", "--json")
+    assert code == 0
+    rows = json.loads(out)
+    assert {"position", "class_position", "car", "class", "team", "laps", "gap_to_class_leader", "interval"} <= set(
+        rows[0]
+    )
+    assert {r["class"] for r in rows} == {"LMGT3"} and rows[0]["class_position"] == 1
+    code, out, _ = _run(capsys, "stops", f, "--car", "51", "--json")
+    rows = json.loads(out)
+    assert code == 0 and rows and {r["car"] for r in rows} == {"51"}
+    assert {"car", "lap_in", "lap_out", "race_time", "pit_time", "driver_in", "driver_out", "driver_change",
+            "time_lost", "kind"} <= set(rows[0])  # fmt: skip
+    code, out, _ = _run(capsys, "stints", f, "--car", "51", "--json")
+    rows = json.loads(out)
+    assert {"car", "stint", "driver", "lap_start", "lap_end", "laps", "start", "end", "duration"} <= set(rows[0])
+    assert sum(r["duration"] for r in rows) == pytest.approx(rows[-1]["end"], abs=0.01)
+    code, out, _ = _run(capsys, "events", f, "--car", "51", "--json")
+    rows = json.loads(out)
+    assert {"car", "lap", "race_time", "hour", "driver", "kind", "description", "class_position_before",
+            "class_position_after"} <= set(rows[0])  # fmt: skip
+    code, out, _ = _run(capsys, "flags", f, "--json")
+    rows = json.loads(out)
+    assert code == 0 and rows and set(rows[0]) >= {"kind", "start", "end", "duration", "inferred"}
+    code, out, _ = _run(capsys, "standings", f, "--at", "3:00:00", "--json")
+    assert code == 0 and json.loads(out)[0]["position"] == 1
+
+
+@pytest.mark.corpus
+def test_cli_bad_requests_are_one_line_errors(capsys):
+    f = str(lap_file("wec-2025-imola6h"))
+    for argv, msg in (
+        (("stints", f, "--car", "999"), "no car '999'"),
+        (("standings", f, "--hour", "99"), "hour must be between"),
+        (("standings", f, "--at", "banana"), "--at wants a race time"),
+        (("standings", f, "--class", "GTE"), "no class"),
+        (("standings", f, "--hour", "1", "--at", "1:00:00"), "not both"),
+    ):
+        code, out, err = _run(capsys, *argv)
+        assert code == 2, argv
+        assert msg in err and "Traceback" not in err

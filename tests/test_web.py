@@ -157,8 +157,8 @@ def test_internal_errors_are_one_line_without_trace(client, monkeypatch):
     def boom(*a, **k):
         raise RuntimeError("secret detail /home/user")
 
-    monkeypatch.setattr(views, "drivers_data", boom)
-    r = client.get("/api/races/lemans-2019/drivers")
+    monkeypatch.setattr(views, "story_data", boom)
+    r = client.get("/api/races/lemans-2019/cars/22/story", params={"lang": "fr"})
     assert r.status_code == 500
     assert r.json() == {"error": "internal error: the request could not be answered", "status": 500}
     assert "secret" not in r.text and "Traceback" not in r.text

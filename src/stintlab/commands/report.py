@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from stintlab.cli import app
 from stintlab.commands._common import console, err_console, load_race
@@ -121,7 +122,7 @@ def story(
     for s in sentences:
         laps = s.get("laps") or []
         ref = f"  [dim]({_laps_label(laps, lang)})[/dim]" if laps else ""
-        console.print(s["text"] + ref, highlight=False)
+        console.print(escape(s["text"]) + ref, highlight=False)
 
 
 def _laps_label(laps: list[int], lang: str) -> str:

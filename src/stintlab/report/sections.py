@@ -56,6 +56,7 @@ def available(module: str, name: str) -> bool:
 
 
 def _cached(race, key, compute):
+    """``compute()`` once per (race, key): concurrent callers (web requests) wait for the first one."""
     with _memo_lock:
         per_race = _memo.get(id(race))
         if per_race is None:
@@ -63,9 +64,14 @@ def _cached(race, key, compute):
             weakref.finalize(race, _memo.pop, id(race), None)
         if key in per_race:
             return per_race[key]
-    value = compute()
-    with _memo_lock:
-        per_race[key] = value
+        gate = per_race.setdefault(("__lock__", key), threading.Lock())
+    with gate:
+        with _memo_lock:
+            if key in per_race:
+                return per_race[key]
+        value = compute()
+        with _memo_lock:
+            per_race[key] = value
     return value
 
 
@@ -115,8 +121,9 @@ def incidents(race) -> pd.DataFrame | None:
     return _call(race, "stintlab.analysis.incidents", "incident_table", race.laps)
 
 
-def car_timeline(race, car: str):
-    return _call(race, "stintlab.analysis.timeline", "car_timeline", race.laps, str(car))
+def car_timeline(race, car: str) -> pd.DataFrame | None:
+    """Every event of one car with class positions before/after (:func:`stintlab.analysis.timeline.car_events`)."""
+    return _call(race, "stintlab.analysis.timeline", "car_events", race.laps, str(car))
 
 
 def categories(race) -> pd.DataFrame:

@@ -9,8 +9,8 @@ incident, finish, best_lap), ``text``, ``laps`` (lap numbers of the car, ascendi
 
 >>> ordinal(1, "en"), ordinal(2, "en"), ordinal(13, "en"), ordinal(1, "fr"), ordinal(16, "fr")
 ('1st', '2nd', '13th', '1re', '16e')
->>> duration_text(83.4, "en"), duration_text(83.4, "fr"), duration_text(3725, "fr")
-('1:23.4', '1 min 23 s', '1 h 02 min')
+>>> duration_text(83.4, "en"), duration_text(30.75, "fr"), duration_text(3725, "fr")
+('1 min 23 s', '30,8 s', '1 h 02 min')
 >>> laps_label([5, 6, 7, 12], "en"), laps_label([5], "fr")
 ('laps 5–7, 12', 'tour 5')
 """
@@ -40,7 +40,7 @@ def ordinal(n: int, lang: str, *, feminine: bool = True) -> str:
 
 
 def duration_text(seconds: float, lang: str) -> str:
-    """A duration as a race report writes it: 1:23.4 / 1 min 23 s; hours for long ones."""
+    """A duration as a race report writes it: 1 min 23 s, 30.8 s (30,8 s in French), 1 h 02 min."""
     s = float(seconds)
     if lang == "fr":
         if s >= 3600:
@@ -54,8 +54,8 @@ def duration_text(seconds: float, lang: str) -> str:
         h, rem = divmod(int(round(s)), 3600)
         return f"{h} h {rem // 60:02d} min"
     if s >= 60:
-        m, rem = divmod(s, 60)
-        return f"{int(m)}:{rem:04.1f}"
+        m, rem = divmod(int(round(s)), 60)
+        return f"{m} min {rem:02d} s" if rem else f"{m} min"
     return f"{s:.1f} s"
 
 
@@ -113,24 +113,72 @@ def _sentence(key: str, text: str, laps, race_time=None) -> dict:
 
 
 # ------------------------------------------------------------------------ the story
+MAX_RIVALS = 5
+SHORT_STOP_KINDS = ("normal",)
+
+
 def story(race, car: str, lang: str = "en") -> list[dict]:
-    """The story of ``car`` in ``race`` (``lang`` en or fr): a list of sentence dicts."""
+    """The story of ``car`` in ``race`` (``lang`` en or fr): a list of sentence dicts, in race order:
+    start, class position after hour 1, each class lead change, the neutralisations that changed
+    its class position or caught it in the pits, every long/garage stop and incident with its
+    cost in time and laps and the rivals involved, the result, each driver's best lap and rank."""
     from stintlab.errors import StintlabUsageError
 
     if lang not in LANGS:
         raise StintlabUsageError(f"unknown language {lang!r} (use en or fr)")
     car = sections.car_or_error(race, car)
     mine = race.laps[race.laps["car"] == car]
-    info = race.cars[race.cars["car"] == car].iloc[0]
-    out: list[dict] = []
-    out += _start(race, car, mine, info, lang)
-    out += _finish(race, car, mine, info, lang)
-    return out
-
-
-def _start(race, car, mine: pd.DataFrame, info, lang: str) -> list[dict]:
     if mine.empty:
         return []
+    info = race.cars[race.cars["car"] == car].iloc[0]
+    cls = str(info["class"])
+    events = sections.car_timeline(race, car)
+    body: list[dict] = []
+    body += _start(car, mine, info, lang)
+    body += _hour_one(race, car, cls, lang)
+    if events is not None:
+        stops = sections.stops(race)
+        stops = None if stops is None else stops[stops["car"].astype(str) == car]
+        body += _events(events, stops, mine, car, cls, lang)
+    body.sort(key=lambda x: x["race_time"] if x["race_time"] is not None else 0.0)
+    body += _finish(race, car, mine, info, lang)
+    body += _best_laps(race, car, mine, cls, lang)
+    return body
+
+
+def _rivals(cars, lang: str) -> str:
+    """#59, #95 and 3 others / la n°59 ; les n°59, 95 et 3 autres."""
+    cars = [str(c) for c in cars]
+    rest = len(cars) - MAX_RIVALS
+    shown = cars[:MAX_RIVALS]
+    if lang == "fr":
+        if len(cars) == 1:
+            return f"la n°{cars[0]}"
+        items = shown + ([f"{rest} autre" + ("s" if rest > 1 else "")] if rest > 0 else [])
+        return "les n°" + _names(items, lang)
+    items = [f"#{c}" for c in shown] + ([f"{rest} other" + ("s" if rest > 1 else "")] if rest > 0 else [])
+    return _names(items, lang)
+
+
+def _a(text: str) -> str:
+    """French "à" contracted: à la n°7 / aux n°7 et 8."""
+    return "aux " + text[4:] if text.startswith("les ") else "à " + text
+
+
+def _de(name: str) -> str:
+    """French "de"/"d'" before a name.
+
+    >>> _de("Aliaksandr MALYKHIN"), _de("Joel STURM")
+    ("d'Aliaksandr MALYKHIN", 'de Joel STURM')
+    """
+    return ("d'" if name[:1].upper() in "AEIOUYÉÈÊÀÂÎÔÛH" and name[:1].upper() != "H" else "de ") + name
+
+
+def _pos(v) -> int | None:
+    return None if v is None or pd.isna(v) else int(v)
+
+
+def _start(car, mine: pd.DataFrame, info, lang: str) -> list[dict]:
     first = mine.iloc[0]
     driver = first["driver"] if isinstance(first["driver"], str) else None
     team, cls = info["team"], info["class"]
@@ -140,7 +188,275 @@ def _start(race, car, mine: pd.DataFrame, info, lang: str) -> list[dict]:
     else:
         who = f" with {driver} at the wheel" if driver else ""
         text = f"{_car(car, lang, start=True)} {team} took the start in {cls}{who}."
-    return [_sentence("start", text, [int(first["lap"])], float(first["elapsed"]))]
+    return [_sentence("start", text, [int(first["lap"])], 0.0)]
+
+
+def _hour_one(race, car, cls, lang: str) -> list[dict]:
+    hp = sections.hourly_positions(race)
+    if hp is None:
+        return []
+    row = hp[(hp["hour"] == 1) & (hp["car"].astype(str) == car)]
+    if row.empty:
+        return []
+    r = row.iloc[0]
+    pos, laps, at = int(r["class_position"]), int(r["laps"]), float(r["at"])
+    if lang == "fr":
+        place = "en tête de la catégorie" if pos == 1 else f"{ordinal(pos, 'fr')} de la catégorie {cls}"
+        text = f"Au terme de la première heure, {_car(car, lang)} est {place} après {_laps_count(laps, lang)}."
+    else:
+        place = f"led {cls}" if pos == 1 else f"was {ordinal(pos, 'en')} in {cls}"
+        text = f"After the first hour {_car(car, lang)} {place}, with {_laps_count(laps, lang)} completed."
+    return [_sentence("hour1", text, [laps], at)]
+
+
+def _laps_between(mine: pd.DataFrame, t0: float, t1: float) -> list[int]:
+    el = mine["elapsed"].to_numpy(dtype=float)
+    lap = mine["lap"].to_numpy()
+    inside = lap[(el >= t0) & (el <= t1)].tolist()
+    after = lap[el > t1][:1].tolist()
+    return [int(x) for x in inside + after]
+
+
+def _events(ev: pd.DataFrame, stops, mine: pd.DataFrame, car, cls, lang: str) -> list[dict]:
+    out = []
+    stop_laps = set() if stops is None else {int(x) for x in stops["lap_in"]}
+    ref = (
+        {} if stops is None else dict(zip(stops["lap_in"].astype(int), stops["reference"].astype(float), strict=False))
+    )
+    long_laps = set()
+    if stops is not None:
+        for lap_in, k in zip(stops["lap_in"], stops["kind"], strict=False):
+            if str(k) != "normal":
+                long_laps.update({int(lap_in), int(lap_in) + 1})
+    rows = list(ev.itertuples(index=False))
+    consumed: set[int] = set()
+    i = 0
+    while i < len(rows):
+        e = rows[i]
+        kind = e.kind
+        if kind in ("lead_gained", "lead_lost"):
+            if kind == "lead_lost" and any(lap in long_laps for lap in (e.lap, e.lap - 1)):
+                i += 1  # told by the long stop's own sentence (it fell from the lead)
+                continue
+            nxt = None
+            if kind == "lead_lost":
+                later = [r for r in rows[i + 1 :] if r.kind in ("lead_gained", "lead_lost")]
+                if later and later[0].kind == "lead_gained":
+                    nxt = later[0]
+                    consumed.add(id(nxt))
+            if id(e) not in consumed:
+                out.append(_lead_sentence(e, nxt, stop_laps, car, cls, lang))
+        elif kind == "neutralisation":
+            s = _neutral_sentence(e, ev, mine, car, cls, lang)
+            if s:
+                out.append(s)
+        elif kind == "stop" and "normal" not in str(e.description).lower():
+            out.append(_stop_sentence(e, ref.get(int(e.lap)), car, cls, lang))
+        elif kind == "incident":
+            group = [e]
+            while i + 1 < len(rows) and rows[i + 1].kind == "incident" and rows[i + 1].lap == group[-1].lap + 1:
+                i += 1
+                group.append(rows[i])
+            out.append(_incident_sentence(group, car, cls, lang))
+        i += 1
+    return out
+
+
+def _rival_of(e) -> str | None:
+    return e.description.rsplit("#", 1)[-1] if "#" in str(e.description) else None
+
+
+def _lead_sentence(e, back, stop_laps: set, car, cls, lang: str) -> dict:
+    """A class lead change; a lost lead taken back (``back``) is told in the same sentence."""
+    hour, rival = int(e.hour), _rival_of(e)
+    pitting = any(lap in stop_laps for lap in (e.lap, e.lap - 1))
+    if e.kind == "lead_gained":
+        if lang == "fr":
+            frm = f" aux dépens de la n°{rival}" if rival else ""
+            text = f"{_hour(hour, lang).capitalize()}, {_car(car, lang)} prend la tête de la catégorie {cls}{frm}."
+        else:
+            frm = f" from #{rival}" if rival else ""
+            text = f"{_hour(hour, lang).capitalize()}, {_car(car, lang)} took the {cls} lead{frm}."
+        return _sentence("lead", text, [e.lap], e.race_time)
+    laps = [e.lap]
+    if lang == "fr":
+        why = " lors de son arrêt au stand" if pitting else ""
+        to = f" à la n°{rival}" if rival else ""
+        text = f"{_hour(hour, lang).capitalize()}, {_car(car, lang)} cède la tête de la catégorie {cls}{to}{why}"
+        if back is not None:
+            n = int(back.lap) - int(e.lap)
+            when = f"{n} tours plus tard" if n > 1 else "au tour suivant"
+            if int(back.hour) != hour:
+                when = f"{_hour(int(back.hour), lang)}, {when}"
+            r2 = _rival_of(back)
+            text += f", puis la reprend {when}" + (f" aux dépens de la n°{r2}" if r2 and r2 != rival else "")
+            laps.append(back.lap)
+    else:
+        why = " while it pitted" if pitting else ""
+        to = f" to #{rival}" if rival else ""
+        text = f"{_hour(hour, lang).capitalize()}, {_car(car, lang)} lost the {cls} lead{to}{why}"
+        if back is not None:
+            n = int(back.lap) - int(e.lap)
+            when = f"{n} laps later" if n > 1 else "on the next lap"
+            if int(back.hour) != hour:
+                when = f"{_hour(int(back.hour), lang)}, {when}"
+            r2 = _rival_of(back)
+            text += f", and took it back {when}" + (f" from #{r2}" if r2 and r2 != rival else "")
+            laps.append(back.lap)
+    return _sentence("lost_lead" if back is None else "lead_swap", text + ".", laps, e.race_time)
+
+
+_NEUTRAL = {
+    "en": {"SC": "the safety car", "FCY": "a full-course yellow", "RED": "a red flag"},
+    "fr": {"SC": "voiture de sécurité", "FCY": "Full Course Yellow", "RED": "drapeau rouge"},
+}
+
+
+def _neutral_sentence(e, ev: pd.DataFrame, mine: pd.DataFrame, car, cls, lang: str) -> dict | None:
+    """A neutralisation matters to the car when its class position changed across it or it pitted under it."""
+    kind = str(e.description).split(" ", 1)[0]
+    b, a = _pos(e.class_position_before), _pos(e.class_position_after)
+    parts = str(e.description).split(" ")
+    # the phase's own race-time span is in the description ("SC 6:37:08.853 to 8:02:16.304")
+    try:
+        t_end = _parse_clock(parts[3])
+    except (IndexError, ValueError):
+        t_end = float(e.race_time)
+    in_phase = ev[(ev["kind"] == "stop") & (ev["race_time"] >= float(e.race_time)) & (ev["race_time"] <= t_end)]
+    pitted = not in_phase.empty
+    if (b is None or a is None or b == a) and not pitted:
+        return None
+    what = _NEUTRAL[lang].get(kind, kind)
+    start, end = duration_text(float(e.race_time), lang), duration_text(t_end, lang)
+    laps = _laps_between(mine, float(e.race_time), t_end)
+    pit_laps = [int(x) for x in in_phase["lap"]]
+    if lang == "fr":
+        head = f"Sous {what}" if kind != "RED" else "Pendant l'interruption (drapeau rouge)"
+        text = f"{head}, de {start} à {end} de course, {_car(car, lang)}"
+        if pitted:
+            text += " s'arrête au stand" + (f" (tour {pit_laps[0]})" if len(pit_laps) == 1 else "")
+            text += " et" if b and a else ""
+        if b and a and b != a:
+            verb = "remonte" if a < b else "recule"
+            text += f" {verb} de la {ordinal(b, 'fr')} à la {ordinal(a, 'fr')} place de la catégorie"
+            rivals = list(e.passed if a < b else e.passed_by)
+            if rivals:
+                text += (", devant " if a < b else ", dépassée par ") + _rivals(rivals, lang)
+        elif b and a:
+            text += f" conserve sa {ordinal(a, 'fr')} place"
+        text += "."
+    else:
+        head = f"Under {what}" if kind != "RED" else "During the red flag"
+        text = f"{head} from {start} to {end} of racing, {_car(car, lang)}"
+        if pitted:
+            text += " pitted" + (f" (lap {pit_laps[0]})" if len(pit_laps) == 1 else "")
+            text += " and" if b and a else ""
+        if b and a and b != a:
+            verb = "climbed" if a < b else "dropped"
+            text += f" {verb} from {ordinal(b, 'en')} to {ordinal(a, 'en')} in {cls}"
+            rivals = list(e.passed if a < b else e.passed_by)
+            if rivals:
+                text += (", ahead of " if a < b else ", passed by ") + _rivals(rivals, lang)
+        elif b and a:
+            text += f" kept {ordinal(a, 'en')} place in {cls}"
+        text += "."
+    return _sentence("neutral", text, laps + pit_laps, e.race_time)
+
+
+def _parse_clock(text: str) -> float:
+    from stintlab.io.values import parse_time_text
+
+    return float(parse_time_text(text))
+
+
+def _stop_sentence(e, reference, car, cls, lang: str) -> dict:
+    desc = str(e.description)
+    kind = desc.split(" ", 1)[0].lower()  # long / garage / retired ...
+    lost = None if e.time_lost is None or pd.isna(e.time_lost) else float(e.time_lost)
+    laps_lost = lost / reference if lost is not None and reference and reference > 0 else None
+    b, a = _pos(e.class_position_before), _pos(e.class_position_after)
+    hour = int(e.hour)
+    pit = None
+    if "pit " in desc:
+        try:
+            pit = float(desc.split("pit ", 1)[1].split(" s", 1)[0])
+        except ValueError:
+            pit = None
+    laps = [int(e.lap), int(e.lap) + 1]
+    if kind == "retired":
+        if lang == "fr":
+            text = (
+                f"{_car(car, lang, start=True)} rentre au stand {_hour(hour, lang)} (tour {e.lap}) et n'en ressort pas."
+            )
+        else:
+            text = f"{_car(car, lang, start=True)} came into the pits {_hour(hour, lang)} (lap {e.lap}) and did not come out again."
+        return _sentence("stop", text, [int(e.lap)], e.race_time)
+    if lang == "fr":
+        what = "passage au garage" if kind == "garage" else "arrêt long"
+        text = f"{_hour(hour, lang).capitalize()}, un {what}"
+        text += f" de {duration_text(pit, lang)}" if pit is not None else ""
+        text += f" (tour {e.lap}) coûte {duration_text(lost, lang)}" if lost is not None else f" (tour {e.lap})"
+        if laps_lost is not None and laps_lost >= 0.5:
+            text += f", soit environ {_laps_count(round(laps_lost), lang)},"
+        text += f" à {_car(car, lang)}"
+        if b and a and a > b:
+            text += f", qui passe de la {ordinal(b, 'fr')} à la {ordinal(a, 'fr')} place de la catégorie"
+            if len(e.passed_by):
+                text += f", dépassée par {_rivals(e.passed_by, lang)}"
+        elif b and a:
+            text += f", qui conserve sa {ordinal(a, 'fr')} place de la catégorie"
+        if len(e.laps_lost_to):
+            text += f" ; elle concède un tour {_a(_rivals(e.laps_lost_to, lang))}"
+        text += "."
+    else:
+        what = "garage stop" if kind == "garage" else "long stop"
+        text = f"{_hour(hour, lang).capitalize()}, a {what}"
+        text += f" of {duration_text(pit, lang)}" if pit is not None else ""
+        text += (
+            f" (lap {e.lap}) cost {_car(car, lang)} {duration_text(lost, lang)}"
+            if lost is not None
+            else f" (lap {e.lap})"
+        )
+        if laps_lost is not None and laps_lost >= 0.5:
+            text += f", about {_laps_count(round(laps_lost), lang)}"
+        if b and a and a > b:
+            text += f": it fell from {ordinal(b, 'en')} to {ordinal(a, 'en')} in {cls}"
+            if len(e.passed_by):
+                text += f", passed by {_rivals(e.passed_by, lang)}"
+        elif b and a:
+            text += f", but it kept {ordinal(a, 'en')} in {cls}"
+        if len(e.laps_lost_to):
+            text += f", and lost a lap to {_rivals(e.laps_lost_to, lang)}"
+        text += "."
+    return _sentence("stop", text, laps, e.race_time)
+
+
+def _incident_sentence(group: list, car, cls, lang: str) -> dict:
+    first = group[0]
+    lost = sum(float(g.time_lost) for g in group if g.time_lost is not None and not pd.isna(g.time_lost))
+    driver = first.driver if isinstance(first.driver, str) else None
+    laps = [int(g.lap) for g in group]
+    b, a = _pos(first.class_position_before), _pos(group[-1].class_position_after)
+    span = laps_label(laps, lang)
+    if lang == "fr":
+        who = f", pilotée par {driver}," if driver else ""
+        text = f"{_hour(int(first.hour), lang).capitalize()}, {_car(car, lang)}{who} perd {duration_text(lost, lang)} en piste ({span})"
+        if b and a and a > b:
+            text += f" et recule de la {ordinal(b, 'fr')} à la {ordinal(a, 'fr')} place"
+            passed = [c for g in group for c in g.passed_by]
+            if passed:
+                text += f", dépassée par {_rivals(list(dict.fromkeys(passed)), lang)}"
+        text += "."
+    else:
+        who = f" with {driver} driving" if driver else ""
+        text = f"{_hour(int(first.hour), lang).capitalize()}, {_car(car, lang)}{who} lost {duration_text(lost, lang)} on track ({span})"
+        if b and a and a > b:
+            text += f" and dropped from {ordinal(b, 'en')} to {ordinal(a, 'en')}"
+            passed = [c for g in group for c in g.passed_by]
+            if passed:
+                text += f", passed by {_rivals(list(dict.fromkeys(passed)), lang)}"
+        text += "."
+    return _sentence("incident", text, laps, first.race_time)
 
 
 def _finish(race, car, mine: pd.DataFrame, info, lang: str) -> list[dict]:
@@ -193,6 +509,67 @@ def _finish(race, car, mine: pd.DataFrame, info, lang: str) -> list[dict]:
                 f"{_laps_count(laps, lang)} ({status.lower() or 'not classified'})."
             )
     return [_sentence("finish", text, [int(last["lap"])], float(last["elapsed"]))]
+
+
+def lap_time_text(seconds: float, lang: str) -> str:
+    """A lap time: 3:57.412 in English, 3'57"412 in French.
+
+    >>> lap_time_text(237.412, "en"), lap_time_text(237.412, "fr")
+    ('3:57.412', '3\\'57"412')
+    """
+    ms = int(round(float(seconds) * 1000))
+    m, rem = divmod(ms, 60000)
+    s, ms = divmod(rem, 1000)
+    return f"{m}'{s:02d}\"{ms:03d}" if lang == "fr" else f"{m}:{s:02d}.{ms:03d}"
+
+
+_CAT_FR = {"Platinum": "Platine", "Gold": "Or", "Silver": "Argent", "Bronze": "Bronze"}
+
+
+def _best_laps(race, car, mine: pd.DataFrame, cls, lang: str) -> list[dict]:
+    ranks = sections.driver_rankings(race)
+    if ranks is None:
+        return []
+    r_car = ranks[ranks["car"].astype(str) == car]
+    out = []
+    order = {d: i for i, d in enumerate(race.cars.loc[race.cars["car"] == car, "crew"].iloc[0])}
+    for r in sorted(r_car.itertuples(index=False), key=lambda x: order.get(x.driver, 99)):
+        if r.best_lap is None or pd.isna(r.best_lap):
+            continue
+        laps = mine[(mine["driver"] == r.driver) & ((mine["lap_time"] - float(r.best_lap)).abs() < 0.0005)]
+        lap_no = int(laps["lap"].iloc[0]) if len(laps) else None
+        cat = r.category if isinstance(r.category, str) else None
+        if cat and not pd.isna(r.category_rank):
+            n = int(((ranks["class"] == cls) & (ranks["category"] == cat)).sum())
+            rank = int(r.category_rank)
+            grp_en, grp_fr = f"{cat} drivers in {cls}", f"pilotes {_CAT_FR.get(cat, cat)} de la catégorie {cls}"
+        else:
+            n = int((ranks["class"] == cls).sum())
+            rank = int(r.class_rank)
+            grp_en, grp_fr = f"drivers in {cls}", f"pilotes de la catégorie {cls}"
+        metric = str(r.metric)
+        at = f" (lap {lap_no})" if lap_no else ""
+        at_fr = f" (tour {lap_no})" if lap_no else ""
+        if lang == "fr":
+            text = (
+                f"Meilleur tour {_de(r.driver)} : {lap_time_text(r.best_lap, 'fr')}{at_fr} ; "
+                f"{ordinal(rank, 'fr')} sur {n} {grp_fr} au classement de rythme ({metric})."
+            )
+            if rank == 1:
+                text = (
+                    f"Meilleur tour {_de(r.driver)} : {lap_time_text(r.best_lap, 'fr')}{at_fr} ; "
+                    f"premier des {n} {grp_fr} au classement de rythme ({metric})."
+                )
+        else:
+            text = (
+                f"{r.driver}'s best lap was {lap_time_text(r.best_lap, 'en')}{at}; "
+                f"{ordinal(rank, 'en')} of {n} {grp_en} on pace ({metric})."
+            )
+        low = bool(getattr(r, "low_sample", False))
+        if low:
+            text = text[:-1] + (" — peu de tours propres." if lang == "fr" else " — few clean laps.")
+        out.append(_sentence("best_lap", text, [lap_no] if lap_no else [], None))
+    return out
 
 
 # ------------------------------------------------------------------------ HTML

@@ -210,29 +210,39 @@ def create_app(
     def api_races():
         return store.listing()
 
+    def _json(rid: str, key: tuple, build) -> Response:
+        """The JSON of a race view, serialised once per race and view (races are read-only)."""
+        import json
+
+        from stintlab.report.sections import _cached
+
+        race = store.race(rid)
+        body = _cached(race, ("json", *key), lambda: json.dumps(build(), ensure_ascii=False).encode("utf-8"))
+        return Response(body, media_type="application/json")
+
     @app.get("/api/races/{rid}", tags=["races"], summary="Race overview: facts and classification")
     def api_race(rid: str):
-        return views.overview_data(store, rid)
+        return _json(rid, ("overview",), lambda: views.overview_data(store, rid))
 
     @app.get("/api/races/{rid}/classes/{cls}", tags=["races"], summary="One class: classification and hourly positions")
     def api_class(rid: str, cls: str):
-        return views.class_data(store, rid, cls)
+        return _json(rid, ("class", cls), lambda: views.class_data(store, rid, cls))
 
     @app.get("/api/races/{rid}/cars/{car}", tags=["cars"], summary="One car: facts, stints, stops, events")
     def api_car(rid: str, car: str):
-        return views.car_data(store, rid, car)
+        return _json(rid, ("car", car), lambda: views.car_data(store, rid, car))
 
     @app.get("/api/races/{rid}/cars/{car}/story", tags=["cars"], summary="The car's story (EN or FR)")
     def api_story(rid: str, car: str, lang: str = "en"):
-        return views.story_data(store, rid, car, lang)
+        return _json(rid, ("story", car, lang), lambda: views.story_data(store, rid, car, lang))
 
     @app.get("/api/races/{rid}/drivers", tags=["drivers"], summary="Every driver of the race")
     def api_drivers(rid: str):
-        return views.drivers_data(store, rid)
+        return _json(rid, ("drivers",), lambda: views.drivers_data(store, rid))
 
-    @app.get("/api/races/{rid}/drivers/{driver}", tags=["drivers"], summary="One driver: laps, best lap, stints")
+    @app.get("/api/races/{rid}/drivers/{driver}", tags=["drivers"], summary="One driver: entries and rankings")
     def api_driver(rid: str, driver: str, car: str | None = None):
-        return views.driver_data(store, rid, driver, car)
+        return _json(rid, ("driver", driver, car), lambda: views.driver_data(store, rid, driver, car))
 
     # ---------------------------------------------------------------- pages
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)

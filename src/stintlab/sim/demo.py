@@ -62,7 +62,11 @@ def demo_path(seed: int = DEMO_SEED, hours: float = DEMO_HOURS, *, refresh: bool
     from stintlab.sim.simulate import simulate
     from stintlab.sim.writer import write_analysis_csv
 
-    digest = hashlib.sha256(PARAMS_PATH.read_bytes() + f"|{seed}|{hours}|{DEMO_VERSION}".encode()).hexdigest()[:12]
+    h = hashlib.sha256(PARAMS_PATH.read_bytes() + f"|{seed}|{hours}|{DEMO_VERSION}".encode())
+    here = Path(__file__).parent
+    for name in ("model.py", "simulate.py", "writer.py"):  # any change of the generator regenerates the file
+        h.update((here / name).read_bytes())
+    digest = h.hexdigest()[:12]
     folder = cache_dir() / f"demo-{digest}" / DEMO_FOLDER
     path = folder / DEMO_FILE
     entry_list = folder / "entry_list.csv"

@@ -255,12 +255,12 @@ def simulate(entries: list[Entry], *, hours: float = 24.0, seed: int = 0, params
 def _finish(df: pd.DataFrame, entries: list[Entry], horizon: float) -> pd.DataFrame:
     """Chequered flag, then the canonical lap table columns."""
     el = df["elapsed_ms"].to_numpy() / 1000.0
-    # leader at the horizon: most laps completed by then, earliest crossing
+    # the flag falls at the first crossing after the horizon that completes one lap more than
+    # the most laps completed by the horizon (that car leads on the road at that moment)
     upto = df[el <= horizon]
-    last = upto.groupby("car", sort=False).agg(lap=("lap", "max"), el=("elapsed_ms", "max"))
-    leader = last.sort_values(["lap", "el"], ascending=[False, True]).index[0]
-    lead = df[(df["car"] == leader).to_numpy() & (el >= horizon)]
-    t_flag = float(lead["elapsed_ms"].min()) / 1000.0 if len(lead) else horizon
+    most = int(upto["lap"].max()) if len(upto) else 0
+    after = df[(el > horizon) & (df["lap"].to_numpy() == most + 1)]
+    t_flag = float(after["elapsed_ms"].min()) / 1000.0 if len(after) else horizon
     keep = np.ones(len(df), dtype=bool)
     ff = np.zeros(len(df), dtype=bool)
     for _car, idx in df.groupby("car", sort=False).indices.items():

@@ -87,3 +87,13 @@ def test_usage_errors_one_line_exit_2(corpus, capsys, argv, message):
     rc = main([a.replace("{f}", f) for a in argv])
     err = capsys.readouterr().err
     assert rc == 2 and message in err and "Traceback" not in err
+
+
+def test_drivers_crews_json(corpus, capsys):
+    rows = _json(
+        capsys,
+        ["drivers", str(lap_file("imsa-2021-6h-watkins-glen-international")), "--crews", "--class", "DPi", "--json"],
+    )
+    assert {"car", "class", "clean_laps", "index", "class_rank", "ci_low", "ci_high"} <= set(rows[0])
+    assert [r["class_rank"] for r in rows] == sorted(r["class_rank"] for r in rows)
+    assert {r["class"] for r in rows} == {"DPi"}

@@ -34,6 +34,9 @@ BEST_KEYS = [
     "close",
     "drivers",
 ]
+CREW_KEYS = ["car", "class", "team", "clean_laps", "best_lap", "ideal_lap", "best_10", "best_20pct", "median_clean",
+             "stint_avg", "index", "spread", "metric", "value", "ci_low", "ci_high", "class_rank", "low_sample",
+             "close_to_next"]  # fmt: skip
 RULES_LIST_KEYS = ["name", "series", "season", "source"]
 RULE_DRIVER_KEYS = ["driver", "car", "total", "longest_spell", "worst_window", "verdict", "class", "category", "spells",
                     "min_total", "max_total", "finished"]  # fmt: skip
@@ -90,15 +93,28 @@ def drivers(
     entry_list: Path = EntryOpt,
     results: Path = ResultsOpt,
     best: bool = typer.Option(False, "--best", help="Print the best performer of each category in each class instead."),
+    crews: bool = typer.Option(False, "--crews", help="Rank the crews (cars) in class instead of the drivers."),
     min_laps: int = typer.Option(10, "--min-laps", help="Drivers with fewer clean laps are flagged low_sample."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ):
     """Driver pace per class and FIA category, ranked by a metric (seconds; index: 100 = class pace)."""
-    from stintlab.analysis.rankings import best_performers, driver_rankings
+    from stintlab.analysis.rankings import best_performers, crew_rankings, driver_rankings
 
     race = load_race(file, results)
+    if crews:
+        ct = _pick_class(crew_rankings(race.laps, by=by, min_laps=min_laps), cls)
+        emit(
+            records(ct, CREW_KEYS),
+            as_json,
+            title=f"{race.name}: crews ranked by {ct['metric'].iat[0] if len(ct) else by}",
+        )
+        return
     cats, unmatched = race_categories(race, entry_list)
     _report_unmatched(unmatched)
+    if cats["category"].isna().all() and not as_json:
+        err_console.print(
+            "no FIA driver categories in this race (give --entry-list): category ranks are empty", highlight=False
+        )
     table = driver_rankings(race.laps, cats, by=by, min_laps=min_laps)
     src = {(c, d): s for c, d, s in zip(cats["car"], cats["driver"], cats["category_source"], strict=True)}
     table["category_source"] = [src.get((c, d), "unknown") for c, d in zip(table["car"], table["driver"], strict=True)]

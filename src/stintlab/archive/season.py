@@ -51,33 +51,34 @@ SEASON_COLUMNS = [
 ]
 
 
-def find_driver(arc: Archive, name: str) -> tuple[str, list[str]]:
+def find_driver(arc: Archive, name: str, aliases: dict | None = None) -> tuple[str, list[str]]:
     """The canonical key of ``name`` and every driver key that means that driver (aliases).
 
     An exact key (after aliases) wins; else a unique driver whose key contains every word of
     ``name`` (``"estre"`` → ``kevin estre``). Unknown or ambiguous names raise StintlabUsageError.
     """
-    aliases = arc.aliases()
+    aliases = arc.aliases() if aliases is None else aliases
     key = resolve_key(driver_key(name), aliases)
     if not key:
         raise StintlabUsageError("give a driver name")
+    members = sorted({key} | {a for a in aliases if resolve_key(a, aliases) == key})
+    marks = ", ".join("?" for _ in members)
+    if arc.con.execute(f"SELECT count(*) FROM entries WHERE driver_key IN ({marks})", members).fetchall()[0][0]:
+        return key, members
     known = arc.con.execute("SELECT DISTINCT driver_key FROM entries").fetchall()
-    keys = {k for (k,) in known if k}
-    canon = {k: resolve_key(k, aliases) for k in keys}
+    canon = {k: resolve_key(k, aliases) for (k,) in known if k}
     canon_set = set(canon.values())
-    if key not in canon_set:
-        words = key.split()
-        hits = sorted({c for c in canon_set if all(w in c.split() for w in words)})
+    words = key.split()
+    hits = sorted({c for c in canon_set if all(w in c.split() for w in words)})
+    if not hits:
+        hits = sorted({c for c in canon_set if all(w in c for w in words)})
+    if len(hits) != 1:
         if not hits:
-            hits = sorted({c for c in canon_set if all(w in c for w in words)})
-        if len(hits) != 1:
-            if not hits:
-                raise StintlabUsageError(f"no driver {name!r} in the archive {arc.path}")
-            shown = ", ".join(hits[:10]) + (" ..." if len(hits) > 10 else "")
-            raise StintlabUsageError(f"driver {name!r} is ambiguous: {shown}")
-        key = hits[0]
-    members = sorted(k for k, c in canon.items() if c == key)
-    return key, members or [key]
+            raise StintlabUsageError(f"no driver {name!r} in the archive {arc.path}")
+        shown = ", ".join(hits[:10]) + (" ..." if len(hits) > 10 else "")
+        raise StintlabUsageError(f"driver {name!r} is ambiguous: {shown}")
+    key = hits[0]
+    return key, sorted(k for k, c in canon.items() if c == key)
 
 
 def _display_name(names: pd.Series) -> str:
@@ -104,10 +105,12 @@ def _driver_rows(arc: Archive, keys: list[str], season: int | None) -> pd.DataFr
         WHERE {where}
         ORDER BY r.season, r.date NULLS LAST, r.race_id, e.car
     """
-    return arc.df(sql, params)
+    cur = arc.con.execute(sql, params)
+    rows = cur.fetchall()
+    return pd.DataFrame.from_records(rows, columns=[d[0] for d in cur.description])
 
 
-def _season_categories(arc: Archive, keys: list[str], seasons: list[int]) -> dict[tuple[str, int], str]:
+def _season_categories(arc: Archive, keys: list[str], seasons: list[int], aliases: dict) -> dict[tuple[str, int], str]:
     """(driver_key, season) → season category, for the given drivers."""
     if not keys or not seasons:
         return {}
@@ -117,26 +120,18 @@ def _season_categories(arc: Archive, keys: list[str], seasons: list[int]) -> dic
           AND r.season IN ({", ".join("?" for _ in seasons)})
         GROUP BY ALL
     """
-    aliases = arc.aliases()
     seen: dict[tuple[str, int], list[str]] = {}
     for k, season, cat, n in arc.con.execute(sql, list(keys) + [int(s) for s in seasons]).fetchall():
         seen.setdefault((resolve_key(k, aliases), int(season)), []).extend([cat] * int(n))
     return {ks: season_category(cats) for ks, cats in seen.items()}
 
 
-def _crews(arc: Archive, pairs: list[tuple[str, str]], season_cats: dict) -> dict[tuple[str, str], list[dict]]:
+def _crews(
+    rows: list[tuple], pairs: list[tuple[str, str]], season_cats: dict, aliases: dict
+) -> dict[tuple[str, str], list[dict]]:
     if not pairs:
         return {}
-    race_ids = sorted({r for r, _ in pairs})
-    rows = arc.con.execute(
-        f"""SELECT e.race_id, e.car, e.driver, e.driver_key, e.category, e.laps, r.season
-            FROM entries e JOIN races r USING (race_id)
-            WHERE e.race_id IN ({", ".join("?" for _ in race_ids)})
-            ORDER BY e.race_id, e.car, e.slot NULLS LAST, e.driver""",
-        race_ids,
-    ).fetchall()
     wanted = set(pairs)
-    aliases = arc.aliases()
     crews: dict[tuple[str, str], list[dict]] = {}
     for race_id, car, driver, key, category, laps, season in rows:
         if (race_id, car) not in wanted:
@@ -157,26 +152,28 @@ def driver_season(arc: Archive, name: str, year: int | None) -> dict:
     Returns ``{"driver", "key", "year", "races": DataFrame (SEASON_COLUMNS), "totals": dict,
     "pace_metric"}``.
     """
-    key, members = find_driver(arc, name)
+    aliases = arc.aliases()
+    key, members = find_driver(arc, name, aliases)
     rows = _driver_rows(arc, members, year)
     seasons = sorted({int(s) for s in rows["season"]}) if len(rows) else []
-    # categories of every crew-mate too: their keys are needed for the season lookup
     pairs = list(zip(rows["race_id"], rows["car"], strict=True))
-    crew_keys = []
+    crew_rows: list[tuple] = []
     if pairs:
         rids = sorted({r for r, _ in pairs})
-        crew_keys = [
-            k
-            for (k,) in arc.con.execute(
-                f"SELECT DISTINCT driver_key FROM entries WHERE race_id IN ({', '.join('?' for _ in rids)})", rids
-            ).fetchall()
-        ]
-    aliases = arc.aliases()
-    all_keys = sorted(
-        set(crew_keys) | {k for k, c in ((k, resolve_key(k, aliases)) for k in aliases) if c in crew_keys}
-    )
-    season_cats = _season_categories(arc, all_keys, seasons)
-    crews = _crews(arc, pairs, season_cats)
+        crew_rows = arc.con.execute(
+            f"""SELECT e.race_id, e.car, e.driver, e.driver_key, e.category, e.laps, r.season
+                FROM entries e JOIN races r USING (race_id)
+                WHERE e.race_id IN ({", ".join("?" for _ in rids)})
+                ORDER BY e.race_id, e.car, e.slot NULLS LAST, e.driver""",
+            rids,
+        ).fetchall()
+    wanted = set(pairs)
+    crew_keys = {r[3] for r in crew_rows if (r[0], r[1]) in wanted}
+    # categories of the driver and his crew-mates in those seasons, under every alias
+    canon = {resolve_key(k, aliases) for k in crew_keys}
+    all_keys = sorted(crew_keys | {a for a in aliases if resolve_key(a, aliases) in canon})
+    season_cats = _season_categories(arc, all_keys, seasons, aliases)
+    crews = _crews(crew_rows, pairs, season_cats, aliases)
     rows = rows.copy()
     cats, srcs = [], []
     for r in rows.itertuples(index=False):

@@ -312,9 +312,16 @@ class Archive:
             written[table] = str(target)
         return written
 
-    def ingest(self, race_files: RaceFiles, overrides: dict | None = None, on_step: Callable | None = None) -> dict:
+    def ingest(
+        self,
+        race_files: RaceFiles,
+        overrides: dict | None = None,
+        on_step: Callable | None = None,
+        prepared: tuple[dict, dict] | None = None,
+    ) -> dict:
         """Add one race (see :func:`ingest`); returns ``{race_id, status, ...}`` where status is
-        ``added``, ``replaced`` (same race id, new content) or ``unchanged`` (same content)."""
+        ``added``, ``replaced`` (same race id, new content) or ``unchanged`` (same content).
+        ``prepared``: the output of :func:`prepare` when already computed (parallel ingest)."""
         self._need_write()
         step = on_step or (lambda *_: None)
         files = race_files.files()
@@ -323,10 +330,8 @@ class Archive:
         hit = self.con.execute("SELECT race_id FROM races WHERE content_hash = ?", [content_hash]).fetchall()
         if hit:
             return {"race_id": hit[0][0], "status": "unchanged", "source": str(race_files.main)}
-        parsed = _parse(race_files)
-        meta = _race_meta(race_files, parsed, overrides or {})
+        meta, tables = prepared if prepared is not None else prepare(race_files, overrides)
         race_id = meta["race_id"]
-        tables = _tables(parsed)
         step("parsed", race_id)
         existing = self.con.execute("SELECT content_hash FROM races WHERE race_id = ?", [race_id]).fetchall()
         con = self.con
@@ -604,6 +609,36 @@ def _entries_from_crew(crew: pd.DataFrame | None, table: pd.DataFrame) -> pd.Dat
     return _pick(e, ENTRY_COLUMNS).astype({"car": "string", "driver": "string", "driver_key": "string"})
 
 
+def prepare(race_files: RaceFiles, overrides: dict | None = None) -> tuple[dict, dict]:
+    """Parse one race and build its metadata and archive tables (no database access)."""
+    parsed = _parse(race_files)
+    meta = _race_meta(race_files, parsed, overrides or {})
+    return meta, _tables(parsed)
+
+
+def _prepare_worker(args):
+    race_files, overrides = args
+    try:
+        return "ok", prepare(race_files, overrides)
+    except StintlabError as exc:  # custom exceptions do not always survive pickling: send the facts
+        return "error", (
+            type(exc).__name__,
+            getattr(exc, "path", None),
+            getattr(exc, "message", str(exc)),
+            getattr(exc, "line", None),
+            getattr(exc, "column", None),
+        )
+
+
+def _reraise(info):
+    from stintlab.errors import StintlabFormatError
+
+    name, path, message, line, column = info
+    if name == "StintlabFormatError":
+        raise StintlabFormatError(path, message, line=line, column=column)
+    raise StintlabUsageError(message)
+
+
 def ingest(
     paths,
     db=None,
@@ -613,22 +648,48 @@ def ingest(
     on_race: Callable[[dict], None] | None = None,
     on_step: Callable | None = None,
     race_files: list[RaceFiles] | None = None,
+    workers: int | None = None,
 ) -> list[dict]:
     """Find the races under ``paths`` and add each in its own transaction. Returns one dict per race.
 
     Re-ingesting the same files changes nothing (content hash); a race whose id already exists with
-    other content (e.g. provisional → official results) is replaced.
+    other content (e.g. provisional → official results) is replaced. ``workers`` (default: up to 2
+    CPUs when 4 or more races are new) parse races in parallel processes while this process writes.
     """
     found = race_files if race_files is not None else find_race_files(paths)
     if not found:
         raise StintlabUsageError(f"no lap, classification or weather file found under {', '.join(map(str, paths))}")
     out = []
     with Archive(db, write=True, lock_timeout=lock_timeout) as arc:
-        for rf in found:
-            res = arc.ingest(rf, overrides, on_step=on_step)
-            out.append(res)
-            if on_race:
-                on_race(res)
+        known = {h for (h,) in arc.con.execute("SELECT content_hash FROM races").fetchall()}
+        new = [
+            rf for rf in found if _content_hash({r: Path(p).read_bytes() for r, p in rf.files().items()}) not in known
+        ]
+        n = workers if workers is not None else min(2, os.cpu_count() or 1)
+        pool = None
+        if n > 1 and len(new) >= 4:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            pool = ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"))
+        try:
+            futures = {}
+            if pool is not None:
+                futures = {id(rf): pool.submit(_prepare_worker, (rf, overrides)) for rf in new}
+            for rf in found:
+                prepared = None
+                if id(rf) in futures:
+                    status, payload = futures[id(rf)].result()
+                    if status == "error":
+                        _reraise(payload)
+                    prepared = payload
+                res = arc.ingest(rf, overrides, on_step=on_step, prepared=prepared)
+                out.append(res)
+                if on_race:
+                    on_race(res)
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
     return out
 
 

@@ -1,0 +1,169 @@
+"""What-if replay: hand-built races with known answers, and Le Mans 2019 (Toyota #7's late puncture)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from stintlab.cli import main
+from stintlab.errors import StintlabUsageError
+from stintlab.sim.frames import lap_table
+from stintlab.sim.whatif import _toy_race, parse_change, whatif
+
+
+def _race(spec):
+    """spec: {car: [lap times]}, in-laps marked by a negative number (its absolute value is the time),
+    out-laps' pit time 70 s; optional flags via (time, flag) tuples."""
+    rows = []
+    for car, times in spec.items():
+        prev_in = False
+        for lap, t in enumerate(times, 1):
+            flag = "GF"
+            if isinstance(t, tuple):
+                t, flag = t
+            in_lap = t < 0
+            rows.append({"car": car, "lap": lap, "lap_time": abs(t), "in_lap": in_lap, "flag": flag,
+                         "pit_time": 70.0 if prev_in else math.nan})  # fmt: skip
+            prev_in = in_lap
+    return lap_table(rows)
+
+
+def test_stop_reduced_to_median_wins_the_class():
+    """Car 2 lost 141 s at its stop (in 105 + out 235 - 2 x 99.5); the other normal stop of the
+    class lost 80 s, so it saves 61 s, crosses lap 10 at 1075 s before the flag (1080 s), runs
+    an 11th lap at 99.5 s and beats car 1 (10 laps, 1080 s)."""
+    laps = _toy_race()
+    r = whatif(laps, "2", [parse_change("stop", "3=median")], runs=50, seed=3)
+    assert r["actual"] == {"class_position": 2, "laps": 10, "total_time": 1136.0, "status": "Running",
+                           "class_leader": "1", "gap_to_class_leader": 56.0}  # fmt: skip
+    assert r["changes"][0]["time_saved"] == pytest.approx(61.0)
+    p = r["projected"]
+    assert p["class_position"] == 1 and p["class_position_distribution"] == {"1": 1.0}
+    assert p["laps"] == 11 and p["total_time"] == pytest.approx(1075.0 + 99.5)
+    assert p["takes_chequered_flag"] == 1.0
+
+
+def test_stop_given_in_seconds_and_removed():
+    laps = _toy_race()
+    r = whatif(laps, "2", [parse_change("stop", "3=120")], runs=5)
+    assert r["changes"][0]["time_saved"] == pytest.approx(21.0)  # 141 - 120
+    assert r["projected"]["class_position"] == 2 and r["projected"]["laps"] == 10
+    assert r["projected"]["total_time"] == pytest.approx(1136.0 - 21.0)
+    r = whatif(laps, "2", [parse_change("stop", "3=none")], runs=5)
+    assert r["changes"][0]["time_saved"] == pytest.approx(141.0)
+
+
+def test_incident_lap_replaced_by_a_clean_lap():
+    """Car B has a 160 s lap 5 among 100 s laps; car A 100.5 s laps finishes first (10 laps).
+    Clean lap 5 saves 60 s: B then finishes 10 laps at 1000 s, ahead of A (1005 s)."""
+    laps = _race({"A": [100.5] * 10, "B": [100.0] * 4 + [160.0] + [100.0] * 5})
+    r = whatif(laps, "B", [parse_change("lap", "5=clean")], runs=30)
+    assert r["actual"]["class_position"] == 2
+    assert r["changes"][0]["time_saved"] == pytest.approx(60.0)
+    p = r["projected"]
+    assert p["class_position"] == 1
+    # B leads at the scheduled end (= the real flag, 1005 s): it takes the flag at its first crossing after it
+    assert p["laps"] == 11 and p["total_time"] == pytest.approx(1100.0)
+
+
+def test_chained_stops_count_as_one():
+    """In-lap 3, lap 4 is out-lap and in-lap again, lap 5 out-lap: one stop over laps 3-5.
+    Reference pace 100 s: laps 3-5 = 110 + 200 + 190 = 500 -> lost 200 s; 'none' saves all of it."""
+    laps = _race({"A": [100.0, 100.0, -110.0, -200.0, 190.0] + [100.0] * 5, "B": [101.0] * 10})
+    r = whatif(laps, "A", [parse_change("stop", "3=none")], runs=3)
+    assert "laps 3-5" in r["changes"][0]["description"]
+    assert r["changes"][0]["time_saved"] == pytest.approx(200.0)
+    with pytest.raises(StintlabUsageError, match="overlap"):
+        whatif(laps, "A", [parse_change("stop", "3=none"), parse_change("stop", "4=none")], runs=3)
+
+
+def test_safety_car_loss_compared_with_class_rivals():
+    """Everyone runs 100 s laps. During an SC phase (crossings 660-990 s) car 1 lost 150 + 140 s
+    on its two SC laps, cars 2 and 3 lost 3 x 50 s. With the class median loss car 1 saves 140 s."""
+    sf = "SF"
+    laps = _race(
+        {
+            "1": [100.0] * 5 + [(250.0, sf), (240.0, sf)] + [100.0] * 5,
+            "2": [110.0] + [100.0] * 4 + [(150.0, sf)] * 3 + [100.0] * 4,
+            "3": [120.0] + [100.0] * 4 + [(150.0, sf)] * 3 + [100.0] * 4,
+        }
+    )
+    r = whatif(laps, "1", [parse_change("sc", "6=median")], runs=5)
+    c = r["changes"][0]
+    assert c["time_saved"] == pytest.approx(140.0)
+    assert "lost 290.0 s" in c["description"] and "rivals lost 150.0 s" in c["description"]
+    assert r["actual"]["class_position"] == 3 and r["projected"]["class_position"] == 1
+    with pytest.raises(StintlabUsageError, match="not under"):
+        whatif(laps, "1", [parse_change("sc", "3=median")], runs=5)
+
+
+def test_retired_car_stays_retired_after_the_same_lap():
+    laps = _race({"A": [100.0] * 10, "B": [100.5] * 3 + [300.0] + [100.0] * 2})  # B stops after lap 6
+    r = whatif(laps, "B", [parse_change("lap", "4=clean")], runs=5)
+    assert r["actual"]["status"] == "Retired"
+    assert r["projected"]["laps"] == 6 and r["projected"]["class_position"] == 2
+
+
+def test_bad_requests_are_usage_errors():
+    laps = _toy_race()
+    for kind, text, msg in (
+        ("stop", "4=median", "not the in-lap"),
+        ("lap", "3=clean", "pit lap"),
+        ("lap", "99=clean", "no lap 99"),
+    ):
+        with pytest.raises(StintlabUsageError, match=msg):
+            whatif(laps, "2", [parse_change(kind, text)])
+    with pytest.raises(StintlabUsageError, match="no car"):
+        whatif(laps, "22", [parse_change("lap", "2=clean")])
+    with pytest.raises(StintlabUsageError, match="LAP=VALUE"):
+        parse_change("stop", "median")
+    with pytest.raises(StintlabUsageError, match="median or none"):
+        parse_change("stop", "3=clean")
+    with pytest.raises(StintlabUsageError):
+        whatif(laps, "2", [])
+
+
+@pytest.mark.corpus
+def test_le_mans_2019_toyota_7_without_its_puncture(load_corpus_race):
+    """Le Mans 2019: #7 (LMP1) led until its late puncture: in-lap 365 (routine stop), then in-laps
+    367 and 368 (wrong tyre changed, second stop), out-lap 369. Raw rows: laps 367-369 took
+    214.112 + 353.849 + 253.826 = 821.787 s against a clean reference of 202.457 s (stops()),
+    so the unplanned stop cost 214.4 s. #8 won with 385 laps at 24:00:10.574, #7 second on the
+    same lap 16.972 s behind. Without that stop #7 would have crossed lap 385 at ~23:56:53,
+    taken the flag on lap 386 and won the class (and the race) by over 3 minutes."""
+    race = load_corpus_race("lemans-2019")
+    r = whatif(race.laps, "7", [parse_change("stop", "367=none")], runs=50)
+    assert r["actual"]["class_position"] == 2 and r["actual"]["laps"] == 385
+    assert r["actual"]["gap_to_class_leader"] == pytest.approx(16.972, abs=1e-3)
+    assert r["changes"][0]["time_saved"] == pytest.approx(821.787 - 3 * 202.457, abs=0.05)
+    p = r["projected"]
+    assert p["class_position"] == 1 and p["laps"] == 386 and p["takes_chequered_flag"] == 1.0
+    assert p["gap_to_class_leader"] < -180
+
+
+@pytest.mark.corpus
+def test_le_mans_2019_long_stop_to_median_is_uncertain(load_corpus_race):
+    """A Monte Carlo case: LMGTE Am #88 had 1798.328 s of pit time after in-lap 78 (garage; the
+    stop lost 2120.5 s against its reference) and retired after lap 79; with a normal stop it is
+    still retired after lap 79 in every run, and the saving spreads with the drawn normal stop."""
+    race = load_corpus_race("lemans-2019")
+    r = whatif(race.laps, "88", [parse_change("stop", "78=median")], runs=100, seed=1)
+    assert r["actual"]["status"] == "Retired"
+    assert r["projected"]["laps"] == r["actual"]["laps"] == 79
+    lo, hi = r["changes"][0]["time_saved_p10"], r["changes"][0]["time_saved_p90"]
+    assert 1700 < lo < hi < 2400  # the saving varies with the drawn normal stop
+
+
+def test_whatif_cli_json(tmp_path, capsys):
+    from stintlab.sim.writer import write_analysis_csv
+
+    path = write_analysis_csv(_toy_race(), tmp_path / "toy.csv")
+    assert main(["whatif", str(path), "--car", "2", "--stop", "3=median", "--runs", "20", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {"car", "class", "runs", "changes", "actual", "projected", "assumptions", "chequered_flag"} <= set(data)
+    assert data["projected"]["class_position"] == 1
+    assert main(["whatif", str(path), "--car", "2", "--stop", "4=median"]) == 2
+    assert main(["whatif", str(path), "--car", "2", "--lap", "6=clean"]) == 0
+    assert "Assumptions" in capsys.readouterr().out

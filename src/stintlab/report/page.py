@@ -150,6 +150,7 @@ def page_html(title: str, body: str, *, plotly: str = "inline", lang: str = "en"
     return (
         f'<!DOCTYPE html>\n<html lang="{esc(lang)}"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f'<link rel="icon" href="data:,">'
         f"<title>{esc(title)}</title><style>{CSS}</style>{js}</head>"
         f'<body><header class="top">{nav}</header><main>{body}</main></body></html>\n'
     )

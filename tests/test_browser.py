@@ -1,0 +1,174 @@
+"""Browser tests: Playwright (sync API) driving Debian's chromium.
+
+- The HTML report opens from a file with every network request blocked and recorded: it makes
+  none, and its plotly charts render (SVG drawn), and a story sentence links to its lap rows.
+- The web app starts on 127.0.0.1, a real Le Mans lap file is uploaded through the page's form,
+  the car page shows the class-position chart and the story, and switching car updates both.
+
+Screenshots go to ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.corpus]
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        msg = f"{CHROMIUM} is missing (tasks.py test installs Debian's chromium)"
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(msg)
+        pytest.skip(msg)
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def _errors(page) -> list[str]:
+    errs: list[str] = []
+    page.on("pageerror", lambda e: errs.append(str(e)))
+    page.on("console", lambda m: errs.append(m.text) if m.type == "error" else None)
+    return errs
+
+
+# ------------------------------------------------------------------ the report, offline
+def test_report_opens_offline_renders_charts_and_links_story_to_laps(browser, load_corpus_race, tmp_path):
+    from stintlab.report.html import build_report
+
+    race = load_corpus_race("lemans-2024")
+    doc = build_report(race, car="92", lang="en")
+    path = tmp_path / "report.html"
+    path.write_text(doc.html, encoding="utf-8")
+
+    context = browser.new_context(viewport={"width": 1300, "height": 900}, offline=True)
+    network: list[str] = []
+
+    def block(route):
+        url = route.request.url
+        if url.startswith("file://"):
+            route.continue_()
+        else:
+            network.append(url)
+            route.abort()
+
+    context.route("**/*", block)
+    page = context.new_page()
+    seen: list[str] = []
+    page.on("request", lambda r: seen.append(r.url))
+    errs = _errors(page)
+    page.goto(path.as_uri())
+    page.wait_for_selector("#positions-lmgt3 .main-svg", timeout=20000)
+    assert network == [], f"the report asked the network for {network}"
+    assert [u for u in seen if not u.startswith(("file://", "data:", "blob:", "about:"))] == []
+    assert errs == []
+    # every chart div was drawn by plotly (class positions, gap, stints, stops)
+    for div in ["positions-lmgt3", "gap-lmgt3", "stints-chart", "stops-chart"]:
+        assert page.locator(f"#{div} .main-svg").count() >= 1, div
+    # #92 led LMGT3 before its 24-minute garage stop on lap 182 (raw file: PIT_TIME 24:44.030 on lap 183)
+    garage = page.locator(".story p", has_text="garage stop of 24 min 44 s")
+    assert garage.count() == 1
+    garage.locator("a.laps").click()
+    assert page.url.endswith("#lap-92-182")
+    row = page.locator("#lap-92-182")
+    assert row.is_visible() and "Klaus BACHLER" in row.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "report-lemans-2024-92.png"), full_page=False)
+    page.locator("#positions").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "report-lemans-2024-92-positions.png"))
+    context.close()
+
+
+# ------------------------------------------------------------------ the web app
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    import uvicorn
+
+    from stintlab.web import create_app
+
+    app = create_app(data_dir=tmp_path_factory.mktemp("web-uploads"), with_demo=False)
+    port = _free_port()
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="off"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not srv.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert srv.started, "the web app did not start"
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_web_upload_car_page_story_and_switching_car(browser, server, corpus):
+    from conftest import lap_file
+
+    context = browser.new_context(viewport={"width": 1300, "height": 900})
+    page = context.new_page()
+    hosts: set[str] = set()
+    page.on("request", lambda r: hosts.add(urlparse(r.url).netloc))
+    errs = _errors(page)
+
+    page.goto(server + "/")
+    page.set_input_files("#upload input[type=file]", str(lap_file("lemans-2024")))
+    with page.expect_navigation(timeout=30000):
+        page.click("#upload button[type=submit]")
+    assert "/races/" in page.url
+    assert page.locator("h1").inner_text().startswith("23_Analysis_Race_Hour 24")
+    page.screenshot(path=str(ARTIFACTS / "web-race-overview.png"))
+
+    # the classification links every car to its page
+    page.locator("table.data a", has_text="92").first.click()
+    page.wait_for_selector("#positions-lmgt3 .main-svg", timeout=20000)
+    assert "Manthey PureRxcing" in page.locator("h1").inner_text()
+    story = page.locator(".story p").first
+    assert "took the start in LMGT3 with Aliaksandr MALYKHIN" in story.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "web-car-92.png"))
+
+    # switching car: the page, its position chart (now HYPERCAR) and its story follow
+    with page.expect_navigation(timeout=30000):
+        page.select_option("#car-select", "50")
+    page.wait_for_selector("#positions-hypercar .main-svg", timeout=20000)
+    assert "Ferrari AF Corse" in page.locator("h1").inner_text()
+    assert "took the start in HYPERCAR with Nicklas NIELSEN" in page.locator(".story p").first.inner_text()
+    assert page.locator(".story p", has_text="won HYPERCAR").count() == 1
+    page.screenshot(path=str(ARTIFACTS / "web-car-50.png"))
+
+    # French story on the same page
+    page.click("text=Français")
+    page.wait_for_selector(".story p")
+    assert (
+        "La n°50 Ferrari AF Corse, avec Nicklas NIELSEN au volant, prend le départ en HYPERCAR."
+        in page.locator(".story p").first.inner_text()
+    )
+    assert hosts == {urlparse(server).netloc}, hosts  # nothing but the app itself (plotly.js served locally)
+    assert errs == []
+    context.close()

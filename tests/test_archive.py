@@ -320,3 +320,41 @@ def test_cli_archive_commands(arc2024, tmp_path):
     assert set(rows[0]) >= {"race_id", "series", "season", "event", "date", "session", "cars", "laps", "hours"}
     assert main(["archive", "remove", "no-such-race", "--db", str(db)]) == 2
     assert main(["archive", "list", "--db", str(tmp_path / "missing.duckdb")]) == 2
+
+
+BAD_LAPS = (
+    "NUMBER;DRIVER_NUMBER;LAP_NUMBER;LAP_TIME;LAP_IMPROVEMENT;CROSSING_FINISH_LINE_IN_PIT;S1;S1_IMPROVEMENT;S2;"
+    "S2_IMPROVEMENT;S3;S3_IMPROVEMENT;KPH;ELAPSED;HOUR;S1_LARGE;S2_LARGE;S3_LARGE;TOP_SPEED;DRIVER_NAME;PIT_TIME;"
+    "CLASS;GROUP;TEAM;MANUFACTURER;\n"
+    "7;1;1;abc;0;;30.0;0;30.0;0;30.0;0;200;1:30.000;15:01:30.000;0:30.000;0:30.000;0:30.000;;A B;;HYPERCAR;;T;M;\n"
+)
+
+
+def test_parallel_ingest_equals_serial_and_reports_bad_files(tmp_path, corpus):
+    dirs = [corpus / "wec-2025-cota6h", corpus / "imsa-2023-daytona-international-speedway"]
+    serial, parallel = tmp_path / "s.duckdb", tmp_path / "p.duckdb"
+    ingest(dirs, serial, workers=1)
+    ingest(dirs, parallel, workers=2)
+    for table, order in (("entries", "race_id, car, driver"), ("classification", "race_id, position, car")):
+        with Archive(serial) as a, Archive(parallel) as b:
+            pd.testing.assert_frame_equal(
+                a.df(f"SELECT * FROM {table} ORDER BY {order}"), b.df(f"SELECT * FROM {table} ORDER BY {order}")
+            )
+    bad = tmp_path / "wec-2025-bad"
+    bad.mkdir()
+    (bad / "x.csv").write_text(BAD_LAPS, encoding="utf-8")
+    from stintlab.errors import StintlabFormatError
+
+    with pytest.raises(StintlabFormatError, match="line 2, column LAP_TIME: not a time: 'abc'"):
+        ingest([bad, corpus / "wec-2025-cota6h"], tmp_path / "x.duckdb", workers=2)
+    # the parse error stops the ingest; what was written is whole races only
+    assert _consistent(tmp_path / "x.duckdb") == []
+
+
+def test_list_races(arc2024):
+    from stintlab.archive import list_races
+
+    db, _ = arc2024
+    wec = list_races(db, series="WEC")
+    assert sorted(wec["event"]) == ["bahrain8h", "fuji6h", "le-mans"]
+    assert len(list_races(db, season=2023)) == 0

@@ -46,6 +46,7 @@ __all__ = [
     "ingest",
     "open_race",
     "load_from_archive",
+    "list_races",
     "SCHEMA_VERSION",
 ]
 
@@ -654,7 +655,7 @@ def ingest(
 
     Re-ingesting the same files changes nothing (content hash); a race whose id already exists with
     other content (e.g. provisional → official results) is replaced. ``workers`` (default: up to 2
-    CPUs when 4 or more races are new) parse races in parallel processes while this process writes.
+    CPUs when 8 or more races are new) parse races in parallel processes while this process writes.
     """
     found = race_files if race_files is not None else find_race_files(paths)
     if not found:
@@ -666,8 +667,9 @@ def ingest(
             rf for rf in found if _content_hash({r: Path(p).read_bytes() for r, p in rf.files().items()}) not in known
         ]
         n = workers if workers is not None else min(2, os.cpu_count() or 1)
+        # with the default, below 8 new races starting the processes costs more than it saves
         pool = None
-        if n > 1 and len(new) >= 4:
+        if n > 1 and len(new) >= (2 if workers is not None else 8):
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
@@ -729,6 +731,12 @@ def open_race(race_id: str, db=None):
 
 
 load_from_archive = open_race
+
+
+def list_races(db=None, series: str | None = None, season: int | None = None) -> pd.DataFrame:
+    """The archived races (one row each, ``races`` table columns), e.g. for a race picker."""
+    with Archive(db) as arc:
+        return arc.races(series, season)
 
 
 def _classification_only_race(results_path: Path):

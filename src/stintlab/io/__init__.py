@@ -56,7 +56,11 @@ def read_file(path, expect: str | None = None) -> ParsedFile:
     header = sniff_header(path, data)
     fmt = detect_format(header.names)
     if fmt is None:
-        missing = [c for c in alkamel_laps.REQUIRED if c not in header.names]
+        required = {
+            "classification": ("POSITION", "NUMBER", "LAPS"),
+            "weather": ("TIME_UTC_SECONDS", "AIR_TEMP"),
+        }.get(expect or "", alkamel_laps.REQUIRED)
+        missing = [c for c in required if c not in header.names]
         raise StintlabFormatError(
             path,
             "not a known timing file: the header has none of the lap (NUMBER, LAP_NUMBER, LAP_TIME, ELAPSED), "

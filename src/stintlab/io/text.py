@@ -118,15 +118,16 @@ def read_table(path, data: bytes | None = None, header: Header | None = None, *,
     >>> t.nrows, t.columns["B"].to_pylist()
     (2, ['x', 'y'])
 
-    ``ragged``: rows may stop short of the header (classification files drop empty trailing
-    driver blocks); missing fields are read as empty.
+    ``ragged``: rows may stop short of the header by dropping trailing per-driver blocks
+    (IMSA classification files do); the missing fields are read as empty. A row cut before
+    the first ``DRIVER*`` column is still a truncated row.
     """
     if data is None:
         data = read_bytes(path)
     if header is None:
         header = sniff_header(path, data)
-    if ragged:
-        columns, nrows = _read_exact(path, data, header, ragged=True)
+    if ragged or b"\x00" in data:
+        columns, nrows = _read_exact(path, data, header, ragged=ragged)
     else:
         try:
             columns, nrows = _read_fast(data, header)
@@ -177,6 +178,8 @@ def _read_exact(path, data: bytes, header: Header, ragged: bool = False) -> tupl
         column = header.names[field] if field < len(header.names) else f"field {field + 1}"
         raise StintlabFormatError(path, "binary data (NUL byte) in a text file", line=line, column=column)
     n = len(header.names)
+    # a ragged row may drop trailing per-driver blocks only, never the car's own fields
+    min_ragged = next((i for i, name in enumerate(header.names) if name.upper().startswith("DRIVER")), n)
     values: list[list[str]] = [[] for _ in range(n)]
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=header.separator)
     next(reader, None)
@@ -197,10 +200,15 @@ def _read_exact(path, data: bytes, header: Header, ragged: bool = False) -> tupl
             fields = fields[:n]
         elif len(fields) == n + 1 and not fields[-1].strip():
             fields = fields[:n]  # a trailing separator the header lacks
-        if ragged and 1 < len(fields) < n:
+        if ragged and min_ragged <= len(fields) < n:
             fields = fields + [""] * (n - len(fields))
         if len(fields) != n:
-            last = header.names[min(len(fields), n) - 1] if len(fields) < n else header.names[-1]
+            if len(fields) >= n:
+                last = header.names[-1]
+            elif ragged:  # rows end on field boundaries: name the first column missing
+                last = header.names[len(fields)]
+            else:  # a cut line: name the field where it was cut
+                last = header.names[len(fields) - 1]
             what = "truncated row" if len(fields) < n else "too many fields"
             hint = " (wrong separator?)" if len(fields) == 1 else ""
             raise StintlabFormatError(

@@ -11,6 +11,8 @@
   belongs to the stint it ends.
 - ``hour`` (int, 1-based): the race hour the lap ended in: ``floor(elapsed / 3600) + 1``, so
   hour 1 holds laps ending in [0, 1 h) and laps ending after 24:00:00 are in hour 25.
+- ``neutral_kind`` (string): 'SC', 'FCY' or 'RED' when the crossing itself is under (or inferred
+  under) a neutralisation, else '' (lets :func:`stintlab.analysis.flags.neutralisations` reuse it).
 - ``expected`` and ``time_lost`` (float s): the incident reference for racing laps (NaN elsewhere).
 
 >>> import pandas as pd
@@ -29,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from stintlab.analysis.flags import neutralised_mask
+from stintlab.analysis.flags import _kinds_per_row, _mask_from, _phases
 from stintlab.analysis.incidents import _compute
 
 __all__ = ["annotate", "stint_numbers", "race_hour"]
@@ -61,7 +63,7 @@ def stint_numbers(laps: pd.DataFrame) -> np.ndarray:
 
 
 def annotate(laps: pd.DataFrame) -> pd.DataFrame:
-    """The lap table plus neutralised, incident, clean, stint, hour, expected, time_lost."""
+    """The lap table plus neutralised, neutral_kind, incident, clean, stint, hour, expected, time_lost."""
     out = laps.copy()
     if laps.empty:
         for c, dt in (
@@ -72,10 +74,12 @@ def annotate(laps: pd.DataFrame) -> pd.DataFrame:
             ("hour", "int64"),
         ):
             out[c] = pd.Series([], dtype=dt)
+        out["neutral_kind"] = pd.Series([], dtype="string")
         out["expected"] = pd.Series([], dtype=float)
         out["time_lost"] = pd.Series([], dtype=float)
         return out
-    neutral = neutralised_mask(laps)
+    kinds = _kinds_per_row(laps)
+    neutral = _mask_from(laps, kinds, _phases(laps, kinds))
     inc, base, loss = _compute(laps, neutral)
     clean = ~neutral & ~inc
     clean &= ~(laps["in_lap"].to_numpy(dtype=bool) | laps["out_lap"].to_numpy(dtype=bool))
@@ -83,6 +87,7 @@ def annotate(laps: pd.DataFrame) -> pd.DataFrame:
     clean &= ~np.isfinite(laps["pit_time"].to_numpy(dtype=float))
     clean &= np.isfinite(laps["lap_time"].to_numpy(dtype=float))
     out["neutralised"] = neutral
+    out["neutral_kind"] = pd.array(kinds, dtype="string")
     out["incident"] = inc
     out["clean"] = clean
     out["stint"] = stint_numbers(laps)

@@ -78,6 +78,8 @@ def has_flags(laps: pd.DataFrame) -> bool:
 
 def _kinds_per_row(laps: pd.DataFrame, infer: bool = False) -> np.ndarray:
     """Per row: 'SC'/'FCY'/'RED' when the crossing is neutral (observed or inferred), else ''."""
+    if not infer and "neutral_kind" in laps.columns:  # already computed by annotate()
+        return laps["neutral_kind"].astype(object).fillna("").to_numpy()
     if has_flags(laps) and not infer:
         flag = laps["flag"].astype(object).to_numpy()
         out = np.full(len(laps), "", dtype=object)

@@ -260,10 +260,17 @@ def drive_time(laps: pd.DataFrame, window: float = 6 * 3600.0) -> pd.DataFrame:
     ).reset_index()
     out = out.rename(columns={"cls": "class"})
     iv = driving_intervals(laps)
+    key = iv["car"].astype(object).to_numpy() + "\x1f" + iv["driver"].astype(object).fillna("").to_numpy()
+    order = np.argsort(key, kind="stable")
+    ks = key[order]
+    ds = iv["drive_start"].to_numpy()[order]
+    de = iv["drive_end"].to_numpy()[order]
+    cuts = np.flatnonzero(np.r_[True, ks[1:] != ks[:-1], True])
     wmap = {}
-    for k, grp in iv.groupby(["car", "driver"], sort=False, observed=True):
-        wmap[k] = worst_window(grp["drive_start"].to_numpy(), grp["drive_end"].to_numpy(), window)
-    keys = list(zip(out["car"], out["driver"]))
+    for i0, i1 in zip(cuts[:-1], cuts[1:]):
+        car_, _, drv_ = ks[i0].partition("\x1f")
+        wmap[(car_, drv_)] = worst_window(ds[i0:i1], de[i0:i1], window)
+    keys = list(zip(out["car"].astype(object), out["driver"].astype(object).fillna("")))
     out["worst_window_6h"] = [wmap.get(k, (np.nan, np.nan))[0] for k in keys]
     out["worst_window_start"] = [wmap.get(k, (np.nan, np.nan))[1] for k in keys]
     return out[cols]

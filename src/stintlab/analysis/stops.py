@@ -60,20 +60,21 @@ def pit_baselines(values: pd.Series, classes: pd.Series) -> pd.DataFrame:
     :data:`MIN_STOPS` values take the race-wide figures. Index = class.
 
     >>> b = pit_baselines(pd.Series([70.0, 72, 74, 76, 78, 300]), pd.Series(["X"] * 6))
-    >>> b.loc["X", "median"], round(b.loc["X", "sigma"], 2)
+    >>> float(b.loc["X", "median"]), round(float(b.loc["X", "sigma"]), 2)
     (75.0, 4.45)
     """
-    df = pd.DataFrame({"v": np.asarray(values, dtype=float), "c": np.asarray(classes, dtype=object)})
-    df = df[np.isfinite(df["v"])]
-    allv = df["v"].to_numpy()
+    v_all = np.asarray(values, dtype=float)
+    c_all = np.asarray(classes, dtype=object)
+    ok = np.isfinite(v_all)
+    allv = v_all[ok]
     if len(allv):
         gm = float(np.median(allv))
         gs = 1.4826 * float(np.median(np.abs(allv - gm)))
     else:
         gm, gs = np.nan, np.nan
     rows = {}
-    for c in pd.unique(np.asarray(classes, dtype=object)):
-        v = df.loc[df["c"] == c, "v"].to_numpy()
+    for c in pd.unique(c_all):
+        v = v_all[ok & (c_all == c)]
         if len(v) >= MIN_STOPS:
             m = float(np.median(v))
             rows[c] = (len(v), m, 1.4826 * float(np.median(np.abs(v - m))))

@@ -54,17 +54,24 @@ def _snapshots(laps: pd.DataFrame, times: list[float], car: str, cls) -> list[di
     if not times:
         return []
     hp = hourly_positions(laps, times)
+    hp = hp[(hp["class"].astype(object) == cls).to_numpy()]
+    hour = hp["hour"].to_numpy()
+    cars = hp["car"].astype(object).to_numpy()
+    lapn = hp["laps"].to_numpy()
+    pos = hp["position"].to_numpy()
+    cpos = hp["class_position"].to_numpy()
+    bounds = np.searchsorted(hour, np.arange(1, len(times) + 2))
     res = []
-    for i in range(1, len(times) + 1):
-        snap = hp[hp["hour"] == i]
-        me = snap[snap["car"] == car]
-        same = snap[snap["class"].astype(object) == cls]
+    for i in range(len(times)):
+        a, b = bounds[i], bounds[i + 1]
+        order = list(cars[a:b])
+        me = order.index(car) if car in order else None
         res.append(
             {
-                "pos": int(me["position"].iat[0]) if len(me) else None,
-                "cpos": int(me["class_position"].iat[0]) if len(me) else None,
-                "order": list(same["car"].astype(object)),
-                "laps": dict(zip(same["car"].astype(object), same["laps"])),
+                "pos": int(pos[a + me]) if me is not None else None,
+                "cpos": int(cpos[a + me]) if me is not None else None,
+                "order": order,
+                "laps": dict(zip(order, lapn[a:b].tolist())),
             }
         )
     return res
@@ -87,8 +94,9 @@ def _swaps(before: dict, after: dict, car: str) -> tuple[list[str], list[str], l
     return passed_by, passed, lost_lap
 
 
-def car_events(laps: pd.DataFrame, car) -> pd.DataFrame:
-    """Every event of one car in race order (module docstring for kinds and columns)."""
+def car_events(laps: pd.DataFrame, car, stops_table: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every event of one car in race order (module docstring for kinds and columns).
+    ``stops_table``: :func:`stops` of the same laps when already computed."""
     car = check_car(laps, car)
     a = ensure_annotated(laps)
     mine = a[a["car"] == car]
@@ -127,7 +135,7 @@ def car_events(laps: pd.DataFrame, car) -> pd.DataFrame:
         if r.stint > 1:
             change = "driver change" if r.driver_change else "same driver"
             add(r.lap_start, r.start, "stint", f"Stint {r.stint}: {r.driver} ({change})", None, None, r.driver)
-    sp = stops(a)
+    sp = stops(a) if stops_table is None else stops_table
     sp = sp[sp["car"] == car]
     for r in sp.itertuples():
         if r.kind == "final":
@@ -198,7 +206,7 @@ def car_events(laps: pd.DataFrame, car) -> pd.DataFrame:
     return out
 
 
-def time_loss_account(laps: pd.DataFrame) -> pd.DataFrame:
+def time_loss_account(laps: pd.DataFrame, stops_table: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per car, seconds lost over the race: normal_stops, long_stops, garage_stops (sum of
     time_lost by stop kind), incidents (sum of incident time lost), neutralisations (seconds the
     car lost to its class reference car across all phases; negative = gained), plus counts.
@@ -214,18 +222,23 @@ def time_loss_account(laps: pd.DataFrame) -> pd.DataFrame:
     if laps.empty:
         return pd.DataFrame({c: [] for c in cols})
     a = ensure_annotated(laps)
-    sp = stops(a)
+    sp = stops(a) if stops_table is None else stops_table
     inc = a[a["incident"]]
     cars = pd.unique(a["car"].astype(object))
     cls_of = a.groupby("car", sort=False)["class"].first()
-    by = sp.groupby(["car", "kind"], observed=True)["time_lost"].sum()
     out = pd.DataFrame({"car": cars, "class": [cls_of[c] for c in cars]})
+    code = {c: i for i, c in enumerate(cars)}
+    sp_code = np.array([code.get(c, -1) for c in sp["car"].astype(object)], dtype=np.int64)
+    sp_kind = sp["kind"].astype(object).to_numpy()
+    sp_lost = np.nan_to_num(sp["time_lost"].to_numpy(dtype=float), nan=0.0)
+    okc = sp_code >= 0
     for k, col in (("normal", "normal_stops"), ("long", "long_stops"), ("garage", "garage_stops")):
-        out[col] = [float(by.get((c, k), 0.0)) for c in cars]
-    out["stops"] = [int((sp["car"] == c).sum()) for c in cars]
-    inc_sum = inc.groupby("car", sort=False)["time_lost"].agg(["sum", "size"])
-    out["incidents"] = [float(inc_sum["sum"].get(c, 0.0)) for c in cars]
-    out["incident_count"] = [int(inc_sum["size"].get(c, 0)) for c in cars]
+        sel = okc & (sp_kind == k)
+        out[col] = np.bincount(sp_code[sel], weights=sp_lost[sel], minlength=len(cars))
+    out["stops"] = np.bincount(sp_code[okc], minlength=len(cars))
+    inc_sum = inc.groupby(inc["car"].astype(object), sort=False)["time_lost"].agg(["sum", "size"]).reindex(cars)
+    out["incidents"] = inc_sum["sum"].fillna(0.0).to_numpy(dtype=float)
+    out["incident_count"] = inc_sum["size"].fillna(0).to_numpy(dtype=int)
     # neutralisation effect
     phases = neutralisations(a)
     final = a.groupby("car", sort=False).tail(1).sort_values(["lap", "elapsed"], ascending=[False, True])
@@ -236,9 +249,13 @@ def time_loss_account(laps: pd.DataFrame) -> pd.DataFrame:
             ref_of[car] = order[1] if car == order[0] and len(order) > 1 else order[0]
     # progress in fractional laps: lap number interpolated in the car's crossing times (0 at t=0)
     prog = {}
-    for c, g in a.groupby("car", sort=False):
-        prog[c] = (np.r_[0.0, g["elapsed"].to_numpy(dtype=float)], np.r_[0.0, g["lap"].to_numpy(dtype=float)])
-    pace = a[a["clean"]].groupby("car", sort=False)["lap_time"].median()
+    car_arr = a["car"].astype(object).to_numpy()
+    el_arr = a["elapsed"].to_numpy(dtype=float)
+    lap_arr = a["lap"].to_numpy(dtype=float)
+    cuts = np.flatnonzero(np.r_[True, car_arr[1:] != car_arr[:-1], True])
+    for i0, i1 in zip(cuts[:-1], cuts[1:]):
+        prog[car_arr[i0]] = (np.r_[0.0, el_arr[i0:i1]], np.r_[0.0, lap_arr[i0:i1]])
+    pace = a[a["clean"]].groupby("car", sort=False)["lap_time"].median().to_dict()
     effect = dict.fromkeys(cars, 0.0)
     laps_eff = dict.fromkeys(cars, 0.0)
     seen: dict = {}
@@ -249,11 +266,11 @@ def time_loss_account(laps: pd.DataFrame) -> pd.DataFrame:
             if ref is None or ref == car:
                 continue
             t, k = prog[car]
-            before = t[t < p.start]
-            after = t[t > green]
-            if len(before) < 2 or not len(after):
+            ib = int(np.searchsorted(t, p.start, side="left"))  # t[:ib] < start
+            ia = int(np.searchsorted(t, green, side="right"))  # t[ia:] > green
+            if ib < 2 or ia >= len(t):
                 continue
-            t0, t1 = before[-1], after[0]
+            t0, t1 = t[ib - 1], t[ia]
             rt, rk = prog[ref]
             # skip when the car was not running through the phase (garage, retired) or the
             # window was already counted for an earlier phase

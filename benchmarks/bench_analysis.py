@@ -1,0 +1,78 @@
+"""Race-state analysis time on top of parsing, per corpus race (target: <= 0.3 s warm for a 24 h race).
+
+"Everything": annotate (neutralisations, incidents, clean, stint, hour), stints, driver spells,
+drive time, stops, neutralisation phases, standings after every hour, the lap chart, the
+time-loss account, and one car's timeline. Parsing (stintlab.load) is timed separately.
+
+    .venv/bin/python benchmarks/bench_analysis.py [race-name ...]
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = Path(os.environ.get("STINTLAB_CORPUS", ROOT.parent / "shared" / "data" / "races"))
+
+
+def analyse(laps):
+    from stintlab.analysis.annotate import annotate
+    from stintlab.analysis.flags import neutralisations
+    from stintlab.analysis.standings import final_standings, hourly_positions, position_history
+    from stintlab.analysis.stints import drive_time, driver_spells, stints
+    from stintlab.analysis.stops import stops
+    from stintlab.analysis.timeline import car_events, time_loss_account
+
+    a = annotate(laps)
+    out = {
+        "stints": stints(a),
+        "spells": driver_spells(a),
+        "drive_time": drive_time(a),
+        "stops": stops(a),
+        "phases": neutralisations(a),
+        "hourly": hourly_positions(a),
+        "lap_chart": position_history(a),
+        "final": final_standings(a),
+        "loss": time_loss_account(a),
+    }
+    out["events"] = car_events(a, out["final"]["car"].iat[0])
+    return out
+
+
+def main(names: list[str]) -> None:
+    import stintlab
+
+    with open(CORPUS / "MANIFEST.csv", encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["laps_file"]]
+    if names:
+        rows = [r for r in rows if r["race"] in names]
+    print(f"{'race':45s} {'hours':>5s} {'laps':>6s} {'parse s':>8s} {'analysis s':>10s} {'stops':>5s} {'phases':>6s}")
+    worst24 = 0.0
+    for r in rows:
+        t0 = time.perf_counter()
+        race = stintlab.load(CORPUS / r["race"] / r["laps_file"])
+        t1 = time.perf_counter()
+        analyse(race.laps)  # warm-up (imports, caches)
+        runs = []
+        for _ in range(3):
+            t2 = time.perf_counter()
+            res = analyse(race.laps)
+            runs.append(time.perf_counter() - t2)
+        best = min(runs)
+        hours = float(r["hours"])
+        if hours > 20:
+            worst24 = max(worst24, best)
+        print(
+            f"{r['race']:45s} {hours:5.1f} {len(race.laps):6d} {t1 - t0:8.3f} {best:10.3f} "
+            f"{len(res['stops']):5d} {len(res['phases']):6d}"
+        )
+    if worst24:
+        print(f"slowest 24 h race analysis (warm, best of 3): {worst24:.3f} s (target 0.3 s)")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

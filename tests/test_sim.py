@@ -282,3 +282,20 @@ def test_race_stats_on_real_races_match_the_domain_reference(load_corpus_race):
     assert c["LMGTE Pro"]["pit_time"] == pytest.approx(70.7, abs=0.5)
     assert c["LMGTE Am"]["stint_laps"] == 14 and c["LMP1"]["stint_laps"] == 10
     assert lap_file("lemans-2019").name == "23_Analysis_Race_Hour 24.csv"
+
+
+def test_docs_state_the_tested_tolerances():
+    from pathlib import Path
+
+    from stintlab.sim.report import TOLERANCES
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "sim.md").read_text(encoding="utf-8")
+    for figure in list(TOLERANCES) + ["sc_share", "fcy_share", "retired_share"]:
+        assert f"| {figure} |" in doc, figure
+    for text in ("median lap ±1.5 %", "pit time\n±8 %", "lap IQR ±35 %", "stint ±1 lap", "category offset ±0.006"):
+        assert text in doc, text
+
+
+def test_calibrate_command_needs_a_corpus(tmp_path):
+    assert main(["calibrate", str(tmp_path), "-o", str(tmp_path / "p.toml")]) == 2
+    assert not (tmp_path / "p.toml").exists()

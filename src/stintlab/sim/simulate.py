@@ -160,6 +160,7 @@ def simulate(entries: list[Entry], *, hours: float = 24.0, seed: int = 0, params
         spell_done = 0
         drv = 0
         pending_pit = None  # pit_time to add on the next lap (out-lap)
+        driven = [0.0] * len(crew)
         retired = False
         while t < horizon + 3 * base and lap < nmax - 1 and not retired:
             lap += 1
@@ -232,6 +233,7 @@ def simulate(entries: list[Entry], *, hours: float = 24.0, seed: int = 0, params
                     "ci": ci,
                 }
             )
+            driven[drv] += lap_ms / 1000.0
             t = t_end
             if in_lap and not retired:
                 # next stint: maybe a driver change at the end of a spell
@@ -240,7 +242,8 @@ def simulate(entries: list[Entry], *, hours: float = 24.0, seed: int = 0, params
                 if spell_done >= spell_len[spell_i % len(spell_len)] and len(crew) > 1:
                     spell_i += 1
                     spell_done = 0
-                    drv = (drv + 1) % len(crew)
+                    # the driver with the least time so far takes over (teams balance minimum times)
+                    drv = min((k for k in range(len(crew)) if k != drv), key=lambda k: (driven[k], k))
                     dc = True
                 extra = c["driver_change_extra"] * (0.5 if dc else -0.5)
                 pit = max(c["pit_time"] * 0.6, c["pit_time"] + extra + float(pit_noise[lap]))

@@ -539,20 +539,49 @@ def clean_lap_mask(laps: pd.DataFrame) -> pd.Series:
 
 def driver_pace(laps: pd.DataFrame, n: int = PACE_LAPS) -> pd.DataFrame:
     """Per (car, driver): best lap, pace (mean of the driver's ``n`` fastest clean laps, fewer when
-    the driver has fewer), number of laps in that mean, laps driven and drive time (sum of lap times)."""
-    d = laps.dropna(subset=["driver"])
-    g = d.groupby(["car", "driver"], sort=False, observed=True)
-    base = g.agg(laps=("lap", "size"), drive_time=("lap_time", "sum"), best_lap=("lap_time", "min")).reset_index()
-    clean = d[clean_lap_mask(d)][["car", "driver", "lap_time"]].sort_values("lap_time", kind="stable")
-    top = clean.groupby(["car", "driver"], sort=False, observed=True).head(n)
-    pace = (
-        top.groupby(["car", "driver"], sort=False, observed=True)["lap_time"]
-        .agg(pace="mean", pace_laps="size")
-        .reset_index()
+    the driver has fewer), number of laps in that mean, laps driven and drive time (sum of lap times).
+
+    >>> laps = pd.DataFrame({"car": ["1"] * 4, "driver": ["A", "A", "B", "B"], "lap": [1, 2, 3, 4],
+    ...     "lap_time": [100.0, 90.0, 95.0, 97.0], "flag": ["GF"] * 4, "in_lap": [False] * 4,
+    ...     "out_lap": [False] * 4, "pit_time": [float("nan")] * 4})
+    >>> driver_pace(laps, n=1)[["driver", "laps", "best_lap", "pace", "pace_laps"]].values.tolist()
+    [['A', 2, 90.0, 90.0, 1], ['B', 2, 95.0, 95.0, 1]]
+    """
+    d = laps[laps["driver"].notna().to_numpy()]
+    car = d["car"].astype(str).to_numpy()
+    drv = d["driver"].astype(str).to_numpy()
+    codes = d.groupby(["car", "driver"], sort=False, observed=True).ngroup().to_numpy()
+    k = int(codes.max()) + 1 if len(codes) else 0
+    lt = d["lap_time"].to_numpy(dtype=float)
+    has = ~np.isnan(lt)
+    count = np.bincount(codes, minlength=k)
+    total = np.bincount(codes[has], weights=lt[has], minlength=k)
+    best = np.full(k, np.inf)
+    np.minimum.at(best, codes[has], lt[has])
+    best[np.isinf(best)] = np.nan
+    clean = clean_lap_mask(d).to_numpy(dtype=bool) & has
+    cc, cl = codes[clean], lt[clean]
+    order = np.lexsort((cl, cc))
+    cc, cl = cc[order], cl[order]
+    first = np.r_[0, np.flatnonzero(np.diff(cc)) + 1] if len(cc) else np.array([], dtype=int)
+    start = np.repeat(first, np.diff(np.r_[first, len(cc)]))
+    keep = (np.arange(len(cc)) - start) < n
+    pace_n = np.bincount(cc[keep], minlength=k)
+    pace_sum = np.bincount(cc[keep], weights=cl[keep], minlength=k)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pace = np.where(pace_n > 0, pace_sum / np.maximum(pace_n, 1), np.nan)
+    first_row = np.unique(codes, return_index=True)[1]
+    return pd.DataFrame(
+        {
+            "car": pd.array(car[first_row], dtype="string"),
+            "driver": pd.array(drv[first_row], dtype="string"),
+            "laps": count,
+            "drive_time": total,
+            "best_lap": best,
+            "pace": pace,
+            "pace_laps": pace_n.astype(int),
+        }
     )
-    out = base.merge(pace, on=["car", "driver"], how="left")
-    out["pace_laps"] = out["pace_laps"].fillna(0).astype(int)
-    return out
 
 
 def _entries_from_race(race) -> pd.DataFrame:

@@ -121,7 +121,7 @@ def build_report(race, *, car: str | None = None, lang: str = "en", demo: bool =
         done.append("story")
 
     # -- charts of the car's class (or of every class)
-    classes = [cls] if cls else [str(c) for c in race.cars["class"].dropna().unique()]
+    classes = [cls] if chosen else [str(c) for c in race.cars["class"].dropna().unique()]
     tick(L["positions"])
     hourly = sections.hourly_positions(race)
     if hourly is not None and not hourly.empty:

@@ -193,7 +193,7 @@ def _start(car, mine: pd.DataFrame, info, lang: str) -> list[dict]:
 
 def _hour_one(race, car, cls, lang: str) -> list[dict]:
     hp = sections.hourly_positions(race)
-    if hp is None:
+    if hp is None or race.duration <= 3600.0:
         return []
     row = hp[(hp["hour"] == 1) & (hp["car"].astype(str) == car)]
     if row.empty:
@@ -250,7 +250,7 @@ def _events(ev: pd.DataFrame, stops, mine: pd.DataFrame, car, cls, lang: str) ->
             s = _neutral_sentence(e, ev, mine, car, cls, lang)
             if s:
                 out.append(s)
-        elif kind == "stop" and "normal" not in str(e.description).lower():
+        elif kind == "stop" and not str(e.description).lower().startswith(("normal", "retired")):
             out.append(_stop_sentence(e, ref.get(int(e.lap)), car, cls, lang))
         elif kind == "incident":
             group = [e]
@@ -383,7 +383,7 @@ def _stop_sentence(e, reference, car, cls, lang: str) -> dict:
         except ValueError:
             pit = None
     laps = [int(e.lap), int(e.lap) + 1]
-    if kind == "retired":
+    if kind == "retired":  # pragma: no cover - the finish sentence tells it (see _events)
         if lang == "fr":
             text = (
                 f"{_car(car, lang, start=True)} rentre au stand {_hour(hour, lang)} (tour {e.lap}) et n'en ressort pas."
@@ -472,42 +472,51 @@ def _finish(race, car, mine: pd.DataFrame, info, lang: str) -> list[dict]:
     pos = r.get("class_position")
     running = status.lower() in ("running", "classified", "")
     overall = r.get("position")
+    not_classified = "not classified" in status.lower()
     if running and pos is not None and not pd.isna(pos):
+        won_race = int(pos) == 1 and overall is not None and not pd.isna(overall) and int(overall) == 1
         if lang == "fr":
-            text = (
-                f"{_car(car, lang, start=True)} termine {ordinal(pos, 'fr')} de la catégorie {cls}"
-                f" ({ordinal(overall, 'fr')} au général) après {_laps_count(laps, lang)}."
-            )
-            if int(pos) == 1:
+            if won_race:
+                text = f"{_car(car, lang, start=True)} remporte la course, et la catégorie {cls}, en {_laps_count(laps, lang)}."
+            elif int(pos) == 1:
                 text = (
                     f"{_car(car, lang, start=True)} remporte la catégorie {cls}"
                     f" ({ordinal(overall, 'fr')} au général) en {_laps_count(laps, lang)}."
                 )
+            else:
+                text = (
+                    f"{_car(car, lang, start=True)} termine {ordinal(pos, 'fr')} de la catégorie {cls}"
+                    f" ({ordinal(overall, 'fr')} au général) après {_laps_count(laps, lang)}."
+                )
         else:
-            text = (
-                f"{_car(car, lang, start=True)} finished {ordinal(pos, 'en')} in {cls}"
-                f" ({ordinal(overall, 'en')} overall) after {_laps_count(laps, lang)}."
-            )
-            if int(pos) == 1:
+            if won_race:
+                text = f"{_car(car, lang, start=True)} won the race, and {cls}, with {_laps_count(laps, lang)}."
+            elif int(pos) == 1:
                 text = (
                     f"{_car(car, lang, start=True)} won {cls}"
                     f" ({ordinal(overall, 'en')} overall) with {_laps_count(laps, lang)}."
                 )
+            else:
+                text = (
+                    f"{_car(car, lang, start=True)} finished {ordinal(pos, 'en')} in {cls}"
+                    f" ({ordinal(overall, 'en')} overall) after {_laps_count(laps, lang)}."
+                )
+    elif not_classified:
+        if lang == "fr":
+            text = f"{_car(car, lang, start=True)} n'est pas classée, avec {_laps_count(laps, lang)}."
+        else:
+            text = f"{_car(car, lang, start=True)} was not classified, with {_laps_count(laps, lang)}."
     else:
         hour = int(float(last["elapsed"]) // 3600) + 1
         in_pits = bool(r.get("retired_in_pits")) if "retired_in_pits" in r else False
         if lang == "fr":
             where = " au stand" if in_pits else ""
             text = (
-                f"{_car(car, lang, start=True)} abandonne{where} {_hour(hour, lang)}, "
-                f"après {_laps_count(laps, lang)} ({status.lower() or 'non classée'})."
+                f"{_car(car, lang, start=True)} abandonne{where} {_hour(hour, lang)}, après {_laps_count(laps, lang)}."
             )
         else:
             where = " in the pits" if in_pits else ""
-            text = (
-                f"{_car(car, lang, start=True)} stopped{where} {_hour(hour, lang)} after "
-                f"{_laps_count(laps, lang)} ({status.lower() or 'not classified'})."
-            )
+            text = f"{_car(car, lang, start=True)} retired{where} {_hour(hour, lang)}, after {_laps_count(laps, lang)}."
     return [_sentence("finish", text, [int(last["lap"])], float(last["elapsed"]))]
 
 
@@ -539,11 +548,12 @@ def _best_laps(race, car, mine: pd.DataFrame, cls, lang: str) -> list[dict]:
         laps = mine[(mine["driver"] == r.driver) & ((mine["lap_time"] - float(r.best_lap)).abs() < 0.0005)]
         lap_no = int(laps["lap"].iloc[0]) if len(laps) else None
         cat = r.category if isinstance(r.category, str) else None
+        rank = n = None
         if cat and not pd.isna(r.category_rank):
             n = int(((ranks["class"] == cls) & (ranks["category"] == cat)).sum())
             rank = int(r.category_rank)
             grp_en, grp_fr = f"{cat} drivers in {cls}", f"pilotes {_CAT_FR.get(cat, cat)} de la catégorie {cls}"
-        else:
+        elif not pd.isna(r.class_rank):
             n = int((ranks["class"] == cls).sum())
             rank = int(r.class_rank)
             grp_en, grp_fr = f"drivers in {cls}", f"pilotes de la catégorie {cls}"
@@ -551,20 +561,16 @@ def _best_laps(race, car, mine: pd.DataFrame, cls, lang: str) -> list[dict]:
         at = f" (lap {lap_no})" if lap_no else ""
         at_fr = f" (tour {lap_no})" if lap_no else ""
         if lang == "fr":
-            text = (
-                f"Meilleur tour {_de(r.driver)} : {lap_time_text(r.best_lap, 'fr')}{at_fr} ; "
-                f"{ordinal(rank, 'fr')} sur {n} {grp_fr} au classement de rythme ({metric})."
-            )
+            text = f"Meilleur tour {_de(r.driver)} : {lap_time_text(r.best_lap, 'fr')}{at_fr}"
             if rank == 1:
-                text = (
-                    f"Meilleur tour {_de(r.driver)} : {lap_time_text(r.best_lap, 'fr')}{at_fr} ; "
-                    f"premier des {n} {grp_fr} au classement de rythme ({metric})."
-                )
+                text += f" ; premier des {n} {grp_fr} au classement de rythme ({metric})"
+            elif rank is not None:
+                text += f" ; {ordinal(rank, 'fr')} sur {n} {grp_fr} au classement de rythme ({metric})"
         else:
-            text = (
-                f"{r.driver}'s best lap was {lap_time_text(r.best_lap, 'en')}{at}; "
-                f"{ordinal(rank, 'en')} of {n} {grp_en} on pace ({metric})."
-            )
+            text = f"{r.driver}'s best lap was {lap_time_text(r.best_lap, 'en')}{at}"
+            if rank is not None:
+                text += f"; {ordinal(rank, 'en')} of {n} {grp_en} on pace ({metric})"
+        text += "."
         low = bool(getattr(r, "low_sample", False))
         if low:
             text = text[:-1] + (" — peu de tours propres." if lang == "fr" else " — few clean laps.")

@@ -12,7 +12,17 @@ from stintlab.report.charts import shade_neutralisations
 from stintlab.report.html import build_report
 
 LEMANS = ["lemans-2019", "lemans-2021", "lemans-2023", "lemans-2024", "lemans-2025", "lemans-2026"]
-ALL_SECTIONS = ["summary", "story", "positions", "gap", "stints", "stops", "neutralisations", "rankings", "classification"]
+ALL_SECTIONS = [
+    "summary",
+    "story",
+    "positions",
+    "gap",
+    "stints",
+    "stops",
+    "neutralisations",
+    "rankings",
+    "classification",
+]
 
 
 def _no_remote_references(html: str) -> None:
@@ -68,10 +78,16 @@ def test_neutralisation_shading_in_hours():
     import pandas as pd
     import plotly.graph_objects as go
 
-    phases = pd.DataFrame({"kind": ["SC", "FCY", "RED"], "start": [3600.0, 7200.0, 9000.0], "end": [5400.0, 7210.0, 10800.0]})
+    phases = pd.DataFrame(
+        {"kind": ["SC", "FCY", "RED"], "start": [3600.0, 7200.0, 9000.0], "end": [5400.0, 7210.0, 10800.0]}
+    )
     fig = shade_neutralisations(go.Figure(), phases)
     shapes = fig.layout.shapes
-    assert [(s.x0, s.x1) for s in shapes] == [(1.0, 1.5), (2.0, round(7230 / 3600, 4)), (2.5, 3.0)]  # 30 s minimum width
+    assert [(s.x0, s.x1) for s in shapes] == [
+        (1.0, 1.5),
+        (2.0, round(7230 / 3600, 4)),
+        (2.5, 3.0),
+    ]  # 30 s minimum width
     assert shapes[2].fillcolor.startswith("rgba(220,0,0")
 
 
@@ -88,7 +104,6 @@ def test_unknown_car_and_language(load_corpus_race):
 # ------------------------------------------------------------------ CLI, demo race
 def test_report_command_on_a_file(tmp_path, capsys, corpus):
     from conftest import lap_file
-
     from stintlab.cli import main
 
     out = tmp_path / "r.html"
@@ -115,7 +130,6 @@ def test_report_command_without_file_uses_the_demo_race_and_says_so(tmp_path, ca
 
 def test_report_command_errors_are_one_line(tmp_path, capsys, corpus):
     from conftest import lap_file
-
     from stintlab.cli import main
 
     assert main(["report", str(lap_file("lemans-2024")), "--car", "999", "-o", str(tmp_path / "x.html")]) == 2

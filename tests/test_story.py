@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from stintlab.report.story import duration_text, laps_label, lap_time_text, ordinal, story
+from stintlab.report.story import duration_text, lap_time_text, laps_label, ordinal, story
 
 
 def _texts(sentences, key=None):
@@ -48,7 +48,9 @@ def test_lemans_2024_92_french_story_reads_like_a_french_report(load_corpus_race
     race = load_corpus_race("lemans-2024")
     s = story(race, "92", "fr")
     assert s[0]["text"] == "La n°92 Manthey PureRxcing, avec Aliaksandr MALYKHIN au volant, prend le départ en LMGT3."
-    assert _texts(s, "hour1") == ["Au terme de la première heure, la n°92 est 14e de la catégorie LMGT3 après 14 tours."]
+    assert _texts(s, "hour1") == [
+        "Au terme de la première heure, la n°92 est 14e de la catégorie LMGT3 après 14 tours."
+    ]
     garage = [t for t in _texts(s, "stop") if "24 min 44 s" in t][0]
     assert garage.startswith("À la 17e heure, un passage au garage de 24 min 44 s (tour 182) coûte 25 min 13 s")
     assert "qui passe de la 1re à la 18e place de la catégorie" in garage
@@ -64,7 +66,9 @@ def test_lemans_2024_winner_and_retirement(load_corpus_race):
     race = load_corpus_race("lemans-2024")
     # raw: #50 (Ferrari AF Corse) completed 311 laps first; #54 last crossed on lap 30 at 2:08:26.769 (hour 3)
     assert _texts(story(race, "50", "en"), "finish") == ["The #50 won the race, and HYPERCAR, with 311 laps."]
-    assert _texts(story(race, "50", "fr"), "finish") == ["La n°50 remporte la course, et la catégorie HYPERCAR, en 311 tours."]
+    assert _texts(story(race, "50", "fr"), "finish") == [
+        "La n°50 remporte la course, et la catégorie HYPERCAR, en 311 tours."
+    ]
     assert _texts(story(race, "54", "en"), "finish") == ["The #54 retired in hour 3, after 30 laps."]
     assert _texts(story(race, "54", "fr"), "finish") == ["La n°54 abandonne à la 3e heure, après 30 tours."]
 
@@ -77,7 +81,9 @@ def test_lemans_2019_story_without_flag_column(load_corpus_race):
     assert _texts(s, "finish") == ["The #8 won the race, and LMP1, with 385 laps."]
 
 
-@pytest.mark.parametrize("name", ["lemans-2019", "lemans-2021", "lemans-2023", "lemans-2024", "lemans-2025", "lemans-2026"])
+@pytest.mark.parametrize(
+    "name", ["lemans-2019", "lemans-2021", "lemans-2023", "lemans-2024", "lemans-2025", "lemans-2026"]
+)
 def test_every_sentence_is_traceable_to_laps_of_the_car(load_corpus_race, name):
     race = load_corpus_race(name)
     # the winner and the last car of the classification (a retirement)
@@ -140,7 +146,6 @@ def test_wording_helpers():
 # ------------------------------------------------------------------ CLI
 def test_story_command_json_and_text(capsys, corpus):
     from conftest import lap_file
-
     from stintlab.cli import main
 
     assert main(["story", str(lap_file("lemans-2024")), "--car", "92", "--lang", "fr", "--json"]) == 0
@@ -154,7 +159,6 @@ def test_story_command_json_and_text(capsys, corpus):
 
 def test_story_command_errors_are_one_line(capsys, corpus):
     from conftest import lap_file
-
     from stintlab.cli import main
 
     assert main(["story", str(lap_file("lemans-2024")), "--car", "999"]) == 2

@@ -61,6 +61,15 @@ def worker(tool: str, path: str, mode: str) -> dict:
 
             def run():
                 return len(stintlab.load(path).laps)
+    elif tool == "pyarrow":  # floor: the raw file read as strings, no parsing of values
+        import pyarrow.csv as pacsv
+
+        with open(path, "rb") as fh:
+            first = fh.readline()
+        sep = ";" if first.count(b";") >= first.count(b",") else ","
+
+        def run():
+            return pacsv.read_csv(path, parse_options=pacsv.ParseOptions(delimiter=sep)).num_rows
     elif tool == "endurancepy":
         import endurancepy
 
@@ -167,6 +176,8 @@ def main(argv: list[str] | None = None) -> int:
         ours = [measure("stintlab", ref[1], "laps") for _ in range(max(1, args.repeat))]
         comparison = {"race": args.reference, "stintlab_runs": [m.get("seconds") for m in ours]}
         comparison["stintlab_seconds"] = statistics.median(m["seconds"] for m in ours if "seconds" in m)
+        floor = [measure("pyarrow", ref[1]) for _ in range(max(1, args.repeat))]
+        comparison["pyarrow_raw_seconds"] = statistics.median(m["seconds"] for m in floor if "seconds" in m)
         if endurancepy_installed():
             theirs = [measure("endurancepy", ref[1]) for _ in range(max(1, args.repeat))]
             good = [m["seconds"] for m in theirs if "seconds" in m]
@@ -197,6 +208,9 @@ def main(argv: list[str] | None = None) -> int:
         runs = ", ".join(f"{x:.3f}" for x in comparison["stintlab_runs"] if x is not None)
         print(
             f"{args.reference}: stintlab lap table {s:.3f} s (median of {runs})  target ≤ {TARGET_SECONDS} s  {'PASS' if s <= TARGET_SECONDS else 'FAIL'}"
+        )
+        print(
+            f"{args.reference}: pyarrow alone reading the raw file (floor) {comparison['pyarrow_raw_seconds']:.3f} s (median)"
         )
         if "endurancepy_seconds" in comparison:
             e = comparison["endurancepy_seconds"]

@@ -255,9 +255,8 @@ def race_stats(laps: pd.DataFrame, categories: dict | None = None) -> dict:
         )
         dm = pd.DataFrame({"med": drv_med, "cat": cat, "car": [k.split("|", 1)[0] for k in drv_med.index]})
         dm["rel"] = dm["med"] / dm.groupby("car")["med"].transform("min") - 1.0
-        iqr = cd.groupby("key")["rel"].agg(
-            lambda r: r[r.abs() < 0.25].quantile(0.75) - r[r.abs() < 0.25].quantile(0.25)
-        )
+        inner = cd[cd["rel"].abs() < 0.25].groupby("key")["rel"]
+        iqr = inner.quantile(0.75) - inner.quantile(0.25)
         dm["iqr"] = iqr.reindex(dm.index)
         counts = cd.groupby("key").size().reindex(dm.index)
         dm = dm[(counts >= 10).to_numpy() & dm["cat"].notna().to_numpy()]

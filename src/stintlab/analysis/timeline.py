@@ -94,9 +94,12 @@ def _swaps(before: dict, after: dict, car: str) -> tuple[list[str], list[str], l
     return passed_by, passed, lost_lap
 
 
-def car_events(laps: pd.DataFrame, car, stops_table: pd.DataFrame | None = None) -> pd.DataFrame:
+def car_events(
+    laps: pd.DataFrame, car, stops_table: pd.DataFrame | None = None, phases: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Every event of one car in race order (module docstring for kinds and columns).
-    ``stops_table``: :func:`stops` of the same laps when already computed."""
+    ``stops_table`` / ``phases``: :func:`stops` / :func:`neutralisations` of the same laps when
+    already computed."""
     car = check_car(laps, car)
     a = ensure_annotated(laps)
     mine = a[a["car"] == car]
@@ -152,7 +155,7 @@ def car_events(laps: pd.DataFrame, car, stops_table: pd.DataFrame | None = None)
     for r in inc.rename(columns={"elapsed": "race_time"}).itertuples():
         add(r.lap, r.race_time, "incident", f"Slow lap {format_time(r.lap_time, hours=False)}: "
             f"{r.time_lost:.1f} s lost", t_of(r.lap - 1), r.race_time, r.driver, r.time_lost)  # fmt: skip
-    for r in neutralisations(a).itertuples():
+    for r in (neutralisations(a) if phases is None else phases).itertuples():
         first = el[el >= r.start]
         if not len(first) or el[0] > r.end:
             continue
@@ -163,8 +166,7 @@ def car_events(laps: pd.DataFrame, car, stops_table: pd.DataFrame | None = None)
             f"{' (inferred)' if r.inferred else ''}", float(before[-1]) if len(before) else None,
             float(after[0]) if len(after) else None)  # fmt: skip
     # class lead changes on the lap chart
-    ph = position_history(a)
-    ph = ph[ph["class"].astype(object) == cls]
+    ph = position_history(a[(a["class"].astype(object) == cls).to_numpy()])
     leaders = ph[ph["class_position"] == 1].sort_values("lap")
     prev = None
     for r in leaders.itertuples():
@@ -206,7 +208,9 @@ def car_events(laps: pd.DataFrame, car, stops_table: pd.DataFrame | None = None)
     return out
 
 
-def time_loss_account(laps: pd.DataFrame, stops_table: pd.DataFrame | None = None) -> pd.DataFrame:
+def time_loss_account(
+    laps: pd.DataFrame, stops_table: pd.DataFrame | None = None, phases: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Per car, seconds lost over the race: normal_stops, long_stops, garage_stops (sum of
     time_lost by stop kind), incidents (sum of incident time lost), neutralisations (seconds the
     car lost to its class reference car across all phases; negative = gained), plus counts.
@@ -240,7 +244,8 @@ def time_loss_account(laps: pd.DataFrame, stops_table: pd.DataFrame | None = Non
     out["incidents"] = inc_sum["sum"].fillna(0.0).to_numpy(dtype=float)
     out["incident_count"] = inc_sum["size"].fillna(0).to_numpy(dtype=int)
     # neutralisation effect
-    phases = neutralisations(a)
+    if phases is None:
+        phases = neutralisations(a)
     final = a.groupby("car", sort=False).tail(1).sort_values(["lap", "elapsed"], ascending=[False, True])
     ref_of = {}
     for _cls, grp in final.groupby("class", sort=False):

@@ -2,8 +2,8 @@
 and the CLI prints one line and exits 2 (no traceback).
 
 The files are synthetic (a 25-column Al Kamel header and invented rows), built in tmp_path.
-Tests named ``test_reader_bug_*`` document reader defects still open (see the report to the lead):
-they fail until the reader is fixed and must not be marked xfail.
+Nine reader defects found by these tests were fixed by the lead (commits 8d77d88, 5a2f686); the
+tests that exposed them stay here as regression tests.
 """
 
 from __future__ import annotations
@@ -188,13 +188,9 @@ def test_cli_subprocess_no_traceback(tmp_path):
     assert proc.stderr.strip().splitlines() == ["stintlab: error: bad.csv, line 4, column ELAPSED: not a time: 'abc'"]
 
 
-# --- reader defects still open (fail until the reader is fixed; see the report) -----------------
-
-
-def test_reader_bug_nul_byte_inside_a_lap_field_is_accepted(tmp_path):
-    """io/text.py: the exact (csv) reader rejects a NUL byte as binary data, but the pyarrow fast
-    path keeps it, so 'Ana TE\\x00STER' loads as a driver name. Expected: the same error as the
-    exact reader, located at line 2, column DRIVER_NAME."""
+def test_nul_byte_inside_a_lap_field_is_located(tmp_path):
+    """A NUL byte is binary data on the fast (pyarrow) path too, not part of a driver name
+    (defect found here, fixed in 5a2f686)."""
     data = lap_bytes().replace(b"Ana TESTER", b"Ana TE\x00STER", 1)
     err = format_error(write(tmp_path, "nul.csv", data))
     assert (err.line, err.column) == (2, "DRIVER_NAME"), str(err)
@@ -253,18 +249,16 @@ def test_results_header_only(tmp_path):
     assert err.line == 2 and "no cars" in err.message
 
 
-def test_reader_bug_results_without_laps_column_names_lap_file_columns(tmp_path):
-    """io/__init__.py read_file: when the header matches no format, the 'missing' columns are
-    always those of a LAP file (here column LAP_NUMBER, "missing ['LAP_NUMBER', 'LAP_TIME',
-    'ELAPSED']"), even when a classification is expected. Expected: line 1, column LAPS."""
+def test_results_without_laps_column_names_laps(tmp_path):
+    """When a classification is expected, the missing column named is LAPS, not the lap-file
+    columns (defect found here, fixed in 5a2f686)."""
     err = results_error(tmp_path, res_bytes(RES_ROWS, RES_HEADER.replace(",LAPS,", ",LAPZ,")))
     assert (err.line, err.column) == (1, "LAPS"), str(err)
 
 
-def test_reader_bug_results_row_cut_before_laps_is_accepted(tmp_path):
-    """io/text.py read_table(ragged=True) pads ANY row of more than one field, so a results row cut
-    after STATUS loads with LAPS = <NA> and no total time. Ragged rows are legitimate only when
-    they drop trailing driver blocks; expected: 'truncated row' at line 3, column LAPS."""
+def test_results_row_cut_before_laps_is_a_truncated_row(tmp_path):
+    """Ragged rows are legitimate only when they drop trailing driver blocks; a row cut after
+    STATUS is a truncated row at its first missing column (defect found here, fixed in 5a2f686)."""
     err = results_error(tmp_path, res_bytes([RES_ROWS[0], "2,007,Classified"]))
     assert (err.line, err.column) == (3, "LAPS"), str(err)
 

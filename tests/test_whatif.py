@@ -115,6 +115,9 @@ def test_bad_requests_are_usage_errors():
     ):
         with pytest.raises(StintlabUsageError, match=msg):
             whatif(laps, "2", [parse_change(kind, text)])
+    final = _race({"A": [100.0] * 6, "B": [100.0] * 3 + [-105.0]})  # B retired in the pits after lap 4
+    with pytest.raises(StintlabUsageError, match="never came out"):
+        whatif(final, "B", [parse_change("stop", "4=median")])
     with pytest.raises(StintlabUsageError, match="no car"):
         whatif(laps, "22", [parse_change("lap", "2=clean")])
     with pytest.raises(StintlabUsageError, match="LAP=VALUE"):

@@ -163,6 +163,11 @@ def whatif(laps: pd.DataFrame, car: str, changes: list[Change], *, runs: int = 2
                 raise StintlabUsageError(
                     f"lap {ch.lap} of car {car} is not the in-lap of a stop (in-laps: {in_laps[:40]})"
                 )
+            if ch.lap >= int(lap_no[-1]):
+                raise StintlabUsageError(
+                    f"lap {ch.lap} is car {car}'s last lap: it went into the pits and never came out, "
+                    "so there is no rest of its race to replay"
+                )
             # chained stops (an out-lap that is again an in-lap) form one stop: in-lap .. last out-lap
             in_set = set(car_st["lap"].tolist())
             end = ch.lap + 1

@@ -48,6 +48,11 @@ def test_stint_and_stop_invariants_on_every_corpus_race(load_corpus_race, name):
     rows = keyed.loc[list(zip(sp["car"], sp["lap_in"]))]
     assert rows["in_lap"].all()
     assert set(sp["kind"]) <= {"normal", "long", "garage", "final"}
+    # 'finish' = took the chequered flag: on flagged files exactly the cars whose last crossing is FF
+    last_flag = g["flag"].last()
+    if last_flag.notna().all():
+        finishers = set(st.loc[st["ended_by"] == "finish", "car"])
+        assert finishers == set(last_flag[last_flag == "FF"].index)
     # only cars that did not take the flag have a final stop
     assert (st[st["ended_by"] == "finish"]["car"].isin(sp.loc[sp["kind"] == "final", "car"])).sum() == 0
 

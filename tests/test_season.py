@@ -163,3 +163,40 @@ def test_cli_season_json(db):
     assert fuji["pace_rank"] == 1 and fuji["class_position"] == 1 and fuji["date"] is None
     day = data["races"][0]
     assert day["date"] == "2024-01-27" and day["pace"] is None
+
+
+def test_real_spelling_variants_phil_hanson(db, tmp_path):
+    """IMSA writes 'Phil Hanson' (Daytona 2024 results line 7: #85 JDC-Miller, 6th GTP, 789 laps, Gold;
+    Road Atlanta 2024: #85, 50th overall = 11th of the GTP cars, 52 laps driven by him),
+    WEC 'Philip HANSON' in #38 Hertz Team JOTA (HYPERCAR): Bahrain 8th, 63 laps; Fuji 6th, 92 laps;
+    Le Mans 9th on 311 laps, 120 of them his. The suggestion finds the pair; once accepted his
+    2024 season has all five races."""
+    import shutil
+
+    from stintlab.archive.identity import suggest_aliases
+    from stintlab.cli import main
+
+    copy = tmp_path / "a.duckdb"
+    shutil.copy(db, copy)
+    with Archive(copy) as arc:
+        keys = [k for (k,) in arc.con.execute("SELECT DISTINCT driver_key FROM entries").fetchall()]
+        assert ("phil hanson", "philip hanson") in suggest_aliases(keys)
+        assert driver_season(arc, "Phil Hanson", 2024)["totals"]["races"] == 2  # the IMSA races only
+    assert main(["archive", "aliases", "--suggest", "--accept", "--db", str(copy), "--json"]) == 0
+    with Archive(copy) as arc:
+        assert arc.aliases()["phil hanson"] == "philip hanson"
+        s = driver_season(arc, "Phil Hanson", 2024)
+    r = s["races"].set_index("race_id")
+    assert list(r.index) == [
+        "2024-imsa-daytona-international-speedway-race",
+        "2024-imsa-road-atlanta-race",
+        "2024-wec-bahrain8h-race",
+        "2024-wec-fuji6h-race",
+        "2024-wec-le-mans-race",
+    ]
+    assert list(r["car"]) == ["85", "85", "38", "38", "38"]
+    assert list(r["class_position"]) == [6, 11, 8, 6, 9]
+    assert list(r["laps"].iloc[1:]) == [52, 63, 92, 120]
+    assert r.loc["2024-wec-le-mans-race", "team"] == "Hertz Team JOTA"
+    assert list(r["category"]) == ["Gold"] * 5
+    assert list(r["category_source"]) == ["race", "race", "season", "season", "season"]

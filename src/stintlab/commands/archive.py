@@ -169,15 +169,48 @@ def archive_alias(
 
 
 @archive_app.command("aliases")
-def archive_aliases(db: Path = DbOpt, as_json: bool = JsonOpt):
-    """The driver alias table."""
+def archive_aliases(
+    suggest: bool = typer.Option(False, "--suggest", help="List likely aliases (same surname, short/full first name)."),
+    accept: bool = typer.Option(False, "--accept", help="With --suggest: add every suggestion to the alias table."),
+    db: Path = DbOpt,
+    as_json: bool = JsonOpt,
+):
+    """The driver alias table (or suggestions for it)."""
+    from stintlab.archive.identity import suggest_aliases
     from stintlab.archive.store import Archive
 
-    with Archive(db) as arc:
-        df = arc.df(
-            "SELECT alias, alias_key, canonical, canonical_key FROM driver_aliases ORDER BY canonical_key, alias_key"
-        )
-    emit(records(df), as_json, title="driver aliases")
+    if accept and not suggest:
+        raise StintlabUsageError("--accept goes with --suggest")
+    with Archive(db, write=accept) as arc:
+        if not suggest:
+            df = arc.df(
+                "SELECT alias, alias_key, canonical, canonical_key FROM driver_aliases ORDER BY canonical_key, alias_key"
+            )
+            emit(records(df), as_json, title="driver aliases")
+            return
+        keys = [k for (k,) in arc.con.execute("SELECT DISTINCT driver_key FROM entries").fetchall() if k]
+        pairs = suggest_aliases(keys, arc.aliases())
+        rows = []
+        for alias, canonical in pairs:
+            races = arc.con.execute(
+                "SELECT driver_key, count(DISTINCT race_id), string_agg(DISTINCT driver, ' / ') FROM entries "
+                "WHERE driver_key IN (?, ?) GROUP BY driver_key",
+                [alias, canonical],
+            ).fetchall()
+            info = {k: (n, names) for k, n, names in races}
+            rows.append(
+                {
+                    "alias": info[alias][1],
+                    "alias_races": info[alias][0],
+                    "canonical": info[canonical][1],
+                    "canonical_races": info[canonical][0],
+                    "added": False,
+                }
+            )
+            if accept:
+                arc.add_alias(alias, canonical)
+                rows[-1]["added"] = True
+    emit(rows, as_json, title=f"suggested aliases ({len(rows)})")
 
 
 def _season_rows_for_table(races) -> list[dict]:

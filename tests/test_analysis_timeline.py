@@ -103,3 +103,15 @@ def test_cli_bad_requests_are_one_line_errors(capsys):
         code, out, err = _run(capsys, *argv)
         assert code == 2, argv
         assert msg in err and "Traceback" not in err
+
+
+def test_imola_2025_car_12_stop_cost_a_lap_to_51_and_83(load_corpus_race):
+    # raw rows: #12 lap 106 at 3:00:58.013, lap 107 'B' at 3:03:43.069, out-lap 108 at 3:05:43.793
+    # (PIT_TIME 1:25.759). Before: #51 and #83 had 106 laps (2:59:36.837, 2:59:51.720), like #12;
+    # after: both had 109 (3:04:22.798, 3:04:38.044) against #12's 108.
+    laps = load_corpus_race("wec-2025-imola6h").laps
+    ev = car_events(laps, "12")
+    stop = ev[(ev["kind"] == "stop") & (ev["lap"] == 107)].iloc[0]
+    assert stop["race_time"] == pytest.approx(3 * 3600 + 3 * 60 + 43.069)
+    assert sorted(stop["laps_lost_to"]) == ["51", "83"]
+    assert "85.8 s" in stop["description"]

@@ -88,6 +88,10 @@ def test_cli_json_keys(capsys):
     assert code == 0 and rows and set(rows[0]) >= {"kind", "start", "end", "duration", "inferred"}
     code, out, _ = _run(capsys, "standings", f, "--at", "3:00:00", "--json")
     assert code == 0 and json.loads(out)[0]["position"] == 1
+    code, out, _ = _run(capsys, "losses", f, "--car", "12", "--json")
+    rows = json.loads(out)
+    assert code == 0 and len(rows) == 1 and rows[0]["car"] == "12"
+    assert {"normal_stops", "long_stops", "garage_stops", "incidents", "neutralisations", "total"} <= set(rows[0])
 
 
 @pytest.mark.corpus

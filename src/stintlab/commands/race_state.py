@@ -14,7 +14,7 @@ from stintlab.analysis.flags import neutralisations
 from stintlab.analysis.standings import final_standings, race_hours, standings_after_hour, standings_at
 from stintlab.analysis.stints import stints as stint_table
 from stintlab.analysis.stops import stops as stop_table
-from stintlab.analysis.timeline import car_events, check_car
+from stintlab.analysis.timeline import car_events, check_car, time_loss_account
 from stintlab.cli import app
 from stintlab.commands._common import emit, load_race, records
 from stintlab.errors import StintlabError, StintlabUsageError
@@ -157,3 +157,26 @@ def flags(
     src = "inferred from lap times" if len(table) and bool(table["inferred"].iat[0]) else "from FLAG_AT_FL"
     emit(rows if as_json else _human(rows), as_json, title=f"{race.name} — neutralisations ({src})",
          columns=None if as_json else FLAGS_KEYS[:6])  # fmt: skip
+
+
+LOSSES_KEYS = [
+    "car", "class", "stops", "normal_stops", "long_stops", "garage_stops", "incidents", "incident_count",
+    "neutralisations", "neutralisation_laps", "total",
+]  # fmt: skip
+
+
+@app.command()
+def losses(
+    file: Path = FileArg,
+    car: str = typer.Option(None, "--car", help="Only this car (number as printed, e.g. 007)."),
+    as_json: bool = JsonOpt,
+):
+    """Time-loss account per car: normal/long/garage stops, incidents, and what the neutralisations cost or gave."""
+    race = load_race(file)
+    a = annotate(race.laps)
+    table = time_loss_account(a)
+    if car is not None:
+        c = check_car(race.laps, car)
+        table = table[table["car"] == c]
+    rows = records(table, LOSSES_KEYS)
+    emit(rows, as_json, title=f"{race.name} — time lost (s)")

@@ -358,3 +358,33 @@ def test_list_races(arc2024):
     wec = list_races(db, series="WEC")
     assert sorted(wec["event"]) == ["bahrain8h", "fuji6h", "le-mans"]
     assert len(list_races(db, season=2023)) == 0
+
+
+def test_weather_file_goes_with_its_race(tmp_path, corpus):
+    """A weather file beside the lap file is archived with the race (synthetic IMSA-style readings, °F / inHg)."""
+    folder = tmp_path / "wec-2025-cota6h"
+    folder.mkdir()
+    (folder / "cota_6h.csv").symlink_to(corpus / "wec-2025-cota6h" / "cota_6h.csv")
+    db = tmp_path / "a.duckdb"
+    assert ingest([folder], db)[0]["status"] == "added"
+    (folder / "26_Weather_Race.CSV").write_text(
+        "TIME_UTC_SECONDS;TIME_UTC_STR;AIR_TEMP;TRACK_TEMP;HUMIDITY;PRESSURE;WIND_SPEED;WIND_DIRECTION;RAIN;\n"
+        "1611693670;26-Jan-21 20:41:10;67.8;86.0;52;30.15;5.2;180;-1;\n"
+        "1611693730;26-Jan-21 20:42:10;68.0;86.5;51;30.14;5.0;175;-1;\n",
+        encoding="utf-8",
+    )
+    again = ingest([folder], db)
+    assert again[0]["status"] == "replaced"  # same race, new content (the weather file)
+    with Archive(db) as arc:
+        w = arc.df("SELECT * FROM weather ORDER BY time_utc")
+        roles = sorted(r for (r,) in arc.con.execute("SELECT role FROM files").fetchall())
+    assert roles == ["laps", "weather"]
+    assert list(w["air_temp"]) == [67.8, 68.0] and w["temp_unit"].iloc[0] == "°F"
+    assert w["air_temp_c"].iloc[0] == pytest.approx((67.8 - 32) * 5 / 9, abs=0.01)
+    assert w["pressure_hpa"].iloc[0] == pytest.approx(30.15 * 33.8639, abs=0.1)
+    assert len(open_race("2025-wec-cota6h", db).weather) == 2
+    with Archive(db, write=True) as arc:
+        arc.remove("2025-wec-cota6h-race")
+    assert _counts(db)["races"] == 0
+    with Archive(db) as arc:
+        assert arc.con.execute("SELECT count(*) FROM weather").fetchall()[0][0] == 0

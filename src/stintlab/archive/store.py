@@ -10,6 +10,7 @@ Tables (all keyed by ``race_id``; docs/archive.md describes every column):
 - ``laps``: the canonical lap table (:mod:`stintlab.schema`) plus ``race_id``;
 - ``classification``: official (or derived) final classification;
 - ``entries``: one row per (race, car, driver): crew, FIA category, laps, drive time, pace and pace rank in class;
+- ``weather``: the weather readings of a race when a weather file was given (°C / hPa plus the published units);
 - ``driver_aliases``: the user's alias table (alias key → canonical name).
 
 Writes: one transaction per race, so a killed ingest leaves whole races only. DuckDB lets a single
@@ -99,6 +100,10 @@ _DDL = [
         team VARCHAR, manufacturer VARCHAR, category VARCHAR, country VARCHAR, laps INTEGER,
         drive_time DOUBLE, best_lap DOUBLE, pace DOUBLE, pace_laps INTEGER, pace_rank INTEGER,
         pace_field INTEGER)""",
+    """CREATE TABLE IF NOT EXISTS weather (
+        race_id VARCHAR, time_utc DOUBLE, time_utc_text VARCHAR, air_temp_c DOUBLE, track_temp_c DOUBLE,
+        humidity_pct DOUBLE, pressure_hpa DOUBLE, wind_speed DOUBLE, wind_direction_deg DOUBLE, rain DOUBLE,
+        air_temp DOUBLE, track_temp DOUBLE, temp_unit VARCHAR, pressure DOUBLE, pressure_unit VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS driver_aliases (
         alias_key VARCHAR PRIMARY KEY, alias VARCHAR, canonical_key VARCHAR, canonical VARCHAR)""",
 ]
@@ -135,7 +140,24 @@ ENTRY_COLUMNS = [
     "pace_rank",
     "pace_field",
 ]
+WEATHER_COLUMNS = [
+    "time_utc",
+    "time_utc_text",
+    "air_temp_c",
+    "track_temp_c",
+    "humidity_pct",
+    "pressure_hpa",
+    "wind_speed",
+    "wind_direction_deg",
+    "rain",
+    "air_temp",
+    "track_temp",
+    "temp_unit",
+    "pressure",
+    "pressure_unit",
+]
 PACE_LAPS = 10
+DATA_TABLES = ("laps", "classification", "entries", "weather", "files", "races")
 
 
 class Archive:
@@ -269,7 +291,7 @@ class Archive:
         rid = row["race_id"]
         self.con.execute("BEGIN TRANSACTION")
         try:
-            for table in ("laps", "classification", "entries", "files", "races"):
+            for table in DATA_TABLES:
                 self.con.execute(f"DELETE FROM {table} WHERE race_id = ?", [rid])
             self.con.execute("COMMIT")
         except BaseException:
@@ -302,8 +324,9 @@ class Archive:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         written = {}
-        for table in tables or ("races", "laps", "classification", "entries", "driver_aliases", "files"):
-            if table not in ("races", "laps", "classification", "entries", "driver_aliases", "files"):
+        names = ("races", "laps", "classification", "entries", "weather", "driver_aliases", "files")
+        for table in tables or names:
+            if table not in names:
                 raise StintlabUsageError(f"no table {table!r} to export")
             target = out / f"{table}.parquet"
             select = (
@@ -339,7 +362,7 @@ class Archive:
         con.execute("BEGIN TRANSACTION")
         try:
             if existing:
-                for table in ("laps", "classification", "entries", "files", "races"):
+                for table in DATA_TABLES:
                     con.execute(f"DELETE FROM {table} WHERE race_id = ?", [race_id])
             for role, data in blobs.items():
                 con.execute(
@@ -353,8 +376,10 @@ class Archive:
                 con.execute("INSERT INTO laps BY NAME SELECT ? AS race_id, * FROM _laps_in", [race_id])
                 con.unregister("_laps_in")
             step("laps", race_id)
-            for name in ("classification", "entries"):
-                df = tables[name]
+            for name in ("classification", "entries", "weather"):
+                df = tables.get(name)
+                if df is None or df.empty:
+                    continue
                 con.register("_in", df)
                 con.execute(f"INSERT INTO {name} BY NAME SELECT ? AS race_id, * FROM _in", [race_id])
                 con.unregister("_in")
@@ -416,9 +441,10 @@ def _content_hash(blobs: dict[str, bytes]) -> str:
 
 
 class _Parsed:
-    def __init__(self, race=None, results=None):
+    def __init__(self, race=None, results=None, weather=None):
         self.race = race  # a stintlab Race when there is a lap file
         self.results = results  # a ParsedFile for a classification-only race
+        self.weather = weather  # the weather table of a classification-only race
 
 
 def _parse(rf: RaceFiles) -> _Parsed:
@@ -427,7 +453,8 @@ def _parse(rf: RaceFiles) -> _Parsed:
 
     if rf.laps is not None:
         return _Parsed(race=stintlab.load(rf.laps, results=rf.results, find_results=False, weather=rf.weather))
-    return _Parsed(results=read_file(rf.results, expect="classification"))
+    weather = read_file(rf.weather, expect="weather").table if rf.weather is not None else None
+    return _Parsed(results=read_file(rf.results, expect="classification"), weather=weather)
 
 
 def _track(event: str | None) -> str | None:
@@ -512,6 +539,7 @@ def _tables(parsed: _Parsed) -> dict[str, pd.DataFrame | None]:
             "laps": race.laps,
             "classification": _pick(cls, CLASSIFICATION_COLUMNS).astype({"car": "string"}),
             "entries": _entries_from_race(race),
+            "weather": None if race.weather is None else _pick(race.weather, WEATHER_COLUMNS),
         }
     res = parsed.results
     cls = res.table.copy()
@@ -520,6 +548,7 @@ def _tables(parsed: _Parsed) -> dict[str, pd.DataFrame | None]:
         "laps": None,
         "classification": _pick(cls, CLASSIFICATION_COLUMNS).astype({"car": "string"}),
         "entries": _entries_from_crew(res.crew, res.table),
+        "weather": None if parsed.weather is None else _pick(parsed.weather, WEATHER_COLUMNS),
     }
 
 

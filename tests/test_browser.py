@@ -159,7 +159,7 @@ def test_web_upload_car_page_story_and_switching_car(browser, server, corpus):
     page.wait_for_selector("#positions-hypercar .main-svg", timeout=20000)
     assert "Ferrari AF Corse" in page.locator("h1").inner_text()
     assert "took the start in HYPERCAR with Nicklas NIELSEN" in page.locator(".story p").first.inner_text()
-    assert page.locator(".story p", has_text="won HYPERCAR").count() == 1
+    assert page.locator(".story p", has_text="won the race, and HYPERCAR").count() == 1
     page.screenshot(path=str(ARTIFACTS / "web-car-50.png"))
 
     # French story on the same page

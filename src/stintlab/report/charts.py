@@ -1,15 +1,16 @@
 """Plotly figures of a race, built from the analysis tables (:mod:`stintlab.report.sections`).
 
-Every time axis is race time in hours; neutralisation phases (safety car, FCY, red flag) are
-shaded on each of them. A figure whose analysis table is not available is left out: the
-``*_figures`` functions return ``(div id, title, figure)`` for what can be drawn.
+A figure is plotly's own JSON form, a plain ``{"data": [...], "layout": {...}}`` dict (what
+``plotly.js`` draws; building it directly skips plotly.py's validation, which costs seconds on a
+24-hour race). Every time axis is race time in hours; neutralisation phases (safety car, FCY,
+red flag) are shaded on each of them. A figure whose analysis table is not available is left
+out: the ``*_figures`` functions return ``(div id, title, figure)`` for what can be drawn.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
 from stintlab.report import sections
 
@@ -36,7 +37,8 @@ CATEGORY_COLOURS = {
 SLOT_COLOURS = {0: "#9e9e9e", 1: "#4c78a8", 2: "#f58518", 3: "#54a24b", 4: "#b279a2", 5: "#e45756", 6: "#72b7b2"}
 NEUTRAL_COLOURS = {"SC": "rgba(255,196,0,0.22)", "FCY": "rgba(255,140,0,0.22)", "RED": "rgba(220,0,0,0.20)"}
 HIGHLIGHT = "#c8102e"
-OTHER = "rgba(120,130,140,0.45)"
+PALETTE = ["#4c78a8", "#f58518", "#54a24b", "#b279a2", "#e45756", "#72b7b2", "#eeca3b", "#9d755d", "#ff9da6",
+           "#bab0ac", "#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#17becf"]  # fmt: skip
 
 _LABELS = {
     "en": {
@@ -55,24 +57,40 @@ def _t(lang: str, key: str) -> str:
     return _LABELS.get(lang, _LABELS["en"])[key]
 
 
-def _base_layout(fig: go.Figure, *, title: str | None = None, height: int = 420) -> go.Figure:
-    fig.update_layout(
-        title=title,
-        height=height,
-        margin={"l": 60, "r": 20, "t": 40 if title else 20, "b": 45},
-        template="plotly_white",
-        legend={"font": {"size": 10}},
-        hovermode="closest",
-        font={"family": "DejaVu Sans, Arial, sans-serif"},
-    )
-    return fig
+def _axis(title: str, **kw) -> dict:
+    return {"title": {"text": title}, "gridcolor": "#e6e9ec", "zeroline": False, "linecolor": "#9aa5b1", **kw}
 
 
-def shade_neutralisations(fig: go.Figure, neutral: pd.DataFrame | None) -> go.Figure:
+def _figure(data: list[dict], *, x: dict, y: dict, height: int = 420, **layout) -> dict:
+    return {
+        "data": data,
+        "layout": {
+            "height": height,
+            "margin": {"l": 60, "r": 20, "t": 20, "b": 45},
+            "paper_bgcolor": "#ffffff",
+            "plot_bgcolor": "#ffffff",
+            "legend": {"font": {"size": 10}},
+            "hovermode": "closest",
+            "font": {"family": "DejaVu Sans, Arial, sans-serif", "color": "#2a3f5f"},
+            "xaxis": x,
+            "yaxis": y,
+            **layout,
+        },
+    }
+
+
+def _list(values, digits: int | None = None) -> list:
+    a = np.asarray(values, dtype=float)
+    if digits is not None:
+        a = np.round(a, digits)
+    return [None if not np.isfinite(v) else v for v in a.tolist()]
+
+
+def shade_neutralisations(fig: dict, neutral: pd.DataFrame | None) -> dict:
     """Shade each neutralisation phase (``start``..``end`` race seconds, ``kind``) on the x axis in hours.
 
-    >>> fig = shade_neutralisations(go.Figure(), pd.DataFrame({"kind": ["SC"], "start": [3600.0], "end": [5400.0]}))
-    >>> fig.layout.shapes[0].x0, fig.layout.shapes[0].x1
+    >>> fig = shade_neutralisations({"layout": {}}, pd.DataFrame({"kind": ["SC"], "start": [3600.0], "end": [5400.0]}))
+    >>> fig["layout"]["shapes"][0]["x0"], fig["layout"]["shapes"][0]["x1"]
     (1.0, 1.5)
     """
     if neutral is None or neutral.empty:
@@ -89,12 +107,16 @@ def shade_neutralisations(fig: go.Figure, neutral: pd.DataFrame | None) -> go.Fi
                 "layer": "below",
             }
         )  # fmt: skip
-    fig.update_layout(shapes=list(fig.layout.shapes or ()) + shapes)
+    fig["layout"]["shapes"] = list(fig["layout"].get("shapes", [])) + shapes
     return fig
 
 
 def _car_label(cars: pd.DataFrame) -> dict[str, str]:
     return {str(c): f"#{c} {t}" for c, t in zip(cars["car"], cars["team"], strict=False)}
+
+
+def _line(i: int, highlighted: bool, width: float) -> dict:
+    return {"width": width, "color": HIGHLIGHT if highlighted else PALETTE[i % len(PALETTE)]}
 
 
 def positions_figure(
@@ -105,32 +127,35 @@ def positions_figure(
     *,
     neutral: pd.DataFrame | None = None,
     lang: str = "en",
-) -> go.Figure:
+) -> dict:
     """Class position of each car of ``cls`` hour by hour; ``car`` highlighted."""
     d = hourly[hourly["class"].astype(str) == cls]
     labels = _car_label(cars)
-    fig = go.Figure()
     order = list(dict.fromkeys(d.sort_values(["hour", "class_position"])["car"].astype(str)))
     if car in order:
         order.remove(car)
         order.append(car)  # drawn last, on top
-    for c in order:
-        g = d[d["car"].astype(str) == c].sort_values("hour")
+    data = []
+    by_car = {str(k): g for k, g in d.groupby(d["car"].astype(str), sort=False)}
+    for i, c in enumerate(order):
+        g = by_car[c].sort_values("hour")
         hl = c == car
-        fig.add_trace(
-            go.Scatter(
-                x=g["hour"].to_numpy(), y=g["class_position"].to_numpy(), mode="lines+markers" if hl else "lines",
-                name=labels.get(c, c), line={"width": 4 if hl else 1.3, "color": HIGHLIGHT if hl else None},
-                opacity=1.0 if hl or car is None else 0.45,
-                hovertemplate=f"{labels.get(c, c)}<br>h%{{x}}: P%{{y}}<extra></extra>",
-            )
+        data.append(
+            {
+                "type": "scatter", "x": g["hour"].astype(int).tolist(), "y": g["class_position"].astype(int).tolist(),
+                "mode": "lines+markers" if hl else "lines", "name": labels.get(c, c), "line": _line(i, hl, 4 if hl else 1.3),
+                "opacity": 1.0 if hl or car is None else 0.45,
+                "hovertemplate": f"{labels.get(c, c)}<br>h%{{x}}: P%{{y}}<extra></extra>",
+            }
         )  # fmt: skip
-    fig.update_yaxes(
-        autorange="reversed", title=_t(lang, "class_pos"), dtick=1 if d["class_position"].max() <= 25 else None
+    n = int(d["class_position"].max()) if len(d) else 1
+    fig = _figure(
+        data,
+        x=_axis(_t(lang, "hour"), dtick=1 if d["hour"].max() <= 24 else None),
+        y=_axis(_t(lang, "class_pos"), range=[n + 0.5, 0.5], dtick=1 if n <= 25 else None),
+        height=460,
     )
-    fig.update_xaxes(title=_t(lang, "hour"), dtick=1 if d["hour"].max() <= 24 else None)
-    shade_neutralisations(fig, neutral)
-    return _base_layout(fig, height=460)
+    return shade_neutralisations(fig, neutral)
 
 
 def gap_figure(
@@ -142,29 +167,29 @@ def gap_figure(
     neutral: pd.DataFrame | None = None,
     lang: str = "en",
     gap_column: str = "class_gap",
-) -> go.Figure:
-    """Gap to the class leader over race time (one line per car of ``cls``); ``car`` highlighted."""
+) -> dict:
+    """Gap to the class leader (minutes) over race time, one line per car of ``cls``; ``car`` highlighted."""
     d = history[history["class"].astype(str) == cls]
     labels = _car_label(cars)
-    fig = go.Figure()
     cars_in = list(dict.fromkeys(d["car"].astype(str)))
     if car in cars_in:
         cars_in.remove(car)
         cars_in.append(car)
-    for c in cars_in:
-        g = d[d["car"].astype(str) == c]
+    by_car = {str(k): g for k, g in d.groupby(d["car"].astype(str), sort=False)}
+    data = []
+    for i, c in enumerate(cars_in):
+        g = by_car[c]
         hl = c == car
-        fig.add_trace(
-            go.Scatter(
-                x=np.round(g["race_time"].to_numpy(dtype=float) / 3600.0, 3), y=np.round(g[gap_column].to_numpy(dtype=float) / 60.0, 2),
-                mode="lines", name=labels.get(c, c), line={"width": 3.5 if hl else 1.1, "color": HIGHLIGHT if hl else None},
-                opacity=1.0 if hl or car is None else 0.5,
-            )
+        data.append(
+            {
+                "type": "scatter", "x": _list(g["race_time"].to_numpy(dtype=float) / 3600.0, 3),
+                "y": _list(g[gap_column].to_numpy(dtype=float) / 60.0, 2), "mode": "lines", "name": labels.get(c, c),
+                "line": _line(i, hl, 3.5 if hl else 1.1), "opacity": 1.0 if hl or car is None else 0.5,
+                "hovertemplate": f"{labels.get(c, c)}<br>%{{x:.2f}} h: %{{y:.1f}} min<extra></extra>",
+            }
         )  # fmt: skip
-    fig.update_yaxes(autorange="reversed", title=_t(lang, "gap"))
-    fig.update_xaxes(title=_t(lang, "race_time"))
-    shade_neutralisations(fig, neutral)
-    return _base_layout(fig, height=460)
+    fig = _figure(data, x=_axis(_t(lang, "race_time")), y=_axis(_t(lang, "gap"), autorange="reversed"), height=460)
+    return shade_neutralisations(fig, neutral)
 
 
 def stints_figure(
@@ -175,7 +200,7 @@ def stints_figure(
     *,
     neutral: pd.DataFrame | None = None,
     lang: str = "en",
-) -> go.Figure:
+) -> dict:
     """Who drove when: one row per car, one bar per stint coloured by the driver's FIA category
     (``drivers``: car, driver, category). When no driver of the race has a known category the
     bars are coloured by the driver's slot in the crew instead, so driver changes still show."""
@@ -198,26 +223,34 @@ def stints_figure(
         s["key"] = slot.to_numpy()
         word = "Driver" if lang == "en" else "Pilote"
         groups = [(k, SLOT_COLOURS[k], f"{word} {k}" if k else "?") for k in sorted(set(s["key"]))]
-    fig = go.Figure()
+    laps_word = "laps" if lang == "en" else "tours"
+    data = []
     for key, colour, name in groups:
         g = s[s["key"].isna()] if key is None else s[s["key"] == key]
         if g.empty:
             continue
-        start = g["start"].to_numpy(dtype=float) / 3600.0
-        length = (g["end"].to_numpy(dtype=float) - g["start"].to_numpy(dtype=float)) / 3600.0
-        fig.add_trace(
-            go.Bar(
-                y=g["row"].to_numpy(), x=np.round(length, 4), base=np.round(start, 4), orientation="h", name=name,
-                marker={"color": colour, "line": {"width": [2 if c == car else 0.5 for c in g["car"]], "color": "#222"}},
-                customdata=np.stack([g["driver"].astype(str).to_numpy(), g["laps"].astype(str).to_numpy()], axis=1),
-                hovertemplate="%{y}<br>%{customdata[0]} (%{customdata[1]} laps)<br>%{base:.2f} h → +%{x:.2f} h<extra></extra>",
-            )
+        start = g["start"].to_numpy(dtype=float)
+        length = g["end"].to_numpy(dtype=float) - start
+        data.append(
+            {
+                "type": "bar", "orientation": "h", "y": g["row"].tolist(), "x": _list(length / 3600.0, 4),
+                "base": _list(start / 3600.0, 4), "name": name,
+                "marker": {"color": colour, "line": {"width": [2 if c == car else 0.5 for c in g["car"]], "color": "#222"}},
+                "customdata": [[str(d), int(n)] for d, n in zip(g["driver"], g["laps"], strict=False)],
+                "hovertemplate": "%{y}<br>%{customdata[0]} (%{customdata[1]} " + laps_word
+                + ")<br>%{base:.2f} h → +%{x:.2f} h<extra></extra>",
+            }
         )  # fmt: skip
-    fig.update_layout(barmode="overlay", bargap=0.25)
-    fig.update_yaxes(categoryorder="array", categoryarray=[labels[c] for c in reversed(order)], tickfont={"size": 9})
-    fig.update_xaxes(title=_t(lang, "race_time"))
-    shade_neutralisations(fig, neutral)
-    return _base_layout(fig, height=max(260, 22 * len(order) + 80))
+    fig = _figure(
+        data,
+        x=_axis(_t(lang, "race_time")),
+        y=_axis("", categoryorder="array", categoryarray=[labels[c] for c in reversed(order)], tickfont={"size": 9}),
+        height=max(260, 22 * len(order) + 80),
+        barmode="overlay",
+        bargap=0.25,
+    )
+    fig["layout"]["margin"]["l"] = 170
+    return shade_neutralisations(fig, neutral)
 
 
 def stops_figure(
@@ -227,32 +260,35 @@ def stops_figure(
     *,
     neutral: pd.DataFrame | None = None,
     lang: str = "en",
-) -> go.Figure:
-    """Each pit stop as a marker at its race time (y = pit time); long, garage and final stops in red."""
+) -> dict:
+    """Each pit stop as a marker at its race time (y = pit time, or time lost when the file has no
+    PIT_TIME); long, garage and final stops in red diamonds."""
     s = stops.copy()
     s["car"] = s["car"].astype(str)
-    # pit-lane time, or the time lost when the file printed no PIT_TIME
     s["y"] = s["pit_time"].astype(float).fillna(s["time_lost"].astype(float))
     labels = _car_label(cars)
-    fig = go.Figure()
     long = s["kind"].astype(str).isin(["long", "garage", "final"])
+    lap_word = "lap" if lang == "en" else "tour"
+    data = []
     for is_long, g in ((False, s[~long]), (True, s[long])):
         if g.empty:
             continue
-        fig.add_trace(
-            go.Scatter(
-                x=np.round(g["race_time"].to_numpy(dtype=float) / 3600.0, 4), y=np.round(g["y"].to_numpy(dtype=float), 1),
-                mode="markers", name=_t(lang, "long") if is_long else _t(lang, "stop"),
-                marker={"size": 11 if is_long else 7, "color": HIGHLIGHT if is_long else "#4c78a8",
-                        "symbol": "diamond" if is_long else "circle", "line": {"width": 0.5, "color": "#222"}},
-                text=[f"{labels.get(c, c)} lap {lap} ({k})" for c, lap, k in zip(g["car"], g["lap_in"], g["kind"], strict=False)],
-                hovertemplate="%{text}<br>%{y:.1f} s<extra></extra>",
-            )
+        data.append(
+            {
+                "type": "scatter", "mode": "markers", "x": _list(g["race_time"].to_numpy(dtype=float) / 3600.0, 4),
+                "y": _list(g["y"].to_numpy(dtype=float), 1), "name": _t(lang, "long") if is_long else _t(lang, "stop"),
+                "marker": {"size": 11 if is_long else 7, "color": HIGHLIGHT if is_long else "#4c78a8",
+                           "symbol": "diamond" if is_long else "circle", "line": {"width": 0.5, "color": "#222"}},
+                "text": [f"{labels.get(c, c)} {lap_word} {lap} ({k})"
+                         for c, lap, k in zip(g["car"], g["lap_in"], g["kind"], strict=False)],
+                "hovertemplate": "%{text}<br>%{y:.1f} s<extra></extra>",
+            }
         )  # fmt: skip
-    fig.update_yaxes(title=_t(lang, "pit_time"), type="log" if s["y"].max() > 600 else None)
-    fig.update_xaxes(title=_t(lang, "race_time"))
-    shade_neutralisations(fig, neutral)
-    return _base_layout(fig, height=380)
+    big = bool(len(s)) and float(np.nanmax(s["y"].to_numpy(dtype=float))) > 600
+    fig = _figure(
+        data, x=_axis(_t(lang, "race_time")), y=_axis(_t(lang, "pit_time"), type="log" if big else "linear"), height=380
+    )
+    return shade_neutralisations(fig, neutral)
 
 
 # ----------------------------------------------------------------------------- per page
@@ -260,16 +296,15 @@ def _car_class(race, car: str) -> str:
     return str(race.cars.loc[race.cars["car"] == car, "class"].iloc[0])
 
 
-def class_figures(race, cls: str, car: str | None = None, lang: str = "en") -> list[tuple[str, str, go.Figure]]:
+def class_figures(race, cls: str, car: str | None = None, lang: str = "en") -> list[tuple[str, str, dict]]:
     out = []
     neutral = sections.neutralisations(race)
     slug = "".join(ch if ch.isalnum() else "-" for ch in cls.lower())
     hourly = sections.hourly_positions(race)
     if hourly is not None and not hourly.empty:
         title = f"{cls}: class positions hour by hour" if lang == "en" else f"{cls} : positions heure par heure"
-        out.append(
-            (f"positions-{slug}", title, positions_figure(hourly, race.cars, cls, car, neutral=neutral, lang=lang))
-        )
+        fig = positions_figure(hourly, race.cars, cls, car, neutral=neutral, lang=lang)
+        out.append((f"positions-{slug}", title, fig))
     hist = sections.position_history(race)
     if hist is not None and not hist.empty and "class_gap" in hist.columns:
         title = f"{cls}: gap to the class leader" if lang == "en" else f"{cls} : écart au leader de la catégorie"
@@ -277,23 +312,17 @@ def class_figures(race, cls: str, car: str | None = None, lang: str = "en") -> l
     return out
 
 
-def car_figures(race, car: str, lang: str = "en") -> list[tuple[str, str, go.Figure]]:
+def car_figures(race, car: str, lang: str = "en") -> list[tuple[str, str, dict]]:
     cls = _car_class(race, car)
     out = class_figures(race, cls, car, lang)
     neutral = sections.neutralisations(race)
     st = sections.stints(race)
     if st is not None and not st.empty:
-        mine = st[st["car"].astype(str).isin(race.cars.loc[race.cars["class"] == cls, "car"].astype(str))]
+        in_class = race.cars[race.cars["class"] == cls]
+        mine = st[st["car"].astype(str).isin(in_class["car"].astype(str))]
         title = "Stints and drivers" if lang == "en" else "Relais et pilotes"
-        out.append(
-            (
-                "stints",
-                title,
-                stints_figure(
-                    mine, race.drivers, race.cars[race.cars["class"] == cls], car, neutral=neutral, lang=lang
-                ),
-            )
-        )
+        fig = stints_figure(mine, sections.categories(race), in_class, car, neutral=neutral, lang=lang)
+        out.append(("stints", title, fig))
     sp = sections.stops(race)
     if sp is not None and not sp.empty:
         mine = sp[sp["car"].astype(str) == car]
@@ -303,15 +332,12 @@ def car_figures(race, car: str, lang: str = "en") -> list[tuple[str, str, go.Fig
     return out
 
 
-def overview_figures(race, lang: str = "en") -> list[tuple[str, str, go.Figure]]:
+def overview_figures(race, lang: str = "en") -> list[tuple[str, str, dict]]:
     st = sections.stints(race)
     if st is None or st.empty:
         return []
     title = "Stints and drivers" if lang == "en" else "Relais et pilotes"
-    return [
-        (
-            "stints-all",
-            title,
-            stints_figure(st, race.drivers, race.cars, None, neutral=sections.neutralisations(race), lang=lang),
-        )
-    ]
+    fig = stints_figure(
+        st, sections.categories(race), race.cars, None, neutral=sections.neutralisations(race), lang=lang
+    )
+    return [("stints-all", title, fig)]

@@ -57,10 +57,16 @@ def esc(value: Any) -> str:
 
 @functools.cache
 def plotly_js() -> str:
-    """The full plotly.js bundle that ships inside the ``plotly`` package (no CDN)."""
-    from plotly.offline import get_plotlyjs
+    """The full plotly.js bundle that ships inside the ``plotly`` package (no CDN); read straight from
+    the package data (what ``plotly.offline.get_plotlyjs()`` returns, without importing plotly)."""
+    from importlib.resources import files
 
-    return get_plotlyjs()
+    try:
+        return files("plotly").joinpath("package_data", "plotly.min.js").read_text(encoding="utf-8")
+    except (FileNotFoundError, ModuleNotFoundError):  # pragma: no cover - other plotly layouts
+        from plotly.offline import get_plotlyjs
+
+        return get_plotlyjs()
 
 
 def _script_safe(text: str) -> str:
@@ -68,8 +74,8 @@ def _script_safe(text: str) -> str:
 
 
 def figure_div(fig, div_id: str, *, height: int | None = None) -> str:
-    """A plotly figure as an empty ``<div>`` and the inline script that draws it."""
-    spec = fig.to_plotly_json()
+    """A plotly figure (plotly JSON dict or ``go.Figure``) as an empty ``<div>`` and the inline script that draws it."""
+    spec = fig if isinstance(fig, dict) else fig.to_plotly_json()
     payload = json.dumps(
         {"data": spec.get("data", []), "layout": spec.get("layout", {})},
         separators=(",", ":"),

@@ -109,8 +109,15 @@ def stints(race) -> pd.DataFrame | None:
     return _call(race, "stintlab.analysis.stints", "stints", race.laps)
 
 
+def annotated(race) -> pd.DataFrame:
+    """The lap table with :func:`stintlab.analysis.annotate.annotate` columns (computed once per race
+    and handed to the analysis functions that would otherwise annotate again), or the plain laps."""
+    fn = _fn("stintlab.analysis.annotate", "annotate")
+    return race.laps if fn is None else _cached(race, ("annotated",), lambda: fn(race.laps))
+
+
 def stops(race) -> pd.DataFrame | None:
-    return _call(race, "stintlab.analysis.stops", "stops", race.laps)
+    return _call(race, "stintlab.analysis.stops", "stops", annotated(race))
 
 
 def neutralisations(race) -> pd.DataFrame | None:
@@ -123,7 +130,7 @@ def incidents(race) -> pd.DataFrame | None:
 
 def car_timeline(race, car: str) -> pd.DataFrame | None:
     """Every event of one car with class positions before/after (:func:`stintlab.analysis.timeline.car_events`)."""
-    return _call(race, "stintlab.analysis.timeline", "car_events", race.laps, str(car))
+    return _call(race, "stintlab.analysis.timeline", "car_events", annotated(race), str(car))
 
 
 def categories(race) -> pd.DataFrame:

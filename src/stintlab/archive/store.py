@@ -753,17 +753,18 @@ def ingest(
     return out
 
 
-def open_race(race_id: str, db=None):
+def open_race(race_id: str, db=None, *, lock_timeout: float = 120.0):
     """Re-read an archived race as a :class:`stintlab.Race`, exactly as :func:`stintlab.load` reads it.
 
     The raw files stored in the archive are written to a temporary folder and parsed again (with
     the current parser). A classification-only race gives a Race with an empty lap table, its
     official classification, and cars/drivers from the official crew lists. ``race_id`` may be a
-    unique part of an id (``2024-wec-le-mans``).
+    unique part of an id (``2024-wec-le-mans``). ``lock_timeout``: seconds to wait while another
+    process writes to the archive (then :class:`ArchiveBusyError`).
     """
     import stintlab
 
-    with Archive(db) as arc:
+    with Archive(db, lock_timeout=lock_timeout) as arc:
         row = arc.race_row(race_id)
         files = arc.df("SELECT role, name, data FROM files WHERE race_id = ?", [row["race_id"]])
     with tempfile.TemporaryDirectory(prefix="stintlab-archive-") as tmp:
@@ -791,9 +792,11 @@ def open_race(race_id: str, db=None):
 load_from_archive = open_race
 
 
-def list_races(db=None, series: str | None = None, season: int | None = None) -> pd.DataFrame:
+def list_races(
+    db=None, series: str | None = None, season: int | None = None, *, lock_timeout: float = 120.0
+) -> pd.DataFrame:
     """The archived races (one row each, ``races`` table columns), e.g. for a race picker."""
-    with Archive(db) as arc:
+    with Archive(db, lock_timeout=lock_timeout) as arc:
         return arc.races(series, season)
 
 

@@ -196,7 +196,7 @@ def test_find_race_files_portal_layout(tmp_path, corpus):
         d = session / f"{hour:02d}_Hour {hour}"
         d.mkdir(parents=True)
         (d / f"23_Analysis_Race_Hour {hour}.CSV").symlink_to(src)
-    found = find_race_files([tmp_path / "Results"])
+    found = find_race_files([tmp_path / "Results", session, session / "24_Hour 24" / "23_Analysis_Race_Hour 24.CSV"])
     assert len(found) == 1 and found[0].laps.parent.name == "24_Hour 24"
     m = meta_from_path(found[0].laps)
     assert (m["series"], m["season"], m["event"], m["date"], m["start_time"]) == (

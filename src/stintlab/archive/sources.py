@@ -123,7 +123,9 @@ def find_race_files(paths) -> list[RaceFiles]:
                 if explicit:
                     raise StintlabUsageError(f"{f}: not a lap, classification or weather file")
                 continue
-            by_dir.setdefault(f.parent, {}).setdefault(kind, []).append(f)
+            same_kind = by_dir.setdefault(f.parent, {}).setdefault(kind, [])
+            if f not in same_kind:  # overlapping PATHs name a file once
+                same_kind.append(f)
     # keep only the highest "Hour N" folder among siblings
     hours: dict[Path, list[tuple[int, Path]]] = {}
     for d in by_dir:

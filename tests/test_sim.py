@@ -16,7 +16,7 @@ from stintlab.cli import main
 from stintlab.errors import StintlabUsageError
 from stintlab.schema import validate_laps
 from stintlab.sim.frames import lap_table
-from stintlab.sim.model import Driver, Entry, demo_entries, load_params
+from stintlab.sim.model import PARAMS_PATH, Driver, Entry, demo_entries, load_params
 from stintlab.sim.simulate import simulate
 from stintlab.sim.writer import write_analysis_csv
 
@@ -202,6 +202,16 @@ def test_simulate_usage_errors():
     with pytest.raises(StintlabUsageError, match="hours"):
         simulate(demo_entries()[:1], hours=0)
     assert main(["simulate", "--hours", "-3"]) == 2
+    assert main(["simulate", "--params", str(PARAMS_PATH)]) == 2  # would overwrite the cached demo race
+
+
+def test_bad_parameter_file_is_a_usage_error(tmp_path):
+    bad = tmp_path / "p.toml"
+    bad.write_text("[race\n", encoding="utf-8")
+    with pytest.raises(StintlabUsageError, match="not a valid parameter file"):
+        load_params(bad)
+    bad.write_text("[race]\nx = 1\n", encoding="utf-8")
+    assert main(["simulate", "--params", str(bad), "-o", str(tmp_path / "r.csv")]) == 2
 
 
 def test_simulate_command_writes_file_and_entry_list(tmp_path, capsys):

@@ -32,10 +32,14 @@ def simulate(
     else:
         if params is not None and not Path(params).is_file():
             raise StintlabUsageError(f"parameter file not found: {params}")
+        if output is None:
+            raise StintlabUsageError(
+                "--params needs -o FILE (the cached demo race always uses the checked-in parameters)"
+            )
         p = load_params(params)
         entries = demo_entries(seed=seed)
         laps = run(entries, hours=hours, seed=seed, params=p)
-        path = Path(output) if output is not None else demo_path(seed=seed, hours=hours)
+        path = Path(output)
         write_analysis_csv(laps, path)
         write_entry_list(entries, path.parent / "entry_list.csv")
     from stintlab.race import load

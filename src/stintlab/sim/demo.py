@@ -72,9 +72,9 @@ def demo_path(seed: int = DEMO_SEED, hours: float = DEMO_HOURS, *, refresh: bool
     entry_list = folder / "entry_list.csv"
     if path.is_file() and entry_list.is_file() and not refresh:
         return path
-    folder.mkdir(parents=True, exist_ok=True)
     entries = demo_entries(seed=seed)
     laps = simulate(entries, hours=hours, seed=seed, params=load_params())
+    folder.mkdir(parents=True, exist_ok=True)
     write_entry_list(entries, entry_list)
     write_analysis_csv(laps, path)
     return path

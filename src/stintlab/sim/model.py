@@ -207,8 +207,20 @@ class Entry:
 
 def load_params(path=None) -> dict:
     """The calibrated parameters (``params.toml`` beside this module unless ``path`` is given)."""
-    with open(path or PARAMS_PATH, "rb") as fh:
-        return tomllib.load(fh)
+    from stintlab.errors import StintlabUsageError
+
+    where = path or PARAMS_PATH
+    try:
+        with open(where, "rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise StintlabUsageError(f"{where}: not a valid parameter file ({exc})") from exc
+    missing = [k for k in ("race", "flags", "ranges", "classes", "categories") if k not in data]
+    if missing:
+        raise StintlabUsageError(
+            f"{where}: parameter file lacks {', '.join(missing)} (write it with stintlab calibrate)"
+        )
+    return data
 
 
 def demo_entries(seed: int = 2024, classes: dict | None = None) -> list[Entry]:

@@ -104,11 +104,14 @@ def sniff_header(path, data: bytes) -> Header:
 
 def read_bytes(path) -> bytes:
     try:
-        return Path(path).read_bytes()
+        data = Path(path).read_bytes()
     except FileNotFoundError:
         raise StintlabFormatError(path, "no such file") from None
     except IsADirectoryError:
         raise StintlabFormatError(path, "is a folder, not a file") from None
+    if b"\n" not in data and b"\r" in data:  # old Mac line endings (CR only)
+        data = data.replace(b"\r", b"\n")
+    return data
 
 
 def read_table(path, data: bytes | None = None, header: Header | None = None, *, ragged: bool = False) -> RawTable:
@@ -181,12 +184,14 @@ def _read_exact(path, data: bytes, header: Header, ragged: bool = False) -> tupl
     # a ragged row may drop trailing per-driver blocks only, never the car's own fields
     min_ragged = next((i for i, name in enumerate(header.names) if name.upper().startswith("DRIVER")), n)
     values: list[list[str]] = [[] for _ in range(n)]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=header.separator)
-    next(reader, None)
+    # the header was read by sniff_header: skip its physical line (a quote in it must not swallow the file)
+    cut = text.find("\n")
+    body = text[cut + 1 :] if cut >= 0 else ""
+    reader = csv.reader(io.StringIO(body, newline=""), delimiter=header.separator)
     rows = 0
     prev_line = 1
     for fields in reader:
-        line, first_line = reader.line_num, prev_line + 1
+        line, first_line = reader.line_num + 1, prev_line + 1
         prev_line = line
         if line > first_line and any("\n" in f or "\r" in f for f in fields):
             bad = next(i for i, f in enumerate(fields) if "\n" in f or "\r" in f)

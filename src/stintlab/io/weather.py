@@ -31,10 +31,20 @@ def looks_like_weather(names: list[str]) -> bool:
     return "AIR_TEMP" in s and ("TIME_UTC_SECONDS" in s or "TIME_UTC_STR" in s)
 
 
-def detect_units(pressure) -> tuple[str, str]:
+def detect_units(pressure, air_temp=()) -> tuple[str, str]:
+    """Units from the pressure (inHg ≈ 30, mbar ≈ 1000); without pressure, from the air
+    temperature (a median above 45 cannot be °C at a race track).
+
+    >>> detect_units([], [68.0, 70.1])
+    ('°F', 'inHg')
+    """
     p = np.asarray(pressure, dtype=float)
     p = p[~np.isnan(p)]
-    if len(p) and np.median(p) < 100:
+    if len(p):
+        return ("°F", "inHg") if np.median(p) < 100 else ("°C", "mbar")
+    t = np.asarray(air_temp, dtype=float)
+    t = t[~np.isnan(t)]
+    if len(t) and np.median(t) > 45:
         return "°F", "inHg"
     return "°C", "mbar"
 
@@ -47,7 +57,7 @@ def weather_from_table(raw: RawTable) -> pd.DataFrame:
     if raw.nrows == 0:
         raise StintlabFormatError(path, "the file has a header but no readings", line=2, column="AIR_TEMP")
     vals = {k: parse_floats(raw.columns[k], path, k) if k in raw.columns else np.full(raw.nrows, np.nan) for k in _NUMERIC}
-    t_unit, p_unit = detect_units(vals["PRESSURE"])
+    t_unit, p_unit = detect_units(vals["PRESSURE"], vals["AIR_TEMP"])
     df = pd.DataFrame(
         {
             "time_utc": parse_floats(raw.columns["TIME_UTC_SECONDS"], path, "TIME_UTC_SECONDS")

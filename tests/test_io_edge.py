@@ -1,0 +1,39 @@
+"""Container edge cases of the reader (synthetic files)."""
+
+import pytest
+
+from stintlab.errors import StintlabFormatError
+from stintlab.io import read_file
+from stintlab.io.weather import detect_units
+
+LAPS = "NUMBER;DRIVER_NUMBER;LAP_NUMBER;LAP_TIME;ELAPSED;CROSSING_FINISH_LINE_IN_PIT;PIT_TIME;"
+
+
+def test_cr_only_line_endings_are_read(tmp_path):
+    p = tmp_path / "cr.csv"
+    p.write_bytes(f"{LAPS}\r7;1;1;1:00.000;1:00.000;B;;\r7;1;2;1:10.000;2:10.000;;0:00:35.100;\r".encode())
+    laps = read_file(p).table
+    assert laps["lap"].tolist() == [1, 2]
+    assert laps["in_lap"].tolist() == [True, False] and laps["out_lap"].tolist() == [False, True]
+    assert laps["pit_time"].iat[1] == 35.1
+
+
+def test_quote_in_a_results_row_does_not_swallow_the_file(tmp_path):
+    p = tmp_path / "res.csv"
+    p.write_text('POSITION,NUMBER,STATUS,LAPS,TEAM\n1,7,Classified,3,"Team ""A"", Racing"\n2,8,Classified,3,B\n', encoding="utf-8")
+    c = read_file(p).table
+    assert c["car"].tolist() == ["7", "8"] and c["team"].iat[0] == 'Team "A", Racing'
+
+
+def test_ragged_results_need_the_car_fields(tmp_path):
+    p = tmp_path / "res.csv"
+    p.write_text("POSITION,NUMBER,STATUS,LAPS,DRIVER1_FIRSTNAME,DRIVER1_SECONDNAME\n1,7,Classified,3\n2,8\n", encoding="utf-8")
+    with pytest.raises(StintlabFormatError) as e:
+        read_file(p)
+    assert (e.value.line, e.value.column) == (3, "STATUS")
+
+
+def test_weather_units_without_pressure_follow_the_temperature():
+    assert detect_units([float("nan")], [71.5, 73.0]) == ("°F", "inHg")
+    assert detect_units([], [21.0, 23.0]) == ("°C", "mbar")
+    assert detect_units([1012.3], [95.0]) == ("°C", "mbar")  # pressure decides when present

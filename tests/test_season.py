@@ -200,3 +200,21 @@ def test_real_spelling_variants_phil_hanson(db, tmp_path):
     assert r.loc["2024-wec-le-mans-race", "team"] == "Hertz Team JOTA"
     assert list(r["category"]) == ["Gold"] * 5
     assert list(r["category_source"]) == ["race", "race", "season", "season", "season"]
+
+
+@pytest.mark.parametrize(
+    "race,race_id", [("wec-2024-fuji6h", "2024-wec-fuji6h-race"), ("lemans-2024", "2024-wec-le-mans-race")]
+)
+def test_archive_pace_agrees_with_pace_engine(db, load_corpus_race, race, race_id):
+    """The archive's pace is best_10 of stintlab.analysis.pace with the simple clean-lap filter (no incident
+    detection, to keep the ingest fast): the class ranks agree with the engine's on these races."""
+    pace = pytest.importorskip("stintlab.analysis.pace")
+    eng = pace.driver_metrics(load_corpus_race(race).laps)
+    eng["rank"] = eng.groupby("class")["best_10"].rank(method="min")
+    with Archive(db) as arc:
+        mine = arc.df("SELECT car, driver, pace, pace_rank FROM entries WHERE race_id = ? AND laps > 0", [race_id])
+    j = mine.merge(eng[["car", "driver", "best_10", "rank"]], on=["car", "driver"], validate="one_to_one")
+    assert len(j) == len(mine) == len(eng)
+    assert int(((j["pace"] - j["best_10"]).abs() > 1e-6).sum()) <= 1
+    both = j.dropna(subset=["pace_rank", "rank"])
+    assert (both["pace_rank"].astype(int) == both["rank"].astype(int)).all()

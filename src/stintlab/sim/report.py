@@ -5,7 +5,7 @@ The real figures are the calibrated parameters (medians over the corpus races, s
 the same code (:func:`stintlab.sim.stats.race_stats`). Tolerances (also in docs/sim.md):
 
 - relative: median clean lap ±1.5 %, routine pit-lane time ±8 %, within-driver lap IQR ±35 %,
-  safety-car lap ratio ±15 %;
+  spread of the cars' median laps ±50 %, safety-car lap ratio ±15 %;
 - absolute: stint length ±1 lap, slow-lap share ±0.05, in-lap extra ±2 s, out-lap extra
   ±3 s, long stops per car ±1 per 24 h, category pace offset ±0.006 (0.6 % of a lap);
 - range: share of laps under safety car, share under FCY and share of cars retired must lie
@@ -22,6 +22,7 @@ TOLERANCES = {
     "median_lap": ("rel", 0.015),
     "pit_time": ("rel", 0.08),
     "lap_iqr": ("rel", 0.35),
+    "car_spread": ("rel", 0.5),
     "stint_laps": ("abs", 1.0),
     "slow_share": ("abs", 0.05),
     "long_stops_per_car_24h": ("abs", 1.0),
@@ -64,7 +65,15 @@ def calibration_report(params: dict | None = None, *, seed: int | None = None, h
     for cls in sorted({e.cls for e in entries}):
         real = params["classes"][cls]
         got = s["classes"].get(cls, {})
-        for k in ("median_lap", "stint_laps", "pit_time", "lap_iqr", "slow_share", "long_stops_per_car_24h"):
+        for k in (
+            "median_lap",
+            "car_spread",
+            "stint_laps",
+            "pit_time",
+            "lap_iqr",
+            "slow_share",
+            "long_stops_per_car_24h",
+        ):
             rows.append(_row(k, cls, real[k], got.get(k), TOLERANCES[k]))
     for k in ("in_lap_extra", "out_lap_extra_minus_pit"):
         rows.append(_row(k, "", params["race"][k], s.get(k), TOLERANCES[k]))

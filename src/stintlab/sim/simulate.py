@@ -122,6 +122,17 @@ def simulate(entries: list[Entry], *, hours: float = 24.0, seed: int = 0, params
     for e in entries:
         cls_mean_off.setdefault(e.cls, []).extend(cats.get(d.category, {"offset": 0.0})["offset"] for d in e.crew)
     centre = {k: float(np.mean(v)) for k, v in cls_mean_off.items()}
+    # the calibrated car spread already contains the crews' differences: the car's own offset
+    # only adds what the crews (category offsets and skills) do not explain
+    crew_means: dict[str, list[float]] = {}
+    for e in entries:
+        crew_means.setdefault(e.cls, []).append(
+            float(np.mean([cats.get(d.category, {"offset": 0.0})["offset"] + d.skill for d in e.crew]))
+        )
+    car_sd = {
+        k: math.sqrt(max(classes[k]["car_spread"] ** 2 - float(np.var(v)), (0.25 * classes[k]["car_spread"]) ** 2))
+        for k, v in crew_means.items()
+    }
 
     rows: list[dict] = []
     for ci, e in enumerate(entries):
@@ -129,7 +140,7 @@ def simulate(entries: list[Entry], *, hours: float = 24.0, seed: int = 0, params
         c = classes[e.cls]
         base = c["median_lap"]
         nmax = int(horizon / (base * 0.9)) + 8
-        car_off = crng.normal(0.0, c["car_spread"])
+        car_off = crng.normal(0.0, car_sd[e.cls])
         noise = crng.normal(0.0, 1.0, nmax)
         slow_u = crng.random(nmax)
         slow_x = crng.exponential(max(c.get("slow_excess", 0.12) - 0.08, 0.01) / math.log(2.0), nmax)

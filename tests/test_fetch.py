@@ -57,6 +57,13 @@ def mirror(tmp_path_factory):
         CORPUS / "imsa-2024-road-atlanta" / "202410121210-race-laps.csv"
     )
     (root / IMSA_SESSION).mkdir(parents=True)
+    # a support series of the same event, with its own Race session: not the one wanted by default
+    support = root / RA_SESSION.replace(
+        "01_IMSA WeatherTech SportsCar Championship", "02_IMSA Michelin Pilot Challenge"
+    )
+    support = support.with_name("202410111015_Race")
+    support.mkdir(parents=True)
+    (support / "23_Time Cards_Race.CSV").symlink_to(CORPUS / "imsa-2024-road-atlanta" / "202410121210-race-laps.csv")
     lm_laps = CORPUS / "lemans-2024" / "23_Analysis_Race_Hour 24.csv"
     for hour in (6, 24):
         d = root / LM_SESSION / f"{hour:02d}_Hour {hour}"
@@ -99,7 +106,7 @@ def test_fetch_event_then_cache_then_offline(mirror, tmp_path):
     res = fetch("imsa/2024/petit le mans", base=base, cache_dir=cache)
     assert res.downloaded == 2 and res.from_cache == 0
     assert len(_csv_hits()) - before == 2
-    (race,) = res.races  # the Race session only, not Qualifying
+    (race,) = res.races  # the WeatherTech Race session only: not Qualifying, not the support series' race
     assert race["url"].endswith("202410121210_Race/")
     laps, results = Path(race["laps"]), Path(race["results"])
     assert laps.read_bytes() == (corpus / "imsa-2024-road-atlanta" / "202410121210-race-laps.csv").read_bytes()
@@ -210,3 +217,14 @@ def test_cli_fetch_add(mirror, tmp_path):
         20359,
     )
     assert main(["fetch", "imsa/2024/petit", "--base", base, "--cache-dir", str(tmp_path / "empty"), "--offline"]) == 2
+
+
+def test_championship_filter(mirror, tmp_path):
+    base = mirror[0]["imsa"]
+    res = fetch("imsa/2024/petit le mans", base=base, cache_dir=tmp_path, championship="", parse=False)
+    assert sorted(r["url"].split("/")[-3] for r in res.races) == [
+        "01_IMSA%20WeatherTech%20SportsCar%20Championship",
+        "02_IMSA%20Michelin%20Pilot%20Challenge",
+    ]
+    res = fetch("imsa/2024/petit le mans", base=base, cache_dir=tmp_path, championship="Pilot", parse=False)
+    assert [r["url"].split("/")[-2] for r in res.races] == ["202410111015_Race"]

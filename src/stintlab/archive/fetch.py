@@ -46,6 +46,14 @@ SERIES_BASES = {
     "lmc": "https://lemanscup.alkamelsystems.com/Results/",
     "imsa": "https://imsa.results.alkamelcloud.com/Results/",
 }
+# the main championship's folder among those of one event (IMSA events also hold the support series)
+CHAMPIONSHIPS = {
+    "imsa": "WeatherTech",
+    "wec": "WEC",
+    "lemans": "WEC",
+    "elms": "European Le Mans",
+    "alms": "Asian Le Mans",
+}
 USER_AGENT = "stintlab (+https://github.com/stintlab)"
 LISTING = ".listing.html"
 
@@ -210,8 +218,13 @@ def _session_files(client: _Client, url: str, depth: int = 0) -> dict[str, str]:
     return found
 
 
-def _find_sessions(client: _Client, url: str, session: str, depth: int = 0) -> list[str]:
-    """Session folder URLs under ``url`` whose name matches ``session`` (case-insensitive words)."""
+def _find_sessions(
+    client: _Client, url: str, session: str, depth: int = 0, championship: str | None = None
+) -> list[str]:
+    """Session folder URLs under ``url`` whose name matches ``session`` (case-insensitive words).
+
+    ``championship``: when some sub-folders' names contain it (``WeatherTech`` among the IMSA
+    support series of one event), only those are searched."""
     names = client.links(url)
     want = session.lower().split()
     out = []
@@ -223,9 +236,12 @@ def _find_sessions(client: _Client, url: str, session: str, depth: int = 0) -> l
                 out.append(_join(url, n))
     if out or depth >= 3:
         return out
-    for n in names:
-        if n.endswith("/") and not _HOUR.match(n):
-            out.extend(_find_sessions(client, _join(url, n), session, depth + 1))
+    folders = [n for n in names if n.endswith("/") and not _HOUR.match(n)]
+    if championship:
+        wanted = [n for n in folders if championship.lower() in n.lower()]
+        folders = wanted or folders
+    for n in folders:
+        out.extend(_find_sessions(client, _join(url, n), session, depth + 1, championship))
     return out
 
 
@@ -292,15 +308,19 @@ def fetch(
     timeout: float = 30.0,
     session: str = "Race",
     parse: bool = True,
+    championship: str | None = None,
 ) -> FetchResult:
-    """Download (or take from the cache) the race files named by ``target`` (see the module docstring)."""
+    """Download (or take from the cache) the race files named by ``target`` (see the module docstring).
+
+    ``championship``: keep the series folders whose name contains it (default for SERIES/YEAR/EVENT:
+    :data:`CHAMPIONSHIPS`, e.g. ``WeatherTech`` for IMSA; ``""`` keeps every folder)."""
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     client = _Client(cache, offline, refresh, timeout)
     if re.match(r"^https?://", target):
         if target.endswith("/"):
             sessions = [target] if _SESSION.match(target.rstrip("/").rsplit("/", 1)[-1] + "/") else None
             if sessions is None:
-                sessions = _find_sessions(client, target, session)
+                sessions = _find_sessions(client, target, session, championship=championship)
         else:
             client.get(target)
             local = client.local(target)
@@ -308,7 +328,9 @@ def fetch(
             client.result.races.append({"url": target, "dir": str(local.parent), kind: str(local), "parsed": {}})
             sessions = []
     else:
-        sessions = _find_sessions(client, _resolve_event(client, target, base), session)
+        series = target.strip().split("/", 1)[0].lower()
+        champ = championship if championship is not None else CHAMPIONSHIPS.get(series)
+        sessions = _find_sessions(client, _resolve_event(client, target, base), session, championship=champ or None)
         if not sessions:
             raise FetchError(f"no {session!r} session found for {target!r}")
     for s in sessions:

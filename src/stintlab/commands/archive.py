@@ -385,6 +385,9 @@ def fetch(
     ),
     base: str = typer.Option(None, "--base", help="Results/ root of the portal or of a mirror."),
     session: str = typer.Option("Race", "--session", help="Session folder to take."),
+    championship: str = typer.Option(
+        None, "--championship", help="Series folder to search (default: WeatherTech for imsa, WEC for wec; '' for all)."
+    ),
     cache_dir: Path = typer.Option(
         None, "--cache-dir", help="Cache folder (default $STINTLAB_CACHE or ~/.cache/stintlab)."
     ),
@@ -399,7 +402,14 @@ def fetch(
     from stintlab.archive.fetch import fetch as do_fetch
 
     res = do_fetch(
-        target, base=base, cache_dir=cache_dir, offline=offline, refresh=refresh, timeout=timeout, session=session
+        target,
+        base=base,
+        cache_dir=cache_dir,
+        offline=offline,
+        refresh=refresh,
+        timeout=timeout,
+        session=session,
+        championship=championship,
     )
     out = {"races": res.races, "downloaded": res.downloaded, "from_cache": res.from_cache, "listings": res.listings}
     if add:

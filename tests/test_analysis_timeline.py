@@ -119,3 +119,56 @@ def test_imola_2025_car_12_stop_cost_a_lap_to_51_and_83(load_corpus_race):
     assert stop["race_time"] == pytest.approx(3 * 3600 + 3 * 60 + 43.069)
     assert sorted(stop["laps_lost_to"]) == ["51", "83"]
     assert "85.8 s" in stop["description"]
+
+
+def _tiny_race():
+    """Three cars: #1 and #2 in class X (12 laps, #2 stops on lap 5), #3 alone in class Y, out on lap 1."""
+    import numpy as np
+    import pandas as pd
+
+    rows = []
+    for car, cls, times, pit_lap in (
+        ("1", "X", [100.0] * 12, None),
+        ("2", "X", [101.0] * 4 + [110.0, 170.0] + [101.0] * 6, 5),
+        ("3", "Y", [250.0], None),
+    ):
+        for k, lt in enumerate(times, 1):
+            rows.append(
+                {
+                    "car": car,
+                    "lap": k,
+                    "driver": "D" + car,
+                    "class": cls,
+                    "team": "T" + car,
+                    "lap_time": lt,
+                    "in_lap": k == pit_lap,
+                    "pit_time": 60.0 if pit_lap and k == pit_lap + 1 else np.nan,
+                }  # fmt: skip
+            )
+    df = pd.DataFrame(rows)
+    df["elapsed"] = df.groupby("car")["lap_time"].cumsum()
+    df["out_lap"] = df.groupby("car")["in_lap"].shift(1, fill_value=False)
+    df["driver_slot"] = pd.array([1] * len(df), dtype="Int8")
+    df["flag"] = pd.array(["GF"] * len(df), dtype="string")
+    for c in ("car", "driver", "class", "team"):
+        df[c] = df[c].astype("string")
+    return df
+
+
+def test_edge_cases_one_car_class_and_car_out_on_lap_1():
+    laps = _tiny_race()
+    ev3 = car_events(laps, "3")
+    assert ev3["kind"].tolist() == ["start", "retired"]
+    assert ev3["class_position_after"].tolist() == [1, 1]
+    ev2 = car_events(laps, "2")
+    stop = ev2[ev2["kind"] == "stop"].iloc[0]
+    assert stop["lap"] == 5 and stop["class_position_after"] == 2
+    assert ev2["kind"].iat[-1] == "finish"
+    acc = time_loss_account(laps).set_index("car")
+    assert acc.loc["3", "stops"] == 0 and acc.loc["2", "stops"] == 1
+    from stintlab.analysis.standings import final_standings
+
+    fs = final_standings(laps)
+    assert fs["car"].tolist() == ["1", "2", "3"]
+    assert fs.set_index("car").loc["3", "class_position"] == 1
+    assert fs.set_index("car").loc["3", "gap_to_class_leader"] == "-"

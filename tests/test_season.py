@@ -218,3 +218,20 @@ def test_archive_pace_agrees_with_pace_engine(db, load_corpus_race, race, race_i
     assert int(((j["pace"] - j["best_10"]).abs() > 1e-6).sum()) <= 1
     both = j.dropna(subset=["pace_rank", "rank"])
     assert (both["pace_rank"].astype(int) == both["rank"].astype(int)).all()
+
+
+def test_cli_tables_and_export(db, tmp_path, capsys):
+    from stintlab.cli import main
+
+    assert main(["season", "estre", "--year", "2024", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "Kevin Estre — 2024" in out and "class_podiums" in out  # the races table, then the totals
+    assert main(["career", "Kevin Estre", "--db", str(db), "--json"]) == 0
+    career = json.loads(capsys.readouterr().out)
+    assert [s["season"] for s in career["seasons"]] == [2024] and career["totals"]["races"] == 5
+    assert main(["archive", "export", str(tmp_path / "pq"), "--table", "entries", "--db", str(db), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == [
+        {"table": "entries", "path": str(tmp_path / "pq" / "entries.parquet")}
+    ]
+    assert main(["archive", "export", str(tmp_path / "pq"), "--table", "nope", "--db", str(db)]) == 2
+    assert main(["season", "Kevin Estre", "--year", "2024", "--db", str(tmp_path / "none.duckdb")]) == 2

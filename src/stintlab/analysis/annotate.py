@@ -31,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from stintlab.analysis.flags import _kinds_per_row, _mask_from, _phases
+from stintlab.analysis.flags import _kinds_per_row, _mask_from, _phases, has_flags
 from stintlab.analysis.incidents import _compute
 
 __all__ = ["annotate", "stint_numbers", "race_hour"]
@@ -79,7 +79,7 @@ def annotate(laps: pd.DataFrame) -> pd.DataFrame:
         out["time_lost"] = pd.Series([], dtype=float)
         return out
     kinds = _kinds_per_row(laps)
-    neutral = _mask_from(laps, kinds, _phases(laps, kinds))
+    neutral = _mask_from(laps, kinds, _phases(laps, kinds), not has_flags(laps))
     inc, base, loss = _compute(laps, neutral)
     clean = ~neutral & ~inc
     clean &= ~(laps["in_lap"].to_numpy(dtype=bool) | laps["out_lap"].to_numpy(dtype=bool))

@@ -27,7 +27,9 @@ Inferred phases (files without the flag column: Le Mans 2019/2021, Spa 2019/2020
 Per-lap mask (:func:`neutralised_mask`): a lap is neutralised when its crossing is under a
 neutral flag (observed, or inside an inferred phase), or when it started under one (the
 car's previous crossing was neutral: the restart lap is partly run behind the safety car),
-or when a whole phase happened while the car was on that lap.
+or when a whole phase happened while the car was on that lap. For inferred phases, laps ending
+within one typical lap before the inferred start are neutralised too (the inference starts
+late: 2 to 7 minutes after the first flagged crossing on the flagged Le Mans files).
 
 >>> import pandas as pd
 >>> laps = pd.DataFrame({"car": ["1"] * 4, "lap": [1, 2, 3, 4],
@@ -195,7 +197,7 @@ def _phases(laps: pd.DataFrame, kinds: np.ndarray) -> list[tuple[str, float, flo
     return [tuple(p) for p in phases]
 
 
-def _mask_from(laps: pd.DataFrame, kinds: np.ndarray, phases) -> np.ndarray:
+def _mask_from(laps: pd.DataFrame, kinds: np.ndarray, phases, inferred: bool = False) -> np.ndarray:
     neutral = kinds != ""
     car = laps["car"].to_numpy()
     same_car_prev = np.r_[False, car[1:] == car[:-1]]
@@ -212,6 +214,17 @@ def _mask_from(laps: pd.DataFrame, kinds: np.ndarray, phases) -> np.ndarray:
         valid = idx < len(starts)
         inside[valid] = ends[idx[valid]] < el[valid]
         mask |= inside
+        if inferred:
+            # inferred phases start late (the first laps under a neutralisation are only partly
+            # slow): laps ending within one typical lap before an inferred start count as neutralised
+            r = _ordinary_ratio(laps)
+            lt = laps["lap_time"].to_numpy(dtype=float)
+            lead = float(np.nanmedian(lt[np.isfinite(r)])) if np.isfinite(r).any() else 0.0
+            nxt = np.searchsorted(starts, el, side="left")  # first phase starting at or after the crossing
+            ok = nxt < len(starts)
+            near = np.zeros(len(laps), dtype=bool)
+            near[ok] = starts[nxt[ok]] - el[ok] <= lead
+            mask |= near
     return mask
 
 
@@ -224,7 +237,7 @@ def neutralised_mask(laps: pd.DataFrame, infer: bool = False) -> np.ndarray:
     if laps.empty:
         return np.zeros(0, dtype=bool)
     kinds = _kinds_per_row(laps, infer)
-    return _mask_from(laps, kinds, _phases(laps, kinds))
+    return _mask_from(laps, kinds, _phases(laps, kinds), infer or not has_flags(laps))
 
 
 def neutralisations(laps: pd.DataFrame, infer: bool = False) -> pd.DataFrame:
@@ -240,8 +253,8 @@ def neutralisations(laps: pd.DataFrame, infer: bool = False) -> pd.DataFrame:
         return pd.DataFrame({c: [] for c in PHASE_COLUMNS})
     kinds = _kinds_per_row(laps, infer)
     phases = _phases(laps, kinds)
-    mask = _mask_from(laps, kinds, phases)
     inferred = infer or not has_flags(laps)
+    mask = _mask_from(laps, kinds, phases, inferred)
     el = laps["elapsed"].to_numpy(dtype=float)
     ls = el - laps["lap_time"].to_numpy(dtype=float)
     car = laps["car"].to_numpy()

@@ -733,13 +733,18 @@ def ingest(
 
             pool = ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"))
         try:
-            futures = {}
-            if pool is not None:
-                futures = {id(rf): pool.submit(_prepare_worker, (rf, overrides)) for rf in new}
+            futures: dict = {}
+            order = {id(rf): i for i, rf in enumerate(new)}
+            submitted = 0
             for rf in found:
                 prepared = None
-                if id(rf) in futures:
-                    status, payload = futures[id(rf)].result()
+                if pool is not None and id(rf) in order:
+                    # keep at most 2 races per worker parsed ahead of the writer (memory)
+                    while submitted < min(len(new), order[id(rf)] + 2 * n + 1):
+                        nxt = new[submitted]
+                        futures[id(nxt)] = pool.submit(_prepare_worker, (nxt, overrides))
+                        submitted += 1
+                    status, payload = futures.pop(id(rf)).result()
                     if status == "error":
                         _reraise(payload)
                     prepared = payload

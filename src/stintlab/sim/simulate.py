@@ -33,6 +33,7 @@ from stintlab.sim.model import Entry, load_params
 __all__ = ["simulate", "neutral_schedule", "START_TIME_OF_DAY"]
 
 START_TIME_OF_DAY = 16 * 3600.0  # 16:00 local, as at Le Mans since 2021
+FLAG_CLOSES = 900.0  # crossings later than this after the chequered flag are not counted
 _NEUTRAL_RATIO = {"SF": "sc_lap_ratio", "FCY": "fcy_lap_ratio"}
 
 
@@ -282,8 +283,11 @@ def _finish(df: pd.DataFrame, entries: list[Entry], horizon: float) -> pd.DataFr
         after = np.flatnonzero(e >= t_flag - 1e-9)
         if len(after):
             first = after[0]
-            keep[idx[first + 1 :]] = False
-            ff[idx[first]] = True
+            if e[first] > t_flag + FLAG_CLOSES:  # in the garage or stopped at the end: no crossing counted
+                keep[idx[first:]] = False
+            else:
+                keep[idx[first + 1 :]] = False
+                ff[idx[first]] = True
     df = df.assign(flag=np.where(ff, "FF", df["flag"].to_numpy()))[keep].reset_index(drop=True)
     by_car = {e.car: e for e in entries}
     df["class"] = [by_car[c].cls for c in df["car"]]

@@ -110,9 +110,10 @@ def neutral_periods(laps: pd.DataFrame, flag: str, gap: float = 60.0) -> pd.Data
 
 
 def retirements(laps: pd.DataFrame, margin: float = 1800.0) -> pd.DataFrame:
-    """Cars whose last crossing is more than ``margin`` s before the race's last crossing."""
-    last = laps.groupby("car", sort=False).agg(cls=("class", "last"), last=("elapsed", "max"))
-    end = float(laps["elapsed"].max())
+    """Cars whose last crossing is more than ``margin`` s before the winner's finishing crossing
+    (the last crossing of the car with most laps, earliest on ties)."""
+    last = laps.groupby("car", sort=False).agg(cls=("class", "last"), last=("elapsed", "max"), laps=("lap", "max"))
+    end = float(last.sort_values(["laps", "last"], ascending=[False, True])["last"].iat[0])
     out = last[last["last"] < end - margin].reset_index()
     return out.rename(columns={"cls": "class"})
 

@@ -173,3 +173,18 @@ def test_stint_numbers_and_race_hour_small():
     assert stint_numbers(laps).tolist() == [1, 2, 1]
     assert race_hour([3599.999, 3600.0]).tolist() == [1, 2]
     assert stints(laps.iloc[0:0]).empty
+
+
+def test_race_ended_under_red_flag_counts_running_cars_as_finishers():
+    laps = _laps(
+        [
+            ("1", 1, "A", 100.0, False, np.nan),
+            ("1", 2, "A", 900.0, False, np.nan),  # red flag: stopped, last crossing under RF
+            ("2", 1, "B", 101.0, False, np.nan),
+            ("2", 2, "B", 880.0, False, np.nan),  # crossed under RF before the leader
+            ("3", 1, "C", 150.0, False, np.nan),  # out on lap 1, green
+        ]
+    )
+    laps["flag"] = pd.array(["GF", "RF", "GF", "RF", "GF"], dtype="string")
+    st = stints(laps)
+    assert st.set_index("car")["ended_by"].to_dict() == {"1": "finish", "2": "finish", "3": "retired"}

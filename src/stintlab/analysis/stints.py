@@ -9,7 +9,8 @@ Stint
     lap 1). Stints per car = in-laps + 1, minus 1 when the car's last lap is an in-lap.
     ``ended_by``: ``stop`` (ends at an in-lap that has an out-lap), ``finish`` (the car's last
     crossing is at or after the winner's last crossing), ``retired`` (otherwise; includes a car
-    whose last lap is an in-lap: retired in the pits).
+    whose last lap is an in-lap: retired in the pits). When the race ended under a red flag (the
+    winner's last crossing is ``RF``), every car whose last crossing is under RF is ``finish``.
 
 Driver spell
     Consecutive stints of the same driver merged (a stop without driver change does not end a spell).
@@ -82,6 +83,10 @@ def stints(laps: pd.DataFrame, finish: float | None = None, car=None) -> pd.Data
     (or give ``finish``) when ``laps`` holds a subset of the cars."""
     if finish is None:
         finish = winner_finish(laps)
+    finish_flag = None
+    if "flag" in laps.columns and len(laps):
+        at_finish = laps["flag"][np.isclose(laps["elapsed"].to_numpy(dtype=float), finish)]
+        finish_flag = at_finish.iloc[0] if len(at_finish) else None
     if car is not None:
         laps = laps[laps["car"] == str(car)]
     if laps.empty:
@@ -107,6 +112,10 @@ def stints(laps: pd.DataFrame, finish: float | None = None, car=None) -> pd.Data
     )
     # a car whose last crossing (in the pit lane) is the finish itself took the flag
     ended = np.where(last_of_car[ends] & in_lap[ends] & (el[ends] >= finish - 1e-6), "finish", ended)
+    # a race ended by a red flag: every car whose last crossing is under RF was still running
+    if "flag" in laps.columns and finish_flag == "RF":
+        flag = laps["flag"].astype(object).to_numpy()
+        ended = np.where(last_of_car[ends] & (flag[ends] == "RF"), "finish", ended)
     out = pd.DataFrame(
         {
             "car": pd.array(car[starts], dtype="string"),

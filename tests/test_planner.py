@@ -58,6 +58,10 @@ def test_le_mans_2019_gte_am_plan_passes_the_checker():
     # goal "fastest": the Gold driver (236 s laps) drives the most
     assert p["drivers"][0]["driver"] == "Gil GOLD"
     assert by["Gil GOLD"]["drive_time"] > by["Sam SILVER"]["drive_time"]
+    # ... within one stint of the most the rules allow him: all the driving but the others' 6 h 15 min
+    g = p["goal_result"]
+    assert g["driver"] == "Gil GOLD" and g["upper_bound"] == pytest.approx(st["drive_time"].sum() - 2 * 6.25 * H)
+    assert g["upper_bound"] - 14 * 238.0 <= g["drive_time"] <= g["upper_bound"]
 
 
 def test_balanced_goal_spreads_the_driving():
@@ -83,6 +87,9 @@ def test_spa_2023_bronze_cup_plan():
     assert all(2 * H + 900 <= d["drive_time"] <= 11 * H - 900 for d in p["drivers"])
     assert all(d["longest_spell"] <= 3.25 * H for d in p["drivers"])
     assert by["Pia PLAT"]["drive_time"] == max(d["drive_time"] for d in p["drivers"])
+    # bounded by her 11 h maximum less the 15 min margin; within one stint of it
+    assert p["goal_result"]["upper_bound"] == pytest.approx(11 * H - 900)
+    assert 11 * H - 900 - 24 * 138.5 <= by["Pia PLAT"]["drive_time"] <= 11 * H - 900
 
 
 def test_spa_2023_gold_cup_silver_needs_four_hours():

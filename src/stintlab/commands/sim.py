@@ -217,6 +217,7 @@ def plan(
         for d in res["drivers"]
     ]
     emit(drows, False, title=f"Drivers (rules check: {res['check']['verdict']})")
+    console.print(f"Goal: {res['goal_result']['text']}", highlight=False)
     console.print("Timeline (0 h → {:g} h):".format(res["hours"]))
     for line in res["timeline"]:
         console.print("  " + line, highlight=False, markup=False)

@@ -348,8 +348,40 @@ def _result(stints, spells, res, drivers, lim, rs, hours, cls, goal, margin, car
         "stints": stints.to_dict("records"),
         "drivers": drows,
         "check": {"verdict": "ok" if v.empty else "violation", "violations": v.to_dict("records")},
+        "goal_result": _goal_result(goal, drows, lim, drivers, stints, margin, hours),
         "timeline": timeline(stints, hours),
     }
+
+
+def _goal_result(goal, drows, lim, drivers, stints, margin, hours) -> dict:
+    """How well the plan meets its goal. ``fastest``: the quickest driver's time against an upper
+    bound (its maximum less the margin; the driving left once the others have their minimum plus
+    margin; the window caps times the number of windows in the race). ``balanced``: the spread."""
+    by = {d["driver"]: d for d in drows}
+    if goal == "balanced":
+        times = [d["drive_time"] for d in drows]
+        return {
+            "goal": goal,
+            "spread": max(times) - min(times),
+            "text": f"drive times within {_hm(max(times) - min(times))} of each other",
+        }
+    fi = min(range(len(drivers)), key=lambda i: (drivers[i]["lap_time"], CATEGORY_ORDER.get(drivers[i]["category"], 9)))
+    f = drivers[fi]["name"]
+    available = float(stints["drive_time"].sum())
+    others = sum(li["min"] + (margin if li["min"] > 0 else 0.0) for i, li in enumerate(lim) if i != fi)
+    bound = available - others
+    if not math.isinf(lim[fi]["max"]):
+        bound = min(bound, lim[fi]["max"] - margin)
+    for w, cap in lim[fi]["windows"]:
+        bound = min(bound, cap * math.ceil(hours * 3600.0 / w))
+    got = by[f]["drive_time"]
+    return {"goal": goal, "driver": f, "drive_time": got, "upper_bound": bound, "share_of_bound": got / bound if bound > 0 else None,
+            "text": f"{f} (fastest) drives {_hm(got)} of at most {_hm(bound)} possible ({got / bound:.0%})" if bound > 0 else f"{f} drives {_hm(got)}"}  # fmt: skip
+
+
+def _hm(t: float) -> str:
+    m = int(round(t / 60.0))
+    return f"{m // 60}h{m % 60:02d}"
 
 
 def timeline(stints: pd.DataFrame, hours: float, width: int = 96) -> list[str]:

@@ -87,6 +87,7 @@ def stints(laps: pd.DataFrame, finish: float | None = None, car=None) -> pd.Data
     if "flag" in laps.columns and len(laps):
         at_finish = laps["flag"][np.isclose(laps["elapsed"].to_numpy(dtype=float), finish)]
         finish_flag = at_finish.iloc[0] if len(at_finish) else None
+        finish_flag = None if pd.isna(finish_flag) else str(finish_flag)
     if car is not None:
         laps = laps[laps["car"] == str(car)]
     if laps.empty:

@@ -313,7 +313,8 @@ _NEUTRAL = {
 
 
 def _neutral_sentence(e, ev: pd.DataFrame, mine: pd.DataFrame, car, cls, lang: str) -> dict | None:
-    """A neutralisation matters to the car when its class position changed across it or it pitted under it."""
+    """A safety car or red flag matters to the car when its class position changed across it or it
+    pitted under it; a full-course yellow only when it pitted under it."""
     kind = str(e.description).split(" ", 1)[0]
     b, a = _pos(e.class_position_before), _pos(e.class_position_after)
     parts = str(e.description).split(" ")
@@ -326,6 +327,8 @@ def _neutral_sentence(e, ev: pd.DataFrame, mine: pd.DataFrame, car, cls, lang: s
     pitted = not in_phase.empty
     if (b is None or a is None or b == a) and not pitted:
         return None
+    if kind == "FCY" and not pitted:
+        return None  # a few minutes of FCY matter when the car stopped under it; position swaps are noise
     what = _NEUTRAL[lang].get(kind, kind)
     start, end = duration_text(float(e.race_time), lang), duration_text(t_end, lang)
     laps = _laps_between(mine, float(e.race_time), t_end)

@@ -175,3 +175,26 @@ def test_whatif_cli_json(tmp_path, capsys):
     assert main(["whatif", str(path), "--car", "2", "--stop", "4=median"]) == 2
     assert main(["whatif", str(path), "--car", "2", "--lap", "6=clean"]) == 0
     assert "Assumptions" in capsys.readouterr().out
+
+
+def test_stop_under_safety_car_is_credited_as_a_green_stop():
+    """As above, but car 1's first SC lap is an in-lap (it pits under the SC) and cars 2 and 3 make
+    their stop later under green (in 105 + out 175 = a normal 80 s loss at 100 s pace). Car 1's
+    phase loss is 150 + 140 - 80 (the green stop it no longer needs) = 210 s; rivals 150 s: it
+    saves 60 s and leads: it crosses lap 12 at 1490 - 60 = 1430 s, before the end (1440 s, car 2's
+    finish), so it takes the flag on lap 13 at 1530 s."""
+    sf = "SF"
+    laps = _race(
+        {
+            "1": [100.0] * 5 + [(-250.0, sf), (240.0, sf)] + [100.0] * 5,
+            "2": [110.0] + [100.0] * 4 + [(150.0, sf)] * 3 + [100.0, -105.0, 175.0, 100.0],
+            "3": [120.0] + [100.0] * 4 + [(150.0, sf)] * 3 + [100.0, -105.0, 175.0, 100.0],
+        }
+    )
+    r = whatif(laps, "1", [parse_change("sc", "6=median")], runs=5)
+    c = r["changes"][0]
+    assert "green X stop, 80.0 s" in c["description"]
+    assert c["time_saved"] == pytest.approx(60.0)
+    assert r["actual"]["class_position"] == 3
+    p = r["projected"]
+    assert p["class_position"] == 1 and p["laps"] == 13 and p["total_time"] == pytest.approx(1530.0)

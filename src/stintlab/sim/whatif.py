@@ -12,7 +12,10 @@ Changes (each names a lap of the car):
 ``lap``   ``LAP=clean``: lap LAP is replaced by a clean lap of the same car (each run draws one
           of the car's clean laps within 10 laps of LAP); ``LAP=SECONDS`` sets the lap time.
 ``sc``    ``LAP=median``: over the safety-car / FCY phase that lap LAP is in, the car loses only
-          the median loss of its class rivals in the same phase instead of its own.
+          the median loss of its class rivals in the same phase instead of its own. A car's loss
+          is the sum of (lap - its clean reference) over its laps touching the phase (start to
+          green), a stop made in it counted as what a normal green stop of the class costs (so a
+          stop under the safety car that cost less shows as a gain).
 
 Replay: every later crossing of the car moves earlier by the time saved (later by a loss);
 rivals keep their real laps; the chequered flag falls at the same race time as in reality.
@@ -108,6 +111,7 @@ def stop_losses(laps: pd.DataFrame) -> pd.DataFrame:
             "loss": st["time_lost"].to_numpy(float),
             "reference": st["reference"].to_numpy(float),
             "kind": st["kind"].astype(str).to_numpy(),
+            "neutralised": st["neutralised"].to_numpy(bool),
         }
     )
 
@@ -227,33 +231,38 @@ def whatif(laps: pd.DataFrame, car: str, changes: list[Change], *, runs: int = 2
                 raise StintlabUsageError(f"lap {ch.lap} of car {car} is in no neutralisation phase")
             ph = hit.iloc[0]
             t0, t1 = float(ph["start"]), float(g_at.loc[hit.index[0]])
-            losses = {}
+            stops = stop_losses(laps) if stops is None else stops
+            green = stops[(stops["class"] == cls) & (stops["kind"] == "normal") & ~stops["neutralised"]][
+                "loss"
+            ].dropna()
+            green_stop = float(green.median()) if len(green) else 0.0
+            losses, windows = {}, {}
             for c2, idx in laps.groupby(cars, sort=False).indices.items():
                 d = laps.iloc[idx]
-                if str(d["class"].iat[0]) != cls:
+                if str(d["class"].iat[0]) != cls or not clean_all[idx].any():
                     continue
                 e2 = d["elapsed"].to_numpy(float)
                 l2 = d["lap_time"].to_numpy(float)
-                inside = (
-                    neutral_all[idx]
-                    & (e2 >= t0)
-                    & (e2 - l2 <= t1)
-                    & ~d["in_lap"].to_numpy(bool)
-                    & ~d["out_lap"].to_numpy(bool)
-                )
-                if inside.sum() == 0 or not clean_all[idx].any():
-                    continue
+                in2 = d["in_lap"].to_numpy(bool)
+                win = np.flatnonzero((e2 >= t0) & (e2 - l2 <= t1))
+                if len(win) == 0 or win[-1] == len(e2) - 1:
+                    continue  # did not run through the phase (or its race ended in it)
+                if in2[win[-1]]:
+                    win = np.r_[win, win[-1] + 1]  # the out-lap of a stop made at the end of the phase
                 ref = float(np.median(l2[clean_all[idx]]))
-                losses[c2] = float((l2[inside] - ref).sum())
+                n_stops = int(in2[win[:-1]].sum())
+                losses[c2] = float((l2[win] - ref).sum() - n_stops * green_stop)
+                windows[c2] = d["lap"].to_numpy()[win]
             actual = losses.get(car, float("nan"))
             pool = np.array([v for k, v in losses.items() if k != car and np.isfinite(v)])
             if not len(pool) or not np.isfinite(actual):
                 raise StintlabUsageError(f"no class rival ran through the phase around lap {ch.lap} to compare with")
             med = float(np.median(pool))
             saved[:, j] = actual - med
-            touched = lap_no[(neutral_all[(cars == car).to_numpy()]) & (el >= t0) & (el - lt <= t1)].tolist()
-            how = (f"{ph['kind']} phase {_fmt(t0)}-{_fmt(t1)}: car {car} lost {actual:.1f} s on its neutralised laps "
-                   f"(pit laps excluded) vs its clean pace; {cls} rivals lost {med:.1f} s (median of {len(pool)})")  # fmt: skip
+            touched = windows[car].tolist()
+            how = (f"{ph['kind']} phase {_fmt(t0)}-{_fmt(t1)} (car laps {touched[0]}-{touched[-1]}): car {car} lost "
+                   f"{actual:.1f} s vs its clean pace (each stop in it counted as a normal green {cls} stop, "
+                   f"{green_stop:.1f} s); {cls} rivals lost {med:.1f} s (median of {len(pool)})")  # fmt: skip
         clash = used & set(int(x) for x in touched)
         if clash:
             raise StintlabUsageError(

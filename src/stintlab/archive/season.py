@@ -90,22 +90,27 @@ def _display_name(names: pd.Series) -> str:
     return str(mixed[0] if mixed else counts.index[0])
 
 
-def _driver_rows(arc: Archive, keys: list[str], season: int | None) -> pd.DataFrame:
-    marks = ", ".join("?" for _ in keys)
-    where = f"e.driver_key IN ({marks})" + (" AND r.season = ?" if season is not None else "")
+_CREW_SQL = """
+    WITH mine AS (
+        SELECT DISTINCT e.race_id, e.car FROM entries e JOIN races r USING (race_id) WHERE {where}
+    )
+    SELECT r.date, r.series, r.season, r.event, r.session, r.race_id, r.has_laps,
+           e.car, e.class, e.team, e.manufacturer, e.driver, e.driver_key, e.category, e.slot,
+           e.laps, e.drive_time, e.best_lap, e.pace, e.pace_rank, e.pace_field,
+           c.position, c.class_position, c.status, c.laps AS car_laps
+    FROM entries e
+    JOIN mine USING (race_id, car)
+    JOIN races r USING (race_id)
+    LEFT JOIN classification c ON c.race_id = e.race_id AND c.car = e.car
+    ORDER BY r.season, r.date NULLS LAST, r.race_id, e.car, e.slot NULLS LAST, e.driver
+"""
+
+
+def _crew_rows(arc: Archive, keys: list[str], season: int | None) -> pd.DataFrame:
+    """Every entry (all crew members) of the cars the driver ``keys`` drove, with race and result."""
+    where = f"e.driver_key IN ({', '.join('?' for _ in keys)})" + (" AND r.season = ?" if season is not None else "")
     params = list(keys) + ([int(season)] if season is not None else [])
-    sql = f"""
-        SELECT r.date, r.series, r.season, r.event, r.session, r.race_id, r.has_laps,
-               e.car, e.class, e.team, e.manufacturer, e.driver, e.driver_key, e.category, e.slot,
-               e.laps, e.drive_time, e.best_lap, e.pace, e.pace_rank, e.pace_field,
-               c.position, c.class_position, c.status, c.laps AS car_laps
-        FROM entries e
-        JOIN races r USING (race_id)
-        LEFT JOIN classification c ON c.race_id = e.race_id AND c.car = e.car
-        WHERE {where}
-        ORDER BY r.season, r.date NULLS LAST, r.race_id, e.car
-    """
-    cur = arc.con.execute(sql, params)
+    cur = arc.con.execute(_CREW_SQL.format(where=where), params)
     rows = cur.fetchall()
     return pd.DataFrame.from_records(rows, columns=[d[0] for d in cur.description])
 
@@ -126,22 +131,16 @@ def _season_categories(arc: Archive, keys: list[str], seasons: list[int], aliase
     return {ks: season_category(cats) for ks, cats in seen.items()}
 
 
-def _crews(
-    rows: list[tuple], pairs: list[tuple[str, str]], season_cats: dict, aliases: dict
-) -> dict[tuple[str, str], list[dict]]:
-    if not pairs:
-        return {}
-    wanted = set(pairs)
+def _crews(crew: pd.DataFrame, season_cats: dict, aliases: dict) -> dict[tuple[str, str], list[dict]]:
     crews: dict[tuple[str, str], list[dict]] = {}
-    for race_id, car, driver, key, category, laps, season in rows:
-        if (race_id, car) not in wanted:
-            continue
-        cat, src = (category, "race") if category else (None, None)
+    cols = [crew[c].tolist() for c in ("race_id", "car", "driver", "driver_key", "category", "laps", "season")]
+    for race_id, car, driver, key, category, laps, season in zip(*cols, strict=True):
+        cat, src = (category, "race") if isinstance(category, str) and category else (None, None)
         if cat is None:
             cat = season_cats.get((resolve_key(key, aliases), int(season)))
             src = "season" if cat else None
         crews.setdefault((race_id, car), []).append(
-            {"driver": driver, "category": cat, "category_source": src, "laps": laps}
+            {"driver": driver, "category": cat, "category_source": src, "laps": None if pd.isna(laps) else int(laps)}
         )
     return crews
 
@@ -153,41 +152,36 @@ def driver_season(arc: Archive, name: str, year: int | None) -> dict:
     "pace_metric"}``.
     """
     aliases = arc.aliases()
-    key, members = find_driver(arc, name, aliases)
-    rows = _driver_rows(arc, members, year)
-    seasons = sorted({int(s) for s in rows["season"]}) if len(rows) else []
-    pairs = list(zip(rows["race_id"], rows["car"], strict=True))
-    crew_rows: list[tuple] = []
-    if pairs:
-        rids = sorted({r for r, _ in pairs})
-        crew_rows = arc.con.execute(
-            f"""SELECT e.race_id, e.car, e.driver, e.driver_key, e.category, e.laps, r.season
-                FROM entries e JOIN races r USING (race_id)
-                WHERE e.race_id IN ({", ".join("?" for _ in rids)})
-                ORDER BY e.race_id, e.car, e.slot NULLS LAST, e.driver""",
-            rids,
-        ).fetchall()
-    wanted = set(pairs)
-    crew_keys = {r[3] for r in crew_rows if (r[0], r[1]) in wanted}
+    key = resolve_key(driver_key(name), aliases)
+    members = sorted({key} | {a for a in aliases if resolve_key(a, aliases) == key}) if key else []
+    crew = _crew_rows(arc, members, year) if members else pd.DataFrame()
+    if crew.empty:  # unknown key, a part of a name, or no race that year: let find_driver tell
+        key, members = find_driver(arc, name, aliases)
+        crew = _crew_rows(arc, members, year)
+    if crew.empty:
+        crew = pd.DataFrame(columns=[*SEASON_COLUMNS, "driver_key", "slot"])
+    mine = crew["driver_key"].isin(members).to_numpy(dtype=bool)
+    rows = crew[mine].drop_duplicates(["race_id", "car"]).reset_index(drop=True)
+    seasons = sorted({int(s) for s in rows["season"]})
+    crew_keys = set(crew["driver_key"].dropna())
     # categories of the driver and his crew-mates in those seasons, under every alias
     canon = {resolve_key(k, aliases) for k in crew_keys}
     all_keys = sorted(crew_keys | {a for a in aliases if resolve_key(a, aliases) in canon})
     season_cats = _season_categories(arc, all_keys, seasons, aliases)
-    crews = _crews(crew_rows, pairs, season_cats, aliases)
-    rows = rows.copy()
+    crews = _crews(crew, season_cats, aliases)
     cats, srcs = [], []
-    for r in rows.itertuples(index=False):
-        if isinstance(r.category, str):
-            cats.append(r.category)
+    for c, season in zip(rows["category"].tolist(), rows["season"].tolist(), strict=True):
+        if isinstance(c, str) and c:
+            cats.append(c)
             srcs.append("race")
         else:
-            c = season_cats.get((key, int(r.season)))
-            cats.append(c)
-            srcs.append("season" if c else None)
+            sc = season_cats.get((key, int(season)))
+            cats.append(sc)
+            srcs.append("season" if sc else None)
     rows["category"] = cats
     rows["category_source"] = srcs
-    rows["crew"] = [crews.get(p, []) for p in pairs]
-    rows["date"] = [None if pd.isna(d) else str(d)[:10] for d in rows["date"]]
+    rows["crew"] = [crews.get(p, []) for p in zip(rows["race_id"], rows["car"], strict=True)]
+    rows["date"] = [None if d is None or pd.isna(d) else str(d)[:10] for d in rows["date"]]
     display = _display_name(rows["driver"]) if len(rows) else name
     out = rows.reindex(columns=SEASON_COLUMNS)
     return {

@@ -175,6 +175,7 @@ class Archive:
         self.lock_timeout = lock_timeout
         self._lock_fh = None
         self.con = None
+        self._aliases: dict[str, str] | None = None
 
     # -- opening and locking ------------------------------------------------------------------
     def __enter__(self) -> Archive:
@@ -276,8 +277,10 @@ class Archive:
         return rows.iloc[0].to_dict()
 
     def aliases(self) -> dict[str, str]:
-        rows = self.con.execute("SELECT alias_key, canonical_key FROM driver_aliases").fetchall()
-        return dict(rows)
+        """alias key → canonical key (read once per open archive; writes through this object refresh it)."""
+        if self._aliases is None:
+            self._aliases = dict(self.con.execute("SELECT alias_key, canonical_key FROM driver_aliases").fetchall())
+        return dict(self._aliases)
 
     # -- writes ---------------------------------------------------------------------------------
     def _need_write(self) -> None:
@@ -310,6 +313,7 @@ class Archive:
         if resolve_key(ck, self.aliases()) == ak:
             raise StintlabUsageError(f"alias {alias!r} -> {canonical!r} would make a cycle")
         self.con.execute("INSERT OR REPLACE INTO driver_aliases VALUES (?, ?, ?, ?)", [ak, alias, ck, canonical])
+        self._aliases = None
         return {"alias": alias, "alias_key": ak, "canonical": canonical, "canonical_key": ck}
 
     def remove_alias(self, alias: str) -> bool:
@@ -317,6 +321,7 @@ class Archive:
         ak = driver_key(alias)
         n = self.con.execute("SELECT count(*) FROM driver_aliases WHERE alias_key = ?", [ak]).fetchall()[0][0]
         self.con.execute("DELETE FROM driver_aliases WHERE alias_key = ?", [ak])
+        self._aliases = None
         return bool(n)
 
     def export(self, out_dir, tables: Iterable[str] | None = None) -> dict[str, str]:

@@ -200,7 +200,8 @@ def car_events(
             e["passed_by"], e["passed"], e["laps_lost_to"] = _swaps(b, af, car)
         else:
             e["passed_by"], e["passed"], e["laps_lost_to"] = [], [], []
-    order = {"start": 0, "neutralisation": 1, "stint": 3, "stop": 2, "incident": 2, "lead_gained": 4, "lead_lost": 4}
+    # at one race time: the stop (or incident), then the lead change it caused, then the new stint
+    order = {"start": 0, "neutralisation": 1, "stop": 2, "incident": 2, "lead_gained": 2.5, "lead_lost": 2.5, "stint": 3}
     ev.sort(key=lambda e: (round(e["race_time"], 3), order.get(e["kind"], 5)))
     out = pd.DataFrame(ev, columns=[*EVENT_COLUMNS, "_tb", "_ta"]).drop(columns=["_tb", "_ta"])
     for c in ("class_position_before", "class_position_after", "position_before", "position_after"):

@@ -56,6 +56,25 @@ NEUTRAL_NAMES = {
 }
 
 
+HEADS = {
+    "en": {
+        "class": "Class", "class_rank": "Class rank", "category_rank": "Category rank", "driver": "Driver", "car": "Car",
+        "category": "FIA category", "clean_laps": "Clean laps", "best_lap": "Best lap", "value": "Value",
+        "low_sample": "Few laps", "drivers": "Drivers ranked", "position": "Pos.", "class_position": "Class pos.",
+        "team": "Team", "laps": "Laps", "status": "Status", "gap_first": "Gap", "lap": "Lap", "lap_time": "Lap time",
+        "elapsed": "Race time", "flag": "Flag", "pit": "Pit", "pit_time": "Pit time", "line": "Line in the file",
+    },
+    "fr": {
+        "class": "Catégorie", "class_rank": "Rang (catégorie)", "category_rank": "Rang (niveau FIA)", "driver": "Pilote",
+        "car": "Voiture", "category": "Niveau FIA", "clean_laps": "Tours propres", "best_lap": "Meilleur tour",
+        "value": "Valeur", "low_sample": "Peu de tours", "drivers": "Pilotes classés", "position": "Pos.",
+        "class_position": "Pos. cat.", "team": "Équipe", "laps": "Tours", "status": "Statut", "gap_first": "Écart",
+        "lap": "Tour", "lap_time": "Temps au tour", "elapsed": "Temps de course", "flag": "Drapeau", "pit": "Stand",
+        "pit_time": "Temps au stand", "line": "Ligne du fichier",
+    },
+}  # fmt: skip
+
+
 def labels(lang: str) -> dict:
     return _LABELS.get(lang, _LABELS["en"])
 
@@ -107,7 +126,8 @@ def build_report(race, *, car: str | None = None, lang: str = "en", demo: bool =
     )
     if car:
         team = race.cars.loc[race.cars["car"] == car, "team"].iloc[0]
-        head += f"<p><b>{esc(L['followed'])}:</b> #{esc(car)} {esc(team)} ({esc(cls)})"
+        colon = " :" if lang == "fr" else ":"
+        head += f"<p><b>{esc(L['followed'])}{colon}</b> #{esc(car)} {esc(team)} ({esc(cls)})"
         head += "" if chosen else f" — <i>{esc(L['winner_car'])}</i>"
         head += "</p>"
     parts.append(head)
@@ -284,11 +304,13 @@ def _rankings_section(race, ranks: pd.DataFrame, classes, car, lang: str) -> str
     L = labels(lang)
     out = [f'<h2 id="rankings">{esc(L["rankings"])}</h2>']
     metric = str(ranks["metric"].iloc[0]) if len(ranks) else ""
-    out.append(f'<p class="muted">{esc(L["metric"])}: {esc(metric)}</p>')
+    colon = " :" if lang == "fr" else ":"
+    out.append(f'<p class="muted">{esc(L["metric"])}{colon} {esc(metric)}</p>')
     best = sections.best_performers(race)
     if best is not None and not best.empty:
         rows = _records(best[best["class"].isin(classes)], ["class", "category", "driver", "car", "value", "drivers"])
-        out.append(f"<h3>{esc(L['best'])}</h3>" + table_html(rows, list(rows[0].keys()) if rows else []))
+        cols = ["class", "category", "driver", "car", "value", "drivers"]
+        out.append(f"<h3>{esc(L['best'])}</h3>" + table_html(rows, cols, labels=HEADS[lang]))
     r = ranks[ranks["class"].isin(classes)]
     rows = _records(
         r,
@@ -308,10 +330,14 @@ def _rankings_section(race, ranks: pd.DataFrame, classes, car, lang: str) -> str
     for row in rows:
         if row.get("best_lap") is not None:
             row["best_lap"] = format_time(row["best_lap"], hours=False)
-    cols = list(rows[0].keys()) if rows else []
+        row["low_sample"] = "✓" if row.get("low_sample") else ""
+    cols = ["class", "class_rank", "category_rank", "driver", "car", "category", "clean_laps", "best_lap", "value",
+            "low_sample"]  # fmt: skip
     out.append(
         f"<h3>{esc(L['all_ranked'])}</h3>"
-        + table_html(rows, cols, row_class=lambda row: "hl" if car and str(row.get("car")) == car else None)
+        + table_html(
+            rows, cols, labels=HEADS[lang], row_class=lambda row: "hl" if car and str(row.get("car")) == car else None
+        )  # fmt: skip
     )
     return "".join(out)
 
@@ -321,7 +347,7 @@ def _classification_section(race, car, lang: str) -> str:
     cols = ["position", "class_position", "car", "class", "team", "laps", "status", "gap_first"]
     rows = _records(race.classification, cols)
     return f'<h2 id="classification">{esc(L["classification"])}</h2>' + table_html(
-        rows, [c for c in cols if c in race.classification.columns],
+        rows, [c for c in cols if c in race.classification.columns], labels=HEADS[lang],
         row_class=lambda r: "hl" if car and str(r.get("car")) == car else None,
     )  # fmt: skip
 
@@ -347,5 +373,5 @@ def _story_laps_section(race, car: str, sentences: list[dict], lang: str) -> str
         )
     cols = ["lap", "driver", "lap_time", "elapsed", "flag", "pit", "pit_time", "line"]
     return f'<h2 id="story-laps">{esc(L["story_laps"])}</h2>' + table_html(
-        rows, cols, row_id=lambda r: f"lap-{car}-{r['lap']}"
+        rows, cols, labels=HEADS[lang], row_id=lambda r: f"lap-{car}-{r['lap']}"
     )

@@ -4,7 +4,8 @@ The real figures are the calibrated parameters (medians over the corpus races, s
 :mod:`stintlab.sim.calibrate`); the simulated ones are measured on a simulated race with
 the same code (:func:`stintlab.sim.stats.race_stats`). Tolerances (also in docs/sim.md):
 
-- relative: median clean lap ±1.5 %, routine pit-lane time ±8 %, within-driver lap IQR ±35 %,
+- relative: median clean lap ±1.5 %, routine pit-lane time ±8 %, within-driver lap IQR ±35 % (per
+  class, and per FIA category against the IMSA figures),
   spread of the cars' median laps ±50 %, safety-car lap ratio ±15 %;
 - absolute: stint length ±1 lap, slow-lap share ±0.05, in-lap extra ±2 s, out-lap extra
   ±3 s, long stops per car ±1 per 24 h, category pace offset ±0.006 (0.6 % of a lap);
@@ -33,6 +34,7 @@ TOLERANCES = {
     "out_lap_extra_minus_pit": ("abs", 3.0),
     "sc_lap_ratio": ("rel", 0.15),
     "category_offset": ("abs", 0.006),
+    "category_lap_iqr": ("rel", 0.35),
 }
 
 
@@ -103,4 +105,5 @@ def calibration_report(
         rows.append(
             _row("category_offset", cat, real["offset"], got.get("offset_vs_car_best"), TOLERANCES["category_offset"])
         )
+        rows.append(_row("category_lap_iqr", cat, real["lap_iqr"], got.get("lap_iqr"), TOLERANCES["category_lap_iqr"]))
     return rows

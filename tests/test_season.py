@@ -8,7 +8,8 @@ lap > 1; pace = mean of the 10 fastest clean laps):
 - Fuji 6h 2024 (23_Analysis_Race_Hour 6.CSV): #6 leads on 213 laps; Kévin ESTRE 63 laps, best 1:31.078,
   pace 91.3022 s, fastest of the 52 HYPERCAR drivers; LOTTERER 64 laps, VANTHOOR 86.
 - Road Atlanta 2024 (202410121210-race-results.csv line 3): #6 2nd (GTP), 443 laps, crew Estre,
-  Jaminet, Tandy all Platinum; Estre 96 laps in the lap file, pace 73.6476 s, 30th of 32 GTP drivers.
+  Jaminet, Tandy all Platinum; Estre 96 laps in the lap file, pace 73.6476 s, 30th of 32 GTP drivers,
+  22nd of the 24 Platinum ones (grades joined by name from the results file).
 - Le Mans 2024: #6 4th in HYPERCAR on 311 laps; Estre 95 laps, pace rank 13 of 69.
 - Bahrain 8h 2024: #6 11th in HYPERCAR on 235 laps; Estre 62 laps, pace rank 14 of 53.
 - Daytona 2024 (results line 5): #6 4th, 791 laps, Tandy/Jaminet/Estre/Vanthoor, all Platinum.
@@ -70,6 +71,7 @@ def test_estre_2024_season_by_hand(db):
     assert fuji["laps"] == 63 and fuji["best_lap"] == pytest.approx(91.078)
     assert fuji["pace"] == pytest.approx(91.3022, abs=1e-4)
     assert (fuji["pace_rank"], fuji["pace_field"]) == (1, 52)
+    assert fuji["pace_rank_category"] == 1  # fastest of the class, so of any part of it
     # crew in DRIVER_NUMBER order: 1 Kévin ESTRE, 2 André LOTTERER, 3 Laurens VANTHOOR
     assert [(c["driver"], c["laps"]) for c in fuji["crew"]] == [
         ("Kévin ESTRE", 63),
@@ -80,6 +82,8 @@ def test_estre_2024_season_by_hand(db):
     ra = r.loc["2024-imsa-road-atlanta-race"]
     assert ra["laps"] == 96 and ra["pace"] == pytest.approx(73.6476, abs=1e-4)
     assert (ra["pace_rank"], ra["pace_field"]) == (30, 32)
+    # among the 24 Platinum GTP drivers (FIA grades from the results file), 22nd
+    assert (ra["pace_rank_category"], ra["pace_field_category"]) == (22, 24)
     assert {c["driver"]: c["category"] for c in ra["crew"]} == {
         "Kevin Estre": "Platinum",
         "Mathieu Jaminet": "Platinum",

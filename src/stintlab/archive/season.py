@@ -12,6 +12,7 @@ FIA category: the race's own (official IMSA classifications carry it); when the 
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from stintlab.archive.identity import driver_key, resolve_key, season_category
@@ -47,6 +48,8 @@ SEASON_COLUMNS = [
     "pace",
     "pace_rank",
     "pace_field",
+    "pace_rank_category",
+    "pace_field_category",
     "has_laps",
 ]
 
@@ -90,43 +93,42 @@ def _display_name(names: pd.Series) -> str:
     return str(mixed[0] if mixed else counts.index[0])
 
 
-_CREW_SQL = """
+_RACES_SQL = """
     WITH mine AS (
         SELECT DISTINCT e.race_id, e.car FROM entries e JOIN races r USING (race_id) WHERE {where}
     )
     SELECT r.date, r.series, r.season, r.event, r.session, r.race_id, r.has_laps,
            e.car, e.class, e.team, e.manufacturer, e.driver, e.driver_key, e.category, e.slot,
            e.laps, e.drive_time, e.best_lap, e.pace, e.pace_rank, e.pace_field,
-           c.position, c.class_position, c.status, c.laps AS car_laps
+           c.position, c.class_position, c.status, c.laps AS car_laps, m.car IS NOT NULL AS in_crew
     FROM entries e
-    JOIN mine USING (race_id, car)
     JOIN races r USING (race_id)
-    LEFT JOIN classification c ON c.race_id = e.race_id AND c.car = e.car
+    LEFT JOIN mine m ON m.race_id = e.race_id AND m.car = e.car
+    LEFT JOIN classification c ON c.race_id = e.race_id AND c.car = e.car AND m.car IS NOT NULL
+    WHERE e.race_id IN (SELECT race_id FROM mine)
     ORDER BY r.season, r.date NULLS LAST, r.race_id, e.car, e.slot NULLS LAST, e.driver
 """
 
 
-def _crew_rows(arc: Archive, keys: list[str], season: int | None) -> pd.DataFrame:
-    """Every entry (all crew members) of the cars the driver ``keys`` drove, with race and result."""
+def _race_entries(arc: Archive, keys: list[str], season: int | None) -> pd.DataFrame:
+    """Every entry of the races the driver ``keys`` took part in; ``in_crew`` marks his cars' crews
+    (which also carry the race result)."""
     where = f"e.driver_key IN ({', '.join('?' for _ in keys)})" + (" AND r.season = ?" if season is not None else "")
     params = list(keys) + ([int(season)] if season is not None else [])
-    cur = arc.con.execute(_CREW_SQL.format(where=where), params)
-    rows = cur.fetchall()
-    return pd.DataFrame.from_records(rows, columns=[d[0] for d in cur.description])
+    return arc.con.execute(_RACES_SQL.format(where=where), params).df()
 
 
-def _season_categories(arc: Archive, keys: list[str], seasons: list[int], aliases: dict) -> dict[tuple[str, int], str]:
-    """(driver_key, season) → season category, for the given drivers."""
-    if not keys or not seasons:
+def _season_categories(arc: Archive, seasons: list[int], aliases: dict) -> dict[tuple[str, int], str]:
+    """(canonical driver key, season) → season category, from every archived race of those seasons."""
+    if not seasons:
         return {}
     sql = f"""
         SELECT e.driver_key, r.season, e.category, count(*) FROM entries e JOIN races r USING (race_id)
-        WHERE e.category IS NOT NULL AND e.driver_key IN ({", ".join("?" for _ in keys)})
-          AND r.season IN ({", ".join("?" for _ in seasons)})
+        WHERE e.category IS NOT NULL AND r.season IN ({", ".join("?" for _ in seasons)})
         GROUP BY ALL
     """
     seen: dict[tuple[str, int], list[str]] = {}
-    for k, season, cat, n in arc.con.execute(sql, list(keys) + [int(s) for s in seasons]).fetchall():
+    for k, season, cat, n in arc.con.execute(sql, [int(s) for s in seasons]).fetchall():
         seen.setdefault((resolve_key(k, aliases), int(season)), []).extend([cat] * int(n))
     return {ks: season_category(cats) for ks, cats in seen.items()}
 
@@ -145,6 +147,32 @@ def _crews(crew: pd.DataFrame, season_cats: dict, aliases: dict) -> dict[tuple[s
     return crews
 
 
+def _category_ranks(field: pd.DataFrame, season_cats: dict, aliases: dict, rows: pd.DataFrame) -> list[tuple]:
+    """Per row of ``rows``: the driver's pace rank among the drivers of his class *and FIA category*
+    in that race, and how many such drivers have a pace (each driver's category from the race, else
+    from the season)."""
+    race = field["race_id"].to_numpy(dtype=object)
+    cls = field["class"].to_numpy(dtype=object)
+    pace = field["pace"].to_numpy(dtype=float)
+    cat = np.array(
+        [
+            c if isinstance(c, str) and c else season_cats.get((resolve_key(k, aliases), int(s)))
+            for k, c, s in zip(
+                field["driver_key"].tolist(), field["category"].tolist(), field["season"].tolist(), strict=True
+            )
+        ],
+        dtype=object,
+    )
+    out = []
+    for rid, c, category, p in zip(rows["race_id"], rows["class"], rows["category"], rows["pace"], strict=True):
+        if p is None or pd.isna(p) or not isinstance(category, str):
+            out.append((None, None))
+            continue
+        same = pace[(race == rid) & (cls == c) & (cat == category)]
+        out.append((1 + int((same < float(p)).sum()), int(len(same))) if len(same) else (None, None))
+    return out
+
+
 def driver_season(arc: Archive, name: str, year: int | None) -> dict:
     """Every archived race of a driver in ``year`` (all seasons when None), with totals.
 
@@ -154,20 +182,18 @@ def driver_season(arc: Archive, name: str, year: int | None) -> dict:
     aliases = arc.aliases()
     key = resolve_key(driver_key(name), aliases)
     members = sorted({key} | {a for a in aliases if resolve_key(a, aliases) == key}) if key else []
-    crew = _crew_rows(arc, members, year) if members else pd.DataFrame()
-    if crew.empty:  # unknown key, a part of a name, or no race that year: let find_driver tell
+    allrows = _race_entries(arc, members, year) if members else pd.DataFrame()
+    if allrows.empty:  # unknown key, a part of a name, or no race that year: let find_driver tell
         key, members = find_driver(arc, name, aliases)
-        crew = _crew_rows(arc, members, year)
-    if crew.empty:
-        crew = pd.DataFrame(columns=[*SEASON_COLUMNS, "driver_key", "slot"])
+        allrows = _race_entries(arc, members, year)
+    if allrows.empty:
+        allrows = pd.DataFrame(columns=[*SEASON_COLUMNS, "driver_key", "slot", "in_crew"])
+    crew = allrows[allrows["in_crew"].to_numpy(dtype=bool)]
+    field = allrows[allrows["pace"].notna().to_numpy(dtype=bool)]
     mine = crew["driver_key"].isin(members).to_numpy(dtype=bool)
     rows = crew[mine].drop_duplicates(["race_id", "car"]).reset_index(drop=True)
     seasons = sorted({int(s) for s in rows["season"]})
-    crew_keys = set(crew["driver_key"].dropna())
-    # categories of the driver and his crew-mates in those seasons, under every alias
-    canon = {resolve_key(k, aliases) for k in crew_keys}
-    all_keys = sorted(crew_keys | {a for a in aliases if resolve_key(a, aliases) in canon})
-    season_cats = _season_categories(arc, all_keys, seasons, aliases)
+    season_cats = _season_categories(arc, seasons, aliases)
     crews = _crews(crew, season_cats, aliases)
     cats, srcs = [], []
     for c, season in zip(rows["category"].tolist(), rows["season"].tolist(), strict=True):
@@ -181,6 +207,9 @@ def driver_season(arc: Archive, name: str, year: int | None) -> dict:
     rows["category"] = cats
     rows["category_source"] = srcs
     rows["crew"] = [crews.get(p, []) for p in zip(rows["race_id"], rows["car"], strict=True)]
+    ranks = _category_ranks(field, season_cats, aliases, rows)
+    rows["pace_rank_category"] = [r[0] for r in ranks]
+    rows["pace_field_category"] = [r[1] for r in ranks]
     rows["date"] = [None if d is None or pd.isna(d) else str(d)[:10] for d in rows["date"]]
     display = _display_name(rows["driver"]) if len(rows) else name
     out = rows.reindex(columns=SEASON_COLUMNS)

@@ -264,3 +264,11 @@ def test_200_concurrent_api_requests_on_loopback(app_and_dir, corpus):
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def test_uploads_in_a_given_folder_come_back_after_a_restart(tmp_path):
+    first = TestClient(create_app(data_dir=tmp_path, with_demo=False), raise_server_exceptions=False)
+    rid = first.post("/api/races", files={"file": ("two.csv", TWO_CARS, "text/csv")}).json()["id"]
+    again = TestClient(create_app(data_dir=tmp_path, with_demo=False), raise_server_exceptions=False)
+    assert [r["id"] for r in again.get("/api/races").json()] == [rid]
+    assert again.get(f"/api/races/{rid}/cars/007").json()["laps"] == 2

@@ -111,7 +111,11 @@ def story(
     lang = _lang(lang)
     race = load_race(file, results, quiet=as_json)
     car = car_or_error(race, car)
-    sentences = build_story(race, car, lang=lang)
+    if as_json or not err_console.is_terminal:
+        sentences = build_story(race, car, lang=lang)
+    else:
+        with err_console.status(f"Writing the story of #{car} ..."):
+            sentences = build_story(race, car, lang=lang)
     if as_json:
         print(
             json.dumps(

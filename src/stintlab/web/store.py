@@ -96,6 +96,10 @@ class RaceStore:
         self._cache: OrderedDict[str, object] = OrderedDict()
         self._lock = threading.Lock()
         self._loading: dict[str, threading.Lock] = {}
+        if not self._own_dir:  # uploads kept in a given folder come back after a restart
+            for f in sorted(self.data_dir.glob("*.csv")):
+                if re.fullmatch(r"[0-9a-f]{32}", f.stem):
+                    self.entries[f.stem] = RaceEntry(f.stem, f"upload {f.stem[:8]}", f, "upload")
         if with_demo:
             self._add_demo()
         if archive is not None:

@@ -219,6 +219,9 @@ def _season_rows_for_table(races) -> list[dict]:
         r["crew"] = ", ".join(f"{c['driver']} ({c['category'] or '?'})" for c in r["crew"] or [])
         r["pace"] = format_time(r["pace"]) if r["pace"] is not None else ""
         r["pace_rank"] = f"{r['pace_rank']}/{r['pace_field']}" if r["pace_rank"] is not None else ""
+        r["rank_in_category"] = (
+            f"{r['pace_rank_category']}/{r['pace_field_category']}" if r["pace_rank_category"] is not None else ""
+        )
         r["result"] = f"P{r['class_position']} in class" if r["class_position"] is not None else (r["status"] or "")
     return rows
 
@@ -256,6 +259,7 @@ def season(
             "laps",
             "pace",
             "pace_rank",
+            "rank_in_category",
         ],
     )
     emit(s["totals"], False, title="totals")

@@ -95,24 +95,25 @@ def _display_name(names: pd.Series) -> str:
 
 _RACES_SQL = """
     WITH mine AS (
-        SELECT DISTINCT e.race_id, e.car FROM entries e JOIN races r USING (race_id) WHERE {where}
-    )
+        SELECT DISTINCT e.race_id, e.car, e.class FROM entries e JOIN races r USING (race_id) WHERE {where}
+    ),
+    classes AS (SELECT DISTINCT race_id, class FROM mine)
     SELECT r.date, r.series, r.season, r.event, r.session, r.race_id, r.has_laps,
            e.car, e.class, e.team, e.manufacturer, e.driver, e.driver_key, e.category, e.slot,
            e.laps, e.drive_time, e.best_lap, e.pace, e.pace_rank, e.pace_field,
            c.position, c.class_position, c.status, c.laps AS car_laps, m.car IS NOT NULL AS in_crew
     FROM entries e
+    JOIN classes USING (race_id, class)
     JOIN races r USING (race_id)
     LEFT JOIN mine m ON m.race_id = e.race_id AND m.car = e.car
     LEFT JOIN classification c ON c.race_id = e.race_id AND c.car = e.car AND m.car IS NOT NULL
-    WHERE e.race_id IN (SELECT race_id FROM mine)
     ORDER BY r.season, r.date NULLS LAST, r.race_id, e.car, e.slot NULLS LAST, e.driver
 """
 
 
 def _race_entries(arc: Archive, keys: list[str], season: int | None) -> pd.DataFrame:
-    """Every entry of the races the driver ``keys`` took part in; ``in_crew`` marks his cars' crews
-    (which also carry the race result)."""
+    """Every entry of the classes the driver ``keys`` raced in (his class in each of his races);
+    ``in_crew`` marks his cars' crews (which also carry the race result)."""
     where = f"e.driver_key IN ({', '.join('?' for _ in keys)})" + (" AND r.season = ?" if season is not None else "")
     params = list(keys) + ([int(season)] if season is not None else [])
     return arc.con.execute(_RACES_SQL.format(where=where), params).df()

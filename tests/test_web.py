@@ -210,6 +210,13 @@ def test_driver_and_class_views(client, corpus):
     assert cls["class"] == "LMGT3" and len(cls["classification"]) == 23
     assert {r["class"] for r in cls["classification"]} == {"LMGT3"}
     assert client.get("/races/lemans-2024/drivers/Patrick%20PILET").status_code == 200
+    # raw: splitting #92's laps at its B laps gives 32 stints, 11 of them started by Klaus BACHLER
+    k = client.get("/api/races/lemans-2024/drivers/Klaus BACHLER").json()
+    assert len(k["stints"]) == 11 and {s["car"] for s in k["stints"]} == {"92"}
+    assert k["rankings"][0]["car"] == "92"
+    page = client.get("/races/lemans-2024/cars/92")
+    # the car page links each story sentence to its lap rows, as the report does
+    assert 'href="#lap-92-182"' in page.text and '<tr id="lap-92-182">' in page.text
 
 
 def test_openapi_documents_the_api(client):

@@ -209,7 +209,7 @@ def build_report(race, *, car: str | None = None, lang: str = "en", demo: bool =
     parts.append(_classification_section(race, car, lang))
     done.append("classification")
     if sentences:
-        parts.append(_story_laps_section(race, car, sentences, lang))
+        parts.append(story_laps_section(race, car, sentences, lang))
     if missing:
         parts.append(f'<p class="muted" id="missing">{esc(L["missing"])}: {esc(", ".join(missing))}.</p>')
     parts.append(f'<p class="muted">{esc(L["generated"])} {esc(_source_name(race))}.</p>')
@@ -352,7 +352,7 @@ def _classification_section(race, car, lang: str) -> str:
     )  # fmt: skip
 
 
-def _story_laps_section(race, car: str, sentences: list[dict], lang: str) -> str:
+def story_laps_section(race, car: str, sentences: list[dict], lang: str) -> str:
     """The lap-file rows every story sentence refers to, each row an anchor ``lap-<car>-<lap>``."""
     L = labels(lang)
     wanted = sorted({lap for s in sentences for lap in s.get("laps", [])})

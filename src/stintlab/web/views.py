@@ -141,11 +141,17 @@ def driver_data(store, rid: str, driver: str, car: str | None = None) -> dict:
     race = store.race(rid)
     rows = _driver_rows(race, driver, car)
     ranks = sections.driver_rankings(race)
-    out = {"id": rid, "driver": str(rows.iloc[0]["driver"]), "entries": _records(rows)}
+    name = str(rows.iloc[0]["driver"])
+    cars = set(rows["car"].astype(str))
+    out = {"id": rid, "driver": name, "entries": _records(rows)}
+    st = sections.stints(race)
+    if st is not None:
+        mine = st[(st["driver"].astype(str) == name) & st["car"].astype(str).isin(cars)]
+        out["stints"] = _records(mine)
+    else:
+        out["stints"] = None
     if ranks is not None and "driver" in ranks.columns:
-        from stintlab.race import name_key
-
-        mine = ranks[ranks["driver"].map(name_key) == name_key(driver)]
+        mine = ranks[(ranks["driver"].astype(str) == name) & ranks["car"].astype(str).isin(cars)]
         out["rankings"] = _records(mine)
     else:
         out["rankings"] = None
@@ -212,6 +218,7 @@ def class_page(store, rid: str, cls: str) -> str:
 
 
 def car_page(store, rid: str, car: str, lang: str = "en") -> str:
+    from stintlab.report.html import story_laps_section
     from stintlab.report.story import story, story_html
 
     race = store.race(rid)
@@ -244,7 +251,8 @@ def car_page(store, rid: str, car: str, lang: str = "en") -> str:
     body = (
         f"<h1>#{esc(car)} {esc(row['team'])}</h1><p>{switch}</p>"
         f"<p>{esc(row['class'])} · {esc(row['manufacturer'])} · {int(row['laps'])} laps · {crew}</p>"
-        f"{chart_html}<h2>{'Story' if lang == 'en' else 'Récit'}</h2>{story_html(sentences, car=car, lang=lang, link_laps=False)}{stops_html}"
+        f'{chart_html}<h2 id="story">{"Story" if lang == "en" else "Récit"}</h2>'
+        f"{story_html(sentences, car=car, lang=lang)}{stops_html}{story_laps_section(race, car, sentences, lang)}"
     )
     return page_html(
         f"{race.name} — #{car}", body, plotly=PLOTLY_URL if figs else "", lang=lang, nav=_nav(rid, race.name)
@@ -264,8 +272,16 @@ def driver_page(store, rid: str, driver: str, car: str | None = None) -> str:
         entries, cols, links={"car": lambda r: _u("races", rid, "cars", r["car"])}
     )
     if data["rankings"]:
-        rcols = list(data["rankings"][0].keys())
-        body += "<h2>Rankings</h2>" + table_html(data["rankings"], rcols)
+        rcols = [c for c in ["car", "class", "category", "clean_laps", "best_lap", "metric", "value", "ci_low", "ci_high",
+                             "class_rank", "category_rank", "low_sample"] if c in data["rankings"][0]]  # fmt: skip
+        rows = [dict(r, best_lap=format_time(r.get("best_lap"), hours=False)) for r in data["rankings"]]
+        body += '<h2 id="rankings">Rankings</h2>' + table_html(rows, rcols)
+    if data["stints"]:
+        scols = [c for c in ["car", "stint", "lap_start", "lap_end", "laps", "start", "end", "duration", "ended_by"]
+                 if c in data["stints"][0]]  # fmt: skip
+        rows = [dict(r, start=format_time(r.get("start")), end=format_time(r.get("end")),
+                     duration=format_time(r.get("duration"))) for r in data["stints"]]  # fmt: skip
+        body += '<h2 id="stints">Stints</h2>' + table_html(rows, scols)
     return page_html(f"{race.name} — {data['driver']}", body, plotly="", nav=_nav(rid, race.name))
 
 

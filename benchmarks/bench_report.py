@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -47,12 +46,16 @@ def run_once(args: list[str]) -> tuple[float, int, float]:
     """(wall seconds, bytes written, peak RSS MB of the child) of one ``stintlab report`` process."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "report.html"
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         t0 = time.perf_counter()
-        subprocess.run([str(STINTLAB), "report", *args, "-o", str(out)], check=True, capture_output=True)
+        proc = subprocess.Popen(
+            [str(STINTLAB), "report", *args, "-o", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        _, status, usage = os.wait4(proc.pid, 0)  # this child's own rusage (peak RSS in KB on Linux)
         wall = time.perf_counter() - t0
-        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        return wall, out.stat().st_size, max(peak, before) / 1024.0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode:
+            raise SystemExit(f"stintlab report {' '.join(args)} failed with exit code {proc.returncode}")
+        return wall, out.stat().st_size, usage.ru_maxrss / 1024.0
 
 
 def main() -> int:

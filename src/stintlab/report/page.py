@@ -70,7 +70,8 @@ def plotly_js() -> str:
 
 
 def _script_safe(text: str) -> str:
-    return text.replace("</", "<\\/").replace("<!--", "<\\!--")
+    """JSON made safe inside ``<script>``: every ``<`` as ``\\u003c`` (no ``</script>``, ``<!--``)."""
+    return text.replace("<", "\\u003c")
 
 
 def figure_div(fig, div_id: str, *, height: int | None = None) -> str:

@@ -285,9 +285,13 @@ def stops_figure(
             }
         )  # fmt: skip
     big = bool(len(s)) and float(np.nanmax(s["y"].to_numpy(dtype=float))) > 600
-    fig = _figure(
-        data, x=_axis(_t(lang, "race_time")), y=_axis(_t(lang, "pit_time"), type="log" if big else "linear"), height=380
-    )
+    if big:  # garage stops: log scale with readable m:ss ticks
+        ticks = [15, 30, 60, 120, 300, 600, 1200, 2400, 4800, 9600]
+        yaxis = _axis(_t(lang, "pit_time").replace("(s)", "(m:ss)"), type="log", tickvals=ticks,
+                      ticktext=[f"{t // 60}:{t % 60:02d}" for t in ticks])  # fmt: skip
+    else:
+        yaxis = _axis(_t(lang, "pit_time"))
+    fig = _figure(data, x=_axis(_t(lang, "race_time")), y=yaxis, height=380)
     return shade_neutralisations(fig, neutral)
 
 
@@ -318,7 +322,8 @@ def car_figures(race, car: str, lang: str = "en") -> list[tuple[str, str, dict]]
     neutral = sections.neutralisations(race)
     st = sections.stints(race)
     if st is not None and not st.empty:
-        in_class = race.cars[race.cars["class"] == cls]
+        ordered = sections.cars_in_order(race)
+        in_class = ordered[ordered["class"] == cls]
         mine = st[st["car"].astype(str).isin(in_class["car"].astype(str))]
         title = "Stints and drivers" if lang == "en" else "Relais et pilotes"
         fig = stints_figure(mine, sections.categories(race), in_class, car, neutral=neutral, lang=lang)
@@ -338,6 +343,11 @@ def overview_figures(race, lang: str = "en") -> list[tuple[str, str, dict]]:
         return []
     title = "Stints and drivers" if lang == "en" else "Relais et pilotes"
     fig = stints_figure(
-        st, sections.categories(race), race.cars, None, neutral=sections.neutralisations(race), lang=lang
+        st,
+        sections.categories(race),
+        sections.cars_in_order(race),
+        None,
+        neutral=sections.neutralisations(race),
+        lang=lang,
     )
     return [("stints-all", title, fig)]

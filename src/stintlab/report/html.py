@@ -173,7 +173,8 @@ def build_report(race, *, car: str | None = None, lang: str = "en", demo: bool =
     tick(L["stints"])
     st = sections.stints(race)
     if st is not None and not st.empty:
-        cars = race.cars[race.cars["class"].isin(classes)]
+        ordered = sections.cars_in_order(race)
+        cars = ordered[ordered["class"].isin(classes)]
         mine = st[st["car"].astype(str).isin(cars["car"].astype(str))]
         cats = sections.categories(race)
         fig = charts.stints_figure(mine, cats, cars, car, neutral=neutral, lang=lang)

@@ -177,6 +177,13 @@ def demo_path():
     return None if fn is None else fn()
 
 
+def cars_in_order(race) -> pd.DataFrame:
+    """``race.cars`` in final classification order (cars missing from it last, as in the file)."""
+    pos = dict(zip(race.classification["car"].astype(str), race.classification["position"], strict=False))
+    key = race.cars["car"].astype(str).map(lambda c: pos.get(c, 10**6)).astype(float)
+    return race.cars.assign(_k=key.to_numpy()).sort_values("_k", kind="stable").drop(columns="_k")
+
+
 def car_or_error(race, car) -> str:
     """``car`` as it is spelt in the race, or a :class:`StintlabUsageError` naming the cars."""
     from stintlab.errors import StintlabUsageError

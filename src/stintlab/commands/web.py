@@ -16,7 +16,11 @@ def serve(
     port: int = typer.Option(8000, "--port", "-p", min=1, max=65535, help="TCP port."),
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on (loopback by default)."),
     archive: Path = typer.Option(
-        None, "--archive", file_okay=False, help="Folder of race folders (each with one lap CSV) offered for opening."
+        None,
+        "--archive",
+        file_okay=False,
+        envvar="STINTLAB_ARCHIVE",
+        help="Folder of race folders (each with one lap CSV) offered for opening.",
     ),
     data_dir: Path = typer.Option(
         None,

@@ -139,7 +139,7 @@ def story(race, car: str, lang: str = "en") -> list[dict]:
     if events is not None:
         stops = sections.stops(race)
         stops = None if stops is None else stops[stops["car"].astype(str) == car]
-        body += _events(events, stops, mine, car, cls, lang)
+        body += _events(race, events, stops, mine, car, cls, lang)
     body.sort(key=lambda x: x["race_time"] if x["race_time"] is not None else 0.0)
     body += _finish(race, car, mine, info, lang)
     body += _best_laps(race, car, mine, cls, lang)
@@ -217,7 +217,7 @@ def _laps_between(mine: pd.DataFrame, t0: float, t1: float) -> list[int]:
     return [int(x) for x in inside + after]
 
 
-def _events(ev: pd.DataFrame, stops, mine: pd.DataFrame, car, cls, lang: str) -> list[dict]:
+def _events(race, ev: pd.DataFrame, stops, mine: pd.DataFrame, car, cls, lang: str) -> list[dict]:
     out = []
     stop_laps = set() if stops is None else {int(x) for x in stops["lap_in"]}
     ref = (
@@ -228,6 +228,11 @@ def _events(ev: pd.DataFrame, stops, mine: pd.DataFrame, car, cls, lang: str) ->
         for lap_in, k in zip(stops["lap_in"], stops["kind"], strict=False):
             if str(k) != "normal":
                 long_laps.update({int(lap_in), int(lap_in) + 1})
+    inc = sections.incidents(race)
+    expected = {} if inc is None else {
+        int(lap): float(x) for lap, x in zip(inc.loc[inc["car"].astype(str) == car, "lap"],
+                                            inc.loc[inc["car"].astype(str) == car, "expected"], strict=False)
+    }  # fmt: skip
     rows = list(ev.itertuples(index=False))
     consumed: set[int] = set()
     i = 0
@@ -257,7 +262,7 @@ def _events(ev: pd.DataFrame, stops, mine: pd.DataFrame, car, cls, lang: str) ->
             while i + 1 < len(rows) and rows[i + 1].kind == "incident" and rows[i + 1].lap == group[-1].lap + 1:
                 i += 1
                 group.append(rows[i])
-            out.append(_incident_sentence(group, car, cls, lang))
+            out.append(_incident_sentence(group, expected.get(int(group[0].lap)), car, cls, lang))
         i += 1
     return out
 
@@ -434,30 +439,38 @@ def _stop_sentence(e, reference, car, cls, lang: str) -> dict:
     return _sentence("stop", text, laps, e.race_time)
 
 
-def _incident_sentence(group: list, car, cls, lang: str) -> dict:
+def _incident_sentence(group: list, reference: float | None, car, cls, lang: str) -> dict:
+    """Consecutive incident laps told as one: time lost, its equivalent in laps (time lost ÷ the
+    lap expected at that moment, when half a lap or more), positions lost and who passed."""
     first = group[0]
     lost = sum(float(g.time_lost) for g in group if g.time_lost is not None and not pd.isna(g.time_lost))
+    laps_lost = lost / reference if reference and reference > 0 else None
     driver = first.driver if isinstance(first.driver, str) else None
     laps = [int(g.lap) for g in group]
     b, a = _pos(first.class_position_before), _pos(group[-1].class_position_after)
     span = laps_label(laps, lang)
+    passed = list(dict.fromkeys(c for g in group for c in g.passed_by))
     if lang == "fr":
         who = f", pilotée par {driver}," if driver else ""
-        text = f"{_hour(int(first.hour), lang).capitalize()}, {_car(car, lang)}{who} perd {duration_text(lost, lang)} en piste ({span})"
+        text = f"{_hour(int(first.hour), lang).capitalize()}, {_car(car, lang)}{who} perd {duration_text(lost, lang)}"
+        if laps_lost is not None and laps_lost >= 0.5:
+            text += f" (environ {_laps_count(max(1, round(laps_lost)), lang)})"
+        text += f" en piste ({span})"
         if b and a and a > b:
-            text += f" et recule de la {ordinal(b, 'fr')} à la {ordinal(a, 'fr')} place"
-            passed = [c for g in group for c in g.passed_by]
+            text += f" et recule de la {ordinal(b, 'fr')} à la {ordinal(a, 'fr')} place de la catégorie"
             if passed:
-                text += f", dépassée par {_rivals(list(dict.fromkeys(passed)), lang)}"
+                text += f", dépassée par {_rivals(passed, lang)}"
         text += "."
     else:
         who = f" with {driver} driving" if driver else ""
-        text = f"{_hour(int(first.hour), lang).capitalize()}, {_car(car, lang)}{who} lost {duration_text(lost, lang)} on track ({span})"
+        text = f"{_hour(int(first.hour), lang).capitalize()}, {_car(car, lang)}{who} lost {duration_text(lost, lang)}"
+        if laps_lost is not None and laps_lost >= 0.5:
+            text += f" (about {_laps_count(max(1, round(laps_lost)), lang)})"
+        text += f" on track ({span})"
         if b and a and a > b:
-            text += f" and dropped from {ordinal(b, 'en')} to {ordinal(a, 'en')}"
-            passed = [c for g in group for c in g.passed_by]
+            text += f" and dropped from {ordinal(b, 'en')} to {ordinal(a, 'en')} in {cls}"
             if passed:
-                text += f", passed by {_rivals(list(dict.fromkeys(passed)), lang)}"
+                text += f", passed by {_rivals(passed, lang)}"
         text += "."
     return _sentence("incident", text, laps, first.race_time)
 

@@ -295,3 +295,33 @@ def test_names_from_an_upload_are_escaped_in_pages(client):
     assert "&lt;/script&gt;&lt;script&gt;alert(2)&lt;/script&gt;" in page
     overview = client.get(f"/races/{rid}").text
     assert "<script>alert(2)" not in overview
+
+
+def test_serve_command_starts_the_app_on_loopback(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    port = _free_port()
+    proc = subprocess.Popen(
+        # the console script (``python -m stintlab.cli`` registers the commands on another app object)
+        [str(Path(sys.executable).parent / "stintlab"), "serve", "--port", str(port), "--data-dir", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        body = None
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                body = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).json()
+                break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        assert body is not None and body["ok"] is True
+        r = httpx.post(f"http://127.0.0.1:{port}/api/races", files={"file": ("t.csv", TWO_CARS, "text/csv")})
+        assert r.status_code == 201 and (tmp_path / f"{r.json()['id']}.csv").is_file()
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=10)
+    assert b"http://127.0.0.1:" in err

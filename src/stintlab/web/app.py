@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from stintlab.errors import StintlabError, StintlabFormatError, StintlabUsageError
+from stintlab.report import sections
 from stintlab.web import views
 from stintlab.web.store import MAX_UPLOAD_BYTES, RaceStore, RequestError, UploadRejected, size_text
 
@@ -226,14 +227,17 @@ def create_app(
 
     @app.get("/api/races/{rid}/classes/{cls}", tags=["races"], summary="One class: classification and hourly positions")
     def api_class(rid: str, cls: str):
+        cls = sections.class_or_error(store.race(rid), cls)  # canonical spelling: one cache entry per class
         return _json(rid, ("class", cls), lambda: views.class_data(store, rid, cls))
 
     @app.get("/api/races/{rid}/cars/{car}", tags=["cars"], summary="One car: facts, stints, stops, events")
     def api_car(rid: str, car: str):
+        car = sections.car_or_error(store.race(rid), car)
         return _json(rid, ("car", car), lambda: views.car_data(store, rid, car))
 
     @app.get("/api/races/{rid}/cars/{car}/story", tags=["cars"], summary="The car's story (EN or FR)")
     def api_story(rid: str, car: str, lang: str = "en"):
+        car, lang = sections.car_or_error(store.race(rid), car), views.check_lang(lang)
         return _json(rid, ("story", car, lang), lambda: views.story_data(store, rid, car, lang))
 
     @app.get("/api/races/{rid}/drivers", tags=["drivers"], summary="Every driver of the race")
@@ -242,7 +246,10 @@ def create_app(
 
     @app.get("/api/races/{rid}/drivers/{driver}", tags=["drivers"], summary="One driver: entries and rankings")
     def api_driver(rid: str, driver: str, car: str | None = None):
-        return _json(rid, ("driver", driver, car), lambda: views.driver_data(store, rid, driver, car))
+        race = store.race(rid)
+        rows = views.driver_rows(race, driver, car)  # 404 for an unknown name, before anything is cached
+        key = ("driver", tuple(sorted(rows["driver"].astype(str) + "/" + rows["car"].astype(str))))
+        return _json(rid, key, lambda: views.driver_data(store, rid, driver, car))
 
     # ---------------------------------------------------------------- pages
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)

@@ -113,7 +113,7 @@ def car_data(store, rid: str, car: str) -> dict:
 def story_data(store, rid: str, car: str, lang: str) -> dict:
     from stintlab.report.story import story
 
-    lang = _lang(lang)
+    lang = check_lang(lang)
     race = store.race(rid)
     car = sections.car_or_error(race, car)
     return {"id": rid, "car": car, "lang": lang, "sentences": story(race, car, lang=lang)}
@@ -124,7 +124,8 @@ def drivers_data(store, rid: str) -> list[dict]:
     return _records(race.drivers)
 
 
-def _driver_rows(race, driver: str, car: str | None) -> pd.DataFrame:
+def driver_rows(race, driver: str, car: str | None) -> pd.DataFrame:
+    """The (car, driver) rows of ``race.drivers`` for a name (matched without case/accents), or a 404 error."""
     from stintlab.race import name_key
 
     key = name_key(driver)
@@ -139,7 +140,7 @@ def _driver_rows(race, driver: str, car: str | None) -> pd.DataFrame:
 
 def driver_data(store, rid: str, driver: str, car: str | None = None) -> dict:
     race = store.race(rid)
-    rows = _driver_rows(race, driver, car)
+    rows = driver_rows(race, driver, car)
     ranks = sections.driver_rankings(race)
     name = str(rows.iloc[0]["driver"])
     cars = set(rows["car"].astype(str))
@@ -223,7 +224,7 @@ def car_page(store, rid: str, car: str, lang: str = "en") -> str:
 
     race = store.race(rid)
     car = sections.car_or_error(race, car)
-    lang = _lang(lang)
+    lang = check_lang(lang)
     row = race.cars[race.cars["car"] == car].iloc[0]
     options = "".join(
         f'<option value="{esc(c)}"{" selected" if c == car else ""}>#{esc(c)} {esc(t)} ({esc(k)})</option>'
@@ -285,7 +286,7 @@ def driver_page(store, rid: str, driver: str, car: str | None = None) -> str:
     return page_html(f"{race.name} — {data['driver']}", body, plotly="", nav=_nav(rid, race.name))
 
 
-def _lang(lang: str) -> str:
+def check_lang(lang: str) -> str:
     lang = (lang or "en").lower()
     if lang not in ("en", "fr"):
         raise RequestError(f"unknown language {lang!r} (use en or fr)")

@@ -217,7 +217,11 @@ def build_report(race, *, car: str | None = None, lang: str = "en", demo: bool =
     if progress is not None:
         progress("done", steps, steps)
     title = f"{race.name} — {L['title']}" + (f" — #{car}" if car else "")
-    return ReportDoc(page_html(title, "\n".join(parts), plotly="inline", lang=lang), car, done, missing)
+    anchors = {"story": "story", "positions": "positions", "gap": "gap", "stints": "stints", "stops": "stops",
+               "neutralisations": "neutral", "rankings": "rankings", "classification": "classification"}  # fmt: skip
+    toc = " · ".join(f'<a href="#{a}">{esc(L[k])}</a>' for a, k in anchors.items() if a in done)
+    nav = f'<span style="color:#fff;font-weight:bold">stintlab</span> <nav style="display:inline">{toc}</nav>'
+    return ReportDoc(page_html(title, "\n".join(parts), plotly="inline", lang=lang, nav=nav), car, done, missing)
 
 
 def _slug(text: str) -> str:

@@ -236,7 +236,7 @@ def car_page(store, rid: str, car: str, lang: str = "en") -> str:
         f"+encodeURIComponent(this.value)+'?lang={lang}'\">{options}</select></label></form> "
         f'<a href="?lang={"fr" if lang == "en" else "en"}">{"Français" if lang == "en" else "English"}</a>'
     )
-    figs = charts.car_figures(race, car)
+    figs = charts.car_figures(race, car, lang)
     chart_html = "".join(f"<h2>{esc(title)}</h2>{figure_div(fig, cid)}" for cid, title, fig in figs)
     sentences = story(race, car, lang=lang)
     sp = sections.stops(race)

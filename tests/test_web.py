@@ -57,7 +57,7 @@ def app_and_dir(tmp_path_factory):
 
     data = tmp_path_factory.mktemp("uploads")
     archive = CORPUS if (CORPUS / "MANIFEST.csv").is_file() else None
-    app = create_app(data_dir=data, archive=archive, max_upload_bytes=5 * 1024 * 1024)
+    app = create_app(data_dir=data, archive=archive, max_upload_bytes=5 * 1024 * 1024, with_demo=False)
     return app, data
 
 

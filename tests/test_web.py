@@ -4,6 +4,7 @@ without stack traces, and a bounded load test (200 concurrent API requests on 12
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import threading
 import time
@@ -308,6 +309,7 @@ def test_serve_command_starts_the_app_on_loopback(tmp_path):
         [str(Path(sys.executable).parent / "stintlab"), "serve", "--port", str(port), "--data-dir", str(tmp_path)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        env={**os.environ, "STINTLAB_CACHE": str(tmp_path / "cache")},  # its own demo race, no shared cache
     )
     try:
         deadline = time.monotonic() + 30
@@ -325,3 +327,14 @@ def test_serve_command_starts_the_app_on_loopback(tmp_path):
         proc.terminate()
         _, err = proc.communicate(timeout=10)
     assert b"http://127.0.0.1:" in err
+
+
+def test_demo_race_in_the_web_app(tmp_path, monkeypatch):
+    monkeypatch.setenv("STINTLAB_CACHE", str(tmp_path / "cache"))  # generated here: no race with other tests
+    c = TestClient(create_app(data_dir=tmp_path / "up"), raise_server_exceptions=False)
+    assert {"id": "demo", "name": "Demo race (simulated)", "source": "demo"} in c.get("/api/races").json()
+    overview = c.get("/races/demo")
+    assert overview.status_code == 200 and "embedded demo race (simulated data)" in overview.text
+    first = c.get("/api/races/demo").json()["classification"][0]["car"]
+    page = c.get(f"/races/demo/cars/{first}?lang=fr")
+    assert page.status_code == 200 and "remporte la course" in page.text

@@ -111,8 +111,10 @@ def test_report_command_on_a_file(tmp_path, capsys, corpus):
     assert "Inferred from lap times" in html
 
 
-def test_report_command_without_file_uses_the_demo_race_and_says_so(tmp_path, capsys):
+def test_report_command_without_file_uses_the_demo_race_and_says_so(tmp_path, capsys, monkeypatch):
     from stintlab.cli import main
+
+    monkeypatch.setenv("STINTLAB_CACHE", str(tmp_path / "cache"))  # the demo generated here, not shared
 
     out = tmp_path / "demo.html"
     assert main(["report", "-o", str(out), "--lang", "fr", "--json"]) == 0

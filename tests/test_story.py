@@ -166,3 +166,15 @@ def test_story_command_errors_are_one_line(capsys, corpus):
     assert len(err) == 1 and err[0].startswith("stintlab: error: no car '999'")
     assert main(["story", str(lap_file("lemans-2024")), "--car", "92", "--lang", "de"]) == 2
     assert "en or fr" in capsys.readouterr().err
+
+
+def test_imsa_car_classified_after_stopping_early(load_corpus_race):
+    # raw: #17 (GTD) crossed the line twice, the 2nd time in the pit lane (B) at 24:53.256; the
+    # official results list it 58th overall, status Classified, 2 laps
+    race = load_corpus_race("imsa-2024-sebring-international-raceway")
+    assert _texts(story(race, "17", "en"), "finish") == [
+        "The #17 stopped in hour 1 after 2 laps and was classified 22nd in GTD (58th overall)."
+    ]
+    assert _texts(story(race, "17", "fr"), "finish") == [
+        "La n°17 s'arrête à la 1re heure après 2 tours ; elle est classée 22e de la catégorie GTD (58e au général)."
+    ]

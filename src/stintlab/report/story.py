@@ -141,7 +141,8 @@ def story(race, car: str, lang: str = "en") -> list[dict]:
         stops = None if stops is None else stops[stops["car"].astype(str) == car]
         body += _events(race, events, stops, mine, car, cls, lang)
     body.sort(key=lambda x: x["race_time"] if x["race_time"] is not None else 0.0)
-    body += _finish(race, car, mine, info, lang)
+    stopped_early = events is not None and len(events) and str(events["kind"].iloc[-1]) == "retired"
+    body += _finish(race, car, mine, info, lang, stopped_early=bool(stopped_early))
     body += _best_laps(race, car, mine, cls, lang)
     return body
 
@@ -475,7 +476,9 @@ def _incident_sentence(group: list, reference: float | None, car, cls, lang: str
     return _sentence("incident", text, laps, first.race_time)
 
 
-def _finish(race, car, mine: pd.DataFrame, info, lang: str) -> list[dict]:
+def _finish(race, car, mine: pd.DataFrame, info, lang: str, *, stopped_early: bool = False) -> list[dict]:
+    """The result. ``stopped_early``: the timeline says the car's last crossing came before the
+    chequered flag (an official classification may still list it as classified)."""
     cls_tab = race.classification
     row = cls_tab[cls_tab["car"] == car]
     if row.empty or mine.empty:
@@ -489,7 +492,19 @@ def _finish(race, car, mine: pd.DataFrame, info, lang: str) -> list[dict]:
     running = status.lower() in ("running", "classified", "")
     overall = r.get("position")
     not_classified = "not classified" in status.lower()
-    if running and pos is not None and not pd.isna(pos):
+    hour_last = int(float(last["elapsed"]) // 3600) + 1
+    if running and stopped_early and pos is not None and not pd.isna(pos):
+        if lang == "fr":
+            text = (
+                f"{_car(car, lang, start=True)} s'arrête {_hour(hour_last, lang)} après {_laps_count(laps, lang)} ; "
+                f"elle est classée {ordinal(pos, 'fr')} de la catégorie {cls} ({ordinal(overall, 'fr')} au général)."
+            )
+        else:
+            text = (
+                f"{_car(car, lang, start=True)} stopped {_hour(hour_last, lang)} after {_laps_count(laps, lang)} "
+                f"and was classified {ordinal(pos, 'en')} in {cls} ({ordinal(overall, 'en')} overall)."
+            )
+    elif running and pos is not None and not pd.isna(pos):
         won_race = int(pos) == 1 and overall is not None and not pd.isna(overall) and int(overall) == 1
         if lang == "fr":
             if won_race:

@@ -170,7 +170,7 @@ def test_story_command_errors_are_one_line(capsys, corpus):
 
 def test_imsa_car_classified_after_stopping_early(load_corpus_race):
     # raw: #17 (GTD) crossed the line twice, the 2nd time in the pit lane (B) at 24:53.256; the
-    # official results list it 58th overall, status Classified, 2 laps
+    # official results list it 58th overall (the last of the 22 GTD cars), status Classified, 2 laps
     race = load_corpus_race("imsa-2024-sebring-international-raceway")
     assert _texts(story(race, "17", "en"), "finish") == [
         "The #17 stopped in hour 1 after 2 laps and was classified 22nd in GTD (58th overall)."

@@ -135,3 +135,15 @@ def test_report_command_errors_are_one_line(tmp_path, capsys, corpus):
     assert not (tmp_path / "x.html").exists()
     assert main(["report", str(tmp_path / "missing.csv"), "-o", str(tmp_path / "y.html")]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_car_option_completes_from_the_file(corpus):
+    from types import SimpleNamespace
+
+    from conftest import lap_file
+    from stintlab.commands.report import _complete_car
+
+    got = _complete_car(SimpleNamespace(params={"file": lap_file("lemans-2024")}), "9")
+    # raw: the 2024 entry has #9, #90 ... #99; #92 is Manthey PureRxcing
+    assert ("92", "Manthey PureRxcing") in got and all(c.startswith("9") for c, _ in got)
+    assert _complete_car(SimpleNamespace(params={"file": "/nonexistent.csv"}), "") == []

@@ -26,6 +26,22 @@ def _complete_lang(incomplete: str):
     return [x for x in LANGS if x.startswith(incomplete)]
 
 
+def _complete_car(ctx: typer.Context, incomplete: str):
+    """Shell completion of ``--car``: the car numbers (and teams) of FILE."""
+    try:
+        from stintlab.race import load
+
+        file = ctx.params.get("file")
+        if file is None:
+            from stintlab.report.sections import demo_path
+
+            file = demo_path()
+        cars = load(file, find_results=False).cars
+    except Exception:  # completion never fails loudly
+        return []
+    return [(str(c), str(t)) for c, t in zip(cars["car"], cars["team"], strict=False) if str(c).startswith(incomplete)]
+
+
 def _race_or_demo(file: Path | None, results: Path | None, quiet: bool):
     """The race of FILE, or the embedded demo race when FILE is omitted; (race, is_demo)."""
     if file is not None:
@@ -41,7 +57,9 @@ def _race_or_demo(file: Path | None, results: Path | None, quiet: bool):
 @app.command()
 def report(
     file: Path = typer.Argument(None, dir_okay=False, help="Al Kamel lap file; omit it for the embedded demo race."),
-    car: str = typer.Option(None, "--car", "-c", help="Car number to follow (highlighted, with its story)."),
+    car: str = typer.Option(
+        None, "--car", "-c", help="Car number to follow (highlighted, with its story).", autocompletion=_complete_car
+    ),
     lang: str = typer.Option(
         "en", "--lang", "-l", help="Language of the page and story: en or fr.", autocompletion=_complete_lang
     ),
@@ -97,7 +115,7 @@ def report(
 @app.command()
 def story(
     file: Path = typer.Argument(..., dir_okay=False, help="Al Kamel lap file."),
-    car: str = typer.Option(..., "--car", "-c", help="Car number."),
+    car: str = typer.Option(..., "--car", "-c", help="Car number.", autocompletion=_complete_car),
     lang: str = typer.Option("en", "--lang", "-l", help="en or fr.", autocompletion=_complete_lang),
     results: Path = typer.Option(
         None, "--results", help="Official classification file (default: one found beside FILE)."

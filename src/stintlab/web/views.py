@@ -194,11 +194,22 @@ def overview_page(store, rid: str) -> str:
     demo = '<p class="note">This is the embedded demo race (simulated data).</p>' if entry.source == "demo" else ""
     figs = charts.overview_figures(race)
     chart_html = "".join(f"<h2>{esc(title)}</h2>{figure_div(fig, cid)}" for cid, title, fig in figs)
+    neutral = sections.neutralisations(race)
+    neutral_html = ""
+    if neutral is not None and not neutral.empty:
+        nrows = [
+            {"kind": k, "start": format_time(a), "end": format_time(b), "duration": format_time(d), "inferred": "✓" if i else ""}
+            for k, a, b, d, i in zip(neutral["kind"], neutral["start"], neutral["end"], neutral["duration"],
+                                     neutral["inferred"], strict=False)
+        ]  # fmt: skip
+        neutral_html = '<h2 id="neutralisations">Neutralisations</h2>' + table_html(
+            nrows, ["kind", "start", "end", "duration", "inferred"]
+        )
     body = (
         f"<h1>{esc(race.name)}</h1>{demo}"
         f"<p>{len(race.cars)} cars, {len(race.laps)} laps, {race.duration / 3600:.1f} h. "
         f"Classification: {esc(race.meta.get('classification_source'))}.</p>"
-        f"<p>Classes: {class_links}</p>{chart_html}<h2>Classification</h2>"
+        f"<p>Classes: {class_links}</p>{chart_html}{neutral_html}<h2>Classification</h2>"
         + table_html(rows, CLASSIFICATION_KEYS, links={"car": lambda r: _u("races", rid, "cars", r["car"])})
     )
     return page_html(race.name, body, plotly=PLOTLY_URL if figs else "", nav=_nav(rid, race.name))

@@ -202,7 +202,7 @@ def _hour_one(race, car, cls, lang: str) -> list[dict]:
     r = row.iloc[0]
     pos, laps, at = int(r["class_position"]), int(r["laps"]), float(r["at"])
     if lang == "fr":
-        place = "en tête de la catégorie" if pos == 1 else f"{ordinal(pos, 'fr')} de la catégorie {cls}"
+        place = f"en tête de la catégorie {cls}" if pos == 1 else f"{ordinal(pos, 'fr')} de la catégorie {cls}"
         text = f"Au terme de la première heure, {_car(car, lang)} est {place} après {_laps_count(laps, lang)}."
     else:
         place = f"led {cls}" if pos == 1 else f"was {ordinal(pos, 'en')} in {cls}"

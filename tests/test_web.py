@@ -340,3 +340,18 @@ def test_demo_race_in_the_web_app(tmp_path, monkeypatch):
     first = c.get("/api/races/demo").json()["classification"][0]["car"]
     page = c.get(f"/races/demo/cars/{first}?lang=fr")
     assert page.status_code == 200 and "remporte la course" in page.text
+
+
+def test_size_cap_holds_for_a_chunked_upload_without_length(tmp_path):
+    app = create_app(data_dir=tmp_path, max_upload_bytes=2048, with_demo=False)
+    c = TestClient(app, raise_server_exceptions=False)
+    head = b'--XyZ\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\nContent-Type: text/csv\r\n\r\n'
+    body = head + TWO_CARS + b"x" * 200_000 + b"\r\n--XyZ--\r\n"
+
+    def chunks():  # a generator body is sent with Transfer-Encoding: chunked, no Content-Length
+        for i in range(0, len(body), 8192):
+            yield body[i : i + 8192]
+
+    r = c.post("/api/races", content=chunks(), headers={"content-type": "multipart/form-data; boundary=XyZ"})
+    assert r.status_code == 413 and r.json()["error"] == "file too large: the limit is 2 KB"
+    assert list(tmp_path.iterdir()) == []

@@ -28,8 +28,6 @@ __all__ = ["create_app"]
 
 log = logging.getLogger("stintlab.web")
 
-_UPLOAD_PATHS = ("/api/races", "/upload")
-
 
 class _BodyLimit:
     """ASGI middleware: refuse an upload body larger than ``limit`` bytes while it arrives."""

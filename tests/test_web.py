@@ -355,3 +355,20 @@ def test_size_cap_holds_for_a_chunked_upload_without_length(tmp_path):
     r = c.post("/api/races", content=chunks(), headers={"content-type": "multipart/form-data; boundary=XyZ"})
     assert r.status_code == 413 and r.json()["error"] == "file too large: the limit is 2 KB"
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "name", ["lemans-2019", "lemans-2021", "lemans-2023", "lemans-2024", "lemans-2025", "lemans-2026"]
+)
+def test_every_le_mans_race_in_the_web_app(client, corpus, name):
+    from conftest import manifest
+
+    row = next(r for r in manifest() if r["race"] == name)
+    body = client.get(f"/api/races/{name}").json()
+    # MANIFEST (counted from the raw file): cars, laps and the car with the most laps
+    assert body["cars"] == int(row["cars"]) and body["laps"] == int(row["laps"])
+    assert body["classification"][0]["car"] == row["leader_car"]
+    assert body["classification"][0]["laps"] == int(row["leader_laps"])
+    page = client.get(f"/races/{name}/cars/{row['leader_car']}?lang=fr")
+    assert page.status_code == 200 and "remporte la course" in page.text and 'id="stops"' in page.text
+    assert client.get(f"/races/{name}").status_code == 200

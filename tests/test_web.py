@@ -211,6 +211,8 @@ def test_driver_and_class_views(client, corpus):
     assert cls["class"] == "LMGT3" and len(cls["classification"]) == 23
     assert {r["class"] for r in cls["classification"]} == {"LMGT3"}
     assert client.get("/races/lemans-2024/drivers/Patrick%20PILET").status_code == 200
+    page = client.get("/races/lemans-2024/classes/LMGT3").text
+    assert all(f'id="{div}"' in page for div in ("positions-lmgt3", "gap-lmgt3", "stints"))
     # raw: FLAG_AT_FL is SF in 3 runs at Le Mans 2024: the overview lists 3 safety-car phases
     assert client.get("/races/lemans-2024").text.count("<td>SC</td>") == 3
     # raw: splitting #92's laps at its B laps gives 32 stints, 11 of them started by Klaus BACHLER

@@ -222,6 +222,15 @@ def class_page(store, rid: str, cls: str) -> str:
     for r in rows:
         r["total_time"] = format_time(r["total_time"]) if r.get("total_time") is not None else ""
     figs = charts.class_figures(race, cls)
+    st = sections.stints(race)
+    if st is not None and not st.empty:
+        ordered = sections.cars_in_order(race)
+        in_class = ordered[ordered["class"] == cls]
+        mine = st[st["car"].astype(str).isin(in_class["car"].astype(str))]
+        fig = charts.stints_figure(
+            mine, sections.categories(race), in_class, None, neutral=sections.neutralisations(race)
+        )
+        figs.append(("stints", "Stints and drivers", fig))
     chart_html = "".join(f"<h2>{esc(title)}</h2>{figure_div(fig, cid)}" for cid, title, fig in figs)
     body = f"<h1>{esc(race.name)} — {esc(cls)}</h1>{chart_html}<h2>Classification</h2>" + table_html(
         rows, CLASSIFICATION_KEYS, links={"car": lambda r: _u("races", rid, "cars", r["car"])}

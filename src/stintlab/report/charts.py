@@ -210,7 +210,7 @@ def stints_figure(
     }
     s = stints.copy()
     s["car"] = s["car"].astype(str)
-    labels = _car_label(cars)
+    labels = {c: (t if len(t) <= 28 else t[:27] + "…") for c, t in _car_label(cars).items()}  # axis labels
     order = [str(c) for c in cars["car"] if str(c) in set(s["car"])]
     s["row"] = s["car"].map(labels)
     cats = [cat.get((c, str(d))) for c, d in zip(s["car"], s["driver"], strict=False)]

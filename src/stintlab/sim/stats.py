@@ -36,10 +36,19 @@ def _flag(laps: pd.DataFrame) -> pd.Series:
 
 
 def clean_mask(laps: pd.DataFrame) -> np.ndarray:
-    """Green-flag laps that are neither in-laps nor out-laps nor lap 1 (the usual clean-lap filter)."""
+    """Green-flag laps that are neither in-laps nor out-laps nor lap 1 (the usual clean-lap filter).
+
+    Laps run under a neutralisation are left out whether the file flags them or not: for files
+    without FLAG_AT_FL (Le Mans 2019/2021) the phases are inferred by
+    :func:`stintlab.analysis.flags.neutralised_mask`, so safety-car laps are not measured as
+    "slow laps" (which would make the simulator add them a second time).
+    """
+    from stintlab.analysis.flags import neutralised_mask
+
     flag = _flag(laps)
     return (
         (flag == "GF").to_numpy()
+        & ~np.asarray(neutralised_mask(laps), dtype=bool)
         & ~laps["in_lap"].to_numpy(bool)
         & ~laps["out_lap"].to_numpy(bool)
         & (laps["lap"].to_numpy() > 1)
@@ -151,6 +160,13 @@ def race_stats(laps: pd.DataFrame, categories: dict | None = None) -> dict:
     ]
     drv_med = cd.groupby("key")["t"].median()
     cd = cd.assign(rel=cd["t"].to_numpy() / drv_med.reindex(cd["key"]).to_numpy() - 1.0)
+    # slow laps are measured against the incident reference of stintlab.analysis.annotate (the
+    # driver's own pace with field-wide slowdowns such as rain or night taken out), so that what the
+    # simulator draws as isolated slow laps is what the incident detector sees on real races
+    from stintlab.analysis.annotate import annotate
+
+    expected = annotate(laps)["expected"].to_numpy(float)[clean]
+    cd = cd.assign(slow_rel=cd["t"].to_numpy() / expected - 1.0)
     stints = stint_table(laps)
     stints["class"] = laps.drop_duplicates("car").set_index("car")["class"].reindex(stints["car"]).to_numpy()
     full = stints[stints["ends_in_pit"] & (stints["first_lap"] > 1)]
@@ -175,9 +191,9 @@ def race_stats(laps: pd.DataFrame, categories: dict | None = None) -> dict:
             "median_lap": float(grp["t"].median()),
             "car_spread": float(car_med.std() / car_med.median()) if len(car_med) > 1 else 0.0,
             "lap_iqr": float(rel.quantile(0.75) - rel.quantile(0.25)),
-            "slow_share": float((grp["rel"] > 0.08).mean()),
-            "slow_excess": float(grp["rel"][(grp["rel"] > 0.08) & (grp["rel"] < 1.0)].median())
-            if (grp["rel"] > 0.08).any()
+            "slow_share": float((grp["slow_rel"] > 0.08).mean()),
+            "slow_excess": float(grp["slow_rel"][(grp["slow_rel"] > 0.08) & (grp["slow_rel"] < 1.0)].median())
+            if (grp["slow_rel"] > 0.08).any()
             else 0.1,
             "stint_laps": float(full[full["class"] == cls]["laps"].median())
             if (full["class"] == cls).any()

@@ -64,4 +64,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    # run as ``python -m stintlab.cli``: the commands registered on the imported module's app
+    from stintlab.cli import main as _main
+
+    sys.exit(_main())

@@ -165,9 +165,10 @@ def position_history(laps: pd.DataFrame) -> pd.DataFrame:
 
     At the moment a car completes lap k, the cars ahead of it are exactly those that completed
     lap k earlier, so its position is the rank of its lap-k crossing among all lap-k crossings
-    (the lap chart). gap_to_leader: seconds behind the first car to complete that lap.
+    (the lap chart). gap_to_leader: seconds behind the first car to complete that lap;
+    class_gap: the same within the car's class.
     """
-    cols = ["car", "lap", "class", "race_time", "position", "class_position", "gap_to_leader"]
+    cols = ["car", "lap", "class", "race_time", "position", "class_position", "gap_to_leader", "class_gap"]
     if laps.empty:
         return pd.DataFrame({c: [] for c in cols})
     el = laps["elapsed"].to_numpy(dtype=float)
@@ -177,6 +178,7 @@ def position_history(laps: pd.DataFrame) -> pd.DataFrame:
     pos = df.groupby("lap", sort=False)["el"].rank(method="first").to_numpy(dtype=np.int64)
     cpos = df.groupby(["lap", "cls"], sort=False)["el"].rank(method="first").to_numpy(dtype=np.int64)
     lead = df.groupby("lap", sort=False)["el"].transform("min").to_numpy()
+    class_lead = df.groupby(["lap", "cls"], sort=False)["el"].transform("min").to_numpy()
     return pd.DataFrame(
         {
             "car": pd.array(laps["car"].to_numpy(), dtype="string"),
@@ -186,6 +188,7 @@ def position_history(laps: pd.DataFrame) -> pd.DataFrame:
             "position": pos,
             "class_position": cpos,
             "gap_to_leader": el - lead,
+            "class_gap": el - class_lead,
         }
     )
 

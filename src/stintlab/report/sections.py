@@ -1,22 +1,30 @@
 """The analysis results the faces show, fetched from :mod:`stintlab.analysis` (and
 :mod:`stintlab.sim` for the demo race). No analysis happens here: each function calls the
-module that owns the logic and returns its plain DataFrame; when that module is not
-installed the function returns ``None`` and the face leaves the section out.
+module that owns the logic and returns its plain DataFrame.
 
 Results are memoised per race object (races are read-only), so a report or a web page that
-needs the same table twice computes it once.
+needs the same table twice computes it once, and concurrent web requests share one computation.
 """
 
 from __future__ import annotations
 
-import importlib
 import threading
 import weakref
+from pathlib import Path
 
 import pandas as pd
 
+from stintlab.analysis import categories as _categories
+from stintlab.analysis import flags as _flags
+from stintlab.analysis import incidents as _incidents
+from stintlab.analysis import rankings as _rankings
+from stintlab.analysis import standings as _standings
+from stintlab.analysis import stints as _stints
+from stintlab.analysis import stops as _stops
+from stintlab.analysis import timeline as _timeline
+from stintlab.analysis.annotate import annotate
+
 __all__ = [
-    "available",
     "hourly_positions",
     "position_history",
     "stints",
@@ -34,25 +42,6 @@ __all__ = [
 
 _memo: dict[int, dict] = {}  # id(race) -> results; dropped when the race is garbage-collected
 _memo_lock = threading.Lock()
-
-
-def _fn(module: str, name: str):
-    try:
-        mod = importlib.import_module(module)
-    except ImportError:
-        return None
-    return getattr(mod, name, None)
-
-
-def available(module: str, name: str) -> bool:
-    """Whether ``module.name`` exists (the analysis modules land independently).
-
-    >>> available("stintlab.race", "load")
-    True
-    >>> available("stintlab.analysis.no_such_module", "x")
-    False
-    """
-    return _fn(module, name) is not None
 
 
 def _cached(race, key, compute):
@@ -75,62 +64,50 @@ def _cached(race, key, compute):
     return value
 
 
-def _call(race, module: str, name: str, *args, **kwargs):
-    fn = _fn(module, name)
-    if fn is None:
-        return None
-    key = (module, name, tuple(a for a in args if not isinstance(a, pd.DataFrame)), tuple(sorted(kwargs.items())))
+def _call(race, fn, *args, **kwargs):
+    key = (
+        fn.__module__,
+        fn.__name__,
+        tuple(a for a in args if not isinstance(a, pd.DataFrame)),
+        tuple(sorted(kwargs.items())),
+    )
     return _cached(race, key, lambda: fn(*args, **kwargs))
 
 
-def hourly_positions(race) -> pd.DataFrame | None:
-    return _call(race, "stintlab.analysis.standings", "hourly_positions", race.laps)
+def hourly_positions(race) -> pd.DataFrame:
+    return _call(race, _standings.hourly_positions, race.laps)
 
 
-def position_history(race) -> pd.DataFrame | None:
-    """:func:`stintlab.analysis.standings.position_history` plus ``class_gap``: seconds behind the
-    first car of the class to complete the same lap (its ``gap_to_leader`` taken within the class;
-    WORKAROUND until standings gives it)."""
-    fn = _fn("stintlab.analysis.standings", "position_history")
-    if fn is None:
-        return None
-
-    def compute():
-        h = fn(race.laps)
-        if "class_gap" not in h.columns:
-            first = h.groupby(["lap", "class"], sort=False, dropna=False)["race_time"].transform("min")
-            h = h.assign(class_gap=h["race_time"] - first)
-        return h
-
-    return _cached(race, ("position_history",), compute)
+def position_history(race) -> pd.DataFrame:
+    """The lap chart (:func:`stintlab.analysis.standings.position_history`, with ``class_gap``)."""
+    return _call(race, _standings.position_history, race.laps)
 
 
-def stints(race) -> pd.DataFrame | None:
-    return _call(race, "stintlab.analysis.stints", "stints", race.laps)
+def stints(race) -> pd.DataFrame:
+    return _call(race, _stints.stints, race.laps)
 
 
 def annotated(race) -> pd.DataFrame:
-    """The lap table with :func:`stintlab.analysis.annotate.annotate` columns (computed once per race
-    and handed to the analysis functions that would otherwise annotate again), or the plain laps."""
-    fn = _fn("stintlab.analysis.annotate", "annotate")
-    return race.laps if fn is None else _cached(race, ("annotated",), lambda: fn(race.laps))
+    """The lap table with :func:`stintlab.analysis.annotate.annotate` columns, computed once per race
+    and handed to the analysis functions that would otherwise annotate again."""
+    return _cached(race, ("annotated",), lambda: annotate(race.laps))
 
 
-def stops(race) -> pd.DataFrame | None:
-    return _call(race, "stintlab.analysis.stops", "stops", annotated(race))
+def stops(race) -> pd.DataFrame:
+    return _call(race, _stops.stops, annotated(race))
 
 
-def neutralisations(race) -> pd.DataFrame | None:
-    return _call(race, "stintlab.analysis.flags", "neutralisations", race.laps)
+def neutralisations(race) -> pd.DataFrame:
+    return _call(race, _flags.neutralisations, race.laps)
 
 
-def incidents(race) -> pd.DataFrame | None:
-    return _call(race, "stintlab.analysis.incidents", "incident_table", race.laps)
+def incidents(race) -> pd.DataFrame:
+    return _call(race, _incidents.incident_table, race.laps)
 
 
-def car_timeline(race, car: str) -> pd.DataFrame | None:
+def car_timeline(race, car: str) -> pd.DataFrame:
     """Every event of one car with class positions before/after (:func:`stintlab.analysis.timeline.car_events`)."""
-    return _call(race, "stintlab.analysis.timeline", "car_events", annotated(race), str(car))
+    return _call(race, _timeline.car_events, annotated(race), str(car))
 
 
 def categories(race) -> pd.DataFrame:
@@ -140,41 +117,30 @@ def categories(race) -> pd.DataFrame:
     def compute():
         base = race.drivers[["car", "driver", "category"]]
         path = race.meta.get("path")
-        attach = _fn("stintlab.analysis.categories", "attach_categories")
-        read = _fn("stintlab.analysis.categories", "read_entry_list")
-        if not path or attach is None or read is None:
+        entry_list = Path(path).parent / "entry_list.csv" if path else None
+        if entry_list is None or not entry_list.is_file():
             return base
-        from pathlib import Path
-
-        entry_list = Path(path).parent / "entry_list.csv"
-        if not entry_list.is_file():
-            return base
-        table, _unmatched = attach(race.drivers, read(entry_list))
+        table, _unmatched = _categories.attach_categories(race.drivers, _categories.read_entry_list(entry_list))
         return table[["car", "driver", "category"]]
 
     return _cached(race, ("categories",), compute)
 
 
-def driver_rankings(race) -> pd.DataFrame | None:
+def driver_rankings(race) -> pd.DataFrame:
     """Every driver ranked in class and in FIA category within class (:mod:`stintlab.analysis.rankings`)."""
-    fn = _fn("stintlab.analysis.rankings", "driver_rankings")
-    if fn is None:
-        return None
-    return _cached(race, ("rankings",), lambda: fn(race.laps, categories(race)))
+    return _cached(race, ("rankings",), lambda: _rankings.driver_rankings(race.laps, categories(race)))
 
 
-def best_performers(race) -> pd.DataFrame | None:
-    fn = _fn("stintlab.analysis.rankings", "best_performers")
+def best_performers(race) -> pd.DataFrame:
     ranks = driver_rankings(race)
-    if fn is None or ranks is None:
-        return None
-    return _cached(race, ("best_performers",), lambda: fn(ranks))
+    return _cached(race, ("best_performers",), lambda: _rankings.best_performers(ranks))
 
 
-def demo_path():
-    """Path of the embedded demo race, or None when the simulator is not installed."""
-    fn = _fn("stintlab.sim.demo", "demo_path")
-    return None if fn is None else fn()
+def demo_path() -> Path:
+    """Path of the embedded demo race (generated on first use)."""
+    from stintlab.sim.demo import demo_path as _demo_path
+
+    return _demo_path()
 
 
 def cars_in_order(race) -> pd.DataFrame:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
+import uuid
 from pathlib import Path
 
 from stintlab.sim.model import PARAMS_PATH, demo_entries, load_params
@@ -46,7 +47,7 @@ def cache_dir() -> Path:
 def write_entry_list(entries, path) -> Path:
     """The crew categories as ``car,driver,category`` rows (written atomically)."""
     path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")  # unique per writer
     with open(tmp, "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["car", "driver", "category"])

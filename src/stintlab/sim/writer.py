@@ -15,6 +15,8 @@ out-lap, ``B`` on in-laps, FLAG_AT_FL and Sn_SECONDS.
 from __future__ import annotations
 
 import math
+import os
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -143,7 +145,7 @@ def write_analysis_csv(laps: pd.DataFrame, path) -> Path:
         ]
         lines.append(";".join(row) + ";")
     data = "\r\n".join(lines) + "\r\n"
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")  # unique per writer
     with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
         fh.write(data)
     tmp.replace(path)

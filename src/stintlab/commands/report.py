@@ -42,8 +42,15 @@ def _complete_car(ctx: typer.Context, incomplete: str):
     return [(str(c), str(t)) for c, t in zip(cars["car"], cars["team"], strict=False) if str(c).startswith(incomplete)]
 
 
-def _race_or_demo(file: Path | None, results: Path | None, quiet: bool):
-    """The race of FILE, or the embedded demo race when FILE is omitted; (race, is_demo)."""
+def _race_or_demo(file: Path | None, results: Path | None, quiet: bool, archived: str | None = None, db=None):
+    """The race of FILE, an archived race (``--race ID``), or the embedded demo race when neither is
+    given; (race, is_demo)."""
+    if archived is not None:
+        if file is not None:
+            raise StintlabUsageError("give either FILE or --race, not both")
+        from stintlab.archive.store import open_race
+
+        return open_race(archived, db), False
     if file is not None:
         return load_race(file, results, quiet=quiet), False
     from stintlab.report.sections import demo_path
@@ -68,13 +75,15 @@ def report(
         None, "--results", help="Official classification file (default: one found beside FILE)."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print what was written as JSON."),
+    archived: str = typer.Option(None, "--race", help="A race of the archive by id (see `stintlab archive list`)."),
+    db: Path = typer.Option(None, "--db", envvar="STINTLAB_ARCHIVE", dir_okay=False, help="Archive file for --race."),
 ):
     """Write one self-contained HTML race report (plotly embedded, no network needed to open it)."""
     from stintlab.report.html import build_report
 
     lang = _lang(lang)
     quiet = as_json or not err_console.is_terminal
-    race, demo = _race_or_demo(file, results, quiet)
+    race, demo = _race_or_demo(file, results, quiet, archived, db)
     if quiet:
         doc = build_report(race, car=car, lang=lang, demo=demo)
     else:
@@ -114,20 +123,24 @@ def report(
 
 @app.command()
 def story(
-    file: Path = typer.Argument(..., dir_okay=False, help="Al Kamel lap file."),
+    file: Path = typer.Argument(None, dir_okay=False, help="Al Kamel lap file (or --race ID from the archive)."),
     car: str = typer.Option(..., "--car", "-c", help="Car number.", autocompletion=_complete_car),
     lang: str = typer.Option("en", "--lang", "-l", help="en or fr.", autocompletion=_complete_lang),
     results: Path = typer.Option(
         None, "--results", help="Official classification file (default: one found beside FILE)."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the sentences with their laps as JSON."),
+    archived: str = typer.Option(None, "--race", help="A race of the archive by id (see `stintlab archive list`)."),
+    db: Path = typer.Option(None, "--db", envvar="STINTLAB_ARCHIVE", dir_okay=False, help="Archive file for --race."),
 ):
     """The story of one car's race, in English or French; each sentence names the laps behind it."""
     from stintlab.report.sections import car_or_error
     from stintlab.report.story import story as build_story
 
     lang = _lang(lang)
-    race = load_race(file, results, quiet=as_json)
+    if file is None and archived is None:
+        raise StintlabUsageError("give a lap FILE or --race ID from the archive")
+    race, _demo = _race_or_demo(file, results, as_json, archived, db)
     car = car_or_error(race, car)
     if as_json or not err_console.is_terminal:
         sentences = build_story(race, car, lang=lang)

@@ -18,9 +18,9 @@ def serve(
     archive: Path = typer.Option(
         None,
         "--archive",
-        file_okay=False,
         envvar="STINTLAB_ARCHIVE",
-        help="Folder of race folders (each with one lap CSV) offered for opening.",
+        help="The DuckDB archive file (stintlab archive add) or a folder of race folders (each with one lap CSV) "
+        "whose races are offered for opening. Default: the archive at its default place, when it exists.",
     ),
     data_dir: Path = typer.Option(
         None,
@@ -33,11 +33,19 @@ def serve(
     """Serve the web app: upload a timing file or open one from the archive, browse race, class, car and driver."""
     import uvicorn
 
+    from stintlab.archive.store import default_db_path
     from stintlab.web import create_app
 
-    if archive is not None and not archive.is_dir():
-        raise StintlabUsageError(f"archive folder not found: {archive}")
-    web = create_app(data_dir=data_dir, archive=archive, max_upload_bytes=max_upload_mb * 1024 * 1024)
+    folder = db = None
+    if archive is None:
+        db = default_db_path() if default_db_path().is_file() else None
+    elif archive.is_dir():
+        folder = archive
+    elif archive.is_file():
+        db = archive
+    else:
+        raise StintlabUsageError(f"archive not found: {archive}")
+    web = create_app(data_dir=data_dir, archive=folder, archive_db=db, max_upload_bytes=max_upload_mb * 1024 * 1024)
     if host not in ("127.0.0.1", "localhost", "::1"):
         err_console.print(f"[yellow]Listening on {host}: the app is reachable from other machines.[/yellow]")
     err_console.print(f"stintlab web app on http://{host}:{port}/ (API docs: /docs). Ctrl-C stops it.")

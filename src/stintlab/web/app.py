@@ -87,10 +87,12 @@ def create_app(
     max_upload_bytes: int = MAX_UPLOAD_BYTES,
     with_demo: bool = True,
     cache_size: int = 8,
+    archive_db: Path | None = None,
 ) -> FastAPI:
     """Build the app. ``data_dir``: where uploads go (a fresh temporary folder by default);
-    ``archive``: a folder of race folders (each with one lap CSV) offered for opening."""
-    store = RaceStore(data_dir, archive, cache_size=cache_size, with_demo=with_demo)
+    ``archive``: a folder of race folders (each with one lap CSV) offered for opening;
+    ``archive_db``: a DuckDB archive (``stintlab archive add``) whose races are offered."""
+    store = RaceStore(data_dir, archive, cache_size=cache_size, with_demo=with_demo, archive_db=archive_db)
 
     @asynccontextmanager
     async def lifespan(_app):

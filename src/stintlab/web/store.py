@@ -1,7 +1,8 @@
 """Where the web app keeps its races: uploads, the archive and the demo race.
 
 Every race has a server-chosen id. An upload is written to ``<data_dir>/<32 hex>.csv``; an
-archive race is a lap file found by scanning the archive folder when the app starts. A
+archive race is either a race of the DuckDB archive (``stintlab archive add``), listed when the
+app starts and re-read from the archive when opened, or a lap file found by scanning a folder. A
 request only ever names an id, which is looked up in :attr:`RaceStore.entries`: no part of
 a request is joined to a path.
 """
@@ -41,7 +42,8 @@ class RaceEntry:
     id: str
     name: str
     path: Path
-    source: str  # "upload", "archive" or "demo"
+    source: str  # "upload", "archive" (a folder of race folders), "db" (the DuckDB archive) or "demo"
+    archive_id: str | None = None  # race_id in the DuckDB archive (source "db")
 
 
 def size_text(n: int) -> str:
@@ -86,7 +88,13 @@ class RaceStore:
     """Race entries by id, and a small cache of loaded races (least recently used dropped first)."""
 
     def __init__(
-        self, data_dir: Path | None = None, archive: Path | None = None, *, cache_size: int = 8, with_demo: bool = True
+        self,
+        data_dir: Path | None = None,
+        archive: Path | None = None,
+        *,
+        cache_size: int = 8,
+        with_demo: bool = True,
+        archive_db: Path | None = None,
     ):
         self._own_dir = data_dir is None
         self.data_dir = Path(data_dir) if data_dir is not None else Path(tempfile.mkdtemp(prefix="stintlab-web-"))
@@ -104,6 +112,8 @@ class RaceStore:
             self._add_demo()
         if archive is not None:
             self._scan_archive(Path(archive))
+        if archive_db is not None:
+            self._list_archive_db(Path(archive_db))
 
     # -- entries -------------------------------------------------------------------------
     def _add_demo(self) -> None:
@@ -141,6 +151,19 @@ class RaceStore:
                 rid = re.sub(r"[^a-z0-9._-]+", "-", folder.name.lower()).strip("-")
                 if _ID.match(rid) and rid not in self.entries:
                     self.entries[rid] = RaceEntry(rid, folder.name, laps[0], "archive")
+
+    def _list_archive_db(self, db: Path) -> None:
+        """Every race with laps in the DuckDB archive (``stintlab archive add``) is offered, under its
+        archive id; it is read with :func:`stintlab.archive.store.open_race` when first opened."""
+        from stintlab.archive.store import list_races
+
+        races = list_races(db, lock_timeout=10.0)
+        for r in races.itertuples():
+            if not bool(r.has_laps):
+                continue  # classification-only races (e.g. Daytona results) have no lap chart to show
+            rid = re.sub(r"[^a-z0-9._-]+", "-", str(r.race_id).lower()).strip("-")
+            if _ID.match(rid) and rid not in self.entries:
+                self.entries[rid] = RaceEntry(rid, str(r.race_id), db, "db", archive_id=str(r.race_id))
 
     def add_upload(self, filename: str | None, data: bytes, max_bytes: int = MAX_UPLOAD_BYTES) -> RaceEntry:
         """Check, store under a fresh id and load an uploaded lap file (a bad file is removed again)."""
@@ -183,9 +206,14 @@ class RaceStore:
             with self._lock:
                 if rid in self._cache:
                     return self._cache[rid]
-            from stintlab.race import load
+            if entry.source == "db":
+                from stintlab.archive.store import open_race
 
-            race = load(entry.path, find_results=entry.source == "archive")
+                race = open_race(entry.archive_id, entry.path, lock_timeout=10.0)
+            else:
+                from stintlab.race import load
+
+                race = load(entry.path, find_results=entry.source == "archive")
             if entry.source == "upload":
                 race.meta["name"] = entry.name
             with self._lock:

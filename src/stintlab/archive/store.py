@@ -558,30 +558,30 @@ def _tables(parsed: _Parsed) -> dict[str, pd.DataFrame | None]:
 
 
 def clean_lap_mask(laps: pd.DataFrame) -> pd.Series:
-    """The usual clean-lap filter (domain.md §4): green (or no flag column), not an in-lap or
-    out-lap, no pit time, not lap 1, a lap time present."""
-    flag_ok = laps["flag"].isna() | (laps["flag"] == "GF")
-    return (
-        flag_ok.fillna(False)
-        & ~laps["in_lap"]
-        & ~laps["out_lap"]
-        & laps["pit_time"].isna()
-        & (laps["lap"] > 1)
-        & laps["lap_time"].notna()
-    ).astype(bool)
+    """The clean-lap filter of :mod:`stintlab.analysis.pace` (``annotate(laps)["clean"]``: not
+    neutralised — flagged or inferred —, not an in-/out-lap, no pit time, not lap 1, not an
+    incident lap), so the archive's pace is the ``best_10`` of ``stintlab drivers``."""
+    if "clean" not in laps.columns:
+        from stintlab.analysis.annotate import annotate
+
+        laps = annotate(laps)
+    return pd.Series(laps["clean"].to_numpy(dtype=bool) & laps["lap_time"].notna().to_numpy(), index=laps.index)
 
 
 def driver_pace(laps: pd.DataFrame, n: int = PACE_LAPS) -> pd.DataFrame:
     """Per (car, driver): best lap, pace (mean of the driver's ``n`` fastest clean laps, fewer when
     the driver has fewer), number of laps in that mean, laps driven and drive time (sum of lap times).
+    ``laps`` may carry a ``clean`` column already (an annotated table); else it is computed.
 
     >>> laps = pd.DataFrame({"car": ["1"] * 4, "driver": ["A", "A", "B", "B"], "lap": [1, 2, 3, 4],
     ...     "lap_time": [100.0, 90.0, 95.0, 97.0], "flag": ["GF"] * 4, "in_lap": [False] * 4,
-    ...     "out_lap": [False] * 4, "pit_time": [float("nan")] * 4})
+    ...     "out_lap": [False] * 4, "pit_time": [float("nan")] * 4, "clean": [False, True, True, True]})
     >>> driver_pace(laps, n=1)[["driver", "laps", "best_lap", "pace", "pace_laps"]].values.tolist()
     [['A', 2, 90.0, 90.0, 1], ['B', 2, 95.0, 95.0, 1]]
     """
-    d = laps[laps["driver"].notna().to_numpy()]
+    clean_all = clean_lap_mask(laps).to_numpy(dtype=bool)  # on the whole race (neutralisations need every car)
+    with_driver = laps["driver"].notna().to_numpy()
+    d = laps[with_driver]
     car = d["car"].astype(str).to_numpy()
     drv = d["driver"].astype(str).to_numpy()
     codes = d.groupby(["car", "driver"], sort=False, observed=True).ngroup().to_numpy()
@@ -593,7 +593,7 @@ def driver_pace(laps: pd.DataFrame, n: int = PACE_LAPS) -> pd.DataFrame:
     best = np.full(k, np.inf)
     np.minimum.at(best, codes[has], lt[has])
     best[np.isinf(best)] = np.nan
-    clean = clean_lap_mask(d).to_numpy(dtype=bool) & has
+    clean = clean_all[with_driver] & has
     cc, cl = codes[clean], lt[clean]
     order = np.lexsort((cl, cc))
     cc, cl = cc[order], cl[order]

@@ -178,3 +178,21 @@ def test_imsa_car_classified_after_stopping_early(load_corpus_race):
     assert _texts(story(race, "17", "fr"), "finish") == [
         "La n°17 s'arrête à la 1re heure après 2 tours ; elle est classée 22e de la catégorie GTD (58e au général)."
     ]
+
+
+@pytest.mark.corpus
+def test_pit_cycle_lead_swaps_are_told_once(load_corpus_race):
+    """Le Mans 2024 #92 led LMGT3 from hour 9 to 12 but for four stops (raw rows: `B` on laps 103, 113,
+    121 and 133, PIT_TIME on the out-laps 104, 114, 122 and 134; the lead went to #46, #91, #87 and #78
+    and came back each time, lap 147 last): one sentence, not four."""
+    from stintlab.report.story import story
+
+    race = load_corpus_race("lemans-2024")
+    for lang, needle in (("en", "From hour 9 to hour 12"), ("fr", "De la 9e à la 12e heure")):
+        sentences = story(race, "92", lang=lang)
+        merged = [s for s in sentences if s["key"] == "lead_pit_cycles"]
+        assert len(merged) == 3
+        mid = next(s for s in merged if needle in s["text"])
+        assert ("4 stops" if lang == "en" else "4 fois") in mid["text"]
+        assert {103, 108, 114, 134, 147} <= set(mid["laps"])
+        assert not any("_pit" in s for s in sentences)

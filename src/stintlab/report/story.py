@@ -141,6 +141,7 @@ def story(race, car: str, lang: str = "en") -> list[dict]:
         stops = None if stops is None else stops[stops["car"].astype(str) == car]
         body += _events(race, events, stops, mine, car, cls, lang)
     body.sort(key=lambda x: x["race_time"] if x["race_time"] is not None else 0.0)
+    body = _merge_pit_swaps(body, car, cls, lang)
     stopped_early = events is not None and len(events) and str(events["kind"].iloc[-1]) == "retired"
     body += _finish(race, car, mine, info, lang, stopped_early=bool(stopped_early))
     body += _best_laps(race, car, mine, cls, lang)
@@ -309,7 +310,60 @@ def _lead_sentence(e, back, stop_laps: set, car, cls, lang: str) -> dict:
             r2 = _rival_of(back)
             text += f", and took it back {when}" + (f" from #{r2}" if r2 and r2 != rival else "")
             laps.append(back.lap)
-    return _sentence("lost_lead" if back is None else "lead_swap", text + ".", laps, e.race_time)
+    out = _sentence("lost_lead" if back is None else "lead_swap", text + ".", laps, e.race_time)
+    if back is not None and pitting:
+        out["_pit"] = (hour, int(back.hour), rival)  # a pit-cycle swap: merged with its neighbours
+    return out
+
+
+def _merge_pit_swaps(body: list[dict], car, cls, lang: str) -> list[dict]:
+    """Runs of two or more consecutive pit-cycle lead swaps (lead handed over at a stop and taken
+    back on track) become one sentence: the car led, but for its stops, from hour a to hour b."""
+    out: list[dict] = []
+    i = 0
+    while i < len(body):
+        j = i
+        while j < len(body) and "_pit" in body[j]:
+            j += 1
+        if j - i >= 2:
+            run = body[i:j]
+            h0, h1 = run[0]["_pit"][0], run[-1]["_pit"][1]
+            rivals = list(dict.fromkeys(r["_pit"][2] for r in run if r["_pit"][2]))
+            n = len(run)
+            if lang == "fr":
+                span = (
+                    f"De la {ordinal(h0, 'fr')} à la {ordinal(h1, 'fr')} heure"
+                    if h1 != h0
+                    else _hour(h0, lang).capitalize()
+                )
+                who = (
+                    f", au profit {'de la n°' + rivals[0] if len(rivals) == 1 else 'des n°' + _names(rivals, lang)}"
+                    if rivals
+                    else ""
+                )
+                text = (
+                    f"{span}, {_car(car, lang)} mène la catégorie {cls} et ne cède la tête que le temps de ses arrêts "
+                    f"au stand ({n} fois{who}), pour la reprendre à chaque fois."
+                )
+            else:
+                span = f"From hour {h0} to hour {h1}" if h1 != h0 else _hour(h0, lang).capitalize()
+                who = f" (to {_names(['#' + r for r in rivals], lang)})" if rivals else ""
+                text = (
+                    f"{span}, {_car(car, lang)} led {cls} but for its pit stops: it handed the lead over at {n} stops{who} "
+                    "and took it back each time."
+                )
+            laps = [lap for r in run for lap in r["laps"]]
+            out.append(_sentence("lead_pit_cycles", text, laps, run[0]["race_time"]))
+            i = j
+        elif j > i:
+            out.extend(body[i:j])
+            i = j
+        else:
+            out.append(body[i])
+            i += 1
+    for sentence in out:
+        sentence.pop("_pit", None)
+    return out
 
 
 _NEUTRAL = {

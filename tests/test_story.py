@@ -196,3 +196,16 @@ def test_pit_cycle_lead_swaps_are_told_once(load_corpus_race):
         assert ("4 stops" if lang == "en" else "4 fois") in mid["text"]
         assert {103, 108, 114, 134, 147} <= set(mid["laps"])
         assert not any("_pit" in s for s in sentences)
+
+
+@pytest.mark.corpus
+def test_an_error_names_the_drivers_fia_category(load_corpus_race):
+    """WG 2021 #18 (LMP2): lap 32 in 1:59.986 between 1:43.8 and 1:45.9 laps, Dwight Merriman driving,
+    Bronze in the official classification (DRIVER1_LICENSE)."""
+    from stintlab.report.story import story
+
+    race = load_corpus_race("imsa-2021-6h-watkins-glen-international")
+    en = [s for s in story(race, "18") if s["key"] == "incident" and s["laps"] == [32]]
+    assert len(en) == 1 and "Dwight Merriman (Bronze)" in en[0]["text"]
+    fr = [s for s in story(race, "18", lang="fr") if s["key"] == "incident" and s["laps"] == [32]]
+    assert "pilotée par Dwight Merriman (Bronze)" in fr[0]["text"]

@@ -139,7 +139,13 @@ def story(race, car: str, lang: str = "en") -> list[dict]:
     if events is not None:
         stops = sections.stops(race)
         stops = None if stops is None else stops[stops["car"].astype(str) == car]
-        body += _events(race, events, stops, mine, car, cls, lang)
+        cats = sections.categories(race)
+        grade = {
+            str(d): str(c)
+            for c_, d, c in zip(cats["car"].astype(str), cats["driver"], cats["category"], strict=False)
+            if c_ == car and isinstance(c, str) and c
+        }
+        body += _events(race, events, stops, mine, car, cls, lang, grade)
     body.sort(key=lambda x: x["race_time"] if x["race_time"] is not None else 0.0)
     body = _merge_pit_swaps(body, car, cls, lang)
     stopped_early = events is not None and len(events) and str(events["kind"].iloc[-1]) == "retired"
@@ -219,7 +225,9 @@ def _laps_between(mine: pd.DataFrame, t0: float, t1: float) -> list[int]:
     return [int(x) for x in inside + after]
 
 
-def _events(race, ev: pd.DataFrame, stops, mine: pd.DataFrame, car, cls, lang: str) -> list[dict]:
+def _events(
+    race, ev: pd.DataFrame, stops, mine: pd.DataFrame, car, cls, lang: str, grade: dict | None = None
+) -> list[dict]:
     out = []
     stop_laps = set() if stops is None else {int(x) for x in stops["lap_in"]}
     ref = (
@@ -264,7 +272,7 @@ def _events(race, ev: pd.DataFrame, stops, mine: pd.DataFrame, car, cls, lang: s
             while i + 1 < len(rows) and rows[i + 1].kind == "incident" and rows[i + 1].lap == group[-1].lap + 1:
                 i += 1
                 group.append(rows[i])
-            out.append(_incident_sentence(group, expected.get(int(group[0].lap)), car, cls, lang))
+            out.append(_incident_sentence(group, expected.get(int(group[0].lap)), car, cls, lang, grade or {}))
         i += 1
     return out
 
@@ -494,13 +502,16 @@ def _stop_sentence(e, reference, car, cls, lang: str) -> dict:
     return _sentence("stop", text, laps, e.race_time)
 
 
-def _incident_sentence(group: list, reference: float | None, car, cls, lang: str) -> dict:
+def _incident_sentence(group: list, reference: float | None, car, cls, lang: str, grade: dict) -> dict:
     """Consecutive incident laps told as one: time lost, its equivalent in laps (time lost ÷ the
-    lap expected at that moment, when half a lap or more), positions lost and who passed."""
+    lap expected at that moment, when half a lap or more), positions lost and who passed. The
+    driver's FIA category follows the name when it is known (``grade``: driver -> category)."""
     first = group[0]
     lost = sum(float(g.time_lost) for g in group if g.time_lost is not None and not pd.isna(g.time_lost))
     laps_lost = lost / reference if reference and reference > 0 else None
     driver = first.driver if isinstance(first.driver, str) else None
+    if driver and grade.get(driver):
+        driver = f"{driver} ({grade[driver]})"
     laps = [int(g.lap) for g in group]
     b, a = _pos(first.class_position_before), _pos(group[-1].class_position_after)
     span = laps_label(laps, lang)

@@ -27,9 +27,11 @@ app = typer.Typer(
 def _register_commands() -> None:
     import stintlab.commands as pkg
 
-    for mod in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
-        if not mod.name.startswith("_"):
-            importlib.import_module(f"stintlab.commands.{mod.name}")
+    # help lists commands in registration order: a race first, then its analyses, faces, tools
+    first = ["core", "race_state", "drivers", "report", "sim", "web", "archive"]
+    names = [m.name for m in pkgutil.iter_modules(pkg.__path__) if not m.name.startswith("_")]
+    for name in sorted(names, key=lambda n: (first.index(n) if n in first else len(first), n)):
+        importlib.import_module(f"stintlab.commands.{name}")
 
 
 _register_commands()

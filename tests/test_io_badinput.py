@@ -78,7 +78,12 @@ CASES = {
     "text_in_sector": (lap_bytes([with_field(ROWS[0], "S2", "--"), *ROWS[1:]]), 2, "S2"),
     "text_in_pit_time": (lap_bytes([*ROWS[:2], with_field(ROWS[2], "PIT_TIME", "1:xx"), ROWS[3]]), 4, "PIT_TIME"),
     "text_in_lap_number": (lap_bytes([*ROWS[:3], with_field(ROWS[3], "LAP_NUMBER", "one")]), 5, "LAP_NUMBER"),
-    "empty_lap_time": (lap_bytes([ROWS[0], with_field(ROWS[1], "LAP_TIME", ""), *ROWS[2:]]), 3, "LAP_TIME"),
+    # an empty LAP_TIME alone is rebuilt from ELAPSED (tests/test_io_edge.py); both empty cannot be
+    "empty_lap_and_race_time": (
+        lap_bytes([ROWS[0], with_field(with_field(ROWS[1], "LAP_TIME", ""), "ELAPSED", ""), *ROWS[2:]]),
+        3,
+        "LAP_TIME",
+    ),
     "empty_car_number": (lap_bytes([*ROWS[:3], with_field(ROWS[3], "NUMBER", "")]), 5, "NUMBER"),
     "missing_required_column": (
         lap_bytes([r for r in ROWS], HEADER.replace(" ELAPSED;", " ELAPSED_X;")),

@@ -37,3 +37,20 @@ def test_weather_units_without_pressure_follow_the_temperature():
     assert detect_units([float("nan")], [71.5, 73.0]) == ("°F", "inHg")
     assert detect_units([], [21.0, 23.0]) == ("°C", "mbar")
     assert detect_units([1012.3], [95.0]) == ("°C", "mbar")  # pressure decides when present
+
+
+def test_an_empty_lap_time_or_race_time_is_rebuilt_from_the_other(tmp_path):
+    p = tmp_path / "holes.csv"
+    rows = [
+        "7;1;1;1:00.000;1:00.000;;;",
+        "7;1;2;;2:05.500;;;",  # lap time missing: 65.5 s from the race times
+        "7;1;3;1:01.000;;;;",  # race time missing: 2:05.500 + 1:01.000
+        "7;1;4;1:02.000;4:08.500;;;",
+    ]
+    p.write_text(LAPS + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    parsed = read_file(p)
+    laps = parsed.table
+    assert laps["lap_time"].tolist() == [60.0, 65.5, 61.0, 62.0]
+    assert laps["elapsed"].tolist() == [60.0, 125.5, 186.5, 248.5]
+    assert laps["lap_start"].tolist() == [0.0, 60.0, 125.5, 186.5]
+    assert parsed.facts["filled_times"] == [3, 4]

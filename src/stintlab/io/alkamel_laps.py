@@ -94,12 +94,10 @@ def laps_from_table(raw: RawTable) -> tuple[pd.DataFrame, pd.DataFrame | None, d
     time_cols += [f"S{n}" for n in (1, 2, 3) if f"S{n}_SECONDS" not in raw.columns]
     times = parse_time_columns({n: raw.columns[n] for n in time_cols if n in raw.columns}, path)
     lap_time, elapsed = times["LAP_TIME"], times["ELAPSED"]
-    if np.isnan(elapsed).any():
-        i = int(np.flatnonzero(np.isnan(elapsed))[0])
-        raise StintlabFormatError(path, "empty race time", line=i + 2, column="ELAPSED")
-    if np.isnan(lap_time).any():
-        i = int(np.flatnonzero(np.isnan(lap_time))[0])
-        raise StintlabFormatError(path, "empty lap time", line=i + 2, column="LAP_TIME")
+    both = np.isnan(elapsed) & np.isnan(lap_time)
+    if both.any():  # one of the two can be rebuilt from the other (after sorting), not both
+        i = int(np.flatnonzero(both)[0])
+        raise StintlabFormatError(path, "empty lap time and race time", line=i + 2, column="LAP_TIME")
 
     def sector(n: int) -> np.ndarray:
         secs = f"S{n}_SECONDS"
@@ -172,6 +170,7 @@ def laps_from_table(raw: RawTable) -> tuple[pd.DataFrame, pd.DataFrame | None, d
         )
     in_sorted = df["in_lap"].to_numpy()
     df["out_lap"] = same_car & np.r_[False, in_sorted[:-1]]
+    filled = _fill_missing_times(df, same_car)
 
     start_tod = float("nan")
     if not np.isnan(df["time_of_day"]).all():
@@ -192,8 +191,30 @@ def laps_from_table(raw: RawTable) -> tuple[pd.DataFrame, pd.DataFrame | None, d
         "has_flags": has_flags,
         "start_time_of_day": start_tod,
         "extra_columns": [n for n in names if n not in _KNOWN],
+        "filled_times": filled,  # source lines whose empty LAP_TIME or ELAPSED was rebuilt
     }
     return df, sections, facts
+
+
+def _fill_missing_times(df: pd.DataFrame, same_car: np.ndarray) -> list[int]:
+    """Rebuild an empty LAP_TIME from the ELAPSED of this lap and the previous one (or an empty
+    ELAPSED from the previous ELAPSED and this LAP_TIME): consecutive ELAPSED differences equal
+    LAP_TIME exactly in every published file. Returns the source lines filled (``meta``)."""
+    lt = df["lap_time"].to_numpy().copy()
+    el = df["elapsed"].to_numpy().copy()
+    holes = np.flatnonzero(np.isnan(lt) | np.isnan(el))
+    if not len(holes):
+        return []
+    for i in holes:  # in (car, lap) order, so a filled ELAPSED serves the next hole
+        prev = el[i - 1] if i > 0 and same_car[i] else 0.0
+        if np.isnan(lt[i]):
+            lt[i] = round(el[i] - prev, 3)
+        else:
+            el[i] = round(prev + lt[i], 3)
+    df["lap_time"] = lt
+    df["elapsed"] = el
+    df["lap_start"] = np.round(el - lt, 3)
+    return [int(x) for x in df["line"].to_numpy()[holes]]
 
 
 def _sections(raw: RawTable, df: pd.DataFrame, order: np.ndarray) -> pd.DataFrame:

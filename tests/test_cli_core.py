@@ -24,7 +24,7 @@ def test_info_json_lemans_2019(corpus, capsys):
     assert info["classes"] == {"LMP2": 20, "LMGTE Pro": 17, "LMGTE Am": 16, "LMP1": 8}
     assert info["leader"]["car"] == "8" and info["leader"]["laps"] == 385
     assert info["hours"] == 24.0 or 24.0 <= info["hours"] <= 24.1
-    assert info["has_flags"] is False
+    assert info["has_flags"] is False and info["finished"] is True
 
 
 def test_classification_json_imsa_official_by_class(corpus, capsys):

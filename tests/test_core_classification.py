@@ -84,11 +84,33 @@ def test_derived_classification_edge_cases():
             "team": pd.array(["t", "t", "u", "v"], dtype="string"),
             "manufacturer": pd.array(["m", "m", "m", "m"], dtype="string"),
             "elapsed": [100.0, 200.0, 150.0, 90.0],
+            "lap_time": [100.0, 100.0, 150.0, 90.0],
             "in_lap": [False, False, True, False],
         }
     )
-    c = derive_classification(laps)
+    c = derive_classification(laps, finished=True)
     assert c["car"].tolist() == ["1", "3", "2"]  # 2 laps first; then the earlier crossing at 1 lap
     assert c["status"].tolist() == ["Running", "Retired", "Retired in pits"]
     assert c["class_position"].tolist() == [1, 1, 2]
     assert c["gap_first"].tolist() == ["-", "1 Lap", "1 Lap"]
+
+
+def test_finished_race_or_snapshot(load_corpus_race):
+    from stintlab.analysis.classification import race_finished
+
+    for name in ("lemans-2019", "lemans-2024", "wec-2020-spa6h"):
+        assert race_finished(load_corpus_race(name).laps), name
+    lm24 = load_corpus_race("lemans-2024").laps
+    lm19 = load_corpus_race("lemans-2019").laps
+    # a file cut at 12:02 of racing, as an hourly "_Hour 12" file would be: no FF crossing in it
+    assert not race_finished(lm24[lm24["elapsed"] <= 12 * 3600 + 123])
+    # no flag column (2019): the cars' last crossings are spread over the last lap, half before the leader's
+    cut = lm19[lm19["elapsed"] <= 12 * 3600 + 123]
+    assert not race_finished(cut)
+    c = derive_classification(cut)
+    assert set(c["status"]) <= {"Running", "In pits", "Stopped"}
+    assert (c["status"] == "Running").sum() == 53
+    # #17 (LMP1) last crossed the line at 10:18:13 on lap 163 and was never seen again: stopped
+    assert c.set_index("car").loc["17", "status"] == "Stopped"
+    # told otherwise, the same rows give the finished-race statuses
+    assert set(derive_classification(cut, finished=True)["status"]) <= {"Running", "Retired", "Retired in pits"}

@@ -10,6 +10,10 @@ crossing (ascending). Status:
   into the pits and never came out;
 - ``Retired``: it did not, and its last lap ended on track.
 
+A lap file taken while the race is still running (an hourly snapshot, see :func:`race_finished`)
+gets ``Running`` (crossed the line within 1.5 of its median laps of the end of the file),
+``In pits`` (its last crossing was an in-lap) or ``Stopped``; nobody is called retired.
+
 The lap file does not say when officials declared a car retired nor whether a car covered
 enough distance to be classified; an official results file, when given, is authoritative.
 """
@@ -21,9 +25,36 @@ import pandas as pd
 
 from stintlab.io.values import format_time
 
-__all__ = ["DERIVED_STATUSES", "derive_classification", "gap_text"]
+__all__ = ["DERIVED_STATUSES", "IN_PROGRESS_STATUSES", "derive_classification", "gap_text", "race_finished"]
 
 DERIVED_STATUSES = ("Running", "Retired", "Retired in pits")
+IN_PROGRESS_STATUSES = ("Running", "In pits", "Stopped")
+
+
+def race_finished(laps: pd.DataFrame) -> bool:
+    """Whether the lap file holds a finished race (chequered flag) or a snapshot taken during it
+    (an hourly ``_Hour N`` file of a race still running).
+
+    With a flag column: finished when some crossing is ``FF``. Without one: at the finish every
+    car still running crosses the line *after* the winner's last crossing; in a snapshot the cars'
+    last crossings are spread over the lap before the end of the file, about half of them before
+    the leader's. So the race counts as finished unless more than two cars (and more than a
+    quarter of those seen in the last lap) last crossed within one lap *before* the leader.
+    Without flags a snapshot cut just after the leader crossed the line looks like a finish (about
+    one snapshot in four); pass ``finished=`` to :func:`derive_classification` when you know.
+    """
+    if laps.empty:
+        return False
+    if "flag" in laps.columns and laps["flag"].notna().any():
+        return bool((laps["flag"] == "FF").any())
+    last = laps.groupby("car", sort=False, observed=True).tail(1)
+    top = last[last["lap"] == last["lap"].max()]
+    lead_t = float(top["elapsed"].min())
+    typical = float(laps["lap_time"].median())
+    el = last["elapsed"].to_numpy(dtype=float)
+    before = int(((el < lead_t) & (el > lead_t - typical)).sum())
+    near_end = int((el > lead_t - typical).sum())
+    return not (before > 2 and before > 0.25 * near_end)
 
 
 def gap_text(laps_behind: int, seconds: float) -> str:
@@ -41,8 +72,10 @@ def gap_text(laps_behind: int, seconds: float) -> str:
     return f"+{seconds:.3f}"
 
 
-def derive_classification(laps: pd.DataFrame) -> pd.DataFrame:
-    """Classification from a canonical lap table (see module docstring for the rule)."""
+def derive_classification(laps: pd.DataFrame, finished: bool | None = None) -> pd.DataFrame:
+    """Classification from a canonical lap table (see module docstring for the rule).
+
+    ``finished``: whether the file holds a finished race; by default :func:`race_finished` decides."""
     cols = [
         "position", "class_position", "car", "class", "group", "team", "manufacturer", "laps", "total_time",
         "gap_first", "gap_first_laps", "gap_first_seconds", "gap_class_leader", "status", "retired_in_pits",
@@ -76,11 +109,19 @@ def derive_classification(laps: pd.DataFrame) -> pd.DataFrame:
     cb = cls_lead["laps"].to_numpy(dtype=int) - out["laps"].to_numpy(dtype=int)
     cs = np.where(cb == 0, out["total_time"].to_numpy() - cls_lead["total_time"].to_numpy(), np.nan)
     out["gap_class_leader"] = pd.array([gap_text(b, s) for b, s in zip(cb, cs)], dtype="string")
-    running = last["elapsed"].to_numpy() >= finish - 1e-6
     in_pit = last["in_lap"].to_numpy(dtype=bool)
-    status = np.where(running, "Running", np.where(in_pit, "Retired in pits", "Retired"))
+    if race_finished(laps) if finished is None else finished:
+        running = last["elapsed"].to_numpy() >= finish - 1e-6
+        status = np.where(running, "Running", np.where(in_pit, "Retired in pits", "Retired"))
+        out["retired_in_pits"] = ~running & in_pit
+    else:  # a snapshot during the race: nobody has retired for sure yet
+        end = float(laps["elapsed"].max())
+        typical = laps.groupby("car", sort=False, observed=True)["lap_time"].median()
+        slack = 1.5 * typical.reindex(last["car"]).to_numpy(dtype=float)
+        running = last["elapsed"].to_numpy() >= end - slack
+        status = np.where(running, "Running", np.where(in_pit, "In pits", "Stopped"))
+        out["retired_in_pits"] = np.zeros(n, dtype=bool)
     out["status"] = pd.array(status, dtype="string")
-    out["retired_in_pits"] = ~running & in_pit
     out["last_lap_in_pit"] = in_pit
     out["official"] = False
     return out[cols]

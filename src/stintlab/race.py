@@ -14,9 +14,7 @@ import numpy as np
 import pandas as pd
 
 from stintlab.analysis.classification import derive_classification
-from stintlab.errors import StintlabFormatError
-from stintlab.io import detect_format, read_file
-from stintlab.io.text import sniff_header
+from stintlab.io import files_of_format, read_file
 
 __all__ = ["Race", "load", "name_key", "find_results_beside"]
 
@@ -84,17 +82,7 @@ class Race:
 def find_results_beside(path) -> Path | None:
     """An official classification in the same folder as ``path``, recognised by its header."""
     p = Path(path)
-    found = []
-    for sib in sorted(p.parent.iterdir()):
-        if sib == p or not sib.is_file() or sib.suffix.lower() != ".csv":
-            continue
-        try:
-            with open(sib, "rb") as fh:
-                head = fh.read(65536)
-            if detect_format(sniff_header(sib, head).names) == "classification":
-                found.append(sib)
-        except (OSError, StintlabFormatError):
-            continue
+    found = files_of_format(p.parent, "classification", exclude=p)
     if len(found) == 1:
         return found[0]
     official = [f for f in found if "official" in f.name.lower() or "results" in f.name.lower()]

@@ -18,7 +18,7 @@ from stintlab.errors import StintlabFormatError
 from stintlab.io import alkamel_laps, classification, weather
 from stintlab.io.text import read_bytes, read_table, sniff_header
 
-__all__ = ["ParsedFile", "detect_format", "read_file"]
+__all__ = ["ParsedFile", "detect_format", "files_of_format", "read_file"]
 
 
 @dataclass
@@ -48,6 +48,28 @@ def detect_format(names: list[str]) -> str | None:
     if weather.looks_like_weather(names):
         return "weather"
     return None
+
+
+def files_of_format(folder, fmt: str, *, exclude=None) -> list:
+    """The ``.csv`` files directly in ``folder`` whose header line is of format ``fmt`` ("laps",
+    "classification" or "weather"), sorted by name; unreadable files are skipped.
+
+    Only the first 64 KiB of each file are read.
+    """
+    from pathlib import Path
+
+    found = []
+    for f in sorted(Path(folder).iterdir()):
+        if f == exclude or not f.is_file() or f.suffix.lower() != ".csv":
+            continue
+        try:
+            with open(f, "rb") as fh:
+                head = fh.read(65536)
+            if detect_format(sniff_header(f, head).names) == fmt:
+                found.append(f)
+        except (OSError, StintlabFormatError):
+            continue
+    return found
 
 
 def read_file(path, expect: str | None = None) -> ParsedFile:

@@ -130,23 +130,12 @@ class RaceStore:
 
     def _scan_archive(self, root: Path) -> None:
         """Each sub-folder of ``root`` holding one lap CSV (recognised by its header) is a race."""
-        from stintlab.io import detect_format
-        from stintlab.io.text import sniff_header
+        from stintlab.io import files_of_format
 
         if not root.is_dir():
             return
         for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-            laps = []
-            for f in sorted(folder.iterdir()):
-                if not f.is_file() or f.suffix.lower() != ".csv":
-                    continue
-                try:
-                    with open(f, "rb") as fh:
-                        head = fh.read(8192)
-                    if detect_format(sniff_header(f, head).names) == "laps":
-                        laps.append(f)
-                except (OSError, StintlabFormatError):
-                    continue
+            laps = files_of_format(folder, "laps")
             if len(laps) == 1:
                 rid = re.sub(r"[^a-z0-9._-]+", "-", folder.name.lower()).strip("-")
                 if _ID.match(rid) and rid not in self.entries:

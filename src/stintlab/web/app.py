@@ -47,7 +47,8 @@ class _BodyLimit:
                 except ValueError:
                     too_big = True
                 if too_big:
-                    return await _plain_error(send, 413, f"file too large: the limit is {size_text(self.cap)}")
+                    message = f"file too large: the limit is {size_text(self.cap)}"
+                    return await _plain_error(send, 413, message, html=not scope["path"].startswith("/api"))
         seen = 0
 
         async def limited():
@@ -62,16 +63,41 @@ class _BodyLimit:
         return await self.app(scope, limited, send)
 
 
-async def _plain_error(send, status: int, message: str) -> None:
+class _HeadAsGet:
+    """ASGI middleware: answer HEAD on every GET page (FastAPI routes list GET only, so ``curl -I``
+    and uptime monitors got 405): the request is routed as GET and the response body dropped."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope.get("method") != "HEAD":
+            return await self.app(scope, receive, send)
+
+        async def headers_only(message):
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        return await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+
+async def _plain_error(send, status: int, message: str, html: bool = False) -> None:
+    """A one-line error sent before the app runs: JSON, or the small HTML page (the upload form)."""
     import json
 
-    body = json.dumps({"error": message, "status": status}).encode()
+    if html:
+        body, ctype = views.error_page(status, message).encode(), b"text/html; charset=utf-8"
+    else:
+        body, ctype = json.dumps({"error": message, "status": status}).encode(), b"application/json"
     await send(
         {
             "type": "http.response.start",
             "status": status,
             "headers": [
-                (b"content-type", b"application/json"),
+                (b"content-type", ctype),
                 (b"content-length", str(len(body)).encode()),
                 (b"connection", b"close"),
             ],
@@ -110,15 +136,18 @@ def create_app(
     app.state.store = store
     app.state.max_upload_bytes = max_upload_bytes
     app.add_middleware(_BodyLimit, limit=max_upload_bytes + 64 * 1024, cap=max_upload_bytes)
+    app.add_middleware(_HeadAsGet)
 
     # ---------------------------------------------------------------- errors
     def _wants_json(request: Request) -> bool:
         return request.url.path.startswith("/api") or request.url.path in ("/openapi.json",)
 
-    def _error(request: Request, status: int, message: str):
+    def _error(request: Request, status: int, message: str, headers: dict | None = None):
+        if len(message) > 600:  # a 5000-character id is not echoed back whole
+            message = message[:600] + "…"
         if _wants_json(request):
-            return JSONResponse({"error": message, "status": status}, status_code=status)
-        return HTMLResponse(views.error_page(status, message), status_code=status)
+            return JSONResponse({"error": message, "status": status}, status_code=status, headers=headers)
+        return HTMLResponse(views.error_page(status, message), status_code=status, headers=headers)
 
     @app.exception_handler(RequestError)
     async def _request_error(request: Request, exc: RequestError):
@@ -138,7 +167,17 @@ def create_app(
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException):
-        return _error(request, exc.status_code, str(exc.detail))
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:  # Allow: the methods of every route on this path (GET and POST /api/races)
+            from starlette.routing import Match
+
+            allowed = set()
+            for route in app.routes:
+                if getattr(route, "methods", None) and route.matches(request.scope)[0] != Match.NONE:
+                    allowed |= route.methods
+            if allowed:
+                headers = {"Allow": ", ".join(sorted(allowed | ({"HEAD"} if "GET" in allowed else set())))}
+        return _error(request, exc.status_code, str(exc.detail), headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError):
@@ -199,7 +238,9 @@ def create_app(
     async def api_upload(request: Request):
         entry = await _read_upload(request)
         race = store.race(entry.id)
-        return JSONResponse(views.race_summary(entry, race), status_code=201)
+        from stintlab.commands._common import to_jsonable
+
+        return JSONResponse(to_jsonable(views.race_summary(entry, race)), status_code=201)
 
     @app.post("/upload", include_in_schema=False)
     async def form_upload(request: Request):
@@ -215,10 +256,14 @@ def create_app(
         """The JSON of a race view, serialised once per race and view (races are read-only)."""
         import json
 
+        from stintlab.commands._common import to_jsonable
         from stintlab.report.sections import _cached
 
         race = store.race(rid)
-        body = _cached(race, ("json", *key), lambda: json.dumps(build(), ensure_ascii=False).encode("utf-8"))
+        # to_jsonable: NA/NaN become null and numpy scalars numbers (a lap file without TEAM/CLASS has NA there)
+        body = _cached(
+            race, ("json", *key), lambda: json.dumps(to_jsonable(build()), ensure_ascii=False).encode("utf-8")
+        )
         return Response(body, media_type="application/json")
 
     @app.get("/api/races/{rid}", tags=["races"], summary="Race overview: facts and classification")
@@ -284,4 +329,37 @@ def create_app(
     def healthz():
         return {"ok": True, "races": len(store.entries)}
 
+    _document_errors(app)
     return app
+
+
+def _document_errors(app: FastAPI) -> None:
+    """List the one-line JSON errors each API operation can answer in the OpenAPI spec (FastAPI
+    would otherwise document only 200 and a 422 body shaped ``{"detail": [...]}`` that this app never sends)."""
+    from fastapi.routing import APIRoute
+
+    schema = {
+        "type": "object",
+        "required": ["error", "status"],
+        "properties": {"error": {"type": "string"}, "status": {"type": "integer"}},
+    }
+    why = {
+        400: "bad parameter or malformed upload",
+        404: "unknown race, car, class or driver",
+        413: "upload too large",
+        415: "not a .csv lap file",
+        422: "invalid request, or a lap file that cannot be read (located message)",
+    }
+    for route in app.routes:
+        if not isinstance(route, APIRoute) or not route.path.startswith("/api/races"):
+            continue
+        if "POST" in route.methods:
+            codes = (400, 413, 415, 422)
+        elif "{" in route.path:
+            codes = (400, 404, 422)
+        else:
+            continue
+        for code in codes:
+            route.responses.setdefault(
+                code, {"description": why[code], "content": {"application/json": {"schema": schema}}}
+            )

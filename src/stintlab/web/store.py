@@ -166,10 +166,14 @@ class RaceStore:
             self.entries[rid] = entry
         try:
             self.race(rid)
-        except Exception:
+        except Exception as exc:
             with self._lock:
                 self.entries.pop(rid, None)
             path.unlink(missing_ok=True)
+            if isinstance(exc, StintlabFormatError) and Path(exc.path).name == path.name:
+                # locate the problem in the client's file, not in the server's storage name
+                shown = re.sub(r"[^\w .()-]+", "", Path(filename or "").name)[:80] or "upload.csv"
+                raise StintlabFormatError(shown, exc.message, line=exc.line, column=exc.column) from None
             raise
         return entry
 

@@ -49,6 +49,13 @@ def _u(*parts: str) -> str:
     return "/" + "/".join(quote(str(p), safe="") for p in parts)
 
 
+def _car_link(race, rid: str):
+    """href of a classification row's car page; none for a car of the official classification without
+    laps (IMSA Watkins Glen 2023 #24: classified with 0 laps, its page would be a 404)."""
+    known = set(race.cars["car"].astype(str))
+    return lambda r: _u("races", rid, "cars", r["car"]) if str(r["car"]) in known else None
+
+
 # ------------------------------------------------------------------------------ data
 def race_summary(entry, race) -> dict:
     return {
@@ -210,7 +217,7 @@ def overview_page(store, rid: str) -> str:
         f"<p>{len(race.cars)} cars, {len(race.laps)} laps, {race.duration / 3600:.1f} h. "
         f"Classification: {esc(race.meta.get('classification_source'))}.</p>"
         f"<p>Classes: {class_links}</p>{chart_html}{neutral_html}<h2>Classification</h2>"
-        + table_html(rows, CLASSIFICATION_KEYS, links={"car": lambda r: _u("races", rid, "cars", r["car"])})
+        + table_html(rows, CLASSIFICATION_KEYS, links={"car": _car_link(race, rid)})
     )
     return page_html(race.name, body, plotly=PLOTLY_URL if figs else "", nav=_nav(rid, race.name))
 
@@ -233,7 +240,7 @@ def class_page(store, rid: str, cls: str) -> str:
         figs.append(("stints", "Stints and drivers", fig))
     chart_html = "".join(f"<h2>{esc(title)}</h2>{figure_div(fig, cid)}" for cid, title, fig in figs)
     body = f"<h1>{esc(race.name)} — {esc(cls)}</h1>{chart_html}<h2>Classification</h2>" + table_html(
-        rows, CLASSIFICATION_KEYS, links={"car": lambda r: _u("races", rid, "cars", r["car"])}
+        rows, CLASSIFICATION_KEYS, links={"car": _car_link(race, rid)}
     )
     return page_html(f"{race.name} — {cls}", body, plotly=PLOTLY_URL if figs else "", nav=_nav(rid, race.name))
 

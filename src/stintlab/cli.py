@@ -55,7 +55,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # click usage errors and the like
         import click
 
-        if isinstance(exc, click.exceptions.ClickException):
+        # typer >= 0.29 vendors click: its usage errors (e.g. an unknown option) derive from
+        # typer.exceptions.TyperException, not from click's ClickException
+        usage = (click.exceptions.ClickException, typer.exceptions.TyperException)
+        if isinstance(exc, usage) and hasattr(exc, "show"):
             exc.show()
             return 2
         if isinstance(exc, (OSError,)):

@@ -122,6 +122,7 @@ def lap_index(clean: pd.DataFrame, window: float = INDEX_WINDOW) -> np.ndarray:
 
 def _group_metrics(clean: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     c = clean.assign(_index=clean["pace_index"] if "pace_index" in clean.columns else lap_index(clean))
+    c = c[c[keys].notna().all(axis=1).to_numpy()]  # a lap with an empty DRIVER_NAME belongs to no driver
     g = c.groupby(keys, sort=False, observed=True)
     lt = g["lap_time"]
     out = pd.DataFrame(

@@ -121,8 +121,9 @@ def stints(laps: pd.DataFrame, finish: float | None = None, car=None) -> pd.Data
         {
             "car": pd.array(car[starts], dtype="string"),
             "stint": st[starts].astype(np.int64),
-            "driver": pd.array(drv[starts], dtype="string"),
-            "driver_slot": pd.array(slot[starts], dtype="Int8"),
+            # the stint's driver: its first lap naming one (a lap may have an empty DRIVER_NAME)
+            "driver": pd.array(_first_known(drv, key_change), dtype="string"),
+            "driver_slot": pd.array(_first_known(slot, key_change), dtype="Int8"),
             "class": pd.array(cls[starts], dtype="string"),
             "lap_start": laps["lap"].to_numpy()[starts].astype(np.int64),
             "lap_end": laps["lap"].to_numpy()[ends].astype(np.int64),
@@ -134,14 +135,20 @@ def stints(laps: pd.DataFrame, finish: float | None = None, car=None) -> pd.Data
     )
     out["duration"] = out["end"] - out["start"]
     prev_same_car = np.r_[False, car[starts][1:] == car[starts][:-1]]
-    d = out["driver"].astype(object).to_numpy()
-    prev_d = np.r_[[None], d[:-1]]
+    d = out["driver"].fillna("").astype(object).to_numpy()  # NA-safe: unknown == unknown
+    prev_d = np.r_[[""], d[:-1]]
     out["driver_change"] = prev_same_car & (d != prev_d)
     out["ended_by"] = pd.array(ended, dtype="string")
     out["pit_time_before"] = np.where(st[starts] > 1, pit[starts], np.nan)
     out["start_hour"] = (np.floor(np.maximum(out["start"].to_numpy(), 0) / 3600) + 1).astype(np.int64)
     out["end_hour"] = (np.floor(out["end"].to_numpy() / 3600) + 1).astype(np.int64)
     return out[STINT_COLUMNS]
+
+
+def _first_known(values: np.ndarray, starts_mask: np.ndarray) -> np.ndarray:
+    """First non-missing value of each run (runs begin where ``starts_mask`` is True)."""
+    groups = np.cumsum(starts_mask)
+    return pd.Series(values, dtype=object).groupby(groups, sort=False).first().to_numpy(dtype=object)
 
 
 def _pit_excluded_per_row(laps: pd.DataFrame) -> np.ndarray:

@@ -112,7 +112,7 @@ def _field_reference(a: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
     ordinary = ~(a["in_lap"].to_numpy(dtype=bool) | a["out_lap"].to_numpy(dtype=bool)) & (a["lap"].to_numpy() > 1)
     el = a["elapsed"].to_numpy(dtype=float)
     lt = a["lap_time"].to_numpy(dtype=float)
-    cls = a["class"].astype(object).to_numpy()
+    cls = a["class"].fillna("").astype(object).to_numpy()  # cars without a class form one field
     typical = float(np.nanmedian(lt[ordinary])) if ordinary.any() else 0.0
     half = 0.5 * typical
     for c in pd.unique(cls[rows]):

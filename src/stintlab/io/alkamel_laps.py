@@ -74,6 +74,17 @@ def _int8(values: np.ndarray) -> pd.arrays.IntegerArray:
     return pd.arrays.IntegerArray(np.where(mask, 0, values).astype("int8"), mask)
 
 
+NO_CLASS = "ALL"  # the class of every car when the file has no CLASS column
+
+
+def _driver_names(raw: RawTable, slot: np.ndarray) -> pd.Series:
+    """DRIVER_NAME; a file without that column names each driver by crew slot ("Driver 2")."""
+    if "DRIVER_NAME" in raw.columns:
+        return _string_series(raw.columns["DRIVER_NAME"], empty_as_na=True)
+    names = [None if np.isnan(s) else f"Driver {int(s)}" for s in slot]
+    return pd.Series(pd.array(names, dtype="string"))
+
+
 def laps_from_table(raw: RawTable) -> tuple[pd.DataFrame, pd.DataFrame | None, dict]:
     """Canonical lap table, section side table (or None) and facts about the file."""
     path = raw.path
@@ -121,12 +132,15 @@ def laps_from_table(raw: RawTable) -> tuple[pd.DataFrame, pd.DataFrame | None, d
     flag = pc.utf8_upper(raw.columns["FLAG_AT_FL"]) if has_flags else pa.nulls(raw.nrows, pa.string())
 
     lap_impr = opt_int("LAP_IMPROVEMENT")
+    slot = opt_int("DRIVER_NUMBER")
     cols = {
         "car": _string_series(car_arr),
         "lap": lap.astype("int32"),
-        "driver": _string_series(_text(raw, "DRIVER_NAME"), empty_as_na=True),
-        "driver_slot": _int8(opt_int("DRIVER_NUMBER")),
-        "class": _string_series(_text(raw, "CLASS"), empty_as_na=True),
+        "driver": _driver_names(raw, slot),
+        "driver_slot": _int8(slot),
+        # a file without a CLASS column is a single-class series: every car in class NO_CLASS
+        "class": _string_series(_text(raw, "CLASS"), empty_as_na=True) if "CLASS" in raw.columns
+        else pd.Series(pd.array([NO_CLASS] * raw.nrows, dtype="string")),
         "group": _string_series(_text(raw, "GROUP")),
         "team": _string_series(_text(raw, "TEAM"), empty_as_na=True),
         "manufacturer": _string_series(_text(raw, "MANUFACTURER"), empty_as_na=True),

@@ -517,3 +517,24 @@ def test_unknown_option_is_a_usage_error_not_a_traceback(built, capsys):
     rc = main(["standings", str(built("holes")["lap"]), "--results", "x.csv"])
     err = capsys.readouterr().err
     assert rc == 2 and "No such option: --results" in err and "Traceback" not in err
+
+
+def test_snapshot_of_a_running_race_tells_a_position_not_a_result(built, capsys):
+    """Le Mans 2024 cut at 6:05:00 (as `23_Analysis_Race_Hour 6.CSV`): nobody has won, retired or
+    finished, so the story gives the standing when the file ends and no minimum driving time is checked."""
+    lap = str(built("lm2024-hour6")["lap"])
+    cls = _run(capsys, ["classification", lap])
+    assert {r["status"] for r in cls} <= {"Running", "In pits", "Stopped"}
+    gt3 = [r["car"] for r in cls if r["class"] == "LMGT3"]
+    assert gt3[0] == "92"  # 85 laps at 6:02:08.715, ahead of #46 (85 laps, 6:02:59.877)
+    for lang, want in (("en", "the #92 is 1st in LMGT3 (8th overall) with 85 laps"),
+                       ("fr", "la n°92 est 1re de la catégorie LMGT3 (8e au général) avec 85 tours")):  # fmt: skip
+        story = _run(capsys, ["story", lap, "--car", "92", "--lang", lang])
+        end = [s["text"] for s in story["sentences"] if s["key"] == "finish"]
+        assert len(end) == 1 and want in end[0]
+        assert not any(
+            w in s["text"] for s in story["sentences"] for w in (" won ", "remporte", "retired", "abandonne")
+        )
+    rules = _run(capsys, ["rules", lap, "--rules", "lemans-2019"])
+    assert all(d["total"] < 6 * 3600 for d in rules["drivers"])  # every minimum (6 h) would fail...
+    assert not [v for v in rules["violations"] if v["rule"] == "min_total"]  # ...but nobody has finished yet

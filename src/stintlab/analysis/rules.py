@@ -424,8 +424,10 @@ def composition_text(categories: list[str | None]) -> str:
 
 
 def _finishers(laps: pd.DataFrame) -> set:
-    from stintlab.analysis.classification import derive_classification
+    from stintlab.analysis.classification import derive_classification, race_finished
 
+    if not race_finished(laps):  # a file of a race still running: nobody has finished yet
+        return set()
     cls = derive_classification(laps)
     return set(cls.loc[cls["status"] == "Running", "car"].astype(str))
 

@@ -21,6 +21,7 @@ import math
 
 import pandas as pd
 
+from stintlab.analysis.classification import race_finished
 from stintlab.report import sections
 from stintlab.report.page import esc
 
@@ -558,6 +559,10 @@ def _finish(race, car, mine: pd.DataFrame, info, lang: str, *, stopped_early: bo
     overall = r.get("position")
     not_classified = "not classified" in status.lower()
     hour_last = int(float(last["elapsed"]) // 3600) + 1
+    if pos is not None and not pd.isna(pos) and not race_finished(race.laps):
+        # a file taken while the race was running (hourly snapshot): a position, not a result
+        text = _snapshot_position(race, car, status, pos, overall, laps, hour_last, lang)
+        return [_sentence("finish", text, [int(last["lap"])], float(last["elapsed"]))]
     if running and stopped_early and pos is not None and not pd.isna(pos):
         if lang == "fr":
             text = (
@@ -614,6 +619,33 @@ def _finish(race, car, mine: pd.DataFrame, info, lang: str, *, stopped_early: bo
             where = " in the pits" if in_pits else ""
             text = f"{_car(car, lang, start=True)} retired{where} {_hour(hour, lang)}, after {_laps_count(laps, lang)}."
     return [_sentence("finish", text, [int(last["lap"])], float(last["elapsed"]))]
+
+
+def _snapshot_position(race, car, status: str, pos, overall, laps: int, hour_last: int, lang: str) -> str:
+    """Where the car stands when a file of a race still running ends (Le Mans 2024 cut at hour 6:
+    "... the #92 is 1st in LMGT3 (8th overall) with 85 laps.")."""
+    cls = str(race.classification.loc[race.classification["car"] == car, "class"].iloc[0])
+    when = duration_text(race.duration, lang)
+    stopped = status.lower() == "stopped"
+    if lang == "fr":
+        text = (
+            f"Le fichier s'arrête après {when} de course, course en cours : {_car(car, lang)} est "
+            f"{ordinal(pos, 'fr')} de la catégorie {cls} ({ordinal(overall, 'fr')} au général) avec {_laps_count(laps, lang)}"
+        )
+        if status.lower() == "in pits":
+            text += " et se trouve au stand"
+        elif stopped:
+            text += f", mais n'a plus franchi la ligne depuis {_hour(hour_last, lang).removeprefix('à ')}"
+        return text + "."
+    text = (
+        f"The file ends after {when} of racing, with the race still running: {_car(car, lang)} is "
+        f"{ordinal(pos, 'en')} in {cls} ({ordinal(overall, 'en')} overall) with {_laps_count(laps, lang)}"
+    )
+    if status.lower() == "in pits":
+        text += ", in the pits"
+    elif stopped:
+        text += f", but has not crossed the line since hour {hour_last}"
+    return text + "."
 
 
 def lap_time_text(seconds: float, lang: str) -> str:

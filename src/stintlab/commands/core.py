@@ -72,7 +72,9 @@ def classification(
             known = ", ".join(sorted(table["class"].dropna().unique()))
             raise StintlabUsageError(f"no class {cls!r} in this race (classes: {known})")
         table = table[mask]
-    rows = records(table, CLASSIFICATION_KEYS + ["official"])
+    # JSON: the printed gap has numeric companions (laps behind, seconds behind on the same lap)
+    numeric = [c for c in ("gap_first_laps", "gap_first_seconds") if as_json and c in table.columns]
+    rows = records(table, CLASSIFICATION_KEYS + ["official"] + numeric)
     if not as_json:
         for r in rows:
             r["total_time"] = format_time(r["total_time"]) if r["total_time"] is not None else ""

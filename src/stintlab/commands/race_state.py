@@ -26,6 +26,7 @@ JsonOpt = typer.Option(False, "--json", help="Print JSON.")
 STANDINGS_KEYS = [
     "position", "class_position", "car", "class", "team", "laps", "gap_to_class_leader", "interval",
     "class_interval", "gap_to_leader", "race_time", "driver", "in_pit",
+    "gap_to_class_leader_laps", "gap_to_class_leader_s", "interval_s", "class_interval_s",  # numbers for the gaps
 ]  # fmt: skip
 STOPS_KEYS = [
     "car", "lap_in", "lap_out", "race_time", "pit_time", "driver_in", "driver_out", "driver_change", "time_lost",

@@ -538,3 +538,29 @@ def test_snapshot_of_a_running_race_tells_a_position_not_a_result(built, capsys)
     rules = _run(capsys, ["rules", lap, "--rules", "lemans-2019"])
     assert all(d["total"] < 6 * 3600 for d in rules["drivers"])  # every minimum (6 h) would fail...
     assert not [v for v in rules["violations"] if v["rule"] == "min_total"]  # ...but nobody has finished yet
+
+
+@pytest.mark.parametrize("name", ["wec-results-semicolon", "wec-results-comma"])
+def test_wec_results_file_beside_the_laps(built, capsys, name):
+    v = built(name)
+    race = stintlab.load(v["lap"], results=v["results"])
+    assert race.has_official_classification
+    want = v["expected"]
+    got = race.classification
+    assert list(got["car"]) == [r["NUMBER"] for r in want] == ["007", "01", "1A", "6", "12", "92"]
+    assert list(got["status"]) == ["Classified"] * 3 + ["Not classified", "Retired", "DSQ"]
+    assert list(got["laps"]) == [int(r["LAPS"]) for r in want]
+    assert got.set_index("car").loc["007", "team"] == "Équipe <Rouge> & Fils"
+    # the crew names of the results file (DRIVER_1..5) are the drivers of the laps
+    crew = race.official_crew
+    assert set(crew.loc[crew["car"] == "01", "driver"]) == set(race.laps.loc[race.laps["car"] == "01", "driver"])
+    # found beside the lap file without --results too, and the story tells each status
+    cls = _run(capsys, ["classification", str(v["lap"])])
+    assert cls[0]["official"] is True and [r["status"] for r in cls][-1] == "DSQ"
+    ends = {}
+    for car in ("92", "6", "1A"):
+        story = _run(capsys, ["story", str(v["lap"]), "--car", car])
+        ends[car] = next(s["text"] for s in story["sentences"] if s["key"] == "finish")
+    assert ends["92"] == "The #92 was disqualified (341 laps covered)."
+    assert ends["6"] == "The #6 was not classified, with 387 laps."
+    assert ends["1A"] == "The #1A finished 3rd in HYPERCAR (3rd overall) after 387 laps."

@@ -602,6 +602,11 @@ def _finish(race, car, mine: pd.DataFrame, info, lang: str, *, stopped_early: bo
                     f"{_car(car, lang, start=True)} finished {ordinal(pos, 'en')} in {cls}"
                     f" ({ordinal(overall, 'en')} overall) after {_laps_count(laps, lang)}."
                 )
+    elif status.lower() in ("dsq", "disqualified", "excluded"):  # WEC/ACO results: STATUS DSQ
+        if lang == "fr":
+            text = f"{_car(car, lang, start=True)} est disqualifiée ({_laps_count(laps, lang)} parcourus)."
+        else:
+            text = f"{_car(car, lang, start=True)} was disqualified ({_laps_count(laps, lang)} covered)."
     elif not_classified:
         if lang == "fr":
             text = f"{_car(car, lang, start=True)} n'est pas classée, avec {_laps_count(laps, lang)}."

@@ -227,3 +227,69 @@ def test_classified_car_without_laps_is_not_linked_to_a_404_page(tmp_path, corpu
     page = _clean(c.get(f"/races/{rid}"), 200)
     assert "<td>24</td>" in page and f'href="/races/{rid}/cars/24"' not in page
     assert f'href="/races/{rid}/cars/01"' in page
+
+
+# ------------------------------------------------------------------ stintlab serve
+def test_serve_in_a_subprocess_answers_home_and_race_list_on_loopback(tmp_path):
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "STINTLAB_CACHE": str(tmp_path / "cache")}
+    env.pop("STINTLAB_ARCHIVE", None)
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "stintlab"), "serve", "--port", str(port), "--data-dir", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    try:
+        base, home = f"http://127.0.0.1:{port}", None
+        deadline = time.monotonic() + 60
+        while home is None and time.monotonic() < deadline and proc.poll() is None:
+            try:
+                home = httpx.get(base + "/", timeout=2)
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        assert home is not None and home.status_code == 200 and 'name="file"' in home.text
+        races = httpx.get(base + "/api/races", timeout=30)
+        assert (
+            races.status_code == 200
+            and {"id": "demo", "name": "Demo race (simulated)", "source": "demo"} in races.json()
+        )
+        head = httpx.head(base + "/api/races", timeout=30)
+        assert head.status_code == 200 and head.content == b""
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=20)
+    assert f"http://127.0.0.1:{port}/".encode() in err and b"reachable from other machines" not in err
+
+
+@pytest.mark.parametrize(
+    ("host", "warned"),
+    [("127.0.0.1", False), ("127.0.0.2", False), ("localhost", False), ("::1", False), ("[::1]", False),
+     ("0.0.0.0", True), ("::", True), ("192.168.1.20", True), ("myhost.example", True)],
+)  # fmt: skip
+def test_serve_warns_in_one_line_for_a_host_beyond_loopback(host, warned, monkeypatch, capsys, tmp_path):
+    import uvicorn
+
+    from stintlab.cli import main
+    from stintlab.commands.web import host_warning
+
+    assert (host_warning(host) is not None) is warned
+    calls = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append(kw))  # never listens
+    monkeypatch.setenv("STINTLAB_CACHE", str(tmp_path / "cache"))
+    assert main(["serve", "--host", host, "--port", "8765", "--data-dir", str(tmp_path / "up")]) == 0
+    assert calls == [{"host": host, "port": 8765, "log_level": "warning"}]
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if "reachable from other machines" in line]
+    assert lines == ([f"Listening on {host}: the app is reachable from other machines."] if warned else [])

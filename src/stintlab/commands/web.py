@@ -11,6 +11,27 @@ from stintlab.commands._common import err_console
 from stintlab.errors import StintlabUsageError
 
 
+def host_warning(host: str) -> str | None:
+    """The one-line warning for an interface beyond loopback, or None (127.0.0.0/8, ::1, localhost).
+
+    >>> host_warning("127.0.0.1") is None, host_warning("::1") is None, host_warning("localhost") is None
+    (True, True, True)
+    >>> host_warning("0.0.0.0")
+    'Listening on 0.0.0.0: the app is reachable from other machines.'
+    """
+    import ipaddress
+
+    name = host.strip().strip("[]")
+    if name.lower() == "localhost":
+        return None
+    try:
+        if ipaddress.ip_address(name).is_loopback:
+            return None
+    except ValueError:
+        pass  # a host name: it may resolve to any interface
+    return f"Listening on {host}: the app is reachable from other machines."
+
+
 @app.command()
 def serve(
     port: int = typer.Option(8000, "--port", "-p", min=1, max=65535, help="TCP port."),
@@ -46,7 +67,10 @@ def serve(
     else:
         raise StintlabUsageError(f"archive not found: {archive}")
     web = create_app(data_dir=data_dir, archive=folder, archive_db=db, max_upload_bytes=max_upload_mb * 1024 * 1024)
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        err_console.print(f"[yellow]Listening on {host}: the app is reachable from other machines.[/yellow]")
+    warning = host_warning(host)
+    if warning:
+        from rich.markup import escape
+
+        err_console.print(f"[yellow]{escape(warning)}[/yellow]")
     err_console.print(f"stintlab web app on http://{host}:{port}/ (API docs: /docs). Ctrl-C stops it.")
     uvicorn.run(web, host=host, port=port, log_level="warning")

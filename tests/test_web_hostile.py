@@ -215,6 +215,11 @@ def test_openapi_documents_the_one_line_errors(app_dir):
     schema = car["422"]["content"]["application/json"]["schema"]
     assert schema["required"] == ["error", "status"]
     assert _clean(c.get("/docs"), 200).count("swagger") > 0
+    # lang was a free string in the spec, so a fuzzer's valid request got 400 "use en or fr"
+    (lang,) = [
+        p for p in spec["paths"]["/api/races/{rid}/cars/{car}/story"]["get"]["parameters"] if p["name"] == "lang"
+    ]
+    assert lang["schema"]["enum"] == ["en", "fr"]
 
 
 def test_classified_car_without_laps_is_not_linked_to_a_404_page(tmp_path, corpus):

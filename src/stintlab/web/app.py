@@ -14,7 +14,7 @@ import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -281,7 +281,7 @@ def create_app(
         return _json(rid, ("car", car), lambda: views.car_data(store, rid, car))
 
     @app.get("/api/races/{rid}/cars/{car}/story", tags=["cars"], summary="The car's story (EN or FR)")
-    def api_story(rid: str, car: str, lang: str = "en"):
+    def api_story(rid: str, car: str, lang: str = Query("en", json_schema_extra={"enum": ["en", "fr"]})):
         car, lang = sections.car_or_error(store.race(rid), car), views.check_lang(lang)
         return _json(rid, ("story", car, lang), lambda: views.story_data(store, rid, car, lang))
 

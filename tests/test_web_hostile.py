@@ -49,6 +49,10 @@ def test_car_of_a_lap_file_without_team_or_class_columns_is_json_not_500(app_dir
     assert story["sentences"] and all(isinstance(s["text"], str) for s in story["sentences"])
     for url in (f"/api/races/{rid}", f"/api/races/{rid}/drivers", f"/races/{rid}", f"/races/{rid}/cars/7"):
         _clean(c.get(url), 200)
+    # the car page's title, switcher and facts line said "#7 <NA>" and "<NA> · <NA> · 1 laps"
+    page = c.get(f"/races/{rid}/cars/7").text
+    head = re.search(r"<h1>.*?</select>.*?</p><p>.*?</p>", page, re.S).group(0)
+    assert "#7" in head and "1 laps" in head and "NA&gt;" not in head
 
 
 def test_every_json_view_turns_pandas_na_and_numpy_values_into_json(app_dir, monkeypatch):

@@ -49,6 +49,11 @@ def _u(*parts: str) -> str:
     return "/" + "/".join(quote(str(p), safe="") for p in parts)
 
 
+def _txt(value) -> str:
+    """A table value as page text: empty for NA (a lap file without TEAM or MANUFACTURER), not "<NA>"."""
+    return "" if value is None or (not isinstance(value, (list, tuple)) and pd.isna(value)) else str(value)
+
+
 def _car_link(race, rid: str):
     """href of a classification row's car page; none for a car of the official classification without
     laps (IMSA Watkins Glen 2023 #24: classified with 0 laps, its page would be a 404)."""
@@ -254,7 +259,7 @@ def car_page(store, rid: str, car: str, lang: str = "en") -> str:
     lang = check_lang(lang)
     row = race.cars[race.cars["car"] == car].iloc[0]
     options = "".join(
-        f'<option value="{esc(c)}"{" selected" if c == car else ""}>#{esc(c)} {esc(t)} ({esc(k)})</option>'
+        f'<option value="{esc(c)}"{" selected" if c == car else ""}>#{esc(c)} {esc(_txt(t))} ({esc(_txt(k))})</option>'
         for c, t, k in zip(race.cars["car"].astype(str), race.cars["team"], race.cars["class"], strict=False)
     )
     switch = (
@@ -277,8 +282,8 @@ def car_page(store, rid: str, car: str, lang: str = "en") -> str:
         )
     crew = ", ".join(f'<a href="{_u("races", rid, "drivers", d)}?car={quote(car)}">{esc(d)}</a>' for d in row["crew"])
     body = (
-        f"<h1>#{esc(car)} {esc(row['team'])}</h1><p>{switch}</p>"
-        f"<p>{esc(row['class'])} · {esc(row['manufacturer'])} · {int(row['laps'])} laps · {crew}</p>"
+        f"<h1>#{esc(car)} {esc(_txt(row['team']))}</h1><p>{switch}</p>"
+        f"<p>{esc(_txt(row['class']))} · {esc(_txt(row['manufacturer']))} · {int(row['laps'])} laps · {crew}</p>"
         f'{chart_html}<h2 id="story">{"Story" if lang == "en" else "Récit"}</h2>'
         f"{story_html(sentences, car=car, lang=lang)}{stops_html}{story_laps_section(race, car, sentences, lang)}"
     )

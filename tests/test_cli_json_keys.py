@@ -226,3 +226,19 @@ def test_archive_and_season(capsys, corpus, tmp_path):
     c = run(capsys, "career", "Klaus Bachler", "--db", db)
     assert {"driver", "key", "pace_metric", "totals", "races", "seasons"} <= set(c)
     assert {"season", "category", "classes", "teams"} <= set(c["seasons"][0])
+
+
+@pytest.mark.parametrize("at", ["99:99", "1:99:00", "0:60", "abc", "-1:00"])
+def test_standings_at_refuses_impossible_times_in_one_line(capsys, corpus, f2019, at):
+    # "99:99" was read as 1:40:39 by the lenient file parser and answered silently
+    assert main(["standings", str(f2019), f"--at={at}", "--json"]) == 2
+    captured = capsys.readouterr()
+    assert (
+        captured.out == ""
+        and captured.err == f"stintlab: error: --at wants a race time like 16:05:56.7 or 1:05:20 (got {at!r})\n"
+    )
+
+
+def test_standings_at_accepts_real_race_times(capsys, corpus, f2019):
+    rows = run(capsys, "standings", f2019, "--at", "1:05:20")
+    assert len(rows) == 61 and max(r["race_time"] for r in rows) <= 3920

@@ -62,7 +62,11 @@ def _human(rows: list[dict]) -> list[dict]:
 
 def _race_time(text: str) -> float:
     try:
-        return parse_time_text(text)
+        t = parse_time_text(text)
+        # the reader's parser is lenient ("99:99" read as 1:40:39); a user's minutes and seconds stay below 60
+        if any(float(part) >= 60 for part in text.strip().split(":")[1:]):
+            raise ValueError(text)
+        return t
     except (ValueError, StintlabError):
         raise StintlabUsageError(f"--at wants a race time like 16:05:56.7 or 1:05:20 (got {text!r})") from None
 

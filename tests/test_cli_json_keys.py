@@ -226,6 +226,9 @@ def test_archive_and_season(capsys, corpus, tmp_path):
     c = run(capsys, "career", "Klaus Bachler", "--db", db)
     assert {"driver", "key", "pace_metric", "totals", "races", "seasons"} <= set(c)
     assert {"season", "category", "classes", "teams"} <= set(c["seasons"][0])
+    removed = run(capsys, "archive", "remove", "2024-wec-le-mans-race", "--db", db)
+    assert removed == [{"race_id": "2024-wec-le-mans-race", "status": "removed"}]
+    assert run(capsys, "archive", "list", "--db", db) == []
 
 
 @pytest.mark.parametrize("at", ["99:99", "1:99:00", "0:60", "abc", "-1:00"])

@@ -23,6 +23,7 @@ pytestmark = pytest.mark.corpus
 
 LM25_LOOPS = ["SCL2", "Z4", "IP1", "Z12", "SCLC", "A7-1", "IP2", "A8-1", "SCLB", "PORIN", "POROUT", "PITREF", "SCL1",
               "FORDOUT", "FL"]  # fmt: skip
+PIT_LOOPS = {"PORIN", "POROUT", "PITREF"}
 SRO_LOOPS = ["IM1a", "IM1", "IM2a", "IM2", "IM3a", "FL"]
 
 
@@ -89,8 +90,9 @@ def _add_loops(names, rows, loops):
     for r in rows:
         lt = _secs(r["LAP_TIME"]) if r["LAP_TIME"] else None
         acc = 0.0
+        pit_lap = r["CROSSING_FINISH_LINE_IN_PIT"] == "B" or r["PIT_TIME"] != ""
         for loop, w in zip(loops, weights):
-            if lt is None:
+            if lt is None or (loop in PIT_LOOPS and not pit_lap):  # pit-lane loops: crossed on pit laps only
                 r[f"{loop}_time"] = r[f"{loop}_elapsed"] = ""
                 continue
             t = round(lt - acc, 3) if loop == loops[-1] else round(lt * w / total, 3)
@@ -455,6 +457,9 @@ def test_withsections_loops_go_to_the_section_table(built):
     fl = sec[sec["loop"] == "FL"].set_index(["car", "lap"])["elapsed"]
     lt = race.laps.set_index(["car", "lap"])["lap_time"]
     assert (fl - lt.loc[fl.index]).abs().max() < 0.002  # FL_elapsed = lap time
+    pit = sec[sec["loop"] == "PORIN"].set_index(["car", "lap"])["time"].notna()
+    laps = race.laps.set_index(["car", "lap"])
+    assert pit.equals((laps["in_lap"] | laps["pit_time"].notna()).loc[pit.index])  # empty off the pit lane
     winner = stintlab.load(built("lm2025-sections")["lap"]).classification.iloc[0]
     assert winner["car"] == "83" and winner["laps"] == 387  # Le Mans 2025 winner (MANIFEST)
     sro = stintlab.load(built("sro-sections")["lap"])

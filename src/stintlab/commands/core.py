@@ -37,7 +37,12 @@ def race_info(race) -> dict:
         "classification_source": race.meta.get("classification_source"),
         "leader": None
         if leader is None
-        else {"car": str(leader["car"]), "laps": int(leader["laps"]), "class": str(leader["class"]), "team": str(leader["team"])},
+        else {
+            "car": str(leader["car"]),
+            "laps": int(leader["laps"]),
+            "class": str(leader["class"]),
+            "team": leader["team"] if isinstance(leader["team"], str) else None,  # no TEAM column: null, not "<NA>"
+        },
     }
 
 

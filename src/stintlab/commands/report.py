@@ -39,7 +39,8 @@ def _complete_car(ctx: typer.Context, incomplete: str):
         cars = load(file, find_results=False).cars
     except Exception:  # completion never fails loudly
         return []
-    return [(str(c), str(t)) for c, t in zip(cars["car"], cars["team"], strict=False) if str(c).startswith(incomplete)]
+    teams = [t if isinstance(t, str) else "" for t in cars["team"]]  # no TEAM column: no "<NA>" help text
+    return [(str(c), t) for c, t in zip(cars["car"], teams, strict=False) if str(c).startswith(incomplete)]
 
 
 def _race_or_demo(file: Path | None, results: Path | None, quiet: bool, archived: str | None = None, db=None):

@@ -112,7 +112,11 @@ def shade_neutralisations(fig: dict, neutral: pd.DataFrame | None) -> dict:
 
 
 def _car_label(cars: pd.DataFrame) -> dict[str, str]:
-    return {str(c): f"#{c} {t}" for c, t in zip(cars["car"], cars["team"], strict=False)}
+    # a file without TEAM (or an empty one): the car number alone, never "<NA>"
+    return {
+        str(c): f"#{c} {t}" if isinstance(t, str) and t else f"#{c}"
+        for c, t in zip(cars["car"], cars["team"], strict=False)
+    }
 
 
 def _line(i: int, highlighted: bool, width: float) -> dict:

@@ -127,7 +127,8 @@ def build_report(race, *, car: str | None = None, lang: str = "en", demo: bool =
     if car:
         team = race.cars.loc[race.cars["car"] == car, "team"].iloc[0]
         colon = " :" if lang == "fr" else ":"
-        head += f"<p><b>{esc(L['followed'])}{colon}</b> #{esc(car)} {esc(team)} ({esc(cls)})"
+        team = f" {esc(team)}" if isinstance(team, str) and team else ""  # no TEAM column: no "<NA>"
+        head += f"<p><b>{esc(L['followed'])}{colon}</b> #{esc(car)}{team} ({esc(cls)})"
         head += "" if chosen else f" — <i>{esc(L['winner_car'])}</i>"
         head += "</p>"
     parts.append(head)

@@ -191,12 +191,13 @@ def _start(car, mine: pd.DataFrame, info, lang: str) -> list[dict]:
     first = mine.iloc[0]
     driver = first["driver"] if isinstance(first["driver"], str) else None
     team, cls = info["team"], info["class"]
+    team = f" {team}" if isinstance(team, str) and team else ""  # a file without TEAM: no "<NA>"
     if lang == "fr":
         who = f", avec {driver} au volant," if driver else ""
-        text = f"{_car(car, lang, start=True)} {team}{who} prend le départ en {cls}."
+        text = f"{_car(car, lang, start=True)}{team}{who} prend le départ en {cls}."
     else:
         who = f" with {driver} at the wheel" if driver else ""
-        text = f"{_car(car, lang, start=True)} {team} took the start in {cls}{who}."
+        text = f"{_car(car, lang, start=True)}{team} took the start in {cls}{who}."
     return [_sentence("start", text, [int(first["lap"])], 0.0)]
 
 

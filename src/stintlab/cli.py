@@ -58,6 +58,13 @@ def main(argv: list[str] | None = None) -> int:
         # typer >= 0.29 vendors click: its usage errors (e.g. an unknown option) derive from
         # typer.exceptions.TyperException, not from click's ClickException
         usage = (click.exceptions.ClickException, typer.exceptions.TyperException)
+        if isinstance(exc, usage) and hasattr(exc, "format_message"):
+            # one line, like every other error: the message and where to look for help
+            ctx = getattr(exc, "ctx", None)
+            where = f" (see '{ctx.command_path} --help')" if ctx is not None and getattr(ctx, "command_path", None) else ""
+            message = " ".join(str(exc.format_message()).split())
+            typer.echo(f"stintlab: error: {message}{where}", err=True)
+            return 2
         if isinstance(exc, usage) and hasattr(exc, "show"):
             exc.show()
             return 2

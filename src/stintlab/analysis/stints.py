@@ -152,11 +152,13 @@ def _first_known(values: np.ndarray, starts_mask: np.ndarray) -> np.ndarray:
 
 
 def _pit_excluded_per_row(laps: pd.DataFrame) -> np.ndarray:
-    """Seconds of each lap not counted as driving: PIT_TIME on out-laps (fallback documented above)."""
+    """Seconds of each lap not counted as driving: PIT_TIME on out-laps (fallback documented above)
+    and on a lap 1 started from the pit lane (IMSA Road Atlanta 2023 #8: 2521.418 s of its 2600.173 s)."""
     out_lap = laps["out_lap"].to_numpy(dtype=bool)
     pit = laps["pit_time"].to_numpy(dtype=float)
     lt = laps["lap_time"].to_numpy(dtype=float)
-    excl = np.where(out_lap & np.isfinite(pit), np.minimum(pit, lt), 0.0)
+    pit_start = laps["lap"].to_numpy() == 1  # PIT_TIME on lap 1: the car left the pit lane after the start
+    excl = np.where((out_lap | pit_start) & np.isfinite(pit), np.minimum(pit, lt), 0.0)
     missing = out_lap & ~np.isfinite(pit)
     if missing.any():
         ordinary = ~(laps["in_lap"].to_numpy(dtype=bool) | out_lap) & (laps["lap"].to_numpy() > 1)

@@ -5,7 +5,8 @@ crossing of the line; order by laps completed (descending), then by the race tim
 crossing (ascending). Status:
 
 - ``Running``: the car crossed the line at or after the winner's finishing crossing (it took
-  the chequered flag);
+  the chequered flag), or, in a race ended under a red flag (no ``FF``, the winner's last crossing
+  ``RF``), its last crossing is under ``RF`` (:func:`took_the_flag`);
 - ``Retired in pits``: it did not, and its last lap is an in-lap (the ``B`` lap) — it drove
   into the pits and never came out;
 - ``Retired``: it did not, and its last lap ended on track.
@@ -25,7 +26,10 @@ import pandas as pd
 
 from stintlab.io.values import format_time
 
-__all__ = ["DERIVED_STATUSES", "IN_PROGRESS_STATUSES", "derive_classification", "gap_text", "race_finished"]
+__all__ = [
+    "DERIVED_STATUSES", "IN_PROGRESS_STATUSES", "derive_classification", "gap_text", "race_finished",
+    "red_flag_finish", "took_the_flag",
+]  # fmt: skip
 
 DERIVED_STATUSES = ("Running", "Retired", "Retired in pits")
 IN_PROGRESS_STATUSES = ("Running", "In pits", "Stopped")
@@ -46,7 +50,7 @@ def race_finished(laps: pd.DataFrame) -> bool:
     if laps.empty:
         return False
     if "flag" in laps.columns and laps["flag"].notna().any():
-        return bool((laps["flag"] == "FF").any())
+        return bool((laps["flag"] == "FF").any()) or red_flag_finish(laps)
     last = laps.groupby("car", sort=False, observed=True).tail(1)
     top = last[last["lap"] == last["lap"].max()]
     lead_t = float(top["elapsed"].min())
@@ -55,6 +59,47 @@ def race_finished(laps: pd.DataFrame) -> bool:
     before = int(((el < lead_t) & (el > lead_t - typical)).sum())
     near_end = int((el > lead_t - typical).sum())
     return not (before > 2 and before > 0.25 * near_end)
+
+
+def _last_rows(laps: pd.DataFrame) -> pd.DataFrame:
+    """Each car's last crossing, in final order (laps desc, then race time of that crossing)."""
+    last = laps.groupby("car", sort=False, observed=True).tail(1)
+    return last.sort_values(["lap", "elapsed"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def red_flag_finish(laps: pd.DataFrame) -> bool:
+    """The race ended under a red flag: no crossing is ``FF`` and the winner's last crossing is ``RF``.
+
+    >>> import pandas as pd
+    >>> laps = pd.DataFrame({"car": ["1", "1", "2"], "lap": [1, 2, 1], "elapsed": [100.0, 700.0, 101.0],
+    ...                      "flag": ["GF", "RF", "GF"]})
+    >>> red_flag_finish(laps), red_flag_finish(laps.assign(flag=["GF", "FF", "GF"]))
+    (True, False)
+    """
+    if laps.empty or "flag" not in laps.columns or (laps["flag"] == "FF").any():
+        return False
+    return str(_last_rows(laps)["flag"].iat[0]) == "RF"
+
+
+def took_the_flag(laps: pd.DataFrame) -> pd.Series:
+    """Per car (index = car, file order): the car was running at the end of the race. Its last crossing
+    is at or after the winner's finishing crossing, or, when the race ended under a red flag
+    (:func:`red_flag_finish`), its last crossing is under ``RF`` (it was stopped by the red flag).
+
+    >>> import pandas as pd
+    >>> laps = pd.DataFrame({"car": ["1", "1", "2", "2", "3"], "lap": [1, 2, 1, 2, 1],
+    ...                      "elapsed": [100.0, 700.0, 102.0, 660.0, 105.0], "flag": ["GF", "RF", "GF", "RF", "GF"]})
+    >>> took_the_flag(laps).to_dict()
+    {'1': True, '2': True, '3': False}
+    """
+    last = laps.groupby("car", sort=False, observed=True).tail(1)
+    if last.empty:
+        return pd.Series([], dtype=bool)
+    finish = float(_last_rows(laps)["elapsed"].iat[0])
+    ok = last["elapsed"].to_numpy(dtype=float) >= finish - 1e-6
+    if red_flag_finish(laps):
+        ok |= (last["flag"] == "RF").fillna(False).to_numpy(dtype=bool)
+    return pd.Series(ok, index=last["car"].to_numpy())
 
 
 def gap_text(laps_behind: int, seconds: float) -> str:
@@ -111,7 +156,7 @@ def derive_classification(laps: pd.DataFrame, finished: bool | None = None) -> p
     out["gap_class_leader"] = pd.array([gap_text(b, s) for b, s in zip(cb, cs)], dtype="string")
     in_pit = last["in_lap"].to_numpy(dtype=bool)
     if race_finished(laps) if finished is None else finished:
-        running = last["elapsed"].to_numpy() >= finish - 1e-6
+        running = took_the_flag(laps).reindex(last["car"]).to_numpy(dtype=bool)  # red-flag finish: RF = running
         status = np.where(running, "Running", np.where(in_pit, "Retired in pits", "Retired"))
         out["retired_in_pits"] = ~running & in_pit
     else:  # a snapshot during the race: nobody has retired for sure yet

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from stintlab.analysis.annotate import annotate
-from stintlab.analysis.stints import winner_finish
+from stintlab.analysis.classification import took_the_flag
 
 __all__ = ["stops", "pit_baselines", "ensure_annotated", "KINDS"]
 
@@ -67,6 +67,10 @@ def pit_baselines(values: pd.Series, classes: pd.Series) -> pd.DataFrame:
     c_all = np.asarray(classes, dtype=object)
     ok = np.isfinite(v_all)
     allv = v_all[ok]
+    if len(allv) < MIN_STOPS and (allv < GARAGE_MIN).any():
+        # too few stops for a median that shrugs off a garage stop of hours (2 stops: 60 s and
+        # 3 h would give a 1.5 h median and call the 3 h stop normal): leave garage stops out
+        allv = allv[allv < GARAGE_MIN]
     if len(allv):
         gm = float(np.median(allv))
         gs = 1.4826 * float(np.median(np.abs(allv - gm)))
@@ -176,8 +180,9 @@ def stops(laps: pd.DataFrame) -> pd.DataFrame:
     time_lost = lt[idx] + out_time - ref_in - ref_out
     pit_t = np.where(has_out, pit[nxt], np.nan)
 
-    finish = winner_finish(a)
-    final = ~has_out & (el[idx] < finish - 1e-6)
+    # retired in the pits: the in-lap is the car's last row and the car did not take the flag
+    # (a car that pitted under the red flag that ended the race did: took_the_flag)
+    final = ~has_out & ~took_the_flag(a).reindex(car[idx]).fillna(False).to_numpy(dtype=bool)
     neut = n_in | n_out
     kind_pit = _kinds(pit_t, cls[idx], neut)
     kind_loss = _kinds(time_lost, cls[idx], neut)

@@ -20,9 +20,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from stintlab.analysis.classification import took_the_flag
 from stintlab.analysis.flags import neutralisations
 from stintlab.analysis.standings import hourly_positions, position_history
-from stintlab.analysis.stints import stints, winner_finish
+from stintlab.analysis.stints import stints
 from stintlab.analysis.stops import ensure_annotated, stops
 from stintlab.errors import StintlabUsageError
 from stintlab.io.values import format_time
@@ -180,13 +181,13 @@ def car_events(
                 t = float(el[i]) if i is not None else r.race_time
                 add(r.lap, t, "lead_lost", f"Lost the class lead to #{r.car}", t_of(r.lap - 1), t)
         prev = r.car
-    finish = winner_finish(a)
     last_t = float(el[-1])
-    if last_t >= finish - 1e-6:
-        add(lapn[-1], last_t, "finish", f"Finished, {int(lapn[-1])} laps", t_of(lapn[-1] - 1), last_t)
+    n_laps = f"{int(lapn[-1])} lap" + ("s" if int(lapn[-1]) != 1 else "")
+    if bool(took_the_flag(a).get(car, False)):  # incl. a car stopped by a red flag that ended the race
+        add(lapn[-1], last_t, "finish", f"Finished, {n_laps}", t_of(lapn[-1] - 1), last_t)
     else:
         where = "in the pits" if bool(mine["in_lap"].iat[-1]) else "on track"
-        add(lapn[-1], last_t, "retired", f"Last crossing ({where}), {int(lapn[-1])} laps", None, last_t)
+        add(lapn[-1], last_t, "retired", f"Last crossing ({where}), {n_laps}", None, last_t)
 
     times = sorted({t for e in ev for t in (e["_tb"], e["_ta"]) if t is not None})
     snaps = dict(zip(times, _snapshots(a, times, car, cls)))
@@ -289,7 +290,8 @@ def time_loss_account(
             theirs = np.interp(t1, rt, rk) - np.interp(t0, rt, rk)
             laps_eff[car] += theirs - mine
     for car in cars:
-        effect[car] = laps_eff[car] * float(pace.get(car, np.nan))
+        # no lap won or lost is 0 s even for a car without a clean lap (retired on lap 1: no pace)
+        effect[car] = laps_eff[car] * float(pace.get(car, np.nan)) if laps_eff[car] else 0.0
     out["neutralisation_laps"] = [laps_eff[c] for c in cars]
     out["neutralisations"] = [effect[c] for c in cars]
     out["total"] = out[["normal_stops", "long_stops", "garage_stops", "incidents"]].sum(axis=1)

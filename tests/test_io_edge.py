@@ -54,3 +54,12 @@ def test_an_empty_lap_time_or_race_time_is_rebuilt_from_the_other(tmp_path):
     assert laps["elapsed"].tolist() == [60.0, 125.5, 186.5, 248.5]
     assert laps["lap_start"].tolist() == [0.0, 60.0, 125.5, 186.5]
     assert parsed.facts["filled_times"] == [3, 4]
+
+
+@pytest.mark.parametrize("lap", ["99999999999999999999999", "-3", "100001"])
+def test_a_lap_number_out_of_range_is_a_located_error(tmp_path, lap):
+    p = tmp_path / "laps.csv"
+    p.write_text(f"{LAPS}\n7;1;1;1:00.000;1:00.000;;;\n7;1;{lap};1:00.000;2:00.000;;;\n", encoding="utf-8")
+    with pytest.raises(StintlabFormatError) as e:
+        read_file(p)
+    assert (e.value.line, e.value.column) == (3, "LAP_NUMBER") and "out of range" in e.value.message

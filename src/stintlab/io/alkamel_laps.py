@@ -23,6 +23,7 @@ from stintlab.schema import LAP_COLUMNS, SECTION_COLUMNS
 __all__ = ["REQUIRED", "looks_like_laps", "laps_from_table", "variant_of"]
 
 REQUIRED = ("NUMBER", "LAP_NUMBER", "LAP_TIME", "ELAPSED")
+MAX_LAP = 100_000
 _KNOWN = {
     "NUMBER", "DRIVER_NUMBER", "LAP_NUMBER", "LAP_TIME", "LAP_IMPROVEMENT", "CROSSING_FINISH_LINE_IN_PIT",
     "S1", "S1_IMPROVEMENT", "S2", "S2_IMPROVEMENT", "S3", "S3_IMPROVEMENT", "KPH", "ELAPSED", "HOUR",
@@ -101,6 +102,12 @@ def laps_from_table(raw: RawTable) -> tuple[pd.DataFrame, pd.DataFrame | None, d
         i = pc.index(empty_car, True).as_py()
         raise StintlabFormatError(path, "empty car number", line=i + 2, column="NUMBER")
     lap = parse_ints(raw.columns["LAP_NUMBER"], path, "LAP_NUMBER", required=True)
+    out_of_range = (lap < 0) | (lap > MAX_LAP)
+    if out_of_range.any():  # no race runs 100,000 laps: a corrupt field, and it would overflow int32
+        i = int(np.flatnonzero(out_of_range)[0])
+        raise StintlabFormatError(
+            path, f"lap number {raw.columns['LAP_NUMBER'][i].as_py()} out of range 0..{MAX_LAP}", line=i + 2, column="LAP_NUMBER"
+        )
     time_cols = ["LAP_TIME", "ELAPSED", "HOUR", "PIT_TIME"]
     time_cols += [f"S{n}" for n in (1, 2, 3) if f"S{n}_SECONDS" not in raw.columns]
     times = parse_time_columns({n: raw.columns[n] for n in time_cols if n in raw.columns}, path)

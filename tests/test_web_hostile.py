@@ -302,3 +302,17 @@ def test_serve_warns_in_one_line_for_a_host_beyond_loopback(host, warned, monkey
     err = capsys.readouterr().err
     lines = [line for line in err.splitlines() if "reachable from other machines" in line]
     assert lines == ([f"Listening on {host}: the app is reachable from other machines."] if warned else [])
+
+
+def test_stored_uploads_are_bounded(tmp_path):
+    """An open server cannot be made to fill its disk: beyond max_uploads the oldest uploads go."""
+    from stintlab.web.store import RaceStore
+
+    store = RaceStore(tmp_path, with_demo=False, max_uploads=3)
+    body = (
+        b"NUMBER;DRIVER_NUMBER;LAP_NUMBER;LAP_TIME;ELAPSED;CLASS;\n7;1;1;1:00.000;1:00.000;A;\n8;1;1;1:01.000;1:01.000;A;\n"
+    )
+    ids = [store.add_upload(f"r{i}.csv", body).id for i in range(5)]
+    kept = [e.id for e in store.entries.values() if e.source == "upload"]
+    assert kept == ids[2:]
+    assert sorted(p.stem for p in tmp_path.glob("*.csv")) == sorted(ids[2:])

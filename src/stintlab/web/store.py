@@ -22,6 +22,7 @@ from stintlab.errors import StintlabFormatError, StintlabUsageError
 __all__ = ["size_text", "RaceEntry", "RaceStore", "RequestError", "check_upload", "UploadRejected", "MAX_UPLOAD_BYTES"]
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+MAX_UPLOADS = 100  # stored uploads kept at most (oldest dropped first)
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,80}$")
 
 
@@ -94,6 +95,7 @@ class RaceStore:
         *,
         cache_size: int = 8,
         with_demo: bool = True,
+        max_uploads: int = MAX_UPLOADS,
         archive_db: Path | None = None,
     ):
         self._own_dir = data_dir is None
@@ -101,6 +103,7 @@ class RaceStore:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.entries: dict[str, RaceEntry] = {}
         self.cache_size = cache_size
+        self.max_uploads = max_uploads
         self._cache: OrderedDict[str, object] = OrderedDict()
         self._lock = threading.Lock()
         self._loading: dict[str, threading.Lock] = {}
@@ -157,6 +160,7 @@ class RaceStore:
     def add_upload(self, filename: str | None, data: bytes, max_bytes: int = MAX_UPLOAD_BYTES) -> RaceEntry:
         """Check, store under a fresh id and load an uploaded lap file (a bad file is removed again)."""
         check_upload(filename, data, max_bytes)
+        self._drop_oldest_uploads(keep=self.max_uploads - 1)
         rid = secrets.token_hex(16)
         path = self.data_dir / f"{rid}.csv"
         path.write_bytes(data)
@@ -176,6 +180,16 @@ class RaceStore:
                 raise StintlabFormatError(shown, exc.message, line=exc.line, column=exc.column) from None
             raise
         return entry
+
+    def _drop_oldest_uploads(self, keep: int) -> None:
+        """Bound the disk an open server can be made to use: beyond ``max_uploads`` stored uploads,
+        the oldest are forgotten and their files removed."""
+        with self._lock:
+            uploads = [e for e in self.entries.values() if e.source == "upload"]
+            for old in uploads[: max(0, len(uploads) - keep)]:
+                self.entries.pop(old.id, None)
+                self._cache.pop(old.id, None)
+                old.path.unlink(missing_ok=True)
 
     def entry(self, rid: str) -> RaceEntry:
         e = self.entries.get(rid)

@@ -14,6 +14,7 @@ column, runs past 24 h and holds a 5-hour garage lap.
 from __future__ import annotations
 
 import json
+import warnings
 
 import pytest
 
@@ -405,3 +406,22 @@ def test_wgi_2023_24_never_completed_a_lap(load_corpus_race):
     assert row["laps"] == 0 and row["class"] == "GTP"
     assert "24" not in set(race.laps["car"])
     assert "24" not in set(standings_at(race.laps, 3600.0)["car"])
+
+
+@pytest.mark.corpus
+def test_wgi_2023_24_cli_says_it_completed_no_lap(capsys):
+    """Every --car command names the reason instead of 'no car 24 in this race' (it is in the results)."""
+    f = lap_file("imsa-2023-watkins-glen-international")
+    for cmd in ("stints", "events", "stops", "losses", "story", "report"):
+        err = cli_error(capsys, cmd, f, "--car", "24")
+        assert "car '24' completed no lap: the classification lists it (0 laps, Classified)" in err, cmd
+    assert "no car '999' in this race" in cli_error(capsys, "stints", f, "--car", "999")
+
+
+def test_report_of_a_car_retired_in_the_pits_on_lap_1_warns_nothing(tmp_path, capsys):
+    """#7's only stop has no out-lap (no pit time): the stops chart took np.nanmax of all-NaN values."""
+    f = race_a(tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        rep = cli(capsys, "report", f, "--car", "7", "-o", tmp_path / "r7.html")
+    assert rep["car"] == "7" and rep["bytes"] > 0

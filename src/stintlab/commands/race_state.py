@@ -114,7 +114,7 @@ def stops(
     laps = race.laps
     table = stop_table(annotate(laps))
     if car is not None:
-        c = check_car(laps, car)
+        c = check_car(laps, car, race.classification)
         table = table[table["car"] == c]
     rows = records(table, STOPS_KEYS)
     emit(rows if as_json else _human(rows), as_json, title=f"{race.name} — pit stops",
@@ -129,7 +129,7 @@ def stints(
 ):
     """Stints of one car: from the start or an out-lap to the next in-lap or the finish."""
     race = load_race(file)
-    c = check_car(race.laps, car)
+    c = check_car(race.laps, car, race.classification)
     table = stint_table(race.laps, car=c)
     rows = records(table, STINTS_KEYS)
     emit(rows if as_json else _human(rows), as_json, title=f"{race.name} — stints of #{c}",
@@ -144,6 +144,7 @@ def events(
 ):
     """Timeline of one car: start, stints, stops, incidents, neutralisations, class lead changes, finish."""
     race = load_race(file)
+    check_car(race.laps, car, race.classification)
     table = car_events(annotate(race.laps), car)
     rows = records(table, EVENTS_KEYS)
     emit(rows if as_json else _human(rows), as_json, title=f"{race.name} — events of #{check_car(race.laps, car)}",
@@ -181,7 +182,7 @@ def losses(
     a = annotate(race.laps)
     table = time_loss_account(a)
     if car is not None:
-        c = check_car(race.laps, car)
+        c = check_car(race.laps, car, race.classification)
         table = table[table["car"] == c]
     rows = records(table, LOSSES_KEYS)
     emit(rows, as_json, title=f"{race.name} — time lost (s)")

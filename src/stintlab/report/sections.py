@@ -162,6 +162,10 @@ def car_or_error(race, car) -> str:
     loose = [c for c in known if c.lstrip("0") == car.lstrip("0")]
     if len(loose) == 1:
         return loose[0]
+    from stintlab.analysis.timeline import no_lap_message
+
+    if (msg := no_lap_message(getattr(race, "classification", None), car)) is not None:
+        raise StintlabUsageError(msg)
     raise StintlabUsageError(f"no car {car!r} in this race (cars: {', '.join(known)})")
 
 

@@ -288,7 +288,8 @@ def stops_figure(
                 "hovertemplate": "%{text}<br>%{y:.1f} s<extra></extra>",
             }
         )  # fmt: skip
-    big = bool(len(s)) and float(np.nanmax(s["y"].to_numpy(dtype=float))) > 600
+    ys = s["y"].to_numpy(dtype=float)  # all NaN when the only stops have no out-lap (retired in the pits)
+    big = bool(np.isfinite(ys).any()) and float(np.nanmax(ys)) > 600
     if big:  # garage stops: log scale with readable m:ss ticks
         ticks = [15, 30, 60, 120, 300, 600, 1200, 2400, 4800, 9600]
         yaxis = _axis(_t(lang, "pit_time").replace("(s)", "(m:ss)"), type="log", tickvals=ticks,

@@ -232,7 +232,7 @@ def test_classified_car_without_laps_is_not_linked_to_a_404_page(tmp_path, corpu
     rid = "imsa-2023-watkins-glen-international"
     rows = _clean(c.get(f"/api/races/{rid}"), 200)["classification"]
     assert [(r["car"], r["laps"]) for r in rows if r["car"] == "24"] == [("24", 0)]
-    assert "no car '24'" in _clean(c.get(f"/api/races/{rid}/cars/24"), 404)["error"]
+    assert "car '24' completed no lap" in _clean(c.get(f"/api/races/{rid}/cars/24"), 404)["error"]
     page = _clean(c.get(f"/races/{rid}"), 200)
     assert "<td>24</td>" in page and f'href="/races/{rid}/cars/24"' not in page
     assert f'href="/races/{rid}/cars/01"' in page

@@ -1,6 +1,14 @@
 """The :class:`Race`: a lap file (and optionally its official classification) loaded once.
 
->>> race = load(demo_path())  # doctest: +SKIP
+>>> import pathlib, tempfile
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "laps.csv"
+>>> _ = path.write_text("NUMBER;DRIVER_NUMBER;LAP_NUMBER;LAP_TIME;ELAPSED;CLASS;DRIVER_NAME;\\n"
+...                     "007;1;1;3:30.000;3:30.000;LMGT3;Ana TESTER;\\n7;1;1;3:31.000;3:31.000;LMGT3;Bo EXAMPLE;\\n")
+>>> race = load(path)
+>>> race.classification[["position", "car", "laps", "status"]].values.tolist()
+[[1, '007', 1, 'Running'], [2, '7', 1, 'Running']]
+>>> race.drivers["driver"].tolist()
+['Ana TESTER', 'Bo EXAMPLE']
 """
 
 from __future__ import annotations

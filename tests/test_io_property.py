@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import stintlab
-from conftest import CORPUS, _need_corpus, lap_file, results_file
+from conftest import _need_corpus, lap_file, results_file
 from stintlab.errors import StintlabFormatError
 from stintlab.io import read_file
 from stintlab.schema import validate_laps

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 import stintlab
-from conftest import CORPUS, _need_corpus, lap_file
+from conftest import _need_corpus, lap_file
 from stintlab.cli import main
 
 pytestmark = pytest.mark.corpus

@@ -23,7 +23,10 @@ def _laps(rows):
     df["driver_slot"] = pd.array([1] * len(df), dtype="Int8")
     df["class"] = pd.array(["X"] * len(df), dtype="string")
     df["team"] = pd.array(["T"] * len(df), dtype="string")
-    df["flag"] = pd.array(["GF"] * len(df), dtype="string")
+    # as in a real file, the winner's last crossing and every later last crossing carry the chequered flag
+    last = ~df["car"].duplicated(keep="last")
+    top = df[last & (df["lap"] == df.loc[last, "lap"].max())]["elapsed"].min()
+    df["flag"] = pd.array(np.where(last & (df["elapsed"] >= top), "FF", "GF"), dtype="string")
     return df
 
 
@@ -188,3 +191,18 @@ def test_race_ended_under_red_flag_counts_running_cars_as_finishers():
     laps["flag"] = pd.array(["GF", "RF", "GF", "RF", "GF"], dtype="string")
     st = stints(laps)
     assert st.set_index("car")["ended_by"].to_dict() == {"1": "finish", "2": "finish", "3": "retired"}
+
+
+def test_stints_of_a_file_taken_during_the_race_end_with_the_file():
+    """Without the chequered flag (an hourly snapshot), nobody has finished or retired yet."""
+    laps = _laps(
+        [
+            ("1", 1, "A", 100.0, False, np.nan),
+            ("1", 2, "A", 100.0, False, np.nan),
+            ("2", 1, "C", 100.5, True, np.nan),  # into the pits after one lap, never out again
+        ]
+    )
+    assert stints(laps).set_index("car")["ended_by"].to_dict() == {"1": "finish", "2": "retired"}
+    snapshot = laps.assign(flag=pd.array(["GF"] * len(laps), dtype="string"))
+    assert stints(snapshot).set_index("car")["ended_by"].to_dict() == {"1": "file_end", "2": "file_end"}
+    assert stints(snapshot, car="2")["ended_by"].tolist() == ["file_end"]

@@ -149,10 +149,24 @@ def _tiny_race():
     df["elapsed"] = df.groupby("car")["lap_time"].cumsum()
     df["out_lap"] = df.groupby("car")["in_lap"].shift(1, fill_value=False)
     df["driver_slot"] = pd.array([1] * len(df), dtype="Int8")
-    df["flag"] = pd.array(["GF"] * len(df), dtype="string")
+    # as in a real file, the winner's last crossing and every later last crossing carry the chequered flag
+    last = ~df["car"].duplicated(keep="last")
+    top = df[last & (df["lap"] == df.loc[last, "lap"].max())]["elapsed"].min()
+    df["flag"] = pd.array(np.where(last & (df["elapsed"] >= top), "FF", "GF"), dtype="string")
     for c in ("car", "driver", "class", "team"):
         df[c] = df[c].astype("string")
     return df
+
+
+def test_events_of_a_file_taken_during_the_race_end_with_the_file():
+    """Without a chequered flag (an hourly snapshot) the last event is file_end, not finish/retired."""
+    import pandas as pd
+
+    laps = _tiny_race()
+    snap = laps.assign(flag=pd.array(["GF"] * len(laps), dtype="string"))
+    for car in ("1", "2", "3"):
+        assert car_events(snap, car)["kind"].iat[-1] == "file_end"
+    assert car_events(laps, "3")["kind"].iat[-1] == "retired"
 
 
 def test_edge_cases_one_car_class_and_car_out_on_lap_1():

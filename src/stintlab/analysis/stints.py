@@ -11,6 +11,8 @@ Stint
     crossing is at or after the winner's last crossing), ``retired`` (otherwise; includes a car
     whose last lap is an in-lap: retired in the pits). When the race ended under a red flag (the
     winner's last crossing is ``RF``), every car whose last crossing is under RF is ``finish``.
+    In a file taken while the race was still running (:func:`snapshot_file`), every car's last
+    stint is ``file_end``: nobody has finished or retired yet.
 
 Driver spell
     Consecutive stints of the same driver merged (a stop without driver change does not end a spell).
@@ -44,7 +46,7 @@ import pandas as pd
 
 from stintlab.analysis.annotate import stint_numbers
 
-__all__ = ["winner_finish", "stints", "driver_spells", "drive_time", "driving_intervals", "worst_window"]
+__all__ = ["snapshot_file", "winner_finish", "stints", "driver_spells", "drive_time", "driving_intervals", "worst_window"]
 
 STINT_COLUMNS = [
     "car", "stint", "driver", "driver_slot", "class", "lap_start", "lap_end", "laps", "start", "end",
@@ -58,6 +60,18 @@ SPELL_COLUMNS = [
 
 def _first_lap_start(laps: pd.DataFrame) -> np.ndarray:
     return laps["elapsed"].to_numpy(dtype=float) - laps["lap_time"].to_numpy(dtype=float)
+
+
+def snapshot_file(laps: pd.DataFrame) -> bool:
+    """The lap file was taken while the race was still running: a flag column with crossings but
+    neither a chequered flag (``FF``) nor a red flag ending it. Files without a flag column are
+    taken as finished here (the heuristic of
+    :func:`stintlab.analysis.classification.race_finished` only decides statuses)."""
+    from stintlab.analysis.classification import race_finished
+
+    if laps.empty or "flag" not in laps.columns or not laps["flag"].notna().any():
+        return False
+    return not race_finished(laps)
 
 
 def winner_finish(laps: pd.DataFrame) -> float:
@@ -88,6 +102,8 @@ def stints(laps: pd.DataFrame, finish: float | None = None, car=None) -> pd.Data
         at_finish = laps["flag"][np.isclose(laps["elapsed"].to_numpy(dtype=float), finish)]
         finish_flag = at_finish.iloc[0] if len(at_finish) else None
         finish_flag = None if pd.isna(finish_flag) else str(finish_flag)
+    # a file taken while the race was running (hourly snapshot): the last stints end with the file
+    snapshot = snapshot_file(laps)
     if car is not None:
         laps = laps[laps["car"] == str(car)]
     if laps.empty:
@@ -117,6 +133,8 @@ def stints(laps: pd.DataFrame, finish: float | None = None, car=None) -> pd.Data
     if "flag" in laps.columns and finish_flag == "RF":
         flag = laps["flag"].astype(object).to_numpy()
         ended = np.where(last_of_car[ends] & (flag[ends] == "RF"), "finish", ended)
+    if snapshot:
+        ended = np.where(last_of_car[ends], "file_end", ended)
     out = pd.DataFrame(
         {
             "car": pd.array(car[starts], dtype="string"),

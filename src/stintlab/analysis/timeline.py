@@ -5,7 +5,8 @@ Event kinds: ``start`` (lap 1), ``stop`` (one per in-lap; description gives the 
 time, time lost, driver change), ``driver_change`` is folded into ``stop`` (``stint`` events
 mark every new stint: the out-lap), ``incident`` (see :mod:`stintlab.analysis.incidents`),
 ``neutralisation`` (a SC/FCY/RED phase the car ran through), ``lead_gained`` / ``lead_lost``
-(class lead changes on the lap chart), ``finish`` or ``retired`` (the car's last crossing).
+(class lead changes on the lap chart), ``finish`` or ``retired`` (the car's last crossing), or
+``file_end`` when the file was taken while the race was still running.
 
 Class positions before/after come from race-time snapshots (:func:`standings.hourly_positions`
 at arbitrary times): *before* at the car's crossing that precedes the event, *after* at the
@@ -23,7 +24,7 @@ import pandas as pd
 from stintlab.analysis.classification import took_the_flag
 from stintlab.analysis.flags import neutralisations
 from stintlab.analysis.standings import hourly_positions, position_history
-from stintlab.analysis.stints import stints
+from stintlab.analysis.stints import snapshot_file, stints
 from stintlab.analysis.stops import ensure_annotated, stops
 from stintlab.errors import StintlabUsageError
 from stintlab.io.values import format_time
@@ -205,7 +206,10 @@ def car_events(
         prev = r.car
     last_t = float(el[-1])
     n_laps = f"{int(lapn[-1])} lap" + ("s" if int(lapn[-1]) != 1 else "")
-    if bool(took_the_flag(a).get(car, False)):  # incl. a car stopped by a red flag that ended the race
+    if snapshot_file(a):  # the race was still running when the file was taken: no finish, no retirement
+        where = "in the pits" if bool(mine["in_lap"].iat[-1]) else "on track"
+        add(lapn[-1], last_t, "file_end", f"Last crossing before the file ends ({where}), {n_laps}", None, last_t)
+    elif bool(took_the_flag(a).get(car, False)):  # incl. a car stopped by a red flag that ended the race
         add(lapn[-1], last_t, "finish", f"Finished, {n_laps}", t_of(lapn[-1] - 1), last_t)
     else:
         where = "in the pits" if bool(mine["in_lap"].iat[-1]) else "on track"

@@ -75,3 +75,22 @@ def load_corpus_race():
         return _cached_race(name)
 
     return _load
+
+
+# Kévin Estre's 2024 season in the corpus (IMSA Daytona is classification-only), for archive tests
+ESTRE_2024_RACES = [
+    "imsa-2024-daytona-international-speedway",
+    "imsa-2024-road-atlanta",
+    "lemans-2024",
+    "wec-2024-bahrain8h",
+    "wec-2024-fuji6h",
+]
+
+
+def build_archive(tmp_path_factory, races=tuple(ESTRE_2024_RACES), name: str = "arc"):
+    """A fresh DuckDB archive of ``races`` in a temporary folder: (db path, ingest results)."""
+    from stintlab.archive.store import ingest
+
+    _need_corpus()
+    db = tmp_path_factory.mktemp(name) / "archive.duckdb"
+    return db, ingest([CORPUS / r for r in races], db)

@@ -14,29 +14,19 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from conftest import ESTRE_2024_RACES, build_archive
 from stintlab.archive.sources import find_race_files, meta_from_path
 from stintlab.archive.store import Archive, ArchiveBusyError, default_db_path, ingest, open_race
 from stintlab.errors import StintlabUsageError
 
 ROOT = Path(__file__).resolve().parents[1]
-RACES_2024 = [
-    "imsa-2024-daytona-international-speedway",
-    "imsa-2024-road-atlanta",
-    "lemans-2024",
-    "wec-2024-bahrain8h",
-    "wec-2024-fuji6h",
-]
+RACES_2024 = ESTRE_2024_RACES
 
 
 @pytest.fixture(scope="module")
 def arc2024(tmp_path_factory):
     """An archive of the five 2024 races of Kévin Estre (IMSA Daytona is classification-only)."""
-    from conftest import CORPUS, _need_corpus
-
-    _need_corpus()
-    db = tmp_path_factory.mktemp("arc") / "archive.duckdb"
-    results = ingest([CORPUS / r for r in RACES_2024], db)
-    return db, results
+    return build_archive(tmp_path_factory, RACES_2024)
 
 
 def _counts(db) -> dict:

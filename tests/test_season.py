@@ -25,28 +25,18 @@ from pathlib import Path
 
 import pytest
 
+from conftest import ESTRE_2024_RACES, build_archive
 from stintlab.archive.season import driver_career, driver_season, find_driver
-from stintlab.archive.store import Archive, ingest
+from stintlab.archive.store import Archive
 from stintlab.errors import StintlabUsageError
 
 ROOT = Path(__file__).resolve().parents[1]
-RACES = [
-    "imsa-2024-daytona-international-speedway",
-    "imsa-2024-road-atlanta",
-    "lemans-2024",
-    "wec-2024-bahrain8h",
-    "wec-2024-fuji6h",
-]
+RACES = ESTRE_2024_RACES
 
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):
-    from conftest import CORPUS, _need_corpus
-
-    _need_corpus()
-    path = tmp_path_factory.mktemp("season") / "archive.duckdb"
-    ingest([CORPUS / r for r in RACES], path)
-    return path
+    return build_archive(tmp_path_factory, RACES, "season")[0]
 
 
 def test_estre_2024_season_by_hand(db):

@@ -14,6 +14,11 @@ from stintlab.errors import StintlabUsageError
 
 LANGS = ("en", "fr")
 
+# options shared by `report` and `story`
+ResultsOpt = typer.Option(None, "--results", help="Official classification file (default: one found beside FILE).")
+RaceOpt = typer.Option(None, "--race", help="A race of the archive by id (see `stintlab archive list`).")
+DbOpt = typer.Option(None, "--db", envvar="STINTLAB_ARCHIVE", dir_okay=False, help="Archive file for --race.")
+
 
 def _lang(lang: str) -> str:
     lang = (lang or "en").lower()
@@ -72,12 +77,10 @@ def report(
         "en", "--lang", "-l", help="Language of the page and story: en or fr.", autocompletion=_complete_lang
     ),
     output: Path = typer.Option(Path("report.html"), "--output", "-o", dir_okay=False, help="HTML file to write."),
-    results: Path = typer.Option(
-        None, "--results", help="Official classification file (default: one found beside FILE)."
-    ),
+    results: Path = ResultsOpt,
     as_json: bool = typer.Option(False, "--json", help="Print what was written as JSON."),
-    archived: str = typer.Option(None, "--race", help="A race of the archive by id (see `stintlab archive list`)."),
-    db: Path = typer.Option(None, "--db", envvar="STINTLAB_ARCHIVE", dir_okay=False, help="Archive file for --race."),
+    archived: str = RaceOpt,
+    db: Path = DbOpt,
 ):
     """Write one self-contained HTML race report (plotly embedded, no network needed to open it)."""
     from stintlab.report.html import build_report
@@ -127,12 +130,10 @@ def story(
     file: Path = typer.Argument(None, dir_okay=False, help="Al Kamel lap file (or --race ID from the archive)."),
     car: str = typer.Option(..., "--car", "-c", help="Car number.", autocompletion=_complete_car),
     lang: str = typer.Option("en", "--lang", "-l", help="en or fr.", autocompletion=_complete_lang),
-    results: Path = typer.Option(
-        None, "--results", help="Official classification file (default: one found beside FILE)."
-    ),
+    results: Path = ResultsOpt,
     as_json: bool = typer.Option(False, "--json", help="Print the sentences with their laps as JSON."),
-    archived: str = typer.Option(None, "--race", help="A race of the archive by id (see `stintlab archive list`)."),
-    db: Path = typer.Option(None, "--db", envvar="STINTLAB_ARCHIVE", dir_okay=False, help="Archive file for --race."),
+    archived: str = RaceOpt,
+    db: Path = DbOpt,
 ):
     """The story of one car's race, in English or French; each sentence names the laps behind it."""
     from stintlab.report.sections import car_or_error

@@ -71,13 +71,24 @@ class RaceFiles:
     results: Path | None = None
     weather: Path | None = None
     meta: dict = field(default_factory=dict)
+    hourly: list[Path] = field(default_factory=list)
+    problem: str | None = None  # why these files cannot be stored (nothing is stored for them)
 
     @property
     def main(self) -> Path:
-        return self.laps or self.results  # type: ignore[return-value]
+        return self.laps or self.results or self.hourly[0]  # type: ignore[return-value]
 
     def files(self) -> dict[str, Path]:
+        """The files the race is parsed from, by role (``laps``, ``results``, ``weather``)."""
         return {k: v for k, v in (("laps", self.laps), ("results", self.results), ("weather", self.weather)) if v}
+
+    def stored(self) -> dict[str, Path]:
+        """Every file of the race as stored, by unique key: the parsed ones and each hourly
+        classification (``hourly/<name>``)."""
+        out = self.files()
+        for f in self.hourly:
+            out[f"hourly/{f.name}"] = f
+        return out
 
 
 def file_kind(path: Path) -> str | None:
@@ -103,10 +114,12 @@ def _hour_of(folder: str) -> int | None:
 def find_race_files(paths) -> list[RaceFiles]:
     """Group the timing files under ``paths`` (files or folders, searched recursively) into races.
 
-    One folder = one race. In a portal session folder with ``Hour N`` sub-folders only the
-    highest hour is kept (it holds the final state). A classification or weather file goes
-    with the lap file of its folder; a classification without a lap file is a
-    classification-only race.
+    One folder = one race, and one event's files are one race: a classification or weather file
+    goes with the lap file of its folder; the timekeeper's hourly classifications
+    (``official-hourly/`` below the lap file's folder, or files named ``...-hour-N-results``) go
+    with that race as its hourly files, never as races of their own. In a portal session folder
+    with ``Hour N`` sub-folders only the highest hour is kept (it holds the final state). A
+    classification without a lap file above or beside it is a classification-only race.
     """
     by_dir: dict[Path, dict[str, list[Path]]] = {}
     for p in paths:
@@ -137,19 +150,55 @@ def find_race_files(paths) -> list[RaceFiles]:
         for _, d in group[:-1]:
             del by_dir[d]
     races = []
+    by_folder: dict[Path, RaceFiles] = {}
+    orphans: list[tuple[Path, list[Path]]] = []  # folders of classifications only
     for d in sorted(by_dir):
         kinds = by_dir[d]
         laps = sorted(kinds.get("laps", []))
         results = sorted(kinds.get("classification", []))
+        hourly = [r for r in results if _HOURLY_NAME.search(r.name)]
+        results = [r for r in results if r not in hourly]
         weather = sorted(kinds.get("weather", []))
         result = _pick_results(results)
         wx = weather[-1] if weather else None
         if laps:
             for lf in laps:
-                races.append(RaceFiles(laps=lf, results=result if len(laps) == 1 else None, weather=wx))
-        elif result is not None:
-            races.append(RaceFiles(results=result, weather=wx))
+                rf = RaceFiles(laps=lf, results=result if len(laps) == 1 else None, weather=wx)
+                races.append(rf)
+            if len(laps) == 1:
+                by_folder[d] = rf
+                rf.hourly.extend(hourly)
+            elif hourly:
+                orphans.append((d, hourly))
+        elif results or hourly:
+            orphans.append((d, sorted(results + hourly)))
+    for d, files in orphans:
+        owner = next((by_folder[a] for a in (d, *d.parents) if a in by_folder), None)
+        if owner is not None and d != owner.main.parent:
+            owner.hourly.extend(files)  # a sub-folder of the race's folder: the hourly classifications
+        elif owner is None and not any(_HOURLY_NAME.search(f.name) for f in files):
+            result = _pick_results(files)
+            wx = sorted(by_dir[d].get("weather", []))
+            races.append(RaceFiles(results=result, weather=wx[-1] if wx else None))
+        else:
+            races.append(
+                RaceFiles(
+                    hourly=files,
+                    problem=f"{d}: {len(files)} hourly classification file(s) without the one lap file they belong"
+                    " to (in this folder or above it); add the race's folder",
+                )
+            )
+    for rf in races:
+        rf.hourly.sort(key=lambda f: (_hour_number(f.name), f.name))
     return races
+
+
+_HOURLY_NAME = re.compile(r"(?:^|[-_ ])hour[-_ ]?\d+[-_ ]results", re.I)
+
+
+def _hour_number(name: str) -> int:
+    m = re.search(r"hour[-_ ]?(\d+)", name, re.I)
+    return int(m.group(1)) if m else 10**6
 
 
 def _pick_results(results: list[Path]) -> Path | None:

@@ -353,8 +353,10 @@ class Archive:
         ``prepared``: the output of :func:`prepare` when already computed (parallel ingest)."""
         self._need_write()
         step = on_step or (lambda *_: None)
-        files = race_files.files()
-        blobs = {role: Path(p).read_bytes() for role, p in files.items()}
+        if race_files.problem:
+            return {"race_id": None, "status": "skipped", "reason": race_files.problem, "source": str(race_files.main)}
+        files = race_files.stored()
+        blobs = {key: Path(p).read_bytes() for key, p in files.items()}
         content_hash = _content_hash(blobs)
         hit = self.con.execute("SELECT race_id FROM races WHERE content_hash = ?", [content_hash]).fetchall()
         if hit:
@@ -362,17 +364,32 @@ class Archive:
         meta, tables = prepared if prepared is not None else prepare(race_files, overrides)
         race_id = meta["race_id"]
         step("parsed", race_id)
-        existing = self.con.execute("SELECT content_hash FROM races WHERE race_id = ?", [race_id]).fetchall()
+        existing = self.con.execute(
+            "SELECT content_hash, has_laps, laps, source FROM races WHERE race_id = ?", [race_id]
+        ).fetchall()
+        if existing:
+            _, had_laps, old_laps, old_source = existing[0]
+            new_laps = int(meta.get("laps") or 0)
+            if (had_laps and not meta.get("has_laps")) or new_laps < int(old_laps or 0):
+                return {
+                    "race_id": race_id,
+                    "status": "kept",
+                    "reason": f"the stored race {race_id} ({int(old_laps or 0)} laps, from {old_source}) is not"
+                    f" replaced by one with {new_laps} laps from {race_files.main}; remove it first"
+                    f" (stintlab archive remove {race_id}) to replace it",
+                    "source": str(race_files.main),
+                }
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:
             if existing:
                 for table in DATA_TABLES:
                     con.execute(f"DELETE FROM {table} WHERE race_id = ?", [race_id])
-            for role, data in blobs.items():
+            for key, data in blobs.items():
+                role = key.split("/", 1)[0]  # hourly/<name> keys: role "hourly"
                 con.execute(
                     "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?)",
-                    [race_id, role, Path(files[role]).name, hashlib.sha256(data).hexdigest(), len(data), data],
+                    [race_id, role, Path(files[key]).name, hashlib.sha256(data).hexdigest(), len(data), data],
                 )
             step("files", race_id)
             laps = tables["laps"]
@@ -727,7 +744,9 @@ def ingest(
     with Archive(db, write=True, lock_timeout=lock_timeout) as arc:
         known = {h for (h,) in arc.con.execute("SELECT content_hash FROM races").fetchall()}
         new = [
-            rf for rf in found if _content_hash({r: Path(p).read_bytes() for r, p in rf.files().items()}) not in known
+            rf
+            for rf in found
+            if not rf.problem and _content_hash({k: Path(p).read_bytes() for k, p in rf.stored().items()}) not in known
         ]
         n = workers if workers is not None else min(2, os.cpu_count() or 1)
         # with the default, below 8 new races starting the processes costs more than it saves
@@ -780,6 +799,8 @@ def open_race(race_id: str, db=None, *, lock_timeout: float = 120.0):
     with tempfile.TemporaryDirectory(prefix="stintlab-archive-") as tmp:
         paths = {}
         for r in files.itertuples():
+            if r.role == "hourly":
+                continue  # the hourly classifications are kept in the archive, not parsed into the Race
             sub = Path(tmp) / r.role
             sub.mkdir()
             p = sub / r.name

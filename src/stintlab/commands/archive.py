@@ -93,7 +93,7 @@ def archive_add(
         results,
         as_json,
         title="archive add",
-        columns=None if as_json else ["race_id", "status", "series", "season", "event", "date", "laps", "source"],
+        columns=None if as_json else ["race_id", "status", "series", "season", "event", "date", "laps", "source", "reason"],
     )
 
 

@@ -30,7 +30,7 @@ STEWARDS_MOVED = {
 
 def test_lemans_2024_after_hour_1_verified_from_raw_rows(load_corpus_race):
     laps = load_corpus_race("lemans-2024").laps
-    s = standings_after_hour(laps, 1)
+    s = standings_at(laps, 3600.0)
     # raw rows: last crossings at or before 1:00:00 — #50 lap 16 at 58:10.315, #6 lap 16 at 58:10.549,
     # #3 lap 16 at 58:11.502; in LMGT3 #70 lap 14 at 57:49.34, #77 lap 14 at 57:50.19
     top = s.head(3)
@@ -44,9 +44,19 @@ def test_lemans_2024_after_hour_1_verified_from_raw_rows(load_corpus_race):
     assert gt3["gap_to_class_leader"].iat[1] == "+0.841"
 
 
-def test_standings_hour_is_race_time_and_bad_requests(load_corpus_race):
+def test_lemans_2024_after_hour_1_is_the_official_hour_1_classification(load_corpus_race):
+    laps = load_corpus_race("lemans-2024").laps
+    top = standings_after_hour(laps, 1).head(3)
+    # official-hourly/202406151600-race-hour-1-results.csv lines 2-4: #50 17 laps 1:01'43.515,
+    # #6 17 laps 1:01'44.820 (GAP_FIRST 1.305), #51 17 laps 1:01'47.643 (4.128, previous 2.823)
+    assert top["car"].tolist() == ["50", "6", "51"]
+    assert top["laps"].tolist() == [17, 17, 17]
+    assert top["gap_to_class_leader"].tolist() == ["-", "+1.305", "+4.128"]
+    assert top["interval"].tolist() == ["-", "+1.305", "+2.823"]
+
+
+def test_standings_hour_bad_requests(load_corpus_race):
     laps = load_corpus_race("wec-2025-imola6h").laps
-    assert standings_after_hour(laps, 3).equals(standings_at(laps, 3 * 3600.0))
     with pytest.raises(StintlabUsageError, match="hour must be between 1 and 7"):
         standings_after_hour(laps, 8)
     with pytest.raises(StintlabUsageError, match="no class"):

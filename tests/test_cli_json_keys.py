@@ -61,7 +61,7 @@ def test_classification_and_standings(capsys, corpus, f2019):
     # raw: both Toyotas did 385 laps; #7 crossed the line 16.972 s after #8; #11 (SMP) 6 laps down
     assert [(r["car"], r["gap_first"], r["gap_first_laps"], r["gap_first_seconds"]) for r in rows[:3]] == [
         ("8", "-", 0, 0.0), ("7", "+16.972", 0, 16.972), ("11", "6 Laps", 6, None)]  # fmt: skip
-    st = run(capsys, "standings", f2019, "--hour", 12)
+    st = run(capsys, "standings", f2019, "--at", "12:00:00")
     keys = {"position", "class_position", "car", "class", "team", "laps", "gap_to_class_leader", "interval",
             "class_interval", "gap_to_leader", "race_time", "driver", "in_pit", "gap_to_class_leader_laps",
             "gap_to_class_leader_s", "interval_s", "class_interval_s"}  # fmt: skip

@@ -125,10 +125,15 @@ def test_race_a_api(tmp_path):
     assert c["gap_first"].tolist() == ["-", "+24.000", "1 Lap", "6 Laps", "10 Laps", "11 Laps"]
     assert c["class_position"].tolist() == [1, 2, 1, 1, 3, 4]
 
-    # after hour 1 (3600 s): #1 lap 11 at 3380, #2 lap 11 at 3402
-    h1 = standings_after_hour(laps, 1)
+    # at 1:00:00 exactly: #1 lap 11 at 3380, #2 lap 11 at 3402
+    h1 = standings_at(laps, 3600.0)
     assert h1[["car", "laps"]].values.tolist() == [["1", 11], ["2", 11], ["50", 10], ["31", 6], ["8", 2], ["7", 1]]
     assert h1["gap_to_class_leader"].tolist()[:2] == ["-", "+22.000"]
+    # "after hour 1" is the official snapshot: taken as a car completes lap 11 + 2 = 13, which never
+    # happens (the flag fell at #1's lap 12, 3680 s): the hour-1 standings are the final order
+    h1 = standings_after_hour(laps, 1)
+    assert h1[["car", "laps"]].values.tolist() == [["1", 12], ["2", 12], ["50", 11], ["31", 6], ["8", 2], ["7", 1]]
+    assert h1["gap_to_class_leader"].tolist()[:2] == ["-", "+24.000"]  # 3704 - 3680
     # at 20:00 exactly: #1's lap-4 crossing (1200.0) counts; #2 (906), #31 (960), #50 (1005) have 3
     s = standings_at(laps, 1200.0)
     assert s[["car", "laps"]].values.tolist() == [["1", 4], ["2", 3], ["31", 3], ["50", 3], ["8", 2], ["7", 1]]
@@ -191,7 +196,7 @@ def test_race_a_cli(tmp_path, capsys):
     at = cli(capsys, "standings", f, "--at", "0:20:00")
     assert [(r["car"], r["laps"], r["interval"]) for r in at][2:4] == [("31", 3, "+54.000"), ("50", 3, "+45.000")]
     h1 = cli(capsys, "standings", f, "--hour", "1", "--class", "LMGT3")
-    assert [(r["car"], r["position"], r["class_position"], r["laps"]) for r in h1] == [("50", 3, 1, 10)]
+    assert [(r["car"], r["position"], r["class_position"], r["laps"]) for r in h1] == [("50", 3, 1, 11)]
     stp = cli(capsys, "stops", f, "--car", "7")
     assert [(r["lap_in"], r["lap_out"], r["kind"]) for r in stp] == [(1, None, "final")]
     assert cli(capsys, "stops", f, "--car", "8") == []

@@ -25,11 +25,11 @@ def test_lemans_2024_92_english_story(load_corpus_race):
         "laps": [1],
         "race_time": 0.0,
     }
-    # raw: lap 14 crossed at 58:30.946, lap 15 at 1:02:33.838; 13 LMGT3 cars had more laps (or the
-    # same laps earlier) at 1:00:00 -> 14th
+    # the official hour-1 classification (official-hourly/202406151600-race-hour-1-results.csv line 52):
+    # #92 15 laps, 1:02'33.838 (raw lap file: its lap 15 crossing), 14th of the LMGT3 cars listed
     hour1 = [x for x in s if x["key"] == "hour1"][0]
-    assert hour1["text"] == "After the first hour the #92 was 14th in LMGT3, with 14 laps completed."
-    assert hour1["laps"] == [14]
+    assert hour1["text"] == "After the first hour the #92 was 14th in LMGT3, with 15 laps completed."
+    assert hour1["laps"] == [15]
     # raw: lap 182 is a B lap (Klaus BACHLER), lap 183 carries PIT_TIME 0:24:44.030: a garage stop in hour 17
     garage = [x for x in s if x["key"] == "stop" and "24 min 44 s" in x["text"]]
     assert len(garage) == 1 and garage[0]["laps"] == [182, 183]
@@ -49,7 +49,7 @@ def test_lemans_2024_92_french_story_reads_like_a_french_report(load_corpus_race
     s = story(race, "92", "fr")
     assert s[0]["text"] == "La n°92 Manthey PureRxcing, avec Aliaksandr MALYKHIN au volant, prend le départ en LMGT3."
     assert _texts(s, "hour1") == [
-        "Au terme de la première heure, la n°92 est 14e de la catégorie LMGT3 après 14 tours."
+        "Au terme de la première heure, la n°92 est 14e de la catégorie LMGT3 après 15 tours."
     ]
     garage = [t for t in _texts(s, "stop") if "24 min 44 s" in t][0]
     assert garage.startswith("À la 17e heure, un passage au garage de 24 min 44 s (tour 182) coûte 25 min 13 s")

@@ -5,10 +5,12 @@ its last crossing of the line at or before ``t``; order by laps completed (desce
 the race time of that crossing (ascending). Class position: the same order within the class.
 Cars with no crossing at or before ``t`` are not listed.
 
-"After hour N" means exactly race time N × 3600 s (:func:`standings_after_hour`). The official
-hour-N classifications are snapshots taken a few minutes later (1:05:20.8 for hour 1 at one Le
-Mans race), so a car crossing the line in those minutes can differ; pass that moment to
-:func:`standings_at` (CLI ``--at``) to reproduce an official hourly file exactly.
+"After hour N" follows the timekeeper's convention for the official hour-N classifications
+(:func:`hour_snapshot_time`, docs/analysis.md): not N:00:00 but the moment, a few minutes later,
+when the first car completes the second lap after the one the leader was on at N:00:00; each
+car counts its crossings strictly before that moment. Checked on all 80 published hourly
+classifications before the finish of 8 WEC races (every car's laps and the order of the cars
+still classified). Exact clock cuts are :func:`standings_at` (CLI ``--at``).
 
 Gaps: ``gap_to_class_leader`` is the race-time difference of the two crossings when the car has
 the class leader's number of laps (``+12.345``), else ``N Lap(s)``; ``interval`` is the same
@@ -41,6 +43,7 @@ __all__ = [
     "STANDINGS_COLUMNS",
     "standings_at",
     "standings_after_hour",
+    "hour_snapshot_time",
     "final_standings",
     "position_history",
     "hourly_positions",
@@ -145,13 +148,47 @@ def race_hours(laps: pd.DataFrame) -> int:
     return int(math.ceil(float(laps["elapsed"].max()) / 3600.0))
 
 
+def hour_snapshot_time(laps: pd.DataFrame, n: int) -> float:
+    """The race time of the official hour-``n`` classification, recovered from the lap file.
+
+    With L the most laps any car has completed at exactly ``n`` × 3600 s, the timekeeper takes its
+    hourly classification as the first car completes lap L + 2 (the leader's second crossing
+    after the hour), without that crossing: each car counts its crossings strictly before the
+    returned moment (:func:`standings_at` takes crossings at or before it, so the moment returned
+    is that crossing minus 1 ms; ELAPSED has millisecond resolution). When no car completes lap
+    L + 2 the race ended first: the moment is the last crossing (the final order).
+
+    >>> import pandas as pd
+    >>> laps = pd.DataFrame({"car": ["1"] * 5 + ["2"] * 4, "lap": [1, 2, 3, 4, 5, 1, 2, 3, 4],
+    ...     "elapsed": [1000.0, 2000.0, 3000.0, 4000.0, 5000.0, 1100.0, 2200.0, 3300.0, 4400.0]})
+    >>> hour_snapshot_time(laps, 1)  # 3 laps done at 1 h; car 1 completes lap 5 at 5000 s
+    4999.999
+    >>> standings_after_hour(laps.assign(**{"class": "A"}), 1)[["car", "laps"]].values.tolist()
+    [['1', 4], ['2', 4]]
+    >>> hour_snapshot_time(laps[laps["lap"] <= 4], 1)  # nobody completes lap 5: the last crossing
+    4400.0
+    """
+    t = n * 3600.0
+    if laps.empty:
+        return t
+    el = laps["elapsed"].to_numpy(dtype=float)
+    lap = laps["lap"].to_numpy(dtype=np.int64)
+    done = lap[el <= t]
+    target = (int(done.max()) if done.size else 0) + 2
+    reached = el[lap == target]
+    if reached.size == 0:
+        return float(el.max())
+    return float(reached.min()) - 0.001
+
+
 def standings_after_hour(laps: pd.DataFrame, n: int, cls: str | None = None) -> pd.DataFrame:
-    """Standings at exactly race time ``n`` hours (see module docstring). ``n`` from 1 to the
-    number of race hours (the last one is the final order)."""
+    """Standings after race hour ``n`` as the timekeeper's hour-``n`` classification shows them
+    (at :func:`hour_snapshot_time`; module docstring). ``n`` from 1 to the number of race hours
+    (the last one is the final order)."""
     hours = race_hours(laps)
     if n < 1 or n > hours:
         raise StintlabUsageError(f"hour must be between 1 and {hours} for this race (got {n})")
-    return standings_at(laps, n * 3600.0, cls)
+    return standings_at(laps, hour_snapshot_time(laps, n), cls)
 
 
 def final_standings(laps: pd.DataFrame, cls: str | None = None) -> pd.DataFrame:
@@ -194,15 +231,15 @@ def position_history(laps: pd.DataFrame) -> pd.DataFrame:
 
 
 def hourly_positions(laps: pd.DataFrame, times: list[float] | None = None) -> pd.DataFrame:
-    """Standings after each race hour 1..race_hours (or at the given race ``times``) in one long
-    table: hour (1-based index of the moment), at (race s), position, class_position, car, class,
+    """Standings after each race hour 1..race_hours, at the official snapshot moments
+    (:func:`hour_snapshot_time`), or at the given race ``times``, in one long table: hour (1-based index of the moment), at (race s), position, class_position, car, class,
     laps, race_time (the car's last crossing ≤ at), in_pit. A car that has stopped keeps its
     last crossing in later hours (as in the official hourly classifications)."""
     cols = ["hour", "at", "position", "class_position", "car", "class", "laps", "race_time", "in_pit"]
     if laps.empty:
         return pd.DataFrame({c: [] for c in cols})
     if times is None:
-        times = [h * 3600.0 for h in range(1, race_hours(laps) + 1)]
+        times = [hour_snapshot_time(laps, h) for h in range(1, race_hours(laps) + 1)]
     T = np.asarray(times, dtype=float)
     car = laps["car"].to_numpy()
     codes, uniq = pd.factorize(car)

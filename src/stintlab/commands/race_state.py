@@ -74,7 +74,7 @@ def _race_time(text: str) -> float:
 @app.command()
 def standings(
     file: Path = FileArg,
-    hour: int = typer.Option(None, "--hour", help="Standings after race hour N (race time exactly N:00:00)."),
+    hour: int = typer.Option(None, "--hour", help="Standings after race hour N, as the official hour-N classification."),
     at: str = typer.Option(None, "--at", help="Standings at race time H:MM:SS[.fff] (may pass 24 h)."),
     cls: str = typer.Option(None, "--class", help="Only this class (case-insensitive)."),
     as_json: bool = JsonOpt,

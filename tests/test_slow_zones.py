@@ -92,3 +92,24 @@ def test_no_sector_times_degrades_with_a_reason(load_corpus_race):
     laps[["s1", "s2", "s3"]] = np.nan
     assert slow_zone_reason(laps) == "no sector times: slow zones cannot be detected"
     assert slow_zones(laps).empty and not slow_zone_mask(laps).any()
+
+
+@pytest.mark.corpus
+def test_incidents_are_measured_against_the_class_sector_by_sector(load_corpus_race):
+    from stintlab.analysis.incidents import incident_table, sector_losses
+
+    laps = load_corpus_race("lemans-2023").laps.reset_index(drop=True)
+    inc = incident_table(laps)
+    found = set(zip(inc["car"], inc["lap"].astype(int)))
+    lost, worst = sector_losses(laps)
+    row = {(c, int(n)): i for i, (c, n) in enumerate(zip(laps["car"], laps["lap"]))}
+    # raw line: 4;2;87;9:02.881;;5:38.221;...;1:40.701;...;1:43.959;7:29:35.826 — S1 5:38 against ~35.5 s on
+    # laps 86 and 88 (green): an incident, its time lost in sector 1
+    assert ("4", 87) in found and worst[row["4", 87]] == 1 and lost[row["4", 87]] > 280
+    # raw line: 28;3;111;9:11.843;;35.550;;6:52.019;;1:44.274;9:31:00.103 — S2 6:52 inside the S2 slow zone,
+    # where the class's S2 was ~1.9x its usual ~1:28 (test above): still an incident (about 4 min lost)
+    i = row["28", 111]
+    assert ("28", 111) in found and worst[i] == 2 and 200 < lost[i] < 270
+    # every other lap through the S2 slow zone 9:25-9:30 was as slow as the class: no incident
+    in_zone = inc[(inc["race_time"] > 9 * 3600 + 25 * 60) & (inc["race_time"] < 9 * 3600 + 32 * 60)]
+    assert in_zone["car"].tolist() == ["28"]

@@ -5,8 +5,10 @@
 - ``neutralised`` (bool): the lap was (at least partly) run under SC, FCY or red flag
   (:func:`stintlab.analysis.flags.neutralised_mask`).
 - ``incident`` (bool): an abnormally slow racing lap (:mod:`stintlab.analysis.incidents`).
-- ``clean`` (bool): green (not neutralised), not an in-lap, not an out-lap, not lap 1, not an
-  incident, no PIT_TIME.
+- ``slow_zone`` (bool): a sector of the lap was driven inside a slow zone
+  (:mod:`stintlab.analysis.slowzones`).
+- ``clean`` (bool): green (not neutralised), not through a slow zone, not an in-lap, not an
+  out-lap, not lap 1, not an incident, no PIT_TIME.
 - ``stint`` (int, per car, 1-based): a stint starts at lap 1 or at an out-lap; the in-lap
   belongs to the stint it ends.
 - ``hour`` (int, 1-based): the race hour the lap ended in: ``floor(elapsed / 3600) + 1``, so
@@ -33,6 +35,7 @@ import pandas as pd
 
 from stintlab.analysis.flags import _kinds_per_row, _mask_from, _phases, has_flags
 from stintlab.analysis.incidents import _compute
+from stintlab.analysis.slowzones import slow_zone_mask, slow_zones
 
 __all__ = ["annotate", "stint_numbers", "race_hour"]
 
@@ -63,12 +66,14 @@ def stint_numbers(laps: pd.DataFrame) -> np.ndarray:
 
 
 def annotate(laps: pd.DataFrame) -> pd.DataFrame:
-    """The lap table plus neutralised, neutral_kind, incident, clean, stint, hour, expected, time_lost."""
+    """The lap table plus neutralised, neutral_kind, incident, slow_zone (a sector driven in a slow
+    zone: :mod:`stintlab.analysis.slowzones`), clean, stint, hour, expected, time_lost."""
     out = laps.copy()
     if laps.empty:
         for c, dt in (
             ("neutralised", bool),
             ("incident", bool),
+            ("slow_zone", bool),
             ("clean", bool),
             ("stint", "int64"),
             ("hour", "int64"),
@@ -81,7 +86,8 @@ def annotate(laps: pd.DataFrame) -> pd.DataFrame:
     kinds = _kinds_per_row(laps)
     neutral = _mask_from(laps, kinds, _phases(laps, kinds), not has_flags(laps))
     inc, base, loss = _compute(laps, neutral)
-    clean = ~neutral & ~inc
+    slow_zone = slow_zone_mask(laps, slow_zones(laps, neutral))
+    clean = ~neutral & ~inc & ~slow_zone
     clean &= ~(laps["in_lap"].to_numpy(dtype=bool) | laps["out_lap"].to_numpy(dtype=bool))
     clean &= laps["lap"].to_numpy() > 1
     clean &= ~np.isfinite(laps["pit_time"].to_numpy(dtype=float))
@@ -89,6 +95,7 @@ def annotate(laps: pd.DataFrame) -> pd.DataFrame:
     out["neutralised"] = neutral
     out["neutral_kind"] = pd.array(kinds, dtype="string")
     out["incident"] = inc
+    out["slow_zone"] = slow_zone
     out["clean"] = clean
     out["stint"] = stint_numbers(laps)
     out["hour"] = race_hour(laps["elapsed"].to_numpy(dtype=float))

@@ -10,7 +10,12 @@ Rule (documented in docs/analysis.md):
 - ``field``: the median ratio lap_time / expected over every car's racing laps crossing the
   line within ± half a typical lap (rain or a slow zone that hits everybody is not an incident).
 - A lap is an incident when ``lap_time > expected * max(field, 1) * RATIO`` and the time lost
-  ``lap_time - expected * max(field, 1)`` is at least :data:`MIN_LOSS` seconds.
+  ``lap_time - expected * max(field, 1)`` is at least :data:`MIN_LOSS` seconds,
+- and, when the file has sector times, the car also lost at least :data:`MIN_LOSS` seconds
+  against its **class at that moment, sector by sector** (:func:`sector_losses`): each sector time
+  over the car's usual time in that sector scaled by the class's median slowdown in that sector
+  within ±150 s. A slow zone or a local yellow that slowed the whole class in one sector is then
+  not an incident of each car that drove through it.
 
 >>> import pandas as pd
 >>> n = 12
@@ -30,8 +35,18 @@ import numpy as np
 import pandas as pd
 
 from stintlab.analysis.flags import neutralised_mask, window_median
+from stintlab.analysis.slowzones import HALF_WINDOW, sector_passages
 
-__all__ = ["RATIO", "MIN_LOSS", "WINDOW", "racing_mask", "incident_mask", "incident_table", "lap_expectation"]
+__all__ = [
+    "RATIO",
+    "MIN_LOSS",
+    "WINDOW",
+    "racing_mask",
+    "incident_mask",
+    "incident_table",
+    "lap_expectation",
+    "sector_losses",
+]
 
 RATIO = 1.10
 MIN_LOSS = 8.0
@@ -81,6 +96,34 @@ def lap_expectation(laps: pd.DataFrame, racing: np.ndarray) -> tuple[np.ndarray,
     return expected, field
 
 
+def sector_losses(laps: pd.DataFrame, neutralised: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(seconds lost, sector where most was lost) per lap row against the car's class at that
+    moment, sector by sector: Σ max(0, sector time − the car's median in that sector × max(1, the
+    class's median ratio in that sector within ±HALF_WINDOW s)). NaN and 0 where the lap has no
+    usable sector passage (files without sector times, lap 1, neutralised laps)."""
+    n = len(laps)
+    lost = np.full(n, np.nan)
+    worst = np.zeros(n, dtype=np.int8)
+    p = sector_passages(laps, neutralised)
+    if p.empty:
+        return lost, worst
+    rows = p["row"].to_numpy()
+    sector = p["sector"].to_numpy()
+    exit_t, ratio, time = p["exit"].to_numpy(), p["ratio"].to_numpy(), p["time"].to_numpy()
+    cls_codes = pd.factorize(laps["class"].astype(object).fillna("").to_numpy()[rows])[0]
+    field = np.empty(len(p))
+    for key in np.unique(cls_codes * 4 + sector):
+        idx = np.flatnonzero(cls_codes * 4 + sector == key)
+        field[idx] = window_median(exit_t[idx], ratio[idx], HALF_WINDOW)
+    excess = np.maximum(time - time / ratio * np.maximum(field, 1.0), 0.0)
+    lost_p = pd.Series(excess).groupby(rows).sum()
+    lost[lost_p.index.to_numpy()] = lost_p.to_numpy()
+    order = np.lexsort((-excess, rows))
+    first = order[np.r_[True, rows[order][1:] != rows[order][:-1]]]
+    worst[rows[first]] = np.where(excess[first] > 0, sector[first], 0)
+    return lost, worst
+
+
 def _compute(laps: pd.DataFrame, neutralised: np.ndarray | None):
     racing = racing_mask(laps, neutralised)
     expected, field = lap_expectation(laps, racing)
@@ -89,6 +132,9 @@ def _compute(laps: pd.DataFrame, neutralised: np.ndarray | None):
     loss = lt - base
     with np.errstate(invalid="ignore"):
         inc = racing & (lt > base * RATIO) & (loss >= MIN_LOSS)
+    if inc.any():
+        against_class, _ = sector_losses(laps, neutralised)
+        inc &= ~(against_class < MIN_LOSS)  # NaN (no sectors) keeps the lap-time rule alone
     return inc, base, loss
 
 

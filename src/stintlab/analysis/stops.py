@@ -22,6 +22,15 @@
   neutralised with the class's neutralised stops (pit exits are held while a safety-car train
   passes), when there are at least :data:`MIN_STOPS` of them. Class baselines need
   :data:`MIN_STOPS` stops with a pit time, else the race-wide baseline is used.
+  ``drive_through`` — a pit time within :data:`DRIVE_THROUGH_FACTOR` × the race's pit-lane
+  transit (its shortest pit time) and no driver change: the car drove through the pit lane
+  without stopping for service (a drive-through penalty).
+- ``on_track_loss``: seconds the car lost **on track on its in-lap** before the stop, against
+  its class at that moment, sector by sector (:func:`stintlab.analysis.incidents.sector_losses`
+  over S1 and S2; S3 holds the pit entry); NaN without sector times. ``on_track_sector``: the
+  sector where most was lost (0 when none). ``in_lap_incident``: ``on_track_loss`` ≥
+  :data:`IN_LAP_MIN_LOSS` s — a crash, an off or a puncture and the limp back to the pits,
+  attributed to ``driver_in``, apart from the pit time that follows (the repair).
 """
 
 from __future__ import annotations
@@ -31,20 +40,23 @@ import pandas as pd
 
 from stintlab.analysis.annotate import annotate
 from stintlab.analysis.classification import took_the_flag
+from stintlab.analysis.incidents import sector_losses
 
 __all__ = ["stops", "pit_baselines", "ensure_annotated", "KINDS"]
 
-KINDS = ("normal", "long", "garage", "final")
+KINDS = ("normal", "long", "garage", "final", "drive_through")
 GARAGE_MIN = 300.0
 GARAGE_FACTOR = 3.0
 LONG_SIGMAS = 4.0
 LONG_FRACTION = 0.25
 MIN_STOPS = 5
+DRIVE_THROUGH_FACTOR = 1.15
+IN_LAP_MIN_LOSS = 30.0
 
 STOP_COLUMNS = [
     "car", "stop", "class", "lap_in", "lap_out", "race_time", "hour", "pit_time", "driver_in", "driver_out",
     "driver_change", "in_lap_time", "out_lap_time", "reference", "time_lost", "kind", "neutralised",
-    "stint_before",
+    "stint_before", "on_track_loss", "on_track_sector", "in_lap_incident",
 ]  # fmt: skip
 
 
@@ -218,4 +230,13 @@ def stops(laps: pd.DataFrame) -> pd.DataFrame:
     d_out = out["driver_out"].fillna("").astype(object).to_numpy()
     dch = (d_in != d_out) & has_out
     out["driver_change"] = dch
+    finite = pit_t[np.isfinite(pit_t) & (pit_t > 0)]
+    if finite.size:
+        transit = float(finite.min())
+        through = np.isfinite(pit_t) & (pit_t <= DRIVE_THROUGH_FACTOR * transit) & ~dch & has_out
+        out.loc[through, "kind"] = "drive_through"
+    lost, worst = sector_losses(a, neutral)
+    out["on_track_loss"] = lost[idx]
+    out["on_track_sector"] = worst[idx].astype(np.int64)
+    out["in_lap_incident"] = np.nan_to_num(lost[idx], nan=0.0) >= IN_LAP_MIN_LOSS
     return out[STOP_COLUMNS]

@@ -31,6 +31,7 @@ STANDINGS_KEYS = [
 STOPS_KEYS = [
     "car", "lap_in", "lap_out", "race_time", "pit_time", "driver_in", "driver_out", "driver_change", "time_lost",
     "kind", "stop", "class", "hour", "in_lap_time", "out_lap_time", "reference", "neutralised",
+    "on_track_loss", "on_track_sector", "in_lap_incident",
 ]  # fmt: skip
 STINTS_KEYS = [
     "car", "stint", "driver", "lap_start", "lap_end", "laps", "start", "end", "duration", "driver_slot",

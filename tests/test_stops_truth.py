@@ -1,0 +1,66 @@
+"""Pit stops as they were lived: on-track losses on the in-lap apart from the repair, and
+drive-through penalties as their own kind. Expectations from raw rows (csv module) and cited lines."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from conftest import lap_file
+from stintlab.analysis.stops import stops
+
+pytestmark = pytest.mark.corpus
+
+
+def _seconds(text: str) -> float:
+    total = 0.0
+    for part in text.strip().split(":"):
+        total = total * 60 + float(part)
+    return total
+
+
+def _raw_drive_throughs(race: str) -> set[tuple[str, int]]:
+    """(car, in-lap) of stops whose PIT_TIME (printed on the out-lap) is within 15 % of the race's
+    shortest pit time (the pit-lane transit) and whose driver does not change."""
+    raw = lap_file(race).read_text(encoding="utf-8-sig")
+    rows = list(csv.reader(io.StringIO(raw), delimiter=";"))
+    head = [h.strip() for h in rows[0]]
+    col = {h: i for i, h in enumerate(head)}
+    laps = [r for r in rows[1:] if len(r) >= len(head) - 1]
+    prev = {}
+    stops_ = []
+    for r in laps:
+        car = r[col["NUMBER"]].strip()
+        p = prev.get(car)
+        if p is not None and p[col["CROSSING_FINISH_LINE_IN_PIT"]].strip() == "B" and r[col["PIT_TIME"]].strip():
+            same_driver = p[col["DRIVER_NAME"]].strip() == r[col["DRIVER_NAME"]].strip()
+            stops_.append((car, int(p[col["LAP_NUMBER"]]), _seconds(r[col["PIT_TIME"]]), same_driver))
+        prev[car] = r
+    transit = min(t for _, _, t, _ in stops_ if t > 0)
+    return {(c, n) for c, n, t, same in stops_ if t <= 1.15 * transit and same}
+
+
+@pytest.mark.parametrize("race", ["wec-2024-fuji6h", "lemans-2024"])
+def test_drive_throughs_are_their_own_kind(race, load_corpus_race):
+    s = stops(load_corpus_race(race).laps)
+    ours = set(zip(s.loc[s["kind"] == "drive_through", "car"], s.loc[s["kind"] == "drive_through", "lap_in"]))
+    want = _raw_drive_throughs(race)
+    assert ours == want and len(want) >= 10
+    # a drive-through costs about the pit-lane transit, never a 'normal' stop's service time
+    assert (s.loc[s["kind"] == "drive_through", "pit_time"] < 40).all()
+
+
+def test_crash_on_an_in_lap_is_told_apart_from_the_repair(load_corpus_race):
+    s = stops(load_corpus_race("lemans-2023").laps).set_index(["car", "lap_in"])
+    # raw lines: 709;3;72;3:40.134;B;... (in-lap, Gutierrez), then
+    # 709;2;73;12:12.126;B;2:00.088;...;5:14.047;...;4:57.991;6:04:43.100;Nathanaël BERTHON;0:01:31.962
+    # (out of the pits, S2 5:14 against ~1:21-1:22 on laps 71-72, back into the pits) and
+    # 709;2;74;6:52.486;;...;Nathanaël BERTHON;0:02:48.330 (the repair: 2:48.330 in the pit lane)
+    st = s.loc[("709", 73)]
+    assert bool(st["in_lap_incident"]) and st["on_track_sector"] == 2 and st["driver_in"] == "Nathanaël BERTHON"
+    assert 180 < st["on_track_loss"] < 240  # 5:14.047 - ~1:22 x the class's slowdown at that moment
+    assert st["pit_time"] == pytest.approx(168.330)
+    # the routine stop before it (3:40.134 in-lap, 1:31.962 in the pit lane) lost nothing on track
+    assert not bool(s.loc[("709", 72), "in_lap_incident"])

@@ -36,6 +36,7 @@ import pandas as pd
 
 from stintlab.analysis.classification import gap_text
 from stintlab.errors import StintlabUsageError
+from stintlab.schema import check_columns
 
 __all__ = [
     "STANDINGS_COLUMNS",
@@ -120,6 +121,7 @@ def standings_at(laps: pd.DataFrame, t: float, cls: str | None = None) -> pd.Dat
     gap_to_leader, gap_to_class_leader (text), gap_to_class_leader_laps, gap_to_class_leader_s,
     interval, interval_s (to the car ahead overall), class_interval, class_interval_s.
     """
+    check_columns(laps, "laps", "standings_at()", ("car", "lap", "class", "elapsed"))
     if t is None or (isinstance(t, float) and math.isnan(t)):
         raise StintlabUsageError("a race time is needed for standings")
     if t < 0:

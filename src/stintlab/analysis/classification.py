@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from stintlab.io.values import format_time
-from stintlab.schema import check_columns
+from stintlab.schema import check_columns, empty_table
 
 __all__ = [
     "DERIVED_STATUSES", "IN_PROGRESS_STATUSES", "derive_classification", "gap_text", "race_finished",
@@ -131,7 +131,7 @@ def derive_classification(laps: pd.DataFrame, finished: bool | None = None) -> p
     ]  # fmt: skip
     check_columns(laps, "laps", "derive_classification()", CLASSIFICATION_NEEDS)
     if laps.empty:
-        return pd.DataFrame({c: [] for c in cols})
+        return empty_table("classification")
     last = laps.groupby("car", sort=False, observed=True).tail(1)
     last = last.sort_values(["lap", "elapsed"], ascending=[False, True], kind="stable").reset_index(drop=True)
     finish = float(last["elapsed"].iat[0])

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from stintlab.analysis.flags import neutralised_mask, window_median
+from stintlab.schema import empty_table
 
 __all__ = ["RATIO", "MIN_LOSS", "WINDOW", "racing_mask", "incident_mask", "incident_table", "lap_expectation"]
 
@@ -104,7 +105,7 @@ def incident_table(laps: pd.DataFrame, neutralised: np.ndarray | None = None) ->
     expected (the lap time the car would have done: pace × field factor), time_lost, hour."""
     cols = ["car", "lap", "driver", "class", "race_time", "lap_time", "expected", "time_lost", "hour"]
     if laps.empty:
-        return pd.DataFrame({c: [] for c in cols})
+        return empty_table("incidents")
     inc, base, loss = _compute(laps, neutralised)
     sub = laps[inc]
     out = pd.DataFrame(

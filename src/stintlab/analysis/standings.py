@@ -36,7 +36,7 @@ import pandas as pd
 
 from stintlab.analysis.classification import gap_text
 from stintlab.errors import StintlabUsageError
-from stintlab.schema import check_columns
+from stintlab.schema import check_columns, empty_table
 
 __all__ = [
     "STANDINGS_COLUMNS",
@@ -170,9 +170,8 @@ def position_history(laps: pd.DataFrame) -> pd.DataFrame:
     (the lap chart). gap_to_leader: seconds behind the first car to complete that lap;
     class_gap: the same within the car's class.
     """
-    cols = ["car", "lap", "class", "race_time", "position", "class_position", "gap_to_leader", "class_gap"]
     if laps.empty:
-        return pd.DataFrame({c: [] for c in cols})
+        return empty_table("position_history")
     el = laps["elapsed"].to_numpy(dtype=float)
     lap = laps["lap"].to_numpy()
     cls = laps["class"].astype(object).fillna("").to_numpy()
@@ -202,7 +201,7 @@ def hourly_positions(laps: pd.DataFrame, times: list[float] | None = None) -> pd
     last crossing in later hours (as in the official hourly classifications)."""
     cols = ["hour", "at", "position", "class_position", "car", "class", "laps", "race_time", "in_pit"]
     if laps.empty:
-        return pd.DataFrame({c: [] for c in cols})
+        return empty_table("hourly_positions")
     if times is None:
         times = [h * 3600.0 for h in range(1, race_hours(laps) + 1)]
     T = np.asarray(times, dtype=float)

@@ -28,6 +28,7 @@ from stintlab.schema.tables import (
     TABLES,
     check_columns,
     check_table,
+    empty_table,
     table_columns,
     tables_markdown,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "validate_laps",
     "check_columns",
     "check_table",
+    "empty_table",
     "table_columns",
     "tables_markdown",
 ]

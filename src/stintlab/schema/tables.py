@@ -32,6 +32,7 @@ __all__ = [
     "check_columns",
     "check_table",
     "dtype_kind",
+    "empty_table",
     "table_columns",
     "tables_markdown",
 ]
@@ -356,6 +357,17 @@ def table_columns(table: str) -> tuple[ColumnSpec, ...]:
         return TABLES[table]
     except KeyError:
         raise StintlabUsageError(f"no table {table!r} (tables: {', '.join(TABLES)})") from None
+
+
+def empty_table(table: str):
+    """An empty DataFrame with the columns and dtypes of ``table`` (what a function returns on an empty race).
+
+    >>> empty_table("stops")["car"].dtype, empty_table("stops")["lap_out"].dtype
+    (<StringDtype(na_value=<NA>)>, Int64Dtype())
+    """
+    import pandas as pd  # as in schema.laps.empty_laps: importing the schema stays cheap
+
+    return pd.DataFrame({c.name: pd.Series([], dtype=c.dtype) for c in table_columns(table)})
 
 
 def check_columns(df, table: str, where: str, columns=None) -> None:

@@ -1,6 +1,7 @@
 """stintlab against the raw-row oracle (tests/oracle.py: csv module only) on EVERY corpus race with a lap
 file: the rows read, standings at the end of every race hour (order, laps, class positions, race time of
-the crossing), the final order, finishers, stints and stops per car."""
+the crossing; and at one moment that is not a whole hour), the final order, finishers, stints and stops
+per car."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from conftest import lap_file, lap_races
 from oracle import read_race
 from stintlab.analysis.classification import derive_classification, took_the_flag
-from stintlab.analysis.standings import hourly_positions, race_hours, standings_after_hour
+from stintlab.analysis.standings import hourly_positions, race_hours, standings_after_hour, standings_at
 from stintlab.analysis.stints import stints
 from stintlab.analysis.stops import stops
 
@@ -58,6 +59,9 @@ def test_standings_at_the_end_of_every_hour(load_corpus_race, name):
         assert _frame_key(hp[hp["hour"] == n]) == want, (name, n)
         if n in (1, (hours + 1) // 2, hours):  # the public one-moment function too (every hour: too slow)
             assert _frame_key(standings_after_hour(laps, n)) == want, (name, n)
+    # a moment that is not a whole hour (as the official hourly files are: a few minutes after it)
+    t = 3600.0 + 5 * 60 + 20.8
+    assert _frame_key(standings_at(laps, t)) == _key(raw.standings_at(t)), name
 
 
 @pytest.mark.parametrize("name", LAP_RACES)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from conftest import lap_races
+from conftest import lap_file, lap_races
+from oracle import read_race
 from stintlab.analysis.standings import (
     final_standings,
     hourly_positions,
@@ -57,6 +58,13 @@ def test_lemans_2024_after_hour_1_is_the_official_hour_1_classification(load_cor
 
 def test_standings_hour_bad_requests(load_corpus_race):
     laps = load_corpus_race("wec-2025-imola6h").laps
+    # at 3:00:00 = the raw rows' last crossings at or before 3:00:00 (csv-module oracle, tests/oracle.py)
+    raw = read_race(lap_file("wec-2025-imola6h")).standings_at(3 * 3600.0)
+    s = standings_at(laps, 3 * 3600.0)
+    assert s["car"].tolist() == [r["car"] for r in raw]
+    assert s["laps"].tolist() == [r["laps"] for r in raw]
+    assert s["class_position"].tolist() == [r["class_position"] for r in raw]
+    assert (s["race_time"] <= 3 * 3600.0).all() and s["race_time"].round(3).tolist() == [r["race_time"] for r in raw]
     with pytest.raises(StintlabUsageError, match="hour must be between 1 and 7"):
         standings_after_hour(laps, 8)
     with pytest.raises(StintlabUsageError, match="no class"):

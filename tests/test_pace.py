@@ -112,10 +112,19 @@ def test_k_best_20():
 
 def test_bootstrap_interval_brackets_the_median_and_is_reproducible():
     v = [100.0, 100.2, 100.4, 100.6, 100.8, 101.0, 101.2, 101.4, 101.6, 101.8, 102.0]
+    # exact bootstrap distribution of the median of these 11 values (x1 < ... < x11, 0.2 s apart):
+    # P(median <= x_k) = P(Binomial(11, k/11) >= 6) = 0.0512 (k=3), 0.1727 (k=4), 0.9488 (k=8), 0.9928 (k=9),
+    # so the 5 % and 95 % quantiles are x3..x4 = 100.4..100.6 and x8..x9 = 101.4..101.6 (resampling noise
+    # picks either); a wrong level (50 %: x5..x7) or the data range (100..102) would fail here
+    for seed in range(5):
+        lo, hi = bootstrap_interval(v, "median_clean", seed=seed)
+        assert 100.4 - 1e-9 <= lo <= 100.6 + 1e-9, (seed, lo)
+        assert 101.4 - 1e-9 <= hi <= 101.6 + 1e-9, (seed, hi)
     lo, hi = bootstrap_interval(v, "median_clean", seed=1)
-    assert lo <= 101.0 <= hi
-    assert lo >= 100.0 and hi <= 102.0
     assert (lo, hi) == bootstrap_interval(v, "median_clean", seed=1)
+    # more spread, wider interval: the same laps 10x further apart
+    lo10, hi10 = bootstrap_interval([100.0 + 10 * (x - 100.0) for x in v], "median_clean", seed=1)
+    assert hi10 - lo10 == pytest.approx(10 * (hi - lo))
 
 
 def test_rankings_by_hand_and_close_calls():

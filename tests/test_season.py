@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ESTRE_2024_RACES, build_archive
+from stintlab.analysis.pace import driver_metrics
 from stintlab.archive.season import driver_career, driver_season, find_driver
 from stintlab.archive.store import Archive
 from stintlab.errors import StintlabUsageError
@@ -202,8 +203,7 @@ def test_real_spelling_variants_phil_hanson(db, tmp_path):
 def test_archive_pace_agrees_with_pace_engine(db, load_corpus_race, race, race_id):
     """The archive's pace is best_10 of stintlab.analysis.pace with the simple clean-lap filter (no incident
     detection, to keep the ingest fast): the class ranks agree with the engine's on these races."""
-    pace = pytest.importorskip("stintlab.analysis.pace")
-    eng = pace.driver_metrics(load_corpus_race(race).laps)
+    eng = driver_metrics(load_corpus_race(race).laps)
     eng["rank"] = eng.groupby("class")["best_10"].rank(method="min")
     with Archive(db) as arc:
         mine = arc.df("SELECT car, driver, pace, pace_rank FROM entries WHERE race_id = ? AND laps > 0", [race_id])

@@ -98,10 +98,40 @@ def test_every_sentence_is_traceable_to_laps_of_the_car(load_corpus_race, name):
                 assert x["laps"] == sorted(x["laps"])
 
 
+_STORY_SCRIPT = """
+import json, sys
+import stintlab
+from stintlab.report.story import story
+race = stintlab.load(sys.argv[1])
+car = str(race.classification["car"].iloc[0])
+print(json.dumps(story(race, car, "fr"), ensure_ascii=False, sort_keys=True))
+"""
+
+
 def test_story_is_deterministic(load_corpus_race):
+    """The same story in two fresh interpreters with different string-hash seeds (set and dict order of
+    strings differ between them) and in this process."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import stintlab
+    from conftest import lap_file
+
+    path = lap_file("lemans-2023")
+    src = str(Path(stintlab.__file__).resolve().parents[1])
+    outs = []
+    for seed in ("0", "4242"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": src + os.pathsep + os.environ.get("PYTHONPATH", "")}
+        done = subprocess.run([sys.executable, "-c", _STORY_SCRIPT, str(path)], env=env, capture_output=True,
+                              text=True, encoding="utf-8", timeout=600)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        outs.append(json.loads(done.stdout))
+    assert outs[0] == outs[1]
     race = load_corpus_race("lemans-2023")
-    car = str(race.classification["car"].iloc[0])
-    assert story(race, car, "fr") == story(race, car, "fr")
+    assert outs[0] == story(race, str(race.classification["car"].iloc[0]), "fr")
+    assert len(outs[0]) > 5
 
 
 def test_unknown_car_and_language_are_usage_errors(load_corpus_race):

@@ -36,8 +36,12 @@ import pandas as pd
 from stintlab.analysis.flags import _kinds_per_row, _mask_from, _phases, has_flags
 from stintlab.analysis.incidents import _compute
 from stintlab.analysis.slowzones import slow_zone_mask, slow_zones
+from stintlab.schema import check_columns
 
 __all__ = ["annotate", "stint_numbers", "race_hour"]
+
+#: lap-table columns :func:`annotate` reads (``flag`` is optional: without it phases are inferred).
+ANNOTATE_NEEDS = ("car", "lap", "driver", "lap_time", "elapsed", "in_lap", "out_lap", "pit_time")
 
 
 def race_hour(elapsed) -> np.ndarray:
@@ -68,6 +72,7 @@ def stint_numbers(laps: pd.DataFrame) -> np.ndarray:
 def annotate(laps: pd.DataFrame) -> pd.DataFrame:
     """The lap table plus neutralised, neutral_kind, incident, slow_zone (a sector driven in a slow
     zone: :mod:`stintlab.analysis.slowzones`), clean, stint, hour, expected, time_lost."""
+    check_columns(laps, "laps", "annotate()", ANNOTATE_NEEDS)
     out = laps.copy()
     if laps.empty:
         for c, dt in (

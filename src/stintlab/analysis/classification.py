@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from stintlab.io.values import format_time
+from stintlab.schema import check_columns, empty_table
 
 __all__ = [
     "DERIVED_STATUSES", "IN_PROGRESS_STATUSES", "derive_classification", "gap_text", "race_finished",
@@ -32,6 +33,8 @@ __all__ = [
 ]  # fmt: skip
 
 DERIVED_STATUSES = ("Running", "Retired", "Retired in pits")
+#: lap-table columns :func:`derive_classification` reads (``flag`` is optional).
+CLASSIFICATION_NEEDS = ("car", "lap", "class", "group", "team", "manufacturer", "lap_time", "elapsed", "in_lap")
 IN_PROGRESS_STATUSES = ("Running", "In pits", "Stopped")
 
 
@@ -126,8 +129,9 @@ def derive_classification(laps: pd.DataFrame, finished: bool | None = None) -> p
         "gap_first", "gap_first_laps", "gap_first_seconds", "gap_class_leader", "status", "retired_in_pits",
         "last_lap_in_pit", "official",
     ]  # fmt: skip
+    check_columns(laps, "laps", "derive_classification()", CLASSIFICATION_NEEDS)
     if laps.empty:
-        return pd.DataFrame({c: [] for c in cols})
+        return empty_table("classification")
     last = laps.groupby("car", sort=False, observed=True).tail(1)
     last = last.sort_values(["lap", "elapsed"], ascending=[False, True], kind="stable").reset_index(drop=True)
     finish = float(last["elapsed"].iat[0])

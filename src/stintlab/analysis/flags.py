@@ -47,6 +47,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from stintlab.schema import empty_table
+
 __all__ = [
     "FLAG_KINDS",
     "INFER_RATIO",
@@ -250,7 +252,7 @@ def neutralisations(laps: pd.DataFrame, infer: bool = False) -> pd.DataFrame:
     ``infer=True`` ignores FLAG_AT_FL and infers the phases from lap times.
     """
     if laps.empty:
-        return pd.DataFrame({c: [] for c in PHASE_COLUMNS})
+        return empty_table("phases")
     kinds = _kinds_per_row(laps, infer)
     phases = _phases(laps, kinds)
     inferred = infer or not has_flags(laps)

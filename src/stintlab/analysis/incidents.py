@@ -36,6 +36,7 @@ import pandas as pd
 
 from stintlab.analysis.flags import neutralised_mask, window_median
 from stintlab.analysis.slowzones import HALF_WINDOW, sector_passages
+from stintlab.schema import empty_table
 
 __all__ = [
     "RATIO",
@@ -150,7 +151,7 @@ def incident_table(laps: pd.DataFrame, neutralised: np.ndarray | None = None) ->
     expected (the lap time the car would have done: pace × field factor), time_lost, hour."""
     cols = ["car", "lap", "driver", "class", "race_time", "lap_time", "expected", "time_lost", "hour"]
     if laps.empty:
-        return pd.DataFrame({c: [] for c in cols})
+        return empty_table("incidents")
     inc, base, loss = _compute(laps, neutralised)
     sub = laps[inc]
     out = pd.DataFrame(

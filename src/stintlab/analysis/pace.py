@@ -187,6 +187,8 @@ def car_metrics(laps: pd.DataFrame, clean: pd.DataFrame | None = None) -> pd.Dat
     out = cars.merge(m, on="car", how="left")
     out["clean_laps"] = out["clean_laps"].fillna(0).astype(int)
     out["low_sample"] = out["clean_laps"] < MIN_CLEAN_LAPS
+    for col in ("best_10_n", "best_20pct_k", "stint_avg_n", "index_n"):  # counts, as in driver_metrics
+        out[col] = out[col].fillna(0).astype(int)
     return out.reset_index(drop=True)
 
 

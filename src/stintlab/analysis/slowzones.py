@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from stintlab.analysis.flags import neutralised_mask, window_median
+from stintlab.schema import empty_table
 
 __all__ = [
     "RATIO",
@@ -135,7 +136,7 @@ def slow_zones(laps: pd.DataFrame, neutralised: np.ndarray | None = None) -> pd.
     start_hour, end_hour (1-based race hours), peak_ratio and median_ratio (field ratio in the
     zone), cars_affected (cars with a slowed passage), passages."""
     p = sector_passages(laps, neutralised)
-    empty = pd.DataFrame({c: [] for c in ZONE_COLUMNS})
+    empty = empty_table("slow_zones")
     if p.empty:
         return empty
     sector = p["sector"].to_numpy()

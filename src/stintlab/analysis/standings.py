@@ -38,6 +38,7 @@ import pandas as pd
 
 from stintlab.analysis.classification import gap_text
 from stintlab.errors import StintlabUsageError
+from stintlab.schema import check_columns, empty_table
 
 __all__ = [
     "STANDINGS_COLUMNS",
@@ -123,6 +124,7 @@ def standings_at(laps: pd.DataFrame, t: float, cls: str | None = None) -> pd.Dat
     gap_to_leader, gap_to_class_leader (text), gap_to_class_leader_laps, gap_to_class_leader_s,
     interval, interval_s (to the car ahead overall), class_interval, class_interval_s.
     """
+    check_columns(laps, "laps", "standings_at()", ("car", "lap", "class", "elapsed"))
     if t is None or (isinstance(t, float) and math.isnan(t)):
         raise StintlabUsageError("a race time is needed for standings")
     if t < 0:
@@ -205,9 +207,8 @@ def position_history(laps: pd.DataFrame) -> pd.DataFrame:
     (the lap chart). gap_to_leader: seconds behind the first car to complete that lap;
     class_gap: the same within the car's class.
     """
-    cols = ["car", "lap", "class", "race_time", "position", "class_position", "gap_to_leader", "class_gap"]
     if laps.empty:
-        return pd.DataFrame({c: [] for c in cols})
+        return empty_table("position_history")
     el = laps["elapsed"].to_numpy(dtype=float)
     lap = laps["lap"].to_numpy()
     cls = laps["class"].astype(object).fillna("").to_numpy()
@@ -237,7 +238,7 @@ def hourly_positions(laps: pd.DataFrame, times: list[float] | None = None) -> pd
     last crossing in later hours (as in the official hourly classifications)."""
     cols = ["hour", "at", "position", "class_position", "car", "class", "laps", "race_time", "in_pit"]
     if laps.empty:
-        return pd.DataFrame({c: [] for c in cols})
+        return empty_table("hourly_positions")
     if times is None:
         times = [hour_snapshot_time(laps, h) for h in range(1, race_hours(laps) + 1)]
     T = np.asarray(times, dtype=float)

@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from stintlab.analysis.annotate import stint_numbers
+from stintlab.schema import empty_table
 
 __all__ = ["snapshot_file", "winner_finish", "stints", "driver_spells", "drive_time", "driving_intervals", "worst_window"]
 
@@ -107,7 +108,7 @@ def stints(laps: pd.DataFrame, finish: float | None = None, car=None) -> pd.Data
     if car is not None:
         laps = laps[laps["car"] == str(car)]
     if laps.empty:
-        return pd.DataFrame({c: [] for c in STINT_COLUMNS})
+        return empty_table("stints")
     n = len(laps)
     car = laps["car"].to_numpy()
     st = stint_numbers(laps)
@@ -195,7 +196,7 @@ def driver_spells(laps: pd.DataFrame) -> pd.DataFrame:
     car, spell, driver, driver_slot, class, lap_start, lap_end, laps, stints, start, end,
     duration (end - start), pit_excluded, drive_time (duration minus the pit time excluded)."""
     if laps.empty:
-        return pd.DataFrame({c: [] for c in SPELL_COLUMNS})
+        return empty_table("driver_spells")
     n = len(laps)
     car = laps["car"].to_numpy()
     drv = laps["driver"].astype(object).fillna("").to_numpy()
@@ -284,7 +285,7 @@ def drive_time(laps: pd.DataFrame, window: float = 6 * 3600.0) -> pd.DataFrame:
     cols = ["car", "driver", "driver_slot", "class", "total", "longest_spell", "worst_window_6h", "worst_window_start",
             "spells", "laps"]  # fmt: skip
     if laps.empty:
-        return pd.DataFrame({c: [] for c in cols})
+        return empty_table("drive_time")
     sp = driver_spells(laps)
     g = sp.groupby(["car", "driver"], sort=False, observed=True)
     out = g.agg(

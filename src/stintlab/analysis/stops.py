@@ -41,6 +41,7 @@ import pandas as pd
 from stintlab.analysis.annotate import annotate
 from stintlab.analysis.classification import took_the_flag
 from stintlab.analysis.incidents import sector_losses
+from stintlab.schema import empty_table
 
 __all__ = ["stops", "pit_baselines", "ensure_annotated", "KINDS"]
 
@@ -147,7 +148,7 @@ def _field_reference(a: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
 def stops(laps: pd.DataFrame) -> pd.DataFrame:
     """One row per pit stop (module docstring). Accepts the lap table or its :func:`annotate` output."""
     if laps.empty:
-        return pd.DataFrame({c: [] for c in STOP_COLUMNS})
+        return empty_table("stops")
     a = ensure_annotated(laps)
     car = a["car"].to_numpy()
     in_lap = a["in_lap"].to_numpy(dtype=bool)

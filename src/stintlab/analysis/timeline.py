@@ -28,6 +28,7 @@ from stintlab.analysis.stints import snapshot_file, stints
 from stintlab.analysis.stops import ensure_annotated, stops
 from stintlab.errors import StintlabUsageError
 from stintlab.io.values import format_time
+from stintlab.schema import empty_table
 
 __all__ = ["EVENT_COLUMNS", "car_events", "time_loss_account", "check_car", "no_lap_message"]
 
@@ -252,7 +253,7 @@ def time_loss_account(
     cols = ["car", "class", "stops", "normal_stops", "long_stops", "garage_stops", "incidents", "incident_count",
             "neutralisations", "neutralisation_laps", "total"]  # fmt: skip
     if laps.empty:
-        return pd.DataFrame({c: [] for c in cols})
+        return empty_table("time_losses")
     a = ensure_annotated(laps)
     sp = stops(a) if stops_table is None else stops_table
     inc = a[a["incident"]]
@@ -266,7 +267,8 @@ def time_loss_account(
     okc = sp_code >= 0
     for k, col in (("normal", "normal_stops"), ("long", "long_stops"), ("garage", "garage_stops")):
         sel = okc & (sp_kind == k)
-        out[col] = np.bincount(sp_code[sel], weights=sp_lost[sel], minlength=len(cars))
+        # seconds, float even when no stop is of that kind (bincount of nothing gives integers)
+        out[col] = np.bincount(sp_code[sel], weights=sp_lost[sel], minlength=len(cars)).astype(float)
     out["stops"] = np.bincount(sp_code[okc], minlength=len(cars))
     inc_sum = inc.groupby(inc["car"].astype(object), sort=False)["time_lost"].agg(["sum", "size"]).reindex(cars)
     out["incidents"] = inc_sum["sum"].fillna(0.0).to_numpy(dtype=float)

@@ -54,16 +54,25 @@ def _row(figure, cls, real, sim, tol) -> dict:
 
 
 def calibration_report(
-    params: dict | None = None, *, seed: int | None = None, hours: float = 24.0, extra_seeds: int = 8
+    params: dict | None = None,
+    *,
+    seed: int | None = None,
+    hours: float = 24.0,
+    extra_seeds: int = 8,
+    reference: dict | None = None,
 ) -> list[dict]:
     """Rows {figure, class, real, simulated, tolerance, ok} for a simulated race of the demo entry list
-    (the shares of :data:`VOLATILE` are medians over that race and ``extra_seeds`` more)."""
+    (the shares of :data:`VOLATILE` are medians over that race and ``extra_seeds`` more).
+
+    ``params`` drive the simulation; the real figures come from ``reference`` (calibrated parameters of
+    the same shape), by default ``params`` themselves (the checked-in ones measured on the corpus)."""
     from stintlab.sim.demo import DEMO_SEED
     from stintlab.sim.model import demo_entries, load_params
     from stintlab.sim.simulate import simulate
     from stintlab.sim.stats import race_stats
 
     params = params or load_params()
+    ref = reference or params
     seed = DEMO_SEED if seed is None else seed
     entries = demo_entries(seed=seed)
     laps = simulate(entries, hours=hours, seed=seed, params=params)
@@ -71,7 +80,7 @@ def calibration_report(
     s = race_stats(laps, cats)
     rows = []
     for cls in sorted({e.cls for e in entries}):
-        real = params["classes"][cls]
+        real = ref["classes"][cls]
         got = s["classes"].get(cls, {})
         for k in (
             "median_lap",
@@ -84,10 +93,8 @@ def calibration_report(
         ):
             rows.append(_row(k, cls, real[k], got.get(k), TOLERANCES[k]))
     for k in ("in_lap_extra", "out_lap_extra_minus_pit"):
-        rows.append(_row(k, "", params["race"][k], s.get(k), TOLERANCES[k]))
-    rows.append(
-        _row("sc_lap_ratio", "", params["flags"]["sc_lap_ratio"], s.get("sc_lap_ratio"), TOLERANCES["sc_lap_ratio"])
-    )
+        rows.append(_row(k, "", ref["race"][k], s.get(k), TOLERANCES[k]))
+    rows.append(_row("sc_lap_ratio", "", ref["flags"]["sc_lap_ratio"], s.get("sc_lap_ratio"), TOLERANCES["sc_lap_ratio"]))
     # race-level shares vary a lot from one race to the next (real and simulated alike): the
     # simulated figure is their median over the race above and ``extra_seeds`` more races
     vol = {k: [s.get(k)] for k in VOLATILE}
@@ -98,9 +105,9 @@ def calibration_report(
     for k in VOLATILE:
         v = sorted(x for x in vol[k] if x is not None and math.isfinite(x))
         sim = float(v[len(v) // 2]) if v else None
-        real = params["flags"].get(k, params["race"].get(k))
-        rows.append(_row(k, "", real, sim, ("range", params["ranges"][k])))
-    for cat, real in sorted(params["categories"].items()):
+        real = ref["flags"].get(k, ref["race"].get(k))
+        rows.append(_row(k, "", real, sim, ("range", ref["ranges"][k])))
+    for cat, real in sorted(ref["categories"].items()):
         got = s.get("categories", {}).get(cat, {})
         rows.append(
             _row("category_offset", cat, real["offset"], got.get("offset_vs_car_best"), TOLERANCES["category_offset"])

@@ -1,0 +1,494 @@
+"""The annotated lap table and every output table of :mod:`stintlab.analysis`, written down as data.
+
+Each table is a tuple of :class:`~stintlab.schema.laps.ColumnSpec` (name, dtype, unit, meaning) in the
+order the analysis returns its columns. ``docs/tables.md`` is generated from :data:`TABLES`
+(:func:`tables_markdown`; ``tests/test_schema_tables.py`` checks the document, and that the tables of
+real races match their schema: names and dtype kinds).
+
+dtype is the pandas dtype the analysis produces; what a check compares is its *kind* (:func:`dtype_kind`):
+``text`` (string / str / object holding strings), ``int`` (numpy or nullable integers), ``float``,
+``bool`` and ``list`` (object holding lists of car numbers).
+
+>>> [c.name for c in TABLES["phases"]][:4]
+['phase', 'kind', 'start', 'end']
+>>> dtype_kind("Int32"), dtype_kind("string"), dtype_kind("float64")
+('int', 'text', 'float')
+>>> import pandas as pd
+>>> check_columns(pd.DataFrame({"car": ["1"]}), "laps", "stints()", ["car", "lap", "elapsed"])
+Traceback (most recent call last):
+...
+stintlab.errors.StintlabUsageError: stints() needs lap table column(s) lap, elapsed (see docs/data.md)
+"""
+
+from __future__ import annotations
+
+from stintlab.errors import StintlabUsageError
+from stintlab.schema.laps import LAP_COLUMNS, ColumnSpec
+
+__all__ = [
+    "ANNOTATED_COLUMNS",
+    "TABLES",
+    "TABLE_TITLES",
+    "check_columns",
+    "check_table",
+    "dtype_kind",
+    "empty_table",
+    "table_columns",
+    "tables_markdown",
+]
+
+
+def _c(name: str, dtype: str, unit: str, meaning: str) -> ColumnSpec:
+    return ColumnSpec(name, dtype, unit, meaning, "derived")
+
+
+# ------------------------------------------------------------------ shared columns
+CAR = _c("car", "string", "", "Car number as printed (string; '007' != '7').")
+CLASS = _c("class", "string", "", "Class of the car.")
+TEAM = _c("team", "string", "", "Team name.")
+DRIVER = _c("driver", "string", "", "Driver, as the lap file spells the name.")
+DRIVER_SLOT = _c("driver_slot", "Int8", "", "Driver's slot in the crew (1..n).")
+POSITION = _c("position", "int64", "", "Overall position, 1-based: laps completed desc, then race time of the last crossing asc.")
+CLASS_POSITION = _c("class_position", "int64", "", "Position within the class (same order).")
+RACE_TIME = _c("race_time", "float64", "s", "Race time of the crossing (from the start signal; may exceed 24 h).")
+HOUR = _c("hour", "int64", "", "1-based race hour of race_time: floor(race_time / 3600) + 1.")
+IN_PIT = _c("in_pit", "bool", "", "That crossing was an in-lap (the car was in the pit lane).")
+
+# ------------------------------------------------------------------ annotated laps
+ANNOTATED_COLUMNS: tuple[ColumnSpec, ...] = LAP_COLUMNS + (
+    _c("neutralised", "bool", "", "The lap was (at least partly) run under SC, FCY or red flag: its crossing, the previous crossing or a whole phase inside the lap (observed from FLAG_AT_FL, else inferred)."),
+    _c("neutral_kind", "string", "", "'SC', 'FCY' or 'RED' when the crossing itself is under (or inferred under) a neutralisation, else ''."),
+    _c("incident", "bool", "", "An abnormally slow racing lap for this car and driver, also against its class at that moment sector by sector (analysis/incidents)."),
+    _c("slow_zone", "bool", "", "A sector of the lap was driven inside a slow zone (analysis/slowzones)."),
+    _c("clean", "bool", "", "Green, not through a slow zone, not an in- or out-lap, not lap 1, no PIT_TIME, not an incident, lap time known."),
+    _c("stint", "int64", "", "1-based stint number within the car: a stint starts at lap 1 or an out-lap; the in-lap belongs to the stint it ends."),
+    _c("hour", "int64", "", "1-based race hour the lap ended in: floor(elapsed / 3600) + 1 (laps after 24:00:00 are in hour 25)."),
+    _c("expected", "float64", "s", "Incident reference for racing laps: the car's recent pace times the field factor; NaN elsewhere."),
+    _c("time_lost", "float64", "s", "lap_time - expected on racing laps; NaN elsewhere."),
+)
+
+CLEAN_LAP_COLUMNS: tuple[ColumnSpec, ...] = ANNOTATED_COLUMNS + (
+    _c("pace_index", "float64", "", "100 x lap_time / median of same-class clean laps in the index window; NaN without a reference."),
+    _c("stint_keep", "bool", "", "Kept in the sanitised stint average (not more than 10 % above the stint's clean mean)."),
+)
+
+# ------------------------------------------------------------------ standings
+_GAPS = (
+    _c("gap_to_leader", "string", "", "Gap to the overall leader as printed: '-', '+3.297', '1 Lap', '12 Laps'."),
+    _c("gap_to_class_leader", "string", "", "Gap to the class leader, as printed."),
+    _c("gap_to_class_leader_laps", "int64", "", "Laps behind the class leader."),
+    _c("gap_to_class_leader_s", "float64", "s", "Seconds behind the class leader at equal laps; NaN when laps behind."),
+    _c("interval", "string", "", "Gap to the car directly ahead overall, as printed."),
+    _c("interval_s", "float64", "s", "Seconds to the car ahead overall at equal laps; NaN when laps behind."),
+    _c("class_interval", "string", "", "Gap to the car directly ahead in the class, as printed."),
+    _c("class_interval_s", "float64", "s", "Seconds to the car ahead in the class at equal laps; NaN when laps behind."),
+)
+STANDINGS = (
+    POSITION, CLASS_POSITION, CAR, CLASS, TEAM,
+    _c("driver", "string", "", "Driver at the car's last crossing at or before the moment."),
+    _c("laps", "int64", "", "Laps completed at the moment."),
+    _c("race_time", "float64", "s", "Race time of the car's last crossing at or before the moment."),
+    IN_PIT, *_GAPS,
+)  # fmt: skip
+HOURLY_POSITIONS = (
+    _c("hour", "int64", "", "1-based index of the moment (race hour N, or the N-th of the times given)."),
+    _c("at", "float64", "s", "The moment: race time of the snapshot."),
+    POSITION, CLASS_POSITION, CAR, CLASS,
+    _c("laps", "int64", "", "Laps completed at the moment."),
+    _c("race_time", "float64", "s", "Race time of the car's last crossing at or before the moment."),
+    IN_PIT,
+)  # fmt: skip
+POSITION_HISTORY = (
+    CAR,
+    _c("lap", "int32", "", "Lap completed at this crossing."),
+    CLASS, RACE_TIME,
+    _c("position", "int64", "", "Rank of this crossing among all crossings completing the same lap (the lap chart)."),
+    _c("class_position", "int64", "", "The same rank within the class."),
+    _c("gap_to_leader", "float64", "s", "Seconds behind the first car to complete this lap."),
+    _c("class_gap", "float64", "s", "Seconds behind the first car of the class to complete this lap."),
+)  # fmt: skip
+
+# ------------------------------------------------------------------ classification
+CLASSIFICATION = (
+    _c("position", "Int32", "", "Final position: laps desc, then race time of the last crossing asc."),
+    _c("class_position", "Int32", "", "Position within the class."),
+    CAR, CLASS,
+    _c("group", "string", "", "Sub-group (H hybrid, P/A LMP2 Pro/Am) from the lap file."),
+    TEAM,
+    _c("manufacturer", "string", "", "Car manufacturer."),
+    _c("laps", "Int32", "", "Laps completed."),
+    _c("total_time", "float64", "s", "Race time of the car's last crossing."),
+    _c("gap_first", "string", "", "Gap to the winner as printed ('-', '+16.972', '6 Laps')."),
+    _c("gap_first_laps", "Int32", "", "Laps behind the winner."),
+    _c("gap_first_seconds", "float64", "s", "Seconds behind the winner at equal laps; NaN when laps behind."),
+    _c("gap_class_leader", "string", "", "Gap to the class winner, as printed."),
+    _c("status", "string", "", "Running, Retired or Retired in pits (finished race); Running, In pits or Stopped (file taken during the race)."),
+    _c("retired_in_pits", "bool", "", "The car did not take the flag and its last lap is an in-lap."),
+    _c("last_lap_in_pit", "bool", "", "The car's last crossing was an in-lap."),
+    _c("official", "bool", "", "False: derived from the laps (True rows come from an official results file)."),
+)  # fmt: skip
+
+# ------------------------------------------------------------------ stints, spells, drive time
+_LAP_START = _c("lap_start", "int64", "", "First lap.")
+_LAP_END = _c("lap_end", "int64", "", "Last lap.")
+_LAPS = _c("laps", "int64", "", "Laps driven.")
+STINTS = (
+    CAR,
+    _c("stint", "int64", "", "1-based stint number within the car."),
+    _c("driver", "string", "", "Driver of the stint (its first lap naming one)."),
+    DRIVER_SLOT, CLASS, _LAP_START, _LAP_END, _LAPS,
+    _c("start", "float64", "s", "Race time the stint started: the crossing that ended the previous stint (lap 1: its start)."),
+    _c("end", "float64", "s", "Race time of the stint's last crossing."),
+    _c("duration", "float64", "s", "end - start (includes the pit-lane time of the stop that started it)."),
+    _c("driver_change", "bool", "", "The driver differs from the previous stint's."),
+    _c("ended_by", "string", "", "stop, finish, retired, or file_end (file taken during the race)."),
+    _c("pit_time_before", "float64", "s", "PIT_TIME of the stop that started the stint; NaN for stint 1."),
+    _c("start_hour", "int64", "", "1-based race hour of start."),
+    _c("end_hour", "int64", "", "1-based race hour of end."),
+)  # fmt: skip
+SPELLS = (
+    CAR,
+    _c("spell", "int64", "", "1-based spell number within the car (consecutive stints of one driver)."),
+    DRIVER, DRIVER_SLOT, CLASS, _LAP_START, _LAP_END, _LAPS,
+    _c("stints", "int64", "", "Stints in the spell."),
+    _c("start", "float64", "s", "Race time the spell's first lap started."),
+    _c("end", "float64", "s", "Race time of the spell's last crossing."),
+    _c("duration", "float64", "s", "Sum of the spell's lap times."),
+    _c("pit_excluded", "float64", "s", "Pit-lane time not counted as driving (PIT_TIME of its out-laps)."),
+    _c("drive_time", "float64", "s", "duration - pit_excluded."),
+)  # fmt: skip
+DRIVE_TIME = (
+    CAR, DRIVER, DRIVER_SLOT, CLASS,
+    _c("total", "float64", "s", "Total drive time (pit time excluded)."),
+    _c("longest_spell", "float64", "s", "Drive time of the longest continuous spell."),
+    _c("worst_window_6h", "float64", "s", "Most driving inside any window of race time (6 h by default)."),
+    _c("worst_window_start", "float64", "s", "Race time that window starts."),
+    _c("spells", "int64", "", "Spells driven."),
+    _c("laps", "int64", "", "Laps driven."),
+)  # fmt: skip
+
+# ------------------------------------------------------------------ stops, phases, incidents
+STOPS = (
+    CAR,
+    _c("stop", "int64", "", "1-based stop number within the car."),
+    CLASS,
+    _c("lap_in", "int64", "", "The in-lap (the `B` lap)."),
+    _c("lap_out", "Int64", "", "The out-lap; <NA> when the in-lap is the car's last lap."),
+    _c("race_time", "float64", "s", "Race time of the in-lap's crossing (in the pit lane)."),
+    HOUR,
+    _c("pit_time", "float64", "s", "PIT_TIME printed on the out-lap (pit in to pit out); NaN when missing."),
+    _c("driver_in", "string", "", "Driver of the in-lap."),
+    _c("driver_out", "string", "", "Driver of the out-lap."),
+    _c("driver_change", "bool", "", "driver_out differs from driver_in."),
+    _c("in_lap_time", "float64", "s", "Lap time of the in-lap."),
+    _c("out_lap_time", "float64", "s", "Lap time of the out-lap; NaN when none."),
+    _c("reference", "float64", "s", "The car's clean pace around the stop (median clean lap)."),
+    _c("time_lost", "float64", "s", "in-lap + out-lap - the references of both laps."),
+    _c("kind", "string", "", "normal, long, garage, final (retired in the pits) or drive_through (pit-lane transit, no service, no driver change)."),
+    _c("neutralised", "bool", "", "The in- or out-lap was neutralised."),
+    _c("stint_before", "int64", "", "Stint the stop ends."),
+    _c("on_track_loss", "float64", "s", "Seconds lost on track on the in-lap against the class at that moment, sectors 1 and 2; NaN without sector times."),
+    _c("on_track_sector", "int64", "", "Sector where most of on_track_loss went (0 when none)."),
+    _c("in_lap_incident", "bool", "", "on_track_loss >= 30 s: a crash, off or puncture before the stop, apart from the repair."),
+)  # fmt: skip
+SLOW_ZONES = (
+    _c("zone", "int64", "", "1-based zone number, by start."),
+    _c("sector", "int64", "", "The sector slowed (1..3)."),
+    _c("start", "float64", "s", "Sector entry of the first slowed passage."),
+    _c("end", "float64", "s", "Sector exit of the last slowed passage."),
+    _c("duration", "float64", "s", "end - start."),
+    _c("start_hour", "int64", "", "1-based race hour of start."),
+    _c("end_hour", "int64", "", "1-based race hour of end."),
+    _c("peak_ratio", "float64", "", "Highest field ratio (sector time / usual) in the zone."),
+    _c("median_ratio", "float64", "", "Median ratio of the passages in the zone."),
+    _c("cars_affected", "int64", "", "Cars with a slowed passage in the zone."),
+    _c("passages", "int64", "", "Sector passages in the zone."),
+)  # fmt: skip
+PHASES = (
+    _c("phase", "int64", "", "1-based phase number."),
+    _c("kind", "string", "", "SC, FCY or RED."),
+    _c("start", "float64", "s", "Race time of the first crossing under it."),
+    _c("end", "float64", "s", "Race time of the last crossing under it."),
+    _c("duration", "float64", "s", "end - start."),
+    _c("green_at", "float64", "s", "First crossing after it (the restart seen at the line); NaN when none."),
+    _c("inferred", "bool", "", "Inferred from lap times (file without FLAG_AT_FL)."),
+    _c("start_hour", "int64", "", "1-based race hour of start."),
+    _c("end_hour", "int64", "", "1-based race hour of end."),
+    _c("laps_affected", "int64", "", "Neutralised lap rows overlapping the phase."),
+    _c("cars_affected", "int64", "", "Cars with such a lap."),
+    _c("crossings", "int64", "", "Crossings under the phase's flag."),
+)  # fmt: skip
+INCIDENTS = (
+    CAR,
+    _c("lap", "int32", "", "The slow lap."),
+    DRIVER, CLASS,
+    _c("race_time", "float64", "s", "Race time at the end of the lap."),
+    _c("lap_time", "float64", "s", "Lap time."),
+    _c("expected", "float64", "s", "The lap time the car would have done (pace x field factor)."),
+    _c("time_lost", "float64", "s", "lap_time - expected."),
+    HOUR,
+)  # fmt: skip
+
+# ------------------------------------------------------------------ one car's timeline, time lost
+_POS = "Int64"
+EVENTS = (
+    CAR,
+    _c("lap", "int64", "", "Lap of the event."),
+    RACE_TIME, HOUR,
+    _c("driver", "string", "", "Driver at the event."),
+    _c("kind", "string", "", "start, stint, stop, incident, neutralisation, lead_gained, lead_lost, finish, retired or file_end."),
+    _c("description", "string", "", "The event in English words."),
+    _c("class_position_before", _POS, "", "Class position at the car's crossing before the event; <NA> when none."),
+    _c("class_position_after", _POS, "", "Class position at the crossing that ends the event."),
+    _c("position_before", _POS, "", "Overall position before."),
+    _c("position_after", _POS, "", "Overall position after."),
+    _c("time_lost", "float64", "s", "Seconds lost (stops and incidents); NaN otherwise."),
+    _c("passed_by", "object", "", "List of class rivals that passed the car between before and after."),
+    _c("passed", "object", "", "List of class rivals the car passed."),
+    _c("laps_lost_to", "object", "", "List of class rivals the car lost a lap to."),
+)  # fmt: skip
+TIME_LOSSES = (
+    CAR, CLASS,
+    _c("stops", "int64", "", "Pit stops."),
+    _c("normal_stops", "float64", "s", "Time lost in normal stops."),
+    _c("long_stops", "float64", "s", "Time lost in long stops."),
+    _c("garage_stops", "float64", "s", "Time lost in garage stops."),
+    _c("incidents", "float64", "s", "Time lost in incident laps."),
+    _c("incident_count", "int64", "", "Incident laps."),
+    _c("neutralisations", "float64", "s", "Seconds lost to the class reference car across the neutralisations (negative = gained)."),
+    _c("neutralisation_laps", "float64", "", "The same in laps."),
+    _c("total", "float64", "s", "Stops + incidents (neutralisations left out)."),
+)  # fmt: skip
+
+# ------------------------------------------------------------------ driver metrics and rankings
+_METRICS = (
+    _c("clean_laps", "int64", "", "Clean laps (see the annotated table)."),
+    _c("best_lap", "float64", "s", "Fastest clean lap."),
+    _c("median_clean", "float64", "s", "Median clean lap."),
+    _c("mean_clean", "float64", "s", "Mean clean lap."),
+    _c("spread", "float64", "s", "Interquartile range of the clean laps."),
+    _c("index", "float64", "", "Median performance index (100 = class reference at that moment; lower is faster)."),
+    _c("index_n", "int64", "", "Laps with an index."),
+    _c("ideal_lap", "float64", "s", "Sum of the best clean sectors."),
+    _c("best_10", "float64", "s", "Mean of the 10 fastest clean laps."),
+    _c("best_10_n", "int64", "", "Laps in best_10."),
+    _c("best_20pct", "float64", "s", "Mean of the fastest 20 % of clean laps."),
+    _c("best_20pct_k", "int64", "", "Laps in best_20pct."),
+    _c("stint_avg", "float64", "s", "Sanitised stint average."),
+    _c("stint_avg_n", "int64", "", "Laps in stint_avg."),
+    _c("low_sample", "bool", "", "Fewer clean laps than the minimum (10)."),
+)
+_M = {c.name: c for c in _METRICS}
+DRIVER_METRICS = (CAR, DRIVER, CLASS, TEAM, *_METRICS)
+CAR_METRICS = (CAR, CLASS, TEAM, *_METRICS)
+_RANKING = (
+    _c("metric", "string", "", "The ranking metric."),
+    _c("value", "float64", "", "This row's value of the metric (s, or index points)."),
+    _c("ci_low", "float64", "", "Low end of the 90 % bootstrap interval of value."),
+    _c("ci_high", "float64", "", "High end of that interval."),
+    _c("class_rank", "Int32", "", "Rank in the class (1 = best)."),
+)
+_CATEGORY = _c("category", "string", "", "FIA category (Platinum/Gold/Silver/Bronze) or <NA>.")
+_CLOSE = _c("close_to_next", "bool", "", "The interval overlaps the next-ranked one's.")
+DRIVER_RANKINGS = (
+    DRIVER, CAR, CLASS, TEAM, _CATEGORY,
+    *(_M[n] for n in ("clean_laps", "best_lap", "ideal_lap", "best_10", "best_10_n", "best_20pct", "best_20pct_k",
+                      "median_clean", "stint_avg", "stint_avg_n", "index", "index_n", "spread")),
+    *_RANKING,
+    _c("category_rank", "Int32", "", "Rank among the drivers of the same category in the class."),
+    _M["low_sample"], _CLOSE,
+)  # fmt: skip
+CREW_RANKINGS = (*CAR_METRICS, *_RANKING, _CLOSE)
+BEST_PERFORMERS = (
+    CLASS,
+    _c("category", "string", "", "FIA category, or 'unknown'."),
+    _c("place", "int64", "", "1-based place in the category."),
+    DRIVER, CAR,
+    *_RANKING[1:4],
+    _c("gap_to_next", "float64", "", "Value difference to the next driver of the category; NaN for the last."),
+    _c("close", "bool", "", "The interval overlaps the next one's."),
+    _c("drivers", "int64", "", "Ranked drivers of the category in the class."),
+)  # fmt: skip
+METRIC_LEADERS = (
+    CLASS,
+    _c("metric", "string", "", "Metric name."),
+    _c("place", "int64", "", "1-based place by that metric."),
+    DRIVER, CAR, _CATEGORY,
+    _c("value", "float64", "", "The driver's value of the metric."),
+)  # fmt: skip
+
+#: table name -> columns, in the order the producing function returns them.
+TABLES: dict[str, tuple[ColumnSpec, ...]] = {
+    "laps": LAP_COLUMNS,
+    "annotated_laps": ANNOTATED_COLUMNS,
+    "clean_laps": CLEAN_LAP_COLUMNS,
+    "standings": STANDINGS,
+    "hourly_positions": HOURLY_POSITIONS,
+    "position_history": POSITION_HISTORY,
+    "classification": CLASSIFICATION,
+    "stints": STINTS,
+    "driver_spells": SPELLS,
+    "drive_time": DRIVE_TIME,
+    "stops": STOPS,
+    "phases": PHASES,
+    "slow_zones": SLOW_ZONES,
+    "incidents": INCIDENTS,
+    "events": EVENTS,
+    "time_losses": TIME_LOSSES,
+    "driver_metrics": DRIVER_METRICS,
+    "car_metrics": CAR_METRICS,
+    "driver_rankings": DRIVER_RANKINGS,
+    "crew_rankings": CREW_RANKINGS,
+    "best_performers": BEST_PERFORMERS,
+    "metric_leaders": METRIC_LEADERS,
+}
+
+#: table name -> (heading, the functions returning it, CLI command printing it)
+TABLE_TITLES: dict[str, tuple[str, str, str]] = {
+    "laps": ("Lap table", "`race.laps`, `stintlab.io.read_file`", ""),
+    "annotated_laps": ("Annotated lap table", "`analysis.annotate.annotate`", ""),
+    "clean_laps": ("Clean laps", "`analysis.pace.clean_laps`", ""),
+    "standings": ("Standings", "`analysis.standings.standings_at`, `standings_after_hour`, `final_standings`", "`standings`"),
+    "hourly_positions": ("Hourly positions", "`analysis.standings.hourly_positions`", ""),
+    "position_history": ("Position history (lap chart)", "`analysis.standings.position_history`", ""),
+    "classification": ("Derived classification", "`analysis.classification.derive_classification`", "`classification --derived`"),
+    "stints": ("Stints", "`analysis.stints.stints`", "`stints`"),
+    "driver_spells": ("Driver spells", "`analysis.stints.driver_spells`", ""),
+    "drive_time": ("Drive time", "`analysis.stints.drive_time`", ""),
+    "stops": ("Pit stops", "`analysis.stops.stops`", "`stops`"),
+    "phases": ("Neutralisation phases", "`analysis.flags.neutralisations`", "`flags`"),
+    "slow_zones": ("Slow zones", "`analysis.slowzones.slow_zones`", ""),
+    "incidents": ("Incidents", "`analysis.incidents.incident_table`", ""),
+    "events": ("Events of one car", "`analysis.timeline.car_events`", "`events`"),
+    "time_losses": ("Time-loss account", "`analysis.timeline.time_loss_account`", "`losses`"),
+    "driver_metrics": ("Driver metrics", "`analysis.pace.driver_metrics`", ""),
+    "car_metrics": ("Car metrics", "`analysis.pace.car_metrics`", ""),
+    "driver_rankings": ("Driver rankings", "`analysis.rankings.driver_rankings`", "`drivers`"),
+    "crew_rankings": ("Crew rankings", "`analysis.rankings.crew_rankings`", "`drivers --crews`"),
+    "best_performers": ("Best performers", "`analysis.rankings.best_performers`", "`drivers --best`"),
+    "metric_leaders": ("Metric leaders", "`analysis.rankings.metric_leaders`", ""),
+}  # fmt: skip
+
+
+def table_columns(table: str) -> tuple[ColumnSpec, ...]:
+    """The columns of one table; StintlabUsageError naming the known tables otherwise."""
+    try:
+        return TABLES[table]
+    except KeyError:
+        raise StintlabUsageError(f"no table {table!r} (tables: {', '.join(TABLES)})") from None
+
+
+def empty_table(table: str):
+    """An empty DataFrame with the columns and dtypes of ``table`` (what a function returns on an empty race).
+
+    >>> empty_table("stops")["car"].dtype, empty_table("stops")["lap_out"].dtype
+    (<StringDtype(na_value=<NA>)>, Int64Dtype())
+    """
+    import pandas as pd  # as in schema.laps.empty_laps: importing the schema stays cheap
+
+    return pd.DataFrame({c.name: pd.Series([], dtype=c.dtype) for c in table_columns(table)})
+
+
+def check_columns(df, table: str, where: str, columns=None) -> None:
+    """Raise StintlabUsageError when ``df`` lacks columns of ``table`` (``columns``: only these, e.g. the
+    ones a function reads; default: all of them), naming ``where`` (the function) and the missing ones."""
+    names = [c.name for c in table_columns(table)] if columns is None else list(columns)
+    missing = [n for n in names if n not in df.columns]
+    if missing:
+        doc = "docs/data.md" if table == "laps" else "docs/tables.md"
+        label = "lap table" if table == "laps" else f"{table} table"
+        raise StintlabUsageError(f"{where} needs {label} column(s) {', '.join(missing)} (see {doc})")
+
+
+def dtype_kind(dtype) -> str:
+    """The kind of a pandas dtype (or of a schema dtype name): text, int, float, bool, list or object."""
+    name = str(dtype)
+    if name in ("string", "str") or name.startswith("string["):
+        return "text"
+    if name in ("bool", "boolean"):
+        return "bool"
+    if name.lower().startswith(("int", "uint")):
+        return "int"
+    if name.lower().startswith("float"):
+        return "float"
+    return "object"
+
+
+def _value_kind(series) -> str:
+    """Kind of an object column from its non-missing values: 'any' when it holds none."""
+    kinds = set()
+    for v in series.dropna():
+        if isinstance(v, str):
+            kinds.add("text")
+        elif isinstance(v, (list, tuple)):
+            kinds.add("list")
+        elif isinstance(v, bool):
+            kinds.add("bool")
+        elif isinstance(v, int):
+            kinds.add("int")
+        elif isinstance(v, float):
+            kinds.add("float")
+        else:
+            kinds.add(type(v).__name__)
+        if len(kinds) > 1:
+            break
+    return kinds.pop() if len(kinds) == 1 else ("any" if not kinds else "mixed")
+
+
+def check_table(df, table: str) -> list[str]:
+    """Differences between ``df`` and the schema of ``table`` (empty list: it matches): missing or extra
+    columns, and columns whose dtype kind differs. An object column with no value matches any kind.
+
+    >>> import pandas as pd
+    >>> check_table(pd.DataFrame({"phase": [1], "kind": ["SC"]}), "phases")[0]
+    'missing columns: start, end, duration, green_at, inferred, start_hour, end_hour, laps_affected, cars_affected, crossings'
+    """
+    specs = table_columns(table)
+    names = [c.name for c in specs]
+    problems = []
+    missing = [n for n in names if n not in df.columns]
+    extra = [n for n in df.columns if n not in names]
+    if missing:
+        problems.append(f"missing columns: {', '.join(missing)}")
+    if extra:
+        problems.append(f"columns not in the schema: {', '.join(map(str, extra))}")
+    for c in specs:
+        if c.name not in df.columns:
+            continue
+        want = "list" if c.dtype == "object" else dtype_kind(c.dtype)
+        got = dtype_kind(df[c.name].dtype)
+        if got == "object":
+            got = _value_kind(df[c.name])
+        if got not in (want, "any"):
+            problems.append(f"column {c.name!r}: {df[c.name].dtype} ({got}), schema says {c.dtype} ({want})")
+    return problems
+
+
+def tables_markdown() -> str:
+    """docs/tables.md, generated from :data:`TABLES` (the lap table itself is in docs/data.md)."""
+    out = [
+        "# Tables: the annotated lap table and every output table",
+        "",
+        "Generated from `stintlab.schema.tables` (`python -m stintlab.schema.tables > docs/tables.md`); a test",
+        "checks that this page and the code agree, and that the tables of every corpus race match it (names",
+        "and dtype kinds). The lap table itself is in `docs/data.md`. Times are race seconds (float); car",
+        "numbers are strings. `origin` is `derived` for every column here: stintlab computes them.",
+    ]
+    lap_names = {c.name for c in LAP_COLUMNS}
+    for name, (title, funcs, cli) in TABLE_TITLES.items():
+        if name == "laps":
+            continue
+        cols = TABLES[name]
+        out += ["", f"## {title} (`{name}`)", "", f"Returned by {funcs}." + (f" CLI: {cli} `--json`." if cli else "")]
+        if name in ("annotated_laps", "clean_laps"):
+            base = "the lap table" if name == "annotated_laps" else "the annotated lap table"
+            keep = lap_names if name == "annotated_laps" else {c.name for c in ANNOTATED_COLUMNS}
+            out.append(f"Every column of {base}, plus:")
+            cols = tuple(c for c in cols if c.name not in keep)
+        out += ["", "| column | dtype | unit | meaning |", "|---|---|---|---|"]
+        out += [f"| `{c.name}` | {c.dtype} | {c.unit} | {c.meaning} |" for c in cols]
+    return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":  # pragma: no cover - regenerates docs/tables.md
+    print(tables_markdown(), end="")

@@ -14,6 +14,18 @@ crossing that ends it (for a stop: the out-lap; for a neutralisation: the car's 
 after the phase). ``passed_by`` / ``passed`` list the class rivals that swapped places with the
 car between those two moments ("cost a place to #79"), ``laps_lost_to`` the rivals it lost a
 lap to (it was on their lap before and a lap or more down after).
+
+Every fact a face tells is a typed column (:data:`DETAIL_COLUMNS`; missing values are None/NaN/<NA>):
+``stop_kind`` (normal, long, garage, final), ``pit_time`` (s), ``driver_out`` and
+``driver_change`` (stops and stints: the driver after the stop, whether it changed), ``stint``
+(stint number of a ``stint`` event), ``lap_time`` (s, the incident lap), ``reference`` (s, the lap
+time the loss is measured against: the stop's reference pace, the incident lap's expected time),
+``laps_lost`` (``time_lost`` / ``reference``), ``rivals`` (car numbers: the other car of a class
+lead change), ``phase_kind`` (SC, FCY, RED), ``phase_start`` / ``phase_end`` (race s) and
+``phase_inferred`` (neutralisations), ``laps`` and ``in_pits`` (laps completed and whether the
+last crossing was an in-lap: ``finish``, ``retired``, ``file_end``) and ``category`` (the
+driver's FIA category when ``categories`` is given). ``description`` is an English
+summary for people; nothing should read facts back from it.
 """
 
 from __future__ import annotations
@@ -29,12 +41,17 @@ from stintlab.analysis.stops import ensure_annotated, stops
 from stintlab.errors import StintlabUsageError
 from stintlab.io.values import format_time
 
-__all__ = ["EVENT_COLUMNS", "car_events", "time_loss_account", "check_car", "no_lap_message"]
+__all__ = ["EVENT_COLUMNS", "DETAIL_COLUMNS", "car_events", "time_loss_account", "check_car", "no_lap_message"]
 
 EVENT_COLUMNS = [
     "car", "lap", "race_time", "hour", "driver", "kind", "description", "class_position_before",
     "class_position_after", "position_before", "position_after", "time_lost", "passed_by", "passed", "laps_lost_to",
 ]  # fmt: skip
+DETAIL_COLUMNS = [
+    "stop_kind", "pit_time", "driver_out", "driver_change", "stint", "lap_time", "reference", "laps_lost", "rivals",
+    "phase_kind", "phase_start", "phase_end", "phase_inferred", "laps", "in_pits", "category",
+]  # fmt: skip
+_END_KINDS = ("finish", "retired", "file_end")
 
 
 def no_lap_message(classification: pd.DataFrame | None, car) -> str | None:
@@ -119,11 +136,15 @@ def _swaps(before: dict, after: dict, car: str) -> tuple[list[str], list[str], l
 
 
 def car_events(
-    laps: pd.DataFrame, car, stops_table: pd.DataFrame | None = None, phases: pd.DataFrame | None = None
+    laps: pd.DataFrame,
+    car,
+    stops_table: pd.DataFrame | None = None,
+    phases: pd.DataFrame | None = None,
+    categories: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Every event of one car in race order (module docstring for kinds and columns).
     ``stops_table`` / ``phases``: :func:`stops` / :func:`neutralisations` of the same laps when
-    already computed."""
+    already computed; ``categories`` (car, driver, category) fills the ``category`` column."""
     car = check_car(laps, car)
     a = ensure_annotated(laps)
     mine = a[a["car"] == car]
@@ -139,10 +160,11 @@ def car_events(
 
     ev: list[dict] = []  # with t_before / t_after for positions
 
-    def add(lap, t, kind, desc, t_before, t_after, driver=None, lost=np.nan):
+    def add(lap, t, kind, desc, t_before, t_after, driver=None, lost=np.nan, **detail):
         i = by_lap.get(int(lap))
         ev.append(
             {
+                **detail,
                 "car": car,
                 "lap": int(lap),
                 "race_time": float(t),
@@ -161,7 +183,8 @@ def car_events(
     for r in st.itertuples():
         if r.stint > 1:
             change = "driver change" if r.driver_change else "same driver"
-            add(r.lap_start, r.start, "stint", f"Stint {r.stint}: {r.driver} ({change})", None, None, r.driver)
+            add(r.lap_start, r.start, "stint", f"Stint {r.stint}: {r.driver} ({change})", None, None, r.driver,
+                stint=int(r.stint), driver_change=bool(r.driver_change))  # fmt: skip
     sp = stops(a) if stops_table is None else stops_table
     sp = sp[sp["car"] == car]
     for r in sp.itertuples():
@@ -174,11 +197,13 @@ def car_events(
             desc = f"{r.kind.capitalize()} stop ({pit}{lost}{chg})"
         t_after = t_of(r.lap_out) if not pd.isna(r.lap_out) else r.race_time
         add(r.lap_in, r.race_time, "stop", desc, t_of(r.lap_in - 1) if r.lap_in > 1 else None, t_after,
-            r.driver_in, r.time_lost)  # fmt: skip
+            r.driver_in, r.time_lost, stop_kind=str(r.kind), pit_time=float(r.pit_time), driver_out=r.driver_out,
+            driver_change=bool(r.driver_change), reference=float(r.reference))  # fmt: skip
     inc = mine[mine["incident"]]
     for r in inc.rename(columns={"elapsed": "race_time"}).itertuples():
         add(r.lap, r.race_time, "incident", f"Slow lap {format_time(r.lap_time, hours=False)}: "
-            f"{r.time_lost:.1f} s lost", t_of(r.lap - 1), r.race_time, r.driver, r.time_lost)  # fmt: skip
+            f"{r.time_lost:.1f} s lost", t_of(r.lap - 1), r.race_time, r.driver, r.time_lost,
+            lap_time=float(r.lap_time), reference=float(r.expected))  # fmt: skip
     for r in (neutralisations(a) if phases is None else phases).itertuples():
         first = el[el >= r.start]
         if not len(first) or el[0] > r.end:
@@ -188,7 +213,8 @@ def car_events(
         lap_at = int(lapn[el >= r.start][0])
         add(lap_at, r.start, "neutralisation", f"{r.kind} {format_time(r.start)} to {format_time(r.end)}"
             f"{' (inferred)' if r.inferred else ''}", float(before[-1]) if len(before) else None,
-            float(after[0]) if len(after) else None)  # fmt: skip
+            float(after[0]) if len(after) else None, phase_kind=str(r.kind), phase_start=float(r.start),
+            phase_end=float(r.end), phase_inferred=bool(r.inferred))  # fmt: skip
     # class lead changes on the lap chart
     ph = position_history(a[(a["class"].astype(object) == cls).to_numpy()])
     leaders = ph[ph["class_position"] == 1].sort_values("lap")
@@ -196,13 +222,12 @@ def car_events(
     for r in leaders.itertuples():
         if prev is not None and r.car != prev:
             if r.car == car:
-                add(
-                    r.lap, r.race_time, "lead_gained", f"Took the class lead from #{prev}", t_of(r.lap - 1), r.race_time
-                )
+                add(r.lap, r.race_time, "lead_gained", f"Took the class lead from #{prev}", t_of(r.lap - 1),
+                    r.race_time, rivals=[str(prev)])  # fmt: skip
             elif prev == car:
                 i = by_lap.get(int(r.lap))
                 t = float(el[i]) if i is not None else r.race_time
-                add(r.lap, t, "lead_lost", f"Lost the class lead to #{r.car}", t_of(r.lap - 1), t)
+                add(r.lap, t, "lead_lost", f"Lost the class lead to #{r.car}", t_of(r.lap - 1), t, rivals=[str(r.car)])
         prev = r.car
     last_t = float(el[-1])
     n_laps = f"{int(lapn[-1])} lap" + ("s" if int(lapn[-1]) != 1 else "")
@@ -215,6 +240,9 @@ def car_events(
         where = "in the pits" if bool(mine["in_lap"].iat[-1]) else "on track"
         add(lapn[-1], last_t, "retired", f"Last crossing ({where}), {n_laps}", None, last_t)
 
+    for e in ev:
+        if e["kind"] in _END_KINDS:
+            e["laps"], e["in_pits"] = int(lapn[-1]), bool(mine["in_lap"].iat[-1])
     times = sorted({t for e in ev for t in (e["_tb"], e["_ta"]) if t is not None})
     snaps = dict(zip(times, _snapshots(a, times, car, cls)))
     for e in ev:
@@ -230,9 +258,29 @@ def car_events(
     # at one race time: the stop (or incident), then the lead change it caused, then the new stint
     order = {"start": 0, "neutralisation": 1, "stop": 2, "incident": 2, "lead_gained": 2.5, "lead_lost": 2.5, "stint": 3}
     ev.sort(key=lambda e: (round(e["race_time"], 3), order.get(e["kind"], 5)))
-    out = pd.DataFrame(ev, columns=[*EVENT_COLUMNS, "_tb", "_ta"]).drop(columns=["_tb", "_ta"])
-    for c in ("class_position_before", "class_position_after", "position_before", "position_after"):
+    out = pd.DataFrame(ev, columns=[*EVENT_COLUMNS, *DETAIL_COLUMNS, "_tb", "_ta"]).drop(columns=["_tb", "_ta"])
+    return _typed(out, categories)
+
+
+def _typed(out: pd.DataFrame, categories: pd.DataFrame | None) -> pd.DataFrame:
+    """Event columns with their dtypes: nullable ints and booleans, float seconds, lists for car numbers."""
+    for c in ("class_position_before", "class_position_after", "position_before", "position_after", "stint", "laps"):
         out[c] = pd.array(out[c], dtype="Int64")
+    for c in ("pit_time", "lap_time", "reference", "phase_start", "phase_end"):
+        out[c] = out[c].astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ref = out["reference"].to_numpy(dtype=float)
+        out["laps_lost"] = np.where(ref > 0, out["time_lost"].to_numpy(dtype=float) / ref, np.nan)
+    for c in ("driver_change", "phase_inferred", "in_pits"):
+        out[c] = pd.array(out[c], dtype="boolean")
+    out["rivals"] = [list(x) if isinstance(x, list) else [] for x in out["rivals"]]
+    for c in ("stop_kind", "phase_kind", "driver_out"):
+        out[c] = out[c].astype(object).where(out[c].notna(), None)
+    grade = {}
+    if categories is not None and len(out):
+        mine = categories[categories["car"].astype(str) == str(out["car"].iat[0])]
+        grade = {str(d): c for d, c in zip(mine["driver"], mine["category"], strict=False) if isinstance(c, str) and c}
+    out["category"] = [grade.get(str(d)) if isinstance(d, str) else None for d in out["driver"]]
     return out
 
 

@@ -183,3 +183,24 @@ def test_register_language_checks_the_catalog(monkeypatch):
 
 def test_built_in_catalogs_word_every_fact_kind():
     assert set(en_catalog.SENTENCES) == set(fr_catalog.SENTENCES) == FACT_KINDS
+
+
+def test_events_command_prints_the_typed_columns(capsys, corpus):
+    import json
+
+    from conftest import lap_file
+    from stintlab.cli import main
+
+    assert main(["events", str(lap_file("lemans-2019")), "--car", "8", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    raw = {int(r["LAP_NUMBER"]): r for r in _raw_rows("lemans-2019", "8")}
+    stops = [r for r in rows if r["kind"] == "stop"]
+    # raw: every stop is a lap crossed in the pit lane (B); the pit time is on the next row
+    assert [s["lap"] for s in stops] == sorted(n for n, r in raw.items() if r["CROSSING_FINISH_LINE_IN_PIT"] == "B")
+    for s in stops:
+        assert s["stop_kind"] in ("normal", "long", "garage", "final")
+        if raw.get(s["lap"] + 1, {}).get("PIT_TIME"):
+            assert s["pit_time"] == pytest.approx(_clock(raw[s["lap"] + 1]["PIT_TIME"]), abs=1e-3)
+        assert s["driver_out"] == raw[s["lap"] + 1]["DRIVER_NAME"]
+    assert rows[-1]["kind"] == "finish" and rows[-1]["laps"] == max(raw) and rows[-1]["in_pits"] is False
+    assert all(isinstance(r["rivals"], list) for r in rows)

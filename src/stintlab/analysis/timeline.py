@@ -258,30 +258,42 @@ def car_events(
     # at one race time: the stop (or incident), then the lead change it caused, then the new stint
     order = {"start": 0, "neutralisation": 1, "stop": 2, "incident": 2, "lead_gained": 2.5, "lead_lost": 2.5, "stint": 3}
     ev.sort(key=lambda e: (round(e["race_time"], 3), order.get(e["kind"], 5)))
-    out = pd.DataFrame(ev, columns=[*EVENT_COLUMNS, *DETAIL_COLUMNS, "_tb", "_ta"]).drop(columns=["_tb", "_ta"])
-    return _typed(out, categories)
-
-
-def _typed(out: pd.DataFrame, categories: pd.DataFrame | None) -> pd.DataFrame:
-    """Event columns with their dtypes: nullable ints and booleans, float seconds, lists for car numbers."""
-    for c in ("class_position_before", "class_position_after", "position_before", "position_after", "stint", "laps"):
+    out = pd.DataFrame(ev, columns=[*EVENT_COLUMNS, "_tb", "_ta"]).drop(columns=["_tb", "_ta"])
+    for c in ("class_position_before", "class_position_after", "position_before", "position_after"):
         out[c] = pd.array(out[c], dtype="Int64")
-    for c in ("pit_time", "lap_time", "reference", "phase_start", "phase_end"):
-        out[c] = out[c].astype(float)
+    return pd.concat([out, _details(ev, categories, car)], axis=1)
+
+
+def _details(ev: list[dict], categories: pd.DataFrame | None, car: str) -> pd.DataFrame:
+    """The typed detail columns of the events (:data:`DETAIL_COLUMNS`): nullable ints and
+    booleans, float seconds, lists of car numbers, None for a missing name or code."""
+
+    def col(c):
+        return [e.get(c) for e in ev]
+
+    def secs(c):
+        return np.array([np.nan if v is None else float(v) for v in col(c)], dtype=float)
+
+    d: dict = {c: col(c) for c in ("stop_kind", "driver_out")}
+    d["pit_time"] = secs("pit_time")
+    d["driver_change"] = pd.array(col("driver_change"), dtype="boolean")
+    d["stint"] = pd.array(col("stint"), dtype="Int64")
+    d["lap_time"], d["reference"] = secs("lap_time"), secs("reference")
     with np.errstate(divide="ignore", invalid="ignore"):
-        ref = out["reference"].to_numpy(dtype=float)
-        out["laps_lost"] = np.where(ref > 0, out["time_lost"].to_numpy(dtype=float) / ref, np.nan)
-    for c in ("driver_change", "phase_inferred", "in_pits"):
-        out[c] = pd.array(out[c], dtype="boolean")
-    out["rivals"] = [list(x) if isinstance(x, list) else [] for x in out["rivals"]]
-    for c in ("stop_kind", "phase_kind", "driver_out"):
-        out[c] = out[c].astype(object).where(out[c].notna(), None)
+        lost = np.array([e["time_lost"] for e in ev], dtype=float)
+        d["laps_lost"] = np.where(d["reference"] > 0, lost / d["reference"], np.nan)
+    d["rivals"] = [e.get("rivals") or [] for e in ev]
+    d["phase_kind"] = col("phase_kind")
+    d["phase_start"], d["phase_end"] = secs("phase_start"), secs("phase_end")
+    d["phase_inferred"] = pd.array(col("phase_inferred"), dtype="boolean")
+    d["laps"] = pd.array(col("laps"), dtype="Int64")
+    d["in_pits"] = pd.array(col("in_pits"), dtype="boolean")
     grade = {}
-    if categories is not None and len(out):
-        mine = categories[categories["car"].astype(str) == str(out["car"].iat[0])]
-        grade = {str(d): c for d, c in zip(mine["driver"], mine["category"], strict=False) if isinstance(c, str) and c}
-    out["category"] = [grade.get(str(d)) if isinstance(d, str) else None for d in out["driver"]]
-    return out
+    if categories is not None:
+        mine = categories[categories["car"].astype(str) == str(car)]
+        grade = {str(x): c for x, c in zip(mine["driver"], mine["category"], strict=False) if isinstance(c, str) and c}
+    d["category"] = [grade.get(e["driver"]) if isinstance(e["driver"], str) else None for e in ev]
+    return pd.DataFrame({c: d[c] for c in DETAIL_COLUMNS})
 
 
 def time_loss_account(

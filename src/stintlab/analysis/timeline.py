@@ -14,6 +14,20 @@ crossing that ends it (for a stop: the out-lap; for a neutralisation: the car's 
 after the phase). ``passed_by`` / ``passed`` list the class rivals that swapped places with the
 car between those two moments ("cost a place to #79"), ``laps_lost_to`` the rivals it lost a
 lap to (it was on their lap before and a lap or more down after).
+
+Every fact a face tells is a typed column (:data:`DETAIL_COLUMNS`; missing values are None/NaN/<NA>):
+``stop_kind`` (normal, long, garage, final), ``pit_time`` (s), ``driver_out`` and
+``driver_change`` (stops and stints: the driver after the stop, whether it changed), ``stint``
+(stint number of a ``stint`` event), ``lap_time`` (s, the incident lap), ``reference`` (s, the lap
+time the loss is measured against: the stop's reference pace, the incident lap's expected time),
+``laps_lost`` (``time_lost`` / ``reference``), ``rivals`` (car numbers: the other car of a class
+lead change), ``phase_kind`` (SC, FCY, RED), ``phase_start`` / ``phase_end`` (race s) and
+``phase_inferred`` (neutralisations), ``laps`` and ``in_pits`` (laps completed and whether the
+last crossing was an in-lap: ``finish``, ``retired``, ``file_end``), ``category`` (the
+driver's FIA category when ``categories`` is given), ``on_track_loss`` / ``on_track_sector``
+(a stop whose in-lap lost time on track against the class: a crash, an off or a puncture before
+the repair, :func:`stintlab.analysis.stops.stops`). ``description`` is an English
+summary for people; nothing should read facts back from it.
 """
 
 from __future__ import annotations
@@ -30,12 +44,18 @@ from stintlab.errors import StintlabUsageError
 from stintlab.io.values import format_time
 from stintlab.schema import empty_table
 
-__all__ = ["EVENT_COLUMNS", "car_events", "time_loss_account", "check_car", "no_lap_message"]
+__all__ = ["EVENT_COLUMNS", "DETAIL_COLUMNS", "car_events", "time_loss_account", "check_car", "no_lap_message"]
 
 EVENT_COLUMNS = [
     "car", "lap", "race_time", "hour", "driver", "kind", "description", "class_position_before",
     "class_position_after", "position_before", "position_after", "time_lost", "passed_by", "passed", "laps_lost_to",
 ]  # fmt: skip
+DETAIL_COLUMNS = [
+    "stop_kind", "pit_time", "driver_out", "driver_change", "stint", "lap_time", "reference", "laps_lost", "rivals",
+    "phase_kind", "phase_start", "phase_end", "phase_inferred", "laps", "in_pits", "category",
+    "on_track_loss", "on_track_sector",
+]  # fmt: skip
+_END_KINDS = ("finish", "retired", "file_end")
 
 
 def no_lap_message(classification: pd.DataFrame | None, car) -> str | None:
@@ -120,11 +140,15 @@ def _swaps(before: dict, after: dict, car: str) -> tuple[list[str], list[str], l
 
 
 def car_events(
-    laps: pd.DataFrame, car, stops_table: pd.DataFrame | None = None, phases: pd.DataFrame | None = None
+    laps: pd.DataFrame,
+    car,
+    stops_table: pd.DataFrame | None = None,
+    phases: pd.DataFrame | None = None,
+    categories: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Every event of one car in race order (module docstring for kinds and columns).
     ``stops_table`` / ``phases``: :func:`stops` / :func:`neutralisations` of the same laps when
-    already computed."""
+    already computed; ``categories`` (car, driver, category) fills the ``category`` column."""
     car = check_car(laps, car)
     a = ensure_annotated(laps)
     mine = a[a["car"] == car]
@@ -140,10 +164,11 @@ def car_events(
 
     ev: list[dict] = []  # with t_before / t_after for positions
 
-    def add(lap, t, kind, desc, t_before, t_after, driver=None, lost=np.nan):
+    def add(lap, t, kind, desc, t_before, t_after, driver=None, lost=np.nan, **detail):
         i = by_lap.get(int(lap))
         ev.append(
             {
+                **detail,
                 "car": car,
                 "lap": int(lap),
                 "race_time": float(t),
@@ -162,7 +187,8 @@ def car_events(
     for r in st.itertuples():
         if r.stint > 1:
             change = "driver change" if r.driver_change else "same driver"
-            add(r.lap_start, r.start, "stint", f"Stint {r.stint}: {r.driver} ({change})", None, None, r.driver)
+            add(r.lap_start, r.start, "stint", f"Stint {r.stint}: {r.driver} ({change})", None, None, r.driver,
+                stint=int(r.stint), driver_change=bool(r.driver_change))  # fmt: skip
     sp = stops(a) if stops_table is None else stops_table
     sp = sp[sp["car"] == car]
     for r in sp.itertuples():
@@ -175,11 +201,15 @@ def car_events(
             desc = f"{r.kind.capitalize()} stop ({pit}{lost}{chg})"
         t_after = t_of(r.lap_out) if not pd.isna(r.lap_out) else r.race_time
         add(r.lap_in, r.race_time, "stop", desc, t_of(r.lap_in - 1) if r.lap_in > 1 else None, t_after,
-            r.driver_in, r.time_lost)  # fmt: skip
+            r.driver_in, r.time_lost, stop_kind=str(r.kind), pit_time=float(r.pit_time), driver_out=r.driver_out,
+            driver_change=bool(r.driver_change), reference=float(r.reference),
+            on_track_loss=float(r.on_track_loss) if r.in_lap_incident else None,
+            on_track_sector=int(r.on_track_sector) if r.in_lap_incident else None)  # fmt: skip
     inc = mine[mine["incident"]]
     for r in inc.rename(columns={"elapsed": "race_time"}).itertuples():
         add(r.lap, r.race_time, "incident", f"Slow lap {format_time(r.lap_time, hours=False)}: "
-            f"{r.time_lost:.1f} s lost", t_of(r.lap - 1), r.race_time, r.driver, r.time_lost)  # fmt: skip
+            f"{r.time_lost:.1f} s lost", t_of(r.lap - 1), r.race_time, r.driver, r.time_lost,
+            lap_time=float(r.lap_time), reference=float(r.expected))  # fmt: skip
     for r in (neutralisations(a) if phases is None else phases).itertuples():
         first = el[el >= r.start]
         if not len(first) or el[0] > r.end:
@@ -189,7 +219,8 @@ def car_events(
         lap_at = int(lapn[el >= r.start][0])
         add(lap_at, r.start, "neutralisation", f"{r.kind} {format_time(r.start)} to {format_time(r.end)}"
             f"{' (inferred)' if r.inferred else ''}", float(before[-1]) if len(before) else None,
-            float(after[0]) if len(after) else None)  # fmt: skip
+            float(after[0]) if len(after) else None, phase_kind=str(r.kind), phase_start=float(r.start),
+            phase_end=float(r.end), phase_inferred=bool(r.inferred))  # fmt: skip
     # class lead changes on the lap chart
     ph = position_history(a[(a["class"].astype(object) == cls).to_numpy()])
     leaders = ph[ph["class_position"] == 1].sort_values("lap")
@@ -197,13 +228,12 @@ def car_events(
     for r in leaders.itertuples():
         if prev is not None and r.car != prev:
             if r.car == car:
-                add(
-                    r.lap, r.race_time, "lead_gained", f"Took the class lead from #{prev}", t_of(r.lap - 1), r.race_time
-                )
+                add(r.lap, r.race_time, "lead_gained", f"Took the class lead from #{prev}", t_of(r.lap - 1),
+                    r.race_time, rivals=[str(prev)])  # fmt: skip
             elif prev == car:
                 i = by_lap.get(int(r.lap))
                 t = float(el[i]) if i is not None else r.race_time
-                add(r.lap, t, "lead_lost", f"Lost the class lead to #{r.car}", t_of(r.lap - 1), t)
+                add(r.lap, t, "lead_lost", f"Lost the class lead to #{r.car}", t_of(r.lap - 1), t, rivals=[str(r.car)])
         prev = r.car
     last_t = float(el[-1])
     n_laps = f"{int(lapn[-1])} lap" + ("s" if int(lapn[-1]) != 1 else "")
@@ -216,6 +246,9 @@ def car_events(
         where = "in the pits" if bool(mine["in_lap"].iat[-1]) else "on track"
         add(lapn[-1], last_t, "retired", f"Last crossing ({where}), {n_laps}", None, last_t)
 
+    for e in ev:
+        if e["kind"] in _END_KINDS:
+            e["laps"], e["in_pits"] = int(lapn[-1]), bool(mine["in_lap"].iat[-1])
     times = sorted({t for e in ev for t in (e["_tb"], e["_ta"]) if t is not None})
     snaps = dict(zip(times, _snapshots(a, times, car, cls)))
     for e in ev:
@@ -234,7 +267,41 @@ def car_events(
     out = pd.DataFrame(ev, columns=[*EVENT_COLUMNS, "_tb", "_ta"]).drop(columns=["_tb", "_ta"])
     for c in ("class_position_before", "class_position_after", "position_before", "position_after"):
         out[c] = pd.array(out[c], dtype="Int64")
-    return out
+    return pd.concat([out, _details(ev, categories, car)], axis=1)
+
+
+def _details(ev: list[dict], categories: pd.DataFrame | None, car: str) -> pd.DataFrame:
+    """The typed detail columns of the events (:data:`DETAIL_COLUMNS`): nullable ints and
+    booleans, float seconds, lists of car numbers, None for a missing name or code."""
+
+    def col(c):
+        return [e.get(c) for e in ev]
+
+    def secs(c):
+        return np.array([np.nan if v is None else float(v) for v in col(c)], dtype=float)
+
+    d: dict = {c: col(c) for c in ("stop_kind", "driver_out")}
+    d["pit_time"] = secs("pit_time")
+    d["driver_change"] = pd.array(col("driver_change"), dtype="boolean")
+    d["stint"] = pd.array(col("stint"), dtype="Int64")
+    d["lap_time"], d["reference"] = secs("lap_time"), secs("reference")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lost = np.array([e["time_lost"] for e in ev], dtype=float)
+        d["laps_lost"] = np.where(d["reference"] > 0, lost / d["reference"], np.nan)
+    d["rivals"] = [e.get("rivals") or [] for e in ev]
+    d["phase_kind"] = col("phase_kind")
+    d["phase_start"], d["phase_end"] = secs("phase_start"), secs("phase_end")
+    d["phase_inferred"] = pd.array(col("phase_inferred"), dtype="boolean")
+    d["laps"] = pd.array(col("laps"), dtype="Int64")
+    d["in_pits"] = pd.array(col("in_pits"), dtype="boolean")
+    d["on_track_loss"] = secs("on_track_loss")
+    d["on_track_sector"] = pd.array(col("on_track_sector"), dtype="Int64")
+    grade = {}
+    if categories is not None:
+        mine = categories[categories["car"].astype(str) == str(car)]
+        grade = {str(x): c for x, c in zip(mine["driver"], mine["category"], strict=False) if isinstance(c, str) and c}
+    d["category"] = [grade.get(e["driver"]) if isinstance(e["driver"], str) else None for e in ev]
+    return pd.DataFrame({c: d[c] for c in DETAIL_COLUMNS})
 
 
 def time_loss_account(

@@ -40,13 +40,16 @@ STINTS_KEYS = [
 EVENTS_KEYS = [
     "car", "lap", "race_time", "hour", "driver", "kind", "description", "class_position_before",
     "class_position_after", "position_before", "position_after", "time_lost", "passed_by", "passed", "laps_lost_to",
+    # the typed facts of each event (analysis.timeline.DETAIL_COLUMNS)
+    "stop_kind", "pit_time", "driver_out", "driver_change", "stint", "lap_time", "reference", "laps_lost", "rivals",
+    "phase_kind", "phase_start", "phase_end", "phase_inferred", "laps", "in_pits", "category",
 ]  # fmt: skip
 FLAGS_KEYS = [
     "kind", "start", "end", "duration", "inferred", "green_at", "start_hour", "end_hour", "laps_affected",
     "cars_affected",
 ]  # fmt: skip
 
-_TIME_KEYS = {"race_time", "start", "end", "duration", "green_at"}
+_TIME_KEYS = {"race_time", "start", "end", "duration", "green_at", "phase_start", "phase_end"}
 
 
 def _human(rows: list[dict]) -> list[dict]:
@@ -55,7 +58,7 @@ def _human(rows: list[dict]) -> list[dict]:
         for k in _TIME_KEYS & r.keys():
             if isinstance(r[k], (int, float)):
                 r[k] = format_time(r[k])
-        for k in ("passed_by", "passed", "laps_lost_to"):
+        for k in ("passed_by", "passed", "laps_lost_to", "rivals"):
             if k in r and isinstance(r[k], list):
                 r[k] = " ".join(f"#{c}" for c in r[k])
     return rows

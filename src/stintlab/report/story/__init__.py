@@ -1,0 +1,75 @@
+"""The story of one car's race, in English or French: deterministic templates filled from the
+analysis tables (the car timeline, stops, neutralisations, incidents, driver pace), never a
+language model. Every sentence carries the laps it is built from (``laps``), so the report
+can link it to the rows of the lap file behind it.
+
+Three parts: :mod:`.facts` chooses the facts from the typed analysis columns (numbers, codes, car
+numbers), one catalog per language (:mod:`.en`, :mod:`.fr`, registered in :mod:`.languages`)
+words them, :mod:`.html` renders the sentences. Every language is told from the same facts.
+
+A sentence is a dict: ``key`` (what kind: start, hour1, lead, lost_lead, lead_swap,
+lead_pit_cycles, neutral, stop, incident, finish, best_lap), ``text``, ``laps`` (lap numbers of
+the car, ascending) and ``race_time`` (race seconds it refers to, or None).
+
+>>> ordinal(1, "en"), ordinal(2, "en"), ordinal(13, "en"), ordinal(1, "fr"), ordinal(16, "fr")
+('1st', '2nd', '13th', '1re', '16e')
+>>> duration_text(83.4, "en"), duration_text(30.75, "fr"), duration_text(3725, "fr")
+('1 min 23 s', '30,8 s', '1 h 02 min')
+>>> laps_label([5, 6, 7, 12], "en"), laps_label([5], "fr")
+('laps 5–7, 12', 'tour 5')
+"""
+
+from __future__ import annotations
+
+from stintlab.report import sections
+from stintlab.report.story.facts import Fact, story_facts
+from stintlab.report.story.html import story_html
+from stintlab.report.story.languages import CATALOGS, catalog, register_language
+
+__all__ = [
+    "story", "story_html", "story_facts", "render", "register_language", "ordinal", "duration_text", "laps_label",
+    "lap_time_text", "LANGS",
+]  # fmt: skip
+
+LANGS = tuple(CATALOGS)  # the built-in languages
+
+
+def story(race, car: str, lang: str = "en") -> list[dict]:
+    """The story of ``car`` in ``race`` (``lang`` en or fr): a list of sentence dicts, in race order:
+    start, class position after hour 1, each class lead change, the neutralisations that changed
+    its class position or caught it in the pits, every long/garage stop and incident with its
+    cost in time and laps and the rivals involved, the result, each driver's best lap and rank."""
+    catalog(lang)  # an unknown language fails before any work
+    return render(story_facts(race, sections.car_or_error(race, car)), lang)
+
+
+def render(facts: list[Fact], lang: str) -> list[dict]:
+    """The facts as sentences of ``lang``."""
+    sentences = catalog(lang).SENTENCES
+    return [
+        {"key": f.kind, "text": sentences[f.kind](f), "laps": list(f.laps), "race_time": f.race_time} for f in facts
+    ]
+
+
+def ordinal(n: int, lang: str, *, feminine: bool = True) -> str:
+    """1st/2nd/3rd… in English; 1re (or 1er)/2e/3e… in French."""
+    return catalog(lang).ordinal(n, feminine=feminine)
+
+
+def duration_text(seconds: float, lang: str) -> str:
+    """A duration as a race report writes it: 1 min 23 s, 30.8 s (30,8 s in French), 1 h 02 min."""
+    return catalog(lang).duration(seconds)
+
+
+def laps_label(laps: list[int], lang: str) -> str:
+    """Lap numbers as ranges: ``laps 5–7, 12`` / ``tours 5–7, 12``."""
+    return catalog(lang).laps_label(laps)
+
+
+def lap_time_text(seconds: float, lang: str) -> str:
+    """A lap time: 3:57.412 in English, 3'57"412 in French.
+
+    >>> lap_time_text(237.412, "en"), lap_time_text(237.412, "fr")
+    ('3:57.412', '3\\'57"412')
+    """
+    return catalog(lang).lap_time(seconds)

@@ -1,0 +1,215 @@
+"""The English catalog: one template per fact kind (:mod:`.facts`), and the English wording of
+numbers, ordinals, durations, lap counts and lap times.
+
+>>> ordinal(1), ordinal(2), ordinal(13), laps_label([5, 6, 7, 12]), lap_time(237.412)
+('1st', '2nd', '13th', 'laps 5–7, 12', '3:57.412')
+"""
+
+from __future__ import annotations
+
+from stintlab.io.values import format_time
+from stintlab.report.story.facts import (
+    BestLap,
+    Fact,
+    Finish,
+    HourOne,
+    Incident,
+    LeadGained,
+    LeadLost,
+    LeadPitCycles,
+    Neutral,
+    Start,
+    Stop,
+)
+from stintlab.report.story.wording import MAX_RIVALS, duration_text, join, lap_ranges
+
+CODE = "en"
+
+
+# ------------------------------------------------------------------------ wording
+def ordinal(n: int, *, feminine: bool = True) -> str:
+    """1st, 2nd, 3rd, 4th, 11th, 21st (``feminine`` is for languages that need it)."""
+    n = int(n)
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def duration(seconds: float) -> str:
+    return duration_text(seconds)
+
+
+def laps_label(laps) -> str:
+    ranges = lap_ranges(laps)
+    return f"lap{'s' if len(set(laps)) > 1 else ''} {', '.join(ranges)}" if ranges else ""
+
+
+def lap_time(seconds: float) -> str:
+    return format_time(seconds, hours=False)
+
+
+def laps_count(n: int) -> str:
+    n = int(n)
+    return f"{n} lap" + ("s" if n != 1 else "")
+
+
+def hour(n: int) -> str:
+    return f"in hour {int(n)}"
+
+
+def car(f: Fact, *, start: bool = False) -> str:
+    return ("The" if start else "the") + f" #{f.car}"
+
+
+def rivals(cars) -> str:
+    """#59, #95 and 3 others."""
+    cars = [str(c) for c in cars]
+    rest = len(cars) - MAX_RIVALS
+    items = [f"#{c}" for c in cars[:MAX_RIVALS]] + ([f"{rest} other" + ("s" if rest > 1 else "")] if rest > 0 else [])
+    return join(items, " and ")
+
+
+# ------------------------------------------------------------------------ sentences
+def start(f: Start) -> str:
+    team = f" {f.team}" if f.team else ""
+    who = f" with {f.driver} at the wheel" if f.driver else ""
+    return f"{car(f, start=True)}{team} took the start in {f.cls}{who}."
+
+
+def hour1(f: HourOne) -> str:
+    place = f"led {f.cls}" if f.position == 1 else f"was {ordinal(f.position)} in {f.cls}"
+    return f"After the first hour {car(f)} {place}, with {laps_count(f.laps_done)} completed."
+
+
+def lead(f: LeadGained) -> str:
+    frm = f" from #{f.rival}" if f.rival else ""
+    return f"{hour(f.hour).capitalize()}, {car(f)} took the {f.cls} lead{frm}."
+
+
+def lost_lead(f: LeadLost) -> str:
+    why = " while it pitted" if f.pitting else ""
+    to = f" to #{f.rival}" if f.rival else ""
+    text = f"{hour(f.hour).capitalize()}, {car(f)} lost the {f.cls} lead{to}{why}"
+    if f.back_hour is not None:
+        when = f"{f.back_after} laps later" if f.back_after > 1 else "on the next lap"
+        if f.back_hour != f.hour:
+            when = f"{hour(f.back_hour)}, {when}"
+        r2 = f.back_rival
+        text += f", and took it back {when}" + (f" from #{r2}" if r2 and r2 != f.rival else "")
+    return text + "."
+
+
+def lead_pit_cycles(f: LeadPitCycles) -> str:
+    h0, h1 = f.first_hour, f.last_hour
+    span = f"From hour {h0} to hour {h1}" if h1 != h0 else hour(h0).capitalize()
+    who = f" (to {join(['#' + r for r in f.rivals], ' and ')})" if f.rivals else ""
+    return (
+        f"{span}, {car(f)} led {f.cls} but for its pit stops: it handed the lead over at {f.stops} stops{who} "
+        "and took it back each time."
+    )
+
+
+NEUTRAL = {"SC": "the safety car", "FCY": "a full-course yellow", "RED": "a red flag"}
+
+
+def neutral(f: Neutral) -> str:
+    b, a = f.before, f.after
+    head = f"Under {NEUTRAL.get(f.phase_kind, f.phase_kind)}" if f.phase_kind != "RED" else "During the red flag"
+    text = f"{head} from {duration(f.start)} to {duration(f.end)} of racing, {car(f)}"
+    if f.pitted:
+        text += " pitted" + (f" (lap {f.pit_lap})" if f.pit_lap is not None else "")
+        text += " and" if b and a else ""
+    if b and a and b != a:
+        verb = "climbed" if a < b else "dropped"
+        text += f" {verb} from {ordinal(b)} to {ordinal(a)} in {f.cls}"
+        if f.rivals:
+            text += (", ahead of " if a < b else ", passed by ") + rivals(f.rivals)
+    elif b and a:
+        text += f" kept {ordinal(a)} place in {f.cls}"
+    return text + "."
+
+
+def stop(f: Stop) -> str:
+    b, a = f.before, f.after
+    what = {"garage": "garage stop", "long": "long stop", "drive_through": "drive-through"}.get(f.stop_kind, "stop")
+    if f.on_track_loss is not None:
+        driver = f"{f.driver} ({f.category})" if f.driver and f.category else (f.driver or car(f).capitalize())
+        where = f" in sector {f.on_track_sector}" if f.on_track_sector else ""
+        text = (f"{hour(f.hour).capitalize()}, on lap {f.lap}, {driver} lost about {duration(f.on_track_loss)}"
+                f" on track{where} before a {what}")  # fmt: skip
+        text += f" of {duration(f.pit_time)}" if f.pit_time is not None else ""
+        text += f"; in all {car(f)} lost {duration(f.time_lost)}" if f.time_lost is not None else ""
+    else:
+        text = f"{hour(f.hour).capitalize()}, a {what}"
+        text += f" of {duration(f.pit_time)}" if f.pit_time is not None else ""
+        text += f" (lap {f.lap}) cost {car(f)} {duration(f.time_lost)}" if f.time_lost is not None else f" (lap {f.lap})"
+    if f.laps_equiv is not None:
+        text += f", about {laps_count(f.laps_equiv)}"
+    if b and a and a > b:
+        text += f": it fell from {ordinal(b)} to {ordinal(a)} in {f.cls}"
+        if f.passed_by:
+            text += f", passed by {rivals(f.passed_by)}"
+    elif b and a:
+        text += f", but it kept {ordinal(a)} in {f.cls}"
+    if f.laps_lost_to:
+        text += f", and lost a lap to {rivals(f.laps_lost_to)}"
+    return text + "."
+
+
+def incident(f: Incident) -> str:
+    b, a = f.before, f.after
+    driver = f"{f.driver} ({f.category})" if f.driver and f.category else f.driver
+    who = f" with {driver} driving" if driver else ""
+    text = f"{hour(f.hour).capitalize()}, {car(f)}{who} lost {duration(f.time_lost)}"
+    if f.laps_equiv is not None:
+        text += f" (about {laps_count(f.laps_equiv)})"
+    text += f" on track ({laps_label(f.laps)})"
+    if b and a and a > b:
+        text += f" and dropped from {ordinal(b)} to {ordinal(a)} in {f.cls}"
+        if f.passed_by:
+            text += f", passed by {rivals(f.passed_by)}"
+    return text + "."
+
+
+def finish(f: Finish) -> str:
+    the, n = car(f, start=True), laps_count(f.laps_done)
+    if f.outcome == "snapshot":
+        text = (
+            f"The file ends after {duration(f.duration)} of racing, with the race still running: {car(f)} is "
+            f"{ordinal(f.position)} in {f.cls} ({ordinal(f.overall)} overall) with {n}"
+        )
+        if f.in_pits:
+            text += ", in the pits"
+        elif f.stopped:
+            text += f", but has not crossed the line since hour {f.hour}"
+        return text + "."
+    if f.outcome == "stopped_classified":
+        return (
+            f"{the} stopped {hour(f.hour)} after {n} "
+            f"and was classified {ordinal(f.position)} in {f.cls} ({ordinal(f.overall)} overall)."
+        )
+    if f.outcome == "won_race":
+        return f"{the} won the race, and {f.cls}, with {n}."
+    if f.outcome == "won_class":
+        return f"{the} won {f.cls} ({ordinal(f.overall)} overall) with {n}."
+    if f.outcome == "finished":
+        return f"{the} finished {ordinal(f.position)} in {f.cls} ({ordinal(f.overall)} overall) after {n}."
+    if f.outcome == "disqualified":
+        return f"{the} was disqualified ({n} covered)."
+    if f.outcome == "not_classified":
+        return f"{the} was not classified, with {n}."
+    return f"{the} retired{' in the pits' if f.in_pits else ''} {hour(f.hour)}, after {n}."
+
+
+def best_lap(f: BestLap) -> str:
+    text = f"{f.driver}'s best lap was {lap_time(f.lap_time)}" + (f" (lap {f.lap})" if f.lap else "")
+    if f.rank is not None:
+        group = f"{f.category} drivers in {f.cls}" if f.category else f"drivers in {f.cls}"
+        text += f"; {ordinal(f.rank)} of {f.of} {group} on pace ({f.metric})"
+    return text + (" — few clean laps." if f.low_sample else ".")
+
+
+SENTENCES = {
+    "start": start, "hour1": hour1, "lead": lead, "lost_lead": lost_lead, "lead_swap": lost_lead,
+    "lead_pit_cycles": lead_pit_cycles, "neutral": neutral, "stop": stop, "incident": incident, "finish": finish,
+    "best_lap": best_lap,
+}  # fmt: skip

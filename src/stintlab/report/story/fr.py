@@ -1,0 +1,250 @@
+"""Le catalogue français : un modèle de phrase par sorte de fait (:mod:`.facts`), et la façon
+française d'écrire ordinaux, durées, nombres de tours et temps au tour.
+
+>>> ordinal(1), ordinal(16), ordinal(1, feminine=False), duration(30.75), laps_label([5]), lap_time(237.412)
+('1re', '16e', '1er', '30,8 s', 'tour 5', '3\\'57"412')
+"""
+
+from __future__ import annotations
+
+from stintlab.io.values import format_time
+from stintlab.report.story.facts import (
+    BestLap,
+    Fact,
+    Finish,
+    HourOne,
+    Incident,
+    LeadGained,
+    LeadLost,
+    LeadPitCycles,
+    Neutral,
+    Start,
+    Stop,
+)
+from stintlab.report.story.wording import MAX_RIVALS, duration_text, join, lap_ranges
+
+CODE = "fr"
+
+
+# ------------------------------------------------------------------------ wording
+def ordinal(n: int, *, feminine: bool = True) -> str:
+    """1re (1er au masculin), 2e, 3e…"""
+    n = int(n)
+    return (f"{n}re" if feminine else f"{n}er") if n == 1 else f"{n}e"
+
+
+def duration(seconds: float) -> str:
+    return duration_text(seconds, decimal=",")
+
+
+def laps_label(laps) -> str:
+    ranges = lap_ranges(laps)
+    return f"tour{'s' if len(set(laps)) > 1 else ''} {', '.join(ranges)}" if ranges else ""
+
+
+def lap_time(seconds: float) -> str:
+    """3'57"412: the clock of :func:`format_time` in French notation."""
+    return format_time(seconds, hours=False).replace(":", "'").replace(".", '"')
+
+
+def laps_count(n: int) -> str:
+    n = int(n)
+    return f"{n} tour" + ("s" if n > 1 else "")
+
+
+def hour(n: int) -> str:
+    return f"à la {ordinal(n)} heure"
+
+
+def car(f: Fact, *, start: bool = False) -> str:
+    return ("La" if start else "la") + f" n°{f.car}"
+
+
+def rivals(cars) -> str:
+    """la n°59 ; les n°59, 95 et 3 autres."""
+    cars = [str(c) for c in cars]
+    if len(cars) == 1:
+        return f"la n°{cars[0]}"
+    rest = len(cars) - MAX_RIVALS
+    items = cars[:MAX_RIVALS] + ([f"{rest} autre" + ("s" if rest > 1 else "")] if rest > 0 else [])
+    return "les n°" + join(items, " et ")
+
+
+def to(text: str) -> str:
+    """ "à" contracted: à la n°7 / aux n°7 et 8."""
+    return "aux " + text[4:] if text.startswith("les ") else "à " + text
+
+
+def of(name: str) -> str:
+    """ "de"/"d'" before a name.
+
+    >>> of("Aliaksandr MALYKHIN"), of("Joel STURM")
+    ("d'Aliaksandr MALYKHIN", 'de Joel STURM')
+    """
+    return ("d'" if name[:1].upper() in "AEIOUYÉÈÊÀÂÎÔÛH" and name[:1].upper() != "H" else "de ") + name
+
+
+CATEGORIES = {"Platinum": "Platine", "Gold": "Or", "Silver": "Argent", "Bronze": "Bronze"}
+
+
+# ------------------------------------------------------------------------ phrases
+def start(f: Start) -> str:
+    team = f" {f.team}" if f.team else ""
+    who = f", avec {f.driver} au volant," if f.driver else ""
+    return f"{car(f, start=True)}{team}{who} prend le départ en {f.cls}."
+
+
+def hour1(f: HourOne) -> str:
+    place = f"en tête de la catégorie {f.cls}" if f.position == 1 else f"{ordinal(f.position)} de la catégorie {f.cls}"
+    return f"Au terme de la première heure, {car(f)} est {place} après {laps_count(f.laps_done)}."
+
+
+def lead(f: LeadGained) -> str:
+    frm = f" aux dépens de la n°{f.rival}" if f.rival else ""
+    return f"{hour(f.hour).capitalize()}, {car(f)} prend la tête de la catégorie {f.cls}{frm}."
+
+
+def lost_lead(f: LeadLost) -> str:
+    why = " lors de son arrêt au stand" if f.pitting else ""
+    rival = f" à la n°{f.rival}" if f.rival else ""
+    text = f"{hour(f.hour).capitalize()}, {car(f)} cède la tête de la catégorie {f.cls}{rival}{why}"
+    if f.back_hour is not None:
+        when = f"{f.back_after} tours plus tard" if f.back_after > 1 else "au tour suivant"
+        if f.back_hour != f.hour:
+            when = f"{hour(f.back_hour)}, {when}"
+        r2 = f.back_rival
+        text += f", puis la reprend {when}" + (f" aux dépens de la n°{r2}" if r2 and r2 != f.rival else "")
+    return text + "."
+
+
+def lead_pit_cycles(f: LeadPitCycles) -> str:
+    h0, h1 = f.first_hour, f.last_hour
+    span = f"De la {ordinal(h0)} à la {ordinal(h1)} heure" if h1 != h0 else hour(h0).capitalize()
+    if not f.rivals:
+        who = ""
+    elif len(f.rivals) == 1:
+        who = f", au profit de la n°{f.rivals[0]}"
+    else:
+        who = f", au profit des n°{join(f.rivals, ' et ')}"
+    return (
+        f"{span}, {car(f)} mène la catégorie {f.cls} et ne cède la tête que le temps de ses arrêts "
+        f"au stand ({f.stops} fois{who}), pour la reprendre à chaque fois."
+    )
+
+
+NEUTRAL = {"SC": "voiture de sécurité", "FCY": "Full Course Yellow", "RED": "drapeau rouge"}
+
+
+def neutral(f: Neutral) -> str:
+    b, a = f.before, f.after
+    what = NEUTRAL.get(f.phase_kind, f.phase_kind)
+    head = f"Sous {what}" if f.phase_kind != "RED" else "Pendant l'interruption (drapeau rouge)"
+    text = f"{head}, de {duration(f.start)} à {duration(f.end)} de course, {car(f)}"
+    if f.pitted:
+        text += " s'arrête au stand" + (f" (tour {f.pit_lap})" if f.pit_lap is not None else "")
+        text += " et" if b and a else ""
+    if b and a and b != a:
+        verb = "remonte" if a < b else "recule"
+        text += f" {verb} de la {ordinal(b)} à la {ordinal(a)} place de la catégorie"
+        if f.rivals:
+            text += (", devant " if a < b else ", dépassée par ") + rivals(f.rivals)
+    elif b and a:
+        text += f" conserve sa {ordinal(a)} place"
+    return text + "."
+
+
+def stop(f: Stop) -> str:
+    b, a = f.before, f.after
+    what = {"garage": "passage au garage", "long": "arrêt long", "drive_through": "drive-through"}.get(
+        f.stop_kind, "arrêt"
+    )
+    if f.on_track_loss is not None:
+        driver = f"{f.driver} ({f.category})" if f.driver and f.category else (f.driver or car(f))
+        where = f" dans le secteur {f.on_track_sector}" if f.on_track_sector else ""
+        text = (f"{hour(f.hour).capitalize()}, au tour {f.lap}, {driver} perd environ {duration(f.on_track_loss)}"
+                f" en piste{where} avant un {what}")  # fmt: skip
+        text += f" de {duration(f.pit_time)}" if f.pit_time is not None else ""
+        text += f" ; au total, cela coûte {duration(f.time_lost)}" if f.time_lost is not None else ""
+    else:
+        text = f"{hour(f.hour).capitalize()}, un {what}"
+        text += f" de {duration(f.pit_time)}" if f.pit_time is not None else ""
+        text += f" (tour {f.lap}) coûte {duration(f.time_lost)}" if f.time_lost is not None else f" (tour {f.lap})"
+    if f.laps_equiv is not None:
+        text += f", soit environ {laps_count(f.laps_equiv)},"
+    text += f" à {car(f)}"
+    if b and a and a > b:
+        text += f", qui passe de la {ordinal(b)} à la {ordinal(a)} place de la catégorie"
+        if f.passed_by:
+            text += f", dépassée par {rivals(f.passed_by)}"
+    elif b and a:
+        text += f", qui conserve sa {ordinal(a)} place de la catégorie"
+    if f.laps_lost_to:
+        text += f" ; elle concède un tour {to(rivals(f.laps_lost_to))}"
+    return text + "."
+
+
+def incident(f: Incident) -> str:
+    b, a = f.before, f.after
+    driver = f"{f.driver} ({f.category})" if f.driver and f.category else f.driver
+    who = f", pilotée par {driver}," if driver else ""
+    text = f"{hour(f.hour).capitalize()}, {car(f)}{who} perd {duration(f.time_lost)}"
+    if f.laps_equiv is not None:
+        text += f" (environ {laps_count(f.laps_equiv)})"
+    text += f" en piste ({laps_label(f.laps)})"
+    if b and a and a > b:
+        text += f" et recule de la {ordinal(b)} à la {ordinal(a)} place de la catégorie"
+        if f.passed_by:
+            text += f", dépassée par {rivals(f.passed_by)}"
+    return text + "."
+
+
+def finish(f: Finish) -> str:
+    the, n = car(f, start=True), laps_count(f.laps_done)
+    if f.outcome == "snapshot":
+        text = (
+            f"Le fichier s'arrête après {duration(f.duration)} de course, course en cours : {car(f)} est "
+            f"{ordinal(f.position)} de la catégorie {f.cls} ({ordinal(f.overall)} au général) avec {n}"
+        )
+        if f.in_pits:
+            text += " et se trouve au stand"
+        elif f.stopped:
+            text += f", mais n'a plus franchi la ligne depuis {hour(f.hour).removeprefix('à ')}"
+        return text + "."
+    if f.outcome == "stopped_classified":
+        return (
+            f"{the} s'arrête {hour(f.hour)} après {n} ; "
+            f"elle est classée {ordinal(f.position)} de la catégorie {f.cls} ({ordinal(f.overall)} au général)."
+        )
+    if f.outcome == "won_race":
+        return f"{the} remporte la course, et la catégorie {f.cls}, en {n}."
+    if f.outcome == "won_class":
+        return f"{the} remporte la catégorie {f.cls} ({ordinal(f.overall)} au général) en {n}."
+    if f.outcome == "finished":
+        return (
+            f"{the} termine {ordinal(f.position)} de la catégorie {f.cls} ({ordinal(f.overall)} au général) après {n}."
+        )
+    if f.outcome == "disqualified":
+        return f"{the} est disqualifiée ({n} parcourus)."
+    if f.outcome == "not_classified":
+        return f"{the} n'est pas classée, avec {n}."
+    return f"{the} abandonne{' au stand' if f.in_pits else ''} {hour(f.hour)}, après {n}."
+
+
+def best_lap(f: BestLap) -> str:
+    text = f"Meilleur tour {of(f.driver)} : {lap_time(f.lap_time)}" + (f" (tour {f.lap})" if f.lap else "")
+    if f.category:
+        group = f"pilotes {CATEGORIES.get(f.category, f.category)} de la catégorie {f.cls}"
+    else:
+        group = f"pilotes de la catégorie {f.cls}"
+    if f.rank == 1:
+        text += f" ; premier des {f.of} {group} au classement de rythme ({f.metric})"
+    elif f.rank is not None:
+        text += f" ; {ordinal(f.rank)} sur {f.of} {group} au classement de rythme ({f.metric})"
+    return text + (" — peu de tours propres." if f.low_sample else ".")
+
+
+SENTENCES = {
+    "start": start, "hour1": hour1, "lead": lead, "lost_lead": lost_lead, "lead_swap": lost_lead,
+    "lead_pit_cycles": lead_pit_cycles, "neutral": neutral, "stop": stop, "incident": incident, "finish": finish,
+    "best_lap": best_lap,
+}  # fmt: skip

@@ -62,9 +62,10 @@ __all__ = [
     "slow_zone_reason",
 ]
 
-RATIO = 1.12
-"""Field ratio from which a sector counts as slowed (12 % slower than normal for the field)."""
-LOCAL = 0.08
+RATIO = 1.25
+"""Field ratio from which a sector counts as slowed (25 % slower than normal for the field: an
+80 km/h zone costs more; a wet or drying sector costs less, Le Mans 2024 S1 in the rain 1.15-1.24)."""
+LOCAL = 0.15
 """How much more the slowed sector must be slowed than the least-affected other sector."""
 HALF_WINDOW = 150.0
 """Half width (s) of the race-time window of the field ratio."""

@@ -240,7 +240,7 @@ def _events(ev: pd.DataFrame, stops, mine: pd.DataFrame, car, cls, grade: dict) 
     long_laps = set()
     if stops is not None:
         for lap_in, k in zip(stops["lap_in"], stops["kind"], strict=False):
-            if str(k) != "normal":
+            if str(k) not in ("normal", "drive_through"):  # a lead handed over in a drive-through comes back like a pit cycle
                 long_laps.update({int(lap_in), int(lap_in) + 1})
     rows = list(ev.itertuples(index=False))
     consumed: set[int] = set()
@@ -263,7 +263,7 @@ def _events(ev: pd.DataFrame, stops, mine: pd.DataFrame, car, cls, grade: dict) 
         elif kind == "neutralisation":
             if (f := _neutral(e, ev, mine, car, cls)) is not None:
                 out.append(f)
-        elif kind == "stop" and (e.stop_kind not in ("normal", "final") or _num(e.on_track_loss) is not None):
+        elif kind == "stop" and _told_stop(e):
             out.append(_stop(e, car, cls, grade))
         elif kind == "incident":
             group = [e]
@@ -341,6 +341,17 @@ def _neutral(e, ev: pd.DataFrame, mine: pd.DataFrame, car, cls) -> Fact | None:
         race_time=_rt(e.race_time), phase_kind=kind, start=start, end=end, pitted=pitted,
         pit_lap=pit_laps[0] if len(pit_laps) == 1 else None, before=b, after=a, rivals=tuple(str(c) for c in rivals),
     )  # fmt: skip
+
+
+def _told_stop(e) -> bool:
+    """Long and garage stops, stops after an on-track incident on the in-lap, and drive-throughs
+    that cost a class position are told; routine stops are not."""
+    if _num(e.on_track_loss) is not None:
+        return True
+    if e.stop_kind == "drive_through":
+        b, a = _int(e.class_position_before), _int(e.class_position_after)
+        return b is not None and a is not None and a > b
+    return e.stop_kind not in ("normal", "final")
 
 
 def _stop(e, car, cls, grade: dict) -> Fact:

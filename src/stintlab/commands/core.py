@@ -7,7 +7,6 @@ from pathlib import Path
 import typer
 
 from stintlab.analysis.classification import race_finished
-from stintlab.cli import app
 from stintlab.commands._common import emit, load_race, records
 from stintlab.errors import StintlabUsageError
 from stintlab.io.values import format_time
@@ -46,7 +45,6 @@ def race_info(race) -> dict:
     }
 
 
-@app.command()
 def info(
     file: Path = FileArg,
     results: Path = ResultsOpt,
@@ -60,7 +58,6 @@ def info(
 CLASSIFICATION_KEYS = ["position", "class_position", "car", "class", "team", "laps", "status", "gap_first", "total_time"]
 
 
-@app.command()
 def classification(
     file: Path = FileArg,
     results: Path = ResultsOpt,
@@ -84,3 +81,9 @@ def classification(
         for r in rows:
             r["total_time"] = format_time(r["total_time"]) if r["total_time"] is not None else ""
     emit(rows, as_json, title=f"{race.name} — classification ({race.meta['classification_source']})")
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to ``app`` (called once by :func:`stintlab.cli.build_app`)."""
+    for command in (info, classification,):
+        app.command()(command)

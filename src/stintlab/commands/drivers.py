@@ -8,7 +8,6 @@ from pathlib import Path
 import pandas as pd
 import typer
 
-from stintlab.cli import app
 from stintlab.commands._common import emit, err_console, load_race, records
 from stintlab.errors import StintlabUsageError
 from stintlab.io.values import format_time
@@ -80,7 +79,6 @@ def _pick_class(table: pd.DataFrame, cls: str | None, what: str = "class") -> pd
     return table[mask]
 
 
-@app.command()
 def drivers(
     file: Path = FileArg,
     cls: str = typer.Option(None, "--class", help="Only this class (case-insensitive)."),
@@ -168,7 +166,6 @@ def drivers(
     emit(table_rows, False, title=f"{race.name}: drivers ranked by {metric} (* fewer than {min_laps} clean laps)")
 
 
-@app.command()
 def rules(
     file: Path = typer.Argument(None, dir_okay=False, help="Al Kamel lap file to check (omit with --list)."),
     rules_name: str = typer.Option(None, "--rules", help="Rule set name (see --list) or a .toml file."),
@@ -210,3 +207,9 @@ def rules(
     emit(
         data["violations"], False, title=title + f": violations ({len(data['violations'])})", columns=VIOLATION_KEYS[:5]
     )
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to ``app`` (called once by :func:`stintlab.cli.build_app`)."""
+    for command in (drivers, rules,):
+        app.command()(command)

@@ -441,7 +441,7 @@ def fetch(
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to ``app`` (called once by :func:`stintlab.cli.build_app`)."""
-    for command in (season, career, fetch,):
+    for command in (season, career, fetch):
         app.command()(command)
     app.add_typer(archive_app, name="archive")
     app.add_typer(calendar_app, name="calendar")

@@ -183,5 +183,5 @@ def losses(
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to ``app`` (called once by :func:`stintlab.cli.build_app`)."""
-    for command in (standings, stops, stints, events, flags, losses,):
+    for command in (standings, stops, stints, events, flags, losses):
         app.command()(command)

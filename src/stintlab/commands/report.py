@@ -167,5 +167,5 @@ def _laps_label(laps: list[int], lang: str) -> str:
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to ``app`` (called once by :func:`stintlab.cli.build_app`)."""
-    for command in (report, story,):
+    for command in (report, story):
         app.command()(command)

@@ -220,5 +220,5 @@ def plan(
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to ``app`` (called once by :func:`stintlab.cli.build_app`)."""
-    for command in (simulate, calibrate, whatif, plan,):
+    for command in (simulate, calibrate, whatif, plan):
         app.command()(command)

@@ -120,3 +120,11 @@ def test_rules_window_and_drive_time_agree_on_a_lap_table():
     dt = drive_time(laps).set_index("driver")
     assert dt.at["A", "worst_window_6h"] == pytest.approx(d.at["A", "worst_window"])
     assert dt.at["B", "worst_window_6h"] == pytest.approx(d.at["B", "worst_window"])
+
+
+def test_laps_touching_up_to_a_rounding_error_and_real_overlaps():
+    # lap 2 starts 1e-9 s before lap 1 ends (elapsed - lap_time rounding): still 150 s in 150 s
+    assert worst_window([0.0, 100.0 - 1e-9], [100.0, 200.0], 150.0)[0] == pytest.approx(150.0)
+    # really overlapping segments (two cars' worth of driving): counted twice, as the oracle does
+    segs = [(0.0, 100.0, 100.0), (50.0, 150.0, 100.0)]
+    assert worst_window([0.0, 50.0], [100.0, 150.0], 100.0)[0] == pytest.approx(oracle(segs, 100.0)) == 150.0

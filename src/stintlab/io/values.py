@@ -31,6 +31,7 @@ __all__ = [
     "parse_time_text",
     "time_parts",
     "format_time",
+    "format_lap",
     "format_seconds",
     "format_minutes",
     "format_clock",
@@ -126,6 +127,10 @@ def parse_time_text(text: str) -> float:
     return float(res[0])
 
 
+_SCALE = (1, 10, 100, 1000, 10_000, 100_000, 1_000_000)
+_NA = pd.NA
+
+
 def time_parts(seconds: float, digits: int = 3) -> tuple[bool, int, int, int, int]:
     """(negative, hours, minutes, seconds, fraction) of a duration rounded to ``digits`` decimals
     (``fraction`` in units of 10**-digits s): the one split every time format builds on, so a
@@ -136,25 +141,11 @@ def time_parts(seconds: float, digits: int = 3) -> tuple[bool, int, int, int, in
     >>> time_parts(-59.9996), time_parts(59.5, digits=0)
     ((True, 0, 1, 0, 0), (False, 0, 1, 0, 0))
     """
-    unit = 10**digits
-    total = int(round(abs(seconds) * unit)) if digits else int(round(abs(seconds)))
-    h, rem = divmod(total, 3600 * unit)
+    unit = _SCALE[digits]
+    h, rem = divmod(int(round(abs(seconds) * unit)), 3600 * unit)
     m, rem = divmod(rem, 60 * unit)
     s, frac = divmod(rem, unit)
     return seconds < 0, h, m, s, frac
-
-
-def _missing(seconds) -> bool:
-    return seconds is None or seconds is pd.NA or (isinstance(seconds, float) and math.isnan(seconds))
-
-
-def _text(h: int, m: int, s: int, frac: int, digits: int, lead: str) -> str:
-    tail = f".{frac:0{digits}d}" if digits else ""
-    if lead == "h" or h:
-        return f"{h}:{m:02d}:{s:02d}{tail}"
-    if lead == "m" or m:
-        return f"{m}:{s:02d}{tail}"
-    return f"{s}{tail}"
 
 
 def format_time(seconds: float | None, *, hours: bool = True, digits: int = 3) -> str:
@@ -168,10 +159,32 @@ def format_time(seconds: float | None, *, hours: bool = True, digits: int = 3) -
     >>> format_time(3953.5, digits=0), format_time(-0.25)
     ('1:05:54', '-0:00:00.250')
     """
-    if _missing(seconds):
+    if seconds is None or seconds is _NA or seconds != seconds:
         return ""
-    neg, h, m, s, frac = time_parts(seconds, digits)
-    return ("-" if neg else "") + _text(h, m, s, frac, digits, "h" if hours else "m")
+    if digits != 3:
+        neg, h, m, s, frac = time_parts(seconds, digits)
+        tail = f".{frac:0{digits}d}" if digits else ""
+        text = f"{h}:{m:02d}:{s:02d}{tail}" if (hours or h) else f"{m}:{s:02d}{tail}"
+        return "-" + text if neg else text
+    # time_parts(seconds) inlined: these run once per cell when a lap file is written
+    h, rem = divmod(int(round(abs(seconds) * 1000)), 3_600_000)
+    m, rem = divmod(rem, 60_000)
+    text = f"{h}:{m:02d}:{rem // 1000:02d}.{rem % 1000:03d}" if (hours or h) else f"{m}:{rem // 1000:02d}.{rem % 1000:03d}"
+    return "-" + text if seconds < 0 else text
+
+
+def format_lap(seconds: float | None) -> str:
+    """A lap time: ``m:ss.fff`` under an hour, else ``h:mm:ss.fff`` (``format_time(x, hours=False)``).
+
+    >>> format_lap(219.529), format_lap(3953.307)
+    ('3:39.529', '1:05:53.307')
+    """
+    if seconds is None or seconds is _NA or seconds != seconds:
+        return ""
+    h, rem = divmod(int(round(abs(seconds) * 1000)), 3_600_000)  # time_parts inlined (per-cell speed)
+    m, rem = divmod(rem, 60_000)
+    text = f"{h}:{m:02d}:{rem // 1000:02d}.{rem % 1000:03d}" if h else f"{m}:{rem // 1000:02d}.{rem % 1000:03d}"
+    return "-" + text if seconds < 0 else text
 
 
 def format_seconds(seconds: float | None) -> str:
@@ -180,10 +193,16 @@ def format_seconds(seconds: float | None) -> str:
     >>> format_seconds(45.985), format_seconds(65.5), format_seconds(3953.307)
     ('45.985', '1:05.500', '1:05:53.307')
     """
-    if _missing(seconds):
+    if seconds is None or seconds is _NA or seconds != seconds:
         return ""
-    neg, h, m, s, frac = time_parts(seconds)
-    return ("-" if neg else "") + _text(h, m, s, frac, 3, "s")
+    ms = int(round(abs(seconds) * 1000))  # time_parts inlined (per-cell speed)
+    if ms < 60_000:
+        text = f"{ms // 1000}.{ms % 1000:03d}"
+    else:
+        h, rem = divmod(ms, 3_600_000)
+        m, rem = divmod(rem, 60_000)
+        text = f"{h}:{m:02d}:{rem // 1000:02d}.{rem % 1000:03d}" if h else f"{m}:{rem // 1000:02d}.{rem % 1000:03d}"
+    return "-" + text if seconds < 0 else text
 
 
 def format_minutes(seconds: float | None) -> str:
@@ -192,10 +211,11 @@ def format_minutes(seconds: float | None) -> str:
     >>> format_minutes(45.985), format_minutes(3953.307)
     ('0:45.985', '65:53.307')
     """
-    if _missing(seconds):
+    if seconds is None or seconds is _NA or seconds != seconds:
         return ""
-    neg, h, m, s, frac = time_parts(seconds)
-    return ("-" if neg else "") + _text(0, 60 * h + m, s, frac, 3, "m")
+    m, rem = divmod(int(round(abs(seconds) * 1000)), 60_000)  # time_parts inlined (per-cell speed)
+    text = f"{m}:{rem // 1000:02d}.{rem % 1000:03d}"
+    return "-" + text if seconds < 0 else text
 
 
 def format_clock(seconds_of_day: float | None) -> str:
@@ -204,7 +224,8 @@ def format_clock(seconds_of_day: float | None) -> str:
     >>> format_clock(57600.0 + 86400 + 3.5)
     '16:00:03.500'
     """
-    if _missing(seconds_of_day):
+    if seconds_of_day is None or seconds_of_day is _NA or seconds_of_day != seconds_of_day:
         return ""
-    _, h, m, s, frac = time_parts(seconds_of_day)
-    return f"{h % 24:02d}:{m:02d}:{s:02d}.{frac:03d}"
+    h, rem = divmod(int(round(seconds_of_day * 1000)) % 86_400_000, 3_600_000)  # time_parts inlined
+    m, rem = divmod(rem, 60_000)
+    return f"{h:02d}:{m:02d}:{rem // 1000:02d}.{rem % 1000:03d}"

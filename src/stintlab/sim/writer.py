@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from stintlab.io.values import format_clock, format_minutes, format_seconds, format_time
+from stintlab.io.values import format_clock, format_lap, format_minutes, format_seconds, format_time
 
 __all__ = ["HEADER", "write_analysis_csv", "fmt_lap", "fmt_sector", "fmt_large", "fmt_pit", "fmt_hour"]
 
@@ -35,29 +35,12 @@ HEADER = [
 ]  # fmt: skip
 
 
-def fmt_lap(x: float) -> str:
-    """``m:ss.fff`` below one hour, else ``h:mm:ss.fff``."""
-    return format_time(x, hours=False)
-
-
-def fmt_sector(x: float) -> str:
-    """``ss.fff`` below a minute, else like a lap time."""
-    return format_seconds(x)
-
-
-def fmt_large(x: float) -> str:
-    """Always ``m:ss.fff`` (minutes may pass 59)."""
-    return format_minutes(x)
-
-
-def fmt_pit(x: float) -> str:
-    """Always ``h:mm:ss.fff``."""
-    return format_time(x)
-
-
-def fmt_hour(x: float) -> str:
-    """Time of day ``hh:mm:ss.fff``, wrapped at midnight."""
-    return format_clock(x)
+# the file's time columns, formatted by stintlab.io.values (the one owner of duration formats)
+fmt_lap = format_lap  # LAP_TIME, ELAPSED: m:ss.fff below one hour, else h:mm:ss.fff
+fmt_sector = format_seconds  # S1..S3: ss.fff below a minute, else like a lap time
+fmt_large = format_minutes  # S1..S3_LARGE: always m:ss.fff (minutes may pass 59)
+fmt_pit = format_time  # PIT_TIME: always h:mm:ss.fff
+fmt_hour = format_clock  # HOUR: time of day hh:mm:ss.fff, wrapped at midnight
 
 
 def _num(x: float, nd: int = 1) -> str:

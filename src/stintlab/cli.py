@@ -1,40 +1,39 @@
 """The ``stintlab`` command line (typer + rich).
 
-Commands live in :mod:`stintlab.commands`, one module per area; each registers itself on
-:data:`app` when imported. Every error stintlab raises on purpose is printed as one line
-on stderr with exit code 2, never a traceback.
+Commands live in :mod:`stintlab.commands`, one module per area; each exposes
+``register(app)``, and :func:`build_app` calls them in help order. Every error stintlab
+raises on purpose is printed as one line on stderr with exit code 2, never a traceback.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import sys
 
 import typer
 
+from stintlab.commands import archive, core, drivers, race_state, report, sim, web
 from stintlab.errors import StintlabError
 
-app = typer.Typer(
-    name="stintlab",
-    help="Endurance-race intelligence from official lap-by-lap timing files.",
-    no_args_is_help=True,
-    add_completion=True,
-    pretty_exceptions_enable=False,
-)
+#: Command modules in the order ``stintlab --help`` lists them: a race first, then its
+#: analyses, faces, tools.
+COMMAND_MODULES = (core, race_state, drivers, report, sim, web, archive)
 
 
-def _register_commands() -> None:
-    import stintlab.commands as pkg
+def build_app() -> typer.Typer:
+    """The ``stintlab`` typer application with every command registered."""
+    cli = typer.Typer(
+        name="stintlab",
+        help="Endurance-race intelligence from official lap-by-lap timing files.",
+        no_args_is_help=True,
+        add_completion=True,
+        pretty_exceptions_enable=False,
+    )
+    for module in COMMAND_MODULES:
+        module.register(cli)
+    return cli
 
-    # help lists commands in registration order: a race first, then its analyses, faces, tools
-    first = ["core", "race_state", "drivers", "report", "sim", "web", "archive"]
-    names = [m.name for m in pkgutil.iter_modules(pkg.__path__) if not m.name.startswith("_")]
-    for name in sorted(names, key=lambda n: (first.index(n) if n in first else len(first), n)):
-        importlib.import_module(f"stintlab.commands.{name}")
 
-
-_register_commands()
+app = build_app()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         typer.echo("stintlab: interrupted", err=True)
         return 130
     except Exception as exc:  # click usage errors and the like
-        import click
+        import click  # not a dependency of typer >= 0.29 (uvicorn brings it): imported only when needed
 
         # typer >= 0.29 vendors click: its usage errors (e.g. an unknown option) derive from
         # typer.exceptions.TyperException, not from click's ClickException
@@ -76,7 +75,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    # run as ``python -m stintlab.cli``: the commands registered on the imported module's app
-    from stintlab.cli import main as _main
-
-    sys.exit(_main())
+    sys.exit(main())

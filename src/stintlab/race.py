@@ -14,32 +14,16 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from stintlab.analysis.classification import derive_classification
 from stintlab.io import files_of_format, read_file
+from stintlab.names import name_key
 
-__all__ = ["Race", "load", "name_key", "find_results_beside"]
-
-
-def name_key(name) -> str:
-    """A driver name reduced for matching: accents, case, punctuation and spacing removed.
-
-    >>> name_key("Alessio PICARIELLO") == name_key("Alessio Picariello")
-    True
-    >>> name_key("Kévin  Estre") == name_key("Kevin ESTRE")
-    True
-    """
-    if name is None or (isinstance(name, float) and np.isnan(name)) or name is pd.NA:
-        return ""
-    text = unicodedata.normalize("NFKD", str(name))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+__all__ = ["Race", "load", "name_key", "find_results_beside"]  # name_key: re-exported from stintlab.names
 
 
 @dataclass

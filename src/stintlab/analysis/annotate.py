@@ -33,12 +33,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from stintlab.analysis.flags import _kinds_per_row, _mask_from, _phases, has_flags
-from stintlab.analysis.incidents import _compute
+from stintlab.analysis.flags import neutral_state
+from stintlab.analysis.incidents import incident_figures
 from stintlab.analysis.slowzones import slow_zone_mask, slow_zones
 from stintlab.schema import check_columns
 
-__all__ = ["annotate", "stint_numbers", "race_hour"]
+__all__ = ["annotate", "stint_numbers", "stint_starts", "race_hour"]
 
 #: lap-table columns :func:`annotate` reads (``flag`` is optional: without it phases are inferred).
 ANNOTATE_NEEDS = ("car", "lap", "driver", "lap_time", "elapsed", "in_lap", "out_lap", "pit_time")
@@ -69,6 +69,23 @@ def stint_numbers(laps: pd.DataFrame) -> np.ndarray:
     return cum - base[seg] + 1
 
 
+def stint_starts(laps: pd.DataFrame) -> np.ndarray:
+    """Per row, True on the first lap of a stint (a car's first row, or where
+    :func:`stint_numbers` changes): ``np.cumsum(stint_starts(laps))`` numbers the stints of the
+    whole table.
+
+    >>> import pandas as pd
+    >>> laps = pd.DataFrame({"car": ["1", "1", "1", "2"], "out_lap": [False, False, True, False]})
+    >>> stint_starts(laps).tolist(), stint_numbers(laps).tolist()
+    ([True, False, True, True], [1, 1, 2, 1])
+    """
+    if laps.empty:
+        return np.zeros(0, dtype=bool)
+    car = laps["car"].to_numpy()
+    st = stint_numbers(laps)
+    return np.r_[True, (car[1:] != car[:-1]) | (st[1:] != st[:-1])]
+
+
 def annotate(laps: pd.DataFrame) -> pd.DataFrame:
     """The lap table plus neutralised, neutral_kind, incident, slow_zone (a sector driven in a slow
     zone: :mod:`stintlab.analysis.slowzones`), clean, stint, hour, expected, time_lost."""
@@ -88,9 +105,8 @@ def annotate(laps: pd.DataFrame) -> pd.DataFrame:
         out["expected"] = pd.Series([], dtype=float)
         out["time_lost"] = pd.Series([], dtype=float)
         return out
-    kinds = _kinds_per_row(laps)
-    neutral = _mask_from(laps, kinds, _phases(laps, kinds), not has_flags(laps))
-    inc, base, loss = _compute(laps, neutral)
+    kinds, neutral = neutral_state(laps)
+    inc, base, loss = incident_figures(laps, neutral)
     slow_zone = slow_zone_mask(laps, slow_zones(laps, neutral))
     clean = ~neutral & ~inc & ~slow_zone
     clean &= ~(laps["in_lap"].to_numpy(dtype=bool) | laps["out_lap"].to_numpy(dtype=bool))

@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from stintlab.errors import StintlabFormatError
-from stintlab.race import name_key
+from stintlab.names import name_key
 
 __all__ = [
     "ENTRY_COLUMNS",

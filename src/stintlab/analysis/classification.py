@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from stintlab.io.values import format_time
+from stintlab.io.values import format_seconds
 from stintlab.schema import check_columns, empty_table
 
 __all__ = [
@@ -115,9 +115,7 @@ def gap_text(laps_behind: int, seconds: float) -> str:
         return f"{laps_behind} Lap" + ("s" if laps_behind > 1 else "")
     if seconds == 0 or np.isnan(seconds):
         return "-"
-    if seconds >= 60:
-        return "+" + format_time(seconds, hours=False)
-    return f"+{seconds:.3f}"
+    return "+" + format_seconds(seconds)
 
 
 def derive_classification(laps: pd.DataFrame, finished: bool | None = None) -> pd.DataFrame:

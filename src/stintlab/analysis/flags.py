@@ -54,6 +54,7 @@ __all__ = [
     "INFER_RATIO",
     "has_flags",
     "neutral_crossings",
+    "neutral_state",
     "neutralisations",
     "neutralised_mask",
 ]
@@ -230,16 +231,32 @@ def _mask_from(laps: pd.DataFrame, kinds: np.ndarray, phases, inferred: bool = F
     return mask
 
 
+def neutral_state(laps: pd.DataFrame, infer: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(kinds, neutralised) per lap row, computed together: the neutralisation kind at the crossing
+    ('SC', 'FCY', 'RED' or '', as :func:`neutral_crossings`) and the mask of
+    :func:`neutralised_mask`. Rows in canonical order (by car, then lap).
+
+    >>> import pandas as pd
+    >>> laps = pd.DataFrame({"car": ["1"] * 3, "lap": [1, 2, 3], "lap_time": [100.0, 150.0, 100.0],
+    ...     "elapsed": [100.0, 250.0, 350.0], "in_lap": [False] * 3, "out_lap": [False] * 3,
+    ...     "flag": pd.array(["GF", "SF", "GF"], dtype="string")})
+    >>> kinds, mask = neutral_state(laps)
+    >>> kinds.tolist(), mask.tolist()
+    (['', 'SC', ''], [False, True, True])
+    """
+    if laps.empty:
+        return np.zeros(0, dtype=object), np.zeros(0, dtype=bool)
+    kinds = _kinds_per_row(laps, infer)
+    return kinds, _mask_from(laps, kinds, _phases(laps, kinds), infer or not has_flags(laps))
+
+
 def neutralised_mask(laps: pd.DataFrame, infer: bool = False) -> np.ndarray:
     """Boolean per lap row: the lap was (at least partly) run under SC, FCY or red flag.
 
     Observed from FLAG_AT_FL when the file has it, inferred otherwise (module docstring).
     Rows must be in canonical order (by car, then lap). ``infer=True`` ignores FLAG_AT_FL.
     """
-    if laps.empty:
-        return np.zeros(0, dtype=bool)
-    kinds = _kinds_per_row(laps, infer)
-    return _mask_from(laps, kinds, _phases(laps, kinds), infer or not has_flags(laps))
+    return neutral_state(laps, infer)[1]
 
 
 def neutralisations(laps: pd.DataFrame, infer: bool = False) -> pd.DataFrame:

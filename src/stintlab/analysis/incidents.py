@@ -43,6 +43,7 @@ __all__ = [
     "MIN_LOSS",
     "WINDOW",
     "racing_mask",
+    "incident_figures",
     "incident_mask",
     "incident_table",
     "lap_expectation",
@@ -125,7 +126,12 @@ def sector_losses(laps: pd.DataFrame, neutralised: np.ndarray | None = None) -> 
     return lost, worst
 
 
-def _compute(laps: pd.DataFrame, neutralised: np.ndarray | None):
+def incident_figures(
+    laps: pd.DataFrame, neutralised: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(incident, expected, time_lost) per lap row: the incident mask (module docstring), the lap
+    time the car would have done (pace × field factor, NaN where not computable) and the lap time
+    minus it. ``neutralised``: the neutralised mask when already known (else computed)."""
     racing = racing_mask(laps, neutralised)
     expected, field = lap_expectation(laps, racing)
     base = expected * np.maximum(np.nan_to_num(field, nan=1.0), 1.0)
@@ -143,7 +149,7 @@ def incident_mask(laps: pd.DataFrame, neutralised: np.ndarray | None = None) -> 
     """Boolean per lap row: the lap is an incident lap (module docstring)."""
     if laps.empty:
         return np.zeros(0, dtype=bool)
-    return _compute(laps, neutralised)[0]
+    return incident_figures(laps, neutralised)[0]
 
 
 def incident_table(laps: pd.DataFrame, neutralised: np.ndarray | None = None) -> pd.DataFrame:
@@ -152,7 +158,7 @@ def incident_table(laps: pd.DataFrame, neutralised: np.ndarray | None = None) ->
     cols = ["car", "lap", "driver", "class", "race_time", "lap_time", "expected", "time_lost", "hour"]
     if laps.empty:
         return empty_table("incidents")
-    inc, base, loss = _compute(laps, neutralised)
+    inc, base, loss = incident_figures(laps, neutralised)
     sub = laps[inc]
     out = pd.DataFrame(
         {

@@ -29,6 +29,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from stintlab.analysis.annotate import annotate, stint_numbers
+
 __all__ = [
     "INDEX_WINDOW",
     "METRICS",
@@ -70,15 +72,9 @@ def clean_laps(laps: pd.DataFrame) -> pd.DataFrame:
     Accepts a table already annotated (with ``clean`` and ``stint`` columns) as is.
     """
     if "clean" not in laps.columns:
-        from stintlab.analysis.annotate import annotate
-
         laps = annotate(laps)
     if "stint" not in laps.columns:
-        car = laps["car"].astype(str).to_numpy()
-        new = np.ones(len(laps), dtype=bool)
-        new[1:] = car[1:] != car[:-1]
-        new |= laps["out_lap"].to_numpy(dtype=bool)
-        laps = laps.assign(stint=np.cumsum(new))
+        laps = laps.assign(stint=stint_numbers(laps))
     out = laps[laps["clean"].to_numpy(dtype=bool) & laps["lap_time"].notna().to_numpy()]
     mean = out.groupby(["car", "stint"], sort=False, observed=True)["lap_time"].transform("mean").to_numpy()
     return out.assign(

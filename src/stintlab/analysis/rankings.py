@@ -26,7 +26,7 @@ import pandas as pd
 
 from stintlab.analysis.pace import METRICS, MIN_CLEAN_LAPS, car_metrics, clean_laps, driver_metrics
 from stintlab.errors import StintlabUsageError
-from stintlab.race import name_key
+from stintlab.names import name_key
 
 __all__ = [
     "CI_LEVEL",

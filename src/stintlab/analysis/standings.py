@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from stintlab.analysis.classification import gap_text
+from stintlab.analysis.lookup import find_class
 from stintlab.errors import StintlabUsageError
 from stintlab.schema import check_columns, empty_table
 
@@ -136,10 +137,8 @@ def standings_at(laps: pd.DataFrame, t: float, cls: str | None = None) -> pd.Dat
 
 
 def _filter_class(table: pd.DataFrame, laps: pd.DataFrame, cls: str) -> pd.DataFrame:
-    known = sorted({str(c) for c in laps["class"].dropna().unique()})
+    find_class(laps["class"].dropna().unique(), cls)
     mask = table["class"].str.lower() == str(cls).lower()
-    if not any(k.lower() == str(cls).lower() for k in known):
-        raise StintlabUsageError(f"no class {cls!r} in this race (classes: {', '.join(known)})")
     return table[mask.fillna(False).to_numpy(dtype=bool)].reset_index(drop=True)
 
 

@@ -45,6 +45,8 @@ import numpy as np
 import pandas as pd
 
 from stintlab.analysis.annotate import stint_numbers
+from stintlab.analysis.classification import race_finished
+from stintlab.analysis.window import worst_window  # the one driving-window algorithm (re-exported)
 from stintlab.schema import empty_table
 
 __all__ = ["snapshot_file", "winner_finish", "stints", "driver_spells", "drive_time", "driving_intervals", "worst_window"]
@@ -68,8 +70,6 @@ def snapshot_file(laps: pd.DataFrame) -> bool:
     neither a chequered flag (``FF``) nor a red flag ending it. Files without a flag column are
     taken as finished here (the heuristic of
     :func:`stintlab.analysis.classification.race_finished` only decides statuses)."""
-    from stintlab.analysis.classification import race_finished
-
     if laps.empty or "flag" not in laps.columns or not laps["flag"].notna().any():
         return False
     return not race_finished(laps)
@@ -248,34 +248,6 @@ def driving_intervals(laps: pd.DataFrame) -> pd.DataFrame:
             "drive_end": el,
         }
     )
-
-
-def worst_window(starts: np.ndarray, ends: np.ndarray, window: float = 6 * 3600.0) -> tuple[float, float]:
-    """(max driving seconds inside any window of ``window`` s, window start) for disjoint sorted intervals.
-
-    >>> worst_window(np.array([0.0, 3600.0 * 7]), np.array([3600.0 * 3, 3600.0 * 9]))
-    (10800.0, 0.0)
-    """
-    if len(starts) == 0:
-        return 0.0, float("nan")
-    s = np.asarray(starts, dtype=float)
-    e = np.asarray(ends, dtype=float)
-    # cumulative driving time D(t), piecewise linear through these knots
-    knots_t = np.empty(2 * len(s))
-    knots_t[0::2], knots_t[1::2] = s, e
-    dur = e - s
-    cum_end = np.cumsum(dur)
-    knots_v = np.empty(2 * len(s))
-    knots_v[0::2] = cum_end - dur
-    knots_v[1::2] = cum_end
-
-    def d(t):
-        return np.interp(t, knots_t, knots_v, left=0.0, right=float(cum_end[-1]))
-
-    cand = np.concatenate([s, e - window])
-    vals = d(cand + window) - d(cand)
-    i = int(np.argmax(vals))
-    return float(vals[i]), float(max(cand[i], 0.0))
 
 
 def drive_time(laps: pd.DataFrame, window: float = 6 * 3600.0) -> pd.DataFrame:

@@ -37,10 +37,10 @@ import pandas as pd
 
 from stintlab.analysis.classification import took_the_flag
 from stintlab.analysis.flags import neutralisations
+from stintlab.analysis.lookup import find_car, no_lap_message  # no_lap_message: re-exported
 from stintlab.analysis.standings import hourly_positions, position_history
 from stintlab.analysis.stints import snapshot_file, stints
 from stintlab.analysis.stops import ensure_annotated, stops
-from stintlab.errors import StintlabUsageError
 from stintlab.io.values import format_time
 from stintlab.schema import empty_table
 
@@ -58,40 +58,9 @@ DETAIL_COLUMNS = [
 _END_KINDS = ("finish", "retired", "file_end")
 
 
-def no_lap_message(classification: pd.DataFrame | None, car) -> str | None:
-    """When ``car`` is in the (official) classification but has no row in the lap file (it never
-    completed a lap, e.g. IMSA Watkins Glen 2023 #24, 0 laps), a message saying so; else None."""
-    if classification is None or "car" not in classification or not len(classification):
-        return None
-    hit = classification[classification["car"].astype(str) == str(car)]
-    if hit.empty:
-        return None
-    r = hit.iloc[0]
-    laps = r.get("laps")
-    laps = "?" if laps is None or pd.isna(laps) else int(laps)
-    status = r.get("status")
-    status = "" if status is None or pd.isna(status) else f", {status}"
-    return (
-        f"car {str(car)!r} completed no lap: the classification lists it ({laps} laps{status}) "
-        "but the lap file has no row for it"
-    )
-
-
 def check_car(laps: pd.DataFrame, car, classification: pd.DataFrame | None = None) -> str:
-    """The car number as stored, or StintlabUsageError naming the known cars (or, with
-    ``classification``, saying that a classified car never completed a lap)."""
-    car = str(car)
-    cars = pd.unique(laps["car"].astype(object))
-    if car in set(cars):
-        return car
-    # tolerate "7" for "07" only when it is unambiguous
-    alt = [c for c in cars if str(c).lstrip("0") == car.lstrip("0")]
-    if len(alt) == 1:
-        return str(alt[0])
-    if (msg := no_lap_message(classification, car)) is not None:
-        raise StintlabUsageError(msg)
-    sample = ", ".join(str(c) for c in list(cars)[:15])
-    raise StintlabUsageError(f"no car {car!r} in this race (cars: {sample}{' ...' if len(cars) > 15 else ''})")
+    """The car number as stored in ``laps`` (:func:`stintlab.analysis.lookup.find_car`)."""
+    return find_car(pd.unique(laps["car"].astype(object)), car, classification)
 
 
 def _snapshots(laps: pd.DataFrame, times: list[float], car: str, cls) -> list[dict]:

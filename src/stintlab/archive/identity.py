@@ -2,7 +2,7 @@
 
 Timing files carry no driver ID, only a name written differently by each series
 (WEC ``Kévin ESTRE``, IMSA ``Kevin Estre``). A driver is identified by a *key*: the name
-with accents, case, punctuation and spacing removed (:func:`stintlab.race.name_key`).
+with accents, case, punctuation and spacing removed (:func:`stintlab.names.name_key`).
 Names that still differ (``Nicky Catsburg`` / ``Nick Catsburg``) are joined by the user's
 alias table (``driver_aliases`` in the archive; ``stintlab archive alias``), which maps an
 alias key to a canonical key.
@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
-from stintlab.race import name_key
+from stintlab.names import name_key
 
 __all__ = ["driver_key", "resolve_key", "season_category", "suggest_aliases", "CATEGORY_ORDER"]
 

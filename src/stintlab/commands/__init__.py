@@ -1,2 +1,3 @@
-"""CLI command modules. Each module imports :data:`stintlab.cli.app` and registers its commands;
-:mod:`stintlab.cli` imports every module here. Shared helpers are in :mod:`stintlab.commands._common`."""
+"""CLI command modules, one per area. Each defines its command functions and a
+``register(app)`` that adds them to a typer app; :func:`stintlab.cli.build_app` calls them.
+Importing a module registers nothing. Shared helpers are in :mod:`stintlab.commands._common`."""

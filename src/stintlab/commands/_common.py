@@ -5,14 +5,16 @@ documented in docs/cli.md)."""
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
+
+from stintlab.serial import records, to_jsonable
+
+__all__ = ["console", "emit", "err_console", "load_race", "records", "to_jsonable"]
 
 console = Console()
 if not console.is_terminal:  # piped or captured output: do not squeeze tables into 80 columns
@@ -28,33 +30,6 @@ def load_race(path: Path, results: Path | None = None, *, quiet: bool = False):
         return load(path, results=results)
     with err_console.status(f"Reading {Path(path).name} ..."):
         return load(path, results=results)
-
-
-def to_jsonable(value: Any) -> Any:
-    """Plain JSON values: NaN/NA become null, numpy scalars become Python numbers."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return [to_jsonable(v) for v in value]
-    if isinstance(value, (np.bool_, bool)):
-        return bool(value)
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        f = float(value)
-        return None if math.isnan(f) or math.isinf(f) else round(f, 3)
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
-    return value
-
-
-def records(df: pd.DataFrame, columns: list[str] | None = None) -> list[dict]:
-    """DataFrame rows as JSON-ready dicts (only ``columns`` when given, in that order)."""
-    if columns is not None:
-        df = df[columns]
-    return [to_jsonable(dict(zip(df.columns, row))) for row in df.itertuples(index=False, name=None)]
 
 
 def emit(data: Any, as_json: bool, *, title: str | None = None, columns: list[str] | None = None) -> None:

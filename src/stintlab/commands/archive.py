@@ -8,7 +8,6 @@ from pathlib import Path
 
 import typer
 
-from stintlab.cli import app
 from stintlab.commands._common import emit, err_console, records, to_jsonable
 from stintlab.errors import StintlabUsageError
 from stintlab.io.values import format_time
@@ -19,8 +18,6 @@ archive_app = typer.Typer(
 calendar_app = typer.Typer(
     help="Calendar files: clashes and tight travel gaps in a driver's programme.", no_args_is_help=True
 )
-app.add_typer(archive_app, name="archive")
-app.add_typer(calendar_app, name="calendar")
 
 DbOpt = typer.Option(
     None, "--db", help="Archive file (default: $STINTLAB_ARCHIVE or ~/.local/share/stintlab/archive.duckdb)."
@@ -226,7 +223,6 @@ def _season_rows_for_table(races) -> list[dict]:
     return rows
 
 
-@app.command()
 def season(
     driver: str = typer.Argument(..., help="Driver name (any spelling; accents and case do not matter)."),
     year: int = typer.Option(..., "--year", help="Season year."),
@@ -265,7 +261,6 @@ def season(
     emit(s["totals"], False, title="totals")
 
 
-@app.command()
 def career(
     driver: str = typer.Argument(..., help="Driver name."),
     db: Path = DbOpt,
@@ -382,7 +377,6 @@ def calendar_check(
         err_console.print("no clashes, no tight gaps")
 
 
-@app.command()
 def fetch(
     target: str = typer.Argument(
         ..., help="A portal URL (folder or file) or SERIES/YEAR/EVENT, e.g. 'imsa/2024/sebring'."
@@ -443,3 +437,11 @@ def fetch(
     )
     if add:
         emit(out["archived"], False, title="archived", columns=["race_id", "status"])
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to ``app`` (called once by :func:`stintlab.cli.build_app`)."""
+    for command in (season, career, fetch):
+        app.command()(command)
+    app.add_typer(archive_app, name="archive")
+    app.add_typer(calendar_app, name="calendar")

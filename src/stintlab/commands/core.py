@@ -7,9 +7,8 @@ from pathlib import Path
 import typer
 
 from stintlab.analysis.classification import race_finished
-from stintlab.cli import app
+from stintlab.analysis.lookup import find_class
 from stintlab.commands._common import emit, load_race, records
-from stintlab.errors import StintlabUsageError
 from stintlab.io.values import format_time
 
 FileArg = typer.Argument(..., exists=False, dir_okay=False, help="Al Kamel lap file (Analysis / Time Cards CSV).")
@@ -46,7 +45,6 @@ def race_info(race) -> dict:
     }
 
 
-@app.command()
 def info(
     file: Path = FileArg,
     results: Path = ResultsOpt,
@@ -60,7 +58,6 @@ def info(
 CLASSIFICATION_KEYS = ["position", "class_position", "car", "class", "team", "laps", "status", "gap_first", "total_time"]
 
 
-@app.command()
 def classification(
     file: Path = FileArg,
     results: Path = ResultsOpt,
@@ -72,11 +69,7 @@ def classification(
     race = load_race(file, results)
     table = race.derived_classification if derived else race.classification
     if cls:
-        mask = table["class"].str.lower() == cls.lower()
-        if not mask.any():
-            known = ", ".join(sorted(table["class"].dropna().unique()))
-            raise StintlabUsageError(f"no class {cls!r} in this race (classes: {known})")
-        table = table[mask]
+        table = table[(table["class"] == find_class(table["class"], cls)).fillna(False).to_numpy(dtype=bool)]
     # JSON: the printed gap has numeric companions (laps behind, seconds behind on the same lap)
     numeric = [c for c in ("gap_first_laps", "gap_first_seconds") if as_json and c in table.columns]
     rows = records(table, CLASSIFICATION_KEYS + ["official"] + numeric)
@@ -84,3 +77,9 @@ def classification(
         for r in rows:
             r["total_time"] = format_time(r["total_time"]) if r["total_time"] is not None else ""
     emit(rows, as_json, title=f"{race.name} — classification ({race.meta['classification_source']})")
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to ``app`` (called once by :func:`stintlab.cli.build_app`)."""
+    for command in (info, classification):
+        app.command()(command)

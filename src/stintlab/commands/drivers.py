@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import typer
 
-from stintlab.cli import app
+from stintlab.analysis.lookup import find_class
 from stintlab.commands._common import emit, err_console, load_race, records
 from stintlab.errors import StintlabUsageError
 from stintlab.io.values import format_time
@@ -73,14 +73,9 @@ def _lap(seconds) -> str:
 def _pick_class(table: pd.DataFrame, cls: str | None, what: str = "class") -> pd.DataFrame:
     if not cls:
         return table
-    mask = table["class"].astype(str).str.lower() == cls.lower()
-    if not mask.any():
-        known = ", ".join(sorted(table["class"].dropna().astype(str).unique()))
-        raise StintlabUsageError(f"no {what} {cls!r} in this race (classes: {known})")
-    return table[mask]
+    return table[table["class"].astype(str) == find_class(table["class"], cls, what=what)]
 
 
-@app.command()
 def drivers(
     file: Path = FileArg,
     cls: str = typer.Option(None, "--class", help="Only this class (case-insensitive)."),
@@ -168,7 +163,6 @@ def drivers(
     emit(table_rows, False, title=f"{race.name}: drivers ranked by {metric} (* fewer than {min_laps} clean laps)")
 
 
-@app.command()
 def rules(
     file: Path = typer.Argument(None, dir_okay=False, help="Al Kamel lap file to check (omit with --list)."),
     rules_name: str = typer.Option(None, "--rules", help="Rule set name (see --list) or a .toml file."),
@@ -178,7 +172,7 @@ def rules(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ):
     """Check driving times and crew line-ups against a rule set, or list the rule sets."""
-    from stintlab.analysis.rules import check_rules, list_rules
+    from stintlab.analysis.rules import check_laps, list_rules
 
     if list_:
         emit(records(list_rules(), RULES_LIST_KEYS), as_json, title="Rule sets")
@@ -191,7 +185,7 @@ def rules(
     race = load_race(file, results)
     cats, unmatched = race_categories(race, entry_list)
     _report_unmatched(unmatched)
-    out = check_rules(race.laps, rules_name, cats)
+    out = check_laps(race.laps, rules_name, cats)
     data = {
         "rules": out["rules"].name,
         "drivers": records(out["drivers"], RULE_DRIVER_KEYS),
@@ -210,3 +204,9 @@ def rules(
     emit(
         data["violations"], False, title=title + f": violations ({len(data['violations'])})", columns=VIOLATION_KEYS[:5]
     )
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to ``app`` (called once by :func:`stintlab.cli.build_app`)."""
+    for command in (drivers, rules):
+        app.command()(command)

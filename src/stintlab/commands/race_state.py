@@ -15,7 +15,6 @@ from stintlab.analysis.standings import final_standings, race_hours, standings_a
 from stintlab.analysis.stints import stints as stint_table
 from stintlab.analysis.stops import stops as stop_table
 from stintlab.analysis.timeline import car_events, check_car, time_loss_account
-from stintlab.cli import app
 from stintlab.commands._common import emit, load_race, records
 from stintlab.errors import StintlabError, StintlabUsageError
 from stintlab.io.values import format_time, parse_time_text
@@ -75,7 +74,6 @@ def _race_time(text: str) -> float:
         raise StintlabUsageError(f"--at wants a race time like 16:05:56.7 or 1:05:20 (got {text!r})") from None
 
 
-@app.command()
 def standings(
     file: Path = FileArg,
     hour: int = typer.Option(None, "--hour", help="Standings after race hour N, as the official hour-N classification."),
@@ -107,7 +105,6 @@ def standings(
          columns=None if as_json else STANDINGS_KEYS[:8])  # fmt: skip
 
 
-@app.command()
 def stops(
     file: Path = FileArg,
     car: str = typer.Option(None, "--car", help="Only this car (number as printed, e.g. 007)."),
@@ -125,7 +122,6 @@ def stops(
          columns=None if as_json else STOPS_KEYS[:10])  # fmt: skip
 
 
-@app.command()
 def stints(
     file: Path = FileArg,
     car: str = typer.Option(..., "--car", help="Car number as printed (e.g. 007)."),
@@ -140,7 +136,6 @@ def stints(
          columns=None if as_json else STINTS_KEYS[:9])  # fmt: skip
 
 
-@app.command()
 def events(
     file: Path = FileArg,
     car: str = typer.Option(..., "--car", help="Car number as printed (e.g. 007)."),
@@ -155,7 +150,6 @@ def events(
          columns=None if as_json else EVENTS_KEYS[1:9])  # fmt: skip
 
 
-@app.command()
 def flags(
     file: Path = FileArg,
     as_json: bool = JsonOpt,
@@ -175,7 +169,6 @@ LOSSES_KEYS = [
 ]  # fmt: skip
 
 
-@app.command()
 def losses(
     file: Path = FileArg,
     car: str = typer.Option(None, "--car", help="Only this car (number as printed, e.g. 007)."),
@@ -190,3 +183,9 @@ def losses(
         table = table[table["car"] == c]
     rows = records(table, LOSSES_KEYS)
     emit(rows, as_json, title=f"{race.name} — time lost (s)")
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to ``app`` (called once by :func:`stintlab.cli.build_app`)."""
+    for command in (standings, stops, stints, events, flags, losses):
+        app.command()(command)

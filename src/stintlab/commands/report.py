@@ -8,7 +8,6 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from stintlab.cli import app
 from stintlab.commands._common import console, err_console, load_race
 from stintlab.errors import StintlabUsageError
 
@@ -67,7 +66,6 @@ def _race_or_demo(file: Path | None, results: Path | None, quiet: bool, archived
     return load_race(Path(path), None, quiet=quiet), True
 
 
-@app.command()
 def report(
     file: Path = typer.Argument(None, dir_okay=False, help="Al Kamel lap file; omit it for the embedded demo race."),
     car: str = typer.Option(
@@ -125,7 +123,6 @@ def report(
         err_console.print(f"[yellow]Left out (analysis not available): {', '.join(doc.missing)}[/yellow]")
 
 
-@app.command()
 def story(
     file: Path = typer.Argument(None, dir_okay=False, help="Al Kamel lap file (or --race ID from the archive)."),
     car: str = typer.Option(..., "--car", "-c", help="Car number.", autocompletion=_complete_car),
@@ -166,3 +163,9 @@ def _laps_label(laps: list[int], lang: str) -> str:
     from stintlab.report.story import laps_label
 
     return laps_label(laps, lang)
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to ``app`` (called once by :func:`stintlab.cli.build_app`)."""
+    for command in (report, story):
+        app.command()(command)

@@ -6,13 +6,11 @@ from pathlib import Path
 
 import typer
 
-from stintlab.cli import app
 from stintlab.commands._common import console, emit, err_console, load_race
 from stintlab.errors import StintlabUsageError
 from stintlab.io.values import format_time
 
 
-@app.command()
 def simulate(
     seed: int = typer.Option(2024, "--seed", help="Random seed (same seed, same race)."),
     hours: float = typer.Option(24.0, "--hours", help="Race length in hours."),
@@ -61,7 +59,6 @@ def simulate(
     emit(data, as_json, title="Simulated race")
 
 
-@app.command()
 def calibrate(
     corpus_dir: Path = typer.Argument(..., help="Race corpus folder (with MANIFEST.csv)."),
     output: Path = typer.Option(..., "-o", "--output", help="Parameter file to write (TOML)."),
@@ -106,7 +103,6 @@ def _parse_changes(stop, lap, sc):
     return out
 
 
-@app.command()
 def whatif(
     file: Path = typer.Argument(..., help="Al Kamel lap file (real or simulated)."),
     car: str = typer.Option(..., "--car", help="Car number as printed ('007' != '7')."),
@@ -151,7 +147,6 @@ def whatif(
         console.print(f"  - {s}")
 
 
-@app.command()
 def plan(
     rules: str = typer.Option(..., "--rules", help="Rule set name (stintlab rules --list) or a .toml path."),
     crew: Path = typer.Option(
@@ -221,3 +216,9 @@ def plan(
     console.print("Timeline (0 h → {:g} h):".format(res["hours"]))
     for line in res["timeline"]:
         console.print("  " + line, highlight=False, markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to ``app`` (called once by :func:`stintlab.cli.build_app`)."""
+    for command in (simulate, calibrate, whatif, plan):
+        app.command()(command)

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import typer
 
-from stintlab.cli import app
 from stintlab.commands._common import err_console
 from stintlab.errors import StintlabUsageError
 
@@ -32,7 +31,6 @@ def host_warning(host: str) -> str | None:
     return f"Listening on {host}: the app is reachable from other machines."
 
 
-@app.command()
 def serve(
     port: int = typer.Option(8000, "--port", "-p", min=1, max=65535, help="TCP port."),
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on (loopback by default)."),
@@ -74,3 +72,9 @@ def serve(
         err_console.print(f"[yellow]{escape(warning)}[/yellow]")
     err_console.print(f"stintlab web app on http://{host}:{port}/ (API docs: /docs). Ctrl-C stops it.")
     uvicorn.run(web, host=host, port=port, log_level="warning")
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to ``app`` (called once by :func:`stintlab.cli.build_app`)."""
+    for command in (serve,):
+        app.command()(command)

@@ -18,7 +18,7 @@ import pandas as pd
 
 from stintlab.errors import StintlabFormatError
 from stintlab.io.text import RawTable
-from stintlab.io.values import parse_ints, parse_times
+from stintlab.io.values import parse_ints, parse_time_text, parse_times
 
 __all__ = [
     "CLASSIFICATION_COLUMNS",
@@ -56,8 +56,6 @@ def parse_gap(text: str) -> tuple[int, float]:
     if m:
         return int(m.group(1)), float("nan")
     try:
-        from stintlab.io.values import parse_time_text
-
         return 0, parse_time_text(t.lstrip("+"))
     except ValueError:
         return 0, float("nan")

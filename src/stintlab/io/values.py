@@ -2,6 +2,8 @@
 
 Times come as ``ss.fff``, ``m:ss.fff``, ``h:mm:ss.fff`` (hours may pass 24) or with an
 apostrophe before the seconds (``24:01'55.856``, ``3'29.208``) in classification files.
+This module also owns the formatting of durations (:func:`format_time` and its variants, all
+built on :func:`time_parts`); the faces only word them.
 
 >>> import pyarrow as pa
 >>> parse_times(pa.array(["1:23.456", "24:06:24.548", "", "35.1", "3'29.208"]), "x", "T").tolist()
@@ -15,12 +17,25 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from stintlab.errors import StintlabFormatError
 
-__all__ = ["parse_times", "parse_time_columns", "parse_floats", "parse_ints", "format_time", "parse_time_text"]
+__all__ = [
+    "parse_times",
+    "parse_time_columns",
+    "parse_floats",
+    "parse_ints",
+    "parse_time_text",
+    "time_parts",
+    "format_time",
+    "format_lap",
+    "format_seconds",
+    "format_minutes",
+    "format_clock",
+]
 
 _TIME_CHECK = r"^(?:(?:\d+:)?\d+[:'])?\d+(?:\.\d*)?$"
 
@@ -112,20 +127,105 @@ def parse_time_text(text: str) -> float:
     return float(res[0])
 
 
-def format_time(seconds: float | None, *, hours: bool = True) -> str:
-    """Seconds to ``h:mm:ss.fff`` (or ``m:ss.fff`` under an hour when ``hours`` is False).
+_SCALE = (1, 10, 100, 1000, 10_000, 100_000, 1_000_000)
+_NA = pd.NA
+
+
+def time_parts(seconds: float, digits: int = 3) -> tuple[bool, int, int, int, int]:
+    """(negative, hours, minutes, seconds, fraction) of a duration rounded to ``digits`` decimals
+    (``fraction`` in units of 10**-digits s): the one split every time format builds on, so a
+    face only words the parts (``3 h 05 min``, ``3'29"208``).
+
+    >>> time_parts(3 * 3600 + 5 * 60 + 9.2086)
+    (False, 3, 5, 9, 209)
+    >>> time_parts(-59.9996), time_parts(59.5, digits=0)
+    ((True, 0, 1, 0, 0), (False, 0, 1, 0, 0))
+    """
+    unit = _SCALE[digits]
+    h, rem = divmod(int(round(abs(seconds) * unit)), 3600 * unit)
+    m, rem = divmod(rem, 60 * unit)
+    s, frac = divmod(rem, unit)
+    return seconds < 0, h, m, s, frac
+
+
+def format_time(seconds: float | None, *, hours: bool = True, digits: int = 3) -> str:
+    """Seconds to ``h:mm:ss.fff`` (or ``m:ss.fff`` under an hour when ``hours`` is False);
+    ``digits`` decimals of the second (0: ``h:mm:ss``). Missing (None, NaN, NA) gives ``''``.
 
     >>> format_time(209.208, hours=False)
     '3:29.208'
     >>> format_time(float('nan'))
     ''
+    >>> format_time(3953.5, digits=0), format_time(-0.25)
+    ('1:05:54', '-0:00:00.250')
     """
-    if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)):
+    if seconds is None or seconds is _NA or seconds != seconds:
         return ""
-    neg = seconds < 0
-    ms = int(round(abs(seconds) * 1000))
-    h, rem = divmod(ms, 3_600_000)
+    if digits != 3:
+        neg, h, m, s, frac = time_parts(seconds, digits)
+        tail = f".{frac:0{digits}d}" if digits else ""
+        text = f"{h}:{m:02d}:{s:02d}{tail}" if (hours or h) else f"{m}:{s:02d}{tail}"
+        return "-" + text if neg else text
+    # time_parts(seconds) inlined: these run once per cell when a lap file is written
+    h, rem = divmod(int(round(abs(seconds) * 1000)), 3_600_000)
     m, rem = divmod(rem, 60_000)
-    s, ms = divmod(rem, 1000)
-    text = f"{h}:{m:02d}:{s:02d}.{ms:03d}" if (hours or h) else f"{m}:{s:02d}.{ms:03d}"
-    return ("-" if neg else "") + text
+    text = f"{h}:{m:02d}:{rem // 1000:02d}.{rem % 1000:03d}" if (hours or h) else f"{m}:{rem // 1000:02d}.{rem % 1000:03d}"
+    return "-" + text if seconds < 0 else text
+
+
+def format_lap(seconds: float | None) -> str:
+    """A lap time: ``m:ss.fff`` under an hour, else ``h:mm:ss.fff`` (``format_time(x, hours=False)``).
+
+    >>> format_lap(219.529), format_lap(3953.307)
+    ('3:39.529', '1:05:53.307')
+    """
+    if seconds is None or seconds is _NA or seconds != seconds:
+        return ""
+    h, rem = divmod(int(round(abs(seconds) * 1000)), 3_600_000)  # time_parts inlined (per-cell speed)
+    m, rem = divmod(rem, 60_000)
+    text = f"{h}:{m:02d}:{rem // 1000:02d}.{rem % 1000:03d}" if h else f"{m}:{rem // 1000:02d}.{rem % 1000:03d}"
+    return "-" + text if seconds < 0 else text
+
+
+def format_seconds(seconds: float | None) -> str:
+    """``ss.fff`` under a minute, ``m:ss.fff`` under an hour, else ``h:mm:ss.fff`` (sectors, gaps).
+
+    >>> format_seconds(45.985), format_seconds(65.5), format_seconds(3953.307)
+    ('45.985', '1:05.500', '1:05:53.307')
+    """
+    if seconds is None or seconds is _NA or seconds != seconds:
+        return ""
+    ms = int(round(abs(seconds) * 1000))  # time_parts inlined (per-cell speed)
+    if ms < 60_000:
+        text = f"{ms // 1000}.{ms % 1000:03d}"
+    else:
+        h, rem = divmod(ms, 3_600_000)
+        m, rem = divmod(rem, 60_000)
+        text = f"{h}:{m:02d}:{rem // 1000:02d}.{rem % 1000:03d}" if h else f"{m}:{rem // 1000:02d}.{rem % 1000:03d}"
+    return "-" + text if seconds < 0 else text
+
+
+def format_minutes(seconds: float | None) -> str:
+    """Always ``m:ss.fff``, minutes passing 59 (no hours field).
+
+    >>> format_minutes(45.985), format_minutes(3953.307)
+    ('0:45.985', '65:53.307')
+    """
+    if seconds is None or seconds is _NA or seconds != seconds:
+        return ""
+    m, rem = divmod(int(round(abs(seconds) * 1000)), 60_000)  # time_parts inlined (per-cell speed)
+    text = f"{m}:{rem // 1000:02d}.{rem % 1000:03d}"
+    return "-" + text if seconds < 0 else text
+
+
+def format_clock(seconds_of_day: float | None) -> str:
+    """A time of day ``hh:mm:ss.fff`` (seconds since midnight, wrapped at midnight).
+
+    >>> format_clock(57600.0 + 86400 + 3.5)
+    '16:00:03.500'
+    """
+    if seconds_of_day is None or seconds_of_day is _NA or seconds_of_day != seconds_of_day:
+        return ""
+    h, rem = divmod(int(round(seconds_of_day * 1000)) % 86_400_000, 3_600_000)  # time_parts inlined
+    m, rem = divmod(rem, 60_000)
+    return f"{h:02d}:{m:02d}:{rem // 1000:02d}.{rem % 1000:03d}"

@@ -21,6 +21,7 @@ from stintlab.io.values import format_time
 from stintlab.report import charts, sections
 from stintlab.report.page import esc, figure_div, page_html, table_html
 from stintlab.report.story import story, story_html
+from stintlab.serial import records
 
 __all__ = ["ReportDoc", "build_report", "labels"]
 
@@ -237,8 +238,6 @@ def _source_name(race) -> str:
 
 
 def _records(df: pd.DataFrame, columns: list[str]) -> list[dict]:
-    from stintlab.commands._common import records
-
     return records(df, [c for c in columns if c in df.columns])
 
 

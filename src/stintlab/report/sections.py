@@ -23,6 +23,7 @@ from stintlab.analysis import stints as _stints
 from stintlab.analysis import stops as _stops
 from stintlab.analysis import timeline as _timeline
 from stintlab.analysis.annotate import annotate
+from stintlab.analysis.lookup import find_car, find_class
 
 __all__ = [
     "hourly_positions",
@@ -152,28 +153,9 @@ def cars_in_order(race) -> pd.DataFrame:
 
 def car_or_error(race, car) -> str:
     """``car`` as it is spelt in the race, or a :class:`StintlabUsageError` naming the cars."""
-    from stintlab.errors import StintlabUsageError
-
-    car = str(car).strip()
-    known = [str(c) for c in race.cars["car"]]
-    if car in known:
-        return car
-    # "7" for "007" only when unambiguous
-    loose = [c for c in known if c.lstrip("0") == car.lstrip("0")]
-    if len(loose) == 1:
-        return loose[0]
-    from stintlab.analysis.timeline import no_lap_message
-
-    if (msg := no_lap_message(getattr(race, "classification", None), car)) is not None:
-        raise StintlabUsageError(msg)
-    raise StintlabUsageError(f"no car {car!r} in this race (cars: {', '.join(known)})")
+    return find_car(race.cars["car"], car, getattr(race, "classification", None))
 
 
 def class_or_error(race, cls) -> str:
-    from stintlab.errors import StintlabUsageError
-
-    known = [str(c) for c in race.cars["class"].dropna().unique()]
-    for k in known:
-        if k.lower() == str(cls).strip().lower():
-            return k
-    raise StintlabUsageError(f"no class {cls!r} in this race (classes: {', '.join(known)})")
+    """``cls`` as it is spelt in the race (case-insensitive), or a :class:`StintlabUsageError`."""
+    return find_class(race.cars["class"], cls)

@@ -16,6 +16,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from stintlab.analysis.annotate import annotate, stint_starts
+from stintlab.analysis.flags import neutralised_mask
+
 __all__ = [
     "NORMAL_STOP_MAX",
     "GARAGE_STOP_MIN",
@@ -43,8 +46,6 @@ def clean_mask(laps: pd.DataFrame) -> np.ndarray:
     :func:`stintlab.analysis.flags.neutralised_mask`, so safety-car laps are not measured as
     "slow laps" (which would make the simulator add them a second time).
     """
-    from stintlab.analysis.flags import neutralised_mask
-
     flag = _flag(laps)
     return (
         (flag == "GF").to_numpy()
@@ -60,9 +61,7 @@ def stint_table(laps: pd.DataFrame) -> pd.DataFrame:
     """One row per stint (out-lap or lap 1 up to the in-lap or the car's last lap)."""
     car = laps["car"].to_numpy()
     lap = laps["lap"].to_numpy()
-    new_car = np.r_[True, car[1:] != car[:-1]]
-    start = new_car | laps["out_lap"].to_numpy(bool)
-    sid = np.cumsum(start) - 1
+    sid = np.cumsum(stint_starts(laps)) - 1
     g = pd.DataFrame({"sid": sid, "car": car, "lap": lap, "in": laps["in_lap"].to_numpy(bool)}).groupby(
         "sid", sort=True
     )
@@ -129,9 +128,7 @@ def retirements(laps: pd.DataFrame, margin: float = 1800.0) -> pd.DataFrame:
 
 def _stint_slope(laps: pd.DataFrame, clean: np.ndarray) -> float:
     """Median change of a clean lap per lap into the stint, as a fraction of the stint median."""
-    car = laps["car"].to_numpy()
-    new_car = np.r_[True, car[1:] != car[:-1]]
-    sid = np.cumsum(new_car | laps["out_lap"].to_numpy(bool))
+    sid = np.cumsum(stint_starts(laps))
     pos = pd.Series(np.ones(len(laps))).groupby(sid).cumsum().to_numpy()
     d = pd.DataFrame({"sid": sid, "pos": pos, "t": laps["lap_time"].to_numpy(float)})[clean]
     med = d.groupby("sid")["t"].transform("median")
@@ -163,8 +160,6 @@ def race_stats(laps: pd.DataFrame, categories: dict | None = None) -> dict:
     # slow laps are measured against the incident reference of stintlab.analysis.annotate (the
     # driver's own pace with field-wide slowdowns such as rain or night taken out), so that what the
     # simulator draws as isolated slow laps is what the incident detector sees on real races
-    from stintlab.analysis.annotate import annotate
-
     expected = annotate(laps)["expected"].to_numpy(float)[clean]
     cd = cd.assign(slow_rel=cd["t"].to_numpy() / expected - 1.0)
     stints = stint_table(laps)

@@ -40,7 +40,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from stintlab.analysis.lookup import find_car
 from stintlab.errors import StintlabUsageError
+from stintlab.io.values import format_time
 
 __all__ = ["Change", "parse_change", "whatif", "stop_losses", "ASSUMPTIONS"]
 
@@ -131,8 +133,7 @@ def whatif(laps: pd.DataFrame, car: str, changes: list[Change], *, runs: int = 2
 
     laps = ensure_annotated(laps.reset_index(drop=True))
     cars = laps["car"].astype(str)
-    if not (cars == car).any():
-        raise StintlabUsageError(f"no car {car!r} in this race")
+    car = find_car(cars.unique(), car)
     mine = laps[(cars == car).to_numpy()]
     cls = str(mine["class"].iloc[0])
     lap_no = mine["lap"].to_numpy()
@@ -260,7 +261,7 @@ def whatif(laps: pd.DataFrame, car: str, changes: list[Change], *, runs: int = 2
             med = float(np.median(pool))
             saved[:, j] = actual - med
             touched = windows[car].tolist()
-            how = (f"{ph['kind']} phase {_fmt(t0)}-{_fmt(t1)} (car laps {touched[0]}-{touched[-1]}): car {car} lost "
+            how = (f"{ph['kind']} phase {format_time(t0, digits=0)}-{format_time(t1, digits=0)} (car laps {touched[0]}-{touched[-1]}): car {car} lost "
                    f"{actual:.1f} s vs its clean pace (each stop in it counted as a normal green {cls} stop, "
                    f"{green_stop:.1f} s); {cls} rivals lost {med:.1f} s (median of {len(pool)})")  # fmt: skip
         clash = used & set(int(x) for x in touched)
@@ -391,11 +392,6 @@ def whatif(laps: pd.DataFrame, car: str, changes: list[Change], *, runs: int = 2
 def _gap(laps_a: int, time_a: float, laps_b: int, time_b: float, pace) -> float:
     """Seconds car B is behind car A (a lap counts as the car's median clean lap)."""
     return float(time_b - time_a + (laps_a - laps_b) * float(np.median(pace)))
-
-
-def _fmt(t: float) -> str:
-    h, rem = divmod(int(round(t)), 3600)
-    return f"{h}:{rem // 60:02d}:{rem % 60:02d}"
 
 
 def _toy_race() -> pd.DataFrame:

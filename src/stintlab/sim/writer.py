@@ -4,7 +4,8 @@ UTF-8 with BOM, CRLF, ``;`` separators, a leading space on the first 15 header n
 after the first, every line ending in ``;``. Times: LAP_TIME and ELAPSED ``m:ss.fff``
 (``h:mm:ss.fff`` from one hour), sectors ``ss.fff`` / ``m:ss.fff``, S1..S3_LARGE always
 ``m:ss.fff``, HOUR ``hh:mm:ss.fff`` wrapped at midnight, PIT_TIME ``h:mm:ss.fff`` on the
-out-lap, ``B`` on in-laps, FLAG_AT_FL and Sn_SECONDS.
+out-lap, ``B`` on in-laps, FLAG_AT_FL and Sn_SECONDS. The ``fmt_*`` names are the file's
+columns; the formatting itself is :mod:`stintlab.io.values`'.
 
 >>> fmt_lap(219.529), fmt_lap(3953.307), fmt_sector(45.985), fmt_large(45.985), fmt_pit(87.261)
 ('3:39.529', '1:05:53.307', '45.985', '0:45.985', '0:01:27.261')
@@ -22,6 +23,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from stintlab.io.values import format_clock, format_lap, format_minutes, format_seconds, format_time
+
 __all__ = ["HEADER", "write_analysis_csv", "fmt_lap", "fmt_sector", "fmt_large", "fmt_pit", "fmt_hour"]
 
 HEADER = [
@@ -32,56 +35,12 @@ HEADER = [
 ]  # fmt: skip
 
 
-def _ms(x: float) -> int:
-    return int(round(x * 1000.0))
-
-
-def fmt_lap(x: float) -> str:
-    """``m:ss.fff`` below one hour, else ``h:mm:ss.fff``."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return ""
-    ms = _ms(x)
-    h, rem = divmod(ms, 3_600_000)
-    m, rem = divmod(rem, 60_000)
-    s, f = divmod(rem, 1000)
-    return f"{h}:{m:02d}:{s:02d}.{f:03d}" if h else f"{m}:{s:02d}.{f:03d}"
-
-
-def fmt_sector(x: float) -> str:
-    """``ss.fff`` below a minute, else like a lap time."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return ""
-    ms = _ms(x)
-    if ms < 60_000:
-        return f"{ms // 1000}.{ms % 1000:03d}"
-    return fmt_lap(x)
-
-
-def fmt_large(x: float) -> str:
-    """Always ``m:ss.fff`` (minutes may pass 59)."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return ""
-    ms = _ms(x)
-    m, rem = divmod(ms, 60_000)
-    return f"{m}:{rem // 1000:02d}.{rem % 1000:03d}"
-
-
-def fmt_pit(x: float) -> str:
-    """Always ``h:mm:ss.fff``."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return ""
-    ms = _ms(x)
-    h, rem = divmod(ms, 3_600_000)
-    m, rem = divmod(rem, 60_000)
-    return f"{h}:{m:02d}:{rem // 1000:02d}.{rem % 1000:03d}"
-
-
-def fmt_hour(x: float) -> str:
-    """Time of day ``hh:mm:ss.fff``, wrapped at midnight."""
-    ms = _ms(x) % 86_400_000
-    h, rem = divmod(ms, 3_600_000)
-    m, rem = divmod(rem, 60_000)
-    return f"{h:02d}:{m:02d}:{rem // 1000:02d}.{rem % 1000:03d}"
+# the file's time columns, formatted by stintlab.io.values (the one owner of duration formats)
+fmt_lap = format_lap  # LAP_TIME, ELAPSED: m:ss.fff below one hour, else h:mm:ss.fff
+fmt_sector = format_seconds  # S1..S3: ss.fff below a minute, else like a lap time
+fmt_large = format_minutes  # S1..S3_LARGE: always m:ss.fff (minutes may pass 59)
+fmt_pit = format_time  # PIT_TIME: always h:mm:ss.fff
+fmt_hour = format_clock  # HOUR: time of day hh:mm:ss.fff, wrapped at midnight
 
 
 def _num(x: float, nd: int = 1) -> str:

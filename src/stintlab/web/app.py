@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from stintlab.errors import StintlabError, StintlabFormatError, StintlabUsageError
 from stintlab.report import sections
+from stintlab.serial import to_jsonable
 from stintlab.web import views
 from stintlab.web.store import MAX_UPLOAD_BYTES, RaceStore, RequestError, UploadRejected, size_text
 
@@ -238,8 +239,6 @@ def create_app(
     async def api_upload(request: Request):
         entry = await _read_upload(request)
         race = store.race(entry.id)
-        from stintlab.commands._common import to_jsonable
-
         return JSONResponse(to_jsonable(views.race_summary(entry, race)), status_code=201)
 
     @app.post("/upload", include_in_schema=False)
@@ -256,7 +255,6 @@ def create_app(
         """The JSON of a race view, serialised once per race and view (races are read-only)."""
         import json
 
-        from stintlab.commands._common import to_jsonable
         from stintlab.report.sections import _cached
 
         race = store.race(rid)

@@ -11,8 +11,10 @@ import pandas as pd
 
 from stintlab.errors import StintlabUsageError
 from stintlab.io.values import format_time
+from stintlab.names import name_key
 from stintlab.report import charts, sections
 from stintlab.report.page import esc, figure_div, page_html, table_html
+from stintlab.serial import records
 from stintlab.web.store import RequestError
 
 PLOTLY_URL = "/static/plotly.min.js"
@@ -30,8 +32,6 @@ CLASSIFICATION_KEYS = [
 
 
 def _records(df: pd.DataFrame, columns: list[str] | None = None) -> list[dict]:
-    from stintlab.commands._common import records
-
     if columns is not None:
         columns = [c for c in columns if c in df.columns]
     return records(df, columns)
@@ -138,8 +138,6 @@ def drivers_data(store, rid: str) -> list[dict]:
 
 def driver_rows(race, driver: str, car: str | None) -> pd.DataFrame:
     """The (car, driver) rows of ``race.drivers`` for a name (matched without case/accents), or a 404 error."""
-    from stintlab.race import name_key
-
     key = name_key(driver)
     d = race.drivers
     hit = d[d["driver"].map(name_key) == key]

@@ -1,0 +1,47 @@
+"""Tables and values as plain JSON data: the one serialiser shared by the CLI, the report and
+the web app (the JSON keys are the public interface, documented in docs/cli.md).
+
+>>> import numpy as np, pandas as pd
+>>> to_jsonable({"a": np.int64(3), "b": float("nan"), "c": [np.float32(1.25), pd.NA]})
+{'a': 3, 'b': None, 'c': [1.25, None]}
+>>> records(pd.DataFrame({"car": ["7"], "laps": [np.int64(12)], "x": [1.0]}), ["laps", "car"])
+[{'laps': 12, 'car': '7'}]
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["records", "to_jsonable"]
+
+
+def to_jsonable(value: Any) -> Any:
+    """Plain JSON values: NaN/NA become null, numpy scalars become Python numbers, floats are
+    rounded to 3 decimals, timestamps become ISO text; dicts and sequences are converted deeply."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        f = float(value)
+        return None if math.isnan(f) or math.isinf(f) else round(f, 3)
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return value
+
+
+def records(df: pd.DataFrame, columns: list[str] | None = None) -> list[dict]:
+    """DataFrame rows as JSON-ready dicts (only ``columns`` when given, in that order)."""
+    if columns is not None:
+        df = df[columns]
+    return [to_jsonable(dict(zip(df.columns, row))) for row in df.itertuples(index=False, name=None)]

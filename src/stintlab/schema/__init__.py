@@ -7,13 +7,14 @@
   rankings), :func:`check_columns` for public entry points and :func:`check_table` for tests.
 
 ``docs/data.md`` embeds the lap tables and ``docs/tables.md`` is generated from the output tables
-(``python -m stintlab.schema.tables > docs/tables.md``); ``tests/test_schema*.py`` check both.
+(``python -m stintlab.schema.docs > docs/tables.md``); ``tests/test_schema*.py`` check both.
 
 >>> from stintlab.schema import LAP_COLUMNS, TABLES
 >>> LAP_COLUMNS[0].name, TABLES["stops"][0].name
 ('car', 'car')
 """
 
+from stintlab.schema.docs import tables_markdown
 from stintlab.schema.laps import (
     LAP_COLUMNS,
     SECTION_COLUMNS,
@@ -30,7 +31,6 @@ from stintlab.schema.tables import (
     check_table,
     empty_table,
     table_columns,
-    tables_markdown,
 )
 
 __all__ = [

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from stintlab.analysis.annotate import annotate
-from stintlab.analysis.classification import took_the_flag
+from stintlab.analysis.order import took_the_flag
 
 __all__ = ["stops", "pit_baselines", "ensure_annotated", "KINDS"]
 

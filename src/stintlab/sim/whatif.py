@@ -40,6 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from stintlab.analysis.order import finish_time, last_crossings, order_index
 from stintlab.errors import StintlabUsageError
 
 __all__ = ["Change", "parse_change", "whatif", "stop_losses", "ASSUMPTIONS"]
@@ -117,7 +118,7 @@ def stop_losses(laps: pd.DataFrame) -> pd.DataFrame:
 
 
 def _class_order(last: pd.DataFrame) -> pd.DataFrame:
-    return last.sort_values(["laps", "time"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    return last.iloc[order_index(last["laps"].to_numpy(), last["time"].to_numpy(float))].reset_index(drop=True)
 
 
 def whatif(laps: pd.DataFrame, car: str, changes: list[Change], *, runs: int = 200, seed: int = 0) -> dict:
@@ -143,11 +144,11 @@ def whatif(laps: pd.DataFrame, car: str, changes: list[Change], *, runs: int = 2
     clean = clean_all[(cars == car).to_numpy()]
     rng = np.random.default_rng(seed)
 
-    last = laps.groupby(cars, sort=False).tail(1)
+    last = last_crossings(laps)
     last = pd.DataFrame({"car": last["car"].astype(str).to_numpy(), "class": last["class"].astype(str).to_numpy(),
                          "laps": last["lap"].to_numpy(), "time": last["elapsed"].to_numpy(float)})  # fmt: skip
     overall = _class_order(last)
-    t_flag = float(overall["time"].iat[0])
+    t_flag = finish_time(laps)
     running = float(el[-1]) >= t_flag - 1e-6
 
     saved = np.zeros((runs, len(changes)))

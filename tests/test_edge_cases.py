@@ -153,7 +153,7 @@ def test_race_a_api(tmp_path):
     assert driver_spells(laps).groupby("car").size()["1"] == 2
 
     a = annotate(laps)
-    assert incident_table(a).empty and neutralisations(a).empty
+    assert incident_table(a, a["neutralised"].to_numpy()).empty and neutralisations(a).empty
     ph = position_history(laps)
     assert (ph.loc[ph["car"] == "50", "class_position"] == 1).all()
     hp = hourly_positions(laps)

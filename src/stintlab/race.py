@@ -257,12 +257,12 @@ class Race:
     @_derived
     def driver_metrics(self) -> pd.DataFrame:
         """Every pace metric per (car, driver) (:func:`stintlab.analysis.pace.driver_metrics`)."""
-        return pace.driver_metrics(self.laps, clean=self.clean_laps)
+        return pace.driver_metrics(self.laps, self.clean_laps)
 
     @_derived
     def car_metrics(self) -> pd.DataFrame:
         """Every pace metric per car (:func:`stintlab.analysis.pace.car_metrics`)."""
-        return pace.car_metrics(self.laps, clean=self.clean_laps)
+        return pace.car_metrics(self.laps, self.clean_laps)
 
     @staticmethod
     def _rankings():
@@ -279,8 +279,8 @@ class Race:
         (a given ``categories`` table is not memoised, the clean laps still are)."""
 
         def compute(cats):
-            return self._rankings().driver_rankings(self.laps, cats, by=by, min_laps=min_laps, n_boot=n_boot, seed=seed,
-                                            clean=self.clean_laps)  # fmt: skip
+            return self._rankings().driver_rankings(self.laps, self.clean_laps, cats, by=by, min_laps=min_laps,
+                                                    n_boot=n_boot, seed=seed)  # fmt: skip
 
         if categories is not None:
             return compute(categories)
@@ -290,8 +290,8 @@ class Race:
                       seed: int = 0) -> pd.DataFrame:  # fmt: skip
         """Cars ranked in class (:func:`stintlab.analysis.rankings.crew_rankings`), memoised per argument."""
         return self.once(("crew_rankings", by, min_laps, n_boot, seed),
-                         lambda: self._rankings().crew_rankings(self.laps, by=by, min_laps=min_laps, n_boot=n_boot, seed=seed,
-                                                        clean=self.clean_laps))  # fmt: skip
+                         lambda: self._rankings().crew_rankings(self.laps, self.clean_laps, by=by, min_laps=min_laps,
+                                                                n_boot=n_boot, seed=seed))  # fmt: skip
 
     def best_performers(self, top: int = 1) -> pd.DataFrame:
         """The best drivers of each category in each class (:func:`stintlab.analysis.rankings.best_performers`)."""

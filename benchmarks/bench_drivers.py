@@ -49,6 +49,7 @@ def _median_time(fn, repeat: int) -> float:
 
 def bench(name: str, repeat: int) -> dict:
     import stintlab
+    from stintlab.analysis.annotate import annotate
     from stintlab.analysis.pace import METRICS, clean_laps
     from stintlab.analysis.rankings import best_performers, crew_rankings, driver_rankings
     from stintlab.analysis.rules import check_rules
@@ -57,9 +58,9 @@ def bench(name: str, repeat: int) -> dict:
     laps, cats = race.laps, race.drivers
 
     def all_rankings():
-        clean = clean_laps(laps)
-        r = driver_rankings(laps, cats, clean=clean)
-        crew_rankings(laps, clean=clean)
+        clean = clean_laps(annotate(laps))
+        r = driver_rankings(laps, clean, cats)
+        crew_rankings(laps, clean)
         best_performers(r)
         return r
 
@@ -69,10 +70,10 @@ def bench(name: str, repeat: int) -> dict:
         "drivers": len(race.drivers),
         "all_rankings_s": _median_time(all_rankings, repeat),
     }
-    out["clean_laps_s"] = _median_time(lambda: clean_laps(laps), repeat)
-    clean = clean_laps(laps)
+    out["clean_laps_s"] = _median_time(lambda: clean_laps(annotate(laps)), repeat)
+    clean = clean_laps(annotate(laps))
     out["per_metric_s"] = {
-        m: _median_time(lambda m=m: driver_rankings(laps, cats, by=m, clean=clean), repeat) for m in METRICS
+        m: _median_time(lambda m=m: driver_rankings(laps, clean, cats, by=m), repeat) for m in METRICS
     }
     out["check_rules_s"] = _median_time(lambda: check_rules(laps, "lemans-2019", cats), repeat)
     out["target_s"] = TARGET_SECONDS

@@ -62,7 +62,7 @@ def main() -> int:
                 [parse_change("stop", f"{int(st['lap'].iat[0])}=median")],
                 "demo race",
             )
-        times, res = _time(lambda: whatif(race.laps, car, changes, runs=200, seed=0), args.repeat)
+        times, res = _time(lambda: whatif(race.annotated, car, changes, runs=200, seed=0), args.repeat)
         print(f"what-if 200 runs ({label}): median {statistics.median(times):.3f} s "
               f"(min {min(times):.3f}, max {max(times):.3f}; target <= 10 s); projected class position "
               f"{res['projected']['class_position']}")  # fmt: skip

@@ -114,11 +114,11 @@ def test_neutralisations_handle_red_flag_and_fcy_runs():
 
 def test_incidents_real_case_and_pit_laps_never_incidents(load_corpus_race):
     laps = load_corpus_race("lemans-2024").laps
-    inc = incident_table(laps)
+    inc = incident_table(laps, neutralised_mask(laps))
     # raw: #24 lap 147 took 11:47.092 under green (GF) at 10:54:37.945, its laps around it ~4:0x
     row = inc[(inc["car"] == "24") & (inc["lap"] == 147)]
     assert len(row) == 1 and row["time_lost"].iat[0] > 400
-    mask = incident_mask(laps)
+    mask = incident_mask(laps, neutralised_mask(laps))
     assert not (mask & (laps["in_lap"] | laps["out_lap"]).to_numpy()).any()
     assert not (mask & neutralised_mask(laps)).any()
     assert 20 < mask.sum() < 200

@@ -8,7 +8,8 @@ import pytest
 
 from conftest import lap_races
 from stintlab.analysis.annotate import annotate, race_hour, stint_numbers
-from stintlab.analysis.stints import drive_time, driver_spells, stints, winner_finish, worst_window
+from stintlab.analysis.order import finish_time
+from stintlab.analysis.stints import drive_time, driver_spells, stints, worst_window
 from stintlab.analysis.stops import stops
 
 
@@ -45,7 +46,7 @@ def test_stint_and_stop_invariants_on_every_corpus_race(load_corpus_race, name):
     total = st.groupby("car", sort=False)["duration"].sum().reindex(in_laps.index)
     assert np.allclose(total.to_numpy(), g["elapsed"].last().to_numpy(), atol=1e-3)
     # stops: exactly one per in-lap, none on an out-lap that is not itself an in-lap
-    sp = stops(laps)
+    sp = stops(annotate(laps))
     assert len(sp) == int(laps["in_lap"].sum())
     keyed = laps.set_index(["car", "lap"])
     rows = keyed.loc[list(zip(sp["car"], sp["lap_in"]))]
@@ -125,8 +126,8 @@ def test_stints_car_retired_in_pits_and_car_with_one_lap():
     )
     st = stints(laps)
     assert st.set_index("car")["ended_by"].to_dict() == {"1": "finish", "2": "retired", "3": "retired"}
-    assert winner_finish(laps) == 300.0
-    sp = stops(laps)
+    assert finish_time(laps) == 300.0
+    sp = stops(annotate(laps))
     assert sp[["car", "lap_in", "kind"]].to_dict("records") == [{"car": "2", "lap_in": 2, "kind": "final"}]
     assert pd.isna(sp["lap_out"].iat[0])
 

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from stintlab.analysis.annotate import annotate
 from stintlab.analysis.stops import pit_baselines, stops
 
 
@@ -15,7 +16,7 @@ def hms(h, m, s):
 
 def test_lemans_2024_real_stops(load_corpus_race):
     laps = load_corpus_race("lemans-2024").laps
-    sp = stops(laps).set_index(["car", "lap_in"])
+    sp = stops(annotate(laps)).set_index(["car", "lap_in"])
     # raw: #50 lap 12 'B' at 42:24.181 (Nicklas NIELSEN), lap 13 PIT_TIME 0:01:17.492, same driver
     s = sp.loc[("50", 12)]
     assert s["lap_out"] == 13 and s["race_time"] == pytest.approx(hms(0, 42, 24.181))
@@ -29,7 +30,7 @@ def test_lemans_2024_real_stops(load_corpus_race):
     f = sp.loc[("15", 102)]
     assert f["kind"] == "final" and pd.isna(f["lap_out"]) and np.isnan(f["pit_time"])
     # one stop per in-lap, and no stop starts on an out-lap that is not itself an in-lap
-    allstops = stops(laps)
+    allstops = stops(annotate(laps))
     assert len(allstops) == int(laps["in_lap"].sum()) == 1548
     assert (allstops["kind"] == "final").sum() == 7
 
@@ -37,7 +38,7 @@ def test_lemans_2024_real_stops(load_corpus_race):
 def test_imsa_sebring_2024_car_17_retired_in_pits_on_lap_2(load_corpus_race):
     # raw: #17 lap 1 22:27.159, lap 2 'B' 2:26.097 at 24:53.256 and nothing after (Anthony Mantella)
     laps = load_corpus_race("imsa-2024-sebring-international-raceway").laps
-    sp = stops(laps)
+    sp = stops(annotate(laps))
     s = sp[sp["car"] == "17"]
     assert s[["lap_in", "kind", "driver_in"]].to_dict("records") == [
         {"lap_in": 2, "kind": "final", "driver_in": "Anthony Mantella"}
@@ -60,7 +61,7 @@ def test_stop_kinds_from_the_class_distribution():
     df["team"] = "T"
     df["driver_slot"] = pd.array([1] * len(df), dtype="Int8")
     df["flag"] = pd.array(["GF"] * len(df), dtype="string")
-    sp = stops(df).set_index("car")
+    sp = stops(annotate(df)).set_index("car")
     assert sp["kind"].to_dict() == {
         **{str(i + 1): "normal" for i in range(8)},
         "9": "long",

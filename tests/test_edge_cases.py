@@ -143,7 +143,7 @@ def test_race_a_api(tmp_path):
     # at 5:00 only #1 has crossed the line (300.0); nobody else is listed yet
     assert standings_at(laps, 300.0)["car"].tolist() == ["1"]
 
-    sp = stops(laps).set_index("car")
+    sp = stops(annotate(laps)).set_index("car")
     assert sp.loc["1", "kind"] == "normal" and sp.loc["1", "time_lost"] == pytest.approx(80.0)  # 310+370-2*300
     assert sp.loc["7", "kind"] == "final" and sp.loc["7", "lap_in"] == 1 and sp.loc["7", "lap_out"] is pd_na()
     assert sp.loc["31", "kind"] == "final" and sp.loc["31", "race_time"] == 1920.0
@@ -158,7 +158,7 @@ def test_race_a_api(tmp_path):
     assert driver_spells(laps).groupby("car").size()["1"] == 2
 
     a = annotate(laps)
-    assert incident_table(a).empty and neutralisations(a).empty
+    assert incident_table(a, a["neutralised"].to_numpy()).empty and neutralisations(a).empty
     ph = position_history(laps)
     assert (ph.loc[ph["car"] == "50", "class_position"] == 1).all()
     hp = hourly_positions(laps)
@@ -235,7 +235,7 @@ def test_race_ended_under_red_flag_api(tmp_path):
     # #50 drove into the pits under the red flag that ended the race: stopped by it, not retired
     st = stints(laps)
     assert dict(zip(st["car"], st["ended_by"])) == {"1": "finish", "2": "finish", "3": "retired", "50": "finish"}
-    sp = stops(laps)
+    sp = stops(annotate(laps))
     assert sp[["car", "lap_in", "kind"]].values.tolist() == [["50", 6, "normal"]]  # was "final"
     a = annotate(laps)
     assert car_events(a, "50")["kind"].iat[-1] == "finish"  # was "retired"
@@ -308,7 +308,7 @@ def test_a_garage_stop_of_hours_among_few_stops_is_garage():
     recs = _car("1", "X", [100.0] * 8, in_laps={3}, pits={4: 60}) + _car(
         "2", "X", [101.0, 101.0, 101.0, 10800.0, 101.0], in_laps={3}, pits={4: 10700}
     )
-    sp = stops(lap_table(recs)).set_index("car")
+    sp = stops(annotate(lap_table(recs))).set_index("car")
     assert sp.loc["2", "kind"] == "garage" and sp.loc["1", "kind"] == "normal"
 
 
@@ -327,7 +327,7 @@ def test_sebring_2024_17_retired_in_the_pits_on_lap_2(load_corpus_race, capsys):
     the field had gone), lap 2 2:26.097 with B at ELAPSED 24:53.256, nothing after."""
     race = load_corpus_race("imsa-2024-sebring-international-raceway")
     laps = race.laps
-    sp = stops(laps)
+    sp = stops(annotate(laps))
     r = sp[sp["car"] == "17"].iloc[0]
     assert (r["lap_in"], r["kind"], r["race_time"]) == (2, "final", pytest.approx(1493.256))
     assert stints(laps, car="17")["ended_by"].tolist() == ["retired"]

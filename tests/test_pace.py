@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stintlab.analysis.pace import INDEX_WINDOW, MIN_CLEAN_LAPS, driver_metrics, k_best_20, lap_index
+from stintlab.analysis.pace import INDEX_WINDOW, MIN_CLEAN_LAPS, clean_laps, driver_metrics, k_best_20, lap_index
 from stintlab.analysis.rankings import (
     best_performers,
     bootstrap_interval,
@@ -36,7 +36,7 @@ def test_best_10_best_20pct_median_spread_by_hand():
     # 15 clean laps 100..114 s: best_10 = mean(100..109) = 104.5; k = ceil(0.2*15) = 3 -> mean(100,101,102) = 101
     times = list(range(114, 99, -1))
     laps = _laps([("1", "A", "X", t, 200.0 * i) for i, t in enumerate(times, start=1)])
-    m = driver_metrics(laps).iloc[0]
+    m = driver_metrics(laps, clean_laps(laps)).iloc[0]
     assert m["clean_laps"] == 15
     assert m["best_lap"] == 100.0
     assert m["best_10"] == pytest.approx(104.5) and m["best_10_n"] == 10
@@ -54,7 +54,7 @@ def test_ideal_lap_takes_best_sector_of_different_laps():
         ("1", "A", "X", 101.0, 301.5, 31.0, 39.0, 31.0),
         ("1", "A", "X", 99.0, 400.5, 30.0, 39.5, 29.5),
     ])  # fmt: skip
-    m = driver_metrics(laps).iloc[0]
+    m = driver_metrics(laps, clean_laps(laps)).iloc[0]
     assert m["ideal_lap"] == pytest.approx(29.5 + 39.0 + 29.5)
     assert m["best_lap"] == 99.0
     assert m["low_sample"]  # 4 < MIN_CLEAN_LAPS
@@ -66,7 +66,7 @@ def test_unclean_laps_are_ignored_but_driver_is_kept():
         ("1", "A", "X", 100.0, 190.0, 30.0, 40.0, 30.0, True),
         ("2", "B", "X", 101.0, 101.0, 30.0, 40.0, 31.0, False),
     ])  # fmt: skip
-    m = driver_metrics(laps).set_index("driver")
+    m = driver_metrics(laps, clean_laps(laps)).set_index("driver")
     assert m.at["A", "best_lap"] == 100.0 and m.at["A", "clean_laps"] == 1
     assert m.at["B", "clean_laps"] == 0 and math.isnan(m.at["B", "best_lap"])
 
@@ -81,7 +81,7 @@ def test_stint_average_drops_laps_10pct_above_stint_mean():
         ("1", "A", "X", 102.0, 600.0, 30, 40, 32, True, 2),
         ("1", "A", "X", 104.0, 704.0, 30, 40, 34, True, 2),
     ])  # fmt: skip
-    m = driver_metrics(laps).iloc[0]
+    m = driver_metrics(laps, clean_laps(laps)).iloc[0]
     assert m["stint_avg"] == pytest.approx((100 * 3 + 102 + 104) / 5)
     assert m["stint_avg_n"] == 5
 
@@ -134,20 +134,20 @@ def test_rankings_by_hand_and_close_calls():
         rows.append(("2", "B", "X", 100.05 + (i % 4) * 0.1, 100.0 * (i + 1)))
         rows.append(("3", "C", "X", 105.0 + (i % 4) * 0.1, 100.0 * (i + 1)))
     laps = _laps(rows)
-    r = driver_rankings(laps, {("1", "A"): "Gold", ("2", "B"): "Bronze", ("3", "C"): "Bronze"}, by="best_20pct")
+    r = driver_rankings(laps, clean_laps(laps), {("1", "A"): "Gold", ("2", "B"): "Bronze", ("3", "C"): "Bronze"}, by="best_20pct")
     r = r.set_index("driver")
     assert r.loc[["A", "B", "C"], "class_rank"].tolist() == [1, 2, 3]
     assert r.at["A", "category_rank"] == 1 and r.at["B", "category_rank"] == 1 and r.at["C", "category_rank"] == 2
     assert bool(r.at["A", "close_to_next"])  # A and B are 0.05 s apart: intervals overlap
     assert not bool(r.at["B", "close_to_next"])  # C is 5 s slower
-    bp = best_performers(driver_rankings(laps, {("1", "A"): "Gold", ("2", "B"): "Bronze", ("3", "C"): "Bronze"}))
+    bp = best_performers(driver_rankings(laps, clean_laps(laps), {("1", "A"): "Gold", ("2", "B"): "Bronze", ("3", "C"): "Bronze"}))
     assert bp[["category", "driver"]].values.tolist() == [["Gold", "A"], ["Bronze", "B"]]
 
 
 def test_unknown_metric_is_a_usage_error():
     laps = _laps([("1", "A", "X", 100.0, 100.0)])
     with pytest.raises(StintlabUsageError, match="unknown metric"):
-        driver_rankings(laps, by="fastest")
+        driver_rankings(laps, clean_laps(laps), by="fastest")
 
 
 # ------------------------------------------------------------------ real races
@@ -158,7 +158,7 @@ def test_lemans_2019_andlauer_best_and_ideal_lap(load_corpus_race):
     Ideal lap = S1 36.685 (lap 249) + S2 1:29.402 (lap 252) + S3 1:47.064 (lap 241, line 13346) = 233.151.
     The in-lap 253 (B, line 13358) has a faster S2 (1:29.318) but in-laps are not clean, so it is not used."""
     race = load_corpus_race("lemans-2019")
-    m = driver_metrics(race.laps)
+    m = driver_metrics(race.laps, race.clean_laps)
     row = m[(m["car"] == "77") & (m["driver"] == "Julien ANDLAUER")].iloc[0]
     assert row["best_lap"] == pytest.approx(233.451)
     assert row["ideal_lap"] == pytest.approx(233.151)
@@ -168,7 +168,7 @@ def test_lemans_2019_andlauer_best_and_ideal_lap(load_corpus_race):
 @pytest.mark.parametrize("name", ["lemans-2019", "lemans-2023"])
 def test_lemans_rankings_every_class_every_metric(load_corpus_race, name):
     race = load_corpus_race(name)
-    r = driver_rankings(race.laps, race.drivers)
+    r = driver_rankings(race.laps, race.clean_laps, race.drivers)
     classes = set(race.laps["class"].dropna().unique())
     assert set(r["class"]) == classes
     assert len(r) == len(race.drivers)  # nobody dropped
@@ -192,7 +192,7 @@ def test_lemans_rankings_every_class_every_metric(load_corpus_race, name):
     # Le Mans files carry no FIA categories: category rank is empty and the best table says "unknown"
     assert r["category"].isna().all() and r["category_rank"].isna().all()
     assert set(best_performers(r)["category"]) == {"unknown"}
-    crews = crew_rankings(race.laps)
+    crews = crew_rankings(race.laps, race.clean_laps)
     assert len(crews) == race.laps["car"].nunique()
 
 
@@ -200,7 +200,7 @@ def test_lemans_2019_best_lap_ranking_matches_raw_lap_times(load_corpus_race):
     """The fastest LMP1 lap of the race is #7 Mike CONWAY's lap 4, 3:17.297, marked session best
     (LAP_IMPROVEMENT 3, line 12256 of the file): by best lap he leads LMP1."""
     race = load_corpus_race("lemans-2019")
-    r = driver_rankings(race.laps, by="best_lap", n_boot=0)
+    r = driver_rankings(race.laps, race.clean_laps, by="best_lap", n_boot=0)
     lmp1 = r[r["class"] == "LMP1"]
     top = lmp1.iloc[0]
     assert (top["driver"], top["car"], top["best_lap"]) == ("Mike CONWAY", "7", pytest.approx(197.297))
@@ -212,7 +212,7 @@ def test_imsa_category_ranking_uses_official_categories(load_corpus_race):
     """Sebring 2023 LMP3 Bronze drivers: #85 Dan Goldburg's best green lap is lap 181, 1:58.558 (line 13376,
     flag GF), the fastest of the category."""
     race = load_corpus_race("imsa-2023-sebring-international-raceway")
-    r = driver_rankings(race.laps, race.drivers, by="best_lap", n_boot=0)
+    r = driver_rankings(race.laps, race.clean_laps, race.drivers, by="best_lap", n_boot=0)
     assert r["category"].notna().all()  # every driver of this race has a category in the results file
     b = r[(r["class"] == "LMP3") & (r["category"] == "Bronze")].sort_values("category_rank")
     assert b.iloc[0]["driver"] == "Dan Goldburg" and b.iloc[0]["best_lap"] == pytest.approx(118.558)
@@ -221,7 +221,7 @@ def test_imsa_category_ranking_uses_official_categories(load_corpus_race):
 
 def test_index_is_near_100_for_the_class(load_corpus_race):
     race = load_corpus_race("lemans-2019")
-    m = driver_metrics(race.laps)
+    m = driver_metrics(race.laps, race.clean_laps)
     ok = m[~m["low_sample"]]
     # the median driver sits close to the class reference (within 2 %)
     for cls, g in ok.groupby("class"):

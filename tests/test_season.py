@@ -203,7 +203,8 @@ def test_real_spelling_variants_phil_hanson(db, tmp_path):
 def test_archive_pace_agrees_with_pace_engine(db, load_corpus_race, race, race_id):
     """The archive's pace is best_10 of stintlab.analysis.pace with the simple clean-lap filter (no incident
     detection, to keep the ingest fast): the class ranks agree with the engine's on these races."""
-    eng = driver_metrics(load_corpus_race(race).laps)
+    loaded = load_corpus_race(race)
+    eng = driver_metrics(loaded.laps, loaded.clean_laps)
     eng["rank"] = eng.groupby("class")["best_10"].rank(method="min")
     with Archive(db) as arc:
         mine = arc.df("SELECT car, driver, pace, pace_rank FROM entries WHERE race_id = ? AND laps > 0", [race_id])

@@ -7,6 +7,7 @@ import math
 
 import pytest
 
+from stintlab.analysis.annotate import annotate
 from stintlab.cli import main
 from stintlab.errors import StintlabUsageError
 from stintlab.sim.frames import lap_table
@@ -35,7 +36,7 @@ def test_stop_reduced_to_median_wins_the_class():
     class lost 80 s, so it saves 61 s, crosses lap 10 at 1075 s before the flag (1080 s), runs
     an 11th lap at 99.5 s and beats car 1 (10 laps, 1080 s)."""
     laps = _toy_race()
-    r = whatif(laps, "2", [parse_change("stop", "3=median")], runs=50, seed=3)
+    r = whatif(annotate(laps), "2", [parse_change("stop", "3=median")], runs=50, seed=3)
     assert r["actual"] == {"class_position": 2, "laps": 10, "total_time": 1136.0, "status": "Running",
                            "class_leader": "1", "gap_to_class_leader": 56.0}  # fmt: skip
     assert r["changes"][0]["time_saved"] == pytest.approx(61.0)
@@ -47,11 +48,11 @@ def test_stop_reduced_to_median_wins_the_class():
 
 def test_stop_given_in_seconds_and_removed():
     laps = _toy_race()
-    r = whatif(laps, "2", [parse_change("stop", "3=120")], runs=5)
+    r = whatif(annotate(laps), "2", [parse_change("stop", "3=120")], runs=5)
     assert r["changes"][0]["time_saved"] == pytest.approx(21.0)  # 141 - 120
     assert r["projected"]["class_position"] == 2 and r["projected"]["laps"] == 10
     assert r["projected"]["total_time"] == pytest.approx(1136.0 - 21.0)
-    r = whatif(laps, "2", [parse_change("stop", "3=none")], runs=5)
+    r = whatif(annotate(laps), "2", [parse_change("stop", "3=none")], runs=5)
     assert r["changes"][0]["time_saved"] == pytest.approx(141.0)
 
 
@@ -59,7 +60,7 @@ def test_incident_lap_replaced_by_a_clean_lap():
     """Car B has a 160 s lap 5 among 100 s laps; car A 100.5 s laps finishes first (10 laps).
     Clean lap 5 saves 60 s: B then finishes 10 laps at 1000 s, ahead of A (1005 s)."""
     laps = _race({"A": [100.5] * 10, "B": [100.0] * 4 + [160.0] + [100.0] * 5})
-    r = whatif(laps, "B", [parse_change("lap", "5=clean")], runs=30)
+    r = whatif(annotate(laps), "B", [parse_change("lap", "5=clean")], runs=30)
     assert r["actual"]["class_position"] == 2
     assert r["changes"][0]["time_saved"] == pytest.approx(60.0)
     p = r["projected"]
@@ -72,11 +73,11 @@ def test_chained_stops_count_as_one():
     """In-lap 3, lap 4 is out-lap and in-lap again, lap 5 out-lap: one stop over laps 3-5.
     Reference pace 100 s: laps 3-5 = 110 + 200 + 190 = 500 -> lost 200 s; 'none' saves all of it."""
     laps = _race({"A": [100.0, 100.0, -110.0, -200.0, 190.0] + [100.0] * 5, "B": [101.0] * 10})
-    r = whatif(laps, "A", [parse_change("stop", "3=none")], runs=3)
+    r = whatif(annotate(laps), "A", [parse_change("stop", "3=none")], runs=3)
     assert "laps 3-5" in r["changes"][0]["description"]
     assert r["changes"][0]["time_saved"] == pytest.approx(200.0)
     with pytest.raises(StintlabUsageError, match="overlap"):
-        whatif(laps, "A", [parse_change("stop", "3=none"), parse_change("stop", "4=none")], runs=3)
+        whatif(annotate(laps), "A", [parse_change("stop", "3=none"), parse_change("stop", "4=none")], runs=3)
 
 
 def test_safety_car_loss_compared_with_class_rivals():
@@ -90,18 +91,18 @@ def test_safety_car_loss_compared_with_class_rivals():
             "3": [120.0] + [100.0] * 4 + [(150.0, sf)] * 3 + [100.0] * 4,
         }
     )
-    r = whatif(laps, "1", [parse_change("sc", "6=median")], runs=5)
+    r = whatif(annotate(laps), "1", [parse_change("sc", "6=median")], runs=5)
     c = r["changes"][0]
     assert c["time_saved"] == pytest.approx(140.0)
     assert "lost 290.0 s" in c["description"] and "rivals lost 150.0 s" in c["description"]
     assert r["actual"]["class_position"] == 3 and r["projected"]["class_position"] == 1
     with pytest.raises(StintlabUsageError, match="not under"):
-        whatif(laps, "1", [parse_change("sc", "3=median")], runs=5)
+        whatif(annotate(laps), "1", [parse_change("sc", "3=median")], runs=5)
 
 
 def test_retired_car_stays_retired_after_the_same_lap():
     laps = _race({"A": [100.0] * 10, "B": [100.5] * 3 + [300.0] + [100.0] * 2})  # B stops after lap 6
-    r = whatif(laps, "B", [parse_change("lap", "4=clean")], runs=5)
+    r = whatif(annotate(laps), "B", [parse_change("lap", "4=clean")], runs=5)
     assert r["actual"]["status"] == "Retired"
     assert r["projected"]["laps"] == 6 and r["projected"]["class_position"] == 2
 
@@ -114,18 +115,18 @@ def test_bad_requests_are_usage_errors():
         ("lap", "99=clean", "no lap 99"),
     ):
         with pytest.raises(StintlabUsageError, match=msg):
-            whatif(laps, "2", [parse_change(kind, text)])
+            whatif(annotate(laps), "2", [parse_change(kind, text)])
     final = _race({"A": [100.0] * 6, "B": [100.0] * 3 + [-105.0]})  # B retired in the pits after lap 4
     with pytest.raises(StintlabUsageError, match="never came out"):
-        whatif(final, "B", [parse_change("stop", "4=median")])
+        whatif(annotate(final), "B", [parse_change("stop", "4=median")])
     with pytest.raises(StintlabUsageError, match="no car"):
-        whatif(laps, "22", [parse_change("lap", "2=clean")])
+        whatif(annotate(laps), "22", [parse_change("lap", "2=clean")])
     with pytest.raises(StintlabUsageError, match="LAP=VALUE"):
         parse_change("stop", "median")
     with pytest.raises(StintlabUsageError, match="median or none"):
         parse_change("stop", "3=clean")
     with pytest.raises(StintlabUsageError):
-        whatif(laps, "2", [])
+        whatif(annotate(laps), "2", [])
 
 
 @pytest.mark.corpus
@@ -137,12 +138,12 @@ def test_le_mans_2019_toyota_7_without_its_puncture(load_corpus_race):
     same lap 16.972 s behind. Without that stop #7 would have crossed lap 385 at ~23:56:53,
     taken the flag on lap 386 and won the class (and the race) by over 3 minutes."""
     race = load_corpus_race("lemans-2019")
-    r = whatif(race.laps, "7", [parse_change("stop", "367=none")], runs=50)
+    r = whatif(race.annotated, "7", [parse_change("stop", "367=none")], runs=50)
     assert r["actual"]["class_position"] == 2 and r["actual"]["laps"] == 385
     assert r["actual"]["gap_to_class_leader"] == pytest.approx(16.972, abs=1e-3)
     from stintlab.analysis.stops import stops
 
-    st = stops(race.laps)
+    st = stops(annotate(race.laps))
     ref = float(st[(st["car"] == "7") & (st["lap_in"] == 367)]["reference"].iat[0])
     assert 201.0 <= ref <= 204.0  # raw clean laps around: 199.9-204.6 s (laps 360-364, 370-372)
     assert r["changes"][0]["time_saved"] == pytest.approx(821.787 - 3 * ref, abs=1e-3)
@@ -157,7 +158,7 @@ def test_le_mans_2019_long_stop_to_median_is_uncertain(load_corpus_race):
     stop lost 2120.5 s against its reference) and retired after lap 79; with a normal stop it is
     still retired after lap 79 in every run, and the saving spreads with the drawn normal stop."""
     race = load_corpus_race("lemans-2019")
-    r = whatif(race.laps, "88", [parse_change("stop", "78=median")], runs=100, seed=1)
+    r = whatif(race.annotated, "88", [parse_change("stop", "78=median")], runs=100, seed=1)
     assert r["actual"]["status"] == "Retired"
     assert r["projected"]["laps"] == r["actual"]["laps"] == 79
     lo, hi = r["changes"][0]["time_saved_p10"], r["changes"][0]["time_saved_p90"]
@@ -191,7 +192,7 @@ def test_stop_under_safety_car_is_credited_as_a_green_stop():
             "3": [120.0] + [100.0] * 4 + [(150.0, sf)] * 3 + [100.0, -105.0, 175.0, 100.0],
         }
     )
-    r = whatif(laps, "1", [parse_change("sc", "6=median")], runs=5)
+    r = whatif(annotate(laps), "1", [parse_change("sc", "6=median")], runs=5)
     c = r["changes"][0]
     assert "green X stop, 80.0 s" in c["description"]
     assert c["time_saved"] == pytest.approx(60.0)

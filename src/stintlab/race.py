@@ -14,19 +14,44 @@
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
+from stintlab.analysis import order, pace, rankings, standings
+from stintlab.analysis.annotate import annotate
+from stintlab.analysis.categories import attach_categories, read_entry_list
 from stintlab.analysis.classification import derive_classification
+from stintlab.analysis.flags import neutralisations
+from stintlab.analysis.incidents import incident_table
+from stintlab.analysis.stints import drive_time, driver_spells
+from stintlab.analysis.stints import stints as stint_table
+from stintlab.analysis.stops import stops as stop_table
+from stintlab.analysis.timeline import car_events, time_loss_account
+from stintlab.errors import StintlabUsageError
 from stintlab.io import files_of_format, read_file
 from stintlab.names import name_key
 
 __all__ = ["Race", "load", "name_key", "find_results_beside"]  # name_key: re-exported from stintlab.names
 
 
-@dataclass
+def _derived(fn):
+    """A read-only property computed once per race (thread-safe: see :meth:`Race.once`)."""
+    key = (fn.__name__,)
+
+    def get(self):
+        return self.once(key, lambda: fn(self))
+
+    get.__doc__ = fn.__doc__
+    get.__name__ = fn.__name__
+    return property(get)
+
+
+@dataclass(eq=False)
 class Race:
     """A loaded race. Every table is a plain pandas DataFrame.
 
@@ -36,6 +61,16 @@ class Race:
     - ``classification``: official when a results file was given or found beside the lap file
       (column ``official`` True), else derived from the laps (:mod:`stintlab.analysis.classification`).
     - ``meta``: facts about the source (path, variant, separator, has_flags, start_time_of_day, ...).
+
+    The race owns its derived state: every table below is computed from ``laps`` by the analysis
+    kernels on first use and then kept (the tables are shared, never copy-on-read: do not modify
+    them). ``race.stops is race.stops``; concurrent threads asking for the same table compute it
+    once. Properties: ``annotated``, ``state``, ``finished``, ``final_order``, ``took_the_flag``,
+    ``derived_classification``, ``flags`` (neutralisation phases), ``stops``, ``stints``, ``spells``,
+    ``drive_time``, ``incidents``, ``time_loss``, ``final_standings``, ``position_history``,
+    ``hourly_positions``, ``categories``, ``clean_laps``, ``driver_metrics``, ``car_metrics``;
+    memoised methods: :meth:`events`, :meth:`standings`, :meth:`driver_rankings`,
+    :meth:`crew_rankings`, :meth:`best_performers`.
     """
 
     laps: pd.DataFrame
@@ -46,6 +81,25 @@ class Race:
     sections: pd.DataFrame | None = None
     official_crew: pd.DataFrame | None = None
     weather: pd.DataFrame | None = None
+    _memo: dict = field(default_factory=dict, init=False, repr=False)
+    _gates: dict = field(default_factory=dict, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def once(self, key: tuple, compute: Callable[[], Any]) -> Any:
+        """``compute()`` the first time ``key`` is asked for, the kept value afterwards. Concurrent
+        callers of one key wait for the first one (one lock per key, so tables that depend on each
+        other compute in parallel threads without deadlock). Faces may keep their own per-race
+        results here (the web keeps serialised JSON) under a key of their own."""
+        try:
+            return self._memo[key]
+        except KeyError:
+            pass
+        with self._lock:
+            gate = self._gates.setdefault(key, threading.Lock())
+        with gate:
+            if key not in self._memo:
+                self._memo[key] = compute()
+            return self._memo[key]
 
     @property
     def name(self) -> str:
@@ -56,16 +110,169 @@ class Race:
         return bool(self.meta.get("results_path"))
 
     @property
-    def derived_classification(self) -> pd.DataFrame:
-        return derive_classification(self.laps)
-
-    @property
     def duration(self) -> float:
         """Race time of the winner's last crossing, seconds."""
         return float(self.laps["elapsed"].max()) if len(self.laps) else 0.0
 
     def car_laps(self, car: str) -> pd.DataFrame:
         return self.laps[self.laps["car"] == str(car)]
+
+    # ------------------------------------------------------------------ race order and state
+    @_derived
+    def state(self) -> str:
+        """``finished``, ``red_flag_finish`` or ``snapshot`` (:func:`stintlab.analysis.order.race_state`)."""
+        return order.race_state(self.laps)
+
+    @property
+    def finished(self) -> bool:
+        """The file holds a finished race (chequered or red flag), not a snapshot taken during it."""
+        return self.state != "snapshot"
+
+    @_derived
+    def final_order(self) -> pd.DataFrame:
+        """Each car's last crossing in final order (:func:`stintlab.analysis.order.final_order`)."""
+        return order.final_order(self.laps)
+
+    @_derived
+    def took_the_flag(self) -> pd.Series:
+        """Per car: running at the end (:func:`stintlab.analysis.order.took_the_flag`)."""
+        return order.took_the_flag(self.laps)
+
+    @_derived
+    def derived_classification(self) -> pd.DataFrame:
+        """The classification derived from the laps (:func:`stintlab.analysis.classification.derive_classification`)."""
+        return derive_classification(self.laps)
+
+    # ------------------------------------------------------------------ per-lap state
+    @_derived
+    def annotated(self) -> pd.DataFrame:
+        """The lap table plus neutralised, incident, clean, stint, hour, ... (:func:`stintlab.analysis.annotate.annotate`)."""
+        return annotate(self.laps)
+
+    @_derived
+    def flags(self) -> pd.DataFrame:
+        """Neutralisation phases, SC / FCY / RED (:func:`stintlab.analysis.flags.neutralisations`)."""
+        return neutralisations(self.annotated)
+
+    @_derived
+    def stops(self) -> pd.DataFrame:
+        """One row per pit stop (:func:`stintlab.analysis.stops.stops`)."""
+        return stop_table(self.annotated)
+
+    @_derived
+    def stints(self) -> pd.DataFrame:
+        """One row per stint (:func:`stintlab.analysis.stints.stints`)."""
+        return stint_table(self.laps)
+
+    @_derived
+    def spells(self) -> pd.DataFrame:
+        """One row per driver spell (:func:`stintlab.analysis.stints.driver_spells`)."""
+        return driver_spells(self.laps)
+
+    @_derived
+    def drive_time(self) -> pd.DataFrame:
+        """Drive time per (car, driver) (:func:`stintlab.analysis.stints.drive_time`)."""
+        return drive_time(self.laps)
+
+    @_derived
+    def incidents(self) -> pd.DataFrame:
+        """One row per incident lap (:func:`stintlab.analysis.incidents.incident_table`)."""
+        return incident_table(self.laps, self.annotated["neutralised"].to_numpy(dtype=bool))
+
+    @_derived
+    def time_loss(self) -> pd.DataFrame:
+        """Seconds lost per car (:func:`stintlab.analysis.timeline.time_loss_account`)."""
+        return time_loss_account(self.annotated, self.stops, self.flags)
+
+    def events(self, car) -> pd.DataFrame:
+        """Every event of one car (:func:`stintlab.analysis.timeline.car_events`); ``car`` as stored."""
+        car = str(car)
+        return self.once(
+            ("events", car), lambda: car_events(self.annotated, car, self.stops, self.flags, self.categories)
+        )
+
+    # ------------------------------------------------------------------ standings
+    @_derived
+    def final_standings(self) -> pd.DataFrame:
+        """Standings after every car's last crossing (:func:`stintlab.analysis.standings.final_standings`)."""
+        return standings.final_standings(self.laps)
+
+    def standings(self, at: float | None = None, *, hour: int | None = None, cls: str | None = None) -> pd.DataFrame:
+        """Standings at race time ``at`` seconds, or after race hour ``hour``, or final (neither);
+        ``cls`` keeps one class (:mod:`stintlab.analysis.standings`)."""
+        if at is not None and hour is not None:
+            raise StintlabUsageError("give a race time or an hour, not both")
+        if hour is not None:
+            return self.once(("standings", "hour", int(hour), cls),
+                             lambda: standings.standings_after_hour(self.laps, int(hour), cls))  # fmt: skip
+        if at is not None:
+            return self.once(("standings", "at", float(at), cls), lambda: standings.standings_at(self.laps, at, cls))
+        if cls is None:
+            return self.final_standings
+        return self.once(("standings", "final", cls), lambda: standings.final_standings(self.laps, cls))
+
+    @_derived
+    def position_history(self) -> pd.DataFrame:
+        """The lap chart (:func:`stintlab.analysis.standings.position_history`)."""
+        return standings.position_history(self.laps)
+
+    @_derived
+    def hourly_positions(self) -> pd.DataFrame:
+        """Standings after every race hour (:func:`stintlab.analysis.standings.hourly_positions`)."""
+        return standings.hourly_positions(self.laps)
+
+    # ------------------------------------------------------------------ drivers
+    @_derived
+    def categories(self) -> pd.DataFrame:
+        """car, driver, category of every driver: the official classification's FIA grades, and an
+        ``entry_list.csv`` beside the lap file when there is one (the demo race ships one)."""
+        base = self.drivers[["car", "driver", "category"]]
+        path = self.meta.get("path")
+        entry_list = Path(path).parent / "entry_list.csv" if path else None
+        if entry_list is None or not entry_list.is_file():
+            return base
+        table, _unmatched = attach_categories(self.drivers, read_entry_list(entry_list))
+        return table[["car", "driver", "category"]]
+
+    @_derived
+    def clean_laps(self) -> pd.DataFrame:
+        """The clean laps with pace index (:func:`stintlab.analysis.pace.clean_laps`)."""
+        return pace.clean_laps(self.annotated)
+
+    @_derived
+    def driver_metrics(self) -> pd.DataFrame:
+        """Every pace metric per (car, driver) (:func:`stintlab.analysis.pace.driver_metrics`)."""
+        return pace.driver_metrics(self.laps, self.clean_laps)
+
+    @_derived
+    def car_metrics(self) -> pd.DataFrame:
+        """Every pace metric per car (:func:`stintlab.analysis.pace.car_metrics`)."""
+        return pace.car_metrics(self.laps, self.clean_laps)
+
+    def driver_rankings(self, by: str = "index", *, min_laps: int = pace.MIN_CLEAN_LAPS, n_boot: int = rankings.N_BOOT,
+                        seed: int = 0, categories: pd.DataFrame | None = None) -> pd.DataFrame:  # fmt: skip
+        """Every driver ranked in class and FIA category (:func:`stintlab.analysis.rankings.driver_rankings`),
+        with :attr:`categories` unless a ``categories`` table is given; memoised per argument
+        (a given ``categories`` table is not memoised, the clean laps still are)."""
+
+        def compute(cats):
+            return rankings.driver_rankings(self.laps, self.clean_laps, cats, by=by, min_laps=min_laps,
+                                                    n_boot=n_boot, seed=seed)  # fmt: skip
+
+        if categories is not None:
+            return compute(categories)
+        return self.once(("driver_rankings", by, min_laps, n_boot, seed), lambda: compute(self.categories))
+
+    def crew_rankings(self, by: str = "index", *, min_laps: int = pace.MIN_CLEAN_LAPS, n_boot: int = rankings.N_BOOT,
+                      seed: int = 0) -> pd.DataFrame:  # fmt: skip
+        """Cars ranked in class (:func:`stintlab.analysis.rankings.crew_rankings`), memoised per argument."""
+        return self.once(("crew_rankings", by, min_laps, n_boot, seed),
+                         lambda: rankings.crew_rankings(self.laps, self.clean_laps, by=by, min_laps=min_laps,
+                                                                n_boot=n_boot, seed=seed))  # fmt: skip
+
+    def best_performers(self, top: int = 1) -> pd.DataFrame:
+        """The best drivers of each category in each class (:func:`stintlab.analysis.rankings.best_performers`)."""
+        return self.once(("best_performers", top), lambda: rankings.best_performers(self.driver_rankings(), top))
 
     def __repr__(self) -> str:
         return f"<Race {self.name!r}: {len(self.cars)} cars, {len(self.laps)} laps, {self.meta.get('variant')}>"
@@ -98,14 +305,16 @@ def load(path, results=None, *, find_results: bool = True, weather=None) -> Race
 
     cars = _cars(laps)
     drivers = _drivers(laps, crew)
+    derived = derive_classification(laps)
     if official is not None:
         classification = official.copy()
         classification["official"] = True
-        derived = derive_classification(laps)[["car", "retired_in_pits", "last_lap_in_pit"]]
-        classification = classification.merge(derived, on="car", how="left")
+        classification = classification.merge(
+            derived[["car", "retired_in_pits", "last_lap_in_pit"]], on="car", how="left"
+        )
         _attach_official_crew(cars, crew)
     else:
-        classification = derive_classification(laps)
+        classification = derived
     meta = dict(parsed.facts)
     meta.update(
         {
@@ -116,7 +325,7 @@ def load(path, results=None, *, find_results: bool = True, weather=None) -> Race
             "classification_source": "official" if official is not None else "derived",
         }
     )
-    return Race(
+    race = Race(
         laps=laps,
         classification=classification,
         cars=cars,
@@ -126,6 +335,8 @@ def load(path, results=None, *, find_results: bool = True, weather=None) -> Race
         official_crew=crew,
         weather=wx,
     )
+    race.once(("derived_classification",), lambda: derived)  # computed once, above
+    return race
 
 
 def _race_name(path) -> str:
@@ -193,7 +404,9 @@ def _drivers(laps: pd.DataFrame, crew: pd.DataFrame | None) -> pd.DataFrame:
         out["country"] = pd.array(countries, dtype="string")
     out["driver"] = out["driver"].astype("string")
     out["car"] = out["car"].astype("string")
-    return out[["driver", "car", "driver_slot", "class", "team", "category", "country", "laps", "first_lap", "last_lap"]]
+    return out[
+        ["driver", "car", "driver_slot", "class", "team", "category", "country", "laps", "first_lap", "last_lap"]
+    ]
 
 
 def _attach_official_crew(cars: pd.DataFrame, crew: pd.DataFrame | None) -> None:

@@ -11,6 +11,10 @@ crossing (ascending). Status:
   into the pits and never came out;
 - ``Retired``: it did not, and its last lap ended on track.
 
+The order, the finish and the race state (finished, red-flag finish or snapshot) come from
+:mod:`stintlab.analysis.order`; :func:`race_finished`, :func:`red_flag_finish` and
+:func:`took_the_flag` are importable from here too.
+
 A lap file taken while the race is still running (an hourly snapshot, see :func:`race_finished`)
 gets ``Running`` (crossed the line within 1.5 of its median laps of the end of the file),
 ``In pits`` (its last crossing was an in-lap) or ``Stopped``; nobody is called retired.
@@ -24,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from stintlab.analysis.order import final_order, race_finished, red_flag_finish, took_the_flag
 from stintlab.io.values import format_seconds
 from stintlab.schema import check_columns, empty_table
 
@@ -36,73 +41,6 @@ DERIVED_STATUSES = ("Running", "Retired", "Retired in pits")
 #: lap-table columns :func:`derive_classification` reads (``flag`` is optional).
 CLASSIFICATION_NEEDS = ("car", "lap", "class", "group", "team", "manufacturer", "lap_time", "elapsed", "in_lap")
 IN_PROGRESS_STATUSES = ("Running", "In pits", "Stopped")
-
-
-def race_finished(laps: pd.DataFrame) -> bool:
-    """Whether the lap file holds a finished race (chequered flag) or a snapshot taken during it
-    (an hourly ``_Hour N`` file of a race still running).
-
-    With a flag column: finished when some crossing is ``FF``. Without one: at the finish every
-    car still running crosses the line *after* the winner's last crossing; in a snapshot the cars'
-    last crossings are spread over the lap before the end of the file, about half of them before
-    the leader's. So the race counts as finished unless more than two cars (and more than a
-    quarter of those seen in the last lap) last crossed within one lap *before* the leader.
-    Without flags a snapshot cut just after the leader crossed the line looks like a finish (about
-    one snapshot in four); pass ``finished=`` to :func:`derive_classification` when you know.
-    """
-    if laps.empty:
-        return False
-    if "flag" in laps.columns and laps["flag"].notna().any():
-        return bool((laps["flag"] == "FF").any()) or red_flag_finish(laps)
-    last = laps.groupby("car", sort=False, observed=True).tail(1)
-    top = last[last["lap"] == last["lap"].max()]
-    lead_t = float(top["elapsed"].min())
-    typical = float(laps["lap_time"].median())
-    el = last["elapsed"].to_numpy(dtype=float)
-    before = int(((el < lead_t) & (el > lead_t - typical)).sum())
-    near_end = int((el > lead_t - typical).sum())
-    return not (before > 2 and before > 0.25 * near_end)
-
-
-def _last_rows(laps: pd.DataFrame) -> pd.DataFrame:
-    """Each car's last crossing, in final order (laps desc, then race time of that crossing)."""
-    last = laps.groupby("car", sort=False, observed=True).tail(1)
-    return last.sort_values(["lap", "elapsed"], ascending=[False, True], kind="stable").reset_index(drop=True)
-
-
-def red_flag_finish(laps: pd.DataFrame) -> bool:
-    """The race ended under a red flag: no crossing is ``FF`` and the winner's last crossing is ``RF``.
-
-    >>> import pandas as pd
-    >>> laps = pd.DataFrame({"car": ["1", "1", "2"], "lap": [1, 2, 1], "elapsed": [100.0, 700.0, 101.0],
-    ...                      "flag": ["GF", "RF", "GF"]})
-    >>> red_flag_finish(laps), red_flag_finish(laps.assign(flag=["GF", "FF", "GF"]))
-    (True, False)
-    """
-    if laps.empty or "flag" not in laps.columns or (laps["flag"] == "FF").any():
-        return False
-    return str(_last_rows(laps)["flag"].iat[0]) == "RF"
-
-
-def took_the_flag(laps: pd.DataFrame) -> pd.Series:
-    """Per car (index = car, file order): the car was running at the end of the race. Its last crossing
-    is at or after the winner's finishing crossing, or, when the race ended under a red flag
-    (:func:`red_flag_finish`), its last crossing is under ``RF`` (it was stopped by the red flag).
-
-    >>> import pandas as pd
-    >>> laps = pd.DataFrame({"car": ["1", "1", "2", "2", "3"], "lap": [1, 2, 1, 2, 1],
-    ...                      "elapsed": [100.0, 700.0, 102.0, 660.0, 105.0], "flag": ["GF", "RF", "GF", "RF", "GF"]})
-    >>> took_the_flag(laps).to_dict()
-    {'1': True, '2': True, '3': False}
-    """
-    last = laps.groupby("car", sort=False, observed=True).tail(1)
-    if last.empty:
-        return pd.Series([], dtype=bool)
-    finish = float(_last_rows(laps)["elapsed"].iat[0])
-    ok = last["elapsed"].to_numpy(dtype=float) >= finish - 1e-6
-    if red_flag_finish(laps):
-        ok |= (last["flag"] == "RF").fillna(False).to_numpy(dtype=bool)
-    return pd.Series(ok, index=last["car"].to_numpy())
 
 
 def gap_text(laps_behind: int, seconds: float) -> str:
@@ -130,8 +68,7 @@ def derive_classification(laps: pd.DataFrame, finished: bool | None = None) -> p
     check_columns(laps, "laps", "derive_classification()", CLASSIFICATION_NEEDS)
     if laps.empty:
         return empty_table("classification")
-    last = laps.groupby("car", sort=False, observed=True).tail(1)
-    last = last.sort_values(["lap", "elapsed"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    last = final_order(laps)
     finish = float(last["elapsed"].iat[0])
     n = len(last)
     out = pd.DataFrame(

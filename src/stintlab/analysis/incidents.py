@@ -25,7 +25,8 @@ Rule (documented in docs/analysis.md):
 ...     "in_lap": False, "out_lap": False, "pit_time": float("nan"), "flag": "GF"}) for c, t in times.items()],
 ...     ignore_index=True)
 >>> laps["elapsed"] = laps.groupby("car")["lap_time"].cumsum()
->>> incident_mask(laps).nonzero()[0].tolist()  # car 1, lap 7: 30 s slower than its 100 s laps
+>>> from stintlab.analysis.flags import neutralised_mask
+>>> incident_mask(laps, neutralised_mask(laps)).nonzero()[0].tolist()  # car 1, lap 7: 30 s slower than its 100 s laps
 [6]
 """
 
@@ -34,7 +35,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from stintlab.analysis.flags import neutralised_mask, window_median
+from stintlab.analysis.flags import window_median
 from stintlab.analysis.slowzones import HALF_WINDOW, sector_passages
 from stintlab.schema import empty_table
 
@@ -55,10 +56,10 @@ MIN_LOSS = 8.0
 WINDOW = 11
 
 
-def racing_mask(laps: pd.DataFrame, neutralised: np.ndarray | None = None) -> np.ndarray:
-    """Laps that can be compared with a car's pace: not lap 1, not in/out, no pit time, not neutralised."""
-    if neutralised is None:
-        neutralised = neutralised_mask(laps)
+def racing_mask(laps: pd.DataFrame, neutralised: np.ndarray) -> np.ndarray:
+    """Laps that can be compared with a car's pace: not lap 1, not in/out, no pit time, not ``neutralised``
+    (per row, :func:`stintlab.analysis.flags.neutralised_mask` or the ``neutralised`` column of ``annotate``)."""
+    neutralised = np.asarray(neutralised, dtype=bool)
     lt = laps["lap_time"].to_numpy(dtype=float)
     m = ~(laps["in_lap"].to_numpy(dtype=bool) | laps["out_lap"].to_numpy(dtype=bool))
     m &= laps["lap"].to_numpy() > 1
@@ -126,12 +127,10 @@ def sector_losses(laps: pd.DataFrame, neutralised: np.ndarray | None = None) -> 
     return lost, worst
 
 
-def incident_figures(
-    laps: pd.DataFrame, neutralised: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def incident_figures(laps: pd.DataFrame, neutralised: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(incident, expected, time_lost) per lap row: the incident mask (module docstring), the lap
     time the car would have done (pace × field factor, NaN where not computable) and the lap time
-    minus it. ``neutralised``: the neutralised mask when already known (else computed)."""
+    minus it. ``neutralised`` as in :func:`racing_mask`."""
     racing = racing_mask(laps, neutralised)
     expected, field = lap_expectation(laps, racing)
     base = expected * np.maximum(np.nan_to_num(field, nan=1.0), 1.0)
@@ -145,15 +144,15 @@ def incident_figures(
     return inc, base, loss
 
 
-def incident_mask(laps: pd.DataFrame, neutralised: np.ndarray | None = None) -> np.ndarray:
-    """Boolean per lap row: the lap is an incident lap (module docstring)."""
+def incident_mask(laps: pd.DataFrame, neutralised: np.ndarray) -> np.ndarray:
+    """Boolean per lap row: the lap is an incident lap (module docstring); ``neutralised`` as in :func:`racing_mask`."""
     if laps.empty:
         return np.zeros(0, dtype=bool)
     return incident_figures(laps, neutralised)[0]
 
 
-def incident_table(laps: pd.DataFrame, neutralised: np.ndarray | None = None) -> pd.DataFrame:
-    """One row per incident lap: car, lap, driver, class, race_time (end of the lap), lap_time,
+def incident_table(laps: pd.DataFrame, neutralised: np.ndarray) -> pd.DataFrame:
+    """One row per incident lap (``neutralised`` as in :func:`racing_mask`): car, lap, driver, class, race_time (end of the lap), lap_time,
     expected (the lap time the car would have done: pace × field factor), time_lost, hour."""
     cols = ["car", "lap", "driver", "class", "race_time", "lap_time", "expected", "time_lost", "hour"]
     if laps.empty:

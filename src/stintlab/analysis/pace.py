@@ -17,7 +17,7 @@ below 100 = faster than the class at that moment), spread (interquartile range o
 ...     "s1": [30.0, 31, 30, 32, 33, 33, 33, 33], "s2": [40.0, 39, 41, 40, 44, 44, 44, 44],
 ...     "s3": [30.0, 31, 31, 31, 33, 34, 35, 36], "elapsed": [100.0, 201, 303, 406, 110, 221, 333, 446],
 ...     "clean": [True] * 8, "stint": [1] * 8})
->>> m = driver_metrics(laps)
+>>> m = driver_metrics(laps, clean_laps(laps))
 >>> m[["driver", "clean_laps", "best_lap", "ideal_lap", "best_20pct", "best_20pct_k"]].values.tolist()
 [['A', 4, 100.0, 99.0, 100.0, 1], ['B', 4, 110.0, 110.0, 110.0, 1]]
 """
@@ -28,8 +28,6 @@ import math
 
 import numpy as np
 import pandas as pd
-
-from stintlab.analysis.annotate import annotate, stint_numbers
 
 __all__ = [
     "INDEX_WINDOW",
@@ -66,15 +64,13 @@ METRICS = {
 }
 
 
-def clean_laps(laps: pd.DataFrame) -> pd.DataFrame:
-    """The clean laps of a lap table, with a ``stint`` column (see module docstring).
-
-    Accepts a table already annotated (with ``clean`` and ``stint`` columns) as is.
-    """
-    if "clean" not in laps.columns:
-        laps = annotate(laps)
-    if "stint" not in laps.columns:
-        laps = laps.assign(stint=stint_numbers(laps))
+def clean_laps(annotated: pd.DataFrame) -> pd.DataFrame:
+    """The clean laps of an annotated lap table (:func:`stintlab.analysis.annotate.annotate`: its
+    ``clean`` and ``stint`` columns), with ``pace_index`` and ``stint_keep`` (module docstring)."""
+    missing = [c for c in ("clean", "stint") if c not in annotated.columns]
+    if missing:
+        raise ValueError(f"clean_laps() needs the annotated lap table (annotate(laps)): missing {', '.join(missing)}")
+    laps = annotated
     out = laps[laps["clean"].to_numpy(dtype=bool) & laps["lap_time"].notna().to_numpy()]
     mean = out.groupby(["car", "stint"], sort=False, observed=True)["lap_time"].transform("mean").to_numpy()
     return out.assign(
@@ -156,13 +152,12 @@ def _group_metrics(clean: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return out.reset_index()
 
 
-def driver_metrics(laps: pd.DataFrame, clean: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per (car, driver): class, clean_laps and every metric (module docstring).
+def driver_metrics(laps: pd.DataFrame, clean: pd.DataFrame) -> pd.DataFrame:
+    """One row per (car, driver) of ``laps``: class, clean_laps and every metric over ``clean``
+    (the output of :func:`clean_laps`; module docstring).
 
     Drivers with no clean lap are listed too (clean_laps 0, metrics NaN), never dropped.
-    ``clean``: the output of :func:`clean_laps` when already computed.
     """
-    clean = clean_laps(laps) if clean is None else clean
     m = _group_metrics(clean, ["car", "driver"])
     everyone = laps.dropna(subset=["driver"]).drop_duplicates(["car", "driver"])
     everyone = everyone[[c for c in ("car", "driver", "class", "team") if c in laps.columns]]
@@ -174,9 +169,8 @@ def driver_metrics(laps: pd.DataFrame, clean: pd.DataFrame | None = None) -> pd.
     return out.reset_index(drop=True)
 
 
-def car_metrics(laps: pd.DataFrame, clean: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The same metrics per car (all its drivers' clean laps together)."""
-    clean = clean_laps(laps) if clean is None else clean
+def car_metrics(laps: pd.DataFrame, clean: pd.DataFrame) -> pd.DataFrame:
+    """The same metrics per car of ``laps`` (all its drivers' laps of ``clean`` together)."""
     m = _group_metrics(clean, ["car"])
     cars = laps.drop_duplicates("car")
     cars = cars[[c for c in ("car", "class", "team") if c in laps.columns]]

@@ -14,7 +14,8 @@ than :data:`~stintlab.analysis.pace.MIN_CLEAN_LAPS` clean laps are ranked but fl
 ...     "class": ["X"] * 24, "lap_time": [100.0 + i % 3 for i in range(12)] + [101.0 + i % 3 for i in range(12)],
 ...     "s1": [30.0] * 24, "s2": [40.0] * 24, "s3": [30.0] * 24,
 ...     "elapsed": [100.0 * i for i in range(1, 13)] * 2, "clean": [True] * 24, "stint": [1] * 24})
->>> r = driver_rankings(laps, {("1", "A"): "Gold", ("2", "B"): "Gold"}, by="median_clean")
+>>> from stintlab.analysis.pace import clean_laps
+>>> r = driver_rankings(laps, clean_laps(laps), {("1", "A"): "Gold", ("2", "B"): "Gold"}, by="median_clean")
 >>> r[["driver", "value", "class_rank", "category_rank"]].values.tolist()
 [['A', 101.0, 1, 1], ['B', 102.0, 2, 2]]
 """
@@ -24,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from stintlab.analysis.pace import METRICS, MIN_CLEAN_LAPS, car_metrics, clean_laps, driver_metrics
+from stintlab.analysis.pace import METRICS, MIN_CLEAN_LAPS, car_metrics, driver_metrics
 from stintlab.errors import StintlabUsageError
 from stintlab.names import name_key
 
@@ -169,15 +170,16 @@ def _close_to_next(df: pd.DataFrame, rank_col: str, group: list[str]) -> np.ndar
 
 def driver_rankings(
     laps: pd.DataFrame,
+    clean: pd.DataFrame,
     categories=None,
     *,
     by: str = "index",
     min_laps: int = MIN_CLEAN_LAPS,
     n_boot: int = N_BOOT,
     seed: int = 0,
-    clean: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Every driver with every metric, ranked by ``by`` in class and in category within class.
+    """Every driver of ``laps`` with every metric over ``clean`` (:func:`~stintlab.analysis.pace.clean_laps`),
+    ranked by ``by`` in class and in category within class.
 
     ``categories``: ``{(car, driver): category}`` or a DataFrame with car, driver, category
     (e.g. from :func:`stintlab.analysis.categories.attach_categories`), or None.
@@ -186,8 +188,7 @@ def driver_rankings(
     Sorted by class (first appearance) then class_rank.
     """
     metric = _metric_name(by)
-    clean = clean_laps(laps) if clean is None else clean
-    m = driver_metrics(laps, clean=clean)
+    m = driver_metrics(laps, clean)
     m.insert(4, "category", pd.array(_category_map(categories, m), dtype="string"))
     m["low_sample"] = m["clean_laps"] < min_laps
     m["metric"] = metric
@@ -206,12 +207,11 @@ def driver_rankings(
     return m[[c for c in cols if c in m.columns]]
 
 
-def crew_rankings(laps: pd.DataFrame, *, by: str = "index", min_laps: int = MIN_CLEAN_LAPS, n_boot: int = N_BOOT,
-                  seed: int = 0, clean: pd.DataFrame | None = None) -> pd.DataFrame:  # fmt: skip
+def crew_rankings(laps: pd.DataFrame, clean: pd.DataFrame, *, by: str = "index", min_laps: int = MIN_CLEAN_LAPS,
+                  n_boot: int = N_BOOT, seed: int = 0) -> pd.DataFrame:  # fmt: skip
     """Cars ranked in class by ``by`` over all their drivers' clean laps (same columns as drivers, no driver)."""
     metric = _metric_name(by)
-    clean = clean_laps(laps) if clean is None else clean
-    m = car_metrics(laps, clean=clean)
+    m = car_metrics(laps, clean)
     m["low_sample"] = m["clean_laps"] < min_laps
     m["metric"] = metric
     m["value"] = m[METRICS[metric]]

@@ -38,6 +38,7 @@ import pandas as pd
 
 from stintlab.analysis.classification import gap_text
 from stintlab.analysis.lookup import find_class
+from stintlab.analysis.order import last_crossings, last_crossings_at, last_rows_at_times, order_index
 from stintlab.errors import StintlabUsageError
 from stintlab.schema import check_columns, empty_table
 
@@ -69,7 +70,7 @@ def _gap(laps_a: np.ndarray, t_a: np.ndarray, laps_b: np.ndarray, t_b: np.ndarra
 
 def _table(last: pd.DataFrame) -> pd.DataFrame:
     """Standings table from one row per car (its last crossing): columns car, lap, elapsed, ..."""
-    last = last.sort_values(["lap", "elapsed"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    last = last.iloc[order_index(last["lap"].to_numpy(), last["elapsed"].to_numpy(dtype=float))].reset_index(drop=True)
     n = len(last)
     lap = last["lap"].to_numpy(dtype=np.int64)
     el = last["elapsed"].to_numpy(dtype=float)
@@ -110,12 +111,6 @@ def _table(last: pd.DataFrame) -> pd.DataFrame:
     return out[STANDINGS_COLUMNS]
 
 
-def _last_rows_at(laps: pd.DataFrame, t: float) -> pd.DataFrame:
-    el = laps["elapsed"].to_numpy(dtype=float)
-    sub = laps[el <= t]
-    return sub.groupby("car", sort=False, observed=True).tail(1)
-
-
 def standings_at(laps: pd.DataFrame, t: float, cls: str | None = None) -> pd.DataFrame:
     """Standings at race time ``t`` seconds (module docstring); ``cls`` keeps one class
     (case-insensitive; positions stay overall, gaps are unchanged).
@@ -130,7 +125,7 @@ def standings_at(laps: pd.DataFrame, t: float, cls: str | None = None) -> pd.Dat
         raise StintlabUsageError("a race time is needed for standings")
     if t < 0:
         raise StintlabUsageError(f"race time must not be negative (got {t})")
-    table = _table(_last_rows_at(laps, float(t)))
+    table = _table(last_crossings_at(laps, float(t)))
     if cls is not None:
         table = _filter_class(table, laps, cls)
     return table
@@ -194,7 +189,7 @@ def standings_after_hour(laps: pd.DataFrame, n: int, cls: str | None = None) -> 
 
 def final_standings(laps: pd.DataFrame, cls: str | None = None) -> pd.DataFrame:
     """Standings after every car's last crossing (the derived final order)."""
-    table = _table(laps.groupby("car", sort=False, observed=True).tail(1))
+    table = _table(last_crossings(laps))
     return _filter_class(table, laps, cls) if cls is not None else table
 
 
@@ -242,20 +237,9 @@ def hourly_positions(laps: pd.DataFrame, times: list[float] | None = None) -> pd
         times = [hour_snapshot_time(laps, h) for h in range(1, race_hours(laps) + 1)]
     T = np.asarray(times, dtype=float)
     car = laps["car"].to_numpy()
-    codes, uniq = pd.factorize(car)
     el = laps["elapsed"].to_numpy(dtype=float)
-    # rows are by car, then lap (elapsed increasing within a car): composite key is sorted
-    key = codes.astype(float) * 1e7 + el
-    order = np.argsort(key, kind="stable")
-    skey = key[order]
-    n_cars = len(uniq)
-    qc = np.repeat(np.arange(n_cars), len(T))
-    qt = np.tile(T, n_cars)
-    pos = np.searchsorted(skey, qc * 1e7 + qt, side="right") - 1
-    valid = pos >= 0
-    rows = np.where(valid, order[np.clip(pos, 0, None)], 0)
-    valid &= codes[rows] == qc
-    rows, qt_v, hour = rows[valid], qt[valid], np.tile(np.arange(1, len(T) + 1), n_cars)[valid]
+    rows, moment = last_rows_at_times(laps, T)
+    qt_v, hour = T[moment], moment + 1
     lapv = laps["lap"].to_numpy()[rows].astype(np.int64)
     elv = el[rows]
     cls = laps["class"].astype(object).fillna("").to_numpy()[rows]
@@ -271,7 +255,7 @@ def hourly_positions(laps: pd.DataFrame, times: list[float] | None = None) -> pd
             "_cls": cls,
         }
     )
-    df = df.sort_values(["hour", "laps", "race_time"], ascending=[True, False, True], kind="stable")
+    df = df.iloc[order_index(lapv, elv, groups=hour)]
     df["position"] = df.groupby("hour", sort=False).cumcount().to_numpy() + 1
     df["class_position"] = df.groupby(["hour", "_cls"], sort=False).cumcount().to_numpy() + 1
     return df[cols].reset_index(drop=True)

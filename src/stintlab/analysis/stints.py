@@ -11,8 +11,9 @@ Stint
     crossing is at or after the winner's last crossing), ``retired`` (otherwise; includes a car
     whose last lap is an in-lap: retired in the pits). When the race ended under a red flag (the
     winner's last crossing is ``RF``), every car whose last crossing is under RF is ``finish``.
-    In a file taken while the race was still running (:func:`snapshot_file`), every car's last
-    stint is ``file_end``: nobody has finished or retired yet.
+    In a file taken while the race was still running (:func:`stintlab.analysis.order.snapshot_file`),
+    every car's last stint is ``file_end``: nobody has finished or retired yet. Whether a car took
+    the flag is :func:`stintlab.analysis.order.took_the_flag`.
 
 Driver spell
     Consecutive stints of the same driver merged (a stop without driver change does not end a spell).
@@ -45,11 +46,11 @@ import numpy as np
 import pandas as pd
 
 from stintlab.analysis.annotate import stint_numbers
-from stintlab.analysis.classification import race_finished
+from stintlab.analysis.order import snapshot_file, took_the_flag
 from stintlab.analysis.window import worst_window  # the one driving-window algorithm (re-exported)
 from stintlab.schema import empty_table
 
-__all__ = ["snapshot_file", "winner_finish", "stints", "driver_spells", "drive_time", "driving_intervals", "worst_window"]
+__all__ = ["stints", "driver_spells", "drive_time", "driving_intervals", "worst_window"]
 
 STINT_COLUMNS = [
     "car", "stint", "driver", "driver_slot", "class", "lap_start", "lap_end", "laps", "start", "end",
@@ -65,46 +66,16 @@ def _first_lap_start(laps: pd.DataFrame) -> np.ndarray:
     return laps["elapsed"].to_numpy(dtype=float) - laps["lap_time"].to_numpy(dtype=float)
 
 
-def snapshot_file(laps: pd.DataFrame) -> bool:
-    """The lap file was taken while the race was still running: a flag column with crossings but
-    neither a chequered flag (``FF``) nor a red flag ending it. Files without a flag column are
-    taken as finished here (the heuristic of
-    :func:`stintlab.analysis.classification.race_finished` only decides statuses)."""
-    if laps.empty or "flag" not in laps.columns or not laps["flag"].notna().any():
-        return False
-    return not race_finished(laps)
-
-
-def winner_finish(laps: pd.DataFrame) -> float:
-    """Race time of the winner's last crossing (the chequered flag): the car with the most laps,
-    earliest crossing among equals."""
-    if laps.empty:
-        return float("nan")
-    car = laps["car"].to_numpy()
-    last = np.r_[car[1:] != car[:-1], True]
-    lap = laps["lap"].to_numpy()[last]
-    el = laps["elapsed"].to_numpy(dtype=float)[last]
-    top = lap == lap.max()
-    return float(el[top].min())
-
-
-def stints(laps: pd.DataFrame, finish: float | None = None, car=None) -> pd.DataFrame:
+def stints(laps: pd.DataFrame, car=None) -> pd.DataFrame:
     """One row per stint (module docstring): car, stint, driver, driver_slot, class, lap_start,
     lap_end, laps, start, end (race s), duration, driver_change, ended_by, pit_time_before
     (PIT_TIME of the stop that started it, NaN for stint 1), start_hour, end_hour.
 
-    ``car``: only that car's stints (``finish`` is still the whole race's). ``finish``: the race
-    time of the winner's last crossing; by default taken from ``laps``, so pass the whole race
-    (or give ``finish``) when ``laps`` holds a subset of the cars."""
-    if finish is None:
-        finish = winner_finish(laps)
-    finish_flag = None
-    if "flag" in laps.columns and len(laps):
-        at_finish = laps["flag"][np.isclose(laps["elapsed"].to_numpy(dtype=float), finish)]
-        finish_flag = at_finish.iloc[0] if len(at_finish) else None
-        finish_flag = None if pd.isna(finish_flag) else str(finish_flag)
+    ``car``: only that car's stints (who took the flag is still decided on the whole race, so pass
+    the whole race when ``laps`` holds a subset of the cars)."""
     # a file taken while the race was running (hourly snapshot): the last stints end with the file
     snapshot = snapshot_file(laps)
+    running = took_the_flag(laps)  # per car: at or after the winner's finish, or stopped by the final red flag
     if car is not None:
         laps = laps[laps["car"] == str(car)]
     if laps.empty:
@@ -123,17 +94,11 @@ def stints(laps: pd.DataFrame, finish: float | None = None, car=None) -> pd.Data
     slot = laps["driver_slot"].to_numpy(dtype=object) if "driver_slot" in laps else np.full(n, None, dtype=object)
     cls = laps["class"].to_numpy(dtype=object) if "class" in laps else np.full(n, None, dtype=object)
     pit = laps["pit_time"].to_numpy(dtype=float)
+    # a car whose last crossing (on track or in the pit lane) is at the finish took the flag
+    flagged = running.reindex(car[ends]).fillna(False).to_numpy(dtype=bool)
     ended = np.where(
-        ~last_of_car[ends] & in_lap[ends],
-        "stop",
-        np.where(last_of_car[ends] & ~in_lap[ends] & (el[ends] >= finish - 1e-6), "finish", "retired"),
+        ~last_of_car[ends], np.where(in_lap[ends], "stop", "retired"), np.where(flagged, "finish", "retired")
     )
-    # a car whose last crossing (in the pit lane) is the finish itself took the flag
-    ended = np.where(last_of_car[ends] & in_lap[ends] & (el[ends] >= finish - 1e-6), "finish", ended)
-    # a race ended by a red flag: every car whose last crossing is under RF was still running
-    if "flag" in laps.columns and finish_flag == "RF":
-        flag = laps["flag"].astype(object).to_numpy()
-        ended = np.where(last_of_car[ends] & (flag[ends] == "RF"), "finish", ended)
     if snapshot:
         ended = np.where(last_of_car[ends], "file_end", ended)
     out = pd.DataFrame(

@@ -39,11 +39,11 @@ import numpy as np
 import pandas as pd
 
 from stintlab.analysis.annotate import annotate
-from stintlab.analysis.classification import took_the_flag
 from stintlab.analysis.incidents import sector_losses
+from stintlab.analysis.order import took_the_flag
 from stintlab.schema import empty_table
 
-__all__ = ["stops", "pit_baselines", "ensure_annotated", "KINDS"]
+__all__ = ["stops", "pit_baselines", "ensure_annotated", "ANNOTATED_NEEDED", "KINDS"]
 
 KINDS = ("normal", "long", "garage", "final", "drive_through")
 GARAGE_MIN = 300.0
@@ -61,11 +61,24 @@ STOP_COLUMNS = [
 ]  # fmt: skip
 
 
+#: The :func:`~stintlab.analysis.annotate.annotate` columns :func:`stops` reads.
+ANNOTATED_NEEDED = ("clean", "stint", "neutralised")
+
+
 def ensure_annotated(laps: pd.DataFrame) -> pd.DataFrame:
-    """``laps`` itself when it already carries the :func:`annotate` columns, else ``annotate(laps)``."""
+    """``laps`` itself when it already carries the :func:`annotate` columns, else ``annotate(laps)``.
+    Only :mod:`stintlab.analysis.timeline` still takes either table; :func:`stops` wants the annotated one."""
     if {"clean", "stint", "neutralised", "hour"}.issubset(laps.columns):
         return laps
     return annotate(laps)
+
+
+def _check_annotated(laps: pd.DataFrame) -> None:
+    missing = [c for c in ANNOTATED_NEEDED if c not in laps.columns]
+    if missing:
+        raise ValueError(
+            f"stops() needs the annotated lap table (annotate(laps) or race.annotated): missing {', '.join(missing)}"
+        )
 
 
 def pit_baselines(values: pd.Series, classes: pd.Series) -> pd.DataFrame:
@@ -145,11 +158,12 @@ def _field_reference(a: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
     return out
 
 
-def stops(laps: pd.DataFrame) -> pd.DataFrame:
-    """One row per pit stop (module docstring). Accepts the lap table or its :func:`annotate` output."""
-    if laps.empty:
+def stops(annotated: pd.DataFrame) -> pd.DataFrame:
+    """One row per pit stop (module docstring), from the annotated lap table (:func:`annotate`)."""
+    if annotated.empty:
         return empty_table("stops")
-    a = ensure_annotated(laps)
+    _check_annotated(annotated)
+    a = annotated
     car = a["car"].to_numpy()
     in_lap = a["in_lap"].to_numpy(dtype=bool)
     idx = np.flatnonzero(in_lap)

@@ -35,11 +35,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from stintlab.analysis.classification import took_the_flag
 from stintlab.analysis.flags import neutralisations
 from stintlab.analysis.lookup import find_car, no_lap_message  # no_lap_message: re-exported
+from stintlab.analysis.order import final_order, snapshot_file, took_the_flag
 from stintlab.analysis.standings import hourly_positions, position_history
-from stintlab.analysis.stints import snapshot_file, stints
+from stintlab.analysis.stints import stints
 from stintlab.analysis.stops import ensure_annotated, stops
 from stintlab.io.values import format_time
 from stintlab.schema import empty_table
@@ -312,7 +312,7 @@ def time_loss_account(
     # neutralisation effect
     if phases is None:
         phases = neutralisations(a)
-    final = a.groupby("car", sort=False).tail(1).sort_values(["lap", "elapsed"], ascending=[False, True])
+    final = final_order(a)
     ref_of = {}
     for _cls, grp in final.groupby("class", sort=False):
         order = list(grp["car"].astype(object))

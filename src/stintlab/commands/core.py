@@ -6,7 +6,6 @@ from pathlib import Path
 
 import typer
 
-from stintlab.analysis.classification import race_finished
 from stintlab.analysis.lookup import find_class
 from stintlab.commands._common import emit, load_race, records
 from stintlab.io.values import format_time
@@ -31,7 +30,7 @@ def race_info(race) -> dict:
         "hours": round(race.duration / 3600.0, 2),
         "duration": format_time(race.duration),
         "has_flags": bool(race.meta.get("has_flags")),
-        "finished": race_finished(laps),
+        "finished": race.finished,
         "start_time_of_day": format_time(race.meta.get("start_time_of_day")),
         "classification_source": race.meta.get("classification_source"),
         "leader": None

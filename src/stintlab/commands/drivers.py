@@ -93,11 +93,11 @@ def drivers(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ):
     """Driver pace per class and FIA category, ranked by a metric (seconds; index: 100 = class pace)."""
-    from stintlab.analysis.rankings import best_performers, crew_rankings, driver_rankings
+    from stintlab.analysis.rankings import best_performers
 
     race = load_race(file, results)
     if crews:
-        ct = _pick_class(crew_rankings(race.laps, by=by, min_laps=min_laps), cls)
+        ct = _pick_class(race.crew_rankings(by, min_laps=min_laps), cls)
         emit(
             records(ct, CREW_KEYS),
             as_json,
@@ -110,9 +110,11 @@ def drivers(
         err_console.print(
             "no FIA driver categories in this race (give --entry-list): category ranks are empty", highlight=False
         )
-    table = driver_rankings(race.laps, cats, by=by, min_laps=min_laps)
+    table = race.driver_rankings(by, min_laps=min_laps, categories=cats)
     src = {(c, d): s for c, d, s in zip(cats["car"], cats["driver"], cats["category_source"], strict=True)}
-    table["category_source"] = [src.get((c, d), "unknown") for c, d in zip(table["car"], table["driver"], strict=True)]
+    table = table.assign(
+        category_source=[src.get((c, d), "unknown") for c, d in zip(table["car"], table["driver"], strict=True)]
+    )
     table = _pick_class(table, cls)
     if category:
         norm = category.strip().capitalize()

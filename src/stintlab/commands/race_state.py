@@ -9,12 +9,8 @@ from pathlib import Path
 
 import typer
 
-from stintlab.analysis.annotate import annotate
-from stintlab.analysis.flags import neutralisations
-from stintlab.analysis.standings import final_standings, race_hours, standings_after_hour, standings_at
-from stintlab.analysis.stints import stints as stint_table
-from stintlab.analysis.stops import stops as stop_table
-from stintlab.analysis.timeline import car_events, check_car, time_loss_account
+from stintlab.analysis.standings import race_hours
+from stintlab.analysis.timeline import check_car
 from stintlab.commands._common import emit, load_race, records
 from stintlab.errors import StintlabError, StintlabUsageError
 from stintlab.io.values import format_time, parse_time_text
@@ -87,7 +83,7 @@ def standings(
     race = load_race(file)
     laps = race.laps
     if hour is not None:
-        table = standings_after_hour(laps, hour, cls)
+        table = race.standings(hour=hour, cls=cls)
         when = f"after hour {hour}"
     elif at is not None:
         t = _race_time(at)
@@ -95,10 +91,10 @@ def standings(
             raise StintlabUsageError(
                 f"race time {format_time(t)} is past the end of this race ({format_time(race.duration)})"
             )
-        table = standings_at(laps, t, cls)
+        table = race.standings(t, cls=cls)
         when = f"at {format_time(t)}"
     else:
-        table = final_standings(laps, cls)
+        table = race.standings(cls=cls)
         when = f"at the finish ({race_hours(laps)} h)"
     rows = records(table, STANDINGS_KEYS)
     emit(rows if as_json else _human(rows), as_json, title=f"{race.name} — standings {when}",
@@ -112,10 +108,9 @@ def stops(
 ):
     """Pit stops: in-lap, out-lap, pit time, drivers, time lost and kind (normal/long/garage/final)."""
     race = load_race(file)
-    laps = race.laps
-    table = stop_table(annotate(laps))
+    table = race.stops
     if car is not None:
-        c = check_car(laps, car, race.classification)
+        c = check_car(race.laps, car, race.classification)
         table = table[table["car"] == c]
     rows = records(table, STOPS_KEYS)
     emit(rows if as_json else _human(rows), as_json, title=f"{race.name} — pit stops",
@@ -130,7 +125,7 @@ def stints(
     """Stints of one car: from the start or an out-lap to the next in-lap or the finish."""
     race = load_race(file)
     c = check_car(race.laps, car, race.classification)
-    table = stint_table(race.laps, car=c)
+    table = race.stints[race.stints["car"] == c]
     rows = records(table, STINTS_KEYS)
     emit(rows if as_json else _human(rows), as_json, title=f"{race.name} — stints of #{c}",
          columns=None if as_json else STINTS_KEYS[:9])  # fmt: skip
@@ -143,8 +138,7 @@ def events(
 ):
     """Timeline of one car: start, stints, stops, incidents, neutralisations, class lead changes, finish."""
     race = load_race(file)
-    check_car(race.laps, car, race.classification)
-    table = car_events(annotate(race.laps), car)
+    table = race.events(check_car(race.laps, car, race.classification))
     rows = records(table, EVENTS_KEYS)
     emit(rows if as_json else _human(rows), as_json, title=f"{race.name} — events of #{check_car(race.laps, car)}",
          columns=None if as_json else EVENTS_KEYS[1:9])  # fmt: skip
@@ -156,7 +150,7 @@ def flags(
 ):
     """Safety-car, full-course-yellow and red-flag phases (observed from FLAG_AT_FL or inferred)."""
     race = load_race(file)
-    table = neutralisations(race.laps)
+    table = race.flags
     rows = records(table, FLAGS_KEYS)
     src = "inferred from lap times" if len(table) and bool(table["inferred"].iat[0]) else "from FLAG_AT_FL"
     emit(rows if as_json else _human(rows), as_json, title=f"{race.name} — neutralisations ({src})",
@@ -176,8 +170,7 @@ def losses(
 ):
     """Time-loss account per car: normal/long/garage stops, incidents, and what the neutralisations cost or gave."""
     race = load_race(file)
-    a = annotate(race.laps)
-    table = time_loss_account(a)
+    table = race.time_loss
     if car is not None:
         c = check_car(race.laps, car, race.classification)
         table = table[table["car"] == c]

@@ -122,7 +122,7 @@ def whatif(
 
     changes = _parse_changes(stop, lap, sc)
     race = load_race(file)
-    res = run(race.laps, car, changes, runs=runs, seed=seed)
+    res = run(race.annotated, car, changes, runs=runs, seed=seed)
     if as_json:
         emit(res, True)
         return

@@ -18,6 +18,7 @@ import pandas as pd
 
 from stintlab.analysis.annotate import annotate, stint_starts
 from stintlab.analysis.flags import neutralised_mask
+from stintlab.analysis.order import finish_time
 
 __all__ = [
     "NORMAL_STOP_MAX",
@@ -121,7 +122,7 @@ def retirements(laps: pd.DataFrame, margin: float = 1800.0) -> pd.DataFrame:
     """Cars whose last crossing is more than ``margin`` s before the winner's finishing crossing
     (the last crossing of the car with most laps, earliest on ties)."""
     last = laps.groupby("car", sort=False).agg(cls=("class", "last"), last=("elapsed", "max"), laps=("lap", "max"))
-    end = float(last.sort_values(["laps", "last"], ascending=[False, True])["last"].iat[0])
+    end = finish_time(laps)
     out = last[last["last"] < end - margin].reset_index()
     return out.rename(columns={"cls": "class"})
 

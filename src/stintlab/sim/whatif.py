@@ -25,7 +25,8 @@ still retires after the same lap. The projected class position orders the class 
 (descending) then race time of the last crossing, as the derived classification does.
 
 >>> import pandas as pd
->>> laps = _toy_race()
+>>> from stintlab.analysis.annotate import annotate
+>>> laps = annotate(_toy_race())
 >>> r = whatif(laps, "2", [parse_change("stop", "3=median")], runs=20, seed=1)
 >>> r["actual"]["class_position"], r["projected"]["class_position"], r["changes"][0]["time_saved"]
 (2, 1, 61.0)
@@ -40,7 +41,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from stintlab.analysis.flags import neutralisations
 from stintlab.analysis.lookup import find_car
+from stintlab.analysis.order import finish_time, last_crossings, order_index
+from stintlab.analysis.stops import stops as stop_table
 from stintlab.errors import StintlabUsageError
 from stintlab.io.values import format_time
 
@@ -98,12 +102,10 @@ def parse_change(kind: str, text: str) -> Change:
     return Change(kind, lap, target)
 
 
-def stop_losses(laps: pd.DataFrame) -> pd.DataFrame:
+def stop_losses(annotated: pd.DataFrame) -> pd.DataFrame:
     """Per stop: car, class, lap (in-lap), pit_time, loss, kind — from :func:`stintlab.analysis.stops.stops`
     (``loss`` is its ``time_lost``: in-lap + out-lap minus twice the car's clean reference)."""
-    from stintlab.analysis.stops import stops as _stops
-
-    st = _stops(laps)
+    st = stop_table(annotated)
     return pd.DataFrame(
         {
             "car": st["car"].astype(str).to_numpy(),
@@ -119,19 +121,21 @@ def stop_losses(laps: pd.DataFrame) -> pd.DataFrame:
 
 
 def _class_order(last: pd.DataFrame) -> pd.DataFrame:
-    return last.sort_values(["laps", "time"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    return last.iloc[order_index(last["laps"].to_numpy(), last["time"].to_numpy(float))].reset_index(drop=True)
 
 
-def whatif(laps: pd.DataFrame, car: str, changes: list[Change], *, runs: int = 200, seed: int = 0) -> dict:
-    """Project the car's result with ``changes`` applied (module docstring). Returns a JSON-ready dict."""
+def whatif(annotated: pd.DataFrame, car: str, changes: list[Change], *, runs: int = 200, seed: int = 0) -> dict:
+    """Project the car's result with ``changes`` applied (module docstring). Returns a JSON-ready dict.
+    ``annotated``: the annotated lap table (:func:`stintlab.analysis.annotate.annotate`, ``race.annotated``)."""
     car = str(car)
     if not changes:
         raise StintlabUsageError("nothing to change: give at least one --stop, --lap or --sc")
     if runs < 1 or runs > 100_000:
         raise StintlabUsageError(f"--runs must be between 1 and 100000, got {runs}")
-    from stintlab.analysis.stops import ensure_annotated
-
-    laps = ensure_annotated(laps.reset_index(drop=True))
+    missing = [c for c in ("clean", "neutralised", "stint") if c not in annotated.columns]
+    if missing:
+        raise ValueError(f"whatif() needs the annotated lap table (annotate(laps)): missing {', '.join(missing)}")
+    laps = annotated.reset_index(drop=True)
     cars = laps["car"].astype(str)
     car = find_car(cars.unique(), car)
     mine = laps[(cars == car).to_numpy()]
@@ -144,11 +148,11 @@ def whatif(laps: pd.DataFrame, car: str, changes: list[Change], *, runs: int = 2
     clean = clean_all[(cars == car).to_numpy()]
     rng = np.random.default_rng(seed)
 
-    last = laps.groupby(cars, sort=False).tail(1)
+    last = last_crossings(laps)
     last = pd.DataFrame({"car": last["car"].astype(str).to_numpy(), "class": last["class"].astype(str).to_numpy(),
                          "laps": last["lap"].to_numpy(), "time": last["elapsed"].to_numpy(float)})  # fmt: skip
     overall = _class_order(last)
-    t_flag = float(overall["time"].iat[0])
+    t_flag = finish_time(laps)
     running = float(el[-1]) >= t_flag - 1e-6
 
     saved = np.zeros((runs, len(changes)))
@@ -220,8 +224,6 @@ def whatif(laps: pd.DataFrame, car: str, changes: list[Change], *, runs: int = 2
             how = f"lap {ch.lap} ({lt[i]:.3f} s) replaced by a {'clean lap' if ch.seconds is None else 'lap'} (median {np.median(new):.3f} s)"
             saved[:, j] = lt[i] - new
         else:  # sc
-            from stintlab.analysis.flags import neutralisations
-
             if not neutral_all[(cars == car).to_numpy()][i]:
                 raise StintlabUsageError(f"lap {ch.lap} of car {car} is not under a safety car or FCY")
             phases = neutralisations(laps)

@@ -255,13 +255,11 @@ def create_app(
         """The JSON of a race view, serialised once per race and view (races are read-only)."""
         import json
 
-        from stintlab.report.sections import _cached
+        from stintlab.serial import to_jsonable
 
         race = store.race(rid)
         # to_jsonable: NA/NaN become null and numpy scalars numbers (a lap file without TEAM/CLASS has NA there)
-        body = _cached(
-            race, ("json", *key), lambda: json.dumps(to_jsonable(build()), ensure_ascii=False).encode("utf-8")
-        )
+        body = race.once(("json", *key), lambda: json.dumps(to_jsonable(build()), ensure_ascii=False).encode("utf-8"))
         return Response(body, media_type="application/json")
 
     @app.get("/api/races/{rid}", tags=["races"], summary="Race overview: facts and classification")

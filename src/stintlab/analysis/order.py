@@ -1,0 +1,242 @@
+"""Race order and race state: the one place that decides who is ahead and whether the race is over.
+
+Order (domain.md §4, the rule the timekeeper uses for the classification and its hourly snapshots):
+each car as of its last crossing of the line; cars by laps completed (descending), then by the race
+time of that crossing (ascending); ties keep the table order. :func:`final_order` applies it to
+the whole lap table, :func:`order_index` to any (laps, time) arrays (standings at a moment, what-if
+projections), optionally within groups (one ordering per hour).
+
+Race state (:func:`race_state`), from the lap table alone:
+
+- ``finished``: some crossing is under the chequered flag (``FF``); without a flag column, the
+  cars' last crossings look like a finish (:func:`race_finished`);
+- ``red_flag_finish``: no ``FF`` and the winner's last crossing is under ``RF`` (the race ended
+  under a red flag);
+- ``snapshot``: the file was taken while the race was still running (an hourly ``_Hour N`` file).
+
+:func:`took_the_flag` says, per car, whether the car was running at the end: its last crossing is
+at or after the winner's finishing crossing (:func:`finish_time`), or, in a red-flag finish, its
+last crossing is under ``RF``.
+
+All functions are pure: they take the canonical lap table (rows of a car together, by lap), or
+any table with at least ``car``, ``lap`` and ``elapsed`` (``flag``, ``lap_time`` when present).
+
+>>> import pandas as pd
+>>> laps = pd.DataFrame({"car": ["1", "1", "2", "2", "3"], "lap": [1, 2, 1, 2, 1],
+...                      "elapsed": [100.0, 200.0, 101.0, 203.5, 110.0],
+...                      "flag": ["GF", "FF", "GF", "FF", "GF"]})
+>>> final_order(laps)["car"].tolist(), finish_time(laps), race_state(laps)
+(['1', '2', '3'], 200.0, 'finished')
+>>> took_the_flag(laps).to_dict()
+{'1': True, '2': True, '3': False}
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "RACE_STATES",
+    "finish_time",
+    "final_order",
+    "last_crossings",
+    "last_crossings_at",
+    "last_rows",
+    "last_rows_at_times",
+    "order_index",
+    "race_finished",
+    "race_state",
+    "red_flag_finish",
+    "snapshot_file",
+    "took_the_flag",
+]
+
+RACE_STATES = ("finished", "red_flag_finish", "snapshot")
+_EPS = 1e-6
+
+
+def last_rows(laps: pd.DataFrame) -> np.ndarray:
+    """Positions (``iloc``) of each car's last row, in table order.
+
+    >>> last_rows(pd.DataFrame({"car": ["1", "1", "2", "1"], "lap": [1, 2, 1, 3]})).tolist()
+    [2, 3]
+    """
+    n = len(laps)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    car = laps["car"].to_numpy()
+    codes, _ = pd.factorize(car)
+    if n == 1 or bool((codes[1:] >= codes[:-1]).all()):  # rows of a car together (canonical table)
+        return np.flatnonzero(np.r_[codes[1:] != codes[:-1], True])
+    last = np.full(codes.max() + 1, -1, dtype=np.int64)
+    last[codes] = np.arange(n)  # later rows overwrite earlier ones
+    return np.sort(last)
+
+
+def last_crossings(laps: pd.DataFrame) -> pd.DataFrame:
+    """Each car's last row (its last crossing of the line), in table order, original index kept."""
+    return laps.iloc[last_rows(laps)]
+
+
+def last_crossings_at(laps: pd.DataFrame, t: float) -> pd.DataFrame:
+    """Each car's last crossing at or before race time ``t`` (cars with none are left out).
+
+    >>> laps = pd.DataFrame({"car": ["1", "1", "2"], "lap": [1, 2, 1], "elapsed": [100.0, 200.0, 250.0]})
+    >>> last_crossings_at(laps, 210.0)[["car", "lap"]].values.tolist()
+    [['1', 2]]
+    """
+    el = laps["elapsed"].to_numpy(dtype=float)
+    return last_crossings(laps[el <= t])
+
+
+def last_rows_at_times(laps: pd.DataFrame, times) -> tuple[np.ndarray, np.ndarray]:
+    """Each car's last crossing at or before each of ``times``, at once: (row positions, index of
+    the moment in ``times``), by car (table order) then moment; a car with no crossing yet at a
+    moment has no entry for it. Rows of a car must be in race-time order (canonical table).
+
+    >>> laps = pd.DataFrame({"car": ["1", "1", "2"], "lap": [1, 2, 1], "elapsed": [100.0, 200.0, 250.0]})
+    >>> [a.tolist() for a in last_rows_at_times(laps, [150.0, 300.0])]
+    [[0, 1, 2], [0, 1, 1]]
+    """
+    t = np.asarray(times, dtype=float)
+    codes, uniq = pd.factorize(laps["car"].to_numpy())
+    el = laps["elapsed"].to_numpy(dtype=float)
+    # rows by car, then lap (elapsed increasing within a car): the composite key is sorted
+    key = codes.astype(float) * 1e7 + el
+    srt = np.argsort(key, kind="stable")
+    skey = key[srt]
+    n_cars = len(uniq)
+    qc = np.repeat(np.arange(n_cars), len(t))
+    qt = np.tile(t, n_cars)
+    pos = np.searchsorted(skey, qc * 1e7 + qt, side="right") - 1
+    valid = pos >= 0
+    rows = np.where(valid, srt[np.clip(pos, 0, None)], 0)
+    valid &= codes[rows] == qc
+    return rows[valid], np.tile(np.arange(len(t)), n_cars)[valid]
+
+
+def order_index(laps_done, times, groups=None) -> np.ndarray:
+    """Positions that put rows in race order: laps desc, then time asc (NaN times last), ties in
+    input order; with ``groups``, rows are first ordered by group (ascending), then so within each.
+
+    >>> order_index([2, 3, 3, 2], [50.0, 80.0, 70.0, 40.0]).tolist()
+    [2, 1, 3, 0]
+    >>> order_index([1, 2, 2], [5.0, 9.0, 8.0], groups=[2, 1, 2]).tolist()
+    [1, 2, 0]
+    """
+    lap = np.asarray(laps_done)
+    t = np.asarray(times, dtype=float)
+    keys = (t, -lap.astype(np.float64)) if groups is None else (t, -lap.astype(np.float64), np.asarray(groups))
+    return np.lexsort(keys)
+
+
+def final_order(laps: pd.DataFrame) -> pd.DataFrame:
+    """Each car's last crossing, in final order (laps desc, then race time of that crossing asc);
+    the index is reset (row i is position i + 1)."""
+    last = last_crossings(laps)
+    idx = order_index(last["lap"].to_numpy(), last["elapsed"].to_numpy(dtype=float))
+    return last.iloc[idx].reset_index(drop=True)
+
+
+def finish_time(laps: pd.DataFrame) -> float:
+    """Race time of the winner's last crossing (the chequered flag in a finished race): the car with
+    the most laps, earliest crossing among equals. NaN for an empty table.
+
+    >>> finish_time(pd.DataFrame({"car": ["1", "2"], "lap": [3, 3], "elapsed": [300.0, 290.0]}))
+    290.0
+    """
+    if laps.empty:
+        return float("nan")
+    pos = last_rows(laps)
+    lap = laps["lap"].to_numpy()[pos]
+    el = laps["elapsed"].to_numpy(dtype=float)[pos]
+    top = lap == lap.max()
+    return float(el[top][order_index(lap[top], el[top])[0]])
+
+
+def _has_flags(laps: pd.DataFrame) -> bool:
+    return "flag" in laps.columns and bool(laps["flag"].notna().any())
+
+
+def _winner_row(laps: pd.DataFrame) -> int:
+    pos = last_rows(laps)
+    return int(pos[order_index(laps["lap"].to_numpy()[pos], laps["elapsed"].to_numpy(dtype=float)[pos])[0]])
+
+
+def red_flag_finish(laps: pd.DataFrame) -> bool:
+    """The race ended under a red flag: no crossing is ``FF`` and the winner's last crossing is ``RF``.
+
+    >>> laps = pd.DataFrame({"car": ["1", "1", "2"], "lap": [1, 2, 1], "elapsed": [100.0, 700.0, 101.0],
+    ...                      "flag": ["GF", "RF", "GF"]})
+    >>> red_flag_finish(laps), red_flag_finish(laps.assign(flag=["GF", "FF", "GF"]))
+    (True, False)
+    """
+    if laps.empty or "flag" not in laps.columns or bool((laps["flag"] == "FF").any()):
+        return False
+    return str(laps["flag"].iat[_winner_row(laps)]) == "RF"
+
+
+def race_finished(laps: pd.DataFrame) -> bool:
+    """Whether the lap file holds a finished race (chequered flag, or a red-flag finish) rather than
+    a snapshot taken during it (an hourly ``_Hour N`` file of a race still running).
+
+    With a flag column: finished when some crossing is ``FF`` or the race ended under a red flag.
+    Without one: at the finish every car still running crosses the line *after* the winner's last
+    crossing; in a snapshot the cars' last crossings are spread over the lap before the end of the
+    file, about half of them before the leader's. So the race counts as finished unless more than
+    two cars (and more than a quarter of those seen in the last lap) last crossed within one lap
+    *before* the leader. Without flags a snapshot cut just after the leader crossed the line looks
+    like a finish (about one snapshot in four).
+
+    >>> laps = pd.DataFrame({"car": ["1", "2"], "lap": [5, 5], "elapsed": [500.0, 505.0],
+    ...                      "lap_time": [100.0, 100.0], "flag": ["GF", "GF"]})
+    >>> race_finished(laps), race_finished(laps.assign(flag=["FF", "FF"]))
+    (False, True)
+    """
+    if laps.empty:
+        return False
+    if _has_flags(laps):
+        return bool((laps["flag"] == "FF").any()) or red_flag_finish(laps)
+    pos = last_rows(laps)
+    lap = laps["lap"].to_numpy()[pos]
+    el = laps["elapsed"].to_numpy(dtype=float)[pos]
+    lead_t = float(el[lap == lap.max()].min())
+    typical = float(laps["lap_time"].median())
+    before = int(((el < lead_t) & (el > lead_t - typical)).sum())
+    near_end = int((el > lead_t - typical).sum())
+    return not (before > 2 and before > 0.25 * near_end)
+
+
+def race_state(laps: pd.DataFrame) -> str:
+    """``finished``, ``red_flag_finish`` or ``snapshot`` (module docstring; an empty table is a snapshot)."""
+    if not race_finished(laps):
+        return "snapshot"
+    return "red_flag_finish" if red_flag_finish(laps) else "finished"
+
+
+def snapshot_file(laps: pd.DataFrame) -> bool:
+    """The file was taken while the race was still running, *as its flags show*: a flag column with
+    crossings but neither a chequered flag (``FF``) nor a red flag ending it. Files without a flag
+    column count as finished here (stints and events end with ``finish``/``retired``); the
+    lap-time heuristic of :func:`race_finished` only decides classification statuses."""
+    return _has_flags(laps) and not race_finished(laps)
+
+
+def took_the_flag(laps: pd.DataFrame) -> pd.Series:
+    """Per car (index = car, table order): the car was running at the end of the race. Its last
+    crossing is at or after the winner's finishing crossing, or, when the race ended under a red
+    flag (:func:`red_flag_finish`), its last crossing is under ``RF`` (stopped by the red flag).
+
+    >>> laps = pd.DataFrame({"car": ["1", "1", "2", "2", "3"], "lap": [1, 2, 1, 2, 1],
+    ...                      "elapsed": [100.0, 700.0, 102.0, 660.0, 105.0], "flag": ["GF", "RF", "GF", "RF", "GF"]})
+    >>> took_the_flag(laps).to_dict()
+    {'1': True, '2': True, '3': False}
+    """
+    if laps.empty:
+        return pd.Series([], dtype=bool)
+    last = last_crossings(laps)
+    ok = last["elapsed"].to_numpy(dtype=float) >= finish_time(laps) - _EPS
+    if red_flag_finish(laps):
+        ok |= (last["flag"] == "RF").fillna(False).to_numpy(dtype=bool)
+    return pd.Series(ok, index=last["car"].to_numpy())

@@ -321,19 +321,24 @@ BAD_LAPS = (
 
 
 def test_parallel_ingest_equals_serial_and_reports_bad_files(tmp_path, corpus):
-    from stintlab.errors import StintlabFormatError
-
     src = tmp_path / "src"
     for name, f in (("wec-2025-cota6h", "cota_6h.csv"), ("wec-2025-spa6h", "spa_6h.csv")):
         (src / name).mkdir(parents=True)
         (src / name / f).symlink_to(corpus / name / f)
-    (src / "wec-2025-zbad").mkdir()
-    (src / "wec-2025-zbad" / "x.csv").write_text(BAD_LAPS, encoding="utf-8")
+    # sorted between the two good races: the race after the bad file is stored too
+    bad_file = src / "wec-2025-mbad" / "x.csv"
+    bad_file.parent.mkdir()
+    bad_file.write_text(BAD_LAPS, encoding="utf-8")
     serial, parallel = tmp_path / "s.duckdb", tmp_path / "p.duckdb"
     ingest([src / "wec-2025-cota6h", src / "wec-2025-spa6h"], serial, workers=1)
-    with pytest.raises(StintlabFormatError, match="line 2, column LAP_TIME: not a time: 'abc'"):
-        ingest([src], parallel, workers=2)
-    # the two good races (parsed in worker processes) were written before the bad one stopped the ingest
+    res = ingest([src], parallel, workers=2)
+    assert [r["status"] for r in res] == ["added", "error", "added"]
+    bad = res[1]
+    assert bad["race_id"] is None and bad["source"] == bad["file"] == str(bad_file)
+    # BAD_LAPS line 2 has LAP_TIME 'abc'; the message carries the full path, not only "x.csv"
+    assert bad["reason"] == f"{bad_file}, line 2, column LAP_TIME: not a time: 'abc'"
+    assert (bad["line"], bad["column"]) == (2, "LAP_TIME")
+    # the two good races (parsed in worker processes) were written all the same
     assert _consistent(parallel) == [] and _counts(parallel) == _counts(serial)
     for table, order in (("entries", "race_id, car, driver"), ("classification", "race_id, position, car")):
         with Archive(serial) as a, Archive(parallel) as b:

@@ -53,6 +53,7 @@ SCHEMA_VERSION = 1
 DATA_TABLES = ("laps", "classification", "entries", "weather", "files", "races")
 _DUCKDB_MAGIC = b"DUCK"  # bytes 8..12 of every DuckDB database file (after the header checksum)
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+_HEADER = 4096  # a DuckDB file starts with a main header and two database headers of this size
 
 
 class ArchiveError(StintlabError):
@@ -99,6 +100,31 @@ def check_archive_file(path: Path) -> None:
         raise ArchiveError(path, f"archive {path} is an SQLite database, not a stintlab archive (DuckDB)")
     if head[8:12] != _DUCKDB_MAGIC:
         raise ArchiveError(path, f"archive {path} is not a DuckDB file (damaged, or another kind of file)")
+    block = _block_size(path)
+    if block == 0 or (block is not None and (size - 3 * _HEADER) % block):
+        raise ArchiveError(
+            path,
+            f"archive {path} is truncated or damaged: {size} bytes is not its headers plus whole"
+            f" {block or 'DuckDB'}-byte blocks (a partial copy?)",
+        )
+
+
+def _block_size(path: Path) -> int | None:
+    """The block size a DuckDB file's active header announces (fields after each database header's
+    8-byte checksum: iteration, meta block, free list, block count, block size); DuckDB writes
+    whole blocks after its three 4 KiB headers, so a cut copy is rarely a whole number of them.
+    0 when the headers themselves are cut; None when they do not look like that layout (DuckDB
+    itself then judges the file)."""
+    with open(path, "rb") as fh:
+        fh.seek(_HEADER)
+        headers = [fh.read(_HEADER), fh.read(_HEADER)]
+    if any(len(h) < 48 for h in headers):
+        return 0
+    best = max(headers, key=lambda h: int.from_bytes(h[8:16], "little"))
+    block = int.from_bytes(best[40:48], "little")
+    if not (4096 <= block <= 1 << 30 and block & (block - 1) == 0):
+        return None
+    return block
 
 
 def _first_line(exc: BaseException) -> str:
@@ -140,13 +166,16 @@ class Archive:
         if isinstance(exc, duckdb.Error):
             raise self.error(exc) from None
 
-    def error(self, exc: BaseException, doing: str = "") -> ArchiveError:
-        """A DuckDB exception as one typed line naming the archive file."""
+    def error(self, exc: BaseException, doing: str = "", *, writing: bool = False) -> ArchiveError:
+        """A DuckDB exception as one typed line naming the archive file (``doing``: what failed)."""
         import duckdb
 
         if isinstance(exc, ArchiveError):
             return exc
-        kind = "read/write error" if isinstance(exc, duckdb.IOException) else "damaged or unusable"
+        if writing:
+            kind = "write error"
+        else:
+            kind = "read/write error" if isinstance(exc, duckdb.IOException) else "damaged or unusable"
         what = f" while {doing}" if doing else ""
         return ArchiveError(self.path, f"archive {self.path}: {kind}{what}: {_first_line(exc)}")
 

@@ -322,6 +322,7 @@ def _write(arc, race_id, race_files, files, blobs, chash, meta, tables, existing
                 exc,
                 f"writing race {race_id} from {race_files.main} (nothing of this race was stored;"
                 " the races stored before it are kept)",
+                writing=True,
             ) from None
         raise
 

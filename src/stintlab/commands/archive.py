@@ -10,7 +10,7 @@ import typer
 
 from stintlab.cli import app
 from stintlab.commands._common import emit, err_console, records, to_jsonable
-from stintlab.errors import StintlabUsageError
+from stintlab.errors import StintlabError, StintlabUsageError
 from stintlab.io.values import format_time
 
 archive_app = typer.Typer(
@@ -103,9 +103,13 @@ def archive_add(
         # one line per race not stored, with the full path (every Al Kamel lap file has the same name)
         for r in results:
             if r["status"] in NOT_STORED:
-                err_console.print(f"{r['status']}: {r.get('reason') or r['source']}", markup=False, highlight=False)
-    if any(r["status"] == "error" for r in results):
-        raise typer.Exit(2)  # the good races are stored; a file could not be read
+                typer.echo(f"{r['status']}: {r.get('reason') or r['source']}", err=True)
+    failed = [r for r in results if r["status"] == "error"]
+    if failed:  # exit 2 once the good races are stored and every result is printed
+        raise StintlabError(
+            f"{len(failed)} of {len(results)} race(s) could not be read (status error, with the file and line);"
+            " the others were archived"
+        )
 
 
 @archive_app.command("list")

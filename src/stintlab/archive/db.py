@@ -95,7 +95,10 @@ def check_archive_file(path: Path) -> None:
     except OSError as exc:
         raise ArchiveError(path, f"archive {path} cannot be read: {exc.strerror or exc}") from None
     if size == 0:
-        raise ArchiveError(path, f"archive {path} is an empty file, not a stintlab archive (DuckDB)")
+        raise ArchiveError(
+            path,
+            f"archive {path} is an empty file, not a stintlab archive (DuckDB); remove it to start a new archive there",
+        )
     if head.startswith(_SQLITE_MAGIC):
         raise ArchiveError(path, f"archive {path} is an SQLite database, not a stintlab archive (DuckDB)")
     if head[8:12] != _DUCKDB_MAGIC:
@@ -220,8 +223,11 @@ class Archive:
                 f"archive {self.path} is a DuckDB database but not a stintlab archive"
                 f" (tables: {', '.join(sorted(tables)[:6])})",
             )
-        if not self.write and "races" not in tables:
-            raise ArchiveError(self.path, f"archive {self.path} has no races table (an incomplete archive)")
+        if not self.write and not {"races", "laps"} <= tables:
+            # a first `archive add` killed before its tables were made: an empty archive to read
+            for ddl in _DDL:
+                self.con.execute(ddl.replace("CREATE TABLE", "CREATE TEMP TABLE", 1))
+            self._ensure_laps_table(temp=True)
 
     def close(self) -> None:
         try:
@@ -256,7 +262,7 @@ class Archive:
             self._lock_fh.close()
             self._lock_fh = None
 
-    def _ensure_laps_table(self) -> None:
+    def _ensure_laps_table(self, temp: bool = False) -> None:
         from stintlab.schema import empty_laps
 
         exists = self.con.execute(
@@ -266,7 +272,7 @@ class Archive:
             empty = empty_laps()
             empty.insert(0, "race_id", pd.Series([], dtype="string"))
             self.con.register("_empty_laps", empty)
-            self.con.execute("CREATE TABLE laps AS SELECT * FROM _empty_laps")
+            self.con.execute(f"CREATE {'TEMP ' if temp else ''}TABLE laps AS SELECT * FROM _empty_laps")
             self.con.unregister("_empty_laps")
 
     # -- queries --------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ import pandas as pd
 
 from stintlab.archive.identity import driver_key, resolve_key
 from stintlab.errors import StintlabError, StintlabUsageError
+from stintlab.schema import empty_laps
 
 __all__ = [
     "Archive",
@@ -263,8 +264,6 @@ class Archive:
             self._lock_fh = None
 
     def _ensure_laps_table(self, temp: bool = False) -> None:
-        from stintlab.schema import empty_laps
-
         exists = self.con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = 'laps'"
         ).fetchall()[0][0]

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import stintlab
+import stintlab.io
 from stintlab.archive.db import DATA_TABLES, Archive
 from stintlab.archive.entries import race_tables, results_tables
 from stintlab.archive.sources import RaceFiles, find_race_files, meta_from_path, series_from_classes, slug
@@ -73,10 +74,8 @@ class MetadataNeeded(StintlabUsageError):
 def parser_version() -> str:
     """``<package version>+<hash of the reader sources>``: changes whenever a reader changes,
     which invalidates parsed caches (fetch) and is recorded with every archived race."""
-    import stintlab.io as io_pkg
-
     h = hashlib.sha256()
-    for f in sorted(Path(io_pkg.__file__).parent.glob("*.py")):
+    for f in sorted(Path(stintlab.io.__file__).parent.glob("*.py")):
         h.update(f.name.encode())
         h.update(f.read_bytes())
     return f"{stintlab.__version__}+{h.hexdigest()[:10]}"

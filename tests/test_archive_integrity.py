@@ -277,3 +277,20 @@ def test_simulated_io_error_mid_race_is_rolled_back(two_races, tmp_path):
         ingest([CORPUS / "wec-2025-spa6h"], db, on_step=step)
     assert "No space left on device" in str(e.value) and "\n" not in str(e.value)
     assert _snapshot(db) == before
+
+
+def test_files_no_reader_knows_are_unsupported_not_a_failure(tmp_path, capsys):
+    """An NLS folder (WIGE export) and a GT World Challenge file given by name: one ``unsupported``
+    line each with the folder's or file's full path, exit 0, nothing stored."""
+    nls = CORPUS / "nls-2025-nls1"
+    gtwc = CORPUS / "gtwc-endurance-sro" / "GTWCEU_GT3_R_SectorListCSV_1.0.CSV"
+    csvs = sorted(f for f in os.listdir(nls) if f.lower().endswith(".csv"))
+    db = tmp_path / "a.duckdb"
+    assert main(["archive", "add", str(nls), str(gtwc), "--db", str(db)]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert [line.split(": no reader")[0] for line in err] == [f"unsupported: {gtwc}", f"unsupported: {nls}"]
+    assert "(" + ", ".join(csvs) + ")" in err[1]
+    assert main(["archive", "add", str(nls), "--db", str(db), "--json"]) == 0
+    (res,) = json.loads(capsys.readouterr().out)
+    assert (res["status"], res["source"], res["race_id"]) == ("unsupported", str(nls), None)
+    assert _ids(db) == []

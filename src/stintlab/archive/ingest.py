@@ -104,7 +104,8 @@ def failure(rf: RaceFiles, exc: BaseException) -> dict:
         path = os.path.abspath(exc.filename) if exc.filename else str(rf.main)
         out.update(file=path, reason=f"{path}: cannot be read: {exc.strerror or exc}")
     else:  # not a located error: a reader or analysis defect on this file, reported, not fatal to the batch
-        out.update(file=str(rf.main), reason=f"{rf.main}: cannot be archived: {type(exc).__name__}: {exc}")
+        text = " ".join(str(exc).split())  # one line
+        out.update(file=str(rf.main), reason=f"{rf.main}: cannot be archived: {type(exc).__name__}: {text}")
     return out
 
 

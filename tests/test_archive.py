@@ -248,9 +248,36 @@ KILL_SCRIPT = textwrap.dedent(
 )
 
 
+KILL_DIRS = ("wec-2025-cota6h", "wec-2020-spa6h", "wec-2025-spa6h")
+
+RUN_SCRIPT = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from stintlab.archive.store import ingest
+    db, *dirs = sys.argv[1:]
+    print("READY", flush=True)  # imports done: the ingest starts now
+    ingest([Path(d) for d in dirs], db)
+    print("DONE", flush=True)
+    """
+)
+
+
+def _whole_races_only(db, corpus) -> dict[str, int]:
+    """The stored races (id -> laps), after checking each is whole: its laps as in MANIFEST.csv."""
+    from conftest import race_row
+
+    assert _consistent(db) == []
+    expected = {f"{d.split('-')[1]}-wec-{d.split('-', 2)[2]}-race": int(race_row(d)["laps"]) for d in KILL_DIRS}
+    with Archive(db) as arc:
+        stored = dict(arc.con.execute("SELECT race_id, laps FROM races").fetchall())
+    assert {rid: expected.get(rid) for rid in stored} == stored
+    return stored
+
+
 def test_kill_midway_leaves_whole_races(tmp_path, corpus):
     db = tmp_path / "a.duckdb"
-    dirs = [str(corpus / r) for r in ("wec-2025-cota6h", "wec-2020-spa6h", "wec-2025-spa6h")]
+    dirs = [str(corpus / r) for r in KILL_DIRS]
     proc = subprocess.Popen(
         [sys.executable, "-c", KILL_SCRIPT, str(db), *dirs], stdout=subprocess.PIPE, text=True, env=_env()
     )
@@ -270,6 +297,53 @@ def test_kill_midway_leaves_whole_races(tmp_path, corpus):
     again = ingest([Path(d) for d in dirs], db)
     assert sorted(r["status"] for r in again) == ["added", "added", "unchanged"]
     assert _consistent(db) == [] and _counts(db)["races"] == 3
+
+
+@pytest.mark.slow
+def test_kill_at_random_moments_leaves_whole_races(tmp_path, corpus):
+    """5 SIGKILLs at random moments of an ingest of 3 races (seed in the messages; set
+    STINTLAB_KILL_SEED to replay): each time every stored race is whole, and ingesting again
+    completes the archive."""
+    import random
+
+    seed = int(os.environ.get("STINTLAB_KILL_SEED", time.time_ns() % 2**32))
+    rng = random.Random(seed)
+    dirs = [str(corpus / r) for r in KILL_DIRS]
+
+    def run(db, kill_after=None):
+        proc = subprocess.Popen(
+            [sys.executable, "-c", RUN_SCRIPT, str(db), *dirs], stdout=subprocess.PIPE, text=True, env=_env()
+        )
+        try:
+            assert proc.stdout.readline().startswith("READY")
+            t0 = time.monotonic()
+            if kill_after is None:
+                assert proc.stdout.readline().startswith("DONE") and proc.wait(timeout=300) == 0
+            else:
+                time.sleep(kill_after)
+                proc.kill()
+                proc.wait(timeout=30)
+            return time.monotonic() - t0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=30)
+
+    duration = run(tmp_path / "full.duckdb")  # uninterrupted: how long the ingest takes here, now
+    assert len(_whole_races_only(tmp_path / "full.duckdb", corpus)) == 3
+    seen = []
+    for i in range(5):
+        db = tmp_path / f"k{i}.duckdb"
+        at = rng.uniform(0.0, duration)
+        run(db, kill_after=at)
+        if db.exists() and db.stat().st_size == 0:  # killed between creating the file and its header
+            db.unlink()  # (an empty file is refused as an archive: ArchiveError, "remove it")
+        stored = _whole_races_only(db, corpus) if db.exists() else {}
+        seen.append((round(at, 2), len(stored)))
+        again = ingest([Path(d) for d in dirs], db)
+        assert sorted(r["status"] for r in again) == sorted(["unchanged"] * len(stored) + ["added"] * (3 - len(stored)))
+        assert len(_whole_races_only(db, corpus)) == 3, (seed, seen)
+    print(f"seed {seed}: (kill after s, races stored) {seen}")
 
 
 def test_two_concurrent_ingests(tmp_path, corpus):
@@ -321,19 +395,24 @@ BAD_LAPS = (
 
 
 def test_parallel_ingest_equals_serial_and_reports_bad_files(tmp_path, corpus):
-    from stintlab.errors import StintlabFormatError
-
     src = tmp_path / "src"
     for name, f in (("wec-2025-cota6h", "cota_6h.csv"), ("wec-2025-spa6h", "spa_6h.csv")):
         (src / name).mkdir(parents=True)
         (src / name / f).symlink_to(corpus / name / f)
-    (src / "wec-2025-zbad").mkdir()
-    (src / "wec-2025-zbad" / "x.csv").write_text(BAD_LAPS, encoding="utf-8")
+    # sorted between the two good races: the race after the bad file is stored too
+    bad_file = src / "wec-2025-mbad" / "x.csv"
+    bad_file.parent.mkdir()
+    bad_file.write_text(BAD_LAPS, encoding="utf-8")
     serial, parallel = tmp_path / "s.duckdb", tmp_path / "p.duckdb"
     ingest([src / "wec-2025-cota6h", src / "wec-2025-spa6h"], serial, workers=1)
-    with pytest.raises(StintlabFormatError, match="line 2, column LAP_TIME: not a time: 'abc'"):
-        ingest([src], parallel, workers=2)
-    # the two good races (parsed in worker processes) were written before the bad one stopped the ingest
+    res = ingest([src], parallel, workers=2)
+    assert [r["status"] for r in res] == ["added", "error", "added"]
+    bad = res[1]
+    assert bad["race_id"] is None and bad["source"] == bad["file"] == str(bad_file)
+    # BAD_LAPS line 2 has LAP_TIME 'abc'; the message carries the full path, not only "x.csv"
+    assert bad["reason"] == f"{bad_file}, line 2, column LAP_TIME: not a time: 'abc'"
+    assert (bad["line"], bad["column"]) == (2, "LAP_TIME")
+    # the two good races (parsed in worker processes) were written all the same
     assert _consistent(parallel) == [] and _counts(parallel) == _counts(serial)
     for table, order in (("entries", "race_id, car, driver"), ("classification", "race_id, position, car")):
         with Archive(serial) as a, Archive(parallel) as b:

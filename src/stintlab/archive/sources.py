@@ -73,10 +73,20 @@ class RaceFiles:
     meta: dict = field(default_factory=dict)
     hourly: list[Path] = field(default_factory=list)
     problem: str | None = None  # why these files cannot be stored (nothing is stored for them)
+    #: the ingest status when ``problem`` is set: ``skipped`` (hourly files without their race),
+    #: ``unsupported`` (files no reader knows yet) or ``error`` (a file that cannot be read)
+    status: str = "skipped"
+    other: list[Path] = field(default_factory=list)  # the unsupported or unreadable files
+    folder: Path | None = None  # the folder reported for an unsupported one
 
     @property
     def main(self) -> Path:
-        return self.laps or self.results or self.hourly[0]  # type: ignore[return-value]
+        return self.laps or self.results or (self.hourly or self.other)[0]  # type: ignore[return-value]
+
+    @property
+    def source(self) -> Path:
+        """The path reported for these files: the main file, or the folder of unsupported files."""
+        return self.folder or self.main
 
     def files(self) -> dict[str, Path]:
         """The files the race is parsed from, by role (``laps``, ``results``, ``weather``)."""
@@ -94,10 +104,18 @@ class RaceFiles:
 def file_kind(path: Path) -> str | None:
     """``laps``, ``classification``, ``weather`` or None, from the header (never the name)."""
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(65536)
+        return _kind(path)
+    except OSError:
+        return None
+
+
+def _kind(path: Path) -> str | None:
+    """:func:`file_kind`, but a file that cannot be read raises its OSError."""
+    with open(path, "rb") as fh:
+        head = fh.read(65536)
+    try:
         return detect_format(sniff_header(path, head).names)
-    except (OSError, StintlabFormatError, UnicodeDecodeError):
+    except (StintlabFormatError, UnicodeDecodeError):
         return None
 
 
@@ -120,10 +138,17 @@ def find_race_files(paths) -> list[RaceFiles]:
     with that race as its hourly files, never as races of their own. In a portal session folder
     with ``Hour N`` sub-folders only the highest hour is kept (it holds the final state). A
     classification without a lap file above or beside it is a classification-only race.
+
+    Paths are made absolute (every Al Kamel lap file has the same name: only the full path tells
+    them apart). A folder of CSV files none of which is a known timing file (NLS, GT World
+    Challenge exports), and a file given by name that is not one, is one ``unsupported`` entry;
+    a file that cannot be read is an ``error`` entry (``problem`` says why; nothing is stored).
     """
     by_dir: dict[Path, dict[str, list[Path]]] = {}
+    unknown: dict[Path, list[Path]] = {}  # folder (or file given by name) -> unrecognised files
+    unreadable: list[RaceFiles] = []
     for p in paths:
-        p = Path(p)
+        p = Path(p).absolute()
         if not p.exists():
             raise StintlabUsageError(f"no such file or folder: {p}")
         candidates = (
@@ -131,10 +156,18 @@ def find_race_files(paths) -> list[RaceFiles]:
         )
         explicit = p.is_file()
         for f in candidates:
-            kind = file_kind(f)
+            try:
+                kind = _kind(f)
+            except OSError as exc:
+                if not any(f in r.other for r in unreadable):
+                    unreadable.append(
+                        RaceFiles(other=[f], status="error", problem=f"{f}: cannot be read: {exc.strerror or exc}")
+                    )
+                continue
             if kind is None:
-                if explicit:
-                    raise StintlabUsageError(f"{f}: not a lap, classification or weather file")
+                group = unknown.setdefault(f if explicit else f.parent, [])
+                if f not in group:
+                    group.append(f)
                 continue
             same_kind = by_dir.setdefault(f.parent, {}).setdefault(kind, [])
             if f not in same_kind:  # overlapping PATHs name a file once
@@ -190,7 +223,29 @@ def find_race_files(paths) -> list[RaceFiles]:
             )
     for rf in races:
         rf.hourly.sort(key=lambda f: (_hour_number(f.name), f.name))
-    return races
+    return races + unreadable + _unsupported(unknown, set(by_dir))
+
+
+def _unsupported(unknown: dict[Path, list[Path]], known_dirs: set[Path]) -> list[RaceFiles]:
+    """One entry per folder of files no reader knows (or per such file given by name). A folder
+    with a known timing file in it, above it or below it is not one (the corpus root holds its
+    MANIFEST.csv; a race folder may hold other CSV files)."""
+    out = []
+    for where in sorted(unknown):
+        files = sorted(unknown[where])
+        if where.is_dir() and any(d == where or where in d.parents or d in where.parents for d in known_dirs):
+            continue
+        names = ", ".join(f.name for f in files[:4]) + (f" and {len(files) - 4} more" if len(files) > 4 else "")
+        out.append(
+            RaceFiles(
+                other=files,
+                folder=where,
+                status="unsupported",
+                problem=f"{where}: no reader for {'this file' if where.is_file() else 'these files'} yet ({names}):"
+                " not an Al Kamel lap, classification or weather file",
+            )
+        )
+    return out
 
 
 _HOURLY_NAME = re.compile(r"(?:^|[-_ ])hour[-_ ]?\d+[-_ ]results", re.I)

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from stintlab.commands._common import emit, err_console, records, to_jsonable
-from stintlab.errors import StintlabUsageError
+from stintlab.errors import StintlabError, StintlabUsageError
 from stintlab.io.values import format_time
 
 archive_app = typer.Typer(
@@ -37,6 +37,10 @@ RACE_KEYS = [
     "classification_source",
     "has_laps",
 ]
+
+
+#: statuses of `archive add` results with nothing stored (``error`` makes the command exit 2)
+NOT_STORED = ("error", "unsupported", "skipped", "kept")
 
 
 def _interactive() -> bool:
@@ -67,7 +71,7 @@ def archive_add(
     overrides = {"series": series, "season": season, "event": event, "date": date, "session": session}
     if season is None and _interactive():
         for rf in found:
-            if meta_from_path(rf.main).get("season") is None:
+            if not rf.problem and meta_from_path(rf.main).get("season") is None:
                 overrides["season"] = typer.prompt(f"Season (year) of {rf.main}", type=int)
                 overrides["series"] = overrides["series"] or typer.prompt("Series", default="WEC")
                 overrides["event"] = overrides["event"] or typer.prompt("Event", default=rf.main.parent.name)
@@ -83,15 +87,26 @@ def archive_add(
 
             def on_race(res):
                 results.append(res)
-                progress.update(task, advance=1, description=f"{res['status']}: {res['race_id']}")
+                progress.update(task, advance=1, description=f"{res['status']}: {res['race_id'] or res['source']}")
 
             ingest(paths, db, overrides=overrides, lock_timeout=lock_timeout, race_files=found, on_race=on_race)
     emit(
         results,
         as_json,
         title="archive add",
-        columns=None if as_json else ["race_id", "status", "series", "season", "event", "date", "laps", "source", "reason"],
+        columns=None if as_json else ["race_id", "status", "series", "season", "event", "date", "laps", "source"],
     )
+    if not as_json:
+        # one line per race not stored, with the full path (every Al Kamel lap file has the same name)
+        for r in results:
+            if r["status"] in NOT_STORED:
+                typer.echo(f"{r['status']}: {r.get('reason') or r['source']}", err=True)
+    failed = [r for r in results if r["status"] == "error"]
+    if failed:  # exit 2 once the good races are stored and every result is printed
+        raise StintlabError(
+            f"{len(failed)} of {len(results)} race(s) could not be read (status error, with the file and line);"
+            " the others were archived"
+        )
 
 
 @archive_app.command("list")
@@ -112,16 +127,33 @@ def archive_list(
 
 @archive_app.command("remove")
 def archive_remove(
-    race_ids: list[str] = typer.Argument(..., help="Race ids (see `archive list`)."),
+    race_ids: list[str] = typer.Argument(..., help="Exact race ids (see `archive list`), or patterns with --yes."),
+    yes: bool = typer.Option(
+        False, "--yes", help="Also remove every race a pattern names (a part of an id, or *, ?): listed as removed."
+    ),
     db: Path = DbOpt,
     as_json: bool = JsonOpt,
 ):
-    """Remove races from the archive."""
+    """Remove races from the archive (exact ids; a pattern needs --yes)."""
     from stintlab.archive.store import Archive
 
     removed = []
     with Archive(db, write=True) as arc:
+        targets: list[str] = []
         for rid in race_ids:
+            if arc.has_race(rid):
+                hits = [rid]
+            else:
+                hits = arc.match_races(rid)
+                if not hits:
+                    raise StintlabUsageError(f"no race {rid!r} in the archive {arc.path}")
+                if not yes:
+                    raise StintlabUsageError(
+                        f"{rid!r} is not a race id; it matches {len(hits)} race(s): {', '.join(hits)}."
+                        " Give the exact id, or add --yes to remove every race it matches"
+                    )
+            targets += [h for h in hits if h not in targets]
+        for rid in targets:  # every name checked before anything is removed
             row = arc.remove(rid)
             removed.append({"race_id": row["race_id"], "status": "removed"})
     emit(removed, as_json, title="archive remove")

@@ -87,14 +87,15 @@ def pick_columns(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def driver_pace(laps: pd.DataFrame) -> pd.DataFrame:
+def driver_pace(laps: pd.DataFrame, clean: pd.DataFrame) -> pd.DataFrame:
     """Per (car, driver) of a lap table: laps driven, drive time (sum of lap times), best lap (of
     every lap), and ``pace`` / ``pace_laps``: ``best_10`` / ``best_10_n`` of
-    :func:`stintlab.analysis.pace.driver_metrics` (NaN / 0 without a clean lap)."""
+    :func:`stintlab.analysis.pace.driver_metrics` over the race's ``clean`` laps
+    (:attr:`stintlab.race.Race.clean_laps`; NaN / 0 without a clean lap)."""
     d = laps[laps["driver"].notna().to_numpy()]
     g = d.groupby(["car", "driver"], sort=False, observed=True)["lap_time"]
     out = pd.DataFrame({"laps": g.size(), "drive_time": g.sum(), "best_lap": g.min()}).reset_index()
-    m = driver_metrics(laps)[["car", "driver", "best_10", "best_10_n"]]
+    m = driver_metrics(laps, clean)[["car", "driver", "best_10", "best_10_n"]]
     m = m.rename(columns={"best_10": "pace", "best_10_n": "pace_laps"})
     for df in (out, m):
         df["car"] = df["car"].astype("string")
@@ -110,7 +111,7 @@ def entries_from_race(race) -> pd.DataFrame:
     drivers = race.drivers.copy()
     drivers["car"] = drivers["car"].astype("string")
     drivers["driver"] = drivers["driver"].astype("string")
-    pace = driver_pace(race.laps)
+    pace = driver_pace(race.laps, race.clean_laps)
     e = drivers.merge(pace.drop(columns=["laps"]), on=["car", "driver"], how="left")
     manu = race.cars.set_index("car")["manufacturer"]
     e["manufacturer"] = e["car"].map(manu)

@@ -36,6 +36,7 @@ import pandas as pd
 
 from stintlab.analysis.classification import gap_text
 from stintlab.errors import StintlabUsageError
+from stintlab.io.alkamel_laps import MAX_RACE_TIME
 
 __all__ = [
     "STANDINGS_COLUMNS",
@@ -142,7 +143,10 @@ def race_hours(laps: pd.DataFrame) -> int:
     """Number of race hours covered: ceil(last crossing / 3600)."""
     if laps.empty:
         return 0
-    return int(math.ceil(float(laps["elapsed"].max()) / 3600.0))
+    last = float(laps["elapsed"].max())
+    if not last <= MAX_RACE_TIME:  # bounds every per-hour loop (the reader refuses such files)
+        raise StintlabUsageError(f"race time {last:g} s is beyond {MAX_RACE_TIME / 3600:.0f} h: not a race")
+    return int(math.ceil(last / 3600.0))
 
 
 def standings_after_hour(laps: pd.DataFrame, n: int, cls: str | None = None) -> pd.DataFrame:

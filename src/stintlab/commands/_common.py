@@ -25,9 +25,13 @@ def load_race(path: Path, results: Path | None = None, *, quiet: bool = False):
     from stintlab.race import load
 
     if quiet or not err_console.is_terminal:
-        return load(path, results=results)
-    with err_console.status(f"Reading {Path(path).name} ..."):
-        return load(path, results=results)
+        race = load(path, results=results)
+    else:
+        with err_console.status(f"Reading {Path(path).name} ..."):
+            race = load(path, results=results)
+    if race.meta.get("results_refused"):  # another race's classification: said, then not used
+        err_console.print(f"stintlab: warning: {race.meta['results_refused']}", markup=False, highlight=False)
+    return race
 
 
 def to_jsonable(value: Any) -> Any:

@@ -133,6 +133,8 @@ def whatif(laps: pd.DataFrame, car: str, changes: list[Change], *, runs: int = 2
     cars = laps["car"].astype(str)
     if not (cars == car).any():
         raise StintlabUsageError(f"no car {car!r} in this race")
+    if cars.nunique() < 2:  # the replay is against the real rivals: none to race
+        raise StintlabUsageError(f"car {car} has no rival in this race: a what-if needs at least two cars")
     mine = laps[(cars == car).to_numpy()]
     cls = str(mine["class"].iloc[0])
     lap_no = mine["lap"].to_numpy()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ def load_race(path: Path, results: Path | None = None, *, quiet: bool = False):
         with err_console.status(f"Reading {Path(path).name} ..."):
             race = load(path, results=results)
     if race.meta.get("results_refused"):  # another race's classification: said, then not used
-        err_console.print(f"stintlab: warning: {race.meta['results_refused']}", markup=False, highlight=False)
+        print(f"stintlab: warning: {race.meta['results_refused']}", file=sys.stderr)  # one line, never wrapped
     return race
 
 

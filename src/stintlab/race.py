@@ -36,7 +36,7 @@ from stintlab.errors import StintlabUsageError
 from stintlab.io import files_of_format, read_file
 from stintlab.names import name_key
 
-__all__ = ["Race", "load", "name_key", "find_results_beside"]  # name_key: re-exported from stintlab.names
+__all__ = ["Race", "load", "name_key", "find_results_beside", "results_mismatch"]  # name_key: from stintlab.names
 
 
 def _derived(fn):
@@ -298,9 +298,13 @@ def load(path, results=None, *, find_results: bool = True, weather=None) -> Race
     laps = parsed.table
     results_path = Path(results) if results is not None else (find_results_beside(path) if find_results else None)
     official = crew = None
+    refused = None
     if results_path is not None:
         res = read_file(results_path, expect="classification")
         official, crew = res.table, res.crew
+        refused = results_mismatch(official, laps)
+        if refused is not None:  # another race's results: the derived classification instead
+            official = crew = None
     wx = read_file(weather, expect="weather").table if weather is not None else None
 
     cars = _cars(laps)
@@ -321,10 +325,12 @@ def load(path, results=None, *, find_results: bool = True, weather=None) -> Race
             "path": str(path),
             "name": _race_name(path),
             "format": "alkamel-analysis",
-            "results_path": str(results_path) if results_path else None,
+            "results_path": str(results_path) if official is not None else None,
             "classification_source": "official" if official is not None else "derived",
         }
     )
+    if refused is not None:
+        meta["results_refused"] = f"{results_path}: {refused}; the classification is derived from the laps"
     race = Race(
         laps=laps,
         classification=classification,
@@ -337,6 +343,26 @@ def load(path, results=None, *, find_results: bool = True, weather=None) -> Race
     )
     race.once(("derived_classification",), lambda: derived)  # computed once, above
     return race
+
+
+def results_mismatch(official: pd.DataFrame, laps: pd.DataFrame) -> str | None:
+    """Why a classification cannot be this lap file's (None when it can): its winner has no lap in
+    the file, or fewer than half of its cars do (cars that never crossed the line may be missing).
+
+    >>> laps = pd.DataFrame({"car": ["7", "8"]})
+    >>> results_mismatch(pd.DataFrame({"car": ["7", "8", "9"]}), laps) is None
+    True
+    >>> print(results_mismatch(pd.DataFrame({"car": ["51", "7"]}), laps))
+    the classified winner, car 51, has no lap in the lap file (another race's results?)
+    """
+    if official.empty:
+        return None
+    in_laps = official["car"].astype(str).isin(set(laps["car"].astype(str)))
+    if not in_laps.iloc[0]:
+        return f"the classified winner, car {official['car'].iloc[0]}, has no lap in the lap file (another race's results?)"
+    if in_laps.mean() < 0.5:
+        return f"only {int(in_laps.sum())} of its {len(in_laps)} cars have laps in the lap file (another race's results?)"
+    return None
 
 
 def _race_name(path) -> str:

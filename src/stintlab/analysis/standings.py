@@ -40,6 +40,7 @@ from stintlab.analysis.classification import gap_text
 from stintlab.analysis.lookup import find_class
 from stintlab.analysis.order import last_crossings, last_crossings_at, last_rows_at_times, order_index
 from stintlab.errors import StintlabUsageError
+from stintlab.io.alkamel_laps import MAX_RACE_TIME
 from stintlab.schema import check_columns, empty_table
 
 __all__ = [
@@ -141,7 +142,10 @@ def race_hours(laps: pd.DataFrame) -> int:
     """Number of race hours covered: ceil(last crossing / 3600)."""
     if laps.empty:
         return 0
-    return int(math.ceil(float(laps["elapsed"].max()) / 3600.0))
+    last = float(laps["elapsed"].max())
+    if not last <= MAX_RACE_TIME:  # bounds every per-hour loop (the reader refuses such files)
+        raise StintlabUsageError(f"race time {last:g} s is beyond {MAX_RACE_TIME / 3600:.0f} h: not a race")
+    return int(math.ceil(last / 3600.0))
 
 
 def hour_snapshot_time(laps: pd.DataFrame, n: int) -> float:

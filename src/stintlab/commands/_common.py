@@ -5,6 +5,7 @@ documented in docs/cli.md)."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +28,13 @@ def load_race(path: Path, results: Path | None = None, *, quiet: bool = False):
     from stintlab.race import load
 
     if quiet or not err_console.is_terminal:
-        return load(path, results=results)
-    with err_console.status(f"Reading {Path(path).name} ..."):
-        return load(path, results=results)
+        race = load(path, results=results)
+    else:
+        with err_console.status(f"Reading {Path(path).name} ..."):
+            race = load(path, results=results)
+    if race.meta.get("results_refused"):  # another race's classification: said, then not used
+        print(f"stintlab: warning: {race.meta['results_refused']}", file=sys.stderr)  # one line, never wrapped
+    return race
 
 
 def emit(data: Any, as_json: bool, *, title: str | None = None, columns: list[str] | None = None) -> None:

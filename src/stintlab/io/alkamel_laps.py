@@ -17,13 +17,20 @@ import pyarrow.compute as pc
 
 from stintlab.errors import StintlabFormatError
 from stintlab.io.text import RawTable
-from stintlab.io.values import parse_floats, parse_ints, parse_time_columns, parse_times
+from stintlab.io.values import parse_floats, parse_ints, parse_time_columns, parse_times, shown
 from stintlab.schema import LAP_COLUMNS, SECTION_COLUMNS
 
 __all__ = ["REQUIRED", "looks_like_laps", "laps_from_table", "variant_of"]
 
 REQUIRED = ("NUMBER", "LAP_NUMBER", "LAP_TIME", "ELAPSED")
 MAX_LAP = 100_000
+# Plausibility bounds (domain.md §1.2, docs/formats.md "Values refused"): the longest races are
+# 24 hours of race clock (25 at most elsewhere); the longest lap in the corpus is 17.5 h (a car
+# parked in the garage, Le Mans 2024). A race time past 100 h or a lap past 30 h is a corrupt
+# field, never a race, and would make every per-hour loop run away.
+MAX_RACE_TIME = 100 * 3600.0
+MAX_LAP_TIME = 30 * 3600.0
+MAX_DRIVER_SLOT = 99  # crews have 2-4 drivers (up to 8 at the Nürburgring 24h); 99 is generous
 _KNOWN = {
     "NUMBER", "DRIVER_NUMBER", "LAP_NUMBER", "LAP_TIME", "LAP_IMPROVEMENT", "CROSSING_FINISH_LINE_IN_PIT",
     "S1", "S1_IMPROVEMENT", "S2", "S2_IMPROVEMENT", "S3", "S3_IMPROVEMENT", "KPH", "ELAPSED", "HOUR",
@@ -86,6 +93,50 @@ def _driver_names(raw: RawTable, slot: np.ndarray) -> pd.Series:
     return pd.Series(pd.array(names, dtype="string"))
 
 
+GREEN_FLAG = "GF"
+
+
+def _refuse(raw: RawTable, bad: np.ndarray, column: str, what: str) -> None:
+    """A located error at the first row where ``bad`` holds (NaN compares False: empty cells pass)."""
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        value = shown(raw.columns[column][i].as_py())
+        raise StintlabFormatError(raw.path, f"{what}: {value}", line=int(raw.lines[i]), column=column)
+
+
+def _classes(raw: RawTable) -> tuple[pd.Series, list[str]]:
+    """Each row's class. An empty CLASS cell takes the class of the car's other rows; a car with no
+    class on any row (and every car of a file without the column) is in class :data:`NO_CLASS`.
+    Returns the classes and the cars that had none."""
+    if "CLASS" not in raw.columns:
+        return pd.Series(pd.array([NO_CLASS] * raw.nrows, dtype="string")), []
+    cls = _string_series(_text(raw, "CLASS"), empty_as_na=True)
+    if not cls.isna().any():
+        return cls, []
+    cars = pd.Series(raw.columns["NUMBER"].to_numpy(zero_copy_only=False))
+    known = cls.groupby(cars.to_numpy(), sort=False).transform(lambda s: s.dropna().iloc[-1] if s.notna().any() else pd.NA)
+    unclassed = sorted(set(cars[known.isna().to_numpy()]))
+    return known.fillna(NO_CLASS).astype("string"), unclassed
+
+
+def _check_race_times(path, df: pd.DataFrame, same_car: np.ndarray) -> None:
+    """After sorting (car, lap) and filling holes: every lap time positive, ELAPSED increasing along
+    each car's laps, no lap starting before the race. Raises located errors."""
+    lt = df["lap_time"].to_numpy()
+    el = df["elapsed"].to_numpy()
+    checks = (
+        (lt <= 0, "LAP_TIME", "the lap time rebuilt from ELAPSED is not positive (ELAPSED goes backwards)"),
+        (same_car & np.r_[False, el[1:] <= el[:-1]], "ELAPSED", "race time does not increase from the car's previous lap"),
+        (el - lt < -0.0005, "LAP_TIME", "the lap is longer than the race time at its end (ELAPSED)"),
+        (lt > MAX_LAP_TIME, "LAP_TIME", f"implausible LAP_TIME (more than {MAX_LAP_TIME / 3600:.0f} h)"),
+    )
+    for bad, column, what in checks:
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            lap = f"car {df['car'].iat[i]} lap {df['lap'].iat[i]}"
+            raise StintlabFormatError(path, f"{what} ({lap})", line=int(df["line"].iat[i]), column=column)
+
+
 def laps_from_table(raw: RawTable) -> tuple[pd.DataFrame, pd.DataFrame | None, dict]:
     """Canonical lap table, section side table (or None) and facts about the file."""
     path = raw.path
@@ -96,31 +147,41 @@ def laps_from_table(raw: RawTable) -> tuple[pd.DataFrame, pd.DataFrame | None, d
     if raw.nrows == 0:
         raise StintlabFormatError(path, "the file has a header but no laps", line=2, column="NUMBER")
 
+    lines = raw.lines
     car_arr = raw.columns["NUMBER"]
     empty_car = pc.equal(pc.utf8_length(car_arr), 0)
     if pc.any(empty_car).as_py():
         i = pc.index(empty_car, True).as_py()
-        raise StintlabFormatError(path, "empty car number", line=i + 2, column="NUMBER")
-    lap = parse_ints(raw.columns["LAP_NUMBER"], path, "LAP_NUMBER", required=True)
+        raise StintlabFormatError(path, "empty car number", line=int(lines[i]), column="NUMBER")
+    lap = parse_ints(raw.columns["LAP_NUMBER"], path, "LAP_NUMBER", lines, required=True)
     out_of_range = (lap < 0) | (lap > MAX_LAP)
     if out_of_range.any():  # no race runs 100,000 laps: a corrupt field, and it would overflow int32
         i = int(np.flatnonzero(out_of_range)[0])
         raise StintlabFormatError(
-            path, f"lap number {raw.columns['LAP_NUMBER'][i].as_py()} out of range 0..{MAX_LAP}", line=i + 2, column="LAP_NUMBER"
+            path,
+            f"lap number {raw.columns['LAP_NUMBER'][i].as_py()} out of range 0..{MAX_LAP}",
+            line=int(lines[i]),
+            column="LAP_NUMBER",
         )
     time_cols = ["LAP_TIME", "ELAPSED", "HOUR", "PIT_TIME"]
     time_cols += [f"S{n}" for n in (1, 2, 3) if f"S{n}_SECONDS" not in raw.columns]
-    times = parse_time_columns({n: raw.columns[n] for n in time_cols if n in raw.columns}, path)
+    times = parse_time_columns({n: raw.columns[n] for n in time_cols if n in raw.columns}, path, lines)
+    for name, values in times.items():  # a race time of years, a lap of days: corrupt
+        limit = MAX_RACE_TIME if name in ("ELAPSED", "HOUR") else MAX_LAP_TIME
+        _refuse(raw, values > limit, name, f"implausible {name} (more than {limit / 3600:.0f} h)")
     lap_time, elapsed = times["LAP_TIME"], times["ELAPSED"]
     both = np.isnan(elapsed) & np.isnan(lap_time)
     if both.any():  # one of the two can be rebuilt from the other (after sorting), not both
         i = int(np.flatnonzero(both)[0])
-        raise StintlabFormatError(path, "empty lap time and race time", line=i + 2, column="LAP_TIME")
+        raise StintlabFormatError(path, "empty lap time and race time", line=int(lines[i]), column="LAP_TIME")
+    _refuse(raw, lap_time <= 0, "LAP_TIME", "a lap time of zero")
 
     def sector(n: int) -> np.ndarray:
         secs = f"S{n}_SECONDS"
         if secs in raw.columns:
-            return parse_floats(raw.columns[secs], path, secs)
+            values = parse_floats(raw.columns[secs], path, secs, lines)
+            _refuse(raw, (values < 0) | (values > MAX_LAP_TIME), secs, "implausible sector time")
+            return values
         if f"S{n}" in times:
             return times[f"S{n}"]
         return np.full(raw.nrows, np.nan)
@@ -130,24 +191,32 @@ def laps_from_table(raw: RawTable) -> tuple[pd.DataFrame, pd.DataFrame | None, d
     in_lap = pc.equal(pc.utf8_upper(_text(raw, "CROSSING_FINISH_LINE_IN_PIT")), "B").to_numpy(zero_copy_only=False)
 
     def opt_float(name):
-        return parse_floats(raw.columns[name], path, name) if name in raw.columns else np.full(raw.nrows, np.nan)
+        return parse_floats(raw.columns[name], path, name, lines) if name in raw.columns else np.full(raw.nrows, np.nan)
 
-    def opt_int(name):
-        return parse_ints(raw.columns[name], path, name) if name in raw.columns else np.full(raw.nrows, np.nan)
+    def opt_int(name, low=0, high=9):
+        if name not in raw.columns:
+            return np.full(raw.nrows, np.nan)
+        values = parse_ints(raw.columns[name], path, name, lines)
+        _refuse(raw, (values < low) | (values > high), name, f"out of range {low}..{high}")
+        return values
 
     has_flags = "FLAG_AT_FL" in raw.columns
     flag = pc.utf8_upper(raw.columns["FLAG_AT_FL"]) if has_flags else pa.nulls(raw.nrows, pa.string())
+    # an empty FLAG_AT_FL cell in a file that has the column: a green crossing (docs/formats.md)
+    no_flag = pc.equal(flag, "").to_numpy(zero_copy_only=False) if has_flags else np.zeros(raw.nrows, dtype=bool)
+    if has_flags and no_flag.any():
+        flag = pc.if_else(pc.equal(flag, ""), GREEN_FLAG, flag)
 
     lap_impr = opt_int("LAP_IMPROVEMENT")
-    slot = opt_int("DRIVER_NUMBER")
+    slot = opt_int("DRIVER_NUMBER", 1, MAX_DRIVER_SLOT)
+    car_class, unclassed = _classes(raw)
     cols = {
         "car": _string_series(car_arr),
         "lap": lap.astype("int32"),
         "driver": _driver_names(raw, slot),
         "driver_slot": _int8(slot),
         # a file without a CLASS column is a single-class series: every car in class NO_CLASS
-        "class": _string_series(_text(raw, "CLASS"), empty_as_na=True) if "CLASS" in raw.columns
-        else pd.Series(pd.array([NO_CLASS] * raw.nrows, dtype="string")),
+        "class": car_class,
         "group": _string_series(_text(raw, "GROUP")),
         "team": _string_series(_text(raw, "TEAM"), empty_as_na=True),
         "manufacturer": _string_series(_text(raw, "MANUFACTURER"), empty_as_na=True),
@@ -170,7 +239,7 @@ def laps_from_table(raw: RawTable) -> tuple[pd.DataFrame, pd.DataFrame | None, d
         "s3_improvement": _int8(opt_int("S3_IMPROVEMENT")),
         "is_car_best": np.isin(lap_impr, (2.0, 3.0)),
         "is_session_best": lap_impr == 3.0,
-        "line": np.arange(2, raw.nrows + 2, dtype="int32"),
+        "line": lines.astype("int32"),
     }
     df = pd.DataFrame({k: (v.values if isinstance(v, pd.Series) else v) for k, v in cols.items()})
 
@@ -192,6 +261,7 @@ def laps_from_table(raw: RawTable) -> tuple[pd.DataFrame, pd.DataFrame | None, d
     in_sorted = df["in_lap"].to_numpy()
     df["out_lap"] = same_car & np.r_[False, in_sorted[:-1]]
     filled = _fill_missing_times(df, same_car)
+    _check_race_times(path, df, same_car)
 
     start_tod = float("nan")
     if not np.isnan(df["time_of_day"]).all():
@@ -213,6 +283,8 @@ def laps_from_table(raw: RawTable) -> tuple[pd.DataFrame, pd.DataFrame | None, d
         "start_time_of_day": start_tod,
         "extra_columns": [n for n in names if n not in _KNOWN],
         "filled_times": filled,  # source lines whose empty LAP_TIME or ELAPSED was rebuilt
+        "green_flag_lines": [int(x) for x in lines[no_flag]],  # empty FLAG_AT_FL read as GF
+        "unclassed_cars": unclassed,  # cars with no CLASS on any row: class NO_CLASS
     }
     return df, sections, facts
 
@@ -248,9 +320,13 @@ def _sections(raw: RawTable, df: pd.DataFrame, order: np.ndarray) -> pd.DataFram
             loops.setdefault(m["loop"], {})[m["kind"].lower()] = n
     parts = []
     for loop, kinds in loops.items():
-        t = parse_times(raw.columns[kinds["time"]], raw.path, kinds["time"]) if "time" in kinds else np.full(raw.nrows, np.nan)
+        t = (
+            parse_times(raw.columns[kinds["time"]], raw.path, kinds["time"], raw.lines)
+            if "time" in kinds
+            else np.full(raw.nrows, np.nan)
+        )
         e = (
-            parse_times(raw.columns[kinds["elapsed"]], raw.path, kinds["elapsed"])
+            parse_times(raw.columns[kinds["elapsed"]], raw.path, kinds["elapsed"], raw.lines)
             if "elapsed" in kinds
             else np.full(raw.nrows, np.nan)
         )

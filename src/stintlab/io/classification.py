@@ -17,8 +17,9 @@ import numpy as np
 import pandas as pd
 
 from stintlab.errors import StintlabFormatError
+from stintlab.io.alkamel_laps import MAX_LAP
 from stintlab.io.text import RawTable
-from stintlab.io.values import parse_ints, parse_time_text, parse_times
+from stintlab.io.values import parse_ints, parse_time_text, parse_times, shown
 
 __all__ = [
     "CLASSIFICATION_COLUMNS",
@@ -81,11 +82,25 @@ def classification_from_table(raw: RawTable) -> tuple[pd.DataFrame, pd.DataFrame
     def text(name):
         return [v or None for v in c[name].to_pylist()] if name in c else [None] * n
 
-    laps = parse_ints(c["LAPS"], path, "LAPS")
-    position = parse_ints(c[pos_name], path, pos_name)
-    total = parse_times(c["TOTAL_TIME"], path, "TOTAL_TIME") if "TOTAL_TIME" in c else np.full(n, np.nan)
-    fl_time = parse_times(c["FL_TIME"], path, "FL_TIME") if "FL_TIME" in c else np.full(n, np.nan)
-    fl_lap = parse_ints(c["FL_LAPNUM"], path, "FL_LAPNUM") if "FL_LAPNUM" in c else np.full(n, np.nan)
+    lines = raw.lines
+
+    def whole(name):  # positions, laps, lap numbers: 0..MAX_LAP (an Int32 column beyond that is corrupt)
+        if name not in c:
+            return np.full(n, np.nan)
+        values = parse_ints(c[name], path, name, lines)
+        bad = (values < 0) | (values > MAX_LAP)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise StintlabFormatError(
+                path, f"out of range 0..{MAX_LAP}: {shown(c[name][i].as_py())}", line=int(lines[i]), column=name
+            )
+        return values
+
+    laps = whole("LAPS")
+    position = whole(pos_name)
+    total = parse_times(c["TOTAL_TIME"], path, "TOTAL_TIME", lines) if "TOTAL_TIME" in c else np.full(n, np.nan)
+    fl_time = parse_times(c["FL_TIME"], path, "FL_TIME", lines) if "FL_TIME" in c else np.full(n, np.nan)
+    fl_lap = whole("FL_LAPNUM")
     fl_kph = (
         pd.to_numeric(pd.Series(text("FL_KPH")), errors="coerce").to_numpy(dtype=float)
         if "FL_KPH" in c
@@ -113,16 +128,18 @@ def classification_from_table(raw: RawTable) -> tuple[pd.DataFrame, pd.DataFrame
             "fastest_lap_number": pd.array([None if np.isnan(v) else int(v) for v in fl_lap], dtype="Int32"),
             "fastest_lap_time": fl_time,
             "fastest_lap_kph": fl_kph,
-            "line": np.arange(2, n + 2, dtype="int32"),
+            "line": lines.astype("int32"),
         }
     )
     if df["car"].isna().any():
         i = int(np.flatnonzero(df["car"].isna().to_numpy())[0])
-        raise StintlabFormatError(path, "empty car number", line=i + 2, column="NUMBER")
+        raise StintlabFormatError(path, "empty car number", line=int(lines[i]), column="NUMBER")
     dup = df["car"].duplicated()
     if dup.any():
         i = int(np.flatnonzero(dup.to_numpy())[0])
-        raise StintlabFormatError(path, f"car {df['car'].iat[i]} is classified twice", line=i + 2, column="NUMBER")
+        raise StintlabFormatError(
+            path, f"car {df['car'].iat[i]} is classified twice", line=int(lines[i]), column="NUMBER"
+        )
     df = df.sort_values("position", kind="stable", na_position="last").reset_index(drop=True)
     df["class_position"] = (df.groupby("class", dropna=False).cumcount() + 1).astype("Int32")
     df = df[list(CLASSIFICATION_COLUMNS)]

@@ -13,6 +13,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -42,10 +43,16 @@ class RawTable:
     header: Header
     columns: dict[str, pa.Array]  # every value a (possibly empty) string, no nulls
     nrows: int
+    lines: np.ndarray | None = None  # physical 1-based file line of each row (header = line 1)
+
+    def __post_init__(self):
+        if self.lines is None:
+            self.lines = np.arange(2, self.nrows + 2, dtype=np.int64)
 
     def first_line_of_row(self, row: int) -> int:
-        """1-based file line of data row ``row`` (0-based); the header is line 1."""
-        return row + 2
+        """1-based physical file line of data row ``row`` (0-based); the header is line 1 and
+        blank lines count (they are skipped as rows, never as lines)."""
+        return int(self.lines[row])
 
 
 def _decode_error(path, data: bytes, exc: UnicodeDecodeError, names: list[str] | None = None, sep: str = ";"):
@@ -129,14 +136,44 @@ def read_table(path, data: bytes | None = None, header: Header | None = None, *,
         data = read_bytes(path)
     if header is None:
         header = sniff_header(path, data)
+    _refuse_inner_bom(path, data, header)
+    lines = None
     if ragged or b"\x00" in data:
-        columns, nrows = _read_exact(path, data, header, ragged=ragged)
+        columns, nrows, lines = _read_exact(path, data, header, ragged=ragged)
     else:
         try:
             columns, nrows = _read_fast(data, header)
+            lines = _physical_lines(data, nrows)
+            if lines is None:  # pyarrow and the line count disagree: let the exact pass decide
+                raise ValueError("line count")
         except (pa.ArrowInvalid, pa.ArrowException, UnicodeDecodeError, ValueError):
-            columns, nrows = _read_exact(path, data, header)
-    return RawTable(path=str(path), header=header, columns=columns, nrows=nrows)
+            columns, nrows, lines = _read_exact(path, data, header)
+    return RawTable(path=str(path), header=header, columns=columns, nrows=nrows, lines=lines)
+
+
+def _physical_lines(data: bytes, nrows: int) -> np.ndarray | None:
+    """File line of each row read by pyarrow, which skips empty lines; None when the count of
+    non-empty lines is not ``nrows`` (e.g. a lone CR, which pyarrow reads as a line end)."""
+    if b"\n\n" not in data and b"\n\r\n" not in data:
+        body_lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1) - 1
+        return np.arange(2, nrows + 2, dtype=np.int64) if body_lines == nrows else None
+    parts = data.split(b"\n")[1:]
+    lines = np.array([i + 2 for i, p in enumerate(parts) if p not in (b"", b"\r")], dtype=np.int64)
+    return lines if len(lines) == nrows else None
+
+
+def _refuse_inner_bom(path, data: bytes, header: Header) -> None:
+    """A byte-order mark after the start of the file (files joined together, a re-save gone wrong)
+    would glue itself to a value (car ``\\ufeff51`` shown as "51"): refused, located."""
+    pos = data.find(BOM, 3 if header.bom else 0)
+    if pos <= 0:
+        return
+    line = data.count(b"\n", 0, pos) + 1
+    field = data.count(header.separator.encode(), data.rfind(b"\n", 0, pos) + 1, pos)
+    column = header.names[field] if field < len(header.names) else f"field {field + 1}"
+    raise StintlabFormatError(
+        path, "a byte-order mark (BOM) inside the file (files joined together?)", line=line, column=column
+    )
 
 
 def _arrow_names(header: Header) -> list[str]:
@@ -167,7 +204,19 @@ def _read_fast(data: bytes, header: Header) -> tuple[dict[str, pa.Array], int]:
     return cols, table.num_rows
 
 
-def _read_exact(path, data: bytes, header: Header, ragged: bool = False) -> tuple[dict[str, pa.Array], int]:
+def _unclosed_quote(path, body: str, first_line: int, header: Header) -> StintlabFormatError:
+    """The located error for a quote that opens a field and never closes (the csv module then
+    reads the rest of the file as one field)."""
+    text = body.split("\n", first_line - 1)[first_line - 2] if first_line >= 2 else ""
+    fields = text.split(header.separator)
+    bad = next((i for i, f in enumerate(fields) if '"' in f), 0)
+    column = header.names[bad] if bad < len(header.names) else f"field {bad + 1}"
+    return StintlabFormatError(path, "a quote opened in this field is not closed on the line", line=first_line, column=column)
+
+
+def _read_exact(
+    path, data: bytes, header: Header, ragged: bool = False
+) -> tuple[dict[str, pa.Array], int, np.ndarray]:
     """Slow, exact pass: reads what pyarrow refused when it is still well-formed, else names line and column."""
     try:
         text = data.decode("utf-8")
@@ -190,7 +239,14 @@ def _read_exact(path, data: bytes, header: Header, ragged: bool = False) -> tupl
     reader = csv.reader(io.StringIO(body, newline=""), delimiter=header.separator)
     rows = 0
     prev_line = 1
-    for fields in reader:
+    lines: list[int] = []
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            break
+        except csv.Error:  # a field past the csv module's size limit: an unclosed quote
+            raise _unclosed_quote(path, body, prev_line + 1, header) from None
         line, first_line = reader.line_num + 1, prev_line + 1
         prev_line = line
         if line > first_line and any("\n" in f or "\r" in f for f in fields):
@@ -201,7 +257,9 @@ def _read_exact(path, data: bytes, header: Header, ragged: bool = False) -> tupl
             continue
         if header.trailing_separator and len(fields) == n + 1:
             if fields[-1].strip():
-                raise StintlabFormatError(path, f"{len(fields)} fields where the header has {n}", line=line)
+                raise StintlabFormatError(
+                    path, f"{len(fields)} fields where the header has {n}", line=line, column=f"field {n + 1}"
+                )
             fields = fields[:n]
         elif len(fields) == n + 1 and not fields[-1].strip():
             fields = fields[:n]  # a trailing separator the header lacks
@@ -221,6 +279,7 @@ def _read_exact(path, data: bytes, header: Header, ragged: bool = False) -> tupl
             )
         for i, v in enumerate(fields):
             values[i].append(v.strip())
+        lines.append(first_line)
         rows += 1
     cols = {name: pa.array(values[i], type=pa.string()) for i, name in enumerate(header.names)}
-    return cols, rows
+    return cols, rows, np.array(lines, dtype=np.int64)

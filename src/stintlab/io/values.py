@@ -35,23 +35,57 @@ __all__ = [
     "format_seconds",
     "format_minutes",
     "format_clock",
+    "line_of",
+    "shown",
 ]
 
 _TIME_CHECK = r"^(?:(?:\d+:)?\d+[:'])?\d+(?:\.\d*)?$"
+# minutes and seconds after a colon stay below 60 (``99:99.999`` is not 1:40:39.999); the leading
+# part is free (hours pass 24, a lap may be written ``75:12.000``)
+_TIME_STRICT = r"^(?:\d+(?:\.\d*)?|\d+[:'][0-5]?\d(?:\.\d*)?|\d+:[0-5]?\d[:'][0-5]?\d(?:\.\d*)?)$"
+
+Lines = int | np.ndarray  # first file line of row 0, or the file line of every row (blank lines skipped)
 
 
-def _fail(arr: pa.Array, bad: pa.Array, path, column: str, what: str, first_line: int = 2):
+def line_of(first_line, idx: int) -> int:
+    """File line of row ``idx``: ``first_line`` is the line of row 0, or one line per row.
+
+    >>> line_of(2, 3), line_of(np.array([2, 4, 5]), 1)
+    (5, 4)
+    """
+    if isinstance(first_line, (int, np.integer)):
+        return int(first_line) + idx
+    return int(first_line[idx])
+
+
+def shown(value) -> str:
+    """A cell value for an error message: its repr, cut to 40 characters.
+
+    >>> shown("9" * 50)
+    "'999999999999999999999999999999999999999…' (50 characters)"
+    """
+    text = repr(value)
+    return text if len(text) <= 42 else f"{text[:40]}…' ({len(str(value))} characters)"
+
+
+def _fail(arr: pa.Array, bad: pa.Array, path, column: str, what: str, first_line: Lines = 2):
     idx = pc.index(bad, True).as_py()
     value = arr[idx].as_py()
-    raise StintlabFormatError(path, f"{what}: {value!r}", line=idx + first_line, column=column)
+    raise StintlabFormatError(path, f"{what}: {shown(value)}", line=line_of(first_line, idx), column=column)
 
 
-def parse_times(arr: pa.Array, path, column: str, first_line: int = 2) -> np.ndarray:
+def _fail_at(values: np.ndarray, bad: np.ndarray, arr: pa.Array, path, column: str, what: str, first_line: Lines):
+    if bad.any():
+        idx = int(np.flatnonzero(bad)[0])
+        raise StintlabFormatError(path, f"{what}: {shown(arr[idx].as_py())}", line=line_of(first_line, idx), column=column)
+
+
+def parse_times(arr: pa.Array, path, column: str, first_line: Lines = 2) -> np.ndarray:
     """Parse a string column of times to float seconds (NaN where empty)."""
     return parse_time_columns({column: arr}, path, first_line)[column]
 
 
-def parse_time_columns(columns: dict[str, pa.Array], path, first_line: int = 2) -> dict[str, np.ndarray]:
+def parse_time_columns(columns: dict[str, pa.Array], path, first_line: Lines = 2) -> dict[str, np.ndarray]:
     """Parse several time columns at once (one vectorised pass over all their values).
 
     Each value is split on ``:`` (an apostrophe counts as a colon); the parts are weighted
@@ -66,11 +100,15 @@ def parse_time_columns(columns: dict[str, pa.Array], path, first_line: int = 2) 
     ok = pc.match_substring_regex(arr, _TIME_CHECK)
     nonempty = pc.not_equal(pc.utf8_length(arr), 0)
     bad = pc.and_(nonempty, pc.invert(ok))
+    what = "not a time"
+    if not pc.any(bad).as_py():
+        bad = pc.and_(nonempty, pc.invert(pc.match_substring_regex(arr, _TIME_STRICT)))
+        what = "minutes or seconds of 60 or more in a time"
     if pc.any(bad).as_py():
         idx = pc.index(bad, True).as_py()
         for n, a in zip(names, arrays):
             if idx < len(a):
-                raise StintlabFormatError(path, f"not a time: {a[idx].as_py()!r}", line=idx + first_line, column=n)
+                raise StintlabFormatError(path, f"{what}: {shown(a[idx].as_py())}", line=line_of(first_line, idx), column=n)
             idx -= len(a)
     if pc.any(pc.match_substring(arr, "'")).as_py():
         arr = pc.replace_substring(arr, "'", ":")
@@ -86,11 +124,12 @@ def parse_time_columns(columns: dict[str, pa.Array], path, first_line: int = 2) 
     result, start = {}, 0
     for n, a in zip(names, arrays):
         result[n] = out[start : start + len(a)]
+        _fail_at(result[n], np.isinf(result[n]), a, path, n, "time out of range", first_line)
         start += len(a)
     return result
 
 
-def parse_floats(arr: pa.Array, path, column: str, first_line: int = 2) -> np.ndarray:
+def parse_floats(arr: pa.Array, path, column: str, first_line: Lines = 2) -> np.ndarray:
     """Parse decimal numbers (NaN where empty)."""
     ok = pc.match_substring_regex(arr, r"^-?\d*\.?\d*(?:[eE][-+]?\d+)?$")
     nonempty = pc.not_equal(pc.utf8_length(arr), 0)
@@ -99,10 +138,12 @@ def parse_floats(arr: pa.Array, path, column: str, first_line: int = 2) -> np.nd
     if pc.any(bad).as_py():
         _fail(arr, bad, path, column, "not a number", first_line)
     filled = pc.if_else(nonempty, arr, "nan")
-    return pc.cast(filled, pa.float64()).to_numpy(zero_copy_only=False)
+    out = pc.cast(filled, pa.float64()).to_numpy(zero_copy_only=False)
+    _fail_at(out, np.isinf(out), arr, path, column, "number out of range", first_line)  # 1e999: not finite
+    return out
 
 
-def parse_ints(arr: pa.Array, path, column: str, first_line: int = 2, *, required: bool = False) -> np.ndarray:
+def parse_ints(arr: pa.Array, path, column: str, first_line: Lines = 2, *, required: bool = False) -> np.ndarray:
     """Parse whole numbers to a float array (NaN where empty; an error when ``required``)."""
     nonempty = pc.not_equal(pc.utf8_length(arr), 0)
     ok = pc.match_substring_regex(arr, r"^-?\d+$")
@@ -112,7 +153,10 @@ def parse_ints(arr: pa.Array, path, column: str, first_line: int = 2, *, require
     if pc.any(bad).as_py():
         _fail(arr, bad, path, column, "not a whole number", first_line)
     filled = pc.if_else(nonempty, arr, "nan")
-    return pc.cast(filled, pa.float64()).to_numpy(zero_copy_only=False)
+    out = pc.cast(filled, pa.float64()).to_numpy(zero_copy_only=False)
+    # beyond 2**53 a float no longer holds the whole number: no timing field is that large
+    _fail_at(out, np.abs(out) > 2.0**53, arr, path, column, "number out of range", first_line)
+    return out
 
 
 def parse_time_text(text: str) -> float:

@@ -56,11 +56,11 @@ def weather_from_table(raw: RawTable) -> pd.DataFrame:
             raise StintlabFormatError(path, f"required column {req} is missing from the header", line=1, column=req)
     if raw.nrows == 0:
         raise StintlabFormatError(path, "the file has a header but no readings", line=2, column="AIR_TEMP")
-    vals = {k: parse_floats(raw.columns[k], path, k) if k in raw.columns else np.full(raw.nrows, np.nan) for k in _NUMERIC}
+    vals = {k: parse_floats(raw.columns[k], path, k, raw.lines) if k in raw.columns else np.full(raw.nrows, np.nan) for k in _NUMERIC}
     t_unit, p_unit = detect_units(vals["PRESSURE"], vals["AIR_TEMP"])
     df = pd.DataFrame(
         {
-            "time_utc": parse_floats(raw.columns["TIME_UTC_SECONDS"], path, "TIME_UTC_SECONDS")
+            "time_utc": parse_floats(raw.columns["TIME_UTC_SECONDS"], path, "TIME_UTC_SECONDS", raw.lines)
             if "TIME_UTC_SECONDS" in raw.columns
             else np.full(raw.nrows, np.nan),
             "time_utc_text": pd.array(

@@ -37,23 +37,34 @@ import numpy as np
 import pandas as pd
 
 from stintlab.errors import StintlabUsageError
+from stintlab.io.alkamel_laps import MAX_LAP_TIME
+from stintlab.io.values import parse_time_text
 
 __all__ = ["plan", "read_crew", "timeline", "CATEGORY_ORDER"]
 
 CATEGORY_ORDER = {"Platinum": 0, "Gold": 1, "Silver": 2, "Bronze": 3}
 
 
-def _secs(v, what: str) -> float:
+MAX_STINTS = 1000  # a 24-hour race has 30-40 stints; more means a lap time or stint length of nothing
+
+
+def _secs(v, what: str, *, positive: bool = False) -> float:
+    """A duration in seconds (number or time text), finite and not negative (``positive``: above 0)."""
     if v is None:
         raise StintlabUsageError(f"{what} is required")
+    if isinstance(v, bool) or not isinstance(v, (int, float, str)):
+        raise StintlabUsageError(f"{what}: not a time: {v!r}")
     if isinstance(v, (int, float)):
-        return float(v)
-    from stintlab.io.values import parse_time_text
-
-    try:
-        return float(parse_time_text(str(v).strip()))
-    except ValueError as exc:
-        raise StintlabUsageError(f"{what}: not a time: {v!r}") from exc
+        out = float(v)
+    else:
+        try:
+            out = float(parse_time_text(str(v).strip()))
+        except ValueError as exc:
+            raise StintlabUsageError(f"{what}: not a time: {v!r}") from exc
+    if not math.isfinite(out) or out < 0 or (positive and out <= 0) or out > MAX_LAP_TIME:
+        bound = "above 0" if positive else "0 or more"
+        raise StintlabUsageError(f"{what} must be {bound} and at most {MAX_LAP_TIME / 3600:.0f} h, got {v!r}")
+    return out
 
 
 def read_crew(path) -> dict:
@@ -68,10 +79,17 @@ def read_crew(path) -> dict:
         data = yaml.safe_load(p.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise StintlabUsageError(f"{p}: not valid YAML ({exc})") from exc
+    except UnicodeDecodeError as exc:
+        raise StintlabUsageError(f"{p}: not UTF-8 text ({exc.reason})") from exc
+    except RecursionError:  # thousands of nested [ or {: no crew file looks like that
+        raise StintlabUsageError(f"{p}: YAML nested too deeply to be a crew file") from None
     if isinstance(data, list):
         data = {"drivers": data}
     if not isinstance(data, dict) or not isinstance(data.get("drivers"), list) or not data["drivers"]:
         raise StintlabUsageError(f"{p}: expected a 'drivers' list of {{name, category}}")
+    bad = next((k for k, d in enumerate(data["drivers"], 1) if not isinstance(d, dict)), None)
+    if bad is not None:
+        raise StintlabUsageError(f"{p}: driver #{bad} is not a {{name, category[, lap_time]}} entry")
     return data
 
 
@@ -204,13 +222,13 @@ def plan(
     from stintlab.analysis.rules import check_rules, load_rules
 
     rs = load_rules(rules)
-    if hours is None or hours <= 0 or hours > 48:
+    if not isinstance(hours, (int, float)) or isinstance(hours, bool) or not 0 < hours <= 48:  # NaN fails too
         raise StintlabUsageError(f"--hours must be in (0, 48], got {hours}")
     if goal not in ("fastest", "balanced"):
         raise StintlabUsageError(f"unknown goal {goal!r} (fastest or balanced)")
-    if not stint_laps or int(stint_laps) < 1:
-        raise StintlabUsageError("stint_laps (laps per stint) is required and must be at least 1")
-    base_lt = _secs(lap_time, "lap_time (typical lap)")
+    if isinstance(stint_laps, bool) or not isinstance(stint_laps, int) or not 1 <= stint_laps <= MAX_STINTS:
+        raise StintlabUsageError(f"stint_laps (laps per stint) is required, a whole number from 1 to {MAX_STINTS}")
+    base_lt = _secs(lap_time, "lap_time (typical lap)", positive=True)
     pit = _secs(pit_time, "pit_time (routine stop, pit lane)")
     dc = _secs(driver_change or 0.0, "driver_change")
     margin = _secs(margin, "margin")
@@ -219,6 +237,8 @@ def plan(
     drivers = []
     seen = set()
     for k, d in enumerate(crew, 1):
+        if not isinstance(d, dict):
+            raise StintlabUsageError(f"crew driver #{k} is not a {{name, category[, lap_time]}} entry")
         name = str(d.get("name") or d.get("driver") or "").strip()
         if not name:
             raise StintlabUsageError(f"crew driver #{k} has no name")
@@ -229,8 +249,13 @@ def plan(
         cat = None if cat in (None, "") else str(cat).strip().capitalize()
         if cat is not None and cat not in CATEGORY_ORDER:
             raise StintlabUsageError(f"driver {name}: unknown category {cat!r} (Platinum, Gold, Silver, Bronze)")
-        lt = _secs(d["lap_time"], f"lap_time of {name}") if d.get("lap_time") not in (None, "") else base_lt
+        lt = _secs(d["lap_time"], f"lap_time of {name}", positive=True) if d.get("lap_time") not in (None, "") else base_lt
         drivers.append({"name": name, "category": cat, "lap_time": lt})
+    shortest = min(d["lap_time"] for d in drivers) * stint_laps
+    if hours * 3600.0 / shortest > MAX_STINTS:  # bounds the planning loop
+        raise StintlabUsageError(
+            f"stints of {shortest:g} s make more than {MAX_STINTS} stints in {hours:g} h: check lap_time and stint_laps"
+        )
     cls = cls or ""
     lim = [_limits(rs, cls, d["category"]) for d in drivers]
     total = hours * 3600.0

@@ -138,6 +138,8 @@ def whatif(annotated: pd.DataFrame, car: str, changes: list[Change], *, runs: in
     laps = annotated.reset_index(drop=True)
     cars = laps["car"].astype(str)
     car = find_car(cars.unique(), car)
+    if cars.nunique() < 2:  # the replay is against the real rivals: none to race
+        raise StintlabUsageError(f"car {car} has no rival in this race: a what-if needs at least two cars")
     mine = laps[(cars == car).to_numpy()]
     cls = str(mine["class"].iloc[0])
     lap_no = mine["lap"].to_numpy()

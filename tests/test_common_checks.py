@@ -23,7 +23,19 @@ from conftest import lap_file
 from oracle import read_race
 from stintlab.analysis import annotate as an
 from stintlab.analysis import classification as cl
-from stintlab.analysis import flags, incidents, pace, rankings, rules, slowzones, standings, stints, stops, timeline
+from stintlab.analysis import (
+    flags,
+    incidents,
+    order,
+    pace,
+    rankings,
+    rules,
+    slowzones,
+    standings,
+    stints,
+    stops,
+    timeline,
+)
 from stintlab.errors import StintlabUsageError
 from stintlab.schema import check_table, empty_laps
 
@@ -34,6 +46,10 @@ HYPERCARS = ["51", "50", "6", "8"]  # raw: 212, 211, 212 and 212 laps
 GT3 = "92"  # raw: LMGT3, 193 laps
 LM24_CARS = ["50", "6", "3", "70", "77", "92", "34", "2"]
 CUT = 6 * 3600.0
+
+
+def _clean(laps):
+    return pace.clean_laps(an.annotate(laps))
 
 
 def _first_car(laps):
@@ -52,18 +68,18 @@ FUNCTIONS = {
     "neutral_crossings": (flags.neutral_crossings, None),
     "neutralised_mask": (flags.neutralised_mask, None),
     "neutralisations": (flags.neutralisations, "phases"),
-    "racing_mask": (incidents.racing_mask, None),
-    "incident_mask": (incidents.incident_mask, None),
-    "incident_table": (incidents.incident_table, "incidents"),
+    "racing_mask": (lambda laps: incidents.racing_mask(laps, flags.neutralised_mask(laps)), None),
+    "incident_mask": (lambda laps: incidents.incident_mask(laps, flags.neutralised_mask(laps)), None),
+    "incident_table": (lambda laps: incidents.incident_table(laps, flags.neutralised_mask(laps)), "incidents"),
     "sector_losses": (incidents.sector_losses, None),
     "slow_zones": (slowzones.slow_zones, "slow_zones"),
     "slow_zone_mask": (slowzones.slow_zone_mask, None),
     "sector_passages": (slowzones.sector_passages, None),
-    "clean_laps": (pace.clean_laps, "clean_laps"),
-    "driver_metrics": (pace.driver_metrics, "driver_metrics"),
-    "car_metrics": (pace.car_metrics, "car_metrics"),
-    "driver_rankings": (lambda laps: rankings.driver_rankings(laps, n_boot=10), "driver_rankings"),
-    "crew_rankings": (lambda laps: rankings.crew_rankings(laps, n_boot=10), "crew_rankings"),
+    "clean_laps": (lambda laps: pace.clean_laps(an.annotate(laps)), "clean_laps"),
+    "driver_metrics": (lambda laps: pace.driver_metrics(laps, _clean(laps)), "driver_metrics"),
+    "car_metrics": (lambda laps: pace.car_metrics(laps, _clean(laps)), "car_metrics"),
+    "driver_rankings": (lambda laps: rankings.driver_rankings(laps, _clean(laps), n_boot=10), "driver_rankings"),
+    "crew_rankings": (lambda laps: rankings.crew_rankings(laps, _clean(laps), n_boot=10), "crew_rankings"),
     "check_rules": (lambda laps: rules.check_rules(laps, "wec-6h-2021"), None),
     "standings_at": (lambda laps: standings.standings_at(laps, 3600.0), "standings"),
     "standings_after_hour": (lambda laps: standings.standings_after_hour(laps, 1), "standings"),
@@ -71,13 +87,14 @@ FUNCTIONS = {
     "race_hours": (standings.race_hours, None),
     "position_history": (standings.position_history, "position_history"),
     "hourly_positions": (standings.hourly_positions, "hourly_positions"),
-    "snapshot_file": (stints.snapshot_file, None),
-    "winner_finish": (stints.winner_finish, None),
+    "snapshot_file": (order.snapshot_file, None),
+    "finish_time": (order.finish_time, None),
+    "race_state": (order.race_state, None),
     "stints": (stints.stints, "stints"),
     "driver_spells": (stints.driver_spells, "driver_spells"),
     "driving_intervals": (stints.driving_intervals, None),
     "drive_time": (stints.drive_time, "drive_time"),
-    "stops": (stops.stops, "stops"),
+    "stops": (lambda laps: stops.stops(an.annotate(laps)), "stops"),
     "check_car": (lambda laps: timeline.check_car(laps, _first_car(laps)), None),
     "car_events": (lambda laps: timeline.car_events(laps, _first_car(laps)), "events"),
     "time_loss_account": (timeline.time_loss_account, "time_losses"),
@@ -165,16 +182,16 @@ def test_one_car(load_corpus_race):
     c = cl.derive_classification(laps)
     assert c[["car", "position", "class_position", "laps", "status"]].values.tolist() == [["51", 1, 1, raw[-1].lap, "Running"]]
     assert stints.stints(laps)["laps"].sum() == len(raw)
-    assert len(stops.stops(laps)) == sum(x.in_lap for x in raw)
+    assert len(stops.stops(an.annotate(laps))) == sum(x.in_lap for x in raw)
 
 
 def test_one_car_class(load_corpus_race):
     laps = _case(load_corpus_race, "one_car_class")
     c = cl.derive_classification(laps).set_index("car")
     assert int(c.loc[GT3, "class_position"]) == 1 and c.loc[GT3, "gap_class_leader"] == "-"
-    m = pace.driver_metrics(laps)
+    m = pace.driver_metrics(laps, _clean(laps))
     assert m.loc[m["car"] == GT3, "index"].isna().all()  # no class field to compare with
-    r = rankings.driver_rankings(laps, n_boot=10)
+    r = rankings.driver_rankings(laps, _clean(laps), n_boot=10)
     assert set(r.loc[r["car"] == GT3, "class_rank"].dropna()) <= {1}
 
 
@@ -205,7 +222,7 @@ def test_no_flag_column_infers(load_corpus_race):
 def test_007_and_7_stay_two_cars(load_corpus_race):
     laps = _case(load_corpus_race, "car_007_and_7")
     for table in (cl.derive_classification(laps), standings.final_standings(laps), stints.drive_time(laps),
-                  pace.car_metrics(laps), timeline.time_loss_account(laps)):  # fmt: skip
+                  pace.car_metrics(laps, _clean(laps)), timeline.time_loss_account(laps)):  # fmt: skip
         assert sorted(table["car"].astype(object).unique()) == ["007", "7"]
     assert timeline.check_car(laps, "007") == "007" and timeline.check_car(laps, "7") == "7"
     assert set(timeline.car_events(laps, "7")["car"]) == {"7"}

@@ -51,7 +51,7 @@ def test_stint_and_stop_invariants_on_every_corpus_race(load_corpus_race, name):
     keyed = laps.set_index(["car", "lap"])
     rows = keyed.loc[list(zip(sp["car"], sp["lap_in"]))]
     assert rows["in_lap"].all()
-    assert set(sp["kind"]) <= {"normal", "long", "garage", "final"}
+    assert set(sp["kind"]) <= {"normal", "long", "garage", "final", "drive_through"}
     # 'finish' = took the chequered flag: on flagged files exactly the cars whose last crossing is FF
     last_flag = g["flag"].last()
     if last_flag.notna().all():

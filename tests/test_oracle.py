@@ -13,7 +13,6 @@ from oracle import read_race
 from stintlab.analysis.classification import derive_classification, took_the_flag
 from stintlab.analysis.standings import hourly_positions, race_hours, standings_after_hour, standings_at
 from stintlab.analysis.stints import stints
-from stintlab.analysis.stops import stops
 
 pytestmark = pytest.mark.corpus
 
@@ -90,7 +89,7 @@ def test_stints_and_stops_per_car(load_corpus_race, name):
     laps = load_corpus_race(name).laps
     st = stints(laps)
     assert st.groupby("car", sort=False).size().to_dict() == raw.stints_per_car()
-    sp = stops(laps)
+    sp = load_corpus_race(name).stops
     counts = sp.groupby("car", sort=False).size().reindex(raw.cars, fill_value=0).to_dict()
     assert counts == raw.stops_per_car()
     # a stop without an out-lap is exactly a `B` on the car's last row

@@ -45,10 +45,11 @@ def all_tables(race) -> dict[str, pd.DataFrame]:
     laps = race.laps
     a = an.annotate(laps)
     car = str(race.classification["car"].iloc[0])
-    rk = rankings.driver_rankings(laps, n_boot=20)
+    clean = pace.clean_laps(a)
+    rk = rankings.driver_rankings(laps, clean, n_boot=20)
     return {
         "annotated_laps": a,
-        "clean_laps": pace.clean_laps(a),
+        "clean_laps": clean,
         "standings": standings.standings_after_hour(laps, 2),
         "hourly_positions": standings.hourly_positions(laps),
         "position_history": standings.position_history(laps),
@@ -59,13 +60,13 @@ def all_tables(race) -> dict[str, pd.DataFrame]:
         "stops": stops.stops(a),
         "phases": flags.neutralisations(laps),
         "slow_zones": slowzones.slow_zones(laps),
-        "incidents": incidents.incident_table(laps),
+        "incidents": incidents.incident_table(laps, a["neutralised"].to_numpy()),
         "events": timeline.car_events(a, car),
         "time_losses": timeline.time_loss_account(a),
-        "driver_metrics": pace.driver_metrics(a),
-        "car_metrics": pace.car_metrics(a),
+        "driver_metrics": pace.driver_metrics(laps, clean),
+        "car_metrics": pace.car_metrics(laps, clean),
         "driver_rankings": rk,
-        "crew_rankings": rankings.crew_rankings(laps, n_boot=20),
+        "crew_rankings": rankings.crew_rankings(laps, clean, n_boot=20),
         "best_performers": rankings.best_performers(rk),
         "metric_leaders": rankings.metric_leaders(rk),
     }

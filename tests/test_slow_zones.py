@@ -96,10 +96,11 @@ def test_no_sector_times_degrades_with_a_reason(load_corpus_race):
 
 @pytest.mark.corpus
 def test_incidents_are_measured_against_the_class_sector_by_sector(load_corpus_race):
+    from stintlab.analysis.flags import neutralised_mask
     from stintlab.analysis.incidents import incident_table, sector_losses
 
     laps = load_corpus_race("lemans-2023").laps.reset_index(drop=True)
-    inc = incident_table(laps)
+    inc = incident_table(laps, neutralised_mask(laps))
     found = set(zip(inc["car"], inc["lap"].astype(int)))
     lost, worst = sector_losses(laps)
     row = {(c, int(n)): i for i, (c, n) in enumerate(zip(laps["car"], laps["lap"]))}

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
+import statistics
 
 import pytest
 
 from conftest import lap_file
-from stintlab.analysis.stops import stops
 
 pytestmark = pytest.mark.corpus
 
@@ -23,7 +23,8 @@ def _seconds(text: str) -> float:
 
 def _raw_drive_throughs(race: str) -> set[tuple[str, int]]:
     """(car, in-lap) of stops whose PIT_TIME (printed on the out-lap) is within 15 % of the race's
-    shortest pit time (the pit-lane transit) and whose driver does not change."""
+    shortest pit time (the pit-lane transit), under 60 % of the median pit time of the stops under
+    5 minutes, and whose driver does not change."""
     raw = lap_file(race).read_text(encoding="utf-8-sig")
     rows = list(csv.reader(io.StringIO(raw), delimiter=";"))
     head = [h.strip() for h in rows[0]]
@@ -38,13 +39,15 @@ def _raw_drive_throughs(race: str) -> set[tuple[str, int]]:
             same_driver = p[col["DRIVER_NAME"]].strip() == r[col["DRIVER_NAME"]].strip()
             stops_.append((car, int(p[col["LAP_NUMBER"]]), _seconds(r[col["PIT_TIME"]]), same_driver))
         prev[car] = r
-    transit = min(t for _, _, t, _ in stops_ if t > 0)
-    return {(c, n) for c, n, t, same in stops_ if t <= 1.15 * transit and same}
+    service = sorted(t for _, _, t, _ in stops_ if 0 < t < 300)  # repairs of 5 min and more left out
+    transit = service[0]
+    median = statistics.median(service)
+    return {(c, n) for c, n, t, same in stops_ if t <= 1.15 * transit and t < 0.6 * median and same}
 
 
 @pytest.mark.parametrize("race", ["wec-2024-fuji6h", "lemans-2024"])
 def test_drive_throughs_are_their_own_kind(race, load_corpus_race):
-    s = stops(load_corpus_race(race).laps)
+    s = load_corpus_race(race).stops
     ours = set(zip(s.loc[s["kind"] == "drive_through", "car"], s.loc[s["kind"] == "drive_through", "lap_in"]))
     want = _raw_drive_throughs(race)
     assert ours == want and len(want) >= 10
@@ -53,7 +56,7 @@ def test_drive_throughs_are_their_own_kind(race, load_corpus_race):
 
 
 def test_crash_on_an_in_lap_is_told_apart_from_the_repair(load_corpus_race):
-    s = stops(load_corpus_race("lemans-2023").laps).set_index(["car", "lap_in"])
+    s = load_corpus_race("lemans-2023").stops.set_index(["car", "lap_in"])
     # raw lines: 709;3;72;3:40.134;B;... (in-lap, Gutierrez), then
     # 709;2;73;12:12.126;B;2:00.088;...;5:14.047;...;4:57.991;6:04:43.100;Nathanaël BERTHON;0:01:31.962
     # (out of the pits, S2 5:14 against ~1:21-1:22 on laps 71-72, back into the pits) and

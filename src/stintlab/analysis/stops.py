@@ -23,8 +23,9 @@
   passes), when there are at least :data:`MIN_STOPS` of them. Class baselines need
   :data:`MIN_STOPS` stops with a pit time, else the race-wide baseline is used.
   ``drive_through`` — a pit time within :data:`DRIVE_THROUGH_FACTOR` × the race's pit-lane
-  transit (its shortest pit time) and no driver change: the car drove through the pit lane
-  without stopping for service (a drive-through penalty).
+  transit (its shortest pit time), under :data:`DRIVE_THROUGH_SHARE` × the race's median pit
+  time (stops under :data:`GARAGE_MIN` s, at least :data:`MIN_STOPS` of them), and no driver change: the car drove through the pit lane without stopping for service
+  (a drive-through penalty).
 - ``on_track_loss``: seconds the car lost **on track on its in-lap** before the stop, against
   its class at that moment, sector by sector (:func:`stintlab.analysis.incidents.sector_losses`
   over S1 and S2; S3 holds the pit entry); NaN without sector times. ``on_track_sector``: the
@@ -52,6 +53,7 @@ LONG_SIGMAS = 4.0
 LONG_FRACTION = 0.25
 MIN_STOPS = 5
 DRIVE_THROUGH_FACTOR = 1.15
+DRIVE_THROUGH_SHARE = 0.6
 IN_LAP_MIN_LOSS = 30.0
 
 STOP_COLUMNS = [
@@ -245,10 +247,11 @@ def stops(annotated: pd.DataFrame) -> pd.DataFrame:
     d_out = out["driver_out"].fillna("").astype(object).to_numpy()
     dch = (d_in != d_out) & has_out
     out["driver_change"] = dch
-    finite = pit_t[np.isfinite(pit_t) & (pit_t > 0)]
-    if finite.size:
+    finite = pit_t[np.isfinite(pit_t) & (pit_t > 0) & (pit_t < GARAGE_MIN)]  # service stops, not repairs
+    if finite.size >= MIN_STOPS:  # with a handful of stops there is no "usual stop" to compare with
         transit = float(finite.min())
         through = np.isfinite(pit_t) & (pit_t <= DRIVE_THROUGH_FACTOR * transit) & ~dch & has_out
+        through &= pit_t < DRIVE_THROUGH_SHARE * float(np.median(finite))  # far shorter than the usual stop
         out.loc[through, "kind"] = "drive_through"
     lost, worst = sector_losses(a, neutral)
     out["on_track_loss"] = lost[idx]

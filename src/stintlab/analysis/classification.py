@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from stintlab.analysis.order import final_order, race_finished, red_flag_finish, took_the_flag
+from stintlab.config import THRESHOLDS
 from stintlab.io.values import format_seconds
 from stintlab.schema import check_columns, empty_table
 
@@ -101,7 +102,7 @@ def derive_classification(laps: pd.DataFrame, finished: bool | None = None) -> p
     else:  # a snapshot during the race: nobody has retired for sure yet
         end = float(laps["elapsed"].max())
         typical = laps.groupby("car", sort=False, observed=True)["lap_time"].median()
-        slack = 1.5 * typical.reindex(last["car"]).to_numpy(dtype=float)
+        slack = THRESHOLDS.snapshot_slack_laps * typical.reindex(last["car"]).to_numpy(dtype=float)
         running = last["elapsed"].to_numpy() >= end - slack
         status = np.where(running, "Running", np.where(in_pit, "In pits", "Stopped"))
         out["retired_in_pits"] = np.zeros(n, dtype=bool)

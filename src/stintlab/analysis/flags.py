@@ -47,6 +47,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from stintlab.config import THRESHOLDS
 from stintlab.schema import empty_table
 
 __all__ = [
@@ -62,13 +63,13 @@ __all__ = [
 FLAG_KINDS = {"SF": "SC", "FCY": "FCY", "RF": "RED"}
 """Neutral flags of FLAG_AT_FL and the phase kind each one means."""
 
-MERGE_GAP = 20.0
-INFER_RATIO = 1.6
-EXTEND_RATIO = 1.15
-RED_RATIO = 4.0
-WINDOW_FRACTION = 0.5
-MIN_CROSSINGS = 5
-SC_MIN_DURATION = 600.0
+MERGE_GAP = THRESHOLDS.flag_merge_gap
+INFER_RATIO = THRESHOLDS.infer_ratio
+EXTEND_RATIO = THRESHOLDS.infer_extend_ratio
+RED_RATIO = THRESHOLDS.infer_red_ratio
+WINDOW_FRACTION = THRESHOLDS.infer_window_fraction
+MIN_CROSSINGS = THRESHOLDS.infer_min_crossings
+SC_MIN_DURATION = THRESHOLDS.sc_min_duration
 
 PHASE_COLUMNS = [
     "phase", "kind", "start", "end", "duration", "green_at", "inferred", "start_hour", "end_hour",

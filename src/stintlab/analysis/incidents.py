@@ -37,6 +37,7 @@ import pandas as pd
 
 from stintlab.analysis.flags import window_median
 from stintlab.analysis.slowzones import HALF_WINDOW, sector_passages
+from stintlab.config import THRESHOLDS
 from stintlab.schema import empty_table
 
 __all__ = [
@@ -51,9 +52,9 @@ __all__ = [
     "sector_losses",
 ]
 
-RATIO = 1.10
-MIN_LOSS = 8.0
-WINDOW = 11
+RATIO = THRESHOLDS.incident_ratio
+MIN_LOSS = THRESHOLDS.incident_min_loss
+WINDOW = THRESHOLDS.incident_window
 
 
 def racing_mask(laps: pd.DataFrame, neutralised: np.ndarray) -> np.ndarray:

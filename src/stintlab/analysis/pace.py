@@ -29,6 +29,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from stintlab.config import THRESHOLDS
+
 __all__ = [
     "INDEX_WINDOW",
     "METRICS",
@@ -40,18 +42,12 @@ __all__ = [
 ]
 
 #: Half-width (s of race time) of the window of same-class laps a lap is compared with for the index.
-INDEX_WINDOW = 900.0
-#: Minimum same-class clean laps, and cars, inside the window for a lap's index to count.
-INDEX_MIN_REFERENCE = 5
-INDEX_MIN_CARS = 3
-#: Width (s of race time) of the bins the index window is made of.
-INDEX_BIN = 300.0
-#: Rankings built on fewer clean laps than this are flagged ``low_sample``.
-MIN_CLEAN_LAPS = 10
-#: Stint-average sanitising: drop laps more than this fraction above the stint mean, recompute.
-STINT_TRIM = 0.10
-
-#: Metric name -> (column, True when lower is better). ``--by`` accepts these names.
+INDEX_WINDOW = THRESHOLDS.index_window
+INDEX_MIN_REFERENCE = THRESHOLDS.index_min_reference
+INDEX_MIN_CARS = THRESHOLDS.index_min_cars
+INDEX_BIN = THRESHOLDS.index_bin
+MIN_CLEAN_LAPS = THRESHOLDS.min_clean_laps
+STINT_TRIM = THRESHOLDS.stint_trim
 METRICS = {
     "best_lap": "best_lap",
     "ideal_lap": "ideal_lap",

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from stintlab.analysis.pace import METRICS, MIN_CLEAN_LAPS, car_metrics, driver_metrics
+from stintlab.config import THRESHOLDS
 from stintlab.errors import StintlabUsageError
 from stintlab.names import name_key
 
@@ -40,8 +41,8 @@ __all__ = [
 ]
 
 #: Bootstrap resamples per driver and the interval's coverage.
-N_BOOT = 200
-CI_LEVEL = 0.90
+N_BOOT = THRESHOLDS.n_boot
+CI_LEVEL = THRESHOLDS.ci_level
 _CATS = ("Platinum", "Gold", "Silver", "Bronze")
 
 

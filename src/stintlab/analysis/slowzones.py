@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from stintlab.analysis.flags import neutralised_mask, window_median
+from stintlab.config import THRESHOLDS
 from stintlab.schema import empty_table
 
 __all__ = [
@@ -62,16 +63,16 @@ __all__ = [
     "slow_zone_reason",
 ]
 
-RATIO = 1.25
+RATIO = THRESHOLDS.slow_zone_ratio
 """Field ratio from which a sector counts as slowed (25 % slower than normal for the field: an
 80 km/h zone costs more; a wet or drying sector costs less, Le Mans 2024 S1 in the rain 1.15-1.24)."""
-LOCAL = 0.15
+LOCAL = THRESHOLDS.slow_zone_local
 """How much more the slowed sector must be slowed than the least-affected other sector."""
-HALF_WINDOW = 150.0
+HALF_WINDOW = THRESHOLDS.slow_zone_half_window
 """Half width (s) of the race-time window of the field ratio."""
-MIN_PASSAGES = 8
-MIN_DURATION = 60.0
-JOIN_GAP = 180.0
+MIN_PASSAGES = THRESHOLDS.slow_zone_min_passages
+MIN_DURATION = THRESHOLDS.slow_zone_min_duration
+JOIN_GAP = THRESHOLDS.slow_zone_join_gap
 
 SECTORS = ("s1", "s2", "s3")
 ZONE_COLUMNS = [

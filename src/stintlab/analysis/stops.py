@@ -42,19 +42,20 @@ import pandas as pd
 from stintlab.analysis.annotate import annotate
 from stintlab.analysis.incidents import sector_losses
 from stintlab.analysis.order import took_the_flag
+from stintlab.config import THRESHOLDS
 from stintlab.schema import empty_table
 
 __all__ = ["stops", "pit_baselines", "ensure_annotated", "ANNOTATED_NEEDED", "KINDS"]
 
 KINDS = ("normal", "long", "garage", "final", "drive_through")
-GARAGE_MIN = 300.0
-GARAGE_FACTOR = 3.0
-LONG_SIGMAS = 4.0
-LONG_FRACTION = 0.25
-MIN_STOPS = 5
-DRIVE_THROUGH_FACTOR = 1.15
-DRIVE_THROUGH_SHARE = 0.6
-IN_LAP_MIN_LOSS = 30.0
+GARAGE_MIN = THRESHOLDS.garage_min
+GARAGE_FACTOR = THRESHOLDS.garage_factor
+LONG_SIGMAS = THRESHOLDS.long_sigmas
+LONG_FRACTION = THRESHOLDS.long_fraction
+MIN_STOPS = THRESHOLDS.min_stops
+DRIVE_THROUGH_FACTOR = THRESHOLDS.drive_through_factor
+DRIVE_THROUGH_SHARE = THRESHOLDS.drive_through_share
+IN_LAP_MIN_LOSS = THRESHOLDS.in_lap_min_loss
 
 STOP_COLUMNS = [
     "car", "stop", "class", "lap_in", "lap_out", "race_time", "hour", "pit_time", "driver_in", "driver_out",

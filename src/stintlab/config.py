@@ -1,0 +1,101 @@
+"""Every tunable threshold of the analysis, in one frozen, documented place.
+
+The analysis modules read their thresholds from :data:`THRESHOLDS` (their module constants, e.g.
+``stintlab.analysis.stops.GARAGE_MIN``, are bound to these values); docs/analysis.md and
+docs/metrics.md explain each rule. The values are the ones the corpus checks were made with:
+change one and the tests say which facts move.
+
+>>> from stintlab.config import THRESHOLDS
+>>> THRESHOLDS.garage_min, THRESHOLDS.slow_zone_ratio
+(300.0, 1.25)
+>>> THRESHOLDS.garage_min = 10.0
+Traceback (most recent call last):
+...
+dataclasses.FrozenInstanceError: cannot assign to field 'garage_min'
+>>> [f for f in THRESHOLDS.describe() if f[0] == "min_clean_laps"][0][1:]
+(10, 'laps', 'pace', 'Fewer clean laps than this flag a driver figure as based on few laps.')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+__all__ = ["Thresholds", "THRESHOLDS", "thresholds_markdown"]
+
+
+def _t(value, unit: str, module: str, meaning: str):
+    return field(default=value, metadata={"unit": unit, "module": module, "meaning": meaning})
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The analysis thresholds (value, unit, owning module, meaning)."""
+
+    # neutralisations (analysis/flags.py)
+    flag_merge_gap: float = _t(20.0, "s", "flags", "Runs of one neutral flag closer than this are one phase.")
+    infer_ratio: float = _t(1.6, "", "flags", "Field slowdown (lap / usual lap) that starts an inferred phase.")
+    infer_extend_ratio: float = _t(1.15, "", "flags", "Field slowdown that keeps an inferred phase going.")
+    infer_red_ratio: float = _t(4.0, "", "flags", "Field slowdown read as a red flag (cars stopped).")
+    infer_window_fraction: float = _t(0.5, "laps", "flags", "Half window of the field median, in typical laps.")
+    infer_min_crossings: int = _t(5, "crossings", "flags", "Smallest inferred phase.")
+    sc_min_duration: float = _t(600.0, "s", "flags", "An inferred phase this long is a safety car, else an FCY.")
+    # slow zones (analysis/slowzones.py)
+    slow_zone_ratio: float = _t(1.25, "", "slowzones", "Field slowdown in one sector that makes a slow zone.")
+    slow_zone_local: float = _t(0.15, "", "slowzones", "How much more than the least-affected sector it must be.")
+    slow_zone_half_window: float = _t(150.0, "s", "slowzones", "Half window of the sector field median.")
+    slow_zone_min_passages: int = _t(8, "passages", "slowzones", "Smallest zone.")
+    slow_zone_min_duration: float = _t(60.0, "s", "slowzones", "Shortest zone.")
+    slow_zone_join_gap: float = _t(180.0, "s", "slowzones", "Slowed passages closer than this are one zone.")
+    # incidents (analysis/incidents.py)
+    incident_ratio: float = _t(1.10, "", "incidents", "Lap / expected lap from which a lap is an incident.")
+    incident_min_loss: float = _t(8.0, "s", "incidents", "Least time lost (also against the class) for an incident.")
+    incident_window: int = _t(11, "laps", "incidents", "Centred window of the car's own pace.")
+    # stops (analysis/stops.py)
+    garage_min: float = _t(300.0, "s", "stops", "Least pit time of a garage stop.")
+    garage_factor: float = _t(3.0, "", "stops", "Garage stop: pit time at least this times the class median.")
+    long_sigmas: float = _t(4.0, "sigma", "stops", "Long stop: over the class median by this many robust sigmas...")
+    long_fraction: float = _t(0.25, "", "stops", "... and by at least this share of the median.")
+    min_stops: int = _t(5, "stops", "stops", "Fewest stops for a class baseline (else race-wide).")
+    drive_through_factor: float = _t(1.15, "", "stops", "Drive-through: pit time within this times the pit-lane transit...")
+    drive_through_share: float = _t(0.6, "", "stops", "... and under this share of the median service stop.")
+    in_lap_min_loss: float = _t(30.0, "s", "stops", "On-track loss of an in-lap that makes it an incident.")
+    # race state (analysis/classification.py)
+    snapshot_slack_laps: float = _t(1.5, "laps", "classification", "In a snapshot, a car whose last crossing is within this many of its laps of the end is running.")
+    # pace (analysis/pace.py, rankings.py)
+    index_window: float = _t(900.0, "s", "pace", "Half window of the same-class reference of the performance index.")
+    index_min_reference: int = _t(5, "laps", "pace", "Fewest reference laps for an index.")
+    index_min_cars: int = _t(3, "cars", "pace", "Fewest cars in the reference of an index.")
+    index_bin: float = _t(300.0, "s", "pace", "Time bins of the index reference.")
+    min_clean_laps: int = _t(10, "laps", "pace", "Fewer clean laps than this flag a driver figure as based on few laps.")
+    stint_trim: float = _t(0.10, "", "pace", "Share of a stint's slowest laps left out of the stint average.")
+    n_boot: int = _t(200, "resamples", "rankings", "Bootstrap resamples of the rank intervals.")
+    ci_level: float = _t(0.90, "", "rankings", "Level of the rank intervals.")
+
+    def describe(self) -> list[tuple]:
+        """(name, value, unit, module, meaning) of every threshold, for docs and ``--verbose``."""
+        return [(f.name, getattr(self, f.name), f.metadata["unit"], f.metadata["module"], f.metadata["meaning"])
+                for f in fields(self)]  # fmt: skip
+
+
+THRESHOLDS = Thresholds()
+"""The thresholds in force."""
+
+
+def thresholds_markdown() -> str:
+    """docs/thresholds.md (``python -m stintlab.config > docs/thresholds.md``; a test checks it)."""
+    out = [
+        "# Thresholds",
+        "",
+        "Every tunable threshold of the analysis, from `stintlab.config.THRESHOLDS` (generated:",
+        "`python -m stintlab.config > docs/thresholds.md`). The rules that use them are in docs/analysis.md",
+        "and docs/metrics.md.",
+        "",
+        "| name | value | unit | module | meaning |",
+        "|---|---|---|---|---|",
+    ]
+    out += [f"| `{n}` | {v} | {u} | `analysis/{m}.py` | {t} |" for n, v, u, m, t in THRESHOLDS.describe()]
+    return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":  # pragma: no cover - regenerates docs/thresholds.md
+    print(thresholds_markdown(), end="")

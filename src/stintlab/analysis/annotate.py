@@ -7,6 +7,9 @@
 - ``incident`` (bool): an abnormally slow racing lap (:mod:`stintlab.analysis.incidents`).
 - ``slow_zone`` (bool): a sector of the lap was driven inside a slow zone
   (:mod:`stintlab.analysis.slowzones`).
+- ``class_loss`` (float s) and ``loss_sector`` (int): what the lap lost against its class at
+  that moment, sector by sector, and where most went
+  (:func:`stintlab.analysis.incidents.sector_losses`; NaN and 0 without usable sectors).
 - ``clean`` (bool): green (not neutralised), not through a slow zone, not an in-lap, not an
   out-lap, not lap 1, not an incident, no PIT_TIME.
 - ``stint`` (int, per car, 1-based): a stint starts at lap 1 or at an out-lap; the in-lap
@@ -34,8 +37,8 @@ import numpy as np
 import pandas as pd
 
 from stintlab.analysis.flags import neutral_state
-from stintlab.analysis.incidents import incident_figures
-from stintlab.analysis.slowzones import slow_zone_mask, slow_zones
+from stintlab.analysis.incidents import incident_figures, sector_losses
+from stintlab.analysis.slowzones import sector_passages, slow_zone_mask, slow_zones
 from stintlab.schema import check_columns
 
 __all__ = ["annotate", "stint_numbers", "stint_starts", "race_hour"]
@@ -96,6 +99,7 @@ def annotate(laps: pd.DataFrame) -> pd.DataFrame:
             ("neutralised", bool),
             ("incident", bool),
             ("slow_zone", bool),
+            ("loss_sector", "int64"),
             ("clean", bool),
             ("stint", "int64"),
             ("hour", "int64"),
@@ -104,10 +108,13 @@ def annotate(laps: pd.DataFrame) -> pd.DataFrame:
         out["neutral_kind"] = pd.Series([], dtype="string")
         out["expected"] = pd.Series([], dtype=float)
         out["time_lost"] = pd.Series([], dtype=float)
+        out["class_loss"] = pd.Series([], dtype=float)
         return out
     kinds, neutral = neutral_state(laps)
-    inc, base, loss = incident_figures(laps, neutral)
-    slow_zone = slow_zone_mask(laps, slow_zones(laps, neutral))
+    passages = sector_passages(laps, neutral)
+    class_loss, loss_sector = sector_losses(laps, neutral, passages)
+    inc, base, loss = incident_figures(laps, neutral, class_loss)
+    slow_zone = slow_zone_mask(laps, slow_zones(laps, neutral, passages))
     clean = ~neutral & ~inc & ~slow_zone
     clean &= ~(laps["in_lap"].to_numpy(dtype=bool) | laps["out_lap"].to_numpy(dtype=bool))
     clean &= laps["lap"].to_numpy() > 1
@@ -117,6 +124,8 @@ def annotate(laps: pd.DataFrame) -> pd.DataFrame:
     out["neutral_kind"] = pd.array(kinds, dtype="string")
     out["incident"] = inc
     out["slow_zone"] = slow_zone
+    out["class_loss"] = class_loss
+    out["loss_sector"] = loss_sector.astype(np.int64)
     out["clean"] = clean
     out["stint"] = stint_numbers(laps)
     out["hour"] = race_hour(laps["elapsed"].to_numpy(dtype=float))

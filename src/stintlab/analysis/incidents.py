@@ -100,15 +100,18 @@ def lap_expectation(laps: pd.DataFrame, racing: np.ndarray) -> tuple[np.ndarray,
     return expected, field
 
 
-def sector_losses(laps: pd.DataFrame, neutralised: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def sector_losses(
+    laps: pd.DataFrame, neutralised: np.ndarray | None = None, passages: pd.DataFrame | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """(seconds lost, sector where most was lost) per lap row against the car's class at that
     moment, sector by sector: Σ max(0, sector time − the car's median in that sector × max(1, the
     class's median ratio in that sector within ±HALF_WINDOW s)). NaN and 0 where the lap has no
-    usable sector passage (files without sector times, lap 1, neutralised laps)."""
+    usable sector passage (files without sector times, lap 1, neutralised laps). ``passages``:
+    :func:`stintlab.analysis.slowzones.sector_passages` of the same laps when already computed."""
     n = len(laps)
     lost = np.full(n, np.nan)
     worst = np.zeros(n, dtype=np.int8)
-    p = sector_passages(laps, neutralised)
+    p = sector_passages(laps, neutralised) if passages is None else passages
     if p.empty:
         return lost, worst
     rows = p["row"].to_numpy()
@@ -128,10 +131,13 @@ def sector_losses(laps: pd.DataFrame, neutralised: np.ndarray | None = None) -> 
     return lost, worst
 
 
-def incident_figures(laps: pd.DataFrame, neutralised: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def incident_figures(
+    laps: pd.DataFrame, neutralised: np.ndarray, against_class: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(incident, expected, time_lost) per lap row: the incident mask (module docstring), the lap
     time the car would have done (pace × field factor, NaN where not computable) and the lap time
-    minus it. ``neutralised`` as in :func:`racing_mask`."""
+    minus it. ``neutralised`` as in :func:`racing_mask`; ``against_class``: the first array of
+    :func:`sector_losses` of the same laps when already computed."""
     racing = racing_mask(laps, neutralised)
     expected, field = lap_expectation(laps, racing)
     base = expected * np.maximum(np.nan_to_num(field, nan=1.0), 1.0)
@@ -140,7 +146,8 @@ def incident_figures(laps: pd.DataFrame, neutralised: np.ndarray) -> tuple[np.nd
     with np.errstate(invalid="ignore"):
         inc = racing & (lt > base * RATIO) & (loss >= MIN_LOSS)
     if inc.any():
-        against_class, _ = sector_losses(laps, neutralised)
+        if against_class is None:
+            against_class, _ = sector_losses(laps, neutralised)
         inc &= ~(against_class < MIN_LOSS)  # NaN (no sectors) keeps the lap-time rule alone
     return inc, base, loss
 

@@ -111,33 +111,26 @@ def sector_passages(laps: pd.DataFrame, neutralised: np.ndarray | None = None) -
     usable[:, 0] &= ~laps["out_lap"].to_numpy(dtype=bool)
     usable[:, 2] &= ~laps["in_lap"].to_numpy(dtype=bool)
     car = laps["car"].to_numpy()
-    parts = []
-    for k in range(3):
-        idx = np.flatnonzero(usable[:, k])
-        t = sec[idx, k]
-        ref = pd.Series(t).groupby(car[idx], sort=False).transform("median").to_numpy()
-        parts.append(
-            pd.DataFrame(
-                {
-                    "row": idx,
-                    "car": car[idx],
-                    "sector": k + 1,
-                    "enter": exits[idx, k] - t,
-                    "exit": exits[idx, k],
-                    "time": t,
-                    "ratio": t / ref,
-                }
-            )
-        )
-    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({c: [] for c in cols})
-    return out.sort_values("exit", kind="stable").reset_index(drop=True)
+    codes = pd.factorize(car)[0]
+    rows, ks = np.nonzero(usable)  # one entry per usable (row, sector)
+    t = sec[rows, ks]
+    ref = pd.Series(t).groupby(codes[rows] * 3 + ks, sort=False).transform("median").to_numpy()
+    x = exits[rows, ks]
+    order = np.argsort(x, kind="stable")
+    rows, ks, t, ref, x = rows[order], ks[order], t[order], ref[order], x[order]
+    return pd.DataFrame(
+        {"row": rows, "car": car[rows], "sector": ks + 1, "enter": x - t, "exit": x, "time": t, "ratio": t / ref}
+    )
 
 
-def slow_zones(laps: pd.DataFrame, neutralised: np.ndarray | None = None) -> pd.DataFrame:
+def slow_zones(
+    laps: pd.DataFrame, neutralised: np.ndarray | None = None, passages: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """The slow zones of a race (module docstring): zone (1..), sector, start, end, duration (s),
     start_hour, end_hour (1-based race hours), peak_ratio and median_ratio (field ratio in the
-    zone), cars_affected (cars with a slowed passage), passages."""
-    p = sector_passages(laps, neutralised)
+    zone), cars_affected (cars with a slowed passage), passages. ``passages``: the
+    :func:`sector_passages` of the same laps when already computed."""
+    p = sector_passages(laps, neutralised) if passages is None else passages
     empty = empty_table("slow_zones")
     if p.empty:
         return empty

@@ -27,8 +27,8 @@
   time (stops under :data:`GARAGE_MIN` s, at least :data:`MIN_STOPS` of them), and no driver change: the car drove through the pit lane without stopping for service
   (a drive-through penalty).
 - ``on_track_loss``: seconds the car lost **on track on its in-lap** before the stop, against
-  its class at that moment, sector by sector (:func:`stintlab.analysis.incidents.sector_losses`
-  over S1 and S2; S3 holds the pit entry); NaN without sector times. ``on_track_sector``: the
+  its class at that moment, sector by sector (the annotated ``class_loss``:
+  :func:`stintlab.analysis.incidents.sector_losses` over S1 and S2; S3 holds the pit entry); NaN without sector times. ``on_track_sector``: the
   sector where most was lost (0 when none). ``in_lap_incident``: ``on_track_loss`` ≥
   :data:`IN_LAP_MIN_LOSS` s — a crash, an off or a puncture and the limp back to the pits,
   attributed to ``driver_in``, apart from the pit time that follows (the repair).
@@ -40,7 +40,6 @@ import numpy as np
 import pandas as pd
 
 from stintlab.analysis.annotate import annotate
-from stintlab.analysis.incidents import sector_losses
 from stintlab.analysis.order import took_the_flag
 from stintlab.config import THRESHOLDS
 from stintlab.schema import empty_table
@@ -65,7 +64,7 @@ STOP_COLUMNS = [
 
 
 #: The :func:`~stintlab.analysis.annotate.annotate` columns :func:`stops` reads.
-ANNOTATED_NEEDED = ("clean", "stint", "neutralised")
+ANNOTATED_NEEDED = ("clean", "stint", "neutralised", "class_loss", "loss_sector")
 
 
 def ensure_annotated(laps: pd.DataFrame) -> pd.DataFrame:
@@ -254,8 +253,8 @@ def stops(annotated: pd.DataFrame) -> pd.DataFrame:
         through = np.isfinite(pit_t) & (pit_t <= DRIVE_THROUGH_FACTOR * transit) & ~dch & has_out
         through &= pit_t < DRIVE_THROUGH_SHARE * float(np.median(finite))  # far shorter than the usual stop
         out.loc[through, "kind"] = "drive_through"
-    lost, worst = sector_losses(a, neutral)
+    lost = a["class_loss"].to_numpy(dtype=float)
     out["on_track_loss"] = lost[idx]
-    out["on_track_sector"] = worst[idx].astype(np.int64)
+    out["on_track_sector"] = a["loss_sector"].to_numpy()[idx].astype(np.int64)
     out["in_lap_incident"] = np.nan_to_num(lost[idx], nan=0.0) >= IN_LAP_MIN_LOSS
     return out[STOP_COLUMNS]

@@ -59,6 +59,8 @@ ANNOTATED_COLUMNS: tuple[ColumnSpec, ...] = LAP_COLUMNS + (
     _c("neutral_kind", "string", "", "'SC', 'FCY' or 'RED' when the crossing itself is under (or inferred under) a neutralisation, else ''."),
     _c("incident", "bool", "", "An abnormally slow racing lap for this car and driver, also against its class at that moment sector by sector (analysis/incidents)."),
     _c("slow_zone", "bool", "", "A sector of the lap was driven inside a slow zone (analysis/slowzones)."),
+    _c("class_loss", "float64", "s", "Seconds lost against the class at that moment, sector by sector; NaN without usable sectors."),
+    _c("loss_sector", "int64", "", "Sector where most of class_loss went (0 when none)."),
     _c("clean", "bool", "", "Green, not through a slow zone, not an in- or out-lap, not lap 1, no PIT_TIME, not an incident, lap time known."),
     _c("stint", "int64", "", "1-based stint number within the car: a stint starts at lap 1 or an out-lap; the in-lap belongs to the stint it ends."),
     _c("hour", "int64", "", "1-based race hour the lap ended in: floor(elapsed / 3600) + 1 (laps after 24:00:00 are in hour 25)."),

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Callable
@@ -34,6 +35,7 @@ from stintlab.analysis.stops import stops as stop_table
 from stintlab.analysis.timeline import car_events, time_loss_account
 from stintlab.errors import StintlabUsageError
 from stintlab.io import files_of_format, read_file
+from stintlab.log import issues_summary, issues_table, logger
 from stintlab.names import name_key
 
 __all__ = ["Race", "load", "name_key", "find_results_beside", "results_mismatch"]  # name_key: from stintlab.names
@@ -68,7 +70,8 @@ class Race:
     once. Properties: ``annotated``, ``state``, ``finished``, ``final_order``, ``took_the_flag``,
     ``derived_classification``, ``flags`` (neutralisation phases), ``stops``, ``stints``, ``spells``,
     ``drive_time``, ``incidents``, ``time_loss``, ``final_standings``, ``position_history``,
-    ``hourly_positions``, ``categories``, ``clean_laps``, ``driver_metrics``, ``car_metrics``;
+    ``hourly_positions``, ``categories``, ``clean_laps``, ``driver_metrics``, ``car_metrics``,
+    ``issues`` (the silent repairs of the readers and :func:`load`: :mod:`stintlab.log`);
     memoised methods: :meth:`events`, :meth:`standings`, :meth:`driver_rankings`,
     :meth:`crew_rankings`, :meth:`best_performers`.
     """
@@ -116,6 +119,12 @@ class Race:
 
     def car_laps(self, car: str) -> pd.DataFrame:
         return self.laps[self.laps["car"] == str(car)]
+
+    @_derived
+    def issues(self) -> pd.DataFrame:
+        """One row per silent repair (rule, line, column, action) the readers and :func:`load` made
+        (:func:`stintlab.log.issues_table`, from the facts in ``meta``)."""
+        return issues_table(self.meta, self.laps, self.meta.get("crew_slot_matches") or ())
 
     # ------------------------------------------------------------------ race order and state
     @_derived
@@ -308,7 +317,8 @@ def load(path, results=None, *, find_results: bool = True, weather=None) -> Race
     wx = read_file(weather, expect="weather").table if weather is not None else None
 
     cars = _cars(laps)
-    drivers = _drivers(laps, crew)
+    slot_matches: list[tuple] = []
+    drivers = _drivers(laps, crew, slot_matches)
     derived = derive_classification(laps)
     if official is not None:
         classification = official.copy()
@@ -331,6 +341,9 @@ def load(path, results=None, *, find_results: bool = True, weather=None) -> Race
     )
     if refused is not None:
         meta["results_refused"] = f"{results_path}: {refused}; the classification is derived from the laps"
+        logger.warning("%s: results refused: %s", meta["name"], meta["results_refused"])
+    if slot_matches:
+        meta["crew_slot_matches"] = slot_matches  # (car, driver, official name, slot)
     race = Race(
         laps=laps,
         classification=classification,
@@ -342,6 +355,8 @@ def load(path, results=None, *, find_results: bool = True, weather=None) -> Race
         weather=wx,
     )
     race.once(("derived_classification",), lambda: derived)  # computed once, above
+    if logger.isEnabledFor(logging.INFO):
+        logger.info("%s: %s", race.name, issues_summary(race.issues))
     return race
 
 
@@ -399,7 +414,9 @@ def _cars(laps: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _drivers(laps: pd.DataFrame, crew: pd.DataFrame | None) -> pd.DataFrame:
+def _drivers(laps: pd.DataFrame, crew: pd.DataFrame | None, slot_matches: list | None = None) -> pd.DataFrame:
+    """One row per (car, driver); ``slot_matches`` receives (car, driver, official name, slot) of the
+    drivers matched to the official crew by slot (``race.issues``)."""
     d = laps.dropna(subset=["driver"])
     g = d.groupby(["car", "driver"], sort=False, observed=True)
     out = g.agg(
@@ -424,6 +441,8 @@ def _drivers(laps: pd.DataFrame, crew: pd.DataFrame | None) -> pd.DataFrame:
                 # accept a slot match only when the surnames agree (initials, accents, spelling)
                 if cand is not None and name_key(cand.last_name).split()[-1:] == name_key(r.driver).split()[-1:]:
                     hit = cand
+                    if slot_matches is not None:
+                        slot_matches.append((r.car, r.driver, cand.driver, int(r.driver_slot)))
             cats.append(None if hit is None else hit.category)
             countries.append(None if hit is None else hit.country)
         out["category"] = pd.array(cats, dtype="string")

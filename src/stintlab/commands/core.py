@@ -9,6 +9,7 @@ import typer
 from stintlab.analysis.lookup import find_class
 from stintlab.commands._common import emit, load_race, records
 from stintlab.io.values import format_time
+from stintlab.log import issues_summary
 
 FileArg = typer.Argument(..., exists=False, dir_okay=False, help="Al Kamel lap file (Analysis / Time Cards CSV).")
 ResultsOpt = typer.Option(None, "--results", help="Official classification file (default: one found beside FILE).")
@@ -48,10 +49,17 @@ def info(
     file: Path = FileArg,
     results: Path = ResultsOpt,
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    verbose: bool = typer.Option(
+        False, "--verbose", "-v", help="Also the silent repairs made while reading (race.issues), on one line."
+    ),
 ):
     """Summary of a race file: format, cars, laps, classes, hours, leader."""
     race = load_race(file, results)
-    emit(race_info(race), as_json, title=race.name)
+    data = race_info(race)
+    if verbose:  # more keys: issues (one line) and issue_counts (rule -> rows of race.issues)
+        data["issues"] = issues_summary(race.issues)
+        data["issue_counts"] = {str(k): int(v) for k, v in race.issues["rule"].value_counts(sort=False).items()}
+    emit(data, as_json, title=race.name)
 
 
 CLASSIFICATION_KEYS = ["position", "class_position", "car", "class", "team", "laps", "status", "gap_first", "total_time"]

@@ -3,10 +3,16 @@ docs/thresholds.md is generated from it."""
 
 from __future__ import annotations
 
+from importlib import import_module
 from pathlib import Path
 
-from stintlab.analysis import classification, flags, incidents, pace, rankings, slowzones, stops
 from stintlab.config import THRESHOLDS, thresholds_markdown
+
+# the modules (stintlab.analysis exports functions under some of these names)
+classification, flags, incidents, pace, rankings, slowzones, stops = (
+    import_module(f"stintlab.analysis.{m}")
+    for m in ("classification", "flags", "incidents", "pace", "rankings", "slowzones", "stops")
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 

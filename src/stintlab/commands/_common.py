@@ -4,8 +4,11 @@ documented in docs/cli.md)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +16,10 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
+from stintlab.errors import StintlabUsageError
 from stintlab.serial import records, to_jsonable
 
-__all__ = ["console", "emit", "err_console", "load_race", "records", "to_jsonable"]
+__all__ = ["console", "emit", "err_console", "load_race", "records", "to_jsonable", "write_atomically"]
 
 console = Console()
 if not console.is_terminal:  # piped or captured output: do not squeeze tables into 80 columns
@@ -35,6 +39,23 @@ def load_race(path: Path, results: Path | None = None, *, quiet: bool = False):
     if race.meta.get("results_refused"):  # another race's classification: said, then not used
         print(f"stintlab: warning: {race.meta['results_refused']}", file=sys.stderr)  # one line, never wrapped
     return race
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder, renamed over ``path``
+    once complete: a full disk or a kill leaves the old file (or none), never a truncated one."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise StintlabUsageError(f"{path}: cannot write the file ({e.strerror or e}); nothing was changed") from None
 
 
 def emit(data: Any, as_json: bool, *, title: str | None = None, columns: list[str] | None = None) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from stintlab.commands._common import console, err_console, load_race
+from stintlab.commands._common import console, err_console, load_race, write_atomically
 from stintlab.errors import StintlabUsageError
 
 LANGS = ("en", "fr")
@@ -100,7 +100,7 @@ def report(
                 progress.update(task, description=label, completed=done, total=total)
 
             doc = build_report(race, car=car, lang=lang, demo=demo, progress=step)
-    output.write_text(doc.html, encoding="utf-8")
+    write_atomically(output, doc.html)
     summary = {
         "output": str(output),
         "bytes": output.stat().st_size,

@@ -85,6 +85,40 @@ class _HeadAsGet:
         return await self.app({**scope, "method": "GET"}, receive, headers_only)
 
 
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    # pages are self-contained: their scripts and styles are inline (plotly.js embedded), nothing is
+    # fetched from elsewhere; no page may be framed
+    (
+        b"content-security-policy",
+        b"default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+        b"img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    ),
+]
+
+
+class _SecurityHeaders:
+    """ASGI middleware: the security headers on every response (pages, JSON, errors)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def with_headers(message):
+            if message["type"] == "http.response.start":
+                names = {k.lower() for k, _ in message.get("headers", [])}
+                extra = [(k, v) for k, v in SECURITY_HEADERS if k not in names]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        return await self.app(scope, receive, with_headers)
+
+
 async def _plain_error(send, status: int, message: str, html: bool = False) -> None:
     """A one-line error sent before the app runs: JSON, or the small HTML page (the upload form)."""
     import json
@@ -138,6 +172,7 @@ def create_app(
     app.state.max_upload_bytes = max_upload_bytes
     app.add_middleware(_BodyLimit, limit=max_upload_bytes + 64 * 1024, cap=max_upload_bytes)
     app.add_middleware(_HeadAsGet)
+    app.add_middleware(_SecurityHeaders)  # outermost: also on the body-limit and HEAD answers
 
     # ---------------------------------------------------------------- errors
     def _wants_json(request: Request) -> bool:
@@ -266,7 +301,8 @@ def create_app(
     def api_race(rid: str):
         return _json(rid, ("overview",), lambda: views.overview_data(store, rid))
 
-    @app.get("/api/races/{rid}/classes/{cls}", tags=["races"], summary="One class: classification and hourly positions")
+    # {cls:path}: a class name may hold a slash ("LMP2 Pro/Am"), sent as %2F and decoded before routing
+    @app.get("/api/races/{rid}/classes/{cls:path}", tags=["races"], summary="One class: classification and hourly positions")
     def api_class(rid: str, cls: str):
         cls = sections.class_or_error(store.race(rid), cls)  # canonical spelling: one cache entry per class
         return _json(rid, ("class", cls), lambda: views.class_data(store, rid, cls))
@@ -309,7 +345,7 @@ def create_app(
     def race_page(rid: str):
         return views.overview_page(store, rid)
 
-    @app.get("/races/{rid}/classes/{cls}", response_class=HTMLResponse, include_in_schema=False)
+    @app.get("/races/{rid}/classes/{cls:path}", response_class=HTMLResponse, include_in_schema=False)
     def class_page(rid: str, cls: str):
         return views.class_page(store, rid, cls)
 

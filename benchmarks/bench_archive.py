@@ -57,7 +57,7 @@ def main() -> None:
             nolaps = arc.con.execute("SELECT count(*) FROM races WHERE NOT has_laps").fetchall()[0][0]
         print(f"import stintlab.archive        {t_import * 1000:8.0f} ms")
         print(
-            f"ingest {len(res)} races, workers={args.workers or 'auto'} ({added} added, {nolaps} classification-only)  {t_ingest:6.2f} s   (target <= 10 s)"
+            f"ingest {sum(r['status'] != 'unsupported' for r in res)} races, workers={args.workers or 'auto'} ({added} added, {nolaps} classification-only)  {t_ingest:6.2f} s   (target <= 10 s)"
         )
         print(
             f"  CPU: this process {cpu_main:.2f} s, parser processes {cpu_children:.2f} s; "

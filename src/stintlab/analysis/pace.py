@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from stintlab.config import THRESHOLDS
+from stintlab.schema import check_columns
 
 __all__ = [
     "INDEX_WINDOW",
@@ -63,9 +64,7 @@ METRICS = {
 def clean_laps(annotated: pd.DataFrame) -> pd.DataFrame:
     """The clean laps of an annotated lap table (:func:`stintlab.analysis.annotate.annotate`: its
     ``clean`` and ``stint`` columns), with ``pace_index`` and ``stint_keep`` (module docstring)."""
-    missing = [c for c in ("clean", "stint") if c not in annotated.columns]
-    if missing:
-        raise ValueError(f"clean_laps() needs the annotated lap table (annotate(laps)): missing {', '.join(missing)}")
+    check_columns(annotated, "annotated_laps", "clean_laps()", ("clean", "stint"))
     laps = annotated
     out = laps[laps["clean"].to_numpy(dtype=bool) & laps["lap_time"].notna().to_numpy()]
     mean = out.groupby(["car", "stint"], sort=False, observed=True)["lap_time"].transform("mean").to_numpy()

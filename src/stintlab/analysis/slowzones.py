@@ -57,6 +57,7 @@ __all__ = [
     "MIN_DURATION",
     "JOIN_GAP",
     "ZONE_COLUMNS",
+    "sector_times",
     "sector_passages",
     "slow_zones",
     "slow_zone_mask",
@@ -91,6 +92,16 @@ def slow_zone_reason(laps: pd.DataFrame) -> str | None:
     return None
 
 
+def sector_times(laps: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(sector times, sector exit race times), each one column per sector S1..S3: a sector ends at
+    the lap's start plus the sectors before it, and S3 at the crossing itself."""
+    el = laps["elapsed"].to_numpy(dtype=float)
+    sec = np.column_stack([laps[s].to_numpy(dtype=float) for s in SECTORS])
+    exits = (el - laps["lap_time"].to_numpy(dtype=float))[:, None] + np.cumsum(np.nan_to_num(sec), axis=1)
+    exits[:, 2] = el
+    return sec, exits
+
+
 def sector_passages(laps: pd.DataFrame, neutralised: np.ndarray | None = None) -> pd.DataFrame:
     """One row per usable sector passage: row (index into ``laps``), car, sector (1..3),
     enter and exit (race s), time (s), ratio (time / the car's median in that sector)."""
@@ -99,12 +110,7 @@ def sector_passages(laps: pd.DataFrame, neutralised: np.ndarray | None = None) -
         return pd.DataFrame({c: [] for c in cols})
     if neutralised is None:
         neutralised = neutralised_mask(laps)
-    el = laps["elapsed"].to_numpy(dtype=float)
-    lt = laps["lap_time"].to_numpy(dtype=float)
-    sec = np.column_stack([laps[s].to_numpy(dtype=float) for s in SECTORS])
-    start = el - lt
-    exits = start[:, None] + np.cumsum(np.nan_to_num(sec), axis=1)
-    exits[:, 2] = el
+    sec, exits = sector_times(laps)
     usable = np.isfinite(sec) & (sec > 0)
     base = (laps["lap"].to_numpy() > 1) & ~np.asarray(neutralised, dtype=bool)
     usable &= base[:, None]
@@ -188,11 +194,7 @@ def slow_zone_mask(laps: pd.DataFrame, zones: pd.DataFrame | None = None) -> np.
         zones = slow_zones(laps)
     if zones.empty or slow_zone_reason(laps) is not None:
         return out
-    el = laps["elapsed"].to_numpy(dtype=float)
-    start = el - laps["lap_time"].to_numpy(dtype=float)
-    sec = np.column_stack([laps[s].to_numpy(dtype=float) for s in SECTORS])
-    exits = start[:, None] + np.cumsum(np.nan_to_num(sec), axis=1)
-    exits[:, 2] = el
+    _, exits = sector_times(laps)
     for z in zones.itertuples():
         x = exits[:, int(z.sector) - 1]
         out |= (x >= z.start) & (x <= z.end)

@@ -42,7 +42,7 @@ import pandas as pd
 from stintlab.analysis.annotate import annotate
 from stintlab.analysis.order import took_the_flag
 from stintlab.config import THRESHOLDS
-from stintlab.schema import empty_table
+from stintlab.schema import check_columns, empty_table
 
 __all__ = ["stops", "pit_baselines", "ensure_annotated", "ANNOTATED_NEEDED", "KINDS"]
 
@@ -73,14 +73,6 @@ def ensure_annotated(laps: pd.DataFrame) -> pd.DataFrame:
     if {"clean", "stint", "neutralised", "hour"}.issubset(laps.columns):
         return laps
     return annotate(laps)
-
-
-def _check_annotated(laps: pd.DataFrame) -> None:
-    missing = [c for c in ANNOTATED_NEEDED if c not in laps.columns]
-    if missing:
-        raise ValueError(
-            f"stops() needs the annotated lap table (annotate(laps) or race.annotated): missing {', '.join(missing)}"
-        )
 
 
 def pit_baselines(values: pd.Series, classes: pd.Series) -> pd.DataFrame:
@@ -164,7 +156,7 @@ def stops(annotated: pd.DataFrame) -> pd.DataFrame:
     """One row per pit stop (module docstring), from the annotated lap table (:func:`annotate`)."""
     if annotated.empty:
         return empty_table("stops")
-    _check_annotated(annotated)
+    check_columns(annotated, "annotated_laps", "stops()", ANNOTATED_NEEDED)
     a = annotated
     car = a["car"].to_numpy()
     in_lap = a["in_lap"].to_numpy(dtype=bool)

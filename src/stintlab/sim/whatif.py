@@ -47,6 +47,7 @@ from stintlab.analysis.order import finish_time, last_crossings, order_index
 from stintlab.analysis.stops import stops as stop_table
 from stintlab.errors import StintlabUsageError
 from stintlab.io.values import format_time
+from stintlab.schema import check_columns
 
 __all__ = ["Change", "parse_change", "whatif", "stop_losses", "ASSUMPTIONS"]
 
@@ -132,9 +133,7 @@ def whatif(annotated: pd.DataFrame, car: str, changes: list[Change], *, runs: in
         raise StintlabUsageError("nothing to change: give at least one --stop, --lap or --sc")
     if runs < 1 or runs > 100_000:
         raise StintlabUsageError(f"--runs must be between 1 and 100000, got {runs}")
-    missing = [c for c in ("clean", "neutralised", "stint") if c not in annotated.columns]
-    if missing:
-        raise ValueError(f"whatif() needs the annotated lap table (annotate(laps)): missing {', '.join(missing)}")
+    check_columns(annotated, "annotated_laps", "whatif()", ("clean", "neutralised", "stint"))
     laps = annotated.reset_index(drop=True)
     cars = laps["car"].astype(str)
     car = find_car(cars.unique(), car)

@@ -14,6 +14,7 @@ from collections import defaultdict
 import pytest
 
 from conftest import CORPUS
+from oracle import parse_time
 from stintlab.analysis.standings import standings_after_hour
 
 
@@ -22,14 +23,6 @@ def _hourly_races() -> list[str]:
         return ["<corpus missing>"]
     with open(CORPUS / "HOURLY.csv", encoding="utf-8") as fh:
         return sorted({r["race"] for r in csv.DictReader(fh)})
-
-
-def _seconds(text: str) -> float:
-    """1:01'15.180 / 3'29.670 / 61.2 -> seconds (apostrophe minutes, as published)."""
-    total = 0.0
-    for part in text.strip().replace("'", ":").split(":"):
-        total = total * 60 + float(part)
-    return total
 
 
 def _official(race: str) -> dict[int, list[dict]]:
@@ -81,7 +74,7 @@ def test_hour_n_standings_are_the_official_hourly_classification(race, load_corp
             for car in cars[1:]:
                 r = by_car[car]
                 if r["LAPS"] == lead["LAPS"] and r["TOTAL_TIME"]:
-                    expected = _seconds(r["TOTAL_TIME"]) - _seconds(lead["TOTAL_TIME"])
+                    expected = parse_time(r["TOTAL_TIME"]) - parse_time(lead["TOTAL_TIME"])
                     assert gap[car] == pytest.approx(expected, abs=0.0015), (race, hour, car)
         checked += 1
     assert checked == len(official) - 1 >= 5

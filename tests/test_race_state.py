@@ -13,6 +13,7 @@ import pytest
 import stintlab
 import stintlab.race as race_module
 from conftest import CORPUS, lap_file, lap_races, race_row
+from oracle import parse_time
 from stintlab.analysis import order
 from stintlab.sim.frames import lap_table
 
@@ -105,14 +106,6 @@ def test_two_threads_compute_stints_once(monkeypatch):
 # ---------------------------------------------------------------- raw-row oracle (csv module only)
 
 
-def _seconds(text: str) -> float:
-    parts = text.strip().split(":")
-    total = 0.0
-    for p in parts:
-        total = total * 60 + float(p)
-    return total
-
-
 def _raw_last_crossings(name: str) -> tuple[list[str], dict]:
     """(cars in file order of first appearance, car -> {'laps', 'elapsed', 'flag'} of its last lap)."""
     row = race_row(name)
@@ -134,9 +127,9 @@ def _raw_last_crossings(name: str) -> tuple[list[str], dict]:
             prev = last.get(car)
             # an empty ELAPSED: the previous crossing plus this lap time (consecutive ELAPSED differ by LAP_TIME)
             if el_text:
-                el = _seconds(el_text)
+                el = parse_time(el_text)
             else:
-                el = (prev["elapsed"] if prev else 0.0) + _seconds(rec[col["LAP_TIME"]])
+                el = (prev["elapsed"] if prev else 0.0) + parse_time(rec[col["LAP_TIME"]])
             flag = rec[col["FLAG_AT_FL"]].strip() if "FLAG_AT_FL" in col else None
             if prev is None or lap > prev["laps"]:
                 last[car] = {"laps": lap, "elapsed": el, "flag": flag}

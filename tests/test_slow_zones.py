@@ -11,14 +11,8 @@ import numpy as np
 import pytest
 
 from conftest import lap_file
+from oracle import parse_time
 from stintlab.analysis.slowzones import slow_zone_mask, slow_zone_reason, slow_zones
-
-
-def _seconds(text: str) -> float:
-    total = 0.0
-    for part in text.strip().split(":"):
-        total = total * 60 + float(part)
-    return total
 
 
 def _raw_sector_ratios(race: str, sector: int, t0: float, t1: float) -> list[float]:
@@ -33,13 +27,13 @@ def _raw_sector_ratios(race: str, sector: int, t0: float, t1: float) -> list[flo
     for r in rows[1:]:
         if len(r) < len(head) - 1 or not r[col["S1"]].strip():
             continue
-        s = [_seconds(r[col[f"S{k}"]]) for k in (1, 2, 3) if r[col[f"S{k}"]].strip()]
+        s = [parse_time(r[col[f"S{k}"]]) for k in (1, 2, 3) if r[col[f"S{k}"]].strip()]
         if len(s) < 3 or r[col["PIT_TIME"]].strip() or r[col["CROSSING_FINISH_LINE_IN_PIT"]].strip():
             continue
         if r[col["FLAG_AT_FL"]].strip() != "GF":  # green laps only (SC 8:17-9:14, FCY 9:40-9:53)
             continue
         car = r[col["NUMBER"]].strip()
-        end = _seconds(r[col["ELAPSED"]]) - _seconds(r[col["LAP_TIME"]]) + sum(s[:sector])
+        end = parse_time(r[col["ELAPSED"]]) - parse_time(r[col["LAP_TIME"]]) + sum(s[:sector])
         per_car[car].append(s[sector - 1])
         passages.append((car, end, s[sector - 1]))
     med = {c: statistics.median(v) for c, v in per_car.items()}

@@ -10,15 +10,9 @@ import statistics
 import pytest
 
 from conftest import lap_file
+from oracle import parse_time
 
 pytestmark = pytest.mark.corpus
-
-
-def _seconds(text: str) -> float:
-    total = 0.0
-    for part in text.strip().split(":"):
-        total = total * 60 + float(part)
-    return total
 
 
 def _raw_drive_throughs(race: str) -> set[tuple[str, int]]:
@@ -37,7 +31,7 @@ def _raw_drive_throughs(race: str) -> set[tuple[str, int]]:
         p = prev.get(car)
         if p is not None and p[col["CROSSING_FINISH_LINE_IN_PIT"]].strip() == "B" and r[col["PIT_TIME"]].strip():
             same_driver = p[col["DRIVER_NAME"]].strip() == r[col["DRIVER_NAME"]].strip()
-            stops_.append((car, int(p[col["LAP_NUMBER"]]), _seconds(r[col["PIT_TIME"]]), same_driver))
+            stops_.append((car, int(p[col["LAP_NUMBER"]]), parse_time(r[col["PIT_TIME"]]), same_driver))
         prev[car] = r
     service = sorted(t for _, _, t, _ in stops_ if 0 < t < 300)  # repairs of 5 min and more left out
     transit = service[0]

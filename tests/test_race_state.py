@@ -48,7 +48,7 @@ def test_tables_are_kept_and_shared():
 @pytest.mark.parametrize(
     ("attr", "kernel"),
     [("annotated", "annotate"), ("stops", "stop_table"), ("stints", "stint_table"), ("flags", "neutralisations"),
-     ("derived_classification", "derive_classification"), ("incidents", "incident_table")],
+     ("derived_classification", "derive_classification"), ("incidents", "annotated_incidents")],
 )  # fmt: skip
 def test_each_table_is_computed_once(monkeypatch, attr, kernel):
     calls = []
@@ -178,3 +178,15 @@ def _any_ff(name: str) -> bool:
             return False
         i = header.index("FLAG_AT_FL")
         return any(len(rec) > i and rec[i].strip() == "FF" for rec in reader)
+
+
+@pytest.mark.corpus
+def test_race_incidents_are_read_from_the_annotated_table_not_recomputed(load_corpus_race, monkeypatch):
+    from stintlab.analysis import incidents as inc_mod
+
+    race = stintlab.load(lap_file("lemans-2023"))
+    direct = inc_mod.incident_table(race.laps, race.annotated["neutralised"].to_numpy(dtype=bool))
+    calls = []
+    monkeypatch.setattr(inc_mod, "incident_figures", lambda *a, **k: calls.append(1))
+    pd.testing.assert_frame_equal(race.incidents.reset_index(drop=True), direct.reset_index(drop=True))
+    assert calls == [] and len(direct) > 0

@@ -28,7 +28,7 @@ from stintlab.analysis.annotate import annotate
 from stintlab.analysis.categories import attach_categories, read_entry_list
 from stintlab.analysis.classification import derive_classification
 from stintlab.analysis.flags import neutralisations
-from stintlab.analysis.incidents import incident_table
+from stintlab.analysis.incidents import annotated_incidents
 from stintlab.analysis.stints import drive_time, driver_spells
 from stintlab.analysis.stints import stints as stint_table
 from stintlab.analysis.stops import stops as stop_table
@@ -185,8 +185,9 @@ class Race:
 
     @_derived
     def incidents(self) -> pd.DataFrame:
-        """One row per incident lap (:func:`stintlab.analysis.incidents.incident_table`)."""
-        return incident_table(self.laps, self.annotated["neutralised"].to_numpy(dtype=bool))
+        """One row per incident lap (:func:`stintlab.analysis.incidents.incident_table`), read from
+        :attr:`annotated` (:func:`stintlab.analysis.incidents.annotated_incidents`)."""
+        return annotated_incidents(self.annotated)
 
     @_derived
     def time_loss(self) -> pd.DataFrame:

@@ -25,7 +25,7 @@ from stintlab.analysis.annotate import annotate, race_hour, stint_numbers, stint
 from stintlab.analysis.categories import attach_categories, match_names, read_entry_list
 from stintlab.analysis.classification import compare_with_official, derive_classification, gap_text
 from stintlab.analysis.flags import has_flags, neutralisations, neutralised_mask
-from stintlab.analysis.incidents import incident_mask, incident_table, sector_losses
+from stintlab.analysis.incidents import annotated_incidents, incident_mask, incident_table, sector_losses
 from stintlab.analysis.lookup import find_car, find_class, no_lap_message
 from stintlab.analysis.order import (
     final_order,
@@ -61,7 +61,7 @@ __all__ = [
     "annotate", "race_hour", "stint_numbers", "stint_starts",
     # neutralisations, slow zones, incidents
     "has_flags", "neutralisations", "neutralised_mask", "slow_zones", "slow_zone_mask",
-    "incident_table", "incident_mask", "sector_losses",
+    "incident_table", "annotated_incidents", "incident_mask", "sector_losses",
     # stops, stints, drivers' time
     "stops", "pit_baselines", "stints", "driver_spells", "driving_intervals", "drive_time", "worst_window",
     # race order and state

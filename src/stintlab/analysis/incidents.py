@@ -48,6 +48,7 @@ __all__ = [
     "incident_figures",
     "incident_mask",
     "incident_table",
+    "annotated_incidents",
     "lap_expectation",
     "sector_losses",
 ]
@@ -162,10 +163,24 @@ def incident_mask(laps: pd.DataFrame, neutralised: np.ndarray) -> np.ndarray:
 def incident_table(laps: pd.DataFrame, neutralised: np.ndarray) -> pd.DataFrame:
     """One row per incident lap (``neutralised`` as in :func:`racing_mask`): car, lap, driver, class, race_time (end of the lap), lap_time,
     expected (the lap time the car would have done: pace × field factor), time_lost, hour."""
-    cols = ["car", "lap", "driver", "class", "race_time", "lap_time", "expected", "time_lost", "hour"]
     if laps.empty:
         return empty_table("incidents")
     inc, base, loss = incident_figures(laps, neutralised)
+    return _incident_rows(laps, inc, base, loss)
+
+
+def annotated_incidents(annotated: pd.DataFrame) -> pd.DataFrame:
+    """:func:`incident_table` read from the annotated lap table, whose ``incident``, ``expected``
+    and ``time_lost`` columns already hold the figures (nothing is computed again)."""
+    if annotated.empty:
+        return empty_table("incidents")
+    inc = annotated["incident"].to_numpy(dtype=bool)
+    base, loss = annotated["expected"].to_numpy(dtype=float), annotated["time_lost"].to_numpy(dtype=float)
+    return _incident_rows(annotated, inc, base, loss)
+
+
+def _incident_rows(laps: pd.DataFrame, inc: np.ndarray, base: np.ndarray, loss: np.ndarray) -> pd.DataFrame:
+    cols = ["car", "lap", "driver", "class", "race_time", "lap_time", "expected", "time_lost", "hour"]
     sub = laps[inc]
     out = pd.DataFrame(
         {

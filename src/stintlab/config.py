@@ -59,6 +59,8 @@ class Thresholds:
     drive_through_factor: float = _t(1.15, "", "stops", "Drive-through: pit time within this times the pit-lane transit...")
     drive_through_share: float = _t(0.6, "", "stops", "... and under this share of the median service stop.")
     in_lap_min_loss: float = _t(30.0, "s", "stops", "On-track loss of an in-lap that makes it an incident.")
+    stop_pace_laps: int = _t(5, "laps", "stops", "Clean laps on each side of a stop that make the car's pace around it.")
+    stop_pace_change: float = _t(0.05, "", "stops", "Pace before and after a stop differing by more than this share: the reference is uncertain.")
     # race state (analysis/classification.py)
     snapshot_slack_laps: float = _t(1.5, "laps", "classification", "In a snapshot, a car whose last crossing is within this many of its laps of the end is running.")
     # pace (analysis/pace.py, rankings.py)

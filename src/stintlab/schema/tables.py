@@ -183,7 +183,7 @@ STOPS = (
     _c("driver_change", "bool", "", "driver_out differs from driver_in."),
     _c("in_lap_time", "float64", "s", "Lap time of the in-lap."),
     _c("out_lap_time", "float64", "s", "Lap time of the out-lap; NaN when none."),
-    _c("reference", "float64", "s", "The car's clean pace around the stop (median clean lap)."),
+    _c("reference", "float64", "s", "The car's clean pace around the stop: mean of the medians of up to 5 clean laps before and after it."),
     _c("time_lost", "float64", "s", "in-lap + out-lap - the references of both laps."),
     _c("kind", "string", "", "normal, long, garage, final (retired in the pits) or drive_through (pit-lane transit, no service, no driver change)."),
     _c("neutralised", "bool", "", "The in- or out-lap was neutralised."),
@@ -191,6 +191,7 @@ STOPS = (
     _c("on_track_loss", "float64", "s", "Seconds lost on track on the in-lap against the class at that moment, sectors 1 and 2; NaN without sector times."),
     _c("on_track_sector", "int64", "", "Sector where most of on_track_loss went (0 when none)."),
     _c("in_lap_incident", "bool", "", "on_track_loss >= 30 s: a crash, off or puncture before the stop, apart from the repair."),
+    _c("loss_reason", "string", "", "Why time_lost is negative (empty when not): neutralised, pace_change or fast_laps."),
 )  # fmt: skip
 SLOW_ZONES = (
     _c("zone", "int64", "", "1-based zone number, by start."),

@@ -119,9 +119,10 @@ def test_stops_stints_events_flags_losses(capsys, corpus, f2019):
         assert all(isinstance(c, str) for k in ("passed_by", "passed", "laps_lost_to") for c in e[k])
     flags = run(capsys, "flags", f2019)
     keys = {"kind", "start", "end", "duration", "inferred", "green_at", "start_hour", "end_hour", "laps_affected",
-            "cars_affected"}  # fmt: skip
+            "cars_affected", "sector"}  # fmt: skip
     check_rows(flags, keys, {"start", "end", "duration", "green_at"}, cars=set())
-    assert {f["kind"] for f in flags} <= {"SC", "FCY", "RED"} and all(f["inferred"] for f in flags)  # no flag column
+    assert {f["kind"] for f in flags} <= {"SC", "FCY", "RED", "SZ"} and all(f["inferred"] for f in flags)  # no flag column
+    assert all((f["sector"] == 0) == (f["kind"] != "SZ") for f in flags)
     losses = run(capsys, "losses", f2019)
     keys = {"car", "class", "stops", "normal_stops", "long_stops", "garage_stops", "incidents", "incident_count",
             "neutralisations", "neutralisation_laps", "total"}  # fmt: skip

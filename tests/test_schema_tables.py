@@ -65,6 +65,7 @@ def all_tables(race) -> dict[str, pd.DataFrame]:
         "stops": stops.stops(a),
         "phases": flags.neutralisations(laps),
         "slow_zones": slowzones.slow_zones(laps),
+        "race_phases": flags.race_phases(flags.neutralisations(laps), slowzones.slow_zones(laps)),
         "incidents": incidents.incident_table(laps, a["neutralised"].to_numpy()),
         "events": timeline.car_events(a, car),
         "time_losses": timeline.time_loss_account(a),

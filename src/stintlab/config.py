@@ -46,6 +46,8 @@ class Thresholds:
     slow_zone_min_passages: int = _t(8, "passages", "slowzones", "Smallest zone.")
     slow_zone_min_duration: float = _t(60.0, "s", "slowzones", "Shortest zone.")
     slow_zone_join_gap: float = _t(180.0, "s", "slowzones", "Slowed passages closer than this are one zone.")
+    slow_zone_phase_min: float = _t(300.0, "s", "slowzones", "Shortest zone listed among the race's phases and a car's events.")
+    slow_zone_story_min: float = _t(600.0, "s", "slowzones", "Shortest zone a car's story tells (when the car pitted in it).")
     # incidents (analysis/incidents.py)
     incident_ratio: float = _t(1.10, "", "incidents", "Lap / expected lap from which a lap is an incident.")
     incident_min_loss: float = _t(8.0, "s", "incidents", "Least time lost (also against the class) for an incident.")

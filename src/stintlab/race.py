@@ -24,15 +24,16 @@ from typing import Any
 import pandas as pd
 
 from stintlab.analysis import order, pace, rankings, standings
-from stintlab.analysis.annotate import annotate
+from stintlab.analysis.annotate import annotate_with_zones
 from stintlab.analysis.categories import attach_categories, read_entry_list
 from stintlab.analysis.classification import derive_classification
-from stintlab.analysis.flags import neutralisations
+from stintlab.analysis.flags import neutralisations, race_phases
 from stintlab.analysis.incidents import annotated_incidents
 from stintlab.analysis.stints import drive_time, driver_spells
 from stintlab.analysis.stints import stints as stint_table
 from stintlab.analysis.stops import stops as stop_table
 from stintlab.analysis.timeline import car_events, time_loss_account
+from stintlab.config import THRESHOLDS
 from stintlab.errors import StintlabUsageError
 from stintlab.io import files_of_format, read_file
 from stintlab.log import issues_summary, issues_table, logger
@@ -68,7 +69,8 @@ class Race:
     kernels on first use and then kept (the tables are shared, never copy-on-read: do not modify
     them). ``race.stops is race.stops``; concurrent threads asking for the same table compute it
     once. Properties: ``annotated``, ``state``, ``finished``, ``final_order``, ``took_the_flag``,
-    ``derived_classification``, ``flags`` (neutralisation phases), ``stops``, ``stints``, ``spells``,
+    ``derived_classification``, ``flags`` (neutralisation phases), ``slow_zones``, ``phases`` (both),
+    ``stops``, ``stints``, ``spells``,
     ``drive_time``, ``incidents``, ``time_loss``, ``final_standings``, ``position_history``,
     ``hourly_positions``, ``categories``, ``clean_laps``, ``driver_metrics``, ``car_metrics``,
     ``issues`` (the silent repairs of the readers and :func:`load`: :mod:`stintlab.log`);
@@ -154,14 +156,31 @@ class Race:
 
     # ------------------------------------------------------------------ per-lap state
     @_derived
+    def _annotation(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        return annotate_with_zones(self.laps)
+
+    @property
     def annotated(self) -> pd.DataFrame:
         """The lap table plus neutralised, incident, clean, stint, hour, ... (:func:`stintlab.analysis.annotate.annotate`)."""
-        return annotate(self.laps)
+        return self._annotation[0]
+
+    @property
+    def slow_zones(self) -> pd.DataFrame:
+        """Slow zones / Code 60 zones found from sector times (:func:`stintlab.analysis.slowzones.slow_zones`),
+        computed with :attr:`annotated`."""
+        return self._annotation[1]
 
     @_derived
     def flags(self) -> pd.DataFrame:
         """Neutralisation phases, SC / FCY / RED (:func:`stintlab.analysis.flags.neutralisations`)."""
         return neutralisations(self.annotated)
+
+    @_derived
+    def phases(self) -> pd.DataFrame:
+        """:attr:`flags` and the slow zones of at least ``THRESHOLDS.slow_zone_phase_min`` seconds in
+        one table, kind SC / FCY / RED / SZ with the zone's ``sector``
+        (:func:`stintlab.analysis.flags.race_phases`)."""
+        return race_phases(self.flags, self.slow_zones, min_zone=THRESHOLDS.slow_zone_phase_min)
 
     @_derived
     def stops(self) -> pd.DataFrame:
@@ -198,7 +217,7 @@ class Race:
         """Every event of one car (:func:`stintlab.analysis.timeline.car_events`); ``car`` as stored."""
         car = str(car)
         return self.once(
-            ("events", car), lambda: car_events(self.annotated, car, self.stops, self.flags, self.categories)
+            ("events", car), lambda: car_events(self.annotated, car, self.stops, self.phases, self.categories)
         )
 
     # ------------------------------------------------------------------ standings

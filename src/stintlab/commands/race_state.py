@@ -26,7 +26,7 @@ STANDINGS_KEYS = [
 STOPS_KEYS = [
     "car", "lap_in", "lap_out", "race_time", "pit_time", "driver_in", "driver_out", "driver_change", "time_lost",
     "kind", "stop", "class", "hour", "in_lap_time", "out_lap_time", "reference", "neutralised",
-    "on_track_loss", "on_track_sector", "in_lap_incident",
+    "on_track_loss", "on_track_sector", "in_lap_incident", "loss_reason",
 ]  # fmt: skip
 STINTS_KEYS = [
     "car", "stint", "driver", "lap_start", "lap_end", "laps", "start", "end", "duration", "driver_slot",
@@ -38,10 +38,11 @@ EVENTS_KEYS = [
     # the typed facts of each event (analysis.timeline.DETAIL_COLUMNS)
     "stop_kind", "pit_time", "driver_out", "driver_change", "stint", "lap_time", "reference", "laps_lost", "rivals",
     "phase_kind", "phase_start", "phase_end", "phase_inferred", "laps", "in_pits", "category",
+    "on_track_loss", "on_track_sector", "phase_sector",
 ]  # fmt: skip
 FLAGS_KEYS = [
     "kind", "start", "end", "duration", "inferred", "green_at", "start_hour", "end_hour", "laps_affected",
-    "cars_affected",
+    "cars_affected", "sector",
 ]  # fmt: skip
 
 _TIME_KEYS = {"race_time", "start", "end", "duration", "green_at", "phase_start", "phase_end"}
@@ -148,13 +149,17 @@ def flags(
     file: Path = FileArg,
     as_json: bool = JsonOpt,
 ):
-    """Safety-car, full-course-yellow and red-flag phases (observed from FLAG_AT_FL or inferred)."""
+    """Safety-car, full-course-yellow and red-flag phases (observed from FLAG_AT_FL or inferred) and
+    slow zones (kind SZ, with their sector: found from sector times, 5 minutes or more)."""
     race = load_race(file)
-    table = race.flags
+    table = race.phases
     rows = records(table, FLAGS_KEYS)
-    src = "inferred from lap times" if len(table) and bool(table["inferred"].iat[0]) else "from FLAG_AT_FL"
-    emit(rows if as_json else _human(rows), as_json, title=f"{race.name} — neutralisations ({src})",
-         columns=None if as_json else FLAGS_KEYS[:6])  # fmt: skip
+    whole = race.flags
+    src = "inferred from lap times" if len(whole) and bool(whole["inferred"].iat[0]) else "from FLAG_AT_FL"
+    zones = race.slow_zones
+    emit(rows if as_json else _human(rows), as_json,
+         title=f"{race.name} — neutralisations ({src}) and slow zones ({len(zones)} found from sector times)",
+         columns=None if as_json else [*FLAGS_KEYS[:6], "sector"])  # fmt: skip
 
 
 LOSSES_KEYS = [

@@ -30,7 +30,7 @@ _LABELS = {
         "title": "Race report", "demo": "This report runs on the embedded demo race: a simulated 24-hour race, "
         "not real timing data.", "summary": "Summary", "story": "Race story", "positions": "Class positions hour by hour",
         "gap": "Gap to the class leader", "stints": "Stints and drivers", "stops": "Pit stops",
-        "neutral": "Neutralisations", "rankings": "Driver rankings by class and category",
+        "neutral": "Neutralisations and slow zones", "rankings": "Driver rankings by class and category",
         "classification": "Classification", "story_laps": "Laps behind the story", "cars": "cars", "laps": "laps",
         "winner_car": "No car was chosen: the story follows the overall winner.", "followed": "Car followed",
         "best": "Best drivers of each FIA category in each class", "all_ranked": "All drivers, ranked in class",
@@ -42,7 +42,7 @@ _LABELS = {
         "title": "Rapport de course", "demo": "Ce rapport porte sur la course de démonstration intégrée : une course de "
         "24 heures simulée, pas des données de chronométrage réelles.", "summary": "En bref", "story": "Récit de course",
         "positions": "Positions dans la catégorie heure par heure", "gap": "Écart au leader de la catégorie",
-        "stints": "Relais et pilotes", "stops": "Arrêts au stand", "neutral": "Neutralisations",
+        "stints": "Relais et pilotes", "stops": "Arrêts au stand", "neutral": "Neutralisations et zones lentes",
         "rankings": "Classement des pilotes par catégorie et par niveau FIA", "classification": "Classement",
         "story_laps": "Les tours cités dans le récit", "cars": "voitures", "laps": "tours",
         "winner_car": "Aucune voiture choisie : le récit suit la voiture victorieuse.", "followed": "Voiture suivie",
@@ -54,8 +54,8 @@ _LABELS = {
 }  # fmt: skip
 
 NEUTRAL_NAMES = {
-    "en": {"SC": "Safety car", "FCY": "Full-course yellow", "RED": "Red flag"},
-    "fr": {"SC": "Voiture de sécurité", "FCY": "Full Course Yellow", "RED": "Drapeau rouge"},
+    "en": {"SC": "Safety car", "FCY": "Full-course yellow", "RED": "Red flag", "SZ": "Slow zone, sector {sector}"},
+    "fr": {"SC": "Voiture de sécurité", "FCY": "Full Course Yellow", "RED": "Drapeau rouge", "SZ": "Zone lente, secteur {sector}"},
 }
 
 
@@ -295,11 +295,12 @@ def _neutral_section(neutral: pd.DataFrame, lang: str) -> str:
     for r in neutral.itertuples(index=False):
         rows.append(
             {
-                "kind": names.get(r.kind, r.kind),
+                "kind": names.get(r.kind, r.kind).format(sector=int(getattr(r, "sector", 0) or 0)),
                 "start": format_time(r.start),
                 "end": format_time(r.end),
                 "duration": format_time(r.duration),
-                "inferred": "✓" if bool(getattr(r, "inferred", False)) else "",
+                "inferred": ("secteurs" if lang == "fr" else "sectors") if r.kind == "SZ"
+                else ("✓" if bool(getattr(r, "inferred", False)) else ""),
             }
         )
     heads = (

@@ -51,7 +51,8 @@ def stops(race) -> pd.DataFrame:
 
 
 def neutralisations(race) -> pd.DataFrame:
-    return race.flags
+    """Neutralisation phases and slow zones of 5 minutes or more (kind SZ, with their sector): :attr:`Race.phases`."""
+    return race.phases
 
 
 def incidents(race) -> pd.DataFrame:

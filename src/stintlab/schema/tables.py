@@ -220,6 +220,12 @@ PHASES = (
     _c("cars_affected", "int64", "", "Cars with such a lap."),
     _c("crossings", "int64", "", "Crossings under the phase's flag."),
 )  # fmt: skip
+RACE_PHASES = (
+    *PHASES[:1],
+    _c("kind", "string", "", "SC, FCY, RED, or SZ (a slow zone: a speed limit in one sector, green elsewhere)."),
+    *PHASES[2:],
+    _c("sector", "int64", "", "The slow zone's sector; 0 for a whole-course phase."),
+)  # fmt: skip
 INCIDENTS = (
     CAR,
     _c("lap", "int32", "", "The slow lap."),
@@ -257,7 +263,7 @@ EVENTS = (
     _c("reference", "float64", "s", "The lap time the loss is measured against."),
     _c("laps_lost", "float64", "", "time_lost / reference."),
     _c("rivals", "object", "", "List of car numbers: the other car of a class lead change."),
-    _c("phase_kind", "string", "", "Neutralisation events: SC, FCY or RED."),
+    _c("phase_kind", "string", "", "Neutralisation events: SC, FCY, RED, or SZ (a slow zone)."),
     _c("phase_start", "float64", "s", "Neutralisation events: start of the phase."),
     _c("phase_end", "float64", "s", "Neutralisation events: end of the phase."),
     _c("phase_inferred", "boolean", "", "Neutralisation events: inferred from lap times."),
@@ -266,6 +272,7 @@ EVENTS = (
     _c("category", "string", "", "The driver's FIA category when known."),
     _c("on_track_loss", "float64", "s", "Stop events: seconds lost on track on the in-lap against the class (in-lap incident)."),
     _c("on_track_sector", "Int64", "", "Stop events: the sector where the in-lap lost most."),
+    _c("phase_sector", "Int64", "", "Slow-zone events: the sector of the zone."),
 )  # fmt: skip
 TIME_LOSSES = (
     CAR, CLASS,
@@ -352,6 +359,7 @@ TABLES: dict[str, tuple[ColumnSpec, ...]] = {
     "stops": STOPS,
     "phases": PHASES,
     "slow_zones": SLOW_ZONES,
+    "race_phases": RACE_PHASES,
     "incidents": INCIDENTS,
     "events": EVENTS,
     "time_losses": TIME_LOSSES,
@@ -378,6 +386,7 @@ TABLE_TITLES: dict[str, tuple[str, str, str]] = {
     "stops": ("Pit stops", "`analysis.stops.stops`", "`stops`"),
     "phases": ("Neutralisation phases", "`analysis.flags.neutralisations`", "`flags`"),
     "slow_zones": ("Slow zones", "`analysis.slowzones.slow_zones`", ""),
+    "race_phases": ("Neutralisations and slow zones", "`analysis.flags.race_phases`", "`flags`"),
     "incidents": ("Incidents", "`analysis.incidents.incident_table`", ""),
     "events": ("Events of one car", "`analysis.timeline.car_events`", "`events`"),
     "time_losses": ("Time-loss account", "`analysis.timeline.time_loss_account`", "`losses`"),

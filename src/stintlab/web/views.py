@@ -208,11 +208,12 @@ def overview_page(store, rid: str) -> str:
     neutral_html = ""
     if neutral is not None and not neutral.empty:
         nrows = [
-            {"kind": k, "start": format_time(a), "end": format_time(b), "duration": format_time(d), "inferred": "✓" if i else ""}
-            for k, a, b, d, i in zip(neutral["kind"], neutral["start"], neutral["end"], neutral["duration"],
-                                     neutral["inferred"], strict=False)
+            {"kind": f"slow zone, sector {z}" if k == "SZ" else k, "start": format_time(a), "end": format_time(b),
+             "duration": format_time(d), "inferred": "✓" if i else ""}
+            for k, a, b, d, i, z in zip(neutral["kind"], neutral["start"], neutral["end"], neutral["duration"],
+                                        neutral["inferred"], neutral["sector"], strict=False)
         ]  # fmt: skip
-        neutral_html = '<h2 id="neutralisations">Neutralisations</h2>' + table_html(
+        neutral_html = '<h2 id="neutralisations">Neutralisations and slow zones</h2>' + table_html(
             nrows, ["kind", "start", "end", "duration", "inferred"]
         )
     body = (

@@ -265,8 +265,10 @@ def _events(ev: pd.DataFrame, stops, mine: pd.DataFrame, car, cls, grade: dict) 
             if id(e) not in consumed:
                 out.append(_lead(e, nxt, stop_laps, car, cls))
         elif kind == "neutralisation":
-            if (f := _neutral(e, ev, mine, car, cls)) is not None:
-                out.append(f)
+            f = _neutral(e, ev, mine, car, cls)
+            told = {lap for g in out if isinstance(g, Neutral) and g.phase_kind == "SZ" for lap in g.laps}
+            if f is not None and not (f.phase_kind == "SZ" and f.pit_lap is not None and f.pit_lap in told):
+                out.append(f)  # zones overlapping in two sectors around one stop: told once
         elif kind == "stop" and _told_stop(e):
             out.append(_stop(e, car, cls, grade))
         elif kind == "incident":
@@ -335,7 +337,7 @@ def _merge_pit_swaps(body: list[Fact]) -> list[Fact]:
 def _neutral(e, ev: pd.DataFrame, mine: pd.DataFrame, car, cls) -> Fact | None:
     """A safety car or red flag matters to the car when its class position changed across it or it
     pitted under it; a full-course yellow only when it pitted under it; a slow zone only when it
-    pitted under it and the zone lasted :data:`SLOW_ZONE_STORY_MIN` s or more."""
+    pitted in it, the zone lasted :data:`SLOW_ZONE_STORY_MIN` s or more and its class position changed."""
     kind = str(e.phase_kind)
     b, a = _int(e.class_position_before), _int(e.class_position_after)
     start = float(e.race_time)
@@ -346,8 +348,8 @@ def _neutral(e, ev: pd.DataFrame, mine: pd.DataFrame, car, cls) -> Fact | None:
         return None
     if kind == "FCY" and not pitted:
         return None  # a few minutes of FCY matter when the car stopped under it; position swaps are noise
-    if kind == "SZ" and (not pitted or end - start < SLOW_ZONE_STORY_MIN):
-        return None  # a slow zone is told when the car stopped under a long one; position swaps across it are pit cycles
+    if kind == "SZ" and (not pitted or end - start < SLOW_ZONE_STORY_MIN or b is None or a is None or b == a):
+        return None  # told when the car stopped in a long one and its class position changed
     pit_laps = [int(x) for x in in_phase["lap"]]
     rivals = (e.passed if a < b else e.passed_by) if b and a and b != a else []
     return Neutral(

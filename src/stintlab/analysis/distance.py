@@ -24,7 +24,10 @@ first lap.
 
 **Gaps** are time differences at the same point of the track: for car B at distance ``d_B`` and a
 car A ahead (``d_A >= d_B``), ``gap_s = t - tau_A(d_B)``, where ``tau_A(d)`` is the first time A
-was at distance d (the same interpolation, inverted). ``laps_down = floor(d_A - d_B)``: a car is
+was at distance d (the same interpolation, inverted): how long ago A was where B is now. When both
+cars stand still (both finished, both in the pits, stopped) the gap is frozen at the moment B got
+there, ``tau_B(d_B) - tau_A(d_B)`` (two finishers: the difference of their finishing crossings),
+unless A got there after B (A passed B while B was standing). ``laps_down = floor(d_A - d_B)``: a car is
 shown "N Lap(s)" down only when the other one has covered at least N more laps; 0.23 laps behind is
 a gap in seconds. ``gap_s`` is given in both cases.
 
@@ -255,11 +258,14 @@ def first_time_at(p: Progress, codes: np.ndarray, dist: np.ndarray) -> np.ndarra
     return np.where(beyond, np.nan, tau)
 
 
-def _gaps(p: Progress, t: float, code: np.ndarray, dist: np.ndarray, a_code: np.ndarray, a_dist: np.ndarray):
-    """(laps down, seconds, text) of cars (code, dist) behind cars (a_code, a_dist)."""
-    down = np.floor(a_dist - dist + 1e-9).astype(np.int64)
-    secs = t - first_time_at(p, a_code, dist)
-    secs = np.where(a_code == code, 0.0, np.round(secs, 3))
+def _gaps(p: Progress, t: float, i: np.ndarray, a: np.ndarray, code, dist, held, arrived):
+    """(laps down, seconds, text) of the cars at rows ``i`` behind the cars at rows ``a`` (module docstring)."""
+    down = np.floor(dist[a] - dist[i] + 1e-9).astype(np.int64)
+    tau = first_time_at(p, code[a], dist[i])
+    # both standing still (finished, in the pits, stopped): the gap froze when the car behind got there
+    frozen = held[i] & held[a] & (arrived[i] >= tau)
+    secs = np.where(frozen, arrived[i], t) - tau
+    secs = np.where(a == i, 0.0, np.round(np.maximum(secs, 0.0), 3))
     text = [gap_text(int(b), float(s)) for b, s in zip(down, secs)]
     return down, secs, text
 
@@ -317,18 +323,19 @@ def distance_standings(p: Progress, t: float, cls: str | None = None) -> pd.Data
     )
     grp = pd.Series(cls_v).groupby(cls_v, sort=False)
     out["class_position"] = grp.cumcount().to_numpy() + 1
-    lead = np.zeros(n, dtype=np.int64)
-    b, s, txt = _gaps(p, t, code, dist, code[lead], dist[lead])
+    idx = np.arange(n)
+    args = (code, dist, held, arrived)
+    b, s, txt = _gaps(p, t, idx, np.zeros(n, dtype=np.int64), *args)
     out["gap_to_leader"], out["gap_to_leader_laps"], out["gap_to_leader_s"] = txt, b, s
     first_of = pd.Series(np.arange(n)).groupby(cls_v, sort=False).transform("first").to_numpy()
-    b, s, txt = _gaps(p, t, code, dist, code[first_of], dist[first_of])
+    b, s, txt = _gaps(p, t, idx, first_of, *args)
     out["gap_to_class_leader"], out["gap_to_class_leader_laps"], out["gap_to_class_leader_s"] = txt, b, s
     ahead = np.r_[0, np.arange(n - 1)]
-    b, s, txt = _gaps(p, t, code, dist, code[ahead], dist[ahead])
+    b, s, txt = _gaps(p, t, idx, ahead, *args)
     out["interval"], out["interval_laps"], out["interval_s"] = txt, b, s
     prev = pd.Series(np.arange(n)).groupby(cls_v, sort=False).shift(1)
     cahead = prev.fillna(pd.Series(np.arange(n))).to_numpy(dtype=np.int64)
-    b, s, txt = _gaps(p, t, code, dist, code[cahead], dist[cahead])
+    b, s, txt = _gaps(p, t, idx, cahead, *args)
     out["class_interval"], out["class_interval_laps"], out["class_interval_s"] = txt, b, s
     for c in ("gap_to_leader", "gap_to_class_leader", "interval", "class_interval"):
         out[c] = pd.array(out[c], dtype="string")

@@ -54,12 +54,13 @@ from stintlab.analysis.classification import gap_text
 from stintlab.analysis.lookup import find_class
 from stintlab.config import THRESHOLDS
 from stintlab.errors import StintlabUsageError
-from stintlab.schema import check_columns, empty_table
+from stintlab.schema import check_columns, empty_table, table_columns
 
 __all__ = ["Progress", "progress", "distance_at", "first_time_at", "distance_standings", "HOLD_FACTOR", "REF_RATIO"]
 
 HOLD_FACTOR = THRESHOLDS.distance_hold_factor
 REF_RATIO = THRESHOLDS.distance_ref_ratio
+_COLUMNS = [c.name for c in table_columns("distance_standings")]
 _MIN_SHARE = 0.5  # a section loop counts when present on at least this share of the laps
 
 
@@ -85,6 +86,7 @@ class Progress:
     laps: pd.DataFrame
     t_stride: float
     d_stride: float
+    cols: dict  # per lap row, as numpy arrays: car, class, team, driver, lap, elapsed, in_lap (read once)
 
     def first(self) -> np.ndarray:
         """Index of each car's first point."""
@@ -216,8 +218,18 @@ def progress(laps: pd.DataFrame, sections: pd.DataFrame | None = None) -> Progre
     t0[newcar] = t[newcar]
     t_stride = float(np.nanmax(np.abs(t))) * 2 + 10.0 if len(t) else 1.0
     d_stride = float(np.nanmax(d)) + 10.0 if len(d) else 1.0
+    cols = {
+        "car": car,
+        "class": cls,
+        "team": laps["team"].to_numpy(dtype=object) if "team" in laps else np.full(n, None, dtype=object),
+        "driver": laps["driver"].to_numpy(dtype=object) if "driver" in laps else np.full(n, None, dtype=object),
+        "lap": lap,
+        "elapsed": el,
+        "in_lap": laps["in_lap"].to_numpy(dtype=bool) if "in_lap" in laps else np.zeros(n, dtype=bool),
+        "classes": pd.unique(laps["class"].dropna().astype(str).to_numpy()),
+    }
     return Progress(np.asarray(cars, dtype=object), code.astype(np.int64), t, d, t0, row, line, pit & ~newcar,
-                    tuple(shares), laps, t_stride, d_stride)  # fmt: skip
+                    tuple(shares), laps, t_stride, d_stride, cols)  # fmt: skip
 
 
 def distance_at(p: Progress, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -278,9 +290,9 @@ def distance_standings(p: Progress, t: float, cls: str | None = None) -> pd.Data
         raise StintlabUsageError("a race time is needed for standings")
     if t < 0:
         raise StintlabUsageError(f"race time must not be negative (got {t})")
-    laps = p.laps
+    cols = p.cols
     if cls is not None:
-        find_class(laps["class"].dropna().unique(), cls)
+        find_class(cols["classes"], cls)
     t = float(t)
     dist_all, j_all, held_all, listed = distance_at(p, t)
     code = np.flatnonzero(listed)
@@ -292,54 +304,49 @@ def distance_standings(p: Progress, t: float, cls: str | None = None) -> pd.Data
     code, dist, j, held, arrived = code[o], dist[o], j[o], held[o], arrived[o]
     n = len(code)
     row = p.row[j]  # lap row of the last point reached
-    lap = laps["lap"].to_numpy(dtype=np.int64)
-    el = laps["elapsed"].to_numpy(dtype=float)
-    in_lap = laps["in_lap"].to_numpy(dtype=bool) if "in_lap" in laps else np.zeros(len(laps), bool)
+    lap, el = cols["lap"], cols["elapsed"]
     # the last line crossing reached: the point itself, else the lap row before the point's lap
     on_line = p.line[j]
-    car_of_row = laps["car"].astype(str).to_numpy()
     prev_row = np.maximum(row - 1, 0)
-    has_prev = (row > 0) & (car_of_row[prev_row] == p.cars[code].astype(str))
+    has_prev = (row > 0) & (cols["car"][prev_row] == cols["car"][row])
     crossed = on_line | has_prev
     lrow = np.where(on_line, row, prev_row)
-    laps_done = np.where(on_line, lap[row], lap[row] - 1)
-    cls_v = laps["class"].astype(object).fillna("").to_numpy()[row]
+    laps_done = np.where(on_line, lap[row], lap[row] - 1).astype(np.int64)
+    cls_v = cols["class"][row]
     nxt = np.minimum(j + 1, p.last()[code])
-    in_pit = held & ((on_line & in_lap[row]) | (p.pit[nxt] & (nxt > j)))
-    out = pd.DataFrame(
-        {
-            "position": np.arange(1, n + 1, dtype=np.int64),
-            "car": pd.array(p.cars[code].astype(str), dtype="string"),
-            "class": pd.array(laps["class"].to_numpy()[row], dtype="string"),
-            "team": pd.array(laps["team"].to_numpy()[row] if "team" in laps else [None] * n, dtype="string"),
-            "driver": pd.array(laps["driver"].to_numpy()[row] if "driver" in laps else [None] * n, dtype="string"),
-            "laps": laps_done.astype(np.int64),
-            # shown to 4 decimals without rounding up to the next line (169.99999 is not 170 laps)
-            "distance": laps_done + np.minimum(np.round(dist - laps_done, 4), 0.9999),
-            "race_time": np.where(crossed, el[lrow], np.nan),
-            "in_pit": in_pit.astype(bool),
-            "held": held.astype(bool),
-        }
-    )
-    grp = pd.Series(cls_v).groupby(cls_v, sort=False)
-    out["class_position"] = grp.cumcount().to_numpy() + 1
+    in_pit = held & ((on_line & cols["in_lap"][row]) | (p.pit[nxt] & (nxt > j)))
+    # class leader and car ahead in the class, by position
+    ccode = pd.factorize(cls_v)[0]
+    first_of = np.zeros(n, dtype=np.int64)
+    cahead = np.arange(n)
+    cpos = np.zeros(n, dtype=np.int64)
+    for c in range(ccode.max() + 1):
+        members = np.flatnonzero(ccode == c)
+        first_of[members] = members[0]
+        cahead[members[1:]] = members[:-1]
+        cpos[members] = np.arange(1, len(members) + 1)
     idx = np.arange(n)
     args = (code, dist, held, arrived)
-    b, s, txt = _gaps(p, t, idx, np.zeros(n, dtype=np.int64), *args)
-    out["gap_to_leader"], out["gap_to_leader_laps"], out["gap_to_leader_s"] = txt, b, s
-    first_of = pd.Series(np.arange(n)).groupby(cls_v, sort=False).transform("first").to_numpy()
-    b, s, txt = _gaps(p, t, idx, first_of, *args)
-    out["gap_to_class_leader"], out["gap_to_class_leader_laps"], out["gap_to_class_leader_s"] = txt, b, s
-    ahead = np.r_[0, np.arange(n - 1)]
-    b, s, txt = _gaps(p, t, idx, ahead, *args)
-    out["interval"], out["interval_laps"], out["interval_s"] = txt, b, s
-    prev = pd.Series(np.arange(n)).groupby(cls_v, sort=False).shift(1)
-    cahead = prev.fillna(pd.Series(np.arange(n))).to_numpy(dtype=np.int64)
-    b, s, txt = _gaps(p, t, idx, cahead, *args)
-    out["class_interval"], out["class_interval_laps"], out["class_interval_s"] = txt, b, s
-    for c in ("gap_to_leader", "gap_to_class_leader", "interval", "class_interval"):
-        out[c] = pd.array(out[c], dtype="string")
-    out = out[[c for c in empty_table("distance_standings").columns]]
+    data = {
+        "position": idx + 1,
+        "class_position": cpos,
+        "car": pd.array(cols["car"][row], dtype="string"),
+        "class": pd.array(cols["class"][row], dtype="string"),
+        "team": pd.array(cols["team"][row], dtype="string"),
+        "driver": pd.array(cols["driver"][row], dtype="string"),
+        "laps": laps_done,
+        # shown to 4 decimals without rounding up to the next line (169.99999 is not 170 laps)
+        "distance": laps_done + np.minimum(np.round(dist - laps_done, 4), 0.9999),
+        "race_time": np.where(crossed, el[lrow], np.nan),
+        "in_pit": in_pit.astype(bool),
+        "held": held.astype(bool),
+    }
+    for name, ahead in (("gap_to_leader", np.zeros(n, dtype=np.int64)), ("gap_to_class_leader", first_of),
+                        ("interval", np.r_[0, idx[:-1]]), ("class_interval", cahead)):  # fmt: skip
+        b, sec, txt = _gaps(p, t, idx, ahead, *args)
+        data[name], data[f"{name}_laps"], data[f"{name}_s"] = pd.array(txt, dtype="string"), b, sec
+    out = pd.DataFrame(data)
+    out = out[_COLUMNS]
     if cls is not None:
         mask = out["class"].str.lower() == str(cls).lower()
         out = out[mask.fillna(False).to_numpy(dtype=bool)].reset_index(drop=True)

@@ -298,3 +298,25 @@ def test_bad_moments_are_usage_errors(load_corpus_race):
         race.standings(at=3600.0, cls="GTE")
     first = distance_standings(race.progress, 0.0)
     assert len(first) == 0 or np.all(first["distance"] <= 1.0)
+
+
+@pytest.mark.corpus
+def test_at_a_cars_own_crossing_both_definitions_give_it_the_same_place(load_corpus_race):
+    # the events of a car (positions before / after, passed, laps lost) are taken at the car's own line
+    # crossings: there the cars ahead of it are exactly those that crossed that line earlier, by last
+    # crossing as by distance (docs/analysis.md). Le Mans 2024 #92 (LMGT3), every 7th crossing.
+    race = load_corpus_race("lemans-2024")
+    mine = race.laps[race.laps["car"] == "92"]
+    checked = 0
+    for lap, t in zip(mine["lap"].to_numpy()[::7], mine["elapsed"].to_numpy(dtype=float)[::7]):
+        by_distance = race.standings(at=float(t), cls="LMGT3")
+        by_crossing = standings_at(race.laps, float(t), "LMGT3")
+        d = by_distance.set_index("car").loc["92"]
+        c = by_crossing.set_index("car").loc["92"]
+        assert (d["laps"], d["distance"]) == (lap, float(lap))
+        assert d["class_position"] == c["class_position"], (lap, t)
+        ahead_d = set(by_distance["car"][: d["class_position"] - 1])
+        ahead_c = set(by_crossing["car"][: c["class_position"] - 1])
+        assert ahead_d == ahead_c
+        checked += 1
+    assert checked >= 35  # #92 completed 273 laps

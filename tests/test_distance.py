@@ -320,3 +320,23 @@ def test_at_a_cars_own_crossing_both_definitions_give_it_the_same_place(load_cor
         assert ahead_d == ahead_c
         checked += 1
     assert checked >= 35  # #92 completed 273 laps
+
+
+@pytest.mark.corpus
+def test_without_sector_times_the_lap_is_shared_between_line_crossings(load_corpus_race):
+    # bad input: the same race with its sector columns empty. The distance is then interpolated between the
+    # line crossings only (docs/analysis.md), from the raw ELAPSED of the lap under way; the CLI says so.
+    race = load_corpus_race("wec-2025-imola6h")
+    laps = race.laps.assign(s1=np.nan, s2=np.nan, s3=np.nan)
+    p = progress(laps)
+    assert p.shares == ()
+    t = 7200.0
+    s = distance_standings(p, t).set_index("car")
+    raw = raw_rows(lap_file("wec-2025-imola6h"))
+    for car in ("87", "31", "51"):
+        rows = raw[car]
+        k = max(i for i, r in enumerate(rows) if r["el"] <= t)
+        a, b = rows[k], rows[k + 1]
+        assert not (b["b"] or b["out"] or b["pit"])  # a racing lap under way: no hold
+        assert s.loc[car, "laps"] == a["lap"]
+        assert s.loc[car, "distance"] == pytest.approx(a["lap"] + (t - a["el"]) / (b["el"] - a["el"]), abs=1e-4)

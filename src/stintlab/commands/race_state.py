@@ -101,7 +101,9 @@ def standings(
                 f"race time {format_time(t)} is past the end of this race ({format_time(race.duration)})"
             )
         table = race.standings(t, cls=cls)
-        when = f"at {format_time(t)} (by distance)"
+        # without sector times the share of the lap is interpolated between line crossings only: say so
+        how = "by distance" if race.progress.shares else "by distance; no sector times: between line crossings"
+        when = f"at {format_time(t)} ({how})"
         keys = DISTANCE_KEYS
     else:
         table = race.standings(cls=cls)

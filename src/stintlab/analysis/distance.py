@@ -71,8 +71,9 @@ class Progress:
     ``code``: car index into ``cars``; ``t``: race time at the point; ``d``: distance (laps); ``t0``:
     the time the car starts moving on the stretch that ends at this point (the previous point's time,
     or later when the stretch is a stop); ``line``: the point is a crossing of the line (row ``row`` of
-    the lap table), else a sector / loop point of lap row ``row``; ``shares``: the point shares of the
-    lap used (sector ends, loops); ``info``: per car (class, team, ...), the lap table's last row."""
+    the lap table), else a sector / loop point of lap row ``row``; ``pit``: the stretch ending at the
+    point is a pit stop; ``shares``: the shares of the lap of the sector ends and loops used (empty
+    without sector times); ``laps``: the lap table; ``cols``: its columns read once as numpy arrays."""
 
     cars: np.ndarray
     code: np.ndarray
@@ -81,12 +82,12 @@ class Progress:
     t0: np.ndarray
     row: np.ndarray
     line: np.ndarray
-    pit: np.ndarray  # the stretch ending at this point is a pit stop (first stretch of an out-lap)
+    pit: np.ndarray
     shares: tuple
     laps: pd.DataFrame
     t_stride: float
     d_stride: float
-    cols: dict  # per lap row, as numpy arrays: car, class, team, driver, lap, elapsed, in_lap (read once)
+    cols: dict
 
     def first(self) -> np.ndarray:
         """Index of each car's first point."""
@@ -161,10 +162,11 @@ def progress(laps: pd.DataFrame, sections: pd.DataFrame | None = None) -> Progre
     s1, s12 = cols[0], cols[0] + cols[1]
     ok1 = np.isfinite(s1) & (s1 > 0) & (s1 < lt)
     ok2 = np.isfinite(s12) & (s12 > s1) & (s12 < lt)
-    r1, r2 = ref_mask & ok1 & ok2, ref_mask & ok1 & ok2
+    ref_both = ref_mask & ok1 & ok2  # the shares come from reference laps with both sector ends
     shares = []
     pts_row, pts_off, pts_share = [], [], []
-    for ok, off, r in ((ok1, s1, r1), (ok2, s12, r2)):
+    for ok, off in ((ok1, s1), (ok2, s12)):
+        r = ref_both
         if r.any():
             share = float(np.median(off[r] / lt[r]))
             shares.append(share)

@@ -64,15 +64,19 @@ def test_classification_and_standings(capsys, corpus, f2019):
     st = run(capsys, "standings", f2019, "--at", "12:00:00")
     keys = {"position", "class_position", "car", "class", "team", "laps", "gap_to_class_leader", "interval",
             "class_interval", "gap_to_leader", "race_time", "driver", "in_pit", "gap_to_class_leader_laps",
-            "gap_to_class_leader_s", "interval_s", "class_interval_s"}  # fmt: skip
-    check_rows(st, keys, {"race_time", "gap_to_class_leader_s", "interval_s", "class_interval_s"})
+            "gap_to_class_leader_s", "interval_s", "class_interval_s",
+            "distance", "held", "gap_to_leader_laps", "gap_to_leader_s", "interval_laps", "class_interval_laps"}  # fmt: skip
+    check_rows(st, keys, {"race_time", "gap_to_class_leader_s", "interval_s", "class_interval_s", "gap_to_leader_s"})
     assert len(st) == 61 and all(r["race_time"] <= 12 * 3600 for r in st)
+    # --at is by distance (docs/analysis.md): ordered by distance, laps = line crossings reached
+    assert all(a["distance"] >= b["distance"] for a, b in zip(st, st[1:]))
+    assert all(r["laps"] <= r["distance"] < r["laps"] + 1 for r in st)
     for r in st:  # the printed gap and its numbers agree ("+3:08.454" is 188.454 s)
         laps, gap, secs = r["gap_to_class_leader_laps"], r["gap_to_class_leader"], r["gap_to_class_leader_s"]
         if r["class_position"] == 1:
             assert (gap, laps, secs) == ("-", 0, 0.0)
-        elif laps:
-            assert gap == f"{laps} Lap" + "s" * (laps > 1) and secs is None
+        elif laps:  # whole laps behind in distance; the seconds at the same point of the track are kept
+            assert gap == f"{laps} Lap" + "s" * (laps > 1) and secs > 0
         else:
             m, _, s = gap.lstrip("+").rpartition(":")
             assert gap.startswith("+") and int(m or 0) * 60 + float(s) == pytest.approx(secs, abs=1e-3)

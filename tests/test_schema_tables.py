@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from stintlab.analysis import classification as cl
-from stintlab.analysis import flags, incidents, pace, rankings, slowzones, standings, timeline
+from stintlab.analysis import distance, flags, incidents, pace, rankings, slowzones, standings, timeline
 from stintlab.errors import StintlabUsageError
 from stintlab.schema import TABLES, check_columns, check_table, tables_markdown
 from stintlab.schema.tables import dtype_kind
@@ -56,6 +56,7 @@ def all_tables(race) -> dict[str, pd.DataFrame]:
         "annotated_laps": a,
         "clean_laps": clean,
         "standings": standings.standings_after_hour(laps, 2),
+        "distance_standings": distance.distance_standings(distance.progress(laps), 2 * 3600.0 + 61.5),
         "hourly_positions": standings.hourly_positions(laps),
         "position_history": standings.position_history(laps),
         "classification": cl.derive_classification(laps),
@@ -111,7 +112,7 @@ COMMAND_TABLE = {
     "stops": "stops",
     "stints": "stints",
     "events": "events",
-    "flags": "phases",
+    "flags": "race_phases",
     "losses": "time_losses",
     "drivers": "driver_rankings",
 }

@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from stintlab.analysis import order, pace, rankings, standings
+from stintlab.analysis import distance, order, pace, rankings, standings
 from stintlab.analysis.annotate import annotate_with_zones
 from stintlab.analysis.categories import attach_categories, read_entry_list
 from stintlab.analysis.classification import derive_classification
@@ -74,6 +74,7 @@ class Race:
     ``drive_time``, ``incidents``, ``time_loss``, ``final_standings``, ``position_history``,
     ``hourly_positions``, ``categories``, ``clean_laps``, ``driver_metrics``, ``car_metrics``,
     ``issues`` (the silent repairs of the readers and :func:`load`: :mod:`stintlab.log`);
+    ``progress`` (timing points for standings by distance);
     memoised methods: :meth:`events`, :meth:`standings`, :meth:`driver_rankings`,
     :meth:`crew_rankings`, :meth:`best_performers`.
     """
@@ -226,16 +227,25 @@ class Race:
         """Standings after every car's last crossing (:func:`stintlab.analysis.standings.final_standings`)."""
         return standings.final_standings(self.laps)
 
+    @_derived
+    def progress(self) -> distance.Progress:
+        """Every car's timing points (line, sector ends, section loops) for standings by distance
+        (:func:`stintlab.analysis.distance.progress`)."""
+        return distance.progress(self.laps, self.sections)
+
     def standings(self, at: float | None = None, *, hour: int | None = None, cls: str | None = None) -> pd.DataFrame:
-        """Standings at race time ``at`` seconds, or after race hour ``hour``, or final (neither);
-        ``cls`` keeps one class (:mod:`stintlab.analysis.standings`)."""
+        """Standings at race time ``at`` seconds **by distance covered** (what a timing screen shows:
+        :func:`stintlab.analysis.distance.distance_standings`), or after race hour ``hour`` (the official
+        hour-N convention, each car at its last crossing), or final (neither); ``cls`` keeps one class
+        (:mod:`stintlab.analysis.standings`)."""
         if at is not None and hour is not None:
             raise StintlabUsageError("give a race time or an hour, not both")
         if hour is not None:
             return self.once(("standings", "hour", int(hour), cls),
                              lambda: standings.standings_after_hour(self.laps, int(hour), cls))  # fmt: skip
         if at is not None:
-            return self.once(("standings", "at", float(at), cls), lambda: standings.standings_at(self.laps, at, cls))
+            return self.once(("standings", "at", float(at), cls),
+                             lambda: distance.distance_standings(self.progress, at, cls))  # fmt: skip
         if cls is None:
             return self.final_standings
         return self.once(("standings", "final", cls), lambda: standings.final_standings(self.laps, cls))

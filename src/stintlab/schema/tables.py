@@ -23,7 +23,23 @@ stintlab.errors.StintlabUsageError: stints() needs lap table column(s) lap, elap
 from __future__ import annotations
 
 from stintlab.errors import StintlabUsageError
+from stintlab.schema.columns import (  # noqa: F401  (shared columns, re-exported)
+    CAR,
+    CLASS,
+    CLASS_POSITION,
+    DRIVER,
+    DRIVER_SLOT,
+    HOUR,
+    IN_PIT,
+    POSITION,
+    RACE_TIME,
+    TEAM,
+    derived,
+)
 from stintlab.schema.laps import LAP_COLUMNS, ColumnSpec
+from stintlab.schema.standings import DISTANCE_STANDINGS, HOURLY_POSITIONS, POSITION_HISTORY, STANDINGS
+
+_c = derived
 
 __all__ = [
     "ANNOTATED_COLUMNS",
@@ -36,22 +52,6 @@ __all__ = [
     "table_columns",
 ]
 
-
-def _c(name: str, dtype: str, unit: str, meaning: str) -> ColumnSpec:
-    return ColumnSpec(name, dtype, unit, meaning, "derived")
-
-
-# ------------------------------------------------------------------ shared columns
-CAR = _c("car", "string", "", "Car number as printed (string; '007' != '7').")
-CLASS = _c("class", "string", "", "Class of the car.")
-TEAM = _c("team", "string", "", "Team name.")
-DRIVER = _c("driver", "string", "", "Driver, as the lap file spells the name.")
-DRIVER_SLOT = _c("driver_slot", "Int8", "", "Driver's slot in the crew (1..n).")
-POSITION = _c("position", "int64", "", "Overall position, 1-based: laps completed desc, then race time of the last crossing asc.")
-CLASS_POSITION = _c("class_position", "int64", "", "Position within the class (same order).")
-RACE_TIME = _c("race_time", "float64", "s", "Race time of the crossing (from the start signal; may exceed 24 h).")
-HOUR = _c("hour", "int64", "", "1-based race hour of race_time: floor(race_time / 3600) + 1.")
-IN_PIT = _c("in_pit", "bool", "", "That crossing was an in-lap (the car was in the pit lane).")
 
 # ------------------------------------------------------------------ annotated laps
 ANNOTATED_COLUMNS: tuple[ColumnSpec, ...] = LAP_COLUMNS + (
@@ -72,42 +72,6 @@ CLEAN_LAP_COLUMNS: tuple[ColumnSpec, ...] = ANNOTATED_COLUMNS + (
     _c("pace_index", "float64", "", "100 x lap_time / median of same-class clean laps in the index window; NaN without a reference."),
     _c("stint_keep", "bool", "", "Kept in the sanitised stint average (not more than 10 % above the stint's clean mean)."),
 )
-
-# ------------------------------------------------------------------ standings
-_GAPS = (
-    _c("gap_to_leader", "string", "", "Gap to the overall leader as printed: '-', '+3.297', '1 Lap', '12 Laps'."),
-    _c("gap_to_class_leader", "string", "", "Gap to the class leader, as printed."),
-    _c("gap_to_class_leader_laps", "int64", "", "Laps behind the class leader."),
-    _c("gap_to_class_leader_s", "float64", "s", "Seconds behind the class leader at equal laps; NaN when laps behind."),
-    _c("interval", "string", "", "Gap to the car directly ahead overall, as printed."),
-    _c("interval_s", "float64", "s", "Seconds to the car ahead overall at equal laps; NaN when laps behind."),
-    _c("class_interval", "string", "", "Gap to the car directly ahead in the class, as printed."),
-    _c("class_interval_s", "float64", "s", "Seconds to the car ahead in the class at equal laps; NaN when laps behind."),
-)
-STANDINGS = (
-    POSITION, CLASS_POSITION, CAR, CLASS, TEAM,
-    _c("driver", "string", "", "Driver at the car's last crossing at or before the moment."),
-    _c("laps", "int64", "", "Laps completed at the moment."),
-    _c("race_time", "float64", "s", "Race time of the car's last crossing at or before the moment."),
-    IN_PIT, *_GAPS,
-)  # fmt: skip
-HOURLY_POSITIONS = (
-    _c("hour", "int64", "", "1-based index of the moment (race hour N, or the N-th of the times given)."),
-    _c("at", "float64", "s", "The moment: race time of the snapshot."),
-    POSITION, CLASS_POSITION, CAR, CLASS,
-    _c("laps", "int64", "", "Laps completed at the moment."),
-    _c("race_time", "float64", "s", "Race time of the car's last crossing at or before the moment."),
-    IN_PIT,
-)  # fmt: skip
-POSITION_HISTORY = (
-    CAR,
-    _c("lap", "int32", "", "Lap completed at this crossing."),
-    CLASS, RACE_TIME,
-    _c("position", "int64", "", "Rank of this crossing among all crossings completing the same lap (the lap chart)."),
-    _c("class_position", "int64", "", "The same rank within the class."),
-    _c("gap_to_leader", "float64", "s", "Seconds behind the first car to complete this lap."),
-    _c("class_gap", "float64", "s", "Seconds behind the first car of the class to complete this lap."),
-)  # fmt: skip
 
 # ------------------------------------------------------------------ classification
 CLASSIFICATION = (
@@ -350,6 +314,7 @@ TABLES: dict[str, tuple[ColumnSpec, ...]] = {
     "annotated_laps": ANNOTATED_COLUMNS,
     "clean_laps": CLEAN_LAP_COLUMNS,
     "standings": STANDINGS,
+    "distance_standings": DISTANCE_STANDINGS,
     "hourly_positions": HOURLY_POSITIONS,
     "position_history": POSITION_HISTORY,
     "classification": CLASSIFICATION,
@@ -377,6 +342,7 @@ TABLE_TITLES: dict[str, tuple[str, str, str]] = {
     "annotated_laps": ("Annotated lap table", "`analysis.annotate.annotate`", ""),
     "clean_laps": ("Clean laps", "`analysis.pace.clean_laps`", ""),
     "standings": ("Standings", "`analysis.standings.standings_at`, `standings_after_hour`, `final_standings`", "`standings`"),
+    "distance_standings": ("Standings by distance", "`analysis.distance.distance_standings`, `race.standings(at=...)`", "`standings --at`"),
     "hourly_positions": ("Hourly positions", "`analysis.standings.hourly_positions`", ""),
     "position_history": ("Position history (lap chart)", "`analysis.standings.position_history`", ""),
     "classification": ("Derived classification", "`analysis.classification.derive_classification`", "`classification --derived`"),

@@ -44,7 +44,7 @@ from stintlab.names import name_key
 from stintlab.schema import LAP_COLUMNS
 
 __all__ = ["looks_like_sector_list", "looks_like_pit_stops", "looks_like_entry_list", "read_race", "companions",
-           "read_pit_stops", "NO_CLASS", "TWO_WORD_MAKES"]  # fmt: skip
+           "read_pit_stops", "NO_CLASS", "TWO_WORD_MAKES", "COVERAGE", "coverage_markdown"]  # fmt: skip
 
 NO_CLASS = "ALL"
 TWO_WORD_MAKES = ("Aston Martin", "Alfa Romeo", "Land Rover")
@@ -272,3 +272,48 @@ def _lap_table(sectors: pd.DataFrame, stops: pd.DataFrame | None, cars_info: dic
     df = pd.DataFrame({c.name: pd.array(cols[c.name], dtype=c.dtype) if c.dtype in ("string", "Int8") else
                        np.asarray(cols[c.name]).astype(c.dtype) for c in LAP_COLUMNS})  # fmt: skip
     return df, conflicts, start_tod
+
+
+#: How the SRO export fills each canonical lap column ("" = it cannot: the column stays NA/False).
+#: docs/data.md embeds :func:`coverage_markdown` (tests/test_sro.py checks both).
+COVERAGE: dict[str, str] = {
+    "car": "sector list `Bib`",
+    "lap": "sector list `Lap`",
+    "driver": "pit-stop file: `Driver in` of the stop ending the stint; after the last stop its `Driver out`",
+    "driver_slot": "position of that name in `Driver1`..`Driver4` of the sector list",
+    "class": "entry list `Class` (the cup: Pro/Gold/Silver/Bronze Cup); sector list `Class` (empty) else `ALL`",
+    "group": "",
+    "team": "entry list `Team`",
+    "manufacturer": "make at the start of the sector list `Car` (`Aston Martin`, `Mercedes-AMG`, `Porsche` ...)",
+    "lap_time": "sector list `Time` (an empty one rebuilt as the sum of the three sectors when all are there)",
+    "s1": "`Sector1Time`",
+    "s2": "`Sector2Time`",
+    "s3": "`Sector3Time`",
+    "elapsed": "sum of the car's lap times from lap 1 (the race clock of the pit-stop file agrees)",
+    "lap_start": "elapsed - lap_time",
+    "time_of_day": "elapsed + race start as time of day (`Day time in` - `Time in` of the pit-stop file)",
+    "in_lap": "pit-stop file `Lap In`",
+    "out_lap": "the lap after an in-lap",
+    "pit_time": "pit-stop file `Nett Time` (Time out - Time in), on the out-lap; NA when the stop has no exit",
+    "flag": "",
+    "kph": "",
+    "top_speed": "`TopSpeed` (= `SpeedTrap2`)",
+    "lap_improvement": "",
+    "s1_improvement": "",
+    "s2_improvement": "",
+    "s3_improvement": "",
+    "is_car_best": "",
+    "is_session_best": "",
+    "line": "line of the row in the sector list",
+}
+
+
+def coverage_markdown() -> str:
+    """The :data:`COVERAGE` table as Markdown.
+
+    >>> coverage_markdown().splitlines()[2]
+    '| `car` | sector list `Bib` |'
+    """
+    rows = ["| column | SRO source |", "|---|---|"]
+    rows += [f"| `{c.name}` | {COVERAGE[c.name] or '— (not in the export)'} |" for c in LAP_COLUMNS]
+    return "\n".join(rows)

@@ -40,7 +40,6 @@ from stintlab.errors import StintlabFormatError
 from stintlab.io.sro.entries import looks_like_entry_list, read_entry_list
 from stintlab.io.sro.files import looks_like_pit_stops, looks_like_sector_list, read_pit_stops, read_sector_list
 from stintlab.io.text import read_bytes, sniff_header
-from stintlab.names import name_key
 from stintlab.schema import LAP_COLUMNS
 
 __all__ = ["looks_like_sector_list", "looks_like_pit_stops", "looks_like_entry_list", "read_race", "companions",
@@ -237,7 +236,7 @@ def _lap_table(sectors: pd.DataFrame, stops: pd.DataFrame | None, cars_info: dic
             final = g[-1].driver_out.strip() or g[-1].driver_in.strip() or None
             driver[rows] = [names[j] if j < len(g) else final for j in k]
             for a, b in zip(g, g[1:]):
-                if a.driver_out.strip() and b.driver_in.strip() and name_key(a.driver_out) != name_key(b.driver_in):
+                if a.driver_out.strip() and b.driver_in.strip() and a.driver_out.strip() != b.driver_in.strip():
                     conflicts.append((c, int(a.lap_in), int(a.line), a.driver_out.strip(), b.driver_in.strip(), int(b.line)))
             for r in g:
                 i = row_of.get((c, int(r.lap_in)))
@@ -251,8 +250,8 @@ def _lap_table(sectors: pd.DataFrame, stops: pd.DataFrame | None, cars_info: dic
     out_lap = same & np.r_[False, in_lap[:-1]]
     crew_slot = []
     for names, d in zip(sectors["crew"], driver):
-        keys = [name_key(x) for x in names]
-        crew_slot.append(keys.index(name_key(d)) + 1 if d is not None and name_key(d) in keys else np.nan)
+        keys = [x.strip() for x in names]  # names as both files spell them (io compares no name keys)
+        crew_slot.append(keys.index(d) + 1 if d is not None and d in keys else np.nan)
     info = [cars_info.get(c) or {} for c in car]
     cls = [i.get("class") or (sc or None) or NO_CLASS for i, sc in zip(info, sectors["class"])]
     elapsed = sectors["elapsed"].to_numpy()

@@ -13,10 +13,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, _need_corpus
-from oracle import parse_time
 
 import stintlab
+from conftest import CORPUS, _need_corpus
+from oracle import parse_time
 from stintlab import StintlabFormatError
 from stintlab.io import read_file, sro
 from stintlab.schema import validate_laps

@@ -109,8 +109,10 @@ def read_race(path, header=None, data: bytes | None = None, *, pit_file=None, en
     stops, pit_facts = _stops(pit_file, sectors, untimed)
     laps, conflicts, start_tod = _lap_table(sectors, stops, cars_info)
 
-    all_cars = list(dict.fromkeys(sectors["car"]).keys()) + [c for c, _, _ in untimed]
-    lapless = [car for car in dict.fromkeys(all_cars) if car not in set(laps["car"])]
+    cars_in_order = sectors["car"].tolist()
+    all_cars = list(dict.fromkeys(cars_in_order)) + [c for c, _, _ in untimed]
+    with_laps = set(cars_in_order)
+    lapless = [car for car in dict.fromkeys(all_cars) if car not in with_laps]
     facts.update(
         {
             "format": "sro",
@@ -129,7 +131,7 @@ def read_race(path, header=None, data: bytes | None = None, *, pit_file=None, en
                  "crew": [n for n in crews[car][0] if n]}
                 for car in lapless
             ],  # fmt: skip
-            "unclassed_cars": sorted({c for c in laps["car"] if c not in cars_info}) if cars_info else [],
+            "unclassed_cars": sorted(c for c in with_laps if c not in cars_info) if cars_info else [],
             "classification_note": "no results file in the SRO export: the classification is derived from the laps",
             **pit_facts,
         }
@@ -214,9 +216,15 @@ def _stops(pit_file, sectors: pd.DataFrame, untimed) -> tuple[pd.DataFrame | Non
     return stops, facts
 
 
+def _first_of_car(sectors: pd.DataFrame, column: str):
+    first = sectors.drop_duplicates("car")
+    return first["car"].tolist(), first[column].tolist()
+
+
 def _lap_table(sectors: pd.DataFrame, stops: pd.DataFrame | None, cars_info: dict):
     n = len(sectors)
-    car = sectors["car"].to_numpy()
+    car = sectors["car"].to_numpy(dtype=object)
+    models = sectors["car_model"].tolist()
     lap = sectors["lap"].to_numpy()
     in_lap = np.zeros(n, dtype=bool)
     pit_time = np.full(n, np.nan)
@@ -227,9 +235,11 @@ def _lap_table(sectors: pd.DataFrame, stops: pd.DataFrame | None, cars_info: dic
         offset = np.mod(stops["day_in"].to_numpy() - stops["time_in"].to_numpy(), 86400.0)
         start_tod = float(np.nanmedian(offset)) if not np.isnan(offset).all() else float("nan")
         row_of = {(c, int(ln)): i for i, (c, ln) in enumerate(zip(car, lap))}
-        for c, group in stops.sort_values(["lap_in", "time_in"], kind="stable").groupby("car", sort=False):
+        by_car: dict[str, list] = {}
+        for r in stops.sort_values(["lap_in", "time_in"], kind="stable").itertuples():
+            by_car.setdefault(r.car, []).append(r)
+        for c, g in by_car.items():
             rows = np.flatnonzero(car == c)
-            g = list(group.itertuples())
             bounds = np.array([r.lap_in for r in g])
             k = np.searchsorted(bounds, lap[rows], side="left")  # stint k ends at stop k (or after the last)
             names = [r.driver_in.strip() or None for r in g]
@@ -248,18 +258,20 @@ def _lap_table(sectors: pd.DataFrame, stops: pd.DataFrame | None, cars_info: dic
                         pit_time[j] = nett if np.isnan(pit_time[j]) else pit_time[j] + nett
     same = np.r_[False, car[1:] == car[:-1]]
     out_lap = same & np.r_[False, in_lap[:-1]]
-    crew_slot = []
-    for names, d in zip(sectors["crew"], driver):
-        keys = [x.strip() for x in names]  # names as both files spell them (io compares no name keys)
-        crew_slot.append(keys.index(d) + 1 if d is not None and d in keys else np.nan)
+    slots = {}  # (car, name) -> 1-based position in Driver1..4, names as both files spell them
+    for c, names in zip(*_first_of_car(sectors, "crew")):
+        for k, name in enumerate(names, 1):
+            slots.setdefault((c, name.strip()), k)
+    crew_slot = [slots.get((c, d), np.nan) for c, d in zip(car, driver)]
     info = [cars_info.get(c) or {} for c in car]
-    cls = [i.get("class") or (sc or None) or NO_CLASS for i, sc in zip(info, sectors["class"])]
+    cls = [i.get("class") or (sc or None) or NO_CLASS for i, sc in zip(info, sectors["class"].tolist())]
+    makes = {m: manufacturer_of(m) for m in set(models)}
     elapsed = sectors["elapsed"].to_numpy()
     lap_time = sectors["time"].to_numpy()
     cols = {
         "car": car, "lap": lap, "driver": driver, "driver_slot": crew_slot, "class": cls,
         "group": [""] * n, "team": [i.get("team") for i in info],
-        "manufacturer": [manufacturer_of(m) for m in sectors["car_model"]],
+        "manufacturer": [makes[m] for m in models],
         "lap_time": lap_time, "s1": sectors["s1"].to_numpy(), "s2": sectors["s2"].to_numpy(), "s3": sectors["s3"].to_numpy(),
         "elapsed": elapsed, "lap_start": np.round(elapsed - lap_time, 3),
         "time_of_day": np.round(start_tod + elapsed, 3), "in_lap": in_lap, "out_lap": out_lap, "pit_time": pit_time,

@@ -313,3 +313,26 @@ def test_encodings(tmp_path):
 def test_pit_stop_file_read_alone():
     parsed = read_file(pit_file())
     assert parsed.format == "sro-pitstops" and len(parsed.table) == len(raw_stops()) == 289
+
+
+def test_sector_list_alone_has_no_driver_and_says_so(tmp_path):
+    shutil.copy(sector_file(), tmp_path / sector_file().name)
+    r = stintlab.load(tmp_path / sector_file().name)
+    assert len(r.laps) == 9054 and r.laps["driver"].isna().all() and r.stops.empty
+    assert "no_pit_file" in set(r.issues["rule"])
+    assert r.classification["car"].iat[0] == "7"  # the order needs no pit-stop file
+
+
+def test_entry_list_encodings_and_truncation(tmp_path):
+    entry = next(f for f in folder().iterdir() if f.suffix.upper() == ".XML")
+    text = entry.read_bytes().decode("utf-8")
+    declared = text.replace('<?xml version="1.0"?>', '<?xml version="1.0" encoding="ISO-8859-1"?>', 1)
+    for data in (declared.encode("latin-1"), text.encode("cp1252")):  # declared Latin-1, undeclared Windows-1252
+        path = copy_race(tmp_path)
+        (tmp_path / entry.name).write_bytes(data)
+        r = stintlab.load(path)
+        assert r.cars.set_index("car").loc["17", "class"] == "Pro Cup"
+        assert "Maximilian Götz" in set(r.drivers["driver"])
+    (tmp_path / entry.name).write_bytes(text.encode("utf-8")[: len(text) // 2])
+    e = load_error(tmp_path / sector_file().name)
+    assert Path(e.path).name == entry.name and e.line and e.column

@@ -46,6 +46,7 @@ ISSUE_RULES = {
     "sector_sum_time": "SRO: an empty Time with all three sectors: rebuilt as Sector1 + Sector2 + Sector3",
     "untimed_lap": "SRO: a car's last lap with no Time (started, never completed): left out of the lap table",
     "driver_conflict": "SRO: a stop's Driver out differs from the next stop's Driver in: the Driver in drives the stint",
+    "no_pit_file": "SRO: no pit-stop file beside the sector list: no driver, no stop (pit laps look like incidents)",
 }
 
 
@@ -80,6 +81,8 @@ def issues_table(facts: dict, laps: pd.DataFrame | None = None, slot_matches: li
          f"line {next_line} has Driver in {din!r}; {din!r} kept for the laps between")
         for car, lap, line, out, din, next_line in facts.get("driver_conflicts") or []
     ]  # fmt: skip
+    if facts.get("format") == "sro" and not facts.get("pit_file"):
+        rows.append(("no_pit_file", None, None, "no driver and no stop: the pit-stop file is the only record of them"))
     table = pd.DataFrame(rows, columns=list(ISSUE_COLUMNS))
     return table.astype({"rule": "string", "line": "Int64", "column": "string", "action": "string"})
 

@@ -6,6 +6,7 @@ Driver1..Driver4 (Country, First, Last, Short, Id). No FIA driver category in th
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from stintlab.io.sro.text import as_utf8
 
 __all__ = ["looks_like_entry_list", "read_entry_list", "ENTRY_CREW_COLUMNS"]
 
+_DECLARED = re.compile(rb"<\?xml[^>]*encoding=[\"'][^\"']+[\"']")
 ENTRY_CREW_COLUMNS = ("car", "slot", "driver", "first_name", "last_name", "category", "country", "short_name")
 
 
@@ -39,7 +41,9 @@ def read_entry_list(path) -> tuple[dict, pd.DataFrame, dict]:
     """(cars, crew, session): ``cars`` maps Bib → {class, team, vehicle}; ``crew`` has one row per
     named driver (:data:`ENTRY_CREW_COLUMNS`, the crew table of official classifications);
     ``session`` holds the SESS fields (Competition, Meeting, Session, Track, StartTime)."""
-    data, _enc = as_utf8(path, Path(path).read_bytes(), None, "<")
+    raw = Path(path).read_bytes()
+    # a declared encoding is the parser's to apply; undeclared, the text is UTF-8 or Windows-1252
+    data = raw if _DECLARED.match(raw.lstrip(b"\xef\xbb\xbf \r\n\t")) else as_utf8(path, raw, None, "<")[0]
     try:
         root = ET.fromstring(data)
     except ET.ParseError as exc:

@@ -213,9 +213,18 @@ def test_analyses_run():
     assert len(r.standings(hour=3)) == 56 and len(r.drive_time) and len(r.incidents) >= 0
     assert len(r.driver_rankings()) == 164 and len(r.crew_rankings()) == 56
     assert set(r.flags["inferred"]) == {True}  # no flag column in the export: inferred
+    from stintlab.schema import check_table
+
+    for name, table in (("classification", r.classification), ("stints", r.stints), ("stops", r.stops),
+                        ("drive_time", r.drive_time), ("incidents", r.incidents)):  # fmt: skip
+        assert check_table(table, name) == [], name
     from stintlab.report.story import story
 
     assert story(r, "46", lang="en") and story(r, "7", lang="fr")
+    from stintlab.report.html import build_report
+
+    html = build_report(r, car="46", lang="fr").html
+    assert "Valentino Rossi" in html and "Classement calculé à partir des tours" in html
 
 
 def test_coverage_doc_matches_the_code():

@@ -26,7 +26,7 @@ import pandas as pd
 from stintlab.analysis import order, pace, rankings, standings
 from stintlab.analysis.annotate import annotate
 from stintlab.analysis.categories import attach_categories, read_entry_list
-from stintlab.analysis.classification import derive_classification, gap_text
+from stintlab.analysis.classification import derive_classification, with_lapless_cars
 from stintlab.analysis.flags import neutralisations
 from stintlab.analysis.incidents import annotated_incidents
 from stintlab.analysis.stints import drive_time, driver_spells
@@ -321,8 +321,8 @@ def load(path, results=None, *, find_results: bool = True, weather=None) -> Race
     slot_matches: list[tuple] = []
     # no results file: the crew of an entry list read with the laps (SRO) gives countries/categories
     drivers = _drivers(laps, crew if crew is not None else parsed.crew, slot_matches)
-    derived = _with_lapless_cars(derive_classification(laps), parsed.facts.get("lapless_cars"))
-    cars = _with_lapless_cars(cars, parsed.facts.get("lapless_cars"))
+    derived = with_lapless_cars(derive_classification(laps), parsed.facts.get("lapless_cars"))
+    cars = with_lapless_cars(cars, parsed.facts.get("lapless_cars"))
     if official is not None:
         classification = official.copy()
         classification["official"] = True
@@ -388,39 +388,6 @@ def _race_name(path) -> str:
     stem = p.stem
     generic = re.match(r"^(\d|23_analysis|race|le_mans|.*\d+h$|.*\d+km$|.*_sectorlistcsv)", stem.lower())
     return p.parent.name if generic and p.parent.name else stem
-
-
-def _with_lapless_cars(table: pd.DataFrame, lapless: list[dict] | None) -> pd.DataFrame:
-    """``table`` (cars or derived classification) plus the cars a reader lists as entered but with
-    no completed lap (SRO: a first lap never finished), last, with 0 laps (status ``Retired``)."""
-    if not lapless:
-        return table
-    n0 = len(table)
-    rows = pd.DataFrame(
-        {
-            "car": pd.array([e["car"] for e in lapless], dtype="string"),
-            "class": pd.array([e.get("class") for e in lapless], dtype="string"),
-            "group": pd.array([""] * len(lapless), dtype="string"),
-            "team": pd.array([e.get("team") for e in lapless], dtype="string"),
-            "manufacturer": pd.array([e.get("manufacturer") for e in lapless], dtype="string"),
-            "laps": 0,
-        }
-    )
-    if "crew" in table.columns:  # the cars table
-        rows["crew"] = [[] for _ in lapless]
-        rows["drivers"] = 0
-    else:  # the derived classification
-        lead = int(table["laps"].iat[0]) if n0 else 0
-        cls_count = table.groupby("class", sort=False).size().to_dict() if n0 else {}
-        rows["position"] = range(n0 + 1, n0 + len(lapless) + 1)
-        rows["class_position"] = [cls_count.get(e.get("class"), 0) + 1 + sum(1 for p in lapless[:i] if p.get("class") == e.get("class"))
-                                  for i, e in enumerate(lapless)]  # fmt: skip
-        rows["gap_first_laps"] = lead
-        rows["gap_first"] = rows["gap_class_leader"] = gap_text(lead, float("nan")) if lead else "-"
-        rows["status"] = "Retired"
-        rows["retired_in_pits"] = rows["last_lap_in_pit"] = rows["official"] = False
-    out = pd.concat([table, rows[[c for c in table.columns if c in rows.columns]]], ignore_index=True)
-    return out.astype(table.dtypes.to_dict())
 
 
 def _cars(laps: pd.DataFrame) -> pd.DataFrame:

@@ -32,14 +32,18 @@ MAX_RACE_TIME = 100 * 3600.0
 
 
 def looks_like_sector_list(names: list[str]) -> bool:
-    """>>> looks_like_sector_list(["Bib", "Class", "Driver1", "Car", "Lap", "Time", "Sector1Time"])
+    """The sector list's header (by its column names).
+
+    >>> looks_like_sector_list(["Bib", "Class", "Driver1", "Car", "Lap", "Time", "Sector1Time"])
     True
     """
     return {"Bib", "Lap"} <= set(names)  # the rest of SECTOR_REQUIRED is checked on read (a located error)
 
 
 def looks_like_pit_stops(names: list[str]) -> bool:
-    """>>> looks_like_pit_stops(["Nr", "Driver in", "Day time in", "Time in", "Driver out", "Time out", "Lap In"])
+    """The pit-stop file's header (by its column names).
+
+    >>> looks_like_pit_stops(["Nr", "Driver in", "Day time in", "Time in", "Driver out", "Time out", "Lap In"])
     True
     """
     return {"Nr", "Lap In"} <= set(names)  # the rest of PIT_REQUIRED is checked on read

@@ -210,7 +210,7 @@ def test_hand_checked_facts():
 
 def test_analyses_run():
     r = race()
-    assert len(r.standings(hour=3)) == 56 and len(r.drive_time) and len(r.incidents) >= 0
+    assert len(r.standings(hour=3)) == 56 and len(r.drive_time) == 164  # 56 cars x 3 drivers, #44 and #89 one each
     assert len(r.driver_rankings()) == 164 and len(r.crew_rankings()) == 56
     assert set(r.flags["inferred"]) == {True}  # no flag column in the export: inferred
     from stintlab.schema import check_table
@@ -304,7 +304,8 @@ def test_encodings(tmp_path):
     r = stintlab.load(copy_race(tmp_path, pits=latin))
     assert r.meta["pit_encoding"] == "cp1252"
     assert "Sebastian Øgaard" in set(r.car_laps("66")["driver"])
-    assert r.stints.equals(race().stints)
+    st = r.stints
+    assert list(zip(st["car"], st["driver"], st["lap_start"].astype(int), st["lap_end"].astype(int))) == oracle_stints()
     # UTF-16: refused on line 1
     e = load_error(copy_race(tmp_path, sectors=text.encode("utf-16")))
     assert e.line == 1 and e.column

@@ -26,7 +26,7 @@ import pandas as pd
 from stintlab.analysis import distance, order, pace, rankings, standings
 from stintlab.analysis.annotate import annotate_with_zones
 from stintlab.analysis.categories import attach_categories, read_entry_list
-from stintlab.analysis.classification import derive_classification
+from stintlab.analysis.classification import derive_classification, with_lapless_cars
 from stintlab.analysis.flags import neutralisations, race_phases
 from stintlab.analysis.incidents import annotated_incidents
 from stintlab.analysis.stints import drive_time, driver_spells
@@ -348,8 +348,10 @@ def load(path, results=None, *, find_results: bool = True, weather=None) -> Race
 
     cars = _cars(laps)
     slot_matches: list[tuple] = []
-    drivers = _drivers(laps, crew, slot_matches)
-    derived = derive_classification(laps)
+    # no results file: the crew of an entry list read with the laps (SRO) gives countries/categories
+    drivers = _drivers(laps, crew if crew is not None else parsed.crew, slot_matches)
+    derived = with_lapless_cars(derive_classification(laps), parsed.facts.get("lapless_cars"))
+    cars = with_lapless_cars(cars, parsed.facts.get("lapless_cars"))
     if official is not None:
         classification = official.copy()
         classification["official"] = True
@@ -364,7 +366,7 @@ def load(path, results=None, *, find_results: bool = True, weather=None) -> Race
         {
             "path": str(path),
             "name": _race_name(path),
-            "format": "alkamel-analysis",
+            "format": parsed.facts.get("format", "alkamel-analysis"),
             "results_path": str(results_path) if official is not None else None,
             "classification_source": "official" if official is not None else "derived",
         }
@@ -413,7 +415,7 @@ def results_mismatch(official: pd.DataFrame, laps: pd.DataFrame) -> str | None:
 def _race_name(path) -> str:
     p = Path(path)
     stem = p.stem
-    generic = re.match(r"^(\d|23_analysis|race|le_mans|.*\d+h$|.*\d+km$)", stem.lower())
+    generic = re.match(r"^(\d|23_analysis|race|le_mans|.*\d+h$|.*\d+km$|.*_sectorlistcsv)", stem.lower())
     return p.parent.name if generic and p.parent.name else stem
 
 

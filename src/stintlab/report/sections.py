@@ -94,7 +94,9 @@ def cars_in_order(race) -> pd.DataFrame:
 
 def car_or_error(race, car) -> str:
     """``car`` as it is spelt in the race, or a :class:`StintlabUsageError` naming the cars."""
-    return find_car(race.cars["car"], car, getattr(race, "classification", None))
+    cars = race.cars
+    with_laps = cars.loc[cars["laps"] > 0, "car"] if "laps" in cars else cars["car"]  # entered, no lap: said so
+    return find_car(with_laps, car, getattr(race, "classification", None))
 
 
 def class_or_error(race, cls) -> str:

@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from stintlab.analysis import order, pace, rankings, standings
+from stintlab.analysis import laptimes, order, pace, rankings, standings
 from stintlab.analysis.annotate import annotate
 from stintlab.analysis.categories import attach_categories, read_entry_list
 from stintlab.analysis.classification import derive_classification
@@ -71,9 +71,10 @@ class Race:
     ``derived_classification``, ``flags`` (neutralisation phases), ``stops``, ``stints``, ``spells``,
     ``drive_time``, ``incidents``, ``time_loss``, ``final_standings``, ``position_history``,
     ``hourly_positions``, ``categories``, ``clean_laps``, ``driver_metrics``, ``car_metrics``,
+    ``lap_trace``, ``stint_pace``, ``sectors`` (pace views: :mod:`stintlab.analysis.laptimes`),
     ``issues`` (the silent repairs of the readers and :func:`load`: :mod:`stintlab.log`);
     memoised methods: :meth:`events`, :meth:`standings`, :meth:`driver_rankings`,
-    :meth:`crew_rankings`, :meth:`best_performers`.
+    :meth:`crew_rankings`, :meth:`best_performers`, :meth:`drive_shares`, :meth:`battle`.
     """
 
     laps: pd.DataFrame
@@ -258,6 +259,36 @@ class Race:
     def car_metrics(self) -> pd.DataFrame:
         """Every pace metric per car (:func:`stintlab.analysis.pace.car_metrics`)."""
         return pace.car_metrics(self.laps, self.clean_laps)
+
+    # ------------------------------------------------------------------ pace views (analysis/laptimes.py)
+    @_derived
+    def lap_trace(self) -> pd.DataFrame:
+        """Every lap with stint, pit, neutralised, slow-zone, clean and traffic flags (:func:`stintlab.analysis.laptimes.lap_trace`)."""
+        return laptimes.lap_trace(self.annotated)
+
+    @_derived
+    def stint_pace(self) -> pd.DataFrame:
+        """Clean-lap average, best, degradation slope per stint (:func:`stintlab.analysis.laptimes.stint_pace`)."""
+        return laptimes.stint_pace(self.lap_trace, self.stints)
+
+    @_derived
+    def sectors(self) -> pd.DataFrame:
+        """Best sectors, ideal lap, gaps to the class best, top speed per driver (:func:`stintlab.analysis.laptimes.sector_table`)."""
+        return laptimes.sector_table(self.clean_laps, self.laps, self.driver_metrics)
+
+    def drive_shares(self, rules=None) -> pd.DataFrame:
+        """Drive time, share and longest spell per driver, next to ``rules``' minimums (a rule set name
+        or file: :func:`stintlab.analysis.rules.check_laps`) (:func:`stintlab.analysis.laptimes.drive_shares`)."""
+        from stintlab.analysis.rules import check_laps, load_rules
+
+        rs = load_rules(rules) if rules is not None else None
+        return self.once(("drive_shares", rs.name if rs else None), lambda: laptimes.drive_shares(
+            self.drive_time, check_laps(self.laps, rs, self.categories)["drivers"] if rs else None))  # fmt: skip
+
+    def battle(self, car_a, car_b) -> pd.DataFrame:
+        """The gap between two cars lap by lap, stops marked (:func:`stintlab.analysis.laptimes.battle`)."""
+        a, b = str(car_a), str(car_b)
+        return self.once(("battle", a, b), lambda: laptimes.battle(self.lap_trace, a, b))
 
     def driver_rankings(self, by: str = "index", *, min_laps: int = pace.MIN_CLEAN_LAPS, n_boot: int = rankings.N_BOOT,
                         seed: int = 0, categories: pd.DataFrame | None = None) -> pd.DataFrame:  # fmt: skip

@@ -23,7 +23,9 @@ stintlab.errors.StintlabUsageError: stints() needs lap table column(s) lap, elap
 from __future__ import annotations
 
 from stintlab.errors import StintlabUsageError
+from stintlab.schema.common import CAR, CLASS, CLASS_POSITION, DRIVER, DRIVER_SLOT, HOUR, IN_PIT, POSITION, RACE_TIME, TEAM, _c
 from stintlab.schema.laps import LAP_COLUMNS, ColumnSpec
+from stintlab.schema.pace_tables import PACE_TABLES, PACE_TITLES
 
 __all__ = [
     "ANNOTATED_COLUMNS",
@@ -36,22 +38,6 @@ __all__ = [
     "table_columns",
 ]
 
-
-def _c(name: str, dtype: str, unit: str, meaning: str) -> ColumnSpec:
-    return ColumnSpec(name, dtype, unit, meaning, "derived")
-
-
-# ------------------------------------------------------------------ shared columns
-CAR = _c("car", "string", "", "Car number as printed (string; '007' != '7').")
-CLASS = _c("class", "string", "", "Class of the car.")
-TEAM = _c("team", "string", "", "Team name.")
-DRIVER = _c("driver", "string", "", "Driver, as the lap file spells the name.")
-DRIVER_SLOT = _c("driver_slot", "Int8", "", "Driver's slot in the crew (1..n).")
-POSITION = _c("position", "int64", "", "Overall position, 1-based: laps completed desc, then race time of the last crossing asc.")
-CLASS_POSITION = _c("class_position", "int64", "", "Position within the class (same order).")
-RACE_TIME = _c("race_time", "float64", "s", "Race time of the crossing (from the start signal; may exceed 24 h).")
-HOUR = _c("hour", "int64", "", "1-based race hour of race_time: floor(race_time / 3600) + 1.")
-IN_PIT = _c("in_pit", "bool", "", "That crossing was an in-lap (the car was in the pit lane).")
 
 # ------------------------------------------------------------------ annotated laps
 ANNOTATED_COLUMNS: tuple[ColumnSpec, ...] = LAP_COLUMNS + (
@@ -360,6 +346,7 @@ TABLES: dict[str, tuple[ColumnSpec, ...]] = {
     "crew_rankings": CREW_RANKINGS,
     "best_performers": BEST_PERFORMERS,
     "metric_leaders": METRIC_LEADERS,
+    **PACE_TABLES,
 }
 
 #: table name -> (heading, the functions returning it, CLI command printing it)
@@ -386,6 +373,7 @@ TABLE_TITLES: dict[str, tuple[str, str, str]] = {
     "crew_rankings": ("Crew rankings", "`analysis.rankings.crew_rankings`", "`drivers --crews`"),
     "best_performers": ("Best performers", "`analysis.rankings.best_performers`", "`drivers --best`"),
     "metric_leaders": ("Metric leaders", "`analysis.rankings.metric_leaders`", ""),
+    **PACE_TITLES,
 }  # fmt: skip
 
 

@@ -264,29 +264,47 @@ def drive_shares(drive_time: pd.DataFrame, rule_drivers: pd.DataFrame | None = N
 
 
 def battle(trace: pd.DataFrame, car_a, car_b) -> pd.DataFrame:
-    """The gap between two cars at every lap both completed: lap, time_a, time_b (race time of each
-    car's crossing of that lap), race_time (the later of the two), gap (time_b - time_a: positive
-    when ``car_b`` is behind), gap_change (against the previous lap), stop_a / stop_b (that lap was
-    the car's in-lap), neutralised (either car's lap was). ``trace``: :func:`lap_trace` of the race."""
-    a = trace[trace["car"] == str(car_a)].set_index("lap")
-    b = trace[trace["car"] == str(car_b)].set_index("lap")
-    laps = a.index.intersection(b.index).sort_values()
-    if len(laps) == 0:
+    """The gap between two cars by race time, at every line crossing of ``car_b``: lap (the lap
+    car_b completed), race_time, progress_a (laps car_a had done at that moment, interpolated
+    between its crossings; lap 0 at the start of its lap 1), gap_laps (progress_a - lap: positive
+    when car_b is behind), ref_lap (the median clean lap of the two cars), gap (gap_laps x ref_lap:
+    seconds at green pace, not inflated by slow laps under a safety car), gap_equal_lap (race_time
+    minus the time car_a completed the same lap: the timing screen's gap, which a neutralisation
+    inflates; NaN when car_a never completed it), stop_a (car_a crossed the line in the pit lane since
+    car_b's previous crossing), stop_b (this was car_b's in-lap), neutralised (car_b's lap was).
+    ``trace``: :func:`lap_trace` of the race. Rows only while car_a is running (between the start
+    of its lap 1 and its last crossing)."""
+    a = trace[trace["car"] == str(car_a)]
+    b = trace[trace["car"] == str(car_b)]
+    if a.empty or b.empty:
         return empty_table("battle")
-    a, b = a.loc[laps], b.loc[laps]
-    ta, tb = a["race_time"].to_numpy(dtype=float), b["race_time"].to_numpy(dtype=float)
-    gap = tb - ta
-    out = pd.DataFrame(
+    ta = a["race_time"].to_numpy(dtype=float)
+    t0 = ta[0] - float(a["lap_time"].iloc[0]) if np.isfinite(a["lap_time"].iloc[0]) else 0.0
+    ka = a["lap"].to_numpy(dtype=float)
+    tb = b["race_time"].to_numpy(dtype=float)
+    kb = b["lap"].to_numpy()
+    keep = (tb >= t0) & (tb <= ta[-1])
+    b, tb, kb = b[keep], tb[keep], kb[keep]
+    progress = np.interp(tb, np.r_[t0, ta], np.r_[ka[0] - 1, ka])
+    clean = np.r_[a["lap_time"].to_numpy(dtype=float)[a["clean"].to_numpy(dtype=bool)],
+                  b["lap_time"].to_numpy(dtype=float)[b["clean"].to_numpy(dtype=bool)]]  # fmt: skip
+    ref = float(np.median(clean)) if len(clean) else np.nan
+    at_lap = pd.Series(ta, index=a["lap"].to_numpy()).reindex(kb).to_numpy(dtype=float)
+    gap_laps = progress - kb
+    a_in = np.sort(ta[a["in_lap"].to_numpy(dtype=bool)])
+    prev = np.r_[-np.inf, tb[:-1]]
+    stop_a = np.searchsorted(a_in, tb, side="right") > np.searchsorted(a_in, prev, side="right")
+    return pd.DataFrame(
         {
-            "lap": np.asarray(laps, dtype=np.int64),
-            "time_a": ta,
-            "time_b": tb,
-            "race_time": np.maximum(ta, tb),
-            "gap": gap,
-            "gap_change": np.r_[np.nan, np.diff(gap)],
-            "stop_a": a["in_lap"].to_numpy(dtype=bool),
+            "lap": kb.astype(np.int64),
+            "race_time": tb,
+            "progress_a": progress,
+            "gap_laps": gap_laps,
+            "ref_lap": np.full(len(tb), ref),
+            "gap": gap_laps * ref,
+            "gap_equal_lap": tb - at_lap,
+            "stop_a": stop_a,
             "stop_b": b["in_lap"].to_numpy(dtype=bool),
-            "neutralised": a["neutralised"].to_numpy(dtype=bool) | b["neutralised"].to_numpy(dtype=bool),
+            "neutralised": b["neutralised"].to_numpy(dtype=bool),
         }
     )
-    return out

@@ -74,15 +74,16 @@ DRIVE_SHARES = (
 )  # fmt: skip
 
 BATTLE = (
-    _c("lap", "int64", "", "A lap both cars completed."),
-    _c("time_a", "float64", "s", "Race time car A completed it."),
-    _c("time_b", "float64", "s", "Race time car B completed it."),
-    _c("race_time", "float64", "s", "The later of the two crossings (the x axis of the battle chart)."),
-    _c("gap", "float64", "s", "time_b - time_a: positive when car B is behind."),
-    _c("gap_change", "float64", "s", "gap minus the previous lap's gap (NaN on the first)."),
-    _c("stop_a", "bool", "", "That lap was car A's in-lap."),
+    _c("lap", "int64", "", "The lap car B completed at race_time."),
+    _c("race_time", "float64", "s", "Race time of car B's crossing."),
+    _c("progress_a", "float64", "laps", "Laps car A had done at that moment, interpolated between its crossings."),
+    _c("gap_laps", "float64", "laps", "progress_a - lap: positive when car B is behind."),
+    _c("ref_lap", "float64", "s", "Median clean lap of the two cars."),
+    _c("gap", "float64", "s", "gap_laps x ref_lap: the gap in seconds at green pace (not inflated under a safety car)."),
+    _c("gap_equal_lap", "float64", "s", "race_time minus the time car A completed the same lap (the timing screen's gap); NaN when A never did."),
+    _c("stop_a", "bool", "", "Car A crossed the line in the pit lane since car B's previous crossing."),
     _c("stop_b", "bool", "", "That lap was car B's in-lap."),
-    _c("neutralised", "bool", "", "Either car's lap was neutralised."),
+    _c("neutralised", "bool", "", "Car B's lap was neutralised."),
 )  # fmt: skip
 
 PACE_TABLES: dict[str, tuple[ColumnSpec, ...]] = {

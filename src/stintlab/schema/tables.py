@@ -23,7 +23,19 @@ stintlab.errors.StintlabUsageError: stints() needs lap table column(s) lap, elap
 from __future__ import annotations
 
 from stintlab.errors import StintlabUsageError
-from stintlab.schema.common import CAR, CLASS, CLASS_POSITION, DRIVER, DRIVER_SLOT, HOUR, IN_PIT, POSITION, RACE_TIME, TEAM, _c
+from stintlab.schema.common import (
+    CAR,
+    CLASS,
+    CLASS_POSITION,
+    DRIVER,
+    DRIVER_SLOT,
+    HOUR,
+    IN_PIT,
+    POSITION,
+    RACE_TIME,
+    TEAM,
+    _c,
+)
 from stintlab.schema.laps import LAP_COLUMNS, ColumnSpec
 from stintlab.schema.pace_tables import PACE_TABLES, PACE_TITLES
 

@@ -105,7 +105,7 @@ def stint_pace_table(pace: pd.DataFrame, lang: str = "en") -> str:
                      "slope": slope, "run": f"{r.spell_stint}/{r.spell_stints}" if r.spell_stints > 1 else "",
                      "traffic": _pct(r.traffic_share, lang)})  # fmt: skip
     cols = ["stint", "driver", "laps", "clean_laps", "clean_avg", "best", "slope", "run", "traffic"]
-    return table_html(rows, cols, labels=_HEADS[lang], row_class=lambda r: "hl" if r["run"] else None)
+    return table_html(rows, cols, labels=_HEADS[lang])
 
 
 def sectors_table(sectors: pd.DataFrame, lang: str = "en", car: str | None = None) -> str:

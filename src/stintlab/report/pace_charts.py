@@ -77,7 +77,8 @@ def lap_times_figure(trace: pd.DataFrame, stints: pd.DataFrame | None = None, *,
                 }
             )  # fmt: skip
     fig = _figure(data, x=_axis(_w(lang, "race_time")), y=_axis(_w(lang, "lap_time"), range=[lo, hi]), height=440)
-    fig["layout"]["legend"] = {"font": {"size": 10}, "orientation": "h", "y": -0.18}
+    fig["layout"]["legend"] = {"font": {"size": 10}, "orientation": "h", "y": -0.2, "yanchor": "top"}
+    fig["layout"]["xaxis"]["title"]["standoff"] = 4
     if stints is not None and not stints.empty:
         bands = [{"type": "rect", "xref": "x", "yref": "paper", "x0": round(float(s) / 3600.0, 4),
                   "x1": round(float(e) / 3600.0, 4), "y0": 0, "y1": 1, "fillcolor": "rgba(76,120,168,0.07)",

@@ -31,8 +31,8 @@ driver's: ``spell_stints`` (2 = a double stint).
 >>> t["lap_in_stint"].tolist(), bool(t["traffic"].any())
 ([1, 2, 3, 4, 5, 6], False)
 >>> sp = stint_pace(t)
->>> sp[["clean_laps", "clean_avg", "best", "slope"]].values.tolist()
-[[5, 101.0, 100.0, 0.5]]
+>>> sp[["clean_avg", "best", "slope"]].values.tolist(), int(sp["clean_laps"].iloc[0])
+([[101.0, 100.0, 0.5]], 5)
 """
 
 from __future__ import annotations

@@ -15,7 +15,12 @@ import numpy as np
 import pandas as pd
 
 from stintlab.io.values import format_lap
-from stintlab.report.charts import HIGHLIGHT, PALETTE, _axis, _car_label, _figure, _line, _list, shade_neutralisations
+from stintlab.report.charts import HIGHLIGHT, PALETTE, shade_neutralisations
+from stintlab.report.charts import axis as _axis
+from stintlab.report.charts import car_labels as _car_label
+from stintlab.report.charts import figure as _figure
+from stintlab.report.charts import line_style as _line
+from stintlab.report.charts import number_list as _list
 
 __all__ = ["battle_figure", "lap_chart_figure", "lap_times_figure", "stint_pace_figure"]
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from stintlab.schema.common import CAR, CLASS, DRIVER, DRIVER_SLOT, _c
+from stintlab.schema.common import CAR, CLASS, DRIVER, DRIVER_SLOT
+from stintlab.schema.common import derived as _c
 from stintlab.schema.laps import ColumnSpec
 
 __all__ = ["PACE_TABLES", "PACE_TITLES"]
@@ -37,8 +38,8 @@ STINT_PACE = (
     _c("clean_laps", "int64", "", "Clean laps in the stint."),
     _c("clean_avg", "float64", "s", "Mean clean lap of the stint; NaN without clean laps."),
     _c("best", "float64", "s", "Fastest clean lap of the stint."),
-    _c("slope", "float64", "s/lap", "Degradation: OLS slope of clean lap time on lap_in_stint (positive: slowing); NaN under 5 clean laps."),
-    _c("slope_se", "float64", "s/lap", "Standard error of slope: sqrt(SSR / (n - 2) / Sxx)."),
+    _c("slope", "float64", "s", "Degradation, seconds per lap: OLS slope of clean lap time on lap_in_stint (positive: slowing); NaN under 5 clean laps."),
+    _c("slope_se", "float64", "s", "Standard error of slope (seconds per lap): sqrt(SSR / (n - 2) / Sxx)."),
     _c("start", "float64", "s", "Race time the stint started (stints table: the crossing that ended the previous stint)."),
     _c("end", "float64", "s", "Race time of the stint's last crossing."),
     _c("spell_stint", "int64", "", "Place of the stint in the driver's run of consecutive stints (1 = first)."),
@@ -76,8 +77,8 @@ DRIVE_SHARES = (
 BATTLE = (
     _c("lap", "int64", "", "The lap car B completed at race_time."),
     _c("race_time", "float64", "s", "Race time of car B's crossing."),
-    _c("progress_a", "float64", "laps", "Laps car A had done at that moment, interpolated between its crossings."),
-    _c("gap_laps", "float64", "laps", "progress_a - lap: positive when car B is behind."),
+    _c("progress_a", "float64", "", "Laps car A had done at that moment, interpolated between its crossings."),
+    _c("gap_laps", "float64", "", "Laps: progress_a - lap: positive when car B is behind."),
     _c("ref_lap", "float64", "s", "Median clean lap of the two cars."),
     _c("gap", "float64", "s", "gap_laps x ref_lap: the gap in seconds at green pace (not inflated under a safety car)."),
     _c("gap_equal_lap", "float64", "s", "race_time minus the time car A completed the same lap (the timing screen's gap); NaN when A never did."),

@@ -34,7 +34,9 @@ from stintlab.schema.common import (
     POSITION,
     RACE_TIME,
     TEAM,
-    _c,
+)
+from stintlab.schema.common import (
+    derived as _c,
 )
 from stintlab.schema.laps import LAP_COLUMNS, ColumnSpec
 from stintlab.schema.pace_tables import PACE_TABLES, PACE_TITLES

@@ -34,6 +34,10 @@ _WORDS = {
 }  # fmt: skip
 
 
+#: a legend under the plot (a few entries: the plot keeps the page width on a phone)
+_BELOW = {"font": {"size": 10}, "orientation": "h", "y": -0.2, "yanchor": "top"}
+
+
 def _w(lang: str, key: str) -> str:
     return _WORDS.get(lang, _WORDS["en"])[key]
 
@@ -82,8 +86,7 @@ def lap_times_figure(trace: pd.DataFrame, stints: pd.DataFrame | None = None, *,
                 }
             )  # fmt: skip
     fig = _figure(data, x=_axis(_w(lang, "race_time")), y=_axis(_w(lang, "lap_time"), range=[lo, hi]), height=440)
-    fig["layout"]["legend"] = {"font": {"size": 10}, "orientation": "h", "y": -0.2, "yanchor": "top"}
-    fig["layout"]["xaxis"]["title"]["standoff"] = 4
+    fig["layout"]["legend"] = _BELOW
     if stints is not None and not stints.empty:
         bands = [{"type": "rect", "xref": "x", "yref": "paper", "x0": round(float(s) / 3600.0, 4),
                   "x1": round(float(e) / 3600.0, 4), "y0": 0, "y1": 1, "fillcolor": "rgba(76,120,168,0.07)",
@@ -109,7 +112,8 @@ def stint_pace_figure(pace: pd.DataFrame, *, neutral=None, lang: str = "en") -> 
         data.append({"type": "scatter", "mode": "lines+markers", "x": xs, "y": ys, "name": d, "text": texts,
                      "line": {"width": 5, "color": PALETTE[i % len(PALETTE)]}, "marker": {"size": 4},
                      "hovertemplate": f"{d}<br>%{{text}}<extra></extra>"})  # fmt: skip
-    fig = _figure(data, x=_axis(_w(lang, "race_time")), y=_axis(_w(lang, "avg")), height=360)
+    fig = _figure(data, x=_axis(_w(lang, "race_time")), y=_axis(_w(lang, "avg")), height=380)
+    fig["layout"]["legend"] = _BELOW
     return shade_neutralisations(fig, neutral)
 
 
@@ -157,5 +161,6 @@ def battle_figure(battle: pd.DataFrame, car_a: str, car_b: str, *, neutral=None,
                          "name": f"{_w(lang, 'stop')} #{c}", "marker": {"size": 9, "color": colour, "symbol": symbol},
                          "text": [f"{lap_word} {v}" for v in battle["lap"].to_numpy()[m]],
                          "hovertemplate": f"{_w(lang, 'stop')} #{c}<br>%{{text}}<extra></extra>"})  # fmt: skip
-    fig = _figure(data, x=_axis(_w(lang, "race_time")), y=_axis(_w(lang, "gap")), height=400)
+    fig = _figure(data, x=_axis(_w(lang, "race_time")), y=_axis(_w(lang, "gap")), height=420)
+    fig["layout"]["legend"] = _BELOW
     return shade_neutralisations(fig, neutral)

@@ -243,8 +243,20 @@ def class_page(store, rid: str, cls: str) -> str:
             mine, sections.categories(race), in_class, None, neutral=sections.neutralisations(race)
         )
         figs.append(("stints", "Stints and drivers", fig))
+    hist = race.position_history
+    if len(hist):
+        from stintlab.report.pace_charts import lap_chart_figure
+
+        figs.append(("lapchart", f"{cls}: lap chart", lap_chart_figure(hist, race.cars, cls)))
     chart_html = "".join(f"<h2>{esc(title)}</h2>{figure_div(fig, cid)}" for cid, title, fig in figs)
-    body = f"<h1>{esc(race.name)} — {esc(cls)}</h1>{chart_html}<h2>Classification</h2>" + table_html(
+    sec = race.sectors
+    sec = sec[sec["class"].astype(str) == cls]
+    sectors_html = ""
+    if len(sec):
+        from stintlab.report.pace import sectors_table
+
+        sectors_html = f'<h2 id="sectors">Sectors</h2>{sectors_table(sec)}'
+    body = f"<h1>{esc(race.name)} — {esc(cls)}</h1>{chart_html}{sectors_html}<h2>Classification</h2>" + table_html(
         rows, CLASSIFICATION_KEYS, links={"car": _car_link(race, rid)}
     )
     return page_html(f"{race.name} — {cls}", body, plotly=PLOTLY_URL if figs else "", nav=_nav(rid, race.name))

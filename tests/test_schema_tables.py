@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from stintlab.analysis import classification as cl
-from stintlab.analysis import distance, flags, incidents, pace, rankings, slowzones, standings, timeline
+from stintlab.analysis import distance, flags, incidents, laptimes, pace, rankings, slowzones, standings, timeline
 from stintlab.errors import StintlabUsageError
 from stintlab.schema import TABLES, check_columns, check_table, tables_markdown
 from stintlab.schema.tables import dtype_kind
@@ -52,6 +52,8 @@ def all_tables(race) -> dict[str, pd.DataFrame]:
     car = str(race.classification["car"].iloc[0])
     clean = pace.clean_laps(a)
     rk = rankings.driver_rankings(laps, clean, n_boot=20)
+    trace = laptimes.lap_trace(a)
+    second = str(race.classification["car"].iloc[1])
     return {
         "annotated_laps": a,
         "clean_laps": clean,
@@ -76,6 +78,11 @@ def all_tables(race) -> dict[str, pd.DataFrame]:
         "crew_rankings": rankings.crew_rankings(laps, clean, n_boot=20),
         "best_performers": rankings.best_performers(rk),
         "metric_leaders": rankings.metric_leaders(rk),
+        "lap_trace": trace,
+        "stint_pace": laptimes.stint_pace(trace, stints.stints(laps)),
+        "sectors": laptimes.sector_table(clean, laps, pace.driver_metrics(laps, clean)),
+        "drive_shares": laptimes.drive_shares(stints.drive_time(laps)),
+        "battle": laptimes.battle(trace, car, second),
     }
 
 

@@ -75,6 +75,8 @@ class Thresholds:
     index_bin: float = _t(300.0, "s", "pace", "Time bins of the index reference.")
     min_clean_laps: int = _t(10, "laps", "pace", "Fewer clean laps than this flag a driver figure as based on few laps.")
     stint_trim: float = _t(0.10, "", "pace", "Share of a stint's slowest laps left out of the stint average.")
+    traffic_gap: float = _t(1.0, "s", "laptimes", "A green lap is in traffic when the car crossed the line less than this after another car.")
+    min_slope_laps: int = _t(5, "laps", "laptimes", "Fewest clean laps in a stint for a degradation slope.")
     n_boot: int = _t(200, "resamples", "rankings", "Bootstrap resamples of the rank intervals.")
     ci_level: float = _t(0.90, "", "rankings", "Level of the rank intervals.")
 

@@ -126,6 +126,10 @@ def _line(i: int, highlighted: bool, width: float) -> dict:
     return {"width": width, "color": HIGHLIGHT if highlighted else PALETTE[i % len(PALETTE)]}
 
 
+#: the building blocks, public for :mod:`stintlab.report.pace_charts` (same style, one place)
+axis, figure, number_list, line_style, car_labels = _axis, _figure, _list, _line, _car_label
+
+
 def positions_figure(
     hourly: pd.DataFrame,
     cars: pd.DataFrame,

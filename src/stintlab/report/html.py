@@ -4,7 +4,8 @@ any network when it is opened (no CDN, no web font, no image URL).
 Sections (each left out, and listed in ``missing``, when its analysis is not available):
 summary, story (of ``car``; the overall winner when no car is given), class positions hour
 by hour, gap to the class leader, stints and drivers coloured by FIA category, pit stops
-(long stops highlighted), neutralisation phases, driver rankings by class and category,
+(long stops highlighted), the pace views of :mod:`stintlab.report.pace` (lap times, stint pace,
+sectors, drive time, lap chart, battle), neutralisation phases, driver rankings by class and category,
 classification, and the laps behind the story (every story sentence links to its rows).
 
 >>> labels("fr")["story"]
@@ -19,6 +20,7 @@ import pandas as pd
 
 from stintlab.io.values import format_time
 from stintlab.report import charts, sections
+from stintlab.report.pace import PACE_TITLES, pace_sections
 from stintlab.report.page import esc, figure_div, page_html, table_html
 from stintlab.report.story import story, story_html
 from stintlab.serial import records
@@ -103,9 +105,12 @@ def _winner(race) -> str | None:
     return str(cls.sort_values("position").iloc[0]["car"])
 
 
-def build_report(race, *, car: str | None = None, lang: str = "en", demo: bool = False, progress=None) -> ReportDoc:
+def build_report(race, *, car: str | None = None, lang: str = "en", demo: bool = False, progress=None,
+                 rules=None, rival: str | None = None) -> ReportDoc:  # fmt: skip
     """The report of ``race`` as a :class:`ReportDoc` (``html`` is the whole file).
-    ``progress(label, done, total)`` is called between sections when given."""
+    ``progress(label, done, total)`` is called between sections when given. ``rules``: a rule set
+    (name or file) whose drive-time minimums the "Drive time" section shows; ``rival``: the car
+    the "Battle" section compares ``car`` with (default: the car just ahead in the class)."""
     from stintlab.errors import StintlabUsageError
 
     if lang not in ("en", "fr"):
@@ -115,7 +120,7 @@ def build_report(race, *, car: str | None = None, lang: str = "en", demo: bool =
     car = sections.car_or_error(race, car) if chosen else _winner(race)
     cls = str(race.cars.loc[race.cars["car"] == car, "class"].iloc[0]) if car else None
     done, missing, parts = [], [], []
-    steps = 9
+    steps = 10
 
     def tick(label: str) -> None:
         if progress is not None:
@@ -204,6 +209,13 @@ def build_report(race, *, car: str | None = None, lang: str = "en", demo: bool =
     else:
         missing.append("stops")
 
+    tick("pace")
+    if car:
+        rival = sections.car_or_error(race, rival) if rival is not None else None
+        for anchor, html in pace_sections(race, car, classes, neutral=neutral, lang=lang, rules=rules, rival=rival):
+            parts.append(html)
+            done.append(anchor)
+
     tick(L["neutral"])
     if neutral is not None:
         parts.append(_neutral_section(neutral, lang))
@@ -232,7 +244,10 @@ def build_report(race, *, car: str | None = None, lang: str = "en", demo: bool =
     title = f"{race.name} — {L['title']}" + (f" — #{car}" if car else "")
     anchors = {"story": "story", "positions": "positions", "gap": "gap", "stints": "stints", "stops": "stops",
                "neutralisations": "neutral", "rankings": "rankings", "classification": "classification"}  # fmt: skip
-    toc = " · ".join(f'<a href="#{a}">{esc(L[k])}</a>' for a, k in anchors.items() if a in done)
+    anchors = {**{a: k for a, k in list(anchors.items())[:5]}, **{a: a for a in PACE_TITLES["en"]},
+               **{a: k for a, k in list(anchors.items())[5:]}}  # fmt: skip
+    names = {**L, **PACE_TITLES[lang if lang in PACE_TITLES else "en"]}
+    toc = " · ".join(f'<a href="#{a}">{esc(names[k])}</a>' for a, k in anchors.items() if a in done)
     nav = f'<span style="color:#fff;font-weight:bold">stintlab</span> <nav style="display:inline">{toc}</nav>'
     return ReportDoc(page_html(title, "\n".join(parts), plotly="inline", lang=lang, nav=nav), car, done, missing)
 

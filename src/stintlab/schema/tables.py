@@ -37,6 +37,7 @@ from stintlab.schema.columns import (  # noqa: F401  (shared columns, re-exporte
     derived,
 )
 from stintlab.schema.laps import LAP_COLUMNS, ColumnSpec
+from stintlab.schema.pace_tables import PACE_TABLES, PACE_TITLES
 from stintlab.schema.standings import DISTANCE_STANDINGS, HOURLY_POSITIONS, POSITION_HISTORY, STANDINGS
 
 _c = derived
@@ -334,6 +335,7 @@ TABLES: dict[str, tuple[ColumnSpec, ...]] = {
     "crew_rankings": CREW_RANKINGS,
     "best_performers": BEST_PERFORMERS,
     "metric_leaders": METRIC_LEADERS,
+    **PACE_TABLES,
 }
 
 #: table name -> (heading, the functions returning it, CLI command printing it)
@@ -362,6 +364,7 @@ TABLE_TITLES: dict[str, tuple[str, str, str]] = {
     "crew_rankings": ("Crew rankings", "`analysis.rankings.crew_rankings`", "`drivers --crews`"),
     "best_performers": ("Best performers", "`analysis.rankings.best_performers`", "`drivers --best`"),
     "metric_leaders": ("Metric leaders", "`analysis.rankings.metric_leaders`", ""),
+    **PACE_TITLES,
 }  # fmt: skip
 
 

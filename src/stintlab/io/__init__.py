@@ -6,6 +6,8 @@ and dispatches:
 - Al Kamel Analysis lap files → :mod:`stintlab.io.alkamel_laps` (canonical lap table)
 - official classifications (IMSA and WEC layouts) → :mod:`stintlab.io.classification`
 - weather files → :mod:`stintlab.io.weather`
+- WIGE exports (Nürburgring): the lap file ("laps"), the result ("classification") and the sector
+  times ("sectors") → :mod:`stintlab.io.wige` (``facts["format"] == "wige"``)
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from stintlab.errors import StintlabFormatError
-from stintlab.io import alkamel_laps, classification, weather
+from stintlab.io import alkamel_laps, classification, weather, wige
 from stintlab.io.text import read_bytes, read_table, sniff_header
 
 __all__ = ["ParsedFile", "detect_format", "files_of_format", "read_file"]
@@ -24,7 +26,7 @@ __all__ = ["ParsedFile", "detect_format", "files_of_format", "read_file"]
 @dataclass
 class ParsedFile:
     path: str
-    format: str  # "laps", "classification" or "weather"
+    format: str  # "laps", "classification", "weather" or "sectors" (WIGE sector times)
     table: pd.DataFrame
     facts: dict = field(default_factory=dict)
     crew: pd.DataFrame | None = None  # classification files
@@ -40,7 +42,12 @@ def detect_format(names: list[str]) -> str | None:
     'classification'
     >>> detect_format(["TIME_UTC_SECONDS", "AIR_TEMP"])
     'weather'
+    >>> detect_format(["STNR", "RUNDE", "RUNDENZEIT", "TAGESZEIT", "DRIVERID"])
+    'laps'
     """
+    wige_kind = wige.kind(names)
+    if wige_kind is not None:
+        return {"result": "classification"}.get(wige_kind, wige_kind)
     if alkamel_laps.looks_like_laps(names):
         return "laps"
     if classification.looks_like_classification(names):
@@ -77,6 +84,8 @@ def read_file(path, expect: str | None = None) -> ParsedFile:
     data = read_bytes(path)
     header = sniff_header(path, data)
     fmt = detect_format(header.names)
+    if wige.kind(header.names) is not None:
+        return _read_wige(path, fmt, expect)
     if fmt is None:
         required = {
             "classification": ("POSITION", "NUMBER", "LAPS"),
@@ -101,3 +110,18 @@ def read_file(path, expect: str | None = None) -> ParsedFile:
         return ParsedFile(str(path), fmt, table, facts, crew=crew)
     table = weather.weather_from_table(raw)
     return ParsedFile(str(path), fmt, table, {})
+
+
+def _read_wige(path, fmt: str, expect: str | None) -> ParsedFile:
+    """A WIGE file read alone (``stintlab.load`` adds the lap file's companions: :func:`wige.companions`)."""
+    if expect is not None and fmt != expect:
+        raise StintlabFormatError(path, f"expected a {expect} file, found a WIGE {fmt} file", line=1)
+    if fmt == "laps":
+        table, sections, facts = wige.read_laps(path)
+        return ParsedFile(str(path), fmt, table, facts, sections=sections)
+    if fmt == "classification":
+        table, crew, facts = wige.read_result(path)
+        return ParsedFile(str(path), fmt, table, facts, crew=crew)
+    raw = wige.read_sectors(path)
+    table = pd.DataFrame({k: v.to_pylist() for k, v in raw.columns.items()}).astype("string")
+    return ParsedFile(str(path), fmt, table, {"format": wige.FORMAT, "rows": raw.nrows})

@@ -86,6 +86,12 @@ def read_file(path, expect: str | None = None) -> ParsedFile:
     fmt = detect_format(header.names)
     if wige.kind(header.names) is not None:
         return _read_wige(path, fmt, expect)
+    if fmt is None and "STNR" in header.names:  # a WIGE header with a column renamed or missing
+        k = "laps" if "RUNDE" in header.names else "result" if "RANG" in header.names else "sectors"
+        missing = [c for c in wige.REQUIRED[k] if c not in header.names]
+        raise StintlabFormatError(
+            path, f"a WIGE {k} header without the column(s) {missing}", line=1, column=missing[0] if missing else None
+        )
     if fmt is None:
         required = {
             "classification": ("POSITION", "NUMBER", "LAPS"),

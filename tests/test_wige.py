@@ -308,3 +308,14 @@ def test_file_name_does_not_matter(corpus, tmp_path):
     path.write_bytes(data)
     race = stintlab.load(path)
     assert race.meta["format"] == "wige" and len(race.laps) == 1123
+
+
+def test_docs_show_the_source_coverage():
+    from pathlib import Path
+
+    from stintlab.schema import LAP_COLUMNS
+    from stintlab.schema.sources import LAP_SOURCES, coverage_markdown
+
+    assert set(LAP_SOURCES["wige"]) == {c.name for c in LAP_COLUMNS}
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "data.md").read_text(encoding="utf-8")
+    assert coverage_markdown() in doc

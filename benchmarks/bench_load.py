@@ -13,6 +13,12 @@ peak of Python allocations during the load; ``arrow MB`` = peak of pyarrow's mem
 ``rss MB`` = peak resident set size of the whole process (interpreter + imports + load), the
 number the 300 MB target is checked against; ``+rss MB`` = that peak minus the RSS before loading.
 
+Other timekeepers (issue #13): the WIGE races of ``MANIFEST-other.csv`` (NLS), each printed next to the
+Al Kamel race whose lap count is nearest (``--other`` only these; ``laps s`` = the lap file alone,
+``race s`` = ``stintlab.load`` with the result and the sector file found beside it).
+
+    .venv/bin/python benchmarks/bench_load.py --other
+
 Targets (issue #2): Le Mans 2019 canonical table ≤ 0.1 s; ≥ 15× faster than endurancepy;
 peak memory for a 24 h race ≤ 300 MB.
 """
@@ -122,6 +128,54 @@ def races(only: list[str] | None) -> list[tuple[str, Path, float]]:
     return [r for r in out if not only or r[0] in only]
 
 
+def other_races() -> list[tuple[str, Path, int]]:
+    """(name, lap file, laps) of the WIGE races in MANIFEST-other.csv."""
+    import csv
+
+    path = CORPUS / "MANIFEST-other.csv"
+    if not path.is_file():
+        return []
+    with open(path, encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["format"] == "WIGE export"]
+    return [(r["race"], CORPUS / r["race"] / r["laps_file"], int(r["laps"])) for r in rows]
+
+
+def nearest_alkamel(laps: int) -> tuple[str, Path, int] | None:
+    """The Al Kamel race with a lap file whose lap count is nearest ``laps``."""
+    import csv
+
+    with open(CORPUS / "MANIFEST.csv", encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["laps_file"] and r["laps"]]
+    if not rows:
+        return None
+    r = min(rows, key=lambda r: abs(int(r["laps"]) - laps))
+    return r["race"], CORPUS / r["race"] / r["laps_file"], int(r["laps"])
+
+
+def print_other() -> list[dict]:
+    """NLS (WIGE) parse times next to an Al Kamel race of similar size; one fresh process per figure."""
+    header = f"{'race':28} {'format':8} {'laps':>5} {'MB':>5} {'laps s':>7} {'race s':>7} {'rss MB':>7}"
+    print(header)
+    print("-" * len(header))
+    out = []
+    for name, path, n in other_races():
+        pair = [(name, path, "wige")]
+        ak = nearest_alkamel(n)
+        if ak is not None:
+            pair.append((ak[0], ak[1], "alkamel"))
+        for race, p, fmt in pair:
+            laps, load = measure("stintlab", p, "laps"), measure("stintlab", p, "race")
+            mb = sum(f.stat().st_size for f in p.parent.glob("*.CSV")) / 2**20 if fmt == "wige" else p.stat().st_size / 2**20
+            out.append({"race": race, "format": fmt, "laps": laps, "race_load": load, "mb": mb})
+            if "error" in laps or "error" in load:
+                print(f"{race:28} {fmt:8} ERROR {laps.get('error') or load.get('error')}")
+                continue
+            print(f"{race:28} {fmt:8} {laps['rows']:5d} {mb:5.1f} {laps['seconds']:7.3f} {load['seconds']:7.3f} {load['peak_rss_mb']:7.1f}")
+        print()
+    print("MB: input read by `race s` (WIGE: laps + result + sectors; Al Kamel: the lap file)")
+    return out
+
+
 def endurancepy_installed() -> bool:
     proc = subprocess.run([sys.executable, "-c", "import endurancepy"], capture_output=True)
     return proc.returncode == 0
@@ -133,6 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3, help="fresh processes per tool for Le Mans 2019 (median)")
     ap.add_argument("--reference", default="lemans-2019", help="race compared against endurancepy")
     ap.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    ap.add_argument("--other", action="store_true", help="only the WIGE (NLS) races, each next to an Al Kamel race of similar size")
     ap.add_argument("--worker", nargs=3, metavar=("TOOL", "PATH", "MODE"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
@@ -141,6 +196,10 @@ def main(argv: list[str] | None = None) -> int:
     if not (CORPUS / "MANIFEST.csv").is_file():
         print(f"corpus not found at {CORPUS}", file=sys.stderr)
         return 2
+
+    if args.other:
+        print_other()
+        return 0
 
     results = []
     header = f"{'race':44} {'hours':>5} {'rows':>6} {'MB':>5} {'laps s':>7} {'race s':>7} {'py MB':>6} {'arrow MB':>8} {'rss MB':>7} {'+rss MB':>7}"

@@ -22,11 +22,13 @@ result and sector files beside a lap file; ``stintlab.load`` uses it.
 
 from __future__ import annotations
 
+import os
+import threading
 from pathlib import Path
 
 from stintlab.errors import StintlabFormatError
 from stintlab.io.text import RawTable, read_bytes
-from stintlab.io.wige.laps import LAPS_REQUIRED, SECTORS_REQUIRED, laps_from_tables
+from stintlab.io.wige.laps import LAPS_REQUIRED, LAPS_USED, SECTORS_REQUIRED, SECTORS_USED, laps_from_tables
 from stintlab.io.wige.result import RESULT_REQUIRED, result_from_table
 from stintlab.io.wige.text import read_wige_table
 
@@ -50,9 +52,45 @@ def kind(names: list[str]) -> str | None:
     return None
 
 
+def _used(kind_: str):
+    """The columns a reader uses (the others are checked for their count only, never kept)."""
+    if kind_ == "result":
+        return None
+    fixed = set(LAPS_USED if kind_ == "laps" else SECTORS_USED)
+    return lambda name: name in fixed or (name.startswith("FAHRER") and name.endswith(("_NAME", "_VORNAME"))) or (
+        name.startswith("SEKTOR") and name.endswith("_ZEIT")
+    )
+
+
 def read_raw(path, expect: str) -> tuple[RawTable, str]:
-    """A WIGE file of kind ``expect`` as raw columns, and its encoding."""
-    raw, encoding = read_wige_table(path, read_bytes(path))
+    """A WIGE file of kind ``expect`` as raw columns (those its reader uses), and its encoding.
+
+    The last few reads are kept, keyed by path, size and modification time: ``stintlab.load`` reads
+    the lap file once alone (``read_file``), then again with its companions."""
+    try:
+        st = os.stat(path)
+        key = (str(path), expect, st.st_size, st.st_mtime_ns)
+    except OSError:
+        key = None
+    with _LOCK:
+        hit = _RECENT.get(key) if key is not None else None
+    if hit is not None:
+        return hit
+    out = _read_raw(path, expect)
+    if key is not None:
+        with _LOCK:
+            _RECENT[key] = out
+            while len(_RECENT) > 4:
+                _RECENT.pop(next(iter(_RECENT)))
+    return out
+
+
+_RECENT: dict = {}  # raw tables are immutable pyarrow arrays: safe to share
+_LOCK = threading.Lock()
+
+
+def _read_raw(path, expect: str) -> tuple[RawTable, str]:
+    raw, encoding = read_wige_table(path, read_bytes(path), keep=_used(expect))
     found = kind(raw.header.names)
     if found != expect:
         missing = [c for c in REQUIRED[expect] if c not in raw.header.names]

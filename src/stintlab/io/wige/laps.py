@@ -38,10 +38,13 @@ from stintlab.io.values import parse_ints, parse_time_columns, shown
 from stintlab.io.wige.result import MAX_SLOTS, driver_name
 from stintlab.schema import LAP_COLUMNS, SECTION_COLUMNS
 
-__all__ = ["LAPS_REQUIRED", "SECTORS_REQUIRED", "laps_from_tables", "group_starts"]
+__all__ = ["LAPS_REQUIRED", "LAPS_USED", "SECTORS_REQUIRED", "SECTORS_USED", "laps_from_tables", "group_starts"]
 
 LAPS_REQUIRED = ("STNR", "RUNDE", "RUNDENZEIT", "TAGESZEIT")
 SECTORS_REQUIRED = ("STNR", "RUNDE_NR", "SEKTOR1_ZEIT")
+# besides FAHRERn_NAME / FAHRERn_VORNAME and SEKTORn_ZEIT
+LAPS_USED = (*LAPS_REQUIRED, "DRIVERID", "KLASSE", "UNTERKLASSE", "TEAM", "BEWERBER", "DIESCHNELLSTE")
+SECTORS_USED = (*SECTORS_REQUIRED, "FAHRER_NR", "INPIT", "PITSTOPDURATION", "TOPSPEED_KMH")
 N_SECTORS = 9
 DAY = 86400.0
 

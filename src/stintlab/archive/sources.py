@@ -39,6 +39,8 @@ SERIES_PREFIX = {
     "alms": "ALMS",
     "lmc": "LMC",
     "lemanscup": "LMC",
+    "nls": "NLS",  # Nürburgring Langstrecken-Serie (WIGE exports)
+    "n24": "N24",
 }
 SERIES_WORDS = [
     ("imsa", "IMSA"),

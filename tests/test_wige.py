@@ -335,3 +335,19 @@ def test_finish_on_the_common_clock(name):
     assert {c for c, ok in race.took_the_flag.items() if ok} == expected
     # and every car the result classifies is among them
     assert {car for car, x in result.items() if x["RANG"]} <= expected
+
+
+@pytest.mark.parametrize("name", NLS)
+def test_every_difference_with_the_official_classification_is_explained(name):
+    """compare_with_official on NLS: each car the result leaves without RANG is 'not classified
+    officially (<status>)' with the result's STATUS; no difference is unexplained."""
+    from stintlab.analysis.classification import compare_with_official
+
+    race, laps, result = _race(name)
+    diff = compare_with_official(race.derived_classification, race.classification)
+    assert not diff["explanation"].str.startswith("unexplained").any()
+    status = {"DNF": "Retired", "DNC": "Not classified", "DSQ": "Disqualified", "DNS": "Did not start"}
+    unranked = {car: x["STATUS"] for car, x in result.items() if not x["RANG"] and car in laps}
+    got = diff.set_index("car")["explanation"]
+    for car, code in unranked.items():
+        assert got[car] == f"not classified officially ({status[code]})", car

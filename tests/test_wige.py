@@ -351,3 +351,18 @@ def test_every_difference_with_the_official_classification_is_explained(name):
     got = diff.set_index("car")["explanation"]
     for car, code in unranked.items():
         assert got[car] == f"not classified officially ({status[code]})", car
+
+
+def test_silent_repairs_are_listed(corpus):
+    """nls7: #444 has no lap-1 row (its first RUNDE is 2, RENNEN_LAPS.CSV line 933); car 420's 11
+    laps carry DRIVERID 2 where FAHRER2 is empty and the sector file's FAHRER_NR is 1; 8 laps (#491:
+    DRIVERID 4 and 5, only 3 drivers) name an empty slot the sector file does not fix."""
+    race, laps, result = _race("nls-2025-nls7")
+    rows = _rows(CORPUS / "nls-2025-nls7" / "RENNEN_LAPS.CSV")
+    empty = [r for r in rows if r["DRIVERID"] and not r[f"FAHRER{r['DRIVERID']}_NAME"]]
+    issues = race.issues
+    assert issues.loc[issues["rule"] == "pit_lane_start", "line"].tolist() == [laps["444"][0]["_line"]] == [933]
+    fixed = set(issues.loc[issues["rule"] == "driver_from_sectors", "line"])
+    unnamed = set(issues.loc[issues["rule"] == "unnamed_driver", "line"])
+    assert fixed | unnamed == {r["_line"] for r in empty} and len(fixed) == 11 and len(unnamed) == 8
+    assert {r["STNR"] for r in empty if r["_line"] in fixed} == {"420"}

@@ -43,6 +43,9 @@ ISSUE_RULES = {
     "no_class": "a car with no CLASS on any row: put in class NO_CLASS",
     "results_refused": "a results file whose cars or laps do not match the lap file: the classification is derived",
     "crew_slot_match": "a driver whose name differs from the official crew's: matched by crew slot and surname",
+    "pit_lane_start": "WIGE: a car with no lap-1 row (pit-lane start): first lap from its group's start, laps renumbered from 1",
+    "driver_from_sectors": "WIGE: a DRIVERID naming an empty crew slot: the sector file's FAHRER_NR names the driver",
+    "unnamed_driver": "WIGE: a DRIVERID naming an empty crew slot (no sector file fixes it): driver left empty",
 }
 
 
@@ -62,6 +65,13 @@ def issues_table(facts: dict, laps: pd.DataFrame | None = None, slot_matches: li
             mine = laps.loc[laps["car"] == car, "line"]
             line = int(mine.min()) if len(mine) else None
         rows.append(("no_class", line, "CLASS", f"car {car} put in class NO_CLASS"))
+    rows += [
+        ("pit_lane_start", late["line"], "RUNDE", f"car {late['car']}: first row lap {late['first_lap']}, "
+         f"{late['added']:.3f} s from its group's start added to its first lap; laps renumbered from 1")
+        for late in facts.get("late_start_cars") or []
+    ]  # fmt: skip
+    rows += [("driver_from_sectors", line, "DRIVERID", "driver from FAHRER_NR of the sector file") for line in facts.get("driver_from_sectors") or []]
+    rows += [("unnamed_driver", line, "DRIVERID", "driver left empty") for line in facts.get("unnamed_driver_lines") or []]
     if facts.get("results_refused"):
         rows.append(("results_refused", None, None, str(facts["results_refused"])))
     rows += [

@@ -366,3 +366,16 @@ def test_silent_repairs_are_listed(corpus):
     unnamed = set(issues.loc[issues["rule"] == "unnamed_driver", "line"])
     assert fixed | unnamed == {r["_line"] for r in empty} and len(fixed) == 11 and len(unnamed) == 8
     assert {r["STNR"] for r in empty if r["_line"] in fixed} == {"420"}
+
+
+def test_archive_keeps_the_sector_file(corpus, tmp_path):
+    """An archived NLS race reopens with its sector file: the in-laps are the sector file's INPIT 'J'
+    rows (nls4: counted from RENNEN_SEKTORZEITEN.CSV), not only the result's first two stops."""
+    from stintlab.archive.open import open_race
+    from stintlab.cli import main
+
+    db = tmp_path / "a.duckdb"
+    assert main(["archive", "add", str(corpus / "nls-2025-nls4"), "--db", str(db)]) == 0
+    race = open_race("2025-nls-nls4-race", db=db)
+    inpit = sum(r["INPIT"] == "J" for r in _rows(corpus / "nls-2025-nls4" / "RENNEN_SEKTORZEITEN.CSV"))
+    assert race.meta["pit_source"] == "sectors" and int(race.laps["in_lap"].sum()) == inpit == 143

@@ -379,3 +379,16 @@ def test_archive_keeps_the_sector_file(corpus, tmp_path):
     race = open_race("2025-nls-nls4-race", db=db)
     inpit = sum(r["INPIT"] == "J" for r in _rows(corpus / "nls-2025-nls4" / "RENNEN_SEKTORZEITEN.CSV"))
     assert race.meta["pit_source"] == "sectors" and int(race.laps["in_lap"].sum()) == inpit == 143
+
+
+def test_truncated_sector_file_beside_is_named(corpus, tmp_path):
+    """A companion file is read too: a sector file cut inside a row is a located error naming it."""
+    for f in ("RENNE_LAPS.CSV", "RENNEN_RESULT.CSV", "RENNEN_SEKTORZEITEN.CSV"):
+        (tmp_path / f).write_bytes((corpus / "nls-2025-nls4" / f).read_bytes())
+    sectors = tmp_path / "RENNEN_SEKTORZEITEN.CSV"
+    data = sectors.read_bytes()
+    cut = data[: data.index(b"\n", len(data) // 3) - 5]
+    sectors.write_bytes(cut)
+    with pytest.raises(StintlabFormatError) as e:
+        stintlab.load(tmp_path / "RENNE_LAPS.CSV")
+    assert e.value.path == str(sectors) and e.value.line == cut.count(b"\n") + 1 and "truncated" in e.value.message

@@ -75,6 +75,14 @@ def read_wige_table(path, data: bytes, keep=None) -> tuple[RawTable, str]:
     if dupes:
         raise StintlabFormatError(path, f"duplicated column name(s) {dupes} in the header", line=1, column=dupes[0])
     n = len(names)
+    last = text.rstrip("\r\n").rsplit("\n", 1)[-1] if "\n" in text.rstrip("\r\n") else ""
+    if last.strip() and not text.endswith("\n"):
+        # the exporter ends every row with a line end: a file cut inside its last row (even inside its
+        # last field, where the number of fields is still right) is truncated
+        cut = min(len(last.split(";")), n) - 1
+        raise StintlabFormatError(
+            path, "truncated file: the last row has no line end (the file ends inside it)", line=text.count("\n") + 1, column=names[cut]
+        )
     header = Header(names=names, separator=";", bom=data.startswith(BOM), crlf=header_line != rows[0], trailing_separator=trailing)
     wanted = [x for x in names if keep is None or keep(x)]
     fast = _read_fast(text, header, wanted)

@@ -392,3 +392,37 @@ def test_truncated_sector_file_beside_is_named(corpus, tmp_path):
     with pytest.raises(StintlabFormatError) as e:
         stintlab.load(tmp_path / "RENNE_LAPS.CSV")
     assert e.value.path == str(sectors) and e.value.line == cut.count(b"\n") + 1 and "truncated" in e.value.message
+
+
+@pytest.mark.parametrize("name", NLS)
+def test_stops_and_stints_follow_the_sector_file(name):
+    """Per car: one stop per INPIT 'J' row of RENNEN_SEKTORZEITEN.CSV, on those laps (renumbered for a
+    pit-lane starter), its pit time the row's PITSTOPDURATION (none when the car never went out again);
+    one stint more than the stops that have an out-lap. Standings, drive time, incidents, rankings and
+    the EN/FR story of the winner and of every car the result disqualified compute too."""
+    from stintlab.report.story import story
+
+    race, laps, result = _race(name)
+    sectors = defaultdict(list)
+    for x in _rows(CORPUS / name / "RENNEN_SEKTORZEITEN.CSV"):
+        sectors[x["STNR"]].append(x)
+    stops = race.stops.groupby("car", observed=True)
+    stints = race.stints.groupby("car", observed=True).size()
+    for car, rows in laps.items():
+        shift = int(rows[0]["RUNDE"]) - 1
+        j = [x for x in sectors[car] if x["INPIT"] == "J"]
+        mine = stops.get_group(car) if car in stops.groups else None
+        assert (0 if mine is None else len(mine)) == len(j), car
+        if j:
+            assert mine["lap_in"].tolist() == [int(x["RUNDE_NR"]) - shift for x in j], car
+            last = int(rows[-1]["RUNDE"])
+            want = [parse_time(x["PITSTOPDURATION"]) for x in j if int(x["RUNDE_NR"]) < last]
+            got = [t for t, lap in zip(mine["pit_time"], mine["lap_in"]) if lap + shift < last]
+            assert got == pytest.approx(want, abs=5e-4), car
+        out = sum(1 for x in j if int(x["RUNDE_NR"]) < int(rows[-1]["RUNDE"]))
+        assert stints[car] == out + 1, car
+    assert len(race.standings(hour=2)) and len(race.drive_time) and len(race.driver_rankings())
+    race.incidents  # noqa: B018 - computed without error
+    dsq = [car for car, x in result.items() if x["STATUS"] == "DSQ" and car in laps]
+    for car in [str(race.classification["car"].iloc[0]), *dsq]:
+        assert story(race, car, "en") and story(race, car, "fr")

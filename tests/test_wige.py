@@ -426,3 +426,20 @@ def test_stops_and_stints_follow_the_sector_file(name):
     dsq = [car for car, x in result.items() if x["STATUS"] == "DSQ" and car in laps]
     for car in [str(race.classification["car"].iloc[0]), *dsq]:
         assert story(race, car, "en") and story(race, car, "fr")
+
+
+def test_a_missing_lap_row_keeps_the_race_clock(corpus, tmp_path):
+    """nls4 lap file with car 1's RUNDE 5 row removed: its later crossings keep their race time (the
+    time of day since its start), and the gap is listed in meta."""
+    path, data = _copy(corpus, tmp_path)
+    lines = data.split(b"\n")
+    drop = next(i for i, x in enumerate(lines) if x.startswith(b"1;") and x.split(b";")[70] == b"5")
+    del lines[drop]
+    path.write_bytes(b"\n".join(lines))
+    race = stintlab.load(path, find_results=False)
+    full = stintlab.load(corpus / "nls-2025-nls4" / "RENNE_LAPS.CSV", find_results=False)
+    a = race.laps[race.laps["car"] == "1"].set_index("lap")["elapsed"]
+    b = full.laps[full.laps["car"] == "1"].set_index("lap")["elapsed"].drop(5)
+    assert a.tolist() == pytest.approx(b.tolist(), abs=2e-3)
+    assert race.meta["lap_gap_lines"] == [drop + 1]
+    assert race.issues.loc[race.issues["rule"] == "lap_gap", "line"].tolist() == [drop + 1]

@@ -46,6 +46,7 @@ ISSUE_RULES = {
     "pit_lane_start": "WIGE: a car with no lap-1 row (pit-lane start): first lap from its group's start, laps renumbered from 1",
     "driver_from_sectors": "WIGE: a DRIVERID naming an empty crew slot: the sector file's FAHRER_NR names the driver",
     "unnamed_driver": "WIGE: a DRIVERID naming an empty crew slot (no sector file fixes it): driver left empty",
+    "lap_gap": "WIGE: a lap row missing inside a car's laps: the later crossings' race time from the time of day",
 }
 
 
@@ -72,6 +73,7 @@ def issues_table(facts: dict, laps: pd.DataFrame | None = None, slot_matches: li
     ]  # fmt: skip
     rows += [("driver_from_sectors", line, "DRIVERID", "driver from FAHRER_NR of the sector file") for line in facts.get("driver_from_sectors") or []]
     rows += [("unnamed_driver", line, "DRIVERID", "driver left empty") for line in facts.get("unnamed_driver_lines") or []]
+    rows += [("lap_gap", line, "RUNDE", "race time from TAGESZEIT after the missing lap") for line in facts.get("lap_gap_lines") or []]
     if facts.get("results_refused"):
         rows.append(("results_refused", None, None, str(facts["results_refused"])))
     rows += [

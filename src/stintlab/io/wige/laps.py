@@ -119,19 +119,25 @@ def laps_from_tables(raw: RawTable, sectors: RawTable | None = None, result: Raw
     group_of = _start_groups(result, starts, cars[first], (tod - lap_time)[first & (runde == 1)], runde[first])
     late = []
     lap_time = lap_time.copy()
-    lap = runde.copy()
     for i in np.flatnonzero(first & (runde > 1)):
         start = group_of.get(cars[i])
         if start is None:
             earlier = [s for s in starts if s <= tod[i] - lap_time[i] + 0.0005]
             start = earlier[-1] if earlier else None
-        if start is not None:
+        if start is not None and tod[i] - start >= lap_time[i]:
             added = round(tod[i] - start - lap_time[i], 3)
             lap_time[i] = round(tod[i] - start, 3)
             late.append({"car": str(cars[i]), "first_lap": int(runde[i]), "line": int(row_lines[i]), "added": float(added)})
     offset = pd.Series(np.where(first, runde - 1, 0)).groupby(codes).transform("max").to_numpy()
     lap = (runde - offset).astype("int32")
     elapsed = np.round(pd.Series(lap_time).groupby(codes).cumsum().to_numpy(), 3)
+    # a row missing inside a car's laps (RUNDE 5 then 7) would take its lap time out of the sum: the
+    # crossings after it keep their distance from the car's start in time of day (never seen in the
+    # NLS 2025 exports, where consecutive TAGESZEIT differences equal RUNDENZEIT to the millisecond)
+    car_start = pd.Series(np.where(first, tod - lap_time, np.nan)).groupby(codes).transform("max").to_numpy()
+    gap = same_car & np.r_[False, runde[1:] - runde[:-1] > 1]
+    after_gap = pd.Series(gap.astype(int)).groupby(codes).cumsum().to_numpy() > 0
+    elapsed = np.where(after_gap, np.round(tod - car_start, 3), elapsed)
 
     # drivers: the FAHRERn_* slot named by DRIVERID on the row
     firsts = {k: col(f"FAHRER{k}_VORNAME") for k in range(1, MAX_SLOTS + 1)}
@@ -211,7 +217,8 @@ def laps_from_tables(raw: RawTable, sectors: RawTable | None = None, result: Raw
         "has_flags": False,
         "start_time_of_day": float(starts[0]) if starts else float("nan"),
         "group_starts": starts,
-        "late_start_cars": late,  # first row lap 2+: first lap rebuilt from the group start, laps renumbered
+        "late_start_cars": late,
+        "lap_gap_lines": [int(x) for x in row_lines[gap]],  # first row after a missing RUNDE of its car  # first row lap 2+: first lap rebuilt from the group start, laps renumbered
         "pit_source": pit_source,
         "driver_from_sectors": fixed,  # lines whose DRIVERID named an empty slot (FAHRER_NR used)
         "unnamed_driver_lines": unnamed,

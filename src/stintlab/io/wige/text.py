@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from stintlab.errors import StintlabFormatError
-from stintlab.io.text import BOM, FIRST_FIELD, Header, RawTable, _physical_lines
+from stintlab.io.text import BOM, FIRST_FIELD, Header, RawTable, physical_lines
 
 __all__ = ["decode", "read_wige_table"]
 
@@ -135,7 +135,7 @@ def _read_fast(text: str, header: Header, wanted: list[str]):
         trail = table.column("__trailing__")
         if len(trail) and pc.any(pc.not_equal(pc.utf8_length(pc.utf8_trim_whitespace(trail)), 0)).as_py():
             return None
-    lines = _physical_lines(body, table.num_rows)
+    lines = physical_lines(body, table.num_rows)
     if lines is None or "\r" in text.replace("\r\n", "\n"):
         return None
     cols = {n: pc.utf8_trim_whitespace(table.column(n).combine_chunks()) for n in wanted}

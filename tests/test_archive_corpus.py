@@ -23,14 +23,18 @@ def _manifest(corpus: Path, name: str) -> list[dict]:
 @pytest.mark.corpus
 def test_whole_corpus_ingests_and_matches_manifest(corpus, tmp_path, capsys):
     """Every MANIFEST.csv race stored once with all its laps (Le Mans 2023: 15,030, its hourly
-    files with it); each MANIFEST-other.csv folder (no reader yet) one ``unsupported`` result
-    naming its folder; exit 0 (unsupported is not a failure)."""
+    files with it), and the WIGE (NLS) races of MANIFEST-other.csv; each other MANIFEST-other.csv
+    folder (no reader yet) one ``unsupported`` result naming its folder; exit 0 (unsupported is not a
+    failure)."""
     db = tmp_path / "all.duckdb"
     assert main(["archive", "add", str(corpus), "--db", str(db), "--json"]) == 0
     res = json.loads(capsys.readouterr().out)
-    rows, others = _manifest(corpus, "MANIFEST.csv"), _manifest(corpus, "MANIFEST-other.csv")
+    other = _manifest(corpus, "MANIFEST-other.csv")
+    wige = [m for m in other if m["format"] == "WIGE export"]
+    others = [m for m in other if m["format"] != "WIGE export"]
+    rows = _manifest(corpus, "MANIFEST.csv") + wige
     stored = [r for r in res if r["status"] != "unsupported"]
-    assert len(stored) == len(rows) == 39 and {r["status"] for r in stored} == {"added"}
+    assert len(stored) == len(rows) == 39 + len(wige) and {r["status"] for r in stored} == {"added"}
     assert sorted(Path(r["source"]).parent.name for r in stored) == sorted(m["race"] for m in rows)
     unsupported = [r for r in res if r["status"] == "unsupported"]
     assert sorted(r["source"] for r in unsupported) == sorted(str(corpus / m["race"]) for m in others)

@@ -36,7 +36,7 @@ from stintlab.analysis.stops import stops as stop_table
 from stintlab.analysis.timeline import car_events, time_loss_account
 from stintlab.config import THRESHOLDS
 from stintlab.errors import StintlabUsageError
-from stintlab.io import files_of_format, read_file
+from stintlab.io import files_of_format, read_file, wige
 from stintlab.log import issues_summary, issues_table, logger
 from stintlab.names import name_key
 
@@ -376,6 +376,12 @@ def load(path, results=None, *, find_results: bool = True, weather=None) -> Race
         refused = results_mismatch(official, laps)
         if refused is not None:  # another race's results: the derived classification instead
             official = crew = None
+    if parsed.facts.get("format") == wige.FORMAT:  # WIGE: sectors and pit stops in companion files
+        wige_result = results_path if official is not None and res.facts.get("layout") == "wige" else None
+        parsed.table, parsed.sections, parsed.facts = wige.read_laps(
+            path, result=wige_result, sectors=wige.companions(path)[1]
+        )
+        laps = parsed.table
     wx = read_file(weather, expect="weather").table if weather is not None else None
 
     cars = cars_table(laps)
@@ -447,5 +453,5 @@ def results_mismatch(official: pd.DataFrame, laps: pd.DataFrame) -> str | None:
 def _race_name(path) -> str:
     p = Path(path)
     stem = p.stem
-    generic = re.match(r"^(\d|23_analysis|race|le_mans|.*\d+h$|.*\d+km$|.*_sectorlistcsv)", stem.lower())
+    generic = re.match(r"^(\d|23_analysis|race|le_mans|renne|.*\d+h$|.*\d+km$|.*_sectorlistcsv)", stem.lower())
     return p.parent.name if generic and p.parent.name else stem

@@ -155,7 +155,8 @@ def compare_with_official(derived: pd.DataFrame, official: pd.DataFrame) -> pd.D
     - ``time penalty +Ns``: the official TOTAL_TIME exceeds the car's last crossing by N s;
     - ``position penalty``: the official file itself places the car out of (laps desc,
       total time asc) order, i.e. it was moved by a decision, not by the timing;
-    - ``not in lap file`` / ``not in official file``;
+    - ``not in lap file`` / ``not in official file``; ``not classified officially (status)``: the
+      official file lists the car without a position (WIGE: retired, disqualified, did not start);
     - ``laps differ``: the official lap count differs from the laps in the file;
     - ``knock-on``: the car only moved because a car above was penalised (once the cars
       above are explained, its order relative to the unexplained cars is the same);
@@ -173,10 +174,16 @@ def compare_with_official(derived: pd.DataFrame, official: pd.DataFrame) -> pd.D
     ideal = dict(zip(ranked["car"], range(1, len(ranked) + 1)))
     off_order = official.sort_values("position")["car"].tolist()
     moved = _displaced(off_order, ideal)
+    # cars the official file lists without a position (WIGE: DNF, DSQ, DNS ...), with their status
+    unranked = official.loc[official["position"].isna()]
+    unranked = dict(zip(unranked["car"], unranked["status"] if "status" in unranked else [None] * len(unranked)))
     expl = []
     for r in m.itertuples():
         if pd.isna(r.position_derived):
             expl.append("not in lap file")
+        elif r.car in unranked:
+            status = unranked[r.car]
+            expl.append("not classified officially" + ("" if pd.isna(status) else f" ({status})"))
         elif pd.isna(r.position_official):
             expl.append("not in official file")
         elif r.laps_official != r.laps_derived:

@@ -18,6 +18,12 @@ Race state (:func:`race_state`), from the lap table alone:
 at or after the winner's finishing crossing (:func:`finish_time`), or, in a red-flag finish, its
 last crossing is under ``RF``.
 
+**Start groups.** ``elapsed`` is each car's own race clock, from the start signal it took. Al Kamel
+races have one signal; the Nürburgring (WIGE) starts cars in groups minutes apart, and every car's
+official total counts from its own group's signal. Who is over (the chequered flag falls at one
+moment for everybody) is decided on the common clock: ``elapsed`` plus the car's start offset
+(:func:`start_offsets`: its start time of day, ``time_of_day − elapsed``, after the first group's).
+
 All functions are pure: they take the canonical lap table (rows of a car together, by lap), or
 any table with at least ``car``, ``lap`` and ``elapsed`` (``flag``, ``lap_time`` when present).
 
@@ -49,6 +55,7 @@ __all__ = [
     "race_state",
     "red_flag_finish",
     "snapshot_file",
+    "start_offsets",
     "took_the_flag",
 ]
 
@@ -177,6 +184,32 @@ def red_flag_finish(laps: pd.DataFrame) -> bool:
     return str(laps["flag"].iat[_winner_row(laps)]) == "RF"
 
 
+GROUP_START_MIN = 1.0  # s: start times of day closer than this are one start signal (clock rounding)
+
+
+def start_offsets(laps: pd.DataFrame, pos: np.ndarray | None = None) -> np.ndarray:
+    """Seconds between the first start signal and the start of each car's race clock, for the rows
+    ``pos`` (default: every row). Zero for every car of a race with one start signal (the cars' start
+    times of day, ``time_of_day − elapsed``, within :data:`GROUP_START_MIN`) or without times of day.
+
+    >>> laps = pd.DataFrame({"car": ["1", "1", "2"], "elapsed": [100.0, 200.0, 90.0],
+    ...                      "time_of_day": [43300.0, 43400.0, 43440.0]})
+    >>> start_offsets(laps).tolist()
+    [0.0, 0.0, 150.0]
+    """
+    n = len(laps) if pos is None else len(pos)
+    if "time_of_day" not in laps.columns or laps.empty:
+        return np.zeros(n)
+    start = laps["time_of_day"].to_numpy(dtype=float) - laps["elapsed"].to_numpy(dtype=float)
+    if np.isnan(start).all():
+        return np.zeros(n)
+    per_car = pd.Series(start).groupby(laps["car"].to_numpy(), sort=False).transform("median").to_numpy()
+    if np.nanmax(per_car) - np.nanmin(per_car) < GROUP_START_MIN:
+        return np.zeros(n)
+    offset = np.nan_to_num(per_car - np.nanmin(per_car))
+    return offset if pos is None else offset[pos]
+
+
 def race_finished(laps: pd.DataFrame) -> bool:
     """Whether the lap file holds a finished race (chequered flag, or a red-flag finish) rather than
     a snapshot taken during it (an hourly ``_Hour N`` file of a race still running).
@@ -199,9 +232,8 @@ def race_finished(laps: pd.DataFrame) -> bool:
     if _has_flags(laps):
         return bool((laps["flag"] == "FF").any()) or red_flag_finish(laps)
     pos = last_rows(laps)
-    lap = laps["lap"].to_numpy()[pos]
-    el = laps["elapsed"].to_numpy(dtype=float)[pos]
-    lead_t = float(el[lap == lap.max()].min())
+    el = laps["elapsed"].to_numpy(dtype=float)[pos] + start_offsets(laps, pos)  # common clock
+    lead_t = float(el[pos == _winner_row(laps)][0])
     typical = float(laps["lap_time"].median())
     before = int(((el < lead_t) & (el > lead_t - typical)).sum())
     near_end = int((el > lead_t - typical).sum())
@@ -236,7 +268,11 @@ def took_the_flag(laps: pd.DataFrame) -> pd.Series:
     if laps.empty:
         return pd.Series([], dtype=bool)
     last = last_crossings(laps)
-    ok = last["elapsed"].to_numpy(dtype=float) >= finish_time(laps) - _EPS
+    pos = last_rows(laps)
+    offsets = start_offsets(laps, pos)  # the flag falls at one moment: compare on the common clock
+    winner = int(np.flatnonzero(pos == _winner_row(laps))[0])
+    common = last["elapsed"].to_numpy(dtype=float) + offsets
+    ok = common >= common[winner] - _EPS
     if red_flag_finish(laps):
         ok |= (last["flag"] == "RF").fillna(False).to_numpy(dtype=bool)
     return pd.Series(ok, index=last["car"].to_numpy())

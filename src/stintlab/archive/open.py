@@ -35,8 +35,9 @@ def open_race(race_id: str, db=None, *, lock_timeout: float = 120.0):
         for r in files.itertuples():
             if r.role == "hourly":
                 continue  # the hourly classifications are kept in the archive, not parsed into the Race
-            sub = Path(tmp) / r.role
-            sub.mkdir()
+            # a WIGE sector file sits beside its lap file: stintlab.load finds it there by its header
+            sub = Path(tmp) / ("laps" if r.role == "sectors" else r.role)
+            sub.mkdir(exist_ok=True)
             p = sub / r.name
             p.write_bytes(bytes(r.data))
             paths[r.role] = p

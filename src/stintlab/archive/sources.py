@@ -39,6 +39,8 @@ SERIES_PREFIX = {
     "alms": "ALMS",
     "lmc": "LMC",
     "lemanscup": "LMC",
+    "nls": "NLS",  # Nürburgring Langstrecken-Serie (WIGE exports)
+    "n24": "N24",
 }
 SERIES_WORDS = [
     ("imsa", "IMSA"),
@@ -70,6 +72,7 @@ class RaceFiles:
     laps: Path | None = None
     results: Path | None = None
     weather: Path | None = None
+    sectors: Path | None = None  # WIGE sector times: read with the lap file (sectors, pit stops)
     meta: dict = field(default_factory=dict)
     hourly: list[Path] = field(default_factory=list)
     problem: str | None = None  # why these files cannot be stored (nothing is stored for them)
@@ -89,8 +92,9 @@ class RaceFiles:
         return self.folder or self.main
 
     def files(self) -> dict[str, Path]:
-        """The files the race is parsed from, by role (``laps``, ``results``, ``weather``)."""
-        return {k: v for k, v in (("laps", self.laps), ("results", self.results), ("weather", self.weather)) if v}
+        """The files the race is parsed from, by role (``laps``, ``results``, ``weather``, ``sectors``)."""
+        roles = (("laps", self.laps), ("results", self.results), ("weather", self.weather), ("sectors", self.sectors))
+        return {k: v for k, v in roles if v}
 
     def stored(self) -> dict[str, Path]:
         """Every file of the race as stored, by unique key: the parsed ones and each hourly
@@ -102,7 +106,7 @@ class RaceFiles:
 
 
 def file_kind(path: Path) -> str | None:
-    """``laps``, ``classification``, ``weather`` or None, from the header (never the name)."""
+    """``laps``, ``classification``, ``weather``, ``sectors`` (WIGE) or None, from the header (never the name)."""
     try:
         return _kind(path)
     except OSError:
@@ -194,9 +198,11 @@ def find_race_files(paths) -> list[RaceFiles]:
         weather = sorted(kinds.get("weather", []))
         result = _pick_results(results)
         wx = weather[-1] if weather else None
+        sectors = sorted(kinds.get("sectors", []))
         if laps:
             for lf in laps:
                 rf = RaceFiles(laps=lf, results=result if len(laps) == 1 else None, weather=wx)
+                rf.sectors = sectors[0] if len(laps) == 1 and len(sectors) == 1 else None
                 races.append(rf)
             if len(laps) == 1:
                 by_folder[d] = rf

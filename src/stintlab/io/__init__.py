@@ -8,6 +8,8 @@ and dispatches:
 - weather files → :mod:`stintlab.io.weather`
 - SRO sector lists (``sro-laps``) → :mod:`stintlab.io.sro` (canonical lap table, with the pit-stop
   file and entry list found beside them); SRO pit-stop files alone (``sro-pitstops``) → their stop table
+- WIGE exports (Nürburgring): the lap file ("laps"), the result ("classification") and the sector
+  times ("sectors") → :mod:`stintlab.io.wige` (``facts["format"] == "wige"``)
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from stintlab.errors import StintlabFormatError
-from stintlab.io import alkamel_laps, classification, sro, weather
+from stintlab.io import alkamel_laps, classification, sro, weather, wige
 from stintlab.io.text import read_bytes, read_table, sniff_header
 
 __all__ = ["ParsedFile", "detect_format", "files_of_format", "read_file"]
@@ -26,7 +28,7 @@ __all__ = ["ParsedFile", "detect_format", "files_of_format", "read_file"]
 @dataclass
 class ParsedFile:
     path: str
-    format: str  # "laps", "classification", "weather" or "sro-pitstops"
+    format: str  # "laps", "classification", "weather", "sro-pitstops" or "sectors" (WIGE sector times)
     table: pd.DataFrame
     facts: dict = field(default_factory=dict)
     crew: pd.DataFrame | None = None  # classification files
@@ -44,7 +46,12 @@ def detect_format(names: list[str]) -> str | None:
     'weather'
     >>> detect_format(["Bib", "Class", "Driver1", "Car", "Lap", "Time", "Sector1Time"])
     'sro-laps'
+    >>> detect_format(["STNR", "RUNDE", "RUNDENZEIT", "TAGESZEIT", "DRIVERID"])
+    'laps'
     """
+    wige_kind = wige.kind(names)
+    if wige_kind is not None:
+        return {"result": "classification"}.get(wige_kind, wige_kind)
     if alkamel_laps.looks_like_laps(names):
         return "laps"
     if classification.looks_like_classification(names):
@@ -89,6 +96,14 @@ def read_file(path, expect: str | None = None) -> ParsedFile:
     data = read_bytes(path)
     header = sniff_header(path, data)
     fmt = detect_format(header.names)
+    if wige.kind(header.names) is not None:
+        return _read_wige(path, fmt, expect)
+    if fmt is None and "STNR" in header.names:  # a WIGE header with a column renamed or missing
+        k = "laps" if "RUNDE" in header.names else "result" if "RANG" in header.names else "sectors"
+        missing = [c for c in wige.REQUIRED[k] if c not in header.names]
+        raise StintlabFormatError(
+            path, f"a WIGE {k} header without the column(s) {missing}", line=1, column=missing[0] if missing else None
+        )
     if fmt is None:
         required = {
             "classification": ("POSITION", "NUMBER", "LAPS"),
@@ -119,3 +134,18 @@ def read_file(path, expect: str | None = None) -> ParsedFile:
         return ParsedFile(str(path), fmt, table, facts, crew=crew)
     table = weather.weather_from_table(raw)
     return ParsedFile(str(path), fmt, table, {})
+
+
+def _read_wige(path, fmt: str, expect: str | None) -> ParsedFile:
+    """A WIGE file read alone (``stintlab.load`` adds the lap file's companions: :func:`wige.companions`)."""
+    if expect is not None and fmt != expect:
+        raise StintlabFormatError(path, f"expected a {expect} file, found a WIGE {fmt} file", line=1)
+    if fmt == "laps":
+        table, sections, facts = wige.read_laps(path)
+        return ParsedFile(str(path), fmt, table, facts, sections=sections)
+    if fmt == "classification":
+        table, crew, facts = wige.read_result(path)
+        return ParsedFile(str(path), fmt, table, facts, crew=crew)
+    raw = wige.read_sectors(path)
+    table = pd.DataFrame({k: v.to_pylist() for k, v in raw.columns.items()}).astype("string")
+    return ParsedFile(str(path), fmt, table, {"format": wige.FORMAT, "rows": raw.nrows})

@@ -26,7 +26,7 @@ import pandas as pd
 from stintlab.analysis import order, pace, rankings, standings
 from stintlab.analysis.annotate import annotate
 from stintlab.analysis.categories import attach_categories, read_entry_list
-from stintlab.analysis.classification import derive_classification
+from stintlab.analysis.classification import derive_classification, official_status
 from stintlab.analysis.flags import neutralisations
 from stintlab.analysis.incidents import annotated_incidents
 from stintlab.analysis.stints import drive_time, driver_spells
@@ -38,7 +38,7 @@ from stintlab.io import files_of_format, read_file
 from stintlab.log import issues_summary, issues_table, logger
 from stintlab.names import name_key
 
-__all__ = ["Race", "load", "name_key", "find_results_beside", "results_mismatch"]  # name_key: from stintlab.names
+__all__ = ["Race", "load", "name_key", "find_results_beside", "final_hourly_results", "results_mismatch"]  # name_key: from stintlab.names
 
 
 def _derived(fn):
@@ -68,8 +68,8 @@ class Race:
     kernels on first use and then kept (the tables are shared, never copy-on-read: do not modify
     them). ``race.stops is race.stops``; concurrent threads asking for the same table compute it
     once. Properties: ``annotated``, ``state``, ``finished``, ``final_order``, ``took_the_flag``,
-    ``derived_classification``, ``flags`` (neutralisation phases), ``stops``, ``stints``, ``spells``,
-    ``drive_time``, ``incidents``, ``time_loss``, ``final_standings``, ``position_history``,
+    ``classification_rule``, ``derived_classification``, ``flags`` (neutralisation phases), ``stops``,
+    ``stints``, ``spells``, ``drive_time``, ``incidents``, ``time_loss``, ``final_standings``, ``position_history``,
     ``hourly_positions``, ``categories``, ``clean_laps``, ``driver_metrics``, ``car_metrics``,
     ``issues`` (the silent repairs of the readers and :func:`load`: :mod:`stintlab.log`);
     memoised methods: :meth:`events`, :meth:`standings`, :meth:`driver_rankings`,
@@ -146,6 +146,12 @@ class Race:
     def took_the_flag(self) -> pd.Series:
         """Per car: running at the end (:func:`stintlab.analysis.order.took_the_flag`)."""
         return order.took_the_flag(self.laps)
+
+    @_derived
+    def classification_rule(self):
+        """The series' classification rule (:func:`stintlab.analysis.order.classification_rule_of`):
+        minimum share of the winner's distance, chequered flag needed or not, sources."""
+        return order.classification_rule_of(self.laps)
 
     @_derived
     def derived_classification(self) -> pd.DataFrame:
@@ -289,13 +295,36 @@ class Race:
 
 
 def find_results_beside(path) -> Path | None:
-    """An official classification in the same folder as ``path``, recognised by its header."""
+    """An official classification in the same folder as ``path``, recognised by its header; when
+    there is none, the final classification among the timekeeper's hourly ones in an
+    ``official-hourly/`` folder beside it (:func:`final_hourly_results`)."""
     p = Path(path)
     found = files_of_format(p.parent, "classification", exclude=p)
     if len(found) == 1:
         return found[0]
     official = [f for f in found if "official" in f.name.lower() or "results" in f.name.lower()]
-    return official[0] if len(official) == 1 else None
+    if len(official) == 1:
+        return official[0]
+    return final_hourly_results(p.parent / "official-hourly") if not found else None
+
+
+_HOUR_RESULTS = re.compile(r"(?:^|[-_ ])hour[-_ ]?(\d+)[-_ ]results", re.I)
+
+
+def final_hourly_results(folder) -> Path | None:
+    """The final classification among hour-by-hour ones (WEC/ACO ``<session>-race-hour-N-results.csv``):
+    the highest hour N. Files without an hour in their name (``<session>-race-results.csv``) are
+    intermediate hours in the published data (``HOURLY.csv``: hour 3 at Le Mans 2023, COTA and São
+    Paulo 2025), never the last one, so they are not taken. None when the folder holds no such file."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return None
+    hours = []
+    for f in files_of_format(folder, "classification"):
+        m = _HOUR_RESULTS.search(f.stem)
+        if m:
+            hours.append((int(m.group(1)), f.name, f))
+    return max(hours)[2] if hours else None
 
 
 def load(path, results=None, *, find_results: bool = True, weather=None) -> Race:
@@ -324,8 +353,9 @@ def load(path, results=None, *, find_results: bool = True, weather=None) -> Race
     if official is not None:
         classification = official.copy()
         classification["official"] = True
+        classification = pd.concat([classification, official_status(classification).set_index(classification.index)], axis=1)
         classification = classification.merge(
-            derived[["car", "retired_in_pits", "last_lap_in_pit"]], on="car", how="left"
+            derived[["car", "took_flag", "retired_in_pits", "last_lap_in_pit"]], on="car", how="left"
         )
         _attach_official_crew(cars, crew)
     else:

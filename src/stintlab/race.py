@@ -403,7 +403,7 @@ def results_mismatch(official: pd.DataFrame, laps: pd.DataFrame) -> str | None:
     """
     if official.empty:
         return None
-    in_laps = official["car"].astype(str).isin(set(laps["car"].astype(str)))
+    in_laps = official["car"].astype(str).isin({str(c) for c in laps["car"].unique()})
     if not in_laps.iloc[0]:
         return f"the classified winner, car {official['car'].iloc[0]}, has no lap in the lap file (another race's results?)"
     if in_laps.mean() < 0.5:

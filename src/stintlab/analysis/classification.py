@@ -104,7 +104,7 @@ def derive_classification(laps: pd.DataFrame, finished: bool | None = None, rule
     cb = cls_lead["laps"].to_numpy(dtype=int) - out["laps"].to_numpy(dtype=int)
     cs = np.where(cb == 0, out["total_time"].to_numpy() - cls_lead["total_time"].to_numpy(), np.nan)
     out["gap_class_leader"] = pd.array([gap_text(b, s) for b, s in zip(cb, cs)], dtype="string")
-    fs = final_status(laps, rule, finished)
+    fs = final_status(laps, rule, finished, last=last)
     in_pit = fs["last_lap_in_pit"].to_numpy(dtype=bool)
     code = fs["status_code"].to_numpy(dtype=object)
     flag = fs["took_flag"].to_numpy(dtype=bool)

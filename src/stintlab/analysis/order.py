@@ -267,7 +267,7 @@ def classification_rule_of(laps: pd.DataFrame) -> ClassificationRule:
 
 
 def final_status(laps: pd.DataFrame, rule: ClassificationRule | str | None = None,
-                 finished: bool | None = None) -> pd.DataFrame:  # fmt: skip
+                 finished: bool | None = None, *, last: pd.DataFrame | None = None) -> pd.DataFrame:  # fmt: skip
     """Each car's status at the end of the file, in final order (:func:`final_order`).
 
     Columns: ``car``, ``laps``, ``took_flag`` (running at the end, :func:`took_the_flag`),
@@ -278,7 +278,8 @@ def final_status(laps: pd.DataFrame, rule: ClassificationRule | str | None = Non
 
     ``rule``: a :class:`~stintlab.analysis.finish_rules.ClassificationRule` or its name; by default
     the series' rule (:func:`classification_rule_of`). ``finished``: whether the file holds a
-    finished race (default :func:`race_finished`).
+    finished race (default :func:`race_finished`). ``last``: ``final_order(laps)`` when the caller
+    has it already.
 
     >>> laps = pd.DataFrame({"car": ["1", "1", "1", "2", "3", "3"], "lap": [1, 2, 3, 1, 1, 2],
     ...                      "class": "HYPERCAR", "elapsed": [100.0, 200.0, 300.0, 350.0, 110.0, 220.0],
@@ -288,11 +289,11 @@ def final_status(laps: pd.DataFrame, rule: ClassificationRule | str | None = Non
     >>> final_status(laps, "imsa")["status_code"].tolist()
     ['classified', 'classified', 'classified']
     """
-    rule = classification_rule_of(laps) if rule is None else classification_rule(rule)
-    cols = ["car", "laps", "took_flag", "distance_share", "classified", "status_code", "last_lap_in_pit"]
     if laps.empty:
+        cols = ["car", "laps", "took_flag", "distance_share", "classified", "status_code", "last_lap_in_pit"]
         return pd.DataFrame({c: [] for c in cols})
-    last = final_order(laps)
+    last = final_order(laps) if last is None else last
+    rule = classification_rule_of(laps) if rule is None else classification_rule(rule)
     car = last["car"].to_numpy()
     n_laps = last["lap"].to_numpy(dtype=float)
     if rule.share_of == "class" and "class" in last.columns:

@@ -205,7 +205,7 @@ def not_classified(f: Finish) -> str:
     the, n = car(f, start=True), laps_count(f.laps_done)
     share = f"{f.distance_share:.0%}" if f.distance_share is not None else None
     need = f"{f.min_share:.0%}" if f.min_share is not None else None
-    if f.took_flag and share and need:
+    if f.took_flag and share and need and f.distance_share < f.min_share:  # short of the distance
         return (f"{the} took the chequered flag but was not classified: {n}, {share} of the winner's distance "
                 f"({need} needed).")  # fmt: skip
     if f.took_flag is False:

@@ -235,7 +235,7 @@ def not_classified(f: Finish) -> str:
     the, n = car(f, start=True), laps_count(f.laps_done)
     share = f"{f.distance_share * 100:.0f} %" if f.distance_share is not None else None
     need = f"{f.min_share * 100:.0f} %" if f.min_share is not None else None
-    if f.took_flag and share and need:
+    if f.took_flag and share and need and f.distance_share < f.min_share:  # short of the distance
         return (f"{the} voit le drapeau à damier mais n'est pas classée : {n}, soit {share} de la distance "
                 f"du vainqueur ({need} requis).")  # fmt: skip
     if f.took_flag is False:

@@ -34,11 +34,11 @@ from stintlab.analysis.stints import stints as stint_table
 from stintlab.analysis.stops import stops as stop_table
 from stintlab.analysis.timeline import car_events, time_loss_account
 from stintlab.errors import StintlabUsageError
-from stintlab.io import files_of_format, read_file
+from stintlab.io import files_of_format, final_hourly_results, read_file
 from stintlab.log import issues_summary, issues_table, logger
 from stintlab.names import name_key
 
-__all__ = ["Race", "load", "name_key", "find_results_beside", "final_hourly_results", "results_mismatch"]  # name_key: from stintlab.names
+__all__ = ["Race", "load", "name_key", "find_results_beside", "results_mismatch"]  # name_key: from stintlab.names
 
 
 def _derived(fn):
@@ -297,7 +297,7 @@ class Race:
 def find_results_beside(path) -> Path | None:
     """An official classification in the same folder as ``path``, recognised by its header; when
     there is none, the final classification among the timekeeper's hourly ones in an
-    ``official-hourly/`` folder beside it (:func:`final_hourly_results`)."""
+    ``official-hourly/`` folder beside it (:func:`stintlab.io.final_hourly_results`)."""
     p = Path(path)
     found = files_of_format(p.parent, "classification", exclude=p)
     if len(found) == 1:
@@ -306,25 +306,6 @@ def find_results_beside(path) -> Path | None:
     if len(official) == 1:
         return official[0]
     return final_hourly_results(p.parent / "official-hourly") if not found else None
-
-
-_HOUR_RESULTS = re.compile(r"(?:^|[-_ ])hour[-_ ]?(\d+)[-_ ]results", re.I)
-
-
-def final_hourly_results(folder) -> Path | None:
-    """The final classification among hour-by-hour ones (WEC/ACO ``<session>-race-hour-N-results.csv``):
-    the highest hour N. Files without an hour in their name (``<session>-race-results.csv``) are
-    intermediate hours in the published data (``HOURLY.csv``: hour 3 at Le Mans 2023, COTA and São
-    Paulo 2025), never the last one, so they are not taken. None when the folder holds no such file."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        return None
-    hours = []
-    for f in files_of_format(folder, "classification"):
-        m = _HOUR_RESULTS.search(f.stem)
-        if m:
-            hours.append((int(m.group(1)), f.name, f))
-    return max(hours)[2] if hours else None
 
 
 def load(path, results=None, *, find_results: bool = True, weather=None) -> Race:

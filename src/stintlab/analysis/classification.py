@@ -114,7 +114,7 @@ def derive_classification(laps: pd.DataFrame, finished: bool | None = None, rule
         [np.where(flag, "Running", retired), "Not classified", retired, "Running", "In pits"], "Stopped",
     )  # the timekeeper's vocabulary, kept for the documented ``status`` key; faces word ``status_code``
     out["status"] = pd.array(words, dtype="string")
-    out["status_code"] = fs["status_code"].to_numpy()
+    out["status_code"] = fs["status_code"].array
     out["classified"] = fs["classified"].array
     out["took_flag"] = flag
     out["distance_share"] = fs["distance_share"].to_numpy(dtype=float)
@@ -124,7 +124,7 @@ def derive_classification(laps: pd.DataFrame, finished: bool | None = None, rule
     return out[cols]
 
 
-#: an official STATUS (lower case) -> status code; classified for the codes in OFFICIAL_CLASSIFIED.
+#: an official STATUS (lower case) -> status code (:func:`official_status`); only ``classified`` is classified.
 OFFICIAL_STATUS_CODES = {
     "classified": "classified", "running": "classified", "finished": "classified",
     "not classified": "not_classified", "nc": "not_classified",

@@ -126,7 +126,7 @@ def test_wec_derived_status_follows_the_aco_rule_and_meets_the_official_final(ra
 
 @pytest.mark.corpus
 @pytest.mark.parametrize("race", _hourly_races())
-def test_load_reads_the_final_hourly_file_as_the_official_classification(race, load_corpus_race):
+def test_load_reads_the_final_hourly_file_as_the_official_classification(race, corpus, load_corpus_race):
     name, official = _final_hourly(race)
     loaded = load_corpus_race(race)
     assert loaded.meta["classification_source"] == "official"
@@ -177,6 +177,26 @@ def test_lemans_2024_car_20_took_the_flag_with_31_percent_and_is_not_classified(
     assert rows["50"]["status_code"] == "classified"
     assert main(["standings", str(path), "--hour", "23", "--json"]) == 0
     assert "status_code" not in __import__("json").loads(capsys.readouterr().out)[0]
+
+
+@pytest.mark.corpus
+def test_classification_command_gives_codes_in_json_and_words_on_the_terminal(capsys):
+    import json
+
+    path = lap_file("lemans-2024")
+    capsys.readouterr()
+    assert main(["classification", str(path), "--json"]) == 0
+    rows = {r["car"]: r for r in json.loads(capsys.readouterr().out)}
+    # raw final file: #20 "Not classified" 96 laps, #83 "Retired" 248 laps, #50 "Classified" 311 laps
+    assert (rows["20"]["status"], rows["20"]["status_code"], rows["20"]["classified"]) == ("Not classified", "not_classified", False)
+    assert (rows["83"]["status_code"], rows["50"]["status_code"]) == ("retired", "classified")
+    assert rows["20"]["official"] is True and rows["20"]["distance_share"] == round(96 / 311, 3)  # JSON: 3 decimals
+    assert main(["classification", str(path), "--derived", "--json"]) == 0
+    derived = {r["car"]: r for r in json.loads(capsys.readouterr().out)}
+    assert derived["20"]["status"] == "Not classified" and derived["20"]["official"] is False
+    assert main(["classification", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "Not classified" in out and "Retired in the pits" in out
 
 
 @pytest.mark.corpus

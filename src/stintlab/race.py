@@ -26,7 +26,7 @@ import pandas as pd
 from stintlab.analysis import distance, laptimes, order, pace, rankings, standings
 from stintlab.analysis.annotate import annotate_with_zones
 from stintlab.analysis.categories import attach_categories, read_entry_list
-from stintlab.analysis.classification import derive_classification, with_lapless_cars
+from stintlab.analysis.classification import derive_classification, official_status, with_lapless_cars
 from stintlab.analysis.flags import neutralisations, race_phases
 from stintlab.analysis.incidents import annotated_incidents
 from stintlab.analysis.roster import attach_official_crew, cars_table, drivers_table
@@ -36,7 +36,7 @@ from stintlab.analysis.stops import stops as stop_table
 from stintlab.analysis.timeline import car_events, time_loss_account
 from stintlab.config import THRESHOLDS
 from stintlab.errors import StintlabUsageError
-from stintlab.io import files_of_format, read_file, wige
+from stintlab.io import files_of_format, final_hourly_results, read_file, wige
 from stintlab.log import issues_summary, issues_table, logger
 from stintlab.names import name_key
 
@@ -70,8 +70,8 @@ class Race:
     kernels on first use and then kept (the tables are shared, never copy-on-read: do not modify
     them). ``race.stops is race.stops``; concurrent threads asking for the same table compute it
     once. Properties: ``annotated``, ``state``, ``finished``, ``final_order``, ``took_the_flag``,
-    ``derived_classification``, ``flags`` (neutralisation phases), ``slow_zones``, ``phases`` (both),
-    ``stops``, ``stints``, ``spells``,
+    ``classification_rule``, ``derived_classification``, ``flags`` (neutralisation phases), ``slow_zones``,
+    ``phases`` (both), ``stops``, ``stints``, ``spells``,
     ``drive_time``, ``incidents``, ``time_loss``, ``final_standings``, ``position_history``,
     ``hourly_positions``, ``categories``, ``clean_laps``, ``driver_metrics``, ``car_metrics``,
     ``lap_trace``, ``stint_pace``, ``sectors`` (pace views: :mod:`stintlab.analysis.laptimes`),
@@ -151,6 +151,12 @@ class Race:
     def took_the_flag(self) -> pd.Series:
         """Per car: running at the end (:func:`stintlab.analysis.order.took_the_flag`)."""
         return order.took_the_flag(self.laps)
+
+    @_derived
+    def classification_rule(self):
+        """The series' classification rule (:func:`stintlab.analysis.order.classification_rule_of`):
+        minimum share of the winner's distance, chequered flag needed or not, sources."""
+        return order.classification_rule_of(self.laps)
 
     @_derived
     def derived_classification(self) -> pd.DataFrame:
@@ -350,13 +356,17 @@ class Race:
 
 
 def find_results_beside(path) -> Path | None:
-    """An official classification in the same folder as ``path``, recognised by its header."""
+    """An official classification in the same folder as ``path``, recognised by its header; when
+    there is none, the final classification among the timekeeper's hourly ones in an
+    ``official-hourly/`` folder beside it (:func:`stintlab.io.final_hourly_results`)."""
     p = Path(path)
     found = files_of_format(p.parent, "classification", exclude=p)
     if len(found) == 1:
         return found[0]
     official = [f for f in found if "official" in f.name.lower() or "results" in f.name.lower()]
-    return official[0] if len(official) == 1 else None
+    if len(official) == 1:
+        return official[0]
+    return final_hourly_results(p.parent / "official-hourly") if not found else None
 
 
 def load(path, results=None, *, find_results: bool = True, weather=None) -> Race:
@@ -393,8 +403,9 @@ def load(path, results=None, *, find_results: bool = True, weather=None) -> Race
     if official is not None:
         classification = official.copy()
         classification["official"] = True
+        classification = pd.concat([classification, official_status(classification).set_index(classification.index)], axis=1)
         classification = classification.merge(
-            derived[["car", "retired_in_pits", "last_lap_in_pit"]], on="car", how="left"
+            derived[["car", "took_flag", "retired_in_pits", "last_lap_in_pit"]], on="car", how="left"
         )
         attach_official_crew(cars, crew)
     else:
@@ -442,7 +453,7 @@ def results_mismatch(official: pd.DataFrame, laps: pd.DataFrame) -> str | None:
     """
     if official.empty:
         return None
-    in_laps = official["car"].astype(str).isin(set(laps["car"].astype(str)))
+    in_laps = official["car"].astype(str).isin({str(c) for c in laps["car"].unique()})
     if not in_laps.iloc[0]:
         return f"the classified winner, car {official['car'].iloc[0]}, has no lap in the lap file (another race's results?)"
     if in_laps.mean() < 0.5:

@@ -24,6 +24,13 @@ official total counts from its own group's signal. Who is over (the chequered fl
 moment for everybody) is decided on the common clock: ``elapsed`` plus the car's start offset
 (:func:`start_offsets`: its start time of day, ``time_of_day − elapsed``, after the first group's).
 
+Classified or not (:func:`final_status`), by the series' rule (:mod:`stintlab.analysis.finish_rules`,
+data in ``rules/classification/series.toml``): at the end of a finished race each car is
+``classified`` (it covered the rule's minimum share of the winner's laps and, where the rule asks,
+took the flag), ``not_classified`` (it took the flag but fell short of the distance) or ``retired``
+(it did not take the flag and the rule needs it). During the race (a snapshot) nobody is decided:
+``running``, ``in_pits`` or ``stopped``.
+
 All functions are pure: they take the canonical lap table (rows of a car together, by lap), or
 any table with at least ``car``, ``lap`` and ``elapsed`` (``flag``, ``lap_time`` when present).
 
@@ -42,8 +49,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from stintlab.analysis.finish_rules import ClassificationRule, classification_rule, rule_for_classes
+from stintlab.config import THRESHOLDS
+
 __all__ = [
+    "FINAL_STATUSES",
     "RACE_STATES",
+    "SNAPSHOT_STATUSES",
+    "classification_rule_of",
+    "final_status",
     "finish_time",
     "final_order",
     "last_crossings",
@@ -60,6 +74,9 @@ __all__ = [
 ]
 
 RACE_STATES = ("finished", "red_flag_finish", "snapshot")
+#: status codes at the end of a finished race, and in a file taken during the race (:func:`final_status`).
+FINAL_STATUSES = ("classified", "not_classified", "retired")
+SNAPSHOT_STATUSES = ("running", "in_pits", "stopped")
 _EPS = 1e-6
 
 
@@ -276,3 +293,64 @@ def took_the_flag(laps: pd.DataFrame) -> pd.Series:
     if red_flag_finish(laps):
         ok |= (last["flag"] == "RF").fillna(False).to_numpy(dtype=bool)
     return pd.Series(ok, index=last["car"].to_numpy())
+
+
+def classification_rule_of(laps: pd.DataFrame) -> ClassificationRule:
+    """The classification rule of the race's series, recognised from its car classes
+    (:func:`stintlab.analysis.finish_rules.rule_for_classes`; ``generic`` when unknown)."""
+    classes = laps["class"].dropna().unique() if "class" in laps.columns else ()
+    return rule_for_classes(classes)
+
+
+def final_status(laps: pd.DataFrame, rule: ClassificationRule | str | None = None,
+                 finished: bool | None = None, *, last: pd.DataFrame | None = None) -> pd.DataFrame:  # fmt: skip
+    """Each car's status at the end of the file, in final order (:func:`final_order`).
+
+    Columns: ``car``, ``laps``, ``took_flag`` (running at the end, :func:`took_the_flag`),
+    ``distance_share`` (laps / the reference laps of ``rule.share_of``: the overall winner's or the
+    class winner's), ``classified`` (boolean; NA in a snapshot), ``status_code`` (``classified``,
+    ``not_classified``, ``retired``; in a snapshot ``running``, ``in_pits``, ``stopped``) and
+    ``last_lap_in_pit``.
+
+    ``rule``: a :class:`~stintlab.analysis.finish_rules.ClassificationRule` or its name; by default
+    the series' rule (:func:`classification_rule_of`). ``finished``: whether the file holds a
+    finished race (default :func:`race_finished`). ``last``: ``final_order(laps)`` when the caller
+    has it already.
+
+    >>> laps = pd.DataFrame({"car": ["1", "1", "1", "2", "3", "3"], "lap": [1, 2, 3, 1, 1, 2],
+    ...                      "class": "HYPERCAR", "elapsed": [100.0, 200.0, 300.0, 350.0, 110.0, 220.0],
+    ...                      "in_lap": [False, False, False, False, False, True], "flag": "FF"})
+    >>> final_status(laps)[["car", "distance_share", "status_code"]].round(3).values.tolist()
+    [['1', 1.0, 'classified'], ['3', 0.667, 'retired'], ['2', 0.333, 'not_classified']]
+    >>> final_status(laps, "imsa")["status_code"].tolist()
+    ['classified', 'classified', 'classified']
+    """
+    if laps.empty:
+        cols = ["car", "laps", "took_flag", "distance_share", "classified", "status_code", "last_lap_in_pit"]
+        return pd.DataFrame({c: [] for c in cols})
+    last = final_order(laps) if last is None else last
+    rule = classification_rule_of(laps) if rule is None else classification_rule(rule)
+    car = last["car"].to_numpy()
+    n_laps = last["lap"].to_numpy(dtype=float)
+    if rule.share_of == "class" and "class" in last.columns:
+        ref = last.groupby("class", dropna=False, sort=False)["lap"].transform("max").to_numpy(dtype=float)
+    else:
+        ref = np.full(len(last), n_laps.max())
+    share = np.divide(n_laps, ref, out=np.zeros(len(last)), where=ref > 0)
+    in_pit = last["in_lap"].to_numpy(dtype=bool) if "in_lap" in last.columns else np.zeros(len(last), dtype=bool)
+    flag = took_the_flag(laps).reindex(car).to_numpy(dtype=bool)
+    if race_finished(laps) if finished is None else finished:
+        classified = (share >= rule.min_share - 1e-9) & (flag | (not rule.needs_flag))
+        code = np.where(classified, "classified", np.where(flag, "not_classified", "retired"))
+        classified = pd.array(classified, dtype="boolean")
+    else:  # a snapshot during the race: nobody is classified or retired yet
+        end = float(laps["elapsed"].max())
+        typical = laps.groupby("car", sort=False, observed=True)["lap_time"].median() if "lap_time" in laps.columns \
+            else pd.Series(dtype=float)  # fmt: skip
+        slack = THRESHOLDS.snapshot_slack_laps * typical.reindex(car).to_numpy(dtype=float)
+        running = last["elapsed"].to_numpy(dtype=float) >= end - slack
+        code = np.where(running, "running", np.where(in_pit, "in_pits", "stopped"))
+        classified = pd.array([pd.NA] * len(last), dtype="boolean")
+    return pd.DataFrame({"car": car, "laps": last["lap"].to_numpy(), "took_flag": flag, "distance_share": share,
+                         "classified": classified, "status_code": pd.array(code, dtype="string"),
+                         "last_lap_in_pit": in_pit})  # fmt: skip

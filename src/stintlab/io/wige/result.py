@@ -8,7 +8,7 @@ One row per entered car, in the official order (INDEX). What becomes what:
   "1 Runde", "28 Runden"), GAP → ``gap_previous``, SCHNELLSTE RUNDE / SCHNELLSTE_IN_RUNDE /
   SCHNELLSTE_SCHNITT → fastest lap time, number and km/h;
 - STATUS: empty → ``Classified``, DNF → ``Retired``, DNC → ``Not classified``, DSQ → ``Disqualified``,
-  DNS → ``Did not start`` (the code as printed stays in ``status_code``);
+  DNS → ``Did not start`` (the code as printed stays in ``status_printed``);
 - STRAFZEITEN ("1:05.000", "2:35.306/-1 lap") → ``penalty_time`` seconds and ``penalty_laps``;
 - STARTGRUPPE → ``start_group``; BOXENSTOPS → ``pit_stops``; HERSTELLER → ``manufacturer``.
 
@@ -38,7 +38,7 @@ __all__ = ["RESULT_REQUIRED", "STATUS", "WIGE_CLASSIFICATION_EXTRA", "WIGE_CREW_
 
 RESULT_REQUIRED = ("STNR", "RANG", "KLASSENRANG", "RUNDEN", "GESAMTZEIT", "STATUS")
 STATUS = {"": "Classified", "DNF": "Retired", "DNC": "Not classified", "DSQ": "Disqualified", "DNS": "Did not start"}
-WIGE_CLASSIFICATION_EXTRA = ("status_code", "penalty_time", "penalty_laps", "start_group", "pit_stops", "manufacturer")
+WIGE_CLASSIFICATION_EXTRA = ("status_printed", "penalty_time", "penalty_laps", "start_group", "pit_stops", "manufacturer")
 WIGE_CREW_EXTRA = ("licence", "laps", "drive_time")
 MAX_SLOTS = 8
 _PENALTY_RE = re.compile(r"^(?P<time>[0-9:.]*)\s*(?:/\s*-(?P<laps>\d+)\s*laps?)?$", re.IGNORECASE)
@@ -145,7 +145,7 @@ def result_from_table(raw: RawTable) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
             "fastest_lap_time": times("SCHNELLSTE RUNDE"),
             "fastest_lap_kph": kph,
             "line": lines.astype("int32"),
-            "status_code": pd.array([x.upper() or None for x in codes], dtype="string"),
+            "status_printed": pd.array([x.upper() or None for x in codes], dtype="string"),
             "penalty_time": [p[0] for p in penalties],
             "penalty_laps": pd.array([p[1] for p in penalties], dtype="Int32"),
             "start_group": pd.array(text("STARTGRUPPE"), dtype="string"),

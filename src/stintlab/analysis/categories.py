@@ -27,11 +27,14 @@ from stintlab.errors import StintlabFormatError
 from stintlab.names import name_key
 
 __all__ = [
+    "CATEGORY_SOURCES",
     "ENTRY_COLUMNS",
+    "RESOLVED_COLUMNS",
     "VALID_CATEGORIES",
     "attach_categories",
     "match_names",
     "read_entry_list",
+    "resolve_categories",
 ]
 
 VALID_CATEGORIES = ("Platinum", "Gold", "Silver", "Bronze")
@@ -235,3 +238,64 @@ def _set(cat, src, entry_name, how, i, e, kind):
     if not pd.isna(e["category"]):
         cat[i] = e["category"]
         src[i] = "entry list"
+
+
+#: Columns of :func:`resolve_categories` (and of ``race.categories``).
+RESOLVED_COLUMNS = [
+    "car", "driver", "class", "category", "category_source", "season_observed", "category_series",
+    "category_race", "category_conflict", "entry_name", "match",
+]  # fmt: skip
+#: ``category_source`` codes, in the order they are tried.
+CATEGORY_SOURCES = ("entry list", "entry list beside", "classification", "archive", "unknown")
+
+
+def resolve_categories(
+    drivers: pd.DataFrame,
+    *,
+    entry_list: pd.DataFrame | None = None,
+    beside: pd.DataFrame | None = None,
+    lookup=None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The one path from a race's drivers to their FIA categories, each row saying where it came from.
+
+    Tried in order: ``entry_list`` (the user's ``--entry-list``, source ``entry list``), else
+    ``beside`` (an entry list found beside the lap file, source ``entry list beside``), then the
+    official classification (``classification``), then ``lookup`` for the drivers still without
+    one (``archive``). ``lookup(names)`` returns a DataFrame indexed by those names with columns
+    category, season_observed, series, race_id, conflict (rows only for names it knows).
+    Returns (table with :data:`RESOLVED_COLUMNS`, unmatched as :func:`attach_categories`).
+    ``season_observed``/``category_series``/``category_race`` say which archived season, series and
+    race an ``archive`` category comes from; ``category_conflict`` the other categories seen that season.
+    """
+    entries = entry_list if entry_list is not None else beside
+    table, unmatched = attach_categories(drivers, entries)
+    if entry_list is None and beside is not None:
+        table.loc[table["category_source"] == "entry list", "category_source"] = "entry list beside"
+    n = len(table)
+    season = pd.array([pd.NA] * n, dtype="Int32")
+    series = pd.array([pd.NA] * n, dtype="string")
+    race = pd.array([pd.NA] * n, dtype="string")
+    conflict = pd.array([pd.NA] * n, dtype="string")
+    if lookup is not None and n:
+        todo = table["category"].isna().to_numpy()
+        names = list(dict.fromkeys(table.loc[todo, "driver"].astype(str)))
+        found = lookup(names) if names else None
+        if found is not None and len(found):
+            cat = table["category"].astype(object).tolist()
+            src = table["category_source"].astype(object).tolist()
+            for i, name in enumerate(table["driver"].astype(str)):
+                if not todo[i] or name not in found.index:
+                    continue
+                hit = found.loc[name]
+                cat[i], src[i] = hit["category"], "archive"
+                season[i], series[i], race[i] = hit["season_observed"], hit["series"], hit["race_id"]
+                conflict[i] = hit["conflict"] if isinstance(hit["conflict"], str) else pd.NA
+            table["category"] = pd.array(cat, dtype="string")
+            table["category_source"] = pd.array(src, dtype="string")
+    table["season_observed"] = season
+    table["category_series"] = series
+    table["category_race"] = race
+    table["category_conflict"] = conflict
+    if "class" not in table.columns:
+        table["class"] = pd.array([pd.NA] * n, dtype="string")
+    return table[RESOLVED_COLUMNS], unmatched

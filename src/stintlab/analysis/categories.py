@@ -243,10 +243,10 @@ def _set(cat, src, entry_name, how, i, e, kind):
 #: Columns of :func:`resolve_categories` (and of ``race.categories``).
 RESOLVED_COLUMNS = [
     "car", "driver", "class", "category", "category_source", "season_observed", "category_series",
-    "category_race", "category_conflict", "entry_name", "match",
+    "category_race", "category_conflict", "category_probability", "entry_name", "match",
 ]  # fmt: skip
 #: ``category_source`` codes, in the order they are tried.
-CATEGORY_SOURCES = ("entry list", "entry list beside", "classification", "archive", "unknown")
+CATEGORY_SOURCES = ("entry list", "entry list beside", "classification", "archive", "estimated", "unknown")
 
 
 def resolve_categories(
@@ -261,11 +261,13 @@ def resolve_categories(
     Tried in order: ``entry_list`` (the user's ``--entry-list``, source ``entry list``), else
     ``beside`` (an entry list found beside the lap file, source ``entry list beside``), then the
     official classification (``classification``), then ``lookup`` for the drivers still without
-    one (``archive``). ``lookup(names)`` returns a DataFrame indexed by those names with columns
+    one (``archive``, or ``estimated`` when the lookup says so in a ``source`` column, with its
+    ``probability``). ``lookup(names)`` returns a DataFrame indexed by those names with columns
     category, season_observed, series, race_id, conflict (rows only for names it knows).
     Returns (table with :data:`RESOLVED_COLUMNS`, unmatched as :func:`attach_categories`).
     ``season_observed``/``category_series``/``category_race`` say which archived season, series and
-    race an ``archive`` category comes from; ``category_conflict`` the other categories seen that season.
+    race an ``archive`` category comes from; ``category_conflict`` the other categories seen that season;
+    ``category_probability`` the model probability of an ``estimated`` one.
     """
     entries = entry_list if entry_list is not None else beside
     table, unmatched = attach_categories(drivers, entries)
@@ -276,6 +278,7 @@ def resolve_categories(
     series = pd.array([pd.NA] * n, dtype="string")
     race = pd.array([pd.NA] * n, dtype="string")
     conflict = pd.array([pd.NA] * n, dtype="string")
+    prob = [float("nan")] * n
     if lookup is not None and n:
         todo = table["category"].isna().to_numpy()
         names = list(dict.fromkeys(table.loc[todo, "driver"].astype(str)))
@@ -287,8 +290,12 @@ def resolve_categories(
                 if not todo[i] or name not in found.index:
                     continue
                 hit = found.loc[name]
-                cat[i], src[i] = hit["category"], "archive"
-                season[i], series[i], race[i] = hit["season_observed"], hit["series"], hit["race_id"]
+                cat[i] = hit["category"]
+                src[i] = hit["source"] if isinstance(hit.get("source"), str) else "archive"
+                prob[i] = hit.get("probability", float("nan"))
+                season[i] = pd.NA if pd.isna(hit["season_observed"]) else int(hit["season_observed"])
+                series[i] = hit["series"] if isinstance(hit["series"], str) else pd.NA
+                race[i] = hit["race_id"] if isinstance(hit["race_id"], str) else pd.NA
                 conflict[i] = hit["conflict"] if isinstance(hit["conflict"], str) else pd.NA
             table["category"] = pd.array(cat, dtype="string")
             table["category_source"] = pd.array(src, dtype="string")
@@ -296,6 +303,7 @@ def resolve_categories(
     table["category_series"] = series
     table["category_race"] = race
     table["category_conflict"] = conflict
+    table["category_probability"] = pd.array(prob, dtype="float64")
     if "class" not in table.columns:
         table["class"] = pd.array([pd.NA] * n, dtype="string")
     return table[RESOLVED_COLUMNS], unmatched

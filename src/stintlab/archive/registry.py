@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from stintlab.analysis.categories import read_entry_list
+from stintlab.analysis.estimate import MIN_PROBABILITY, estimate, features, fit
 from stintlab.archive.db import Archive, default_db_path
 from stintlab.archive.identity import CATEGORY_ORDER, driver_key, resolve_key, season_category
 from stintlab.archive.sources import meta_from_path
@@ -39,7 +40,9 @@ __all__ = [
 REGISTRY_COLUMNS = [
     "driver_key", "driver", "season", "series", "category", "race_id", "car", "source_file", "kind", "confidence",
 ]  # fmt: skip
-LOOKUP_COLUMNS = ["category", "season_observed", "series", "race_id", "conflict", "observations"]
+LOOKUP_COLUMNS = ["category", "season_observed", "series", "race_id", "conflict", "observations", "source", "probability"]
+#: estimates are given only for these categories (the others' measured precision is too low: docs/archive.md)
+ESTIMATED_CATEGORIES = ("Platinum", "Bronze")
 
 
 def registry_rows(meta: dict, entries: pd.DataFrame | None, results_file, entry_list=None) -> pd.DataFrame:
@@ -101,6 +104,8 @@ def season_lookup(reg: pd.DataFrame, keys: list[str], season: int | None) -> pd.
             pick = min(seasons, key=lambda s: (abs(s - season), -s))
         hit = _pick(rows[rows["season"] == pick])
         hit["season_observed"] = pick
+        hit["source"] = "archive"
+        hit["probability"] = float("nan")
         out[key] = hit
     return pd.DataFrame.from_dict(out, orient="index", columns=LOOKUP_COLUMNS)
 
@@ -114,8 +119,37 @@ def race_season(race) -> int | None:
     return int(str(date)[:4]) if date else None
 
 
-def category_lookup(db=None, *, required: bool = False):
-    """A ``race.category_lookup`` reading the archive at ``db`` (default archive when None).
+def training_table(arc: Archive) -> pd.DataFrame:
+    """The archived drivers with a pace and the category their race's results gave them (the
+    estimator's examples): race_id, class, driver_key, category, pace, with its features."""
+    t = arc.df("SELECT race_id, class, driver_key, category, pace FROM entries WHERE pace IS NOT NULL")
+    return features(t)
+
+
+def estimate_race(train: pd.DataFrame, race, names: list[str]) -> pd.DataFrame:
+    """Estimates (:mod:`stintlab.analysis.estimate`) for ``names`` of ``race`` from their pace against
+    their class in that race, by a model fitted on ``train``; only a probability of at least
+    :data:`~stintlab.analysis.estimate.MIN_PROBABILITY` for one of :data:`ESTIMATED_CATEGORIES` is kept."""
+    m = race.driver_metrics[["car", "driver", "best_10"]].rename(columns={"best_10": "pace"})
+    cls = race.drivers.drop_duplicates(["car", "driver"]).set_index(["car", "driver"])["class"]
+    m = m.assign(race_id="this", **{"class": [cls.get((c, d)) for c, d in zip(m["car"], m["driver"], strict=True)]})
+    f = features(m)
+    est = estimate(fit(train.dropna(subset=["category"])), f[f["driver"].astype(str).isin(set(names))])
+    keep = est["category"].isin(ESTIMATED_CATEGORIES).fillna(False) & (est["probability"] >= MIN_PROBABILITY)
+    rows = {}
+    for i in est.index[keep.to_numpy(dtype=bool)]:
+        rows[str(f.at[i, "driver"])] = {
+            "category": est.at[i, "category"],
+            "source": "estimated",
+            "probability": round(float(est.at[i, "probability"]), 3),
+        }
+    return pd.DataFrame.from_dict(rows, orient="index", columns=LOOKUP_COLUMNS)
+
+
+def category_lookup(db=None, *, required: bool = False, estimates: bool = True):
+    """A ``race.category_lookup`` reading the archive at ``db`` (default archive when None): the
+    registry (:func:`season_lookup`), then for the drivers it does not know an estimate from pace
+    (:func:`estimate_race`) unless ``estimates`` is False.
 
     A missing default archive gives no category (the lookup returns nothing); a missing ``db``
     named by the user (``required``) is a usage error when the lookup is first used."""
@@ -129,10 +163,16 @@ def category_lookup(db=None, *, required: bool = False):
         with Archive(path) as arc:
             reg = load_registry(arc)
             aliases = arc.aliases()
+            train = training_table(arc) if estimates else None
         keys = {n: resolve_key(driver_key(n), aliases) for n in names}
         found = season_lookup(reg, list(keys.values()), race_season(race))
         rows = {n: found.loc[k] for n, k in keys.items() if k in found.index}
-        return pd.DataFrame.from_dict(rows, orient="index", columns=LOOKUP_COLUMNS)
+        out = pd.DataFrame.from_dict(rows, orient="index", columns=LOOKUP_COLUMNS)
+        rest = [n for n in names if n not in rows]
+        if train is not None and rest and len(train):
+            est = estimate_race(train, race, rest)
+            out = pd.concat([out, est]) if len(out) else est
+        return out
 
     return lookup
 

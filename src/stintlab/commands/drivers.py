@@ -18,9 +18,11 @@ DRIVER_KEYS = [
     "driver", "car", "class", "category", "clean_laps", "best_lap", "ideal_lap", "best_10", "best_20pct",
     "median_clean", "index", "class_rank", "category_rank",
 ]  # fmt: skip
-CATEGORY_PROVENANCE = ["category_source", "season_observed", "category_series", "category_race", "category_conflict"]
+CATEGORY_PROVENANCE = ["category_source", "season_observed", "category_series", "category_race", "category_conflict",
+                       "category_probability"]  # fmt: skip
 DRIVER_EXTRA_KEYS = [
     "team", "category_source", "season_observed", "category_series", "category_race", "category_conflict",
+    "category_probability",
     "best_10_n", "best_20pct_k", "stint_avg", "stint_avg_n", "spread", "index_n",
     "metric", "value", "ci_low", "ci_high", "low_sample", "close_to_next",
 ]  # fmt: skip
@@ -73,6 +75,8 @@ def category_provenance(row: dict, season: int | None) -> str:
     category of another season, ``IMSA 2024`` for the race's own season, the source otherwise;
     other categories seen that season follow (``also Silver``)."""
     src = row.get("category_source")
+    if src == "estimated":
+        return f"estimated from pace (p {row['category_probability']:.2f})"
     if src != "archive":
         return "" if src in (None, "unknown") else str(src)
     seen = row.get("season_observed")

@@ -250,3 +250,24 @@ def test_estimator_hidden_categories(db):
     print(f"kept {len(kept)} of {len(hidden)}: right {right}, family's most frequent category right {base}")
     assert len(kept) >= 30
     assert right / len(kept) >= 0.6 and right > base, (right, base, len(kept))
+
+
+def test_imported_entry_list_conflicts_are_shown(db, tmp_path, capsys):
+    """Sarah Bovy: the archived IMSA 2024 races license her Bronze (oracle); a user list grading her Gold
+    the same season is a conflict: both kept, the most frequent wins (ties to the higher grade), the other
+    is shown."""
+    bronze = sum(("sarah bovy", "Bronze") in {(k, g) for _c, k, g in licences(r)} for r in IMSA if "-2024-" in r)
+    assert bronze >= 1
+    want = ("Gold", "Bronze") if bronze == 1 else ("Bronze", "Gold")
+    copy = tmp_path / "arc.duckdb"
+    shutil.copy(db, copy)
+    el = tmp_path / "wec.csv"
+    el.write_text("car,driver,category\n85,Sarah BOVY,Gold\n,Tom Nobody,\n")
+    out = cli("categories", "--import", el, "--season", "2024", "--series", "WEC", "--db", copy)
+    assert (out["stored"], out["without_category"]) == (1, 1)
+    seasons = cli("categories", "Sarah Bovy", "--db", copy)["seasons"]
+    assert {(s["series"], s["category"], s["kind"]) for s in seasons} == {("IMSA", "Bronze", "observed"),
+                                                                        ("WEC", "Gold", "entry list")}
+    rows = {r["driver"]: r for r in cli("drivers", lap_file(LM24), "--class", "LMGT3", "--db", copy)}
+    assert (rows["Sarah BOVY"]["category"], rows["Sarah BOVY"]["category_conflict"]) == want
+    assert "needs --season" in fails(capsys, "categories", "--import", el, "--db", copy)

@@ -32,6 +32,7 @@ __all__ = [
     "REGISTRY_COLUMNS",
     "category_lookup",
     "driver_history",
+    "import_entry_list",
     "load_registry",
     "registry_rows",
     "season_lookup",
@@ -61,6 +62,50 @@ def registry_rows(meta: dict, entries: pd.DataFrame | None, results_file, entry_
     out["series"] = meta.get("series")
     out["confidence"] = 1.0
     return out[[c for c in REGISTRY_COLUMNS if c != "race_id"]]  # the writer adds race_id
+
+
+def import_entry_list(arc: Archive, path, season: int, series: str | None = None) -> dict:
+    """Add a user's entry list (CSV/YAML: car, driver, category) to the registry as ``entry list``
+    observations of ``season`` (race id ``entry-list:<file name>``; importing the same file again
+    replaces its rows). Records without a category are counted, not stored."""
+    arc.need_write()
+    el = read_entry_list(path)
+    rid = f"entry-list:{Path(path).name}"
+    graded = el[el["category"].notna()]
+    rows = pd.DataFrame(
+        {
+            "driver_key": [driver_key(d) for d in graded["driver"]],
+            "driver": graded["driver"].astype(str).tolist(),
+            "season": int(season),
+            "series": (series or "ENTRY LIST").upper(),
+            "category": graded["category"].astype(str).tolist(),
+            "race_id": rid,
+            "car": graded["car"].astype(object).where(graded["car"].notna(), None).tolist(),
+            "source_file": str(Path(path).resolve()),
+            "kind": "entry list",
+            "confidence": 1.0,
+        },
+        columns=REGISTRY_COLUMNS,
+    )
+    arc.con.execute("BEGIN TRANSACTION")
+    try:
+        arc.con.execute("DELETE FROM driver_categories WHERE race_id = ?", [rid])
+        if len(rows):
+            arc.con.register("_reg_in", rows)
+            arc.con.execute("INSERT INTO driver_categories BY NAME SELECT * FROM _reg_in")
+            arc.con.unregister("_reg_in")
+        arc.con.execute("COMMIT")
+    except BaseException:
+        arc.con.execute("ROLLBACK")
+        raise
+    dup = rows.groupby("driver_key")["category"].nunique()
+    return {
+        "source": rid,
+        "season": int(season),
+        "stored": int(len(rows)),
+        "without_category": int(len(el) - len(graded)),
+        "two_categories": sorted(rows.loc[rows["driver_key"].isin(dup[dup > 1].index), "driver"].unique()),
+    }
 
 
 def load_registry(arc: Archive) -> pd.DataFrame:

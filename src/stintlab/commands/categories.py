@@ -24,15 +24,29 @@ def categories(
     db: Path = typer.Option(
         None, "--db", envvar="STINTLAB_ARCHIVE", dir_okay=False, help="Archive file (default: the default archive)."
     ),
+    import_file: Path = typer.Option(
+        None, "--import", dir_okay=False, help="Add an entry list (car, driver, category) to the registry."
+    ),
+    season: int = typer.Option(None, "--season", help="Season of the --import entry list."),
+    series: str = typer.Option(None, "--series", help="Series of the --import entry list (e.g. WEC)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ):
     """FIA categories known for DRIVER (per season and series, with sources and conflicts), or
-    for every driver of a race (--race FILE) with where each comes from."""
-    from stintlab.archive.registry import driver_history, race_season
+    for every driver of a race (--race FILE) with where each comes from; --import adds an entry list."""
+    from stintlab.archive.registry import driver_history, import_entry_list, race_season
     from stintlab.archive.store import Archive
 
+    if import_file is not None:
+        if season is None:
+            raise StintlabUsageError("--import needs --season YEAR (the season the entry list grades)")
+        with Archive(db, write=True) as arc:
+            out = import_entry_list(arc, import_file, season, series)
+        emit(out, as_json, title=f"entry list {import_file} added to the category registry")
+        if out["two_categories"] and not as_json:
+            err_console.print(f"[yellow]two categories in this list for: {', '.join(out['two_categories'])}[/yellow]")
+        return
     if (driver is None) == (race_file is None):
-        raise StintlabUsageError("give a DRIVER name or --race FILE (one of them)")
+        raise StintlabUsageError("give a DRIVER name or --race FILE (one of them), or --import FILE --season YEAR")
     if race_file is not None:
         race = load_race(race_file, results, quiet=as_json, entry_list=entry_list, db=db)
         table, unmatched = race.category_resolution

@@ -28,14 +28,18 @@ from stintlab.archive.sources import meta_from_path
 from stintlab.errors import StintlabUsageError
 
 __all__ = [
+    "ESTIMATED_CATEGORIES",
     "LOOKUP_COLUMNS",
     "REGISTRY_COLUMNS",
     "category_lookup",
     "driver_history",
+    "estimate_race",
     "import_entry_list",
     "load_registry",
     "registry_rows",
+    "race_season",
     "season_lookup",
+    "training_table",
 ]
 
 REGISTRY_COLUMNS = [

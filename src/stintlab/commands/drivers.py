@@ -136,7 +136,7 @@ def drivers(
             highlight=False,
         )
     table = race.driver_rankings(by, min_laps=min_laps)
-    table = table.merge(cats[["car", "driver", *CATEGORY_PROVENANCE]], on=["car", "driver"], how="left")
+    table = table.merge(cats[["car", "driver", *CATEGORY_PROVENANCE[1:]]], on=["car", "driver"], how="left")
     table["category_source"] = table["category_source"].fillna("unknown")
     table = _pick_class(table, cls)
     if category:

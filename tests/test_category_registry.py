@@ -19,6 +19,7 @@ import re
 import shutil
 import unicodedata
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -271,3 +272,26 @@ def test_imported_entry_list_conflicts_are_shown(db, tmp_path, capsys):
     rows = {r["driver"]: r for r in cli("drivers", lap_file(LM24), "--class", "LMGT3", "--db", copy)}
     assert (rows["Sarah BOVY"]["category"], rows["Sarah BOVY"]["category_conflict"]) == want
     assert "needs --season" in fails(capsys, "categories", "--import", el, "--db", copy)
+
+
+def test_alias_hints_for_ungraded_drivers(db):
+    out = cli("categories", "--race", lap_file(LM24), "--db", db)
+    oracle = season_oracle("2023") | season_oracle("2024")
+    assert out["alias_hints"]
+    for h in out["alias_hints"]:
+        assert key(h["driver"]) not in oracle and key(h["registry_name"]) in oracle
+        assert key(h["driver"]).split()[-1] == key(h["registry_name"]).split()[-1]
+
+
+def test_report_rankings_agree_with_drivers(db):
+    from stintlab.commands._common import load_race
+    from stintlab.report import sections
+
+    race = load_race(lap_file(LM24), db=db, quiet=True)
+    ranks = sections.driver_rankings(race)
+    drv = {(r["car"], r["driver"]): (r["category"], r["category_source"]) for r in cli("drivers", lap_file(LM24), "--db", db)}
+    mine = {
+        (c, d): (None if isinstance(k, type(pd.NA)) else k, s)
+        for c, d, k, s in zip(ranks["car"], ranks["driver"], ranks["category"], ranks["category_source"], strict=True)
+    }
+    assert mine == drv

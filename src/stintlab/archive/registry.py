@@ -23,7 +23,7 @@ import pandas as pd
 from stintlab.analysis.categories import read_entry_list
 from stintlab.analysis.estimate import MIN_PROBABILITY, estimate, features, fit
 from stintlab.archive.db import Archive, default_db_path
-from stintlab.archive.identity import CATEGORY_ORDER, driver_key, resolve_key, season_category
+from stintlab.archive.identity import CATEGORY_ORDER, driver_key, resolve_key, season_category, suggest_aliases
 from stintlab.archive.sources import meta_from_path
 from stintlab.errors import StintlabUsageError
 
@@ -31,6 +31,7 @@ __all__ = [
     "ESTIMATED_CATEGORIES",
     "LOOKUP_COLUMNS",
     "REGISTRY_COLUMNS",
+    "alias_hints",
     "category_lookup",
     "driver_history",
     "estimate_race",
@@ -224,6 +225,30 @@ def category_lookup(db=None, *, required: bool = False, estimates: bool = True):
         return out
 
     return lookup
+
+
+def alias_hints(arc: Archive, names: list[str]) -> list[dict]:
+    """For names the registry does not know: registry drivers that are probably the same person written
+    another way (:func:`stintlab.archive.identity.suggest_aliases`): name, registry spelling, categories."""
+    reg = load_registry(arc)
+    aliases = arc.aliases()
+    known = set(reg["key"])
+    mine = {resolve_key(driver_key(n), aliases): n for n in names}
+    mine = {k: n for k, n in mine.items() if k and k not in known}
+    out = []
+    for a, b in suggest_aliases(set(mine) | known, aliases):
+        k, other = (a, b) if a in mine else (b, a) if b in mine else (None, None)
+        if k is None or other not in known:
+            continue
+        rows = reg[reg["key"] == other]
+        out.append(
+            {
+                "driver": mine[k],
+                "registry_name": rows["driver"].mode().iat[0],
+                "categories": ", ".join(f"{c} {s}" for s, c in sorted(set(zip(rows["season"], rows["category"])))),
+            }
+        )
+    return out
 
 
 def driver_history(arc: Archive, name: str) -> tuple[pd.DataFrame, list[str]]:

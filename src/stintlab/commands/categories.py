@@ -50,8 +50,10 @@ def categories(
     if race_file is not None:
         race = load_race(race_file, results, quiet=as_json, entry_list=entry_list, db=db)
         table, unmatched = race.category_resolution
+        hints = _hints(table, db)
         if as_json:
-            emit({"race": race.name, "drivers": records(table, RACE_KEYS), "unmatched": records(unmatched)}, True)
+            data = {"race": race.name, "drivers": records(table, RACE_KEYS), "unmatched": records(unmatched)}
+            emit({**data, "alias_hints": hints}, True)
             return
         season = race_season(race)
         rows = records(table, RACE_KEYS)
@@ -62,6 +64,12 @@ def categories(
         emit(rows, False, title=title, columns=["car", "driver", "class", "category", "from", "category_race"])
         if len(unmatched):
             err_console.print(f"[yellow]{len(unmatched)} name(s) of the entry list / lap file unmatched[/yellow]")
+        for h in hints:
+            err_console.print(
+                f"[yellow]{h['driver']}: no category, but the archive knows {h['registry_name']} ({h['categories']});"
+                f' same driver? stintlab archive alias "{h["driver"]}" "{h["registry_name"]}"[/yellow]',
+                highlight=False,
+            )
         return
     with Archive(db) as arc:
         hist, like = driver_history(arc, driver)
@@ -76,6 +84,19 @@ def categories(
     for season in sorted(set(conflicts["season"])):
         cats = sorted(set(hist.loc[hist["season"] == season, "category"]))
         err_console.print(f"[yellow]{season}: more than one category seen ({', '.join(cats)})[/yellow]")
+
+
+def _hints(table, db) -> list[dict]:
+    """Alias suggestions for the drivers the race's sources leave ungraded (none without an archive)."""
+    from stintlab.archive.registry import alias_hints
+    from stintlab.archive.store import Archive, default_db_path
+
+    path = db if db is not None else default_db_path()
+    names = table.loc[table["category_source"].isin(["unknown", "estimated"]), "driver"].astype(str).tolist()
+    if not names or not Path(path).exists():
+        return []
+    with Archive(path) as arc:
+        return alias_hints(arc, names)
 
 
 def register(app: typer.Typer) -> None:

@@ -8,7 +8,8 @@ Without ``--db`` the whole corpus is archived in a temporary folder first. Print
 1. per Le Mans race: drivers graded by a same-season observation, another season's, an estimate, none;
 2. estimator, leave-one-race-out on the IMSA races (their official categories hidden one race at a time),
    and on the WEC/Le Mans drivers graded by IMSA that season (hidden): precision per estimated category
-   at each probability threshold, and how many drivers each threshold keeps.
+   at each probability threshold, and how many drivers each threshold keeps;
+3. the crew rule (a crew that must have a Bronze): its inferred Bronzes against the hidden categories.
 """
 
 from __future__ import annotations
@@ -41,9 +42,11 @@ def coverage(db: Path, corpus: Path) -> None:
         same = int(((src == "archive") & (cats["season_observed"] == season)).sum())
         other = int(((src == "archive") & (cats["season_observed"] != season)).sum())
         est = int((src == "estimated").sum())
+        crew = int((cats["category_evidence"] == "crew rule").sum())
         none = int((src == "unknown").sum())
         print(
-            f"  {name}: {len(cats)} drivers: same season {same}, other season {other}, estimated {est},"
+            f"  {name}: {len(cats)} drivers: same season {same}, other season {other}, estimated {est}"
+            f" ({crew} by the crew rule),"
             f" none {none} (lookup {dt:.2f} s)"
         )
 
@@ -87,6 +90,38 @@ def accuracy(db: Path) -> None:
             )
 
 
+def crew_rule_precision(db: Path) -> None:
+    """WEC/Le Mans crews of the Bronze-required classes fully graded by the registry (same season): hide
+    one driver at a time; where the others have no Bronze the rule says he is the Bronze."""
+    from stintlab.analysis.estimate import BRONZE_REQUIRED
+    from stintlab.archive.db import Archive
+    from stintlab.archive.registry import load_registry, season_lookup
+
+    with Archive(db) as arc:
+        e = arc.df(
+            "SELECT e.race_id, e.car, e.driver_key, r.season FROM entries e JOIN races r USING (race_id)"
+            " WHERE e.category IS NULL AND upper(e.class) IN (" + ", ".join(f"'{c}'" for c in BRONZE_REQUIRED) + ")"
+            " AND e.laps > 0"
+        )
+        reg = load_registry(arc)
+    parts = []
+    for season, g in e.groupby("season"):
+        f = season_lookup(reg, list(set(g["driver_key"])), int(season))
+        f = f[f["season_observed"] == season]
+        parts.append(g.assign(cat=g["driver_key"].map(f["category"])))
+    e = pd.concat(parts)
+    n = right = crews = 0
+    for _, g in e.groupby(["race_id", "car"]):
+        if g["cat"].isna().any():
+            continue
+        crews += 1
+        for i in g.index:
+            if "Bronze" not in set(g.drop(i)["cat"]):
+                n += 1
+                right += int(g.at[i, "cat"] == "Bronze")
+    print(f"crew rule: {crews} fully graded crews, {n} inferred Bronzes, {right} right")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpus", default=str(ROOT.parent / "shared" / "data" / "races"))
@@ -103,6 +138,7 @@ def main() -> None:
             print(f"archived the corpus in {time.perf_counter() - t0:.1f} s")
         coverage(db, corpus)
         accuracy(db)
+        crew_rule_precision(db)
 
 
 if __name__ == "__main__":

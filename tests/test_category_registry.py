@@ -295,3 +295,31 @@ def test_report_rankings_agree_with_drivers(db):
         for c, d, k, s in zip(ranks["car"], ranks["driver"], ranks["category"], ranks["category_source"], strict=True)
     }
     assert mine == drv
+
+
+def test_crew_rule_names_the_missing_bronze(db):
+    """LMGT3 2024 crews need a Bronze (domain notes: ACO RG 1/2024 p.36). A driver is made Bronze by the
+    crew rule only when every crewmate is graded by IMSA (oracle) and none of them is Bronze."""
+    rows = cli("categories", "--race", lap_file(LM24), "--db", db)["drivers"]
+    y24, y23 = season_oracle("2024"), season_oracle("2023")
+    by_car: dict = {}
+    for r in rows:
+        by_car.setdefault(r["car"], []).append(r)
+    ruled = [r for r in rows if r["category_evidence"] == "crew rule"]
+    assert ruled
+    for r in ruled:
+        assert (r["class"], r["category"], r["category_source"]) == ("LMGT3", "Bronze", "estimated")
+        mates = [m for m in by_car[r["car"]] if m["driver"] != r["driver"]]
+        for m in mates:
+            k = key(m["driver"])
+            assert k in y24 or k in y23
+            assert "Bronze" not in (y24.get(k) if k in y24 else y23[k])
+    # and every LMGT3 crew with exactly one ungraded driver and no Bronze in the oracle is ruled
+    for _car, crew in by_car.items():
+        if crew[0]["class"] != "LMGT3":
+            continue
+        graded = [m for m in crew if key(m["driver"]) in y24 or key(m["driver"]) in y23]
+        cats = {c for m in graded for c in (y24.get(key(m["driver"])) or y23[key(m["driver"])])}
+        if len(crew) - len(graded) == 1 and "Bronze" not in cats and all(m["category_conflict"] is None for m in graded):
+            (open_,) = [m for m in crew if m not in graded]
+            assert open_["category_evidence"] == "crew rule", open_

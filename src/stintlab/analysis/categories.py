@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from stintlab.analysis.estimate import CREW_RULE_PRECISION, crew_rule
 from stintlab.errors import StintlabFormatError
 from stintlab.names import name_key
 
@@ -243,7 +244,7 @@ def _set(cat, src, entry_name, how, i, e, kind):
 #: Columns of :func:`resolve_categories` (and of ``race.categories``).
 RESOLVED_COLUMNS = [
     "car", "driver", "class", "category", "category_source", "season_observed", "category_series",
-    "category_race", "category_conflict", "category_probability", "entry_name", "match",
+    "category_race", "category_conflict", "category_probability", "category_evidence", "entry_name", "match",
 ]  # fmt: skip
 #: ``category_source`` codes, in the order they are tried.
 CATEGORY_SOURCES = ("entry list", "entry list beside", "classification", "archive", "estimated", "unknown")
@@ -267,7 +268,9 @@ def resolve_categories(
     Returns (table with :data:`RESOLVED_COLUMNS`, unmatched as :func:`attach_categories`).
     ``season_observed``/``category_series``/``category_race`` say which archived season, series and
     race an ``archive`` category comes from; ``category_conflict`` the other categories seen that season;
-    ``category_probability`` the model probability of an ``estimated`` one.
+    ``category_probability`` the model probability of an ``estimated`` one, ``category_evidence`` its
+    evidence: ``pace`` (the archive's estimate) or ``crew rule`` (:func:`stintlab.analysis.estimate.crew_rule`:
+    the only ungraded driver of a crew that must have a Bronze and has none; applied with a ``lookup``).
     """
     entries = entry_list if entry_list is not None else beside
     table, unmatched = attach_categories(drivers, entries)
@@ -304,6 +307,14 @@ def resolve_categories(
     table["category_race"] = race
     table["category_conflict"] = conflict
     table["category_probability"] = pd.array(prob, dtype="float64")
+    evidence = ["pace" if s == "estimated" else None for s in table["category_source"]]
+    if lookup is not None:  # the crew rule, once every other source has spoken
+        table = table.reset_index(drop=True)
+        for i in crew_rule(table):
+            table.loc[i, ["category", "category_source"]] = ["Bronze", "estimated"]
+            table.loc[i, "category_probability"] = CREW_RULE_PRECISION
+            evidence[i] = "crew rule"
+    table["category_evidence"] = pd.array(evidence, dtype="string")
     if "class" not in table.columns:
         table["class"] = pd.array([pd.NA] * n, dtype="string")
     return table[RESOLVED_COLUMNS], unmatched

@@ -22,7 +22,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["FEATURES", "MIN_PROBABILITY", "MIN_FIELD", "class_family", "features", "fit", "estimate"]
+__all__ = ["BRONZE_REQUIRED", "CREW_RULE_PRECISION", "FEATURES", "MIN_PROBABILITY", "MIN_FIELD", "class_family",
+           "crew_rule", "features", "fit", "estimate"]  # fmt: skip
 
 FEATURES = ("pct", "rel")
 #: below this best probability an estimate is not given (measured: docs/archive.md)
@@ -129,4 +130,34 @@ def _estimate(model: dict, rows: pd.DataFrame) -> pd.DataFrame:
     out["probability"] = np.where(valid, p.max(axis=1), np.nan)
     for j, c in enumerate(cats):
         out[f"p_{c}"] = np.where(valid, p[:, j], np.nan)
+    return out
+
+
+#: classes whose crews must have at least one Bronze driver (domain notes: LMGTE Am 2019-2023 "≥1 Bronze +
+#: 1 Bronze/Silver", 24h-lemans.com 51817; LMGT3 from 2024 "≥1 Bronze", ACO RG 1/2024 p.36)
+BRONZE_REQUIRED = ("LMGT3", "LMGTE AM")
+#: measured: WEC/Le Mans LMGT3 and LMGTE Am crews fully graded by the archive, one driver hidden at a time:
+#: 22 of 24 inferred Bronzes right (benchmarks/bench_categories.py)
+CREW_RULE_PRECISION = 0.92
+
+
+def crew_rule(table: pd.DataFrame) -> list[int]:
+    """Rows of ``table`` (car, class, category, category_source) that the crew rule makes Bronze: in a
+    class of :data:`BRONZE_REQUIRED`, a crew with no graded Bronze and exactly one driver without an
+    observed category (``unknown`` or ``estimated``) must have him as its Bronze.
+
+    >>> t = pd.DataFrame({"car": ["7", "7", "7"], "class": ["LMGT3"] * 3, "category": ["Gold", "Silver", None],
+    ...                   "category_source": ["archive", "classification", "unknown"]})
+    >>> crew_rule(t)
+    [2]
+    """
+    out = []
+    cls = table["class"].astype(str).str.upper()
+    sub = table[cls.isin(BRONZE_REQUIRED).to_numpy()]
+    for _car, g in sub.groupby("car", sort=False):
+        open_ = g["category_source"].isin(["unknown", "estimated"]).to_numpy()
+        graded = g.loc[~open_, "category"]
+        if (graded == "Bronze").any() or open_.sum() != 1:
+            continue
+        out.append(int(g.index[open_][0]))
     return out

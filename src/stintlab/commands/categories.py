@@ -13,7 +13,8 @@ from stintlab.errors import StintlabUsageError
 
 HISTORY_KEYS = ["season", "series", "category", "races", "kind", "conflict", "spellings", "sources"]
 RACE_KEYS = ["car", "driver", "class", "category", "category_source", "season_observed", "category_series",
-             "category_race", "category_conflict", "category_probability", "entry_name", "match"]  # fmt: skip
+             "category_race", "category_conflict", "category_probability", "category_evidence", "entry_name",
+             "match"]  # fmt: skip
 
 
 def categories(

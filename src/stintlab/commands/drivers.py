@@ -19,10 +19,10 @@ DRIVER_KEYS = [
     "median_clean", "index", "class_rank", "category_rank",
 ]  # fmt: skip
 CATEGORY_PROVENANCE = ["category_source", "season_observed", "category_series", "category_race", "category_conflict",
-                       "category_probability"]  # fmt: skip
+                       "category_probability", "category_evidence"]  # fmt: skip
 DRIVER_EXTRA_KEYS = [
     "team", "category_source", "season_observed", "category_series", "category_race", "category_conflict",
-    "category_probability",
+    "category_probability", "category_evidence",
     "best_10_n", "best_20pct_k", "stint_avg", "stint_avg_n", "spread", "index_n",
     "metric", "value", "ci_low", "ci_high", "low_sample", "close_to_next",
 ]  # fmt: skip
@@ -76,7 +76,8 @@ def category_provenance(row: dict, season: int | None) -> str:
     other categories seen that season follow (``also Silver``)."""
     src = row.get("category_source")
     if src == "estimated":
-        return f"estimated from pace (p {row['category_probability']:.2f})"
+        how = "the crew rule" if row.get("category_evidence") == "crew rule" else "pace"
+        return f"estimated from {how} (p {row['category_probability']:.2f})"
     if src != "archive":
         return "" if src in (None, "unknown") else str(src)
     seen = row.get("season_observed")

@@ -190,6 +190,10 @@ def test_categories_agree_across_drivers_rules_story(db):
     drv = {(r["car"], r["driver"]): r["category"] for r in cli("drivers", lap_file(LM24), "--db", db)}
     rules = cli("rules", lap_file(LM24), "--rules", "lemans-2019", "--db", db)
     assert {(r["car"], r["driver"]): r["category"] for r in rules["drivers"]} == drv
+    # estimates are shown, never judged: a crew with an estimated driver has a '?' in its composition
+    estimated = {r["car"] for r in rules["drivers"] if r["category_source"] == "estimated"}
+    assert estimated
+    assert all("?" in c["composition"] for c in rules["crews"] if c["car"] in estimated)
     story = cli("story", lap_file(LM24), "--car", "85", "--db", db)["sentences"]
     named = {m for s in story for m in re.findall(r"([A-Z][\w-]+ [A-Z][A-ZÉÖ-]+) \((\w+)\)", s["text"])}
     assert ("Sarah BOVY", "Bronze") in named

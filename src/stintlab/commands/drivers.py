@@ -44,7 +44,7 @@ CREW_KEYS = ["car", "class", "team", "clean_laps", "best_lap", "ideal_lap", "bes
              "close_to_next"]  # fmt: skip
 RULES_LIST_KEYS = ["name", "series", "season", "source"]
 RULE_DRIVER_KEYS = ["driver", "car", "total", "longest_spell", "worst_window", "verdict", "class", "category", "spells",
-                    "min_total", "max_total", "finished"]  # fmt: skip
+                    "min_total", "max_total", "finished", "category_source"]  # fmt: skip
 RULE_CREW_KEYS = ["car", "composition", "verdict", "class", "drivers", "rule", "detail"]
 VIOLATION_KEYS = ["car", "driver", "rule", "laps", "detail", "class", "category", "source"]
 
@@ -214,10 +214,14 @@ def rules(
     race = load_race(file, results, entry_list=entry_list, db=db)
     cats, unmatched = race.category_resolution
     _report_unmatched(unmatched)
-    out = check_laps(race.laps, rules_name, cats)
+    # verdicts rest on graded categories only: an estimate (the crew rule assumes a legal crew) is shown,
+    # never evidence for or against a rule
+    judged = cats.assign(category=cats["category"].mask(cats["category_source"] == "estimated"))
+    out = check_laps(race.laps, rules_name, judged)
+    drivers_table = _with_categories(out["drivers"], cats)
     data = {
         "rules": out["rules"].name,
-        "drivers": records(out["drivers"], RULE_DRIVER_KEYS),
+        "drivers": records(drivers_table, RULE_DRIVER_KEYS),
         "crews": records(out["crews"], RULE_CREW_KEYS),
         "violations": records(out["violations"], VIOLATION_KEYS),
     }
@@ -232,6 +236,21 @@ def rules(
     emit(data["crews"], False, title=title + ": crews", columns=RULE_CREW_KEYS[:4])
     emit(
         data["violations"], False, title=title + f": violations ({len(data['violations'])})", columns=VIOLATION_KEYS[:5]
+    )
+
+
+def _with_categories(table: pd.DataFrame, cats: pd.DataFrame) -> pd.DataFrame:
+    """``table`` (car, driver, ...) with every driver's category and category_source from ``cats``."""
+    from stintlab.names import name_key
+
+    look = {
+        (str(c), name_key(d)): (k, s)
+        for c, d, k, s in zip(cats["car"], cats["driver"], cats["category"], cats["category_source"], strict=True)
+    }
+    hits = [look.get((str(c), name_key(d)), (None, "unknown")) for c, d in zip(table["car"], table["driver"], strict=True)]
+    return table.assign(
+        category=pd.array([None if pd.isna(k) else k for k, _ in hits], dtype="string"),
+        category_source=[s for _, s in hits],
     )
 
 

@@ -5,6 +5,7 @@ measured the same way in the same run, and the speed ratio.
     .venv/bin/python benchmarks/bench_load.py                # all races, 3 runs for Le Mans 2019
     .venv/bin/python benchmarks/bench_load.py --race lemans-2019 --repeat 5
     .venv/bin/python benchmarks/bench_load.py --json         # machine-readable
+    .venv/bin/python benchmarks/bench_load.py --other-only --race gtwc-endurance-sro   # SRO next to Al Kamel
 
 Columns: ``laps s`` = lap file → canonical lap table (``stintlab.io.read_file``, what the 0.1 s
 target is about); ``race s`` = ``stintlab.load`` (lap table + official classification found beside
@@ -12,6 +13,10 @@ it + cars/drivers/derived classification), timed in a second fresh process; ``py
 peak of Python allocations during the load; ``arrow MB`` = peak of pyarrow's memory pool;
 ``rss MB`` = peak resident set size of the whole process (interpreter + imports + load), the
 number the 300 MB target is checked against; ``+rss MB`` = that peak minus the RSS before loading.
+
+Other timekeepers (``MANIFEST-other.csv``: the SRO export, issue #13) get a second table: each race
+next to the Al Kamel race whose lap count is closest, both measured the same way (an SRO "laps"
+time includes reading the pit-stop file and entry list found beside the sector list).
 
 Targets (issue #2): Le Mans 2019 canonical table ≤ 0.1 s; ≥ 15× faster than endurancepy;
 peak memory for a 24 h race ≤ 300 MB.
@@ -122,6 +127,70 @@ def races(only: list[str] | None) -> list[tuple[str, Path, float]]:
     return [r for r in out if not only or r[0] in only]
 
 
+def other_races(only: list[str] | None) -> list[tuple[str, Path, int]]:
+    """(name, lap file, laps) of the MANIFEST-other.csv races (other timekeepers)."""
+    import csv
+
+    path = CORPUS / "MANIFEST-other.csv"
+    if not path.is_file():
+        return []
+    with open(path, encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["laps_file"]]
+    out = [(r["race"], CORPUS / r["race"] / r["laps_file"], int(r["laps"])) for r in rows]
+    return [r for r in out if not only or r[0] in only]
+
+
+def alkamel_peer(laps: int) -> tuple[str, Path, int]:
+    """The Al Kamel race (MANIFEST.csv, with a lap file) whose lap count is closest to ``laps``."""
+    import csv
+
+    with open(CORPUS / "MANIFEST.csv", encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["laps_file"]]
+    best = min(rows, key=lambda r: abs(int(r["laps"]) - laps))
+    return best["race"], CORPUS / best["race"] / best["laps_file"], int(best["laps"])
+
+
+def median_of(tool: str, path: Path, mode: str, repeat: int) -> dict:
+    """``measure`` in ``repeat`` fresh processes; the run with the median time (the machine is shared)."""
+    runs = [measure(tool, path, mode) for _ in range(max(1, repeat))]
+    good = sorted((r for r in runs if "seconds" in r), key=lambda r: r["seconds"])
+    if not good:
+        return runs[0]
+    best = dict(good[len(good) // 2])
+    best["runs"] = [r["seconds"] for r in good]
+    return best
+
+
+def compare_other_timekeepers(only: list[str] | None, as_json: bool, repeat: int = 3) -> list[dict]:
+    rows = []
+    header = f"{'race':44} {'format':>6} {'rows':>6} {'MB':>5} {'laps s':>7} {'race s':>7} {'rss MB':>7}"
+    for name, path, laps_n in other_races(only):
+        peer_name, peer_path, _ = alkamel_peer(laps_n)
+        pair = []
+        for label, fmt, p in ((name, "other", path), (peer_name, "alkamel", peer_path)):
+            laps = median_of("stintlab", p, "laps", repeat)
+            race = median_of("stintlab", p, "race", repeat)
+            pair.append({"race": label, "format": fmt, "file_mb": p.stat().st_size / 2**20, "laps": laps, "race_load": race})
+        rows.append({"race": name, "pair": pair})
+        if as_json:
+            continue
+        if len(rows) == 1:
+            print(f"\nOther timekeepers, each next to the Al Kamel race of the closest lap count (median of {repeat} "
+                  "fresh processes):\n")
+            print(header)
+            print("-" * len(header))
+        for r in pair:
+            if "error" in r["laps"] or "error" in r["race_load"]:
+                print(f"{r['race']:44} {r['format']:>6} not read: {r['laps'].get('error') or r['race_load'].get('error')}")
+                continue
+            print(f"{r['race']:44} {r['format']:>6} {r['laps']['rows']:6d} {r['file_mb']:5.1f} {r['laps']['seconds']:7.3f} "
+                  f"{r['race_load']['seconds']:7.3f} {r['race_load']['peak_rss_mb']:7.1f}")
+        ok = [r for r in pair if "seconds" in r["laps"]]
+        if len(ok) == 2:
+            print(f"{'':44} ratio {ok[0]['laps']['seconds'] / ok[1]['laps']['seconds']:.2f}x the Al Kamel lap-table time")
+    return rows
+
+
 def endurancepy_installed() -> bool:
     proc = subprocess.run([sys.executable, "-c", "import endurancepy"], capture_output=True)
     return proc.returncode == 0
@@ -133,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3, help="fresh processes per tool for Le Mans 2019 (median)")
     ap.add_argument("--reference", default="lemans-2019", help="race compared against endurancepy")
     ap.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    ap.add_argument("--other-only", action="store_true", help="only the other timekeepers' table (MANIFEST-other.csv)")
     ap.add_argument("--worker", nargs=3, metavar=("TOOL", "PATH", "MODE"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
@@ -141,6 +211,12 @@ def main(argv: list[str] | None = None) -> int:
     if not (CORPUS / "MANIFEST.csv").is_file():
         print(f"corpus not found at {CORPUS}", file=sys.stderr)
         return 2
+
+    if args.other_only:
+        other = compare_other_timekeepers(args.race, args.json, args.repeat)
+        if args.json:
+            print(json.dumps({"other_timekeepers": other}, indent=2))
+        return 0
 
     results = []
     header = f"{'race':44} {'hours':>5} {'rows':>6} {'MB':>5} {'laps s':>7} {'race s':>7} {'py MB':>6} {'arrow MB':>8} {'rss MB':>7} {'+rss MB':>7}"
@@ -190,9 +266,10 @@ def main(argv: list[str] | None = None) -> int:
         else:
             comparison["endurancepy"] = "not installed"
     summary["comparison"] = comparison
+    other = compare_other_timekeepers(args.race, args.json, args.repeat)
 
     if args.json:
-        print(json.dumps({"results": results, "summary": summary}, indent=2))
+        print(json.dumps({"results": results, "summary": summary, "other_timekeepers": other}, indent=2))
         return 0
     print()
     print(

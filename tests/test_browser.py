@@ -172,3 +172,44 @@ def test_web_upload_car_page_story_and_switching_car(browser, server, corpus):
     assert hosts == {urlparse(server).netloc}, hosts  # nothing but the app itself (plotly.js served locally)
     assert errs == []
     context.close()
+
+
+# ------------------------------------------------------------------ pace views (issue 14, item 1)
+@pytest.mark.parametrize("width", [1300, 390])
+def test_pace_sections_draw_in_the_report_and_on_the_web_car_page(browser, server, load_corpus_race, tmp_path, width):
+    from conftest import lap_file
+    from stintlab.report.html import build_report
+
+    doc = build_report(load_corpus_race("lemans-2024"), car="92")
+    path = tmp_path / "report.html"
+    path.write_text(doc.html, encoding="utf-8")
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    errs = _errors(page)
+    page.goto(path.as_uri())
+    page.wait_for_selector("#laptimes-chart .main-svg", timeout=20000)
+    for div in ["laptimes-chart", "stintpace-chart", "lapchart-lmgt3", "battle-chart"]:
+        assert page.locator(f"#{div} .main-svg").count() >= 1, div
+        assert page.locator(f"#{div}").bounding_box()["width"] >= 0.8 * min(width, 1300) - 60, div
+    # the stint table: stint 1 of #92 is MALYKHIN's laps 1-10, best 4:00.064 (raw file, lap 2)
+    first = page.locator("#stintpace ~ table.data tbody tr").first.inner_text()
+    assert "Aliaksandr MALYKHIN" in first and "(1–10)" in first and "4:00.064" in first
+    for anchor in ["laptimes", "stintpace", "sectors", "drivetime", "lapchart", "battle"]:
+        page.locator(f"#{anchor}").scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / f"report-pace-{anchor}-{width}.png"))
+    assert errs == []
+
+    # the web car page: trace, stint table, drive time
+    page.goto(server + "/")
+    page.set_input_files("#upload input[type=file]", str(lap_file("lemans-2024")))
+    with page.expect_navigation(timeout=30000):
+        page.click("#upload button[type=submit]")
+    page.goto(page.url.split("?")[0].rstrip("/") + "/cars/92")
+    page.wait_for_selector("#laptimes-chart .main-svg", timeout=20000)
+    assert page.locator("#stintpace").count() == 1 and page.locator("#drivetime").count() == 1
+    drive = page.locator("#drivetime + table.data").inner_text()
+    assert "Aliaksandr MALYKHIN" in drive and "Joel STURM" in drive and "Klaus BACHLER" in drive
+    page.locator("#laptimes").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / f"web-car-92-pace-{width}.png"))
+    assert errs == []
+    context.close()

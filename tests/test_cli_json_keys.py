@@ -64,15 +64,19 @@ def test_classification_and_standings(capsys, corpus, f2019):
     st = run(capsys, "standings", f2019, "--at", "12:00:00")
     keys = {"position", "class_position", "car", "class", "team", "laps", "gap_to_class_leader", "interval",
             "class_interval", "gap_to_leader", "race_time", "driver", "in_pit", "gap_to_class_leader_laps",
-            "gap_to_class_leader_s", "interval_s", "class_interval_s"}  # fmt: skip
-    check_rows(st, keys, {"race_time", "gap_to_class_leader_s", "interval_s", "class_interval_s"})
+            "gap_to_class_leader_s", "interval_s", "class_interval_s",
+            "distance", "held", "gap_to_leader_laps", "gap_to_leader_s", "interval_laps", "class_interval_laps"}  # fmt: skip
+    check_rows(st, keys, {"race_time", "gap_to_class_leader_s", "interval_s", "class_interval_s", "gap_to_leader_s"})
     assert len(st) == 61 and all(r["race_time"] <= 12 * 3600 for r in st)
+    # --at is by distance (docs/analysis.md): ordered by distance, laps = line crossings reached
+    assert all(a["distance"] >= b["distance"] for a, b in zip(st, st[1:]))
+    assert all(r["laps"] <= r["distance"] < r["laps"] + 1 for r in st)
     for r in st:  # the printed gap and its numbers agree ("+3:08.454" is 188.454 s)
         laps, gap, secs = r["gap_to_class_leader_laps"], r["gap_to_class_leader"], r["gap_to_class_leader_s"]
         if r["class_position"] == 1:
             assert (gap, laps, secs) == ("-", 0, 0.0)
-        elif laps:
-            assert gap == f"{laps} Lap" + "s" * (laps > 1) and secs is None
+        elif laps:  # whole laps behind in distance; the seconds at the same point of the track are kept
+            assert gap == f"{laps} Lap" + "s" * (laps > 1) and secs > 0
         else:
             m, _, s = gap.lstrip("+").rpartition(":")
             assert gap.startswith("+") and int(m or 0) * 60 + float(s) == pytest.approx(secs, abs=1e-3)
@@ -119,9 +123,10 @@ def test_stops_stints_events_flags_losses(capsys, corpus, f2019):
         assert all(isinstance(c, str) for k in ("passed_by", "passed", "laps_lost_to") for c in e[k])
     flags = run(capsys, "flags", f2019)
     keys = {"kind", "start", "end", "duration", "inferred", "green_at", "start_hour", "end_hour", "laps_affected",
-            "cars_affected"}  # fmt: skip
+            "cars_affected", "sector"}  # fmt: skip
     check_rows(flags, keys, {"start", "end", "duration", "green_at"}, cars=set())
-    assert {f["kind"] for f in flags} <= {"SC", "FCY", "RED"} and all(f["inferred"] for f in flags)  # no flag column
+    assert {f["kind"] for f in flags} <= {"SC", "FCY", "RED", "SZ"} and all(f["inferred"] for f in flags)  # no flag column
+    assert all((f["sector"] == 0) == (f["kind"] != "SZ") for f in flags)
     losses = run(capsys, "losses", f2019)
     keys = {"car", "class", "stops", "normal_stops", "long_stops", "garage_stops", "incidents", "incident_count",
             "neutralisations", "neutralisation_laps", "total"}  # fmt: skip

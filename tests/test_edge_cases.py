@@ -193,8 +193,12 @@ def test_race_a_cli(tmp_path, capsys):
     assert [(r["car"], r["status"]) for r in cl][-3:] == [("31", "Retired in pits"), ("8", "Retired"),
                                                           ("7", "Retired in pits")]  # fmt: skip
     assert [r["car"] for r in cli(capsys, "classification", f, "--class", "lmgt3")] == ["50"]
+    # --at is by distance (docs/analysis.md): at 1200 s #2 is 3 + 294/302 laps on, #31 3 + 240/320 = 3.75,
+    # #50 3 + 195/335; #2 was at 3.75 laps at 906 + 0.75 * 302 = 1132.5 s, #31 at #50's distance at
+    # 960 + 320 * 195/335 = 1146.269 s: intervals 67.5 s and 53.731 s (by last crossing: 54 s and 45 s)
     at = cli(capsys, "standings", f, "--at", "0:20:00")
-    assert [(r["car"], r["laps"], r["interval"]) for r in at][2:4] == [("31", 3, "+54.000"), ("50", 3, "+45.000")]
+    assert [(r["car"], r["laps"], r["interval"]) for r in at][2:4] == [("31", 3, "+1:07.500"), ("50", 3, "+53.731")]
+    assert [r["distance"] for r in at][2:4] == [3.75, pytest.approx(3 + 195 / 335, abs=1e-4)]
     h1 = cli(capsys, "standings", f, "--hour", "1", "--class", "LMGT3")
     assert [(r["car"], r["position"], r["class_position"], r["laps"]) for r in h1] == [("50", 3, 1, 11)]
     stp = cli(capsys, "stops", f, "--car", "7")

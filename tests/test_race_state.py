@@ -47,7 +47,7 @@ def test_tables_are_kept_and_shared():
 
 @pytest.mark.parametrize(
     ("attr", "kernel"),
-    [("annotated", "annotate"), ("stops", "stop_table"), ("stints", "stint_table"), ("flags", "neutralisations"),
+    [("annotated", "annotate_with_zones"), ("stops", "stop_table"), ("stints", "stint_table"), ("flags", "neutralisations"),
      ("derived_classification", "derive_classification"), ("incidents", "annotated_incidents")],
 )  # fmt: skip
 def test_each_table_is_computed_once(monkeypatch, attr, kernel):

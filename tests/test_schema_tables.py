@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from stintlab.analysis import classification as cl
-from stintlab.analysis import flags, incidents, pace, rankings, slowzones, standings, timeline
+from stintlab.analysis import distance, flags, incidents, laptimes, pace, rankings, slowzones, standings, timeline
 from stintlab.errors import StintlabUsageError
 from stintlab.schema import TABLES, check_columns, check_table, tables_markdown
 from stintlab.schema.tables import dtype_kind
@@ -52,10 +52,13 @@ def all_tables(race) -> dict[str, pd.DataFrame]:
     car = str(race.classification["car"].iloc[0])
     clean = pace.clean_laps(a)
     rk = rankings.driver_rankings(laps, clean, n_boot=20)
+    trace = laptimes.lap_trace(a)
+    second = str(race.classification["car"].iloc[1])
     return {
         "annotated_laps": a,
         "clean_laps": clean,
         "standings": standings.standings_after_hour(laps, 2),
+        "distance_standings": distance.distance_standings(distance.progress(laps), 2 * 3600.0 + 61.5),
         "hourly_positions": standings.hourly_positions(laps),
         "position_history": standings.position_history(laps),
         "classification": cl.derive_classification(laps),
@@ -65,6 +68,7 @@ def all_tables(race) -> dict[str, pd.DataFrame]:
         "stops": stops.stops(a),
         "phases": flags.neutralisations(laps),
         "slow_zones": slowzones.slow_zones(laps),
+        "race_phases": flags.race_phases(flags.neutralisations(laps), slowzones.slow_zones(laps)),
         "incidents": incidents.incident_table(laps, a["neutralised"].to_numpy()),
         "events": timeline.car_events(a, car),
         "time_losses": timeline.time_loss_account(a),
@@ -74,6 +78,11 @@ def all_tables(race) -> dict[str, pd.DataFrame]:
         "crew_rankings": rankings.crew_rankings(laps, clean, n_boot=20),
         "best_performers": rankings.best_performers(rk),
         "metric_leaders": rankings.metric_leaders(rk),
+        "lap_trace": trace,
+        "stint_pace": laptimes.stint_pace(trace, stints.stints(laps)),
+        "sectors": laptimes.sector_table(clean, laps, pace.driver_metrics(laps, clean)),
+        "drive_shares": laptimes.drive_shares(stints.drive_time(laps)),
+        "battle": laptimes.battle(trace, car, second),
     }
 
 
@@ -110,7 +119,7 @@ COMMAND_TABLE = {
     "stops": "stops",
     "stints": "stints",
     "events": "events",
-    "flags": "phases",
+    "flags": "race_phases",
     "losses": "time_losses",
     "drivers": "driver_rankings",
 }

@@ -9,7 +9,7 @@ import statistics
 
 import pytest
 
-from conftest import lap_file
+from conftest import lap_file, lap_races
 from oracle import parse_time
 
 pytestmark = pytest.mark.corpus
@@ -61,3 +61,32 @@ def test_crash_on_an_in_lap_is_told_apart_from_the_repair(load_corpus_race):
     assert st["pit_time"] == pytest.approx(168.330)
     # the routine stop before it (3:40.134 in-lap, 1:31.962 in the pit lane) lost nothing on track
     assert not bool(s.loc[("709", 72), "in_lap_incident"])
+
+
+@pytest.mark.parametrize("race", lap_races())
+def test_a_negative_stop_loss_always_says_why(race, load_corpus_race):
+    s = load_corpus_race(race).stops
+    negative = s["time_lost"] < 0
+    assert (s.loc[negative, "loss_reason"].isin(["neutralised", "pace_change", "fast_laps"])).all()
+    assert (s.loc[~negative, "loss_reason"] == "").all()
+    # 'neutralised' only where the in- or out-lap ran under a neutralisation
+    assert s.loc[s["loss_reason"] == "neutralised", "neutralised"].all()
+
+
+def test_a_stop_between_a_limping_and_a_healthy_stint_is_a_pace_change(load_corpus_race):
+    # Le Mans 2019 car 60 (raw lines, NUMBER;...;LAP_NUMBER;LAP_TIME;...;PIT_TIME):
+    #   60;1;14;5:37.932;...            the only clean lap of the stint after the lap-12 repair (limping)
+    #   60;1;15;4:27.719;0;B;...        in-lap
+    #   60;1;16;4:54.920;...;0:00:51.805 out-lap
+    #   60;1;17..21;4:11.107 4:14.471 4:13.818 4:15.354 4:15.210   the first clean laps after it
+    raw = lap_file("lemans-2019").read_text(encoding="utf-8-sig")
+    rows = [[c.strip() for c in r] for r in csv.reader(io.StringIO(raw), delimiter=";")]
+    col = {h: i for i, h in enumerate(rows[0])}
+    lt = {int(r[col["LAP_NUMBER"]]): parse_time(r[col["LAP_TIME"]]) for r in rows[1:] if r[0] == "60"}
+    before = lt[14]
+    after = statistics.median([lt[n] for n in range(17, 22)])
+    want = lt[15] + lt[16] - 2 * (before + after) / 2
+    st = load_corpus_race("lemans-2019").stops.set_index(["car", "lap_in"]).loc[("60", 15)]
+    assert st["reference"] == pytest.approx((before + after) / 2)
+    assert st["time_lost"] == pytest.approx(want) and want < 0
+    assert st["loss_reason"] == "pace_change" and abs(before - after) > 0.05 * after

@@ -70,9 +70,18 @@ def test_lemans_2024_92_events_carry_typed_facts(load_corpus_race):
     flags = {(code.get(r["FLAG_AT_FL"]), _clock(r["ELAPSED"])) for r in _raw_rows_all("lemans-2024")}
     phases = ev[ev["kind"] == "neutralisation"]
     assert len(phases) >= 3
-    for p in phases.itertuples():
+    for p in phases[phases["phase_kind"] != "SZ"].itertuples():
         assert p.phase_start <= p.phase_end and p.race_time == p.phase_start
         assert any(f == p.phase_kind and p.phase_start <= t <= p.phase_end + 1 for f, t in flags), p
+    # slow zones (no flag: green elsewhere): in the raw sector times, at least 8 passages of the zone's
+    # sector ended inside it at 1.25 x or more of that car's median time in the sector
+    zones = phases[phases["phase_kind"] == "SZ"]
+    assert len(zones) >= 3 and zones["phase_sector"].notna().all()
+    passages = _raw_sector_passages("lemans-2024")
+    for p in zones.itertuples():
+        k = int(p.phase_sector)
+        slow = [x for s, x, r in passages if s == k and p.phase_start <= x <= p.phase_end and r >= 1.25]
+        assert len(slow) >= 8, p
     # the finish: 273 laps (the raw last row), crossed on track
     fin = ev.iloc[-1]
     assert fin["kind"] == "finish" and fin["laps"] == max(by_lap) == 273 and not fin["in_pits"]
@@ -204,3 +213,31 @@ def test_events_command_prints_the_typed_columns(capsys, corpus):
         assert s["driver_out"] == raw[s["lap"] + 1]["DRIVER_NAME"]
     assert rows[-1]["kind"] == "finish" and rows[-1]["laps"] == max(raw) and rows[-1]["in_pits"] is False
     assert all(isinstance(r["rivals"], list) for r in rows)
+
+
+def _raw_sector_passages(race: str) -> list[tuple[int, float, float]]:
+    """(sector, exit race time, time / the car's median in that sector) of every timed sector of the
+    raw rows: a sector ends at the lap's start (ELAPSED - LAP_TIME) plus the sectors before it."""
+    import statistics
+    from collections import defaultdict
+
+    rows = []
+    for r in _raw_rows_all(race):
+        try:
+            el, lt = _clock(r["ELAPSED"]), _clock(r["LAP_TIME"])
+            secs = [_clock(r[f"S{k}"]) for k in (1, 2, 3)]
+        except (ValueError, KeyError):
+            continue
+        rows.append((r["NUMBER"], el - lt, secs))
+    per = defaultdict(list)
+    for car, _, secs in rows:
+        for k, v in enumerate(secs, 1):
+            per[(car, k)].append(v)
+    med = {key: statistics.median(v) for key, v in per.items()}
+    out = []
+    for car, start, secs in rows:
+        t = start
+        for k, v in enumerate(secs, 1):
+            t += v
+            out.append((k, t, v / med[(car, k)]))
+    return out

@@ -43,6 +43,10 @@ ISSUE_RULES = {
     "no_class": "a car with no CLASS on any row: put in class NO_CLASS",
     "results_refused": "a results file whose cars or laps do not match the lap file: the classification is derived",
     "crew_slot_match": "a driver whose name differs from the official crew's: matched by crew slot and surname",
+    "sector_sum_time": "SRO: an empty Time with all three sectors: rebuilt as Sector1 + Sector2 + Sector3",
+    "untimed_lap": "SRO: a car's last lap with no Time (started, never completed): left out of the lap table",
+    "driver_conflict": "SRO: a stop's Driver out differs from the next stop's Driver in: the Driver in drives the stint",
+    "no_pit_file": "SRO: no pit-stop file beside the sector list: no driver, no stop (pit laps look like incidents)",
 }
 
 
@@ -68,6 +72,17 @@ def issues_table(facts: dict, laps: pd.DataFrame | None = None, slot_matches: li
         ("crew_slot_match", None, "DRIVER_NAME", f"car {car}: {driver!r} matched to {official!r} (slot {slot})")
         for car, driver, official, slot in slot_matches
     ]
+    rows += [("sector_sum_time", line, "Time", "rebuilt as Sector1Time + Sector2Time + Sector3Time")
+             for line in facts.get("filled_from_sectors") or []]  # fmt: skip
+    rows += [("untimed_lap", line, "Time", f"car {car} lap {lap}: started, never completed; not in the lap table")
+             for car, lap, line in facts.get("untimed_laps") or []]  # fmt: skip
+    rows += [
+        ("driver_conflict", None, "Driver out", f"car {car}: pit-stop line {line} (lap {lap}) has Driver out {out!r}, "
+         f"line {next_line} has Driver in {din!r}; {din!r} kept for the laps between")
+        for car, lap, line, out, din, next_line in facts.get("driver_conflicts") or []
+    ]  # fmt: skip
+    if facts.get("format") == "sro" and not facts.get("pit_file"):
+        rows.append(("no_pit_file", None, None, "no driver and no stop: the pit-stop file is the only record of them"))
     table = pd.DataFrame(rows, columns=list(ISSUE_COLUMNS))
     return table.astype({"rule": "string", "line": "Int64", "column": "string", "action": "string"})
 

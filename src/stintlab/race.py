@@ -23,16 +23,18 @@ from typing import Any
 
 import pandas as pd
 
-from stintlab.analysis import order, pace, rankings, standings
-from stintlab.analysis.annotate import annotate
+from stintlab.analysis import distance, laptimes, order, pace, rankings, standings
+from stintlab.analysis.annotate import annotate_with_zones
 from stintlab.analysis.categories import read_entry_list, resolve_categories
-from stintlab.analysis.classification import derive_classification
-from stintlab.analysis.flags import neutralisations
+from stintlab.analysis.classification import derive_classification, with_lapless_cars
+from stintlab.analysis.flags import neutralisations, race_phases
 from stintlab.analysis.incidents import annotated_incidents
+from stintlab.analysis.roster import attach_official_crew, cars_table, drivers_table
 from stintlab.analysis.stints import drive_time, driver_spells
 from stintlab.analysis.stints import stints as stint_table
 from stintlab.analysis.stops import stops as stop_table
 from stintlab.analysis.timeline import car_events, time_loss_account
+from stintlab.config import THRESHOLDS
 from stintlab.errors import StintlabUsageError
 from stintlab.io import files_of_format, read_file
 from stintlab.log import issues_summary, issues_table, logger
@@ -68,12 +70,15 @@ class Race:
     kernels on first use and then kept (the tables are shared, never copy-on-read: do not modify
     them). ``race.stops is race.stops``; concurrent threads asking for the same table compute it
     once. Properties: ``annotated``, ``state``, ``finished``, ``final_order``, ``took_the_flag``,
-    ``derived_classification``, ``flags`` (neutralisation phases), ``stops``, ``stints``, ``spells``,
+    ``derived_classification``, ``flags`` (neutralisation phases), ``slow_zones``, ``phases`` (both),
+    ``stops``, ``stints``, ``spells``,
     ``drive_time``, ``incidents``, ``time_loss``, ``final_standings``, ``position_history``,
     ``hourly_positions``, ``categories``, ``clean_laps``, ``driver_metrics``, ``car_metrics``,
+    ``lap_trace``, ``stint_pace``, ``sectors`` (pace views: :mod:`stintlab.analysis.laptimes`),
     ``issues`` (the silent repairs of the readers and :func:`load`: :mod:`stintlab.log`);
+    ``progress`` (timing points for standings by distance);
     memoised methods: :meth:`events`, :meth:`standings`, :meth:`driver_rankings`,
-    :meth:`crew_rankings`, :meth:`best_performers`.
+    :meth:`crew_rankings`, :meth:`best_performers`, :meth:`drive_shares`, :meth:`battle`.
     """
 
     laps: pd.DataFrame
@@ -159,14 +164,31 @@ class Race:
 
     # ------------------------------------------------------------------ per-lap state
     @_derived
+    def _annotation(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        return annotate_with_zones(self.laps)
+
+    @property
     def annotated(self) -> pd.DataFrame:
         """The lap table plus neutralised, incident, clean, stint, hour, ... (:func:`stintlab.analysis.annotate.annotate`)."""
-        return annotate(self.laps)
+        return self._annotation[0]
+
+    @property
+    def slow_zones(self) -> pd.DataFrame:
+        """Slow zones / Code 60 zones found from sector times (:func:`stintlab.analysis.slowzones.slow_zones`),
+        computed with :attr:`annotated`."""
+        return self._annotation[1]
 
     @_derived
     def flags(self) -> pd.DataFrame:
         """Neutralisation phases, SC / FCY / RED (:func:`stintlab.analysis.flags.neutralisations`)."""
         return neutralisations(self.annotated)
+
+    @_derived
+    def phases(self) -> pd.DataFrame:
+        """:attr:`flags` and the slow zones of at least ``THRESHOLDS.slow_zone_phase_min`` seconds in
+        one table, kind SC / FCY / RED / SZ with the zone's ``sector``
+        (:func:`stintlab.analysis.flags.race_phases`)."""
+        return race_phases(self.flags, self.slow_zones, min_zone=THRESHOLDS.slow_zone_phase_min)
 
     @_derived
     def stops(self) -> pd.DataFrame:
@@ -203,7 +225,7 @@ class Race:
         """Every event of one car (:func:`stintlab.analysis.timeline.car_events`); ``car`` as stored."""
         car = str(car)
         return self.once(
-            ("events", car), lambda: car_events(self.annotated, car, self.stops, self.flags, self.categories)
+            ("events", car), lambda: car_events(self.annotated, car, self.stops, self.phases, self.categories)
         )
 
     # ------------------------------------------------------------------ standings
@@ -212,16 +234,25 @@ class Race:
         """Standings after every car's last crossing (:func:`stintlab.analysis.standings.final_standings`)."""
         return standings.final_standings(self.laps)
 
+    @_derived
+    def progress(self) -> distance.Progress:
+        """Every car's timing points (line, sector ends, section loops) for standings by distance
+        (:func:`stintlab.analysis.distance.progress`)."""
+        return distance.progress(self.laps, self.sections)
+
     def standings(self, at: float | None = None, *, hour: int | None = None, cls: str | None = None) -> pd.DataFrame:
-        """Standings at race time ``at`` seconds, or after race hour ``hour``, or final (neither);
-        ``cls`` keeps one class (:mod:`stintlab.analysis.standings`)."""
+        """Standings at race time ``at`` seconds **by distance covered** (what a timing screen shows:
+        :func:`stintlab.analysis.distance.distance_standings`), or after race hour ``hour`` (the official
+        hour-N convention, each car at its last crossing), or final (neither); ``cls`` keeps one class
+        (:mod:`stintlab.analysis.standings`)."""
         if at is not None and hour is not None:
             raise StintlabUsageError("give a race time or an hour, not both")
         if hour is not None:
             return self.once(("standings", "hour", int(hour), cls),
                              lambda: standings.standings_after_hour(self.laps, int(hour), cls))  # fmt: skip
         if at is not None:
-            return self.once(("standings", "at", float(at), cls), lambda: standings.standings_at(self.laps, at, cls))
+            return self.once(("standings", "at", float(at), cls),
+                             lambda: distance.distance_standings(self.progress, at, cls))  # fmt: skip
         if cls is None:
             return self.final_standings
         return self.once(("standings", "final", cls), lambda: standings.final_standings(self.laps, cls))
@@ -273,6 +304,36 @@ class Race:
     def car_metrics(self) -> pd.DataFrame:
         """Every pace metric per car (:func:`stintlab.analysis.pace.car_metrics`)."""
         return pace.car_metrics(self.laps, self.clean_laps)
+
+    # ------------------------------------------------------------------ pace views (analysis/laptimes.py)
+    @_derived
+    def lap_trace(self) -> pd.DataFrame:
+        """Every lap with stint, pit, neutralised, slow-zone, clean and traffic flags (:func:`stintlab.analysis.laptimes.lap_trace`)."""
+        return laptimes.lap_trace(self.annotated)
+
+    @_derived
+    def stint_pace(self) -> pd.DataFrame:
+        """Clean-lap average, best, degradation slope per stint (:func:`stintlab.analysis.laptimes.stint_pace`)."""
+        return laptimes.stint_pace(self.lap_trace, self.stints)
+
+    @_derived
+    def sectors(self) -> pd.DataFrame:
+        """Best sectors, ideal lap, gaps to the class best, top speed per driver (:func:`stintlab.analysis.laptimes.sector_table`)."""
+        return laptimes.sector_table(self.clean_laps, self.laps, self.driver_metrics)
+
+    def drive_shares(self, rules=None) -> pd.DataFrame:
+        """Drive time, share and longest spell per driver, next to ``rules``' minimums (a rule set name
+        or file: :func:`stintlab.analysis.rules.check_laps`) (:func:`stintlab.analysis.laptimes.drive_shares`)."""
+        from stintlab.analysis.rules import check_laps, load_rules
+
+        rs = load_rules(rules) if rules is not None else None
+        return self.once(("drive_shares", rs.name if rs else None), lambda: laptimes.drive_shares(
+            self.drive_time, check_laps(self.laps, rs, self.categories)["drivers"] if rs else None))  # fmt: skip
+
+    def battle(self, car_a, car_b) -> pd.DataFrame:
+        """The gap between two cars lap by lap, stops marked (:func:`stintlab.analysis.laptimes.battle`)."""
+        a, b = str(car_a), str(car_b)
+        return self.once(("battle", a, b), lambda: laptimes.battle(self.lap_trace, a, b))
 
     def driver_rankings(self, by: str = "index", *, min_laps: int = pace.MIN_CLEAN_LAPS, n_boot: int = rankings.N_BOOT,
                         seed: int = 0, categories: pd.DataFrame | None = None) -> pd.DataFrame:  # fmt: skip
@@ -343,17 +404,19 @@ def load(path, results=None, *, find_results: bool = True, weather=None) -> Race
             official = crew = None
     wx = read_file(weather, expect="weather").table if weather is not None else None
 
-    cars = _cars(laps)
+    cars = cars_table(laps)
     slot_matches: list[tuple] = []
-    drivers = _drivers(laps, crew, slot_matches)
-    derived = derive_classification(laps)
+    # no results file: the crew of an entry list read with the laps (SRO) gives countries/categories
+    drivers = drivers_table(laps, crew if crew is not None else parsed.crew, slot_matches)
+    derived = with_lapless_cars(derive_classification(laps), parsed.facts.get("lapless_cars"))
+    cars = with_lapless_cars(cars, parsed.facts.get("lapless_cars"))
     if official is not None:
         classification = official.copy()
         classification["official"] = True
         classification = classification.merge(
             derived[["car", "retired_in_pits", "last_lap_in_pit"]], on="car", how="left"
         )
-        _attach_official_crew(cars, crew)
+        attach_official_crew(cars, crew)
     else:
         classification = derived
     meta = dict(parsed.facts)
@@ -361,7 +424,7 @@ def load(path, results=None, *, find_results: bool = True, weather=None) -> Race
         {
             "path": str(path),
             "name": _race_name(path),
-            "format": "alkamel-analysis",
+            "format": parsed.facts.get("format", "alkamel-analysis"),
             "results_path": str(results_path) if official is not None else None,
             "classification_source": "official" if official is not None else "derived",
         }
@@ -410,79 +473,5 @@ def results_mismatch(official: pd.DataFrame, laps: pd.DataFrame) -> str | None:
 def _race_name(path) -> str:
     p = Path(path)
     stem = p.stem
-    generic = re.match(r"^(\d|23_analysis|race|le_mans|.*\d+h$|.*\d+km$)", stem.lower())
+    generic = re.match(r"^(\d|23_analysis|race|le_mans|.*\d+h$|.*\d+km$|.*_sectorlistcsv)", stem.lower())
     return p.parent.name if generic and p.parent.name else stem
-
-
-def _cars(laps: pd.DataFrame) -> pd.DataFrame:
-    g = laps.groupby("car", sort=False, observed=True)
-    last = g.tail(1).set_index("car")
-    crew = (
-        laps.dropna(subset=["driver"])
-        .drop_duplicates(["car", "driver"])
-        .sort_values(["car", "driver_slot"], kind="stable")
-        .groupby("car", sort=False)["driver"]
-        .agg(list)
-    )
-    out = pd.DataFrame(
-        {
-            "car": last.index.to_numpy(),
-            "class": last["class"].to_numpy(),
-            "group": last["group"].to_numpy(),
-            "team": last["team"].to_numpy(),
-            "manufacturer": last["manufacturer"].to_numpy(),
-            "laps": last["lap"].to_numpy(),
-        }
-    )
-    out["crew"] = [crew.get(c, []) for c in out["car"]]
-    out["drivers"] = out["crew"].map(len)
-    out["vehicle"] = pd.array([None] * len(out), dtype="string")
-    out["car"] = out["car"].astype("string")
-    return out
-
-
-def _drivers(laps: pd.DataFrame, crew: pd.DataFrame | None, slot_matches: list | None = None) -> pd.DataFrame:
-    """One row per (car, driver); ``slot_matches`` receives (car, driver, official name, slot) of the
-    drivers matched to the official crew by slot (``race.issues``)."""
-    d = laps.dropna(subset=["driver"])
-    g = d.groupby(["car", "driver"], sort=False, observed=True)
-    out = g.agg(
-        driver_slot=("driver_slot", "first"),
-        cls=("class", "first"),
-        team=("team", "first"),
-        laps=("lap", "size"),
-        first_lap=("lap", "min"),
-        last_lap=("lap", "max"),
-    ).reset_index()
-    out = out.rename(columns={"cls": "class"})
-    out["category"] = pd.array([None] * len(out), dtype="string")
-    out["country"] = pd.array([None] * len(out), dtype="string")
-    if crew is not None and len(crew):
-        by_name = {(r.car, name_key(r.driver)): r for r in crew.itertuples()}
-        by_slot = {(r.car, int(r.slot)): r for r in crew.itertuples() if not pd.isna(r.slot)}
-        cats, countries = [], []
-        for r in out.itertuples():
-            hit = by_name.get((r.car, name_key(r.driver)))
-            if hit is None and not pd.isna(r.driver_slot):
-                cand = by_slot.get((r.car, int(r.driver_slot)))
-                # accept a slot match only when the surnames agree (initials, accents, spelling)
-                if cand is not None and name_key(cand.last_name).split()[-1:] == name_key(r.driver).split()[-1:]:
-                    hit = cand
-                    if slot_matches is not None:
-                        slot_matches.append((r.car, r.driver, cand.driver, int(r.driver_slot)))
-            cats.append(None if hit is None else hit.category)
-            countries.append(None if hit is None else hit.country)
-        out["category"] = pd.array(cats, dtype="string")
-        out["country"] = pd.array(countries, dtype="string")
-    out["driver"] = out["driver"].astype("string")
-    out["car"] = out["car"].astype("string")
-    return out[
-        ["driver", "car", "driver_slot", "class", "team", "category", "country", "laps", "first_lap", "last_lap"]
-    ]
-
-
-def _attach_official_crew(cars: pd.DataFrame, crew: pd.DataFrame | None) -> None:
-    if crew is None or crew.empty:
-        return
-    names = crew.groupby("car")["driver"].agg(list)
-    cars["official_crew"] = [names.get(c, []) for c in cars["car"]]

@@ -6,6 +6,8 @@ Each function takes the tables it reads and returns a new DataFrame; nothing is 
 - ``a = annotate(laps)``: the lap table plus ``neutralised``, ``incident``, ``clean``, ``stint``, ``hour``;
 - ``stops(a)``, ``stints(laps)``, ``drive_time(laps)``, ``neutralisations(laps)``, ``slow_zones(laps)``;
 - ``clean = clean_laps(a)``; ``driver_metrics(laps, clean)``; ``driver_rankings(laps, clean)``;
+- pace views: ``t = lap_trace(a)``; ``stint_pace(t, stints(laps))``; ``sector_table(clean, laps)``;
+  ``drive_shares(drive_time(laps))``; ``battle(t, car_a, car_b)``;
 - ``standings_at(laps, t)``, ``standings_after_hour(laps, n)``, ``final_standings(laps)``;
 - race order and state: ``final_order(laps)``, ``race_state(laps)``, ``took_the_flag(laps)``;
 - ``car_events(laps, car)``, ``time_loss_account(laps, car)``, ``check_rules(spells, rules)``.
@@ -26,6 +28,7 @@ from stintlab.analysis.categories import attach_categories, match_names, read_en
 from stintlab.analysis.classification import compare_with_official, derive_classification, gap_text
 from stintlab.analysis.flags import has_flags, neutralisations, neutralised_mask
 from stintlab.analysis.incidents import annotated_incidents, incident_mask, incident_table, sector_losses
+from stintlab.analysis.laptimes import battle, drive_shares, lap_trace, sector_table, stint_pace
 from stintlab.analysis.lookup import find_car, find_class, no_lap_message
 from stintlab.analysis.order import (
     final_order,
@@ -76,6 +79,8 @@ __all__ = [
     # pace and rankings
     "clean_laps", "lap_index", "driver_metrics", "car_metrics",
     "driver_rankings", "crew_rankings", "best_performers", "metric_leaders",
+    # pace views
+    "lap_trace", "stint_pace", "sector_table", "drive_shares", "battle",
     # categories and rules
     "read_entry_list", "attach_categories", "match_names",
     "check_rules", "check_laps", "load_rules", "list_rules",

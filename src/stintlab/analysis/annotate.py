@@ -39,9 +39,9 @@ import pandas as pd
 from stintlab.analysis.flags import neutral_state
 from stintlab.analysis.incidents import incident_figures, sector_losses
 from stintlab.analysis.slowzones import sector_passages, slow_zone_mask, slow_zones
-from stintlab.schema import check_columns
+from stintlab.schema import check_columns, empty_table
 
-__all__ = ["annotate", "stint_numbers", "stint_starts", "race_hour"]
+__all__ = ["annotate", "annotate_with_zones", "stint_numbers", "stint_starts", "race_hour"]
 
 #: lap-table columns :func:`annotate` reads (``flag`` is optional: without it phases are inferred).
 ANNOTATE_NEEDS = ("car", "lap", "driver", "lap_time", "elapsed", "in_lap", "out_lap", "pit_time")
@@ -92,6 +92,12 @@ def stint_starts(laps: pd.DataFrame) -> np.ndarray:
 def annotate(laps: pd.DataFrame) -> pd.DataFrame:
     """The lap table plus neutralised, neutral_kind, incident, slow_zone (a sector driven in a slow
     zone: :mod:`stintlab.analysis.slowzones`), clean, stint, hour, expected, time_lost."""
+    return annotate_with_zones(laps)[0]
+
+
+def annotate_with_zones(laps: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(:func:`annotate` of ``laps``, the :func:`~stintlab.analysis.slowzones.slow_zones` found on
+    the way): one pass for both."""
     check_columns(laps, "laps", "annotate()", ANNOTATE_NEEDS)
     out = laps.copy()
     if laps.empty:
@@ -109,12 +115,13 @@ def annotate(laps: pd.DataFrame) -> pd.DataFrame:
         out["expected"] = pd.Series([], dtype=float)
         out["time_lost"] = pd.Series([], dtype=float)
         out["class_loss"] = pd.Series([], dtype=float)
-        return out
+        return out, empty_table("slow_zones")
     kinds, neutral = neutral_state(laps)
     passages = sector_passages(laps, neutral)
     class_loss, loss_sector = sector_losses(laps, neutral, passages)
     inc, base, loss = incident_figures(laps, neutral, class_loss)
-    slow_zone = slow_zone_mask(laps, slow_zones(laps, neutral, passages))
+    zones = slow_zones(laps, neutral, passages)
+    slow_zone = slow_zone_mask(laps, zones)
     clean = ~neutral & ~inc & ~slow_zone
     clean &= ~(laps["in_lap"].to_numpy(dtype=bool) | laps["out_lap"].to_numpy(dtype=bool))
     clean &= laps["lap"].to_numpy() > 1
@@ -131,4 +138,4 @@ def annotate(laps: pd.DataFrame) -> pd.DataFrame:
     out["hour"] = race_hour(laps["elapsed"].to_numpy(dtype=float))
     out["expected"] = np.where(np.isfinite(base), base, np.nan)
     out["time_lost"] = np.where(np.isfinite(base), loss, np.nan)
-    return out
+    return out, zones

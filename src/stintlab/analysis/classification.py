@@ -25,6 +25,8 @@ enough distance to be classified; an official results file, when given, is autho
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 import pandas as pd
 
@@ -35,7 +37,7 @@ from stintlab.schema import check_columns, empty_table
 
 __all__ = [
     "DERIVED_STATUSES", "IN_PROGRESS_STATUSES", "derive_classification", "gap_text", "race_finished",
-    "red_flag_finish", "took_the_flag",
+    "red_flag_finish", "took_the_flag", "with_lapless_cars",
 ]  # fmt: skip
 
 DERIVED_STATUSES = ("Running", "Retired", "Retired in pits")
@@ -110,6 +112,38 @@ def derive_classification(laps: pd.DataFrame, finished: bool | None = None) -> p
     out["last_lap_in_pit"] = in_pit
     out["official"] = False
     return out[cols]
+
+
+def with_lapless_cars(table: pd.DataFrame, lapless: list[dict] | None) -> pd.DataFrame:
+    """``table`` (cars or derived classification) plus the cars a reader lists as entered but with
+    no completed lap (SRO: a first lap never finished), last, with 0 laps (status ``Retired``)."""
+    if not lapless:
+        return table
+    n0 = len(table)
+    rows = pd.DataFrame(
+        {
+            "car": pd.array([e["car"] for e in lapless], dtype="string"),
+            "class": pd.array([e.get("class") for e in lapless], dtype="string"),
+            "group": pd.array([""] * len(lapless), dtype="string"),
+            "team": pd.array([e.get("team") for e in lapless], dtype="string"),
+            "manufacturer": pd.array([e.get("manufacturer") for e in lapless], dtype="string"),
+            "laps": 0,
+        }
+    )
+    if "crew" in table.columns:  # the cars table
+        rows["crew"] = [list(e.get("crew") or []) for e in lapless]  # the entered crew: nobody completed a lap
+        rows["drivers"] = rows["crew"].map(len)
+    else:  # the derived classification
+        lead = int(table["laps"].iat[0]) if n0 else 0
+        in_class = Counter(table["class"].tolist())
+        rows["position"] = range(n0 + 1, n0 + len(lapless) + 1)
+        rows["class_position"] = [in_class.update([e.get("class")]) or in_class[e.get("class")] for e in lapless]
+        rows["gap_first_laps"] = lead
+        rows["gap_first"] = rows["gap_class_leader"] = gap_text(lead, float("nan")) if lead else "-"
+        rows["status"] = "Retired"
+        rows["retired_in_pits"] = rows["last_lap_in_pit"] = rows["official"] = False
+    out = pd.concat([table, rows[[c for c in table.columns if c in rows.columns]]], ignore_index=True)
+    return out.astype(table.dtypes.to_dict())
 
 
 def compare_with_official(derived: pd.DataFrame, official: pd.DataFrame) -> pd.DataFrame:

@@ -58,6 +58,7 @@ __all__ = [
     "neutral_state",
     "neutralisations",
     "neutralised_mask",
+    "race_phases",
 ]
 
 FLAG_KINDS = {"SF": "SC", "FCY": "FCY", "RF": "RED"}
@@ -299,3 +300,47 @@ def neutralisations(laps: pd.DataFrame, infer: bool = False) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows, columns=PHASE_COLUMNS)
+
+
+def race_phases(phases: pd.DataFrame, zones: pd.DataFrame, *, min_zone: float = 0.0) -> pd.DataFrame:
+    """Neutralisation phases and slow zones in one table, in race order: the ``phases`` columns
+    (:func:`neutralisations`) plus ``sector`` (0 for a whole-course phase; the zone's sector).
+    A slow zone (:func:`stintlab.analysis.slowzones.slow_zones`) is a phase of kind ``SZ``: green
+    flag elsewhere, a local speed limit in one sector, detected from sector times (``inferred``
+    true); ``green_at`` is its end, ``laps_affected`` / ``crossings`` are its slowed passages.
+    Zones shorter than ``min_zone`` seconds are left out.
+
+    >>> ph = pd.DataFrame({"phase": [1], "kind": ["SC"], "start": [100.0], "end": [900.0], "duration": [800.0],
+    ...     "green_at": [950.0], "inferred": [False], "start_hour": [1], "end_hour": [1], "laps_affected": [40],
+    ...     "cars_affected": [20], "crossings": [60]})
+    >>> z = pd.DataFrame({"zone": [1], "sector": [2], "start": [50.0], "end": [400.0], "duration": [350.0],
+    ...     "start_hour": [1], "end_hour": [1], "peak_ratio": [2.0], "median_ratio": [1.8],
+    ...     "cars_affected": [15], "passages": [30]})
+    >>> race_phases(ph, z)[["phase", "kind", "sector", "start"]].values.tolist()
+    [[1, 'SZ', 2, 50.0], [2, 'SC', 0, 100.0]]
+    """
+    ph = phases.copy()
+    ph["sector"] = 0
+    z = zones[zones["duration"] >= min_zone] if len(zones) else zones
+    if len(z):
+        sz = pd.DataFrame(
+            {
+                "kind": "SZ",
+                "start": z["start"].to_numpy(dtype=float),
+                "end": z["end"].to_numpy(dtype=float),
+                "duration": z["duration"].to_numpy(dtype=float),
+                "green_at": z["end"].to_numpy(dtype=float),
+                "inferred": True,
+                "start_hour": z["start_hour"].to_numpy(dtype=np.int64),
+                "end_hour": z["end_hour"].to_numpy(dtype=np.int64),
+                "laps_affected": z["passages"].to_numpy(dtype=np.int64),
+                "cars_affected": z["cars_affected"].to_numpy(dtype=np.int64),
+                "crossings": z["passages"].to_numpy(dtype=np.int64),
+                "sector": z["sector"].to_numpy(dtype=np.int64),
+            }
+        )
+        ph = pd.concat([ph.drop(columns="phase"), sz], ignore_index=True) if len(ph) else sz
+        ph = ph.sort_values(["start", "sector"], kind="stable").reset_index(drop=True)
+        ph.insert(0, "phase", np.arange(1, len(ph) + 1, dtype=np.int64))
+    out = ph[[*PHASE_COLUMNS, "sector"]]
+    return out.astype({"kind": "string", "inferred": bool, "sector": np.int64})

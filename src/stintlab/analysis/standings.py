@@ -10,7 +10,8 @@ Cars with no crossing at or before ``t`` are not listed.
 when the first car completes the second lap after the one the leader was on at N:00:00; each
 car counts its crossings strictly before that moment. Checked on all 80 published hourly
 classifications before the finish of 8 WEC races (every car's laps and the order of the cars
-still classified). Exact clock cuts are :func:`standings_at` (CLI ``--at``).
+still classified). Exact clock cuts by last crossing are :func:`standings_at`; the CLI ``--at`` and
+``race.standings(at=...)`` give the standings by distance covered (:mod:`stintlab.analysis.distance`).
 
 Gaps: ``gap_to_class_leader`` is the race-time difference of the two crossings when the car has
 the class leader's number of laps (``+12.345``), else ``N Lap(s)``; ``interval`` is the same

@@ -4,13 +4,22 @@
   last row: it never came out). ``race_time``: the in-lap's crossing (the car in the pit lane).
 - ``pit_time``: PIT_TIME printed on the out-lap (pit in → pit out); NaN when missing.
 - ``driver_in`` / ``driver_out``: drivers of the in-lap and the out-lap; ``driver_change``.
-- ``reference``: the car's own clean pace: median of its clean laps (:func:`annotate`) in the
-  stints just before and after the stop, else over its whole race, else its class's median
-  clean lap. For an in- or out-lap run under neutralisation, that lap's reference is instead
+- ``reference``: the car's own clean pace around the stop: the mean of the median of its last
+  :data:`PACE_LAPS` clean laps (:func:`annotate`: no neutralisation, slow zone, incident or pit
+  lap) of the stint before the stop and the median of its first :data:`PACE_LAPS` clean laps of
+  the stint after it (one side when the other has none), else its whole race's clean median,
+  else its class's median clean lap. For an in- or out-lap run under neutralisation, that lap's reference is instead
   the median lap time of the class's laps that were not pit laps crossing the line within half
   a lap of it (everyone's pace at that moment).
 - ``time_lost`` = in-lap + out-lap − (reference of the in-lap + reference of the out-lap), i.e.
   in + out − 2 × reference under green.
+- ``loss_reason``: why ``time_lost`` is negative (empty when it is not): ``neutralised`` — the
+  in- or out-lap ran under a safety car / FCY / red flag and is compared with the field's slow
+  laps at that moment (a stop under a neutralisation can cost less than staying out);
+  ``pace_change`` — the car's clean pace before and after the stop differ by more than
+  :data:`PACE_CHANGE` (repaired damage, changing weather, a new driver), so the reference is
+  uncertain; ``fast_laps`` — neither: the in- and out-lap were simply quicker than the car's
+  median clean lap (rare; a short pit lane).
 - ``kind`` (thresholds from the race's own distribution, per class; :func:`pit_baselines`):
   ``final`` — the in-lap is the car's last row and the car did not take the flag (retired in the
   pits); ``garage`` — pit_time ≥ max(:data:`GARAGE_MIN` s, :data:`GARAGE_FACTOR` × class median);
@@ -44,7 +53,7 @@ from stintlab.analysis.order import took_the_flag
 from stintlab.config import THRESHOLDS
 from stintlab.schema import check_columns, empty_table
 
-__all__ = ["stops", "pit_baselines", "ensure_annotated", "ANNOTATED_NEEDED", "KINDS"]
+__all__ = ["stops", "pit_baselines", "ensure_annotated", "ANNOTATED_NEEDED", "KINDS", "LOSS_REASONS"]
 
 KINDS = ("normal", "long", "garage", "final", "drive_through")
 GARAGE_MIN = THRESHOLDS.garage_min
@@ -55,11 +64,14 @@ MIN_STOPS = THRESHOLDS.min_stops
 DRIVE_THROUGH_FACTOR = THRESHOLDS.drive_through_factor
 DRIVE_THROUGH_SHARE = THRESHOLDS.drive_through_share
 IN_LAP_MIN_LOSS = THRESHOLDS.in_lap_min_loss
+PACE_LAPS = THRESHOLDS.stop_pace_laps
+PACE_CHANGE = THRESHOLDS.stop_pace_change
+LOSS_REASONS = ("", "neutralised", "pace_change", "fast_laps")
 
 STOP_COLUMNS = [
     "car", "stop", "class", "lap_in", "lap_out", "race_time", "hour", "pit_time", "driver_in", "driver_out",
     "driver_change", "in_lap_time", "out_lap_time", "reference", "time_lost", "kind", "neutralised",
-    "stint_before", "on_track_loss", "on_track_sector", "in_lap_incident",
+    "stint_before", "on_track_loss", "on_track_sector", "in_lap_incident", "loss_reason",
 ]  # fmt: skip
 
 
@@ -174,17 +186,17 @@ def stops(annotated: pd.DataFrame) -> pd.DataFrame:
     clean = a["clean"].to_numpy(dtype=bool)
     lap = a["lap"].to_numpy()
 
-    # clean pace per (car, stint) and per car
+    # clean pace around the stop, then per car, then per class
     clean_lt = np.where(clean, lt, np.nan)
-    pace_cs = pd.Series(clean_lt).groupby([car, stint], sort=False).median()
     pace_car = pd.Series(clean_lt).groupby(car, sort=False).median()
     pace_cls = pd.Series(clean_lt).groupby(cls, sort=False).median()
     s_before = stint[idx]
-    pb = pace_cs.reindex(pd.MultiIndex.from_arrays([car[idx], s_before])).to_numpy(dtype=float)
-    pa = pace_cs.reindex(pd.MultiIndex.from_arrays([car[idx], s_before + 1])).to_numpy(dtype=float)
+    pb, pa = _pace_around(idx, car, stint, clean, lt)
     both = np.vstack([pb, pa])
     cnt = np.isfinite(both).sum(axis=0)
     ref = np.where(cnt > 0, np.nansum(both, axis=0) / np.maximum(cnt, 1), np.nan)
+    with np.errstate(invalid="ignore"):
+        pace_change = (cnt == 2) & (np.abs(pb - pa) > PACE_CHANGE * np.fmin(pb, pa))
     ref = np.where(np.isfinite(ref), ref, pace_car.reindex(car[idx]).to_numpy(dtype=float))
     ref = np.where(np.isfinite(ref), ref, pace_cls.reindex(cls[idx]).to_numpy(dtype=float))
 
@@ -249,4 +261,32 @@ def stops(annotated: pd.DataFrame) -> pd.DataFrame:
     out["on_track_loss"] = lost[idx]
     out["on_track_sector"] = a["loss_sector"].to_numpy()[idx].astype(np.int64)
     out["in_lap_incident"] = np.nan_to_num(lost[idx], nan=0.0) >= IN_LAP_MIN_LOSS
+    negative = np.nan_to_num(time_lost, nan=0.0) < 0
+    reason = np.where(neut, "neutralised", np.where(pace_change, "pace_change", "fast_laps"))
+    out["loss_reason"] = pd.array(np.where(negative, reason, ""), dtype="string")
     return out[STOP_COLUMNS]
+
+
+def _pace_around(idx: np.ndarray, car: np.ndarray, stint: np.ndarray, clean: np.ndarray, lt: np.ndarray):
+    """(before, after) per stop row in ``idx``: the median of the car's last :data:`PACE_LAPS` clean
+    laps of the stint ending at the stop and of its first :data:`PACE_LAPS` clean laps of the next
+    stint (NaN when none). Rows are in (car, lap) order."""
+    rows = np.flatnonzero(clean)
+    p = np.searchsorted(rows, idx)  # clean rows before each in-lap
+    k = np.arange(PACE_LAPS)
+
+    def side(pos: np.ndarray, want_stint: np.ndarray) -> np.ndarray:
+        ok = (pos >= 0) & (pos < len(rows))
+        r = rows[np.clip(pos, 0, max(len(rows) - 1, 0))] if len(rows) else np.zeros_like(pos)
+        if len(rows):
+            ok &= (car[r] == car[idx][:, None]) & (stint[r] == want_stint[:, None])
+        v = np.where(ok, lt[r] if len(rows) else np.nan, np.nan)
+        out = np.full(len(idx), np.nan)
+        has = ok.any(axis=1)
+        if has.any():
+            out[has] = np.nanmedian(v[has], axis=1)
+        return out
+
+    before = side(p[:, None] - PACE_LAPS + k, stint[idx])
+    after = side(p[:, None] + k, stint[idx] + 1)
+    return before, after

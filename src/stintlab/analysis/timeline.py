@@ -4,7 +4,7 @@ and its time-loss account over the race.
 Event kinds: ``start`` (lap 1), ``stop`` (one per in-lap; description gives the stop kind, pit
 time, time lost, driver change), ``driver_change`` is folded into ``stop`` (``stint`` events
 mark every new stint: the out-lap), ``incident`` (see :mod:`stintlab.analysis.incidents`),
-``neutralisation`` (a SC/FCY/RED phase the car ran through), ``lead_gained`` / ``lead_lost``
+``neutralisation`` (a SC/FCY/RED phase or a slow zone the car ran through), ``lead_gained`` / ``lead_lost``
 (class lead changes on the lap chart), ``finish`` or ``retired`` (the car's last crossing), or
 ``file_end`` when the file was taken while the race was still running.
 
@@ -21,7 +21,7 @@ Every fact a face tells is a typed column (:data:`DETAIL_COLUMNS`; missing value
 (stint number of a ``stint`` event), ``lap_time`` (s, the incident lap), ``reference`` (s, the lap
 time the loss is measured against: the stop's reference pace, the incident lap's expected time),
 ``laps_lost`` (``time_lost`` / ``reference``), ``rivals`` (car numbers: the other car of a class
-lead change), ``phase_kind`` (SC, FCY, RED), ``phase_start`` / ``phase_end`` (race s) and
+lead change), ``phase_kind`` (SC, FCY, RED, or SZ for a slow zone, whose sector is ``phase_sector``), ``phase_start`` / ``phase_end`` (race s) and
 ``phase_inferred`` (neutralisations), ``laps`` and ``in_pits`` (laps completed and whether the
 last crossing was an in-lap: ``finish``, ``retired``, ``file_end``), ``category`` (the
 driver's FIA category when ``categories`` is given), ``on_track_loss`` / ``on_track_sector``
@@ -53,7 +53,7 @@ EVENT_COLUMNS = [
 DETAIL_COLUMNS = [
     "stop_kind", "pit_time", "driver_out", "driver_change", "stint", "lap_time", "reference", "laps_lost", "rivals",
     "phase_kind", "phase_start", "phase_end", "phase_inferred", "laps", "in_pits", "category",
-    "on_track_loss", "on_track_sector",
+    "on_track_loss", "on_track_sector", "phase_sector",
 ]  # fmt: skip
 _END_KINDS = ("finish", "retired", "file_end")
 
@@ -186,10 +186,12 @@ def car_events(
         before = el[el < r.start]
         after = el[el > (r.green_at if np.isfinite(r.green_at) else r.end)]
         lap_at = int(lapn[el >= r.start][0])
-        add(lap_at, r.start, "neutralisation", f"{r.kind} {format_time(r.start)} to {format_time(r.end)}"
-            f"{' (inferred)' if r.inferred else ''}", float(before[-1]) if len(before) else None,
+        sector = int(getattr(r, "sector", 0) or 0)
+        what = f"Slow zone in sector {sector}" if r.kind == "SZ" else str(r.kind)
+        add(lap_at, r.start, "neutralisation", f"{what} {format_time(r.start)} to {format_time(r.end)}"
+            f"{' (inferred)' if r.inferred and r.kind != 'SZ' else ''}", float(before[-1]) if len(before) else None,
             float(after[0]) if len(after) else None, phase_kind=str(r.kind), phase_start=float(r.start),
-            phase_end=float(r.end), phase_inferred=bool(r.inferred))  # fmt: skip
+            phase_end=float(r.end), phase_inferred=bool(r.inferred), phase_sector=sector or None)  # fmt: skip
     # class lead changes on the lap chart
     ph = position_history(a[(a["class"].astype(object) == cls).to_numpy()])
     leaders = ph[ph["class_position"] == 1].sort_values("lap")
@@ -265,6 +267,7 @@ def _details(ev: list[dict], categories: pd.DataFrame | None, car: str) -> pd.Da
     d["in_pits"] = pd.array(col("in_pits"), dtype="boolean")
     d["on_track_loss"] = secs("on_track_loss")
     d["on_track_sector"] = pd.array(col("on_track_sector"), dtype="Int64")
+    d["phase_sector"] = pd.array(col("phase_sector"), dtype="Int64")
     grade = {}
     if categories is not None:
         mine = categories[categories["car"].astype(str) == str(car)]

@@ -20,12 +20,12 @@ def race_info(race) -> dict:
     laps = race.laps
     cls = race.classification
     leader = cls.iloc[0] if len(cls) else None
-    classes = laps.drop_duplicates("car")["class"].value_counts(dropna=False)
+    classes = race.cars["class"].value_counts(dropna=False)  # every entered car (SRO: some with no lap)
     return {
         "name": race.name,
         "format": race.meta.get("format"),
         "variant": race.meta.get("variant"),
-        "cars": int(laps["car"].nunique()),
+        "cars": int(len(race.cars)),
         "laps": int(len(laps)),
         "classes": {str(k): int(v) for k, v in classes.items()},
         "hours": round(race.duration / 3600.0, 2),

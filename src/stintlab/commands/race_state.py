@@ -23,10 +23,17 @@ STANDINGS_KEYS = [
     "class_interval", "gap_to_leader", "race_time", "driver", "in_pit",
     "gap_to_class_leader_laps", "gap_to_class_leader_s", "interval_s", "class_interval_s",  # numbers for the gaps
 ]  # fmt: skip
+# --at: standings by distance (the same keys, plus the distance and the whole-laps companions)
+DISTANCE_KEYS = [
+    "position", "class_position", "car", "class", "team", "laps", "distance", "gap_to_class_leader", "interval",
+    "class_interval", "gap_to_leader", "race_time", "driver", "in_pit", "held",
+    "gap_to_class_leader_laps", "gap_to_class_leader_s", "interval_laps", "interval_s", "class_interval_laps",
+    "class_interval_s", "gap_to_leader_laps", "gap_to_leader_s",
+]  # fmt: skip
 STOPS_KEYS = [
     "car", "lap_in", "lap_out", "race_time", "pit_time", "driver_in", "driver_out", "driver_change", "time_lost",
     "kind", "stop", "class", "hour", "in_lap_time", "out_lap_time", "reference", "neutralised",
-    "on_track_loss", "on_track_sector", "in_lap_incident",
+    "on_track_loss", "on_track_sector", "in_lap_incident", "loss_reason",
 ]  # fmt: skip
 STINTS_KEYS = [
     "car", "stint", "driver", "lap_start", "lap_end", "laps", "start", "end", "duration", "driver_slot",
@@ -38,10 +45,11 @@ EVENTS_KEYS = [
     # the typed facts of each event (analysis.timeline.DETAIL_COLUMNS)
     "stop_kind", "pit_time", "driver_out", "driver_change", "stint", "lap_time", "reference", "laps_lost", "rivals",
     "phase_kind", "phase_start", "phase_end", "phase_inferred", "laps", "in_pits", "category",
+    "on_track_loss", "on_track_sector", "phase_sector",
 ]  # fmt: skip
 FLAGS_KEYS = [
     "kind", "start", "end", "duration", "inferred", "green_at", "start_hour", "end_hour", "laps_affected",
-    "cars_affected",
+    "cars_affected", "sector",
 ]  # fmt: skip
 
 _TIME_KEYS = {"race_time", "start", "end", "duration", "green_at", "phase_start", "phase_end"}
@@ -73,15 +81,17 @@ def _race_time(text: str) -> float:
 def standings(
     file: Path = FileArg,
     hour: int = typer.Option(None, "--hour", help="Standings after race hour N, as the official hour-N classification."),
-    at: str = typer.Option(None, "--at", help="Standings at race time H:MM:SS[.fff] (may pass 24 h)."),
+    at: str = typer.Option(None, "--at", help="Standings at race time H:MM:SS[.fff] (may pass 24 h), by distance covered."),
     cls: str = typer.Option(None, "--class", help="Only this class (case-insensitive)."),
     as_json: bool = JsonOpt,
 ):
-    """Standings at a race time, after an hour, or at the finish (each car at its last crossing)."""
+    """Standings at a race time (by distance covered, gaps in seconds at the same point of the track), after an
+    hour (the official hour-N classification) or at the finish (each car at its last crossing)."""
     if hour is not None and at is not None:
         raise StintlabUsageError("give --hour or --at, not both")
     race = load_race(file)
     laps = race.laps
+    keys = STANDINGS_KEYS
     if hour is not None:
         table = race.standings(hour=hour, cls=cls)
         when = f"after hour {hour}"
@@ -92,13 +102,16 @@ def standings(
                 f"race time {format_time(t)} is past the end of this race ({format_time(race.duration)})"
             )
         table = race.standings(t, cls=cls)
-        when = f"at {format_time(t)}"
+        # without sector times the share of the lap is interpolated between line crossings only: say so
+        how = "by distance" if race.progress.shares else "by distance; no sector times: between line crossings"
+        when = f"at {format_time(t)} ({how})"
+        keys = DISTANCE_KEYS
     else:
         table = race.standings(cls=cls)
         when = f"at the finish ({race_hours(laps)} h)"
-    rows = records(table, STANDINGS_KEYS)
+    rows = records(table, keys)
     emit(rows if as_json else _human(rows), as_json, title=f"{race.name} — standings {when}",
-         columns=None if as_json else STANDINGS_KEYS[:8])  # fmt: skip
+         columns=None if as_json else keys[:9 if keys is DISTANCE_KEYS else 8])  # fmt: skip
 
 
 def stops(
@@ -148,13 +161,17 @@ def flags(
     file: Path = FileArg,
     as_json: bool = JsonOpt,
 ):
-    """Safety-car, full-course-yellow and red-flag phases (observed from FLAG_AT_FL or inferred)."""
+    """Safety-car, full-course-yellow and red-flag phases (observed from FLAG_AT_FL or inferred) and
+    slow zones (kind SZ, with their sector: found from sector times, 5 minutes or more)."""
     race = load_race(file)
-    table = race.flags
+    table = race.phases
     rows = records(table, FLAGS_KEYS)
-    src = "inferred from lap times" if len(table) and bool(table["inferred"].iat[0]) else "from FLAG_AT_FL"
-    emit(rows if as_json else _human(rows), as_json, title=f"{race.name} — neutralisations ({src})",
-         columns=None if as_json else FLAGS_KEYS[:6])  # fmt: skip
+    whole = race.flags
+    src = "inferred from lap times" if len(whole) and bool(whole["inferred"].iat[0]) else "from FLAG_AT_FL"
+    zones = race.slow_zones
+    emit(rows if as_json else _human(rows), as_json,
+         title=f"{race.name} — neutralisations ({src}) and slow zones ({len(zones)} found from sector times)",
+         columns=None if as_json else [*FLAGS_KEYS[:6], "sector"])  # fmt: skip
 
 
 LOSSES_KEYS = [

@@ -6,6 +6,8 @@ and dispatches:
 - Al Kamel Analysis lap files → :mod:`stintlab.io.alkamel_laps` (canonical lap table)
 - official classifications (IMSA and WEC layouts) → :mod:`stintlab.io.classification`
 - weather files → :mod:`stintlab.io.weather`
+- SRO sector lists (``sro-laps``) → :mod:`stintlab.io.sro` (canonical lap table, with the pit-stop
+  file and entry list found beside them); SRO pit-stop files alone (``sro-pitstops``) → their stop table
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from stintlab.errors import StintlabFormatError
-from stintlab.io import alkamel_laps, classification, weather
+from stintlab.io import alkamel_laps, classification, sro, weather
 from stintlab.io.text import read_bytes, read_table, sniff_header
 
 __all__ = ["ParsedFile", "detect_format", "files_of_format", "read_file"]
@@ -24,7 +26,7 @@ __all__ = ["ParsedFile", "detect_format", "files_of_format", "read_file"]
 @dataclass
 class ParsedFile:
     path: str
-    format: str  # "laps", "classification" or "weather"
+    format: str  # "laps", "classification", "weather" or "sro-pitstops"
     table: pd.DataFrame
     facts: dict = field(default_factory=dict)
     crew: pd.DataFrame | None = None  # classification files
@@ -40,6 +42,8 @@ def detect_format(names: list[str]) -> str | None:
     'classification'
     >>> detect_format(["TIME_UTC_SECONDS", "AIR_TEMP"])
     'weather'
+    >>> detect_format(["Bib", "Class", "Driver1", "Car", "Lap", "Time", "Sector1Time"])
+    'sro-laps'
     """
     if alkamel_laps.looks_like_laps(names):
         return "laps"
@@ -47,7 +51,15 @@ def detect_format(names: list[str]) -> str | None:
         return "classification"
     if weather.looks_like_weather(names):
         return "weather"
+    if sro.looks_like_sector_list(names):
+        return "sro-laps"
+    if sro.looks_like_pit_stops(names):
+        return "sro-pitstops"
     return None
+
+
+#: formats whose reader produces the canonical lap table (``read_file(path, expect="laps")``)
+LAP_FORMATS = ("laps", "sro-laps")
 
 
 def files_of_format(folder, fmt: str, *, exclude=None) -> list:
@@ -90,8 +102,14 @@ def read_file(path, expect: str | None = None) -> ParsedFile:
             line=1,
             column=missing[0] if missing else None,
         )
-    if expect is not None and fmt != expect:
+    if expect is not None and fmt != expect and not (expect == "laps" and fmt in LAP_FORMATS):
         raise StintlabFormatError(path, f"expected a {expect} file, found a {fmt} file", line=1)
+    if fmt == "sro-laps":  # the sector list, with the pit-stop file and entry list beside it
+        table, facts, crew = sro.read_race(path, header, data)
+        return ParsedFile(str(path), "laps", table, facts, crew=crew)
+    if fmt == "sro-pitstops":
+        table, facts = sro.read_pit_stops(path, data, header)
+        return ParsedFile(str(path), fmt, table, facts)
     raw = read_table(path, data, header, ragged=fmt == "classification")
     if fmt == "laps":
         table, sections, facts = alkamel_laps.laps_from_table(raw)

@@ -35,7 +35,10 @@ CATEGORY_COLOURS = {
     None: "#4c78a8",
 }
 SLOT_COLOURS = {0: "#9e9e9e", 1: "#4c78a8", 2: "#f58518", 3: "#54a24b", 4: "#b279a2", 5: "#e45756", 6: "#72b7b2"}
-NEUTRAL_COLOURS = {"SC": "rgba(255,196,0,0.22)", "FCY": "rgba(255,140,0,0.22)", "RED": "rgba(220,0,0,0.20)"}
+NEUTRAL_COLOURS = {
+    "SC": "rgba(255,196,0,0.22)", "FCY": "rgba(255,140,0,0.22)", "RED": "rgba(220,0,0,0.20)",
+    "SZ": "rgba(140,90,200,0.14)",  # a slow zone: green elsewhere, lighter
+}  # fmt: skip
 HIGHLIGHT = "#c8102e"
 PALETTE = ["#4c78a8", "#f58518", "#54a24b", "#b279a2", "#e45756", "#72b7b2", "#eeca3b", "#9d755d", "#ff9da6",
            "#bab0ac", "#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#17becf"]  # fmt: skip
@@ -121,6 +124,10 @@ def _car_label(cars: pd.DataFrame) -> dict[str, str]:
 
 def _line(i: int, highlighted: bool, width: float) -> dict:
     return {"width": width, "color": HIGHLIGHT if highlighted else PALETTE[i % len(PALETTE)]}
+
+
+#: the building blocks, public for :mod:`stintlab.report.pace_charts` (same style, one place)
+axis, figure, number_list, line_style, car_labels = _axis, _figure, _list, _line, _car_label
 
 
 def positions_figure(

@@ -51,7 +51,8 @@ def stops(race) -> pd.DataFrame:
 
 
 def neutralisations(race) -> pd.DataFrame:
-    return race.flags
+    """Neutralisation phases and slow zones of 5 minutes or more (kind SZ, with their sector): :attr:`Race.phases`."""
+    return race.phases
 
 
 def incidents(race) -> pd.DataFrame:
@@ -93,7 +94,9 @@ def cars_in_order(race) -> pd.DataFrame:
 
 def car_or_error(race, car) -> str:
     """``car`` as it is spelt in the race, or a :class:`StintlabUsageError` naming the cars."""
-    return find_car(race.cars["car"], car, getattr(race, "classification", None))
+    cars = race.cars
+    with_laps = cars.loc[cars["laps"] > 0, "car"] if "laps" in cars else cars["car"]  # entered, no lap: said so
+    return find_car(with_laps, car, getattr(race, "classification", None))
 
 
 def class_or_error(race, cls) -> str:

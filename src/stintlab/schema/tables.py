@@ -23,7 +23,24 @@ stintlab.errors.StintlabUsageError: stints() needs lap table column(s) lap, elap
 from __future__ import annotations
 
 from stintlab.errors import StintlabUsageError
+from stintlab.schema.columns import (  # noqa: F401  (shared columns, re-exported)
+    CAR,
+    CLASS,
+    CLASS_POSITION,
+    DRIVER,
+    DRIVER_SLOT,
+    HOUR,
+    IN_PIT,
+    POSITION,
+    RACE_TIME,
+    TEAM,
+    derived,
+)
 from stintlab.schema.laps import LAP_COLUMNS, ColumnSpec
+from stintlab.schema.pace_tables import PACE_TABLES, PACE_TITLES
+from stintlab.schema.standings import DISTANCE_STANDINGS, HOURLY_POSITIONS, POSITION_HISTORY, STANDINGS
+
+_c = derived
 
 __all__ = [
     "ANNOTATED_COLUMNS",
@@ -36,22 +53,6 @@ __all__ = [
     "table_columns",
 ]
 
-
-def _c(name: str, dtype: str, unit: str, meaning: str) -> ColumnSpec:
-    return ColumnSpec(name, dtype, unit, meaning, "derived")
-
-
-# ------------------------------------------------------------------ shared columns
-CAR = _c("car", "string", "", "Car number as printed (string; '007' != '7').")
-CLASS = _c("class", "string", "", "Class of the car.")
-TEAM = _c("team", "string", "", "Team name.")
-DRIVER = _c("driver", "string", "", "Driver, as the lap file spells the name.")
-DRIVER_SLOT = _c("driver_slot", "Int8", "", "Driver's slot in the crew (1..n).")
-POSITION = _c("position", "int64", "", "Overall position, 1-based: laps completed desc, then race time of the last crossing asc.")
-CLASS_POSITION = _c("class_position", "int64", "", "Position within the class (same order).")
-RACE_TIME = _c("race_time", "float64", "s", "Race time of the crossing (from the start signal; may exceed 24 h).")
-HOUR = _c("hour", "int64", "", "1-based race hour of race_time: floor(race_time / 3600) + 1.")
-IN_PIT = _c("in_pit", "bool", "", "That crossing was an in-lap (the car was in the pit lane).")
 
 # ------------------------------------------------------------------ annotated laps
 ANNOTATED_COLUMNS: tuple[ColumnSpec, ...] = LAP_COLUMNS + (
@@ -72,42 +73,6 @@ CLEAN_LAP_COLUMNS: tuple[ColumnSpec, ...] = ANNOTATED_COLUMNS + (
     _c("pace_index", "float64", "", "100 x lap_time / median of same-class clean laps in the index window; NaN without a reference."),
     _c("stint_keep", "bool", "", "Kept in the sanitised stint average (not more than 10 % above the stint's clean mean)."),
 )
-
-# ------------------------------------------------------------------ standings
-_GAPS = (
-    _c("gap_to_leader", "string", "", "Gap to the overall leader as printed: '-', '+3.297', '1 Lap', '12 Laps'."),
-    _c("gap_to_class_leader", "string", "", "Gap to the class leader, as printed."),
-    _c("gap_to_class_leader_laps", "int64", "", "Laps behind the class leader."),
-    _c("gap_to_class_leader_s", "float64", "s", "Seconds behind the class leader at equal laps; NaN when laps behind."),
-    _c("interval", "string", "", "Gap to the car directly ahead overall, as printed."),
-    _c("interval_s", "float64", "s", "Seconds to the car ahead overall at equal laps; NaN when laps behind."),
-    _c("class_interval", "string", "", "Gap to the car directly ahead in the class, as printed."),
-    _c("class_interval_s", "float64", "s", "Seconds to the car ahead in the class at equal laps; NaN when laps behind."),
-)
-STANDINGS = (
-    POSITION, CLASS_POSITION, CAR, CLASS, TEAM,
-    _c("driver", "string", "", "Driver at the car's last crossing at or before the moment."),
-    _c("laps", "int64", "", "Laps completed at the moment."),
-    _c("race_time", "float64", "s", "Race time of the car's last crossing at or before the moment."),
-    IN_PIT, *_GAPS,
-)  # fmt: skip
-HOURLY_POSITIONS = (
-    _c("hour", "int64", "", "1-based index of the moment (race hour N, or the N-th of the times given)."),
-    _c("at", "float64", "s", "The moment: race time of the snapshot."),
-    POSITION, CLASS_POSITION, CAR, CLASS,
-    _c("laps", "int64", "", "Laps completed at the moment."),
-    _c("race_time", "float64", "s", "Race time of the car's last crossing at or before the moment."),
-    IN_PIT,
-)  # fmt: skip
-POSITION_HISTORY = (
-    CAR,
-    _c("lap", "int32", "", "Lap completed at this crossing."),
-    CLASS, RACE_TIME,
-    _c("position", "int64", "", "Rank of this crossing among all crossings completing the same lap (the lap chart)."),
-    _c("class_position", "int64", "", "The same rank within the class."),
-    _c("gap_to_leader", "float64", "s", "Seconds behind the first car to complete this lap."),
-    _c("class_gap", "float64", "s", "Seconds behind the first car of the class to complete this lap."),
-)  # fmt: skip
 
 # ------------------------------------------------------------------ classification
 CLASSIFICATION = (
@@ -183,7 +148,7 @@ STOPS = (
     _c("driver_change", "bool", "", "driver_out differs from driver_in."),
     _c("in_lap_time", "float64", "s", "Lap time of the in-lap."),
     _c("out_lap_time", "float64", "s", "Lap time of the out-lap; NaN when none."),
-    _c("reference", "float64", "s", "The car's clean pace around the stop (median clean lap)."),
+    _c("reference", "float64", "s", "The car's clean pace around the stop: mean of the medians of up to 5 clean laps before and after it."),
     _c("time_lost", "float64", "s", "in-lap + out-lap - the references of both laps."),
     _c("kind", "string", "", "normal, long, garage, final (retired in the pits) or drive_through (pit-lane transit, no service, no driver change)."),
     _c("neutralised", "bool", "", "The in- or out-lap was neutralised."),
@@ -191,6 +156,7 @@ STOPS = (
     _c("on_track_loss", "float64", "s", "Seconds lost on track on the in-lap against the class at that moment, sectors 1 and 2; NaN without sector times."),
     _c("on_track_sector", "int64", "", "Sector where most of on_track_loss went (0 when none)."),
     _c("in_lap_incident", "bool", "", "on_track_loss >= 30 s: a crash, off or puncture before the stop, apart from the repair."),
+    _c("loss_reason", "string", "", "Why time_lost is negative (empty when not): neutralised, pace_change or fast_laps."),
 )  # fmt: skip
 SLOW_ZONES = (
     _c("zone", "int64", "", "1-based zone number, by start."),
@@ -218,6 +184,12 @@ PHASES = (
     _c("laps_affected", "int64", "", "Neutralised lap rows overlapping the phase."),
     _c("cars_affected", "int64", "", "Cars with such a lap."),
     _c("crossings", "int64", "", "Crossings under the phase's flag."),
+)  # fmt: skip
+RACE_PHASES = (
+    *PHASES[:1],
+    _c("kind", "string", "", "SC, FCY, RED, or SZ (a slow zone: a speed limit in one sector, green elsewhere)."),
+    *PHASES[2:],
+    _c("sector", "int64", "", "The slow zone's sector; 0 for a whole-course phase."),
 )  # fmt: skip
 INCIDENTS = (
     CAR,
@@ -256,7 +228,7 @@ EVENTS = (
     _c("reference", "float64", "s", "The lap time the loss is measured against."),
     _c("laps_lost", "float64", "", "time_lost / reference."),
     _c("rivals", "object", "", "List of car numbers: the other car of a class lead change."),
-    _c("phase_kind", "string", "", "Neutralisation events: SC, FCY or RED."),
+    _c("phase_kind", "string", "", "Neutralisation events: SC, FCY, RED, or SZ (a slow zone)."),
     _c("phase_start", "float64", "s", "Neutralisation events: start of the phase."),
     _c("phase_end", "float64", "s", "Neutralisation events: end of the phase."),
     _c("phase_inferred", "boolean", "", "Neutralisation events: inferred from lap times."),
@@ -265,6 +237,7 @@ EVENTS = (
     _c("category", "string", "", "The driver's FIA category when known."),
     _c("on_track_loss", "float64", "s", "Stop events: seconds lost on track on the in-lap against the class (in-lap incident)."),
     _c("on_track_sector", "Int64", "", "Stop events: the sector where the in-lap lost most."),
+    _c("phase_sector", "Int64", "", "Slow-zone events: the sector of the zone."),
 )  # fmt: skip
 TIME_LOSSES = (
     CAR, CLASS,
@@ -345,6 +318,7 @@ TABLES: dict[str, tuple[ColumnSpec, ...]] = {
     "annotated_laps": ANNOTATED_COLUMNS,
     "clean_laps": CLEAN_LAP_COLUMNS,
     "standings": STANDINGS,
+    "distance_standings": DISTANCE_STANDINGS,
     "hourly_positions": HOURLY_POSITIONS,
     "position_history": POSITION_HISTORY,
     "classification": CLASSIFICATION,
@@ -354,6 +328,7 @@ TABLES: dict[str, tuple[ColumnSpec, ...]] = {
     "stops": STOPS,
     "phases": PHASES,
     "slow_zones": SLOW_ZONES,
+    "race_phases": RACE_PHASES,
     "incidents": INCIDENTS,
     "events": EVENTS,
     "time_losses": TIME_LOSSES,
@@ -363,6 +338,7 @@ TABLES: dict[str, tuple[ColumnSpec, ...]] = {
     "crew_rankings": CREW_RANKINGS,
     "best_performers": BEST_PERFORMERS,
     "metric_leaders": METRIC_LEADERS,
+    **PACE_TABLES,
 }
 
 #: table name -> (heading, the functions returning it, CLI command printing it)
@@ -371,6 +347,7 @@ TABLE_TITLES: dict[str, tuple[str, str, str]] = {
     "annotated_laps": ("Annotated lap table", "`analysis.annotate.annotate`", ""),
     "clean_laps": ("Clean laps", "`analysis.pace.clean_laps`", ""),
     "standings": ("Standings", "`analysis.standings.standings_at`, `standings_after_hour`, `final_standings`", "`standings`"),
+    "distance_standings": ("Standings by distance", "`analysis.distance.distance_standings`, `race.standings(at=...)`", "`standings --at`"),
     "hourly_positions": ("Hourly positions", "`analysis.standings.hourly_positions`", ""),
     "position_history": ("Position history (lap chart)", "`analysis.standings.position_history`", ""),
     "classification": ("Derived classification", "`analysis.classification.derive_classification`", "`classification --derived`"),
@@ -380,6 +357,7 @@ TABLE_TITLES: dict[str, tuple[str, str, str]] = {
     "stops": ("Pit stops", "`analysis.stops.stops`", "`stops`"),
     "phases": ("Neutralisation phases", "`analysis.flags.neutralisations`", "`flags`"),
     "slow_zones": ("Slow zones", "`analysis.slowzones.slow_zones`", ""),
+    "race_phases": ("Neutralisations and slow zones", "`analysis.flags.race_phases`", "`flags`"),
     "incidents": ("Incidents", "`analysis.incidents.incident_table`", ""),
     "events": ("Events of one car", "`analysis.timeline.car_events`", "`events`"),
     "time_losses": ("Time-loss account", "`analysis.timeline.time_loss_account`", "`losses`"),
@@ -389,6 +367,7 @@ TABLE_TITLES: dict[str, tuple[str, str, str]] = {
     "crew_rankings": ("Crew rankings", "`analysis.rankings.crew_rankings`", "`drivers --crews`"),
     "best_performers": ("Best performers", "`analysis.rankings.best_performers`", "`drivers --best`"),
     "metric_leaders": ("Metric leaders", "`analysis.rankings.metric_leaders`", ""),
+    **PACE_TITLES,
 }  # fmt: skip
 
 

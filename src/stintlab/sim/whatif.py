@@ -3,7 +3,7 @@
 Changes (each names a lap of the car):
 
 ``stop``  ``LAP=median``: the stop whose in-lap is LAP loses only a normal stop of its class
-          (Monte Carlo: each run draws one of the class's normal stop losses); ``LAP=none``:
+          (Monte Carlo: each run draws one of the class's normal green stop losses); ``LAP=none``:
           the stop did not happen (its laps run at the car's clean reference pace);
           ``LAP=SECONDS`` sets the stop's time loss directly. Stops chained together (an
           out-lap that is again an in-lap) count as one stop from the first in-lap to the
@@ -187,11 +187,11 @@ def whatif(annotated: pd.DataFrame, car: str, changes: list[Change], *, runs: in
             span = list(range(ch.lap, end + 1))
             ref = float(mine_st["reference"].iat[0])
             actual = float(lt[(lap_no >= ch.lap) & (lap_no <= end)].sum() - len(span) * ref)
-            pool = (
-                stops[(stops["class"] == cls) & (stops["kind"] == "normal") & (stops["car"] != car)]["loss"]
-                .dropna()
-                .to_numpy()
-            )
+            # the pool: the class's other normal stops made under green (a stop under a safety car is
+            # measured against the field's slow laps and may cost less than nothing)
+            normal = stops[(stops["class"] == cls) & (stops["kind"] == "normal") & (stops["car"] != car)]
+            green = normal[~normal["neutralised"]]
+            pool = (green if len(green) >= 3 else normal)["loss"].dropna().to_numpy()
             laps_txt = f"laps {ch.lap}-{end}" if end > ch.lap + 1 else f"laps {ch.lap}-{end}"
             if ch.target == "none":
                 new = np.zeros(runs)

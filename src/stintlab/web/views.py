@@ -118,6 +118,8 @@ def car_data(store, rid: str, car: str) -> dict:
         "result": _records(cls_row, CLASSIFICATION_KEYS)[0] if len(cls_row) else None,
         "stints": None if st is None else _records(st[st["car"].astype(str) == car]),
         "stops": None if sp is None else _records(sp[sp["car"].astype(str) == car]),
+        "stint_pace": _records(race.stint_pace[race.stint_pace["car"] == car]),
+        "drive_time": _records(race.drive_shares()[race.drive_shares()["car"] == car]),
         "timeline": None if tl is None else _records(tl) if isinstance(tl, pd.DataFrame) else tl,
     }
 
@@ -208,11 +210,12 @@ def overview_page(store, rid: str) -> str:
     neutral_html = ""
     if neutral is not None and not neutral.empty:
         nrows = [
-            {"kind": k, "start": format_time(a), "end": format_time(b), "duration": format_time(d), "inferred": "✓" if i else ""}
-            for k, a, b, d, i in zip(neutral["kind"], neutral["start"], neutral["end"], neutral["duration"],
-                                     neutral["inferred"], strict=False)
+            {"kind": f"slow zone, sector {z}" if k == "SZ" else k, "start": format_time(a), "end": format_time(b),
+             "duration": format_time(d), "inferred": "✓" if i else ""}
+            for k, a, b, d, i, z in zip(neutral["kind"], neutral["start"], neutral["end"], neutral["duration"],
+                                        neutral["inferred"], neutral["sector"], strict=False)
         ]  # fmt: skip
-        neutral_html = '<h2 id="neutralisations">Neutralisations</h2>' + table_html(
+        neutral_html = '<h2 id="neutralisations">Neutralisations and slow zones</h2>' + table_html(
             nrows, ["kind", "start", "end", "duration", "inferred"]
         )
     body = (
@@ -241,8 +244,20 @@ def class_page(store, rid: str, cls: str) -> str:
             mine, sections.categories(race), in_class, None, neutral=sections.neutralisations(race)
         )
         figs.append(("stints", "Stints and drivers", fig))
+    hist = race.position_history
+    if len(hist):
+        from stintlab.report.pace_charts import lap_chart_figure
+
+        figs.append(("lapchart", f"{cls}: lap chart", lap_chart_figure(hist, race.cars, cls)))
     chart_html = "".join(f"<h2>{esc(title)}</h2>{figure_div(fig, cid)}" for cid, title, fig in figs)
-    body = f"<h1>{esc(race.name)} — {esc(cls)}</h1>{chart_html}<h2>Classification</h2>" + table_html(
+    sec = race.sectors
+    sec = sec[sec["class"].astype(str) == cls]
+    sectors_html = ""
+    if len(sec):
+        from stintlab.report.pace import sectors_table
+
+        sectors_html = f'<h2 id="sectors">Sectors</h2>{sectors_table(sec)}'
+    body = f"<h1>{esc(race.name)} — {esc(cls)}</h1>{chart_html}{sectors_html}<h2>Classification</h2>" + table_html(
         rows, CLASSIFICATION_KEYS, links={"car": _car_link(race, rid)}
     )
     return page_html(f"{race.name} — {cls}", body, plotly=PLOTLY_URL if figs else "", nav=_nav(rid, race.name))
@@ -268,6 +283,7 @@ def car_page(store, rid: str, car: str, lang: str = "en") -> str:
     )
     figs = charts.car_figures(race, car, lang)
     chart_html = "".join(f"<h2>{esc(title)}</h2>{figure_div(fig, cid)}" for cid, title, fig in figs)
+    pace_html = _pace_html(race, car, lang)
     sentences = story(race, car, lang=lang)
     sp = sections.stops(race)
     stops_html = ""
@@ -282,12 +298,35 @@ def car_page(store, rid: str, car: str, lang: str = "en") -> str:
     body = (
         f"<h1>#{esc(car)} {esc(_txt(row['team']))}</h1><p>{switch}</p>"
         f"<p>{esc(_txt(row['class']))} · {esc(_txt(row['manufacturer']))} · {int(row['laps'])} laps · {crew}</p>"
-        f'{chart_html}<h2 id="story">{"Story" if lang == "en" else "Récit"}</h2>'
+        f'{pace_html}{chart_html}<h2 id="story">{"Story" if lang == "en" else "Récit"}</h2>'
         f"{story_html(sentences, car=car, lang=lang)}{stops_html}{story_laps_section(race, car, sentences, lang)}"
     )
     return page_html(
-        f"{race.name} — #{car}", body, plotly=PLOTLY_URL if figs else "", lang=lang, nav=_nav(rid, race.name)
+        f"{race.name} — #{car}", body, plotly=PLOTLY_URL if figs or pace_html else "", lang=lang, nav=_nav(rid, race.name)
     )
+
+
+def _pace_html(race, car: str, lang: str) -> str:
+    """The car page's pace views: lap-time trace, stint pace table, drive time (:mod:`stintlab.report.pace`)."""
+    from stintlab.report.pace import PACE_TITLES, drive_table, stint_pace_table
+    from stintlab.report.pace_charts import lap_times_figure
+
+    T = PACE_TITLES[lang]
+    trace = race.lap_trace
+    mine = trace[trace["car"] == car]
+    st = race.stint_pace
+    st = st[st["car"] == car]
+    shares = race.drive_shares()
+    shares = shares[shares["car"] == car]
+    out = []
+    if len(mine):
+        fig = lap_times_figure(mine, st, neutral=sections.neutralisations(race), lang=lang)
+        out.append(f'<h2 id="laptimes">{esc(T["laptimes"])}</h2>{figure_div(fig, "laptimes-chart")}')
+    if len(st):
+        out.append(f'<h2 id="stintpace">{esc(T["stintpace"])}</h2>{stint_pace_table(st, lang)}')
+    if len(shares):
+        out.append(f'<h2 id="drivetime">{esc(T["drivetime"])}</h2>{drive_table(shares, lang)}')
+    return "".join(out)
 
 
 def driver_page(store, rid: str, driver: str, car: str | None = None) -> str:

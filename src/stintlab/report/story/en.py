@@ -114,6 +114,8 @@ NEUTRAL = {"SC": "the safety car", "FCY": "a full-course yellow", "RED": "a red 
 def neutral(f: Neutral) -> str:
     b, a = f.before, f.after
     head = f"Under {NEUTRAL.get(f.phase_kind, f.phase_kind)}" if f.phase_kind != "RED" else "During the red flag"
+    if f.phase_kind == "SZ":
+        head = f"In the slow zone of sector {f.sector}" if f.sector else "In a slow zone"
     text = f"{head} from {duration(f.start)} to {duration(f.end)} of racing, {car(f)}"
     if f.pitted:
         text += " pitted" + (f" (lap {f.pit_lap})" if f.pit_lap is not None else "")

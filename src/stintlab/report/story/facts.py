@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from stintlab.analysis.classification import race_finished
+from stintlab.config import THRESHOLDS
 from stintlab.report import sections
 
 __all__ = [
@@ -24,6 +25,8 @@ __all__ = [
     "Finish", "BestLap", "story_facts",
 ]  # fmt: skip
 
+
+SLOW_ZONE_STORY_MIN = THRESHOLDS.slow_zone_story_min
 
 @dataclass(frozen=True, kw_only=True)
 class Fact:
@@ -80,7 +83,7 @@ class LeadPitCycles(Fact):
 
 @dataclass(frozen=True, kw_only=True)
 class Neutral(Fact):
-    phase_kind: str  # SC, FCY, RED
+    phase_kind: str  # SC, FCY, RED, SZ (a slow zone in one sector)
     start: float
     end: float
     pitted: bool
@@ -88,6 +91,7 @@ class Neutral(Fact):
     before: int | None
     after: int | None
     rivals: tuple[str, ...]  # those it passed (climbed) or that passed it (dropped)
+    sector: int | None = None  # the slow zone's sector
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -261,8 +265,10 @@ def _events(ev: pd.DataFrame, stops, mine: pd.DataFrame, car, cls, grade: dict) 
             if id(e) not in consumed:
                 out.append(_lead(e, nxt, stop_laps, car, cls))
         elif kind == "neutralisation":
-            if (f := _neutral(e, ev, mine, car, cls)) is not None:
-                out.append(f)
+            f = _neutral(e, ev, mine, car, cls)
+            told = {lap for g in out if isinstance(g, Neutral) and g.phase_kind == "SZ" for lap in g.laps}
+            if f is not None and not (f.phase_kind == "SZ" and f.pit_lap is not None and f.pit_lap in told):
+                out.append(f)  # zones overlapping in two sectors around one stop: told once
         elif kind == "stop" and _told_stop(e):
             out.append(_stop(e, car, cls, grade))
         elif kind == "incident":
@@ -299,10 +305,16 @@ def _merge_pit_swaps(body: list[Fact]) -> list[Fact]:
     i = 0
     while i < len(body):
         j = i
-        while j < len(body) and isinstance(body[j], LeadLost) and body[j].pit_swap:
+        # slow zones told between the swaps do not break the run
+        while j < len(body) and (
+            (isinstance(body[j], LeadLost) and body[j].pit_swap) or (isinstance(body[j], Neutral) and body[j].phase_kind == "SZ")
+        ):
             j += 1
-        if j - i >= 2:
-            run = body[i:j]
+        while j > i and isinstance(body[j - 1], Neutral):  # a run ends on a swap
+            j -= 1
+        run = [f for f in body[i:j] if isinstance(f, LeadLost)]
+        zones = [f for f in body[i:j] if isinstance(f, Neutral)]
+        if len(run) >= 2:
             out.append(
                 LeadPitCycles(
                     kind="lead_pit_cycles", car=run[0].car, cls=run[0].cls,
@@ -311,6 +323,7 @@ def _merge_pit_swaps(body: list[Fact]) -> list[Fact]:
                     rivals=tuple(dict.fromkeys(f.rival for f in run if f.rival)),
                 )
             )  # fmt: skip
+            out.extend(zones)
             i = j
         elif j > i:
             out.extend(body[i:j])
@@ -323,7 +336,8 @@ def _merge_pit_swaps(body: list[Fact]) -> list[Fact]:
 
 def _neutral(e, ev: pd.DataFrame, mine: pd.DataFrame, car, cls) -> Fact | None:
     """A safety car or red flag matters to the car when its class position changed across it or it
-    pitted under it; a full-course yellow only when it pitted under it."""
+    pitted under it; a full-course yellow only when it pitted under it; a slow zone only when it
+    pitted in it, the zone lasted :data:`SLOW_ZONE_STORY_MIN` s or more and its class position changed."""
     kind = str(e.phase_kind)
     b, a = _int(e.class_position_before), _int(e.class_position_after)
     start = float(e.race_time)
@@ -334,12 +348,15 @@ def _neutral(e, ev: pd.DataFrame, mine: pd.DataFrame, car, cls) -> Fact | None:
         return None
     if kind == "FCY" and not pitted:
         return None  # a few minutes of FCY matter when the car stopped under it; position swaps are noise
+    if kind == "SZ" and (not pitted or end - start < SLOW_ZONE_STORY_MIN or b is None or a is None or b == a):
+        return None  # told when the car stopped in a long one and its class position changed
     pit_laps = [int(x) for x in in_phase["lap"]]
     rivals = (e.passed if a < b else e.passed_by) if b and a and b != a else []
     return Neutral(
         kind="neutral", car=car, cls=cls, laps=_laps(_laps_between(mine, start, end) + pit_laps),
         race_time=_rt(e.race_time), phase_kind=kind, start=start, end=end, pitted=pitted,
         pit_lap=pit_laps[0] if len(pit_laps) == 1 else None, before=b, after=a, rivals=tuple(str(c) for c in rivals),
+        sector=_int(getattr(e, "phase_sector", None)),
     )  # fmt: skip
 
 

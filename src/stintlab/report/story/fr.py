@@ -139,6 +139,8 @@ def neutral(f: Neutral) -> str:
     b, a = f.before, f.after
     what = NEUTRAL.get(f.phase_kind, f.phase_kind)
     head = f"Sous {what}" if f.phase_kind != "RED" else "Pendant l'interruption (drapeau rouge)"
+    if f.phase_kind == "SZ":
+        head = f"Dans la zone lente du secteur {f.sector}" if f.sector else "Dans une zone lente"
     text = f"{head}, de {duration(f.start)} à {duration(f.end)} de course, {car(f)}"
     if f.pitted:
         text += " s'arrête au stand" + (f" (tour {f.pit_lap})" if f.pit_lap is not None else "")

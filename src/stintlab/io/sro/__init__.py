@@ -1,0 +1,330 @@
+"""SRO (GT World Challenge Europe) post-race exports → the canonical lap table.
+
+Three files make one race, each recognised by its header or content, never by its name:
+
+- the sector list (:func:`stintlab.io.sro.files.read_sector_list`): every lap of every car, its
+  time, sectors and speed traps; no race time, no driver per lap, an empty Class;
+- the pit-stop file beside it (:func:`stintlab.io.sro.files.read_pit_stops`): the only record of
+  who drove when (Driver in / Driver out) and of the stops (Lap In, Time in, Time out, Nett Time);
+- the entry list beside it (:mod:`stintlab.io.sro.entries`): the cup of each car (used as class), team, crew.
+
+How each canonical column is filled (docs/data.md, "SRO exports"):
+
+- ``elapsed``: the car's lap times summed from lap 1 (the race clock starts at the start signal:
+  every ``Time in`` of the pit-stop file falls inside the lap that ``Lap In`` names);
+- ``in_lap``: the lap named by ``Lap In``; ``pit_time`` (on the next lap): ``Nett Time``
+  (= Time out - Time in; NaN when the stop has no exit record);
+- ``driver``: the stint ending at a stop is driven by that stop's ``Driver in``; the stint after
+  the last stop by its ``Driver out`` (its ``Driver in`` when the exit is blank). When a stop's
+  ``Driver out`` differs from the next stop's ``Driver in`` the file contradicts itself; the
+  ``Driver in`` is kept and the conflict listed in ``facts["driver_conflicts"]``;
+- ``driver_slot``: the driver's position in Driver1..Driver4 of the sector list;
+- ``class``: the entry list's Class (the cup), else the sector list's Class, else ``ALL``;
+- ``time_of_day``: race time + (``Day time in`` - ``Time in``) of the pit-stop file.
+- not in these files: ``flag`` (<NA>; neutralisations are inferred), ``kph``, the improvement markers.
+
+A lap with no Time is rebuilt as Sector1+2+3 when all three are there; a car's last lap with no
+Time and no S3 was started but never completed (the car stopped): it is left out of the lap table
+and listed in ``facts["untimed_laps"]`` (rebuilt times: ``facts["filled_from_sectors"]``); a car with no completed lap is listed in
+``facts["lapless_cars"]``. There is no results file: the classification is derived from the laps.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from stintlab.errors import StintlabFormatError
+from stintlab.io.sro.entries import looks_like_entry_list, read_entry_list
+from stintlab.io.sro.files import looks_like_pit_stops, looks_like_sector_list, read_pit_stops, read_sector_list
+from stintlab.io.text import read_bytes, sniff_header
+from stintlab.schema import LAP_COLUMNS
+
+__all__ = ["looks_like_sector_list", "looks_like_pit_stops", "looks_like_entry_list", "read_race", "companions",
+           "read_pit_stops", "NO_CLASS", "TWO_WORD_MAKES", "COVERAGE", "coverage_markdown"]  # fmt: skip
+
+NO_CLASS = "ALL"
+TWO_WORD_MAKES = ("Aston Martin", "Alfa Romeo", "Land Rover")
+TOLERANCE = 0.0015  # s: times are printed to the millisecond
+
+
+def manufacturer_of(model: str) -> str | None:
+    """The make in an SRO ``Car`` field.
+
+    >>> manufacturer_of("Aston Martin Vantage AMR GT3 EVO"), manufacturer_of("Mercedes-AMG GT3 EVO")
+    ('Aston Martin', 'Mercedes-AMG')
+    """
+    model = (model or "").strip()
+    if not model:
+        return None
+    for make in TWO_WORD_MAKES:
+        if model.lower().startswith(make.lower()):
+            return make
+    return model.split()[0]
+
+
+def companions(path) -> tuple[list[Path], list[Path]]:
+    """(pit-stop files, entry lists) in the folder of ``path``, recognised by content (first 64 KiB)."""
+    pits, entries = [], []
+    here = Path(path).resolve()
+    for f in sorted(here.parent.iterdir()):
+        if f.resolve() == here or not f.is_file():
+            continue
+        try:
+            with open(f, "rb") as fh:
+                head = fh.read(65536)
+        except OSError:
+            continue
+        if looks_like_entry_list(head):
+            entries.append(f)
+            continue
+        try:
+            if looks_like_pit_stops(sniff_header(f, head).names):
+                pits.append(f)
+        except StintlabFormatError:
+            continue
+    return pits, entries
+
+
+def read_race(path, header=None, data: bytes | None = None, *, pit_file=None, entry_list=None):
+    """(canonical lap table, facts, entry-list crew or None) of the SRO race whose sector list is ``path``.
+
+    ``pit_file`` / ``entry_list``: explicit companions; by default they are found beside ``path``
+    (:func:`companions`). Without a pit-stop file there is no driver and no stop."""
+    data = read_bytes(path) if data is None else data
+    header = sniff_header(path, data) if header is None else header
+    sectors, facts = read_sector_list(path, data, header)
+    crews = _crews(sectors)
+    sectors, untimed, filled = _completed_laps(path, sectors)
+    found_pits, found_entries = companions(path) if pit_file is None or entry_list is None else ([], [])
+    if pit_file is None and len(found_pits) > 1:
+        raise StintlabFormatError(path, f"{len(found_pits)} pit-stop files beside the sector list "
+                                        f"({', '.join(p.name for p in found_pits)}): give one")  # fmt: skip
+    pit_file = pit_file if pit_file is not None else (found_pits[0] if found_pits else None)
+    entry_list = entry_list if entry_list is not None else (found_entries[0] if len(found_entries) == 1 else None)
+
+    cars_info, crew, session = read_entry_list(entry_list) if entry_list is not None else ({}, None, {})
+    stops, pit_facts = _stops(pit_file, sectors, untimed)
+    laps, conflicts, start_tod = _lap_table(sectors, stops, cars_info)
+
+    cars_in_order = sectors["car"].tolist()
+    all_cars = list(dict.fromkeys(cars_in_order)) + [c for c, _, _ in untimed]
+    with_laps = set(cars_in_order)
+    lapless = [car for car in dict.fromkeys(all_cars) if car not in with_laps]
+    facts.update(
+        {
+            "format": "sro",
+            "variant": "sro-sectorlist",
+            "has_flags": False,
+            "start_time_of_day": start_tod,
+            "pit_file": str(pit_file) if pit_file is not None else None,
+            "entry_list": str(entry_list) if entry_list is not None else None,
+            "session": session,
+            "untimed_laps": untimed,  # (car, lap, line): started, never completed
+            "filled_from_sectors": filled,  # lines whose empty Time was rebuilt as S1 + S2 + S3
+            "driver_conflicts": conflicts,
+            "lapless_cars": [
+                {"car": car, "class": (cars_info.get(car) or {}).get("class") or NO_CLASS,
+                 "team": (cars_info.get(car) or {}).get("team"), "manufacturer": manufacturer_of(crews[car][1]),
+                 "crew": [n for n in crews[car][0] if n]}
+                for car in lapless
+            ],  # fmt: skip
+            "unclassed_cars": sorted(c for c in with_laps if c not in cars_info) if cars_info else [],
+            "classification_note": "no results file in the SRO export: the classification is derived from the laps",
+            **pit_facts,
+        }
+    )
+    return laps, facts, crew
+
+
+def _crews(sectors: pd.DataFrame) -> dict:
+    """car → (crew names, model) from the sector list."""
+    first = sectors.drop_duplicates("car")
+    return {r.car: (r.crew, r.car_model) for r in first.itertuples()}
+
+
+def _completed_laps(path, sectors: pd.DataFrame):
+    """Sorted by car then lap, checked (no duplicate, no gap); untimed laps rebuilt or set aside."""
+    order = np.lexsort((sectors["lap"].to_numpy(), pd.factorize(sectors["car"])[0]))
+    s = sectors.take(order).reset_index(drop=True)
+    car = s["car"].to_numpy()
+    lap = s["lap"].to_numpy()
+    same = np.r_[False, car[1:] == car[:-1]]
+    expected = np.where(same, np.r_[0, lap[:-1]] + 1, 1)
+    bad = lap != expected
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        what = (f"lap {lap[i]} of car {car[i]} appears twice" if same[i] and lap[i] == lap[i - 1]
+                else f"car {car[i]} jumps to lap {lap[i]} (lap {expected[i]} is missing)")  # fmt: skip
+        raise StintlabFormatError(path, what, line=int(s["line"].iat[i]), column="Lap")
+    t = s["time"].to_numpy().copy()
+    sectors_sum = s["s1"].to_numpy() + s["s2"].to_numpy() + s["s3"].to_numpy()
+    rebuild = np.isnan(t) & ~np.isnan(sectors_sum)
+    t[rebuild] = np.round(sectors_sum[rebuild], 3)
+    filled = [int(x) for x in s["line"].to_numpy()[rebuild]]
+    last = np.r_[car[1:] != car[:-1], True]
+    hole = np.isnan(t)
+    inner = hole & ~last
+    if inner.any():
+        i = int(np.flatnonzero(inner)[0])
+        raise StintlabFormatError(path, f"lap {lap[i]} of car {car[i]} has no Time (and not all three sectors) but is "
+                                        "not the car's last lap: its race time cannot be rebuilt",
+                                  line=int(s["line"].iat[i]), column="Time")  # fmt: skip
+    untimed = [(str(c), int(n), int(ln)) for c, n, ln in zip(car[hole], lap[hole], s["line"].to_numpy()[hole])]
+    s["time"] = t
+    s = s[~hole].reset_index(drop=True)
+    s["elapsed"] = np.round(s.groupby("car", sort=False)["time"].cumsum().to_numpy(), 3)
+    return s, untimed, filled
+
+
+def _stops(pit_file, sectors: pd.DataFrame, untimed) -> tuple[pd.DataFrame | None, dict]:
+    """The pit-stop table checked against the sector list (same cars, Lap In within the car's laps,
+    Time in inside that lap's race-time window, Time out inside the next lap's)."""
+    if pit_file is None:
+        return None, {"pit_stops": 0}
+    data = read_bytes(pit_file)
+    header = sniff_header(pit_file, data)
+    stops, facts = read_pit_stops(pit_file, data, header)
+    end = sectors.groupby("car", sort=False)["elapsed"].agg(list)
+    last_lap = sectors.groupby("car", sort=False)["lap"].max().to_dict()
+    for car, lap, _line in untimed:
+        last_lap[car] = lap
+    for r in stops.itertuples():
+        where = {"line": int(r.line)}
+        if r.car not in last_lap:
+            raise StintlabFormatError(pit_file, f"car {r.car} has no lap in the sector list: this pit-stop file does not "
+                                                "match the sector list", column="Nr", **where)  # fmt: skip
+        if r.lap_in > last_lap[r.car]:
+            raise StintlabFormatError(pit_file, f"car {r.car} stops on lap {r.lap_in} but the sector list ends at lap "
+                                                f"{last_lap[r.car]}: the files do not match", column="Lap In", **where)  # fmt: skip
+        ends = end.get(r.car, [])
+        before = ends[r.lap_in - 2] if r.lap_in >= 2 and r.lap_in - 2 < len(ends) else 0.0
+        after = ends[r.lap_in - 1] if r.lap_in - 1 < len(ends) else np.inf
+        if not (before - TOLERANCE <= r.time_in <= after + TOLERANCE):
+            raise StintlabFormatError(
+                pit_file, f"car {r.car} enters the pits at race time {r.time_in:.3f} s, outside its lap {r.lap_in} "
+                f"({before:.3f}-{after:.3f} s by the sector list): the files do not match", column="Time in", **where)  # fmt: skip
+        nxt = ends[r.lap_in] if r.lap_in < len(ends) else np.inf
+        if not np.isnan(r.time_out) and not (after - TOLERANCE <= r.time_out <= nxt + TOLERANCE):
+            raise StintlabFormatError(
+                pit_file, f"car {r.car} leaves the pits at race time {r.time_out:.3f} s, outside its lap {r.lap_in + 1} "
+                f"({after:.3f}-{nxt:.3f} s by the sector list): the files do not match", column="Time out", **where)  # fmt: skip
+    stops = stops.assign(exit=stops["time_out"].notna() & (stops["driver_out"].str.strip() != ""))
+    facts = {"pit_stops": len(stops), "pit_encoding": facts["encoding"], "stops_without_exit": int((~stops["exit"]).sum())}
+    return stops, facts
+
+
+def _first_of_car(sectors: pd.DataFrame, column: str):
+    first = sectors.drop_duplicates("car")
+    return first["car"].tolist(), first[column].tolist()
+
+
+def _lap_table(sectors: pd.DataFrame, stops: pd.DataFrame | None, cars_info: dict):
+    n = len(sectors)
+    car = sectors["car"].to_numpy(dtype=object)
+    models = sectors["car_model"].tolist()
+    lap = sectors["lap"].to_numpy()
+    in_lap = np.zeros(n, dtype=bool)
+    pit_time = np.full(n, np.nan)
+    driver = np.full(n, None, dtype=object)
+    conflicts: list[tuple] = []
+    start_tod = float("nan")
+    if stops is not None and len(stops):
+        offset = np.mod(stops["day_in"].to_numpy() - stops["time_in"].to_numpy(), 86400.0)
+        start_tod = float(np.nanmedian(offset)) if not np.isnan(offset).all() else float("nan")
+        row_of = {(c, int(ln)): i for i, (c, ln) in enumerate(zip(car, lap))}
+        by_car: dict[str, list] = {}
+        for r in stops.sort_values(["lap_in", "time_in"], kind="stable").itertuples():
+            by_car.setdefault(r.car, []).append(r)
+        for c, g in by_car.items():
+            rows = np.flatnonzero(car == c)
+            bounds = np.array([r.lap_in for r in g])
+            k = np.searchsorted(bounds, lap[rows], side="left")  # stint k ends at stop k (or after the last)
+            names = [r.driver_in.strip() or None for r in g]
+            final = g[-1].driver_out.strip() or g[-1].driver_in.strip() or None
+            driver[rows] = [names[j] if j < len(g) else final for j in k]
+            for a, b in zip(g, g[1:]):
+                if a.driver_out.strip() and b.driver_in.strip() and a.driver_out.strip() != b.driver_in.strip():
+                    conflicts.append((c, int(a.lap_in), int(a.line), a.driver_out.strip(), b.driver_in.strip(), int(b.line)))
+            for r in g:
+                i = row_of.get((c, int(r.lap_in)))
+                if i is not None:
+                    in_lap[i] = True
+                    j = row_of.get((c, int(r.lap_in) + 1))
+                    nett = r.nett if not np.isnan(r.nett) else r.time_out - r.time_in
+                    if j is not None and not np.isnan(nett):
+                        pit_time[j] = nett if np.isnan(pit_time[j]) else pit_time[j] + nett
+    same = np.r_[False, car[1:] == car[:-1]]
+    out_lap = same & np.r_[False, in_lap[:-1]]
+    slots = {}  # (car, name) -> 1-based position in Driver1..4, names as both files spell them
+    for c, names in zip(*_first_of_car(sectors, "crew")):
+        for k, name in enumerate(names, 1):
+            slots.setdefault((c, name.strip()), k)
+    crew_slot = [slots.get((c, d), np.nan) for c, d in zip(car, driver)]
+    info = [cars_info.get(c) or {} for c in car]
+    cls = [i.get("class") or (sc or None) or NO_CLASS for i, sc in zip(info, sectors["class"].tolist())]
+    makes = {m: manufacturer_of(m) for m in set(models)}
+    elapsed = sectors["elapsed"].to_numpy()
+    lap_time = sectors["time"].to_numpy()
+    cols = {
+        "car": car, "lap": lap, "driver": driver, "driver_slot": crew_slot, "class": cls,
+        "group": [""] * n, "team": [i.get("team") for i in info],
+        "manufacturer": [makes[m] for m in models],
+        "lap_time": lap_time, "s1": sectors["s1"].to_numpy(), "s2": sectors["s2"].to_numpy(), "s3": sectors["s3"].to_numpy(),
+        "elapsed": elapsed, "lap_start": np.round(elapsed - lap_time, 3),
+        "time_of_day": np.round(start_tod + elapsed, 3), "in_lap": in_lap, "out_lap": out_lap, "pit_time": pit_time,
+        "flag": [None] * n, "kph": np.full(n, np.nan), "top_speed": sectors["top_speed"].to_numpy(),
+        "lap_improvement": [None] * n, "s1_improvement": [None] * n, "s2_improvement": [None] * n,
+        "s3_improvement": [None] * n, "is_car_best": np.zeros(n, dtype=bool), "is_session_best": np.zeros(n, dtype=bool),
+        "line": sectors["line"].to_numpy(),
+    }  # fmt: skip
+    df = pd.DataFrame({c.name: pd.array(cols[c.name], dtype=c.dtype) if c.dtype in ("string", "Int8") else
+                       np.asarray(cols[c.name]).astype(c.dtype) for c in LAP_COLUMNS})  # fmt: skip
+    return df, conflicts, start_tod
+
+
+#: How the SRO export fills each canonical lap column ("" = it cannot: the column stays NA/False).
+#: docs/data.md embeds :func:`coverage_markdown` (tests/test_sro.py checks both).
+COVERAGE: dict[str, str] = {
+    "car": "sector list `Bib`",
+    "lap": "sector list `Lap`",
+    "driver": "pit-stop file: `Driver in` of the stop ending the stint; after the last stop its `Driver out`",
+    "driver_slot": "position of that name in `Driver1`..`Driver4` of the sector list",
+    "class": "entry list `Class` (the cup: Pro/Gold/Silver/Bronze Cup); sector list `Class` (empty) else `ALL`",
+    "group": "",
+    "team": "entry list `Team`",
+    "manufacturer": "make at the start of the sector list `Car` (`Aston Martin`, `Mercedes-AMG`, `Porsche` ...)",
+    "lap_time": "sector list `Time` (an empty one rebuilt as the sum of the three sectors when all are there)",
+    "s1": "`Sector1Time`",
+    "s2": "`Sector2Time`",
+    "s3": "`Sector3Time`",
+    "elapsed": "sum of the car's lap times from lap 1 (the race clock of the pit-stop file agrees)",
+    "lap_start": "elapsed - lap_time",
+    "time_of_day": "elapsed + race start as time of day (`Day time in` - `Time in` of the pit-stop file)",
+    "in_lap": "pit-stop file `Lap In`",
+    "out_lap": "the lap after an in-lap",
+    "pit_time": "pit-stop file `Nett Time` (Time out - Time in), on the out-lap; NA when the stop has no exit",
+    "flag": "",
+    "kph": "",
+    "top_speed": "`TopSpeed` (= `SpeedTrap2`)",
+    "lap_improvement": "",
+    "s1_improvement": "",
+    "s2_improvement": "",
+    "s3_improvement": "",
+    "is_car_best": "",
+    "is_session_best": "",
+    "line": "line of the row in the sector list",
+}
+
+
+def coverage_markdown() -> str:
+    """The :data:`COVERAGE` table as Markdown.
+
+    >>> coverage_markdown().splitlines()[2]
+    '| `car` | sector list `Bib` |'
+    """
+    rows = ["| column | SRO source |", "|---|---|"]
+    rows += [f"| `{c.name}` | {COVERAGE[c.name] or '— (not in the export)'} |" for c in LAP_COLUMNS]
+    return "\n".join(rows)

@@ -1,0 +1,174 @@
+"""The two SRO CSV exports, each read into a plain table with the source line of every row.
+
+Sector list (``*_SectorListCSV_1.0.CSV``): ``Bib;Class;Driver1..Driver4;Car;Lap;Time;Sector1Time;
+SpeedTrap1;Sector2Time;SpeedTrap2;Sector3Time;SpeedTrap3;TopSpeed``; the header line is repeated
+every few rows like a page break (those lines are skipped, and must equal the first header).
+
+Pit stops (``*_PitStopsCsv_1.0.CSV``): ``Nr;Driver in;Day time in;Time in;Driver out;Day time out;
+Time out;Nett Time;Reason;Lap In``; ``Time in``/``Time out`` are race time, ``Day time`` time of day;
+a stop with no exit has a blank ``Driver out`` and empty exit fields.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from stintlab.errors import StintlabFormatError
+from stintlab.io.sro.text import as_utf8
+from stintlab.io.text import Header, RawTable, read_table
+from stintlab.io.values import parse_floats, parse_ints, parse_time_columns, shown
+
+__all__ = ["SECTOR_REQUIRED", "PIT_REQUIRED", "looks_like_sector_list", "looks_like_pit_stops", "read_sector_list",
+           "read_pit_stops"]  # fmt: skip
+
+SECTOR_REQUIRED = ("Bib", "Lap", "Time", "Driver1")
+SECTOR_TIMES = ("Time", "Sector1Time", "Sector2Time", "Sector3Time")
+PIT_REQUIRED = ("Nr", "Driver in", "Time in", "Driver out", "Time out", "Lap In")
+MAX_LAP = 100_000
+MAX_RACE_TIME = 100 * 3600.0
+
+
+def looks_like_sector_list(names: list[str]) -> bool:
+    """The sector list's header (by its column names).
+
+    >>> looks_like_sector_list(["Bib", "Class", "Driver1", "Car", "Lap", "Time", "Sector1Time"])
+    True
+    """
+    return {"Bib", "Lap"} <= set(names)  # the rest of SECTOR_REQUIRED is checked on read (a located error)
+
+
+def looks_like_pit_stops(names: list[str]) -> bool:
+    """The pit-stop file's header (by its column names).
+
+    >>> looks_like_pit_stops(["Nr", "Driver in", "Day time in", "Time in", "Driver out", "Time out", "Lap In"])
+    True
+    """
+    return {"Nr", "Lap In"} <= set(names)  # the rest of PIT_REQUIRED is checked on read
+
+
+def _raw(path, data: bytes, header: Header, required: tuple[str, ...], what: str) -> tuple[RawTable, str]:
+    missing = [c for c in required if c not in header.names]
+    if missing:
+        raise StintlabFormatError(path, f"not an SRO {what}: the header lacks {missing}", line=1, column=missing[0])
+    utf8, encoding = as_utf8(path, data, header.names, header.separator)
+    return read_table(path, utf8, header), encoding
+
+
+def _drop_repeated_headers(raw: RawTable) -> tuple[RawTable, int]:
+    """Skip the lines that repeat the header (the sector list's page breaks); a header-like line
+    that differs from the first header is refused (a changed layout in mid-file)."""
+    first = raw.header.names[0]
+    is_head = pc.equal(raw.columns[first], first).to_numpy(zero_copy_only=False)
+    if not is_head.any():
+        return raw, 0
+    rows = np.flatnonzero(is_head)
+    for name in raw.header.names:
+        differs = pc.not_equal(raw.columns[name], name).to_numpy(zero_copy_only=False)[rows]
+        if differs.any():
+            i = int(rows[np.flatnonzero(differs)[0]])
+            raise StintlabFormatError(
+                raw.path, f"a repeated header line differs from the first header: {shown(raw.columns[name][i].as_py())} "
+                f"where the header has {name!r}", line=int(raw.lines[i]), column=name)  # fmt: skip
+    keep = pa.array(~is_head)
+    cols = {n: pc.filter(c, keep) for n, c in raw.columns.items()}
+    kept = RawTable(raw.path, raw.header, cols, int((~is_head).sum()), raw.lines[~is_head])
+    return kept, int(is_head.sum())
+
+
+def _strings(arr: pa.Array) -> np.ndarray:
+    return np.asarray(arr.to_pylist(), dtype=object)
+
+
+def read_sector_list(path, data: bytes, header: Header) -> tuple[pd.DataFrame, dict]:
+    """One row per data line, in file order: car, lap, time, s1, s2, s3, top_speed, class, car_model,
+    crew (tuple of Driver1..4), line; and facts (encoding, repeated headers)."""
+    raw, encoding = _raw(path, data, header, SECTOR_REQUIRED, "sector list")
+    raw, repeats = _drop_repeated_headers(raw)
+    if raw.nrows == 0:
+        raise StintlabFormatError(path, "the sector list has a header but no laps", line=2, column="Bib")
+    lines = raw.lines
+    car = raw.columns["Bib"]
+    empty = pc.equal(pc.utf8_length(car), 0)
+    if pc.any(empty).as_py():
+        i = pc.index(empty, True).as_py()
+        raise StintlabFormatError(path, "a lap without a car (empty Bib)", line=int(lines[i]), column="Bib")
+    lap = parse_ints(raw.columns["Lap"], path, "Lap", lines, required=True)
+    bad = (lap < 1) | (lap > MAX_LAP)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise StintlabFormatError(path, f"lap number {int(lap[i])} out of range 1..{MAX_LAP}", line=int(lines[i]), column="Lap")
+    times = parse_time_columns({n: raw.columns[n] for n in SECTOR_TIMES if n in raw.columns}, path, lines)
+    for name, values in times.items():
+        if (values > MAX_RACE_TIME).any() or (values <= 0).any():
+            i = int(np.flatnonzero((values > MAX_RACE_TIME) | (values <= 0))[0])
+            raise StintlabFormatError(path, f"implausible {name}: {shown(raw.columns[name][i].as_py())}",
+                                      line=int(lines[i]), column=name)  # fmt: skip
+    nan = np.full(raw.nrows, np.nan)
+    speed = parse_floats(raw.columns["TopSpeed"], path, "TopSpeed", lines) if "TopSpeed" in raw.columns else nan
+    crew_cols = [_strings(raw.columns[f"Driver{k}"]) if f"Driver{k}" in raw.columns else np.full(raw.nrows, "", dtype=object)
+                 for k in range(1, 5)]  # fmt: skip
+    table = pd.DataFrame(
+        {
+            "car": _strings(car),
+            "lap": lap.astype("int64"),
+            "time": times["Time"],
+            "s1": times.get("Sector1Time", nan),
+            "s2": times.get("Sector2Time", nan),
+            "s3": times.get("Sector3Time", nan),
+            "top_speed": speed,
+            "class": _strings(raw.columns["Class"]) if "Class" in raw.columns else np.full(raw.nrows, "", dtype=object),
+            "car_model": _strings(raw.columns["Car"]) if "Car" in raw.columns else np.full(raw.nrows, "", dtype=object),
+            "crew": list(zip(*crew_cols)),
+            "line": lines.astype("int64"),
+        }
+    )
+    facts = {"separator": header.separator, "bom": header.bom, "crlf": header.crlf, "encoding": encoding,
+             "repeated_headers": repeats, "columns": len(header.names)}  # fmt: skip
+    return table, facts
+
+
+def read_pit_stops(path, data: bytes, header: Header) -> tuple[pd.DataFrame, dict]:
+    """One row per stop, in file order: car, driver_in, time_in, day_in, driver_out, time_out, nett,
+    lap_in, reason, line (times in seconds, NaN when empty)."""
+    raw, encoding = _raw(path, data, header, PIT_REQUIRED, "pit-stop file")
+    lines = raw.lines
+    car = raw.columns["Nr"]
+    empty = pc.equal(pc.utf8_length(car), 0)
+    if pc.any(empty).as_py():
+        i = pc.index(empty, True).as_py()
+        raise StintlabFormatError(path, "a pit stop without a car (empty Nr)", line=int(lines[i]), column="Nr")
+    lap = parse_ints(raw.columns["Lap In"], path, "Lap In", lines, required=True)
+    bad = (lap < 1) | (lap > MAX_LAP)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise StintlabFormatError(path, f"lap number {int(lap[i])} out of range 1..{MAX_LAP}", line=int(lines[i]), column="Lap In")
+    names = [n for n in ("Time in", "Time out", "Nett Time", "Day time in") if n in raw.columns]
+    times = parse_time_columns({n: raw.columns[n] for n in names}, path, lines)
+    missing_in = np.isnan(times["Time in"])
+    if missing_in.any():
+        i = int(np.flatnonzero(missing_in)[0])
+        raise StintlabFormatError(path, "a pit stop without its entry time", line=int(lines[i]), column="Time in")
+    nan = np.full(raw.nrows, np.nan)
+    table = pd.DataFrame(
+        {
+            "car": _strings(car),
+            "driver_in": _strings(raw.columns["Driver in"]),
+            "time_in": times["Time in"],
+            "day_in": times.get("Day time in", nan),
+            "driver_out": _strings(raw.columns["Driver out"]),
+            "time_out": times["Time out"],
+            "nett": times.get("Nett Time", nan),
+            "lap_in": lap.astype("int64"),
+            "reason": _strings(raw.columns["Reason"]) if "Reason" in raw.columns else np.full(raw.nrows, "", dtype=object),
+            "line": lines.astype("int64"),
+        }
+    )
+    early = table["time_out"].to_numpy() < table["time_in"].to_numpy()
+    if early.any():
+        i = int(np.flatnonzero(early)[0])
+        raise StintlabFormatError(path, "the car leaves the pits before it entered them (Time out < Time in)",
+                                  line=int(lines[i]), column="Time out")  # fmt: skip
+    return table, {"encoding": encoding}

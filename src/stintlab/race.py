@@ -25,7 +25,7 @@ import pandas as pd
 
 from stintlab.analysis import distance, laptimes, order, pace, rankings, standings
 from stintlab.analysis.annotate import annotate_with_zones
-from stintlab.analysis.categories import attach_categories, read_entry_list
+from stintlab.analysis.categories import read_entry_list, resolve_categories
 from stintlab.analysis.classification import derive_classification, official_status, with_lapless_cars
 from stintlab.analysis.flags import neutralisations, race_phases
 from stintlab.analysis.incidents import annotated_incidents
@@ -40,7 +40,7 @@ from stintlab.io import files_of_format, final_hourly_results, read_file, wige
 from stintlab.log import issues_summary, issues_table, logger
 from stintlab.names import name_key
 
-__all__ = ["Race", "load", "name_key", "find_results_beside", "results_mismatch"]  # name_key: from stintlab.names
+__all__ = ["Race", "load", "name_key", "entry_list_beside", "find_results_beside", "results_mismatch"]  # name_key: from stintlab.names
 
 
 def _derived(fn):
@@ -89,6 +89,11 @@ class Race:
     sections: pd.DataFrame | None = None
     official_crew: pd.DataFrame | None = None
     weather: pd.DataFrame | None = None
+    #: the user's entry list (``--entry-list``), first source of :attr:`categories`
+    entry_list: Path | None = None
+    #: ``lookup(race, names)`` → categories of drivers the race itself does not grade (the archive's
+    #: registry, set by the faces: :func:`stintlab.archive.registry.category_lookup`)
+    category_lookup: Callable | None = None
     _memo: dict = field(default_factory=dict, init=False, repr=False)
     _gates: dict = field(default_factory=dict, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
@@ -270,16 +275,26 @@ class Race:
 
     # ------------------------------------------------------------------ drivers
     @_derived
+    def category_resolution(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(:attr:`categories`, unmatched names of the entry list and lap file): see
+        :func:`stintlab.analysis.categories.resolve_categories`."""
+        explicit = read_entry_list(self.entry_list) if self.entry_list is not None else None
+        beside = None
+        if explicit is None:
+            found = entry_list_beside(self.meta.get("path"))
+            beside = read_entry_list(found) if found is not None else None
+        lookup = None
+        if self.category_lookup is not None:
+            fn = self.category_lookup
+            lookup = lambda names: fn(self, names)  # noqa: E731
+        return resolve_categories(self.drivers, entry_list=explicit, beside=beside, lookup=lookup)
+
+    @property
     def categories(self) -> pd.DataFrame:
-        """car, driver, category of every driver: the official classification's FIA grades, and an
-        ``entry_list.csv`` beside the lap file when there is one (the demo race ships one)."""
-        base = self.drivers[["car", "driver", "category"]]
-        path = self.meta.get("path")
-        entry_list = Path(path).parent / "entry_list.csv" if path else None
-        if entry_list is None or not entry_list.is_file():
-            return base
-        table, _unmatched = attach_categories(self.drivers, read_entry_list(entry_list))
-        return table[["car", "driver", "category"]]
+        """car, driver, class, category, category_source, ... of every driver, from (in order) the
+        user's entry list, an ``entry_list.csv`` beside the lap file, the official classification,
+        the archive's category registry (:attr:`category_lookup`)."""
+        return self.category_resolution[0]
 
     @_derived
     def clean_laps(self) -> pd.DataFrame:
@@ -353,6 +368,17 @@ class Race:
 
     def __repr__(self) -> str:
         return f"<Race {self.name!r}: {len(self.cars)} cars, {len(self.laps)} laps, {self.meta.get('variant')}>"
+
+
+def entry_list_beside(path) -> Path | None:
+    """``entry_list.csv`` (or ``.yaml``/``.yml``) in the folder of ``path``, if there is one."""
+    if not path:
+        return None
+    for name in ("entry_list.csv", "entry_list.yaml", "entry_list.yml"):
+        p = Path(path).parent / name
+        if p.is_file():
+            return p
+    return None
 
 
 def find_results_beside(path) -> Path | None:

@@ -23,15 +23,19 @@ from pathlib import Path
 
 import pandas as pd
 
+from stintlab.analysis.estimate import CREW_RULE_PRECISION, crew_rule
 from stintlab.errors import StintlabFormatError
 from stintlab.names import name_key
 
 __all__ = [
+    "CATEGORY_SOURCES",
     "ENTRY_COLUMNS",
+    "RESOLVED_COLUMNS",
     "VALID_CATEGORIES",
     "attach_categories",
     "match_names",
     "read_entry_list",
+    "resolve_categories",
 ]
 
 VALID_CATEGORIES = ("Platinum", "Gold", "Silver", "Bronze")
@@ -235,3 +239,82 @@ def _set(cat, src, entry_name, how, i, e, kind):
     if not pd.isna(e["category"]):
         cat[i] = e["category"]
         src[i] = "entry list"
+
+
+#: Columns of :func:`resolve_categories` (and of ``race.categories``).
+RESOLVED_COLUMNS = [
+    "car", "driver", "class", "category", "category_source", "season_observed", "category_series",
+    "category_race", "category_conflict", "category_probability", "category_evidence", "entry_name", "match",
+]  # fmt: skip
+#: ``category_source`` codes, in the order they are tried.
+CATEGORY_SOURCES = ("entry list", "entry list beside", "classification", "archive", "estimated", "unknown")
+
+
+def resolve_categories(
+    drivers: pd.DataFrame,
+    *,
+    entry_list: pd.DataFrame | None = None,
+    beside: pd.DataFrame | None = None,
+    lookup=None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The one path from a race's drivers to their FIA categories, each row saying where it came from.
+
+    Tried in order: ``entry_list`` (the user's ``--entry-list``, source ``entry list``), else
+    ``beside`` (an entry list found beside the lap file, source ``entry list beside``), then the
+    official classification (``classification``), then ``lookup`` for the drivers still without
+    one (``archive``, or ``estimated`` when the lookup says so in a ``source`` column, with its
+    ``probability``). ``lookup(names)`` returns a DataFrame indexed by those names with columns
+    category, season_observed, series, race_id, conflict (rows only for names it knows).
+    Returns (table with :data:`RESOLVED_COLUMNS`, unmatched as :func:`attach_categories`).
+    ``season_observed``/``category_series``/``category_race`` say which archived season, series and
+    race an ``archive`` category comes from; ``category_conflict`` the other categories seen that season;
+    ``category_probability`` the model probability of an ``estimated`` one, ``category_evidence`` its
+    evidence: ``pace`` (the archive's estimate) or ``crew rule`` (:func:`stintlab.analysis.estimate.crew_rule`:
+    the only ungraded driver of a crew that must have a Bronze and has none; applied with a ``lookup``).
+    """
+    entries = entry_list if entry_list is not None else beside
+    table, unmatched = attach_categories(drivers, entries)
+    if entry_list is None and beside is not None:
+        table.loc[table["category_source"] == "entry list", "category_source"] = "entry list beside"
+    n = len(table)
+    season = pd.array([pd.NA] * n, dtype="Int32")
+    series = pd.array([pd.NA] * n, dtype="string")
+    race = pd.array([pd.NA] * n, dtype="string")
+    conflict = pd.array([pd.NA] * n, dtype="string")
+    prob = [float("nan")] * n
+    if lookup is not None and n:
+        todo = table["category"].isna().to_numpy()
+        names = list(dict.fromkeys(table.loc[todo, "driver"].astype(str)))
+        found = lookup(names) if names else None
+        if found is not None and len(found):
+            cat = table["category"].astype(object).tolist()
+            src = table["category_source"].astype(object).tolist()
+            for i, name in enumerate(table["driver"].astype(str)):
+                if not todo[i] or name not in found.index:
+                    continue
+                hit = found.loc[name]
+                cat[i] = hit["category"]
+                src[i] = hit["source"] if isinstance(hit.get("source"), str) else "archive"
+                prob[i] = hit.get("probability", float("nan"))
+                season[i] = pd.NA if pd.isna(hit["season_observed"]) else int(hit["season_observed"])
+                series[i] = hit["series"] if isinstance(hit["series"], str) else pd.NA
+                race[i] = hit["race_id"] if isinstance(hit["race_id"], str) else pd.NA
+                conflict[i] = hit["conflict"] if isinstance(hit["conflict"], str) else pd.NA
+            table["category"] = pd.array(cat, dtype="string")
+            table["category_source"] = pd.array(src, dtype="string")
+    table["season_observed"] = season
+    table["category_series"] = series
+    table["category_race"] = race
+    table["category_conflict"] = conflict
+    table["category_probability"] = pd.array(prob, dtype="float64")
+    evidence = ["pace" if s == "estimated" else None for s in table["category_source"]]
+    if lookup is not None:  # the crew rule, once every other source has spoken
+        table = table.reset_index(drop=True)
+        for i in crew_rule(table):
+            table.loc[i, ["category", "category_source"]] = ["Bronze", "estimated"]
+            table.loc[i, "category_probability"] = CREW_RULE_PRECISION
+            evidence[i] = "crew rule"
+    table["category_evidence"] = pd.array(evidence, dtype="string")
+    if "class" not in table.columns:
+        table["class"] = pd.array([pd.NA] * n, dtype="string")
+    return table[RESOLVED_COLUMNS], unmatched

@@ -108,13 +108,15 @@ def _metric_name(by: str) -> str:
     return key
 
 
-def _category_map(categories, frame: pd.DataFrame) -> list:
-    if categories is None:
+def _category_map(categories, frame: pd.DataFrame, column: str = "category") -> list:
+    if categories is None or (column != "category" and not isinstance(categories, pd.DataFrame)):
         return [None] * len(frame)
     if isinstance(categories, pd.DataFrame):
+        if column not in categories.columns:
+            return [None] * len(frame)
         look = {
             (str(c), name_key(d)): cat
-            for c, d, cat in zip(categories["car"], categories["driver"], categories["category"], strict=True)
+            for c, d, cat in zip(categories["car"], categories["driver"], categories[column], strict=True)
         }
     else:
         look = {(str(k[0]), name_key(k[1])): v for k, v in dict(categories).items()}
@@ -182,15 +184,16 @@ def driver_rankings(
     """Every driver of ``laps`` with every metric over ``clean`` (:func:`~stintlab.analysis.pace.clean_laps`),
     ranked by ``by`` in class and in category within class.
 
-    ``categories``: ``{(car, driver): category}`` or a DataFrame with car, driver, category
-    (e.g. from :func:`stintlab.analysis.categories.attach_categories`), or None.
-    Columns: driver, car, class, team, category, clean_laps, every metric and its sample size,
+    ``categories``: ``{(car, driver): category}`` or a DataFrame with car, driver, category and
+    optionally category_source (e.g. from :func:`stintlab.analysis.categories.resolve_categories`), or None.
+    Columns: driver, car, class, team, category, category_source, clean_laps, every metric and its sample size,
     metric, value, ci_low, ci_high, class_rank, category_rank, low_sample, close_to_next.
     Sorted by class (first appearance) then class_rank.
     """
     metric = _metric_name(by)
     m = driver_metrics(laps, clean)
     m.insert(4, "category", pd.array(_category_map(categories, m), dtype="string"))
+    m.insert(5, "category_source", pd.array(_category_map(categories, m, "category_source"), dtype="string"))
     m["low_sample"] = m["clean_laps"] < min_laps
     m["metric"] = metric
     m["value"] = m[METRICS[metric]]
@@ -202,7 +205,7 @@ def driver_rankings(
     m = m.sort_values(["class", "class_rank"], key=lambda s: s.map(order) if s.name == "class" else s, kind="stable")
     m = m.reset_index(drop=True)
     m["close_to_next"] = _close_to_next(m, "class_rank", ["class"])
-    cols = ["driver", "car", "class", "team", "category", "clean_laps", "best_lap", "ideal_lap", "best_10", "best_10_n",
+    cols = ["driver", "car", "class", "team", "category", "category_source", "clean_laps", "best_lap", "ideal_lap", "best_10", "best_10_n",
             "best_20pct", "best_20pct_k", "median_clean", "stint_avg", "stint_avg_n", "index", "index_n", "spread",
             "metric", "value", "ci_low", "ci_high", "class_rank", "category_rank", "low_sample", "close_to_next"]  # fmt: skip
     return m[[c for c in cols if c in m.columns]]

@@ -11,6 +11,9 @@ Tables (all keyed by ``race_id``; docs/archive.md describes every column):
 - ``classification``: official (or derived) final classification;
 - ``entries``: one row per (race, car, driver): crew, FIA category, laps, drive time, pace and pace rank in class;
 - ``weather``: the weather readings of a race when a weather file was given (°C / hPa plus the published units);
+- ``driver_categories``: the category registry, one row per FIA category observed for a driver in a race
+  (official results carrying categories, an entry list beside the race's file) or estimated
+  (:mod:`stintlab.archive.registry`);
 - ``driver_aliases``: the user's alias table (alias key → canonical name).
 
 Writes: one transaction per race (:mod:`stintlab.archive.ingest`), so a killed ingest leaves whole
@@ -51,7 +54,7 @@ __all__ = [
 ]
 
 SCHEMA_VERSION = 1
-DATA_TABLES = ("laps", "classification", "entries", "weather", "files", "races")
+DATA_TABLES = ("laps", "classification", "entries", "weather", "driver_categories", "files", "races")
 _DUCKDB_MAGIC = b"DUCK"  # bytes 8..12 of every DuckDB database file (after the header checksum)
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _HEADER = 4096  # a DuckDB file starts with a main header and two database headers of this size
@@ -201,9 +204,12 @@ class Archive:
             if self.write:
                 # checkpoint once at close instead of after every race (each race's commit still goes to the WAL)
                 self.con.execute("SET checkpoint_threshold = '4GB'")
+                new_registry = not self._has_table("driver_categories")
                 for ddl in _DDL:
                     self.con.execute(ddl)
                 self._ensure_laps_table()
+                if new_registry:  # an archive made before the registry: fill it from its entries
+                    self.con.execute(REGISTRY_BACKFILL)
                 self.con.execute(
                     "INSERT OR REPLACE INTO archive_info VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
                 )
@@ -262,6 +268,10 @@ class Archive:
                 fcntl.flock(self._lock_fh.fileno(), fcntl.LOCK_UN)
             self._lock_fh.close()
             self._lock_fh = None
+
+    def _has_table(self, name: str) -> bool:
+        sql = "SELECT count(*) FROM information_schema.tables WHERE table_name = ?"
+        return bool(self.con.execute(sql, [name]).fetchall()[0][0])
 
     def _ensure_laps_table(self, temp: bool = False) -> None:
         exists = self.con.execute(
@@ -372,7 +382,7 @@ class Archive:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         written = {}
-        names = ("races", "laps", "classification", "entries", "weather", "driver_aliases", "files")
+        names = ("races", "laps", "classification", "entries", "weather", "driver_categories", "driver_aliases", "files")
         for table in tables or names:
             if table not in names:
                 raise StintlabUsageError(f"no table {table!r} to export")
@@ -408,6 +418,17 @@ _DDL = [
         race_id VARCHAR, time_utc DOUBLE, time_utc_text VARCHAR, air_temp_c DOUBLE, track_temp_c DOUBLE,
         humidity_pct DOUBLE, pressure_hpa DOUBLE, wind_speed DOUBLE, wind_direction_deg DOUBLE, rain DOUBLE,
         air_temp DOUBLE, track_temp DOUBLE, temp_unit VARCHAR, pressure DOUBLE, pressure_unit VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS driver_categories (
+        driver_key VARCHAR, driver VARCHAR, season INTEGER, series VARCHAR, category VARCHAR, race_id VARCHAR,
+        car VARCHAR, source_file VARCHAR, kind VARCHAR, confidence DOUBLE)""",
     """CREATE TABLE IF NOT EXISTS driver_aliases (
         alias_key VARCHAR PRIMARY KEY, alias VARCHAR, canonical_key VARCHAR, canonical VARCHAR)""",
 ]
+
+#: the registry rows of every archived race's official categories (entries.category), for an archive
+#: made before the registry existed (the same rows :func:`stintlab.archive.registry.registry_rows` makes)
+REGISTRY_BACKFILL = """INSERT INTO driver_categories
+    SELECT e.driver_key, e.driver, r.season, r.series, e.category, e.race_id, e.car,
+           coalesce((SELECT f.name FROM files f WHERE f.race_id = e.race_id AND f.role = 'results' LIMIT 1), r.source),
+           'observed', 1.0
+    FROM entries e JOIN races r USING (race_id) WHERE e.category IS NOT NULL"""

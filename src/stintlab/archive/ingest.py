@@ -28,9 +28,11 @@ import stintlab
 import stintlab.io
 from stintlab.archive.db import DATA_TABLES, Archive
 from stintlab.archive.entries import race_tables, results_tables
+from stintlab.archive.registry import registry_rows
 from stintlab.archive.sources import RaceFiles, find_race_files, meta_from_path, series_from_classes, slug
 from stintlab.errors import StintlabFormatError, StintlabUsageError
 from stintlab.io import read_file
+from stintlab.race import entry_list_beside
 
 __all__ = [
     "META_KEYS",
@@ -219,8 +221,12 @@ def prepare(race_files: RaceFiles, overrides: dict | None = None) -> tuple[dict,
     parsed = _parse(race_files)
     meta = race_meta(race_files, parsed, overrides or {})
     if parsed.race is not None:
-        return meta, race_tables(parsed.race)
-    return meta, results_tables(parsed.results, parsed.weather)
+        tables = race_tables(parsed.race)
+    else:
+        tables = results_tables(parsed.results, parsed.weather)
+    source = race_files.results or race_files.main
+    tables["driver_categories"] = registry_rows(meta, tables["entries"], source, entry_list_beside(race_files.main))
+    return meta, tables
 
 
 def prepare_or_fail(race_files: RaceFiles, overrides: dict | None = None) -> tuple[str, object]:
@@ -324,7 +330,7 @@ def _write(arc, race_id, race_files, files, blobs, chash, meta, tables, existing
             con.execute("INSERT INTO laps BY NAME SELECT ? AS race_id, * FROM _laps_in", [race_id])
             con.unregister("_laps_in")
         step("laps", race_id)
-        for name in ("classification", "entries", "weather"):
+        for name in ("classification", "entries", "weather", "driver_categories"):
             df = tables.get(name)
             if df is None or df.empty:
                 continue

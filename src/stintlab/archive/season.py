@@ -6,8 +6,10 @@ rank by that pace among the drivers of his class in that race (``pace_field`` dr
 Classification-only races (no lap file) have no pace.
 
 FIA category: the race's own (official IMSA classifications carry it); when the race has none
-(WEC lap files), the driver's category of that season seen in other archived races, flagged
-``category_source = "season"``.
+(WEC lap files), the archive's category registry (:mod:`stintlab.archive.registry`, the lookup of
+every command): the driver's category of that season seen in other archived races
+(``category_source = "season"``), else of the nearest other season (``"other season"``,
+``season_observed`` saying which).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from stintlab.archive.identity import driver_key, resolve_key, season_category
+from stintlab.archive.registry import load_registry, season_lookup
 from stintlab.archive.store import Archive
 from stintlab.errors import StintlabUsageError
 
@@ -37,6 +40,7 @@ SEASON_COLUMNS = [
     "driver",
     "category",
     "category_source",
+    "season_observed",
     "crew",
     "position",
     "class_position",
@@ -119,19 +123,29 @@ def _race_entries(arc: Archive, keys: list[str], season: int | None) -> pd.DataF
     return arc.con.execute(_RACES_SQL.format(where=where), params).df()
 
 
-def _season_categories(arc: Archive, seasons: list[int], aliases: dict) -> dict[tuple[str, int], str]:
-    """(canonical driver key, season) → season category, from every archived race of those seasons."""
+def _season_categories(
+    arc: Archive, seasons: list[int], aliases: dict, keys=None
+) -> dict[tuple[str, int], tuple[str, int]]:
+    """(canonical driver key, season) → (category, season observed), from the archive's category
+    registry (:func:`stintlab.archive.registry.season_lookup`, the lookup every command uses): the
+    season's own observations, else the nearest season's."""
     if not seasons:
         return {}
-    sql = f"""
-        SELECT e.driver_key, r.season, e.category, count(*) FROM entries e JOIN races r USING (race_id)
-        WHERE e.category IS NOT NULL AND r.season IN ({", ".join("?" for _ in seasons)})
-        GROUP BY ALL
-    """
-    seen: dict[tuple[str, int], list[str]] = {}
-    for k, season, cat, n in arc.con.execute(sql, [int(s) for s in seasons]).fetchall():
-        seen.setdefault((resolve_key(k, aliases), int(season)), []).extend([cat] * int(n))
-    return {ks: season_category(cats) for ks, cats in seen.items()}
+    reg = load_registry(arc)
+    keys = sorted(set(reg["key"]) if keys is None else {resolve_key(k, aliases) for k in keys})
+    out = {}
+    for season in seasons:
+        found = season_lookup(reg, keys, int(season))
+        for k, cat, seen in zip(found.index, found["category"], found["season_observed"], strict=True):
+            out[(k, int(season))] = (cat, int(seen))
+    return out
+
+
+def _source(hit, season) -> str | None:
+    """``season`` for a category of the same season, ``other season`` for the nearest other one."""
+    if hit is None:
+        return None
+    return "season" if hit[1] == int(season) else "other season"
 
 
 def _crews(crew: pd.DataFrame, season_cats: dict, aliases: dict) -> dict[tuple[str, str], list[dict]]:
@@ -140,8 +154,8 @@ def _crews(crew: pd.DataFrame, season_cats: dict, aliases: dict) -> dict[tuple[s
     for race_id, car, driver, key, category, laps, season in zip(*cols, strict=True):
         cat, src = (category, "race") if isinstance(category, str) and category else (None, None)
         if cat is None:
-            cat = season_cats.get((resolve_key(key, aliases), int(season)))
-            src = "season" if cat else None
+            hit = season_cats.get((resolve_key(key, aliases), int(season)))
+            cat, src = (hit[0] if hit else None), _source(hit, season)
         crews.setdefault((race_id, car), []).append(
             {"driver": driver, "category": cat, "category_source": src, "laps": None if pd.isna(laps) else int(laps)}
         )
@@ -157,7 +171,7 @@ def _category_ranks(field: pd.DataFrame, season_cats: dict, aliases: dict, rows:
     pace = field["pace"].to_numpy(dtype=float)
     cat = np.array(
         [
-            c if isinstance(c, str) and c else season_cats.get((resolve_key(k, aliases), int(s)))
+            c if isinstance(c, str) and c else (season_cats.get((resolve_key(k, aliases), int(s))) or (None,))[0]
             for k, c, s in zip(
                 field["driver_key"].tolist(), field["category"].tolist(), field["season"].tolist(), strict=True
             )
@@ -194,19 +208,22 @@ def driver_season(arc: Archive, name: str, year: int | None) -> dict:
     mine = crew["driver_key"].isin(members).to_numpy(dtype=bool)
     rows = crew[mine].drop_duplicates(["race_id", "car"]).reset_index(drop=True)
     seasons = sorted({int(s) for s in rows["season"]})
-    season_cats = _season_categories(arc, seasons, aliases)
+    season_cats = _season_categories(arc, seasons, aliases, set(crew["driver_key"]) | set(field["driver_key"]))
     crews = _crews(crew, season_cats, aliases)
-    cats, srcs = [], []
+    cats, srcs, seen = [], [], []
     for c, season in zip(rows["category"].tolist(), rows["season"].tolist(), strict=True):
         if isinstance(c, str) and c:
             cats.append(c)
             srcs.append("race")
+            seen.append(int(season))
         else:
-            sc = season_cats.get((key, int(season)))
-            cats.append(sc)
-            srcs.append("season" if sc else None)
+            hit = season_cats.get((key, int(season)))
+            cats.append(hit[0] if hit else None)
+            srcs.append(_source(hit, season))
+            seen.append(hit[1] if hit else None)
     rows["category"] = cats
     rows["category_source"] = srcs
+    rows["season_observed"] = pd.array(seen, dtype="Int64")
     rows["crew"] = [crews.get(p, []) for p in zip(rows["race_id"], rows["car"], strict=True)]
     ranks = _category_ranks(field, season_cats, aliases, rows)
     rows["pace_rank_category"] = [r[0] for r in ranks]

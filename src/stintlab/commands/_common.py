@@ -19,7 +19,7 @@ from rich.table import Table
 from stintlab.errors import StintlabUsageError
 from stintlab.serial import records, to_jsonable
 
-__all__ = ["console", "emit", "err_console", "load_race", "records", "to_jsonable", "write_atomically"]
+__all__ = ["console", "emit", "err_console", "load_race", "records", "to_jsonable", "use_categories", "write_atomically"]
 
 console = Console()
 if not console.is_terminal:  # piped or captured output: do not squeeze tables into 80 columns
@@ -27,8 +27,9 @@ if not console.is_terminal:  # piped or captured output: do not squeeze tables i
 err_console = Console(stderr=True)
 
 
-def load_race(path: Path, results: Path | None = None, *, quiet: bool = False):
-    """Load a race, showing a spinner on stderr while it loads."""
+def load_race(path: Path, results: Path | None = None, *, quiet: bool = False, entry_list=None, db=None):
+    """Load a race, showing a spinner on stderr while it loads, with its categories' sources wired
+    (:func:`use_categories`)."""
     from stintlab.race import load
 
     if quiet or not err_console.is_terminal:
@@ -38,6 +39,20 @@ def load_race(path: Path, results: Path | None = None, *, quiet: bool = False):
             race = load(path, results=results)
     if race.meta.get("results_refused"):  # another race's classification: said, then not used
         print(f"stintlab: warning: {race.meta['results_refused']}", file=sys.stderr)  # one line, never wrapped
+    return use_categories(race, entry_list, db)
+
+
+def use_categories(race, entry_list=None, db=None):
+    """Give ``race`` its category sources, the same for every command: the user's ``--entry-list``
+    (checked now: a bad file fails before any work) and the archive's registry (``--db``, else the
+    default archive when it exists). Returns ``race``."""
+    from stintlab.analysis.categories import read_entry_list
+    from stintlab.archive.registry import category_lookup
+
+    if entry_list is not None:
+        read_entry_list(entry_list)
+        race.entry_list = Path(entry_list)
+    race.category_lookup = category_lookup(db, required=db is not None)
     return race
 
 

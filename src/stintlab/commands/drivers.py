@@ -9,6 +9,7 @@ import pandas as pd
 import typer
 
 from stintlab.analysis.lookup import find_class
+from stintlab.archive.registry import race_season
 from stintlab.commands._common import emit, err_console, load_race, records
 from stintlab.errors import StintlabUsageError
 from stintlab.io.values import format_time
@@ -17,8 +18,12 @@ DRIVER_KEYS = [
     "driver", "car", "class", "category", "clean_laps", "best_lap", "ideal_lap", "best_10", "best_20pct",
     "median_clean", "index", "class_rank", "category_rank",
 ]  # fmt: skip
+CATEGORY_PROVENANCE = ["category_source", "season_observed", "category_series", "category_race", "category_conflict",
+                       "category_probability", "category_evidence"]  # fmt: skip
 DRIVER_EXTRA_KEYS = [
-    "team", "category_source", "best_10_n", "best_20pct_k", "stint_avg", "stint_avg_n", "spread", "index_n",
+    "team", "category_source", "season_observed", "category_series", "category_race", "category_conflict",
+    "category_probability", "category_evidence",
+    "best_10_n", "best_20pct_k", "stint_avg", "stint_avg_n", "spread", "index_n",
     "metric", "value", "ci_low", "ci_high", "low_sample", "close_to_next",
 ]  # fmt: skip
 BEST_KEYS = [
@@ -39,21 +44,20 @@ CREW_KEYS = ["car", "class", "team", "clean_laps", "best_lap", "ideal_lap", "bes
              "close_to_next"]  # fmt: skip
 RULES_LIST_KEYS = ["name", "series", "season", "source"]
 RULE_DRIVER_KEYS = ["driver", "car", "total", "longest_spell", "worst_window", "verdict", "class", "category", "spells",
-                    "min_total", "max_total", "finished"]  # fmt: skip
+                    "min_total", "max_total", "finished", "category_source"]  # fmt: skip
 RULE_CREW_KEYS = ["car", "composition", "verdict", "class", "drivers", "rule", "detail"]
 VIOLATION_KEYS = ["car", "driver", "rule", "laps", "detail", "class", "category", "source"]
 
 FileArg = typer.Argument(..., dir_okay=False, help="Al Kamel lap file (Analysis / Time Cards CSV).")
 EntryOpt = typer.Option(None, "--entry-list", dir_okay=False, help="Entry list (CSV or YAML: car, driver, category).")
 ResultsOpt = typer.Option(None, "--results", help="Official classification file (default: one found beside FILE).")
-
-
-def race_categories(race, entry_list: Path | None):
-    """(categories table, unmatched table) for a race: official classification, then the entry list."""
-    from stintlab.analysis.categories import attach_categories, read_entry_list
-
-    entries = read_entry_list(entry_list) if entry_list is not None else None
-    return attach_categories(race.drivers, entries)
+DbOpt = typer.Option(
+    None,
+    "--db",
+    envvar="STINTLAB_ARCHIVE",
+    dir_okay=False,
+    help="Archive whose category registry grades the drivers the race does not (default archive when it exists).",
+)
 
 
 def _report_unmatched(unmatched: pd.DataFrame) -> None:
@@ -64,6 +68,25 @@ def _report_unmatched(unmatched: pd.DataFrame) -> None:
             f"#{c} {d}" if isinstance(c, str) else str(d) for c, d in zip(g["car"], g["driver"], strict=True)
         )
         err_console.print(f"[yellow]unmatched in {side} ({len(g)}):[/yellow] {names}", highlight=False)
+
+
+def category_provenance(row: dict, season: int | None) -> str:
+    """Where a driver's category comes from, in words: ``IMSA 2024; none for 2022`` for an archived
+    category of another season, ``IMSA 2024`` for the race's own season, the source otherwise;
+    other categories seen that season follow (``also Silver``)."""
+    src = row.get("category_source")
+    if src == "estimated":
+        how = "the crew rule" if row.get("category_evidence") == "crew rule" else "pace"
+        return f"estimated from {how} (p {row['category_probability']:.2f})"
+    if src != "archive":
+        return "" if src in (None, "unknown") else str(src)
+    seen = row.get("season_observed")
+    text = f"{row.get('category_series') or '?'} {seen}"
+    if season is not None and seen is not None and int(seen) != int(season):
+        text += f"; none for {season}"
+    if row.get("category_conflict"):
+        text += f"; also {row['category_conflict']}"
+    return text
 
 
 def _lap(seconds) -> str:
@@ -87,6 +110,7 @@ def drivers(
     ),
     entry_list: Path = EntryOpt,
     results: Path = ResultsOpt,
+    db: Path = DbOpt,
     best: bool = typer.Option(False, "--best", help="Print the best performer of each category in each class instead."),
     crews: bool = typer.Option(False, "--crews", help="Rank the crews (cars) in class instead of the drivers."),
     min_laps: int = typer.Option(10, "--min-laps", help="Drivers with fewer clean laps are flagged low_sample."),
@@ -95,7 +119,7 @@ def drivers(
     """Driver pace per class and FIA category, ranked by a metric (seconds; index: 100 = class pace)."""
     from stintlab.analysis.rankings import best_performers
 
-    race = load_race(file, results)
+    race = load_race(file, results, entry_list=entry_list, db=db)
     if crews:
         ct = _pick_class(race.crew_rankings(by, min_laps=min_laps), cls)
         emit(
@@ -104,17 +128,17 @@ def drivers(
             title=f"{race.name}: crews ranked by {ct['metric'].iat[0] if len(ct) else by}",
         )
         return
-    cats, unmatched = race_categories(race, entry_list)
+    cats, unmatched = race.category_resolution
     _report_unmatched(unmatched)
     if cats["category"].isna().all() and not as_json:
         err_console.print(
-            "no FIA driver categories in this race (give --entry-list): category ranks are empty", highlight=False
+            "no FIA driver categories for this race (give --entry-list, or archive races that carry them):"
+            " category ranks are empty",
+            highlight=False,
         )
-    table = race.driver_rankings(by, min_laps=min_laps, categories=cats)
-    src = {(c, d): s for c, d, s in zip(cats["car"], cats["driver"], cats["category_source"], strict=True)}
-    table = table.assign(
-        category_source=[src.get((c, d), "unknown") for c, d in zip(table["car"], table["driver"], strict=True)]
-    )
+    table = race.driver_rankings(by, min_laps=min_laps)
+    table = table.merge(cats[["car", "driver", *CATEGORY_PROVENANCE[1:]]], on=["car", "driver"], how="left")
+    table["category_source"] = table["category_source"].fillna("unknown")
     table = _pick_class(table, cls)
     if category:
         norm = category.strip().capitalize()
@@ -136,6 +160,7 @@ def drivers(
         emit(rows, True)
         return
     metric = rows[0]["metric"] if rows else by
+    season = race_season(race)
     table_rows = []
     for r in rows:
         lo, hi = r["ci_low"], r["ci_high"]
@@ -149,6 +174,7 @@ def drivers(
                 "car": r["car"],
                 "class": r["class"],
                 "cat": r["category"],
+                "cat from": category_provenance(r, season),
                 "laps": str(r["clean_laps"]) + ("*" if r["low_sample"] else ""),
                 "best": _lap(r["best_lap"]),
                 "best10": _lap(r["best_10"]),
@@ -171,6 +197,7 @@ def rules(
     list_: bool = typer.Option(False, "--list", help="List the shipped rule sets."),
     entry_list: Path = EntryOpt,
     results: Path = ResultsOpt,
+    db: Path = DbOpt,
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ):
     """Check driving times and crew line-ups against a rule set, or list the rule sets."""
@@ -184,13 +211,17 @@ def rules(
     if not rules_name:
         names = ", ".join(list_rules()["name"])
         raise StintlabUsageError(f"--rules NAME is required (shipped: {names})")
-    race = load_race(file, results)
-    cats, unmatched = race_categories(race, entry_list)
+    race = load_race(file, results, entry_list=entry_list, db=db)
+    cats, unmatched = race.category_resolution
     _report_unmatched(unmatched)
-    out = check_laps(race.laps, rules_name, cats)
+    # verdicts rest on graded categories only: an estimate (the crew rule assumes a legal crew) is shown,
+    # never evidence for or against a rule
+    judged = cats.assign(category=cats["category"].mask(cats["category_source"] == "estimated"))
+    out = check_laps(race.laps, rules_name, judged)
+    drivers_table = _with_categories(out["drivers"], cats)
     data = {
         "rules": out["rules"].name,
-        "drivers": records(out["drivers"], RULE_DRIVER_KEYS),
+        "drivers": records(drivers_table, RULE_DRIVER_KEYS),
         "crews": records(out["crews"], RULE_CREW_KEYS),
         "violations": records(out["violations"], VIOLATION_KEYS),
     }
@@ -205,6 +236,21 @@ def rules(
     emit(data["crews"], False, title=title + ": crews", columns=RULE_CREW_KEYS[:4])
     emit(
         data["violations"], False, title=title + f": violations ({len(data['violations'])})", columns=VIOLATION_KEYS[:5]
+    )
+
+
+def _with_categories(table: pd.DataFrame, cats: pd.DataFrame) -> pd.DataFrame:
+    """``table`` (car, driver, ...) with every driver's category and category_source from ``cats``."""
+    from stintlab.names import name_key
+
+    look = {
+        (str(c), name_key(d)): (k, s)
+        for c, d, k, s in zip(cats["car"], cats["driver"], cats["category"], cats["category_source"], strict=True)
+    }
+    hits = [look.get((str(c), name_key(d)), (None, "unknown")) for c, d in zip(table["car"], table["driver"], strict=True)]
+    return table.assign(
+        category=pd.array([None if pd.isna(k) else k for k, _ in hits], dtype="string"),
+        category_source=[s for _, s in hits],
     )
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from stintlab.commands._common import console, err_console, load_race, write_atomically
+from stintlab.commands._common import console, err_console, load_race, use_categories, write_atomically
+from stintlab.commands.drivers import EntryOpt
 from stintlab.errors import StintlabUsageError
 
 LANGS = ("en", "fr")
@@ -16,7 +17,13 @@ LANGS = ("en", "fr")
 # options shared by `report` and `story`
 ResultsOpt = typer.Option(None, "--results", help="Official classification file (default: one found beside FILE).")
 RaceOpt = typer.Option(None, "--race", help="A race of the archive by id (see `stintlab archive list`).")
-DbOpt = typer.Option(None, "--db", envvar="STINTLAB_ARCHIVE", dir_okay=False, help="Archive file for --race.")
+DbOpt = typer.Option(
+    None,
+    "--db",
+    envvar="STINTLAB_ARCHIVE",
+    dir_okay=False,
+    help="Archive file for --race and for the drivers' categories (category registry).",
+)
 
 
 def _lang(lang: str) -> str:
@@ -47,23 +54,26 @@ def _complete_car(ctx: typer.Context, incomplete: str):
     return [(str(c), t) for c, t in zip(cars["car"], teams, strict=False) if str(c).startswith(incomplete)]
 
 
-def _race_or_demo(file: Path | None, results: Path | None, quiet: bool, archived: str | None = None, db=None):
+def _race_or_demo(
+    file: Path | None, results: Path | None, quiet: bool, archived: str | None = None, db=None, entry_list=None
+):
     """The race of FILE, an archived race (``--race ID``), or the embedded demo race when neither is
-    given; (race, is_demo)."""
+    given; (race, is_demo). Its categories come from the same sources as every command
+    (:func:`stintlab.commands._common.use_categories`)."""
     if archived is not None:
         if file is not None:
             raise StintlabUsageError("give either FILE or --race, not both")
         from stintlab.archive.store import open_race
 
-        return open_race(archived, db), False
+        return use_categories(open_race(archived, db), entry_list, db), False
     if file is not None:
-        return load_race(file, results, quiet=quiet), False
+        return load_race(file, results, quiet=quiet, entry_list=entry_list, db=db), False
     from stintlab.report.sections import demo_path
 
     path = demo_path()
     if path is None:
         raise StintlabUsageError("no FILE given and the embedded demo race is not available")
-    return load_race(Path(path), None, quiet=quiet), True
+    return load_race(Path(path), None, quiet=quiet, entry_list=entry_list, db=db), True
 
 
 def report(
@@ -79,13 +89,14 @@ def report(
     as_json: bool = typer.Option(False, "--json", help="Print what was written as JSON."),
     archived: str = RaceOpt,
     db: Path = DbOpt,
+    entry_list: Path = EntryOpt,
 ):
     """Write one self-contained HTML race report (plotly embedded, no network needed to open it)."""
     from stintlab.report.html import build_report
 
     lang = _lang(lang)
     quiet = as_json or not err_console.is_terminal
-    race, demo = _race_or_demo(file, results, quiet, archived, db)
+    race, demo = _race_or_demo(file, results, quiet, archived, db, entry_list)
     if quiet:
         doc = build_report(race, car=car, lang=lang, demo=demo)
     else:
@@ -131,6 +142,7 @@ def story(
     as_json: bool = typer.Option(False, "--json", help="Print the sentences with their laps as JSON."),
     archived: str = RaceOpt,
     db: Path = DbOpt,
+    entry_list: Path = EntryOpt,
 ):
     """The story of one car's race, in English or French; each sentence names the laps behind it."""
     from stintlab.report.sections import car_or_error
@@ -139,7 +151,7 @@ def story(
     lang = _lang(lang)
     if file is None and archived is None:
         raise StintlabUsageError("give a lap FILE or --race ID from the archive")
-    race, _demo = _race_or_demo(file, results, as_json, archived, db)
+    race, _demo = _race_or_demo(file, results, as_json, archived, db, entry_list)
     car = car_or_error(race, car)
     if as_json or not err_console.is_terminal:
         sentences = build_story(race, car, lang=lang)

@@ -68,6 +68,15 @@ NEUTRAL_NAMES = {
 }
 
 
+#: ``category_source`` codes (docs/metrics.md) in words
+CATEGORY_SOURCE_WORDS = {
+    "en": {"entry list": "entry list", "entry list beside": "entry list (beside the file)",
+           "classification": "official results", "archive": "archive (other races)", "estimated": "estimated from pace"},
+    "fr": {"entry list": "liste des engagés", "entry list beside": "liste des engagés (à côté du fichier)",
+           "classification": "résultats officiels", "archive": "archives (autres courses)",
+           "estimated": "estimé d'après le rythme"},
+}  # fmt: skip
+
 HEADS = {
     "en": {
         "class": "Class", "class_rank": "Class rank", "category_rank": "Category rank", "driver": "Driver", "car": "Car",
@@ -75,6 +84,7 @@ HEADS = {
         "low_sample": "Few laps", "drivers": "Drivers ranked", "position": "Pos.", "class_position": "Class pos.",
         "team": "Team", "laps": "Laps", "status": "Status", "gap_first": "Gap", "lap": "Lap", "lap_time": "Lap time",
         "elapsed": "Race time", "flag": "Flag", "pit": "Pit", "pit_time": "Pit time", "line": "Line in the file",
+        "category_source": "Category from",
     },
     "fr": {
         "class": "Catégorie", "class_rank": "Rang (catégorie)", "category_rank": "Rang (niveau FIA)", "driver": "Pilote",
@@ -82,7 +92,7 @@ HEADS = {
         "value": "Valeur", "low_sample": "Peu de tours", "drivers": "Pilotes classés", "position": "Pos.",
         "class_position": "Pos. cat.", "team": "Équipe", "laps": "Tours", "status": "Statut", "gap_first": "Écart",
         "lap": "Tour", "lap_time": "Temps au tour", "elapsed": "Temps de course", "flag": "Drapeau", "pit": "Stand",
-        "pit_time": "Temps au stand", "line": "Ligne du fichier",
+        "pit_time": "Temps au stand", "line": "Ligne du fichier", "category_source": "Niveau FIA d'après",
     },
 }  # fmt: skip
 
@@ -354,6 +364,7 @@ def _rankings_section(race, ranks: pd.DataFrame, classes, car, lang: str) -> str
             "driver",
             "car",
             "category",
+            "category_source",
             "clean_laps",
             "best_lap",
             "value",
@@ -361,11 +372,12 @@ def _rankings_section(race, ranks: pd.DataFrame, classes, car, lang: str) -> str
         ],
     )
     for row in rows:
+        row["category_source"] = CATEGORY_SOURCE_WORDS[lang].get(row.get("category_source"), "")
         if row.get("best_lap") is not None:
             row["best_lap"] = format_time(row["best_lap"], hours=False)
         row["low_sample"] = "✓" if row.get("low_sample") else ""
-    cols = ["class", "class_rank", "category_rank", "driver", "car", "category", "clean_laps", "best_lap", "value",
-            "low_sample"]  # fmt: skip
+    cols = ["class", "class_rank", "category_rank", "driver", "car", "category", "category_source", "clean_laps",
+            "best_lap", "value", "low_sample"]  # fmt: skip
     out.append(
         f"<h3>{esc(L['all_ranked'])}</h3>"
         + table_html(

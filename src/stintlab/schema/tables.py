@@ -288,6 +288,9 @@ _CATEGORY = _c("category", "string", "", "FIA category (Platinum/Gold/Silver/Bro
 _CLOSE = _c("close_to_next", "bool", "", "The interval overlaps the next-ranked one's.")
 DRIVER_RANKINGS = (
     DRIVER, CAR, CLASS, TEAM, _CATEGORY,
+    _c("category_source", "string", "", "Where the category comes from: entry list, entry list beside,"
+                                        " classification, archive, estimated or unknown (docs/metrics.md);"
+                                        " <NA> when no categories table was given."),
     *(_M[n] for n in ("clean_laps", "best_lap", "ideal_lap", "best_10", "best_10_n", "best_20pct", "best_20pct_k",
                       "median_clean", "stint_avg", "stint_avg_n", "index", "index_n", "spread")),
     *_RANKING,

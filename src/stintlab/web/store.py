@@ -107,6 +107,7 @@ class RaceStore:
         self._cache: OrderedDict[str, object] = OrderedDict()
         self._lock = threading.Lock()
         self._loading: dict[str, threading.Lock] = {}
+        self.archive_db = Path(archive_db) if archive_db is not None else None
         if not self._own_dir:  # uploads kept in a given folder come back after a restart
             for f in sorted(self.data_dir.glob("*.csv")):
                 if re.fullmatch(r"[0-9a-f]{32}", f.stem):
@@ -223,6 +224,10 @@ class RaceStore:
                 race = load(entry.path, find_results=entry.source == "archive")
             if entry.source == "upload":
                 race.meta["name"] = entry.name
+            if self.archive_db is not None:  # drivers the race does not grade: the archive's registry
+                from stintlab.archive.registry import category_lookup
+
+                race.category_lookup = category_lookup(self.archive_db)
             with self._lock:
                 self._cache[rid] = race
                 while len(self._cache) > self.cache_size:

@@ -355,8 +355,9 @@ def driver_page(store, rid: str, driver: str, car: str | None = None) -> str:
         entries, cols, links={"car": lambda r: _u("races", rid, "cars", r["car"])}
     )
     if data["rankings"]:
-        rcols = [c for c in ["car", "class", "category", "clean_laps", "best_lap", "metric", "value", "ci_low", "ci_high",
-                             "class_rank", "category_rank", "low_sample"] if c in data["rankings"][0]]  # fmt: skip
+        rcols = [c for c in ["car", "class", "category", "category_source", "clean_laps", "best_lap", "metric", "value",
+                             "ci_low", "ci_high", "class_rank", "category_rank", "low_sample"]
+                 if c in data["rankings"][0]]  # fmt: skip
         rows = [dict(r, best_lap=format_time(r.get("best_lap"), hours=False)) for r in data["rankings"]]
         body += '<h2 id="rankings">Rankings</h2>' + table_html(rows, rcols)
     if data["stints"]:

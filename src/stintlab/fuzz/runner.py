@@ -36,7 +36,7 @@ from stintlab.errors import StintlabError, StintlabFormatError
 from stintlab.fuzz.operators import BOM, OPERATORS, Seed
 from stintlab.io import read_file
 
-__all__ = ["Outcome", "Report", "load_seeds", "run", "run_case", "sanity_problems"]
+__all__ = ["Outcome", "Report", "cut_seed", "load_seeds", "run", "run_case", "sanity_problems"]
 
 COMMANDS = (
     ("info",),
@@ -134,7 +134,7 @@ def _file_parts(path: Path) -> tuple[bool, bytes, bytes, bytes, dict[bytes, list
     return bom, eol, sep, header, dict(by_car), lines[1:21]
 
 
-def _cut(path: Path, kind: str, rng: random.Random) -> Seed:
+def cut_seed(path: Path, kind: str, rng: random.Random) -> Seed:
     bom, eol, sep, header, by_car, first = _file_parts(path)
     if kind == "laps":  # a few whole cars from lap 1: realistic, small enough to run every command
         cars = rng.sample(sorted(by_car), min(len(by_car), rng.randint(3, 6)))
@@ -310,7 +310,7 @@ def run(
             case_rng = random.Random(rng.getrandbits(64))
             operator = names[i % len(names)]
             path, kind = seeds[case_rng.randrange(len(seeds))]
-            base = _cut(path, kind, case_rng)
+            base = cut_seed(path, kind, case_rng)
             data = OPERATORS[operator](base, case_rng)
             deep = report.commands[operator] < deep_per_operator
             deep &= deep_limit is None or sum(report.commands.values()) < deep_limit

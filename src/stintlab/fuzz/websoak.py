@@ -234,9 +234,13 @@ def upload_bodies(corpus: Path, n: int, seed: int = 0) -> list[tuple[str, bytes]
 def multipart(name: str, data: bytes) -> tuple[bytes, str]:
     boundary = "stintlabsoak" + os.urandom(8).hex()
     body = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
-        "Content-Type: text/csv\r\n\r\n"
-    ).encode() + data + f"\r\n--{boundary}--\r\n".encode()
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+            "Content-Type: text/csv\r\n\r\n"
+        ).encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     return body, f"Content-Type: multipart/form-data; boundary={boundary}"
 
 
@@ -256,12 +260,18 @@ async def page_paths(port: int, races: int = 2) -> list[str]:
         paths += [f"/races/{rid}", f"/api/races/{rid}", f"/api/races/{rid}/drivers"]
         paths += [f"/races/{rid}/classes/{c.replace('/', '%2F')}" for c in info.get("classes", [])[:1]]
         for car in cars:
-            paths += [f"/races/{rid}/cars/{car}", f"/api/races/{rid}/cars/{car}", f"/api/races/{rid}/cars/{car}/story?lang=fr"]
+            paths += [
+                f"/races/{rid}/cars/{car}",
+                f"/api/races/{rid}/cars/{car}",
+                f"/api/races/{rid}/cars/{car}/story?lang=fr",
+            ]
         paths += [f"/api/races/{rid}/cars/no-such-car", f"/races/{rid}/classes/NOPE"]
     return paths
 
 
-async def _soak(port: int, pid: int, *, requests: int, slow: int, uploads: list, races: int, slow_limit: float) -> SoakReport:
+async def _soak(
+    port: int, pid: int, *, requests: int, slow: int, uploads: list, races: int, slow_limit: float
+) -> SoakReport:
     report = SoakReport()
     paths = await page_paths(port, races)
     for p in paths:  # warm: each race loaded once, so the soak measures serving, not first loads
@@ -278,7 +288,9 @@ async def _soak(port: int, pid: int, *, requests: int, slow: int, uploads: list,
     sampler = asyncio.create_task(sample())
     start = time.monotonic()
     rng = random.Random(requests)
-    slow_tasks = [asyncio.create_task(slow_client(port, ("head", "silent", "body")[i % 3], slow_limit)) for i in range(slow)]
+    slow_tasks = [
+        asyncio.create_task(slow_client(port, ("head", "silent", "body")[i % 3], slow_limit)) for i in range(slow)
+    ]
     await asyncio.sleep(0.5)  # the slow clients hold their connections from here on
     for _ in range(3 if slow else 0):  # a normal request is answered while they hang on
         await _ask(report, port, "normal", "GET", "/healthz")

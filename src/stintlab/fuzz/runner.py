@@ -206,8 +206,11 @@ def run_case(
 ) -> Outcome:
     """One mutant through the three stages (see the module docstring); ``tally``: command name ->
     Counter of outcomes, updated when the commands run."""
-    name = "laps.csv" if seed.kind == "laps" else "results.csv"
-    path = workdir / name
+    # each kind in its own folder: a classification mutant left beside a lap mutant would be found
+    # and used by load() (the commands of a lap mutant must see that file alone)
+    workdir = workdir / seed.kind
+    workdir.mkdir(exist_ok=True)
+    path = workdir / ("laps.csv" if seed.kind == "laps" else "results.csv")
     path.write_bytes(data)
     nlines = data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n") + 1
     out = Outcome(operator, Path(seed.source).parent.name, "ok", "read")

@@ -7,6 +7,7 @@ The heavy soak is ``benchmarks/bench_web_soak.py``."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 
 import pytest
@@ -142,3 +143,44 @@ def test_serve_refuses_a_zero_bound(bad, capsys):
 
     assert main(["serve", *bad]) == 2
     assert "stintlab: error:" in capsys.readouterr().err
+
+
+def test_an_upload_without_a_length_is_cut_at_the_cap_while_it_streams(tmp_path):
+    """Chunked transfer, no Content-Length: the 413 comes once the cap (1 MB + framing) is passed,
+    long before the 8 MB the client would send; the server then closes the connection."""
+
+    async def stream(port):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(
+            b"POST /api/races HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+            b"Content-Type: multipart/form-data; boundary=b\r\n\r\n"
+        )
+        part = b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\n'
+        writer.write(b"%x\r\n%s\r\n" % (len(part), part))
+        chunk = b"NUMBER;LAP_NUMBER;LAP_TIME;ELAPSED\r\n" * 1800  # ~64 KB
+        sent, got = 0, b""
+        try:
+            while sent < 8 * 1024 * 1024:
+                writer.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                await writer.drain()
+                sent += len(chunk)
+                try:
+                    got += await asyncio.wait_for(reader.read(4096), 0.01)
+                except TimeoutError:
+                    continue
+                if got:
+                    break
+        except OSError:
+            pass
+        if not got:
+            with contextlib.suppress(OSError, TimeoutError):
+                got = await asyncio.wait_for(reader.read(4096), 10)
+        writer.close()
+        return sent, got
+
+    with websoak.serve(tmp_path, "--max-upload-mb", "1") as (proc, port):
+        sent, got = asyncio.run(stream(port))
+        assert proc.poll() is None
+    assert got.startswith(b"HTTP/1.1 413"), got[:200]
+    assert b'"file too large: the limit is 1 MB"' in got
+    assert sent < 4 * 1024 * 1024  # refused while streaming, not after reading everything

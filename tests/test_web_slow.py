@@ -172,9 +172,8 @@ def test_an_upload_without_a_length_is_cut_at_the_cap_while_it_streams(tmp_path)
                     break
         except OSError:
             pass
-        if not got:
-            with contextlib.suppress(OSError, TimeoutError):
-                got = await asyncio.wait_for(reader.read(4096), 10)
+        with contextlib.suppress(OSError, TimeoutError):  # the rest of the answer, up to the close
+            got += await asyncio.wait_for(reader.read(), 10)
         writer.close()
         return sent, got
 
@@ -184,3 +183,31 @@ def test_an_upload_without_a_length_is_cut_at_the_cap_while_it_streams(tmp_path)
     assert got.startswith(b"HTTP/1.1 413"), got[:200]
     assert b'"file too large: the limit is 1 MB"' in got
     assert sent < 4 * 1024 * 1024  # refused while streaming, not after reading everything
+
+
+def test_a_flood_of_silent_connections_does_not_lock_real_clients_out(tmp_path):
+    """300 connections that never send a byte, against --max-connections 50: they do not count
+    against the bound until they send a request head, so real requests are answered 200 meanwhile
+    (uvicorn alone: 503 for every real request); every one of them is answered 408 and closed."""
+
+    async def flood(port):
+        conns = [await asyncio.open_connection("127.0.0.1", port) for _ in range(300)]
+        during = [await websoak.request(port, "GET", "/healthz") for _ in range(3)]
+
+        async def closed(reader):
+            with contextlib.suppress(OSError, TimeoutError):
+                return await asyncio.wait_for(reader.read(), CLIENT_LIMIT)
+            return b"<not closed>"
+
+        firsts = await asyncio.gather(*(closed(r) for r, _ in conns))
+        for _, w in conns:
+            w.close()
+        return during, firsts
+
+    with websoak.serve(tmp_path, "--max-connections", "50", *LIMITS) as (proc, port):
+        during, firsts = asyncio.run(flood(port))
+        after = asyncio.run(websoak.request(port, "GET", "/healthz"))
+        assert proc.poll() is None
+    assert [s for s, _, _ in during] == [200, 200, 200]
+    assert sum(f.startswith(b"HTTP/1.1 408") for f in firsts) == 300
+    assert after[0] == 200

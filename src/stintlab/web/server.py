@@ -9,9 +9,11 @@ a connection forever (the issue-17 probe still had 3,000 of them open after 60 s
   it gets a 408 and is closed (:class:`HeaderDeadlineProtocol`, an h11 protocol with one timer);
 - **body**: each chunk of a request body must arrive within ``body_idle_timeout`` seconds and the
   whole body within ``body_timeout`` seconds; else a one-line 408 (:class:`BodyDeadline`, ASGI);
-- **connections**: at most ``max_connections`` at once (uvicorn's ``limit_concurrency``: beyond
-  it a request is answered 503 at once, without running the app); idle kept-alive connections
-  are closed after ``keep_alive`` seconds; a request head is at most ``max_head_bytes`` (h11);
+- **connections**: at most ``max_connections`` with a request under way or kept alive (uvicorn's
+  ``limit_concurrency``: beyond it a request is answered 503 at once, without running the app);
+  connections that have not sent a first request head yet are not counted there but are at most
+  ``max_waiting``; idle kept-alive connections are closed after ``keep_alive`` seconds; a request
+  head is at most ``max_head_bytes`` (h11);
 - **upload size**: checked while the body arrives (``_BodyLimit`` in :mod:`stintlab.web.app`).
 """
 
@@ -30,14 +32,22 @@ class ServerLimits:
     body_timeout: float = 120.0  # seconds to send a whole request body (50 MB at 0.5 MB/s)
     body_idle_timeout: float = 15.0  # seconds between two chunks of a body
     keep_alive: int = 5  # seconds an idle kept-alive connection stays open
-    max_connections: int = 1000  # open connections (and running requests) at once
+    max_connections: int = 1000  # connections with a request under way or kept alive (and running requests)
+    max_waiting: int = 10000  # connections that have not sent a whole first request head yet
     max_head_bytes: int = 16 * 1024  # request line + headers
 
 
-def deadline_protocol(header_timeout: float):
-    """An h11 protocol class (uvicorn's, plus a header deadline) for ``uvicorn.run(http=...)``."""
+def deadline_protocol(header_timeout: float, max_waiting: int = 10000):
+    """An h11 protocol class (uvicorn's, plus a header deadline) for ``uvicorn.run(http=...)``.
+
+    A connection that has not yet sent a whole first request head is *waiting*: it is not counted
+    in uvicorn's ``limit_concurrency`` (else a flood of silent connections would get every real
+    request answered 503 until the deadline cleared them), but at most ``max_waiting`` of them are
+    kept (beyond: closed at once); each waits ``header_timeout`` seconds at most."""
     import h11
     from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    waiting: set = set()  # of this server (one class per server)
 
     class HeaderDeadlineProtocol(H11Protocol):
         """uvicorn's h11 protocol that closes a connection whose request head is not complete
@@ -47,6 +57,11 @@ def deadline_protocol(header_timeout: float):
 
         def connection_made(self, transport) -> None:
             super().connection_made(transport)
+            self.connections.discard(self)  # counted from its first request head on
+            if len(waiting) >= max_waiting:
+                transport.close()
+                return
+            waiting.add(self)
             self._arm()
 
         def data_received(self, data: bytes) -> None:
@@ -55,12 +70,22 @@ def deadline_protocol(header_timeout: float):
                 # e.g. a slowly trickled body after a GET was answered), all under the deadline
                 self._arm()
             before = self.cycle
-            super().data_received(data)
+            if self in waiting and not self.transport.is_closing():
+                # counted before uvicorn compares the open connections with limit_concurrency
+                waiting.discard(self)
+                self.connections.add(self)
+                super().data_received(data)
+                if self.cycle is None:  # no whole head yet: still waiting, not counted
+                    self.connections.discard(self)
+                    waiting.add(self)
+            else:
+                super().data_received(data)
             if self.cycle is not before:  # a complete request head arrived
                 self._disarm()
 
         def connection_lost(self, exc) -> None:
             self._disarm()
+            waiting.discard(self)
             super().connection_lost(exc)
 
         def _arm(self) -> None:
@@ -137,7 +162,7 @@ def uvicorn_options(limits: ServerLimits) -> dict:
     """The keyword arguments of ``uvicorn.run`` that enforce ``limits`` (the body deadline is the
     app's middleware: see :func:`stintlab.web.create_app`)."""
     return {
-        "http": deadline_protocol(limits.header_timeout),
+        "http": deadline_protocol(limits.header_timeout, limits.max_waiting),
         "limit_concurrency": limits.max_connections,
         "timeout_keep_alive": limits.keep_alive,
         "h11_max_incomplete_event_size": limits.max_head_bytes,

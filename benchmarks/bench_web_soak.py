@@ -1,7 +1,8 @@
 """Web soak (issue #17): ``stintlab serve`` in a subprocess on loopback, then all at once 500
 requests of mixed pages (demo race and archive races: overview, class, car, story, drivers, 404s,
 traversal attempts, HEAD), slow clients (half-sent heads, silent connections, trickled bodies) and
-50 uploads (real lap files cut from the corpus, and mutants of them by the fuzz operators).
+50 uploads (real lap files cut from the corpus, and mutants of them by the fuzz operators);
+then a flood of 3,000 connections that never send a byte (normal requests asked meanwhile).
 
     .venv/bin/python benchmarks/bench_web_soak.py [--requests 500] [--slow 60] [--uploads 50] [--races 3]
 
@@ -29,6 +30,7 @@ def main() -> None:
     ap.add_argument("--header-timeout", type=float, default=10.0)
     ap.add_argument("--body-timeout", type=float, default=30.0)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--flood", type=int, default=3000, help="silent connections opened after the soak (0: none)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
 
@@ -44,8 +46,12 @@ def main() -> None:
             report = websoak.soak(
                 port, proc.pid, requests=args.requests, slow=args.slow, uploads=uploads, races=args.races
             )
+            flood = websoak.flood(port, proc.pid, args.flood) if args.flood else None
             alive = proc.poll() is None
     summary = report.summary() | {"server_alive_after": alive}
+    summary["races"] = sorted({a.path.split("/")[2] for a in report.answers if a.path.startswith("/races/")})
+    if flood is not None:
+        summary["flood"] = flood
     page_s = sorted(a.seconds for a in report.answers if a.kind == "page")
     if page_s:
         summary["page_seconds"] = {

@@ -26,7 +26,7 @@ from pathlib import Path
 from stintlab.fuzz.operators import OPERATORS
 from stintlab.fuzz.runner import cut_seed, load_seeds
 
-__all__ = ["Answer", "SoakReport", "free_port", "rss_mb", "serve", "soak", "upload_bodies"]
+__all__ = ["Answer", "SoakReport", "flood", "free_port", "rss_mb", "serve", "soak", "upload_bodies"]
 
 SECURITY = (b"x-content-type-options", b"x-frame-options", b"content-security-policy", b"referrer-policy")
 
@@ -328,3 +328,42 @@ def soak(
     return asyncio.run(
         _soak(port, pid, requests=requests, slow=slow, uploads=uploads or [], races=races, slow_limit=slow_limit)
     )
+
+
+async def _flood(port: int, pid: int, n: int, limit: float) -> dict:
+    start = time.monotonic()
+    conns = []
+    for _ in range(n):
+        try:
+            conns.append(await asyncio.open_connection("127.0.0.1", port))
+        except OSError:
+            break
+    opened = time.monotonic() - start
+    during = [(await request(port, "GET", "/healthz"))[0] for _ in range(3)]
+    rss_during = rss_mb(pid)
+
+    async def closed(reader) -> bytes:
+        with contextlib.suppress(OSError, TimeoutError):
+            return await asyncio.wait_for(reader.read(), limit)
+        return b""
+
+    firsts = await asyncio.gather(*(closed(r) for r, _ in conns))
+    all_closed = time.monotonic() - start
+    for _, writer in conns:
+        writer.close()
+    after = (await request(port, "GET", "/healthz"))[0]
+    return {
+        "silent_connections": len(conns),
+        "opened_in_s": round(opened, 1),
+        "normal_status_during": during,
+        "answered_408": sum(f.startswith(b"HTTP/1.1 408") for f in firsts),
+        "all_closed_after_s": round(all_closed, 1),
+        "normal_status_after": after,
+        "rss_mb_during": rss_during,
+    }
+
+
+def flood(port: int, pid: int, n: int = 3000, limit: float = 60.0) -> dict:
+    """Open ``n`` connections that never send a byte, ask normal requests meanwhile, and wait
+    (``limit`` s at most) for the server to close them all: figures as a dict."""
+    return asyncio.run(_flood(port, pid, n, limit))

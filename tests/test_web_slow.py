@@ -67,9 +67,7 @@ def test_half_sent_requests_are_dropped_while_normal_requests_are_served(tmp_pat
     for kind, kept, first in slow:
         assert kept < CLIENT_LIMIT - 5, (kind, kept)  # closed by the server, not by the client giving up
         assert first.startswith(b"HTTP/1.1 408"), (kind, first)
-        if kind == "body":  # through the app: the one-line JSON error
-            assert b"request body too slow" in first or b"408" in first
-        else:
+        if kind != "body":  # (the body's JSON 408: the next test)
             assert first.endswith(f"request head not complete within {HEADER_S:g} s".encode()), first
     assert {kind for kind, _, _ in slow} == {"head", "silent", "body"}
     assert trail_got.startswith(b"HTTP/1.1 200") and trail_kept < CLIENT_LIMIT - 5

@@ -58,7 +58,11 @@ def serve(
         15.0, "--body-idle-timeout", min=0.1, max=600, help="Longest pause between two parts of a request body."
     ),
     max_connections: int = typer.Option(
-        1000, "--max-connections", min=1, max=100000, help="Connections with a request under way or kept alive (beyond: 503 at once)."
+        1000,
+        "--max-connections",
+        min=1,
+        max=100000,
+        help="Connections with a request under way or kept alive (beyond: 503 at once).",
     ),
 ):
     """Serve the web app: upload a timing file or open one from the archive, browse race, class, car and driver."""

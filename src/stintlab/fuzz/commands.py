@@ -130,7 +130,7 @@ def run_commands(
 def _each_command(path: Path, kind: str, car: str, lap: int, workdir: Path, tally: dict | None) -> tuple[str, str, str]:
     first = ("ok", "commands", "")
     for cmd in COMMANDS if kind == "laps" else CLASSIFICATION_COMMANDS:
-        for leftover in ("archive.duckdb", "archive.duckdb.wal", "report.html"):
+        for leftover in ("archive.duckdb", "archive.duckdb.wal", "archive.duckdb.lock", "report.html"):
             (workdir / leftover).unlink(missing_ok=True)
         name = command_name(cmd)
         result, detail = run_command(_argv(cmd, path, car, lap, workdir))

@@ -298,7 +298,12 @@ def test_serve_warns_in_one_line_for_a_host_beyond_loopback(host, warned, monkey
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append(kw))  # never listens
     monkeypatch.setenv("STINTLAB_CACHE", str(tmp_path / "cache"))
     assert main(["serve", "--host", host, "--port", "8765", "--data-dir", str(tmp_path / "up")]) == 0
-    assert calls == [{"host": host, "port": 8765, "log_level": "warning"}]
+    assert len(calls) == 1
+    kw = calls[0]
+    assert {k: kw[k] for k in ("host", "port", "log_level")} == {"host": host, "port": 8765, "log_level": "warning"}
+    # the default bounds against slow and greedy clients (stintlab.web.server)
+    assert (kw["limit_concurrency"], kw["timeout_keep_alive"], kw["h11_max_incomplete_event_size"]) == (1000, 5, 16384)
+    assert kw["http"].__name__ == "HeaderDeadlineProtocol"
     err = capsys.readouterr().err
     lines = [line for line in err.splitlines() if "reachable from other machines" in line]
     assert lines == ([f"Listening on {host}: the app is reachable from other machines."] if warned else [])

@@ -48,12 +48,29 @@ def serve(
         help="Where uploads are stored (default: a temporary folder removed on exit).",
     ),
     max_upload_mb: int = typer.Option(50, "--max-upload-mb", min=1, max=1024, help="Upload size cap in MB."),
+    header_timeout: float = typer.Option(
+        10.0, "--header-timeout", min=0.1, max=600, help="Seconds a client has to send a whole request head (else 408)."
+    ),
+    body_timeout: float = typer.Option(
+        120.0, "--body-timeout", min=0.1, max=3600, help="Seconds a client has to send a whole request body (else 408)."
+    ),
+    body_idle_timeout: float = typer.Option(
+        15.0, "--body-idle-timeout", min=0.1, max=600, help="Longest pause between two parts of a request body."
+    ),
+    max_connections: int = typer.Option(
+        1000,
+        "--max-connections",
+        min=1,
+        max=100000,
+        help="Connections with a request under way or kept alive (beyond: 503 at once).",
+    ),
 ):
     """Serve the web app: upload a timing file or open one from the archive, browse race, class, car and driver."""
     import uvicorn
 
     from stintlab.archive.store import default_db_path
     from stintlab.web import create_app
+    from stintlab.web.server import ServerLimits, uvicorn_options
 
     folder = db = None
     if archive is None:
@@ -64,14 +81,22 @@ def serve(
         db = archive
     else:
         raise StintlabUsageError(f"archive not found: {archive}")
-    web = create_app(data_dir=data_dir, archive=folder, archive_db=db, max_upload_bytes=max_upload_mb * 1024 * 1024)
+    limits = ServerLimits(
+        header_timeout=header_timeout,
+        body_timeout=body_timeout,
+        body_idle_timeout=body_idle_timeout,
+        max_connections=max_connections,
+    )
+    web = create_app(
+        data_dir=data_dir, archive=folder, archive_db=db, max_upload_bytes=max_upload_mb * 1024 * 1024, limits=limits
+    )
     warning = host_warning(host)
     if warning:
         from rich.markup import escape
 
         err_console.print(f"[yellow]{escape(warning)}[/yellow]")
     err_console.print(f"stintlab web app on http://{host}:{port}/ (API docs: /docs). Ctrl-C stops it.")
-    uvicorn.run(web, host=host, port=port, log_level="warning")
+    uvicorn.run(web, host=host, port=port, log_level="warning", **uvicorn_options(limits))
 
 
 def register(app: typer.Typer) -> None:

@@ -5,53 +5,42 @@
 2. **sane**: a parsed lap file must give a sane table: laps strictly increasing per car, positive
    lap times, race times increasing per car, no lap starting before the race, source lines
    within the file; a parsed classification positions of 1..n at most once, laps not negative.
-3. **commands** (on parsed lap mutants, up to ``deep_per_operator`` per operator): the main
-   commands run through :func:`stintlab.cli.main` in-process (info, classification, standings,
-   stints, stops, flags, events, losses, drivers, story, report to a temporary HTML file). Exit
-   0, or 2 with one line on stderr, is fine; an exception escaping ``main`` is a bug.
+3. **commands** (on parsed mutants, up to ``deep_per_operator`` per operator, or all): every
+   command that reads one race file runs in-process through :func:`stintlab.cli.main` (no
+   subprocess; :mod:`.commands`: info, classification, standings (final, --hour, --at), stints,
+   stops, flags, events, losses, drivers, rules, story (EN, FR), whatif, report, archive add; a
+   classification mutant: archive add). Exit 0, or 2 with one line on stderr, is fine; an
+   exception escaping ``main`` is a bug. The commands of one mutant share one loaded Race unless
+   ``shared_load`` is false. Outcomes are also counted per command (``Report.per_command``).
 
-Each case has a wall-clock limit (``case_seconds``, SIGALRM where available): a case that runs
-past it is counted as a bug (``timeout``).
+Each case has a wall-clock limit (``case_seconds``, SIGALRM where available) and, optionally, a
+resident-memory limit (``memory_mb``, a watchdog thread): a case past either is a bug
+(``timeout``, ``memory``); see :mod:`.guards`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import functools
-import io
 import random
-import signal
+import resource
 import tempfile
 import time
-import traceback
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from stintlab.cli import main
 from stintlab.errors import StintlabError, StintlabFormatError
+from stintlab.fuzz.commands import run_commands
+from stintlab.fuzz.guards import CaseTimeout, MemoryLimit, memory_guard, tail, time_limit
 from stintlab.fuzz.operators import BOM, OPERATORS, Seed
 from stintlab.io import read_file
 
-__all__ = ["Outcome", "Report", "load_seeds", "run", "run_case", "sanity_problems"]
+__all__ = ["Outcome", "Report", "cut_seed", "load_seeds", "run", "run_case", "sanity_problems"]
 
-COMMANDS = (
-    ("info",),
-    ("classification",),
-    ("standings",),
-    ("stints", "--car", "{car}"),
-    ("stops",),
-    ("flags",),
-    ("events", "--car", "{car}"),
-    ("losses",),
-    ("drivers",),
-    ("story", "--car", "{car}"),
-    ("report", "-o", "{html}"),
-)
-BUGS = ("untyped", "unlocated", "insane", "timeout")
+BUGS = ("untyped", "unlocated", "insane", "timeout", "memory")
 
 
 @dataclass
@@ -71,6 +60,8 @@ class Report:
     counts: dict = field(default_factory=lambda: defaultdict(Counter))  # operator -> result -> n
     commands: Counter = field(default_factory=Counter)  # operator -> mutants that ran the commands
     bugs: list = field(default_factory=list)  # Outcome of every bug (detail: message/traceback tail)
+    per_command: dict = field(default_factory=dict)  # command name -> Counter of "ok", "typed", "untyped"
+    peak_rss_mb: float = 0.0  # of the whole fuzzing process
 
     @property
     def totals(self) -> Counter:
@@ -97,6 +88,9 @@ class Report:
         lines.append(
             f"{'total':28s} {self.cases:6d} " + " ".join(f"{t[k]:9d}" for k in cols) + f" {sum(self.commands.values()):9d}"
         )
+        lines += ["", f"{'command':28s} {'runs':>6s} {'ok':>9s} {'typed':>9s} {'crash':>9s}"]
+        for name, c in self.per_command.items():
+            lines.append(f"{name:28s} {sum(c.values()):6d} {c['ok']:9d} {c['typed']:9d} {c['untyped']:9d}")
         return "\n".join(lines)
 
     def as_dict(self) -> dict:
@@ -106,6 +100,8 @@ class Report:
             "totals": dict(self.totals),
             "bugs": self.n_bugs,
             "operators": {op: dict(c) | {"commands": self.commands[op]} for op, c in sorted(self.counts.items())},
+            "commands_per_outcome": {name: dict(c) for name, c in self.per_command.items()},
+            "peak_rss_mb": round(self.peak_rss_mb, 1),
             "bug_examples": [o.__dict__ for o in self.bugs[:50]],
         }
 
@@ -134,7 +130,7 @@ def _file_parts(path: Path) -> tuple[bool, bytes, bytes, bytes, dict[bytes, list
     return bom, eol, sep, header, dict(by_car), lines[1:21]
 
 
-def _cut(path: Path, kind: str, rng: random.Random) -> Seed:
+def cut_seed(path: Path, kind: str, rng: random.Random) -> Seed:
     bom, eol, sep, header, by_car, first = _file_parts(path)
     if kind == "laps":  # a few whole cars from lap 1: realistic, small enough to run every command
         cars = rng.sample(sorted(by_car), min(len(by_car), rng.randint(3, 6)))
@@ -197,62 +193,29 @@ def sanity_problems(parsed, nlines: int) -> list[str]:
 # --- one case --------------------------------------------------------------------------------------------------
 
 
-class _Timeout(Exception):
-    pass
-
-
-@contextlib.contextmanager
-def _limit(seconds: float):
-    if seconds <= 0 or not hasattr(signal, "SIGALRM"):
-        yield
-        return
-
-    def boom(signum, frame):
-        raise _Timeout()
-
-    old = signal.signal(signal.SIGALRM, boom)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
-
-
-def _tail(exc: BaseException) -> str:
-    tb = traceback.extract_tb(exc.__traceback__)[-3:]
-    where = " <- ".join(f"{Path(f.filename).name}:{f.lineno}" for f in reversed(tb))
-    return f"{type(exc).__name__}: {str(exc)[:200]} [{where}]"
-
-
-def _commands(path: Path, car: str, html: Path) -> tuple[str, str, str]:
-    for cmd in COMMANDS:
-        args = [a.format(car=car, html=html) for a in cmd]
-        argv = [args[0], str(path), *args[1:]] + ([] if args[0] == "report" else ["--json"])
-        err = io.StringIO()
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
-            try:
-                rc = main(argv)
-            except _Timeout:
-                raise
-            except BaseException as exc:  # escaped main(): a traceback for the user
-                return "untyped", args[0], _tail(exc)
-        msg = err.getvalue().strip()
-        if rc not in (0, 2):
-            return "untyped", args[0], f"exit {rc}: {msg[:200]}"
-        if rc == 2 and (len([x for x in msg.splitlines() if x.startswith("stintlab: error")]) != 1):
-            return "untyped", args[0], f"exit 2 without one error line: {msg[:200]}"
-    return "ok", "commands", ""
-
-
-def run_case(data: bytes, seed: Seed, operator: str, workdir: Path, *, deep: bool, case_seconds: float) -> Outcome:
-    name = "laps.csv" if seed.kind == "laps" else "results.csv"
-    path = workdir / name
+def run_case(
+    data: bytes,
+    seed: Seed,
+    operator: str,
+    workdir: Path,
+    *,
+    deep: bool,
+    case_seconds: float,
+    tally: dict | None = None,
+    shared_load: bool = True,
+) -> Outcome:
+    """One mutant through the three stages (see the module docstring); ``tally``: command name ->
+    Counter of outcomes, updated when the commands run."""
+    # each kind in its own folder: a classification mutant left beside a lap mutant would be found
+    # and used by load() (the commands of a lap mutant must see that file alone)
+    workdir = workdir / seed.kind
+    workdir.mkdir(exist_ok=True)
+    path = workdir / ("laps.csv" if seed.kind == "laps" else "results.csv")
     path.write_bytes(data)
     nlines = data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n") + 1
     out = Outcome(operator, Path(seed.source).parent.name, "ok", "read")
     try:
-        with _limit(case_seconds):
+        with time_limit(case_seconds):
             try:
                 parsed = read_file(path)
             except StintlabFormatError as exc:
@@ -261,23 +224,25 @@ def run_case(data: bytes, seed: Seed, operator: str, workdir: Path, *, deep: boo
             except StintlabError as exc:
                 out.result, out.detail = "unlocated", str(exc)[:300]
                 return out
-            except _Timeout:
-                raise
             except Exception as exc:
-                out.result, out.detail = "untyped", _tail(exc)
+                out.result, out.detail = "untyped", tail(exc)
                 return out
             problems = sanity_problems(parsed, max(nlines, 1))
             if problems:
                 out.result, out.stage, out.detail = "insane", "sane", "; ".join(problems)
                 return out
-            if deep and parsed.format == "laps" and len(parsed.table):
+            if deep and parsed.format in ("laps", "classification") and len(parsed.table):
                 out.commands_run = True
                 car = str(parsed.table["car"].iat[0])
-                result, stage, detail = _commands(path, car, workdir / "report.html")
+                laps = parsed.table.get("lap")
+                lap = int(laps.iat[min(1, len(laps) - 1)]) if laps is not None else 1
+                result, stage, detail = run_commands(path, parsed.format, car, lap, workdir, tally, shared_load)
                 if result != "ok":
                     out.result, out.stage, out.detail = result, stage, detail
-    except _Timeout:
+    except CaseTimeout:
         out.result, out.detail = "timeout", f"over {case_seconds:g} s"
+    except MemoryLimit:
+        out.result, out.detail = "memory", "resident memory over the limit"
     return out
 
 
@@ -289,14 +254,20 @@ def run(
     *,
     seed: int = 0,
     corpus: Path,
-    deep_per_operator: int = 3,
+    deep_per_operator: int | None = 3,
     deep_limit: int | None = None,
     case_seconds: float = 120.0,
+    max_seconds: float | None = None,
+    memory_mb: float = 0,
+    shared_load: bool = True,
+    workdir: Path | None = None,
     progress=None,
 ) -> Report:
     """Run ``cases`` mutants (operators in turn, so each gets its share); see the module docstring.
-    At most ``deep_per_operator`` parsed mutants per operator (and ``deep_limit`` in all) run the
-    commands."""
+    At most ``deep_per_operator`` parsed mutants per operator (None: all) and ``deep_limit`` in all
+    run the commands. ``max_seconds``: stop starting new cases after this long; ``memory_mb``: the
+    resident-memory limit of a case (0: none; see :func:`memory_guard`); ``shared_load``: a mutant's
+    commands share one loaded Race; ``workdir``: where the mutants are written (e.g. /dev/shm)."""
     rng = random.Random(seed)
     seeds = load_seeds(Path(corpus))
     if not seeds:
@@ -304,17 +275,22 @@ def run(
     names = sorted(OPERATORS)
     report = Report()
     start = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="stintlab-fuzz-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="stintlab-fuzz-", dir=workdir) as tmp, memory_guard(memory_mb):
         work = Path(tmp)
         for i in range(cases):
+            if max_seconds is not None and time.monotonic() - start > max_seconds:
+                break
             case_rng = random.Random(rng.getrandbits(64))
             operator = names[i % len(names)]
             path, kind = seeds[case_rng.randrange(len(seeds))]
-            base = _cut(path, kind, case_rng)
+            base = cut_seed(path, kind, case_rng)
             data = OPERATORS[operator](base, case_rng)
-            deep = report.commands[operator] < deep_per_operator
+            deep = deep_per_operator is None or report.commands[operator] < deep_per_operator
             deep &= deep_limit is None or sum(report.commands.values()) < deep_limit
-            out = run_case(data, base, operator, work, deep=deep, case_seconds=case_seconds)
+            out = run_case(
+                data, base, operator, work, deep=deep, case_seconds=case_seconds, tally=report.per_command,
+                shared_load=shared_load,
+            )  # fmt: skip
             report.cases += 1
             report.counts[operator][out.result] += 1
             report.commands[operator] += int(out.commands_run)
@@ -323,4 +299,5 @@ def run(
             if progress is not None:
                 progress(i + 1, cases, out, report)
     report.seconds = time.monotonic() - start
+    report.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return report

@@ -23,6 +23,7 @@ from stintlab.errors import StintlabError, StintlabFormatError, StintlabUsageErr
 from stintlab.report import sections
 from stintlab.serial import to_jsonable
 from stintlab.web import views
+from stintlab.web.server import BodyDeadline, ServerLimits
 from stintlab.web.store import MAX_UPLOAD_BYTES, RaceStore, RequestError, UploadRejected, size_text
 
 __all__ = ["create_app"]
@@ -149,10 +150,12 @@ def create_app(
     with_demo: bool = True,
     cache_size: int = 8,
     archive_db: Path | None = None,
+    limits: ServerLimits | None = None,
 ) -> FastAPI:
     """Build the app. ``data_dir``: where uploads go (a fresh temporary folder by default);
     ``archive``: a folder of race folders (each with one lap CSV) offered for opening;
-    ``archive_db``: a DuckDB archive (``stintlab archive add``) whose races are offered."""
+    ``archive_db``: a DuckDB archive (``stintlab archive add``) whose races are offered;
+    ``limits``: the body deadlines (the other bounds are uvicorn's: :mod:`stintlab.web.server`)."""
     store = RaceStore(data_dir, archive, cache_size=cache_size, with_demo=with_demo, archive_db=archive_db)
 
     @asynccontextmanager
@@ -171,6 +174,8 @@ def create_app(
     app.state.store = store
     app.state.max_upload_bytes = max_upload_bytes
     app.add_middleware(_BodyLimit, limit=max_upload_bytes + 64 * 1024, cap=max_upload_bytes)
+    limits = limits or ServerLimits()
+    app.add_middleware(BodyDeadline, total=limits.body_timeout, idle=limits.body_idle_timeout)
     app.add_middleware(_HeadAsGet)
     app.add_middleware(_SecurityHeaders)  # outermost: also on the body-limit and HEAD answers
 

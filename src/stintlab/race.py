@@ -33,7 +33,9 @@ from stintlab.analysis.stints import drive_time, driver_spells
 from stintlab.analysis.stints import stints as stint_table
 from stintlab.analysis.stops import stops as stop_table
 from stintlab.analysis.timeline import car_events, time_loss_account
+from stintlab.display import car_key
 from stintlab.errors import StintlabUsageError
+from stintlab.event import event_meta, event_title
 from stintlab.io import files_of_format, read_file
 from stintlab.log import issues_summary, issues_table, logger
 from stintlab.names import name_key
@@ -107,6 +109,13 @@ class Race:
     @property
     def name(self) -> str:
         return self.meta.get("name", "race")
+
+    @property
+    def title(self) -> str:
+        """What every face shows as the race's title: ``meta["title"]`` when given (``--title``),
+        else event, season, circuit, date and session (:func:`stintlab.event.event_title`), else
+        :attr:`name`."""
+        return self.meta.get("title") or event_title(self.meta) or self.name
 
     @property
     def has_official_classification(self) -> bool:
@@ -305,7 +314,7 @@ def load(path, results=None, *, find_results: bool = True, weather=None) -> Race
     a classification beside the lap file is used if there is exactly one.
     """
     parsed = read_file(path, expect="laps")
-    laps = parsed.table
+    laps = _in_car_order(parsed.table)
     results_path = Path(results) if results is not None else (find_results_beside(path) if find_results else None)
     official = crew = None
     refused = None
@@ -331,6 +340,7 @@ def load(path, results=None, *, find_results: bool = True, weather=None) -> Race
     else:
         classification = derived
     meta = dict(parsed.facts)
+    meta.update({k: v for k, v in event_meta(path, results_path).items() if v is not None})
     meta.update(
         {
             "path": str(path),
@@ -381,6 +391,27 @@ def results_mismatch(official: pd.DataFrame, laps: pd.DataFrame) -> str | None:
     return None
 
 
+def _in_car_order(laps: pd.DataFrame) -> pd.DataFrame:
+    """The lap table with the cars in natural order ("2" before "19", :func:`stintlab.display.car_key`),
+    each car's rows in file order: every table derived from it (cars, stops, stints, drivers) then
+    lists the cars the way a reader counts them. Unchanged (same object) when already in that order."""
+    if laps.empty or "car" not in laps:
+        return laps
+    codes = laps["car"].astype(str)
+    first = list(dict.fromkeys(codes))
+    wanted = sorted(first, key=car_key)
+    if wanted == first and (codes.ne(codes.shift()).sum() == len(first)):
+        return laps
+    rank = {c: i for i, c in enumerate(wanted)}
+    order = codes.map(rank).to_numpy().argsort(kind="stable")
+    return laps.iloc[order].reset_index(drop=True)
+
+
+def _natural_cars(col: pd.Series) -> pd.Series:
+    """``sort_values`` key: car numbers in natural order (:func:`stintlab.display.car_key`)."""
+    return col.map(car_key) if col.name == "car" else col
+
+
 def _race_name(path) -> str:
     p = Path(path)
     stem = p.stem
@@ -394,7 +425,7 @@ def _cars(laps: pd.DataFrame) -> pd.DataFrame:
     crew = (
         laps.dropna(subset=["driver"])
         .drop_duplicates(["car", "driver"])
-        .sort_values(["car", "driver_slot"], kind="stable")
+        .sort_values(["car", "driver_slot"], kind="stable", key=_natural_cars)
         .groupby("car", sort=False)["driver"]
         .agg(list)
     )

@@ -29,7 +29,7 @@ from typing import Any
 from stintlab.io.values import format_seconds, time_parts
 
 __all__ = [
-    "LAP_TIME_KEYS", "DURATION_KEYS", "car_key", "sort_cars", "lap_time", "duration", "race_time", "gap",
+    "LAP_TIME_KEYS", "DURATION_KEYS", "car_key", "sort_cars", "in_car_order", "lap_time", "duration", "race_time", "gap",
     "number", "cell", "human_rows",
 ]  # fmt: skip
 
@@ -80,6 +80,23 @@ def car_key(car: Any) -> tuple:
 def sort_cars(cars: Iterable) -> list[str]:
     """Distinct car numbers (as text) in natural order."""
     return sorted({str(c) for c in cars if not _missing(c)}, key=car_key)
+
+
+def in_car_order(table):
+    """A table (DataFrame with a ``car`` column) with the cars in natural order, each car's rows in
+    their order: what :func:`stintlab.race.load` does to the lap table, so that every table derived
+    from it (cars, stops, stints, drivers) lists the cars as a reader counts them. The same object
+    when already in that order."""
+    if len(table) == 0 or "car" not in table:
+        return table
+    codes = table["car"].astype(str)
+    first = list(dict.fromkeys(codes))
+    wanted = sorted(first, key=car_key)
+    if wanted == first and int(codes.ne(codes.shift()).sum()) == len(first):
+        return table
+    rank = {c: i for i, c in enumerate(wanted)}
+    order = codes.map(rank).to_numpy().argsort(kind="stable")
+    return table.iloc[order].reset_index(drop=True)
 
 
 def lap_time(seconds: Any) -> str:

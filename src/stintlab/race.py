@@ -33,7 +33,7 @@ from stintlab.analysis.stints import drive_time, driver_spells
 from stintlab.analysis.stints import stints as stint_table
 from stintlab.analysis.stops import stops as stop_table
 from stintlab.analysis.timeline import car_events, time_loss_account
-from stintlab.display import car_key
+from stintlab.display import in_car_order
 from stintlab.errors import StintlabUsageError
 from stintlab.event import event_meta, event_title
 from stintlab.io import files_of_format, read_file
@@ -115,7 +115,16 @@ class Race:
         """What every face shows as the race's title: ``meta["title"]`` when given (``--title``),
         else event, season, circuit, date and session (:func:`stintlab.event.event_title`), else
         :attr:`name`."""
-        return self.meta.get("title") or event_title(self.meta) or self.name
+        return self.meta.get("title") or event_title(self.meta) or self._plain_title()
+
+    def _plain_title(self) -> str:
+        """The name, unless it is a timekeeper's bare file name (``23_Analysis_Race_Hour 24``): then
+        what the race itself tells (``Race · 24 h · 62 cars``)."""
+        name = self.name
+        if not _GENERIC_NAME.match(name):
+            return name
+        session = self.meta.get("session") or "Race"
+        return f"{session} · {round(self.duration / 3600.0)} h · {len(self.cars)} cars"
 
     @property
     def has_official_classification(self) -> bool:
@@ -314,7 +323,7 @@ def load(path, results=None, *, find_results: bool = True, weather=None) -> Race
     a classification beside the lap file is used if there is exactly one.
     """
     parsed = read_file(path, expect="laps")
-    laps = _in_car_order(parsed.table)
+    laps = in_car_order(parsed.table)
     results_path = Path(results) if results is not None else (find_results_beside(path) if find_results else None)
     official = crew = None
     refused = None
@@ -391,31 +400,13 @@ def results_mismatch(official: pd.DataFrame, laps: pd.DataFrame) -> str | None:
     return None
 
 
-def _in_car_order(laps: pd.DataFrame) -> pd.DataFrame:
-    """The lap table with the cars in natural order ("2" before "19", :func:`stintlab.display.car_key`),
-    each car's rows in file order: every table derived from it (cars, stops, stints, drivers) then
-    lists the cars the way a reader counts them. Unchanged (same object) when already in that order."""
-    if laps.empty or "car" not in laps:
-        return laps
-    codes = laps["car"].astype(str)
-    first = list(dict.fromkeys(codes))
-    wanted = sorted(first, key=car_key)
-    if wanted == first and (codes.ne(codes.shift()).sum() == len(first)):
-        return laps
-    rank = {c: i for i, c in enumerate(wanted)}
-    order = codes.map(rank).to_numpy().argsort(kind="stable")
-    return laps.iloc[order].reset_index(drop=True)
-
-
-def _natural_cars(col: pd.Series) -> pd.Series:
-    """``sort_values`` key: car numbers in natural order (:func:`stintlab.display.car_key`)."""
-    return col.map(car_key) if col.name == "car" else col
+_GENERIC_NAME = re.compile(r"^(\d|23_analysis|race|le_mans|.*\d+h$|.*\d+km$)", re.I)
 
 
 def _race_name(path) -> str:
     p = Path(path)
     stem = p.stem
-    generic = re.match(r"^(\d|23_analysis|race|le_mans|.*\d+h$|.*\d+km$)", stem.lower())
+    generic = _GENERIC_NAME.match(stem)
     return p.parent.name if generic and p.parent.name else stem
 
 
@@ -425,7 +416,7 @@ def _cars(laps: pd.DataFrame) -> pd.DataFrame:
     crew = (
         laps.dropna(subset=["driver"])
         .drop_duplicates(["car", "driver"])
-        .sort_values(["car", "driver_slot"], kind="stable", key=_natural_cars)
+        .sort_values(["car", "driver_slot"], kind="stable")
         .groupby("car", sort=False)["driver"]
         .agg(list)
     )

@@ -5,7 +5,6 @@ documented in docs/cli.md)."""
 from __future__ import annotations
 
 import contextlib
-import csv
 import json
 import os
 import sys
@@ -20,7 +19,7 @@ from rich.table import Table
 
 from stintlab.display import cell
 from stintlab.errors import StintlabUsageError
-from stintlab.serial import records, to_jsonable
+from stintlab.serial import records, to_jsonable, write_csv
 
 __all__ = [
     "FORMATS", "FormatOpt", "JsonOpt", "PLAIN_ROWS", "console", "emit", "err_console", "load_race", "output_format",
@@ -132,25 +131,6 @@ def emit(
     for row in cells:
         table.add_row(*row)
     console.print(table)
-
-
-def write_csv(fh, rows: list[dict], keys: list[str]) -> None:
-    """Rows as CSV with raw values (seconds as numbers, lists space-separated, nested data as JSON)."""
-    w = csv.writer(fh, lineterminator="\n")
-    w.writerow(keys)
-    for r in rows:
-        w.writerow([_raw(r.get(k)) for k in keys])
-
-
-def _raw(v: Any) -> Any:
-    v = to_jsonable(v)
-    if v is None:
-        return ""
-    if isinstance(v, list) and all(not isinstance(x, (list, dict)) for x in v):
-        return " ".join("" if x is None else str(x) for x in v)
-    if isinstance(v, (list, dict)):
-        return json.dumps(v, ensure_ascii=False)
-    return v
 
 
 def plain_table(cells: list[list[str]], keys: list[str], *, title: str | None = None, header: bool = True) -> str:

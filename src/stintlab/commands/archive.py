@@ -9,8 +9,8 @@ from pathlib import Path
 import typer
 
 from stintlab.commands._common import emit, err_console, records, to_jsonable
+from stintlab.display import lap_time
 from stintlab.errors import StintlabError, StintlabUsageError
-from stintlab.io.values import format_time
 
 archive_app = typer.Typer(
     help="The race archive (DuckDB): add, list, remove, export races; driver aliases.", no_args_is_help=True
@@ -246,7 +246,7 @@ def _season_rows_for_table(races) -> list[dict]:
     rows = records(races)
     for r in rows:
         r["crew"] = ", ".join(f"{c['driver']} ({c['category'] or '?'})" for c in r["crew"] or [])
-        r["pace"] = format_time(r["pace"]) if r["pace"] is not None else ""
+        r["pace"] = lap_time(r["pace"])
         r["pace_rank"] = f"{r['pace_rank']}/{r['pace_field']}" if r["pace_rank"] is not None else ""
         r["rank_in_category"] = (
             f"{r['pace_rank_category']}/{r['pace_field_category']}" if r["pace_rank_category"] is not None else ""

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from stintlab.analysis.lookup import find_class
-from stintlab.commands._common import emit, load_race, records
+from stintlab.commands._common import FormatOpt, JsonOpt, emit, load_race, output_format, records
 from stintlab.io.values import format_time
 from stintlab.log import issues_summary
 
@@ -23,6 +23,7 @@ def race_info(race) -> dict:
     classes = laps.drop_duplicates("car")["class"].value_counts(dropna=False)
     return {
         "name": race.name,
+        "title": race.title,
         "format": race.meta.get("format"),
         "variant": race.meta.get("variant"),
         "cars": int(laps["car"].nunique()),
@@ -48,18 +49,20 @@ def race_info(race) -> dict:
 def info(
     file: Path = FileArg,
     results: Path = ResultsOpt,
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = JsonOpt,
+    fmt: str = FormatOpt,
     verbose: bool = typer.Option(
         False, "--verbose", "-v", help="Also the silent repairs made while reading (race.issues), on one line."
     ),
 ):
-    """Summary of a race file: format, cars, laps, classes, hours, leader."""
+    """Summary of a race file: title, format, cars, laps, classes, hours, leader."""
+    fmt = output_format(fmt, as_json)
     race = load_race(file, results)
     data = race_info(race)
     if verbose:  # more keys: issues (one line) and issue_counts (rule -> rows of race.issues)
         data["issues"] = issues_summary(race.issues)
         data["issue_counts"] = {str(k): int(v) for k, v in race.issues["rule"].value_counts(sort=False).items()}
-    emit(data, as_json, title=race.name)
+    emit(data, fmt, title=race.title)
 
 
 CLASSIFICATION_KEYS = ["position", "class_position", "car", "class", "team", "laps", "status", "gap_first", "total_time"]
@@ -70,9 +73,12 @@ def classification(
     results: Path = ResultsOpt,
     cls: str = typer.Option(None, "--class", help="Only this class (case-insensitive)."),
     derived: bool = typer.Option(False, "--derived", help="Derive from the laps even when an official file exists."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = JsonOpt,
+    fmt: str = FormatOpt,
 ):
     """Final classification: official when a results file is given or found, else derived from the laps."""
+    fmt = output_format(fmt, as_json)
+    as_json = fmt != "table"  # JSON and CSV: raw seconds and the numeric gap companions
     race = load_race(file, results)
     table = race.derived_classification if derived else race.classification
     if cls:
@@ -80,10 +86,7 @@ def classification(
     # JSON: the printed gap has numeric companions (laps behind, seconds behind on the same lap)
     numeric = [c for c in ("gap_first_laps", "gap_first_seconds") if as_json and c in table.columns]
     rows = records(table, CLASSIFICATION_KEYS + ["official"] + numeric)
-    if not as_json:
-        for r in rows:
-            r["total_time"] = format_time(r["total_time"]) if r["total_time"] is not None else ""
-    emit(rows, as_json, title=f"{race.name} — classification ({race.meta['classification_source']})")
+    emit(rows, fmt, title=f"{race.title} — classification ({race.meta['classification_source']})")
 
 
 def register(app: typer.Typer) -> None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stintlab.errors import StintlabFormatError, StintlabUsageError
+from stintlab.event import meta_from_path
 
 __all__ = ["size_text", "RaceEntry", "RaceStore", "RequestError", "check_upload", "UploadRejected", "MAX_UPLOAD_BYTES"]
 
@@ -223,6 +224,9 @@ class RaceStore:
                 race = load(entry.path, find_results=entry.source == "archive")
             if entry.source == "upload":
                 race.meta["name"] = entry.name
+                # the client's file name tells what the stored name cannot (IMSA: date and session)
+                told = meta_from_path(Path(entry.name + ".csv"))
+                race.meta.update({k: v for k, v in told.items() if v is not None and race.meta.get(k) is None})
             with self._lock:
                 self._cache[rid] = race
                 while len(self._cache) > self.cache_size:

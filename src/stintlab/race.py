@@ -370,7 +370,7 @@ def load(path, results=None, *, find_results: bool = True, weather=None) -> Race
         cars=cars,
         drivers=drivers,
         meta=meta,
-        sections=parsed.sections,
+        sections=in_car_order(parsed.sections) if parsed.sections is not None else None,
         official_crew=crew,
         weather=wx,
     )

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stintlab.errors import StintlabFormatError, StintlabUsageError
-from stintlab.event import meta_from_path
+from stintlab.event import event_meta, event_title, meta_from_path
 
 __all__ = ["size_text", "RaceEntry", "RaceStore", "RequestError", "check_upload", "UploadRejected", "MAX_UPLOAD_BYTES"]
 
@@ -199,7 +199,18 @@ class RaceStore:
         return e
 
     def listing(self) -> list[dict]:
-        return [{"id": e.id, "name": e.name, "source": e.source} for e in self.entries.values()]
+        return [{"id": e.id, "name": e.name, "title": self._title(e), "source": e.source} for e in self.entries.values()]
+
+    def _title(self, e: RaceEntry) -> str:
+        """The race's title without loading it: the loaded race's when cached, else what the
+        folder and file names of an archive race tell (:func:`stintlab.event.event_title`)."""
+        with self._lock:
+            race = self._cache.get(e.id)
+        if race is not None:
+            return race.title
+        if e.source == "archive":
+            return event_title(event_meta(e.path)) or e.name
+        return e.name
 
     # -- loaded races --------------------------------------------------------------------
     def race(self, rid: str):

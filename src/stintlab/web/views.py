@@ -179,7 +179,7 @@ def error_page(status: int, message: str) -> str:
 def home_page(store, max_upload_bytes: int) -> str:
     rows = store.listing()
     items = "".join(
-        f'<li><a href="{_u("races", r["id"])}">{esc(r["name"])}</a> <span class="muted">({esc(r["source"])})</span></li>'
+        f'<li><a href="{_u("races", r["id"])}">{esc(r["title"])}</a> <span class="muted">({esc(r["source"])})</span></li>'
         for r in rows
     )
     body = (
@@ -221,7 +221,7 @@ def overview_page(store, rid: str) -> str:
         f"<p>Classes: {class_links}</p>{chart_html}{neutral_html}<h2>Classification</h2>"
         + table_html(rows, CLASSIFICATION_KEYS, links={"car": _car_link(race, rid)})
     )
-    return page_html(race.title, body, plotly=PLOTLY_URL if figs else "", nav=_nav(rid, race.name))
+    return page_html(race.title, body, plotly=PLOTLY_URL if figs else "", nav=_nav(rid, race.title))
 
 
 def class_page(store, rid: str, cls: str) -> str:
@@ -242,7 +242,7 @@ def class_page(store, rid: str, cls: str) -> str:
     body = f"<h1>{esc(race.title)} — {esc(cls)}</h1>{chart_html}<h2>Classification</h2>" + table_html(
         rows, CLASSIFICATION_KEYS, links={"car": _car_link(race, rid)}
     )
-    return page_html(f"{race.title} — {cls}", body, plotly=PLOTLY_URL if figs else "", nav=_nav(rid, race.name))
+    return page_html(f"{race.title} — {cls}", body, plotly=PLOTLY_URL if figs else "", nav=_nav(rid, race.title))
 
 
 def car_page(store, rid: str, car: str, lang: str = "en") -> str:
@@ -286,7 +286,7 @@ def car_page(store, rid: str, car: str, lang: str = "en") -> str:
         f"{story_html(sentences, car=car, lang=lang)}{stops_html}{story_laps_section(race, car, sentences, lang)}"
     )
     return page_html(
-        f"{race.title} — #{car}", body, plotly=PLOTLY_URL if figs else "", lang=lang, nav=_nav(rid, race.name)
+        f"{race.title} — #{car}", body, plotly=PLOTLY_URL if figs else "", lang=lang, nav=_nav(rid, race.title)
     )
 
 
@@ -310,7 +310,7 @@ def driver_page(store, rid: str, driver: str, car: str | None = None) -> str:
         scols = [c for c in ["car", "stint", "lap_start", "lap_end", "laps", "start", "end", "duration", "ended_by"]
                  if c in data["stints"][0]]  # fmt: skip
         body += '<h2 id="stints">Stints</h2>' + table_html(data["stints"], scols)
-    return page_html(f"{race.title} — {data['driver']}", body, plotly="", nav=_nav(rid, race.name))
+    return page_html(f"{race.title} — {data['driver']}", body, plotly="", nav=_nav(rid, race.title))
 
 
 def check_lang(lang: str) -> str:

@@ -170,6 +170,10 @@ LOSSES_KEYS = [
 ]  # fmt: skip
 
 
+#: The columns of ``losses`` that are times (seconds lost), worded m:ss.fff; the others are counts.
+LOSS_TIME_KEYS = ["stops", "normal_stops", "long_stops", "garage_stops", "incidents", "neutralisations", "total"]
+
+
 def losses(
     file: Path = FileArg,
     car: str = typer.Option(None, "--car", help="Only this car (number as printed, e.g. 007)."),
@@ -184,7 +188,7 @@ def losses(
         c = check_car(race.laps, car, race.classification)
         table = table[table["car"] == c]
     rows = records(table, LOSSES_KEYS)
-    emit(rows, fmt, title=f"{race.title} — time lost", formats=dict.fromkeys(LOSSES_KEYS[2:], lap_time))
+    emit(rows, fmt, title=f"{race.title} — time lost", formats=dict.fromkeys(LOSS_TIME_KEYS, lap_time))
 
 
 def register(app: typer.Typer) -> None:

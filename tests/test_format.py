@@ -105,7 +105,7 @@ def test_web_car_dropdown_in_natural_order(corpus, tmp_path):
     assert page.status_code == 200
     opts = page.text.split('id="car-select"')[1].split("</select>")[0].split('<option value="')[1:]
     assert [o.split('"')[0] for o in opts] == natural(raw.cars)
-    assert f"<title>{WG23_TITLE} — #04</title>" in page.text
+    assert f"<title>{WG23_TITLE} — #04</title>" in page.text and f'id="race-title">{WG23_TITLE}</p>' in page.text
     # the race list names the races by their titles without loading them
     listed = {r["id"]: r["title"] for r in client.get("/api/races").json()}
     assert listed["lemans-2024"] == LM24_TITLE and listed["imsa-2023-watkins-glen-international"] == WG23_TITLE

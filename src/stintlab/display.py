@@ -63,18 +63,26 @@ _RUNS = re.compile(r"(\d+)")
 
 
 def car_key(car: Any) -> tuple:
-    """The natural order of car numbers: ``"2"`` before ``"19"``; ``"7"`` before ``"007"`` before
-    ``"8"`` (same number: shorter spelling first, so both stay distinct and the order is total);
-    letters after digits, case-insensitive, missing cars last."""
+    """The natural order of car numbers: ``"2"`` before ``"19"``; the same number spelt longer
+    after (``"7"``, ``"007"``, ``"8"``: distinct, and the order is total); a letter suffix after the
+    bare number (``"1"``, ``"01"``, ``"1A"``); case-insensitive; missing cars last.
+
+    >>> sorted(["1A", "01", "2", "1", "10", "b", "A"], key=car_key)
+    ['1', '01', '1A', '2', '10', 'A', 'b']
+    """
     if _missing(car):
-        return ((2, ""),)
+        return ((2,), (), "")
     text = str(car).strip()
-    parts: list[tuple] = []
+    parts, widths = [], []
     for i, run in enumerate(_RUNS.split(text)):
         if not run:
             continue
-        parts.append((0, int(run), len(run)) if i % 2 else (1, run.lower(), run))
-    return (*parts, (3, text))
+        if i % 2:
+            parts.append((0, int(run)))
+            widths.append(len(run))
+        else:
+            parts.append((1, run.lower()))
+    return (tuple(parts), tuple(widths), text)
 
 
 def sort_cars(cars: Iterable) -> list[str]:

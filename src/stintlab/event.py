@@ -187,6 +187,8 @@ def _stamped_date(folder: Path) -> tuple[str, str] | None:
         except OSError:
             continue
         for name in names:
+            if not name.lower().endswith(".csv"):  # only the timekeeper's own CSV exports
+                continue
             st = _STAMP_SESSION.match(Path(name).stem)
             if st:
                 y, mo, d, hh, mm, _ = st.groups()

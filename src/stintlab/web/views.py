@@ -280,7 +280,8 @@ def car_page(store, rid: str, car: str, lang: str = "en") -> str:
         )
     crew = ", ".join(f'<a href="{_u("races", rid, "drivers", d)}?car={quote(car)}">{esc(d)}</a>' for d in row["crew"])
     body = (
-        f"<h1>#{esc(car)} {esc(_txt(row['team']))}</h1><p>{switch}</p>"
+        f"<h1>#{esc(car)} {esc(_txt(row['team']))}</h1><p class=\"muted\" id=\"race-title\">{esc(race.title)}</p>"
+        f"<p>{switch}</p>"
         f"<p>{esc(_txt(row['class']))} · {esc(_txt(row['manufacturer']))} · {int(row['laps'])} laps · {crew}</p>"
         f'{chart_html}<h2 id="story">{"Story" if lang == "en" else "Récit"}</h2>'
         f"{story_html(sentences, car=car, lang=lang)}{stops_html}{story_laps_section(race, car, sentences, lang)}"

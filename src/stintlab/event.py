@@ -31,7 +31,7 @@ import datetime as dt
 import re
 from pathlib import Path
 
-__all__ = ["SERIES_PREFIX", "SERIES_WORDS", "EVENTS", "slug", "meta_from_path", "event_meta", "event_title", "track_of"]
+__all__ = ["SERIES_PREFIX", "SERIES_WORDS", "EVENTS", "slug", "meta_from_path", "event_meta", "event_title", "is_file_name", "track_of"]
 
 SERIES_PREFIX = {
     "imsa": "IMSA",
@@ -169,6 +169,17 @@ EVENTS: dict[str, tuple[str, str]] = {
 _LENGTH = re.compile(r"-?(\d+)(h|km)$")
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December")  # fmt: skip
+
+
+def is_file_name(name: str) -> bool:
+    """True when ``name`` is a timekeeper's bare file name (``23_Analysis_Race_Hour 24``,
+    ``202306251040-race-laps``), which a title never shows.
+
+    >>> is_file_name("23_Analysis_Race_Hour 24"), is_file_name("202306251040-race-laps"), is_file_name("stintlab-demo-24h")
+    (True, True, False)
+    """
+    stem = Path(str(name)).stem if str(name).lower().endswith(".csv") else str(name)
+    return bool(_ANALYSIS.match(stem) or _STAMP_SESSION.match(stem) or re.match(r"^\d+_analysis", stem, re.I))
 
 
 def track_of(event: str | None) -> str | None:

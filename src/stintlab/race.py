@@ -35,7 +35,7 @@ from stintlab.analysis.stops import stops as stop_table
 from stintlab.analysis.timeline import car_events, time_loss_account
 from stintlab.display import in_car_order
 from stintlab.errors import StintlabUsageError
-from stintlab.event import event_meta, event_title
+from stintlab.event import event_meta, event_title, is_file_name
 from stintlab.io import files_of_format, read_file
 from stintlab.log import issues_summary, issues_table, logger
 from stintlab.names import name_key
@@ -121,7 +121,7 @@ class Race:
         """The name, unless it is a timekeeper's bare file name (``23_Analysis_Race_Hour 24``): then
         what the race itself tells (``Race · 24 h · 62 cars``)."""
         name = self.name
-        if not _GENERIC_NAME.match(name):
+        if not is_file_name(name):
             return name
         session = self.meta.get("session") or "Race"
         return f"{session} · {round(self.duration / 3600.0)} h · {len(self.cars)} cars"
@@ -400,13 +400,10 @@ def results_mismatch(official: pd.DataFrame, laps: pd.DataFrame) -> str | None:
     return None
 
 
-_GENERIC_NAME = re.compile(r"^(\d|23_analysis|race|le_mans|.*\d+h$|.*\d+km$)", re.I)
-
-
 def _race_name(path) -> str:
     p = Path(path)
     stem = p.stem
-    generic = _GENERIC_NAME.match(stem)
+    generic = re.match(r"^(\d|23_analysis|race|le_mans|.*\d+h$|.*\d+km$)", stem.lower())
     return p.parent.name if generic and p.parent.name else stem
 
 

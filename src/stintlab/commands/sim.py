@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from stintlab.commands._common import console, emit, err_console, load_race
 from stintlab.display import duration
@@ -127,7 +128,7 @@ def whatif(
         emit(res, True)
         return
     a, p = res["actual"], res["projected"]
-    console.print(f"[bold]{race.name} — car {res['car']} ({res['class']}), {res['runs']} runs[/bold]")
+    console.print(f"[bold]{escape(race.title)} — car {res['car']} ({res['class']}), {res['runs']} runs[/bold]")
     for c in res["changes"]:
         console.print(f"  change: {c['description']}; saves {c['time_saved']:.1f} s")
     dist = ", ".join(f"P{k}: {v:.0%}" for k, v in p["class_position_distribution"].items())

@@ -28,7 +28,7 @@ def row(car, lap, lap_time, elapsed, hour, s1, s2, s3, loops):
 
 
 # car 51 lap 2 comes before lap 1 in the file, and car 6 sits between them: the side table must
-# follow the lap table's order (car by first appearance, then lap).
+# follow the lap table's order (stintlab.load: cars in natural order, 6 before 51, then lap).
 ROWS = [
     row(
         "51",
@@ -77,7 +77,7 @@ def test_sections_side_table(tmp_path):
     assert race.meta["variant"] == "analysis-sections"
     assert race.meta["extra_columns"] == [n for n in LOOPS.split(";") if n]
     validate_laps(race.laps)  # the lap table keeps exactly the canonical columns
-    assert list(race.laps["car"]) == ["51", "51", "6"] and list(race.laps["lap"]) == [1, 2, 1]
+    assert list(race.laps["car"]) == ["6", "51", "51"] and list(race.laps["lap"]) == [1, 1, 2]
     sec = race.sections
     assert list(sec.columns) == [c.name for c in SECTION_COLUMNS]
     assert [str(sec[c.name].dtype) for c in SECTION_COLUMNS] == [c.dtype for c in SECTION_COLUMNS]
@@ -93,9 +93,9 @@ def test_sections_side_table(tmp_path):
     assert len(fl) == 3 and np.allclose(fl["elapsed"], fl["lap_time"])
     # within a loop, rows follow the lap table order
     assert list(sec[sec["loop"] == "SCL2"][["car", "lap"]].itertuples(index=False, name=None)) == [
+        ("6", 1),
         ("51", 1),
         ("51", 2),
-        ("6", 1),
     ]
 
 

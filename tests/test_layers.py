@@ -97,6 +97,14 @@ def test_neutral_modules_import_no_stintlab_layer_above_them(low):
     assert set(GRAPH.get(low, {})) <= allowed, GRAPH.get(low)
 
 
+@pytest.mark.parametrize("helper", ["display", "event"])
+def test_display_and_event_sit_just_above_io(helper):
+    # the formatter and the event metadata are used by analysis, race, archive and every face:
+    # they may build on io's time parts, nothing higher
+    assert helper in {v for u in GRAPH for v in GRAPH[u]}, f"nobody imports stintlab.{helper}"
+    assert set(GRAPH.get(helper, {})) <= {"errors", "io"}, GRAPH.get(helper)
+
+
 def test_analysis_imports_no_face_race_archive_or_sim():
     bad = {"race", "archive", "sim", "report", "web", "commands", "cli", "__main__"}
     hits = {v: where for v, where in GRAPH.get("analysis", {}).items() if v in bad}

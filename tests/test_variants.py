@@ -346,7 +346,13 @@ def test_every_command_on_every_variant(built, capsys, name):
     lap, car = str(v["lap"]), v["car"]
     cars, nlaps = _cars_and_laps(v)
     race = stintlab.load(lap, results=v.get("results"))
-    assert list(race.laps["car"].unique()) == cars and len(race.laps) == nlaps
+    # every car of the file, in natural order: by number, then a letter suffix, then the shorter
+    # spelling (1, 01, 1A, 2)
+    def natural(c):
+        digits = c[: len(c) - len(c.lstrip("0123456789"))]
+        return (int(digits), c[len(digits):].lower(), len(digits), c)
+
+    assert list(race.laps["car"].unique()) == sorted(cars, key=natural) and len(race.laps) == nlaps
 
     info = _run(capsys, ["info", lap])
     assert info["cars"] == len(cars) and info["laps"] == nlaps

@@ -339,7 +339,7 @@ def test_serve_command_starts_the_app_on_loopback(tmp_path):
 def test_demo_race_in_the_web_app(tmp_path, monkeypatch):
     monkeypatch.setenv("STINTLAB_CACHE", str(tmp_path / "cache"))  # generated here: no race with other tests
     c = TestClient(create_app(data_dir=tmp_path / "up"), raise_server_exceptions=False)
-    assert {"id": "demo", "name": "Demo race (simulated)", "source": "demo"} in c.get("/api/races").json()
+    assert {"id": "demo", "name": "Demo race (simulated)", "title": "Demo race (simulated)", "source": "demo"} in c.get("/api/races").json()
     overview = c.get("/races/demo")
     assert overview.status_code == 200 and "embedded demo race (simulated data)" in overview.text
     first = c.get("/api/races/demo").json()["classification"][0]["car"]

@@ -272,7 +272,7 @@ def test_serve_in_a_subprocess_answers_home_and_race_list_on_loopback(tmp_path):
         races = httpx.get(base + "/api/races", timeout=30)
         assert (
             races.status_code == 200
-            and {"id": "demo", "name": "Demo race (simulated)", "source": "demo"} in races.json()
+            and {"id": "demo", "name": "Demo race (simulated)", "title": "Demo race (simulated)", "source": "demo"} in races.json()
         )
         head = httpx.head(base + "/api/races", timeout=30)
         assert head.status_code == 200 and head.content == b""

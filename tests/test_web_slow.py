@@ -66,7 +66,7 @@ def test_half_sent_requests_are_dropped_while_normal_requests_are_served(tmp_pat
     # the first normal request was answered while all six slow clients still held their connections
     assert open_during_normal == 6
     assert [s for s, _, _ in normal] == [200, 200, 200]
-    assert {"id": "demo", "name": "Demo race (simulated)", "source": "demo"} in json.loads(normal[0][2])
+    assert any(r["id"] == "demo" and r["source"] == "demo" for r in json.loads(normal[0][2]))
     for kind, kept, first in slow:
         assert kept < CLIENT_LIMIT - 5, (kind, kept)  # closed by the server, not by the client giving up
         assert first.startswith(b"HTTP/1.1 408"), (kind, first)

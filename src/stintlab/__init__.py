@@ -19,7 +19,7 @@ full-course yellow on lap 4). Every table is a pandas DataFrame computed once pe
 >>> race.stops[["car", "lap_in", "pit_time", "kind"]].values.tolist()
 [['92', 2, 90.0, 'normal']]
 >>> race.stints[["car", "stint", "laps"]].values.tolist()
-[['92', 1, 2], ['92', 2, 2], ['7', 1, 4]]
+[['7', 1, 4], ['92', 1, 2], ['92', 2, 2]]
 >>> race.flags[["kind", "laps_affected"]].values.tolist()
 [['FCY', 2]]
 >>> race.standings(hour=1)[["position", "car", "laps"]].values.tolist()

@@ -10,13 +10,15 @@ the web app (the JSON keys are the public interface, documented in docs/cli.md).
 
 from __future__ import annotations
 
+import csv
+import json
 import math
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["records", "to_jsonable"]
+__all__ = ["csv_value", "records", "to_jsonable", "write_csv"]
 
 
 def to_jsonable(value: Any) -> Any:
@@ -45,3 +47,24 @@ def records(df: pd.DataFrame, columns: list[str] | None = None) -> list[dict]:
     if columns is not None:
         df = df[columns]
     return [to_jsonable(dict(zip(df.columns, row))) for row in df.itertuples(index=False, name=None)]
+
+
+def csv_value(value: Any) -> Any:
+    """One CSV cell: the JSON value (seconds as numbers, null as empty), lists of plain values
+    space-separated, nested data as JSON text."""
+    v = to_jsonable(value)
+    if v is None:
+        return ""
+    if isinstance(v, list) and all(not isinstance(x, (list, dict)) for x in v):
+        return " ".join("" if x is None else str(x) for x in v)
+    if isinstance(v, (list, dict)):
+        return json.dumps(v, ensure_ascii=False)
+    return v
+
+
+def write_csv(fh, rows: list[dict], keys: list[str]) -> None:
+    """Rows (dicts) as CSV on ``fh``: a header of ``keys``, then raw values (:func:`csv_value`)."""
+    w = csv.writer(fh, lineterminator="\n")
+    w.writerow(keys)
+    for r in rows:
+        w.writerow([csv_value(r.get(k)) for k in keys])

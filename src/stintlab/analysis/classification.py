@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from stintlab.analysis.order import final_order, final_status, race_finished, red_flag_finish, took_the_flag
-from stintlab.io.values import format_seconds
+from stintlab.display import gap
 from stintlab.schema import check_columns, empty_table
 
 __all__ = [
@@ -54,16 +54,12 @@ IN_PROGRESS_STATUSES = ("Running", "In pits", "Stopped")
 
 
 def gap_text(laps_behind: int, seconds: float) -> str:
-    """Gap as printed in classifications.
+    """Gap as printed in classifications (:func:`stintlab.display.gap`).
 
     >>> gap_text(0, 3.297), gap_text(1, float('nan')), gap_text(12, 5.0), gap_text(0, 0.0)
     ('+3.297', '1 Lap', '12 Laps', '-')
     """
-    if laps_behind > 0:
-        return f"{laps_behind} Lap" + ("s" if laps_behind > 1 else "")
-    if seconds == 0 or np.isnan(seconds):
-        return "-"
-    return "+" + format_seconds(seconds)
+    return gap(laps_behind, seconds)
 
 
 def derive_classification(laps: pd.DataFrame, finished: bool | None = None, rule=None) -> pd.DataFrame:

@@ -7,6 +7,10 @@ spelling stored in the race, or says why it cannot (used by the CLI, the report 
 
 >>> find_car(["007", "8"], "7")
 '007'
+>>> find_car(["19", "2", "7", "007"], "5")
+Traceback (most recent call last):
+...
+stintlab.errors.StintlabUsageError: no car '5' in this race (cars: 2, 7, 007, 19)
 >>> find_class(["LMP2", "LMGT3"], "lmgt3")
 'LMGT3'
 >>> import pandas as pd
@@ -23,6 +27,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from stintlab.display import sort_cars
 from stintlab.errors import StintlabUsageError
 
 __all__ = ["find_car", "find_class", "no_lap_message"]
@@ -64,6 +69,7 @@ def find_car(cars: Iterable, car, classification: pd.DataFrame | None = None) ->
         return loose[0]
     if (msg := no_lap_message(classification, car)) is not None:
         raise StintlabUsageError(msg)
+    known = sort_cars(known)  # named in natural order: 2, 7, 19
     sample = ", ".join(known[:MAX_CARS_NAMED]) + (" ..." if len(known) > MAX_CARS_NAMED else "")
     raise StintlabUsageError(f"no car {car!r} in this race (cars: {sample})")
 

@@ -41,7 +41,7 @@ from stintlab.analysis.order import final_order, snapshot_file, took_the_flag
 from stintlab.analysis.standings import hourly_positions, position_history
 from stintlab.analysis.stints import stints
 from stintlab.analysis.stops import ensure_annotated, stops
-from stintlab.io.values import format_time
+from stintlab.display import duration, lap_time
 from stintlab.schema import empty_table
 
 __all__ = ["EVENT_COLUMNS", "DETAIL_COLUMNS", "car_events", "time_loss_account", "check_car", "no_lap_message"]
@@ -176,7 +176,7 @@ def car_events(
             on_track_sector=int(r.on_track_sector) if r.in_lap_incident else None)  # fmt: skip
     inc = mine[mine["incident"]]
     for r in inc.rename(columns={"elapsed": "race_time"}).itertuples():
-        add(r.lap, r.race_time, "incident", f"Slow lap {format_time(r.lap_time, hours=False)}: "
+        add(r.lap, r.race_time, "incident", f"Slow lap {lap_time(r.lap_time)}: "
             f"{r.time_lost:.1f} s lost", t_of(r.lap - 1), r.race_time, r.driver, r.time_lost,
             lap_time=float(r.lap_time), reference=float(r.expected))  # fmt: skip
     for r in (neutralisations(a) if phases is None else phases).itertuples():
@@ -188,7 +188,7 @@ def car_events(
         lap_at = int(lapn[el >= r.start][0])
         sector = int(getattr(r, "sector", 0) or 0)
         what = f"Slow zone in sector {sector}" if r.kind == "SZ" else str(r.kind)
-        add(lap_at, r.start, "neutralisation", f"{what} {format_time(r.start)} to {format_time(r.end)}"
+        add(lap_at, r.start, "neutralisation", f"{what} {duration(r.start)} to {duration(r.end)}"
             f"{' (inferred)' if r.inferred and r.kind != 'SZ' else ''}", float(before[-1]) if len(before) else None,
             float(after[0]) if len(after) else None, phase_kind=str(r.kind), phase_start=float(r.start),
             phase_end=float(r.end), phase_inferred=bool(r.inferred), phase_sector=sector or None)  # fmt: skip

@@ -26,46 +26,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from stintlab.errors import StintlabFormatError, StintlabUsageError
+from stintlab.event import meta_from_path, slug
 from stintlab.io import detect_format, sro
 from stintlab.io.text import sniff_header
 
 __all__ = ["RaceFiles", "find_race_files", "meta_from_path", "series_from_classes", "slug", "file_kind"]
 
-SERIES_PREFIX = {
-    "imsa": "IMSA",
-    "wec": "WEC",
-    "lemans": "WEC",
-    "elms": "ELMS",
-    "alms": "ALMS",
-    "lmc": "LMC",
-    "lemanscup": "LMC",
-    "gtwc": "GTWC",  # GT World Challenge (SRO exports)
-    "nls": "NLS",  # Nürburgring Langstrecken-Serie (WIGE exports)
-    "n24": "N24",
-}
-SERIES_WORDS = [
-    ("imsa", "IMSA"),
-    ("weathertech", "IMSA"),
-    ("fia wec", "WEC"),
-    ("wec", "WEC"),
-    ("european le mans", "ELMS"),
-    ("elms", "ELMS"),
-    ("asian le mans", "ALMS"),
-    ("le mans cup", "LMC"),
-    ("gtworld", "GTWC"),
-    ("gt world", "GTWC"),
-]
 IMSA_CLASSES = {"GTP", "DPI", "GTLM", "GTD", "GTDPRO", "GTD PRO", "LMP3", "LMPC", "PC"}
 WEC_CLASSES = {"HYPERCAR", "LMH", "LMGT3", "LMGTE PRO", "LMGTE AM", "LMP1", "GTE PRO", "GTE AM"}
-
-
-def slug(text) -> str:
-    """Lower-case words joined by dashes.
-
-    >>> slug("04_LE MANS")
-    '04-le-mans'
-    """
-    return re.sub(r"[^a-z0-9.]+", "-", str(text).lower()).strip("-")
 
 
 @dataclass
@@ -281,83 +249,6 @@ def _pick_results(results: list[Path]) -> Path | None:
         if hit:
             return hit[-1]
     return results[-1]
-
-
-_PORTAL_SEASON = re.compile(r"^\d{2}_(\d{4})(?:-(\d{4}))?$")
-_PORTAL_EVENT = re.compile(r"^\d{2}_(.+)$")
-_PORTAL_SERIES = re.compile(r"^\d+_(.+)$")
-_STAMP_SESSION = re.compile(r"^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})[_-](.+)$")
-_FOLDER = re.compile(r"^([a-z]+)-(\d{4})(?:-(.+))?$", re.I)
-_ANALYSIS = re.compile(
-    r"^\d+_(?:analysis|time cards|results|classification)\w*?_(race|qualifying|free practice ?\d*|warm ?up)", re.I
-)
-
-
-def _series_from_words(text: str) -> str | None:
-    low = text.lower()
-    for word, series in SERIES_WORDS:
-        if word in low:
-            return series
-    return None
-
-
-def _session_name(text: str) -> str:
-    t = re.sub(r"[_-]+", " ", text).strip()
-    t = re.sub(r"\s*(laps|results|time cards|analysis)$", "", t, flags=re.I)
-    return t.title() if t else "Race"
-
-
-def meta_from_path(path: Path) -> dict:
-    """Series, season, event, track, date, start_time and session told by a file's path.
-
-    Keys with nothing found are None (session defaults to ``Race``).
-    """
-    path = Path(path)
-    meta = {"series": None, "season": None, "event": None, "date": None, "start_time": None, "session": None}
-    parts = list(path.parts)
-    # the portal layout
-    for i, part in enumerate(parts[:-1]):
-        m = _PORTAL_SEASON.match(part)
-        if m and i + 2 < len(parts):
-            meta["season"] = int(m.group(2) or m.group(1))
-            ev = _PORTAL_EVENT.match(parts[i + 1])
-            if ev:
-                meta["event"] = slug(ev.group(1))
-            se = _PORTAL_SERIES.match(parts[i + 2]) if i + 2 < len(parts) - 1 else None
-            if se:
-                meta["series"] = _series_from_words(se.group(1)) or se.group(1).strip()
-        st = _STAMP_SESSION.match(part)
-        if st and i > 0:
-            y, mo, d, hh, mm, sess = st.groups()
-            meta["date"] = f"{y}-{mo}-{d}"
-            meta["start_time"] = f"{hh}:{mm}"
-            meta["session"] = _session_name(sess)
-    # <series>-<year>[-<event>] folders
-    for part in reversed(parts[:-1]):
-        m = _FOLDER.match(part)
-        if m and m.group(1).lower() in SERIES_PREFIX:
-            prefix = m.group(1).lower()
-            meta["series"] = meta["series"] or SERIES_PREFIX[prefix]
-            meta["season"] = meta["season"] or int(m.group(2))
-            event = m.group(3)
-            if prefix == "lemans":
-                event = "le-mans"
-            if event and not meta["event"]:
-                meta["event"] = slug(re.sub(r"^\d+h[-_]", "", event))
-            break
-    # IMSA file names: 202111131210-race-laps.csv
-    st = _STAMP_SESSION.match(path.stem)
-    if st:
-        y, mo, d, hh, mm, sess = st.groups()
-        meta["date"] = meta["date"] or f"{y}-{mo}-{d}"
-        meta["start_time"] = meta["start_time"] or f"{hh}:{mm}"
-        meta["season"] = meta["season"] or int(y)
-        meta["session"] = meta["session"] or _session_name(sess)
-    an = _ANALYSIS.match(path.stem)
-    if an and not meta["session"]:
-        meta["session"] = _session_name(an.group(1))
-    meta["session"] = meta["session"] or "Race"
-    return meta
 
 
 def series_from_classes(classes) -> str | None:

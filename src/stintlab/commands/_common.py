@@ -13,13 +13,18 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import typer
 from rich.console import Console
 from rich.table import Table
 
+from stintlab.display import cell
 from stintlab.errors import StintlabUsageError
-from stintlab.serial import records, to_jsonable
+from stintlab.serial import records, to_jsonable, write_csv
 
-__all__ = ["console", "emit", "err_console", "load_race", "records", "to_jsonable", "use_categories", "write_atomically"]
+__all__ = [
+    "FORMATS", "FormatOpt", "JsonOpt", "PLAIN_ROWS", "console", "emit", "err_console", "load_race", "output_format",
+    "plain_table", "records", "to_jsonable", "use_categories", "write_atomically", "write_csv",
+]  # fmt: skip
 
 console = Console()
 if not console.is_terminal:  # piped or captured output: do not squeeze tables into 80 columns
@@ -73,37 +78,91 @@ def write_atomically(path: Path, text: str) -> None:
         raise StintlabUsageError(f"{path}: cannot write the file ({e.strerror or e}); nothing was changed") from None
 
 
-def emit(data: Any, as_json: bool, *, title: str | None = None, columns: list[str] | None = None) -> None:
-    """Print ``data`` (DataFrame, list of dicts or dict) as JSON or as a rich table."""
+#: ``--format`` values of the table commands (``--json`` is an alias of ``--format json``).
+FORMATS = ("table", "csv", "json")
+#: More rows than this are printed as plain text even on a terminal (a rich table of 1,548 stops
+#: takes over a second to draw; benchmarks/bench_cli_output.py).
+PLAIN_ROWS = 200
+
+FormatOpt = typer.Option(
+    None, "--format", help="Output: table (plain text when piped or long), csv or json (raw seconds).", case_sensitive=False
+)
+JsonOpt = typer.Option(False, "--json", help="Print JSON (same as --format json).")
+
+
+def output_format(fmt: str | None, as_json: bool = False) -> str:
+    """The output format of a table command from ``--format`` and its ``--json`` alias."""
+    if fmt is None:
+        return "json" if as_json else "table"
+    fmt = fmt.strip().lower()
+    if fmt not in FORMATS:
+        raise StintlabUsageError(f"unknown --format {fmt!r} (use {', '.join(FORMATS)})")
+    if as_json and fmt != "json":
+        raise StintlabUsageError(f"--json and --format {fmt} disagree: give one")
+    return fmt
+
+
+def emit(
+    data: Any,
+    fmt: str | bool,
+    *,
+    title: str | None = None,
+    columns: list[str] | None = None,
+    formats: dict[str, Any] | None = None,
+) -> None:
+    """Print ``data`` (DataFrame, list of dicts or dict) in ``fmt``: ``json`` and ``csv`` keep raw
+    values (seconds); ``table`` words them through :mod:`stintlab.display`, as a rich table on a
+    terminal, as plain aligned text when piped or longer than :data:`PLAIN_ROWS` rows.
+    ``fmt`` True / False is the old ``as_json`` flag; ``formats`` maps a column to the
+    :mod:`stintlab.display` function that words it when its name does not tell."""
+    fmt = {True: "json", False: "table"}.get(fmt, fmt) if isinstance(fmt, bool) else fmt
     if isinstance(data, pd.DataFrame):
         data = records(data, columns)
-    if as_json:
+    if fmt == "json":
         print(json.dumps(to_jsonable(data), ensure_ascii=False, indent=2))
+        return
+    if isinstance(data, dict):
+        keys, rows = ["key", "value"], [{"key": str(k), "value": v} for k, v in data.items()]
+    else:
+        rows = list(data)
+        keys = columns or (list(rows[0].keys()) if rows else [])
+    if fmt == "csv":
+        write_csv(sys.stdout, rows, keys)
+        return
+    formats = formats or {}
+    cells = [[formats[k](r.get(k)) if k in formats else _cell(k, r.get(k)) for k in keys] for r in rows]
+    if not console.is_terminal or len(cells) > PLAIN_ROWS:
+        sys.stdout.write(plain_table(cells, keys, title=title, header=not isinstance(data, dict)))
+        sys.stdout.flush()
         return
     if isinstance(data, dict):
         table = Table(title=title, show_header=False)
         table.add_column("key", style="bold")
         table.add_column("value")
-        for k, v in data.items():
-            table.add_row(str(k), _cell(v))
-        console.print(table)
-        return
-    rows = list(data)
-    table = Table(title=title)
-    keys = columns or (list(rows[0].keys()) if rows else [])
-    for k in keys:
-        table.add_column(k, overflow="fold")
-    for r in rows:
-        table.add_row(*[_cell(r.get(k)) for k in keys])
+    else:
+        table = Table(title=title)
+        for k in keys:
+            table.add_column(k, overflow="fold")
+    for row in cells:
+        table.add_row(*row)
     console.print(table)
 
 
-def _cell(v: Any) -> str:
+def plain_table(cells: list[list[str]], keys: list[str], *, title: str | None = None, header: bool = True) -> str:
+    """Rows of text as aligned columns (two spaces apart), the title first: what a pipe or a long
+    table gets instead of a rich table."""
+    lines = [title] if title else []
+    body = ([list(keys)] if header else []) + cells
+    if not body:
+        return "\n".join(lines) + ("\n" if lines else "")
+    widths = [max(len(row[i]) for row in body) for i in range(len(keys))]
+    for row in body:
+        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def _cell(key: str, v: Any) -> str:
     v = to_jsonable(v)
-    if v is None:
-        return ""
-    if isinstance(v, float):
-        return f"{v:.3f}".rstrip("0").rstrip(".")
-    if isinstance(v, (list, dict)):
+    if isinstance(v, (list, dict)) and v and any(isinstance(x, (list, dict)) for x in (v if isinstance(v, list) else v.values())):
         return json.dumps(v, ensure_ascii=False)
-    return str(v)
+    return cell(key, v)

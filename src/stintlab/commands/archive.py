@@ -8,9 +8,9 @@ from pathlib import Path
 
 import typer
 
-from stintlab.commands._common import emit, err_console, records, to_jsonable
+from stintlab.commands._common import FormatOpt, emit, err_console, output_format, records, to_jsonable
+from stintlab.display import lap_time
 from stintlab.errors import StintlabError, StintlabUsageError
-from stintlab.io.values import format_time
 
 archive_app = typer.Typer(
     help="The race archive (DuckDB): add, list, remove, export races; driver aliases.", no_args_is_help=True
@@ -115,14 +115,16 @@ def archive_list(
     season: int = typer.Option(None, "--season", help="Only this season."),
     db: Path = DbOpt,
     as_json: bool = JsonOpt,
+    fmt: str = FormatOpt,
 ):
     """The archived races."""
     from stintlab.archive.store import Archive
 
+    fmt = output_format(fmt, as_json)
     with Archive(db) as arc:
         races = arc.races(series, season)
     races["date"] = [None if d is None or str(d) in ("NaT", "None", "nan") else str(d)[:10] for d in races["date"]]
-    emit(records(races, RACE_KEYS), as_json, title=f"archive ({len(races)} races)")
+    emit(records(races, RACE_KEYS), fmt, title=f"archive ({len(races)} races)")
 
 
 @archive_app.command("remove")
@@ -246,7 +248,7 @@ def _season_rows_for_table(races) -> list[dict]:
     rows = records(races)
     for r in rows:
         r["crew"] = ", ".join(f"{c['driver']} ({c['category'] or '?'})" for c in r["crew"] or [])
-        r["pace"] = format_time(r["pace"]) if r["pace"] is not None else ""
+        r["pace"] = lap_time(r["pace"])
         r["pace_rank"] = f"{r['pace_rank']}/{r['pace_field']}" if r["pace_rank"] is not None else ""
         r["rank_in_category"] = (
             f"{r['pace_rank_category']}/{r['pace_field_category']}" if r["pace_rank_category"] is not None else ""
@@ -260,15 +262,21 @@ def season(
     year: int = typer.Option(..., "--year", help="Season year."),
     db: Path = DbOpt,
     as_json: bool = JsonOpt,
+    fmt: str = FormatOpt,
 ):
-    """A driver's season across every archived series: car, class, crew, result, pace rank."""
+    """A driver's season across every archived series: car, class, crew, result, pace rank
+    (--format csv: the races, raw values)."""
     from stintlab.archive.season import driver_season
     from stintlab.archive.store import Archive
 
+    fmt = output_format(fmt, as_json)
     with Archive(db) as arc:
         s = driver_season(arc, driver, year)
-    if as_json:
-        emit({**s, "races": records(s["races"])}, True)
+    if fmt == "json":
+        emit({**s, "races": records(s["races"])}, fmt)
+        return
+    if fmt == "csv":
+        emit(records(s["races"]), fmt, columns=[str(c) for c in s["races"].columns])
         return
     emit(
         _season_rows_for_table(s["races"]),
@@ -297,15 +305,20 @@ def career(
     driver: str = typer.Argument(..., help="Driver name."),
     db: Path = DbOpt,
     as_json: bool = JsonOpt,
+    fmt: str = FormatOpt,
 ):
-    """A driver's career in the archive, season by season."""
+    """A driver's career in the archive, season by season (--format csv: the seasons, raw values)."""
     from stintlab.archive.season import driver_career
     from stintlab.archive.store import Archive
 
+    fmt = output_format(fmt, as_json)
     with Archive(db) as arc:
         c = driver_career(arc, driver)
-    if as_json:
-        emit({**c, "races": records(c["races"])}, True)
+    if fmt == "json":
+        emit({**c, "races": records(c["races"])}, fmt)
+        return
+    if fmt == "csv":
+        emit(c["seasons"], fmt)
         return
     emit(
         c["seasons"],

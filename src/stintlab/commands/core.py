@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from stintlab.analysis.lookup import find_class
-from stintlab.commands._common import emit, load_race, records
+from stintlab.commands._common import FormatOpt, JsonOpt, emit, load_race, output_format, records
 from stintlab.io.values import format_time
 from stintlab.log import issues_summary
 from stintlab.report.story import en
@@ -24,6 +24,7 @@ def race_info(race) -> dict:
     classes = race.cars["class"].value_counts(dropna=False)  # every entered car (SRO: some with no lap)
     return {
         "name": race.name,
+        "title": race.title,
         "format": race.meta.get("format"),
         "variant": race.meta.get("variant"),
         "cars": int(len(race.cars)),
@@ -49,18 +50,20 @@ def race_info(race) -> dict:
 def info(
     file: Path = FileArg,
     results: Path = ResultsOpt,
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = JsonOpt,
+    fmt: str = FormatOpt,
     verbose: bool = typer.Option(
         False, "--verbose", "-v", help="Also the silent repairs made while reading (race.issues), on one line."
     ),
 ):
-    """Summary of a race file: format, cars, laps, classes, hours, leader."""
+    """Summary of a race file: title, format, cars, laps, classes, hours, leader."""
+    fmt = output_format(fmt, as_json)
     race = load_race(file, results)
     data = race_info(race)
     if verbose:  # more keys: issues (one line) and issue_counts (rule -> rows of race.issues)
         data["issues"] = issues_summary(race.issues)
         data["issue_counts"] = {str(k): int(v) for k, v in race.issues["rule"].value_counts(sort=False).items()}
-    emit(data, as_json, title=race.name)
+    emit(data, fmt, title=race.title)
 
 
 CLASSIFICATION_KEYS = ["position", "class_position", "car", "class", "team", "laps", "status", "gap_first", "total_time"]
@@ -74,9 +77,12 @@ def classification(
     results: Path = ResultsOpt,
     cls: str = typer.Option(None, "--class", help="Only this class (case-insensitive)."),
     derived: bool = typer.Option(False, "--derived", help="Derive from the laps even when an official file exists."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = JsonOpt,
+    fmt: str = FormatOpt,
 ):
     """Final classification: official when a results file is given or found, else derived from the laps."""
+    fmt = output_format(fmt, as_json)
+    as_json = fmt != "table"  # JSON and CSV: raw seconds and the numeric gap companions
     race = load_race(file, results)
     table = race.derived_classification if derived else race.classification
     if cls:
@@ -86,13 +92,12 @@ def classification(
     rows = records(table, CLASSIFICATION_KEYS + ["official"] + numeric + STATUS_KEYS)
     if not as_json:
         worded = records(table, ["status_code", "retired_in_pits", "took_flag"])
-        for r, w in zip(rows, worded):
-            r["total_time"] = format_time(r["total_time"]) if r["total_time"] is not None else ""
+        for r, w in zip(rows, worded, strict=True):
             if w.get("status_code"):  # the status in words, from its code
                 r["status"] = en.status_word(w["status_code"], bool(w.get("retired_in_pits")), w.get("took_flag"))
             for k in STATUS_KEYS:
                 r.pop(k, None)
-    emit(rows, as_json, title=f"{race.name} — classification ({race.meta['classification_source']})")
+    emit(rows, fmt, title=f"{race.title} — classification ({race.meta['classification_source']})")
 
 
 def register(app: typer.Typer) -> None:

@@ -10,9 +10,9 @@ import typer
 
 from stintlab.analysis.lookup import find_class
 from stintlab.archive.registry import race_season
-from stintlab.commands._common import emit, err_console, load_race, records
+from stintlab.commands._common import FormatOpt, JsonOpt, emit, err_console, load_race, output_format, records
+from stintlab.display import lap_time, number
 from stintlab.errors import StintlabUsageError
-from stintlab.io.values import format_time
 
 DRIVER_KEYS = [
     "driver", "car", "class", "category", "clean_laps", "best_lap", "ideal_lap", "best_10", "best_20pct",
@@ -89,10 +89,6 @@ def category_provenance(row: dict, season: int | None) -> str:
     return text
 
 
-def _lap(seconds) -> str:
-    return format_time(seconds, hours=False) if seconds is not None else ""
-
-
 def _pick_class(table: pd.DataFrame, cls: str | None, what: str = "class") -> pd.DataFrame:
     if not cls:
         return table
@@ -114,9 +110,12 @@ def drivers(
     best: bool = typer.Option(False, "--best", help="Print the best performer of each category in each class instead."),
     crews: bool = typer.Option(False, "--crews", help="Rank the crews (cars) in class instead of the drivers."),
     min_laps: int = typer.Option(10, "--min-laps", help="Drivers with fewer clean laps are flagged low_sample."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = JsonOpt,
+    fmt: str = FormatOpt,
 ):
     """Driver pace per class and FIA category, ranked by a metric (seconds; index: 100 = class pace)."""
+    fmt = output_format(fmt, as_json)
+    as_json = fmt != "table"  # JSON and CSV keep raw seconds
     from stintlab.analysis.rankings import best_performers
 
     race = load_race(file, results, entry_list=entry_list, db=db)
@@ -124,8 +123,8 @@ def drivers(
         ct = _pick_class(race.crew_rankings(by, min_laps=min_laps), cls)
         emit(
             records(ct, CREW_KEYS),
-            as_json,
-            title=f"{race.name}: crews ranked by {ct['metric'].iat[0] if len(ct) else by}",
+            fmt,
+            title=f"{race.title}: crews ranked by {ct['metric'].iat[0] if len(ct) else by}",
         )
         return
     cats, unmatched = race.category_resolution
@@ -151,13 +150,13 @@ def drivers(
         bp = best_performers(table)
         emit(
             records(bp, BEST_KEYS),
-            as_json,
-            title=f"{race.name} — best performer per class and category (by {table['metric'].iat[0] if len(table) else by})",
+            fmt,
+            title=f"{race.title} — best performer per class and category (by {table['metric'].iat[0] if len(table) else by})",
         )
         return
     rows = records(table, DRIVER_KEYS + DRIVER_EXTRA_KEYS)
     if as_json:
-        emit(rows, True)
+        emit(rows, fmt)
         return
     metric = rows[0]["metric"] if rows else by
     season = race_season(race)
@@ -165,7 +164,7 @@ def drivers(
     for r in rows:
         lo, hi = r["ci_low"], r["ci_high"]
         val = r["value"]
-        fmt = (lambda x: f"{x:.2f}") if metric in ("index", "spread") else (lambda x: format_time(x, hours=False))
+        word = (lambda x: number(x, 2)) if metric in ("index", "spread") else lap_time
         table_rows.append(
             {
                 "#": r["class_rank"],
@@ -176,19 +175,19 @@ def drivers(
                 "cat": r["category"],
                 "cat from": category_provenance(r, season),
                 "laps": str(r["clean_laps"]) + ("*" if r["low_sample"] else ""),
-                "best": _lap(r["best_lap"]),
-                "best10": _lap(r["best_10"]),
-                "best20%": _lap(r["best_20pct"]),
-                "median": _lap(r["median_clean"]),
-                "index": None if r["index"] is None else f"{r['index']:.2f}",
+                "best": lap_time(r["best_lap"]),
+                "best10": lap_time(r["best_10"]),
+                "best20%": lap_time(r["best_20pct"]),
+                "median": lap_time(r["median_clean"]),
+                "index": number(r["index"], 2),
                 metric + " (90% ci)": ""
                 if val is None
-                else f"{fmt(val)} ({fmt(lo)}-{fmt(hi)})"
+                else f"{word(val)} ({word(lo)}-{word(hi)})"
                 if lo is not None
-                else fmt(val),
+                else word(val),
             }
         )
-    emit(table_rows, False, title=f"{race.name}: drivers ranked by {metric} (* fewer than {min_laps} clean laps)")
+    emit(table_rows, fmt, title=f"{race.title}: drivers ranked by {metric} (* fewer than {min_laps} clean laps)")
 
 
 def rules(
@@ -198,13 +197,16 @@ def rules(
     entry_list: Path = EntryOpt,
     results: Path = ResultsOpt,
     db: Path = DbOpt,
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = JsonOpt,
+    fmt: str = FormatOpt,
 ):
-    """Check driving times and crew line-ups against a rule set, or list the rule sets."""
+    """Check driving times and crew line-ups against a rule set, or list the rule sets (--format csv
+    prints the three tables one after the other, each after a ``# name`` line)."""
     from stintlab.analysis.rules import check_laps, list_rules
 
+    fmt = output_format(fmt, as_json)
     if list_:
-        emit(records(list_rules(), RULES_LIST_KEYS), as_json, title="Rule sets")
+        emit(records(list_rules(), RULES_LIST_KEYS), fmt, title="Rule sets")
         return
     if file is None:
         raise StintlabUsageError("give a lap FILE and --rules NAME, or --list")
@@ -225,18 +227,18 @@ def rules(
         "crews": records(out["crews"], RULE_CREW_KEYS),
         "violations": records(out["violations"], VIOLATION_KEYS),
     }
-    if as_json:
-        emit(data, True)
+    if fmt == "json":
+        emit(data, fmt)
         return
-    for r in data["drivers"]:
-        for k in ("total", "longest_spell", "worst_window", "min_total", "max_total"):
-            r[k] = format_time(r[k]) if r[k] is not None else ""
-    title = f"{race.name} — {out['rules'].name}"
-    emit(data["drivers"], False, title=title + ": drivers", columns=RULE_DRIVER_KEYS[:8])
-    emit(data["crews"], False, title=title + ": crews", columns=RULE_CREW_KEYS[:4])
-    emit(
-        data["violations"], False, title=title + f": violations ({len(data['violations'])})", columns=VIOLATION_KEYS[:5]
-    )
+    if fmt == "csv":
+        for name, keys in (("drivers", RULE_DRIVER_KEYS), ("crews", RULE_CREW_KEYS), ("violations", VIOLATION_KEYS)):
+            print(f"# {name}")
+            emit(data[name], fmt, columns=keys)
+        return
+    title = f"{race.title} — {out['rules'].name}"
+    emit(data["drivers"], fmt, title=title + ": drivers", columns=RULE_DRIVER_KEYS[:8])
+    emit(data["crews"], fmt, title=title + ": crews", columns=RULE_CREW_KEYS[:4])
+    emit(data["violations"], fmt, title=title + f": violations ({len(data['violations'])})", columns=VIOLATION_KEYS[:5])
 
 
 def _with_categories(table: pd.DataFrame, cats: pd.DataFrame) -> pd.DataFrame:

@@ -11,12 +11,12 @@ import typer
 
 from stintlab.analysis.standings import hour_snapshot_time, race_hours
 from stintlab.analysis.timeline import check_car
-from stintlab.commands._common import emit, load_race, records
+from stintlab.commands._common import FormatOpt, JsonOpt, emit, load_race, output_format, records
+from stintlab.display import duration, lap_time
 from stintlab.errors import StintlabError, StintlabUsageError
-from stintlab.io.values import format_time, parse_time_text
+from stintlab.io.values import parse_time_text
 
 FileArg = typer.Argument(..., exists=False, dir_okay=False, help="Al Kamel lap file (Analysis / Time Cards CSV).")
-JsonOpt = typer.Option(False, "--json", help="Print JSON.")
 
 STANDINGS_KEYS = [
     "position", "class_position", "car", "class", "team", "laps", "gap_to_class_leader", "interval",
@@ -54,15 +54,12 @@ FLAGS_KEYS = [
     "cars_affected", "sector",
 ]  # fmt: skip
 
-_TIME_KEYS = {"race_time", "start", "end", "duration", "green_at", "phase_start", "phase_end"}
-
-
-def _human(rows: list[dict]) -> list[dict]:
-    """Race times as h:mm:ss.fff for the terminal table (JSON keeps seconds)."""
+def _human(rows: list[dict], fmt: str) -> list[dict]:
+    """Car lists as ``#7 #8`` for the terminal table (JSON and CSV keep lists of numbers; the
+    cells themselves are worded by :func:`stintlab.display.cell`)."""
+    if fmt != "table":
+        return rows
     for r in rows:
-        for k in _TIME_KEYS & r.keys():
-            if isinstance(r[k], (int, float)):
-                r[k] = format_time(r[k])
         for k in ("passed_by", "passed", "laps_lost_to", "rivals"):
             if k in r and isinstance(r[k], list):
                 r[k] = " ".join(f"#{c}" for c in r[k])
@@ -86,9 +83,11 @@ def standings(
     at: str = typer.Option(None, "--at", help="Standings at race time H:MM:SS[.fff] (may pass 24 h), by distance covered."),
     cls: str = typer.Option(None, "--class", help="Only this class (case-insensitive)."),
     as_json: bool = JsonOpt,
+    fmt: str = FormatOpt,
 ):
     """Standings at a race time (by distance covered, gaps in seconds at the same point of the track), after an
     hour (the official hour-N classification) or at the finish (each car at its last crossing)."""
+    fmt = output_format(fmt, as_json)
     if hour is not None and at is not None:
         raise StintlabUsageError("give --hour or --at, not both")
     race = load_race(file)
@@ -101,12 +100,12 @@ def standings(
         t = _race_time(at)
         if t > race.duration + 3600:
             raise StintlabUsageError(
-                f"race time {format_time(t)} is past the end of this race ({format_time(race.duration)})"
+                f"race time {duration(t)} is past the end of this race ({duration(race.duration)})"
             )
         table = race.standings(t, cls=cls)
         # without sector times the share of the lap is interpolated between line crossings only: say so
         how = "by distance" if race.progress.shares else "by distance; no sector times: between line crossings"
-        when = f"at {format_time(t)} ({how})"
+        when = f"at {duration(t)} ({how})"
         keys = DISTANCE_KEYS
     else:
         table = race.standings(cls=cls)
@@ -118,68 +117,76 @@ def standings(
         keys = STANDINGS_KEYS + FINAL_KEYS
         when += " — final: see `classification` for the official order"
     rows = records(table, keys)
-    emit(rows if as_json else _human(rows), as_json, title=f"{race.name} — standings {when}",
-         columns=None if as_json else keys[:9 if keys is DISTANCE_KEYS else 8])  # fmt: skip
+    emit(_human(rows, fmt), fmt, title=f"{race.title} — standings {when}",
+         columns=None if fmt != "table" else keys[:9 if keys is DISTANCE_KEYS else 8])  # fmt: skip
 
 
 def stops(
     file: Path = FileArg,
     car: str = typer.Option(None, "--car", help="Only this car (number as printed, e.g. 007)."),
     as_json: bool = JsonOpt,
+    fmt: str = FormatOpt,
 ):
     """Pit stops: in-lap, out-lap, pit time, drivers, time lost and kind (normal/long/garage/final)."""
+    fmt = output_format(fmt, as_json)
     race = load_race(file)
     table = race.stops
     if car is not None:
         c = check_car(race.laps, car, race.classification)
         table = table[table["car"] == c]
     rows = records(table, STOPS_KEYS)
-    emit(rows if as_json else _human(rows), as_json, title=f"{race.name} — pit stops",
-         columns=None if as_json else STOPS_KEYS[:10])  # fmt: skip
+    emit(_human(rows, fmt), fmt, title=f"{race.title} — pit stops",
+         columns=None if fmt != "table" else STOPS_KEYS[:10])  # fmt: skip
 
 
 def stints(
     file: Path = FileArg,
     car: str = typer.Option(..., "--car", help="Car number as printed (e.g. 007)."),
     as_json: bool = JsonOpt,
+    fmt: str = FormatOpt,
 ):
     """Stints of one car: from the start or an out-lap to the next in-lap or the finish."""
+    fmt = output_format(fmt, as_json)
     race = load_race(file)
     c = check_car(race.laps, car, race.classification)
     table = race.stints[race.stints["car"] == c]
     rows = records(table, STINTS_KEYS)
-    emit(rows if as_json else _human(rows), as_json, title=f"{race.name} — stints of #{c}",
-         columns=None if as_json else STINTS_KEYS[:9])  # fmt: skip
+    emit(_human(rows, fmt), fmt, title=f"{race.title} — stints of #{c}",
+         columns=None if fmt != "table" else STINTS_KEYS[:9])  # fmt: skip
 
 
 def events(
     file: Path = FileArg,
     car: str = typer.Option(..., "--car", help="Car number as printed (e.g. 007)."),
     as_json: bool = JsonOpt,
+    fmt: str = FormatOpt,
 ):
     """Timeline of one car: start, stints, stops, incidents, neutralisations, class lead changes, finish."""
+    fmt = output_format(fmt, as_json)
     race = load_race(file)
     table = race.events(check_car(race.laps, car, race.classification))
     rows = records(table, EVENTS_KEYS)
-    emit(rows if as_json else _human(rows), as_json, title=f"{race.name} — events of #{check_car(race.laps, car)}",
-         columns=None if as_json else EVENTS_KEYS[1:9])  # fmt: skip
+    emit(_human(rows, fmt), fmt, title=f"{race.title} — events of #{check_car(race.laps, car)}",
+         columns=None if fmt != "table" else EVENTS_KEYS[1:9])  # fmt: skip
 
 
 def flags(
     file: Path = FileArg,
     as_json: bool = JsonOpt,
+    fmt: str = FormatOpt,
 ):
     """Safety-car, full-course-yellow and red-flag phases (observed from FLAG_AT_FL or inferred) and
     slow zones (kind SZ, with their sector: found from sector times, 5 minutes or more)."""
+    fmt = output_format(fmt, as_json)
     race = load_race(file)
     table = race.phases
     rows = records(table, FLAGS_KEYS)
     whole = race.flags
     src = "inferred from lap times" if len(whole) and bool(whole["inferred"].iat[0]) else "from FLAG_AT_FL"
     zones = race.slow_zones
-    emit(rows if as_json else _human(rows), as_json,
-         title=f"{race.name} — neutralisations ({src}) and slow zones ({len(zones)} found from sector times)",
-         columns=None if as_json else [*FLAGS_KEYS[:6], "sector"])  # fmt: skip
+    emit(_human(rows, fmt), fmt,
+         title=f"{race.title} — neutralisations ({src}) and slow zones ({len(zones)} found from sector times)",
+         columns=None if fmt != "table" else [*FLAGS_KEYS[:6], "sector"])  # fmt: skip
 
 
 LOSSES_KEYS = [
@@ -188,19 +195,25 @@ LOSSES_KEYS = [
 ]  # fmt: skip
 
 
+#: The columns of ``losses`` that are times (seconds lost), worded m:ss.fff; the others are counts.
+LOSS_TIME_KEYS = ["stops", "normal_stops", "long_stops", "garage_stops", "incidents", "neutralisations", "total"]
+
+
 def losses(
     file: Path = FileArg,
     car: str = typer.Option(None, "--car", help="Only this car (number as printed, e.g. 007)."),
     as_json: bool = JsonOpt,
+    fmt: str = FormatOpt,
 ):
     """Time-loss account per car: normal/long/garage stops, incidents, and what the neutralisations cost or gave."""
+    fmt = output_format(fmt, as_json)
     race = load_race(file)
     table = race.time_loss
     if car is not None:
         c = check_car(race.laps, car, race.classification)
         table = table[table["car"] == c]
     rows = records(table, LOSSES_KEYS)
-    emit(rows, as_json, title=f"{race.name} — time lost (s)")
+    emit(rows, fmt, title=f"{race.title} — time lost", formats=dict.fromkeys(LOSS_TIME_KEYS, lap_time))
 
 
 def register(app: typer.Typer) -> None:

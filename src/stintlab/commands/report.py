@@ -24,6 +24,9 @@ DbOpt = typer.Option(
     dir_okay=False,
     help="Archive file for --race and for the drivers' categories (category registry).",
 )
+TitleOpt = typer.Option(
+    None, "--title", help="The race's title (default: event, season, circuit, date and session from the file names)."
+)
 
 
 def _lang(lang: str) -> str:
@@ -90,6 +93,13 @@ def report(
     archived: str = RaceOpt,
     db: Path = DbOpt,
     entry_list: Path = EntryOpt,
+    title: str = TitleOpt,
+    csv_dir: Path = typer.Option(
+        None, "--csv", file_okay=False, help="Also write every table of the report as CSV files into this folder."
+    ),
+    pdf: Path = typer.Option(
+        None, "--pdf", dir_okay=False, help="Also print the report to this PDF file (needs Playwright and Chromium)."
+    ),
 ):
     """Write one self-contained HTML race report (plotly embedded, no network needed to open it)."""
     from stintlab.report.html import build_report
@@ -97,6 +107,7 @@ def report(
     lang = _lang(lang)
     quiet = as_json or not err_console.is_terminal
     race, demo = _race_or_demo(file, results, quiet, archived, db, entry_list)
+    _set_title(race, title)
     if quiet:
         doc = build_report(race, car=car, lang=lang, demo=demo)
     else:
@@ -112,24 +123,47 @@ def report(
 
             doc = build_report(race, car=car, lang=lang, demo=demo, progress=step)
     write_atomically(output, doc.html)
+    csv_files = None
+    if csv_dir is not None:
+        from stintlab.report.export import write_tables
+
+        csv_files = write_tables(race, csv_dir, doc.car)
+    pdf_bytes = None
+    if pdf is not None:
+        from stintlab.report.pdf import print_pdf
+
+        if quiet:
+            pdf_bytes = print_pdf(output, pdf)
+        else:
+            with err_console.status(f"Printing {pdf} with Chromium ..."):
+                pdf_bytes = print_pdf(output, pdf)
     summary = {
         "output": str(output),
         "bytes": output.stat().st_size,
         "race": race.name,
+        "title": race.title,
         "demo": demo,
         "car": doc.car,
         "lang": lang,
         "sections": doc.sections,
         "missing_sections": doc.missing,
     }
+    if csv_files is not None:
+        summary["csv"] = csv_files
+    if pdf is not None:
+        summary["pdf"], summary["pdf_bytes"] = str(pdf), pdf_bytes
     if as_json:
         print(json.dumps(summary, ensure_ascii=False, indent=2))
         return
     console.print(
-        f"Wrote [bold]{output}[/bold] ({summary['bytes'] / 1e6:.1f} MB): {race.name}"
+        f"Wrote [bold]{escape(str(output))}[/bold] ({summary['bytes'] / 1e6:.1f} MB): {escape(race.title)}"
         + (" — embedded demo race" if demo else "")
         + (f", car #{doc.car}" if doc.car else "")
     )
+    if csv_files is not None:
+        console.print(f"Wrote {len(csv_files)} CSV tables into [bold]{escape(str(csv_dir))}[/bold]")
+    if pdf is not None:
+        console.print(f"Wrote [bold]{escape(str(pdf))}[/bold] ({pdf_bytes / 1e6:.1f} MB)")
     if doc.missing:
         err_console.print(f"[yellow]Left out (analysis not available): {', '.join(doc.missing)}[/yellow]")
 
@@ -143,6 +177,7 @@ def story(
     archived: str = RaceOpt,
     db: Path = DbOpt,
     entry_list: Path = EntryOpt,
+    title: str = TitleOpt,
 ):
     """The story of one car's race, in English or French; each sentence names the laps behind it."""
     from stintlab.report.sections import car_or_error
@@ -152,6 +187,7 @@ def story(
     if file is None and archived is None:
         raise StintlabUsageError("give a lap FILE or --race ID from the archive")
     race, _demo = _race_or_demo(file, results, as_json, archived, db, entry_list)
+    _set_title(race, title)
     car = car_or_error(race, car)
     if as_json or not err_console.is_terminal:
         sentences = build_story(race, car, lang=lang)
@@ -161,14 +197,23 @@ def story(
     if as_json:
         print(
             json.dumps(
-                {"race": race.name, "car": car, "lang": lang, "sentences": sentences}, ensure_ascii=False, indent=2
+                {"race": race.name, "title": race.title, "car": car, "lang": lang, "sentences": sentences}, ensure_ascii=False, indent=2
             )
         )
         return
+    console.print(f"[bold]{escape(race.title)} — #{escape(car)}[/bold]", highlight=False)
     for s in sentences:
         laps = s.get("laps") or []
         ref = f"  [dim]({_laps_label(laps, lang)})[/dim]" if laps else ""
         console.print(escape(s["text"]) + ref, highlight=False)
+
+
+def _set_title(race, title: str | None) -> None:
+    """``--title``: the race's title in every heading of this run."""
+    if title is not None:
+        if not title.strip():
+            raise StintlabUsageError("--title is empty")
+        race.meta["title"] = " ".join(title.split())
 
 
 def _laps_label(laps: list[int], lang: str) -> str:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from stintlab.commands._common import console, emit, err_console, load_race
+from stintlab.display import duration
 from stintlab.errors import StintlabUsageError
-from stintlab.io.values import format_time
 
 
 def simulate(
@@ -127,14 +128,14 @@ def whatif(
         emit(res, True)
         return
     a, p = res["actual"], res["projected"]
-    console.print(f"[bold]{race.name} — car {res['car']} ({res['class']}), {res['runs']} runs[/bold]")
+    console.print(f"[bold]{escape(race.title)} — car {res['car']} ({res['class']}), {res['runs']} runs[/bold]")
     for c in res["changes"]:
         console.print(f"  change: {c['description']}; saves {c['time_saved']:.1f} s")
     dist = ", ".join(f"P{k}: {v:.0%}" for k, v in p["class_position_distribution"].items())
     rows = [
         {"": "class position", "actual": a["class_position"], "projected": f"{p['class_position']} ({dist})"},
         {"": "laps", "actual": a["laps"], "projected": f"{p['laps']} ({p['laps_min']}-{p['laps_max']})"},
-        {"": "race time", "actual": format_time(a["total_time"]), "projected": format_time(p["total_time"])},
+        {"": "race time", "actual": duration(a["total_time"]), "projected": duration(p["total_time"])},
         {
             "": "gap to class leader (s)",
             "actual": round(a["gap_to_class_leader"], 1),
@@ -189,10 +190,10 @@ def plan(
             "stint": s["stint"],
             "driver": s["driver"],
             "category": s["category"],
-            "start": format_time(s["start"]),
-            "end": format_time(s["end"]),
+            "start": duration(s["start"]),
+            "end": duration(s["end"]),
             "laps": f"{s['first_lap']}-{s['last_lap']}",
-            "drive": format_time(s["drive_time"]),
+            "drive": duration(s["drive_time"]),
         }
         for s in res["stints"]
     ]
@@ -204,10 +205,10 @@ def plan(
             "driver": d["driver"],
             "category": d["category"],
             "stints": d["stints"],
-            "drive time": format_time(d["drive_time"]),
-            "minimum": format_time(d["min_total"]) if d["min_total"] else "",
-            "maximum": format_time(d["max_total"]) if d["max_total"] else "",
-            "longest spell": format_time(d["longest_spell"]),
+            "drive time": duration(d["drive_time"]),
+            "minimum": duration(d["min_total"]) if d["min_total"] else "",
+            "maximum": duration(d["max_total"]) if d["max_total"] else "",
+            "longest spell": duration(d["longest_spell"]),
         }
         for d in res["drivers"]
     ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from stintlab.display import duration, gap, lap_time
 from stintlab.report import sections
 
 __all__ = [
@@ -196,7 +197,8 @@ def gap_figure(
                 "type": "scatter", "x": _list(g["race_time"].to_numpy(dtype=float) / 3600.0, 3),
                 "y": _list(g[gap_column].to_numpy(dtype=float) / 60.0, 2), "mode": "lines", "name": labels.get(c, c),
                 "line": _line(i, hl, 3.5 if hl else 1.1), "opacity": 1.0 if hl or car is None else 0.5,
-                "hovertemplate": f"{labels.get(c, c)}<br>%{{x:.2f}} h: %{{y:.1f}} min<extra></extra>",
+                "text": [f"{duration(t)}: {gap(0, v)}" for t, v in zip(g["race_time"], g[gap_column], strict=False)],
+                "hovertemplate": f"{labels.get(c, c)}<br>%{{text}}<extra></extra>",
             }
         )  # fmt: skip
     fig = _figure(data, x=_axis(_t(lang, "race_time")), y=_axis(_t(lang, "gap"), autorange="reversed"), height=460)
@@ -247,9 +249,10 @@ def stints_figure(
                 "type": "bar", "orientation": "h", "y": g["row"].tolist(), "x": _list(length / 3600.0, 4),
                 "base": _list(start / 3600.0, 4), "name": name,
                 "marker": {"color": colour, "line": {"width": [2 if c == car else 0.5 for c in g["car"]], "color": "#222"}},
-                "customdata": [[str(d), int(n)] for d, n in zip(g["driver"], g["laps"], strict=False)],
+                "customdata": [[str(d), int(n), duration(a), duration(b)]
+                               for d, n, a, b in zip(g["driver"], g["laps"], start, length, strict=False)],
                 "hovertemplate": "%{y}<br>%{customdata[0]} (%{customdata[1]} " + laps_word
-                + ")<br>%{base:.2f} h → +%{x:.2f} h<extra></extra>",
+                + ")<br>%{customdata[2]} → +%{customdata[3]}<extra></extra>",
             }
         )  # fmt: skip
     fig = _figure(
@@ -290,9 +293,9 @@ def stops_figure(
                 "y": _list(g["y"].to_numpy(dtype=float), 1), "name": _t(lang, "long") if is_long else _t(lang, "stop"),
                 "marker": {"size": 11 if is_long else 7, "color": HIGHLIGHT if is_long else "#4c78a8",
                            "symbol": "diamond" if is_long else "circle", "line": {"width": 0.5, "color": "#222"}},
-                "text": [f"{labels.get(c, c)} {lap_word} {lap} ({k})"
-                         for c, lap, k in zip(g["car"], g["lap_in"], g["kind"], strict=False)],
-                "hovertemplate": "%{text}<br>%{y:.1f} s<extra></extra>",
+                "text": [f"{labels.get(c, c)} {lap_word} {lap} ({k})<br>{duration(t)}: {lap_time(y)}"
+                         for c, lap, k, t, y in zip(g["car"], g["lap_in"], g["kind"], g["race_time"], g["y"], strict=False)],
+                "hovertemplate": "%{text}<extra></extra>",
             }
         )  # fmt: skip
     ys = s["y"].to_numpy(dtype=float)  # all NaN when the only stops have no out-lap (retired in the pits)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from stintlab.io.values import format_time
+from stintlab.display import duration, lap_time
 from stintlab.report import charts, sections
 from stintlab.report.pace import PACE_TITLES, pace_sections
 from stintlab.report.page import esc, figure_div, page_html, table_html
@@ -141,13 +141,13 @@ def build_report(race, *, car: str | None = None, lang: str = "en", demo: bool =
 
     # -- summary
     tick(L["summary"])
-    head = f"<h1>{esc(race.name)} — {esc(L['title'])}</h1>"
+    head = f"<h1>{esc(race.title)} — {esc(L['title'])}</h1>"
     if demo:
         head += f'<p class="note" id="demo-note">{esc(L["demo"])}</p>'
     n_classes = ", ".join(esc(c) for c in race.cars["class"].dropna().unique())
     head += (
         f'<p id="summary">{len(race.cars)} {L["cars"]} · {len(race.laps)} {L["laps"]} · '
-        f"{esc(format_time(race.duration))} · {n_classes}</p>"
+        f"{esc(duration(race.duration))} · {n_classes}</p>"
     )
     if car:
         team = race.cars.loc[race.cars["car"] == car, "team"].iloc[0]
@@ -252,7 +252,7 @@ def build_report(race, *, car: str | None = None, lang: str = "en", demo: bool =
     parts.append(f'<p class="muted">{esc(L["generated"])} {esc(_source_name(race))}.</p>')
     if progress is not None:
         progress("done", steps, steps)
-    title = f"{race.name} — {L['title']}" + (f" — #{car}" if car else "")
+    title = f"{race.title} — {L['title']}" + (f" — #{car}" if car else "")
     anchors = {"story": "story", "positions": "positions", "gap": "gap", "stints": "stints", "stops": "stops",
                "neutralisations": "neutral", "rankings": "rankings", "classification": "classification"}  # fmt: skip
     anchors = {**{a: k for a, k in list(anchors.items())[:5]}, **{a: a for a in PACE_TITLES["en"]},
@@ -301,16 +301,15 @@ def stops_table(stops: pd.DataFrame, lang: str = "en") -> str:
     """One car's stops as a table; long, garage and final stops highlighted (row class ``long``)."""
     rows = _records(stops, STOP_TABLE)
     for r in rows:
-        r["race_time"] = format_time(r.get("race_time"))
-        r["pit_time"] = format_time(r.get("pit_time"), hours=False)
-        if r.get("time_lost") is not None:
-            r["time_lost"] = round(r["time_lost"], 1)
+        r["race_time"] = duration(r.get("race_time"))
+        r["pit_time"] = lap_time(r.get("pit_time"))
+        r["time_lost"] = lap_time(r.get("time_lost"))
     heads = (
-        {"stop": "Stop", "lap_in": "In-lap", "race_time": "Race time", "pit_time": "Pit time", "time_lost": "Time lost (s)",
+        {"stop": "Stop", "lap_in": "In-lap", "race_time": "Race time", "pit_time": "Pit time", "time_lost": "Time lost",
          "kind": "Kind", "driver_in": "Driver in", "driver_out": "Driver out"}
         if lang == "en" else
         {"stop": "Arrêt", "lap_in": "Tour d'entrée", "race_time": "Temps de course", "pit_time": "Temps au stand",
-         "time_lost": "Temps perdu (s)", "kind": "Type", "driver_in": "Pilote entrant", "driver_out": "Pilote sortant"}
+         "time_lost": "Temps perdu", "kind": "Type", "driver_in": "Pilote entrant", "driver_out": "Pilote sortant"}
     )  # fmt: skip
     cols = [c for c in STOP_TABLE if c in stops.columns]
     return table_html(
@@ -328,9 +327,9 @@ def _neutral_section(neutral: pd.DataFrame, lang: str) -> str:
         rows.append(
             {
                 "kind": names.get(r.kind, r.kind).format(sector=int(getattr(r, "sector", 0) or 0)),
-                "start": format_time(r.start),
-                "end": format_time(r.end),
-                "duration": format_time(r.duration),
+                "start": duration(r.start),
+                "end": duration(r.end),
+                "duration": duration(r.duration),
                 "inferred": ("secteurs" if lang == "fr" else "sectors") if r.kind == "SZ"
                 else ("✓" if bool(getattr(r, "inferred", False)) else ""),
             }
@@ -374,7 +373,7 @@ def _rankings_section(race, ranks: pd.DataFrame, classes, car, lang: str) -> str
     for row in rows:
         row["category_source"] = CATEGORY_SOURCE_WORDS[lang].get(row.get("category_source"), "")
         if row.get("best_lap") is not None:
-            row["best_lap"] = format_time(row["best_lap"], hours=False)
+            row["best_lap"] = lap_time(row["best_lap"])
         row["low_sample"] = "✓" if row.get("low_sample") else ""
     cols = ["class", "class_rank", "category_rank", "driver", "car", "category", "category_source", "clean_laps",
             "best_lap", "value", "low_sample"]  # fmt: skip
@@ -413,11 +412,11 @@ def story_laps_section(race, car: str, sentences: list[dict], lang: str) -> str:
             {
                 "lap": int(r.lap),
                 "driver": r.driver,
-                "lap_time": format_time(r.lap_time, hours=False),
-                "elapsed": format_time(r.elapsed),
+                "lap_time": lap_time(r.lap_time),
+                "elapsed": duration(r.elapsed),
                 "flag": r.flag,
                 "pit": "in" if r.in_lap else ("out" if r.out_lap else ""),
-                "pit_time": format_time(r.pit_time, hours=False),
+                "pit_time": lap_time(r.pit_time),
                 "line": int(r.line),
             }
         )

@@ -13,6 +13,8 @@ import json
 import math
 from typing import Any
 
+from stintlab.display import cell
+
 __all__ = ["esc", "plotly_js", "figure_div", "table_html", "page_html", "CSS", "fmt_cell"]
 
 CSS = """
@@ -40,6 +42,22 @@ table.data tr.long td { background: #fff6e0; }
 .cols { display: flex; gap: 2rem; flex-wrap: wrap; }
 form.inline { display: inline; }
 select, button, input[type=file] { font-size: .95rem; }
+@media print {
+  @page { size: A4; margin: 14mm 12mm; }
+  body { background: #fff; font-size: 10pt; line-height: 1.3; }
+  header.top, form, select, button, .modebar, .story a.laps { display: none !important; }
+  main { max-width: none; padding: 0; }
+  h1 { font-size: 16pt; } h2 { font-size: 13pt; margin-top: 1.2rem; break-after: avoid; page-break-after: avoid; }
+  h3 { break-after: avoid; page-break-after: avoid; }
+  a { color: inherit; text-decoration: none; }
+  .chart { break-inside: avoid; page-break-inside: avoid; min-height: 0; }
+  table.data { font-size: 8pt; width: 100%; }
+  table.data th { position: static; }
+  table.data thead { display: table-header-group; }
+  table.data tr { break-inside: avoid; page-break-inside: avoid; }
+  table.data tr.hl td, table.data tr.long td, .note { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  .cols { display: block; }
+}
 """
 
 
@@ -111,12 +129,12 @@ def _json_default(obj):
     return str(obj)
 
 
-def fmt_cell(value: Any) -> str:
-    if isinstance(value, float):
-        if math.isnan(value):
-            return ""
-        return f"{value:.3f}".rstrip("0").rstrip(".")
-    return esc(value)
+def fmt_cell(value: Any, column: str = "") -> str:
+    """A table cell: numbers worded by :func:`stintlab.display.cell` (lap times ``m:ss.fff`` and
+    durations ``h:mm:ss`` by column name), then escaped."""
+    if isinstance(value, str):
+        return esc(value)
+    return esc(cell(column, value))
 
 
 def table_html(
@@ -136,7 +154,7 @@ def table_html(
     for r in rows:
         cells = []
         for c in columns:
-            text = fmt_cell(r.get(c))
+            text = fmt_cell(r.get(c), c)
             href = links[c](r) if c in links else None
             cells.append(f'<td><a href="{esc(href)}">{text}</a></td>' if href else f"<td>{text}</td>")
         cls = row_class(r) if row_class else None

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stintlab.errors import StintlabFormatError, StintlabUsageError
+from stintlab.event import event_meta, event_title, meta_from_path
 
 __all__ = ["size_text", "RaceEntry", "RaceStore", "RequestError", "check_upload", "UploadRejected", "MAX_UPLOAD_BYTES"]
 
@@ -199,7 +200,18 @@ class RaceStore:
         return e
 
     def listing(self) -> list[dict]:
-        return [{"id": e.id, "name": e.name, "source": e.source} for e in self.entries.values()]
+        return [{"id": e.id, "name": e.name, "title": self._title(e), "source": e.source} for e in self.entries.values()]
+
+    def _title(self, e: RaceEntry) -> str:
+        """The race's title without loading it: the loaded race's when cached, else what the
+        folder and file names of an archive race tell (:func:`stintlab.event.event_title`)."""
+        with self._lock:
+            race = self._cache.get(e.id)
+        if race is not None:
+            return race.title
+        if e.source == "archive":
+            return event_title(event_meta(e.path)) or e.name
+        return e.name
 
     # -- loaded races --------------------------------------------------------------------
     def race(self, rid: str):
@@ -224,6 +236,9 @@ class RaceStore:
                 race = load(entry.path, find_results=entry.source == "archive")
             if entry.source == "upload":
                 race.meta["name"] = entry.name
+                # the client's file name tells what the stored name cannot (IMSA: date and session)
+                told = meta_from_path(Path(entry.name + ".csv"))
+                race.meta.update({k: v for k, v in told.items() if v is not None and race.meta.get(k) is None})
             if self.archive_db is not None:  # drivers the race does not grade: the archive's registry
                 from stintlab.archive.registry import category_lookup
 

@@ -9,8 +9,8 @@ from urllib.parse import quote
 
 import pandas as pd
 
+from stintlab.display import car_key
 from stintlab.errors import StintlabUsageError
-from stintlab.io.values import format_time
 from stintlab.names import name_key
 from stintlab.report import charts, sections
 from stintlab.report.page import esc, figure_div, page_html, table_html
@@ -78,6 +78,7 @@ def race_summary(entry, race) -> dict:
     return {
         "id": entry.id,
         "name": race.name,
+        "title": race.title,
         "source": entry.source,
         "cars": int(len(race.cars)),
         "laps": int(len(race.laps)),
@@ -192,7 +193,7 @@ def error_page(status: int, message: str) -> str:
 def home_page(store, max_upload_bytes: int) -> str:
     rows = store.listing()
     items = "".join(
-        f'<li><a href="{_u("races", r["id"])}">{esc(r["name"])}</a> <span class="muted">({esc(r["source"])})</span></li>'
+        f'<li><a href="{_u("races", r["id"])}">{esc(r["title"])}</a> <span class="muted">({esc(r["source"])})</span></li>'
         for r in rows
     )
     body = (
@@ -211,8 +212,6 @@ def overview_page(store, rid: str) -> str:
     entry, race = store.entry(rid), store.race(rid)
     table = race.classification
     rows = _status_worded(_records(table, CLASSIFICATION_KEYS + _WORD_KEYS))
-    for r in rows:
-        r["total_time"] = format_time(r["total_time"]) if r.get("total_time") is not None else ""
     classes = [str(c) for c in race.cars["class"].dropna().unique()]
     class_links = " · ".join(f'<a href="{_u("races", rid, "classes", c)}">{esc(c)}</a>' for c in classes)
     demo = '<p class="note">This is the embedded demo race (simulated data).</p>' if entry.source == "demo" else ""
@@ -222,8 +221,8 @@ def overview_page(store, rid: str) -> str:
     neutral_html = ""
     if neutral is not None and not neutral.empty:
         nrows = [
-            {"kind": f"slow zone, sector {z}" if k == "SZ" else k, "start": format_time(a), "end": format_time(b),
-             "duration": format_time(d), "inferred": "✓" if i else ""}
+            {"kind": f"slow zone, sector {z}" if k == "SZ" else k, "start": a, "end": b, "duration": d,
+             "inferred": "✓" if i else ""}
             for k, a, b, d, i, z in zip(neutral["kind"], neutral["start"], neutral["end"], neutral["duration"],
                                         neutral["inferred"], neutral["sector"], strict=False)
         ]  # fmt: skip
@@ -231,13 +230,13 @@ def overview_page(store, rid: str) -> str:
             nrows, ["kind", "start", "end", "duration", "inferred"]
         )
     body = (
-        f"<h1>{esc(race.name)}</h1>{demo}"
+        f"<h1>{esc(race.title)}</h1>{demo}"
         f"<p>{len(race.cars)} cars, {len(race.laps)} laps, {race.duration / 3600:.1f} h. "
         f"Classification: {esc(race.meta.get('classification_source'))}.</p>"
         f"<p>Classes: {class_links}</p>{chart_html}{neutral_html}<h2>Classification</h2>"
         + table_html(rows, CLASSIFICATION_KEYS, links={"car": _car_link(race, rid)})
     )
-    return page_html(race.name, body, plotly=PLOTLY_URL if figs else "", nav=_nav(rid, race.name))
+    return page_html(race.title, body, plotly=PLOTLY_URL if figs else "", nav=_nav(rid, race.title))
 
 
 def class_page(store, rid: str, cls: str) -> str:
@@ -245,8 +244,6 @@ def class_page(store, rid: str, cls: str) -> str:
     cls = sections.class_or_error(race, cls)
     rows = _status_worded(_records(race.classification[race.classification["class"] == cls],
                                    CLASSIFICATION_KEYS + _WORD_KEYS))  # fmt: skip
-    for r in rows:
-        r["total_time"] = format_time(r["total_time"]) if r.get("total_time") is not None else ""
     figs = charts.class_figures(race, cls)
     st = sections.stints(race)
     if st is not None and not st.empty:
@@ -270,10 +267,10 @@ def class_page(store, rid: str, cls: str) -> str:
         from stintlab.report.pace import sectors_table
 
         sectors_html = f'<h2 id="sectors">Sectors</h2>{sectors_table(sec)}'
-    body = f"<h1>{esc(race.name)} — {esc(cls)}</h1>{chart_html}{sectors_html}<h2>Classification</h2>" + table_html(
+    body = f"<h1>{esc(race.title)} — {esc(cls)}</h1>{chart_html}{sectors_html}<h2>Classification</h2>" + table_html(
         rows, CLASSIFICATION_KEYS, links={"car": _car_link(race, rid)}
     )
-    return page_html(f"{race.name} — {cls}", body, plotly=PLOTLY_URL if figs else "", nav=_nav(rid, race.name))
+    return page_html(f"{race.title} — {cls}", body, plotly=PLOTLY_URL if figs else "", nav=_nav(rid, race.title))
 
 
 def car_page(store, rid: str, car: str, lang: str = "en") -> str:
@@ -286,7 +283,10 @@ def car_page(store, rid: str, car: str, lang: str = "en") -> str:
     row = race.cars[race.cars["car"] == car].iloc[0]
     options = "".join(
         f'<option value="{esc(c)}"{" selected" if c == car else ""}>#{esc(c)} {esc(_txt(t))} ({esc(_txt(k))})</option>'
-        for c, t, k in zip(race.cars["car"].astype(str), race.cars["team"], race.cars["class"], strict=False)
+        for c, t, k in sorted(
+            zip(race.cars["car"].astype(str), race.cars["team"], race.cars["class"], strict=False),
+            key=lambda x: car_key(x[0]),
+        )
     )
     switch = (
         f'<form class="inline" id="car-switch" onsubmit="return false">'
@@ -309,13 +309,14 @@ def car_page(store, rid: str, car: str, lang: str = "en") -> str:
         )
     crew = ", ".join(f'<a href="{_u("races", rid, "drivers", d)}?car={quote(car)}">{esc(d)}</a>' for d in row["crew"])
     body = (
-        f"<h1>#{esc(car)} {esc(_txt(row['team']))}</h1><p>{switch}</p>"
+        f"<h1>#{esc(car)} {esc(_txt(row['team']))}</h1><p class=\"muted\" id=\"race-title\">{esc(race.title)}</p>"
+        f"<p>{switch}</p>"
         f"<p>{esc(_txt(row['class']))} · {esc(_txt(row['manufacturer']))} · {int(row['laps'])} laps · {crew}</p>"
         f'{pace_html}{chart_html}<h2 id="story">{"Story" if lang == "en" else "Récit"}</h2>'
         f"{story_html(sentences, car=car, lang=lang)}{stops_html}{story_laps_section(race, car, sentences, lang)}"
     )
     return page_html(
-        f"{race.name} — #{car}", body, plotly=PLOTLY_URL if figs or pace_html else "", lang=lang, nav=_nav(rid, race.name)
+        f"{race.title} — #{car}", body, plotly=PLOTLY_URL if figs or pace_html else "", lang=lang, nav=_nav(rid, race.title)
     )
 
 
@@ -358,15 +359,12 @@ def driver_page(store, rid: str, driver: str, car: str | None = None) -> str:
         rcols = [c for c in ["car", "class", "category", "category_source", "clean_laps", "best_lap", "metric", "value",
                              "ci_low", "ci_high", "class_rank", "category_rank", "low_sample"]
                  if c in data["rankings"][0]]  # fmt: skip
-        rows = [dict(r, best_lap=format_time(r.get("best_lap"), hours=False)) for r in data["rankings"]]
-        body += '<h2 id="rankings">Rankings</h2>' + table_html(rows, rcols)
+        body += '<h2 id="rankings">Rankings</h2>' + table_html(data["rankings"], rcols)
     if data["stints"]:
         scols = [c for c in ["car", "stint", "lap_start", "lap_end", "laps", "start", "end", "duration", "ended_by"]
                  if c in data["stints"][0]]  # fmt: skip
-        rows = [dict(r, start=format_time(r.get("start")), end=format_time(r.get("end")),
-                     duration=format_time(r.get("duration"))) for r in data["stints"]]  # fmt: skip
-        body += '<h2 id="stints">Stints</h2>' + table_html(rows, scols)
-    return page_html(f"{race.name} — {data['driver']}", body, plotly="", nav=_nav(rid, race.name))
+        body += '<h2 id="stints">Stints</h2>' + table_html(data["stints"], scols)
+    return page_html(f"{race.title} — {data['driver']}", body, plotly="", nav=_nav(rid, race.title))
 
 
 def check_lang(lang: str) -> str:

@@ -121,7 +121,7 @@ def read_race(path, header=None, data: bytes | None = None, *, pit_file=None, en
             "start_time_of_day": start_tod,
             "pit_file": str(pit_file) if pit_file is not None else None,
             "entry_list": str(entry_list) if entry_list is not None else None,
-            "session": session,
+            "entry_session": session,  # the entry list's SESS block (Competition, Meeting, Session, Track, StartTime)
             "untimed_laps": untimed,  # (car, lap, line): started, never completed
             "filled_from_sectors": filled,  # lines whose empty Time was rebuilt as S1 + S2 + S3
             "driver_conflicts": conflicts,

@@ -7,7 +7,7 @@ numbers, ordinals, durations, lap counts and lap times.
 
 from __future__ import annotations
 
-from stintlab.io.values import format_time
+from stintlab.display import lap_time as _lap_time
 from stintlab.report.story.facts import (
     BestLap,
     Fact,
@@ -44,7 +44,7 @@ def laps_label(laps) -> str:
 
 
 def lap_time(seconds: float) -> str:
-    return format_time(seconds, hours=False)
+    return _lap_time(seconds)
 
 
 def laps_count(n: int) -> str:

@@ -7,7 +7,7 @@ française d'écrire ordinaux, durées, nombres de tours et temps au tour.
 
 from __future__ import annotations
 
-from stintlab.io.values import format_time
+from stintlab.display import lap_time as _lap_time
 from stintlab.report.story.facts import (
     BestLap,
     Fact,
@@ -43,8 +43,8 @@ def laps_label(laps) -> str:
 
 
 def lap_time(seconds: float) -> str:
-    """3'57"412: the clock of :func:`format_time` in French notation."""
-    return format_time(seconds, hours=False).replace(":", "'").replace(".", '"')
+    """3'57"412: :func:`stintlab.display.lap_time` in French notation."""
+    return _lap_time(seconds).replace(":", "'").replace(".", '"')
 
 
 def laps_count(n: int) -> str:

@@ -1,6 +1,6 @@
 """Language-neutral pieces the catalogs word: durations split into h / min / s, lap ranges,
 lists joined with a conjunction. Clock values and lap times go through
-:func:`stintlab.io.values.format_time`; this is the story's one duration helper.
+:func:`stintlab.display.lap_time`; this is the story's one duration helper.
 
 >>> duration_text(83.4), duration_text(30.75, decimal=","), duration_text(3725)
 ('1 min 23 s', '30,8 s', '1 h 02 min')

@@ -7,14 +7,12 @@
 >>> race = load(path)
 >>> race.classification[["position", "car", "laps", "status"]].values.tolist()
 [[1, '007', 1, 'Running'], [2, '7', 1, 'Running']]
->>> race.drivers["driver"].tolist()
-['Ana TESTER', 'Bo EXAMPLE']
+>>> race.drivers["driver"].tolist()  # cars in natural order: "7" before "007"
+['Bo EXAMPLE', 'Ana TESTER']
 """
 
 from __future__ import annotations
 
-import logging
-import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,18 +24,17 @@ import pandas as pd
 from stintlab.analysis import distance, laptimes, order, pace, rankings, standings
 from stintlab.analysis.annotate import annotate_with_zones
 from stintlab.analysis.categories import read_entry_list, resolve_categories
-from stintlab.analysis.classification import derive_classification, official_status, with_lapless_cars
+from stintlab.analysis.classification import derive_classification
 from stintlab.analysis.flags import neutralisations, race_phases
 from stintlab.analysis.incidents import annotated_incidents
-from stintlab.analysis.roster import attach_official_crew, cars_table, drivers_table
 from stintlab.analysis.stints import drive_time, driver_spells
 from stintlab.analysis.stints import stints as stint_table
 from stintlab.analysis.stops import stops as stop_table
 from stintlab.analysis.timeline import car_events, time_loss_account
 from stintlab.config import THRESHOLDS
 from stintlab.errors import StintlabUsageError
-from stintlab.io import files_of_format, final_hourly_results, read_file, wige
-from stintlab.log import issues_summary, issues_table, logger
+from stintlab.event import event_title, is_file_name
+from stintlab.log import issues_table
 from stintlab.names import name_key
 
 __all__ = ["Race", "load", "name_key", "entry_list_beside", "find_results_beside", "results_mismatch"]  # name_key: from stintlab.names
@@ -117,6 +114,22 @@ class Race:
     @property
     def name(self) -> str:
         return self.meta.get("name", "race")
+
+    @property
+    def title(self) -> str:
+        """What every face shows as the race's title: ``meta["title"]`` when given (``--title``),
+        else event, season, circuit, date and session (:func:`stintlab.event.event_title`), else
+        :attr:`name`."""
+        return self.meta.get("title") or event_title(self.meta) or self._plain_title()
+
+    def _plain_title(self) -> str:
+        """The name, unless it is a timekeeper's bare file name (``23_Analysis_Race_Hour 24``): then
+        what the race itself tells (``Race · 24 h · 62 cars``)."""
+        name = self.name
+        if not is_file_name(name):
+            return name
+        session = self.meta.get("session") or "Race"
+        return f"{session} · {round(self.duration / 3600.0)} h · {len(self.cars)} cars"
 
     @property
     def has_official_classification(self) -> bool:
@@ -370,125 +383,5 @@ class Race:
         return f"<Race {self.name!r}: {len(self.cars)} cars, {len(self.laps)} laps, {self.meta.get('variant')}>"
 
 
-def entry_list_beside(path) -> Path | None:
-    """``entry_list.csv`` (or ``.yaml``/``.yml``) in the folder of ``path``, if there is one."""
-    if not path:
-        return None
-    for name in ("entry_list.csv", "entry_list.yaml", "entry_list.yml"):
-        p = Path(path).parent / name
-        if p.is_file():
-            return p
-    return None
-
-
-def find_results_beside(path) -> Path | None:
-    """An official classification in the same folder as ``path``, recognised by its header; when
-    there is none, the final classification among the timekeeper's hourly ones in an
-    ``official-hourly/`` folder beside it (:func:`stintlab.io.final_hourly_results`)."""
-    p = Path(path)
-    found = files_of_format(p.parent, "classification", exclude=p)
-    if len(found) == 1:
-        return found[0]
-    official = [f for f in found if "official" in f.name.lower() or "results" in f.name.lower()]
-    if len(official) == 1:
-        return official[0]
-    return final_hourly_results(p.parent / "official-hourly") if not found else None
-
-
-def load(path, results=None, *, find_results: bool = True, weather=None) -> Race:
-    """Load a lap file (any supported variant) into a :class:`Race`.
-
-    ``results``: an official classification file; when None and ``find_results`` is true,
-    a classification beside the lap file is used if there is exactly one.
-    """
-    parsed = read_file(path, expect="laps")
-    laps = parsed.table
-    results_path = Path(results) if results is not None else (find_results_beside(path) if find_results else None)
-    official = crew = None
-    refused = None
-    if results_path is not None:
-        res = read_file(results_path, expect="classification")
-        official, crew = res.table, res.crew
-        refused = results_mismatch(official, laps)
-        if refused is not None:  # another race's results: the derived classification instead
-            official = crew = None
-    if parsed.facts.get("format") == wige.FORMAT:  # WIGE: sectors and pit stops in companion files
-        wige_result = results_path if official is not None and res.facts.get("layout") == "wige" else None
-        parsed.table, parsed.sections, parsed.facts = wige.read_laps(
-            path, result=wige_result, sectors=wige.companions(path)[1]
-        )
-        laps = parsed.table
-    wx = read_file(weather, expect="weather").table if weather is not None else None
-
-    cars = cars_table(laps)
-    slot_matches: list[tuple] = []
-    # no results file: the crew of an entry list read with the laps (SRO) gives countries/categories
-    drivers = drivers_table(laps, crew if crew is not None else parsed.crew, slot_matches)
-    derived = with_lapless_cars(derive_classification(laps), parsed.facts.get("lapless_cars"))
-    cars = with_lapless_cars(cars, parsed.facts.get("lapless_cars"))
-    if official is not None:
-        classification = official.copy()
-        classification["official"] = True
-        classification = pd.concat([classification, official_status(classification).set_index(classification.index)], axis=1)
-        classification = classification.merge(
-            derived[["car", "took_flag", "retired_in_pits", "last_lap_in_pit"]], on="car", how="left"
-        )
-        attach_official_crew(cars, crew)
-    else:
-        classification = derived
-    meta = dict(parsed.facts)
-    meta.update(
-        {
-            "path": str(path),
-            "name": _race_name(path),
-            "format": parsed.facts.get("format", "alkamel-analysis"),
-            "results_path": str(results_path) if official is not None else None,
-            "classification_source": "official" if official is not None else "derived",
-        }
-    )
-    if refused is not None:
-        meta["results_refused"] = f"{results_path}: {refused}; the classification is derived from the laps"
-        logger.warning("%s: results refused: %s", meta["name"], meta["results_refused"])
-    if slot_matches:
-        meta["crew_slot_matches"] = slot_matches  # (car, driver, official name, slot)
-    race = Race(
-        laps=laps,
-        classification=classification,
-        cars=cars,
-        drivers=drivers,
-        meta=meta,
-        sections=parsed.sections,
-        official_crew=crew,
-        weather=wx,
-    )
-    race.once(("derived_classification",), lambda: derived)  # computed once, above
-    if logger.isEnabledFor(logging.INFO):
-        logger.info("%s: %s", race.name, issues_summary(race.issues))
-    return race
-
-
-def results_mismatch(official: pd.DataFrame, laps: pd.DataFrame) -> str | None:
-    """Why a classification cannot be this lap file's (None when it can): its winner has no lap in
-    the file, or fewer than half of its cars do (cars that never crossed the line may be missing).
-
-    >>> laps = pd.DataFrame({"car": ["7", "8"]})
-    >>> results_mismatch(pd.DataFrame({"car": ["7", "8", "9"]}), laps) is None
-    True
-    >>> print(results_mismatch(pd.DataFrame({"car": ["51", "7"]}), laps))
-    the classified winner, car 51, has no lap in the lap file (another race's results?)
-    """
-    if official.empty:
-        return None
-    in_laps = official["car"].astype(str).isin({str(c) for c in laps["car"].unique()})
-    if not in_laps.iloc[0]:
-        return f"the classified winner, car {official['car'].iloc[0]}, has no lap in the lap file (another race's results?)"
-    if in_laps.mean() < 0.5:
-        return f"only {int(in_laps.sum())} of its {len(in_laps)} cars have laps in the lap file (another race's results?)"
-    return None
-
-
-def _race_name(path) -> str:
-    p = Path(path)
-    stem = p.stem
-    generic = re.match(r"^(\d|23_analysis|race|le_mans|renne|.*\d+h$|.*\d+km$|.*_sectorlistcsv)", stem.lower())
-    return p.parent.name if generic and p.parent.name else stem
+# the loader builds a Race (stintlab.race.loading imports Race from here): imported last
+from stintlab.race.loading import entry_list_beside, find_results_beside, load, results_mismatch  # noqa: E402

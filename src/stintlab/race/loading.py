@@ -1,0 +1,147 @@
+"""Loading a lap file into a :class:`~stintlab.race.Race`: the reader, the official
+classification and entry list found beside it, the roster and the race's metadata.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from stintlab.analysis.classification import derive_classification, official_status, with_lapless_cars
+from stintlab.analysis.roster import attach_official_crew, cars_table, drivers_table
+from stintlab.display import in_car_order
+from stintlab.event import complete_from_session, event_meta
+from stintlab.io import files_of_format, final_hourly_results, read_file, wige
+from stintlab.log import issues_summary, logger
+from stintlab.race import Race  # stintlab.race imports this module at its end: Race exists by then
+
+__all__ = ["load", "entry_list_beside", "find_results_beside", "results_mismatch"]
+
+
+def entry_list_beside(path) -> Path | None:
+    """``entry_list.csv`` (or ``.yaml``/``.yml``) in the folder of ``path``, if there is one."""
+    if not path:
+        return None
+    for name in ("entry_list.csv", "entry_list.yaml", "entry_list.yml"):
+        p = Path(path).parent / name
+        if p.is_file():
+            return p
+    return None
+
+
+def find_results_beside(path) -> Path | None:
+    """An official classification in the same folder as ``path``, recognised by its header; when
+    there is none, the final classification among the timekeeper's hourly ones in an
+    ``official-hourly/`` folder beside it (:func:`stintlab.io.final_hourly_results`)."""
+    p = Path(path)
+    found = files_of_format(p.parent, "classification", exclude=p)
+    if len(found) == 1:
+        return found[0]
+    official = [f for f in found if "official" in f.name.lower() or "results" in f.name.lower()]
+    if len(official) == 1:
+        return official[0]
+    return final_hourly_results(p.parent / "official-hourly") if not found else None
+
+
+def load(path, results=None, *, find_results: bool = True, weather=None) -> Race:
+    """Load a lap file (any supported variant) into a :class:`Race`.
+
+    ``results``: an official classification file; when None and ``find_results`` is true,
+    a classification beside the lap file is used if there is exactly one.
+    """
+    parsed = read_file(path, expect="laps")
+    laps = in_car_order(parsed.table)
+    results_path = Path(results) if results is not None else (find_results_beside(path) if find_results else None)
+    official = crew = None
+    refused = None
+    if results_path is not None:
+        res = read_file(results_path, expect="classification")
+        official, crew = res.table, res.crew
+        refused = results_mismatch(official, laps)
+        if refused is not None:  # another race's results: the derived classification instead
+            official = crew = None
+    if parsed.facts.get("format") == wige.FORMAT:  # WIGE: sectors and pit stops in companion files
+        wige_result = results_path if official is not None and res.facts.get("layout") == "wige" else None
+        parsed.table, parsed.sections, parsed.facts = wige.read_laps(
+            path, result=wige_result, sectors=wige.companions(path)[1]
+        )
+        laps = parsed.table
+    wx = read_file(weather, expect="weather").table if weather is not None else None
+
+    cars = cars_table(laps)
+    slot_matches: list[tuple] = []
+    # no results file: the crew of an entry list read with the laps (SRO) gives countries/categories
+    drivers = drivers_table(laps, crew if crew is not None else parsed.crew, slot_matches)
+    derived = with_lapless_cars(derive_classification(laps), parsed.facts.get("lapless_cars"))
+    cars = with_lapless_cars(cars, parsed.facts.get("lapless_cars"))
+    if official is not None:
+        classification = official.copy()
+        classification["official"] = True
+        classification = pd.concat([classification, official_status(classification).set_index(classification.index)], axis=1)
+        classification = classification.merge(
+            derived[["car", "took_flag", "retired_in_pits", "last_lap_in_pit"]], on="car", how="left"
+        )
+        attach_official_crew(cars, crew)
+    else:
+        classification = derived
+    meta = dict(parsed.facts)
+    meta.update({k: v for k, v in event_meta(path, results_path).items() if v is not None})
+    complete_from_session(meta, parsed.facts.get("entry_session") or {})  # SRO: the entry list's session block
+    meta.update(
+        {
+            "path": str(path),
+            "name": _race_name(path),
+            "format": parsed.facts.get("format", "alkamel-analysis"),
+            "results_path": str(results_path) if official is not None else None,
+            "classification_source": "official" if official is not None else "derived",
+        }
+    )
+    if refused is not None:
+        meta["results_refused"] = f"{results_path}: {refused}; the classification is derived from the laps"
+        logger.warning("%s: results refused: %s", meta["name"], meta["results_refused"])
+    if slot_matches:
+        meta["crew_slot_matches"] = slot_matches  # (car, driver, official name, slot)
+    race = Race(
+        laps=laps,
+        classification=classification,
+        cars=cars,
+        drivers=drivers,
+        meta=meta,
+        sections=in_car_order(parsed.sections) if parsed.sections is not None else None,
+        official_crew=crew,
+        weather=wx,
+    )
+    race.once(("derived_classification",), lambda: derived)  # computed once, above
+    if logger.isEnabledFor(logging.INFO):
+        logger.info("%s: %s", race.name, issues_summary(race.issues))
+    return race
+
+
+def results_mismatch(official: pd.DataFrame, laps: pd.DataFrame) -> str | None:
+    """Why a classification cannot be this lap file's (None when it can): its winner has no lap in
+    the file, or fewer than half of its cars do (cars that never crossed the line may be missing).
+
+    >>> laps = pd.DataFrame({"car": ["7", "8"]})
+    >>> results_mismatch(pd.DataFrame({"car": ["7", "8", "9"]}), laps) is None
+    True
+    >>> print(results_mismatch(pd.DataFrame({"car": ["51", "7"]}), laps))
+    the classified winner, car 51, has no lap in the lap file (another race's results?)
+    """
+    if official.empty:
+        return None
+    in_laps = official["car"].astype(str).isin({str(c) for c in laps["car"].unique()})
+    if not in_laps.iloc[0]:
+        return f"the classified winner, car {official['car'].iloc[0]}, has no lap in the lap file (another race's results?)"
+    if in_laps.mean() < 0.5:
+        return f"only {int(in_laps.sum())} of its {len(in_laps)} cars have laps in the lap file (another race's results?)"
+    return None
+
+
+def _race_name(path) -> str:
+    p = Path(path)
+    stem = p.stem
+    generic = re.match(r"^(\d|23_analysis|race|le_mans|renne|.*\d+h$|.*\d+km$|.*_sectorlistcsv)", stem.lower())
+    return p.parent.name if generic and p.parent.name else stem

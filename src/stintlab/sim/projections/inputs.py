@@ -30,7 +30,7 @@ from stintlab.analysis.stops import stops as stop_table
 __all__ = ["CarSeed", "FieldSeed", "seeds", "race_length", "race_length_from_name", "RECENT", "PRIOR_HOURS"]
 
 RECENT = 7200.0  # the "current" pace: clean laps of the last two hours of race time
-PRIOR_HOURS = 3.0  # weight (hours) of the calibrated neutralisation share against this race's so far
+PRIOR_HOURS = 12.0  # weight (hours) of the calibrated neutralisation cost against this race's so far (docs/sim.md)
 STOPPED_AFTER = 1800.0  # no crossing for this long (and 5 laps): the car is stopped (garage or out)
 MIN_CLEAN = 5  # fewer recent clean laps than this: the whole race so far; fewer still: the class
 _HOURS = re.compile(r"(?:hour[ _]?(\d{1,2})\b|(?<![0-9])(\d{1,2})\s*h(?:ours?)?(?![a-z]))", re.IGNORECASE)

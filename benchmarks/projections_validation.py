@@ -10,8 +10,9 @@ Columns: ``cars`` running at the cut (projected) / of them taking the flag; ``la
 error of final laps over the finishers (``bias``: projected minus actual), ``in p10-p90`` share of
 finishers whose final laps fall in the Monte Carlo band; ``stops MAE`` stops after the cut over the
 finishers; ``cpos MAE`` mean absolute error of the class position at the flag (median of the Monte
-Carlo) over all cars running at the cut, ``now`` the same error of the class position at the cut
-(the naive forecast), ``in band`` share inside the p10-p90 class-position band.
+Carlo) over all cars running at the cut, ``rank`` the same error of the class order of the Monte Carlo
+mean positions, ``now`` the same error of the class position at the cut (the naive forecast), ``in band``
+share inside the p10-p90 class-position band.
 """
 
 from __future__ import annotations
@@ -76,6 +77,8 @@ def compare(table, act: dict) -> dict:
     ps = run["stops_remaining"].to_numpy()[fin]
     as_ = np.array([act[cars[i]][1] for i in fin])
     cp = run["class_position_median"].to_numpy()
+    rk = table.assign(_k=table["class_position_mean"] + table["class_position"] * 1e-6).groupby("class")["_k"].rank(
+        method="first").astype(int)[table["running"]].to_numpy()
     ac = np.array([act[c][2] for c in cars])
     now = run["class_position"].to_numpy()
     clo, chi = run["class_position_p10"].to_numpy(), run["class_position_p90"].to_numpy()
@@ -87,6 +90,7 @@ def compare(table, act: dict) -> dict:
         "stops_mae": float(np.mean(np.abs(ps - as_))), "stops_bias": float(np.mean(ps - as_)),
         "cpos_mae": float(np.mean(np.abs(cp - ac))), "cpos_now_mae": float(np.mean(np.abs(now - ac))),
         "cpos_in_band": float(np.mean((ac >= clo) & (ac <= chi))),
+        "cpos_rank_mae": float(np.mean(np.abs(rk - ac))),
     }  # fmt: skip
 
 
@@ -99,8 +103,8 @@ def main() -> int:
     from stintlab.sim.projections import project
 
     print("| race | cut h | cars / fin. | laps left | laps MAE | bias | in p10-p90 | stops MAE | bias | "
-          "cpos MAE | now | in band | s |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "cpos MAE | rank | now | in band | s |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name in args.race:
         path = lap_path(name)
         race = stintlab.load(path, find_results=False)
@@ -113,7 +117,7 @@ def main() -> int:
             m = compare(p.table, actuals(path, at))
             print(f"| {name} | {at / 3600:g} | {m['cars']} / {m['finishers']} | {m['actual_laps_left']:.0f} | "
                   f"{m['laps_mae']:.1f} | {m['laps_bias']:+.1f} | {m['laps_in_band']:.0%} | {m['stops_mae']:.2f} | "
-                  f"{m['stops_bias']:+.2f} | {m['cpos_mae']:.2f} | {m['cpos_now_mae']:.2f} | "
+                  f"{m['stops_bias']:+.2f} | {m['cpos_mae']:.2f} | {m['cpos_rank_mae']:.2f} | {m['cpos_now_mae']:.2f} | "
                   f"{m['cpos_in_band']:.0%} | {dt:.1f} |", flush=True)  # fmt: skip
     return 0
 

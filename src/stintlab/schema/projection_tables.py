@@ -21,7 +21,7 @@ PROJECTIONS = (
     _c("pace_source", "string", "", "car_recent (last 2 h), car_race (race so far) or class (class median)."),
     _c("green_lap", "float64", "s", "lap_pace x (1 + the class's green overhead so far: traffic and small offs)."),
     _c("expected_lap", "float64", "s", "Race time one lap costs from now on average: green lap, neutralisation share and ratio, stop loss spread over the stint."),
-    _c("stop_loss", "float64", "s", "Median time lost in the car's normal green stops so far (fallbacks: stop_source)."),
+    _c("stop_loss", "float64", "s", "Median time lost in the car's normal green stops so far, shrunk to the class median with a weight of 4 stops (fallbacks: stop_source)."),
     _c("stop_source", "string", "", "car, class (median of the class's normal stops) or params (calibrated pit time)."),
     _c("stint_laps", "float64", "", "Median laps of the car's completed stints (3 laps or more)."),
     _c("stint_laps_max", "int64", "", "Longest completed stint, laps."),

@@ -48,6 +48,8 @@ METHODS = {
     "laps_to_flag": "ceil((expected flag - last crossing) / expected_lap); expected flag = scheduled length + half "
     "the leader's green lap. Assumes the car runs to the flag; p10/p90 from the Monte Carlo (runs where it "
     "retires left out).",
+    "stop_loss": "Median time_lost of the car's normal green stops so far (stops table), shrunk to the class's "
+    "median: (n x car + 4 x class) / (n + 4); no stop yet: the class median, else the calibrated pit time.",
     "stint": "Completed stints of the car (ended by a stop, 3 laps or more): median, 25th percentile and longest, "
     "in laps and in time; fewer than 2: the class's; none: the calibrated class stint.",
     "stops_remaining": "Refuelling stops before the flag: the first when the current stint reaches the median "

@@ -32,6 +32,7 @@ __all__ = ["CarSeed", "FieldSeed", "seeds", "race_length", "race_length_from_nam
 RECENT = 7200.0  # the "current" pace: clean laps of the last two hours of race time
 PRIOR_HOURS = 12.0  # weight (hours) of the calibrated neutralisation cost against this race's so far (docs/sim.md)
 STOPPED_AFTER = 1800.0  # no crossing for this long (and 5 laps): the car is stopped (garage or out)
+STOP_PRIOR = 4  # weight (stops) of the class's median stop loss against the car's own median
 MIN_CLEAN = 5  # fewer recent clean laps than this: the whole race so far; fewer still: the class
 _HOURS = re.compile(r"(?:hour[ _]?(\d{1,2})\b|(?<![0-9])(\d{1,2})\s*h(?:ours?)?(?![a-z]))", re.IGNORECASE)
 
@@ -154,6 +155,7 @@ def seeds(laps: pd.DataFrame, at: float, params: dict) -> tuple[list[CarSeed], F
     class_pace = {k: float(v) for k, v in pd.Series(lt[recent]).groupby(cls[recent]).median().items()}
     normal = st[(st["kind"] == "normal") & ~st["neutralised"].to_numpy(bool)]
     stop_by_car = normal.groupby(normal["car"].astype(str))["time_lost"].median()
+    stop_n = normal.groupby(normal["car"].astype(str))["time_lost"].size()
     class_stop = {k: float(v) for k, v in normal.groupby(normal["class"].astype(str))["time_lost"].median().items()}
     done = sn[(sn["ended_by"] == "stop") & (sn["laps"] >= 3)]
     class_stint = {k: float(v) for k, v in done.groupby(done["class"].astype(str))["laps"].median().items()}
@@ -182,6 +184,10 @@ def seeds(laps: pd.DataFrame, at: float, params: dict) -> tuple[list[CarSeed], F
         ins = rows[last_in[rows]]
         now = int(lapno[rows[-1]] - (lapno[ins[-1]] if len(ins) else 0))
         sl, ssrc = float(stop_by_car.get(c, math.nan)), "car"
+        if np.isfinite(sl) and np.isfinite(class_stop.get(k, math.nan)):
+            # a few stops say little about the car (a driver change more or less): shrunk to the class median
+            n_st = int(stop_n.get(c, 0))
+            sl = (n_st * sl + STOP_PRIOR * class_stop[k]) / (n_st + STOP_PRIOR)
         if not np.isfinite(sl):
             sl, ssrc = class_stop.get(k, math.nan), "class"
         if not np.isfinite(sl):

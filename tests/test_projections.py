@@ -193,3 +193,13 @@ def test_cli_project_json(capsys, corpus):
     assert all(isinstance(r["final_laps"], int) and isinstance(r["expected_lap"], float) for r in rows)
     rc = main(["project", str(f), "--at", "7:00:00", "--json"])
     assert rc == 2 and "past the scheduled end" in capsys.readouterr().err
+
+
+def test_without_monte_carlo_the_closed_form_figures_stay(projected):
+    """runs=0 (for every step of a replay): the same closed-form figures, the Monte Carlo columns missing."""
+    race, p = projected("wec-2025-imola6h", 2 * 3600.0)
+    q = project(race, 2 * 3600.0, runs=0)
+    closed = ["car", "laps", "laps_to_flag", "final_laps", "stops_remaining", "next_stop_lap", "catch_delta"]
+    assert q.table[closed].equals(p.table[closed])
+    assert q.table["class_position_median"].isna().all() and q.table["p_retire"].isna().all()
+    assert check_table(q.table, "projections") == []

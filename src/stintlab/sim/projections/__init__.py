@@ -92,11 +92,13 @@ def _pct(a: np.ndarray, q: float) -> np.ndarray:
 
 def project(source, at: float, *, length: float | None = None, path=None, cls: str | None = None,
             runs: int = RUNS, seed: int = 0, params: dict | None = None) -> Projection:  # fmt: skip
-    """Projections for every car (``cls``: the rows of one class; the Monte Carlo always runs the field)."""
+    """Projections for every car (``cls``: the rows of one class; the Monte Carlo always runs the field).
+    ``runs=0``: no Monte Carlo (its columns missing), the closed-form figures only (fast, for every step of a
+    replay)."""
     if at is None or not math.isfinite(at) or at <= 0:
         raise StintlabUsageError(f"the projection time must be a race time above 0 (got {at})")
-    if runs < 1 or runs > 100_000:
-        raise StintlabUsageError(f"runs must be between 1 and 100000 (got {runs})")
+    if runs < 0 or runs > 100_000:
+        raise StintlabUsageError(f"runs must be between 0 and 100000 (got {runs})")
     laps, src_path = _cut(source, float(at))
     if laps.empty:
         raise StintlabUsageError(f"no lap crossed the line by race time {at:.0f} s")
@@ -124,8 +126,10 @@ def project(source, at: float, *, length: float | None = None, path=None, cls: s
         c.expected = c.green * factor + c.stop_loss / max(c.stint_laps, 1.0)
     leader = cars[0]
     flag = L + 0.5 * leader.green
-    mc = simulate_remainder(cars, float(at), L, params, fs.excess / fs.excess_prior if fs.excess_prior > 0 else 1.0,
-                            runs=runs, seed=seed)  # fmt: skip
+    mc = None
+    if runs > 0:
+        mc = simulate_remainder(cars, float(at), L, params, fs.excess / fs.excess_prior if fs.excess_prior > 0 else 1.0,
+                                runs=runs, seed=seed)  # fmt: skip
     el = laps["elapsed"].to_numpy(float)
     key = {(str(c), int(n)): float(e) for c, n, e in zip(laps["car"], laps["lap"], el)}
     rows = []
@@ -134,10 +138,6 @@ def project(source, at: float, *, length: float | None = None, path=None, cls: s
         k = max(round(c.stint_laps), 1)
         r0 = max(k - c.stint_laps_now, 1)
         stops = math.ceil((n_left - r0) / k) if n_left > r0 else 0
-        ok = ~mc["retired"][:, i]
-        fl_laps = mc["laps"][ok, i] if ok.any() else mc["laps"][:, i]
-        st = mc["stops"][ok, i] if ok.any() else mc["stops"][:, i]
-        cp = mc["class_position"][:, i]
         a = cars[c.ahead] if c.ahead is not None else None
         gap = delta = p_ahead = math.nan
         if a is not None:
@@ -145,7 +145,7 @@ def project(source, at: float, *, length: float | None = None, path=None, cls: s
             gap = c.race_time - t_a
             if n_left > 0 and a.running and math.isfinite(gap):
                 delta = (gap + n_left * (c.expected - a.expected)) / n_left
-            p_ahead = float(mc["ahead"][:, i].mean())
+            p_ahead = float(mc["ahead"][:, i].mean()) if mc is not None else math.nan
         lap_t = c.green * factor
         rows.append({
             "car": c.car, "class": c.cls, "position": pos[c.car][0], "class_position": pos[c.car][1],
@@ -155,19 +155,12 @@ def project(source, at: float, *, length: float | None = None, path=None, cls: s
             "stint_laps": c.stint_laps, "stint_laps_max": c.stint_laps_max, "stint_time": c.stint_time,
             "stint_time_max": c.stint_time_max, "stint_source": c.stint_source, "stint_laps_now": c.stint_laps_now,
             "laps_to_flag": n_left, "final_laps": c.laps + n_left,
-            "final_laps_p10": int(np.percentile(fl_laps, 10, method="nearest")),
-            "final_laps_p90": int(np.percentile(fl_laps, 90, method="nearest")),
             "stops_remaining": stops,
-            "stops_p10": int(np.percentile(st, 10, method="nearest")),
-            "stops_p90": int(np.percentile(st, 90, method="nearest")),
             "next_stop_lap": c.laps + r0 if c.running else pd.NA,
             "window_open_lap": c.laps + max(round(c.stint_laps_q25) - c.stint_laps_now, 1) if c.running else pd.NA,
             "window_close_lap": c.laps + max(c.stint_laps_max - c.stint_laps_now, 1) if c.running else pd.NA,
             "next_stop_time": c.race_time + r0 * lap_t if c.running else math.nan,
-            "class_position_mean": float(cp.mean()), "class_position_median": int(np.median(cp)),
-            "class_position_p10": int(np.percentile(cp, 10, method="nearest")),
-            "class_position_p90": int(np.percentile(cp, 90, method="nearest")),
-            "p_retire": float(mc["retired"][:, i].mean()),
+            **_summary(mc, i),
             "car_ahead": a.car if a is not None else None, "gap_ahead_s": gap, "catch_delta": delta,
             "p_ahead_at_flag": p_ahead,
         })  # fmt: skip
@@ -178,11 +171,34 @@ def project(source, at: float, *, length: float | None = None, path=None, cls: s
         table = table[table["class"] == find_class(laps["class"].dropna().unique(), cls)].reset_index(drop=True)
     meta = {
         "at": float(at), "length": L, "length_source": how, "expected_flag": flag,
-        "flag_p10": float(np.percentile(mc["flag"], 10)), "flag_p90": float(np.percentile(mc["flag"], 90)),
+        "flag_p10": float(np.percentile(mc["flag"], 10)) if mc is not None else math.nan,
+        "flag_p90": float(np.percentile(mc["flag"], 90)) if mc is not None else math.nan,
         "neutral_share": fs.neutral_share, "neutral_ratio": fs.neutral_ratio,
         "neutral_excess_observed": fs.excess_obs, "neutral_excess": fs.excess, "runs": runs, "seed": seed,
     }  # fmt: skip
     return Projection(table, meta)
+
+
+def _summary(mc: dict | None, i: int) -> dict:
+    """The Monte Carlo columns of car ``i`` (missing without a Monte Carlo: ``runs=0``)."""
+    if mc is None:
+        na = dict.fromkeys(("final_laps_p10", "final_laps_p90", "stops_p10", "stops_p90", "class_position_median",
+                            "class_position_p10", "class_position_p90"), pd.NA)  # fmt: skip
+        return {**na, "class_position_mean": math.nan, "p_retire": math.nan}
+    ok = ~mc["retired"][:, i]
+    fl = mc["laps"][ok, i] if ok.any() else mc["laps"][:, i]
+    st = mc["stops"][ok, i] if ok.any() else mc["stops"][:, i]
+    cp = mc["class_position"][:, i]
+
+    def q(a, p):
+        return int(np.percentile(a, p, method="nearest"))
+
+    return {
+        "final_laps_p10": q(fl, 10), "final_laps_p90": q(fl, 90), "stops_p10": q(st, 10), "stops_p90": q(st, 90),
+        "class_position_mean": float(cp.mean()), "class_position_median": q(cp, 50),
+        "class_position_p10": q(cp, 10), "class_position_p90": q(cp, 90),
+        "p_retire": float(mc["retired"][:, i].mean()),
+    }  # fmt: skip
 
 
 def _typed(df: pd.DataFrame) -> pd.DataFrame:

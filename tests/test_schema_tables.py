@@ -47,6 +47,8 @@ def test_check_table_catches_a_wrong_kind_and_extra_columns():
 
 
 def all_tables(race) -> dict[str, pd.DataFrame]:
+    from stintlab.sim.projections import project
+
     laps = race.laps
     a = an.annotate(laps)
     car = str(race.classification["car"].iloc[0])
@@ -83,6 +85,7 @@ def all_tables(race) -> dict[str, pd.DataFrame]:
         "sectors": laptimes.sector_table(clean, laps, pace.driver_metrics(laps, clean)),
         "drive_shares": laptimes.drive_shares(stints.drive_time(laps)),
         "battle": laptimes.battle(trace, car, second),
+        "projections": project(race, 2 * 3600.0 + 61.5, runs=5, seed=1).table,
     }
 
 

@@ -38,6 +38,7 @@ from stintlab.schema.columns import (  # noqa: F401  (shared columns, re-exporte
 )
 from stintlab.schema.laps import LAP_COLUMNS, ColumnSpec
 from stintlab.schema.pace_tables import PACE_TABLES, PACE_TITLES
+from stintlab.schema.projection_tables import PROJECTION_TABLES, PROJECTION_TITLES
 from stintlab.schema.standings import DISTANCE_STANDINGS, HOURLY_POSITIONS, POSITION_HISTORY, STANDINGS
 
 _c = derived
@@ -343,6 +344,7 @@ TABLES: dict[str, tuple[ColumnSpec, ...]] = {
     "best_performers": BEST_PERFORMERS,
     "metric_leaders": METRIC_LEADERS,
     **PACE_TABLES,
+    **PROJECTION_TABLES,
 }
 
 #: table name -> (heading, the functions returning it, CLI command printing it)
@@ -372,6 +374,7 @@ TABLE_TITLES: dict[str, tuple[str, str, str]] = {
     "best_performers": ("Best performers", "`analysis.rankings.best_performers`", "`drivers --best`"),
     "metric_leaders": ("Metric leaders", "`analysis.rankings.metric_leaders`", ""),
     **PACE_TITLES,
+    **PROJECTION_TITLES,
 }  # fmt: skip
 
 

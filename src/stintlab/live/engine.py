@@ -1,0 +1,421 @@
+"""The incremental live engine: race state kept up to date crossing by crossing.
+
+:class:`LiveRace` is fed canonical lap rows (the lap table's columns, :mod:`stintlab.schema.laps`) in
+the order the cars crossed the line, and keeps per car: laps, every crossing time (for gaps), last
+and best lap, the open stint, the stops, drive time per driver; per race: the overall and class
+leaders, the flag at the line, the events since the last snapshot. Each crossing costs O(1) work
+(a few dict updates); a snapshot (:meth:`LiveRace.state`, :meth:`LiveRace.stints`,
+:meth:`LiveRace.stops`) costs O(cars) or O(stops), never O(laps).
+
+What is exact (equal to ``stintlab.load`` of the file cut at the same race time; tests/test_live.py):
+
+- standings (:meth:`LiveRace.standings`): the order, class positions, laps, gaps and intervals in
+  seconds and laps of :func:`stintlab.analysis.distance.distance_standings` of the cut file. In a
+  file cut at ``t`` every car's last known timing point is its last crossing, so its distance is its
+  laps completed; order = laps desc, then crossing time asc (:mod:`stintlab.analysis.order`); the gap
+  of B behind A = B's last crossing − A's crossing of the same lap (time at the same point of the
+  track), or ``t`` − A's crossing when A got there after B (A passed B while B stood still);
+- stints (every column of :func:`stintlab.analysis.stints.stints`, ``ended_by`` included: the race
+  end state comes from :func:`stintlab.analysis.order.snapshot_file` / ``took_the_flag`` applied to
+  the cars' last crossings);
+- stops: car, stop, lap_in, lap_out, race_time, hour, pit_time, driver_in, driver_out, driver_change,
+  in_lap_time, out_lap_time, stint_before.
+
+What is provisional (recomputed at the snapshot from the stops so far, not equal to the whole-file
+kernels, which need the annotated table: neutralisation inference, slow zones, incidents, the
+car's clean pace around each stop): a stop's ``kind`` (the class baselines of
+:func:`stintlab.analysis.stops.stop_kinds` over the stops seen so far, neutralised = the in- or
+out-lap crossed under SC/FCY/RED), and no ``time_lost`` / ``reference``. Drive time per driver:
+exact when PIT_TIME is printed on every out-lap; without it, the pit time excluded is the out-lap
+minus the car's median of its last 20 ordinary laps.
+
+Memory: per car, one float per crossing (the crossing times the gaps need) and one record per stint
+and stop; nothing per snapshot: about 100 bytes per lap, 2 MB for a 24 h race.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from stintlab.analysis import order
+from stintlab.analysis.stops import GARAGE_MIN, drive_through_mask, stop_kinds
+from stintlab.live.state import LiveEvent, LiveState, RaceControl, StandingRow
+
+__all__ = ["LiveRace", "FeedResult", "STOP_COLUMNS", "STINT_COLUMNS"]
+
+STINT_COLUMNS = ["car", "stint", "driver", "driver_slot", "class", "lap_start", "lap_end", "laps", "start", "end",
+                 "duration", "driver_change", "ended_by", "pit_time_before", "start_hour", "end_hour"]  # fmt: skip
+STOP_COLUMNS = ["car", "stop", "class", "lap_in", "lap_out", "race_time", "hour", "pit_time", "driver_in",
+                "driver_out", "driver_change", "in_lap_time", "out_lap_time", "kind", "neutralised",
+                "stint_before"]  # fmt: skip
+_CONTROL = {"GF": "GREEN", "SF": "SC", "FCY": "FCY", "RF": "RED", "FF": "FINISH"}
+_NEUTRAL = {"SF", "FCY", "RF"}
+_RECENT = 20  # ordinary laps kept per car for the pit-time fallback of drive time
+
+
+def _num(v) -> float:
+    """A float, NaN for missing values (None, pd.NA, NaN)."""
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return math.nan
+    return f
+
+
+def _text(v) -> str | None:
+    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+        return None
+    return str(v)
+
+
+@dataclass
+class FeedResult:
+    """What one :meth:`LiveRace.feed` did: rows added, rows skipped because already fed unchanged
+    (``duplicates``), and rows that contradict what was fed (``conflicts``: same car and lap with other
+    figures, or a lap older than the car's last one that was never fed): the source must rebuild."""
+
+    added: int = 0
+    duplicates: int = 0
+    conflicts: list = field(default_factory=list)  # (car, lap, why)
+
+
+class _Car:
+    __slots__ = ("car", "cls", "team", "driver", "slot", "order", "lap", "el", "last_el", "last_lt", "best_lt",
+                 "in_lap", "flag", "stint", "stint_row", "stops", "open_stop", "recent", "sig", "drive")  # fmt: skip
+
+    def __init__(self, car: str, order_key: float):
+        self.car = car
+        self.order = order_key
+        self.cls = self.team = self.driver = self.slot = None
+        self.lap = 0
+        self.el: dict[int, float] = {}  # lap number -> crossing time
+        self.sig: dict[int, tuple] = {}  # lap number -> figures (duplicate / correction check)
+        self.last_el = math.nan
+        self.last_lt = math.nan
+        self.best_lt = math.inf
+        self.in_lap = False
+        self.flag = None
+        self.stint = 0
+        self.stint_row: dict | None = None  # the open stint's record
+        self.stops = 0
+        self.open_stop: dict | None = None  # an in-lap waiting for its out-lap
+        self.recent: deque = deque(maxlen=_RECENT)
+        self.drive: dict[str | None, float] = {}
+
+
+class LiveRace:
+    """The incremental race state (module docstring). ``feed`` rows, then read ``state(t)``,
+    ``standings(t)``, ``stints()``, ``stops()``, ``drive_time()``."""
+
+    def __init__(self):
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget everything (a rebuild starts from here)."""
+        self._cars: dict[str, _Car] = {}
+        self._stints: list[dict] = []
+        self._stops: list[dict] = []
+        self._events: list[LiveEvent] = []
+        self._leader: str | None = None
+        self._lead_laps = 0
+        self._class_lead: dict[str, tuple[str, int]] = {}
+        self._class_best: dict[str, float] = {}
+        self._control = "UNKNOWN"
+        self._control_since: float | None = None
+        self._flags_known = False
+        self.race_time = 0.0  # latest crossing fed
+        self.laps_fed = 0
+        self._seq = 0
+
+    # ------------------------------------------------------------------ feeding
+    def feed(self, rows) -> FeedResult:
+        """Take new crossings: a canonical lap DataFrame (any order: sorted here by race time, then
+        source line) or an iterable of row dicts already in crossing order. Rows already fed with the
+        same figures are skipped; contradicting rows are reported in ``conflicts`` and not applied."""
+        res = FeedResult()
+        if isinstance(rows, pd.DataFrame):
+            if rows.empty:
+                return res
+            keys = ["elapsed"] + (["line"] if "line" in rows else [])
+            rows = rows.sort_values(keys, kind="stable")
+            cols = {c: rows[c].tolist() for c in rows.columns}
+            names = list(cols)
+            it = (dict(zip(names, vals)) for vals in zip(*cols.values()))
+        else:
+            it = iter(rows)
+        for r in it:
+            self._add(r, res)
+        return res
+
+    def _add(self, r: dict, res: FeedResult) -> None:
+        car = str(r["car"])
+        lap = int(r["lap"])
+        el = _num(r.get("elapsed"))
+        lt = _num(r.get("lap_time"))
+        in_lap = bool(r.get("in_lap")) if r.get("in_lap") is not pd.NA else False
+        pit = _num(r.get("pit_time"))
+        sig = (round(el, 3), round(lt, 3) if math.isfinite(lt) else None, in_lap,
+               round(pit, 3) if math.isfinite(pit) else None)  # fmt: skip
+        c = self._cars.get(car)
+        if c is not None and lap in c.sig:
+            if c.sig[lap] == sig:
+                res.duplicates += 1
+            else:
+                res.conflicts.append((car, lap, "changed"))
+            return
+        if c is not None and lap < c.lap:
+            res.conflicts.append((car, lap, "older than the car's last lap"))
+            return
+        if not math.isfinite(el):
+            res.conflicts.append((car, lap, "no race time"))
+            return
+        if c is None:
+            line = _num(r.get("line"))
+            self._seq += 1
+            c = self._cars[car] = _Car(car, line if math.isfinite(line) else 1e12 + self._seq)
+        res.added += 1
+        self.laps_fed += 1
+        self.race_time = max(self.race_time, el)
+        c.sig[lap] = sig
+        c.el[lap] = el
+        cls = _text(r.get("class")) or c.cls or ""
+        c.cls = cls
+        c.team = _text(r.get("team")) or c.team
+        driver = _text(r.get("driver"))
+        slot = r.get("driver_slot")
+        slot = None if slot is None or slot is pd.NA else int(slot)
+        out_lap = c.in_lap and c.lap > 0  # the lap after an in-lap of the same car
+        flag = _text(r.get("flag"))
+        # ---- stints (analysis.stints: a stint starts at lap 1 or an out-lap; the in-lap ends it)
+        if c.stint == 0 or out_lap:
+            prev = c.stint_row
+            c.stint += 1
+            c.stint_row = {"car": car, "stint": c.stint, "driver": driver, "driver_slot": slot, "class": cls,
+                           "lap_start": lap, "lap_end": lap, "laps": 0,
+                           "start": c.last_el if c.stint > 1 else el - lt, "end": el,
+                           "driver_change": False, "ended_by": None,
+                           "pit_time_before": pit if c.stint > 1 else math.nan}  # fmt: skip
+            if prev is not None:
+                prev["ended_by"] = "stop" if c.in_lap else "retired"
+                pd_ = prev["driver"] or ""
+                c.stint_row["_prev_driver"] = pd_
+            self._stints.append(c.stint_row)
+        s = c.stint_row
+        s["lap_end"], s["end"] = lap, el
+        s["laps"] += 1
+        if s["driver"] is None and driver is not None:
+            s["driver"] = driver
+        if s["driver_slot"] is None and slot is not None:
+            s["driver_slot"] = slot
+        # ---- stops (analysis.stops: one per in-lap; PIT_TIME on the out-lap)
+        if out_lap and c.open_stop is not None:
+            st = c.open_stop
+            st["lap_out"], st["pit_time"], st["driver_out"], st["out_lap_time"] = lap, pit, driver, lt
+            st["driver_change"] = (st["driver_in"] or "") != (driver or "")
+            st["neutralised"] = st["neutralised"] or flag in _NEUTRAL
+            c.open_stop = None
+            self._event("pit_out", el, c, lap, value=pit)
+            if st["driver_change"]:
+                self._event("driver_change", el, c, lap, value=st["driver_in"])
+            if math.isfinite(pit) and self._is_long(pit, cls, st["neutralised"]):
+                self._event("long_stop", el, c, lap, code="garage" if pit >= GARAGE_MIN else "long", value=pit)
+        if in_lap:
+            c.stops += 1
+            c.open_stop = {"car": car, "stop": c.stops, "class": cls, "lap_in": lap, "lap_out": None,
+                           "race_time": el, "hour": int(el // 3600) + 1, "pit_time": math.nan,
+                           "driver_in": driver, "driver_out": None, "driver_change": False,
+                           "in_lap_time": lt, "out_lap_time": math.nan, "neutralised": flag in _NEUTRAL,
+                           "stint_before": c.stint}  # fmt: skip
+            self._stops.append(c.open_stop)
+            self._event("pit_in", el, c, lap)
+        # ---- drive time (analysis.stints.driver_spells: lap time minus the pit time of out-laps)
+        excl = 0.0
+        if (out_lap or lap == 1) and math.isfinite(pit):
+            excl = min(pit, lt) if math.isfinite(lt) else 0.0
+        elif out_lap and c.recent and math.isfinite(lt):
+            excl = max(lt - statistics.median(c.recent), 0.0)
+        if math.isfinite(lt):
+            c.drive[driver] = c.drive.get(driver, 0.0) + lt - excl
+            if not (in_lap or out_lap) and lap > 1:
+                c.recent.append(lt)
+        # ---- lap figures, leaders, flags
+        c.lap, c.last_el, c.last_lt, c.in_lap, c.flag = lap, el, lt, in_lap, flag
+        c.driver, c.slot = driver or c.driver, slot if slot is not None else c.slot
+        if math.isfinite(lt) and lt > 0 and lap > 1 and not (in_lap or out_lap) and lt < c.best_lt:
+            c.best_lt = lt
+            if lt < self._class_best.get(cls, math.inf):
+                self._class_best[cls] = lt
+                self._event("best_lap", el, c, lap, value=lt)
+        if lap > self._lead_laps:  # the first car to complete a lap leads
+            self._lead_laps = lap
+            if self._leader != car:
+                if self._leader is not None:
+                    self._event("lead_change", el, c, lap, value=self._leader)
+                self._leader = car
+        cl = self._class_lead.get(cls)
+        if cl is None or lap > cl[1]:
+            if cl is not None and cl[0] != car:
+                self._event("class_lead_change", el, c, lap, value=cl[0])
+            self._class_lead[cls] = (car, lap)
+        if flag is not None:
+            self._flags_known = True
+            state = _CONTROL.get(flag, self._control)
+            if state != self._control:
+                self._control, self._control_since = state, el
+                self._events.append(LiveEvent("flag", el, code=state))
+
+    def _event(self, kind, t, c: _Car, lap, code=None, value=None) -> None:
+        self._events.append(LiveEvent(kind, t, c.car, c.cls, lap, code, value))
+
+    def _is_long(self, pit: float, cls: str, neutral: bool) -> bool:
+        """The stop just completed is long or garage against its class's stops so far."""
+        done = [s for s in self._stops if s["lap_out"] is not None]
+        v = np.array([s["pit_time"] for s in done], dtype=float)
+        k = stop_kinds(v, np.array([s["class"] for s in done], dtype=object),
+                       np.array([s["neutralised"] for s in done], dtype=bool))  # fmt: skip
+        return bool(k[-1] != "normal") if len(k) else False
+
+    # ------------------------------------------------------------------ reading
+    def cars(self) -> list[str]:
+        return list(self._cars)
+
+    def _end_state(self) -> tuple[bool, dict]:
+        """(snapshot, took_the_flag per car) by :mod:`stintlab.analysis.order` on the last crossings."""
+        cs = list(self._cars.values())
+        last = pd.DataFrame({"car": [c.car for c in cs], "lap": [c.lap for c in cs],
+                             "elapsed": [c.last_el for c in cs], "lap_time": [c.last_lt for c in cs],
+                             "flag": pd.array([c.flag for c in cs], dtype="string")})  # fmt: skip
+        if last.empty:
+            return True, {}
+        return order.snapshot_file(last), order.took_the_flag(last).to_dict()
+
+    @property
+    def finished(self) -> bool:
+        """A chequered flag (or a red-flag finish) has been seen, by :func:`stintlab.analysis.order.race_finished`."""
+        if not self._cars or not self._flags_known:
+            return False
+        return not self._end_state()[0]
+
+    def standings(self, t: float | None = None) -> list[StandingRow]:
+        """Standings at race time ``t`` (default: the latest crossing fed), every car as of its last
+        crossing fed (module docstring)."""
+        t = self.race_time if t is None else float(t)
+        cs = sorted(self._cars.values(), key=lambda c: (-c.lap, c.last_el, c.order))
+
+        def gap(b: _Car, a: _Car) -> tuple[float, int]:
+            if a is b:
+                return 0.0, 0
+            tau = a.el.get(b.lap)
+            if tau is None:
+                tau = _interpolate(a, b.lap)
+            arrived = b.last_el
+            secs = (arrived if arrived >= tau else t) - tau
+            return round(max(secs, 0.0), 3), int(a.lap - b.lap)
+
+        rows = []
+        class_first: dict[str, _Car] = {}
+        class_prev: dict[str, _Car] = {}
+        class_n: dict[str, int] = {}
+        lead = cs[0] if cs else None
+        prev = lead
+        for i, c in enumerate(cs):
+            cf = class_first.setdefault(c.cls, c)
+            cp = class_prev.get(c.cls, c)
+            class_n[c.cls] = class_n.get(c.cls, 0) + 1
+            g, gl = gap(c, lead)
+            iv, il = gap(c, prev)
+            cg, cgl = gap(c, cf)
+            ci, cil = gap(c, cp)
+            rows.append(StandingRow(
+                position=i + 1, class_position=class_n[c.cls], car=c.car, cls=c.cls, laps=c.lap,
+                gap_s=g, gap_laps=gl, interval_s=iv, interval_laps=il, race_time=c.last_el,
+                class_gap_s=cg, class_gap_laps=cgl, class_interval_s=ci, class_interval_laps=cil,
+                last_lap=c.last_lt if math.isfinite(c.last_lt) else None,
+                best_lap=c.best_lt if math.isfinite(c.best_lt) else None,
+                laps_in_stint=c.stint_row["laps"] if c.stint_row else 0, stops=c.stops,
+                in_pit=c.in_lap, driver=c.driver, team=c.team))  # fmt: skip
+            class_prev[c.cls] = c
+            prev = c
+        return rows
+
+    def control(self) -> RaceControl:
+        return RaceControl(self._control if self._flags_known else "UNKNOWN", self._control_since, self._flags_known)
+
+    def state(self, t: float | None = None, *, clear_events: bool = True) -> LiveState:
+        """A :class:`~stintlab.live.state.LiveState` at race time ``t`` (default: the latest crossing);
+        the events since the previous ``state`` call are handed over (and forgotten unless ``clear_events`` is false)."""
+        t = self.race_time if t is None else float(t)
+        events = tuple(self._events)
+        if clear_events:
+            self._events = []
+        return LiveState(race_time=t, standings=tuple(self.standings(t)), control=self.control(), events=events,
+                         laps_fed=self.laps_fed, finished=self.finished)  # fmt: skip
+
+    def stints(self) -> pd.DataFrame:
+        """One row per stint so far, the columns of :func:`stintlab.analysis.stints.stints`."""
+        snapshot, flagged = self._end_state()
+        rows = []
+        for s in self._stints:
+            r = {k: v for k, v in s.items() if not k.startswith("_")}
+            if r["ended_by"] is None:  # the car's last stint
+                r["ended_by"] = "file_end" if snapshot else ("finish" if flagged.get(r["car"]) else "retired")
+            r["driver_change"] = "_prev_driver" in s and (s["_prev_driver"] or "") != (r["driver"] or "")
+            rows.append(r)
+        out = pd.DataFrame(rows, columns=[c for c in STINT_COLUMNS if c not in ("duration", "start_hour", "end_hour")])
+        out["duration"] = out["end"] - out["start"]
+        out["start_hour"] = (np.floor(np.maximum(out["start"].to_numpy(dtype=float), 0) / 3600) + 1).astype(np.int64)
+        out["end_hour"] = (np.floor(out["end"].to_numpy(dtype=float) / 3600) + 1).astype(np.int64)
+        out["driver_slot"] = pd.array(out["driver_slot"], dtype="Int8")
+        for col in ("car", "driver", "class", "ended_by"):
+            out[col] = pd.array(out[col], dtype="string")
+        order_ = sorted(range(len(out)), key=lambda i: (self._cars[rows[i]["car"]].order, rows[i]["stint"]))
+        return out.iloc[order_].reset_index(drop=True)[STINT_COLUMNS]
+
+    def stops(self) -> pd.DataFrame:
+        """One row per stop so far: the exact columns of :func:`stintlab.analysis.stops.stops` and a
+        provisional ``kind`` (module docstring)."""
+        out = pd.DataFrame(self._stops, columns=[c for c in STOP_COLUMNS if c != "kind"])
+        if out.empty:
+            out["kind"] = pd.Series([], dtype="string")
+            return out[STOP_COLUMNS]
+        _snapshot, flagged = self._end_state()
+        has_out = out["lap_out"].notna().to_numpy()
+        pit = out["pit_time"].to_numpy(dtype=float)
+        neut = out["neutralised"].to_numpy(dtype=bool)
+        cls = out["class"].to_numpy(dtype=object)
+        kind = np.where(np.isfinite(pit), stop_kinds(pit, cls, neut), "normal").astype(object)
+        final = ~has_out & ~np.array([bool(flagged.get(c)) for c in out["car"]], dtype=bool)
+        kind = np.where(final, "final", np.where(~has_out, "normal", kind))
+        through = drive_through_mask(pit, out["driver_change"].to_numpy(dtype=bool), has_out)
+        out["kind"] = pd.array(np.where(through, "drive_through", kind), dtype="string")
+        out["lap_out"] = pd.array(out["lap_out"], dtype="Int64")
+        for col in ("car", "class", "driver_in", "driver_out"):
+            out[col] = pd.array(out[col], dtype="string")
+        order_ = sorted(range(len(out)), key=lambda i: (self._cars[self._stops[i]["car"]].order, self._stops[i]["stop"]))
+        return out.iloc[order_].reset_index(drop=True)[STOP_COLUMNS]
+
+    def drive_time(self) -> pd.DataFrame:
+        """Drive time so far per (car, driver), seconds (module docstring)."""
+        rows = [{"car": c.car, "driver": d, "class": c.cls, "total": v} for c in self._cars.values()
+                for d, v in c.drive.items()]  # fmt: skip
+        return pd.DataFrame(rows, columns=["car", "driver", "class", "total"])
+
+
+def _interpolate(a: _Car, lap: int) -> float:
+    """A's time at the line of lap ``lap`` when A has no crossing numbered so (a hole in its lap
+    numbers): linear between its crossings around it; its first crossing when before them."""
+    below = [k for k in a.el if k < lap]
+    above = [k for k in a.el if k > lap]
+    if not below:
+        return a.el[min(above)] if above else a.last_el
+    lo = max(below)
+    if not above:
+        return a.el[lo]
+    hi = min(above)
+    return a.el[lo] + (a.el[hi] - a.el[lo]) * (lap - lo) / (hi - lo)

@@ -29,14 +29,15 @@ out-lap crossed under SC/FCY/RED), and no ``time_lost`` / ``reference``. Drive t
 exact when PIT_TIME is printed on every out-lap; without it, the pit time excluded is the out-lap
 minus the car's median of its last 20 ordinary laps.
 
-Memory: per car, one float per crossing (the crossing times the gaps need) and one record per stint
-and stop; nothing per snapshot: about 100 bytes per lap, 2 MB for a 24 h race.
+Memory: per car, one float per crossing (8 bytes: the crossing times the gaps need), the figures of
+its last 8 laps, one record per stint and per stop; nothing per snapshot (benchmarks/bench_live.py).
 """
 
 from __future__ import annotations
 
 import math
 import statistics
+from array import array
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -44,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from stintlab.analysis import order
-from stintlab.analysis.stops import GARAGE_MIN, drive_through_mask, stop_kinds
+from stintlab.analysis.stops import drive_through_mask, stop_kinds
 from stintlab.live.state import LiveEvent, LiveState, RaceControl, StandingRow
 
 __all__ = ["LiveRace", "FeedResult", "STOP_COLUMNS", "STINT_COLUMNS"]
@@ -57,6 +58,7 @@ STOP_COLUMNS = ["car", "stop", "class", "lap_in", "lap_out", "race_time", "hour"
 _CONTROL = {"GF": "GREEN", "SF": "SC", "FCY": "FCY", "RF": "RED", "FF": "FINISH"}
 _NEUTRAL = {"SF", "FCY", "RF"}
 _RECENT = 20  # ordinary laps kept per car for the pit-time fallback of drive time
+_SIGS = 8  # laps per car whose every figure is kept to tell a re-sent row from a corrected one
 
 
 def _num(v) -> float:
@@ -86,7 +88,7 @@ class FeedResult:
 
 
 class _Car:
-    __slots__ = ("car", "cls", "team", "driver", "slot", "order", "lap", "el", "last_el", "last_lt", "best_lt",
+    __slots__ = ("car", "cls", "team", "driver", "slot", "order", "lap", "el", "lap0", "last_el", "last_lt", "best_lt",
                  "in_lap", "flag", "stint", "stint_row", "stops", "open_stop", "recent", "sig", "drive")  # fmt: skip
 
     def __init__(self, car: str, order_key: float):
@@ -94,8 +96,9 @@ class _Car:
         self.order = order_key
         self.cls = self.team = self.driver = self.slot = None
         self.lap = 0
-        self.el: dict[int, float] = {}  # lap number -> crossing time
-        self.sig: dict[int, tuple] = {}  # lap number -> figures (duplicate / correction check)
+        self.el = array("d")  # crossing time of lap lap0 + i (NaN: a hole in the lap numbers)
+        self.lap0 = 0
+        self.sig: dict[int, tuple] = {}  # the last _SIGS laps' figures (duplicate / correction check)
         self.last_el = math.nan
         self.last_lt = math.nan
         self.best_lt = math.inf
@@ -107,6 +110,22 @@ class _Car:
         self.open_stop: dict | None = None  # an in-lap waiting for its out-lap
         self.recent: deque = deque(maxlen=_RECENT)
         self.drive: dict[str | None, float] = {}
+
+    def at(self, lap: int) -> float | None:
+        """Race time of the crossing ending lap ``lap``, None when not fed."""
+        i = lap - self.lap0
+        if 0 <= i < len(self.el) and not math.isnan(self.el[i]):
+            return self.el[i]
+        return None
+
+    def put(self, lap: int, el: float, sig: tuple) -> None:
+        if not self.el:
+            self.lap0 = lap
+        self.el.extend([math.nan] * (lap - self.lap0 - len(self.el)))
+        self.el.append(el)
+        self.sig[lap] = sig
+        if len(self.sig) > _SIGS:
+            del self.sig[next(iter(self.sig))]
 
 
 class LiveRace:
@@ -121,6 +140,7 @@ class LiveRace:
         self._cars: dict[str, _Car] = {}
         self._stints: list[dict] = []
         self._stops: list[dict] = []
+        self._done_stops: list[dict] = []  # completed since the last snapshot
         self._events: list[LiveEvent] = []
         self._leader: str | None = None
         self._lead_laps = 0
@@ -163,8 +183,10 @@ class LiveRace:
         sig = (round(el, 3), round(lt, 3) if math.isfinite(lt) else None, in_lap,
                round(pit, 3) if math.isfinite(pit) else None)  # fmt: skip
         c = self._cars.get(car)
-        if c is not None and lap in c.sig:
-            if c.sig[lap] == sig:
+        if c is not None and (lap in c.sig or c.at(lap) is not None):
+            # already fed: the same figures (recent laps: all of them; older: the crossing time) or a correction
+            same = c.sig[lap] == sig if lap in c.sig else round(c.at(lap), 3) == sig[0]
+            if same:
                 res.duplicates += 1
             else:
                 res.conflicts.append((car, lap, "changed"))
@@ -182,8 +204,7 @@ class LiveRace:
         res.added += 1
         self.laps_fed += 1
         self.race_time = max(self.race_time, el)
-        c.sig[lap] = sig
-        c.el[lap] = el
+        c.put(lap, el, sig)
         cls = _text(r.get("class")) or c.cls or ""
         c.cls = cls
         c.team = _text(r.get("team")) or c.team
@@ -223,8 +244,7 @@ class LiveRace:
             self._event("pit_out", el, c, lap, value=pit)
             if st["driver_change"]:
                 self._event("driver_change", el, c, lap, value=st["driver_in"])
-            if math.isfinite(pit) and self._is_long(pit, cls, st["neutralised"]):
-                self._event("long_stop", el, c, lap, code="garage" if pit >= GARAGE_MIN else "long", value=pit)
+            self._done_stops.append(st)  # judged long or not at the next snapshot (_long_stop_events)
         if in_lap:
             c.stops += 1
             c.open_stop = {"car": car, "stop": c.stops, "class": cls, "lap_in": lap, "lap_out": None,
@@ -273,13 +293,24 @@ class LiveRace:
     def _event(self, kind, t, c: _Car, lap, code=None, value=None) -> None:
         self._events.append(LiveEvent(kind, t, c.car, c.cls, lap, code, value))
 
-    def _is_long(self, pit: float, cls: str, neutral: bool) -> bool:
-        """The stop just completed is long or garage against its class's stops so far."""
+    def _long_stop_events(self) -> list[LiveEvent]:
+        """long_stop events for the stops completed since the last snapshot: their pit time is long
+        or garage against the class baselines of every stop completed so far (one vectorised pass)."""
+        if not self._done_stops:
+            return []
         done = [s for s in self._stops if s["lap_out"] is not None]
-        v = np.array([s["pit_time"] for s in done], dtype=float)
-        k = stop_kinds(v, np.array([s["class"] for s in done], dtype=object),
-                       np.array([s["neutralised"] for s in done], dtype=bool))  # fmt: skip
-        return bool(k[-1] != "normal") if len(k) else False
+        kinds = stop_kinds(np.array([s["pit_time"] for s in done], dtype=float),
+                           np.array([s["class"] for s in done], dtype=object),
+                           np.array([s["neutralised"] for s in done], dtype=bool))  # fmt: skip
+        kind_of = {id(s): k for s, k in zip(done, kinds)}
+        out = []
+        for st in self._done_stops:
+            k = kind_of.get(id(st), "normal")
+            if k != "normal" and math.isfinite(st["pit_time"]):
+                out.append(LiveEvent("long_stop", st["race_time"], st["car"], st["class"], st["lap_out"], k,
+                                     st["pit_time"]))  # fmt: skip
+        self._done_stops = []
+        return out
 
     # ------------------------------------------------------------------ reading
     def cars(self) -> list[str]:
@@ -288,6 +319,10 @@ class LiveRace:
     def _end_state(self) -> tuple[bool, dict]:
         """(snapshot, took_the_flag per car) by :mod:`stintlab.analysis.order` on the last crossings."""
         cs = list(self._cars.values())
+        if self._flags_known and not any(c.flag in ("FF", "RF") for c in cs):
+            # no last crossing under the chequered or red flag: a race still running (order.snapshot_file);
+            # nobody has taken the flag yet (order.took_the_flag is then read only for files without flags)
+            return True, {}
         last = pd.DataFrame({"car": [c.car for c in cs], "lap": [c.lap for c in cs],
                              "elapsed": [c.last_el for c in cs], "lap_time": [c.last_lt for c in cs],
                              "flag": pd.array([c.flag for c in cs], dtype="string")})  # fmt: skip
@@ -311,7 +346,7 @@ class LiveRace:
         def gap(b: _Car, a: _Car) -> tuple[float, int]:
             if a is b:
                 return 0.0, 0
-            tau = a.el.get(b.lap)
+            tau = a.at(b.lap)
             if tau is None:
                 tau = _interpolate(a, b.lap)
             arrived = b.last_el
@@ -351,6 +386,7 @@ class LiveRace:
         """A :class:`~stintlab.live.state.LiveState` at race time ``t`` (default: the latest crossing);
         the events since the previous ``state`` call are handed over (and forgotten unless ``clear_events`` is false)."""
         t = self.race_time if t is None else float(t)
+        self._events.extend(self._long_stop_events())
         events = tuple(self._events)
         if clear_events:
             self._events = []
@@ -410,12 +446,13 @@ class LiveRace:
 def _interpolate(a: _Car, lap: int) -> float:
     """A's time at the line of lap ``lap`` when A has no crossing numbered so (a hole in its lap
     numbers): linear between its crossings around it; its first crossing when before them."""
-    below = [k for k in a.el if k < lap]
-    above = [k for k in a.el if k > lap]
+    known = [(a.lap0 + i, e) for i, e in enumerate(a.el) if not math.isnan(e)]
+    below = [(k, e) for k, e in known if k < lap]
+    above = [(k, e) for k, e in known if k > lap]
     if not below:
-        return a.el[min(above)] if above else a.last_el
-    lo = max(below)
+        return above[0][1] if above else a.last_el
+    lo, e_lo = below[-1]
     if not above:
-        return a.el[lo]
-    hi = min(above)
-    return a.el[lo] + (a.el[hi] - a.el[lo]) * (lap - lo) / (hi - lo)
+        return e_lo
+    hi, e_hi = above[0]
+    return e_lo + (e_hi - e_lo) * (lap - lo) / (hi - lo)

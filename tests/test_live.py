@@ -127,3 +127,50 @@ def test_replay_last_step_is_the_raw_final_order(name):
     for s in states[:-1]:
         assert [r.car for r in s.standings] == [w["car"] for w in raw.standings_at(s.race_time)]
     assert len(states) == sum(1 for h in range(1, 200) if h * 3600.0 < raw.end) + 1
+
+
+def test_replay_command_json_lines_end_at_the_classification(capsys):
+    # `stintlab replay FILE --speed 0 --every 3600 --json` on a 6 h race: one JSON object per hour, the
+    # last one at the final crossing; against the raw-row oracle (csv module) at each step's race time
+    import json
+
+    from stintlab.cli import main
+
+    path = lap_file("wec-2024-fuji6h")
+    raw = read_race(path)
+    capsys.readouterr()
+    assert main(["replay", str(path), "--speed", "0", "--every", "3600", "--json"]) == 0
+    steps = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(steps) == sum(1 for h in range(1, 200) if h * 3600.0 < raw.end) + 1
+    for s in steps:
+        assert "projections" in s and s["projections"] is None
+        want = raw.standings_at(s["race_time"])
+        rows = s["standings"]
+        assert [r["car"] for r in rows] == [w["car"] for w in want]
+        assert [(r["class"], r["class_position"], r["laps"]) for r in rows] == [
+            (w["class"], w["class_position"], w["laps"]) for w in want
+        ]
+        assert all(isinstance(r["gap_s"], float) and isinstance(r["interval_s"], float) for r in rows)
+        assert rows[0]["gap_s"] == 0.0 and all(r["gap_s"] >= 0 for r in rows)
+    assert steps[-1]["finished"] is True and steps[-1]["race_time"] == pytest.approx(raw.end)
+    final = raw.final_order()
+    assert [r["car"] for r in steps[-1]["standings"]] == [w["car"] for w in final]
+    assert {r["car"] for r in final if r["car"] in raw.finishers()} <= {r["car"] for r in steps[-1]["standings"]}
+    # --from: the first step is at the given race time
+    assert main(["replay", str(path), "--from", "2:30:00", "--every", "3600", "--json"]) == 0
+    steps = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert steps[0]["race_time"] == 9000.0 and steps[1]["race_time"] == 12600.0
+
+
+def test_conflicting_and_repeated_rows_are_never_double_counted():
+    full = stintlab.load(lap_file("wec-2024-fuji6h"), find_results=False)
+    rows = _crossings(full)
+    engine = LiveRace()
+    first = engine.feed(rows[:500])
+    assert (first.added, first.duplicates, first.conflicts) == (500, 0, [])
+    again = engine.feed(rows[:500])  # the same rows sent again (a restart re-reading its source)
+    assert (again.added, again.duplicates, engine.laps_fed) == (0, 500, 500)
+    changed = dict(rows[499], lap_time=rows[499]["lap_time"] + 1.0)  # a corrected row
+    res = engine.feed([changed])
+    assert res.added == 0 and res.conflicts == [(str(changed["car"]), int(changed["lap"]), "changed")]
+    assert engine.laps_fed == 500

@@ -11,12 +11,12 @@ import sys
 
 import typer
 
-from stintlab.commands import archive, core, drivers, race_state, report, sim, web
+from stintlab.commands import archive, core, drivers, live, race_state, report, sim, web
 from stintlab.errors import StintlabError
 
 #: Command modules in the order ``stintlab --help`` lists them: a race first, then its
 #: analyses, faces, tools.
-COMMAND_MODULES = (core, race_state, drivers, report, sim, web, archive)
+COMMAND_MODULES = (core, race_state, drivers, report, sim, web, archive, live)
 
 
 def build_app() -> typer.Typer:

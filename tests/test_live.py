@@ -174,3 +174,45 @@ def test_conflicting_and_repeated_rows_are_never_double_counted():
     res = engine.feed([changed])
     assert res.added == 0 and res.conflicts == [(str(changed["car"]), int(changed["lap"]), "changed")]
     assert engine.laps_fed == 500
+
+
+def _raw_sector_medians(path, t: float, recent: float = 300.0, base: tuple = (1200.0, 600.0)) -> dict[int, float]:
+    """Per sector, the field's median sector time over green racing laps (csv module) crossing in the
+    last ``recent`` seconds before ``t``, over the same median in (t - base[0], t - base[1]]."""
+    from statistics import median
+
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh, delimiter=";")
+        names = [n.strip() for n in next(reader)]
+        ix = {n: i for i, n in enumerate(names)}
+        now, before = {1: [], 2: [], 3: []}, {1: [], 2: [], 3: []}
+        for f in reader:
+            if len(f) < len(names) - 1 or f[ix["FLAG_AT_FL"]].strip() != "GF" or f[ix["CROSSING_FINISH_LINE_IN_PIT"]].strip():
+                continue
+            e = parse_time(f[ix["ELAPSED"]])
+            if e is None:
+                continue
+            into = now if t - recent < e <= t else before if t - base[0] < e <= t - base[1] else None
+            if into is None:
+                continue
+            for s in (1, 2, 3):
+                v = parse_time(f[ix[f"S{s}"]])
+                if v:
+                    into[s].append(v)
+    return {s: median(now[s]) / median(before[s]) for s in (1, 2, 3)}
+
+
+def test_slow_zones_on_the_tail_window_match_the_raw_sectors():
+    # Le Mans 2023 at 4:44:10: the field's green S3 times of the last 5 minutes against those of 10 to
+    # 20 minutes before (raw rows, csv module) show sector 3 alone slowed; at 4:35:00 no sector is
+    path = lap_file("lemans-2023")
+    full = stintlab.load(path, find_results=False)
+    rows = _crossings(full)
+    for t, slowed in ((17050.0, {3}), (16500.0, set())):
+        ratios = _raw_sector_medians(path, t)
+        assert {s for s, r in ratios.items() if r > 1.25} == slowed, ratios
+        assert all(r < 1.1 for s, r in ratios.items() if s not in slowed), ratios
+        engine = LiveRace(tail_every=1.0)
+        engine.feed([r for r in rows if r["elapsed"] <= t])
+        state = engine.state(t)
+        assert {s for s, _start in state.control.slow_zones} == slowed, state.control

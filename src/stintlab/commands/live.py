@@ -19,6 +19,7 @@ import typer
 from stintlab.commands._common import load_race
 from stintlab.errors import StintlabError, StintlabUsageError
 from stintlab.io.values import format_time, parse_time_text
+from stintlab.live.engine import LiveRace
 from stintlab.live.replay import replay_states
 from stintlab.live.sources import HourlyFolderSource, LapFileSource
 from stintlab.live.state import LiveState
@@ -55,6 +56,8 @@ def _print_state(state: LiveState, as_json: bool, top: int) -> None:
         if e.kind in ("lead_change", "class_lead_change", "long_stop", "flag", "rebuild"):
             who = f" #{e.car}" if e.car else ""
             print(f"   {format_time(e.race_time)} {e.kind}{who} {e.code or ''} {to_jsonable(e.value) or ''}".rstrip())
+    if c.slow_zones:
+        print("   slow zones: " + ", ".join(f"S{s} since {format_time(t)}" for s, t in c.slow_zones))
     sys.stdout.flush()
 
 
@@ -64,6 +67,7 @@ def replay(
     start: str = typer.Option(None, "--from", help="Start at race time H:MM:SS (everything before is fed silently)."),
     every: float = typer.Option(60.0, "--every", help="Race seconds between two steps."),
     top: int = typer.Option(0, "--top", help="Rows per step in the terminal (0: all)."),
+    zones: float = typer.Option(0.0, "--zones", help="Re-detect slow zones on the last 45 min every N race s (0: off)."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per step (JSON lines)."),
 ):
     """Replay a finished race as if live: the live state every --every race seconds, the last step at the
@@ -73,7 +77,7 @@ def replay(
     if speed < 0:
         raise StintlabUsageError("--speed wants 0 (as fast as possible) or a positive factor")
     race = load_race(file, quiet=as_json)
-    for state in replay_states(race, every=every, start=_start(start), speed=speed):
+    for state in replay_states(race, every=every, start=_start(start), speed=speed, tail_every=zones):
         _print_state(state, as_json, top)
 
 
@@ -82,11 +86,13 @@ def follow(
     interval: float = typer.Option(10.0, "--interval", help="Seconds between two polls."),
     polls: int = typer.Option(0, "--polls", help="Stop after this many polls (0: until interrupted)."),
     top: int = typer.Option(0, "--top", help="Rows per step in the terminal (0: all)."),
+    zones: float = typer.Option(300.0, "--zones", help="Re-detect slow zones on the last 45 min every N race s (0: off)."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per poll with news (JSON lines)."),
 ):
     """Follow a race while it runs: poll a growing lap file (or the newest hourly file of a folder) and print
     the live state whenever new crossings arrive; rewrites, shrinks, stalls and half-written lines are said."""
-    src = HourlyFolderSource(path) if path.is_dir() else LapFileSource(path)
+    engine = LiveRace(tail_every=zones)
+    src = HourlyFolderSource(path, engine) if path.is_dir() else LapFileSource(path, engine)
     n = 0
     while True:
         p = src.poll()

@@ -29,6 +29,13 @@ out-lap crossed under SC/FCY/RED), and no ``time_lost`` / ``reference``. Drive t
 exact when PIT_TIME is printed on every out-lap; without it, the pit time excluded is the out-lap
 minus the car's median of its last 20 ordinary laps.
 
+Recomputed on the tail window (``tail_every`` > 0; off by default): slow zones need a centred
+window of the whole field (:mod:`stintlab.analysis.slowzones`: each car's median sector time, the
+field's ratio within ± a few minutes), so every ``tail_every`` race seconds the snapshot re-runs
+:func:`stintlab.analysis.annotate.annotate_with_zones` on the crossings of the last ``tail_window``
+seconds only; zones still running become :attr:`RaceControl.slow_zones`. Not exact: the references
+come from the window, not the whole race (docs/live.md gives the agreement).
+
 Memory: per car, one float per crossing (8 bytes: the crossing times the gaps need), the figures of
 its last 8 laps, one record per stint and per stop; nothing per snapshot (benchmarks/bench_live.py).
 """
@@ -47,6 +54,7 @@ import pandas as pd
 from stintlab.analysis import order
 from stintlab.analysis.stops import drive_through_mask, stop_kinds
 from stintlab.live.state import LiveEvent, LiveState, RaceControl, StandingRow
+from stintlab.live.tail import TAIL_WINDOW, TailWindow
 
 __all__ = ["LiveRace", "FeedResult", "STOP_COLUMNS", "STINT_COLUMNS"]
 
@@ -132,7 +140,11 @@ class LiveRace:
     """The incremental race state (module docstring). ``feed`` rows, then read ``state(t)``,
     ``standings(t)``, ``stints()``, ``stops()``, ``drive_time()``."""
 
-    def __init__(self):
+    def __init__(self, *, tail_every: float = 0.0, tail_window: float = TAIL_WINDOW):
+        """``tail_every`` > 0: every that many race seconds, the snapshot re-runs the annotation
+        kernels (slow zones) on the last ``tail_window`` seconds of crossings (module docstring)."""
+        self.tail_every = float(tail_every)
+        self.tail_window = float(tail_window)
         self.reset()
 
     def reset(self) -> None:
@@ -152,6 +164,7 @@ class LiveRace:
         self.race_time = 0.0  # latest crossing fed
         self.laps_fed = 0
         self._seq = 0
+        self._tail = TailWindow(self.tail_window)  # the last tail_window seconds, re-analysed for slow zones
 
     # ------------------------------------------------------------------ feeding
     def feed(self, rows) -> FeedResult:
@@ -203,6 +216,8 @@ class LiveRace:
             c = self._cars[car] = _Car(car, line if math.isfinite(line) else 1e12 + self._seq)
         res.added += 1
         self.laps_fed += 1
+        if self.tail_every > 0:
+            self._tail.add(r, el)
         self.race_time = max(self.race_time, el)
         c.put(lap, el, sig)
         cls = _text(r.get("class")) or c.cls or ""
@@ -290,6 +305,10 @@ class LiveRace:
                 self._control, self._control_since = state, el
                 self._events.append(LiveEvent("flag", el, code=state))
 
+    def tell(self, kind: str, code: str) -> None:
+        """Record a race-level event (``rebuild``, ``notice``) at the latest race time, e.g. a source's rebuild."""
+        self._events.append(LiveEvent(kind, self.race_time, code=code))
+
     def _event(self, kind, t, c: _Car, lap, code=None, value=None) -> None:
         self._events.append(LiveEvent(kind, t, c.car, c.cls, lap, code, value))
 
@@ -316,26 +335,26 @@ class LiveRace:
     def cars(self) -> list[str]:
         return list(self._cars)
 
-    def _end_state(self) -> tuple[bool, dict]:
-        """(snapshot, took_the_flag per car) by :mod:`stintlab.analysis.order` on the last crossings."""
+    def _end_state(self, flagged: bool = True) -> tuple[bool, dict]:
+        """(snapshot, took_the_flag per car) by :mod:`stintlab.analysis.order` on the cars' last
+        crossings; ``flagged`` false: only the first (the second is then empty)."""
         cs = list(self._cars.values())
-        if self._flags_known and not any(c.flag in ("FF", "RF") for c in cs):
-            # no last crossing under the chequered or red flag: a race still running (order.snapshot_file);
-            # nobody has taken the flag yet (order.took_the_flag is then read only for files without flags)
+        if not cs:
             return True, {}
+        if not flagged and self._flags_known and not any(c.flag in ("FF", "RF") for c in cs):
+            return True, {}  # no last crossing under the chequered or red flag: order.snapshot_file is true
         last = pd.DataFrame({"car": [c.car for c in cs], "lap": [c.lap for c in cs],
                              "elapsed": [c.last_el for c in cs], "lap_time": [c.last_lt for c in cs],
                              "flag": pd.array([c.flag for c in cs], dtype="string")})  # fmt: skip
-        if last.empty:
-            return True, {}
-        return order.snapshot_file(last), order.took_the_flag(last).to_dict()
+        snapshot = order.snapshot_file(last)
+        return snapshot, (order.took_the_flag(last).to_dict() if flagged else {})
 
     @property
     def finished(self) -> bool:
         """A chequered flag (or a red-flag finish) has been seen, by :func:`stintlab.analysis.order.race_finished`."""
         if not self._cars or not self._flags_known:
             return False
-        return not self._end_state()[0]
+        return not self._end_state(flagged=False)[0]
 
     def standings(self, t: float | None = None) -> list[StandingRow]:
         """Standings at race time ``t`` (default: the latest crossing fed), every car as of its last
@@ -380,13 +399,18 @@ class LiveRace:
         return rows
 
     def control(self) -> RaceControl:
-        return RaceControl(self._control if self._flags_known else "UNKNOWN", self._control_since, self._flags_known)
+        return RaceControl(self._control if self._flags_known else "UNKNOWN", self._control_since, self._flags_known,
+                           self._tail.zones)  # fmt: skip
 
     def state(self, t: float | None = None, *, clear_events: bool = True) -> LiveState:
         """A :class:`~stintlab.live.state.LiveState` at race time ``t`` (default: the latest crossing);
         the events since the previous ``state`` call are handed over (and forgotten unless ``clear_events`` is false)."""
         t = self.race_time if t is None else float(t)
         self._events.extend(self._long_stop_events())
+        if self.tail_every > 0 and t - self._tail.analysed_at >= self.tail_every:
+            problem = self._tail.analyse(t)
+            if problem:
+                self._events.append(LiveEvent("notice", t, code=problem))
         events = tuple(self._events)
         if clear_events:
             self._events = []

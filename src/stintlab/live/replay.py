@@ -27,12 +27,13 @@ def crossings(laps: pd.DataFrame) -> list[dict]:
 
 
 def replay_states(race, every: float = 60.0, start: float = 0.0, speed: float = 0.0,
-                  sleep: Callable[[float], None] = time.sleep) -> Iterator[LiveState]:  # fmt: skip
-    """Yield the live state of ``race`` (a :class:`~stintlab.race.Race`) at every step (module docstring)."""
+                  sleep: Callable[[float], None] = time.sleep, tail_every: float = 0.0) -> Iterator[LiveState]:  # fmt: skip
+    """Yield the live state of ``race`` (a :class:`~stintlab.race.Race`) at every step (module docstring);
+    ``tail_every``: slow zones re-detected on the tail window that often (:class:`LiveRace`)."""
     if every <= 0:
         raise ValueError("every must be positive")
     rows = crossings(race.laps)
-    engine = LiveRace()
+    engine = LiveRace(tail_every=tail_every)
     end = float(rows[-1]["elapsed"]) if rows else 0.0
     k = 0
     t = float(start) if start > 0 else float(every)

@@ -155,6 +155,7 @@ class LapFileSource:
         except StintlabError as e:
             return self._done("error", message=f"{why}; the file cannot be read, will retry: {e}")
         res = self.engine.feed(laps)
+        self.engine.tell("rebuild", why)
         self._advance(data, end)
         self._last_growth = self.clock()
         return self._done("rebuilt", res.added, res.duplicates, f"{why}: rebuilt from the whole file")

@@ -29,6 +29,7 @@ EVENT_KINDS = (
     "best_lap",  # the car's best lap improved and it is the class's best so far (value: lap time, s)
     "flag",  # race control changed (code: GREEN, SC, FCY, RED, FINISH)
     "rebuild",  # the engine was rebuilt from its source (code: why)
+    "notice",  # something the engine could not do, said (code: the message), e.g. a tail window not analysed
 )
 #: codes of :attr:`RaceControl.state`
 CONTROL_KINDS = ("GREEN", "SC", "FCY", "RED", "FINISH", "UNKNOWN")

@@ -52,6 +52,11 @@ def check(name: str, tmp: str) -> str:
         if len(gs) != len(ws) or gs["ended_by"].tolist() != ws["ended_by"].tolist() or \
                 gs["lap_end"].tolist() != ws["lap_end"].tolist():  # fmt: skip
             bad.append(f"stints@{share}")
+        if ref.meta.get("has_flags"):
+            gf, wf = engine.phases(), ref.flags
+            if gf["kind"].tolist() != wf["kind"].astype(str).tolist() or \
+                    not np.allclose(gf["end"].to_numpy(float), wf["end"].to_numpy(float)):  # fmt: skip
+                bad.append(f"phases@{share}")
         gp, wp = engine.stops(), ref.stops
         if len(gp) != len(wp) or gp["lap_in"].tolist() != wp["lap_in"].tolist():
             bad.append(f"stops@{share}")

@@ -108,6 +108,15 @@ def test_live_engine_equals_the_cut_file_at_several_moments(name, tmp_path):
             assert gp[col].astype(object).fillna("-").tolist() == wp[col].astype(object).fillna("-").tolist(), col
         for col in ("race_time", "pit_time", "in_lap_time", "out_lap_time"):
             np.testing.assert_allclose(gp[col].to_numpy(float), wp[col].to_numpy(float), atol=1e-6, err_msg=col)
+        # neutralisation phases from the flags (files with FLAG_AT_FL; race.flags of the cut file)
+        wf, gf = ref.flags.reset_index(drop=True), engine.phases()
+        if not ref.meta.get("has_flags"):  # phases inferred from lap times: not given live (docs/live.md)
+            assert gf.empty
+            wf = wf.iloc[0:0]
+        assert gf["kind"].tolist() == wf["kind"].astype(str).tolist()
+        assert gf["crossings"].tolist() == wf["crossings"].tolist()
+        for col in ("start", "end", "green_at"):
+            np.testing.assert_allclose(gf[col].to_numpy(float), wf[col].to_numpy(float), atol=1e-6, err_msg=col)
         final_cut = (wp["kind"] == "final").to_numpy()
         assert ((gp["kind"] == "final").to_numpy() == final_cut).all()
 

@@ -44,15 +44,15 @@ from __future__ import annotations
 
 import math
 import statistics
-from array import array
-from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from stintlab.analysis import order
+from stintlab.analysis.flags import FLAG_KINDS, MERGE_GAP
 from stintlab.analysis.stops import drive_through_mask, stop_kinds
+from stintlab.live.car import CarState, time_at_lap
 from stintlab.live.state import LiveEvent, LiveState, RaceControl, StandingRow
 from stintlab.live.tail import TAIL_WINDOW, TailWindow
 
@@ -65,8 +65,6 @@ STOP_COLUMNS = ["car", "stop", "class", "lap_in", "lap_out", "race_time", "hour"
                 "stint_before"]  # fmt: skip
 _CONTROL = {"GF": "GREEN", "SF": "SC", "FCY": "FCY", "RF": "RED", "FF": "FINISH"}
 _NEUTRAL = {"SF", "FCY", "RF"}
-_RECENT = 20  # ordinary laps kept per car for the pit-time fallback of drive time
-_SIGS = 8  # laps per car whose every figure is kept to tell a re-sent row from a corrected one
 
 
 def _num(v) -> float:
@@ -95,47 +93,6 @@ class FeedResult:
     conflicts: list = field(default_factory=list)  # (car, lap, why)
 
 
-class _Car:
-    __slots__ = ("car", "cls", "team", "driver", "slot", "order", "lap", "el", "lap0", "last_el", "last_lt", "best_lt",
-                 "in_lap", "flag", "stint", "stint_row", "stops", "open_stop", "recent", "sig", "drive")  # fmt: skip
-
-    def __init__(self, car: str, order_key: float):
-        self.car = car
-        self.order = order_key
-        self.cls = self.team = self.driver = self.slot = None
-        self.lap = 0
-        self.el = array("d")  # crossing time of lap lap0 + i (NaN: a hole in the lap numbers)
-        self.lap0 = 0
-        self.sig: dict[int, tuple] = {}  # the last _SIGS laps' figures (duplicate / correction check)
-        self.last_el = math.nan
-        self.last_lt = math.nan
-        self.best_lt = math.inf
-        self.in_lap = False
-        self.flag = None
-        self.stint = 0
-        self.stint_row: dict | None = None  # the open stint's record
-        self.stops = 0
-        self.open_stop: dict | None = None  # an in-lap waiting for its out-lap
-        self.recent: deque = deque(maxlen=_RECENT)
-        self.drive: dict[str | None, float] = {}
-
-    def at(self, lap: int) -> float | None:
-        """Race time of the crossing ending lap ``lap``, None when not fed."""
-        i = lap - self.lap0
-        if 0 <= i < len(self.el) and not math.isnan(self.el[i]):
-            return self.el[i]
-        return None
-
-    def put(self, lap: int, el: float, sig: tuple) -> None:
-        if not self.el:
-            self.lap0 = lap
-        self.el.extend([math.nan] * (lap - self.lap0 - len(self.el)))
-        self.el.append(el)
-        self.sig[lap] = sig
-        if len(self.sig) > _SIGS:
-            del self.sig[next(iter(self.sig))]
-
-
 class LiveRace:
     """The incremental race state (module docstring). ``feed`` rows, then read ``state(t)``,
     ``standings(t)``, ``stints()``, ``stops()``, ``drive_time()``."""
@@ -149,7 +106,7 @@ class LiveRace:
 
     def reset(self) -> None:
         """Forget everything (a rebuild starts from here)."""
-        self._cars: dict[str, _Car] = {}
+        self._cars: dict[str, CarState] = {}
         self._stints: list[dict] = []
         self._stops: list[dict] = []
         self._done_stops: list[dict] = []  # completed since the last snapshot
@@ -161,6 +118,8 @@ class LiveRace:
         self._control = "UNKNOWN"
         self._control_since: float | None = None
         self._flags_known = False
+        self._phases: list[list] = []  # [kind, start, end, green_at, crossings]
+        self._run = ""  # kind of the run of crossings under way ('' green)
         self.race_time = 0.0  # latest crossing fed
         self.laps_fed = 0
         self._seq = 0
@@ -213,7 +172,7 @@ class LiveRace:
         if c is None:
             line = _num(r.get("line"))
             self._seq += 1
-            c = self._cars[car] = _Car(car, line if math.isfinite(line) else 1e12 + self._seq)
+            c = self._cars[car] = CarState(car, line if math.isfinite(line) else 1e12 + self._seq)
         res.added += 1
         self.laps_fed += 1
         if self.tail_every > 0:
@@ -298,6 +257,7 @@ class LiveRace:
             if cl is not None and cl[0] != car:
                 self._event("class_lead_change", el, c, lap, value=cl[0])
             self._class_lead[cls] = (car, lap)
+        self._phase_step(flag, el)
         if flag is not None:
             self._flags_known = True
             state = _CONTROL.get(flag, self._control)
@@ -305,11 +265,42 @@ class LiveRace:
                 self._control, self._control_since = state, el
                 self._events.append(LiveEvent("flag", el, code=state))
 
+    def _phase_step(self, flag: str | None, t: float) -> None:
+        """Neutralisation phases from the flag at each crossing, as :func:`stintlab.analysis.flags.neutralisations`
+        builds them from observed flags: runs of crossings of one kind, a run of the same kind starting
+        less than ``MERGE_GAP`` s after the previous one's last crossing extends it; ``green_at`` is the
+        first crossing after the run."""
+        kind = FLAG_KINDS.get(flag, "") if flag is not None else ""
+        ph = self._phases
+        if kind == self._run:
+            if kind:
+                ph[-1][2] = t
+                ph[-1][4] += 1
+            return
+        if self._run:  # the open run ends at this crossing
+            ph[-1][3] = t
+        self._run = kind
+        if not kind:
+            return
+        if ph and ph[-1][0] == kind and t - ph[-1][2] < MERGE_GAP:
+            ph[-1][2], ph[-1][3] = t, math.nan
+            ph[-1][4] += 1
+        else:
+            ph.append([kind, t, t, math.nan, 1])
+
+    def phases(self) -> pd.DataFrame:
+        """Neutralisation phases so far from FLAG_AT_FL: phase, kind (SC/FCY/RED), start, end, duration,
+        green_at (NaN while running), crossings; the columns of :func:`stintlab.analysis.flags.neutralisations`
+        but laps_affected / cars_affected (not kept live). Empty for a file without a flag column."""
+        rows = [{"phase": i, "kind": k, "start": a, "end": b, "duration": b - a, "green_at": g, "crossings": n}
+                for i, (k, a, b, g, n) in enumerate(self._phases, 1)]  # fmt: skip
+        return pd.DataFrame(rows, columns=["phase", "kind", "start", "end", "duration", "green_at", "crossings"])
+
     def tell(self, kind: str, code: str) -> None:
         """Record a race-level event (``rebuild``, ``notice``) at the latest race time, e.g. a source's rebuild."""
         self._events.append(LiveEvent(kind, self.race_time, code=code))
 
-    def _event(self, kind, t, c: _Car, lap, code=None, value=None) -> None:
+    def _event(self, kind, t, c: CarState, lap, code=None, value=None) -> None:
         self._events.append(LiveEvent(kind, t, c.car, c.cls, lap, code, value))
 
     def _long_stop_events(self) -> list[LiveEvent]:
@@ -362,19 +353,19 @@ class LiveRace:
         t = self.race_time if t is None else float(t)
         cs = sorted(self._cars.values(), key=lambda c: (-c.lap, c.last_el, c.order))
 
-        def gap(b: _Car, a: _Car) -> tuple[float, int]:
+        def gap(b: CarState, a: CarState) -> tuple[float, int]:
             if a is b:
                 return 0.0, 0
             tau = a.at(b.lap)
             if tau is None:
-                tau = _interpolate(a, b.lap)
+                tau = time_at_lap(a, b.lap)
             arrived = b.last_el
             secs = (arrived if arrived >= tau else t) - tau
             return round(max(secs, 0.0), 3), int(a.lap - b.lap)
 
         rows = []
-        class_first: dict[str, _Car] = {}
-        class_prev: dict[str, _Car] = {}
+        class_first: dict[str, CarState] = {}
+        class_prev: dict[str, CarState] = {}
         class_n: dict[str, int] = {}
         lead = cs[0] if cs else None
         prev = lead
@@ -465,18 +456,3 @@ class LiveRace:
         rows = [{"car": c.car, "driver": d, "class": c.cls, "total": v} for c in self._cars.values()
                 for d, v in c.drive.items()]  # fmt: skip
         return pd.DataFrame(rows, columns=["car", "driver", "class", "total"])
-
-
-def _interpolate(a: _Car, lap: int) -> float:
-    """A's time at the line of lap ``lap`` when A has no crossing numbered so (a hole in its lap
-    numbers): linear between its crossings around it; its first crossing when before them."""
-    known = [(a.lap0 + i, e) for i, e in enumerate(a.el) if not math.isnan(e)]
-    below = [(k, e) for k, e in known if k < lap]
-    above = [(k, e) for k, e in known if k > lap]
-    if not below:
-        return above[0][1] if above else a.last_el
-    lo, e_lo = below[-1]
-    if not above:
-        return e_lo
-    hi, e_hi = above[0]
-    return e_lo + (e_hi - e_lo) * (lap - lo) / (hi - lo)

@@ -174,3 +174,22 @@ def _correct_one_lap(lines: list[bytes], header: bytes) -> tuple[int, bytes]:
 def test_raw_lines_are_every_crossing(name):
     # the oracle's row count and the file's data lines agree (the fixtures above rely on it)
     assert len(_raw(name)[1]) == read_race(lap_file(name)).rows
+
+
+def test_follow_command_prints_the_state_of_a_growing_file(tmp_path, capsys):
+    import json
+
+    from stintlab.cli import main
+
+    header, body, _ = _raw(RACE)
+    raw = read_race(lap_file(RACE))
+    path = tmp_path / "laps.csv"
+    k = len(body) // 2
+    path.write_bytes(header + b"".join(body[:k]) + body[k][:20])  # the last line half written
+    capsys.readouterr()
+    assert main(["follow", str(path), "--polls", "1", "--interval", "0", "--zones", "0", "--json"]) == 0
+    out, err = capsys.readouterr()
+    state = json.loads(out.splitlines()[-1])
+    assert state["laps_fed"] == k and "waiting" in err
+    t = state["race_time"]
+    assert [r["car"] for r in state["standings"]] == [w["car"] for w in raw.standings_at(t)]

@@ -232,3 +232,31 @@ def test_slow_zones_on_the_tail_window_match_the_raw_sectors():
         engine.feed([r for r in rows if r["elapsed"] <= t])
         state = engine.state(t)
         assert {s for s, _start in state.control.slow_zones} == slowed, state.control
+
+
+def test_lead_change_and_pit_events_match_the_raw_rows():
+    # oracle (csv module): the overall leader changes when a car other than the leader is the first to
+    # complete a lap; a pit_in per `B` row, a pit_out per row that follows a `B` row of the same car
+    path = lap_file("wec-2024-fuji6h")
+    raw = read_race(path)
+    crossings = sorted(((c.elapsed, c.line, c) for cs in raw.laps.values() for c in cs), key=lambda x: x[:2])
+    leader, top, changes = None, 0, []
+    for _, _, c in crossings:
+        if c.lap > top:
+            top = c.lap
+            if c.car != leader:
+                if leader is not None:
+                    changes.append((c.car, c.lap))
+                leader = c.car
+    pit_in = sum(1 for cs in raw.laps.values() for c in cs if c.in_lap)
+    pit_out = sum(1 for cs in raw.laps.values() for a, b in zip(cs, cs[1:]) if a.in_lap)
+
+    paced = []
+    states = list(replay_states(stintlab.load(path, find_results=False), every=1800.0, speed=600.0,
+                                sleep=paced.append))  # fmt: skip
+    assert paced and all(p == 3.0 for p in paced)  # 1800 race s at 600x: 3 s between steps
+    events = [e for s in states for e in s.events]
+    assert [(e.car, e.lap) for e in events if e.kind == "lead_change"] == changes
+    assert sum(e.kind == "pit_in" for e in events) == pit_in
+    assert sum(e.kind == "pit_out" for e in events) == pit_out
+    assert len(changes) > 3 and pit_in > 100

@@ -193,3 +193,30 @@ def test_follow_command_prints_the_state_of_a_growing_file(tmp_path, capsys):
     assert state["laps_fed"] == k and "waiting" in err
     t = state["race_time"]
     assert [r["car"] for r in state["standings"]] == [w["car"] for w in raw.standings_at(t)]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_file_growing_by_random_byte_chunks_is_counted_exactly(tmp_path, seed):
+    # the file grows by chunks of random size, cut anywhere (mid-line, mid-field, inside a CRLF): after
+    # every poll the engine holds exactly the complete data lines written so far (counted here)
+    import random
+
+    header, body, _ = _raw("imsa-2023-road-atlanta")
+    data = header + b"".join(body)
+    rng = random.Random(seed)
+    path = tmp_path / "laps.csv"
+    src = LapFileSource(path, settle=10**9)  # never take an unterminated tail
+    written = 0
+    path.write_bytes(b"")
+    while written < len(data):
+        step = rng.randint(1, 60_000)
+        with open(path, "ab") as fh:
+            fh.write(data[written : written + step])
+        written = min(len(data), written + step)
+        p = src.poll()
+        assert p.status in ("new", "waiting", "idle"), p
+        complete = data[:written].count(b"\n") - 1  # data lines with their line end (header excluded)
+        assert src.engine.laps_fed == max(complete, 0), (written, p)
+    assert src.engine.laps_fed == len(body)
+    raw = read_race(lap_file("imsa-2023-road-atlanta"))
+    assert _order(src.engine) == [r["car"] for r in raw.final_order()]

@@ -110,8 +110,8 @@ class LapFileSource:
     def _take(self, data: bytes, end: int, waiting: bool) -> Poll:
         try:
             laps, header_end = self._parse(data, self._offset, end)
-        except StintlabError as e:
-            return self._done("error", message=f"new lines not read, will retry: {e}")
+        except Exception as e:  # noqa: BLE001 - a poller never crashes on bad input: it says so and retries
+            return self._done("error", message=f"new lines not read, will retry: {_why(e)}")
         fed_before = self.engine.laps_fed
         res = self.engine.feed(laps)
         if self._offset == 0 and res.duplicates < fed_before:
@@ -152,8 +152,8 @@ class LapFileSource:
             return self._done("rebuilt", message=f"{why}; the file is empty: waiting")
         try:
             laps, _ = self._parse(data, 0, end)
-        except StintlabError as e:
-            return self._done("error", message=f"{why}; the file cannot be read, will retry: {e}")
+        except Exception as e:  # noqa: BLE001 - as in _take
+            return self._done("error", message=f"{why}; the file cannot be read, will retry: {_why(e)}")
         res = self.engine.feed(laps)
         self.engine.tell("rebuild", why)
         self._advance(data, end)
@@ -162,6 +162,11 @@ class LapFileSource:
 
     def _done(self, status: str, added: int = 0, duplicates: int = 0, message: str = "") -> Poll:
         return Poll(status, added, duplicates, message, str(self.path))
+
+
+def _why(e: Exception) -> str:
+    """The reader's message for a stintlab error; the exception type too for anything else."""
+    return str(e) if isinstance(e, StintlabError) else f"{type(e).__name__}: {e}"
 
 
 def newest_hour_file(folder) -> Path | None:

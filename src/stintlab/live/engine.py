@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -56,7 +57,11 @@ from stintlab.live.car import CarState, time_at_lap
 from stintlab.live.state import LiveEvent, LiveState, RaceControl, StandingRow
 from stintlab.live.tail import TAIL_WINDOW, TailWindow
 
-__all__ = ["LiveRace", "FeedResult", "STOP_COLUMNS", "STINT_COLUMNS"]
+__all__ = ["LiveRace", "FeedResult", "STOP_COLUMNS", "STINT_COLUMNS", "EVENTS_KEPT"]
+
+#: events kept between two :meth:`LiveRace.state` calls (the oldest go first): memory stays bounded
+#: when nobody reads them
+EVENTS_KEPT = 20_000
 
 STINT_COLUMNS = ["car", "stint", "driver", "driver_slot", "class", "lap_start", "lap_end", "laps", "start", "end",
                  "duration", "driver_change", "ended_by", "pit_time_before", "start_hour", "end_hour"]  # fmt: skip
@@ -110,7 +115,7 @@ class LiveRace:
         self._stints: list[dict] = []
         self._stops: list[dict] = []
         self._done_stops: list[dict] = []  # completed since the last snapshot
-        self._events: list[LiveEvent] = []
+        self._events: deque = deque(maxlen=EVENTS_KEPT)  # since the last state() call
         self._leader: str | None = None
         self._lead_laps = 0
         self._class_lead: dict[str, tuple[str, int]] = {}
@@ -198,8 +203,7 @@ class LiveRace:
                            "pit_time_before": pit if c.stint > 1 else math.nan}  # fmt: skip
             if prev is not None:
                 prev["ended_by"] = "stop" if c.in_lap else "retired"
-                pd_ = prev["driver"] or ""
-                c.stint_row["_prev_driver"] = pd_
+                c.stint_row["_prev_driver"] = prev["driver"] or ""  # for driver_change (analysis.stints)
             self._stints.append(c.stint_row)
         s = c.stint_row
         s["lap_end"], s["end"] = lap, el
@@ -404,7 +408,7 @@ class LiveRace:
                 self._events.append(LiveEvent("notice", t, code=problem))
         events = tuple(self._events)
         if clear_events:
-            self._events = []
+            self._events.clear()
         return LiveState(race_time=t, standings=tuple(self.standings(t)), control=self.control(), events=events,
                          laps_fed=self.laps_fed, finished=self.finished)  # fmt: skip
 

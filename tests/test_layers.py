@@ -117,6 +117,14 @@ def test_report_and_web_import_nothing_from_the_cli(face):
     assert not hits, hits
 
 
+def test_live_sits_below_the_faces():
+    # live (the incremental engine, issue 15) reads the analysis kernels and the readers; faces read it
+    bad = {"report", "web", "commands", "cli", "__main__", "archive"}
+    hits = {v: where for v, where in GRAPH.get("live", {}).items() if v in bad}
+    assert not hits, hits
+    assert "live" not in _reach("analysis") and "live" not in _reach("race")
+
+
 def test_commands_do_not_import_the_cli():
     assert "cli" not in GRAPH.get("commands", {}), GRAPH["commands"]
 

@@ -53,7 +53,7 @@ from stintlab.analysis.order import took_the_flag
 from stintlab.config import THRESHOLDS
 from stintlab.schema import check_columns, empty_table
 
-__all__ = ["stops", "pit_baselines", "ensure_annotated", "ANNOTATED_NEEDED", "KINDS", "LOSS_REASONS"]
+__all__ = ["stops", "stop_kinds", "drive_through_mask", "pit_baselines", "ensure_annotated", "ANNOTATED_NEEDED", "KINDS", "LOSS_REASONS"]
 
 KINDS = ("normal", "long", "garage", "final", "drive_through")
 GARAGE_MIN = THRESHOLDS.garage_min
@@ -119,7 +119,7 @@ def pit_baselines(values: pd.Series, classes: pd.Series) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index", columns=["n", "median", "sigma"])
 
 
-def _kinds(v: np.ndarray, cls: np.ndarray, neutral: np.ndarray) -> np.ndarray:
+def stop_kinds(v: np.ndarray, cls: np.ndarray, neutral: np.ndarray) -> np.ndarray:
     """normal/long/garage for green stops against the class's green stops, and for stops under
     neutralisation against the class's neutralised stops (pit exits are held under a safety car)
     when there are at least MIN_STOPS of them, else against the green baseline."""
@@ -132,6 +132,20 @@ def _kinds(v: np.ndarray, cls: np.ndarray, neutral: np.ndarray) -> np.ndarray:
     med = np.where(use, neut["median"].reindex(cls).to_numpy(dtype=float), med)
     sig = np.where(use, neut["sigma"].reindex(cls).to_numpy(dtype=float), sig)
     return _classify(v, med, sig)
+
+
+def drive_through_mask(pit_t: np.ndarray, driver_change: np.ndarray, has_out: np.ndarray) -> np.ndarray:
+    """Stops that are drive-throughs (module docstring, ``kind``): pit time within
+    :data:`DRIVE_THROUGH_FACTOR` × the race's pit-lane transit and under :data:`DRIVE_THROUGH_SHARE`
+    × its median service stop, no driver change; all False with fewer than :data:`MIN_STOPS` service stops."""
+    pit_t = np.asarray(pit_t, dtype=float)
+    finite = pit_t[np.isfinite(pit_t) & (pit_t > 0) & (pit_t < GARAGE_MIN)]  # service stops, not repairs
+    if finite.size < MIN_STOPS:  # with a handful of stops there is no "usual stop" to compare with
+        return np.zeros(len(pit_t), dtype=bool)
+    transit = float(finite.min())
+    with np.errstate(invalid="ignore"):
+        through = np.isfinite(pit_t) & (pit_t <= DRIVE_THROUGH_FACTOR * transit) & ~driver_change & has_out
+        return through & (pit_t < DRIVE_THROUGH_SHARE * float(np.median(finite)))
 
 
 def _classify(v: np.ndarray, med: np.ndarray, sig: np.ndarray) -> np.ndarray:
@@ -217,8 +231,8 @@ def stops(annotated: pd.DataFrame) -> pd.DataFrame:
     # (a car that pitted under the red flag that ended the race did: took_the_flag)
     final = ~has_out & ~took_the_flag(a).reindex(car[idx]).fillna(False).to_numpy(dtype=bool)
     neut = n_in | n_out
-    kind_pit = _kinds(pit_t, cls[idx], neut)
-    kind_loss = _kinds(time_lost, cls[idx], neut)
+    kind_pit = stop_kinds(pit_t, cls[idx], neut)
+    kind_loss = stop_kinds(time_lost, cls[idx], neut)
     kind = np.where(np.isfinite(pit_t), kind_pit, kind_loss)
     kind = np.where(final, "final", kind)
     # an in-lap at the very end (the car crossed the finish in the pit lane) is not a stop of note
@@ -251,12 +265,7 @@ def stops(annotated: pd.DataFrame) -> pd.DataFrame:
     d_out = out["driver_out"].fillna("").astype(object).to_numpy()
     dch = (d_in != d_out) & has_out
     out["driver_change"] = dch
-    finite = pit_t[np.isfinite(pit_t) & (pit_t > 0) & (pit_t < GARAGE_MIN)]  # service stops, not repairs
-    if finite.size >= MIN_STOPS:  # with a handful of stops there is no "usual stop" to compare with
-        transit = float(finite.min())
-        through = np.isfinite(pit_t) & (pit_t <= DRIVE_THROUGH_FACTOR * transit) & ~dch & has_out
-        through &= pit_t < DRIVE_THROUGH_SHARE * float(np.median(finite))  # far shorter than the usual stop
-        out.loc[through, "kind"] = "drive_through"
+    out.loc[drive_through_mask(pit_t, dch, has_out), "kind"] = "drive_through"
     lost = a["class_loss"].to_numpy(dtype=float)
     out["on_track_loss"] = lost[idx]
     out["on_track_sector"] = a["loss_sector"].to_numpy()[idx].astype(np.int64)

@@ -1,0 +1,112 @@
+"""``stintlab replay`` (a finished race as if live) and ``stintlab follow`` (a lap file or a folder of
+hourly files while the race runs): the live state of :mod:`stintlab.live`, step by step.
+
+With ``--json`` each step is one line of JSON (JSON lines): the keys of
+:meth:`stintlab.live.state.LiveState.to_dict` (docs/live.md): ``race_time``, ``standings`` (rows with
+car, class, position, class_position, laps, gap_s, interval_s, ...), ``control``, ``events``,
+``projections`` (null until the projection module lands), ``laps_fed``, ``finished``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import typer
+
+from stintlab.commands._common import load_race
+from stintlab.errors import StintlabError, StintlabUsageError
+from stintlab.io.values import format_time, parse_time_text
+from stintlab.live.engine import LiveRace
+from stintlab.live.replay import replay_states
+from stintlab.live.sources import HourlyFolderSource, LapFileSource
+from stintlab.live.state import LiveState
+from stintlab.serial import to_jsonable
+
+__all__ = ["register", "replay", "follow"]
+
+
+def _start(text: str | None) -> float:
+    if not text:
+        return 0.0
+    try:
+        t = parse_time_text(text)
+        if any(float(part) >= 60 for part in text.strip().split(":")[1:]):
+            raise ValueError(text)
+        return t
+    except (ValueError, StintlabError):
+        raise StintlabUsageError(f"--from wants a race time like 6:00:00 or 16:05:56.7 (got {text!r})") from None
+
+
+def _print_state(state: LiveState, as_json: bool, top: int) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(to_jsonable(state.to_dict()), ensure_ascii=False, separators=(",", ":")) + "\n")
+        return
+    c = state.control
+    print(f"== {format_time(state.race_time)}  {c.state}{'  (finished)' if state.finished else ''}  "
+          f"{state.laps_fed} crossings")  # fmt: skip
+    for r in state.standings[:top] if top else state.standings:
+        gap = "" if r.position == 1 else (f"{r.gap_laps} L" if r.gap_laps else f"+{r.gap_s:.3f}")
+        last = format_time(r.last_lap, hours=False) if r.last_lap else ""
+        print(f"{r.position:>3} {r.cls:<10} P{r.class_position:<3} #{r.car:<4} {r.laps:>4} {gap:>11}  "
+              f"{last:>9}  {'PIT' if r.in_pit else '   '} {r.stops:>2} stops  {r.driver or ''}")  # fmt: skip
+    for e in state.events:
+        if e.kind in ("lead_change", "class_lead_change", "long_stop", "flag", "rebuild"):
+            who = f" #{e.car}" if e.car else ""
+            print(f"   {format_time(e.race_time)} {e.kind}{who} {e.code or ''} {to_jsonable(e.value) or ''}".rstrip())
+    if c.slow_zones:
+        print("   slow zones: " + ", ".join(f"S{s} since {format_time(t)}" for s, t in c.slow_zones))
+    sys.stdout.flush()
+
+
+def replay(
+    file: Path = typer.Argument(..., dir_okay=False, help="A finished race's lap file."),
+    speed: float = typer.Option(0.0, "--speed", help="Race seconds per wall-clock second; 0: as fast as possible."),
+    start: str = typer.Option(None, "--from", help="Start at race time H:MM:SS (everything before is fed silently)."),
+    every: float = typer.Option(60.0, "--every", help="Race seconds between two steps."),
+    top: int = typer.Option(0, "--top", help="Rows per step in the terminal (0: all)."),
+    zones: float = typer.Option(0.0, "--zones", help="Re-detect slow zones on the last 45 min every N race s (0: off)."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per step (JSON lines)."),
+):
+    """Replay a finished race as if live: the live state every --every race seconds, the last step at the
+    final crossing (= the final order)."""
+    if every <= 0:
+        raise StintlabUsageError("--every wants a positive number of race seconds")
+    if speed < 0:
+        raise StintlabUsageError("--speed wants 0 (as fast as possible) or a positive factor")
+    race = load_race(file, quiet=as_json)
+    for state in replay_states(race, every=every, start=_start(start), speed=speed, tail_every=zones):
+        _print_state(state, as_json, top)
+
+
+def follow(
+    path: Path = typer.Argument(..., help="A lap file being written, or a folder where '..._Hour N.CSV' files appear."),
+    interval: float = typer.Option(10.0, "--interval", help="Seconds between two polls."),
+    polls: int = typer.Option(0, "--polls", help="Stop after this many polls (0: until interrupted)."),
+    top: int = typer.Option(0, "--top", help="Rows per step in the terminal (0: all)."),
+    zones: float = typer.Option(300.0, "--zones", help="Re-detect slow zones on the last 45 min every N race s (0: off)."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per poll with news (JSON lines)."),
+):
+    """Follow a race while it runs: poll a growing lap file (or the newest hourly file of a folder) and print
+    the live state whenever new crossings arrive; rewrites, shrinks, stalls and half-written lines are said."""
+    engine = LiveRace(tail_every=zones)
+    src = HourlyFolderSource(path, engine) if path.is_dir() else LapFileSource(path, engine)
+    n = 0
+    while True:
+        p = src.poll()
+        n += 1
+        if p.message:
+            print(f"stintlab: {p.status}: {p.message}", file=sys.stderr)
+        if p.added or p.status == "rebuilt":
+            _print_state(src.engine.state(), as_json, top)
+        if polls and n >= polls:
+            return
+        time.sleep(interval)
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to ``app`` (called once by :func:`stintlab.cli.build_app`)."""
+    for command in (replay, follow):
+        app.command()(command)

@@ -1,0 +1,56 @@
+"""Replay a finished race as if live: its crossings fed to a :class:`~stintlab.live.engine.LiveRace`
+in race-time order, one :class:`~stintlab.live.state.LiveState` per step.
+
+Steps fall at ``start + every``, ``start + 2 × every``, ... (and at ``start`` itself when ``start`` > 0:
+everything before it is fed silently), then one last step at the race's last crossing, whose
+standings are the final order. ``speed`` > 0 paces the steps in wall-clock time (``every / speed``
+seconds apart); 0 runs as fast as possible.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+
+import pandas as pd
+
+from stintlab.live.engine import LiveRace
+from stintlab.live.state import LiveState
+
+__all__ = ["replay_states", "crossings"]
+
+
+def crossings(laps: pd.DataFrame) -> list[dict]:
+    """The lap table's rows as dicts in the order the cars crossed the line (race time, then source line)."""
+    keys = ["elapsed"] + (["line"] if "line" in laps else [])
+    return laps.sort_values(keys, kind="stable").to_dict("records")
+
+
+def replay_states(race, every: float = 60.0, start: float = 0.0, speed: float = 0.0,
+                  sleep: Callable[[float], None] = time.sleep, tail_every: float = 0.0) -> Iterator[LiveState]:  # fmt: skip
+    """Yield the live state of ``race`` (a :class:`~stintlab.race.Race`) at every step (module docstring);
+    ``tail_every``: slow zones re-detected on the tail window that often (:class:`LiveRace`)."""
+    if every <= 0:
+        raise ValueError("every must be positive")
+    rows = crossings(race.laps)
+    engine = LiveRace(tail_every=tail_every)
+    end = float(rows[-1]["elapsed"]) if rows else 0.0
+    k = 0
+    t = float(start) if start > 0 else float(every)
+    while True:
+        final = t >= end
+        if final:
+            t = end
+        j = k
+        while j < len(rows) and rows[j]["elapsed"] <= t:
+            j += 1
+        if j > k:
+            engine.feed(rows[k:j])
+            k = j
+        if k:
+            if speed > 0:
+                sleep(every / speed)
+            yield engine.state(t)
+        if final:
+            return
+        t += every

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,11 +49,29 @@ def _derived(fn):
     key = (fn.__name__,)
 
     def get(self):
-        return self.once(key, lambda: fn(self))
+        return self.once(key, self._builders.get(key) or (lambda: fn(self)))
 
     get.__doc__ = fn.__doc__
     get.__name__ = fn.__name__
     return property(get)
+
+
+def _lazy_table(name: str, doc: str) -> property:
+    """A table given to the constructor, or (given as None) built on first use by the builder that
+    :func:`load` registered (``race.cars``, ``race.drivers``, ``race.classification``)."""
+    key = ("table", name)
+
+    def get(self):
+        given = self.__dict__.get("_" + name)
+        if given is not None:
+            return given
+        build = self._builders.get(key)
+        return None if build is None else self.once(key, build)
+
+    def put(self, value):
+        self.__dict__["_" + name] = value
+
+    return property(get, put, doc=doc)
 
 
 @dataclass(eq=False)
@@ -82,13 +101,14 @@ class Race:
     """
 
     laps: pd.DataFrame
-    classification: pd.DataFrame
-    cars: pd.DataFrame
-    drivers: pd.DataFrame
+    classification: pd.DataFrame | None
+    cars: pd.DataFrame | None
+    drivers: pd.DataFrame | None
     meta: dict = field(default_factory=dict)
     sections: pd.DataFrame | None = None
     official_crew: pd.DataFrame | None = None
     weather: pd.DataFrame | None = None
+    _builders: dict = field(default_factory=dict, init=False, repr=False)  # key -> compute, registered by load
     _memo: dict = field(default_factory=dict, init=False, repr=False)
     _gates: dict = field(default_factory=dict, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
@@ -129,6 +149,7 @@ class Race:
     def issues(self) -> pd.DataFrame:
         """One row per silent repair (rule, line, column, action) the readers and :func:`load` made
         (:func:`stintlab.log.issues_table`, from the facts in ``meta``)."""
+        self.drivers  # noqa: B018 - building the drivers table records the crew slot matches in meta
         return issues_table(self.meta, self.laps, self.meta.get("crew_slot_matches") or ())
 
     # ------------------------------------------------------------------ race order and state
@@ -378,22 +399,38 @@ def load(path, results=None, *, find_results: bool = True, weather=None) -> Race
             official = crew = None
     wx = read_file(weather, expect="weather").table if weather is not None else None
 
-    cars = cars_table(laps)
-    slot_matches: list[tuple] = []
-    # no results file: the crew of an entry list read with the laps (SRO) gives countries/categories
-    drivers = drivers_table(laps, crew if crew is not None else parsed.crew, slot_matches)
-    derived = with_lapless_cars(derive_classification(laps), parsed.facts.get("lapless_cars"))
-    cars = with_lapless_cars(cars, parsed.facts.get("lapless_cars"))
-    if official is not None:
-        classification = official.copy()
-        classification["official"] = True
-        classification = classification.merge(
-            derived[["car", "retired_in_pits", "last_lap_in_pit"]], on="car", how="left"
-        )
-        attach_official_crew(cars, crew)
-    else:
-        classification = derived
+    lapless = parsed.facts.get("lapless_cars")
     meta = dict(parsed.facts)
+    # cars, drivers and the classifications are built on first use (a load that only wants the laps
+    # pays for none of them), each once
+    race_ref: list[weakref.ref] = []  # the race, without a reference cycle through its builders
+
+    def derived() -> pd.DataFrame:
+        return with_lapless_cars(derive_classification(laps), lapless)
+
+    def cars() -> pd.DataFrame:
+        table = with_lapless_cars(cars_table(laps), lapless)
+        if official is not None:
+            attach_official_crew(table, crew)
+        return table
+
+    def drivers() -> pd.DataFrame:
+        slot_matches: list[tuple] = []
+        # no results file: the crew of an entry list read with the laps (SRO) gives countries/categories
+        table = drivers_table(laps, crew if crew is not None else parsed.crew, slot_matches)
+        if slot_matches:
+            meta["crew_slot_matches"] = slot_matches  # (car, driver, official name, slot)
+        return table
+
+    def classification() -> pd.DataFrame:
+        if official is None:
+            return race_ref[0]().derived_classification
+        table = official.copy()
+        table["official"] = True
+        return table.merge(
+            race_ref[0]().derived_classification[["car", "retired_in_pits", "last_lap_in_pit"]], on="car", how="left"
+        )
+
     meta.update(
         {
             "path": str(path),
@@ -406,19 +443,25 @@ def load(path, results=None, *, find_results: bool = True, weather=None) -> Race
     if refused is not None:
         meta["results_refused"] = f"{results_path}: {refused}; the classification is derived from the laps"
         logger.warning("%s: results refused: %s", meta["name"], meta["results_refused"])
-    if slot_matches:
-        meta["crew_slot_matches"] = slot_matches  # (car, driver, official name, slot)
     race = Race(
         laps=laps,
-        classification=classification,
-        cars=cars,
-        drivers=drivers,
+        classification=None,
+        cars=None,
+        drivers=None,
         meta=meta,
         sections=parsed.sections,
         official_crew=crew,
         weather=wx,
     )
-    race.once(("derived_classification",), lambda: derived)  # computed once, above
+    race_ref.append(weakref.ref(race))
+    race._builders.update(
+        {
+            ("derived_classification",): derived,
+            ("table", "cars"): cars,
+            ("table", "drivers"): drivers,
+            ("table", "classification"): classification,
+        }
+    )
     if logger.isEnabledFor(logging.INFO):
         logger.info("%s: %s", race.name, issues_summary(race.issues))
     return race
@@ -449,3 +492,11 @@ def _race_name(path) -> str:
     stem = p.stem
     generic = re.match(r"^(\d|23_analysis|race|le_mans|.*\d+h$|.*\d+km$|.*_sectorlistcsv)", stem.lower())
     return p.parent.name if generic and p.parent.name else stem
+
+
+for _name, _doc in (
+    ("classification", "Official classification (column ``official`` True) or the one derived from the laps."),
+    ("cars", "One row per car: car, class, group, team, manufacturer, crew, drivers, laps, vehicle."),
+    ("drivers", "One row per (car, driver): driver, car, driver_slot, class, team, category, country, laps."),
+):
+    setattr(Race, _name, _lazy_table(_name, _doc))

@@ -230,7 +230,7 @@ def laps_from_table(raw: RawTable) -> tuple[pd.DataFrame, pd.DataFrame | None, d
         "in_lap": in_lap,
         "out_lap": np.zeros(raw.nrows, dtype=bool),
         "pit_time": pit_time,
-        "flag": _string_series(flag, empty_as_na=True) if has_flags else pd.Series(pd.array([None] * raw.nrows, dtype="string")),
+        "flag": _string_series(flag, empty_as_na=True) if has_flags else _string_series(pa.nulls(raw.nrows, pa.string())),
         "kph": opt_float("KPH"),
         "top_speed": opt_float("TOP_SPEED"),
         "lap_improvement": _int8(lap_impr),

@@ -209,8 +209,27 @@ def _read_fast(data: bytes, header: Header) -> tuple[dict[str, pa.Array], int]:
     cols = {}
     for n in header.names:
         col = table.column(n).combine_chunks()
-        cols[n] = pc.utf8_trim_whitespace(col)
+        cols[n] = pc.utf8_trim_whitespace(col) if _may_need_trim(col) else col
     return cols, table.num_rows
+
+
+def _may_need_trim(col: pa.Array) -> bool:
+    """False when no value can start or end with whitespace: every first and last byte is printable
+    ASCII (trimming is then a no-op, skipped). Conservative: a control byte or any non-ASCII byte
+    at either end (``\xa0``, an accented last letter) says True and the column is trimmed."""
+    if col.type != pa.string() or col.null_count or len(col) == 0:
+        return True
+    bufs = col.buffers()
+    if bufs[2] is None or len(bufs[2]) == 0:
+        return False  # every value empty
+    offs = np.frombuffer(bufs[1], dtype=np.int32, count=len(col) + 1, offset=col.offset * 4)
+    data = np.frombuffer(bufs[2], dtype=np.uint8)
+    # an empty value reads a neighbour's byte instead: at worst a needless trim, never a missed one
+    last = len(data) - 1
+    for ends in (data[np.minimum(offs[:-1], last)], data[np.maximum(offs[1:] - 1, 0)]):
+        if bool(((ends <= 32) | (ends >= 127)).any()):
+            return True
+    return False
 
 
 def _unclosed_quote(path, body: str, first_line: int, header: Header) -> StintlabFormatError:

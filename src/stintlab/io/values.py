@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from numpy.lib.stride_tricks import sliding_window_view
 
 from stintlab.errors import StintlabFormatError
 
@@ -101,14 +102,28 @@ def parse_time_columns(columns: dict[str, pa.Array], path, first_line: Lines = 2
     return _exact_time_columns(columns, path, first_line)
 
 
-# The fixed formats of every published time (``s.fff``, ``ss.fff``, ``m:ss.fff``, ``mm:ss.fff``,
-# ``h:mm:ss.fff``, ``hh:mm:ss.fff``, ``hhh:mm:ss.fff``; empty), by length: the kernel reads them
-# right-aligned in one pass; any other value (``35.1``, ``3'29.208``, an error) takes the exact path.
-_FAST_LENGTHS = np.array([0, 5, 6, 8, 9, 11, 12, 13])
-_WIDTH = 13
-_DIGIT_WEIGHTS = {0: 1, 1: 10, 2: 100, 4: 1_000, 5: 10_000, 7: 60_000, 8: 600_000,
-                  10: 3_600_000, 11: 36_000_000, 12: 360_000_000}  # fmt: skip
+# The fixed formats of every published time, by length (empty values aside): the kernel reads each
+# length class at fixed positions; any other value (``35.1``, ``3'29.208``, an error) takes the exact
+# path. Digits weigh milliseconds by their place from the right (``k``).
+_TIME_FORMATS = ("d.ddd", "dd.ddd", "d:dd.ddd", "dd:dd.ddd", "d:dd:dd.ddd", "dd:dd:dd.ddd", "ddd:dd:dd.ddd")
+_PLACE_MS = {0: 1, 1: 10, 2: 100, 4: 1_000, 5: 10_000, 7: 60_000, 8: 600_000,
+             10: 3_600_000, 11: 36_000_000, 12: 360_000_000}  # fmt: skip
+_WIDTH = max(map(len, _TIME_FORMATS))
 _ZERO = ord("0")
+
+
+def _layout(fmt: str) -> tuple[int, np.ndarray, np.ndarray, list[tuple[int, int]], list[int]]:
+    """(length, digit columns, their ms weights, (column, byte) of the separators, tens-of-seconds/minutes columns
+    that must be below 6) of a format, columns counted from the left of the value."""
+    n = len(fmt)
+    digits = [i for i, c in enumerate(fmt) if c == "d"]
+    weights = np.array([_PLACE_MS[n - 1 - i] for i in digits], dtype=np.float64)
+    seps = [(i, ord(c)) for i, c in enumerate(fmt) if c != "d"]
+    tens = [n - 1 - k for k in (5, 8) if k < n and ":" in fmt[: n - 1 - k]]  # after a colon only
+    return n, np.array(digits), weights, seps, tens
+
+
+_LAYOUTS = [_layout(f) for f in _TIME_FORMATS]
 
 
 def _time_kernel(arr: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
@@ -120,36 +135,28 @@ def _time_kernel(arr: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
     n = len(arr)
     bufs = arr.buffers()
     offs = np.frombuffer(bufs[1], dtype=np.int32, count=n + 1, offset=arr.offset * 4)
-    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None and len(bufs[2]) else np.zeros(0, np.uint8)
-    lo = int(offs[0])
-    end = offs[1:] - lo  # positions in the window below, past the padding
+    lo, hi = int(offs[0]), int(offs[-1])
+    window = np.full(_WIDTH + hi - lo, _ZERO, dtype=np.uint8)  # padded in front: every slice in range
+    if hi > lo:
+        window[_WIDTH:] = np.frombuffer(bufs[2], dtype=np.uint8)[lo:hi]
     length = np.diff(offs)
-    window = np.empty(_WIDTH + int(offs[-1]) - lo, dtype=np.uint8)
-    window[:_WIDTH] = _ZERO
-    window[_WIDTH:] = data[lo : int(offs[-1])]
-    ok = np.isin(length, _FAST_LENGTHS)
-
-    def char(k: int) -> np.ndarray:  # the k-th character from the right, '0' left of the value
-        c = window[end + (_WIDTH - 1 - k)]
-        return np.where(length > k, c, _ZERO).astype(np.uint8)
-
-    ms = np.zeros(n, dtype=np.int64)
-    for k, weight in _DIGIT_WEIGHTS.items():
-        d = char(k) - np.uint8(_ZERO)  # wraps below '0': not a digit
-        ok &= d <= 9
-        if k == 5:
-            sec_tens = d
-        elif k == 8:
-            min_tens = d
-        ms += d.astype(np.int64) * weight
-    ok &= (char(3) == ord(".")) | (length == 0)
-    c6 = char(6)
-    ok &= (length < 8) | ((c6 == ord(":")) & (sec_tens <= 5))  # seconds after a colon below 60
-    c9 = char(9)
-    ok &= (length < 11) | ((c9 == ord(":")) & (min_tens <= 5))  # minutes after a colon below 60
-    seconds = ms / 1000.0
-    seconds[length == 0] = np.nan
-    return seconds, ~ok
+    rows = sliding_window_view(window, _WIDTH)[(offs[1:] - lo).astype(np.intp)]  # the last W bytes of each value
+    ms = np.full(n, np.nan)
+    ok = length == 0
+    for size, digits, weights, seps, tens in _LAYOUTS:
+        sel = np.flatnonzero(length == size)
+        if not len(sel):
+            continue
+        value = rows[sel, _WIDTH - size :]
+        d = value[:, digits] - np.uint8(_ZERO)  # wraps below '0': not a digit
+        good = (d <= 9).all(axis=1)
+        for col, char in seps:
+            good &= value[:, col] == char
+        for col in tens:
+            good &= value[:, col] <= ord("5")  # minutes and seconds after a colon below 60
+        ms[sel] = d.astype(np.float64) @ weights  # whole numbers below 2**53: exact
+        ok[sel] = good
+    return ms / 1000.0, ~ok
 
 
 def _fast_time_columns(columns: dict[str, pa.Array], path, first_line: Lines) -> dict[str, np.ndarray] | None:
@@ -157,7 +164,7 @@ def _fast_time_columns(columns: dict[str, pa.Array], path, first_line: Lines) ->
     On any error the exact path reruns on every column, so the error named is the one it names."""
     result = {}
     for name, arr in columns.items():
-        got = _time_kernel(arr)
+        got = _time_kernel(arr)  # column by column: each one's bytes stay in cache
         if got is None:
             return None
         values, rest = got

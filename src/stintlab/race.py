@@ -13,10 +13,10 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -401,12 +401,9 @@ def load(path, results=None, *, find_results: bool = True, weather=None) -> Race
 
     lapless = parsed.facts.get("lapless_cars")
     meta = dict(parsed.facts)
-    # cars, drivers and the classifications are built on first use (a load that only wants the laps
-    # pays for none of them), each once
-    race_ref: list[weakref.ref] = []  # the race, without a reference cycle through its builders
-
-    def derived() -> pd.DataFrame:
-        return with_lapless_cars(derive_classification(laps), lapless)
+    # cars, drivers and the classifications are built on first use, once (a load that only wants the
+    # laps pays for none of them); the derived classification serves the official one too
+    derived = functools.cache(lambda: with_lapless_cars(derive_classification(laps), lapless))
 
     def cars() -> pd.DataFrame:
         table = with_lapless_cars(cars_table(laps), lapless)
@@ -424,12 +421,9 @@ def load(path, results=None, *, find_results: bool = True, weather=None) -> Race
 
     def classification() -> pd.DataFrame:
         if official is None:
-            return race_ref[0]().derived_classification
-        table = official.copy()
-        table["official"] = True
-        return table.merge(
-            race_ref[0]().derived_classification[["car", "retired_in_pits", "last_lap_in_pit"]], on="car", how="left"
-        )
+            return derived()
+        table = official.assign(official=True)
+        return table.merge(derived()[["car", "retired_in_pits", "last_lap_in_pit"]], on="car", how="left")
 
     meta.update(
         {
@@ -443,25 +437,9 @@ def load(path, results=None, *, find_results: bool = True, weather=None) -> Race
     if refused is not None:
         meta["results_refused"] = f"{results_path}: {refused}; the classification is derived from the laps"
         logger.warning("%s: results refused: %s", meta["name"], meta["results_refused"])
-    race = Race(
-        laps=laps,
-        classification=None,
-        cars=None,
-        drivers=None,
-        meta=meta,
-        sections=parsed.sections,
-        official_crew=crew,
-        weather=wx,
-    )
-    race_ref.append(weakref.ref(race))
-    race._builders.update(
-        {
-            ("derived_classification",): derived,
-            ("table", "cars"): cars,
-            ("table", "drivers"): drivers,
-            ("table", "classification"): classification,
-        }
-    )
+    race = Race(laps, None, None, None, meta, sections=parsed.sections, official_crew=crew, weather=wx)
+    race._builders.update({("derived_classification",): derived, ("table", "cars"): cars,
+                           ("table", "drivers"): drivers, ("table", "classification"): classification})  # fmt: skip
     if logger.isEnabledFor(logging.INFO):
         logger.info("%s: %s", race.name, issues_summary(race.issues))
     return race

@@ -14,7 +14,7 @@ peak of Python allocations during the load; ``arrow MB`` = peak of pyarrow's mem
 ``rss MB`` = peak resident set size of the whole process (interpreter + imports + load), the
 number the 300 MB target is checked against; ``+rss MB`` = that peak minus the RSS before loading.
 
-Other timekeepers (``MANIFEST-other.csv``: the SRO export, issue #13) get a second table: each race
+Other timekeepers (``MANIFEST-other.csv``: the WIGE (NLS) and SRO exports, issue #13) get a second table: each race
 next to the Al Kamel race whose lap count is closest, both measured the same way (an SRO "laps"
 time includes reading the pit-stop file and entry list found beside the sector list).
 

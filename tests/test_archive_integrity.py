@@ -280,17 +280,35 @@ def test_simulated_io_error_mid_race_is_rolled_back(two_races, tmp_path):
 
 
 def test_files_no_reader_knows_are_unsupported_not_a_failure(tmp_path, capsys):
-    """An NLS folder (WIGE export) and a GT World Challenge file given by name: one ``unsupported``
-    line each with the folder's or file's full path, exit 0, nothing stored."""
-    nls = CORPUS / "nls-2025-nls1"
-    gtwc = CORPUS / "gtwc-endurance-sro" / "GTWCEU_GT3_R_SectorListCSV_1.0.CSV"
-    csvs = sorted(f for f in os.listdir(nls) if f.lower().endswith(".csv"))
+    """A folder of CSV files no reader knows and one of them given by name: one ``unsupported``
+    line each with the folder's or file's full path, exit 0, nothing stored. The NLS folders (WIGE
+    exports) and the GT World Challenge folder (SRO export: sector list, pit-stop file, entry list)
+    have readers: one race each."""
+    folder = tmp_path / "timing-2026-unknown"
+    folder.mkdir()
+    (folder / "b.csv").write_text("Pos;Startnummer;Rundenzeit\n1;7;1:45.000\n", encoding="utf-8")
+    (folder / "a.csv").write_text("x,y\n1,2\n", encoding="utf-8")
+    one = folder / "b.csv"
     db = tmp_path / "a.duckdb"
-    assert main(["archive", "add", str(nls), str(gtwc), "--db", str(db)]) == 0
+    assert main(["archive", "add", str(folder), str(one), "--db", str(db)]) == 0
     err = capsys.readouterr().err.splitlines()
-    assert [line.split(": no reader")[0] for line in err] == [f"unsupported: {gtwc}", f"unsupported: {nls}"]
-    assert "(" + ", ".join(csvs) + ")" in err[1]
-    assert main(["archive", "add", str(nls), "--db", str(db), "--json"]) == 0
+    assert sorted(line.split(": no reader")[0] for line in err) == sorted([f"unsupported: {one}", f"unsupported: {folder}"])
+    assert any("(a.csv, b.csv)" in line for line in err)
+    assert main(["archive", "add", str(folder), "--db", str(db), "--json"]) == 0
     (res,) = json.loads(capsys.readouterr().out)
-    assert (res["status"], res["source"], res["race_id"]) == ("unsupported", str(nls), None)
+    assert (res["status"], res["source"], res["race_id"]) == ("unsupported", str(folder), None)
     assert _ids(db) == []
+    assert main(["archive", "add", str(CORPUS / "nls-2025-nls4"), "--db", str(db)]) == 0
+    assert _ids(db) == ["2025-nls-nls4-race"]
+    assert main(["archive", "add", str(CORPUS / "gtwc-endurance-sro"), "--db", str(db)]) == 0
+    assert _ids(db) == ["2025-nls-nls4-race", "2026-gtwc-paul-ricard-short-race"]
+    # the archived SRO race re-reads exactly as the folder does (its pit-stop file and entry list stored with it)
+    import pandas as pd
+
+    import stintlab
+    from stintlab.archive import open_race
+
+    again = open_race("2026-gtwc", db=db)
+    direct = stintlab.load(CORPUS / "gtwc-endurance-sro" / "GTWCEU_GT3_R_SectorListCSV_1.0.CSV")
+    pd.testing.assert_frame_equal(again.laps, direct.laps)
+    assert set(again.cars["class"]) == {"Pro Cup", "Gold Cup", "Silver Cup", "Bronze Cup"}

@@ -101,6 +101,44 @@ def test_report_opens_offline_renders_charts_and_links_story_to_laps(browser, lo
     context.close()
 
 
+def test_nls_report_opens_offline_with_its_class_charts_and_story(browser, corpus, tmp_path):
+    """An NLS race (WIGE export, start groups, 114 cars): the report of #3 opens offline, its SP9 PRO
+    charts render, and the story's lead sentence links to lap 16, driven by Morris Schuring
+    (nls-2025-nls1/RENNEN_LAPS.CSV line 41: STNR 3, RUNDE 16, DRIVERID 2, FAHRER2 Schuring Morris)."""
+    import stintlab
+    from stintlab.report.html import build_report
+
+    race = stintlab.load(corpus / "nls-2025-nls1" / "RENNEN_LAPS.CSV")
+    path = tmp_path / "nls.html"
+    path.write_text(build_report(race, car="3", lang="en").html, encoding="utf-8")
+    context = browser.new_context(viewport={"width": 1300, "height": 900}, offline=True)
+    network: list[str] = []
+
+    def block(route):
+        if route.request.url.startswith("file://"):
+            route.continue_()
+        else:
+            network.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", block)
+    page = context.new_page()
+    errs = _errors(page)
+    page.goto(path.as_uri())
+    page.wait_for_selector("#positions-sp9-pro .main-svg", timeout=30000)
+    assert network == [] and errs == []
+    for div in ["positions-sp9-pro", "gap-sp9-pro", "stints-chart", "stops-chart"]:
+        assert page.locator(f"#{div} .main-svg").count() >= 1, div
+    lead = page.locator(".story p", has_text="took the SP9 PRO lead from #4")
+    assert lead.count() == 1
+    lead.locator("a.laps").click()
+    assert page.url.endswith("#lap-3-16")
+    row = page.locator("#lap-3-16")
+    assert row.is_visible() and "Morris Schuring" in row.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "report-nls-2025-nls1-3.png"), full_page=False)
+    context.close()
+
+
 # ------------------------------------------------------------------ the web app
 def _free_port() -> int:
     with socket.socket() as s:

@@ -76,7 +76,8 @@ def test_final_order_class_positions_and_finishers(load_corpus_race, name):
     ]
     finishers = raw.finishers()
     assert finishers, name  # every corpus file is a finished race
-    assert set(derived.loc[derived["status"] == "Running", "car"]) == finishers
+    # took the flag: Running, or Not classified when short of the series' distance (tests/test_classified.py)
+    assert set(derived.loc[derived["status"].isin(["Running", "Not classified"]), "car"]) == finishers
     flag = took_the_flag(race.laps)
     assert set(flag[flag].index) == finishers
     last_stints = stints(race.laps).groupby("car", sort=False).tail(1)

@@ -166,7 +166,9 @@ def test_order_agrees_with_raw_rows(name):
         took = race.took_the_flag
         assert {str(c) for c in took.index[took.to_numpy(dtype=bool)]} == finishers
         derived = race.derived_classification
-        assert set(derived.loc[derived["status"] == "Running", "car"].astype(str)) == finishers
+        # a car that took the flag is Running, or Not classified when short of the distance (test_classified.py)
+        ran = derived["status"].isin(["Running", "Not classified"])
+        assert set(derived.loc[ran, "car"].astype(str)) == finishers
 
 
 def _any_ff(name: str) -> bool:

@@ -47,6 +47,10 @@ ISSUE_RULES = {
     "untimed_lap": "SRO: a car's last lap with no Time (started, never completed): left out of the lap table",
     "driver_conflict": "SRO: a stop's Driver out differs from the next stop's Driver in: the Driver in drives the stint",
     "no_pit_file": "SRO: no pit-stop file beside the sector list: no driver, no stop (pit laps look like incidents)",
+    "pit_lane_start": "WIGE: a car with no lap-1 row (pit-lane start): first lap from its group's start, laps renumbered from 1",
+    "driver_from_sectors": "WIGE: a DRIVERID naming an empty crew slot: the sector file's FAHRER_NR names the driver",
+    "unnamed_driver": "WIGE: a DRIVERID naming an empty crew slot (no sector file fixes it): driver left empty",
+    "lap_gap": "WIGE: a lap row missing inside a car's laps: the later crossings' race time from the time of day",
 }
 
 
@@ -66,6 +70,14 @@ def issues_table(facts: dict, laps: pd.DataFrame | None = None, slot_matches: li
             mine = laps.loc[laps["car"] == car, "line"]
             line = int(mine.min()) if len(mine) else None
         rows.append(("no_class", line, "CLASS", f"car {car} put in class NO_CLASS"))
+    rows += [
+        ("pit_lane_start", late["line"], "RUNDE", f"car {late['car']}: first row lap {late['first_lap']}, "
+         f"{late['added']:.3f} s from its group's start added to its first lap; laps renumbered from 1")
+        for late in facts.get("late_start_cars") or []
+    ]  # fmt: skip
+    rows += [("driver_from_sectors", line, "DRIVERID", "driver from FAHRER_NR of the sector file") for line in facts.get("driver_from_sectors") or []]
+    rows += [("unnamed_driver", line, "DRIVERID", "driver left empty") for line in facts.get("unnamed_driver_lines") or []]
+    rows += [("lap_gap", line, "RUNDE", "race time from TAGESZEIT after the missing lap") for line in facts.get("lap_gap_lines") or []]
     if facts.get("results_refused"):
         rows.append(("results_refused", None, None, str(facts["results_refused"])))
     rows += [

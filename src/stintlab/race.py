@@ -27,7 +27,7 @@ import pandas as pd
 from stintlab.analysis import distance, laptimes, order, pace, rankings, standings
 from stintlab.analysis.annotate import annotate_with_zones
 from stintlab.analysis.categories import attach_categories, read_entry_list
-from stintlab.analysis.classification import derive_classification, with_lapless_cars
+from stintlab.analysis.classification import derive_classification, official_status, with_lapless_cars
 from stintlab.analysis.flags import neutralisations, race_phases
 from stintlab.analysis.incidents import annotated_incidents
 from stintlab.analysis.roster import attach_official_crew, cars_table, drivers_table
@@ -37,7 +37,7 @@ from stintlab.analysis.stops import stops as stop_table
 from stintlab.analysis.timeline import car_events, time_loss_account
 from stintlab.config import THRESHOLDS
 from stintlab.errors import StintlabUsageError
-from stintlab.io import files_of_format, read_file
+from stintlab.io import files_of_format, final_hourly_results, read_file, wige
 from stintlab.log import issues_summary, issues_table, logger
 from stintlab.names import name_key
 
@@ -89,8 +89,8 @@ class Race:
     kernels on first use and then kept (the tables are shared, never copy-on-read: do not modify
     them). ``race.stops is race.stops``; concurrent threads asking for the same table compute it
     once. Properties: ``annotated``, ``state``, ``finished``, ``final_order``, ``took_the_flag``,
-    ``derived_classification``, ``flags`` (neutralisation phases), ``slow_zones``, ``phases`` (both),
-    ``stops``, ``stints``, ``spells``,
+    ``classification_rule``, ``derived_classification``, ``flags`` (neutralisation phases), ``slow_zones``,
+    ``phases`` (both), ``stops``, ``stints``, ``spells``,
     ``drive_time``, ``incidents``, ``time_loss``, ``final_standings``, ``position_history``,
     ``hourly_positions``, ``categories``, ``clean_laps``, ``driver_metrics``, ``car_metrics``,
     ``lap_trace``, ``stint_pace``, ``sectors`` (pace views: :mod:`stintlab.analysis.laptimes`),
@@ -172,6 +172,12 @@ class Race:
     def took_the_flag(self) -> pd.Series:
         """Per car: running at the end (:func:`stintlab.analysis.order.took_the_flag`)."""
         return order.took_the_flag(self.laps)
+
+    @_derived
+    def classification_rule(self):
+        """The series' classification rule (:func:`stintlab.analysis.order.classification_rule_of`):
+        minimum share of the winner's distance, chequered flag needed or not, sources."""
+        return order.classification_rule_of(self.laps)
 
     @_derived
     def derived_classification(self) -> pd.DataFrame:
@@ -371,13 +377,17 @@ class Race:
 
 
 def find_results_beside(path) -> Path | None:
-    """An official classification in the same folder as ``path``, recognised by its header."""
+    """An official classification in the same folder as ``path``, recognised by its header; when
+    there is none, the final classification among the timekeeper's hourly ones in an
+    ``official-hourly/`` folder beside it (:func:`stintlab.io.final_hourly_results`)."""
     p = Path(path)
     found = files_of_format(p.parent, "classification", exclude=p)
     if len(found) == 1:
         return found[0]
     official = [f for f in found if "official" in f.name.lower() or "results" in f.name.lower()]
-    return official[0] if len(official) == 1 else None
+    if len(official) == 1:
+        return official[0]
+    return final_hourly_results(p.parent / "official-hourly") if not found else None
 
 
 def load(path, results=None, *, find_results: bool = True, weather=None) -> Race:
@@ -397,6 +407,12 @@ def load(path, results=None, *, find_results: bool = True, weather=None) -> Race
         refused = results_mismatch(official, laps)
         if refused is not None:  # another race's results: the derived classification instead
             official = crew = None
+    if parsed.facts.get("format") == wige.FORMAT:  # WIGE: sectors and pit stops in companion files
+        wige_result = results_path if official is not None and res.facts.get("layout") == "wige" else None
+        parsed.table, parsed.sections, parsed.facts = wige.read_laps(
+            path, result=wige_result, sectors=wige.companions(path)[1]
+        )
+        laps = parsed.table
     wx = read_file(weather, expect="weather").table if weather is not None else None
 
     lapless = parsed.facts.get("lapless_cars")
@@ -423,7 +439,8 @@ def load(path, results=None, *, find_results: bool = True, weather=None) -> Race
         if official is None:
             return derived()
         table = official.assign(official=True)
-        return table.merge(derived()[["car", "retired_in_pits", "last_lap_in_pit"]], on="car", how="left")
+        table = pd.concat([table, official_status(table).set_index(table.index)], axis=1)
+        return table.merge(derived()[["car", "took_flag", "retired_in_pits", "last_lap_in_pit"]], on="car", how="left")
 
     meta.update(
         {
@@ -457,7 +474,7 @@ def results_mismatch(official: pd.DataFrame, laps: pd.DataFrame) -> str | None:
     """
     if official.empty:
         return None
-    in_laps = official["car"].astype(str).isin(set(laps["car"].astype(str)))
+    in_laps = official["car"].astype(str).isin({str(c) for c in laps["car"].unique()})
     if not in_laps.iloc[0]:
         return f"the classified winner, car {official['car'].iloc[0]}, has no lap in the lap file (another race's results?)"
     if in_laps.mean() < 0.5:
@@ -468,7 +485,7 @@ def results_mismatch(official: pd.DataFrame, laps: pd.DataFrame) -> str | None:
 def _race_name(path) -> str:
     p = Path(path)
     stem = p.stem
-    generic = re.match(r"^(\d|23_analysis|race|le_mans|.*\d+h$|.*\d+km$|.*_sectorlistcsv)", stem.lower())
+    generic = re.match(r"^(\d|23_analysis|race|le_mans|renne|.*\d+h$|.*\d+km$|.*_sectorlistcsv)", stem.lower())
     return p.parent.name if generic and p.parent.name else stem
 
 

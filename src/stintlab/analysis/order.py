@@ -18,6 +18,19 @@ Race state (:func:`race_state`), from the lap table alone:
 at or after the winner's finishing crossing (:func:`finish_time`), or, in a red-flag finish, its
 last crossing is under ``RF``.
 
+**Start groups.** ``elapsed`` is each car's own race clock, from the start signal it took. Al Kamel
+races have one signal; the Nürburgring (WIGE) starts cars in groups minutes apart, and every car's
+official total counts from its own group's signal. Who is over (the chequered flag falls at one
+moment for everybody) is decided on the common clock: ``elapsed`` plus the car's start offset
+(:func:`start_offsets`: its start time of day, ``time_of_day − elapsed``, after the first group's).
+
+Classified or not (:func:`final_status`), by the series' rule (:mod:`stintlab.analysis.finish_rules`,
+data in ``rules/classification/series.toml``): at the end of a finished race each car is
+``classified`` (it covered the rule's minimum share of the winner's laps and, where the rule asks,
+took the flag), ``not_classified`` (it took the flag but fell short of the distance) or ``retired``
+(it did not take the flag and the rule needs it). During the race (a snapshot) nobody is decided:
+``running``, ``in_pits`` or ``stopped``.
+
 All functions are pure: they take the canonical lap table (rows of a car together, by lap), or
 any table with at least ``car``, ``lap`` and ``elapsed`` (``flag``, ``lap_time`` when present).
 
@@ -36,8 +49,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from stintlab.analysis.finish_rules import ClassificationRule, classification_rule, rule_for_classes
+from stintlab.config import THRESHOLDS
+
 __all__ = [
+    "FINAL_STATUSES",
     "RACE_STATES",
+    "SNAPSHOT_STATUSES",
+    "classification_rule_of",
+    "final_status",
     "finish_time",
     "final_order",
     "last_crossings",
@@ -49,10 +69,14 @@ __all__ = [
     "race_state",
     "red_flag_finish",
     "snapshot_file",
+    "start_offsets",
     "took_the_flag",
 ]
 
 RACE_STATES = ("finished", "red_flag_finish", "snapshot")
+#: status codes at the end of a finished race, and in a file taken during the race (:func:`final_status`).
+FINAL_STATUSES = ("classified", "not_classified", "retired")
+SNAPSHOT_STATUSES = ("running", "in_pits", "stopped")
 _EPS = 1e-6
 
 
@@ -177,6 +201,32 @@ def red_flag_finish(laps: pd.DataFrame) -> bool:
     return str(laps["flag"].iat[_winner_row(laps)]) == "RF"
 
 
+GROUP_START_MIN = 1.0  # s: start times of day closer than this are one start signal (clock rounding)
+
+
+def start_offsets(laps: pd.DataFrame, pos: np.ndarray | None = None) -> np.ndarray:
+    """Seconds between the first start signal and the start of each car's race clock, for the rows
+    ``pos`` (default: every row). Zero for every car of a race with one start signal (the cars' start
+    times of day, ``time_of_day − elapsed``, within :data:`GROUP_START_MIN`) or without times of day.
+
+    >>> laps = pd.DataFrame({"car": ["1", "1", "2"], "elapsed": [100.0, 200.0, 90.0],
+    ...                      "time_of_day": [43300.0, 43400.0, 43440.0]})
+    >>> start_offsets(laps).tolist()
+    [0.0, 0.0, 150.0]
+    """
+    n = len(laps) if pos is None else len(pos)
+    if "time_of_day" not in laps.columns or laps.empty:
+        return np.zeros(n)
+    start = laps["time_of_day"].to_numpy(dtype=float) - laps["elapsed"].to_numpy(dtype=float)
+    if np.isnan(start).all():
+        return np.zeros(n)
+    per_car = pd.Series(start).groupby(laps["car"].to_numpy(), sort=False).transform("median").to_numpy()
+    if np.nanmax(per_car) - np.nanmin(per_car) < GROUP_START_MIN:
+        return np.zeros(n)
+    offset = np.nan_to_num(per_car - np.nanmin(per_car))
+    return offset if pos is None else offset[pos]
+
+
 def race_finished(laps: pd.DataFrame) -> bool:
     """Whether the lap file holds a finished race (chequered flag, or a red-flag finish) rather than
     a snapshot taken during it (an hourly ``_Hour N`` file of a race still running).
@@ -199,9 +249,8 @@ def race_finished(laps: pd.DataFrame) -> bool:
     if _has_flags(laps):
         return bool((laps["flag"] == "FF").any()) or red_flag_finish(laps)
     pos = last_rows(laps)
-    lap = laps["lap"].to_numpy()[pos]
-    el = laps["elapsed"].to_numpy(dtype=float)[pos]
-    lead_t = float(el[lap == lap.max()].min())
+    el = laps["elapsed"].to_numpy(dtype=float)[pos] + start_offsets(laps, pos)  # common clock
+    lead_t = float(el[pos == _winner_row(laps)][0])
     typical = float(laps["lap_time"].median())
     before = int(((el < lead_t) & (el > lead_t - typical)).sum())
     near_end = int((el > lead_t - typical).sum())
@@ -236,7 +285,72 @@ def took_the_flag(laps: pd.DataFrame) -> pd.Series:
     if laps.empty:
         return pd.Series([], dtype=bool)
     last = last_crossings(laps)
-    ok = last["elapsed"].to_numpy(dtype=float) >= finish_time(laps) - _EPS
+    pos = last_rows(laps)
+    offsets = start_offsets(laps, pos)  # the flag falls at one moment: compare on the common clock
+    winner = int(np.flatnonzero(pos == _winner_row(laps))[0])
+    common = last["elapsed"].to_numpy(dtype=float) + offsets
+    ok = common >= common[winner] - _EPS
     if red_flag_finish(laps):
         ok |= (last["flag"] == "RF").fillna(False).to_numpy(dtype=bool)
     return pd.Series(ok, index=last["car"].to_numpy())
+
+
+def classification_rule_of(laps: pd.DataFrame) -> ClassificationRule:
+    """The classification rule of the race's series, recognised from its car classes
+    (:func:`stintlab.analysis.finish_rules.rule_for_classes`; ``generic`` when unknown)."""
+    classes = laps["class"].dropna().unique() if "class" in laps.columns else ()
+    return rule_for_classes(classes)
+
+
+def final_status(laps: pd.DataFrame, rule: ClassificationRule | str | None = None,
+                 finished: bool | None = None, *, last: pd.DataFrame | None = None) -> pd.DataFrame:  # fmt: skip
+    """Each car's status at the end of the file, in final order (:func:`final_order`).
+
+    Columns: ``car``, ``laps``, ``took_flag`` (running at the end, :func:`took_the_flag`),
+    ``distance_share`` (laps / the reference laps of ``rule.share_of``: the overall winner's or the
+    class winner's), ``classified`` (boolean; NA in a snapshot), ``status_code`` (``classified``,
+    ``not_classified``, ``retired``; in a snapshot ``running``, ``in_pits``, ``stopped``) and
+    ``last_lap_in_pit``.
+
+    ``rule``: a :class:`~stintlab.analysis.finish_rules.ClassificationRule` or its name; by default
+    the series' rule (:func:`classification_rule_of`). ``finished``: whether the file holds a
+    finished race (default :func:`race_finished`). ``last``: ``final_order(laps)`` when the caller
+    has it already.
+
+    >>> laps = pd.DataFrame({"car": ["1", "1", "1", "2", "3", "3"], "lap": [1, 2, 3, 1, 1, 2],
+    ...                      "class": "HYPERCAR", "elapsed": [100.0, 200.0, 300.0, 350.0, 110.0, 220.0],
+    ...                      "in_lap": [False, False, False, False, False, True], "flag": "FF"})
+    >>> final_status(laps)[["car", "distance_share", "status_code"]].round(3).values.tolist()
+    [['1', 1.0, 'classified'], ['3', 0.667, 'retired'], ['2', 0.333, 'not_classified']]
+    >>> final_status(laps, "imsa")["status_code"].tolist()
+    ['classified', 'classified', 'classified']
+    """
+    if laps.empty:
+        cols = ["car", "laps", "took_flag", "distance_share", "classified", "status_code", "last_lap_in_pit"]
+        return pd.DataFrame({c: [] for c in cols})
+    last = final_order(laps) if last is None else last
+    rule = classification_rule_of(laps) if rule is None else classification_rule(rule)
+    car = last["car"].to_numpy()
+    n_laps = last["lap"].to_numpy(dtype=float)
+    if rule.share_of == "class" and "class" in last.columns:
+        ref = last.groupby("class", dropna=False, sort=False)["lap"].transform("max").to_numpy(dtype=float)
+    else:
+        ref = np.full(len(last), n_laps.max())
+    share = np.divide(n_laps, ref, out=np.zeros(len(last)), where=ref > 0)
+    in_pit = last["in_lap"].to_numpy(dtype=bool) if "in_lap" in last.columns else np.zeros(len(last), dtype=bool)
+    flag = took_the_flag(laps).reindex(car).to_numpy(dtype=bool)
+    if race_finished(laps) if finished is None else finished:
+        classified = (share >= rule.min_share - 1e-9) & (flag | (not rule.needs_flag))
+        code = np.where(classified, "classified", np.where(flag, "not_classified", "retired"))
+        classified = pd.array(classified, dtype="boolean")
+    else:  # a snapshot during the race: nobody is classified or retired yet
+        end = float(laps["elapsed"].max())
+        typical = laps.groupby("car", sort=False, observed=True)["lap_time"].median() if "lap_time" in laps.columns \
+            else pd.Series(dtype=float)  # fmt: skip
+        slack = THRESHOLDS.snapshot_slack_laps * typical.reindex(car).to_numpy(dtype=float)
+        running = last["elapsed"].to_numpy(dtype=float) >= end - slack
+        code = np.where(running, "running", np.where(in_pit, "in_pits", "stopped"))
+        classified = pd.array([pd.NA] * len(last), dtype="boolean")
+    return pd.DataFrame({"car": car, "laps": last["lap"].to_numpy(), "took_flag": flag, "distance_share": share,
+                         "classified": classified, "status_code": pd.array(code, dtype="string"),
+                         "last_lap_in_pit": in_pit})  # fmt: skip

@@ -129,12 +129,37 @@ def _track(event: str | None) -> str | None:
     return re.sub(r"-?\d+(h|km)$", "", event) or event
 
 
+def _from_session(meta: dict, session: dict) -> None:
+    """Fill series, season and event left unknown by the path from the session block of an SRO entry
+    list (Competition "GTWorldChEU ... Endurance Cup", Track "Paul Ricard Short", StartTime
+    "10.04.2026 14:25:00.000": the entry list's own session, so the date is not the race's).
+
+    >>> m = {"series": None, "season": None, "event": None}
+    >>> _from_session(m, {"Competition": "GTWorldChEU pwrd by AWS Endurance Cup", "Track": "Paul Ricard Short",
+    ...                   "StartTime": "10.04.2026 14:25:00.000"})
+    >>> m
+    {'series': 'GTWC', 'season': 2026, 'event': 'paul-ricard-short'}
+    """
+    if not session:
+        return
+    text = " ".join(str(session.get(k) or "") for k in ("Competition", "Meeting")).lower()
+    if meta.get("series") is None and ("gtworld" in text or "gt world" in text):
+        meta["series"] = "GTWC"
+    m = re.search(r"\b\d{1,2}\.\d{1,2}\.(\d{4})\b", str(session.get("StartTime") or ""))
+    if meta.get("season") is None and m:
+        meta["season"] = int(m.group(1))
+    if meta.get("event") is None and session.get("Track"):
+        meta["event"] = slug(session["Track"])
+
+
 def race_meta(rf: RaceFiles, parsed: _Parsed, overrides: dict) -> dict:
     """The ``races`` row of a parsed race: metadata from the path, the flags and the content."""
     meta = meta_from_path(rf.main)
     for k in META_KEYS:
         if overrides.get(k) not in (None, ""):
             meta[k] = overrides[k]
+    if parsed.race is not None:
+        _from_session(meta, parsed.race.meta.get("session") or {})
     if meta.get("series") is None:
         classes = (
             (parsed.race.cars["class"] if parsed.race is not None else parsed.results.table["class"]).dropna().unique()

@@ -35,8 +35,10 @@ def open_race(race_id: str, db=None, *, lock_timeout: float = 120.0):
         for r in files.itertuples():
             if r.role == "hourly":
                 continue  # the hourly classifications are kept in the archive, not parsed into the Race
-            sub = Path(tmp) / r.role
-            sub.mkdir()
+            # a WIGE sector file, an SRO pit-stop file and entry list sit beside their lap file:
+            # stintlab.load finds them there by their content
+            sub = Path(tmp) / ("laps" if r.role in ("sectors", "pitstops", "entry_list") else r.role)
+            sub.mkdir(exist_ok=True)
             p = sub / r.name
             p.write_bytes(bytes(r.data))
             paths[r.role] = p

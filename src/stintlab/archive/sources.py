@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from stintlab.errors import StintlabFormatError, StintlabUsageError
-from stintlab.io import detect_format
+from stintlab.io import detect_format, sro
 from stintlab.io.text import sniff_header
 
 __all__ = ["RaceFiles", "find_race_files", "meta_from_path", "series_from_classes", "slug", "file_kind"]
@@ -39,6 +39,9 @@ SERIES_PREFIX = {
     "alms": "ALMS",
     "lmc": "LMC",
     "lemanscup": "LMC",
+    "gtwc": "GTWC",  # GT World Challenge (SRO exports)
+    "nls": "NLS",  # Nürburgring Langstrecken-Serie (WIGE exports)
+    "n24": "N24",
 }
 SERIES_WORDS = [
     ("imsa", "IMSA"),
@@ -49,6 +52,8 @@ SERIES_WORDS = [
     ("elms", "ELMS"),
     ("asian le mans", "ALMS"),
     ("le mans cup", "LMC"),
+    ("gtworld", "GTWC"),
+    ("gt world", "GTWC"),
 ]
 IMSA_CLASSES = {"GTP", "DPI", "GTLM", "GTD", "GTDPRO", "GTD PRO", "LMP3", "LMPC", "PC"}
 WEC_CLASSES = {"HYPERCAR", "LMH", "LMGT3", "LMGTE PRO", "LMGTE AM", "LMP1", "GTE PRO", "GTE AM"}
@@ -70,6 +75,9 @@ class RaceFiles:
     laps: Path | None = None
     results: Path | None = None
     weather: Path | None = None
+    sectors: Path | None = None  # WIGE sector times: read with the lap file (sectors, pit stops)
+    pitstops: Path | None = None  # SRO pit-stop file: read with the sector list (drivers, stops)
+    entry_list: Path | None = None  # SRO entry list (XML): read with the sector list (classes, crews)
     meta: dict = field(default_factory=dict)
     hourly: list[Path] = field(default_factory=list)
     problem: str | None = None  # why these files cannot be stored (nothing is stored for them)
@@ -89,8 +97,11 @@ class RaceFiles:
         return self.folder or self.main
 
     def files(self) -> dict[str, Path]:
-        """The files the race is parsed from, by role (``laps``, ``results``, ``weather``)."""
-        return {k: v for k, v in (("laps", self.laps), ("results", self.results), ("weather", self.weather)) if v}
+        """The files the race is parsed from, by role (``laps``, ``results``, ``weather``, ``sectors``,
+        ``pitstops``, ``entry_list``)."""
+        roles = (("laps", self.laps), ("results", self.results), ("weather", self.weather), ("sectors", self.sectors),
+                 ("pitstops", self.pitstops), ("entry_list", self.entry_list))  # fmt: skip
+        return {k: v for k, v in roles if v}
 
     def stored(self) -> dict[str, Path]:
         """Every file of the race as stored, by unique key: the parsed ones and each hourly
@@ -102,7 +113,7 @@ class RaceFiles:
 
 
 def file_kind(path: Path) -> str | None:
-    """``laps``, ``classification``, ``weather`` or None, from the header (never the name)."""
+    """``laps``, ``classification``, ``weather``, ``sectors`` (WIGE) or None, from the header (never the name)."""
     try:
         return _kind(path)
     except OSError:
@@ -140,8 +151,8 @@ def find_race_files(paths) -> list[RaceFiles]:
     classification without a lap file above or beside it is a classification-only race.
 
     Paths are made absolute (every Al Kamel lap file has the same name: only the full path tells
-    them apart). A folder of CSV files none of which is a known timing file (NLS, GT World
-    Challenge exports), and a file given by name that is not one, is one ``unsupported`` entry;
+    them apart). A folder of CSV files none of which is a known timing file (an export no reader
+    knows yet), and a file given by name that is not one, is one ``unsupported`` entry;
     a file that cannot be read is an ``error`` entry (``problem`` says why; nothing is stored).
     """
     by_dir: dict[Path, dict[str, list[Path]]] = {}
@@ -187,16 +198,22 @@ def find_race_files(paths) -> list[RaceFiles]:
     orphans: list[tuple[Path, list[Path]]] = []  # folders of classifications only
     for d in sorted(by_dir):
         kinds = by_dir[d]
-        laps = sorted(kinds.get("laps", []))
+        laps = sorted(kinds.get("laps", []) + kinds.get("sro-laps", []))
         results = sorted(kinds.get("classification", []))
         hourly = [r for r in results if _HOURLY_NAME.search(r.name)]
         results = [r for r in results if r not in hourly]
         weather = sorted(kinds.get("weather", []))
         result = _pick_results(results)
         wx = weather[-1] if weather else None
+        sectors = sorted(kinds.get("sectors", []))
         if laps:
             for lf in laps:
                 rf = RaceFiles(laps=lf, results=result if len(laps) == 1 else None, weather=wx)
+                rf.sectors = sectors[0] if len(laps) == 1 and len(sectors) == 1 else None
+                if lf in kinds.get("sro-laps", ()):  # the SRO export: pit-stop file and entry list beside it
+                    pits, entries = sro.companions(lf)
+                    rf.pitstops = pits[0] if len(pits) == 1 else None
+                    rf.entry_list = entries[0] if len(entries) == 1 else None
                 races.append(rf)
             if len(laps) == 1:
                 by_folder[d] = rf

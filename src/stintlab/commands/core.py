@@ -10,6 +10,7 @@ from stintlab.analysis.lookup import find_class
 from stintlab.commands._common import emit, load_race, records
 from stintlab.io.values import format_time
 from stintlab.log import issues_summary
+from stintlab.report.story import en
 
 FileArg = typer.Argument(..., exists=False, dir_okay=False, help="Al Kamel lap file (Analysis / Time Cards CSV).")
 ResultsOpt = typer.Option(None, "--results", help="Official classification file (default: one found beside FILE).")
@@ -63,6 +64,9 @@ def info(
 
 
 CLASSIFICATION_KEYS = ["position", "class_position", "car", "class", "team", "laps", "status", "gap_first", "total_time"]
+#: JSON only: the status as a code (classified, not_classified, retired, disqualified; running, in_pits,
+#: stopped in a file taken during the race), classified or not, laps as a share of the winner's
+STATUS_KEYS = ["status_code", "classified", "distance_share"]
 
 
 def classification(
@@ -79,10 +83,15 @@ def classification(
         table = table[(table["class"] == find_class(table["class"], cls)).fillna(False).to_numpy(dtype=bool)]
     # JSON: the printed gap has numeric companions (laps behind, seconds behind on the same lap)
     numeric = [c for c in ("gap_first_laps", "gap_first_seconds") if as_json and c in table.columns]
-    rows = records(table, CLASSIFICATION_KEYS + ["official"] + numeric)
+    rows = records(table, CLASSIFICATION_KEYS + ["official"] + numeric + STATUS_KEYS)
     if not as_json:
-        for r in rows:
+        worded = records(table, ["status_code", "retired_in_pits", "took_flag"])
+        for r, w in zip(rows, worded):
             r["total_time"] = format_time(r["total_time"]) if r["total_time"] is not None else ""
+            if w.get("status_code"):  # the status in words, from its code
+                r["status"] = en.status_word(w["status_code"], bool(w.get("retired_in_pits")), w.get("took_flag"))
+            for k in STATUS_KEYS:
+                r.pop(k, None)
     emit(rows, as_json, title=f"{race.name} — classification ({race.meta['classification_source']})")
 
 

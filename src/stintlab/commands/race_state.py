@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from stintlab.analysis.standings import race_hours
+from stintlab.analysis.standings import hour_snapshot_time, race_hours
 from stintlab.analysis.timeline import check_car
 from stintlab.commands._common import emit, load_race, records
 from stintlab.errors import StintlabError, StintlabUsageError
@@ -30,6 +30,8 @@ DISTANCE_KEYS = [
     "gap_to_class_leader_laps", "gap_to_class_leader_s", "interval_laps", "interval_s", "class_interval_laps",
     "class_interval_s", "gap_to_leader_laps", "gap_to_leader_s",
 ]  # fmt: skip
+#: with the final standings (no --hour/--at, or the last hour of a finished race): the final status
+FINAL_KEYS = ["status_code", "classified"]
 STOPS_KEYS = [
     "car", "lap_in", "lap_out", "race_time", "pit_time", "driver_in", "driver_out", "driver_change", "time_lost",
     "kind", "stop", "class", "hour", "in_lap_time", "out_lap_time", "reference", "neutralised",
@@ -109,6 +111,12 @@ def standings(
     else:
         table = race.standings(cls=cls)
         when = f"at the finish ({race_hours(laps)} h)"
+    if race.finished and at is None and (hour is None or hour_snapshot_time(laps, hour) >= race.duration):
+        # the last hour is the finish: each car's final status (official when given), not only its laps
+        status = race.classification[["car", "status_code", "classified"]].astype({"car": "string"})
+        table = table.merge(status, on="car", how="left")
+        keys = STANDINGS_KEYS + FINAL_KEYS
+        when += " — final: see `classification` for the official order"
     rows = records(table, keys)
     emit(rows if as_json else _human(rows), as_json, title=f"{race.name} — standings {when}",
          columns=None if as_json else keys[:9 if keys is DISTANCE_KEYS else 8])  # fmt: skip

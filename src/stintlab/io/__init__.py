@@ -8,25 +8,29 @@ and dispatches:
 - weather files → :mod:`stintlab.io.weather`
 - SRO sector lists (``sro-laps``) → :mod:`stintlab.io.sro` (canonical lap table, with the pit-stop
   file and entry list found beside them); SRO pit-stop files alone (``sro-pitstops``) → their stop table
+- WIGE exports (Nürburgring): the lap file ("laps"), the result ("classification") and the sector
+  times ("sectors") → :mod:`stintlab.io.wige` (``facts["format"] == "wige"``)
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
 from stintlab.errors import StintlabFormatError
-from stintlab.io import alkamel_laps, classification, sro, weather
+from stintlab.io import alkamel_laps, classification, sro, weather, wige
 from stintlab.io.text import read_bytes, read_table, sniff_header
 
-__all__ = ["ParsedFile", "detect_format", "files_of_format", "read_file"]
+__all__ = ["ParsedFile", "detect_format", "files_of_format", "final_hourly_results", "read_file"]
 
 
 @dataclass
 class ParsedFile:
     path: str
-    format: str  # "laps", "classification", "weather" or "sro-pitstops"
+    format: str  # "laps", "classification", "weather", "sro-pitstops" or "sectors" (WIGE sector times)
     table: pd.DataFrame
     facts: dict = field(default_factory=dict)
     crew: pd.DataFrame | None = None  # classification files
@@ -44,7 +48,12 @@ def detect_format(names: list[str]) -> str | None:
     'weather'
     >>> detect_format(["Bib", "Class", "Driver1", "Car", "Lap", "Time", "Sector1Time"])
     'sro-laps'
+    >>> detect_format(["STNR", "RUNDE", "RUNDENZEIT", "TAGESZEIT", "DRIVERID"])
+    'laps'
     """
+    wige_kind = wige.kind(names)
+    if wige_kind is not None:
+        return {"result": "classification"}.get(wige_kind, wige_kind)
     if alkamel_laps.looks_like_laps(names):
         return "laps"
     if classification.looks_like_classification(names):
@@ -84,11 +93,38 @@ def files_of_format(folder, fmt: str, *, exclude=None) -> list:
     return found
 
 
+_HOUR_RESULTS = re.compile(r"(?:^|[-_ ])hour[-_ ]?(\d+)[-_ ]results", re.I)
+
+
+def final_hourly_results(folder) -> Path | None:
+    """The final classification among hour-by-hour ones (WEC/ACO ``<session>-race-hour-N-results.csv``):
+    the highest hour N. Files without an hour in their name (``<session>-race-results.csv``) are
+    intermediate hours in the published data (``HOURLY.csv``: hour 3 at Le Mans 2023, COTA and São
+    Paulo 2025), never the last one, so they are not taken. None when the folder holds no such file."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return None
+    hours = []
+    for f in files_of_format(folder, "classification"):
+        m = _HOUR_RESULTS.search(f.stem)
+        if m:
+            hours.append((int(m.group(1)), f.name, f))
+    return max(hours)[2] if hours else None
+
+
 def read_file(path, expect: str | None = None) -> ParsedFile:
     """Read any supported timing file; ``expect`` ("laps", ...) rejects other formats."""
     data = read_bytes(path)
     header = sniff_header(path, data)
     fmt = detect_format(header.names)
+    if wige.kind(header.names) is not None:
+        return _read_wige(path, fmt, expect)
+    if fmt is None and "STNR" in header.names:  # a WIGE header with a column renamed or missing
+        k = "laps" if "RUNDE" in header.names else "result" if "RANG" in header.names else "sectors"
+        missing = [c for c in wige.REQUIRED[k] if c not in header.names]
+        raise StintlabFormatError(
+            path, f"a WIGE {k} header without the column(s) {missing}", line=1, column=missing[0] if missing else None
+        )
     if fmt is None:
         required = {
             "classification": ("POSITION", "NUMBER", "LAPS"),
@@ -119,3 +155,18 @@ def read_file(path, expect: str | None = None) -> ParsedFile:
         return ParsedFile(str(path), fmt, table, facts, crew=crew)
     table = weather.weather_from_table(raw)
     return ParsedFile(str(path), fmt, table, {})
+
+
+def _read_wige(path, fmt: str, expect: str | None) -> ParsedFile:
+    """A WIGE file read alone (``stintlab.load`` adds the lap file's companions: :func:`wige.companions`)."""
+    if expect is not None and fmt != expect:
+        raise StintlabFormatError(path, f"expected a {expect} file, found a WIGE {fmt} file", line=1)
+    if fmt == "laps":
+        table, sections, facts = wige.read_laps(path)
+        return ParsedFile(str(path), fmt, table, facts, sections=sections)
+    if fmt == "classification":
+        table, crew, facts = wige.read_result(path)
+        return ParsedFile(str(path), fmt, table, facts, crew=crew)
+    raw = wige.read_sectors(path)
+    table = pd.DataFrame({k: v.to_pylist() for k, v in raw.columns.items()}).astype("string")
+    return ParsedFile(str(path), fmt, table, {"format": wige.FORMAT, "rows": raw.nrows})

@@ -20,7 +20,7 @@ import pyarrow.csv as pacsv
 
 from stintlab.errors import StintlabFormatError
 
-__all__ = ["RawTable", "read_table", "sniff_header", "Header"]
+__all__ = ["RawTable", "read_table", "sniff_header", "Header", "physical_lines"]
 
 BOM = b"\xef\xbb\xbf"
 FIRST_FIELD = "field 1"  # how an error names the column when no header name applies
@@ -144,7 +144,7 @@ def read_table(path, data: bytes | None = None, header: Header | None = None, *,
     else:
         try:
             columns, nrows = _read_fast(data, header)
-            lines = _physical_lines(data, nrows)
+            lines = physical_lines(data, nrows)
             if lines is None:  # pyarrow and the line count disagree: let the exact pass decide
                 raise ValueError("line count")
         except (pa.ArrowInvalid, pa.ArrowException, UnicodeDecodeError, ValueError):
@@ -152,7 +152,7 @@ def read_table(path, data: bytes | None = None, header: Header | None = None, *,
     return RawTable(path=str(path), header=header, columns=columns, nrows=nrows, lines=lines)
 
 
-def _physical_lines(data: bytes, nrows: int) -> np.ndarray | None:
+def physical_lines(data: bytes, nrows: int) -> np.ndarray | None:
     """File line of each row read by pyarrow, which skips empty lines; None when the count of
     non-empty lines is not ``nrows`` (e.g. a lone CR, which pyarrow reads as a line end)."""
     u8 = np.frombuffer(data, dtype=np.uint8)

@@ -23,6 +23,7 @@ from stintlab.report import charts, sections
 from stintlab.report.pace import PACE_TITLES, pace_sections
 from stintlab.report.page import esc, figure_div, page_html, table_html
 from stintlab.report.story import story, story_html
+from stintlab.report.story.languages import catalog
 from stintlab.serial import records
 
 __all__ = ["ReportDoc", "build_report", "labels"]
@@ -377,7 +378,11 @@ def _rankings_section(race, ranks: pd.DataFrame, classes, car, lang: str) -> str
 def _classification_section(race, car, lang: str) -> str:
     L = labels(lang)
     cols = ["position", "class_position", "car", "class", "team", "laps", "status", "gap_first"]
-    rows = _records(race.classification, cols)
+    rows = _records(race.classification, cols + ["status_code", "retired_in_pits", "took_flag"])
+    word = getattr(catalog(lang), "status_word", None)
+    for r in rows:  # the status in the report's language, from its code (the file's own word otherwise)
+        if word is not None and r.get("status_code"):
+            r["status"] = word(r["status_code"], bool(r.get("retired_in_pits")), r.get("took_flag"))
     note = "" if race.has_official_classification else f'<p class="note">{esc(L["derived"])}</p>'
     return f'<h2 id="classification">{esc(L["classification"])}</h2>' + note + table_html(
         rows, [c for c in cols if c in race.classification.columns], labels=HEADS[lang],

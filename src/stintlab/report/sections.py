@@ -86,8 +86,10 @@ def demo_path() -> Path:
 
 
 def cars_in_order(race) -> pd.DataFrame:
-    """``race.cars`` in final classification order (cars missing from it last, as in the file)."""
-    pos = dict(zip(race.classification["car"].astype(str), race.classification["position"], strict=False))
+    """``race.cars`` in final classification order (cars missing from it last, as in the file). The
+    order is the classification's row order: an official file leaves the position of a car it does not
+    classify (retired, disqualified: WIGE) empty and lists it in its own order."""
+    pos = {car: i for i, car in enumerate(race.classification["car"].astype(str))}
     key = race.cars["car"].astype(str).map(lambda c: pos.get(c, 10**6)).astype(float)
     return race.cars.assign(_k=key.to_numpy()).sort_values("_k", kind="stable").drop(columns="_k")
 

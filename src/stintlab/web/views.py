@@ -14,6 +14,7 @@ from stintlab.io.values import format_time
 from stintlab.names import name_key
 from stintlab.report import charts, sections
 from stintlab.report.page import esc, figure_div, page_html, table_html
+from stintlab.report.story import en
 from stintlab.serial import records
 from stintlab.web.store import RequestError
 
@@ -29,6 +30,17 @@ CLASSIFICATION_KEYS = [
     "gap_first",
     "total_time",
 ]
+#: JSON only: the status as a code, classified or not, laps as a share of the winner's (analysis.order.final_status)
+STATUS_KEYS = ["status_code", "classified", "distance_share"]
+_WORD_KEYS = ["status_code", "retired_in_pits", "took_flag"]
+
+
+def _status_worded(rows: list[dict]) -> list[dict]:
+    """Rows for an HTML table: ``status`` worded from its code (English pages), the file's word otherwise."""
+    for r in rows:
+        if r.get("status_code"):
+            r["status"] = en.status_word(r["status_code"], bool(r.get("retired_in_pits")), r.get("took_flag"))
+    return rows
 
 
 def _records(df: pd.DataFrame, columns: list[str] | None = None) -> list[dict]:
@@ -79,7 +91,7 @@ def race_summary(entry, race) -> dict:
 def overview_data(store, rid: str) -> dict:
     entry, race = store.entry(rid), store.race(rid)
     out = race_summary(entry, race)
-    out["classification"] = _records(race.classification, CLASSIFICATION_KEYS)
+    out["classification"] = _records(race.classification, CLASSIFICATION_KEYS + STATUS_KEYS)
     neutral = sections.neutralisations(race)
     out["neutralisations"] = None if neutral is None else _records(neutral)
     return out
@@ -94,7 +106,7 @@ def class_data(store, rid: str, cls: str) -> dict:
     return {
         "id": rid,
         "class": cls,
-        "classification": _records(table, CLASSIFICATION_KEYS),
+        "classification": _records(table, CLASSIFICATION_KEYS + STATUS_KEYS),
         "hourly_positions": None if hourly is None else _records(hourly[hourly["car"].astype(str).isin(cars)]),
     }
 
@@ -115,7 +127,7 @@ def car_data(store, rid: str, car: str) -> dict:
         "manufacturer": row["manufacturer"],
         "laps": int(row["laps"]),
         "crew": list(row["crew"]),
-        "result": _records(cls_row, CLASSIFICATION_KEYS)[0] if len(cls_row) else None,
+        "result": _records(cls_row, CLASSIFICATION_KEYS + STATUS_KEYS)[0] if len(cls_row) else None,
         "stints": None if st is None else _records(st[st["car"].astype(str) == car]),
         "stops": None if sp is None else _records(sp[sp["car"].astype(str) == car]),
         "stint_pace": _records(race.stint_pace[race.stint_pace["car"] == car]),
@@ -198,7 +210,7 @@ def home_page(store, max_upload_bytes: int) -> str:
 def overview_page(store, rid: str) -> str:
     entry, race = store.entry(rid), store.race(rid)
     table = race.classification
-    rows = _records(table, CLASSIFICATION_KEYS)
+    rows = _status_worded(_records(table, CLASSIFICATION_KEYS + _WORD_KEYS))
     for r in rows:
         r["total_time"] = format_time(r["total_time"]) if r.get("total_time") is not None else ""
     classes = [str(c) for c in race.cars["class"].dropna().unique()]
@@ -231,7 +243,8 @@ def overview_page(store, rid: str) -> str:
 def class_page(store, rid: str, cls: str) -> str:
     race = store.race(rid)
     cls = sections.class_or_error(race, cls)
-    rows = _records(race.classification[race.classification["class"] == cls], CLASSIFICATION_KEYS)
+    rows = _status_worded(_records(race.classification[race.classification["class"] == cls],
+                                   CLASSIFICATION_KEYS + _WORD_KEYS))  # fmt: skip
     for r in rows:
         r["total_time"] = format_time(r["total_time"]) if r.get("total_time") is not None else ""
     figs = charts.class_figures(race, cls)

@@ -198,8 +198,41 @@ def finish(f: Finish) -> str:
     if f.outcome == "disqualified":
         return f"{the} was disqualified ({n} covered)."
     if f.outcome == "not_classified":
-        return f"{the} was not classified, with {n}."
+        return not_classified(f)
     return f"{the} retired{' in the pits' if f.in_pits else ''} {hour(f.hour)}, after {n}."
+
+
+def not_classified(f: Finish) -> str:
+    """Why a car is not classified: short of the distance although it took the flag, or stopped."""
+    the, n = car(f, start=True), laps_count(f.laps_done)
+    share = f"{f.distance_share:.0%}" if f.distance_share is not None else None
+    need = f"{f.min_share:.0%}" if f.min_share is not None else None
+    if f.took_flag and share and need and f.distance_share < f.min_share:  # short of the distance
+        return (f"{the} took the chequered flag but was not classified: {n}, {share} of the winner's distance "
+                f"({need} needed).")  # fmt: skip
+    if f.took_flag is False:
+        return f"{the} stopped {hour(f.hour)} after {n} and was not classified."
+    return f"{the} was not classified, with {n}."
+
+
+#: the words for a classification status code (analysis.order.final_status; official STATUS codes).
+STATUS_WORDS = {
+    "classified": "Classified", "classified_stopped": "Classified (stopped before the flag)",
+    "not_classified": "Not classified", "retired": "Retired",
+    "retired_in_pits": "Retired in the pits", "running": "Running", "in_pits": "In the pits", "stopped": "Stopped",
+    "disqualified": "Disqualified", "did_not_start": "Did not start",
+}  # fmt: skip
+
+
+def status_word(code, in_pits: bool = False, took_flag: bool | None = None) -> str:
+    """A status code in words (``retired`` with ``in_pits``: retired in the pits); '' for none."""
+    if code is None or not isinstance(code, str):
+        return ""
+    if code == "retired" and in_pits:
+        code = "retired_in_pits"
+    elif code == "classified" and took_flag is False:
+        code = "classified_stopped"
+    return STATUS_WORDS.get(code, code)
 
 
 def best_lap(f: BestLap) -> str:

@@ -138,6 +138,9 @@ class Finish(Fact):
     in_pits: bool = False  # retired in the pits / in the pits when the file ends
     stopped: bool = False  # snapshot: the car has not crossed the line since ``hour``
     duration: float | None = None  # snapshot: race seconds the file covers
+    took_flag: bool | None = None  # not_classified: the car took the chequered flag (None: unknown)
+    distance_share: float | None = None  # not_classified: laps / the winner's laps
+    min_share: float | None = None  # not_classified: the share the series' rule asks for
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -417,8 +420,10 @@ def _finish(race, car, mine: pd.DataFrame, *, stopped_early: bool = False) -> li
     r = row.iloc[0]
     last = mine.iloc[-1]
     status = str(r.get("status", "") or "").lower()
+    code = r.get("status_code")
+    code = None if code is None or pd.isna(code) else str(code)
     pos, overall = _int(r.get("class_position")), _int(r.get("position"))
-    running = status in ("running", "classified", "")
+    running = code == "classified" if code is not None else status in ("running", "classified", "")
     common = {
         "kind": "finish", "car": car, "cls": str(r["class"]), "laps": _laps([last["lap"]]),
         "race_time": _rt(float(last["elapsed"])), "laps_done": int(r["laps"]), "position": pos, "overall": overall,
@@ -432,10 +437,15 @@ def _finish(race, car, mine: pd.DataFrame, *, stopped_early: bool = False) -> li
         outcome = "stopped_classified"
     elif running and pos is not None:
         outcome = "won_race" if pos == 1 and overall == 1 else "won_class" if pos == 1 else "finished"
-    elif status in ("dsq", "disqualified", "excluded"):  # WEC/ACO results: STATUS DSQ
+    elif code == "disqualified" or status in ("dsq", "disqualified", "excluded"):  # WEC/ACO results: STATUS DSQ
         outcome = "disqualified"
-    elif "not classified" in status:
-        outcome = "not_classified"
+    elif code == "not_classified" or "not classified" in status:
+        flag = r.get("took_flag")
+        share = r.get("distance_share")
+        need = getattr(getattr(race, "classification_rule", None), "min_share", 0.0)
+        return [Finish(outcome="not_classified", took_flag=None if flag is None or pd.isna(flag) else bool(flag),
+                       distance_share=None if share is None or pd.isna(share) else float(share),
+                       min_share=need if need > 0 else None, **common)]  # fmt: skip
     else:
         outcome = "retired"
     in_pits = outcome == "retired" and "retired_in_pits" in r and bool(r.get("retired_in_pits"))

@@ -228,8 +228,41 @@ def finish(f: Finish) -> str:
     if f.outcome == "disqualified":
         return f"{the} est disqualifiée ({n} parcourus)."
     if f.outcome == "not_classified":
-        return f"{the} n'est pas classée, avec {n}."
+        return not_classified(f)
     return f"{the} abandonne{' au stand' if f.in_pits else ''} {hour(f.hour)}, après {n}."
+
+
+def not_classified(f: Finish) -> str:
+    """Pourquoi une voiture n'est pas classée : distance insuffisante malgré le drapeau, ou arrêt."""
+    the, n = car(f, start=True), laps_count(f.laps_done)
+    share = f"{f.distance_share * 100:.0f} %" if f.distance_share is not None else None
+    need = f"{f.min_share * 100:.0f} %" if f.min_share is not None else None
+    if f.took_flag and share and need and f.distance_share < f.min_share:  # short of the distance
+        return (f"{the} voit le drapeau à damier mais n'est pas classée : {n}, soit {share} de la distance "
+                f"du vainqueur ({need} requis).")  # fmt: skip
+    if f.took_flag is False:
+        return f"{the} s'arrête {hour(f.hour)} après {n} et n'est pas classée."
+    return f"{the} n'est pas classée, avec {n}."
+
+
+#: les mots d'un code de statut de classement (analysis.order.final_status ; STATUS officiels).
+STATUS_WORDS = {
+    "classified": "Classée", "classified_stopped": "Classée (arrêtée avant le drapeau)",
+    "not_classified": "Non classée", "retired": "Abandon",
+    "retired_in_pits": "Abandon au stand", "running": "En piste", "in_pits": "Au stand", "stopped": "Arrêtée",
+    "disqualified": "Disqualifiée", "did_not_start": "Non partante",
+}  # fmt: skip
+
+
+def status_word(code, in_pits: bool = False, took_flag: bool | None = None) -> str:
+    """Un code de statut en mots (``retired`` avec ``in_pits`` : abandon au stand) ; '' sans code."""
+    if code is None or not isinstance(code, str):
+        return ""
+    if code == "retired" and in_pits:
+        code = "retired_in_pits"
+    elif code == "classified" and took_flag is False:
+        code = "classified_stopped"
+    return STATUS_WORDS.get(code, code)
 
 
 def best_lap(f: BestLap) -> str:

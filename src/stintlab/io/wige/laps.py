@@ -1,0 +1,331 @@
+"""WIGE ``RENNEN_LAPS.CSV`` (with ``RENNEN_SEKTORZEITEN.CSV`` and ``RENNEN_RESULT.CSV`` when at hand)
+→ the canonical lap table.
+
+What the rows say (checked on the eight NLS 2025 exports): one row per crossing of the line; RUNDE the
+car's lap number, RUNDENZEIT the lap time (RUNDENZEIT_SEKUNDEN the same with a decimal comma),
+TAGESZEIT the time of day of the crossing (DURCHGANGSZEIT is the same value on every row), DRIVERID
+the crew slot (FAHRERn_*) at the wheel, KLASSE the class. Consecutive TAGESZEIT differences equal
+RUNDENZEIT to the millisecond.
+
+**Race time.** Cars start in groups (STARTGRUPPE in the result, two or three minutes apart) and the
+official total (GESAMTZEIT) of every car is counted from its own group's start signal. So ``elapsed``
+is the car's cumulative lap time, never the time of day. A car that left from the pit lane has no lap-1
+row: its first row is lap 2 and its RUNDENZEIT runs from a line crossing in the pit lane. Its first
+lap is then rebuilt as TAGESZEIT − start of its group (the group from STARTGRUPPE when the result is
+given, else the last group start before that crossing) and its laps are renumbered from 1, which is how
+the result counts them (RUNDEN, FAHRERn_RUNDEN / FAHRERn_ZEIT include that first lap). Group starts are
+the lap-start times of day shared by the lap-1 rows of two or more cars.
+
+**Pit stops.** From the sector file: INPIT ``J`` marks the in-lap, PITSTOPDURATION (pit lane time, on
+the in-lap) goes to the out-lap as ``pit_time``. Without the sector file, only the result's first two
+stops (RUNDE_IN_BOX_1/2, BOXZEIT1/2) are known; without both, no stop is.
+
+**Sectors.** The Nordschleife exports have five sectors (SEKTOR1..5_ZEIT; the columns run to 9). The
+canonical three are s1 = SEKTOR1 (holds the pit exit), s2 = SEKTOR2 + SEKTOR3, s3 = SEKTOR4 + SEKTOR5
+(an in-lap has no SEKTOR5: its SEKTOR4 holds the pit entry). All five go to the section side table
+(loops S1..S5).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from stintlab.errors import StintlabFormatError
+from stintlab.io.alkamel_laps import MAX_LAP, MAX_LAP_TIME
+from stintlab.io.text import RawTable
+from stintlab.io.values import parse_ints, parse_time_columns, shown
+from stintlab.io.wige.result import MAX_SLOTS, driver_name
+from stintlab.schema import LAP_COLUMNS, SECTION_COLUMNS
+
+__all__ = ["LAPS_REQUIRED", "LAPS_USED", "SECTORS_REQUIRED", "SECTORS_USED", "laps_from_tables", "group_starts"]
+
+LAPS_REQUIRED = ("STNR", "RUNDE", "RUNDENZEIT", "TAGESZEIT")
+SECTORS_REQUIRED = ("STNR", "RUNDE_NR", "SEKTOR1_ZEIT")
+# besides FAHRERn_NAME / FAHRERn_VORNAME and SEKTORn_ZEIT
+LAPS_USED = (*LAPS_REQUIRED, "DRIVERID", "KLASSE", "UNTERKLASSE", "TEAM", "BEWERBER", "DIESCHNELLSTE")
+SECTORS_USED = (*SECTORS_REQUIRED, "FAHRER_NR", "INPIT", "PITSTOPDURATION", "TOPSPEED_KMH")
+N_SECTORS = 9
+DAY = 86400.0
+
+
+def _refuse(raw: RawTable, bad: np.ndarray, column: str, what: str) -> None:
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise StintlabFormatError(raw.path, f"{what}: {shown(raw.columns[column][i].as_py())}", line=int(raw.lines[i]), column=column)
+
+
+def _text(raw: RawTable | None, name: str, n: int) -> list:
+    if raw is None or name not in raw.columns:
+        return [None] * n
+    return [v or None for v in raw.columns[name].to_pylist()]
+
+
+def group_starts(lap1_starts: np.ndarray) -> list[float]:
+    """Start signals of the groups: lap-start times of day (lap 1 rows) shared by two or more cars.
+
+    >>> group_starts(np.array([100.0, 100.0, 250.5, 250.5, 251.0, 400.0, 400.0]))
+    [100.0, 250.5, 400.0]
+    """
+    values, counts = np.unique(np.round(lap1_starts, 3), return_counts=True)
+    shared = values[counts >= 2]
+    return [float(v) for v in (shared if len(shared) else values[:1])]
+
+
+def laps_from_tables(raw: RawTable, sectors: RawTable | None = None, result: RawTable | None = None):
+    """Canonical lap table, section side table (None without a sector file) and facts."""
+    path, c, lines, n = raw.path, raw.columns, raw.lines, raw.nrows
+    for req in LAPS_REQUIRED:
+        if req not in c:
+            raise StintlabFormatError(path, f"required column {req} is missing from the header", line=1, column=req)
+    if n == 0:
+        raise StintlabFormatError(path, "the file has a header but no laps", line=2, column="STNR")
+    cars = np.array(c["STNR"].to_pylist(), dtype=object)
+    _refuse(raw, cars == "", "STNR", "a lap without a car (empty STNR)")
+    runde = parse_ints(c["RUNDE"], path, "RUNDE", lines, required=True)
+    _refuse(raw, (runde < 1) | (runde > MAX_LAP), "RUNDE", f"lap number out of range 1..{MAX_LAP}")
+    times = parse_time_columns({k: c[k] for k in ("RUNDENZEIT", "TAGESZEIT")}, path, lines)
+    lap_time, tod = times["RUNDENZEIT"], times["TAGESZEIT"]
+    _refuse(raw, np.isnan(lap_time), "RUNDENZEIT", "a lap without a lap time")
+    _refuse(raw, np.isnan(tod), "TAGESZEIT", "a lap without a time of day")
+    _refuse(raw, lap_time <= 0, "RUNDENZEIT", "a lap time of zero")
+    _refuse(raw, lap_time > MAX_LAP_TIME, "RUNDENZEIT", f"implausible lap time (more than {MAX_LAP_TIME / 3600:.0f} h)")
+    _refuse(raw, tod >= DAY, "TAGESZEIT", "a time of day of 24 h or more")
+    slot = np.full(n, np.nan)
+    if "DRIVERID" in c:
+        slot = parse_ints(c["DRIVERID"], path, "DRIVERID", lines)
+        _refuse(raw, (slot < 1) | (slot > MAX_SLOTS), "DRIVERID", f"driver slot out of range 1..{MAX_SLOTS}")
+
+    # sort by car (first appearance), then lap; a lap twice is refused
+    codes = pd.factorize(cars)[0]
+    order = np.lexsort((runde, codes))
+    cars, runde, lap_time, tod, slot, codes = (a[order] for a in (cars, runde, lap_time, tod, slot, codes))
+    row_lines = lines[order]
+    same_car = np.r_[False, codes[1:] == codes[:-1]]
+    dup = same_car & np.r_[False, runde[1:] == runde[:-1]]
+    if dup.any():
+        i = int(np.flatnonzero(dup)[0])
+        raise StintlabFormatError(path, f"car {cars[i]} lap {runde[i]} appears twice (also on line {row_lines[i - 1]})", line=int(row_lines[i]), column="RUNDE")
+
+    def col(name):
+        return np.array(_text(raw, name, n), dtype=object)[order]
+
+    # time of day unwrapped past midnight along each car's laps (the N24 runs through the night)
+    back = same_car & np.r_[False, tod[1:] < tod[:-1] - DAY / 2]
+    tod = tod + DAY * pd.Series(back.astype(int)).groupby(codes).cumsum().to_numpy()
+
+    first = ~same_car
+    starts = group_starts((tod - lap_time)[first & (runde == 1)])
+    group_of = _start_groups(result, starts, cars[first], (tod - lap_time)[first & (runde == 1)], runde[first])
+    late = []
+    lap_time = lap_time.copy()
+    for i in np.flatnonzero(first & (runde > 1)):
+        start = group_of.get(cars[i])
+        if start is None:
+            earlier = [s for s in starts if s <= tod[i] - lap_time[i] + 0.0005]
+            start = earlier[-1] if earlier else None
+        if start is not None and tod[i] - start >= lap_time[i]:
+            added = round(tod[i] - start - lap_time[i], 3)
+            lap_time[i] = round(tod[i] - start, 3)
+            late.append({"car": str(cars[i]), "first_lap": int(runde[i]), "line": int(row_lines[i]), "added": float(added)})
+    offset = pd.Series(np.where(first, runde - 1, 0)).groupby(codes).transform("max").to_numpy()
+    lap = (runde - offset).astype("int32")
+    elapsed = np.round(pd.Series(lap_time).groupby(codes).cumsum().to_numpy(), 3)
+    # a row missing inside a car's laps (RUNDE 5 then 7) would take its lap time out of the sum: the
+    # crossings after it keep their distance from the car's start in time of day (never seen in the
+    # NLS 2025 exports, where consecutive TAGESZEIT differences equal RUNDENZEIT to the millisecond)
+    car_start = pd.Series(np.where(first, tod - lap_time, np.nan)).groupby(codes).transform("max").to_numpy()
+    gap = same_car & np.r_[False, runde[1:] - runde[:-1] > 1]
+    after_gap = pd.Series(gap.astype(int)).groupby(codes).cumsum().to_numpy() > 0
+    elapsed = np.where(after_gap, np.round(tod - car_start, 3), elapsed)
+
+    # drivers: the FAHRERn_* slot named by DRIVERID on the row
+    firsts = {k: col(f"FAHRER{k}_VORNAME") for k in range(1, MAX_SLOTS + 1)}
+    lasts = {k: col(f"FAHRER{k}_NAME") for k in range(1, MAX_SLOTS + 1)}
+
+    def name_at(i, k):
+        if np.isnan(k):
+            return None
+        k = int(k)
+        return driver_name(firsts[k][i], lasts[k][i]) or None
+
+    s, sec_facts = _sector_values(sectors, cars, runde, n)
+    drivers, fixed, unnamed = [], [], []
+    for i in range(n):
+        name = name_at(i, slot[i])
+        if name is None and not np.isnan(s["slot"][i]) and name_at(i, s["slot"][i]):
+            # DRIVERID names an empty crew slot; the sector file's FAHRER_NR names a filled one
+            fixed.append(int(row_lines[i]))
+            slot[i] = s["slot"][i]
+            name = name_at(i, slot[i])
+        if name is None:
+            unnamed.append(int(row_lines[i]))
+        drivers.append(name)
+
+    in_lap, pit_in = s["in_lap"], s["pit"]
+    pit_source = "sectors" if sectors is not None else "none"
+    if sectors is None and result is not None:
+        in_lap, pit_in, pit_source = _result_stops(result, cars, runde)
+    out_lap = same_car & np.r_[False, in_lap[:-1]]
+    pit_time = np.where(out_lap, np.r_[np.nan, pit_in[:-1]], np.nan)
+
+    team = [t or b for t, b in zip(col("TEAM"), col("BEWERBER"))]
+    makers = _makers(result)
+    best = np.array([str(v or "").upper() == "J" for v in col("DIESCHNELLSTE")])
+    lap_impr = np.where(best, 2, 0).astype("int8")
+    df = pd.DataFrame(
+        {
+            "car": pd.array(cars.tolist(), dtype="string"),
+            "lap": lap,
+            "driver": pd.array(drivers, dtype="string"),
+            "driver_slot": pd.array([None if np.isnan(v) else int(v) for v in slot], dtype="Int8"),
+            "class": pd.array(col("KLASSE").tolist(), dtype="string"),
+            "group": pd.array([v or "" for v in col("UNTERKLASSE")], dtype="string"),
+            "team": pd.array(team, dtype="string"),
+            "manufacturer": pd.array([makers.get(x) for x in cars], dtype="string"),
+            "lap_time": lap_time,
+            "s1": s["s1"],
+            "s2": s["s2"],
+            "s3": s["s3"],
+            "elapsed": elapsed,
+            "lap_start": np.round(elapsed - lap_time, 3),
+            "time_of_day": np.round(tod, 3),
+            "in_lap": in_lap,
+            "out_lap": out_lap,
+            "pit_time": pit_time,
+            "flag": pd.array([None] * n, dtype="string"),
+            "kph": np.full(n, np.nan),
+            "top_speed": s["top_speed"],
+            "lap_improvement": pd.array(lap_impr, dtype="Int8"),
+            "s1_improvement": pd.array([None] * n, dtype="Int8"),
+            "s2_improvement": pd.array([None] * n, dtype="Int8"),
+            "s3_improvement": pd.array([None] * n, dtype="Int8"),
+            "is_car_best": best,
+            "is_session_best": np.zeros(n, dtype=bool),
+            "line": row_lines.astype("int32"),
+        }
+    )
+    df = df[[x.name for x in LAP_COLUMNS]].astype({x.name: x.dtype for x in LAP_COLUMNS})
+    sections = _sections(s["raw_sectors"], df) if sectors is not None else None
+    facts = {
+        "format": "wige",
+        "variant": "wige",
+        "columns": len(raw.header.names),
+        "separator": ";",
+        "bom": raw.header.bom,
+        "crlf": raw.header.crlf,
+        "has_flags": False,
+        "start_time_of_day": float(starts[0]) if starts else float("nan"),
+        "group_starts": starts,
+        "late_start_cars": late,
+        "lap_gap_lines": [int(x) for x in row_lines[gap]],  # first row after a missing RUNDE of its car  # first row lap 2+: first lap rebuilt from the group start, laps renumbered
+        "pit_source": pit_source,
+        "driver_from_sectors": fixed,  # lines whose DRIVERID named an empty slot (FAHRER_NR used)
+        "unnamed_driver_lines": unnamed,
+        "extra_columns": [],
+        "filled_times": [],
+        "green_flag_lines": [],
+        "unclassed_cars": [],
+        **sec_facts,
+    }
+    return df, sections, facts
+
+
+def _start_groups(result, starts, first_cars, lap1_starts, first_runde) -> dict:
+    """car -> start time of day of its group, from the result's STARTGRUPPE (cars of a group that ran
+    lap 1 give the group's start: the earliest of their lap-1 starts)."""
+    if result is None or "STARTGRUPPE" not in result.columns:
+        return {}
+    group = dict(zip(result.columns["STNR"].to_pylist(), result.columns["STARTGRUPPE"].to_pylist()))
+    with_lap1 = [car for car, r in zip(first_cars, first_runde) if r == 1]
+    by_group: dict[str, float] = {}
+    for car, start in zip(with_lap1, lap1_starts):
+        g = group.get(car)
+        if g:
+            by_group[g] = min(by_group.get(g, start), start)
+    return {car: by_group[g] for car, g in group.items() if g in by_group}
+
+
+def _makers(result) -> dict:
+    if result is None or "HERSTELLER" not in result.columns:
+        return {}
+    return {k: v or None for k, v in zip(result.columns["STNR"].to_pylist(), result.columns["HERSTELLER"].to_pylist())}
+
+
+def _result_stops(result: RawTable, cars, runde):
+    """In-laps and pit times from the result's RUNDE_IN_BOX_n / BOXZEITn (the export prints two stops)."""
+    key = {(str(c), int(r)): i for i, (c, r) in enumerate(zip(cars, runde))}
+    in_lap = np.zeros(len(cars), dtype=bool)
+    pit = np.full(len(cars), np.nan)
+    stnr = result.columns["STNR"].to_pylist()
+    k = 1
+    while f"RUNDE_IN_BOX_{k}" in result.columns:
+        laps = result.columns[f"RUNDE_IN_BOX_{k}"].to_pylist()
+        durations = parse_time_columns({f"BOXZEIT{k}": result.columns[f"BOXZEIT{k}"]}, result.path, result.lines)[f"BOXZEIT{k}"] if f"BOXZEIT{k}" in result.columns else np.full(len(stnr), np.nan)
+        for car, lap, d in zip(stnr, laps, durations):
+            i = key.get((car, int(lap))) if lap and lap.isdigit() else None
+            if i is not None:
+                in_lap[i] = True
+                pit[i] = d
+        k += 1
+    return in_lap, pit, f"result (RUNDE_IN_BOX_1..{k - 1}: the first {k - 1} stops only)"
+
+
+def _sector_values(sectors: RawTable | None, cars, runde, n: int):
+    nan = np.full(n, np.nan)
+    out = {"s1": nan, "s2": nan, "s3": nan, "top_speed": nan, "slot": nan, "in_lap": np.zeros(n, dtype=bool), "pit": nan, "raw_sectors": None}
+    if sectors is None:
+        return out, {}
+    path, c, lines = sectors.path, sectors.columns, sectors.lines
+    for req in SECTORS_REQUIRED:
+        if req not in c:
+            raise StintlabFormatError(path, f"required column {req} is missing from the header", line=1, column=req)
+    s_runde = parse_ints(c["RUNDE_NR"], path, "RUNDE_NR", lines, required=True)
+    s_cars = c["STNR"].to_pylist()
+    where = {(car, int(r)): i for i, (car, r) in enumerate(zip(s_cars, s_runde))}
+    idx = np.array([where.get((car, int(r)), -1) for car, r in zip(cars, runde)])
+    found = idx >= 0
+    take = np.where(found, idx, 0)
+    names = [f"SEKTOR{k}_ZEIT" for k in range(1, N_SECTORS + 1) if f"SEKTOR{k}_ZEIT" in c]
+    extra = [x for x in ("PITSTOPDURATION",) if x in c]
+    parsed = parse_time_columns({k: c[k] for k in names + extra}, path, lines)
+    secs = {k: np.where(found, parsed[k][take], np.nan) for k in names}
+
+    def get(k):
+        return secs.get(f"SEKTOR{k}_ZEIT", nan)
+
+    s4, s5 = get(4), get(5)
+    out["s1"] = get(1)
+    out["s2"] = np.round(get(2) + get(3), 3)
+    out["s3"] = np.round(np.where(np.isnan(s5), s4, s4 + s5), 3)
+    if "TOPSPEED_KMH" in c:
+        top = pd.to_numeric(pd.Series(c["TOPSPEED_KMH"].to_pylist()).str.replace(",", "."), errors="coerce").to_numpy(dtype=float)
+        out["top_speed"] = np.where(found, top[take], np.nan)
+    if "FAHRER_NR" in c:
+        nr = parse_ints(c["FAHRER_NR"], path, "FAHRER_NR", lines)
+        out["slot"] = np.where(found, nr[take], np.nan)
+    if "INPIT" in c:
+        flag = np.array([v.upper() == "J" for v in c["INPIT"].to_pylist()])
+        out["in_lap"] = found & flag[take]
+    if extra:
+        out["pit"] = np.where(out["in_lap"], parsed["PITSTOPDURATION"][take], np.nan)
+    out["raw_sectors"] = secs
+    return out, {"sector_rows": int(sectors.nrows), "laps_without_sectors": int((~found).sum()), "sector_columns": len(names)}
+
+
+def _sections(secs: dict, df: pd.DataFrame) -> pd.DataFrame:
+    parts = []
+    running = np.zeros(len(df))
+    for k, name in enumerate(secs, start=1):
+        t = secs[name]
+        if np.isnan(t).all():
+            continue
+        running = running + np.nan_to_num(t)
+        parts.append(
+            pd.DataFrame(
+                {"car": df["car"].to_numpy(), "lap": df["lap"].to_numpy(), "loop": pd.array([f"S{k}"] * len(df), dtype="string"),
+                 "time": t, "elapsed": np.where(np.isnan(t), np.nan, np.round(running, 3))}
+            )
+        )  # fmt: skip
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({x.name: [] for x in SECTION_COLUMNS})
+    return out.astype({x.name: x.dtype for x in SECTION_COLUMNS})

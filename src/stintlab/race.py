@@ -84,6 +84,7 @@ class Race:
     - ``classification``: official when a results file was given or found beside the lap file
       (column ``official`` True), else derived from the laps (:mod:`stintlab.analysis.classification`).
     - ``meta``: facts about the source (path, variant, separator, has_flags, start_time_of_day, ...).
+    ``cars``, ``drivers`` and ``classification`` given as None are built on first use (:func:`load` does so).
 
     The race owns its derived state: every table below is computed from ``laps`` by the analysis
     kernels on first use and then kept (the tables are shared, never copy-on-read: do not modify

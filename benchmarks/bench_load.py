@@ -109,6 +109,54 @@ def worker(tool: str, path: str, mode: str) -> dict:
     }
 
 
+def cpu_worker(path: str, repeat: int) -> dict:
+    """Runs inside a fresh process: process CPU time (all threads) of pyarrow's ``read_csv`` of the
+    file (the floor: strings and inferred types, no checks), of the lap table and of ``stintlab.load``,
+    ``repeat`` rounds after one warm-up round, in turn within each round; medians."""
+    import time
+
+    import pyarrow.csv as pacsv
+
+    import stintlab
+    from stintlab.io import read_file
+
+    with open(path, "rb") as fh:
+        first = fh.readline()
+    sep = ";" if first.count(b";") >= first.count(b",") else ","
+    steps = {
+        "pyarrow": lambda: pacsv.read_csv(path, parse_options=pacsv.ParseOptions(delimiter=sep)),
+        "laps": lambda: read_file(path, expect="laps"),
+        "load": lambda: stintlab.load(path),
+    }
+    runs: dict[str, list[float]] = {k: [] for k in steps}
+    for i in range(repeat + 1):
+        for name, fn in steps.items():
+            t0 = time.process_time()
+            fn()
+            if i:  # round 0 warms up
+                runs[name].append(time.process_time() - t0)
+    out = {k: statistics.median(v) for k, v in runs.items()}
+    out["load_ratio"] = statistics.median(ld / pa for ld, pa in zip(runs["load"], runs["pyarrow"]))
+    out["laps_ratio"] = statistics.median(lp / pa for lp, pa in zip(runs["laps"], runs["pyarrow"]))
+    return out
+
+
+def paired_cpu(base_src: str, path: Path, processes: int, repeat: int) -> dict:
+    """``cpu_worker`` in fresh processes, alternating the tree at ``base_src`` and this one."""
+    trees = {"base": str(Path(base_src).resolve()), "this": str(ROOT / "src")}
+    got: dict[str, list[dict]] = {k: [] for k in trees}
+    for _ in range(processes):
+        for label, src in trees.items():
+            env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTHONPATH=src)
+            cmd = [sys.executable, str(Path(__file__).resolve()), "--cpu-worker", str(path), str(repeat)]
+            proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600, check=True)
+            got[label].append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    return {
+        label: {k: statistics.median(r[k] for r in rows) for k in rows[0]} | {"processes": rows}
+        for label, rows in got.items()
+    }
+
+
 def measure(tool: str, path: Path, mode: str = "laps") -> dict:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", tool, str(path), mode]
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
@@ -191,6 +239,29 @@ def compare_other_timekeepers(only: list[str] | None, as_json: bool, repeat: int
     return rows
 
 
+def print_paired(args) -> int:
+    results = []
+    for name, path, _ in races(args.race or [args.reference]):
+        pair = paired_cpu(args.paired, path, args.processes, args.repeat)
+        results.append({"race": name, **pair})
+        if args.json:
+            continue
+        print(f"\n{name}: process CPU ms, median of {args.processes} fresh processes x {args.repeat} rounds "
+              f"(load average {os.getloadavg()[0]:.1f})")
+        print(f"{'tree':6} {'pyarrow':>8} {'laps':>8} {'load':>8} {'laps/pa':>8} {'load/pa':>8}   load/pa per process")
+        for label in ("base", "this"):
+            r = pair[label]
+            per = " ".join(f"{p['load_ratio']:.1f}" for p in r["processes"])
+            print(f"{label:6} {r['pyarrow'] * 1e3:8.1f} {r['laps'] * 1e3:8.1f} {r['load'] * 1e3:8.1f} "
+                  f"{r['laps_ratio']:7.1f}x {r['load_ratio']:7.1f}x   {per}")
+        ok = pair["this"]["load_ratio"] <= 3.0
+        print(f"target: stintlab.load <= 3x pyarrow read_csv, same process: {pair['this']['load_ratio']:.1f}x "
+              f"{'PASS' if ok else 'FAIL'}")
+    if args.json:
+        print(json.dumps(results, indent=2))
+    return 0
+
+
 def endurancepy_installed() -> bool:
     proc = subprocess.run([sys.executable, "-c", "import endurancepy"], capture_output=True)
     return proc.returncode == 0
@@ -203,14 +274,23 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--reference", default="lemans-2019", help="race compared against endurancepy")
     ap.add_argument("--json", action="store_true", help="print JSON instead of a table")
     ap.add_argument("--other-only", action="store_true", help="only the other timekeepers' table (MANIFEST-other.csv)")
+    ap.add_argument("--paired", metavar="BASE_SRC", help="process CPU time in-process, this tree against the "
+                    "src folder BASE_SRC (e.g. ../main/src), alternating fresh processes; --race (default lemans-2019)")
+    ap.add_argument("--processes", type=int, default=4, help="fresh processes per tree with --paired")
     ap.add_argument("--worker", nargs=3, metavar=("TOOL", "PATH", "MODE"), help=argparse.SUPPRESS)
+    ap.add_argument("--cpu-worker", nargs=2, metavar=("PATH", "REPEAT"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
         print(json.dumps(worker(*args.worker)))
         return 0
+    if args.cpu_worker:
+        print(json.dumps(cpu_worker(args.cpu_worker[0], int(args.cpu_worker[1]))))
+        return 0
     if not (CORPUS / "MANIFEST.csv").is_file():
         print(f"corpus not found at {CORPUS}", file=sys.stderr)
         return 2
+    if args.paired:
+        return print_paired(args)
 
     if args.other_only:
         other = compare_other_timekeepers(args.race, args.json, args.repeat)

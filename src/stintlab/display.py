@@ -26,6 +26,9 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from stintlab.io.values import format_seconds, time_parts
 
 __all__ = [
@@ -97,14 +100,14 @@ def in_car_order(table):
     when already in that order."""
     if len(table) == 0 or "car" not in table:
         return table
-    codes = table["car"].astype(str)
-    first = list(dict.fromkeys(codes))
-    wanted = sorted(first, key=car_key)
-    if wanted == first and int(codes.ne(codes.shift()).sum()) == len(first):
+    codes, uniques = pd.factorize(table["car"], use_na_sentinel=False)  # codes in order of first appearance
+    first = [str(c) for c in uniques]
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[sorted(range(len(first)), key=lambda i: car_key(first[i]))] = np.arange(len(first))
+    r = rank[codes]
+    if (np.diff(r) >= 0).all():  # cars already contiguous and in natural order
         return table
-    rank = {c: i for i, c in enumerate(wanted)}
-    order = codes.map(rank).to_numpy().argsort(kind="stable")
-    return table.iloc[order].reset_index(drop=True)
+    return table.iloc[np.argsort(r, kind="stable")].reset_index(drop=True)
 
 
 def lap_time(seconds: Any) -> str:

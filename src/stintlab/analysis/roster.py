@@ -5,8 +5,10 @@ official crew's FIA categories and countries when a results file gives them (``r
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
+from stintlab.analysis.order import last_rows
 from stintlab.names import name_key
 
 __all__ = ["cars_table", "drivers_table", "attach_official_crew"]
@@ -16,14 +18,14 @@ def cars_table(laps: pd.DataFrame) -> pd.DataFrame:
     """One row per car (``race.cars``): car, class, group, team, manufacturer, laps (last row of the
     car), crew (drivers in crew-slot order), drivers (how many), vehicle (<NA>: filled by readers
     that know it)."""
-    g = laps.groupby("car", sort=False, observed=True)
-    last = g.tail(1).set_index("car")
+    last = laps.iloc[last_rows(laps)].set_index("car")  # each car's last row, in table order
+    named = laps[["car", "driver", "driver_slot"]].dropna(subset=["driver"])
+    # first row of each (car, driver) pair, by integer codes (the strings are hashed once each)
+    car_codes = pd.factorize(named["car"])[0].astype(np.int64)
+    driver_codes = pd.factorize(named["driver"])[0]
+    first = np.sort(np.unique(car_codes * (int(driver_codes.max(initial=0)) + 1) + driver_codes, return_index=True)[1])
     crew = (
-        laps.dropna(subset=["driver"])
-        .drop_duplicates(["car", "driver"])
-        .sort_values(["car", "driver_slot"], kind="stable")
-        .groupby("car", sort=False)["driver"]
-        .agg(list)
+        named.iloc[first].sort_values(["car", "driver_slot"], kind="stable").groupby("car", sort=False)["driver"].agg(list)
     )
     out = pd.DataFrame(
         {

@@ -230,7 +230,7 @@ def laps_from_table(raw: RawTable) -> tuple[pd.DataFrame, pd.DataFrame | None, d
         "in_lap": in_lap,
         "out_lap": np.zeros(raw.nrows, dtype=bool),
         "pit_time": pit_time,
-        "flag": _string_series(flag, empty_as_na=True) if has_flags else pd.Series(pd.array([None] * raw.nrows, dtype="string")),
+        "flag": _string_series(flag, empty_as_na=True) if has_flags else _string_series(pa.nulls(raw.nrows, pa.string())),
         "kph": opt_float("KPH"),
         "top_speed": opt_float("TOP_SPEED"),
         "lap_improvement": _int8(lap_impr),
@@ -243,10 +243,17 @@ def laps_from_table(raw: RawTable) -> tuple[pd.DataFrame, pd.DataFrame | None, d
     }
     df = pd.DataFrame({k: (v.values if isinstance(v, pd.Series) else v) for k, v in cols.items()})
 
-    # Sort by car (order of first appearance) then lap; reject duplicated laps.
-    order = np.lexsort((lap, pd.factorize(df["car"])[0]))
-    df = df.take(order).reset_index(drop=True)
-    car_codes = pd.factorize(df["car"])[0]
+    # Sort by car (order of first appearance) then lap; reject duplicated laps. Published files are
+    # already in that order: then no sort and no copy.
+    codes = pc.dictionary_encode(car_arr).indices.to_numpy(zero_copy_only=False)  # first appearance
+    same = codes[1:] == codes[:-1]
+    if bool((codes[1:] >= codes[:-1]).all()) and bool((lap[1:][same] >= lap[:-1][same]).all()):
+        order = np.arange(raw.nrows)
+        car_codes = codes
+    else:
+        order = np.lexsort((lap, codes))
+        df = df.take(order).reset_index(drop=True)
+        car_codes = codes[order]
     lap_sorted = df["lap"].to_numpy()
     same_car = np.r_[False, car_codes[1:] == car_codes[:-1]]
     dup = same_car & np.r_[False, lap_sorted[1:] == lap_sorted[:-1]]

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from numpy.lib.stride_tricks import sliding_window_view
 
 from stintlab.errors import StintlabFormatError
 
@@ -95,6 +96,95 @@ def parse_time_columns(columns: dict[str, pa.Array], path, first_line: Lines = 2
     names = list(columns)
     if not names:
         return {}
+    fast = _fast_time_columns(columns, path, first_line)
+    if fast is not None:
+        return fast
+    return _exact_time_columns(columns, path, first_line)
+
+
+# The fixed formats of every published time, by length (empty values aside): the kernel reads each
+# length class at fixed positions; any other value (``35.1``, ``3'29.208``, an error) takes the exact
+# path. Digits weigh milliseconds by their place from the right (``k``).
+_TIME_FORMATS = ("d.ddd", "dd.ddd", "d:dd.ddd", "dd:dd.ddd", "d:dd:dd.ddd", "dd:dd:dd.ddd", "ddd:dd:dd.ddd")
+_PLACE_MS = {0: 1, 1: 10, 2: 100, 4: 1_000, 5: 10_000, 7: 60_000, 8: 600_000,
+             10: 3_600_000, 11: 36_000_000, 12: 360_000_000}  # fmt: skip
+_WIDTH = max(map(len, _TIME_FORMATS))
+_ZERO = ord("0")
+
+
+def _layout(fmt: str) -> tuple[int, np.ndarray, np.ndarray, list[tuple[int, int]], list[int]]:
+    """(length, digit columns, their ms weights, (column, byte) of the separators, tens-of-seconds/minutes columns
+    that must be below 6) of a format, columns counted from the left of the value."""
+    n = len(fmt)
+    digits = [i for i, c in enumerate(fmt) if c == "d"]
+    weights = np.array([_PLACE_MS[n - 1 - i] for i in digits], dtype=np.float64)
+    seps = [(i, ord(c)) for i, c in enumerate(fmt) if c != "d"]
+    tens = [n - 1 - k for k in (5, 8) if k < n and ":" in fmt[: n - 1 - k]]  # after a colon only
+    return n, np.array(digits), weights, seps, tens
+
+
+_LAYOUTS = [_layout(f) for f in _TIME_FORMATS]
+
+
+def _time_kernel(arr: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
+    """Seconds of each value of a string array in one of the fixed formats (NaN where empty), and
+    the mask of the values the kernel left to the exact path; None when the array is not a plain
+    string array without nulls. Same figures as the exact path: whole milliseconds / 1000."""
+    if arr.type != pa.string() or arr.null_count:
+        return None
+    n = len(arr)
+    bufs = arr.buffers()
+    offs = np.frombuffer(bufs[1], dtype=np.int32, count=n + 1, offset=arr.offset * 4)
+    lo, hi = int(offs[0]), int(offs[-1])
+    window = np.full(_WIDTH + hi - lo, _ZERO, dtype=np.uint8)  # padded in front: every slice in range
+    if hi > lo:
+        window[_WIDTH:] = np.frombuffer(bufs[2], dtype=np.uint8)[lo:hi]
+    length = np.diff(offs)
+    rows = sliding_window_view(window, _WIDTH)[(offs[1:] - lo).astype(np.intp)]  # the last W bytes of each value
+    ms = np.full(n, np.nan)
+    ok = length == 0
+    for size, digits, weights, seps, tens in _LAYOUTS:
+        sel = np.flatnonzero(length == size)
+        if not len(sel):
+            continue
+        value = rows[sel, _WIDTH - size :]
+        d = value[:, digits] - np.uint8(_ZERO)  # wraps below '0': not a digit
+        good = (d <= 9).all(axis=1)
+        for col, char in seps:
+            good &= value[:, col] == char
+        for col in tens:
+            good &= value[:, col] <= ord("5")  # minutes and seconds after a colon below 60
+        ms[sel] = d.astype(np.float64) @ weights  # whole numbers below 2**53: exact
+        ok[sel] = good
+    return ms / 1000.0, ~ok
+
+
+def _fast_time_columns(columns: dict[str, pa.Array], path, first_line: Lines) -> dict[str, np.ndarray] | None:
+    """The kernel on each column; the values it leaves go through the exact path (located errors).
+    On any error the exact path reruns on every column, so the error named is the one it names."""
+    result = {}
+    for name, arr in columns.items():
+        got = _time_kernel(arr)  # column by column: each one's bytes stay in cache
+        if got is None:
+            return None
+        values, rest = got
+        if rest.any():
+            idx = np.flatnonzero(rest)
+            lines = (
+                first_line + idx if isinstance(first_line, (int, np.integer)) else np.asarray(first_line)[idx]
+            )
+            try:
+                values[idx] = _exact_time_columns({name: arr.take(pa.array(idx))}, path, lines)[name]
+            except StintlabFormatError:
+                _exact_time_columns(columns, path, first_line)  # raises the exact path's error
+                raise
+        result[name] = values
+    return result
+
+
+def _exact_time_columns(columns: dict[str, pa.Array], path, first_line: Lines = 2) -> dict[str, np.ndarray]:
+    """The exact path: every value validated by regular expressions, then split and summed."""
+    names = list(columns)
     arrays = [columns[n] for n in names]
     arr = pa.concat_arrays(arrays) if len(arrays) > 1 else arrays[0]
     ok = pc.match_substring_regex(arr, _TIME_CHECK)
@@ -129,8 +219,44 @@ def parse_time_columns(columns: dict[str, pa.Array], path, first_line: Lines = 2
     return result
 
 
+_DIGITS = np.zeros(256, dtype=bool)
+_DIGITS[ord("0") : ord("9") + 1] = True
+_DECIMALS = _DIGITS.copy()
+_DECIMALS[ord(".")] = True
+
+
+def _plain_cast(arr: pa.Array, allowed: np.ndarray, to: pa.DataType, longest: int) -> np.ndarray | None:
+    """Fast path of :func:`parse_floats` / :func:`parse_ints`: a plain string array (no nulls) whose
+    bytes are all ``allowed`` (digits, and the decimal point for floats) and whose values are at most
+    ``longest`` bytes, cast by pyarrow (NaN where empty). None when anything else is in it, or when
+    pyarrow refuses a value (``1.2.3``, ``.``): the exact path then decides, and locates the error."""
+    if arr.type != pa.string() or arr.null_count:
+        return None
+    n = len(arr)
+    bufs = arr.buffers()
+    offs = np.frombuffer(bufs[1], dtype=np.int32, count=n + 1, offset=arr.offset * 4)
+    if n == 0 or bufs[2] is None:
+        return None
+    data = np.frombuffer(bufs[2], dtype=np.uint8)[int(offs[0]) : int(offs[-1])]
+    length = np.diff(offs)
+    if int(length.max()) > longest or not allowed[data].all():
+        return None
+    empty = length == 0
+    try:
+        if empty.any():
+            cast = pc.cast(pc.if_else(pa.array(empty), pa.scalar(None, pa.string()), arr), to)
+        else:
+            cast = pc.cast(arr, to)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return cast.to_numpy(zero_copy_only=False).astype(np.float64)
+
+
 def parse_floats(arr: pa.Array, path, column: str, first_line: Lines = 2) -> np.ndarray:
     """Parse decimal numbers (NaN where empty)."""
+    fast = _plain_cast(arr, _DECIMALS, pa.float64(), 30)
+    if fast is not None:
+        return fast
     ok = pc.match_substring_regex(arr, r"^-?\d*\.?\d*(?:[eE][-+]?\d+)?$")
     nonempty = pc.not_equal(pc.utf8_length(arr), 0)
     valid_digits = pc.match_substring_regex(arr, r"\d")
@@ -145,6 +271,9 @@ def parse_floats(arr: pa.Array, path, column: str, first_line: Lines = 2) -> np.
 
 def parse_ints(arr: pa.Array, path, column: str, first_line: Lines = 2, *, required: bool = False) -> np.ndarray:
     """Parse whole numbers to a float array (NaN where empty; an error when ``required``)."""
+    fast = _plain_cast(arr, _DIGITS, pa.int64(), 15)  # below 2**53: exact as floats
+    if fast is not None and not (required and np.isnan(fast).any()):
+        return fast
     nonempty = pc.not_equal(pc.utf8_length(arr), 0)
     ok = pc.match_substring_regex(arr, r"^-?\d+$")
     bad = pc.and_(nonempty, pc.invert(ok))

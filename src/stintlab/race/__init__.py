@@ -45,11 +45,29 @@ def _derived(fn):
     key = (fn.__name__,)
 
     def get(self):
-        return self.once(key, lambda: fn(self))
+        return self.once(key, self._builders.get(key) or (lambda: fn(self)))
 
     get.__doc__ = fn.__doc__
     get.__name__ = fn.__name__
     return property(get)
+
+
+def _lazy_table(name: str, doc: str) -> property:
+    """A table given to the constructor, or (given as None) built on first use by the builder that
+    :func:`load` registered (``race.cars``, ``race.drivers``, ``race.classification``)."""
+    key = ("table", name)
+
+    def get(self):
+        given = self.__dict__.get("_" + name)
+        if given is not None:
+            return given
+        build = self._builders.get(key)
+        return None if build is None else self.once(key, build)
+
+    def put(self, value):
+        self.__dict__["_" + name] = value
+
+    return property(get, put, doc=doc)
 
 
 @dataclass(eq=False)
@@ -62,6 +80,7 @@ class Race:
     - ``classification``: official when a results file was given or found beside the lap file
       (column ``official`` True), else derived from the laps (:mod:`stintlab.analysis.classification`).
     - ``meta``: facts about the source (path, variant, separator, has_flags, start_time_of_day, ...).
+    ``cars``, ``drivers`` and ``classification`` given as None are built on first use (:func:`load` does so).
 
     The race owns its derived state: every table below is computed from ``laps`` by the analysis
     kernels on first use and then kept (the tables are shared, never copy-on-read: do not modify
@@ -79,9 +98,9 @@ class Race:
     """
 
     laps: pd.DataFrame
-    classification: pd.DataFrame
-    cars: pd.DataFrame
-    drivers: pd.DataFrame
+    classification: pd.DataFrame | None
+    cars: pd.DataFrame | None
+    drivers: pd.DataFrame | None
     meta: dict = field(default_factory=dict)
     sections: pd.DataFrame | None = None
     official_crew: pd.DataFrame | None = None
@@ -91,6 +110,7 @@ class Race:
     #: ``lookup(race, names)`` → categories of drivers the race itself does not grade (the archive's
     #: registry, set by the faces: :func:`stintlab.archive.registry.category_lookup`)
     category_lookup: Callable | None = None
+    _builders: dict = field(default_factory=dict, init=False, repr=False)  # key -> compute, registered by load
     _memo: dict = field(default_factory=dict, init=False, repr=False)
     _gates: dict = field(default_factory=dict, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
@@ -147,6 +167,7 @@ class Race:
     def issues(self) -> pd.DataFrame:
         """One row per silent repair (rule, line, column, action) the readers and :func:`load` made
         (:func:`stintlab.log.issues_table`, from the facts in ``meta``)."""
+        self.drivers  # noqa: B018 - building the drivers table records the crew slot matches in meta
         return issues_table(self.meta, self.laps, self.meta.get("crew_slot_matches") or ())
 
     # ------------------------------------------------------------------ race order and state
@@ -382,6 +403,13 @@ class Race:
     def __repr__(self) -> str:
         return f"<Race {self.name!r}: {len(self.cars)} cars, {len(self.laps)} laps, {self.meta.get('variant')}>"
 
+
+for _name, _doc in (
+    ("classification", "Official classification (column ``official`` True) or the one derived from the laps."),
+    ("cars", "One row per car: car, class, group, team, manufacturer, crew, drivers, laps, vehicle."),
+    ("drivers", "One row per (car, driver): driver, car, driver_slot, class, team, category, country, laps."),
+):
+    setattr(Race, _name, _lazy_table(_name, _doc))
 
 # the loader builds a Race (stintlab.race.loading imports Race from here): imported last
 from stintlab.race.loading import entry_list_beside, find_results_beside, load, results_mismatch  # noqa: E402

@@ -4,6 +4,7 @@ classification and entry list found beside it, the roster and the race's metadat
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from pathlib import Path
@@ -53,7 +54,7 @@ def load(path, results=None, *, find_results: bool = True, weather=None) -> Race
     a classification beside the lap file is used if there is exactly one.
     """
     parsed = read_file(path, expect="laps")
-    laps = in_car_order(parsed.table)
+    laps = parsed.table
     results_path = Path(results) if results is not None else (find_results_beside(path) if find_results else None)
     official = crew = None
     refused = None
@@ -71,23 +72,34 @@ def load(path, results=None, *, find_results: bool = True, weather=None) -> Race
         laps = parsed.table
     wx = read_file(weather, expect="weather").table if weather is not None else None
 
-    cars = cars_table(laps)
-    slot_matches: list[tuple] = []
-    # no results file: the crew of an entry list read with the laps (SRO) gives countries/categories
-    drivers = drivers_table(laps, crew if crew is not None else parsed.crew, slot_matches)
-    derived = with_lapless_cars(derive_classification(laps), parsed.facts.get("lapless_cars"))
-    cars = with_lapless_cars(cars, parsed.facts.get("lapless_cars"))
-    if official is not None:
-        classification = official.copy()
-        classification["official"] = True
-        classification = pd.concat([classification, official_status(classification).set_index(classification.index)], axis=1)
-        classification = classification.merge(
-            derived[["car", "took_flag", "retired_in_pits", "last_lap_in_pit"]], on="car", how="left"
-        )
-        attach_official_crew(cars, crew)
-    else:
-        classification = derived
+    laps = in_car_order(laps)  # cars in natural order ("2" before "19"), whatever the reader gave
+    lapless = parsed.facts.get("lapless_cars")
     meta = dict(parsed.facts)
+    # cars, drivers and the classifications are built on first use, once (a load that only wants the
+    # laps pays for none of them); the derived classification serves the official one too
+    derived = functools.cache(lambda: with_lapless_cars(derive_classification(laps), lapless))
+
+    def cars() -> pd.DataFrame:
+        table = with_lapless_cars(cars_table(laps), lapless)
+        if official is not None:
+            attach_official_crew(table, crew)
+        return table
+
+    def drivers() -> pd.DataFrame:
+        slot_matches: list[tuple] = []
+        # no results file: the crew of an entry list read with the laps (SRO) gives countries/categories
+        table = drivers_table(laps, crew if crew is not None else parsed.crew, slot_matches)
+        if slot_matches:
+            meta["crew_slot_matches"] = slot_matches  # (car, driver, official name, slot)
+        return table
+
+    def classification() -> pd.DataFrame:
+        if official is None:
+            return derived()
+        table = official.assign(official=True)
+        table = pd.concat([table, official_status(table).set_index(table.index)], axis=1)
+        return table.merge(derived()[["car", "took_flag", "retired_in_pits", "last_lap_in_pit"]], on="car", how="left")
+
     meta.update({k: v for k, v in event_meta(path, results_path).items() if v is not None})
     complete_from_session(meta, parsed.facts.get("entry_session") or {})  # SRO: the entry list's session block
     meta.update(
@@ -102,19 +114,18 @@ def load(path, results=None, *, find_results: bool = True, weather=None) -> Race
     if refused is not None:
         meta["results_refused"] = f"{results_path}: {refused}; the classification is derived from the laps"
         logger.warning("%s: results refused: %s", meta["name"], meta["results_refused"])
-    if slot_matches:
-        meta["crew_slot_matches"] = slot_matches  # (car, driver, official name, slot)
     race = Race(
         laps=laps,
-        classification=classification,
-        cars=cars,
-        drivers=drivers,
+        classification=None,
+        cars=None,
+        drivers=None,
         meta=meta,
         sections=in_car_order(parsed.sections) if parsed.sections is not None else None,
         official_crew=crew,
         weather=wx,
     )
-    race.once(("derived_classification",), lambda: derived)  # computed once, above
+    race._builders.update({("derived_classification",): derived, ("table", "cars"): cars,
+                           ("table", "drivers"): drivers, ("table", "classification"): classification})  # fmt: skip
     if logger.isEnabledFor(logging.INFO):
         logger.info("%s: %s", race.name, issues_summary(race.issues))
     return race

@@ -86,16 +86,22 @@ def last_rows(laps: pd.DataFrame) -> np.ndarray:
     >>> last_rows(pd.DataFrame({"car": ["1", "1", "2", "1"], "lap": [1, 2, 1, 3]})).tolist()
     [2, 3]
     """
-    n = len(laps)
+    if len(laps) == 0:
+        return np.zeros(0, dtype=np.int64)
+    codes, _ = pd.factorize(laps["car"].to_numpy())
+    return _last_positions(codes)
+
+
+def _last_positions(codes: np.ndarray) -> np.ndarray:
+    """Positions of the last occurrence of each code, ascending (any coding consistent per car)."""
+    n = len(codes)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    car = laps["car"].to_numpy()
-    codes, _ = pd.factorize(car)
     if n == 1 or bool((codes[1:] >= codes[:-1]).all()):  # rows of a car together (canonical table)
         return np.flatnonzero(np.r_[codes[1:] != codes[:-1], True])
     last = np.full(codes.max() + 1, -1, dtype=np.int64)
     last[codes] = np.arange(n)  # later rows overwrite earlier ones
-    return np.sort(last)
+    return np.sort(last[last >= 0])  # codes absent from a subset keep -1
 
 
 def last_crossings(laps: pd.DataFrame) -> pd.DataFrame:
@@ -111,7 +117,11 @@ def last_crossings_at(laps: pd.DataFrame, t: float) -> pd.DataFrame:
     [['1', 2]]
     """
     el = laps["elapsed"].to_numpy(dtype=float)
-    return last_crossings(laps[el <= t])
+    keep = np.flatnonzero(el <= t)
+    if keep.size == 0:
+        return laps.iloc[keep]
+    codes, _ = pd.factorize(laps["car"].to_numpy())
+    return laps.iloc[keep[_last_positions(codes[keep])]]  # one take of the kept rows, not a filtered copy
 
 
 def last_rows_at_times(laps: pd.DataFrame, times) -> tuple[np.ndarray, np.ndarray]:

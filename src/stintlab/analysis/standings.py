@@ -71,46 +71,64 @@ def _gap(laps_a: np.ndarray, t_a: np.ndarray, laps_b: np.ndarray, t_b: np.ndarra
 
 
 def _table(last: pd.DataFrame) -> pd.DataFrame:
-    """Standings table from one row per car (its last crossing): columns car, lap, elapsed, ..."""
-    last = last.iloc[order_index(last["lap"].to_numpy(), last["elapsed"].to_numpy(dtype=float))].reset_index(drop=True)
-    n = len(last)
-    lap = last["lap"].to_numpy(dtype=np.int64)
-    el = last["elapsed"].to_numpy(dtype=float)
-    cls = last["class"].astype(object).fillna("").to_numpy()
-    out = pd.DataFrame(
-        {
-            "position": np.arange(1, n + 1, dtype=np.int64),
-            "car": pd.array(last["car"].to_numpy(), dtype="string"),
-            "class": pd.array(last["class"].to_numpy(), dtype="string"),
-            "team": pd.array(last["team"].to_numpy() if "team" in last else [None] * n, dtype="string"),
-            "driver": pd.array(last["driver"].to_numpy() if "driver" in last else [None] * n, dtype="string"),
-            "laps": lap,
-            "race_time": el,
-            "in_pit": last["in_lap"].to_numpy(dtype=bool) if "in_lap" in last else np.zeros(n, dtype=bool),
-        }
-    )
+    """Standings table from one row per car (its last crossing): columns car, lap, elapsed, ...
+
+    Works on the few columns it needs as numpy arrays (class codes for the in-class leader, position
+    and car ahead) and builds the frame once."""
+    o = order_index(last["lap"].to_numpy(), last["elapsed"].to_numpy(dtype=float))
+    n = len(o)
+    lap = last["lap"].to_numpy(dtype=np.int64)[o]
+    el = last["elapsed"].to_numpy(dtype=float)[o]
+
+    def col(name, **kw):
+        return last[name].to_numpy(**kw)[o] if name in last else None
+
+    string = {"car": col("car"), "class": col("class"), "team": col("team"), "driver": col("driver")}
+    string = {k: pd.array(v if v is not None else [None] * n, dtype="string") for k, v in string.items()}
+    in_pit = col("in_lap", dtype=bool)
     if n == 0:
+        out = pd.DataFrame({"position": np.arange(1, n + 1, dtype=np.int64), **string, "laps": lap, "race_time": el,
+                            "in_pit": in_pit if in_pit is not None else np.zeros(n, dtype=bool)})  # fmt: skip
         for c in STANDINGS_COLUMNS:
             if c not in out:
                 out[c] = pd.Series([], dtype=object)
         return out[STANDINGS_COLUMNS]
-    grp = pd.Series(cls).groupby(cls, sort=False)
-    out["class_position"] = grp.cumcount().to_numpy() + 1
-    _, _, out["gap_to_leader"] = _gap(lap, el, np.full(n, lap[0]), np.full(n, el[0]))
-    first = pd.DataFrame({"c": cls, "lap": lap, "el": el}).groupby("c", sort=False).transform("first")
-    b, s, t = _gap(lap, el, first["lap"].to_numpy(), first["el"].to_numpy())
-    out["gap_to_class_leader"], out["gap_to_class_leader_laps"], out["gap_to_class_leader_s"] = t, b, s
+    cls = last["class"].astype(object).fillna("").to_numpy()[o]
+    codes, _ = pd.factorize(cls)
+    by_class = np.argsort(codes, kind="stable")  # rows of a class together, race order kept
+    sc = codes[by_class]
+    starts = np.r_[True, sc[1:] != sc[:-1]]
+    start_at = np.maximum.accumulate(np.where(starts, np.arange(n), 0))
+    class_position = np.empty(n, dtype=np.int64)
+    class_position[by_class] = np.arange(n) - start_at + 1
+    leader = np.empty(n, dtype=np.int64)
+    leader[by_class] = by_class[start_at]
+    ahead = np.empty(n, dtype=np.int64)  # the car ahead in class, itself for the class leader
+    ahead[by_class] = np.where(starts, by_class, by_class[np.maximum(np.arange(n) - 1, 0)])
+    _, _, gap_to_leader = _gap(lap, el, np.full(n, lap[0]), np.full(n, el[0]))
+    cb, cs, ct = _gap(lap, el, lap[leader], el[leader])
     prev_lap, prev_el = np.r_[lap[:1], lap[:-1]], np.r_[el[:1], el[:-1]]
-    b, s, t = _gap(lap, el, prev_lap, prev_el)
-    out["interval"], out["interval_s"] = t, s
-    shifted = pd.DataFrame({"c": cls, "lap": lap, "el": el}).groupby("c", sort=False)[["lap", "el"]].shift(1)
-    pl = shifted["lap"].fillna(pd.Series(lap)).to_numpy(dtype=np.int64)
-    pe = shifted["el"].fillna(pd.Series(el)).to_numpy(dtype=float)
-    b, s, t = _gap(lap, el, pl, pe)
-    out["class_interval"], out["class_interval_s"] = t, s
-    for c in ("gap_to_leader", "gap_to_class_leader", "interval", "class_interval"):
-        out[c] = pd.array(out[c], dtype="string")
-    return out[STANDINGS_COLUMNS]
+    _, ivs, ivt = _gap(lap, el, prev_lap, prev_el)
+    pe = el[ahead]
+    pe = np.where(np.isnan(pe), el, pe)  # as a NaN shifted time is filled with the car's own
+    _, cis, cit = _gap(lap, el, lap[ahead], pe)
+    out = {
+        "position": np.arange(1, n + 1, dtype=np.int64),
+        "class_position": class_position,
+        **string,
+        "laps": lap,
+        "race_time": el,
+        "in_pit": in_pit if in_pit is not None else np.zeros(n, dtype=bool),
+        "gap_to_leader": pd.array(gap_to_leader, dtype="string"),
+        "gap_to_class_leader": pd.array(ct, dtype="string"),
+        "gap_to_class_leader_laps": cb,
+        "gap_to_class_leader_s": cs,
+        "interval": pd.array(ivt, dtype="string"),
+        "interval_s": ivs,
+        "class_interval": pd.array(cit, dtype="string"),
+        "class_interval_s": cis,
+    }
+    return pd.DataFrame({c: out[c] for c in STANDINGS_COLUMNS})
 
 
 def standings_at(laps: pd.DataFrame, t: float, cls: str | None = None) -> pd.DataFrame:

@@ -1,0 +1,104 @@
+"""Same analysis from two source trees: every ``MANIFEST.csv`` race loaded and analysed by the code of
+``--base`` (e.g. the main checkout) and by this tree, every Race table compared column by column
+(values, dtypes, NaN positions, order) with :func:`check_same_tables.same`.
+
+    .venv/bin/python benchmarks/check_same_analysis.py --base ../main/src
+
+Compared per race: annotated, slow_zones, flags, phases, stops, stints, spells, drive_time, incidents,
+time_loss, final_standings, standings after every race hour, hourly_positions, position_history,
+events of three cars (winner, a mid-field car, the last car), clean_laps, driver_metrics,
+driver_rankings, crew_rankings and best_performers. Each tree runs in its own process and pickles its
+tables to a temporary folder; nothing is written to the repository. Exit status 1 when a table
+differs. A check for refactors of the analysis, not a timing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import os
+import pickle
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from check_same_tables import CORPUS, ROOT, same  # noqa: E402
+
+TABLES = (
+    "annotated", "slow_zones", "flags", "phases", "stops", "stints", "spells", "drive_time", "incidents",
+    "time_loss", "final_standings", "hourly_positions", "position_history", "clean_laps", "driver_metrics",
+)  # fmt: skip
+
+
+def races() -> list[tuple[str, str]]:
+    with open(CORPUS / "MANIFEST.csv", encoding="utf-8") as fh:
+        return [(r["race"], str(CORPUS / r["race"] / r["laps_file"])) for r in csv.DictReader(fh) if r["laps_file"]]
+
+
+def dump(out_dir: Path, only: list[str]) -> None:
+    """Runs under the tree being checked: analyse every race, pickle the tables (or the error text)."""
+    import stintlab
+
+    def attempt(fn):
+        try:
+            return fn()
+        except Exception as exc:  # the same error on both sides is the same result
+            return f"ERROR {type(exc).__name__}: {exc}"
+
+    for race, path in races():
+        if only and race not in only:
+            continue
+        r = stintlab.load(path)
+        got: dict = {name: attempt(lambda n=name: getattr(r, n)) for name in TABLES}
+        for h in range(1, math.ceil(r.duration / 3600) + 1):
+            got[f"standings(hour={h})"] = attempt(lambda h=h: r.standings(hour=h))
+        final = got["final_standings"]
+        if not isinstance(final, str) and len(final):
+            cars = list(final["car"])
+            for car in dict.fromkeys([cars[0], cars[len(cars) // 2], cars[-1]]):
+                got[f"events({car})"] = attempt(lambda c=car: r.events(c))
+        got["driver_rankings"] = attempt(lambda: r.driver_rankings())
+        got["crew_rankings"] = attempt(lambda: r.crew_rankings())
+        got["best_performers"] = attempt(lambda: r.best_performers())
+        with open(out_dir / f"{race}.pkl", "wb") as fh:
+            pickle.dump(got, fh)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--base", required=True, help="src folder of the tree to compare against (e.g. ../main/src)")
+    ap.add_argument("races", nargs="*", help="corpus race names (default: every MANIFEST.csv race)")
+    ap.add_argument("--dump", metavar="DIR", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.dump:
+        dump(Path(args.dump), args.races)
+        return 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, src in (("base", Path(args.base).resolve()), ("this", ROOT / "src")):
+            (Path(tmp) / label).mkdir()
+            env = dict(os.environ, PYTHONPATH=str(src), PYTHONDONTWRITEBYTECODE="1")
+            cmd = [sys.executable, __file__, "--base", "-", "--dump", str(Path(tmp) / label), *args.races]
+            subprocess.run(cmd, env=env, check=True)
+        n_tables = bad = 0
+        for race, _ in races():
+            if args.races and race not in args.races:
+                continue
+            with open(Path(tmp) / "base" / f"{race}.pkl", "rb") as fh:
+                base = pickle.load(fh)
+            with open(Path(tmp) / "this" / f"{race}.pkl", "rb") as fh:
+                this = pickle.load(fh)
+            diffs = same(base, this)
+            n_tables += len(base)
+            bad += bool(diffs)
+            print(f"{race:44} {len(base):3d} tables  {'SAME' if not diffs else 'DIFFERENT'}")
+            for d in diffs[:10]:
+                print(f"    {d}")
+    print(f"\n{bad} race(s) differ; {n_tables} tables compared")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -127,14 +127,6 @@ def _category_map(categories, frame: pd.DataFrame, column: str = "category") -> 
     return out
 
 
-def _values_for(metric: str, laps: pd.DataFrame) -> np.ndarray:
-    if metric == "index":
-        return laps["pace_index"].to_numpy(dtype=float)
-    if metric == "stint_avg":
-        return laps.loc[laps["stint_keep"].to_numpy(dtype=bool), "lap_time"].to_numpy(dtype=float)
-    return laps["lap_time"].to_numpy(dtype=float)
-
-
 def _rank(df: pd.DataFrame, keys: list[str]) -> pd.Series:
     return df.groupby(keys, sort=False, dropna=False)["value"].rank(method="min").astype("Int32")
 
@@ -143,15 +135,24 @@ def _with_confidence(
     table: pd.DataFrame, clean: pd.DataFrame, keys: list[str], metric: str, n_boot: int, seed: int
 ) -> pd.DataFrame:
     lows, highs = [], []
-    groups = {(k if isinstance(k, tuple) else (k,)): g for k, g in clean.groupby(keys, sort=False, observed=True)}
+    # row positions of each group (in table order) and the metric's columns as numpy, once
+    groups = {(k if isinstance(k, tuple) else (k,)): pos
+              for k, pos in clean.groupby(keys, sort=False, observed=True).indices.items()}  # fmt: skip
+    if metric == "index":
+        values, keep = clean["pace_index"].to_numpy(dtype=float), None
+    else:
+        values = clean["lap_time"].to_numpy(dtype=float)
+        keep = clean["stint_keep"].to_numpy(dtype=bool) if metric == "stint_avg" else None
+    sectors = clean[["s1", "s2", "s3"]].to_numpy(dtype=float) if metric == "ideal_lap" else None
     for row in table[keys].itertuples(index=False, name=None):
-        g = groups.get(tuple(row))
-        if g is None or len(g) == 0 or n_boot <= 0:
+        pos = groups.get(tuple(row))
+        if pos is None or len(pos) == 0 or n_boot <= 0:
             lows.append(np.nan)
             highs.append(np.nan)
             continue
-        sectors = g[["s1", "s2", "s3"]].to_numpy(dtype=float) if metric == "ideal_lap" else None
-        lo, hi = bootstrap_interval(_values_for(metric, g), metric, n_boot=n_boot, seed=seed, sectors=sectors)
+        v = values[pos] if keep is None else values[pos[keep[pos]]]
+        sec = sectors[pos] if sectors is not None else None
+        lo, hi = bootstrap_interval(v, metric, n_boot=n_boot, seed=seed, sectors=sec)
         lows.append(lo)
         highs.append(hi)
     return table.assign(ci_low=lows, ci_high=highs)

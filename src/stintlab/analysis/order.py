@@ -88,7 +88,7 @@ def last_rows(laps: pd.DataFrame) -> np.ndarray:
     """
     if len(laps) == 0:
         return np.zeros(0, dtype=np.int64)
-    codes, _ = pd.factorize(laps["car"].to_numpy())
+    codes, _ = pd.factorize(laps["car"])
     return _last_positions(codes)
 
 
@@ -120,7 +120,7 @@ def last_crossings_at(laps: pd.DataFrame, t: float) -> pd.DataFrame:
     keep = np.flatnonzero(el <= t)
     if keep.size == 0:
         return laps.iloc[keep]
-    codes, _ = pd.factorize(laps["car"].to_numpy())
+    codes, _ = pd.factorize(laps["car"])
     return laps.iloc[keep[_last_positions(codes[keep])]]  # one take of the kept rows, not a filtered copy
 
 

@@ -235,7 +235,10 @@ def drive_time(laps: pd.DataFrame, window: float = 6 * 3600.0) -> pd.DataFrame:
     ).reset_index()
     out = out.rename(columns={"cls": "class"})
     iv = driving_intervals(laps)
-    key = iv["car"].astype(object).to_numpy() + "\x1f" + iv["driver"].astype(object).fillna("").to_numpy()
+    # (car, driver) as one integer code; a stable sort keeps each pair's rows in table order
+    car_codes, car_names = pd.factorize(iv["car"].astype(object).to_numpy())
+    drv_codes, drv_names = pd.factorize(iv["driver"].astype(object).fillna("").to_numpy())
+    key = (car_codes.astype(np.int64) + 1) * (len(drv_names) + 1) + drv_codes
     order = np.argsort(key, kind="stable")
     ks = key[order]
     ds = iv["drive_start"].to_numpy()[order]
@@ -243,8 +246,8 @@ def drive_time(laps: pd.DataFrame, window: float = 6 * 3600.0) -> pd.DataFrame:
     cuts = np.flatnonzero(np.r_[True, ks[1:] != ks[:-1], True])
     wmap = {}
     for i0, i1 in zip(cuts[:-1], cuts[1:]):
-        car_, _, drv_ = ks[i0].partition("\x1f")
-        wmap[(car_, drv_)] = worst_window(ds[i0:i1], de[i0:i1], window)
+        first = order[i0]
+        wmap[(car_names[car_codes[first]], drv_names[drv_codes[first]])] = worst_window(ds[i0:i1], de[i0:i1], window)
     keys = list(zip(out["car"].astype(object), out["driver"].astype(object).fillna("")))
     out["worst_window_6h"] = [wmap.get(k, (np.nan, np.nan))[0] for k in keys]
     out["worst_window_start"] = [wmap.get(k, (np.nan, np.nan))[1] for k in keys]

@@ -7,7 +7,7 @@
 Compared per race: annotated, slow_zones, flags, phases, stops, stints, spells, drive_time, incidents,
 time_loss, final_standings, standings after every race hour, hourly_positions, position_history,
 events of three cars (winner, a mid-field car, the last car), clean_laps, driver_metrics,
-driver_rankings, crew_rankings and best_performers. Each tree runs in its own process and pickles its
+driver_rankings by every metric, crew_rankings and best_performers. Each tree runs in its own process and pickles its
 tables to a temporary folder; nothing is written to the repository. Exit status 1 when a table
 differs. A check for refactors of the analysis, not a timing.
 """
@@ -61,6 +61,8 @@ def dump(out_dir: Path, only: list[str]) -> None:
             for car in dict.fromkeys([cars[0], cars[len(cars) // 2], cars[-1]]):
                 got[f"events({car})"] = attempt(lambda c=car: r.events(c))
         got["driver_rankings"] = attempt(lambda: r.driver_rankings())
+        for metric in ("best_lap", "ideal_lap", "best_10", "best_20pct", "median_clean", "stint_avg", "spread"):
+            got[f"driver_rankings({metric})"] = attempt(lambda m=metric: r.driver_rankings(by=m))
         got["crew_rankings"] = attempt(lambda: r.crew_rankings())
         got["best_performers"] = attempt(lambda: r.best_performers())
         with open(out_dir / f"{race}.pkl", "wb") as fh:

@@ -114,11 +114,12 @@ def _infer_kinds(laps: pd.DataFrame) -> np.ndarray:
     el = laps["elapsed"].to_numpy(dtype=float)
     order = np.argsort(el, kind="stable")
     t = el[order]
-    r = _ordinary_ratio(laps)[order]
+    ratio = _ordinary_ratio(laps)
+    r = ratio[order]
     if np.isfinite(r).sum() < MIN_CROSSINGS:
         return out
     lt = laps["lap_time"].to_numpy(dtype=float)
-    typical = float(np.nanmedian(lt[np.isfinite(_ordinary_ratio(laps))]))
+    typical = float(np.nanmedian(lt[np.isfinite(ratio)]))
     half = WINDOW_FRACTION * typical
     med = window_median(t, r, half)
     neutral = med >= INFER_RATIO

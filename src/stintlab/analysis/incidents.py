@@ -83,7 +83,10 @@ def lap_expectation(laps: pd.DataFrame, racing: np.ndarray) -> tuple[np.ndarray,
         return expected, field
     sub = laps.iloc[idx]
     lt = sub["lap_time"].to_numpy(dtype=float)
-    key = sub["car"].astype(object).to_numpy() + "\x1f" + sub["driver"].astype(object).fillna("").to_numpy()
+    # (car, driver) as one integer code: the same groups, in the same (first-appearance) order
+    car_codes, _ = pd.factorize(sub["car"].astype(object).to_numpy())
+    drv_codes, drv_names = pd.factorize(sub["driver"].astype(object).fillna("").to_numpy())
+    key = (car_codes.astype(np.int64) + 1) * (len(drv_names) + 1) + drv_codes
     s = pd.Series(lt)
     med = s.groupby(key, sort=False).rolling(WINDOW, center=True, min_periods=3).median()
     med.index = med.index.get_level_values(-1)

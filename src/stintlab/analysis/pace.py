@@ -29,6 +29,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from stintlab.analysis.medians import window_medians
 from stintlab.config import THRESHOLDS
 from stintlab.schema import check_columns
 
@@ -98,11 +99,15 @@ def lap_index(clean: pd.DataFrame, window: float = INDEX_WINDOW) -> np.ndarray:
         ub = np.unique(bins)
         lo = np.searchsorted(ts, (ub - k) * INDEX_BIN, side="left")
         hi = np.searchsorted(ts, (ub + k + 1) * INDEX_BIN, side="left")
+        # distinct cars of each window from per-car running counts; the medians in one pass
+        codes = pd.factorize(cs)[0]
+        seen = np.zeros((len(cs) + 1, codes.max() + 1), dtype=np.int32)
+        seen[np.arange(1, len(cs) + 1), codes] = 1
+        seen = seen.cumsum(axis=0)
+        cars = ((seen[hi] - seen[lo]) > 0).sum(axis=1)
+        ok = (hi - lo >= INDEX_MIN_REFERENCE) & (cars >= INDEX_MIN_CARS)
         ref = np.full(len(ub), np.nan)
-        for j in range(len(ub)):
-            a, b = lo[j], hi[j]
-            if b - a >= INDEX_MIN_REFERENCE and len(set(cs[a:b])) >= INDEX_MIN_CARS:
-                ref[j] = np.median(ls[a:b])
+        ref[ok] = window_medians(ls, lo[ok], hi[ok])
         out[order] = 100.0 * ls / ref[np.searchsorted(ub, bins)]
     return out
 

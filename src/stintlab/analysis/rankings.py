@@ -81,22 +81,44 @@ def bootstrap_interval(
     >>> 102.0 <= lo <= 103.0 and 107.0 <= hi <= 108.0
     True
     """
+    vals = _resampled(values, metric, n_boot=n_boot, seed=seed, sectors=sectors)
+    if vals is None:
+        return float("nan"), float("nan")
+    lo, hi = np.nanquantile(vals, _ci_quantiles())
+    return float(lo), float(hi)
+
+
+def _ci_quantiles() -> list[float]:
+    """The interval's quantiles of the resampled metric."""
+    a = (1.0 - CI_LEVEL) / 2.0
+    return [a, 1.0 - a]
+
+
+def _resampled(values, metric: str, *, n_boot: int, seed: int, sectors=None) -> np.ndarray | None:
+    """The metric over each of ``n_boot`` resamples of the finite ``values`` (None when there is none)."""
     v = np.asarray(values, dtype=float)
     v = v[np.isfinite(v)]
     n = len(v)
     if n == 0:
-        return float("nan"), float("nan")
+        return None
     rng = np.random.default_rng(seed)
     idx = rng.integers(0, n, size=(n_boot, n))
     if metric == "ideal_lap":
-        sec = np.asarray(sectors, dtype=float)
-        s = sec[idx]  # B x n x 3
-        vals = np.nanmin(s, axis=1).sum(axis=1)
-    else:
-        vals = _stat(metric, v[idx])
-    a = (1.0 - CI_LEVEL) / 2.0
-    lo, hi = np.nanquantile(vals, [a, 1.0 - a])
-    return float(lo), float(hi)
+        return _resampled_ideal(np.asarray(sectors, dtype=float), idx)
+    return _stat(metric, v[idx])
+
+
+def _resampled_ideal(sec: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """``np.nanmin(sec[idx], axis=1).sum(axis=1)`` (each resample's best sectors summed) without the
+    B x n x 3 float gather: per sector, the lowest rank drawn (NaN ranked last) read back as its time."""
+    best = np.empty((idx.shape[0], sec.shape[1]))
+    for j in range(sec.shape[1]):
+        col = sec[:, j]
+        order = np.argsort(col, kind="stable")  # NaN last
+        rank = np.empty(len(col), dtype=np.int64)
+        rank[order] = np.arange(len(col))
+        best[:, j] = col[order][rank[idx].min(axis=1)]  # NaN only when every draw is NaN, as nanmin
+    return best.sum(axis=1)
 
 
 def _metric_name(by: str) -> str:
@@ -134,7 +156,6 @@ def _rank(df: pd.DataFrame, keys: list[str]) -> pd.Series:
 def _with_confidence(
     table: pd.DataFrame, clean: pd.DataFrame, keys: list[str], metric: str, n_boot: int, seed: int
 ) -> pd.DataFrame:
-    lows, highs = [], []
     # row positions of each group (in table order) and the metric's columns as numpy, once
     groups = {(k if isinstance(k, tuple) else (k,)): pos
               for k, pos in clean.groupby(keys, sort=False, observed=True).indices.items()}  # fmt: skip
@@ -144,17 +165,28 @@ def _with_confidence(
         values = clean["lap_time"].to_numpy(dtype=float)
         keep = clean["stint_keep"].to_numpy(dtype=bool) if metric == "stint_avg" else None
     sectors = clean[["s1", "s2", "s3"]].to_numpy(dtype=float) if metric == "ideal_lap" else None
-    for row in table[keys].itertuples(index=False, name=None):
+    if table.empty:
+        return table.assign(ci_low=[], ci_high=[])
+    lows, highs = np.full(len(table), np.nan), np.full(len(table), np.nan)
+    done, resampled = [], []
+    for i, row in enumerate(table[keys].itertuples(index=False, name=None)):
         pos = groups.get(tuple(row))
         if pos is None or len(pos) == 0 or n_boot <= 0:
-            lows.append(np.nan)
-            highs.append(np.nan)
             continue
         v = values[pos] if keep is None else values[pos[keep[pos]]]
         sec = sectors[pos] if sectors is not None else None
-        lo, hi = bootstrap_interval(v, metric, n_boot=n_boot, seed=seed, sectors=sec)
-        lows.append(lo)
-        highs.append(hi)
+        vals = _resampled(v, metric, n_boot=n_boot, seed=seed, sectors=sec)
+        if vals is not None:
+            done.append(i)
+            resampled.append(vals)
+    if done:
+        # the quantiles of every entry at once (np.quantile along rows computes each row as the
+        # 1-D call would); entries with a NaN resample take bootstrap_interval's nanquantile
+        stack = np.vstack(resampled)
+        q = np.quantile(stack, _ci_quantiles(), axis=1)
+        for j in np.flatnonzero(np.isnan(stack).any(axis=1)):
+            q[:, j] = np.nanquantile(stack[j], _ci_quantiles())
+        lows[done], highs[done] = q[0], q[1]
     return table.assign(ci_low=lows, ci_high=highs)
 
 

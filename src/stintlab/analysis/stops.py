@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 
 from stintlab.analysis.annotate import annotate
+from stintlab.analysis.medians import window_medians
 from stintlab.analysis.order import took_the_flag
 from stintlab.config import THRESHOLDS
 from stintlab.schema import check_columns, empty_table
@@ -173,25 +174,7 @@ def _field_reference(a: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
         ks = np.flatnonzero(cls[rows] == c)
         q = el[rows[ks]]
         lo, hi = np.searchsorted(t, q - half), np.searchsorted(t, q + half, side="right")
-        out[ks] = _window_medians(v, lo, hi)
-    return out
-
-
-def _window_medians(v: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """``np.median(v[lo[k]:hi[k]])`` for every k at once (NaN for an empty window or one holding a
-    NaN): the windows padded with +inf into one array, sorted row-wise, the middle one or two read."""
-    out = np.full(len(lo), np.nan)
-    cnt = hi - lo
-    if len(v) == 0 or len(lo) == 0 or cnt.max() <= 0:
-        return out
-    pos = lo[:, None] + np.arange(cnt.max())[None, :]
-    w = np.where(pos < hi[:, None], v[np.minimum(pos, len(v) - 1)], np.inf)
-    w.sort(axis=1)
-    row = np.arange(len(lo))
-    a, b = w[row, np.maximum(cnt - 1, 0) // 2], w[row, np.maximum(cnt, 0) // 2]
-    nans = np.r_[0, np.cumsum(np.isnan(v))]
-    ok = (cnt > 0) & (nans[hi] == nans[lo])
-    out[ok] = ((a + b) / 2.0)[ok]  # the mean of the middle pair, as np.median; (x + x) / 2 == x
+        out[ks] = window_medians(v, lo, hi)
     return out
 
 

@@ -52,19 +52,19 @@ def dump(out_dir: Path, only: list[str]) -> None:
         if only and race not in only:
             continue
         r = stintlab.load(path)
-        got: dict = {name: attempt(lambda n=name: getattr(r, n)) for name in TABLES}
+        got: dict = {name: attempt(lambda n=name, r=r: getattr(r, n)) for name in TABLES}
         for h in range(1, math.ceil(r.duration / 3600) + 1):
-            got[f"standings(hour={h})"] = attempt(lambda h=h: r.standings(hour=h))
+            got[f"standings(hour={h})"] = attempt(lambda h=h, r=r: r.standings(hour=h))
         final = got["final_standings"]
         if not isinstance(final, str) and len(final):
             cars = list(final["car"])
             for car in dict.fromkeys([cars[0], cars[len(cars) // 2], cars[-1]]):
-                got[f"events({car})"] = attempt(lambda c=car: r.events(c))
-        got["driver_rankings"] = attempt(lambda: r.driver_rankings())
+                got[f"events({car})"] = attempt(lambda c=car, r=r: r.events(c))
+        got["driver_rankings"] = attempt(lambda r=r: r.driver_rankings())
         for metric in ("best_lap", "ideal_lap", "best_10", "best_20pct", "median_clean", "stint_avg", "spread"):
-            got[f"driver_rankings({metric})"] = attempt(lambda m=metric: r.driver_rankings(by=m))
-        got["crew_rankings"] = attempt(lambda: r.crew_rankings())
-        got["best_performers"] = attempt(lambda: r.best_performers())
+            got[f"driver_rankings({metric})"] = attempt(lambda m=metric, r=r: r.driver_rankings(by=m))
+        got["crew_rankings"] = attempt(lambda r=r: r.crew_rankings())
+        got["best_performers"] = attempt(lambda r=r: r.best_performers())
         with open(out_dir / f"{race}.pkl", "wb") as fh:
             pickle.dump(got, fh)
 

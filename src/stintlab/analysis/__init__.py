@@ -30,6 +30,7 @@ from stintlab.analysis.flags import has_flags, neutralisations, neutralised_mask
 from stintlab.analysis.incidents import annotated_incidents, incident_mask, incident_table, sector_losses
 from stintlab.analysis.laptimes import battle, drive_shares, lap_trace, sector_table, stint_pace
 from stintlab.analysis.lookup import find_car, find_class, no_lap_message
+from stintlab.analysis.medians import window_medians
 from stintlab.analysis.order import (
     final_order,
     finish_time,
@@ -77,7 +78,7 @@ __all__ = [
     # events
     "car_events", "time_loss_account", "check_car", "find_car", "find_class", "no_lap_message",
     # pace and rankings
-    "clean_laps", "lap_index", "driver_metrics", "car_metrics",
+    "clean_laps", "lap_index", "window_medians", "driver_metrics", "car_metrics",
     "driver_rankings", "crew_rankings", "best_performers", "metric_leaders",
     # pace views
     "lap_trace", "stint_pace", "sector_table", "drive_shares", "battle",

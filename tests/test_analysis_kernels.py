@@ -103,3 +103,22 @@ def test_bootstrap_ideal_lap_is_the_best_drawn_sector_summed():
 
     assert math.isclose(lo, q(0.05), abs_tol=1e-9) and math.isclose(hi, q(0.95), abs_tol=1e-9)
     assert ideal[0] <= lo <= hi <= ideal[-1]
+
+
+def test_race_rankings_share_the_metrics_table_without_changing_it(load_corpus_race):
+    # the Race hands its driver/car metrics to the rankings: the tables stay as they were, and the
+    # ranking's clean-lap counts are the file's (Le Mans 2024: every driver's clean laps <= his laps)
+    race = load_corpus_race(RACE)
+    metrics = race.driver_metrics
+    before = metrics.copy()
+    cars_before = race.car_metrics.copy()
+    ranks = race.driver_rankings()
+    race.crew_rankings()
+    assert race.driver_metrics is metrics
+    pd.testing.assert_frame_equal(metrics, before)
+    pd.testing.assert_frame_equal(race.car_metrics, cars_before)
+    raw = read_race(lap_file(RACE))
+    laps_per_car = {car: len(rows) for car, rows in raw.laps.items()}
+    assert len(ranks) == len(metrics)
+    for car, n in zip(ranks["car"], ranks["clean_laps"], strict=True):
+        assert 0 <= n <= laps_per_car[car]

@@ -213,9 +213,12 @@ def driver_rankings(
     min_laps: int = MIN_CLEAN_LAPS,
     n_boot: int = N_BOOT,
     seed: int = 0,
+    metrics: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Every driver of ``laps`` with every metric over ``clean`` (:func:`~stintlab.analysis.pace.clean_laps`),
-    ranked by ``by`` in class and in category within class.
+    ranked by ``by`` in class and in category within class. ``metrics``: the
+    :func:`~stintlab.analysis.pace.driver_metrics` of the same ``laps`` and ``clean`` when already
+    computed (it is not modified).
 
     ``categories``: ``{(car, driver): category}`` or a DataFrame with car, driver, category and
     optionally category_source (e.g. from :func:`stintlab.analysis.categories.resolve_categories`), or None.
@@ -224,7 +227,7 @@ def driver_rankings(
     Sorted by class (first appearance) then class_rank.
     """
     metric = _metric_name(by)
-    m = driver_metrics(laps, clean)
+    m = driver_metrics(laps, clean) if metrics is None else metrics.copy()
     m.insert(4, "category", pd.array(_category_map(categories, m), dtype="string"))
     m.insert(5, "category_source", pd.array(_category_map(categories, m, "category_source"), dtype="string"))
     m["low_sample"] = m["clean_laps"] < min_laps
@@ -245,10 +248,11 @@ def driver_rankings(
 
 
 def crew_rankings(laps: pd.DataFrame, clean: pd.DataFrame, *, by: str = "index", min_laps: int = MIN_CLEAN_LAPS,
-                  n_boot: int = N_BOOT, seed: int = 0) -> pd.DataFrame:  # fmt: skip
-    """Cars ranked in class by ``by`` over all their drivers' clean laps (same columns as drivers, no driver)."""
+                  n_boot: int = N_BOOT, seed: int = 0, metrics: pd.DataFrame | None = None) -> pd.DataFrame:  # fmt: skip
+    """Cars ranked in class by ``by`` over all their drivers' clean laps (same columns as drivers, no driver);
+    ``metrics``: the :func:`~stintlab.analysis.pace.car_metrics` of the same tables when already computed."""
     metric = _metric_name(by)
-    m = car_metrics(laps, clean)
+    m = car_metrics(laps, clean) if metrics is None else metrics.copy()
     m["low_sample"] = m["clean_laps"] < min_laps
     m["metric"] = metric
     m["value"] = m[METRICS[metric]]

@@ -383,7 +383,7 @@ class Race:
 
         def compute(cats):
             return rankings.driver_rankings(self.laps, self.clean_laps, cats, by=by, min_laps=min_laps,
-                                                    n_boot=n_boot, seed=seed)  # fmt: skip
+                                            n_boot=n_boot, seed=seed, metrics=self.driver_metrics)  # fmt: skip
 
         if categories is not None:
             return compute(categories)
@@ -394,7 +394,7 @@ class Race:
         """Cars ranked in class (:func:`stintlab.analysis.rankings.crew_rankings`), memoised per argument."""
         return self.once(("crew_rankings", by, min_laps, n_boot, seed),
                          lambda: rankings.crew_rankings(self.laps, self.clean_laps, by=by, min_laps=min_laps,
-                                                                n_boot=n_boot, seed=seed))  # fmt: skip
+                                                        n_boot=n_boot, seed=seed, metrics=self.car_metrics))  # fmt: skip
 
     def best_performers(self, top: int = 1) -> pd.DataFrame:
         """The best drivers of each category in each class (:func:`stintlab.analysis.rankings.best_performers`)."""

@@ -400,6 +400,20 @@ class Race:
         """The best drivers of each category in each class (:func:`stintlab.analysis.rankings.best_performers`)."""
         return self.once(("best_performers", top), lambda: rankings.best_performers(self.driver_rankings(), top))
 
+    def category_standing(self) -> pd.DataFrame:
+        """Each driver's rank within class and FIA category by the FIA 10-lap mean and by the index, and the
+        rank if an estimated category were wrong (:func:`stintlab.analysis.headline.category_standing`)."""
+        from stintlab.analysis.headline import category_standing
+
+        return self.once("category_standing", lambda: category_standing(self.driver_rankings()))
+
+    def category_headline(self) -> pd.DataFrame:
+        """The best performer of each category in each class by both figures
+        (:func:`stintlab.analysis.headline.category_headline`)."""
+        from stintlab.analysis.headline import category_headline
+
+        return self.once("category_headline", lambda: category_headline(self.driver_rankings()))
+
     def __repr__(self) -> str:
         return f"<Race {self.name!r}: {len(self.cars)} cars, {len(self.laps)} laps, {self.meta.get('variant')}>"
 

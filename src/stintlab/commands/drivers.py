@@ -117,6 +117,7 @@ def drivers(
     fmt = output_format(fmt, as_json)
     as_json = fmt != "table"  # JSON and CSV keep raw seconds
     from stintlab.analysis.headline import HEADLINE_COLUMNS, category_headline
+    from stintlab.analysis.rankings import best_performers
 
     race = load_race(file, results, entry_list=entry_list, db=db)
     if crews:
@@ -148,8 +149,9 @@ def drivers(
         table = table[table["category"] == norm]
     if best:
         head = category_headline(table)
-        if as_json:
-            emit(records(head, HEADLINE_COLUMNS), fmt)
+        if as_json:  # the best performer by --by (BEST_KEYS) and the headline by both FIA figure and index
+            both = best_performers(table).merge(head.drop(columns=["drivers"]), on=["class", "category"], how="outer")
+            emit(records(both, BEST_KEYS + [k for k in HEADLINE_COLUMNS if k not in BEST_KEYS]), fmt)
             return
         emit(
             headline_rows(head),

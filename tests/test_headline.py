@@ -13,6 +13,7 @@ import csv
 from collections import defaultdict
 
 import pandas as pd
+
 from conftest import lap_file
 from oracle import parse_time
 

@@ -10,6 +10,7 @@ import csv
 import json
 
 import pytest
+
 from conftest import lap_file
 from stintlab.cli import main
 

@@ -166,10 +166,12 @@ class RuleSet:
         >>> rs = load_rules("lemans-2019")
         >>> rs.why_not("WEC", 2024, 24.0, "le-mans")
         'lemans-2019 is for 2017, 2018, 2019, not 2024'
-        >>> rs.why_not("WEC", 2019, 24.0, "le-mans")
-        ''
+        >>> rs.why_not("WEC", 2019, 24.0, "le-mans"), rs.why_not("LEMANS", 2019, 24.0)
+        ('', '')
         """
         a = self.applies
+        if series and str(series).upper() == "LEMANS":  # the MANIFEST's code for Le Mans: WEC, event le-mans
+            series, event = "WEC", event or "le-mans"
         if a.get("series"):
             if not series:
                 return f"{self.name} is for {', '.join(a['series'])}; the race's series is unknown"

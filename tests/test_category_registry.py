@@ -188,7 +188,7 @@ def test_unknown_driver_and_alias(db, tmp_path, capsys):
 
 def test_categories_agree_across_drivers_rules_story(db):
     drv = {(r["car"], r["driver"]): r["category"] for r in cli("drivers", lap_file(LM24), "--db", db)}
-    rules = cli("rules", lap_file(LM24), "--rules", "lemans-2019", "--db", db)
+    rules = cli("rules", lap_file(LM24), "--db", db)  # the set meant for Le Mans 2024 (lemans-2024)
     assert {(r["car"], r["driver"]): r["category"] for r in rules["drivers"]} == drv
     # estimates are shown, never judged: a crew with an estimated driver has a '?' in its composition
     estimated = {r["car"] for r in rules["drivers"] if r["category_source"] == "estimated"}

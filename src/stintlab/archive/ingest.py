@@ -17,8 +17,8 @@ the race being written is rolled back, the races committed before it stay.
 from __future__ import annotations
 
 import contextlib
-import functools
 import datetime as dt
+import functools
 import hashlib
 import os
 import re

@@ -340,14 +340,18 @@ def car_page(store, rid: str, car: str, lang: str = "en") -> str:
         )
     crew = ", ".join(f'<a href="{_u("races", rid, "drivers", d)}?car={quote(car)}">{esc(d)}</a>' for d in row["crew"])
     body = (
-        f"<h1>#{esc(car)} {esc(_txt(row['team']))}</h1><p class=\"muted\" id=\"race-title\">{esc(race.title)}</p>"
+        f'<h1>#{esc(car)} {esc(_txt(row["team"]))}</h1><p class="muted" id="race-title">{esc(race.title)}</p>'
         f"<p>{switch}</p>"
         f"<p>{esc(_txt(row['class']))} · {esc(_txt(row['manufacturer']))} · {int(row['laps'])} laps · {crew}</p>"
         f'{pace_html}{chart_html}<h2 id="story">{"Story" if lang == "en" else "Récit"}</h2>'
         f"{story_html(sentences, car=car, lang=lang)}{stops_html}{story_laps_section(race, car, sentences, lang)}"
     )
     return page_html(
-        f"{race.title} — #{car}", body, plotly=PLOTLY_URL if figs or pace_html else "", lang=lang, nav=_nav(rid, race.title)
+        f"{race.title} — #{car}",
+        body,
+        plotly=PLOTLY_URL if figs or pace_html else "",
+        lang=lang,
+        nav=_nav(rid, race.title),
     )
 
 
@@ -400,14 +404,29 @@ def driver_page(store, rid: str, driver: str, car: str | None = None) -> str:
         rows = [
             {
                 **r,
-                "result": f"P{r['class_position']} in class" if r["class_position"] is not None else (r["status"] or ""),
+                "result": f"P{r['class_position']} in class"
+                if r["class_position"] is not None
+                else (r["status"] or ""),
                 "pace_rank": f"{r['pace_rank']}/{r['pace_field']}" if r["pace_rank"] is not None else "",
             }
             for r in season["races"]
         ]
         body += f'<h2 id="season">Season {season["year"]} (every archived series)</h2>' + table_html(
-            rows, ["date", "series", "event", "car", "class", "team", "result", "crew", "laps", "drive_time", "pace",
-                   "pace_rank"],  # fmt: skip
+            rows,
+            [
+                "date",
+                "series",
+                "event",
+                "car",
+                "class",
+                "team",
+                "result",
+                "crew",
+                "laps",
+                "drive_time",
+                "pace",
+                "pace_rank",
+            ],  # fmt: skip
             links={"event": lambda r: _u("races", r["race_id"]) if r["race_id"] in store.entries else None},
         )
     return page_html(f"{race.title} — {data['driver']}", body, plotly="", nav=_nav(rid, race.title))

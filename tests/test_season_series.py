@@ -240,9 +240,9 @@ def test_calendar_check_cli_matches_names_in_any_order(db, tmp_path):
         check=True,
     ).stdout
     data = json.loads(out)
-    assert [e["series"] for e in data["events"]] == ["IMSA", "IMSA", "GTWC", "NLS"] or [
-        e["series"] for e in data["events"]
-    ] == ["IMSA", "IMSA", "NLS", "GTWC"]
+    # the calendar's Spa test (matched to "PICARIELLO Alessio" in another word order) and the three dated
+    # archived races; the Spa test and NLS 2 share 2025-04-26
+    assert sorted(e["series"] for e in data["events"]) == ["GTWC", "IMSA", "IMSA", "NLS"]
     assert data["clashes"] == 1
 
 

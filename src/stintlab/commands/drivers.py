@@ -215,7 +215,9 @@ def headline_rows(head: pd.DataFrame) -> list[dict]:
 
 
 def rules(
-    file: Path = typer.Argument(None, dir_okay=False, help="Al Kamel lap file to check (omit with --list)."),
+    file: Path = typer.Argument(
+        None, dir_okay=False, help="Lap file to check: Al Kamel, WIGE (NLS) or SRO sector list (omit with --list)."
+    ),
     rules_name: str = typer.Option(None, "--rules", help="Rule set name (see --list) or a .toml file."),
     list_: bool = typer.Option(False, "--list", help="List the shipped rule sets."),
     entry_list: Path = EntryOpt,
@@ -316,7 +318,9 @@ def _with_categories(table: pd.DataFrame, cats: pd.DataFrame) -> pd.DataFrame:
         (str(c), name_key(d)): (k, s)
         for c, d, k, s in zip(cats["car"], cats["driver"], cats["category"], cats["category_source"], strict=True)
     }
-    hits = [look.get((str(c), name_key(d)), (None, "unknown")) for c, d in zip(table["car"], table["driver"], strict=True)]
+    hits = [
+        look.get((str(c), name_key(d)), (None, "unknown")) for c, d in zip(table["car"], table["driver"], strict=True)
+    ]
     return table.assign(
         category=pd.array([None if pd.isna(k) else k for k, _ in hits], dtype="string"),
         category_source=[s for _, s in hits],

@@ -279,7 +279,7 @@ def choose_rules(race, rules_name: str | None, force: bool = False):
     from stintlab.analysis.rules import applicable_rules, list_rules, load_rules
 
     meta = race.meta
-    season = race_season(race)
+    season = meta.get("season") or race_season(race)
     elapsed = race.laps["elapsed"].max() if len(race.laps) else None
     hours = None if elapsed is None or pd.isna(elapsed) else float(elapsed) / 3600.0
     where = f"{meta.get('series') or '?'} {season or '?'} {meta.get('event') or ''}".strip()

@@ -7,6 +7,8 @@ française d'écrire ordinaux, durées, nombres de tours et temps au tour.
 
 from __future__ import annotations
 
+import re
+
 from stintlab.display import lap_time as _lap_time
 from stintlab.report.story.facts import (
     BestLap,
@@ -295,17 +297,16 @@ NBSP, NNBSP = "\u00a0", "\u202f"
 
 
 def typography(text: str) -> str:
-    """French typography: a non-breaking space before « : » and « % », a narrow one before « ; ? ! »,
-    and non-breaking spaces between a number and its unit (24 min 44 s, 3 tours).
+    """French typography: a non-breaking space (U+00A0) before « : », a narrow one (U+202F) before
+    « ; ? ! % », and non-breaking spaces between a number and its unit (24 min 44 s, 6 h 04 min, 3 tours).
 
-    >>> typography("coûte 25 min 27 s : 88 % ; fin !") == "coûte 25\\u00a0min 27\\u00a0s\\u00a0: 88\\u202f% ; fin\\u202f!".replace(" ;", "\\u202f;")
-    True
+    >>> print(typography("25 min 27 s : 88 % ; 6 h 04 min !").encode("unicode_escape").decode())
+    25\\xa0min 27\\xa0s\\xa0: 88\\u202f%\\u202f; 6\\xa0h\\xa004\\xa0min\\u202f!
     """
-    import re
-
     text = re.sub(r" ([:])", NBSP + r"\1", text)
     text = re.sub(r" ([;?!%])", NNBSP + r"\1", text)
-    return re.sub(r"(\d) (h|min|s|tours?)\b", r"\1" + NBSP + r"\2", text)
+    text = re.sub(r"(\d) (h|min|s|tours?)\b", r"\1" + NBSP + r"\2", text)
+    return re.sub(r"(\d\u00a0h) (\d)", r"\1" + NBSP + r"\2", text)  # 6 h 04 min: one block
 
 
 def _moved(f) -> str:

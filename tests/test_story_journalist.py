@@ -49,6 +49,14 @@ def _hour_marks(name: str, car: str) -> dict[int, tuple[int, int]]:
     }
 
 
+def _lap_chart_leader(name: str, cls: str, lap: int) -> str:
+    """The class leader on the lap chart after ``lap``: the car of the class that crossed the line
+    at the end of its lap ``lap`` first (raw ELAPSED)."""
+    rr = read_race(lap_file(name))
+    crossings = [(c.elapsed, car) for car in rr.cars for c in rr.laps[car] if c.lap == lap and c.cls == cls]
+    return min(crossings)[1]
+
+
 def _en(n: int) -> str:
     return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
@@ -142,8 +150,18 @@ def test_lemans_2024_92_moments_against_raw_rows(lm24):
     moments = [x for x in lm24["en"] if x["key"] == "moment"]
     fr = [x for x in lm24["fr"] if x["key"] == "moment"]
     assert [m["laps"] for m in moments] == [m["laps"] for m in fr]  # the same facts in both languages
-    assert [(m["of"], m["laps"][0]) for m in moments] == [("stop", 182), ("stop", 246), ("neutral", 93), ("neutral", 192)]
+    assert [(m["of"], m["laps"][0]) for m in moments] == [
+        ("stop", 182), ("stop", 246), ("neutral", 93), ("neutral", 192), ("lead", 75),
+    ]  # fmt: skip
     for m, f in zip(moments, fr, strict=True):
+        if m["of"] == "lead":  # raw lap chart: #46 first of LMGT3 over the line after lap 74, #92 after lap 75
+            lap = m["laps"][0]
+            assert _lap_chart_leader("lemans-2024", "LMGT3", lap - 1) == "46"
+            assert _lap_chart_leader("lemans-2024", "LMGT3", lap) == "92"
+            hour = int(parse_time(raw[lap]["ELAPSED"]) // 3600) + 1
+            assert m["text"] == f"In hour {hour}, the #92 took the LMGT3 lead from #46."
+            assert f["text"] == f"À la {_fr(hour)} heure, la n°92 prend la tête de la catégorie LMGT3 aux dépens de la n°46."
+            continue
         b, a = _moment_positions("lemans-2024", "92", m)
         if a != b:
             assert f"from {_en(b)} to {_en(a)} in LMGT3" in m["text"], m["text"]
@@ -161,8 +179,8 @@ def test_lemans_2024_92_moments_against_raw_rows(lm24):
             pit = int(re.search(r"pitted \(lap (\d+)\)", m["text"]).group(1))
             assert raw[pit]["CROSSING_FINISH_LINE_IN_PIT"] == "B" and pit in m["laps"]
     # ranked by what they cost: the 6-lap garage stop, the 2-lap one, then by class positions moved (10, then 2)
-    moved = [abs(b - a) for b, a in (_moment_positions("lemans-2024", "92", m) for m in moments[2:])]
-    assert moved == sorted(moved, reverse=True) == [10, 2]
+    moved = [abs(b - a) for b, a in (_moment_positions("lemans-2024", "92", m) for m in moments[2:4])]
+    assert moved == sorted(moved, reverse=True) == [10, 2]  # then the lead taken: one place
     assert "about 6 laps" in moments[0]["text"] and "about 2 laps" in moments[1]["text"]
 
 

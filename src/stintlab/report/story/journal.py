@@ -3,8 +3,8 @@
 Order of the facts (at most 12 sentences):
 
 1. ``headline`` — the result and what decided it (:class:`Headline`);
-2. ``moment`` — the 3–6 decisive moments (stops, incidents, neutralisations, lost leads of the
-   chronological account), ranked by what they cost or gained: laps first, then class positions,
+2. ``moment`` — the 3–6 decisive moments (stops, incidents, neutralisations, class leads lost or
+   taken of the chronological account), ranked by what they cost or gained: laps first, then class positions,
    then time (:func:`moment_weight`);
 3. ``hour_mark`` — the official hourly marks that mattered (``race.standings(hour=N)``): the last
    mark the car led its class at before losing the lead for good, or (a class winner) the last mark
@@ -29,6 +29,7 @@ from stintlab.report.story.facts import (
     Fact,
     Finish,
     Incident,
+    LeadGained,
     LeadLost,
     Neutral,
     Stop,
@@ -99,7 +100,7 @@ def moment_weight(f: Fact) -> tuple[int, int, float]:
     lost = getattr(f, "time_lost", None)
     if isinstance(f, Stop) and f.on_track_loss is not None and lost is None:
         lost = f.on_track_loss
-    if isinstance(f, LeadLost):
+    if isinstance(f, (LeadLost, LeadGained)):
         positions = max(positions, 1)
     return int(laps), int(positions), float(lost or 0.0)
 
@@ -108,18 +109,28 @@ def _positions(f: Fact) -> int:
     b, a = getattr(f, "before", None), getattr(f, "after", None)
     if isinstance(f, LeadLost):
         return -1
+    if isinstance(f, LeadGained):
+        return 1
     return b - a if b is not None and a is not None else 0
 
 
 def _moments(chronology: list[Fact]) -> list[Moment]:
-    cands = [f for f in chronology if isinstance(f, (Stop, Incident, Neutral)) or f.kind == "lost_lead"]
+    """The decisive moments: stops, incidents, neutralisations, class leads lost or taken, ranked by
+    :func:`moment_weight`; at most :data:`MAX_MOMENTS`. Beyond the first :data:`MIN_MOMENTS`, a
+    moment must have cost a lap, moved a class position or cost :data:`MIN_MOMENT_LOSS` s."""
+    kinds = (Stop, Incident, Neutral, LeadGained)
+    cands = [f for f in chronology if isinstance(f, kinds) or f.kind == "lost_lead"]
     weighted = [(moment_weight(f), f) for f in cands]
-    weighted = [(w, f) for w, f in weighted if w[0] > 0 or w[1] > 0 or w[2] >= MIN_MOMENT_LOSS]
+    weighted = [(w, f) for w, f in weighted if w > (0, 0, 0.0)]
     weighted.sort(key=lambda x: (x[0], -(x[1].race_time or 0.0)), reverse=True)
+    keep = [
+        (w, f) for i, (w, f) in enumerate(weighted)
+        if i < MIN_MOMENTS or w[0] > 0 or w[1] > 0 or w[2] >= MIN_MOMENT_LOSS
+    ][:MAX_MOMENTS]  # fmt: skip
     return [
         Moment(kind="moment", car=f.car, cls=f.cls, laps=f.laps, race_time=f.race_time, rank=i, fact=f,
                positions=_positions(f), time_lost=w[2] or None, laps_lost=w[0] or None)
-        for i, (w, f) in enumerate(weighted[:MAX_MOMENTS], 1)
+        for i, (w, f) in enumerate(keep, 1)
     ]  # fmt: skip
 
 

@@ -197,10 +197,11 @@ def test_lemans_2024_92_hour_mark_crew_whatif_pace(lm24):
     assert len(drivers) == 3 and all(d in crew for d in drivers)
     assert crew.index(drivers[0]) < crew.index(drivers[1]) < crew.index(drivers[2])
     w = _one(lm24["en"], "whatif")
-    m = re.fullmatch(r"Without the lap-182 stop it would most likely have finished (\d+)\w\w in LMGT3, not 14th: "
+    m = re.fullmatch(r"Without the lap-182 garage stop it would most likely have finished (\d+)\w\w in LMGT3, not 14th: "
                      r"(\d+)% of 200 replays\.", w["text"])  # fmt: skip
     assert m and int(m.group(1)) < 14 and 0 < int(m.group(2)) <= 100
     wf = _one(lm24["fr"], "whatif")["text"]
+    assert wf.startswith("Sans le passage au garage du tour 182, elle aurait le plus probablement terminé ")
     assert f"et non 14e{NBSP}: {m.group(2)}{NNBSP}% des 200 simulations." in wf
     pace = _one(lm24["en"], "pace")["text"]
     assert all(d in pace for d in drivers) and "of the 68 drivers" not in pace

@@ -319,13 +319,13 @@ def crew(f) -> str:
     return f"The crew: {join(items, ' and ')}."
 
 
-WHATIF_EVENT = {"stop": "the lap-{lap} stop", "incident": "the time lost on lap {lap}", "neutral": "what it lost in the neutralisation of lap {lap}"}
+WHATIF_EVENT = {"stop": "the lap-{lap} {what}", "incident": "the time lost on lap {lap}", "neutral": "what it lost in the neutralisation of lap {lap}"}
 
 
 def whatif(f) -> str:
-    event = WHATIF_EVENT[f.event].format(lap=f.lap)
-    place = "won" if f.projected == 1 else f"finished {ordinal(f.projected)}"
-    return (f"Without {event} it would most likely have {place} in {f.cls}, not {ordinal(f.actual)}: "
+    event = WHATIF_EVENT[f.event].format(lap=f.lap, what=STOP_WORDS.get(f.stop_kind, "stop"))
+    place = f"won {f.cls}" if f.projected == 1 else f"finished {ordinal(f.projected)} in {f.cls}"
+    return (f"Without {event} it would most likely have {place}, not {ordinal(f.actual)}: "
             f"{f.share:.0%} of {f.runs} replays.")  # fmt: skip
 
 

@@ -372,15 +372,16 @@ def crew(f) -> str:
     return f"L'équipage : {join(items, ' et ')}."
 
 
-WHATIF_EVENT = {"stop": "l'arrêt du tour {lap}", "incident": "le temps perdu au tour {lap}",
+WHATIF_EVENT = {"stop": "{what} du tour {lap}", "incident": "le temps perdu au tour {lap}",
                 "neutral": "ce qu'elle a perdu pendant la neutralisation du tour {lap}"}  # fmt: skip
 
 
 def whatif(f) -> str:
-    event = WHATIF_EVENT[f.event].format(lap=f.lap)
-    place = "gagné" if f.projected == 1 else f"terminé {ordinal(f.projected)}"
+    what = {"garage": "le passage au garage", "long": "l'arrêt long", "drive_through": "le drive-through"}
+    event = WHATIF_EVENT[f.event].format(lap=f.lap, what=what.get(f.stop_kind, "l'arrêt"))
+    place = "remporté" if f.projected == 1 else f"terminé {ordinal(f.projected)} de"
     share = f"{f.share * 100:.0f} %"
-    return (f"Sans {event}, elle aurait le plus probablement {place} de la catégorie {f.cls}, et non "
+    return (f"Sans {event}, elle aurait le plus probablement {place} la catégorie {f.cls}, et non "
             f"{ordinal(f.actual)} : {share} des {f.runs} simulations.")  # fmt: skip
 
 

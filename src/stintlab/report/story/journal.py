@@ -59,7 +59,7 @@ class Moment(Fact):
 @dataclass(frozen=True, kw_only=True)
 class Headline(Fact):
     finish: Finish
-    decider: Moment | None  # the most decisive moment (a car that did not win)
+    decider: Moment | None  # a car that did not win: its most decisive moment that cost places or time
     lead_from_hour: int | None = None  # a class winner: led at every official hourly mark from this one
 
 
@@ -80,6 +80,7 @@ class Crew(Fact):
 class WhatIf(Fact):
     event: str  # stop, incident, neutral
     lap: int
+    stop_kind: str | None = None  # the stop's kind (long, garage, ...) when ``event`` is stop
     actual: int  # class position
     projected: int  # most frequent class position of the replays
     share: float  # share of the replays giving ``projected``
@@ -211,7 +212,7 @@ def _whatif(race, car, cls, moments: list[Moment], finish: Finish | None) -> Wha
         if projected == actual:
             return None  # the most decisive event did not change the result
         return WhatIf(kind="whatif", car=car, cls=cls, laps=f.laps, race_time=f.race_time, event=event,
-                      lap=change.lap, actual=actual, projected=projected, share=share, runs=int(r["runs"]))  # fmt: skip
+                      lap=change.lap, stop_kind=f.stop_kind if isinstance(f, Stop) else None, actual=actual, projected=projected, share=share, runs=int(r["runs"]))  # fmt: skip
     return None
 
 
@@ -228,7 +229,8 @@ def journalist_facts(race, car: str) -> list[Fact]:
     won = finish is not None and finish.outcome in ("won_race", "won_class")
     out: list[Fact] = []
     if finish is not None:
-        decider = None if won else (moments[0] if moments else None)
+        # what decided a result short of a win: the most decisive moment that cost something
+        decider = None if won else next((m for m in moments if m.positions < 0 or (m.positions == 0 and m.time_lost)), None)
         out.append(Headline(kind="headline", car=car, cls=cls, laps=finish.laps, race_time=finish.race_time,
                             finish=finish, decider=decider, lead_from_hour=lead_from))  # fmt: skip
     out += moments

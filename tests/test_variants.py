@@ -377,7 +377,7 @@ def test_every_command_on_every_variant(built, capsys, name):
     per_class = race.cars.groupby("class")["car"].nunique()
     ranked = [d for d in drivers if d["clean_laps"] >= 30 and per_class.get(d["class"], 0) >= 4]
     assert ranked and all(d["index"] is not None and d["class_rank"] for d in ranked)  # pace index within a class
-    rules = _run(capsys, ["rules", lap, "--rules", "lemans-2019"])
+    rules = _run(capsys, ["rules", lap, "--rules", "lemans-2019", "--force"])  # odd files: checked, applicability aside
     assert {d["car"] for d in rules["drivers"]} == set(cars)
     story = _run(capsys, ["story", lap, "--car", car, "--lang", "fr", "--full"])
     assert story["car"] == car and len(story["sentences"]) >= 3
@@ -545,7 +545,7 @@ def test_snapshot_of_a_running_race_tells_a_position_not_a_result(built, capsys)
         assert not any(
             w in s["text"] for s in story["sentences"] for w in (" won ", "remporte", "retired", "abandonne")
         )
-    rules = _run(capsys, ["rules", lap, "--rules", "lemans-2019"])
+    rules = _run(capsys, ["rules", lap, "--rules", "lemans-2019", "--force"])
     assert all(d["total"] < 6 * 3600 for d in rules["drivers"])  # every minimum (6 h) would fail...
     assert not [v for v in rules["violations"] if v["rule"] == "min_total"]  # ...but nobody has finished yet
 

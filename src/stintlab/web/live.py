@@ -104,10 +104,10 @@ async def stream(race, request, streams: LiveStreams, speed: float, every: float
         end = float(race.laps["elapsed"].max()) if len(race.laps) else 0.0
         classes = [str(c) for c in race.cars["class"].dropna().unique()] if "class" in race.cars else []
         start = min(start, end)
-        yield _sse("meta", {"end": end, "start": start, "speed": speed, "every": every, "classes": classes,
-                            "title": race.title})  # fmt: skip
         # a faster speed than MIN_STEP_S allows takes longer steps: never more than 1 / MIN_STEP_S a second
         every = max(every, speed * MIN_STEP_S)
+        yield _sse("meta", {"end": end, "start": start, "speed": speed, "every": every, "classes": classes,
+                            "title": race.title})  # fmt: skip
         steps = replay_states(race, every=every, start=start, speed=0.0)
         pause = every / speed
         loop = asyncio.get_running_loop()

@@ -28,7 +28,8 @@ _CSS = """
 tr.pit td{background:#fff3e0}
 #ticker{max-height:16em;overflow-y:auto;font-size:.85em;list-style:none;padding-left:0}
 #ticker li{border-bottom:1px solid #eee;padding:.1em 0}
-@media (max-width:600px){.wide{display:none}.board td.drv{max-width:7em;overflow:hidden;text-overflow:ellipsis}
+.drv span{display:inline-block;max-width:14em;overflow:hidden;text-overflow:ellipsis;vertical-align:bottom}
+@media (max-width:600px){.wide,.where{display:none}tr.pit td.car::after{content:" PIT";font-size:.75em;color:#e65100}.drv span{max-width:6em}.board table{font-size:.82em}.board th,.board td{padding:.15em .2em}
  main{padding:0 .3em}}
 """
 
@@ -45,7 +46,7 @@ function fmt(s, hours){
   const out = (hours || h) ? h + ":" + String(m).padStart(2, "0") + ":" + ss : m + ":" + ss;
   return (neg ? "-" : "") + out;
 }
-function gap(r, laps, s){ return r[laps] ? "+" + r[laps] + (r[laps] > 1 ? " laps" : " lap") : (r[s] ? "+" + r[s].toFixed(3) : ""); }
+function gap(r, laps, s){ return r[laps] ? "+" + r[laps] + " L" : (r[s] ? "+" + r[s].toFixed(3) : ""); }
 const CTRL = {GREEN: "Green flag", SC: "Safety car", FCY: "Full course yellow", RED: "Red flag",
               FINISH: "Chequered flag", UNKNOWN: "Race control unknown (no flag column)"};
 function words(e){
@@ -64,6 +65,7 @@ function words(e){
 }
 const TICK = new Set(["lead_change","class_lead_change","long_stop","best_lap","flag","driver_change","rebuild","notice"]);
 function cell(text, cls){ const td = document.createElement("td"); td.textContent = text; if (cls) td.className = cls; return td; }
+function span(text, cls){ const td = cell("", cls); const sp = document.createElement("span"); sp.textContent = text; sp.title = text; td.appendChild(sp); return td; }
 function draw(s){
   t = s.race_time;
   $("clock").textContent = fmt(t, true);
@@ -82,16 +84,16 @@ function draw(s){
     const table = document.createElement("table"); table.dataset.cls = cls;
     table.innerHTML = "<thead><tr><th>Pos</th><th class='wide'>Ovr</th><th class='l'>Car</th><th class='l'>Driver</th><th>Laps</th>" +
       "<th>Gap</th><th class='wide'>Int</th><th>Last</th><th class='wide'>Best</th><th class='wide'>Stint</th>" +
-      "<th class='wide'>Stops</th><th class='l'>State</th></tr></thead>";
+      "<th class='wide'>Stops</th><th class='l where'>Where</th></tr></thead>";
     const tb = document.createElement("tbody");
     for (const r of rows) {
       const tr = document.createElement("tr");
       tr.dataset.car = r.car; tr.dataset.pos = r.position; tr.dataset.laps = r.laps;
       if (r.in_pit) tr.className = "pit";
-      tr.append(cell(r.class_position), cell(r.position, "wide"), cell("#" + r.car, "l"), cell(r.driver || "", "l drv"),
+      tr.append(cell(r.class_position), cell(r.position, "wide"), cell("#" + r.car, "l car"), span(r.driver || "", "l drv"),
         cell(r.laps), cell(gap(r, "class_gap_laps", "class_gap_s")), cell(gap(r, "class_interval_laps", "class_interval_s"), "wide"),
         cell(r.last_lap ? fmt(r.last_lap) : ""), cell(r.best_lap ? fmt(r.best_lap) : "", "wide"),
-        cell(r.laps_in_stint, "wide"), cell(r.stops, "wide"), cell(r.in_pit ? "in pit" : "on track", "l"));
+        cell(r.laps_in_stint, "wide"), cell(r.stops, "wide"), cell(r.in_pit ? "in pit" : "on track", "l where"));
       tb.appendChild(tr);
     }
     table.appendChild(tb); wrap.appendChild(table); frag.appendChild(wrap);

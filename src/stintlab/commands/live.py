@@ -4,7 +4,8 @@ hourly files while the race runs): the live state of :mod:`stintlab.live`, step 
 With ``--json`` each step is one line of JSON (JSON lines): the keys of
 :meth:`stintlab.live.state.LiveState.to_dict` (docs/live.md): ``race_time``, ``standings`` (rows with
 car, class, position, class_position, laps, gap_s, interval_s, ...), ``control``, ``events``,
-``projections`` (null until the projection module lands), ``laps_fed``, ``finished``.
+``projections`` (null unless ``--project-every``: then ``{"meta", "cars"}`` from
+:func:`stintlab.sim.projections.project` with ``runs=0``), ``laps_fed``, ``finished``.
 """
 
 from __future__ import annotations

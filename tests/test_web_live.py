@@ -173,3 +173,10 @@ def test_replay_project_every_fills_projections_with_the_raw_laps(capsys):
                 assert c["laps_to_flag"] >= 1 and c["final_laps"] >= c["laps"]
         assert s["projections"]["meta"]["length"] == 6 * 3600
     assert main(["replay", str(path), "--project-every", "-1"]) != 0
+
+
+def test_the_race_page_links_to_its_live_view(live_server):
+    _, port, rid = live_server
+    conn, resp = _get(port, f"/races/{rid}")
+    assert resp.status == 200 and f'id="live-link" href="/live/{rid}"' in resp.read().decode()
+    conn.close()

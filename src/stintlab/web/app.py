@@ -16,13 +16,16 @@ from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from stintlab.errors import StintlabError, StintlabFormatError, StintlabUsageError
 from stintlab.report import sections
 from stintlab.serial import to_jsonable
 from stintlab.web import views
+from stintlab.web.live import MAX_STREAMS, LiveStreams, live_params
+from stintlab.web.live import stream as live_stream
+from stintlab.web.live_page import live_page
 from stintlab.web.server import BodyDeadline, ServerLimits
 from stintlab.web.store import MAX_UPLOAD_BYTES, RaceStore, RequestError, UploadRejected, size_text
 
@@ -151,11 +154,13 @@ def create_app(
     cache_size: int = 8,
     archive_db: Path | None = None,
     limits: ServerLimits | None = None,
+    max_live_streams: int = MAX_STREAMS,
 ) -> FastAPI:
     """Build the app. ``data_dir``: where uploads go (a fresh temporary folder by default);
     ``archive``: a folder of race folders (each with one lap CSV) offered for opening;
     ``archive_db``: a DuckDB archive (``stintlab archive add``) whose races are offered;
-    ``limits``: the body deadlines (the other bounds are uvicorn's: :mod:`stintlab.web.server`)."""
+    ``limits``: the body deadlines (the other bounds are uvicorn's: :mod:`stintlab.web.server`);
+    ``max_live_streams``: live replay streams open at once (:mod:`stintlab.web.live`)."""
     store = RaceStore(data_dir, archive, cache_size=cache_size, with_demo=with_demo, archive_db=archive_db)
 
     @asynccontextmanager
@@ -173,6 +178,7 @@ def create_app(
     )
     app.state.store = store
     app.state.max_upload_bytes = max_upload_bytes
+    app.state.live_streams = live_streams = LiveStreams(max_live_streams)
     app.add_middleware(_BodyLimit, limit=max_upload_bytes + 64 * 1024, cap=max_upload_bytes)
     limits = limits or ServerLimits()
     app.add_middleware(BodyDeadline, total=limits.body_timeout, idle=limits.body_idle_timeout)
@@ -361,6 +367,22 @@ def create_app(
     @app.get("/races/{rid}/drivers/{driver}", response_class=HTMLResponse, include_in_schema=False)
     def driver_page(rid: str, driver: str, car: str | None = None):
         return views.driver_page(store, rid, driver, car)
+
+    # ---------------------------------------------------------------- live replay (SSE)
+    @app.get("/live/{rid}", response_class=HTMLResponse, include_in_schema=False)
+    def live_view(rid: str):
+        return live_page(rid, store.race(rid).title)
+
+    @app.get("/live/{rid}/events", include_in_schema=False)
+    async def live_events(request: Request, rid: str, speed: str | None = None, every: str | None = None):
+        spd, evr, start = live_params(speed, every, request.query_params.get("from"))
+        from starlette.concurrency import run_in_threadpool
+
+        race = await run_in_threadpool(store.race, rid)  # 404 for an unknown id, before a slot is taken
+        live_streams.acquire()  # 429 when full
+        headers = {"cache-control": "no-store", "x-accel-buffering": "no"}
+        body = live_stream(race, request, live_streams, spd, evr, start)
+        return StreamingResponse(body, media_type="text/event-stream", headers=headers)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz():

@@ -264,7 +264,8 @@ def overview_page(store, rid: str) -> str:
         f"<h1>{esc(race.title)}</h1>{demo}"
         f"<p>{len(race.cars)} cars, {len(race.laps)} laps, {race.duration / 3600:.1f} h. "
         f"Classification: {esc(race.meta.get('classification_source'))}.</p>"
-        f"<p>Classes: {class_links}</p>{chart_html}{neutral_html}<h2>Classification</h2>"
+        f'<p>Classes: {class_links} · <a id="live-link" href="{_u("live", rid)}">replay it live</a></p>'
+        f"{chart_html}{neutral_html}<h2>Classification</h2>"
         + table_html(rows, CLASSIFICATION_KEYS, links={"car": _car_link(race, rid)})
     )
     return page_html(race.title, body, plotly=PLOTLY_URL if figs else "", nav=_nav(rid, race.title))

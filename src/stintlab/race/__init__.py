@@ -303,6 +303,11 @@ class Race:
         return standings.position_history(self.laps)
 
     @_derived
+    def gap_history(self) -> pd.DataFrame:
+        """Every car's laps behind its class leader at the same instants (:func:`stintlab.analysis.distance.gap_history`)."""
+        return distance.gap_history(self.progress)
+
+    @_derived
     def hourly_positions(self) -> pd.DataFrame:
         """Standings after every race hour (:func:`stintlab.analysis.standings.hourly_positions`)."""
         return standings.hourly_positions(self.laps)

@@ -184,9 +184,9 @@ def build_report(race, *, car: str | None = None, lang: str = "en", demo: bool =
         missing.append("positions")
 
     tick(L["gap"])
-    hist = sections.position_history(race)
-    if hist is not None and not hist.empty and "class_gap" in hist.columns:
-        html = "".join(
+    hist = sections.gap_history(race)
+    if hist is not None and not hist.empty:
+        html = f'<p class="note">{esc(charts.gap_note(lang))}</p>' + "".join(
             f"<h3>{esc(c)}</h3>"
             + figure_div(charts.gap_figure(hist, race.cars, c, car, neutral=neutral, lang=lang), f"gap-{_slug(c)}")
             for c in classes

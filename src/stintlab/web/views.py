@@ -239,6 +239,16 @@ def overview_page(store, rid: str) -> str:
     return page_html(race.title, body, plotly=PLOTLY_URL if figs else "", nav=_nav(rid, race.title))
 
 
+def _charts_html(figs, lang: str) -> str:
+    """Each figure under its title; the gap chart with the sentence saying what it plots."""
+    return "".join(
+        f"<h2>{esc(title)}</h2>"
+        + (f'<p class="note">{esc(charts.gap_note(lang))}</p>' if cid.startswith("gap-") else "")
+        + figure_div(fig, cid)
+        for cid, title, fig in figs
+    )
+
+
 def class_page(store, rid: str, cls: str) -> str:
     race = store.race(rid)
     cls = sections.class_or_error(race, cls)
@@ -259,7 +269,7 @@ def class_page(store, rid: str, cls: str) -> str:
         from stintlab.report.pace_charts import lap_chart_figure
 
         figs.append(("lapchart", f"{cls}: lap chart", lap_chart_figure(hist, race.cars, cls)))
-    chart_html = "".join(f"<h2>{esc(title)}</h2>{figure_div(fig, cid)}" for cid, title, fig in figs)
+    chart_html = _charts_html(figs, "en")
     sec = race.sectors
     sec = sec[sec["class"].astype(str) == cls]
     sectors_html = ""
@@ -295,7 +305,7 @@ def car_page(store, rid: str, car: str, lang: str = "en") -> str:
         f'<a href="?lang={"fr" if lang == "en" else "en"}">{"Français" if lang == "en" else "English"}</a>'
     )
     figs = charts.car_figures(race, car, lang)
-    chart_html = "".join(f"<h2>{esc(title)}</h2>{figure_div(fig, cid)}" for cid, title, fig in figs)
+    chart_html = _charts_html(figs, lang)
     pace_html = _pace_html(race, car, lang)
     sentences = story(race, car, lang=lang)
     sp = sections.stops(race)

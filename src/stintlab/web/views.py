@@ -198,11 +198,14 @@ def home_page(store, max_upload_bytes: int) -> str:
     )
     body = (
         "<h1>stintlab</h1><p>Endurance-race intelligence from Al Kamel lap-by-lap timing files.</p>"
-        "<h2>Upload a lap file</h2>"
+        "<h2>Upload a race</h2>"
         '<form id="upload" action="/upload" method="post" enctype="multipart/form-data">'
-        '<input type="file" name="file" accept=".csv,.CSV" required> '
+        '<label>Lap file <input type="file" name="file" accept=".csv,.CSV" required></label> '
+        '<label>Results (optional) <input type="file" name="results" accept=".csv,.CSV"></label> '
         '<button type="submit">Upload</button></form>'
-        f'<p class="muted">An Al Kamel Analysis / Time Cards CSV, at most {max_upload_bytes // (1024 * 1024)} MB.</p>'
+        f'<p class="muted">An Al Kamel Analysis / Time Cards CSV, at most {max_upload_bytes // (1024 * 1024)} MB, '
+        "and the race's results (classification) CSV when you have it: the files are told apart by their headers; "
+        "the same files sent again open the race already stored.</p>"
         f'<h2>Races</h2><ul id="races">{items or "<li>none yet</li>"}</ul>'
     )
     return page_html("stintlab", body, plotly="", nav=_nav())

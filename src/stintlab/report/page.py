@@ -41,7 +41,16 @@ table.data tr.long td { background: #fff6e0; }
 .story p:target, tr:target td { background: #fff3b0; }
 .cols { display: flex; gap: 2rem; flex-wrap: wrap; }
 form.inline { display: inline; }
-select, button, input[type=file] { font-size: .95rem; }
+select, button, input[type=file] { font-size: .95rem; max-width: 100%; }
+@media (max-width: 700px) {
+  header.top { padding: .6rem .7rem; }
+  main { padding: .5rem .5rem 2rem; }
+  h1 { font-size: 1.3rem; overflow-wrap: anywhere; }
+  .chart { width: 100%; }
+  table.data { display: block; max-width: 100%; overflow-x: auto; }
+  .cols { display: block; }
+  label { display: inline-block; max-width: 100%; }
+}
 @media print {
   @page { size: A4; margin: 14mm 12mm; }
   body { background: #fff; font-size: 10pt; line-height: 1.3; }
@@ -104,9 +113,20 @@ def figure_div(fig, div_id: str, *, height: int | None = None) -> str:
     config = '{"displaylogo":false,"responsive":true}'
     return (
         f'<div id="{esc(div_id)}" class="chart"{style}></div>\n'
-        f"<script>(function(){{var f={_script_safe(payload)};"
+        f"<script>(function(){{var f={_script_safe(payload)};{_PHONE_JS}"
         f'Plotly.newPlot("{esc(div_id)}",f.data,f.layout,{config});}})();</script>'
     )
+
+
+#: on a narrow screen (a phone): the legend goes below the plot, in rows, so the plot keeps the
+#: whole width; side margins shrink; the figure grows by the legend's rows so the plot is not squashed
+_PHONE_JS = (
+    'if(window.matchMedia&&window.matchMedia("(max-width: 700px)").matches){var L=f.layout,m=L.margin||{};'
+    "var n=(f.data||[]).filter(function(t){return t.showlegend!==false&&t.name;}).length;"
+    'L.legend=Object.assign({},L.legend||{},{orientation:"h",x:0,xanchor:"left",y:-0.12,yanchor:"top"});'
+    "L.margin=Object.assign({},m,{l:Math.min(m.l||60,m.l>100?110:50),r:8});"
+    "if(n>1){L.height=(L.height||420)+Math.ceil(n/2)*20;}}"
+)
 
 
 def _json_default(obj):

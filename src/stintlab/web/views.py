@@ -303,9 +303,10 @@ def car_page(store, rid: str, car: str, lang: str = "en") -> str:
     )
     switch = (
         f'<form class="inline" id="car-switch" onsubmit="return false">'
-        f'<label>Car <select id="car-select" onchange="location.href=\'{_u("races", rid, "cars")}/\''
+        f'<label>{"Car" if lang == "en" else "Voiture"} <select id="car-select" onchange="location.href=\'{_u("races", rid, "cars")}/\''
         f"+encodeURIComponent(this.value)+'?lang={lang}'\">{options}</select></label></form> "
-        f'<a href="?lang={"fr" if lang == "en" else "en"}">{"Français" if lang == "en" else "English"}</a>'
+        f'<a href="?lang={"fr" if lang == "en" else "en"}" lang="{"fr" if lang == "en" else "en"}" hreflang='
+        f'"{"fr" if lang == "en" else "en"}">{"Français" if lang == "en" else "English"}</a>'
     )
     figs = charts.car_figures(race, car, lang)
     chart_html = _charts_html(figs, lang)
@@ -321,15 +322,17 @@ def car_page(store, rid: str, car: str, lang: str = "en") -> str:
             mine, lang
         )
     crew = ", ".join(f'<a href="{_u("races", rid, "drivers", d)}?car={quote(car)}">{esc(d)}</a>' for d in row["crew"])
+    title = race.title_in(lang)
+    laps_word = "laps" if lang == "en" else "tours"
     body = (
-        f"<h1>#{esc(car)} {esc(_txt(row['team']))}</h1><p class=\"muted\" id=\"race-title\">{esc(race.title)}</p>"
+        f"<h1>#{esc(car)} {esc(_txt(row['team']))}</h1><p class=\"muted\" id=\"race-title\">{esc(title)}</p>"
         f"<p>{switch}</p>"
-        f"<p>{esc(_txt(row['class']))} · {esc(_txt(row['manufacturer']))} · {int(row['laps'])} laps · {crew}</p>"
+        f"<p>{esc(_txt(row['class']))} · {esc(_txt(row['manufacturer']))} · {int(row['laps'])} {laps_word} · {crew}</p>"
         f'{pace_html}{chart_html}<h2 id="story">{"Story" if lang == "en" else "Récit"}</h2>'
         f"{story_html(sentences, car=car, lang=lang)}{stops_html}{story_laps_section(race, car, sentences, lang)}"
     )
     return page_html(
-        f"{race.title} — #{car}", body, plotly=PLOTLY_URL if figs or pace_html else "", lang=lang, nav=_nav(rid, race.title)
+        f"{title} — #{car}", body, plotly=PLOTLY_URL if figs or pace_html else "", lang=lang, nav=_nav(rid, title)
     )
 
 

@@ -118,14 +118,21 @@ def figure_div(fig, div_id: str, *, height: int | None = None) -> str:
     )
 
 
-#: on a narrow screen (a phone): the legend goes below the plot, in rows, so the plot keeps the
-#: whole width; side margins shrink; the figure grows by the legend's rows so the plot is not squashed
+#: on a narrow screen (a phone): the legend goes below the plot, two entries a row, so the plot keeps the
+#: whole width; side margins shrink (a chart with one row per car labels them by car number only, the
+#: hover keeps the team); long legend names are cut; the figure grows by the legend's rows so the plot
+#: is not squashed
 _PHONE_JS = (
     'if(window.matchMedia&&window.matchMedia("(max-width: 700px)").matches){var L=f.layout,m=L.margin||{};'
     "var n=(f.data||[]).filter(function(t){return t.showlegend!==false&&t.name;}).length;"
-    'L.legend=Object.assign({},L.legend||{},{orientation:"h",x:0,xanchor:"left",y:-0.12,yanchor:"top"});'
-    "L.margin=Object.assign({},m,{l:Math.min(m.l||60,m.l>100?110:50),r:8});"
-    "if(n>1){L.height=(L.height||420)+Math.ceil(n/2)*20;}}"
+    "var leg=n>1?Math.ceil(n/2)*17+12:0;"
+    'L.legend=Object.assign({},L.legend||{},{orientation:"h",x:0,xanchor:"left",yref:"container",y:0,'
+    'yanchor:"bottom",entrywidth:0.5,entrywidthmode:"fraction",font:{size:9}});'
+    "(f.data||[]).forEach(function(t){if(t.name&&t.name.length>24){t.name=t.name.slice(0,23)+\"\u2026\";}});"
+    "var y=L.yaxis||{};if(y.categoryarray){y.tickmode=\"array\";y.tickvals=y.categoryarray;"
+    "y.ticktext=y.categoryarray.map(function(c){return String(c).split(\" \")[0];});}"
+    "L.margin=Object.assign({},m,{l:50,r:8,b:(m.b||45)+leg});"
+    "L.height=(L.height||420)+leg;}"
 )
 
 

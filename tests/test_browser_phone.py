@@ -41,6 +41,10 @@ def _check_chart(page, div: str, width: int) -> None:
             plot = page.locator(f"#{div} .nsewdrag").first.bounding_box()  # the plot area
             lb = legend.first.bounding_box()
             assert lb["y"] >= plot["y"] + plot["height"] - 1, (div, lb, plot)  # below, not beside
+            title = page.locator(f"#{div} .g-xtitle text")
+            if title.count():  # and under the x axis title, not over it
+                tb = title.first.bounding_box()
+                assert lb["y"] >= tb["y"] + tb["height"] - 2, (div, lb, tb)
             assert plot["width"] >= 0.75 * width, (div, plot)  # the plot keeps the width
     else:
         assert box["width"] >= 0.8 * min(width, 1280) - 60, (div, box)

@@ -118,17 +118,20 @@ def figure_div(fig, div_id: str, *, height: int | None = None) -> str:
     )
 
 
-#: on a narrow screen (a phone): the legend goes below the plot, two entries a row, so the plot keeps the
-#: whole width; side margins shrink (a chart with one row per car labels them by car number only, the
+#: on a narrow screen (a phone): the legend goes below the plot, two entries a row (grouped legends one
+#: a row), so the plot keeps the whole width; side margins shrink (a chart with one row per car labels them by car number only, the
 #: hover keeps the team); long legend names are cut; the figure grows by the legend's rows so the plot
 #: is not squashed
 _PHONE_JS = (
     'if(window.matchMedia&&window.matchMedia("(max-width: 700px)").matches){var L=f.layout,m=L.margin||{};'
     "var n=(f.data||[]).filter(function(t){return t.showlegend!==false&&t.name;}).length;"
-    "var leg=n>1?Math.ceil(n/2)*17+12:0;"
+    "var g=(f.data||[]).filter(function(t){return t.legendgroup;}).map(function(t){return t.legendgroup;});"
+    "var ng=g.filter(function(v,i){return g.indexOf(v)===i;}).length;"
+    "var leg=n<2?0:(ng>1?n*19+ng*10+12:Math.ceil(n/2)*17+12);"
     'L.legend=Object.assign({},L.legend||{},{orientation:"h",x:0,xanchor:"left",yref:"container",y:0,'
-    'yanchor:"bottom",entrywidth:0.5,entrywidthmode:"fraction",font:{size:9}});'
-    "(f.data||[]).forEach(function(t){if(t.name&&t.name.length>24){t.name=t.name.slice(0,23)+\"\u2026\";}});"
+    'yanchor:"bottom",entrywidth:ng>1?1:0.5,entrywidthmode:"fraction",font:{size:9}});'
+    "var cut=ng>1?48:24;"
+    "(f.data||[]).forEach(function(t){if(t.name&&t.name.length>cut){t.name=t.name.slice(0,cut-1)+\"\u2026\";}});"
     "var y=L.yaxis||{};if(y.categoryarray){y.tickmode=\"array\";y.tickvals=y.categoryarray;"
     "y.ticktext=y.categoryarray.map(function(c){return String(c).split(\" \")[0];});}"
     "L.margin=Object.assign({},m,{l:50,r:8,b:(m.b||45)+leg});"

@@ -139,6 +139,51 @@ def test_nls_report_opens_offline_with_its_class_charts_and_story(browser, corpu
     context.close()
 
 
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_sro_report_opens_offline_with_its_cup_charts_and_story(browser, corpus, tmp_path, lang):
+    """The GTWC Paul Ricard 2026 race (SRO export: sector list + pit-stop file + entry list): the report of
+    #2 opens offline, its Pro Cup charts render, the story (EN and FR) says 7th in Pro Cup after 176 laps
+    (#2 has 176 rows in the sector list; 7th of the 17 Pro Cup cars by laps then summed lap times, cups
+    from ENTRY_LIST_V_3.XML), and Morris Schuring's best lap links to lap 138: sector list line 152
+    (Bib 2, Lap 138, Time 1:55.365), driven by Schuring (pit-stop file lines 231 and 282: Driver out
+    Morris Schuring after lap 130, Driver in Morris Schuring at lap 157)."""
+    import stintlab
+    from stintlab.report.html import build_report
+
+    race = stintlab.load(corpus / "gtwc-endurance-sro" / "GTWCEU_GT3_R_SectorListCSV_1.0.CSV")
+    path = tmp_path / f"sro-{lang}.html"
+    path.write_text(build_report(race, car="2", lang=lang).html, encoding="utf-8")
+    context = browser.new_context(viewport={"width": 1300, "height": 900}, offline=True)
+    network: list[str] = []
+
+    def block(route):
+        if route.request.url.startswith("file://"):
+            route.continue_()
+        else:
+            network.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", block)
+    page = context.new_page()
+    errs = _errors(page)
+    page.goto(path.as_uri())
+    page.wait_for_selector("#positions-pro-cup .main-svg", timeout=30000)
+    assert network == [] and errs == []
+    for div in ["positions-pro-cup", "gap-pro-cup", "stints-chart", "stops-chart"]:
+        assert page.locator(f"#{div} .main-svg").count() >= 1, div
+    finish = {"en": "finished 7th in Pro Cup", "fr": "termine 7e de la catégorie Pro Cup"}[lang]
+    assert page.locator(".story p", has_text=finish).count() == 1
+    assert "176" in page.locator(".story p", has_text=finish).inner_text()
+    best = page.locator(".story p", has_text={"en": "1:55.365", "fr": "1'55\"365"}[lang])
+    assert best.count() == 1 and "Morris Schuring" in best.inner_text()
+    best.locator("a.laps").click()
+    assert page.url.endswith("#lap-2-138")
+    row = page.locator("#lap-2-138")
+    assert row.is_visible() and "Morris Schuring" in row.inner_text() and "1:55.365" in row.inner_text()
+    page.screenshot(path=str(ARTIFACTS / f"report-gtwc-paul-ricard-2026-2-{lang}.png"), full_page=False)
+    context.close()
+
+
 # ------------------------------------------------------------------ the web app
 def _free_port() -> int:
     with socket.socket() as s:

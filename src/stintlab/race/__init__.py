@@ -294,9 +294,8 @@ class Race:
         if hour is not None:
             return self.once(("standings", "hour", int(hour), cls),
                              lambda: standings.standings_after_hour(self.laps, int(hour), cls))  # fmt: skip
-        if at is not None:
-            return self.once(("standings", "at", float(at), cls),
-                             lambda: distance.distance_standings(self.progress, at, cls))  # fmt: skip
+        if at is not None:  # not kept: ~2 ms from the cached timing points, and instants are unbounded
+            return distance.distance_standings(self.progress, float(at), cls)
         if cls is None:
             return self.final_standings
         return self.once(("standings", "final", cls), lambda: standings.final_standings(self.laps, cls))
@@ -408,6 +407,20 @@ class Race:
     def best_performers(self, top: int = 1) -> pd.DataFrame:
         """The best drivers of each category in each class (:func:`stintlab.analysis.rankings.best_performers`)."""
         return self.once(("best_performers", top), lambda: rankings.best_performers(self.driver_rankings(), top))
+
+    def category_standing(self) -> pd.DataFrame:
+        """Each driver's rank within class and FIA category by the FIA 10-lap mean and by the index, and the
+        rank if an estimated category were wrong (:func:`stintlab.analysis.headline.category_standing`)."""
+        from stintlab.analysis.headline import category_standing
+
+        return self.once("category_standing", lambda: category_standing(self.driver_rankings()))
+
+    def category_headline(self) -> pd.DataFrame:
+        """The best performer of each category in each class by both figures
+        (:func:`stintlab.analysis.headline.category_headline`)."""
+        from stintlab.analysis.headline import category_headline
+
+        return self.once("category_headline", lambda: category_headline(self.driver_rankings()))
 
     def __repr__(self) -> str:
         return f"<Race {self.name!r}: {len(self.cars)} cars, {len(self.laps)} laps, {self.meta.get('variant')}>"

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from stintlab.display import duration, lap_time
+from stintlab.display import duration, lap_time, number
 from stintlab.report import charts, sections
 from stintlab.report.pace import PACE_TITLES, pace_sections
 from stintlab.report.page import esc, figure_div, page_html, table_html
@@ -352,17 +352,47 @@ def _neutral_section(neutral: pd.DataFrame, lang: str) -> str:
     return f'<h2 id="neutralisations">{esc(L["neutral"])}</h2>' + table_html(rows, list(heads), labels=heads)
 
 
+_HEADLINE_HEADS = {
+    "en": {"fia": "FIA 10-lap mean", "index": "Index", "if_wrong": "leader if {who} was {cat}", "laps": "laps",
+           "est": "estimated", "not": "not "},
+    "fr": {"fia": "Moyenne FIA des 10 meilleurs tours", "index": "Indice", "if_wrong": "en tête si {who} était {cat}",
+           "laps": "tours", "est": "estimé", "not": "pas "},
+}  # fmt: skip
+
+
+def _headline_table(head: pd.DataFrame, lang: str) -> str:
+    """Best performer of each class and FIA category by the FIA 10-lap mean and by the index
+    (:func:`stintlab.analysis.headline.category_headline`), with sample sizes and what an estimated
+    category would change."""
+    H = _HEADLINE_HEADS[lang]
+    rows = []
+    for r in _records(head, list(head.columns)):
+        row = {"class": r["class"], "category": r["category"], "drivers": f"{r['drivers']}"}
+        for fig, word in (("fia", lap_time), ("index", lambda x: number(x, 2))):
+            if r[f"{fig}_driver"] is None:
+                row[fig] = ""
+                continue
+            est = f" ({H['est']})" if r[f"{fig}_category_source"] == "estimated" else ""
+            text = f"#{r[f'{fig}_car']} {r[f'{fig}_driver']}{est}: {word(r[f'{fig}_value'])} ({r[f'{fig}_laps']} {H['laps']})"
+            who = r[f"{fig}_if_wrong_driver"]
+            if who is not None:
+                cat = str(r[f"{fig}_if_wrong_category"]).replace("not ", H["not"])
+                text += "; " + H["if_wrong"].format(who=who, cat=cat)
+            row[fig] = text
+        rows.append(row)
+    heads = {**HEADS[lang], "fia": H["fia"], "index": H["index"]}
+    return table_html(rows, ["class", "category", "drivers", "fia", "index"], labels=heads)
+
+
 def _rankings_section(race, ranks: pd.DataFrame, classes, car, lang: str) -> str:
     L = labels(lang)
     out = [f'<h2 id="rankings">{esc(L["rankings"])}</h2>']
     metric = str(ranks["metric"].iloc[0]) if len(ranks) else ""
     colon = " :" if lang == "fr" else ":"
     out.append(f'<p class="muted">{esc(L["metric"])}{colon} {esc(metric)}</p>')
-    best = sections.best_performers(race)
-    if best is not None and not best.empty:
-        rows = _records(best[best["class"].isin(classes)], ["class", "category", "driver", "car", "value", "drivers"])
-        cols = ["class", "category", "driver", "car", "value", "drivers"]
-        out.append(f"<h3>{esc(L['best'])}</h3>" + table_html(rows, cols, labels=HEADS[lang]))
+    head = sections.category_headline(race)
+    if head is not None and not head.empty:
+        out.append(f"<h3>{esc(L['best'])}</h3>" + _headline_table(head[head["class"].isin(classes)], lang))
     r = ranks[ranks["class"].isin(classes)]
     rows = _records(
         r,

@@ -181,7 +181,38 @@ def driver_data(store, rid: str, driver: str, car: str | None = None) -> dict:
         out["rankings"] = _records(mine)
     else:
         out["rankings"] = None
+    out["season"] = driver_season_data(store, rid, name)
     return out
+
+
+SEASON_KEYS = ["date", "series", "event", "race_id", "car", "class", "team", "class_position", "status", "crew",
+               "laps", "drive_time", "pace", "pace_rank", "pace_field"]  # fmt: skip
+
+
+def driver_season_data(store, rid: str, name: str) -> dict | None:
+    """The driver's season (the year of this race) across every series of the web app's DuckDB archive
+    (:func:`stintlab.archive.season.driver_season`), or None without an archive or when the archive
+    does not know the driver or the race's year."""
+    if getattr(store, "archive_db", None) is None:
+        return None
+    from stintlab.archive.season import driver_season
+    from stintlab.archive.store import Archive
+
+    entry = store.entry(rid)
+    year = store.race(rid).meta.get("season")
+    if entry.archive_id:
+        year = int(entry.archive_id.split("-", 1)[0])
+    if year is None:
+        return None
+    try:
+        with Archive(store.archive_db, lock_timeout=10.0) as arc:
+            s = driver_season(arc, name, int(year))
+    except StintlabUsageError:
+        return None
+    races = records(s["races"])
+    for r in races:
+        r["crew"] = ", ".join(str(c["driver"]) for c in r["crew"] or [])
+    return {"year": int(year), "driver": s["driver"], "races": [{k: r.get(k) for k in SEASON_KEYS} for r in races]}
 
 
 # ------------------------------------------------------------------------------ pages
@@ -325,14 +356,18 @@ def car_page(store, rid: str, car: str, lang: str = "en") -> str:
     title = race.title_in(lang)
     laps_word = "laps" if lang == "en" else "tours"
     body = (
-        f"<h1>#{esc(car)} {esc(_txt(row['team']))}</h1><p class=\"muted\" id=\"race-title\">{esc(title)}</p>"
+        f'<h1>#{esc(car)} {esc(_txt(row["team"]))}</h1><p class="muted" id="race-title">{esc(title)}</p>'
         f"<p>{switch}</p>"
         f"<p>{esc(_txt(row['class']))} · {esc(_txt(row['manufacturer']))} · {int(row['laps'])} {laps_word} · {crew}</p>"
         f'{pace_html}{chart_html}<h2 id="story">{"Story" if lang == "en" else "Récit"}</h2>'
         f"{story_html(sentences, car=car, lang=lang)}{stops_html}{story_laps_section(race, car, sentences, lang)}"
     )
     return page_html(
-        f"{title} — #{car}", body, plotly=PLOTLY_URL if figs or pace_html else "", lang=lang, nav=_nav(rid, title)
+        f"{title} — #{car}",
+        body,
+        plotly=PLOTLY_URL if figs or pace_html else "",
+        lang=lang,
+        nav=_nav(rid, title),
     )
 
 
@@ -380,6 +415,36 @@ def driver_page(store, rid: str, driver: str, car: str | None = None) -> str:
         scols = [c for c in ["car", "stint", "lap_start", "lap_end", "laps", "start", "end", "duration", "ended_by"]
                  if c in data["stints"][0]]  # fmt: skip
         body += '<h2 id="stints">Stints</h2>' + table_html(data["stints"], scols)
+    season = data.get("season")
+    if season and season["races"]:
+        rows = [
+            {
+                **r,
+                "result": f"P{r['class_position']} in class"
+                if r["class_position"] is not None
+                else (r["status"] or ""),
+                "pace_rank": f"{r['pace_rank']}/{r['pace_field']}" if r["pace_rank"] is not None else "",
+            }
+            for r in season["races"]
+        ]
+        body += f'<h2 id="season">Season {season["year"]} (every archived series)</h2>' + table_html(
+            rows,
+            [
+                "date",
+                "series",
+                "event",
+                "car",
+                "class",
+                "team",
+                "result",
+                "crew",
+                "laps",
+                "drive_time",
+                "pace",
+                "pace_rank",
+            ],  # fmt: skip
+            links={"event": lambda r: _u("races", r["race_id"]) if r["race_id"] in store.entries else None},
+        )
     return page_html(f"{race.title} — {data['driver']}", body, plotly="", nav=_nav(rid, race.title))
 
 

@@ -221,7 +221,7 @@ def test_web_upload_car_page_story_and_switching_car(browser, server, corpus):
     errs = _errors(page)
 
     page.goto(server + "/")
-    page.set_input_files("#upload input[type=file]", str(lap_file("lemans-2024")))
+    page.set_input_files("#upload input[name=file]", str(lap_file("lemans-2024")))
     with page.expect_navigation(timeout=30000):
         page.click("#upload button[type=submit]")
     assert "/races/" in page.url
@@ -286,7 +286,7 @@ def test_pace_sections_draw_in_the_report_and_on_the_web_car_page(browser, serve
 
     # the web car page: trace, stint table, drive time
     page.goto(server + "/")
-    page.set_input_files("#upload input[type=file]", str(lap_file("lemans-2024")))
+    page.set_input_files("#upload input[name=file]", str(lap_file("lemans-2024")))
     with page.expect_navigation(timeout=30000):
         page.click("#upload button[type=submit]")
     page.goto(page.url.split("?")[0].rstrip("/") + "/cars/92")

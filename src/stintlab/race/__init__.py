@@ -33,7 +33,7 @@ from stintlab.analysis.stops import stops as stop_table
 from stintlab.analysis.timeline import car_events, time_loss_account
 from stintlab.config import THRESHOLDS
 from stintlab.errors import StintlabUsageError
-from stintlab.event import event_title, is_file_name
+from stintlab.event import event_title, is_file_name, session_word
 from stintlab.log import issues_table
 from stintlab.names import name_key
 
@@ -140,16 +140,20 @@ class Race:
         """What every face shows as the race's title: ``meta["title"]`` when given (``--title``),
         else event, season, circuit, date and session (:func:`stintlab.event.event_title`), else
         :attr:`name`."""
-        return self.meta.get("title") or event_title(self.meta) or self._plain_title()
+        return self.title_in("en")
 
-    def _plain_title(self) -> str:
+    def title_in(self, lang: str = "en") -> str:
+        """:attr:`title` for a page in ``lang`` (``fr``: date, session and the plain title's words in French)."""
+        return self.meta.get("title") or event_title(self.meta, lang) or self._plain_title(lang)
+
+    def _plain_title(self, lang: str = "en") -> str:
         """The name, unless it is a timekeeper's bare file name (``23_Analysis_Race_Hour 24``): then
-        what the race itself tells (``Race · 24 h · 62 cars``)."""
+        what the race itself tells (``Race · 24 h · 62 cars``; ``Course · 24 h · 62 voitures``)."""
         name = self.name
         if not is_file_name(name):
             return name
-        session = self.meta.get("session") or "Race"
-        return f"{session} · {round(self.duration / 3600.0)} h · {len(self.cars)} cars"
+        session = session_word(self.meta.get("session"), lang)
+        return f"{session} · {round(self.duration / 3600.0)} h · {len(self.cars)} {'voitures' if lang == 'fr' else 'cars'}"
 
     @property
     def has_official_classification(self) -> bool:
@@ -300,6 +304,11 @@ class Race:
     def position_history(self) -> pd.DataFrame:
         """The lap chart (:func:`stintlab.analysis.standings.position_history`)."""
         return standings.position_history(self.laps)
+
+    @_derived
+    def gap_history(self) -> pd.DataFrame:
+        """Every car's laps behind its class leader at the same instants (:func:`stintlab.analysis.distance.gap_history`)."""
+        return distance.gap_history(self.progress)
 
     @_derived
     def hourly_positions(self) -> pd.DataFrame:

@@ -39,6 +39,11 @@ def position_history(race) -> pd.DataFrame:
     return race.position_history
 
 
+def gap_history(race) -> pd.DataFrame:
+    """Laps behind the class leader at the same instants (:func:`stintlab.analysis.distance.gap_history`)."""
+    return race.gap_history
+
+
 def stints(race) -> pd.DataFrame:
     return race.stints
 

@@ -27,7 +27,15 @@ from stintlab.web.live import MAX_STREAMS, LiveStreams, live_params
 from stintlab.web.live import stream as live_stream
 from stintlab.web.live_page import live_page
 from stintlab.web.server import BodyDeadline, ServerLimits
-from stintlab.web.store import MAX_UPLOAD_BYTES, RaceStore, RequestError, UploadRejected, size_text
+from stintlab.web.store import (
+    MAX_RESULTS_BYTES,
+    MAX_UPLOAD_BYTES,
+    RaceStore,
+    RequestError,
+    UploadRejected,
+    size_text,
+    sort_uploads,
+)
 
 __all__ = ["create_app"]
 
@@ -179,7 +187,7 @@ def create_app(
     app.state.store = store
     app.state.max_upload_bytes = max_upload_bytes
     app.state.live_streams = live_streams = LiveStreams(max_live_streams)
-    app.add_middleware(_BodyLimit, limit=max_upload_bytes + 64 * 1024, cap=max_upload_bytes)
+    app.add_middleware(_BodyLimit, limit=max_upload_bytes + MAX_RESULTS_BYTES + 64 * 1024, cap=max_upload_bytes)
     limits = limits or ServerLimits()
     app.add_middleware(BodyDeadline, total=limits.body_timeout, idle=limits.body_idle_timeout)
     app.add_middleware(_HeadAsGet)
@@ -244,15 +252,17 @@ def create_app(
         ctype = request.headers.get("content-type", "")
         if not ctype.startswith("multipart/form-data"):
             raise UploadRejected("send the lap file as multipart/form-data in a field named 'file'", 415)
-        async with request.form(max_files=1, max_fields=4) as form:
-            upload = form.get("file")
-            if upload is None or isinstance(upload, str):
-                raise UploadRejected("no file in the upload (field 'file')", 400)
-            data = await upload.read(max_upload_bytes + 1)
-            name = upload.filename
+        files = []
+        async with request.form(max_files=2, max_fields=4) as form:
+            for key, upload in form.multi_items():
+                if key not in ("file", "results") or isinstance(upload, str):
+                    continue
+                files.append((upload.filename, await upload.read(max(max_upload_bytes, MAX_RESULTS_BYTES) + 1)))
+        # which of the two is the lap file and which the results is told by their headers, not by the field
+        laps, results = sort_uploads(files, max_upload_bytes)
         from starlette.concurrency import run_in_threadpool
 
-        return await run_in_threadpool(store.add_upload, name, data, max_upload_bytes)
+        return await run_in_threadpool(store.add_upload, laps[0], laps[1], max_upload_bytes, results)
 
     upload_doc = {
         "requestBody": {
@@ -267,7 +277,13 @@ def create_app(
                                 "type": "string",
                                 "format": "binary",
                                 "description": "Al Kamel lap CSV (Analysis or Time Cards)",
-                            }
+                            },
+                            "results": {
+                                "type": "string",
+                                "format": "binary",
+                                "description": "Optional: the race's results (classification) CSV. The two files are "
+                                "told apart by their headers; the same files sent again give the same race id.",
+                            },
                         },
                     }
                 }
@@ -280,7 +296,7 @@ def create_app(
         tags=["races"],
         openapi_extra=upload_doc,
         status_code=201,
-        summary="Upload a lap file; returns the new race id",
+        summary="Upload a lap file (and its results file); returns the race id",
     )
     async def api_upload(request: Request):
         entry = await _read_upload(request)

@@ -229,11 +229,14 @@ def home_page(store, max_upload_bytes: int) -> str:
     )
     body = (
         "<h1>stintlab</h1><p>Endurance-race intelligence from Al Kamel lap-by-lap timing files.</p>"
-        "<h2>Upload a lap file</h2>"
+        "<h2>Upload a race</h2>"
         '<form id="upload" action="/upload" method="post" enctype="multipart/form-data">'
-        '<input type="file" name="file" accept=".csv,.CSV" required> '
+        '<label>Lap file <input type="file" name="file" accept=".csv,.CSV" required></label> '
+        '<label>Results (optional) <input type="file" name="results" accept=".csv,.CSV"></label> '
         '<button type="submit">Upload</button></form>'
-        f'<p class="muted">An Al Kamel Analysis / Time Cards CSV, at most {max_upload_bytes // (1024 * 1024)} MB.</p>'
+        f'<p class="muted">An Al Kamel Analysis / Time Cards CSV, at most {max_upload_bytes // (1024 * 1024)} MB, '
+        "and the race's results (classification) CSV when you have it: the files are told apart by their headers; "
+        "the same files sent again open the race already stored.</p>"
         f'<h2>Races</h2><ul id="races">{items or "<li>none yet</li>"}</ul>'
     )
     return page_html("stintlab", body, plotly="", nav=_nav())
@@ -271,6 +274,16 @@ def overview_page(store, rid: str) -> str:
     return page_html(race.title, body, plotly=PLOTLY_URL if figs else "", nav=_nav(rid, race.title))
 
 
+def _charts_html(figs, lang: str) -> str:
+    """Each figure under its title; the gap chart with the sentence saying what it plots."""
+    return "".join(
+        f"<h2>{esc(title)}</h2>"
+        + (f'<p class="note">{esc(charts.gap_note(lang))}</p>' if cid.startswith("gap-") else "")
+        + figure_div(fig, cid)
+        for cid, title, fig in figs
+    )
+
+
 def class_page(store, rid: str, cls: str) -> str:
     race = store.race(rid)
     cls = sections.class_or_error(race, cls)
@@ -291,7 +304,7 @@ def class_page(store, rid: str, cls: str) -> str:
         from stintlab.report.pace_charts import lap_chart_figure
 
         figs.append(("lapchart", f"{cls}: lap chart", lap_chart_figure(hist, race.cars, cls)))
-    chart_html = "".join(f"<h2>{esc(title)}</h2>{figure_div(fig, cid)}" for cid, title, fig in figs)
+    chart_html = _charts_html(figs, "en")
     sec = race.sectors
     sec = sec[sec["class"].astype(str) == cls]
     sectors_html = ""
@@ -322,12 +335,13 @@ def car_page(store, rid: str, car: str, lang: str = "en") -> str:
     )
     switch = (
         f'<form class="inline" id="car-switch" onsubmit="return false">'
-        f'<label>Car <select id="car-select" onchange="location.href=\'{_u("races", rid, "cars")}/\''
+        f'<label>{"Car" if lang == "en" else "Voiture"} <select id="car-select" onchange="location.href=\'{_u("races", rid, "cars")}/\''
         f"+encodeURIComponent(this.value)+'?lang={lang}'\">{options}</select></label></form> "
-        f'<a href="?lang={"fr" if lang == "en" else "en"}">{"Français" if lang == "en" else "English"}</a>'
+        f'<a href="?lang={"fr" if lang == "en" else "en"}" lang="{"fr" if lang == "en" else "en"}" hreflang='
+        f'"{"fr" if lang == "en" else "en"}">{"Français" if lang == "en" else "English"}</a>'
     )
     figs = charts.car_figures(race, car, lang)
-    chart_html = "".join(f"<h2>{esc(title)}</h2>{figure_div(fig, cid)}" for cid, title, fig in figs)
+    chart_html = _charts_html(figs, lang)
     pace_html = _pace_html(race, car, lang)
     sentences = story(race, car, lang=lang)
     sp = sections.stops(race)
@@ -340,19 +354,21 @@ def car_page(store, rid: str, car: str, lang: str = "en") -> str:
             mine, lang
         )
     crew = ", ".join(f'<a href="{_u("races", rid, "drivers", d)}?car={quote(car)}">{esc(d)}</a>' for d in row["crew"])
+    title = race.title_in(lang)
+    laps_word = "laps" if lang == "en" else "tours"
     body = (
-        f'<h1>#{esc(car)} {esc(_txt(row["team"]))}</h1><p class="muted" id="race-title">{esc(race.title)}</p>'
+        f'<h1>#{esc(car)} {esc(_txt(row["team"]))}</h1><p class="muted" id="race-title">{esc(title)}</p>'
         f"<p>{switch}</p>"
-        f"<p>{esc(_txt(row['class']))} · {esc(_txt(row['manufacturer']))} · {int(row['laps'])} laps · {crew}</p>"
+        f"<p>{esc(_txt(row['class']))} · {esc(_txt(row['manufacturer']))} · {int(row['laps'])} {laps_word} · {crew}</p>"
         f'{pace_html}{chart_html}<h2 id="story">{"Story" if lang == "en" else "Récit"}</h2>'
         f"{story_html(sentences, car=car, lang=lang)}{stops_html}{story_laps_section(race, car, sentences, lang)}"
     )
     return page_html(
-        f"{race.title} — #{car}",
+        f"{title} — #{car}",
         body,
         plotly=PLOTLY_URL if figs or pace_html else "",
         lang=lang,
-        nav=_nav(rid, race.title),
+        nav=_nav(rid, title),
     )
 
 

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from conftest import lap_file
+from stintlab.analysis.annotate import annotate
 from stintlab.analysis.timeline import car_events, check_car, time_loss_account
 from stintlab.cli import main
 from stintlab.errors import StintlabUsageError
@@ -14,7 +15,7 @@ from stintlab.errors import StintlabUsageError
 
 def test_lemans_2024_car_50_events(load_corpus_race):
     laps = load_corpus_race("lemans-2024").laps
-    ev = car_events(laps, "50")
+    ev = car_events(annotate(laps), "50")
     assert ev["kind"].iat[0] == "start" and ev["kind"].iat[-1] == "finish"
     assert ev["race_time"].is_monotonic_increasing
     # raw rows: both #50 and #6 pitted on lap 12; #6 (PIT_TIME 1:15.371) completed lap 13 at 47:03.008,
@@ -45,7 +46,7 @@ def test_check_car_is_strict_about_numbers(load_corpus_race):
 
 def test_time_loss_account_real_race(load_corpus_race):
     laps = load_corpus_race("lemans-2024").laps
-    acc = time_loss_account(laps).set_index("car")
+    acc = time_loss_account(annotate(laps)).set_index("car")
     # #20 spent 17 h 27 min in the garage (raw: lap 93 PIT_TIME 17:27:26.277)
     assert acc.loc["20", "garage_stops"] > 62000
     assert acc.loc["50", "stops"] == int(laps.loc[laps["car"] == "50", "in_lap"].sum())
@@ -114,7 +115,7 @@ def test_imola_2025_car_12_stop_cost_a_lap_to_51_and_83(load_corpus_race):
     # (PIT_TIME 1:25.759). Before: #51 and #83 had 106 laps (2:59:36.837, 2:59:51.720), like #12;
     # after: both had 109 (3:04:22.798, 3:04:38.044) against #12's 108.
     laps = load_corpus_race("wec-2025-imola6h").laps
-    ev = car_events(laps, "12")
+    ev = car_events(annotate(laps), "12")
     stop = ev[(ev["kind"] == "stop") & (ev["lap"] == 107)].iloc[0]
     assert stop["race_time"] == pytest.approx(3 * 3600 + 3 * 60 + 43.069)
     assert sorted(stop["laps_lost_to"]) == ["51", "83"]
@@ -165,20 +166,20 @@ def test_events_of_a_file_taken_during_the_race_end_with_the_file():
     laps = _tiny_race()
     snap = laps.assign(flag=pd.array(["GF"] * len(laps), dtype="string"))
     for car in ("1", "2", "3"):
-        assert car_events(snap, car)["kind"].iat[-1] == "file_end"
-    assert car_events(laps, "3")["kind"].iat[-1] == "retired"
+        assert car_events(annotate(snap), car)["kind"].iat[-1] == "file_end"
+    assert car_events(annotate(laps), "3")["kind"].iat[-1] == "retired"
 
 
 def test_edge_cases_one_car_class_and_car_out_on_lap_1():
     laps = _tiny_race()
-    ev3 = car_events(laps, "3")
+    ev3 = car_events(annotate(laps), "3")
     assert ev3["kind"].tolist() == ["start", "retired"]
     assert ev3["class_position_after"].tolist() == [1, 1]
-    ev2 = car_events(laps, "2")
+    ev2 = car_events(annotate(laps), "2")
     stop = ev2[ev2["kind"] == "stop"].iloc[0]
     assert stop["lap"] == 5 and stop["class_position_after"] == 2
     assert ev2["kind"].iat[-1] == "finish"
-    acc = time_loss_account(laps).set_index("car")
+    acc = time_loss_account(annotate(laps)).set_index("car")
     assert acc.loc["3", "stops"] == 0 and acc.loc["2", "stops"] == 1
     from stintlab.analysis.standings import final_standings
 
@@ -186,3 +187,11 @@ def test_edge_cases_one_car_class_and_car_out_on_lap_1():
     assert fs["car"].tolist() == ["1", "2", "3"]
     assert fs.set_index("car").loc["3", "class_position"] == 1
     assert fs.set_index("car").loc["3", "gap_to_class_leader"] == "-"
+
+
+def test_the_timeline_wants_the_annotated_table(load_corpus_race):
+    laps = load_corpus_race("wec-2024-fuji6h").laps
+    with pytest.raises(StintlabUsageError, match=r"car_events\(\) needs annotated_laps table column\(s\) clean"):
+        car_events(laps, "7")
+    with pytest.raises(StintlabUsageError, match=r"time_loss_account\(\) needs"):
+        time_loss_account(laps)

@@ -139,6 +139,51 @@ def test_nls_report_opens_offline_with_its_class_charts_and_story(browser, corpu
     context.close()
 
 
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_sro_report_opens_offline_with_its_cup_charts_and_story(browser, corpus, tmp_path, lang):
+    """The GTWC Paul Ricard 2026 race (SRO export: sector list + pit-stop file + entry list): the report of
+    #2 opens offline, its Pro Cup charts render, the story (EN and FR) says 7th in Pro Cup after 176 laps
+    (#2 has 176 rows in the sector list; 7th of the 17 Pro Cup cars by laps then summed lap times, cups
+    from ENTRY_LIST_V_3.XML), and Morris Schuring's best lap links to lap 138: sector list line 152
+    (Bib 2, Lap 138, Time 1:55.365), driven by Schuring (pit-stop file lines 231 and 282: Driver out
+    Morris Schuring after lap 130, Driver in Morris Schuring at lap 157)."""
+    import stintlab
+    from stintlab.report.html import build_report
+
+    race = stintlab.load(corpus / "gtwc-endurance-sro" / "GTWCEU_GT3_R_SectorListCSV_1.0.CSV")
+    path = tmp_path / f"sro-{lang}.html"
+    path.write_text(build_report(race, car="2", lang=lang).html, encoding="utf-8")
+    context = browser.new_context(viewport={"width": 1300, "height": 900}, offline=True)
+    network: list[str] = []
+
+    def block(route):
+        if route.request.url.startswith("file://"):
+            route.continue_()
+        else:
+            network.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", block)
+    page = context.new_page()
+    errs = _errors(page)
+    page.goto(path.as_uri())
+    page.wait_for_selector("#positions-pro-cup .main-svg", timeout=30000)
+    assert network == [] and errs == []
+    for div in ["positions-pro-cup", "gap-pro-cup", "stints-chart", "stops-chart"]:
+        assert page.locator(f"#{div} .main-svg").count() >= 1, div
+    finish = {"en": "finished 7th in Pro Cup", "fr": "termine 7e de la catégorie Pro Cup"}[lang]
+    assert page.locator(".story p", has_text=finish).count() == 1
+    assert "176" in page.locator(".story p", has_text=finish).inner_text()
+    best = page.locator(".story p", has_text={"en": "1:55.365", "fr": "1'55\"365"}[lang])
+    assert best.count() == 1 and "Morris Schuring" in best.inner_text()
+    best.locator("a.laps").click()
+    assert page.url.endswith("#lap-2-138")
+    row = page.locator("#lap-2-138")
+    assert row.is_visible() and "Morris Schuring" in row.inner_text() and "1:55.365" in row.inner_text()
+    page.screenshot(path=str(ARTIFACTS / f"report-gtwc-paul-ricard-2026-2-{lang}.png"), full_page=False)
+    context.close()
+
+
 # ------------------------------------------------------------------ the web app
 def _free_port() -> int:
     with socket.socket() as s:
@@ -176,7 +221,7 @@ def test_web_upload_car_page_story_and_switching_car(browser, server, corpus):
     errs = _errors(page)
 
     page.goto(server + "/")
-    page.set_input_files("#upload input[type=file]", str(lap_file("lemans-2024")))
+    page.set_input_files("#upload input[name=file]", str(lap_file("lemans-2024")))
     with page.expect_navigation(timeout=30000):
         page.click("#upload button[type=submit]")
     assert "/races/" in page.url
@@ -241,7 +286,7 @@ def test_pace_sections_draw_in_the_report_and_on_the_web_car_page(browser, serve
 
     # the web car page: trace, stint table, drive time
     page.goto(server + "/")
-    page.set_input_files("#upload input[type=file]", str(lap_file("lemans-2024")))
+    page.set_input_files("#upload input[name=file]", str(lap_file("lemans-2024")))
     with page.expect_navigation(timeout=30000):
         page.click("#upload button[type=submit]")
     page.goto(page.url.split("?")[0].rstrip("/") + "/cars/92")
@@ -251,5 +296,150 @@ def test_pace_sections_draw_in_the_report_and_on_the_web_car_page(browser, serve
     assert "Aliaksandr MALYKHIN" in drive and "Joel STURM" in drive and "Klaus BACHLER" in drive
     page.locator("#laptimes").scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / f"web-car-92-pace-{width}.png"))
+    assert errs == []
+    context.close()
+
+
+# ------------------------------------------------------------------ live view (issue 15, item 3)
+@pytest.fixture(scope="module")
+def live_app(tmp_path_factory):
+    """The web app with Le Mans 2023 uploaded (its id), on 127.0.0.1."""
+    import uvicorn
+
+    from conftest import lap_file
+    from stintlab.web import create_app
+
+    app = create_app(data_dir=tmp_path_factory.mktemp("live-web"), with_demo=False)
+    rid = app.state.store.add_upload("race.csv", lap_file("lemans-2023").read_bytes()).id
+    port = _free_port()
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="off"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not srv.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert srv.started, "the web app did not start"
+    yield app, f"http://127.0.0.1:{port}", rid
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+_BOARD = """() => {
+  const b = document.getElementById('board');
+  const rows = [...b.querySelectorAll('tr[data-car]')].map(r => [Number(r.dataset.pos), r.dataset.car,
+      Number(r.dataset.laps), r.closest('table').dataset.cls]);
+  rows.sort((x, y) => x[0] - y[0]);
+  return {t: Number(b.dataset.t), done: b.dataset.done === '1', rows,
+          control: document.getElementById('control').textContent,
+          ticker: document.querySelectorAll('#ticker li').length};
+}"""
+
+
+def _cut_standings(path, t: float, tmp_path):
+    """``race.standings(at=t)`` of the lap file cut at ``t`` with the csv module (tests/test_live.py)."""
+    import stintlab
+    from test_live import cut_file
+
+    cut = tmp_path / f"cut-{t:.0f}.csv"
+    cut_file(path, cut, t)
+    return stintlab.load(cut, find_results=False).standings(at=t)
+
+
+def test_live_view_replays_a_24h_race_against_the_standings_of_the_same_moments(browser, live_app, tmp_path):
+    """Le Mans 2023 replayed in the page at 7200 race seconds per second (a step every 1800 race s):
+    the leaderboard read at several moments = race.standings(at=t) of the file cut at t (car order, laps,
+    classes) and the raw-row oracle; the last board = the final order; then pause, seek and speed."""
+    import stintlab
+    from conftest import lap_file
+    from oracle import read_race
+
+    app, base, rid = live_app
+    path = lap_file("lemans-2023")
+    raw = read_race(path)
+    context = browser.new_context(viewport={"width": 1300, "height": 900})
+    page = context.new_page()
+    errs = _errors(page)
+    hosts: set[str] = set()
+    page.on("request", lambda r: hosts.add(urlparse(r.url).netloc))
+    page.goto(f"{base}/live/{rid}?speed=7200&every=1800")
+    seen: dict[float, dict] = {}
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        snap = page.evaluate(_BOARD)
+        if snap["rows"]:
+            seen.setdefault(snap["t"], snap)
+        if snap["done"]:
+            break
+        time.sleep(0.05)
+    final = page.evaluate(_BOARD)
+    assert final["done"], "the replay did not reach the end"
+    assert final["t"] == pytest.approx(raw.end)
+    times = sorted(seen)
+    assert len(times) >= 8, times  # several distinct moments were read while it played
+    # steps fall on multiples of 1800 s (then the final crossing)
+    assert all(t % 1800 == 0 for t in times if t < raw.end)
+    picks = [times[len(times) * k // 6] for k in range(1, 6)]
+    for t in picks:
+        snap = seen[t]
+        want = _cut_standings(path, t, tmp_path)
+        assert [r[1] for r in snap["rows"]] == want["car"].astype(str).tolist(), t
+        assert [r[2] for r in snap["rows"]] == want["laps"].tolist(), t
+        assert [r[3] for r in snap["rows"]] == want["class"].astype(str).tolist(), t
+        assert [r[1] for r in snap["rows"]] == [w["car"] for w in raw.standings_at(t)], t
+    # the final board: the final order of the race (lap file's standings and the raw rows' last crossings)
+    full = stintlab.load(path, find_results=False)
+    assert [r[1] for r in final["rows"]] == full.standings()["car"].astype(str).tolist()
+    assert [(r[1], r[2]) for r in final["rows"]] == [(w["car"], w["laps"]) for w in raw.final_order()]
+    assert final["ticker"] > 0 and "Chequered flag" in final["control"]
+    page.screenshot(path=str(ARTIFACTS / "web-live-lemans-2023-final.png"))
+
+    # seek to 12:00:00 at 60x, then pause: the board stays at the moment shown, the stream is closed
+    page.select_option("#speed", "60")
+    page.evaluate("() => { const s = document.getElementById('seek'); s.value = 43200;"
+                  " s.dispatchEvent(new Event('change')); }")  # fmt: skip
+    page.wait_for_function("() => { const t = Number(document.getElementById('board').dataset.t);"
+                           " return t >= 43200 && t < 43800; }", timeout=30000)  # fmt: skip
+    page.click("#play")
+    time.sleep(0.3)
+    paused = page.evaluate(_BOARD)
+    assert 43200 <= paused["t"] < 43200 + 600
+    want = _cut_standings(path, paused["t"], tmp_path)
+    assert [r[1] for r in paused["rows"]] == want["car"].astype(str).tolist()
+    time.sleep(1.5)
+    assert page.evaluate(_BOARD)["t"] == paused["t"]
+    assert page.locator("#play").inner_text() == "Play"
+    deadline = time.monotonic() + 10
+    while app.state.live_streams.open and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert app.state.live_streams.open == 0  # the paused page's stream was closed and its slot freed
+    page.select_option("#speed", "3600")  # while paused: no stream opened
+    assert app.state.live_streams.open == 0 and page.evaluate(_BOARD)["t"] == paused["t"]
+    page.click("#play")  # resume from the moment shown, at 3600x: the next step (1800 race s) half a second later
+    page.wait_for_function(f"() => Number(document.getElementById('board').dataset.t) > {paused['t']}", timeout=30000)
+    page.click("#play")
+    assert hosts == {urlparse(base).netloc}, hosts
+    assert errs == []
+    context.close()
+
+
+def test_live_view_fits_a_390px_phone(browser, live_app):
+    _, base, rid = live_app
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    errs = _errors(page)
+    page.goto(f"{base}/live/{rid}?speed=60&from=43200")
+    page.wait_for_function("() => Number(document.getElementById('board').dataset.t) >= 43200", timeout=30000)
+    page.click("#play")  # pause for a still screenshot
+    # no horizontal scroll of the page: the boards fit (narrow columns hidden) or scroll inside themselves
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    for box in page.locator(".board").all():
+        b = box.bounding_box()
+        assert b["x"] >= 0 and b["x"] + b["width"] <= 390
+    for table in page.locator(".board table").all():  # the narrow layout needs no sideways scroll
+        assert table.bounding_box()["width"] <= 390, table.get_attribute("data-cls")
+    assert page.locator("th.wide").first.is_hidden() and page.locator("#control").is_visible()
+    first = page.locator(".board tr[data-car]").first
+    assert first.is_visible() and first.bounding_box()["height"] < 60
+    page.screenshot(path=str(ARTIFACTS / "web-live-390.png"), full_page=False)
     assert errs == []
     context.close()

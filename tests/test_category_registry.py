@@ -188,17 +188,23 @@ def test_unknown_driver_and_alias(db, tmp_path, capsys):
 
 def test_categories_agree_across_drivers_rules_story(db):
     drv = {(r["car"], r["driver"]): r["category"] for r in cli("drivers", lap_file(LM24), "--db", db)}
-    rules = cli("rules", lap_file(LM24), "--rules", "lemans-2019", "--db", db)
+    rules = cli("rules", lap_file(LM24), "--db", db)  # the set meant for Le Mans 2024 (lemans-2024)
     assert {(r["car"], r["driver"]): r["category"] for r in rules["drivers"]} == drv
     # estimates are shown, never judged: a crew with an estimated driver has a '?' in its composition
     estimated = {r["car"] for r in rules["drivers"] if r["category_source"] == "estimated"}
     assert estimated
     assert all("?" in c["composition"] for c in rules["crews"] if c["car"] in estimated)
-    story = cli("story", lap_file(LM24), "--car", "85", "--db", db)["sentences"]
+    story = cli("story", lap_file(LM24), "--car", "85", "--db", db, "--full")["sentences"]
     named = {m for s in story for m in re.findall(r"([A-Z][\w-]+ [A-Z][A-ZÉÖ-]+) \((\w+)\)", s["text"])}
     assert ("Sarah BOVY", "Bronze") in named
     for name, cat in named:
         assert drv[("85", name)] == cat
+    # the short story's crew sentence: every driver with the same category, and where it comes from
+    short = cli("story", lap_file(LM24), "--car", "85", "--db", db)["sentences"]
+    crew = next(s["text"] for s in short if s["key"] == "crew")
+    graded = dict(re.findall(r"([A-Z][\w-]+ [A-Z][A-ZÉÖ-]+) \((Platinum|Gold|Silver|Bronze), ", crew))
+    assert graded.get("Sarah BOVY") == "Bronze"
+    assert graded == {d: c for (car, d), c in drv.items() if car == "85" and c}
 
 
 def test_entry_list_beside_then_explicit_wins(db, tmp_path, capsys):

@@ -162,7 +162,7 @@ def test_report_and_story(capsys, corpus, f2019, tmp_path):
     assert {"output", "bytes", "race", "demo", "car", "lang", "sections", "missing_sections"} <= set(d)
     assert d["bytes"] == out.stat().st_size and (d["car"], d["demo"], d["lang"]) == ("8", False, "en")
     assert isinstance(d["sections"], list) and "story" in d["sections"]
-    s = run(capsys, "story", f2019, "--car", 8, "--lang", "fr")
+    s = run(capsys, "story", f2019, "--car", 8, "--lang", "fr", "--full")
     assert {"race", "car", "lang", "sentences"} <= set(s) and (s["car"], s["lang"]) == ("8", "fr")
     check_rows(s["sentences"], {"key", "text", "laps", "race_time"}, {"race_time"}, cars=set())
     assert s["sentences"][0]["laps"] == [1] and "prend le départ en LMP1" in s["sentences"][0]["text"]

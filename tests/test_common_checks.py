@@ -100,8 +100,8 @@ FUNCTIONS = {
     "drive_time": (stints.drive_time, "drive_time"),
     "stops": (lambda laps: stops.stops(an.annotate(laps)), "stops"),
     "check_car": (lambda laps: timeline.check_car(laps, _first_car(laps)), None),
-    "car_events": (lambda laps: timeline.car_events(laps, _first_car(laps)), "events"),
-    "time_loss_account": (timeline.time_loss_account, "time_losses"),
+    "car_events": (lambda laps: timeline.car_events(an.annotate(laps), _first_car(laps)), "events"),
+    "time_loss_account": (lambda laps: timeline.time_loss_account(an.annotate(laps)), "time_losses"),
 }
 
 # (function, case) pairs that may refuse with a StintlabUsageError (a question with no answer)
@@ -206,7 +206,7 @@ def test_snapshot(load_corpus_race):
     assert set(c["status"]) <= set(cl.IN_PROGRESS_STATUSES)
     last = stints.stints(laps).groupby("car", sort=False).tail(1)
     assert set(last["ended_by"]) == {"file_end"}
-    ev = timeline.car_events(laps, "50")
+    ev = timeline.car_events(an.annotate(laps), "50")
     assert ev["kind"].iloc[-1] == "file_end" and not ev["kind"].isin(["finish", "retired"]).any()
     # the standings of the cut file are the raw standings at the cut
     raw = read_race(lap_file("lemans-2024")).standings_at(CUT)
@@ -226,7 +226,7 @@ def test_no_flag_column_infers(load_corpus_race):
 def test_007_and_7_stay_two_cars(load_corpus_race):
     laps = _case(load_corpus_race, "car_007_and_7")
     for table in (cl.derive_classification(laps), standings.final_standings(laps), stints.drive_time(laps),
-                  pace.car_metrics(laps, _clean(laps)), timeline.time_loss_account(laps)):  # fmt: skip
+                  pace.car_metrics(laps, _clean(laps)), timeline.time_loss_account(an.annotate(laps))):  # fmt: skip
         assert sorted(table["car"].astype(object).unique()) == ["007", "7"]
     assert timeline.check_car(laps, "007") == "007" and timeline.check_car(laps, "7") == "7"
-    assert set(timeline.car_events(laps, "7")["car"]) == {"7"}
+    assert set(timeline.car_events(an.annotate(laps), "7")["car"]) == {"7"}

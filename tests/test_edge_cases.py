@@ -338,7 +338,7 @@ def test_sebring_2024_17_retired_in_the_pits_on_lap_2(load_corpus_race, capsys):
     d = derive_classification(laps).set_index("car").loc["17"]
     assert d["laps"] == 2 and d["status"] == "Retired in pits"
     assert race.classification.set_index("car").loc["17", "status"] == "Classified"  # IMSA lists it so
-    assert car_events(laps, "17")["kind"].tolist() == ["start", "stop", "retired"]
+    assert car_events(annotate(laps), "17")["kind"].tolist() == ["start", "stop", "retired"]
     # the 1215.752 s in the pit lane before its lap 1 is not driving
     sp17 = driver_spells(laps[laps["car"] == "17"])
     assert sp17["pit_excluded"].tolist() == [pytest.approx(1215.752)]

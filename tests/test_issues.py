@@ -80,3 +80,21 @@ def test_info_verbose_shows_the_summary(mutated, capsys):
     assert verbose["issues"] == "2 silent repairs: 1 filled_time, 1 empty_flag"
     assert verbose["issue_counts"] == {"filled_time": 1, "empty_flag": 1}
     assert {k: v for k, v in verbose.items() if k not in ("issues", "issue_counts")} == plain
+
+
+@pytest.mark.corpus
+def test_a_category_spelt_platinium_is_a_repair_with_its_line(load_corpus_race):
+    # raw results file, found with the csv module: the row and the DRIVERn_LICENSE cell spelt "Platinium"
+    from conftest import results_file
+
+    with open(results_file("imsa-2024-road-atlanta"), encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    head = rows[0]
+    hits = [(n, head[j]) for n, r in enumerate(rows[1:], 2) for j, v in enumerate(r) if v.strip() == "Platinium"]
+    assert hits == [(13, "DRIVER3_LICENSE")]
+    race = load_corpus_race("imsa-2024-road-atlanta")
+    rep = race.issues[race.issues["rule"] == "category_spelling"]
+    assert [(int(r.line), r.column) for r in rep.itertuples()] == hits
+    car = rows[12][head.index("NUMBER")]
+    d = race.drivers[(race.drivers["car"] == car) & race.drivers["driver"].str.contains("Vesti", case=False)]
+    assert d["category"].tolist() == ["Platinum"]

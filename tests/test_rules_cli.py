@@ -79,7 +79,7 @@ def test_rules_with_entry_list_judges_a_crew(corpus, capsys, tmp_path):
         (["drivers", "{f}", "--class", "LMP9"], "no class"),
         (["drivers", "{f}", "--category", "Gold"], "no driver categories"),
         (["rules", "{f}", "--rules", "nope"], "unknown rule set"),
-        (["rules", "{f}"], "--rules NAME is required"),
+        (["rules", "{f}"], "no single shipped rule set applies"),  # Spa 2019: none shipped
     ],
 )
 def test_usage_errors_one_line_exit_2(corpus, capsys, argv, message):

@@ -63,6 +63,7 @@ def all_tables(race) -> dict[str, pd.DataFrame]:
         "distance_standings": distance.distance_standings(distance.progress(laps), 2 * 3600.0 + 61.5),
         "hourly_positions": standings.hourly_positions(laps),
         "position_history": standings.position_history(laps),
+        "gap_history": distance.gap_history(distance.progress(laps), samples=50),
         "classification": cl.derive_classification(laps),
         "stints": stints.stints(laps),
         "driver_spells": stints.driver_spells(laps),

@@ -144,7 +144,7 @@ def test_the_cli_registers_every_command_in_help_order():
     names = [c.name or c.callback.__name__ for c in app.registered_commands]
     assert names == [
         "info", "classification", "standings", "stops", "stints", "events", "flags", "losses", "drivers",
-        "rules", "categories", "report", "story", "simulate", "calibrate", "whatif", "plan", "project", "serve", "season", "career", "fetch", "replay", "follow",
+        "rules", "categories", "rating", "report", "story", "simulate", "calibrate", "whatif", "plan", "project", "serve", "season", "career", "fetch", "replay", "follow",
     ]  # fmt: skip
     assert [g.name for g in app.registered_groups] == ["archive", "calendar"]
     assert build_app() is not app  # a fresh app each time, nothing global

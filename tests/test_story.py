@@ -187,7 +187,7 @@ def test_story_command_json_and_text(capsys, corpus):
     data = json.loads(capsys.readouterr().out)
     assert data["car"] == "92" and data["lang"] == "fr" and data["race"] == "lemans-2024"
     assert set(data["sentences"][0]) == {"key", "text", "laps", "race_time"}
-    assert main(["story", str(lap_file("lemans-2024")), "--car", "92"]) == 0
+    assert main(["story", str(lap_file("lemans-2024")), "--car", "92", "--full"]) == 0  # the chronological account
     out = capsys.readouterr().out
     assert "took the start in LMGT3" in out and "(lap 1)" in out
 

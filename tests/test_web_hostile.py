@@ -101,7 +101,9 @@ def test_unreadable_upload_is_located_in_the_clients_file_not_the_servers(app_di
         ({"json": {"file": "x"}}, 415, "multipart/form-data"),
         ({}, 415, "multipart/form-data"),
         ({"content": b"abc", "headers": {"content-type": "multipart/form-data"}}, 400, "boundary"),
-        ({"files": [("file", ("a.csv", ONE_LAP)), ("file", ("b.csv", ONE_LAP))]}, 400, "Too many files"),
+        ({"files": [("file", ("a.csv", ONE_LAP)), ("file", ("b.csv", ONE_LAP))]}, 400, "one lap file"),
+        ({"files": [("file", ("a.csv", ONE_LAP)), ("results", ("b.csv", ONE_LAP)), ("x", ("c.csv", ONE_LAP))]}, 400,
+         "Too many files"),
     ],
 )
 def test_odd_uploads_are_refused_with_one_line_json(app_dir, kwargs, status, words):
@@ -317,7 +319,7 @@ def test_stored_uploads_are_bounded(tmp_path):
     body = (
         b"NUMBER;DRIVER_NUMBER;LAP_NUMBER;LAP_TIME;ELAPSED;CLASS;\n7;1;1;1:00.000;1:00.000;A;\n8;1;1;1:01.000;1:01.000;A;\n"
     )
-    ids = [store.add_upload(f"r{i}.csv", body).id for i in range(5)]
+    ids = [store.add_upload(f"r{i}.csv", body.replace(b"1:01.000", f"1:0{i + 1}.000".encode())).id for i in range(5)]
     kept = [e.id for e in store.entries.values() if e.source == "upload"]
     assert kept == ids[2:]
     assert sorted(p.stem for p in tmp_path.glob("*.csv")) == sorted(ids[2:])

@@ -66,6 +66,8 @@ class Thresholds:
     # standings by distance (analysis/distance.py)
     distance_hold_factor: float = _t(3.0, "", "distance", "A stretch between two timing points taking more than this times the class reference is a stop: the car holds its distance, then runs the stretch at reference pace.")
     distance_ref_ratio: float = _t(1.07, "", "distance", "Reference laps (sector shares, class lap): racing laps within this ratio of the class's 5th-percentile lap.")
+    gap_samples: int = _t(600, "", "distance", "Instants sampled over the race for the gap chart (gap history by distance).")
+    gap_chart_laps: float = _t(1.0, "laps", "distance", "Gap chart (report/charts.py): cars further behind their class leader at their last crossing start hidden (one click shows them).")
     # race state (analysis/classification.py)
     snapshot_slack_laps: float = _t(1.5, "laps", "classification", "In a snapshot, a car whose last crossing is within this many of its laps of the end is running.")
     # pace (analysis/pace.py, rankings.py)

@@ -250,12 +250,32 @@ def _known(event: str | None) -> tuple[str | None, str | None]:
     return hit[0].replace("{n}", m.group(1) if m else "").replace("  ", " ").strip(), hit[1]
 
 
-def _date_text(date) -> str | None:
+_MOIS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre",
+         "décembre")  # fmt: skip
+_SESSIONS_FR = {"race": "Course", "qualifying": "Qualifications", "hyperpole": "Hyperpole", "warm up": "Warm-up",
+                "free practice": "Essais libres", "practice": "Essais"}  # fmt: skip
+
+
+def _date_text(date, lang: str = "en") -> str | None:
     try:
         d = dt.date.fromisoformat(str(date)[:10])
     except ValueError:
         return None
+    if lang == "fr":
+        return f"{'1er' if d.day == 1 else d.day} {_MOIS[d.month - 1]} {d.year}"
     return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
+
+
+def session_word(session: str | None, lang: str = "en") -> str:
+    """The session as a title shows it (``Race``; French ``Course``, ``Qualifications``...)."""
+    session = session or "Race"
+    if lang != "fr":
+        return session
+    low = session.lower()
+    for en, fr in _SESSIONS_FR.items():
+        if low.startswith(en):
+            return fr + session[len(en):]
+    return session
 
 
 def complete_from_session(meta: dict, session: dict) -> None:
@@ -291,9 +311,10 @@ def complete_from_session(meta: dict, session: dict) -> None:
         meta["circuit"] = str(session["Track"])
 
 
-def event_title(meta: dict) -> str | None:
+def event_title(meta: dict, lang: str = "en") -> str | None:
     """``24 Hours of Le Mans 2024 · Circuit de la Sarthe · 15 June 2024 · Race`` from a race's
-    metadata (known event, else series and event words); None when nothing is known."""
+    metadata (known event, else series and event words); None when nothing is known. ``lang="fr"``:
+    the date and the session in French (``15 juin 2024 · Course``), the event's own name kept."""
     event = meta.get("event")
     name, circuit = meta.get("event_name"), meta.get("circuit")
     if name is None and event:
@@ -306,5 +327,6 @@ def event_title(meta: dict) -> str | None:
     season = meta.get("season")
     if season and str(season) not in name:
         name = f"{name} {season}"
-    parts = [name, circuit, _date_text(meta["date"]) if meta.get("date") else None, meta.get("session") or "Race"]
+    date = _date_text(meta["date"], lang) if meta.get("date") else None
+    parts = [name, circuit, date, session_word(meta.get("session"), lang)]
     return " · ".join(str(p) for p in parts if p)

@@ -43,6 +43,7 @@ ISSUE_RULES = {
     "no_class": "a car with no CLASS on any row: put in class NO_CLASS",
     "results_refused": "a results file whose cars or laps do not match the lap file: the classification is derived",
     "crew_slot_match": "a driver whose name differs from the official crew's: matched by crew slot and surname",
+    "category_spelling": "an FIA category spelt otherwise in the results file (Platinium): read as the category",
     "sector_sum_time": "SRO: an empty Time with all three sectors: rebuilt as Sector1 + Sector2 + Sector3",
     "untimed_lap": "SRO: a car's last lap with no Time (started, never completed): left out of the lap table",
     "driver_conflict": "SRO: a stop's Driver out differs from the next stop's Driver in: the Driver in drives the stint",
@@ -78,6 +79,10 @@ def issues_table(facts: dict, laps: pd.DataFrame | None = None, slot_matches: li
     rows += [("driver_from_sectors", line, "DRIVERID", "driver from FAHRER_NR of the sector file") for line in facts.get("driver_from_sectors") or []]
     rows += [("unnamed_driver", line, "DRIVERID", "driver left empty") for line in facts.get("unnamed_driver_lines") or []]
     rows += [("lap_gap", line, "RUNDE", "race time from TAGESZEIT after the missing lap") for line in facts.get("lap_gap_lines") or []]
+    rows += [
+        ("category_spelling", line, column, f"{written!r} read as {category} (results file)")
+        for line, column, written, category in facts.get("category_spellings") or []
+    ]
     if facts.get("results_refused"):
         rows.append(("results_refused", None, None, str(facts["results_refused"])))
     rows += [

@@ -10,7 +10,7 @@ Each function takes the tables it reads and returns a new DataFrame; nothing is 
   ``drive_shares(drive_time(laps))``; ``battle(t, car_a, car_b)``;
 - ``standings_at(laps, t)``, ``standings_after_hour(laps, n)``, ``final_standings(laps)``;
 - race order and state: ``final_order(laps)``, ``race_state(laps)``, ``took_the_flag(laps)``;
-- ``car_events(laps, car)``, ``time_loss_account(laps, car)``, ``check_rules(spells, rules)``.
+- ``car_events(annotate(laps), car)``, ``time_loss_account(annotate(laps))``, ``check_rules(spells, rules)``.
 
 The submodules ``annotate``, ``stints`` and ``stops`` share their name with their main function:
 ``stintlab.analysis.stops`` is the function; import the module's other names with

@@ -25,6 +25,7 @@ import pandas as pd
 
 from stintlab.analysis.estimate import CREW_RULE_PRECISION, crew_rule
 from stintlab.errors import StintlabFormatError
+from stintlab.io.classification import CATEGORY_SPELLINGS
 from stintlab.names import name_key
 
 __all__ = [
@@ -40,7 +41,7 @@ __all__ = [
 
 VALID_CATEGORIES = ("Platinum", "Gold", "Silver", "Bronze")
 ENTRY_COLUMNS = ["car", "driver", "category", "nationality", "year"]
-_CAT = {"platinum": "Platinum", "platinium": "Platinum", "gold": "Gold", "silver": "Silver", "bronze": "Bronze"}
+_CAT = CATEGORY_SPELLINGS  # one table of spellings: the readers'
 
 
 def _category(value, path, line) -> str | None:

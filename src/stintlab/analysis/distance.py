@@ -56,7 +56,9 @@ from stintlab.config import THRESHOLDS
 from stintlab.errors import StintlabUsageError
 from stintlab.schema import check_columns, empty_table, table_columns
 
-__all__ = ["Progress", "progress", "distance_at", "first_time_at", "distance_standings", "HOLD_FACTOR", "REF_RATIO"]
+__all__ = [
+    "Progress", "progress", "distance_at", "first_time_at", "distance_standings", "gap_history", "HOLD_FACTOR", "REF_RATIO",
+]  # fmt: skip
 
 HOLD_FACTOR = THRESHOLDS.distance_hold_factor
 REF_RATIO = THRESHOLDS.distance_ref_ratio
@@ -353,3 +355,63 @@ def distance_standings(p: Progress, t: float, cls: str | None = None) -> pd.Data
         mask = out["class"].str.lower() == str(cls).lower()
         out = out[mask.fillna(False).to_numpy(dtype=bool)].reset_index(drop=True)
     return out
+
+
+def gap_history(p: Progress, samples: int | None = None) -> pd.DataFrame:
+    """Every car's distance behind its class leader at the same instants, over the whole race.
+
+    ``samples`` instants (default ``THRESHOLDS.gap_samples``) evenly spaced from the first timing
+    point to the last, plus every car's own last point. At each instant a car is in the table from its
+    first point to its last (a retired car leaves it); ``laps_behind`` is the distance of the class's
+    furthest car minus the car's own, the furthest among the cars still running and those that took
+    the chequered flag (last point at or after the winner's: they keep their finishing distance). Cars are compared at the same **time**, never
+    at the same lap number, so a neutralisation cannot make a car appear to gain: under a safety car
+    the distance between two cars shrinks only as the field closes up.
+
+    >>> import pandas as pd
+    >>> laps = pd.DataFrame({"car": ["1", "1", "2", "2"], "lap": [1, 2, 1, 2], "class": "A",
+    ...     "elapsed": [100.0, 200.0, 125.0, 250.0], "lap_time": [100.0, 100.0, 125.0, 125.0],
+    ...     "s1": [30.0, 30.0, 40.0, 40.0], "s2": [30.0, 30.0, 40.0, 40.0], "s3": [40.0, 40.0, 45.0, 45.0],
+    ...     "in_lap": False, "out_lap": False})
+    >>> g = gap_history(progress(laps), samples=3)
+    >>> g[g["race_time"] == 200.0][["car", "distance", "laps_behind"]].values.tolist()
+    [['1', 2.0, 0.0], ['2', 1.5625, 0.4375]]
+    """
+    samples = int(samples or THRESHOLDS.gap_samples)
+    n_cars = len(p.cars)
+    if n_cars == 0 or len(p.t) == 0:
+        return empty_table("gap_history")
+    first, last = p.first(), p.last()
+    t_first, t_last = p.t[first], p.t[last]
+    grid = np.linspace(float(t_first.min()), float(t_last.max()), max(samples, 2))
+    times = np.unique(np.round(np.r_[grid, t_last], 3))
+    cls_of = p.cols["class"][p.row[first]]
+    ccode = pd.factorize(pd.Series(cls_of, dtype=object).fillna(""))[0]
+    n_cls = int(ccode.max()) + 1
+    dist = np.empty((len(times), n_cars))
+    for k, t in enumerate(times):
+        dist[k] = distance_at(p, float(t))[0]
+    started = times[:, None] >= t_first[None, :] - 1e-6
+    running = started & (times[:, None] <= t_last[None, :] + 1e-6)
+    # a finisher (last point at or after the winner's finish) still counts as ahead once it has stopped
+    t_flag = float(t_last[p.d[last] == p.d[last].max()].min())  # the winner: most laps, first to finish
+    counts = started & (running | (t_last >= t_flag - 1e-6)[None, :])
+    ahead = np.where(counts, dist, -np.inf)
+    dist = np.where(running, dist, np.nan)
+    lead = np.full((len(times), n_cls), np.nan)
+    for c in range(n_cls):
+        lead[:, c] = ahead[:, ccode == c].max(axis=1)
+    behind = lead[:, ccode] - dist
+    ti, ci = np.nonzero(running)
+    return pd.DataFrame(
+        {
+            "car": pd.array(np.asarray(p.cars)[ci].astype(str), dtype="string"),
+            "class": pd.array(cls_of[ci], dtype="string"),
+            "race_time": times[ti],
+            "distance": np.round(dist[ti, ci], 4),
+            "laps_behind": np.round(np.maximum(behind[ti, ci], 0.0), 4),
+        }
+    )[_GAP_COLUMNS].sort_values(["car", "race_time"], kind="stable").reset_index(drop=True)
+
+
+_GAP_COLUMNS = [c.name for c in table_columns("gap_history")]

@@ -48,13 +48,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from stintlab.analysis.annotate import annotate
+from stintlab.analysis.annotate import annotate  # noqa: F401  (the chain: stops(annotate(laps)))
 from stintlab.analysis.medians import window_medians
 from stintlab.analysis.order import took_the_flag
 from stintlab.config import THRESHOLDS
 from stintlab.schema import check_columns, empty_table
 
-__all__ = ["stops", "stop_kinds", "drive_through_mask", "pit_baselines", "ensure_annotated", "ANNOTATED_NEEDED", "KINDS", "LOSS_REASONS"]
+__all__ = ["stops", "stop_kinds", "drive_through_mask", "pit_baselines", "ANNOTATED_NEEDED", "KINDS", "LOSS_REASONS"]
 
 KINDS = ("normal", "long", "garage", "final", "drive_through")
 GARAGE_MIN = THRESHOLDS.garage_min
@@ -78,14 +78,6 @@ STOP_COLUMNS = [
 
 #: The :func:`~stintlab.analysis.annotate.annotate` columns :func:`stops` reads.
 ANNOTATED_NEEDED = ("clean", "stint", "neutralised", "class_loss", "loss_sector")
-
-
-def ensure_annotated(laps: pd.DataFrame) -> pd.DataFrame:
-    """``laps`` itself when it already carries the :func:`annotate` columns, else ``annotate(laps)``.
-    Only :mod:`stintlab.analysis.timeline` still takes either table; :func:`stops` wants the annotated one."""
-    if {"clean", "stint", "neutralised", "hour"}.issubset(laps.columns):
-        return laps
-    return annotate(laps)
 
 
 def pit_baselines(values: pd.Series, classes: pd.Series) -> pd.DataFrame:

@@ -40,9 +40,9 @@ from stintlab.analysis.lookup import find_car, no_lap_message  # no_lap_message:
 from stintlab.analysis.order import final_order, snapshot_file, took_the_flag
 from stintlab.analysis.standings import hourly_positions, position_history
 from stintlab.analysis.stints import stints
-from stintlab.analysis.stops import ensure_annotated, stops
+from stintlab.analysis.stops import ANNOTATED_NEEDED, stops
 from stintlab.display import duration, lap_time
-from stintlab.schema import empty_table
+from stintlab.schema import check_columns, empty_table
 
 __all__ = ["EVENT_COLUMNS", "DETAIL_COLUMNS", "car_events", "time_loss_account", "check_car", "no_lap_message"]
 
@@ -56,6 +56,8 @@ DETAIL_COLUMNS = [
     "on_track_loss", "on_track_sector", "phase_sector",
 ]  # fmt: skip
 _END_KINDS = ("finish", "retired", "file_end")
+#: the :func:`~stintlab.analysis.annotate.annotate` columns the timeline reads (it wants the annotated table)
+TIMELINE_NEEDS = (*ANNOTATED_NEEDED, "incident", "expected", "hour")
 
 
 def check_car(laps: pd.DataFrame, car, classification: pd.DataFrame | None = None) -> str:
@@ -118,8 +120,9 @@ def car_events(
     """Every event of one car in race order (module docstring for kinds and columns).
     ``stops_table`` / ``phases``: :func:`stops` / :func:`neutralisations` of the same laps when
     already computed; ``categories`` (car, driver, category) fills the ``category`` column."""
+    check_columns(laps, "annotated_laps", "car_events()", TIMELINE_NEEDS)
     car = check_car(laps, car)
-    a = ensure_annotated(laps)
+    a = laps
     mine = a[a["car"] == car]
     cls = mine["class"].iat[0]
     el = mine["elapsed"].to_numpy(dtype=float)
@@ -293,7 +296,8 @@ def time_loss_account(
             "neutralisations", "neutralisation_laps", "total"]  # fmt: skip
     if laps.empty:
         return empty_table("time_losses")
-    a = ensure_annotated(laps)
+    check_columns(laps, "annotated_laps", "time_loss_account()", TIMELINE_NEEDS)
+    a = laps
     sp = stops(a) if stops_table is None else stops_table
     inc = a[a["incident"]]
     cars = pd.unique(a["car"].astype(object))

@@ -32,7 +32,15 @@ import pandas as pd
 from stintlab.archive.identity import driver_key, resolve_key
 from stintlab.errors import StintlabUsageError
 
-__all__ = ["TRACKS", "load_calendar", "parse_calendar_rows", "check_programme", "programme_for"]
+__all__ = [
+    "TRACKS",
+    "SERIES_TRACKS",
+    "load_calendar",
+    "parse_calendar_rows",
+    "check_programme",
+    "programme_for",
+    "archived_events",
+]
 
 # track (lower-case words) → (country, continent)
 TRACKS = {
@@ -83,6 +91,9 @@ TRACKS = {
     "bathurst": ("AUS", "Oceania"),
     "kyalami": ("ZAF", "Africa"),
 }
+
+# series raced on one circuit only, whose archived event names (nls2, nls10 ...) do not name it
+SERIES_TRACKS = {"NLS": "Nürburgring Nordschleife", "N24": "Nürburgring Nordschleife"}
 
 
 def _place(track: str | None) -> tuple[str | None, str | None]:
@@ -165,14 +176,40 @@ def load_calendar(path) -> pd.DataFrame:
     return parse_calendar_rows(list(csv.DictReader(text.splitlines(), delimiter=dialect)))
 
 
+def archived_events(races: pd.DataFrame, driver: str) -> list[dict]:
+    """Calendar rows (for :func:`parse_calendar_rows`) of the dated races of a season table
+    (:func:`stintlab.archive.season.driver_season`): one meeting per race, its place from the event
+    name or, for a one-circuit series (:data:`SERIES_TRACKS`), from the series."""
+    rows = []
+    for r in races.itertuples(index=False):
+        if r.date is None or pd.isna(r.date):
+            continue
+        series = str(r.series)
+        rows.append(
+            {
+                "event": f"{series} {r.event}",
+                "series": series,
+                "track": SERIES_TRACKS.get(series.upper(), str(r.event).replace("-", " ")),
+                "date": r.date,
+                "drivers": [driver],
+            }
+        )
+    return rows
+
+
 def programme_for(calendar: pd.DataFrame, driver: str | None, aliases: dict | None = None) -> pd.DataFrame:
-    """The events of ``driver`` (matched on normalised names and aliases); every event when
+    """The events of ``driver`` (matched on normalised names and aliases, in any word order); every event when
     ``driver`` is None or the calendar lists no drivers at all."""
     if driver is None or not any(len(d) for d in calendar["drivers"]):
         return calendar
     aliases = aliases or {}
     key = resolve_key(driver_key(driver), aliases)
-    mask = [any(resolve_key(driver_key(d), aliases) == key for d in ds) for ds in calendar["drivers"]]
+
+    def same(d) -> bool:  # same key after aliases, or the same words in another order ("PICARIELLO Alessio")
+        k = resolve_key(driver_key(d), aliases)
+        return k == key or sorted(k.split()) == sorted(key.split())
+
+    mask = [any(same(d) for d in ds) for ds in calendar["drivers"]]
     return calendar[mask].reset_index(drop=True)
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import os
 import re
@@ -132,6 +133,21 @@ def _track(event: str | None) -> str | None:
     return re.sub(r"-?\d+(h|km)$", "", event) or event
 
 
+def known_race_date(series: str, season: int, event: str) -> dt.date | None:
+    """The race day of a race whose files carry no date, from ``archive/race_dates.toml`` (sourced)."""
+    for r in _race_dates():
+        if (str(r["series"]).upper(), int(r["season"]), r["event"]) == (series, season, event):
+            return dt.date.fromisoformat(str(r["date"]))
+    return None
+
+
+@functools.cache
+def _race_dates() -> tuple[dict, ...]:
+    import tomllib
+
+    return tuple(tomllib.loads((Path(__file__).with_name("race_dates.toml")).read_text("utf-8")).get("race", []))
+
+
 def race_meta(rf: RaceFiles, parsed: _Parsed, overrides: dict) -> dict:
     """The ``races`` row of a parsed race: metadata from the path, the flags and the content."""
     meta = meta_from_path(rf.main)
@@ -159,6 +175,8 @@ def race_meta(rf: RaceFiles, parsed: _Parsed, overrides: dict) -> dict:
             raise MetadataNeeded(f"bad --date {meta['date']!r}: use YYYY-MM-DD") from None
     meta["series"] = str(meta["series"] or "UNKNOWN").upper()
     meta["event"] = slug(meta.get("event") or rf.main.parent.name or rf.main.stem)
+    if not meta.get("date"):
+        meta["date"] = known_race_date(meta["series"], meta["season"], meta["event"])
     meta["track"] = _track(meta["event"])
     meta["session"] = str(meta.get("session") or "Race")
     meta["race_id"] = f"{meta['season']}-{slug(meta['series'])}-{meta['event']}-{slug(meta['session'])}"

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from stintlab.commands._common import FormatOpt, emit, err_console, output_format, records, to_jsonable
-from stintlab.display import lap_time
+from stintlab.display import duration, lap_time
 from stintlab.errors import StintlabError, StintlabUsageError
 
 archive_app = typer.Typer(
@@ -249,10 +249,13 @@ def _season_rows_for_table(races) -> list[dict]:
     for r in rows:
         r["crew"] = ", ".join(f"{c['driver']} ({c['category'] or '?'})" for c in r["crew"] or [])
         r["pace"] = lap_time(r["pace"])
-        r["pace_rank"] = f"{r['pace_rank']}/{r['pace_field']}" if r["pace_rank"] is not None else ""
+        r["pace_rank"] = f"{int(r['pace_rank'])}/{int(r['pace_field'])}" if r["pace_rank"] is not None else ""
         r["rank_in_category"] = (
-            f"{r['pace_rank_category']}/{r['pace_field_category']}" if r["pace_rank_category"] is not None else ""
+            f"{int(r['pace_rank_category'])}/{int(r['pace_field_category'])}"
+            if r["pace_rank_category"] is not None
+            else ""
         )
+        r["drive_time"] = duration(r["drive_time"]) if r["drive_time"] is not None else ""
         r["result"] = f"P{r['class_position']} in class" if r["class_position"] is not None else (r["status"] or "")
     return rows
 
@@ -293,6 +296,7 @@ def season(
             "crew",
             "result",
             "laps",
+            "drive_time",
             "pace",
             "pace_rank",
             "rank_in_category",
@@ -362,24 +366,14 @@ def calendar_check(
     if from_archive:
         if not driver or not year:
             raise StintlabUsageError("--from-archive needs --driver and --year")
-        from stintlab.archive.calendar import parse_calendar_rows
+        from stintlab.archive.calendar import archived_events, parse_calendar_rows
         from stintlab.archive.season import driver_season
         from stintlab.archive.store import Archive
 
         with Archive(db) as arc:
             aliases = arc.aliases()
             s = driver_season(arc, driver, year)
-        rows = [
-            {
-                "event": f"{r['series']} {r['event']}",
-                "series": r["series"],
-                "track": r["event"],
-                "date": r["date"],
-                "drivers": [driver],
-            }
-            for r in records(s["races"])
-            if r["date"]
-        ]
+        rows = archived_events(s["races"], driver)
         extra = parse_calendar_rows(rows) if rows else None
     prog = programme_for(cal, driver, aliases)
     if extra is not None:

@@ -116,6 +116,7 @@ def drivers(
     """Driver pace per class and FIA category, ranked by a metric (seconds; index: 100 = class pace)."""
     fmt = output_format(fmt, as_json)
     as_json = fmt != "table"  # JSON and CSV keep raw seconds
+    from stintlab.analysis.headline import HEADLINE_COLUMNS, category_headline
     from stintlab.analysis.rankings import best_performers
 
     race = load_race(file, results, entry_list=entry_list, db=db)
@@ -147,11 +148,16 @@ def drivers(
             raise StintlabUsageError("this race has no driver categories: give an --entry-list (car, driver, category)")
         table = table[table["category"] == norm]
     if best:
-        bp = best_performers(table)
+        head = category_headline(table)
+        if as_json:  # the best performer by --by (BEST_KEYS) and the headline by both FIA figure and index
+            both = best_performers(table).merge(head.drop(columns=["drivers"]), on=["class", "category"], how="outer")
+            emit(records(both, BEST_KEYS + [k for k in HEADLINE_COLUMNS if k not in BEST_KEYS]), fmt)
+            return
         emit(
-            records(bp, BEST_KEYS),
+            headline_rows(head),
             fmt,
-            title=f"{race.title} — best performer per class and category (by {table['metric'].iat[0] if len(table) else by})",
+            title=f"{race.title} — best performer per class and FIA category (* estimated category; "
+            f"'if wrong': who would lead if an estimated category were wrong; min {min_laps} clean laps)",
         )
         return
     rows = records(table, DRIVER_KEYS + DRIVER_EXTRA_KEYS)
@@ -190,18 +196,43 @@ def drivers(
     emit(table_rows, fmt, title=f"{race.title}: drivers ranked by {metric} (* fewer than {min_laps} clean laps)")
 
 
+def headline_rows(head: pd.DataFrame) -> list[dict]:
+    """The headline table (:func:`stintlab.analysis.headline.category_headline`) as display rows."""
+    rows = []
+    for r in records(head, list(head.columns)):
+        row = {"class": r["class"], "category": r["category"], "drivers": f"{r['drivers']} ({r['estimated']} est.)"}
+        for fig, label, word in (("fia", "FIA 10-lap mean", lap_time), ("index", "index", lambda x: number(x, 2))):
+            if r[f"{fig}_driver"] is None:
+                row[label] = ""
+                continue
+            star = "*" if r[f"{fig}_category_source"] == "estimated" else ""
+            row[label] = f"#{r[f'{fig}_car']} {r[f'{fig}_driver']}{star} {word(r[f'{fig}_value'])} ({r[f'{fig}_laps']} laps)"
+            who = r[f"{fig}_if_wrong_driver"]
+            row[f"{label}: if wrong"] = "" if who is None else f"{who} ({r[f'{fig}_if_wrong_category']})"
+        row["same"] = "yes" if r["same_driver"] else "no"
+        rows.append(row)
+    return rows
+
+
 def rules(
-    file: Path = typer.Argument(None, dir_okay=False, help="Al Kamel lap file to check (omit with --list)."),
+    file: Path = typer.Argument(
+        None, dir_okay=False, help="Lap file to check: Al Kamel, WIGE (NLS) or SRO sector list (omit with --list)."
+    ),
     rules_name: str = typer.Option(None, "--rules", help="Rule set name (see --list) or a .toml file."),
     list_: bool = typer.Option(False, "--list", help="List the shipped rule sets."),
     entry_list: Path = EntryOpt,
     results: Path = ResultsOpt,
     db: Path = DbOpt,
+    force: bool = typer.Option(
+        False, "--force", help="Check against a rule set meant for another series/season anyway (loud warning)."
+    ),
     as_json: bool = JsonOpt,
     fmt: str = FormatOpt,
 ):
     """Check driving times and crew line-ups against a rule set, or list the rule sets (--format csv
-    prints the three tables one after the other, each after a ``# name`` line)."""
+    prints the three tables one after the other, each after a ``# name`` line). Without --rules the
+    shipped set meant for the race's series, season and event is used; a set meant for another
+    series or season is refused unless --force."""
     from stintlab.analysis.rules import check_laps, list_rules
 
     fmt = output_format(fmt, as_json)
@@ -210,19 +241,19 @@ def rules(
         return
     if file is None:
         raise StintlabUsageError("give a lap FILE and --rules NAME, or --list")
-    if not rules_name:
-        names = ", ".join(list_rules()["name"])
-        raise StintlabUsageError(f"--rules NAME is required (shipped: {names})")
     race = load_race(file, results, entry_list=entry_list, db=db)
+    rule_set, applies_note = choose_rules(race, rules_name, force)
     cats, unmatched = race.category_resolution
     _report_unmatched(unmatched)
     # verdicts rest on graded categories only: an estimate (the crew rule assumes a legal crew) is shown,
     # never evidence for or against a rule
     judged = cats.assign(category=cats["category"].mask(cats["category_source"] == "estimated"))
-    out = check_laps(race.laps, rules_name, judged)
+    out = check_laps(race.laps, rule_set, judged)
     drivers_table = _with_categories(out["drivers"], cats)
     data = {
         "rules": out["rules"].name,
+        "applies": not applies_note,
+        "applies_note": applies_note or None,
         "drivers": records(drivers_table, RULE_DRIVER_KEYS),
         "crews": records(out["crews"], RULE_CREW_KEYS),
         "violations": records(out["violations"], VIOLATION_KEYS),
@@ -235,10 +266,48 @@ def rules(
             print(f"# {name}")
             emit(data[name], fmt, columns=keys)
         return
-    title = f"{race.title} — {out['rules'].name}"
+    title = f"{race.title} — {out['rules'].name}" + (" (RULE SET DOES NOT APPLY TO THIS RACE)" if applies_note else "")
     emit(data["drivers"], fmt, title=title + ": drivers", columns=RULE_DRIVER_KEYS[:8])
     emit(data["crews"], fmt, title=title + ": crews", columns=RULE_CREW_KEYS[:4])
     emit(data["violations"], fmt, title=title + f": violations ({len(data['violations'])})", columns=VIOLATION_KEYS[:5])
+
+
+def choose_rules(race, rules_name: str | None, force: bool = False):
+    """(rule set, note) for ``race``: ``rules_name`` when it applies to the race's series, season, event and
+    length; without a name, the one shipped set that applies. A set that does not apply is refused
+    (:class:`StintlabUsageError`) unless ``force``, then returned with the reason as ``note`` (printed loudly)."""
+    from stintlab.analysis.rules import applicable_rules, list_rules, load_rules
+
+    meta = race.meta
+    season = meta.get("season") or race_season(race)
+    elapsed = race.laps["elapsed"].max() if len(race.laps) else None
+    hours = None if elapsed is None or pd.isna(elapsed) else float(elapsed) / 3600.0
+    where = f"{meta.get('series') or '?'} {season or '?'} {meta.get('event') or ''}".strip()
+    if not rules_name:
+        fits = applicable_rules(meta.get("series"), season, hours, meta.get("event"))
+        if len(fits) != 1:
+            shipped = ", ".join(list_rules()["name"])
+            found = "none" if not fits else ", ".join(fits)
+            raise StintlabUsageError(
+                f"no single shipped rule set applies to this race ({where}; applicable: {found}); "
+                f"give --rules NAME (shipped: {shipped}) or a .toml file"
+            )
+        rules_name = fits[0]
+        err_console.print(f"rule set: {rules_name} (meant for {where})", highlight=False)
+    rs = load_rules(rules_name)
+    why = rs.why_not(meta.get("series"), season, hours, meta.get("event"))
+    if why and not force:
+        raise StintlabUsageError(
+            f"rule set {rs.name} does not apply to this race ({where}): {why}. Its \"violations\" would be "
+            "another series' or season's rules; give --force to check anyway"
+        )
+    if why:
+        err_console.print(
+            f"[bold red]WARNING: rule set {rs.name} does not apply to this race ({where}): {why}. "
+            "Verdicts below are against rules that were not in force.[/bold red]",
+            highlight=False,
+        )
+    return rs, why
 
 
 def _with_categories(table: pd.DataFrame, cats: pd.DataFrame) -> pd.DataFrame:
@@ -249,7 +318,9 @@ def _with_categories(table: pd.DataFrame, cats: pd.DataFrame) -> pd.DataFrame:
         (str(c), name_key(d)): (k, s)
         for c, d, k, s in zip(cats["car"], cats["driver"], cats["category"], cats["category_source"], strict=True)
     }
-    hits = [look.get((str(c), name_key(d)), (None, "unknown")) for c, d in zip(table["car"], table["driver"], strict=True)]
+    hits = [
+        look.get((str(c), name_key(d)), (None, "unknown")) for c, d in zip(table["car"], table["driver"], strict=True)
+    ]
     return table.assign(
         category=pd.array([None if pd.isna(k) else k for k, _ in hits], dtype="string"),
         category_source=[s for _, s in hits],

@@ -4,14 +4,17 @@ hourly files while the race runs): the live state of :mod:`stintlab.live`, step 
 With ``--json`` each step is one line of JSON (JSON lines): the keys of
 :meth:`stintlab.live.state.LiveState.to_dict` (docs/live.md): ``race_time``, ``standings`` (rows with
 car, class, position, class_position, laps, gap_s, interval_s, ...), ``control``, ``events``,
-``projections`` (null until the projection module lands), ``laps_fed``, ``finished``.
+``projections`` (null unless ``--project-every``: then ``{"meta", "cars"}`` from
+:func:`stintlab.sim.projections.project` with ``runs=0``), ``laps_fed``, ``finished``.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import typer
@@ -69,16 +72,39 @@ def replay(
     top: int = typer.Option(0, "--top", help="Rows per step in the terminal (0: all)."),
     zones: float = typer.Option(0.0, "--zones", help="Re-detect slow zones on the last 45 min every N race s (0: off)."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per step (JSON lines)."),
+    project_every: float = typer.Option(
+        0.0, "--project-every", help="Fill 'projections' (closed-form, runs=0) every N race seconds (0: off)."
+    ),
 ):
     """Replay a finished race as if live: the live state every --every race seconds, the last step at the
-    final crossing (= the final order)."""
+    final crossing (= the final order). With --project-every N, a step at least N race seconds after the
+    last projected one carries the strategy projections of every car (sim.projections.project, runs=0)."""
     if every <= 0:
         raise StintlabUsageError("--every wants a positive number of race seconds")
     if speed < 0:
         raise StintlabUsageError("--speed wants 0 (as fast as possible) or a positive factor")
+    if project_every < 0:
+        raise StintlabUsageError("--project-every wants 0 (off) or a positive number of race seconds")
     race = load_race(file, quiet=as_json)
+    last = -math.inf
     for state in replay_states(race, every=every, start=_start(start), speed=speed, tail_every=zones):
+        if project_every and state.race_time - last >= project_every:
+            state = replace(state, projections=_projections(race, state.race_time, file))
+            last = state.race_time
         _print_state(state, as_json, top)
+
+
+def _projections(race, at: float, path: Path) -> dict:
+    """The projections at ``at`` as JSON: ``meta`` (length and its source, expected flag, ...) and one
+    row per car (table ``projections``, docs/tables.md), or ``error`` when they cannot be made then."""
+    from stintlab.serial import records
+    from stintlab.sim.projections import project
+
+    try:
+        p = project(race, at, path=path, runs=0)
+    except StintlabError as exc:  # e.g. no scheduled length known: said in the step, the replay goes on
+        return {"error": str(exc)}
+    return {"meta": to_jsonable(p.meta), "cars": records(p.table)}
 
 
 def follow(

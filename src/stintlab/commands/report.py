@@ -174,14 +174,20 @@ def story(
     lang: str = typer.Option("en", "--lang", "-l", help="en or fr.", autocompletion=_complete_lang),
     results: Path = ResultsOpt,
     as_json: bool = typer.Option(False, "--json", help="Print the sentences with their laps as JSON."),
+    full: bool = typer.Option(False, "--full", help="The full chronological account instead of the short story."),
     archived: str = RaceOpt,
     db: Path = DbOpt,
     entry_list: Path = EntryOpt,
     title: str = TitleOpt,
 ):
-    """The story of one car's race, in English or French; each sentence names the laps behind it."""
+    """The story of one car's race, in English or French, as a journalist writes it (at most 12
+    sentences: headline, decisive moments, hourly marks, crew, what-if, pace); ``--full`` tells the
+    whole race in order. Each sentence names the laps behind it."""
     from stintlab.report.sections import car_or_error
-    from stintlab.report.story import story as build_story
+    from stintlab.report.story import journalist_story
+    from stintlab.report.story import story as chronological
+
+    build_story = chronological if full else journalist_story
 
     lang = _lang(lang)
     if file is None and archived is None:
@@ -197,7 +203,10 @@ def story(
     if as_json:
         print(
             json.dumps(
-                {"race": race.name, "title": race.title, "car": car, "lang": lang, "sentences": sentences}, ensure_ascii=False, indent=2
+                {"race": race.name, "title": race.title, "car": car, "lang": lang, "full": full,
+                 **({} if full else {k: next((x["text"] for x in sentences if x["key"] == k), None)
+                                     for k in ("headline", "whatif")}),
+                 "sentences": sentences}, ensure_ascii=False, indent=2
             )
         )
         return

@@ -29,7 +29,7 @@ COMMANDS = (
     ("events", "--car", "{car}"),
     ("losses",),
     ("drivers",),
-    ("rules", "--rules", "wec-6h-2021"),
+    ("rules", "--rules", "wec-6h-2021", "--force"),  # refused without --force on races it is not meant for
     ("story", "--car", "{car}"),
     ("story", "--car", "{car}", "--lang", "fr"),
     ("whatif", "--car", "{car}", "--lap", "{lap}=clean", "--runs", "10"),

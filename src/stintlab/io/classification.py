@@ -27,6 +27,7 @@ __all__ = [
     "looks_like_classification",
     "classification_from_table",
     "normalise_category",
+    "CATEGORY_SPELLINGS",
     "parse_gap",
 ]
 
@@ -37,7 +38,8 @@ CLASSIFICATION_COLUMNS = (
 )  # fmt: skip
 CREW_COLUMNS = ("car", "slot", "driver", "first_name", "last_name", "category", "country", "short_name")
 
-_CATEGORIES = {"platinum": "Platinum", "platinium": "Platinum", "gold": "Gold", "silver": "Silver", "bronze": "Bronze"}
+#: the FIA categories as files spell them (lower case) -> the category (the one table: analysis.categories uses it)
+CATEGORY_SPELLINGS = {"platinum": "Platinum", "platinium": "Platinum", "gold": "Gold", "silver": "Silver", "bronze": "Bronze"}
 
 
 def normalise_category(value) -> str | None:
@@ -45,7 +47,7 @@ def normalise_category(value) -> str | None:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return None
     text = str(value).strip()
-    return _CATEGORIES.get(text.lower()) or _CATEGORIES.get(text.rstrip("*").lower()) or (text or None)
+    return CATEGORY_SPELLINGS.get(text.lower()) or CATEGORY_SPELLINGS.get(text.rstrip("*").lower()) or (text or None)
 
 
 def parse_gap(text: str) -> tuple[int, float]:
@@ -143,12 +145,15 @@ def classification_from_table(raw: RawTable) -> tuple[pd.DataFrame, pd.DataFrame
     df = df.sort_values("position", kind="stable", na_position="last").reset_index(drop=True)
     df["class_position"] = (df.groupby("class", dropna=False).cumcount() + 1).astype("Int32")
     df = df[list(CLASSIFICATION_COLUMNS)]
-    crew = _crew(raw, text)
+    spellings: list[tuple] = []
+    crew = _crew(raw, text, lines, spellings)
     layout = "imsa" if any(k.startswith("DRIVER1_") for k in c) else "wec"
-    return df, crew, {"layout": layout}
+    return df, crew, {"layout": layout, "category_spellings": spellings}
 
 
-def _crew(raw: RawTable, text) -> pd.DataFrame:
+def _crew(raw: RawTable, text, lines=None, spellings: list | None = None) -> pd.DataFrame:
+    """The crew table; ``spellings`` receives (line, column, as written, read as) of each FIA category
+    whose spelling was fixed (``Platinium`` → Platinum: ``race.issues`` rule ``category_spelling``)."""
     c = raw.columns
     cars = text("NUMBER")
     rows = []
@@ -165,9 +170,12 @@ def _crew(raw: RawTable, text) -> pd.DataFrame:
                 if not (firsts[i] or lasts[i]):
                     continue
                 name = " ".join(x for x in (firsts[i], lasts[i]) if x)
-                rows.append(
-                    (car, slot, name, firsts[i], lasts[i], normalise_category(lic[i] or rating[i]), country[i], short[i])
-                )
+                written = lic[i] or rating[i]
+                category = normalise_category(written)
+                if spellings is not None and category and written and category != written.strip():
+                    column = f"DRIVER{slot}_LICENSE" if lic[i] else f"DRIVER{slot}_IMSA_DriverRatingLong"
+                    spellings.append((int(lines[i]) if lines is not None else None, column, written, category))
+                rows.append((car, slot, name, firsts[i], lasts[i], category, country[i], short[i]))
         elif wec in c:
             names = text(wec)
             for i, car in enumerate(cars):

@@ -33,7 +33,7 @@ from stintlab.analysis.stops import stops as stop_table
 from stintlab.analysis.timeline import car_events, time_loss_account
 from stintlab.config import THRESHOLDS
 from stintlab.errors import StintlabUsageError
-from stintlab.event import event_title, is_file_name
+from stintlab.event import event_title, is_file_name, session_word
 from stintlab.log import issues_table
 from stintlab.names import name_key
 
@@ -140,16 +140,20 @@ class Race:
         """What every face shows as the race's title: ``meta["title"]`` when given (``--title``),
         else event, season, circuit, date and session (:func:`stintlab.event.event_title`), else
         :attr:`name`."""
-        return self.meta.get("title") or event_title(self.meta) or self._plain_title()
+        return self.title_in("en")
 
-    def _plain_title(self) -> str:
+    def title_in(self, lang: str = "en") -> str:
+        """:attr:`title` for a page in ``lang`` (``fr``: date, session and the plain title's words in French)."""
+        return self.meta.get("title") or event_title(self.meta, lang) or self._plain_title(lang)
+
+    def _plain_title(self, lang: str = "en") -> str:
         """The name, unless it is a timekeeper's bare file name (``23_Analysis_Race_Hour 24``): then
-        what the race itself tells (``Race · 24 h · 62 cars``)."""
+        what the race itself tells (``Race · 24 h · 62 cars``; ``Course · 24 h · 62 voitures``)."""
         name = self.name
         if not is_file_name(name):
             return name
-        session = self.meta.get("session") or "Race"
-        return f"{session} · {round(self.duration / 3600.0)} h · {len(self.cars)} cars"
+        session = session_word(self.meta.get("session"), lang)
+        return f"{session} · {round(self.duration / 3600.0)} h · {len(self.cars)} {'voitures' if lang == 'fr' else 'cars'}"
 
     @property
     def has_official_classification(self) -> bool:
@@ -290,9 +294,8 @@ class Race:
         if hour is not None:
             return self.once(("standings", "hour", int(hour), cls),
                              lambda: standings.standings_after_hour(self.laps, int(hour), cls))  # fmt: skip
-        if at is not None:
-            return self.once(("standings", "at", float(at), cls),
-                             lambda: distance.distance_standings(self.progress, at, cls))  # fmt: skip
+        if at is not None:  # not kept: ~2 ms from the cached timing points, and instants are unbounded
+            return distance.distance_standings(self.progress, float(at), cls)
         if cls is None:
             return self.final_standings
         return self.once(("standings", "final", cls), lambda: standings.final_standings(self.laps, cls))
@@ -301,6 +304,11 @@ class Race:
     def position_history(self) -> pd.DataFrame:
         """The lap chart (:func:`stintlab.analysis.standings.position_history`)."""
         return standings.position_history(self.laps)
+
+    @_derived
+    def gap_history(self) -> pd.DataFrame:
+        """Every car's laps behind its class leader at the same instants (:func:`stintlab.analysis.distance.gap_history`)."""
+        return distance.gap_history(self.progress)
 
     @_derived
     def hourly_positions(self) -> pd.DataFrame:
@@ -399,6 +407,20 @@ class Race:
     def best_performers(self, top: int = 1) -> pd.DataFrame:
         """The best drivers of each category in each class (:func:`stintlab.analysis.rankings.best_performers`)."""
         return self.once(("best_performers", top), lambda: rankings.best_performers(self.driver_rankings(), top))
+
+    def category_standing(self) -> pd.DataFrame:
+        """Each driver's rank within class and FIA category by the FIA 10-lap mean and by the index, and the
+        rank if an estimated category were wrong (:func:`stintlab.analysis.headline.category_standing`)."""
+        from stintlab.analysis.headline import category_standing
+
+        return self.once("category_standing", lambda: category_standing(self.driver_rankings()))
+
+    def category_headline(self) -> pd.DataFrame:
+        """The best performer of each category in each class by both figures
+        (:func:`stintlab.analysis.headline.category_headline`)."""
+        from stintlab.analysis.headline import category_headline
+
+        return self.once("category_headline", lambda: category_headline(self.driver_rankings()))
 
     def __repr__(self) -> str:
         return f"<Race {self.name!r}: {len(self.cars)} cars, {len(self.laps)} laps, {self.meta.get('variant')}>"

@@ -111,6 +111,8 @@ def load(path, results=None, *, find_results: bool = True, weather=None) -> Race
             "classification_source": "official" if official is not None else "derived",
         }
     )
+    if official is not None and res.facts.get("category_spellings"):
+        meta["category_spellings"] = res.facts["category_spellings"]  # (line, column, as written, read as)
     if refused is not None:
         meta["results_refused"] = f"{results_path}: {refused}; the classification is derived from the laps"
         logger.warning("%s: results refused: %s", meta["name"], meta["results_refused"])

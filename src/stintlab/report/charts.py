@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from stintlab.display import duration, gap, lap_time
+from stintlab.config import THRESHOLDS
+from stintlab.display import car_key, duration, lap_time
 from stintlab.report import sections
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "shade_neutralisations",
     "positions_figure",
     "gap_figure",
+    "gap_note",
     "stints_figure",
     "stops_figure",
     "overview_figures",
@@ -46,12 +48,12 @@ PALETTE = ["#4c78a8", "#f58518", "#54a24b", "#b279a2", "#e45756", "#72b7b2", "#e
 
 _LABELS = {
     "en": {
-        "hour": "Race hour", "race_time": "Race time (h)", "class_pos": "Class position", "gap": "Gap to class leader (min)",
+        "hour": "Race hour", "race_time": "Race time (h)", "class_pos": "Class position", "gap": "Laps behind the class leader",
         "driver": "Driver", "car": "Car", "stop": "Pit stop", "long": "long stop", "pit_time": "Pit time (s)",
     },
     "fr": {
         "hour": "Heure de course", "race_time": "Temps de course (h)", "class_pos": "Position dans la catégorie",
-        "gap": "Écart au leader de la catégorie (min)", "driver": "Pilote", "car": "Voiture", "stop": "Arrêt au stand",
+        "gap": "Tours de retard sur le leader de la catégorie", "driver": "Pilote", "car": "Voiture", "stop": "Arrêt au stand",
         "long": "arrêt long", "pit_time": "Temps au stand (s)",
     },
 }  # fmt: skip
@@ -170,6 +172,22 @@ def positions_figure(
     return shade_neutralisations(fig, neutral)
 
 
+def gap_note(lang: str = "en") -> str:
+    """What the gap chart plots, in one sentence (shown above it in the report and the web app)."""
+    if lang == "fr":
+        return (
+            "Distance en tours derrière le leader de la catégorie, au même instant (position sur la piste "
+            "interpolée entre les points de chronométrage) : une neutralisation ne crée pas de faux gain. "
+            "Les voitures à plus d'un tour à leur dernier passage sont masquées : cliquez sur leur nom dans la "
+            "légende pour les afficher."
+        )
+    return (
+        "Distance in laps behind the class leader at the same instant (track position interpolated between "
+        "timing points), so a neutralisation creates no false gain. Cars more than a lap down at their last "
+        "crossing are hidden: click their name in the legend to show them."
+    )
+
+
 def gap_figure(
     history: pd.DataFrame,
     cars: pd.DataFrame,
@@ -178,30 +196,46 @@ def gap_figure(
     *,
     neutral: pd.DataFrame | None = None,
     lang: str = "en",
-    gap_column: str = "class_gap",
 ) -> dict:
-    """Gap to the class leader (minutes) over race time, one line per car of ``cls``; ``car`` highlighted."""
+    """Laps behind the class leader at the same instant (``history``: the gap history by distance,
+    :func:`stintlab.analysis.distance.gap_history`), one line per car of ``cls``; ``car`` highlighted.
+
+    Cars more than ``THRESHOLDS.gap_chart_laps`` behind at their last point start hidden
+    (``visible: "legendonly"``, one click on the legend shows them), so one car hours down does not
+    squash the fight for the lead; the highlighted car is always shown. The legend sits below the plot.
+    """
     d = history[history["class"].astype(str) == cls]
     labels = _car_label(cars)
-    cars_in = list(dict.fromkeys(d["car"].astype(str)))
+    by_car = {str(k): g for k, g in d.groupby(d["car"].astype(str), sort=False)}
+    final = {c: float(g["laps_behind"].iloc[-1]) for c, g in by_car.items()}
+    cars_in = sorted(by_car, key=lambda c: (final[c], car_key(c)))
     if car in cars_in:
         cars_in.remove(car)
-        cars_in.append(car)
-    by_car = {str(k): g for k, g in d.groupby(d["car"].astype(str), sort=False)}
+        cars_in.append(car)  # drawn last, on top
+    lap_word = "laps" if lang == "en" else "tours"
     data = []
     for i, c in enumerate(cars_in):
         g = by_car[c]
         hl = c == car
+        shown = hl or final[c] <= THRESHOLDS.gap_chart_laps
+        rt = g["race_time"].to_numpy(dtype=float)
         data.append(
             {
-                "type": "scatter", "x": _list(g["race_time"].to_numpy(dtype=float) / 3600.0, 3),
-                "y": _list(g[gap_column].to_numpy(dtype=float) / 60.0, 2), "mode": "lines", "name": labels.get(c, c),
-                "line": _line(i, hl, 3.5 if hl else 1.1), "opacity": 1.0 if hl or car is None else 0.5,
-                "text": [f"{duration(t)}: {gap(0, v)}" for t, v in zip(g["race_time"], g[gap_column], strict=False)],
-                "hovertemplate": f"{labels.get(c, c)}<br>%{{text}}<extra></extra>",
+                "type": "scatter", "x": _list(rt / 3600.0, 3), "y": _list(g["laps_behind"].to_numpy(dtype=float), 3),
+                "mode": "lines", "name": labels.get(c, c), "line": _line(i, hl, 3.5 if hl else 1.2),
+                "opacity": 1.0 if hl or car is None else 0.6, "visible": True if shown else "legendonly",
+                "text": [duration(t) for t in rt],
+                "hovertemplate": f"{labels.get(c, c)}<br>%{{text}}: %{{y:.2f}} {lap_word}<extra></extra>",
             }
         )  # fmt: skip
-    fig = _figure(data, x=_axis(_t(lang, "race_time")), y=_axis(_t(lang, "gap"), autorange="reversed"), height=460)
+    fig = _figure(
+        data,
+        x=_axis(_t(lang, "race_time")),
+        y=_axis(_t(lang, "gap"), autorange="reversed", rangemode="tozero"),
+        height=480,
+        legend={"font": {"size": 10}, "orientation": "h", "y": -0.18, "yanchor": "top", "x": 0},
+    )
+    fig["layout"]["margin"]["b"] = 60
     return shade_neutralisations(fig, neutral)
 
 
@@ -324,8 +358,8 @@ def class_figures(race, cls: str, car: str | None = None, lang: str = "en") -> l
         title = f"{cls}: class positions hour by hour" if lang == "en" else f"{cls} : positions heure par heure"
         fig = positions_figure(hourly, race.cars, cls, car, neutral=neutral, lang=lang)
         out.append((f"positions-{slug}", title, fig))
-    hist = sections.position_history(race)
-    if hist is not None and not hist.empty and "class_gap" in hist.columns:
+    hist = sections.gap_history(race)
+    if hist is not None and not hist.empty:
         title = f"{cls}: gap to the class leader" if lang == "en" else f"{cls} : écart au leader de la catégorie"
         out.append((f"gap-{slug}", title, gap_figure(hist, race.cars, cls, car, neutral=neutral, lang=lang)))
     return out

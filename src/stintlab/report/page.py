@@ -41,7 +41,16 @@ table.data tr.long td { background: #fff6e0; }
 .story p:target, tr:target td { background: #fff3b0; }
 .cols { display: flex; gap: 2rem; flex-wrap: wrap; }
 form.inline { display: inline; }
-select, button, input[type=file] { font-size: .95rem; }
+select, button, input[type=file] { font-size: .95rem; max-width: 100%; }
+@media (max-width: 700px) {
+  header.top { padding: .6rem .7rem; }
+  main { padding: .5rem .5rem 2rem; }
+  h1 { font-size: 1.3rem; overflow-wrap: anywhere; }
+  .chart { width: 100%; }
+  table.data { display: block; max-width: 100%; overflow-x: auto; }
+  .cols { display: block; }
+  label { display: inline-block; max-width: 100%; }
+}
 @media print {
   @page { size: A4; margin: 14mm 12mm; }
   body { background: #fff; font-size: 10pt; line-height: 1.3; }
@@ -104,9 +113,30 @@ def figure_div(fig, div_id: str, *, height: int | None = None) -> str:
     config = '{"displaylogo":false,"responsive":true}'
     return (
         f'<div id="{esc(div_id)}" class="chart"{style}></div>\n'
-        f"<script>(function(){{var f={_script_safe(payload)};"
+        f"<script>(function(){{var f={_script_safe(payload)};{_PHONE_JS}"
         f'Plotly.newPlot("{esc(div_id)}",f.data,f.layout,{config});}})();</script>'
     )
+
+
+#: on a narrow screen (a phone): the legend goes below the plot, two entries a row (grouped legends one
+#: a row), so the plot keeps the whole width; side margins shrink (a chart with one row per car labels them by car number only, the
+#: hover keeps the team); long legend names are cut; the figure grows by the legend's rows so the plot
+#: is not squashed
+_PHONE_JS = (
+    'if(window.matchMedia&&window.matchMedia("(max-width: 700px)").matches){var L=f.layout,m=L.margin||{};'
+    "var n=(f.data||[]).filter(function(t){return t.showlegend!==false&&t.name;}).length;"
+    "var g=(f.data||[]).filter(function(t){return t.legendgroup;}).map(function(t){return t.legendgroup;});"
+    "var ng=g.filter(function(v,i){return g.indexOf(v)===i;}).length;"
+    "var leg=n<2?0:(ng>1?n*19+ng*10+12:Math.ceil(n/2)*17+12);"
+    'L.legend=Object.assign({},L.legend||{},{orientation:"h",x:0,xanchor:"left",yref:"container",y:0,'
+    'yanchor:"bottom",entrywidth:ng>1?1:0.5,entrywidthmode:"fraction",font:{size:9}});'
+    "var cut=ng>1?48:24;"
+    "(f.data||[]).forEach(function(t){if(t.name&&t.name.length>cut){t.name=t.name.slice(0,cut-1)+\"\u2026\";}});"
+    "var y=L.yaxis||{};if(y.categoryarray){y.tickmode=\"array\";y.tickvals=y.categoryarray;"
+    "y.ticktext=y.categoryarray.map(function(c){return String(c).split(\" \")[0];});}"
+    "L.margin=Object.assign({},m,{l:50,r:8,b:(m.b||45)+leg});"
+    "L.height=(L.height||420)+leg;}"
+)
 
 
 def _json_default(obj):

@@ -21,6 +21,8 @@ __all__ = [
     "car_timeline",
     "driver_rankings",
     "best_performers",
+    "category_headline",
+    "category_standing",
     "categories",
     "demo_path",
     "car_or_error",
@@ -35,6 +37,11 @@ def hourly_positions(race) -> pd.DataFrame:
 def position_history(race) -> pd.DataFrame:
     """The lap chart (:func:`stintlab.analysis.standings.position_history`, with ``class_gap``)."""
     return race.position_history
+
+
+def gap_history(race) -> pd.DataFrame:
+    """Laps behind the class leader at the same instants (:func:`stintlab.analysis.distance.gap_history`)."""
+    return race.gap_history
 
 
 def stints(race) -> pd.DataFrame:
@@ -76,6 +83,16 @@ def driver_rankings(race) -> pd.DataFrame:
 
 def best_performers(race) -> pd.DataFrame:
     return race.best_performers()
+
+
+def category_headline(race) -> pd.DataFrame:
+    """Best performer of each class and FIA category by the FIA 10-lap mean and by the index."""
+    return race.category_headline()
+
+
+def category_standing(race) -> pd.DataFrame:
+    """Each driver's rank within class and category by both figures (for the story: "2nd of 5 Golds")."""
+    return race.category_standing()
 
 
 def demo_path() -> Path:

@@ -7,7 +7,7 @@ from stintlab.schema.columns import CAR, CLASS, CLASS_POSITION, IN_PIT, POSITION
 
 _c = derived
 
-__all__ = ["STANDINGS", "DISTANCE_STANDINGS", "HOURLY_POSITIONS", "POSITION_HISTORY"]
+__all__ = ["STANDINGS", "DISTANCE_STANDINGS", "HOURLY_POSITIONS", "POSITION_HISTORY", "GAP_HISTORY"]
 
 # ------------------------------------------------------------------ standings
 _GAPS = (
@@ -66,4 +66,9 @@ POSITION_HISTORY = (
     _c("class_position", "int64", "", "The same rank within the class."),
     _c("gap_to_leader", "float64", "s", "Seconds behind the first car to complete this lap."),
     _c("class_gap", "float64", "s", "Seconds behind the first car of the class to complete this lap."),
+)  # fmt: skip
+GAP_HISTORY = (
+    CAR, CLASS, RACE_TIME,
+    _c("distance", "float64", "", "Distance covered at that instant (laps, interpolated between timing points)."),
+    _c("laps_behind", "float64", "", "Class leader's distance minus the car's, at the same instant (0 for the leader)."),
 )  # fmt: skip

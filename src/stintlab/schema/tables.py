@@ -39,7 +39,7 @@ from stintlab.schema.columns import (  # noqa: F401  (shared columns, re-exporte
 from stintlab.schema.laps import LAP_COLUMNS, ColumnSpec
 from stintlab.schema.pace_tables import PACE_TABLES, PACE_TITLES
 from stintlab.schema.projection_tables import PROJECTION_TABLES, PROJECTION_TITLES
-from stintlab.schema.standings import DISTANCE_STANDINGS, HOURLY_POSITIONS, POSITION_HISTORY, STANDINGS
+from stintlab.schema.standings import DISTANCE_STANDINGS, GAP_HISTORY, HOURLY_POSITIONS, POSITION_HISTORY, STANDINGS
 
 _c = derived
 
@@ -326,6 +326,7 @@ TABLES: dict[str, tuple[ColumnSpec, ...]] = {
     "distance_standings": DISTANCE_STANDINGS,
     "hourly_positions": HOURLY_POSITIONS,
     "position_history": POSITION_HISTORY,
+    "gap_history": GAP_HISTORY,
     "classification": CLASSIFICATION,
     "stints": STINTS,
     "driver_spells": SPELLS,
@@ -356,6 +357,7 @@ TABLE_TITLES: dict[str, tuple[str, str, str]] = {
     "distance_standings": ("Standings by distance", "`analysis.distance.distance_standings`, `race.standings(at=...)`", "`standings --at`"),
     "hourly_positions": ("Hourly positions", "`analysis.standings.hourly_positions`", ""),
     "position_history": ("Position history (lap chart)", "`analysis.standings.position_history`", ""),
+    "gap_history": ("Gap history by distance", "`analysis.distance.gap_history`, `race.gap_history`", ""),
     "classification": ("Derived classification", "`analysis.classification.derive_classification`", "`classification --derived`"),
     "stints": ("Stints", "`analysis.stints.stints`", "`stints`"),
     "driver_spells": ("Driver spells", "`analysis.stints.driver_spells`", ""),

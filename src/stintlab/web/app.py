@@ -16,15 +16,26 @@ from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from stintlab.errors import StintlabError, StintlabFormatError, StintlabUsageError
 from stintlab.report import sections
 from stintlab.serial import to_jsonable
 from stintlab.web import views
+from stintlab.web.live import MAX_STREAMS, LiveStreams, live_params
+from stintlab.web.live import stream as live_stream
+from stintlab.web.live_page import live_page
 from stintlab.web.server import BodyDeadline, ServerLimits
-from stintlab.web.store import MAX_UPLOAD_BYTES, RaceStore, RequestError, UploadRejected, size_text
+from stintlab.web.store import (
+    MAX_RESULTS_BYTES,
+    MAX_UPLOAD_BYTES,
+    RaceStore,
+    RequestError,
+    UploadRejected,
+    size_text,
+    sort_uploads,
+)
 
 __all__ = ["create_app"]
 
@@ -151,11 +162,13 @@ def create_app(
     cache_size: int = 8,
     archive_db: Path | None = None,
     limits: ServerLimits | None = None,
+    max_live_streams: int = MAX_STREAMS,
 ) -> FastAPI:
     """Build the app. ``data_dir``: where uploads go (a fresh temporary folder by default);
     ``archive``: a folder of race folders (each with one lap CSV) offered for opening;
     ``archive_db``: a DuckDB archive (``stintlab archive add``) whose races are offered;
-    ``limits``: the body deadlines (the other bounds are uvicorn's: :mod:`stintlab.web.server`)."""
+    ``limits``: the body deadlines (the other bounds are uvicorn's: :mod:`stintlab.web.server`);
+    ``max_live_streams``: live replay streams open at once (:mod:`stintlab.web.live`)."""
     store = RaceStore(data_dir, archive, cache_size=cache_size, with_demo=with_demo, archive_db=archive_db)
 
     @asynccontextmanager
@@ -173,7 +186,8 @@ def create_app(
     )
     app.state.store = store
     app.state.max_upload_bytes = max_upload_bytes
-    app.add_middleware(_BodyLimit, limit=max_upload_bytes + 64 * 1024, cap=max_upload_bytes)
+    app.state.live_streams = live_streams = LiveStreams(max_live_streams)
+    app.add_middleware(_BodyLimit, limit=max_upload_bytes + MAX_RESULTS_BYTES + 64 * 1024, cap=max_upload_bytes)
     limits = limits or ServerLimits()
     app.add_middleware(BodyDeadline, total=limits.body_timeout, idle=limits.body_idle_timeout)
     app.add_middleware(_HeadAsGet)
@@ -238,15 +252,17 @@ def create_app(
         ctype = request.headers.get("content-type", "")
         if not ctype.startswith("multipart/form-data"):
             raise UploadRejected("send the lap file as multipart/form-data in a field named 'file'", 415)
-        async with request.form(max_files=1, max_fields=4) as form:
-            upload = form.get("file")
-            if upload is None or isinstance(upload, str):
-                raise UploadRejected("no file in the upload (field 'file')", 400)
-            data = await upload.read(max_upload_bytes + 1)
-            name = upload.filename
+        files = []
+        async with request.form(max_files=2, max_fields=4) as form:
+            for key, upload in form.multi_items():
+                if key not in ("file", "results") or isinstance(upload, str):
+                    continue
+                files.append((upload.filename, await upload.read(max(max_upload_bytes, MAX_RESULTS_BYTES) + 1)))
+        # which of the two is the lap file and which the results is told by their headers, not by the field
+        laps, results = sort_uploads(files, max_upload_bytes)
         from starlette.concurrency import run_in_threadpool
 
-        return await run_in_threadpool(store.add_upload, name, data, max_upload_bytes)
+        return await run_in_threadpool(store.add_upload, laps[0], laps[1], max_upload_bytes, results)
 
     upload_doc = {
         "requestBody": {
@@ -261,7 +277,13 @@ def create_app(
                                 "type": "string",
                                 "format": "binary",
                                 "description": "Al Kamel lap CSV (Analysis or Time Cards)",
-                            }
+                            },
+                            "results": {
+                                "type": "string",
+                                "format": "binary",
+                                "description": "Optional: the race's results (classification) CSV. The two files are "
+                                "told apart by their headers; the same files sent again give the same race id.",
+                            },
                         },
                     }
                 }
@@ -274,7 +296,7 @@ def create_app(
         tags=["races"],
         openapi_extra=upload_doc,
         status_code=201,
-        summary="Upload a lap file; returns the new race id",
+        summary="Upload a lap file (and its results file); returns the race id",
     )
     async def api_upload(request: Request):
         entry = await _read_upload(request)
@@ -361,6 +383,22 @@ def create_app(
     @app.get("/races/{rid}/drivers/{driver}", response_class=HTMLResponse, include_in_schema=False)
     def driver_page(rid: str, driver: str, car: str | None = None):
         return views.driver_page(store, rid, driver, car)
+
+    # ---------------------------------------------------------------- live replay (SSE)
+    @app.get("/live/{rid}", response_class=HTMLResponse, include_in_schema=False)
+    def live_view(rid: str):
+        return live_page(rid, store.race(rid).title)
+
+    @app.get("/live/{rid}/events", include_in_schema=False)
+    async def live_events(request: Request, rid: str, speed: str | None = None, every: str | None = None):
+        spd, evr, start = live_params(speed, every, request.query_params.get("from"))
+        from starlette.concurrency import run_in_threadpool
+
+        race = await run_in_threadpool(store.race, rid)  # 404 for an unknown id, before a slot is taken
+        live_streams.acquire()  # 429 when full
+        headers = {"cache-control": "no-store", "x-accel-buffering": "no"}
+        body = live_stream(race, request, live_streams, spd, evr, start)
+        return StreamingResponse(body, media_type="text/event-stream", headers=headers)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz():

@@ -10,7 +10,6 @@ a request is joined to a path.
 from __future__ import annotations
 
 import re
-import secrets
 import tempfile
 import threading
 from collections import OrderedDict
@@ -20,9 +19,13 @@ from pathlib import Path
 from stintlab.errors import StintlabFormatError, StintlabUsageError
 from stintlab.event import event_meta, event_title, meta_from_path
 
-__all__ = ["size_text", "RaceEntry", "RaceStore", "RequestError", "check_upload", "UploadRejected", "MAX_UPLOAD_BYTES"]
+__all__ = [
+    "size_text", "RaceEntry", "RaceStore", "RequestError", "check_upload", "sort_uploads", "upload_id", "UploadRejected",
+    "MAX_UPLOAD_BYTES", "MAX_RESULTS_BYTES",
+]  # fmt: skip
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+MAX_RESULTS_BYTES = 1024 * 1024  # a results (classification) file sent with the lap file
 MAX_UPLOADS = 100  # stored uploads kept at most (oldest dropped first)
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,80}$")
 
@@ -57,15 +60,9 @@ def size_text(n: int) -> str:
     return f"{n // (1024 * 1024)} MB" if n >= 1024 * 1024 else f"{max(1, n // 1024)} KB"
 
 
-def check_upload(filename: str | None, data: bytes, max_bytes: int = MAX_UPLOAD_BYTES) -> None:
-    """Refuse anything that is not a lap CSV: wrong extension, too big, or an unknown header.
-
-    >>> check_upload("race.csv", b"NUMBER;DRIVER_NUMBER;LAP_NUMBER;LAP_TIME;ELAPSED;\\n7;1;1;3:30.1;3:30.1;\\n")
-    >>> check_upload("race.txt", b"NUMBER;LAP_NUMBER")
-    Traceback (most recent call last):
-    ...
-    stintlab.web.store.UploadRejected: only .csv timing files are accepted (got 'race.txt')
-    """
+def _upload_format(filename: str | None, data: bytes, max_bytes: int) -> str | None:
+    """The format an uploaded file's header tells (:func:`stintlab.io.detect_format`), after the
+    extension and size checks."""
     from stintlab.io import detect_format
     from stintlab.io.text import sniff_header
 
@@ -78,12 +75,88 @@ def check_upload(filename: str | None, data: bytes, max_bytes: int = MAX_UPLOAD_
         header = sniff_header(name, data[:65536])
     except StintlabFormatError as exc:
         raise UploadRejected(f"not a timing file: {exc.message}", 415) from None
-    fmt = detect_format(header.names)
+    return detect_format(header.names)
+
+
+def sort_uploads(
+    files: list[tuple[str | None, bytes]], max_bytes: int = MAX_UPLOAD_BYTES
+) -> tuple[tuple[str | None, bytes], tuple[str | None, bytes] | None]:
+    """``(lap file, results file or None)`` among the files of one upload, told apart by their headers
+    (whatever the form field or the order): one lap file, at most one classification.
+
+    >>> laps = ("laps.csv", b"NUMBER;DRIVER_NUMBER;LAP_NUMBER;LAP_TIME;ELAPSED;\\n7;1;1;3:30.1;3:30.1;\\n")
+    >>> res = ("res.csv", b"POSITION;NUMBER;STATUS;LAPS\\n1;7;Classified;1\\n")
+    >>> got = sort_uploads([res, laps])
+    >>> got[0][0], got[1][0]
+    ('laps.csv', 'res.csv')
+    """
+    laps, results = [], []
+    for name, data in files:
+        if not data and not name:
+            continue  # an empty optional field of the form
+        if len(data) > max(max_bytes, MAX_RESULTS_BYTES):
+            raise UploadRejected(f"file too large: the limit is {size_text(max_bytes)}", 413)
+        fmt = _upload_format(name, data, max(max_bytes, MAX_RESULTS_BYTES))
+        if fmt == "laps":
+            if len(data) > max_bytes:
+                raise UploadRejected(f"file too large: the limit is {size_text(max_bytes)}", 413)
+            laps.append((name, data))
+        elif fmt == "classification":
+            if len(data) > MAX_RESULTS_BYTES:
+                raise UploadRejected(f"results file too large: the limit is {size_text(MAX_RESULTS_BYTES)}", 413)
+            results.append((name, data))
+        else:
+            what = "an unknown header" if fmt is None else f"a {fmt} file"
+            raise UploadRejected(
+                f"not an Al Kamel lap file (nor a results file): {Path(name or '').name} has {what} (a lap file has "
+                "NUMBER, LAP_NUMBER, LAP_TIME and ELAPSED columns; a results file POSITION, NUMBER, STATUS and LAPS)", 415
+            )
+    if not laps:
+        if results:
+            raise UploadRejected(
+                "not an Al Kamel lap file: a results (classification) file is read only together with its race's "
+                "lap file (send both in one upload)", 415
+            )
+        raise UploadRejected("no file in the upload (field 'file')", 400)
+    if len(laps) > 1 or len(results) > 1:
+        raise UploadRejected("send one lap file and at most one results file", 400)
+    return laps[0], (results[0] if results else None)
+
+
+def upload_id(laps: bytes, results: bytes | None = None) -> str:
+    """The id of an upload: a hash of its content (the same files give the same race, never a second entry).
+
+    >>> upload_id(b"a") == upload_id(b"a") != upload_id(b"a", b"r")
+    True
+    """
+    import hashlib
+
+    h = hashlib.sha256(laps)
+    if results is not None:
+        h.update(b"\0results\0" + hashlib.sha256(results).digest())
+    return h.hexdigest()[:32]
+
+
+def check_upload(filename: str | None, data: bytes, max_bytes: int = MAX_UPLOAD_BYTES) -> None:
+    """Refuse anything that is not a lap CSV: wrong extension, too big, or an unknown header.
+
+    >>> check_upload("race.csv", b"NUMBER;DRIVER_NUMBER;LAP_NUMBER;LAP_TIME;ELAPSED;\\n7;1;1;3:30.1;3:30.1;\\n")
+    >>> check_upload("race.txt", b"NUMBER;LAP_NUMBER")
+    Traceback (most recent call last):
+    ...
+    stintlab.web.store.UploadRejected: only .csv timing files are accepted (got 'race.txt')
+    """
+    fmt = _upload_format(filename, data, max_bytes)
     if fmt != "laps":
         what = "an unknown header" if fmt is None else f"a {fmt} file"
         raise UploadRejected(
             f"not an Al Kamel lap file: {what} (a lap file has NUMBER, LAP_NUMBER, LAP_TIME and ELAPSED columns)", 415
         )
+
+
+def _results_path(laps_path: Path) -> Path:
+    """Where the results file sent with an upload is kept: beside it, ``<id>.results.csv``."""
+    return laps_path.with_name(laps_path.stem + ".results.csv")
 
 
 class RaceStore:
@@ -159,13 +232,27 @@ class RaceStore:
             if _ID.match(rid) and rid not in self.entries:
                 self.entries[rid] = RaceEntry(rid, str(r.race_id), db, "db", archive_id=str(r.race_id))
 
-    def add_upload(self, filename: str | None, data: bytes, max_bytes: int = MAX_UPLOAD_BYTES) -> RaceEntry:
-        """Check, store under a fresh id and load an uploaded lap file (a bad file is removed again)."""
+    def add_upload(
+        self,
+        filename: str | None,
+        data: bytes,
+        max_bytes: int = MAX_UPLOAD_BYTES,
+        results: tuple[str | None, bytes] | None = None,
+    ) -> RaceEntry:
+        """Check, store and load an uploaded lap file, with its results file when given (a bad upload
+        is removed again). The id is a hash of the content (:func:`upload_id`): sending the same
+        files again gives back the race already stored, not a second entry."""
         check_upload(filename, data, max_bytes)
+        rid = upload_id(data, results[1] if results is not None else None)
+        with self._lock:
+            known = self.entries.get(rid)
+        if known is not None:
+            return known
         self._drop_oldest_uploads(keep=self.max_uploads - 1)
-        rid = secrets.token_hex(16)
         path = self.data_dir / f"{rid}.csv"
         path.write_bytes(data)
+        if results is not None:
+            (self.data_dir / f"{rid}.results.csv").write_bytes(results[1])
         stem = re.sub(r"[^\w .()-]+", "", Path(filename or "upload").stem)[:80] or "upload"
         entry = RaceEntry(rid, stem, path, "upload")
         with self._lock:
@@ -176,9 +263,11 @@ class RaceStore:
             with self._lock:
                 self.entries.pop(rid, None)
             path.unlink(missing_ok=True)
-            if isinstance(exc, StintlabFormatError) and Path(exc.path).name == path.name:
+            _results_path(path).unlink(missing_ok=True)
+            if isinstance(exc, StintlabFormatError) and Path(exc.path).parent == path.parent:
                 # locate the problem in the client's file, not in the server's storage name
-                shown = re.sub(r"[^\w .()-]+", "", Path(filename or "").name)[:80] or "upload.csv"
+                client = results[0] if results is not None and Path(exc.path).name.endswith(".results.csv") else filename
+                shown = re.sub(r"[^\w .()-]+", "", Path(client or "").name)[:80] or "upload.csv"
                 raise StintlabFormatError(shown, exc.message, line=exc.line, column=exc.column) from None
             raise
         return entry
@@ -192,6 +281,7 @@ class RaceStore:
                 self.entries.pop(old.id, None)
                 self._cache.pop(old.id, None)
                 old.path.unlink(missing_ok=True)
+                _results_path(old.path).unlink(missing_ok=True)
 
     def entry(self, rid: str) -> RaceEntry:
         e = self.entries.get(rid)
@@ -233,7 +323,11 @@ class RaceStore:
             else:
                 from stintlab.race import load
 
-                race = load(entry.path, find_results=entry.source == "archive")
+                if entry.source == "upload":
+                    res = _results_path(entry.path)
+                    race = load(entry.path, res if res.is_file() else None, find_results=False)
+                else:
+                    race = load(entry.path, find_results=entry.source == "archive")
             if entry.source == "upload":
                 race.meta["name"] = entry.name
                 # the client's file name tells what the stored name cannot (IMSA: date and session)

@@ -181,7 +181,38 @@ def driver_data(store, rid: str, driver: str, car: str | None = None) -> dict:
         out["rankings"] = _records(mine)
     else:
         out["rankings"] = None
+    out["season"] = driver_season_data(store, rid, name)
     return out
+
+
+SEASON_KEYS = ["date", "series", "event", "race_id", "car", "class", "team", "class_position", "status", "crew",
+               "laps", "drive_time", "pace", "pace_rank", "pace_field"]  # fmt: skip
+
+
+def driver_season_data(store, rid: str, name: str) -> dict | None:
+    """The driver's season (the year of this race) across every series of the web app's DuckDB archive
+    (:func:`stintlab.archive.season.driver_season`), or None without an archive or when the archive
+    does not know the driver or the race's year."""
+    if getattr(store, "archive_db", None) is None:
+        return None
+    from stintlab.archive.season import driver_season
+    from stintlab.archive.store import Archive
+
+    entry = store.entry(rid)
+    year = store.race(rid).meta.get("season")
+    if entry.archive_id:
+        year = int(entry.archive_id.split("-", 1)[0])
+    if year is None:
+        return None
+    try:
+        with Archive(store.archive_db, lock_timeout=10.0) as arc:
+            s = driver_season(arc, name, int(year))
+    except StintlabUsageError:
+        return None
+    races = records(s["races"])
+    for r in races:
+        r["crew"] = ", ".join(str(c["driver"]) for c in r["crew"] or [])
+    return {"year": int(year), "driver": s["driver"], "races": [{k: r.get(k) for k in SEASON_KEYS} for r in races]}
 
 
 # ------------------------------------------------------------------------------ pages
@@ -198,11 +229,14 @@ def home_page(store, max_upload_bytes: int) -> str:
     )
     body = (
         "<h1>stintlab</h1><p>Endurance-race intelligence from Al Kamel lap-by-lap timing files.</p>"
-        "<h2>Upload a lap file</h2>"
+        "<h2>Upload a race</h2>"
         '<form id="upload" action="/upload" method="post" enctype="multipart/form-data">'
-        '<input type="file" name="file" accept=".csv,.CSV" required> '
+        '<label>Lap file <input type="file" name="file" accept=".csv,.CSV" required></label> '
+        '<label>Results (optional) <input type="file" name="results" accept=".csv,.CSV"></label> '
         '<button type="submit">Upload</button></form>'
-        f'<p class="muted">An Al Kamel Analysis / Time Cards CSV, at most {max_upload_bytes // (1024 * 1024)} MB.</p>'
+        f'<p class="muted">An Al Kamel Analysis / Time Cards CSV, at most {max_upload_bytes // (1024 * 1024)} MB, '
+        "and the race's results (classification) CSV when you have it: the files are told apart by their headers; "
+        "the same files sent again open the race already stored.</p>"
         f'<h2>Races</h2><ul id="races">{items or "<li>none yet</li>"}</ul>'
     )
     return page_html("stintlab", body, plotly="", nav=_nav())
@@ -233,10 +267,21 @@ def overview_page(store, rid: str) -> str:
         f"<h1>{esc(race.title)}</h1>{demo}"
         f"<p>{len(race.cars)} cars, {len(race.laps)} laps, {race.duration / 3600:.1f} h. "
         f"Classification: {esc(race.meta.get('classification_source'))}.</p>"
-        f"<p>Classes: {class_links}</p>{chart_html}{neutral_html}<h2>Classification</h2>"
+        f'<p>Classes: {class_links} · <a id="live-link" href="{_u("live", rid)}">replay it live</a></p>'
+        f"{chart_html}{neutral_html}<h2>Classification</h2>"
         + table_html(rows, CLASSIFICATION_KEYS, links={"car": _car_link(race, rid)})
     )
     return page_html(race.title, body, plotly=PLOTLY_URL if figs else "", nav=_nav(rid, race.title))
+
+
+def _charts_html(figs, lang: str) -> str:
+    """Each figure under its title; the gap chart with the sentence saying what it plots."""
+    return "".join(
+        f"<h2>{esc(title)}</h2>"
+        + (f'<p class="note">{esc(charts.gap_note(lang))}</p>' if cid.startswith("gap-") else "")
+        + figure_div(fig, cid)
+        for cid, title, fig in figs
+    )
 
 
 def class_page(store, rid: str, cls: str) -> str:
@@ -259,7 +304,7 @@ def class_page(store, rid: str, cls: str) -> str:
         from stintlab.report.pace_charts import lap_chart_figure
 
         figs.append(("lapchart", f"{cls}: lap chart", lap_chart_figure(hist, race.cars, cls)))
-    chart_html = "".join(f"<h2>{esc(title)}</h2>{figure_div(fig, cid)}" for cid, title, fig in figs)
+    chart_html = _charts_html(figs, "en")
     sec = race.sectors
     sec = sec[sec["class"].astype(str) == cls]
     sectors_html = ""
@@ -290,12 +335,13 @@ def car_page(store, rid: str, car: str, lang: str = "en") -> str:
     )
     switch = (
         f'<form class="inline" id="car-switch" onsubmit="return false">'
-        f'<label>Car <select id="car-select" onchange="location.href=\'{_u("races", rid, "cars")}/\''
+        f'<label>{"Car" if lang == "en" else "Voiture"} <select id="car-select" onchange="location.href=\'{_u("races", rid, "cars")}/\''
         f"+encodeURIComponent(this.value)+'?lang={lang}'\">{options}</select></label></form> "
-        f'<a href="?lang={"fr" if lang == "en" else "en"}">{"Français" if lang == "en" else "English"}</a>'
+        f'<a href="?lang={"fr" if lang == "en" else "en"}" lang="{"fr" if lang == "en" else "en"}" hreflang='
+        f'"{"fr" if lang == "en" else "en"}">{"Français" if lang == "en" else "English"}</a>'
     )
     figs = charts.car_figures(race, car, lang)
-    chart_html = "".join(f"<h2>{esc(title)}</h2>{figure_div(fig, cid)}" for cid, title, fig in figs)
+    chart_html = _charts_html(figs, lang)
     pace_html = _pace_html(race, car, lang)
     sentences = story(race, car, lang=lang)
     sp = sections.stops(race)
@@ -308,15 +354,21 @@ def car_page(store, rid: str, car: str, lang: str = "en") -> str:
             mine, lang
         )
     crew = ", ".join(f'<a href="{_u("races", rid, "drivers", d)}?car={quote(car)}">{esc(d)}</a>' for d in row["crew"])
+    title = race.title_in(lang)
+    laps_word = "laps" if lang == "en" else "tours"
     body = (
-        f"<h1>#{esc(car)} {esc(_txt(row['team']))}</h1><p class=\"muted\" id=\"race-title\">{esc(race.title)}</p>"
+        f'<h1>#{esc(car)} {esc(_txt(row["team"]))}</h1><p class="muted" id="race-title">{esc(title)}</p>'
         f"<p>{switch}</p>"
-        f"<p>{esc(_txt(row['class']))} · {esc(_txt(row['manufacturer']))} · {int(row['laps'])} laps · {crew}</p>"
+        f"<p>{esc(_txt(row['class']))} · {esc(_txt(row['manufacturer']))} · {int(row['laps'])} {laps_word} · {crew}</p>"
         f'{pace_html}{chart_html}<h2 id="story">{"Story" if lang == "en" else "Récit"}</h2>'
         f"{story_html(sentences, car=car, lang=lang)}{stops_html}{story_laps_section(race, car, sentences, lang)}"
     )
     return page_html(
-        f"{race.title} — #{car}", body, plotly=PLOTLY_URL if figs or pace_html else "", lang=lang, nav=_nav(rid, race.title)
+        f"{title} — #{car}",
+        body,
+        plotly=PLOTLY_URL if figs or pace_html else "",
+        lang=lang,
+        nav=_nav(rid, title),
     )
 
 
@@ -364,6 +416,36 @@ def driver_page(store, rid: str, driver: str, car: str | None = None) -> str:
         scols = [c for c in ["car", "stint", "lap_start", "lap_end", "laps", "start", "end", "duration", "ended_by"]
                  if c in data["stints"][0]]  # fmt: skip
         body += '<h2 id="stints">Stints</h2>' + table_html(data["stints"], scols)
+    season = data.get("season")
+    if season and season["races"]:
+        rows = [
+            {
+                **r,
+                "result": f"P{r['class_position']} in class"
+                if r["class_position"] is not None
+                else (r["status"] or ""),
+                "pace_rank": f"{r['pace_rank']}/{r['pace_field']}" if r["pace_rank"] is not None else "",
+            }
+            for r in season["races"]
+        ]
+        body += f'<h2 id="season">Season {season["year"]} (every archived series)</h2>' + table_html(
+            rows,
+            [
+                "date",
+                "series",
+                "event",
+                "car",
+                "class",
+                "team",
+                "result",
+                "crew",
+                "laps",
+                "drive_time",
+                "pace",
+                "pace_rank",
+            ],  # fmt: skip
+            links={"event": lambda r: _u("races", r["race_id"]) if r["race_id"] in store.entries else None},
+        )
     return page_html(f"{race.title} — {data['driver']}", body, plotly="", nav=_nav(rid, race.title))
 
 

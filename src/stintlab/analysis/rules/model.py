@@ -22,7 +22,7 @@ import pandas as pd
 from stintlab.errors import StintlabUsageError
 from stintlab.io.values import parse_time_text
 
-__all__ = ["CATEGORIES", "CrewRule", "DrivingRule", "RuleSet", "composition_text", "list_rules", "load_rules"]
+__all__ = ["CATEGORIES", "CrewRule", "DrivingRule", "RuleSet", "applicable_rules", "composition_text", "list_rules", "load_rules"]
 
 #: FIA driver categories, strongest first.
 CATEGORIES = ("Platinum", "Gold", "Silver", "Bronze")
@@ -154,19 +154,44 @@ class RuleSet:
     not_checked: tuple[dict, ...] = ()
     path: str = ""
 
-    def applies_to(self, series: str, year: int, hours: float | None = None) -> bool:
+    def applies_to(self, series: str, year: int, hours: float | None = None, event: str | None = None) -> bool:
         """Whether this rule set is meant for a race of ``series`` (corpus series code) in ``year``."""
+        return not self.why_not(series, year, hours, event)
+
+    def why_not(self, series, year, hours: float | None = None, event: str | None = None) -> str:
+        """Why this rule set does not apply to a race of ``series`` in ``year`` (``event``: the event slug,
+        e.g. ``le-mans``; ``hours``: the race length), or "" when it applies. An unknown series or year
+        is a reason when the set names the series or years it is for.
+
+        >>> rs = load_rules("lemans-2019")
+        >>> rs.why_not("WEC", 2024, 24.0, "le-mans")
+        'lemans-2019 is for 2017, 2018, 2019, not 2024'
+        >>> rs.why_not("WEC", 2019, 24.0, "le-mans"), rs.why_not("LEMANS", 2019, 24.0)
+        ('', '')
+        """
         a = self.applies
-        if a.get("series") and series.upper() not in {s.upper() for s in a["series"]}:
-            return False
-        if a.get("years") and int(year) not in set(a["years"]):
-            return False
+        if series and str(series).upper() == "LEMANS":  # the MANIFEST's code for Le Mans: WEC, event le-mans
+            series, event = "WEC", event or "le-mans"
+        if a.get("series"):
+            if not series:
+                return f"{self.name} is for {', '.join(a['series'])}; the race's series is unknown"
+            if str(series).upper() not in {s.upper() for s in a["series"]}:
+                return f"{self.name} is for {', '.join(a['series'])}, not {series}"
+        if a.get("events") and (not event or str(event).lower() not in {e.lower() for e in a["events"]}):
+            return f"{self.name} is for the event(s) {', '.join(a['events'])}, not {event or 'an unknown event'}"
+        if a.get("not_events") and event and str(event).lower() in {e.lower() for e in a["not_events"]}:
+            return f"{self.name} is not for {event}"
+        if a.get("years"):
+            if year is None:
+                return f"{self.name} is for {', '.join(map(str, a['years']))}; the race's season is unknown"
+            if int(year) not in set(a["years"]):
+                return f"{self.name} is for {', '.join(map(str, a['years']))}, not {year}"
         if hours is not None:
             if a.get("min_hours") is not None and hours < a["min_hours"]:
-                return False
+                return f"{self.name} is for races of at least {a['min_hours']} h, not {hours:.1f} h"
             if a.get("max_hours") is not None and hours > a["max_hours"]:
-                return False
-        return True
+                return f"{self.name} is for races of at most {a['max_hours']} h, not {hours:.1f} h"
+        return ""
 
     @property
     def windows(self) -> list[float]:
@@ -192,6 +217,21 @@ def list_rules() -> pd.DataFrame:
         rs = load_rules(name)
         rows.append({"name": rs.name, "series": rs.series, "season": rs.season, "source": rs.source, "title": rs.title})
     return pd.DataFrame(rows, columns=["name", "series", "season", "source", "title"])
+
+
+def applicable_rules(series, year, hours: float | None = None, event: str | None = None) -> list[str]:
+    """Names of the shipped rule sets meant for a race (:meth:`RuleSet.applies_to`); sets without an
+    ``[applies]`` table are never chosen automatically.
+
+    >>> applicable_rules("WEC", 2024, 24.1, "le-mans")
+    ['lemans-2024']
+    """
+    out = []
+    for name in sorted(_rule_files()):
+        rs = load_rules(name)
+        if rs.applies and rs.applies_to(series, year, hours, event):
+            out.append(name)
+    return out
 
 
 def load_rules(name) -> RuleSet:

@@ -24,10 +24,11 @@ from __future__ import annotations
 from stintlab.report import sections
 from stintlab.report.story.facts import Fact, story_facts
 from stintlab.report.story.html import story_html
+from stintlab.report.story.journal import journalist_facts
 from stintlab.report.story.languages import CATALOGS, catalog, register_language
 
 __all__ = [
-    "story", "story_html", "story_facts", "render", "register_language", "ordinal", "duration_text", "laps_label",
+    "story", "journalist_story", "journalist_facts", "story_html", "story_facts", "render", "register_language", "ordinal", "duration_text", "laps_label",
     "lap_time_text", "LANGS",
 ]  # fmt: skip
 
@@ -43,12 +44,33 @@ def story(race, car: str, lang: str = "en") -> list[dict]:
     return render(story_facts(race, sections.car_or_error(race, car)), lang)
 
 
+def journalist_story(race, car: str, lang: str = "en") -> list[dict]:
+    """The story of ``car`` as a journalist writes it (at most 12 sentences): the headline (key
+    ``headline``: result and what decided it), the decisive moments ranked by what they cost or gained
+    (key ``moment``, with ``rank``), the official hourly marks that mattered (``hour_mark``), the crew
+    with categories (``crew``), the what-if when one event changed the result (``whatif``), each
+    driver's pace rank (``pace``). :mod:`.journal` chooses the facts; the language catalog words them
+    (French typography: non-breaking spaces before « : ; ? ! % » and inside « 24 min 44 s »)."""
+    words = catalog(lang)
+    out = render(journalist_facts(race, sections.car_or_error(race, car)), lang)
+    fix = getattr(words, "typography", None)
+    for s in out:
+        if fix is not None:
+            s["text"] = fix(s["text"])
+    return out
+
+
 def render(facts: list[Fact], lang: str) -> list[dict]:
-    """The facts as sentences of ``lang``."""
+    """The facts as sentences of ``lang`` (a decisive moment also carries its ``rank`` and ``of``:
+    the kind of the chronological fact it comes from)."""
     sentences = catalog(lang).SENTENCES
-    return [
-        {"key": f.kind, "text": sentences[f.kind](f), "laps": list(f.laps), "race_time": f.race_time} for f in facts
-    ]
+    out = []
+    for f in facts:
+        s = {"key": f.kind, "text": sentences[f.kind](f), "laps": list(f.laps), "race_time": f.race_time}
+        if f.kind == "moment":
+            s["rank"], s["of"] = f.rank, f.fact.kind
+        out.append(s)
+    return out
 
 
 def ordinal(n: int, lang: str, *, feminine: bool = True) -> str:

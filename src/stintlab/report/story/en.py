@@ -248,3 +248,99 @@ SENTENCES = {
     "lead_pit_cycles": lead_pit_cycles, "neutral": neutral, "stop": stop, "incident": incident, "finish": finish,
     "best_lap": best_lap,
 }  # fmt: skip
+
+
+# ------------------------------------------------------------------------ the journalist's story
+STOP_WORDS = {"garage": "garage stop", "long": "long stop", "drive_through": "drive-through"}
+SOURCE_WORDS = {
+    "entry list": "entry list", "entry list beside": "entry list", "classification": "results",
+    "archive": "archive", "estimated": "estimated from pace",
+}  # fmt: skip
+
+
+def _moved(f) -> str:
+    b, a = getattr(f, "before", None), getattr(f, "after", None)
+    if b and a and b != a:
+        return f" and {'lifted' if a < b else 'dropped'} it from {ordinal(b)} to {ordinal(a)}"
+    return ""
+
+
+def decider(m) -> str:
+    """The decisive moment as a noun phrase: a garage stop in hour 17 that cost 25 min 27 s …"""
+    f = m.fact
+    if isinstance(f, Stop):
+        cost = f.time_lost if f.time_lost is not None else f.on_track_loss
+        text = f"a {STOP_WORDS.get(f.stop_kind, 'stop')} on lap {f.lap} ({hour(f.hour)})"
+        return text + (f" that cost {duration(cost)}" if cost is not None else "") + _moved(f)
+    if isinstance(f, Incident):
+        return f"{duration(f.time_lost)} lost on track {hour(f.hour)} ({laps_label(f.laps)})" + (
+            f" that dropped it from {ordinal(f.before)} to {ordinal(f.after)}"
+            if f.before and f.after and f.after > f.before else ""
+        )  # fmt: skip
+    if isinstance(f, Neutral):
+        what = NEUTRAL.get(f.phase_kind, "a slow zone" if f.phase_kind == "SZ" else f.phase_kind)
+        h = int(f.start // 3600) + 1
+        if f.pitted:
+            return f"{what} {hour(h)}, which caught it in the pits" + _moved(f)
+        return f"{what} {hour(h)}" + _moved(f).replace(" and ", ", which ", 1)
+    return f"losing the lead {hour(f.hour)}" + (f" to #{f.rival}" if getattr(f, "rival", None) else "")
+
+
+def headline(f) -> str:
+    text = finish(f.finish)[:-1]
+    if f.lead_from_hour is not None:
+        if f.lead_from_hour <= 1:
+            return text + ", leading its class at every hourly mark."
+        return text + f", leading at every hourly mark from hour {f.lead_from_hour} on."
+    if f.decider is not None:
+        return text + f"; what decided it: {decider(f.decider)}."
+    return text + "."
+
+
+def moment(m) -> str:
+    return SENTENCES[m.fact.kind](m.fact)
+
+
+def hour_mark(f) -> str:
+    if f.mode == "last_lead":
+        return f"It was still leading {f.cls} after {f.hour} hour{'s' if f.hour > 1 else ''} ({laps_count(f.laps_done)})."
+    if f.mode == "before_lead":
+        return f"After {f.hour} hour{'s' if f.hour > 1 else ''} it was still {ordinal(f.position)} in {f.cls}."
+    return f"Its best place at an hourly mark was {ordinal(f.position)} in {f.cls}, after {f.hour} hour{'s' if f.hour > 1 else ''}."
+
+
+def crew(f) -> str:
+    items = []
+    for name, cat, src in f.drivers:
+        if cat:
+            items.append(f"{name} ({cat}, {SOURCE_WORDS.get(src, src)})")
+        else:
+            items.append(f"{name} (category unknown)")
+    return f"The crew: {join(items, ' and ')}."
+
+
+WHATIF_EVENT = {"stop": "the lap-{lap} {what}", "incident": "the time lost on lap {lap}", "neutral": "what it lost in the neutralisation of lap {lap}"}
+
+
+def whatif(f) -> str:
+    event = WHATIF_EVENT[f.event].format(lap=f.lap, what=STOP_WORDS.get(f.stop_kind, "stop"))
+    place = f"won {f.cls}" if f.projected == 1 else f"finished {ordinal(f.projected)} in {f.cls}"
+    return (f"Without {event} it would most likely have {place}, not {ordinal(f.actual)}: "
+            f"{f.share:.0%} of {f.runs} replays.")  # fmt: skip
+
+
+def pace(f) -> str:
+    def group(b):
+        return f"{b.category} drivers in {b.cls}" if b.category else f"drivers in {b.cls}"
+
+    same = len({(group(b), b.of) for b in f.drivers}) == 1
+    if same:  # one group for the crew: said once
+        parts = [f"{b.driver} {ordinal(b.rank)}" for b in f.drivers]
+        return f"On pace ({f.drivers[0].metric}) among the {f.drivers[0].of} {group(f.drivers[0])}: {join(parts, ', ')}."
+    parts = [f"{b.driver} {ordinal(b.rank)} of {b.of} {group(b)}" for b in f.drivers]
+    return f"On pace ({f.drivers[0].metric}): {join(parts, ', ')}."
+
+
+SENTENCES.update(
+    {"headline": headline, "moment": moment, "hour_mark": hour_mark, "crew": crew, "whatif": whatif, "pace": pace}
+)

@@ -7,6 +7,8 @@ française d'écrire ordinaux, durées, nombres de tours et temps au tour.
 
 from __future__ import annotations
 
+import re
+
 from stintlab.display import lap_time as _lap_time
 from stintlab.report.story.facts import (
     BestLap,
@@ -283,3 +285,118 @@ SENTENCES = {
     "lead_pit_cycles": lead_pit_cycles, "neutral": neutral, "stop": stop, "incident": incident, "finish": finish,
     "best_lap": best_lap,
 }  # fmt: skip
+
+
+# ------------------------------------------------------------------------ le récit du journaliste
+STOP_WORDS = {"garage": "un passage au garage", "long": "un arrêt long", "drive_through": "un drive-through"}
+SOURCE_WORDS = {
+    "entry list": "liste des engagés", "entry list beside": "liste des engagés", "classification": "résultats",
+    "archive": "archives", "estimated": "estimée d'après le rythme",
+}  # fmt: skip
+NBSP, NNBSP = "\u00a0", "\u202f"
+
+
+def typography(text: str) -> str:
+    """French typography: a non-breaking space (U+00A0) before « : », a narrow one (U+202F) before
+    « ; ? ! % », and non-breaking spaces between a number and its unit (24 min 44 s, 6 h 04 min, 3 tours).
+
+    >>> print(typography("25 min 27 s : 88 % ; 6 h 04 min !").encode("unicode_escape").decode())
+    25\\xa0min 27\\xa0s\\xa0: 88\\u202f%\\u202f; 6\\xa0h\\xa004\\xa0min\\u202f!
+    """
+    text = re.sub(r" ([:])", NBSP + r"\1", text)
+    text = re.sub(r" ([;?!%])", NNBSP + r"\1", text)
+    text = re.sub(r"(\d) (h|min|s|tours?)\b", r"\1" + NBSP + r"\2", text)
+    return re.sub(r"(\d\u00a0h) (\d)", r"\1" + NBSP + r"\2", text)  # 6 h 04 min: one block
+
+
+def _moved(f) -> str:
+    b, a = getattr(f, "before", None), getattr(f, "after", None)
+    if b and a and b != a:
+        return f" et l'a fait passer de la {ordinal(b)} à la {ordinal(a)} place"
+    return ""
+
+
+def decider(m) -> str:
+    """Le moment décisif en groupe nominal : un passage au garage au tour 182 …"""
+    f = m.fact
+    if isinstance(f, Stop):
+        cost = f.time_lost if f.time_lost is not None else f.on_track_loss
+        text = f"{STOP_WORDS.get(f.stop_kind, 'un arrêt')} au tour {f.lap} ({hour(f.hour)})"
+        return text + (f", qui lui a coûté {duration(cost)}" if cost is not None else "") + _moved(f)
+    if isinstance(f, Incident):
+        return f"{duration(f.time_lost)} perdues en piste {hour(f.hour)} ({laps_label(f.laps)})"
+    if isinstance(f, Neutral):
+        what = {"SC": "la voiture de sécurité", "FCY": "la Full Course Yellow", "RED": "le drapeau rouge"}.get(
+            f.phase_kind, "une zone lente")
+        h = int(f.start // 3600) + 1
+        if f.pitted:
+            return f"{what} {hour(h)}, qui l'a surprise au stand" + _moved(f)
+        return f"{what} {hour(h)}" + _moved(f).replace(" et ", ", qui ", 1)
+    return f"la perte de la tête {hour(f.hour)}" + (f" au profit de la n°{f.rival}" if getattr(f, "rival", None) else "")
+
+
+def headline(f) -> str:
+    text = finish(f.finish)[:-1]
+    if f.lead_from_hour is not None:
+        if f.lead_from_hour <= 1:
+            return text + ", en tête de sa catégorie à chaque heure de course."
+        return text + f", en tête à chaque pointage horaire depuis la {ordinal(f.lead_from_hour)} heure."
+    if f.decider is not None:
+        return text + f" ; le tournant : {decider(f.decider)}."
+    return text + "."
+
+
+def moment(m) -> str:
+    return SENTENCES[m.fact.kind](m.fact)
+
+
+def _hours(n: int) -> str:
+    return f"{n} heure" + ("s" if n > 1 else "")
+
+
+def hour_mark(f) -> str:
+    if f.mode == "last_lead":
+        return f"Après {_hours(f.hour)}, elle menait encore la catégorie {f.cls} ({laps_count(f.laps_done)})."
+    if f.mode == "before_lead":
+        return f"Après {_hours(f.hour)}, elle n'était encore que {ordinal(f.position)} de la catégorie {f.cls}."
+    return f"Sa meilleure place à un pointage horaire : {ordinal(f.position)} de la catégorie {f.cls}, après {_hours(f.hour)}."
+
+
+def crew(f) -> str:
+    items = []
+    for name, cat, src in f.drivers:
+        if cat:
+            items.append(f"{name} ({CATEGORIES.get(cat, cat)}, {SOURCE_WORDS.get(src, src)})")
+        else:
+            items.append(f"{name} (catégorie inconnue)")
+    return f"L'équipage : {join(items, ' et ')}."
+
+
+WHATIF_EVENT = {"stop": "{what} du tour {lap}", "incident": "le temps perdu au tour {lap}",
+                "neutral": "ce qu'elle a perdu pendant la neutralisation du tour {lap}"}  # fmt: skip
+
+
+def whatif(f) -> str:
+    what = {"garage": "le passage au garage", "long": "l'arrêt long", "drive_through": "le drive-through"}
+    event = WHATIF_EVENT[f.event].format(lap=f.lap, what=what.get(f.stop_kind, "l'arrêt"))
+    place = "remporté" if f.projected == 1 else f"terminé {ordinal(f.projected)} de"
+    share = f"{f.share * 100:.0f} %"
+    return (f"Sans {event}, elle aurait le plus probablement {place} la catégorie {f.cls}, et non "
+            f"{ordinal(f.actual)} : {share} des {f.runs} simulations.")  # fmt: skip
+
+
+def pace(f) -> str:
+    def group(b):
+        return f"pilotes {CATEGORIES.get(b.category, b.category)} de {b.cls}" if b.category else f"pilotes de {b.cls}"
+
+    same = len({(group(b), b.of) for b in f.drivers}) == 1
+    if same:  # un seul groupe pour l'équipage : dit une fois
+        parts = [f"{b.driver} {ordinal(b.rank, feminine=False)}" for b in f.drivers]
+        return f"Au rythme ({f.drivers[0].metric}), parmi les {f.drivers[0].of} {group(f.drivers[0])} : {join(parts, ', ')}."
+    parts = [f"{b.driver} {ordinal(b.rank, feminine=False)} sur {b.of} {group(b)}" for b in f.drivers]
+    return f"Au rythme ({f.drivers[0].metric}) : {join(parts, ', ')}."
+
+
+SENTENCES.update(
+    {"headline": headline, "moment": moment, "hour_mark": hour_mark, "crew": crew, "whatif": whatif, "pace": pace}
+)

@@ -1,0 +1,164 @@
+"""The performer headline: who was the best of each FIA category in each class, by the FIA's own
+figure and by stintlab's index, and how fragile that is when some categories are estimated.
+
+Two rankings are read from :func:`stintlab.analysis.rankings.driver_rankings` (any ``by``; both
+figures are columns of it):
+
+- ``fia``: the mean of the driver's 10 fastest clean laps (``best_10``; fewer when he has fewer,
+  ``best_10_n`` says how many), the figure series send to the FIA for categorisation;
+- ``index``: the median of his per-lap performance index (100 = class pace at that moment).
+
+Only drivers without ``low_sample`` are ranked (the others keep a null rank). Drivers without a
+category are grouped as ``unknown``.
+
+Fragility: a driver whose ``category_source`` is ``estimated`` may in truth be of another category.
+For a driver D of category C, an estimated driver X of the same class who is faster than D changes
+D's rank if X's category is wrong: one place worse if X (of a category next to C: Gold is next to
+Platinum and Silver) was in truth C, one better if X (in C) was in truth not C. An estimate is taken
+to be wrong by at most one step. :func:`category_standing` gives, per driver and per figure, the first such X
+(the fastest) and D's rank in that case; :func:`category_headline` does the same for the leader of
+each category (would another driver lead?).
+
+>>> import pandas as pd
+>>> r = pd.DataFrame({"driver": ["A", "B", "C", "D"], "car": ["1", "2", "3", "4"], "class": ["X"] * 4,
+...     "category": ["Gold", "Silver", "Gold", "Gold"], "category_source": ["classification", "estimated",
+...     "classification", "classification"], "best_10": [100.0, 99.0, 101.0, 102.0], "best_10_n": [10] * 4,
+...     "index": [99.0, 98.0, 100.0, 101.0], "index_n": [30] * 4, "low_sample": [False] * 4})
+>>> s = category_standing(r)
+>>> s[["driver", "fia_rank", "of", "fia_if_wrong_rank", "fia_if_wrong_driver"]].values.tolist()
+[['A', 1, 3, 2, 'B'], ['B', 1, 1, <NA>, <NA>], ['C', 2, 3, 3, 'B'], ['D', 3, 3, 4, 'B']]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["FIGURES", "HEADLINE_COLUMNS", "STANDING_COLUMNS", "category_headline", "category_standing"]
+
+#: figure name -> (value column, sample-size column).
+FIGURES = {"fia": ("best_10", "best_10_n"), "index": ("index", "index_n")}
+_CATS = ("Platinum", "Gold", "Silver", "Bronze", "unknown")
+_IF_WRONG = ("if_wrong_rank", "if_wrong_driver", "if_wrong_car", "if_wrong_category")
+
+STANDING_COLUMNS = [
+    "driver", "car", "class", "category", "category_source", "low_sample", "of",
+    *[f"{f}_{k}" for f in FIGURES for k in ("value", "laps", "rank", *_IF_WRONG)],
+]  # fmt: skip
+HEADLINE_COLUMNS = [
+    "class", "category", "drivers", "estimated",
+    *[f"{f}_{k}" for f in FIGURES for k in ("driver", "car", "value", "laps", "category_source", "if_wrong_driver",
+                                            "if_wrong_car", "if_wrong_category")],
+    "same_driver",
+]  # fmt: skip
+
+
+def _eligible(rankings: pd.DataFrame) -> pd.DataFrame:
+    r = rankings.reset_index(drop=True).copy()
+    r["category"] = r["category"].astype("string").fillna("unknown")
+    if "category_source" not in r.columns:
+        r["category_source"] = "unknown"
+    r["category_source"] = r["category_source"].astype("string").fillna("unknown")
+    r["low_sample"] = r["low_sample"].fillna(True).astype(bool)
+    return r
+
+
+def _swing(d_value: float, d_cat: str, d_rank: int, peers: pd.DataFrame, value: str) -> tuple:
+    """(rank if wrong, X driver, X car, the category X would then be) for the fastest estimated X of the class
+    who is faster than D, or all-null."""
+    if not np.isfinite(d_value):
+        return (pd.NA,) * 4
+    faster = peers[peers["_est"] & (peers[value] < d_value)].sort_values(value, kind="stable")
+    for x in faster.itertuples(index=False):
+        xcat = x.category
+        if xcat == d_cat:
+            return d_rank - 1, x.driver, x.car, f"not {d_cat}"
+        if _adjacent(xcat, d_cat):
+            return d_rank + 1, x.driver, x.car, d_cat
+    return (pd.NA,) * 4
+
+
+def _adjacent(a: str, b: str) -> bool:
+    """An estimate can be wrong by one step (Gold for Silver), not by two (Platinum for Silver)."""
+    order = {c: i for i, c in enumerate(_CATS[:4])}
+    return a in order and b in order and abs(order[a] - order[b]) == 1
+
+
+def category_standing(rankings: pd.DataFrame) -> pd.DataFrame:
+    """Every driver's rank within his class and category by each figure (:data:`FIGURES`), with ``of`` (ranked
+    drivers of his category in the class), the figure's value and sample size (``fia_laps`` = laps in the
+    10-lap mean), and what his rank would be if an estimated category were wrong (``*_if_wrong_*``, null when
+    no estimate can change it). The typed facts a story words as "2nd of 5 Golds; 3rd if X was Gold".
+    Columns: :data:`STANDING_COLUMNS`, in the order of ``rankings``."""
+    r = _eligible(rankings)
+    ok = ~r["low_sample"]
+    r["_est"] = r["category_source"].eq("estimated") & ok
+    out = r[["driver", "car", "class", "category", "category_source", "low_sample"]].copy()
+    out["of"] = pd.array([pd.NA] * len(r), dtype="Int64")
+    counts = r[ok].groupby(["class", "category"], sort=False).size()
+    out.loc[ok, "of"] = [int(counts[(c, k)]) for c, k in zip(r.loc[ok, "class"], r.loc[ok, "category"], strict=True)]
+    for fig, (value, n) in FIGURES.items():
+        vals = pd.to_numeric(r[value], errors="coerce")
+        r["_v"] = vals.where(ok)
+        rank = r.groupby(["class", "category"], sort=False)["_v"].rank(method="min").astype("Int64")
+        out[f"{fig}_value"] = vals.to_numpy(dtype=float)
+        out[f"{fig}_laps"] = pd.array(r[n], dtype="Int64")
+        out[f"{fig}_rank"] = rank
+        swings = []
+        by_class = {c: g for c, g in r[ok].groupby("class", sort=False)}
+        for i in range(len(r)):
+            if not ok[i] or pd.isna(rank[i]):
+                swings.append((pd.NA,) * 4)
+                continue
+            peers = by_class[r.at[i, "class"]]
+            peers = peers[peers.index != i]
+            swings.append(_swing(float(r.at[i, "_v"]), r.at[i, "category"], int(rank[i]), peers, "_v"))
+        for j, key in enumerate(_IF_WRONG):
+            col = [s[j] for s in swings]
+            out[f"{fig}_{key}"] = pd.array(col, dtype="Int64" if key == "if_wrong_rank" else "string")
+    return out[STANDING_COLUMNS].reset_index(drop=True)
+
+
+def category_headline(rankings: pd.DataFrame) -> pd.DataFrame:
+    """Per class and FIA category: the best driver by the FIA 10-lap mean and by the index, with values,
+    sample sizes (laps), the category's ranked ``drivers`` and how many of them are ``estimated``,
+    whether one driver leads both (``same_driver``), and for each figure the estimated driver whose
+    wrong category would change the leader (``*_if_wrong_driver``: he would lead if he were in truth of
+    ``*_if_wrong_category``; or the leader himself when his own category is the estimate: ``not <cat>``).
+    Low-sample drivers are left out. Columns: :data:`HEADLINE_COLUMNS`."""
+    s = category_standing(rankings)
+    s = s[~s["low_sample"]]
+    rows = []
+    order = {c: i for i, c in enumerate(pd.unique(rankings["class"]))}
+    for (cls, cat), g in s.groupby(["class", "category"], sort=False):
+        row = {"class": cls, "category": cat, "drivers": len(g), "estimated": int(g["category_source"].eq("estimated").sum())}
+        leaders = {}
+        for fig in FIGURES:
+            lead = g[g[f"{fig}_rank"] == 1]
+            if lead.empty:
+                for k in ("driver", "car", "value", "laps", "category_source", "if_wrong_driver", "if_wrong_car",
+                          "if_wrong_category"):  # fmt: skip
+                    row[f"{fig}_{k}"] = pd.NA
+                continue
+            top = lead.iloc[0]
+            leaders[fig] = (top["car"], top["driver"])
+            for k in ("driver", "car", "value", "laps", "category_source"):
+                row[f"{fig}_{k}"] = top[k] if k in ("driver", "car", "category_source") else top[f"{fig}_{k}"]
+            if top["category_source"] == "estimated":
+                who = (top["driver"], top["car"], f"not {cat}")
+            else:
+                who = (top[f"{fig}_if_wrong_driver"], top[f"{fig}_if_wrong_car"], top[f"{fig}_if_wrong_category"])
+            row[f"{fig}_if_wrong_driver"], row[f"{fig}_if_wrong_car"], row[f"{fig}_if_wrong_category"] = who
+        row["same_driver"] = len(leaders) == 2 and leaders["fia"] == leaders["index"]
+        rows.append(row)
+    out = pd.DataFrame(rows, columns=HEADLINE_COLUMNS)
+    cat_order = {c: i for i, c in enumerate(_CATS)}
+    out = out.assign(_c=out["class"].map(order), _k=out["category"].map(cat_order).fillna(len(_CATS)))
+    out = out.sort_values(["_c", "_k"], kind="stable").drop(columns=["_c", "_k"]).reset_index(drop=True)
+    for fig in FIGURES:
+        out[f"{fig}_value"] = pd.to_numeric(out[f"{fig}_value"], errors="coerce").astype(float)
+        out[f"{fig}_laps"] = pd.array(out[f"{fig}_laps"], dtype="Int64")
+    out["drivers"] = out["drivers"].astype("int64")
+    out["estimated"] = out["estimated"].astype("int64")
+    out["same_driver"] = out["same_driver"].astype(bool)
+    return out

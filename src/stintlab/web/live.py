@@ -1,0 +1,125 @@
+"""The live view: a stored or uploaded race replayed through the live engine (:mod:`stintlab.live`),
+streamed to the page as server-sent events (docs/web.md, "Live view").
+
+``GET /live/{rid}`` is the page; ``GET /live/{rid}/events?speed=&every=&from=`` the stream: one
+``meta`` event (race end, classes), then one ``state`` event per step (the JSON of
+:meth:`stintlab.live.state.LiveState.to_dict`), then ``end``. Each stream owns one engine
+(:func:`stintlab.live.replay.replay_states`), fed in a worker thread, paced with ``asyncio.sleep``.
+Pause, seek and speed are done by the page: it closes its stream and opens a new one from the race
+time it shows (or the one chosen), so no state is kept between streams and a disconnect frees all.
+
+Bounds: at most ``max_streams`` streams at once (beyond: 429 with a message); a step at most every
+``MIN_STEP_S`` wall seconds (a faster speed takes longer race steps); parameters out of range: 400.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import threading
+
+from stintlab.errors import StintlabError
+from stintlab.io.values import parse_time_text
+from stintlab.serial import to_jsonable
+from stintlab.web.store import RequestError
+
+__all__ = ["LiveStreams", "live_params", "MAX_STREAMS", "MAX_SPEED", "MIN_STEP_S"]
+
+MAX_STREAMS = 16  # live streams open at once, all races together
+MAX_SPEED = 100_000.0  # race seconds per wall-clock second
+MIN_STEP_S = 0.05  # wall seconds between two steps at least (20 steps a second per stream)
+MAX_EVERY = 3600.0
+
+
+class LiveStreams:
+    """A counter of the open live streams, capped (thread-safe: streams start in the event loop and
+    end there, but the store's loading may run in a worker thread)."""
+
+    def __init__(self, cap: int = MAX_STREAMS):
+        self.cap = cap
+        self.open = 0
+        self._lock = threading.Lock()
+
+    def acquire(self) -> None:
+        with self._lock:
+            if self.open >= self.cap:
+                raise RequestError(f"too many live streams open ({self.cap}): close one and retry", 429)
+            self.open += 1
+
+    def release(self) -> None:
+        with self._lock:
+            self.open = max(0, self.open - 1)
+
+
+def _number(name: str, text: str | None, default: float, low: float, high: float) -> float:
+    if text is None or text == "":
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise RequestError(f"{name} wants a number (got {text[:40]!r})") from None
+    if not math.isfinite(value) or value < low or value > high:
+        raise RequestError(f"{name} must be between {low:g} and {high:g} (got {text[:40]!r})")
+    return value
+
+
+def _race_time(text: str | None) -> float:
+    """``from``: seconds, or a race time H:MM:SS(.s)."""
+    if text is None or text.strip() == "":
+        return 0.0
+    text = text.strip()[:40]
+    try:
+        value = float(text) if ":" not in text else parse_time_text(text)
+    except (ValueError, StintlabError):
+        raise RequestError(f"from wants race seconds or H:MM:SS (got {text!r})") from None
+    if value is None or not math.isfinite(value) or value < 0 or value > 10 * 24 * 3600:
+        raise RequestError(f"from must be a race time between 0 and 240 h (got {text!r})")
+    return float(value)
+
+
+def live_params(speed: str | None, every: str | None, start: str | None) -> tuple[float, float, float]:
+    """(speed, every, start) checked: speed in race s per wall s (0 < speed ≤ MAX_SPEED, default 60),
+    every: race seconds between steps (1 to 3600; default: speed × 0.25 s, at least 1), start: race s."""
+    spd = _number("speed", speed, 60.0, 0.001, MAX_SPEED)
+    if spd <= 0:
+        raise RequestError("speed must be positive")
+    evr = _number("every", every, max(1.0, spd * 0.25), 1.0, MAX_EVERY)
+    return spd, evr, _race_time(start)
+
+
+def _sse(event: str, data) -> bytes:
+    body = json.dumps(to_jsonable(data), ensure_ascii=False, separators=(",", ":"))
+    return f"event: {event}\ndata: {body}\n\n".encode()
+
+
+async def stream(race, request, streams: LiveStreams, speed: float, every: float, start: float):
+    """The SSE body (an async generator): ``meta``, then ``state`` per step, then ``end``. The stream
+    slot (acquired by the caller) is released when the generator ends, fails or is cancelled."""
+    from starlette.concurrency import run_in_threadpool
+
+    from stintlab.live.replay import replay_states
+
+    try:
+        end = float(race.laps["elapsed"].max()) if len(race.laps) else 0.0
+        classes = [str(c) for c in race.cars["class"].dropna().unique()] if "class" in race.cars else []
+        start = min(start, end)
+        # a faster speed than MIN_STEP_S allows takes longer steps: never more than 1 / MIN_STEP_S a second
+        every = max(every, speed * MIN_STEP_S)
+        yield _sse("meta", {"end": end, "start": start, "speed": speed, "every": every, "classes": classes,
+                            "title": race.title})  # fmt: skip
+        steps = replay_states(race, every=every, start=start, speed=0.0)
+        pause = every / speed
+        loop = asyncio.get_running_loop()
+        while True:
+            t0 = loop.time()
+            state = await run_in_threadpool(next, steps, None)
+            if state is None:
+                break
+            yield _sse("state", state.to_dict())
+            if await request.is_disconnected():
+                break
+            await asyncio.sleep(max(0.0, pause - (loop.time() - t0)))
+        yield _sse("end", {"end": end})
+    finally:
+        streams.release()

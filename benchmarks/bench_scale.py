@@ -114,7 +114,9 @@ def queries(label: str, arc, year: int, short: str) -> None:
     t, s = timed(lambda: driver_season(arc, CAREER, year))
     print(f"  [{label}] season {CAREER!r} {year}: {t * 1000:7.1f} ms  ({s['totals']['races']} races)")
     t, c = timed(lambda: driver_career(arc, short))
-    print(f"  [{label}] career {short!r} (short): {t * 1000:7.1f} ms  ({c['totals']['races']} races; first query {first * 1000:.0f} ms)")
+    print(
+        f"  [{label}] career {short!r} (short): {t * 1000:7.1f} ms  ({c['totals']['races']} races; first query {first * 1000:.0f} ms)"
+    )
     t, c = timed(lambda: driver_career(arc, CAREER), repeat=3)
     print(f"  [{label}] career {CAREER!r}: {t * 1000:7.1f} ms  ({c['totals']['races']} races)")
     t, _ = timed(lambda: find_driver(arc, "career"))
@@ -175,8 +177,12 @@ def main() -> None:
         "hwm=[l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1];"
         "print(r[0]['status'],round(time.perf_counter()-t,3),int(hwm)//1000)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ)).stdout.split()
-    print(f"add one race ({one.source.name}) to the {args.races}-race archive: {out[0]}, {out[1]} s whole ingest, peak {out[2]} MB (child process)")
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ)
+    ).stdout.split()
+    print(
+        f"add one race ({one.source.name}) to the {args.races}-race archive: {out[0]}, {out[1]} s whole ingest, peak {out[2]} MB (child process)"
+    )
 
     ids = [f"{meta['race_id']}-x0000" for _, meta, *_ in base if meta.get("has_laps")][:5]
     times = []
@@ -184,7 +190,9 @@ def main() -> None:
         t0 = time.perf_counter()
         open_race(rid, db)
         times.append(time.perf_counter() - t0)
-    print(f"cold open_race (raw files from the store, parsed): median {statistics.median(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms over {len(ids)} races")
+    print(
+        f"cold open_race (raw files from the store, parsed): median {statistics.median(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms over {len(ids)} races"
+    )
 
     short = "Kevin Estre X0"
     with Archive(db) as arc:
@@ -192,12 +200,18 @@ def main() -> None:
         pq = tmp / "parquet"
         t0 = time.perf_counter()
         counts = export_parquet(arc, pq)
-        print(f"export --parquet: {time.perf_counter() - t0:.1f} s ({counts['laps']} laps, {sum(f.stat().st_size for f in pq.rglob('*.parquet')) / 1e6:.0f} MB)")
+        print(
+            f"export --parquet: {time.perf_counter() - t0:.1f} s ({counts['laps']} laps, {sum(f.stat().st_size for f in pq.rglob('*.parquet')) / 1e6:.0f} MB)"
+        )
     t0 = time.perf_counter()
     with Archive(pq) as arc:
         print(f"open the Parquet dataset: {(time.perf_counter() - t0) * 1000:.0f} ms")
         queries("parquet", arc, args.year, short)
-    print(f"load average {os.getloadavg()[0]:.1f}; kept in {tmp}" if args.keep else f"load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"load average {os.getloadavg()[0]:.1f}; kept in {tmp}"
+        if args.keep
+        else f"load average {os.getloadavg()[0]:.1f}"
+    )
     if not args.keep:
         import shutil
 

@@ -114,11 +114,13 @@ def test_collect_removes_unreferenced_and_half_written_files(arc, tmp_path):
     orphan.parent.mkdir(exist_ok=True)
     orphan.write_bytes(b"x")
     (store_dir(db) / "ab" / ".partial.123.tmp").write_bytes(b"x")
+    fuji = {hashlib.sha256(b).hexdigest() for b in _corpus_files("wec-2024-fuji6h").values()}
+    assert all((store_dir(db) / s[:2] / f"{s}.gz").is_file() for s in fuji)
     with Archive(db, write=True) as a:
-        a.remove("2024-wec-fuji6h-race")
-        removed = a.collect_raw_files()
-    fuji = len({hashlib.sha256(b).hexdigest() for b in _corpus_files("wec-2024-fuji6h").values()})
-    assert removed == 2 + fuji
+        a.remove("2024-wec-fuji6h-race")  # removes its raw files too
+        assert not any((store_dir(db) / s[:2] / f"{s}.gz").exists() for s in fuji)
+        assert a.collect_raw_files() == 2  # the orphan and the half-written file
+    assert not orphan.exists()
     assert len(open_race("2025-wec-spa6h", db).laps) == _raw_lap_rows("wec-2025-spa6h")
 
 

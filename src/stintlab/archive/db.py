@@ -385,12 +385,16 @@ class Archive:
         return self.raw.collect(keep)
 
     def remove(self, race_id: str) -> dict:
-        """Delete one race, named by its exact id, from every table in one transaction."""
+        """Delete one race, named by its exact id, from every table in one transaction, then its raw
+        files from the store (those no other race shares)."""
         self.need_write()
         rows = self.df("SELECT * FROM races WHERE race_id = ?", [race_id])
         if rows.empty:
             raise StintlabUsageError(f"no race {race_id!r} in the archive {self.path} (give the exact race id)")
         row = rows.iloc[0].to_dict()
+        files = {
+            f for (f,) in self.con.execute("SELECT sha256 FROM files WHERE race_id = ?", [race_id]).fetchall() if f
+        }
         self.con.execute("BEGIN TRANSACTION")
         try:
             for table in DATA_TABLES:
@@ -400,7 +404,15 @@ class Archive:
             with contextlib.suppress(Exception):
                 self.con.execute("ROLLBACK")
             raise
+        with contextlib.suppress(OSError):  # its raw files, unless another race has the same content
+            self.raw.remove(set(files) - self._referenced(files))
         return row
+
+    def _referenced(self, shas) -> set[str]:
+        if not shas:
+            return set()
+        sql = "SELECT DISTINCT sha256 FROM files WHERE sha256 IN (SELECT unnest(?::VARCHAR[]))"
+        return {s for (s,) in self.con.execute(sql, [sorted(shas)]).fetchall()}
 
     def add_alias(self, alias: str, canonical: str) -> dict:
         """Declare that ``alias`` is the same driver as ``canonical``."""

@@ -68,6 +68,15 @@ class RawStore:
             raise OSError(f"raw file {self.path(sha256)} does not match its hash (damaged)")
         return data
 
+    def remove(self, shas) -> int:
+        """Remove the stored files of these hashes (the database rows naming them are gone)."""
+        n = 0
+        for sha in shas:
+            with contextlib.suppress(FileNotFoundError):
+                self.path(sha).unlink()
+                n += 1
+        return n
+
     def collect(self, keep: set[str]) -> int:
         """Remove stored files (and leftover temporary files) whose hash is not in ``keep``;
         returns how many were removed. Run under the archive's write lock."""

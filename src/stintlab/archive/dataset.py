@@ -109,6 +109,16 @@ def open_dataset(path):
     for ddl in _DDL:  # every table, empty: replaced below by a view where the export has rows
         con.execute(ddl.replace("CREATE TABLE IF NOT EXISTS", "CREATE TEMP TABLE", 1))
     con.execute("INSERT INTO archive_info VALUES ('dataset', ?)", [root])
+    if not info["rows"].get("laps"):  # an export of classification-only races: an empty lap table
+        import pandas as pd
+
+        from stintlab.schema import empty_laps
+
+        empty = empty_laps()
+        empty.insert(0, "race_id", pd.Series([], dtype="string"))
+        con.register("_empty_laps", empty)
+        con.execute("CREATE TEMP TABLE laps AS SELECT * FROM _empty_laps")
+        con.unregister("_empty_laps")
     for table in DATASET_TABLES:
         cols = info["columns"][table]
         if not info["rows"].get(table):

@@ -124,14 +124,14 @@ def _race_entries(arc: Archive, keys: list[str], season: int | None) -> pd.DataF
 
 def _season_categories(
     arc: Archive, seasons: list[int], aliases: dict, keys=None
-) -> dict[tuple[str, int], tuple[str, int]]:
+) -> _SeasonCategories:
     """(canonical driver key, season) → (category, season observed), from the archive's category
     registry with the rule of :func:`stintlab.archive.registry.season_lookup` (the lookup every
     command uses): the season's own observations, else the nearest season's (ties: the later),
     the season's category by :func:`~stintlab.archive.identity.season_category`. Only the rows of
     ``keys`` (and their aliases) are read, as plain tuples (no frame per driver)."""
     if not seasons:
-        return {}
+        return _SeasonCategories({})
     sql = "SELECT driver_key, season, category FROM driver_categories WHERE kind IN ('observed', 'entry list')"
     params: list = []
     canon = None
@@ -143,15 +143,30 @@ def _season_categories(
     by_key: dict[str, dict[int, list]] = {}
     for k, season, cat in arc.con.execute(sql, params).fetchall():
         by_key.setdefault(resolve_key(k, aliases), {}).setdefault(int(season), []).append(cat)
-    out = {}
-    for key, per in by_key.items():
-        if canon is not None and key not in canon:
-            continue
-        have = sorted(per)
-        for season in seasons:
-            pick = min(have, key=lambda s, season=int(season): (abs(s - season), -s))
-            out[(key, int(season))] = (season_category(per[pick]), pick)
-    return out
+    if canon is not None:
+        by_key = {k: v for k, v in by_key.items() if k in canon}
+    return _SeasonCategories(by_key)
+
+
+class _SeasonCategories:
+    """(key, season) → (category, season observed), computed on first ``get`` (a field of thousands
+    of drivers asks for a few seasons each, not every season of every driver)."""
+
+    def __init__(self, by_key: dict[str, dict[int, list]]):
+        self.by_key = by_key
+        self.memo: dict[tuple[str, int], tuple | None] = {}
+
+    def get(self, item, default=None):
+        if item not in self.memo:
+            per = self.by_key.get(item[0])
+            if not per:
+                self.memo[item] = None
+            else:
+                season = int(item[1])
+                pick = min(per, key=lambda s: (abs(s - season), -s))
+                self.memo[item] = (season_category(per[pick]), pick)
+        hit = self.memo[item]
+        return default if hit is None else hit
 
 
 def _source(hit, season) -> str | None:

@@ -3,6 +3,8 @@ metadata detection, remove/export, re-reading races, and the CLI. Archives live 
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import os
 import shutil
 import subprocess
@@ -53,6 +55,13 @@ def _consistent(db) -> list[str]:
             files = arc.con.execute("SELECT count(*) FROM files WHERE race_id = ?", [rid]).fetchall()[0][0]
             if files == 0:
                 problems.append(f"{rid}: no files")
+            # every raw file a row names is whole in the store beside the database (written before the commit)
+            for (sha,) in arc.con.execute(
+                "SELECT sha256 FROM files WHERE race_id = ? AND data IS NULL", [rid]
+            ).fetchall():
+                f = Path(str(db) + ".files") / sha[:2] / f"{sha}.gz"
+                if not f.is_file() or hashlib.sha256(gzip.decompress(f.read_bytes())).hexdigest() != sha:
+                    problems.append(f"{rid}: raw file {sha[:12]} missing or damaged in the store")
             cls = arc.con.execute("SELECT count(*) FROM classification WHERE race_id = ?", [rid]).fetchall()[0][0]
             if cls == 0:
                 problems.append(f"{rid}: no classification")

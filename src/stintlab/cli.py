@@ -11,12 +11,25 @@ import sys
 
 import typer
 
-from stintlab.commands import archive, categories, core, drivers, live, project, race_state, rating, report, sim, web
+from stintlab.commands import (
+    archive,
+    archive_scale,
+    categories,
+    core,
+    drivers,
+    live,
+    project,
+    race_state,
+    rating,
+    report,
+    sim,
+    web,
+)
 from stintlab.errors import StintlabError
 
 #: Command modules in the order ``stintlab --help`` lists them: a race first, then its
 #: analyses, faces, tools.
-COMMAND_MODULES = (core, race_state, drivers, categories, rating, report, sim, project, web, archive, live)
+COMMAND_MODULES = (core, race_state, drivers, categories, rating, report, sim, project, web, archive, archive_scale, live)
 
 
 def build_app() -> typer.Typer:

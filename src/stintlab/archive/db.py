@@ -6,7 +6,9 @@ Location: ``--db`` flag, else ``$STINTLAB_ARCHIVE``, else ``$XDG_DATA_HOME/stint
 Tables (all keyed by ``race_id``; docs/archive.md describes every column):
 
 - ``races``: one row per race with its metadata and the content hash of its files;
-- ``files``: the raw bytes of each source file (so a race can be re-read exactly, ``open_race``);
+- ``files``: each source file of a race (role, name, SHA-256, size); the bytes themselves live in
+  the raw-file store beside the database (``<db>.files/``, :mod:`stintlab.archive.rawstore`) so a
+  race can be re-read exactly (``open_race``); archives made before it kept them in ``files.data``;
 - ``laps``: the canonical lap table (:mod:`stintlab.schema`) plus ``race_id``;
 - ``classification``: official (or derived) final classification;
 - ``entries``: one row per (race, car, driver): crew, FIA category, laps, drive time, pace and pace rank in class;
@@ -39,6 +41,7 @@ from pathlib import Path
 import pandas as pd
 
 from stintlab.archive.identity import driver_key, resolve_key
+from stintlab.archive.rawstore import RawStore, store_dir
 from stintlab.errors import StintlabError, StintlabUsageError
 from stintlab.schema import empty_laps
 
@@ -156,6 +159,8 @@ class Archive:
         self._lock_fh = None
         self.con = None
         self._aliases: dict[str, str] | None = None
+        self.dataset: str | None = None  # the root of a Parquet dataset opened read-only (URL or folder)
+        self.raw: RawStore | None = None
 
     # -- opening and locking ------------------------------------------------------------------
     def __enter__(self) -> Archive:
@@ -189,6 +194,19 @@ class Archive:
     def open(self) -> Archive:
         import duckdb
 
+        from stintlab.archive.dataset import is_dataset, open_dataset
+
+        if is_dataset(self.path):
+            if self.write:
+                raise StintlabUsageError(f"{self.path} is a Parquet export of an archive: read-only")
+            self.dataset = str(self.path)
+            try:
+                self.con = open_dataset(self.path)
+            except duckdb.Error as exc:
+                self.con = None
+                raise self.error(exc, "opening the Parquet dataset") from None
+            return self
+        self.raw = RawStore(store_dir(self.path))
         exists = self.path.exists()
         if not self.write and not exists:
             raise StintlabUsageError(f"no archive at {self.path} (add races with `stintlab archive add PATH`)")
@@ -334,16 +352,49 @@ class Archive:
 
     # -- writes ---------------------------------------------------------------------------------
     def need_write(self) -> None:
+        if self.dataset is not None:
+            raise StintlabUsageError(f"{self.dataset} is a Parquet export of an archive: read-only")
         if not self.write:
             raise StintlabUsageError("archive opened read-only")
 
+    def migrate_raw_files(self) -> dict:
+        """Move the raw bytes an older archive kept in ``files.data`` to the raw-file store (one race
+        per transaction: each file is written to the store before its BLOB is cleared), then remove
+        stored files no race names. Returns ``{"moved": files, "bytes": n, "removed": files}``."""
+        self.need_write()
+        moved = nbytes = 0
+        races = [r for (r,) in self.con.execute("SELECT DISTINCT race_id FROM files WHERE data IS NOT NULL").fetchall()]
+        for rid in races:
+            rows = self.con.execute(
+                "SELECT role, name, sha256, data FROM files WHERE race_id = ? AND data IS NOT NULL", [rid]
+            ).fetchall()
+            for _, _, sha, data in rows:
+                self.raw.put(bytes(data), sha)
+                moved += 1
+                nbytes += len(data)
+            self.con.execute("UPDATE files SET data = NULL WHERE race_id = ?", [rid])
+        if races:
+            self.con.execute("CHECKPOINT")
+        return {"moved": moved, "bytes": nbytes, "removed": self.collect_raw_files()}
+
+    def collect_raw_files(self) -> int:
+        """Remove the stored raw files no race names any more (after ``remove``, or left by a killed
+        ingest); returns how many were removed."""
+        self.need_write()
+        keep = {s for (s,) in self.con.execute("SELECT DISTINCT sha256 FROM files").fetchall() if s}
+        return self.raw.collect(keep)
+
     def remove(self, race_id: str) -> dict:
-        """Delete one race, named by its exact id, from every table in one transaction."""
+        """Delete one race, named by its exact id, from every table in one transaction, then its raw
+        files from the store (those no other race shares)."""
         self.need_write()
         rows = self.df("SELECT * FROM races WHERE race_id = ?", [race_id])
         if rows.empty:
             raise StintlabUsageError(f"no race {race_id!r} in the archive {self.path} (give the exact race id)")
         row = rows.iloc[0].to_dict()
+        files = {
+            f for (f,) in self.con.execute("SELECT sha256 FROM files WHERE race_id = ?", [race_id]).fetchall() if f
+        }
         self.con.execute("BEGIN TRANSACTION")
         try:
             for table in DATA_TABLES:
@@ -353,7 +404,15 @@ class Archive:
             with contextlib.suppress(Exception):
                 self.con.execute("ROLLBACK")
             raise
+        with contextlib.suppress(OSError):  # its raw files, unless another race has the same content
+            self.raw.remove(set(files) - self._referenced(files))
         return row
+
+    def _referenced(self, shas) -> set[str]:
+        if not shas:
+            return set()
+        sql = "SELECT DISTINCT sha256 FROM files WHERE sha256 IN (SELECT unnest(?::VARCHAR[]))"
+        return {s for (s,) in self.con.execute(sql, [sorted(shas)]).fetchall()}
 
     def add_alias(self, alias: str, canonical: str) -> dict:
         """Declare that ``alias`` is the same driver as ``canonical``."""

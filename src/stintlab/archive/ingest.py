@@ -308,6 +308,12 @@ def _write(arc, race_id, race_files, files, blobs, chash, meta, tables, existing
     import duckdb
 
     con = arc.con
+    # the raw bytes go to the content-addressed store first (each file written whole, then renamed):
+    # a kill before COMMIT leaves at most unreferenced store files, never a row naming a missing file
+    try:
+        hashes = {key: arc.raw.put(data) for key, data in blobs.items()}
+    except OSError as exc:
+        raise arc.error(exc, f"writing the raw files of race {race_id} (nothing of this race was stored)", writing=True) from None
     con.execute("BEGIN TRANSACTION")
     try:
         if existing:
@@ -316,8 +322,8 @@ def _write(arc, race_id, race_files, files, blobs, chash, meta, tables, existing
         for key, data in blobs.items():
             role = key.split("/", 1)[0]  # hourly/<name> keys: role "hourly"
             con.execute(
-                "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?)",
-                [race_id, role, Path(files[key]).name, hashlib.sha256(data).hexdigest(), len(data), data],
+                "INSERT INTO files VALUES (?, ?, ?, ?, ?, NULL)",
+                [race_id, role, Path(files[key]).name, hashes[key], len(data)],
             )
         step("files", race_id)
         laps = tables["laps"]

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 import stintlab
-from stintlab.archive.db import Archive, default_db_path
+from stintlab.archive.db import Archive, ArchiveError, default_db_path
+from stintlab.archive.rawstore import read_bytes
 from stintlab.io import read_file
 from stintlab.race import Race
 from stintlab.schema import empty_laps
@@ -29,19 +30,21 @@ def open_race(race_id: str, db=None, *, lock_timeout: float = 120.0):
     """
     with Archive(db, lock_timeout=lock_timeout) as arc:
         row = arc.race_row(race_id)
-        files = arc.df("SELECT role, name, data FROM files WHERE race_id = ?", [row["race_id"]])
+        try:
+            files = [f for f in read_bytes(arc.con, arc.raw, row["race_id"]) if f[0] != "hourly"]
+        except OSError as exc:
+            raise ArchiveError(arc.path, f"archive {arc.path}: the raw files of {row['race_id']}: {exc}") from None
     with tempfile.TemporaryDirectory(prefix="stintlab-archive-") as tmp:
         paths = {}
-        for r in files.itertuples():
-            if r.role == "hourly":
-                continue  # the hourly classifications are kept in the archive, not parsed into the Race
+        # the hourly classifications are kept in the archive, not parsed into the Race
+        for role, name, data in files:
             # a WIGE sector file, an SRO pit-stop file and entry list sit beside their lap file:
             # stintlab.load finds them there by their content
-            sub = Path(tmp) / ("laps" if r.role in ("sectors", "pitstops", "entry_list") else r.role)
+            sub = Path(tmp) / ("laps" if role in ("sectors", "pitstops", "entry_list") else role)
             sub.mkdir(exist_ok=True)
-            p = sub / r.name
-            p.write_bytes(bytes(r.data))
-            paths[r.role] = p
+            p = sub / name
+            p.write_bytes(data)
+            paths[role] = p
         if "laps" in paths:
             race = stintlab.load(
                 paths["laps"], results=paths.get("results"), find_results=False, weather=paths.get("weather")

@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 
 from stintlab.archive.identity import driver_key, resolve_key, season_category
-from stintlab.archive.registry import load_registry, season_lookup
 from stintlab.archive.store import Archive
 from stintlab.errors import StintlabUsageError
 
@@ -125,20 +124,49 @@ def _race_entries(arc: Archive, keys: list[str], season: int | None) -> pd.DataF
 
 def _season_categories(
     arc: Archive, seasons: list[int], aliases: dict, keys=None
-) -> dict[tuple[str, int], tuple[str, int]]:
+) -> _SeasonCategories:
     """(canonical driver key, season) → (category, season observed), from the archive's category
-    registry (:func:`stintlab.archive.registry.season_lookup`, the lookup every command uses): the
-    season's own observations, else the nearest season's."""
+    registry with the rule of :func:`stintlab.archive.registry.season_lookup` (the lookup every
+    command uses): the season's own observations, else the nearest season's (ties: the later),
+    the season's category by :func:`~stintlab.archive.identity.season_category`. Only the rows of
+    ``keys`` (and their aliases) are read, as plain tuples (no frame per driver)."""
     if not seasons:
-        return {}
-    reg = load_registry(arc)
-    keys = sorted(set(reg["key"]) if keys is None else {resolve_key(k, aliases) for k in keys})
-    out = {}
-    for season in seasons:
-        found = season_lookup(reg, keys, int(season))
-        for k, cat, seen in zip(found.index, found["category"], found["season_observed"], strict=True):
-            out[(k, int(season))] = (cat, int(seen))
-    return out
+        return _SeasonCategories({})
+    sql = "SELECT driver_key, season, category FROM driver_categories WHERE kind IN ('observed', 'entry list')"
+    params: list = []
+    canon = None
+    if keys is not None:
+        canon = {resolve_key(k, aliases) for k in keys if isinstance(k, str)}
+        raw = sorted(canon | {a for a in aliases if resolve_key(a, aliases) in canon})
+        sql += " AND driver_key IN (SELECT unnest(?::VARCHAR[]))"
+        params = [raw]
+    by_key: dict[str, dict[int, list]] = {}
+    for k, season, cat in arc.con.execute(sql, params).fetchall():
+        by_key.setdefault(resolve_key(k, aliases), {}).setdefault(int(season), []).append(cat)
+    if canon is not None:
+        by_key = {k: v for k, v in by_key.items() if k in canon}
+    return _SeasonCategories(by_key)
+
+
+class _SeasonCategories:
+    """(key, season) → (category, season observed), computed on first ``get`` (a field of thousands
+    of drivers asks for a few seasons each, not every season of every driver)."""
+
+    def __init__(self, by_key: dict[str, dict[int, list]]):
+        self.by_key = by_key
+        self.memo: dict[tuple[str, int], tuple | None] = {}
+
+    def get(self, item, default=None):
+        if item not in self.memo:
+            per = self.by_key.get(item[0])
+            if not per:
+                self.memo[item] = None
+            else:
+                season = int(item[1])
+                pick = min(per, key=lambda s: (abs(s - season), -s))
+                self.memo[item] = (season_category(per[pick]), pick)
+        hit = self.memo[item]
+        return default if hit is None else hit
 
 
 def _source(hit, season) -> str | None:
@@ -178,13 +206,22 @@ def _category_ranks(field: pd.DataFrame, season_cats: dict, aliases: dict, rows:
         ],
         dtype=object,
     )
+    # per (race, class, category): the sorted paces; a rank is 1 + the paces strictly faster
+    groups: dict[tuple, list] = {}
+    for key, p in zip(zip(race.tolist(), cls.tolist(), cat.tolist(), strict=True), pace.tolist(), strict=True):
+        if not np.isnan(p):
+            groups.setdefault(key, []).append(p)
+    sorted_paces = {k: np.sort(np.asarray(v, dtype=float)) for k, v in groups.items()}
     out = []
     for rid, c, category, p in zip(rows["race_id"], rows["class"], rows["category"], rows["pace"], strict=True):
         if p is None or pd.isna(p) or not isinstance(category, str):
             out.append((None, None))
             continue
-        same = pace[(race == rid) & (cls == c) & (cat == category)]
-        out.append((1 + int((same < float(p)).sum()), int(len(same))) if len(same) else (None, None))
+        same = sorted_paces.get((rid, c, category))
+        if same is None:
+            out.append((None, None))
+            continue
+        out.append((1 + int(np.searchsorted(same, float(p), side="left")), int(len(same))))
     return out
 
 

@@ -163,16 +163,22 @@ def archive_remove(
 
 @archive_app.command("export")
 def archive_export(
-    out_dir: Path = typer.Argument(..., help="Folder for the Parquet files."),
+    out_dir: Path = typer.Argument(None, help="Folder for the Parquet files."),
     table: list[str] = typer.Option(
         None, "--table", help="Only these tables (races, laps, classification, entries, driver_aliases, files)."
     ),
+    parquet: Path = typer.Option(None, "--parquet", help="Write a hive-partitioned dataset (series/season) here."),
     db: Path = DbOpt,
     as_json: bool = JsonOpt,
 ):
-    """Export the archive tables to Parquet (one file per table; raw file bytes are not exported)."""
+    """Export the archive tables to Parquet (one file per table, or --parquet DIR: a dataset every
+    archive command reads with --db DIR); raw file bytes are not exported."""
     from stintlab.archive.store import Archive
 
+    if parquet is not None or out_dir is None:
+        from stintlab.commands.archive_scale import export_dataset
+
+        return export_dataset(parquet, out_dir, table, db, as_json)
     with Archive(db) as arc:
         written = arc.export(out_dir, table or None)
     emit([{"table": k, "path": v} for k, v in written.items()], as_json, title="archive export")

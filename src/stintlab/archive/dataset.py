@@ -101,12 +101,12 @@ def open_dataset(path):
     """An in-memory DuckDB connection with the archive's tables as views over the dataset at ``path``."""
     import duckdb
 
-    from stintlab.archive.db import _DDL
+    from stintlab.archive.db import DDL
 
     root = str(path).rstrip("/")
     info = _read_marker(root)
     con = duckdb.connect()
-    for ddl in _DDL:  # every table, empty: replaced below by a view where the export has rows
+    for ddl in DDL:  # every table, empty: replaced below by a view where the export has rows
         con.execute(ddl.replace("CREATE TABLE IF NOT EXISTS", "CREATE TEMP TABLE", 1))
     con.execute("INSERT INTO archive_info VALUES ('dataset', ?)", [root])
     if not info["rows"].get("laps"):  # an export of classification-only races: an empty lap table

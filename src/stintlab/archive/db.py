@@ -223,7 +223,7 @@ class Archive:
                 # checkpoint once at close instead of after every race (each race's commit still goes to the WAL)
                 self.con.execute("SET checkpoint_threshold = '4GB'")
                 new_registry = not self._has_table("driver_categories")
-                for ddl in _DDL:
+                for ddl in DDL:
                     self.con.execute(ddl)
                 self._ensure_laps_table()
                 if new_registry:  # an archive made before the registry: fill it from its entries
@@ -250,7 +250,7 @@ class Archive:
             )
         if not self.write and not {"races", "laps"} <= tables:
             # a first `archive add` killed before its tables were made: an empty archive to read
-            for ddl in _DDL:
+            for ddl in DDL:
                 self.con.execute(ddl.replace("CREATE TABLE", "CREATE TEMP TABLE", 1))
             self._ensure_laps_table(temp=True)
 
@@ -454,7 +454,8 @@ class Archive:
         return written
 
 
-_DDL = [
+#: the archive's tables (the Parquet export, archive/dataset.py, mirrors them)
+DDL = [
     """CREATE TABLE IF NOT EXISTS archive_info (key VARCHAR PRIMARY KEY, value VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS races (
         race_id VARCHAR PRIMARY KEY, series VARCHAR, season INTEGER, event VARCHAR, track VARCHAR,

@@ -291,3 +291,14 @@ def test_french_typography(lm24, lm23):
         assert not re.search(r"\b\d+(?:st|nd|rd|th)\b", t), t  # 3e, not 3rd
     for s in lm24["en"] + lm23["en"]:
         assert NBSP not in s["text"] and NNBSP not in s["text"]
+
+
+def test_a_class_winner_gets_no_what_if(load_corpus_race):
+    """Sebring 2024 #40 won the race: nothing could have made it finish better, so no replay is told
+    (the replay of an FCY counted as a normal green stop once put it 8th, a model artefact)."""
+    from stintlab.report.story import story
+
+    race = load_corpus_race("imsa-2024-sebring-international-raceway")
+    assert race.standings()["car"].iat[0] == "40"
+    for lang in ("en", "fr"):
+        assert not [s for s in story(race, "40", lang=lang) if s["key"] == "whatif"]

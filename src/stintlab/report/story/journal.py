@@ -186,10 +186,10 @@ def _crew(race, car, cls) -> Crew | None:
 
 def _whatif(race, car, cls, moments: list[Moment], finish: Finish | None) -> WhatIf | None:
     """The replay without the most decisive stop / incident / neutralisation; kept when its most
-    frequent class position differs from the real one."""
+    frequent class position is better than the real one (the event cost the car places)."""
     from stintlab.sim.whatif import parse_change, whatif
 
-    if finish is None or finish.position is None or finish.outcome in ("snapshot", "disqualified"):
+    if finish is None or finish.position is None or finish.position == 1 or finish.outcome in ("snapshot", "disqualified"):
         return None
     for m in moments:
         f = m.fact
@@ -209,8 +209,10 @@ def _whatif(race, car, cls, moments: list[Moment], finish: Finish | None) -> Wha
         top = max(dist.items(), key=lambda kv: (kv[1], -int(kv[0])))
         projected, share = int(top[0]), float(top[1])
         actual = int(r["actual"]["class_position"])
-        if projected == actual:
-            return None  # the most decisive event did not change the result
+        if projected >= actual:
+            # the most decisive event did not cost the car places (a replay without what it lost that ends
+            # worse than the race is the replay model's doing, not a fact about the race: not told)
+            return None
         return WhatIf(kind="whatif", car=car, cls=cls, laps=f.laps, race_time=f.race_time, event=event,
                       lap=change.lap, stop_kind=f.stop_kind if isinstance(f, Stop) else None, actual=actual, projected=projected, share=share, runs=int(r["runs"]))  # fmt: skip
     return None

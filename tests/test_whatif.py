@@ -199,3 +199,21 @@ def test_stop_under_safety_car_is_credited_as_a_green_stop():
     assert r["actual"]["class_position"] == 3
     p = r["projected"]
     assert p["class_position"] == 1 and p["laps"] == 13 and p["total_time"] == pytest.approx(1530.0)
+
+
+def test_a_car_whose_class_changes_mid_file_is_replayed_in_its_final_class(load_corpus_race):
+    """Fuzz find (operator html_value on Bahrain 2024): a CLASS cell of a car's first lap rewritten made
+    the what-if look for the car in the class of its first row and fail with an IndexError. The car
+    races in the class of its last crossing, as the classification counts it."""
+    race = load_corpus_race("wec-2024-bahrain8h")
+    laps = race.laps.copy()
+    car = str(race.stops["car"].iat[0])
+    first = laps.index[laps["car"] == car][0]
+    laps["class"] = laps["class"].astype(object)
+    laps.loc[first, "class"] = "<b>X</b>"
+    laps["class"] = laps["class"].astype("string")
+    lap_in = int(race.stops["lap_in"].iat[0])
+    r = whatif(annotate(laps), car, [parse_change("stop", f"{lap_in}=median")], runs=20, seed=0)
+    final_class = str(race.laps.loc[race.laps["car"] == car, "class"].iat[-1])
+    in_class = race.standings(cls=final_class)["car"].astype(str).tolist()
+    assert r["actual"]["class_position"] == in_class.index(car) + 1

@@ -140,7 +140,6 @@ def whatif(annotated: pd.DataFrame, car: str, changes: list[Change], *, runs: in
     if cars.nunique() < 2:  # the replay is against the real rivals: none to race
         raise StintlabUsageError(f"car {car} has no rival in this race: a what-if needs at least two cars")
     mine = laps[(cars == car).to_numpy()]
-    cls = str(mine["class"].iloc[0])
     lap_no = mine["lap"].to_numpy()
     lt = mine["lap_time"].to_numpy(float)
     el = mine["elapsed"].to_numpy(float)
@@ -153,6 +152,8 @@ def whatif(annotated: pd.DataFrame, car: str, changes: list[Change], *, runs: in
     last = pd.DataFrame({"car": last["car"].astype(str).to_numpy(), "class": last["class"].astype(str).to_numpy(),
                          "laps": last["lap"].to_numpy(), "time": last["elapsed"].to_numpy(float)})  # fmt: skip
     overall = _class_order(last)
+    # the car's class at its last crossing, as the classification counts it (a file may change it mid-race)
+    cls = str(last.loc[last["car"] == car, "class"].iat[0])
     t_flag = finish_time(laps)
     running = float(el[-1]) >= t_flag - 1e-6
 

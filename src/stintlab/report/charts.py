@@ -28,6 +28,12 @@ __all__ = [
     "overview_figures",
     "class_figures",
     "car_figures",
+    # the figure-building helpers, shared with report/pace_charts.py
+    "axis",
+    "figure",
+    "number_list",
+    "car_labels",
+    "line_style",
 ]
 
 CATEGORY_COLOURS = {
@@ -63,11 +69,11 @@ def _t(lang: str, key: str) -> str:
     return _LABELS.get(lang, _LABELS["en"])[key]
 
 
-def _axis(title: str, **kw) -> dict:
+def axis(title: str, **kw) -> dict:
     return {"title": {"text": title}, "gridcolor": "#e6e9ec", "zeroline": False, "linecolor": "#9aa5b1", **kw}
 
 
-def _figure(data: list[dict], *, x: dict, y: dict, height: int = 420, **layout) -> dict:
+def figure(data: list[dict], *, x: dict, y: dict, height: int = 420, **layout) -> dict:
     return {
         "data": data,
         "layout": {
@@ -85,7 +91,7 @@ def _figure(data: list[dict], *, x: dict, y: dict, height: int = 420, **layout) 
     }
 
 
-def _list(values, digits: int | None = None) -> list:
+def number_list(values, digits: int | None = None) -> list:
     a = np.asarray(values, dtype=float)
     if digits is not None:
         a = np.round(a, digits)
@@ -117,7 +123,7 @@ def shade_neutralisations(fig: dict, neutral: pd.DataFrame | None) -> dict:
     return fig
 
 
-def _car_label(cars: pd.DataFrame) -> dict[str, str]:
+def car_labels(cars: pd.DataFrame) -> dict[str, str]:
     # a file without TEAM (or an empty one): the car number alone, never "<NA>"
     return {
         str(c): f"#{c} {t}" if isinstance(t, str) and t else f"#{c}"
@@ -125,12 +131,11 @@ def _car_label(cars: pd.DataFrame) -> dict[str, str]:
     }
 
 
-def _line(i: int, highlighted: bool, width: float) -> dict:
+def line_style(i: int, highlighted: bool, width: float) -> dict:
     return {"width": width, "color": HIGHLIGHT if highlighted else PALETTE[i % len(PALETTE)]}
 
 
 #: the building blocks, public for :mod:`stintlab.report.pace_charts` (same style, one place)
-axis, figure, number_list, line_style, car_labels = _axis, _figure, _list, _line, _car_label
 
 
 def positions_figure(
@@ -144,7 +149,7 @@ def positions_figure(
 ) -> dict:
     """Class position of each car of ``cls`` hour by hour; ``car`` highlighted."""
     d = hourly[hourly["class"].astype(str) == cls]
-    labels = _car_label(cars)
+    labels = car_labels(cars)
     order = list(dict.fromkeys(d.sort_values(["hour", "class_position"])["car"].astype(str)))
     if car in order:
         order.remove(car)
@@ -157,16 +162,16 @@ def positions_figure(
         data.append(
             {
                 "type": "scatter", "x": g["hour"].astype(int).tolist(), "y": g["class_position"].astype(int).tolist(),
-                "mode": "lines+markers" if hl else "lines", "name": labels.get(c, c), "line": _line(i, hl, 4 if hl else 1.3),
+                "mode": "lines+markers" if hl else "lines", "name": labels.get(c, c), "line": line_style(i, hl, 4 if hl else 1.3),
                 "opacity": 1.0 if hl or car is None else 0.45,
                 "hovertemplate": f"{labels.get(c, c)}<br>h%{{x}}: P%{{y}}<extra></extra>",
             }
         )  # fmt: skip
     n = int(d["class_position"].max()) if len(d) else 1
-    fig = _figure(
+    fig = figure(
         data,
-        x=_axis(_t(lang, "hour"), dtick=1 if d["hour"].max() <= 24 else None),
-        y=_axis(_t(lang, "class_pos"), range=[n + 0.5, 0.5], dtick=1 if n <= 25 else None),
+        x=axis(_t(lang, "hour"), dtick=1 if d["hour"].max() <= 24 else None),
+        y=axis(_t(lang, "class_pos"), range=[n + 0.5, 0.5], dtick=1 if n <= 25 else None),
         height=460,
     )
     return shade_neutralisations(fig, neutral)
@@ -205,7 +210,7 @@ def gap_figure(
     squash the fight for the lead; the highlighted car is always shown. The legend sits below the plot.
     """
     d = history[history["class"].astype(str) == cls]
-    labels = _car_label(cars)
+    labels = car_labels(cars)
     by_car = {str(k): g for k, g in d.groupby(d["car"].astype(str), sort=False)}
     final = {c: float(g["laps_behind"].iloc[-1]) for c, g in by_car.items()}
     cars_in = sorted(by_car, key=lambda c: (final[c], car_key(c)))
@@ -221,17 +226,17 @@ def gap_figure(
         rt = g["race_time"].to_numpy(dtype=float)
         data.append(
             {
-                "type": "scatter", "x": _list(rt / 3600.0, 3), "y": _list(g["laps_behind"].to_numpy(dtype=float), 3),
-                "mode": "lines", "name": labels.get(c, c), "line": _line(i, hl, 3.5 if hl else 1.2),
+                "type": "scatter", "x": number_list(rt / 3600.0, 3), "y": number_list(g["laps_behind"].to_numpy(dtype=float), 3),
+                "mode": "lines", "name": labels.get(c, c), "line": line_style(i, hl, 3.5 if hl else 1.2),
                 "opacity": 1.0 if hl or car is None else 0.6, "visible": True if shown else "legendonly",
                 "text": [duration(t) for t in rt],
                 "hovertemplate": f"{labels.get(c, c)}<br>%{{text}}: %{{y:.2f}} {lap_word}<extra></extra>",
             }
         )  # fmt: skip
-    fig = _figure(
+    fig = figure(
         data,
-        x=_axis(_t(lang, "race_time")),
-        y=_axis(_t(lang, "gap"), autorange="reversed", rangemode="tozero"),
+        x=axis(_t(lang, "race_time")),
+        y=axis(_t(lang, "gap"), autorange="reversed", rangemode="tozero"),
         height=480,
         legend={"font": {"size": 10}, "orientation": "h", "y": -0.18, "yanchor": "top", "x": 0},
     )
@@ -257,7 +262,7 @@ def stints_figure(
     }
     s = stints.copy()
     s["car"] = s["car"].astype(str)
-    labels = {c: (t if len(t) <= 28 else t[:27] + "…") for c, t in _car_label(cars).items()}  # axis labels
+    labels = {c: (t if len(t) <= 28 else t[:27] + "…") for c, t in car_labels(cars).items()}  # axis labels
     order = [str(c) for c in cars["car"] if str(c) in set(s["car"])]
     s["row"] = s["car"].map(labels)
     cats = [cat.get((c, str(d))) for c, d in zip(s["car"], s["driver"], strict=False)]
@@ -280,8 +285,8 @@ def stints_figure(
         length = g["end"].to_numpy(dtype=float) - start
         data.append(
             {
-                "type": "bar", "orientation": "h", "y": g["row"].tolist(), "x": _list(length / 3600.0, 4),
-                "base": _list(start / 3600.0, 4), "name": name,
+                "type": "bar", "orientation": "h", "y": g["row"].tolist(), "x": number_list(length / 3600.0, 4),
+                "base": number_list(start / 3600.0, 4), "name": name,
                 "marker": {"color": colour, "line": {"width": [2 if c == car else 0.5 for c in g["car"]], "color": "#222"}},
                 "customdata": [[str(d), int(n), duration(a), duration(b)]
                                for d, n, a, b in zip(g["driver"], g["laps"], start, length, strict=False)],
@@ -289,10 +294,10 @@ def stints_figure(
                 + ")<br>%{customdata[2]} → +%{customdata[3]}<extra></extra>",
             }
         )  # fmt: skip
-    fig = _figure(
+    fig = figure(
         data,
-        x=_axis(_t(lang, "race_time")),
-        y=_axis("", categoryorder="array", categoryarray=[labels[c] for c in reversed(order)], tickfont={"size": 9}),
+        x=axis(_t(lang, "race_time")),
+        y=axis("", categoryorder="array", categoryarray=[labels[c] for c in reversed(order)], tickfont={"size": 9}),
         height=max(260, 22 * len(order) + 80),
         barmode="overlay",
         bargap=0.25,
@@ -314,7 +319,7 @@ def stops_figure(
     s = stops.copy()
     s["car"] = s["car"].astype(str)
     s["y"] = s["pit_time"].astype(float).fillna(s["time_lost"].astype(float))
-    labels = _car_label(cars)
+    labels = car_labels(cars)
     long = s["kind"].astype(str).isin(["long", "garage", "final"])
     lap_word = "lap" if lang == "en" else "tour"
     data = []
@@ -323,8 +328,8 @@ def stops_figure(
             continue
         data.append(
             {
-                "type": "scatter", "mode": "markers", "x": _list(g["race_time"].to_numpy(dtype=float) / 3600.0, 4),
-                "y": _list(g["y"].to_numpy(dtype=float), 1), "name": _t(lang, "long") if is_long else _t(lang, "stop"),
+                "type": "scatter", "mode": "markers", "x": number_list(g["race_time"].to_numpy(dtype=float) / 3600.0, 4),
+                "y": number_list(g["y"].to_numpy(dtype=float), 1), "name": _t(lang, "long") if is_long else _t(lang, "stop"),
                 "marker": {"size": 11 if is_long else 7, "color": HIGHLIGHT if is_long else "#4c78a8",
                            "symbol": "diamond" if is_long else "circle", "line": {"width": 0.5, "color": "#222"}},
                 "text": [f"{labels.get(c, c)} {lap_word} {lap} ({k})<br>{duration(t)}: {lap_time(y)}"
@@ -336,11 +341,11 @@ def stops_figure(
     big = bool(np.isfinite(ys).any()) and float(np.nanmax(ys)) > 600
     if big:  # garage stops: log scale with readable m:ss ticks
         ticks = [15, 30, 60, 120, 300, 600, 1200, 2400, 4800, 9600]
-        yaxis = _axis(_t(lang, "pit_time").replace("(s)", "(m:ss)"), type="log", tickvals=ticks,
+        yaxis = axis(_t(lang, "pit_time").replace("(s)", "(m:ss)"), type="log", tickvals=ticks,
                       ticktext=[f"{t // 60}:{t % 60:02d}" for t in ticks])  # fmt: skip
     else:
-        yaxis = _axis(_t(lang, "pit_time"))
-    fig = _figure(data, x=_axis(_t(lang, "race_time")), y=yaxis, height=380)
+        yaxis = axis(_t(lang, "pit_time"))
+    fig = figure(data, x=axis(_t(lang, "race_time")), y=yaxis, height=380)
     return shade_neutralisations(fig, neutral)
 
 

@@ -15,12 +15,16 @@ import numpy as np
 import pandas as pd
 
 from stintlab.io.values import format_lap
-from stintlab.report.charts import HIGHLIGHT, PALETTE, shade_neutralisations
-from stintlab.report.charts import axis as _axis
-from stintlab.report.charts import car_labels as _car_label
-from stintlab.report.charts import figure as _figure
-from stintlab.report.charts import line_style as _line
-from stintlab.report.charts import number_list as _list
+from stintlab.report.charts import (
+    HIGHLIGHT,
+    PALETTE,
+    axis,
+    car_labels,
+    figure,
+    line_style,
+    number_list,
+    shade_neutralisations,
+)
 
 __all__ = ["battle_figure", "lap_chart_figure", "lap_times_figure", "stint_pace_figure"]
 
@@ -79,13 +83,13 @@ def lap_times_figure(trace: pd.DataFrame, stints: pd.DataFrame | None = None, *,
             data.append(
                 {
                     "type": "scattergl" if mask.sum() > 2000 else "scatter", "mode": "markers",
-                    "x": _list(x[mask], 4), "y": _list(y, 3), "name": f"{d} — {_w(lang, kind)}",
+                    "x": number_list(x[mask], 4), "y": number_list(y, 3), "name": f"{d} — {_w(lang, kind)}",
                     "legendgroup": d, "text": text, "hovertemplate": f"{d}<br>%{{text}}<extra></extra>",
                     "marker": {"color": colour, "size": 6 if kind == "clean" else 7, "symbol": symbol,
                                "line": {"width": 1, "color": colour}},
                 }
             )  # fmt: skip
-    fig = _figure(data, x=_axis(_w(lang, "race_time")), y=_axis(_w(lang, "lap_time"), range=[lo, hi]), height=440)
+    fig = figure(data, x=axis(_w(lang, "race_time")), y=axis(_w(lang, "lap_time"), range=[lo, hi]), height=440)
     fig["layout"]["legend"] = _BELOW
     if stints is not None and not stints.empty:
         bands = [{"type": "rect", "xref": "x", "yref": "paper", "x0": round(float(s) / 3600.0, 4),
@@ -112,7 +116,7 @@ def stint_pace_figure(pace: pd.DataFrame, *, neutral=None, lang: str = "en") -> 
         data.append({"type": "scatter", "mode": "lines+markers", "x": xs, "y": ys, "name": d, "text": texts,
                      "line": {"width": 5, "color": PALETTE[i % len(PALETTE)]}, "marker": {"size": 4},
                      "hovertemplate": f"{d}<br>%{{text}}<extra></extra>"})  # fmt: skip
-    fig = _figure(data, x=_axis(_w(lang, "race_time")), y=_axis(_w(lang, "avg")), height=380)
+    fig = figure(data, x=axis(_w(lang, "race_time")), y=axis(_w(lang, "avg")), height=380)
     fig["layout"]["legend"] = _BELOW
     return shade_neutralisations(fig, neutral)
 
@@ -121,7 +125,7 @@ def lap_chart_figure(history: pd.DataFrame, cars: pd.DataFrame, cls: str, car: s
                      *, lang: str = "en") -> dict:  # fmt: skip
     """The class lap chart: each car's class position after every lap (x = lap); ``car`` highlighted."""
     d = history[history["class"].astype(str) == cls]
-    labels = _car_label(cars)
+    labels = car_labels(cars)
     order = list(dict.fromkeys(d.sort_values(["lap", "class_position"])["car"].astype(str)))
     if car in order:
         order.remove(car)
@@ -133,11 +137,11 @@ def lap_chart_figure(history: pd.DataFrame, cars: pd.DataFrame, cls: str, car: s
         hl = c == car
         data.append({"type": "scatter", "mode": "lines", "x": g["lap"].astype(int).tolist(),
                      "y": g["class_position"].astype(int).tolist(), "name": labels.get(c, c),
-                     "line": _line(i, hl, 3.5 if hl else 1.1), "opacity": 1.0 if hl or car is None else 0.5,
+                     "line": line_style(i, hl, 3.5 if hl else 1.1), "opacity": 1.0 if hl or car is None else 0.5,
                      "hovertemplate": f"{labels.get(c, c)}<br>{_w(lang, 'lap')} %{{x}}: P%{{y}}<extra></extra>"})  # fmt: skip
     n = int(d["class_position"].max()) if len(d) else 1
-    return _figure(data, x=_axis(_w(lang, "lap")), height=460,
-                   y=_axis(_w(lang, "class_pos"), range=[n + 0.5, 0.5], dtick=1 if n <= 25 else None))  # fmt: skip
+    return figure(data, x=axis(_w(lang, "lap")), height=460,
+                   y=axis(_w(lang, "class_pos"), range=[n + 0.5, 0.5], dtick=1 if n <= 25 else None))  # fmt: skip
 
 
 def battle_figure(battle: pd.DataFrame, car_a: str, car_b: str, *, neutral=None, lang: str = "en") -> dict:
@@ -150,17 +154,17 @@ def battle_figure(battle: pd.DataFrame, car_a: str, car_b: str, *, neutral=None,
     text = [f"{lap_word} {k} · {gl:+.2f} {'laps' if lang == 'en' else 'tours'}"
             + ("" if not np.isfinite(ge) else f" · {'equal-lap gap' if lang == 'en' else 'écart à tour égal'} {ge:+.1f} s")
             for k, gl, ge in zip(battle["lap"], battle["gap_laps"], battle["gap_equal_lap"], strict=False)]  # fmt: skip
-    data = [{"type": "scatter", "mode": "lines", "x": _list(x, 4), "y": _list(gap, 2),
+    data = [{"type": "scatter", "mode": "lines", "x": number_list(x, 4), "y": number_list(gap, 2),
              "name": (f"Gap: #{car_b} to #{car_a}" if lang == "en" else f"Écart : n°{car_b} sur n°{car_a}"),
              "line": {"width": 2, "color": "#4c78a8"}, "text": text,
              "hovertemplate": "%{y:+.1f} s<br>%{text}<extra></extra>"}]  # fmt: skip
     for col, c, colour, symbol in (("stop_a", car_a, HIGHLIGHT, "triangle-down"), ("stop_b", car_b, "#54a24b", "triangle-up")):
         m = battle[col].to_numpy(dtype=bool)
         if m.any():
-            data.append({"type": "scatter", "mode": "markers", "x": _list(x[m], 4), "y": _list(gap[m], 2),
+            data.append({"type": "scatter", "mode": "markers", "x": number_list(x[m], 4), "y": number_list(gap[m], 2),
                          "name": f"{_w(lang, 'stop')} #{c}", "marker": {"size": 9, "color": colour, "symbol": symbol},
                          "text": [f"{lap_word} {v}" for v in battle["lap"].to_numpy()[m]],
                          "hovertemplate": f"{_w(lang, 'stop')} #{c}<br>%{{text}}<extra></extra>"})  # fmt: skip
-    fig = _figure(data, x=_axis(_w(lang, "race_time")), y=_axis(_w(lang, "gap")), height=420)
+    fig = figure(data, x=axis(_w(lang, "race_time")), y=axis(_w(lang, "gap")), height=420)
     fig["layout"]["legend"] = _BELOW
     return shade_neutralisations(fig, neutral)

@@ -78,6 +78,24 @@ def _drop_repeated_headers(raw: RawTable) -> tuple[RawTable, int]:
     return kept, int(is_head.sum())
 
 
+def _car_and_lap(raw: RawTable, car_col: str, lap_col: str, what: str) -> tuple[pa.Array, np.ndarray]:
+    """The car column (no empty cell) and the lap numbers (1..MAX_LAP) of a sector list or pit-stop
+    file, each bad cell refused with its line and column."""
+    path, lines = raw.path, raw.lines
+    car = raw.columns[car_col]
+    empty = pc.equal(pc.utf8_length(car), 0)
+    if pc.any(empty).as_py():
+        i = pc.index(empty, True).as_py()
+        raise StintlabFormatError(path, f"{what} without a car (empty {car_col})", line=int(lines[i]), column=car_col)
+    lap = parse_ints(raw.columns[lap_col], path, lap_col, lines, required=True)
+    bad = (lap < 1) | (lap > MAX_LAP)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise StintlabFormatError(path, f"lap number {int(lap[i])} out of range 1..{MAX_LAP}", line=int(lines[i]),
+                                  column=lap_col)  # fmt: skip
+    return car, lap
+
+
 def _strings(arr: pa.Array) -> np.ndarray:
     return np.asarray(arr.to_pylist(), dtype=object)
 
@@ -90,16 +108,7 @@ def read_sector_list(path, data: bytes, header: Header) -> tuple[pd.DataFrame, d
     if raw.nrows == 0:
         raise StintlabFormatError(path, "the sector list has a header but no laps", line=2, column="Bib")
     lines = raw.lines
-    car = raw.columns["Bib"]
-    empty = pc.equal(pc.utf8_length(car), 0)
-    if pc.any(empty).as_py():
-        i = pc.index(empty, True).as_py()
-        raise StintlabFormatError(path, "a lap without a car (empty Bib)", line=int(lines[i]), column="Bib")
-    lap = parse_ints(raw.columns["Lap"], path, "Lap", lines, required=True)
-    bad = (lap < 1) | (lap > MAX_LAP)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise StintlabFormatError(path, f"lap number {int(lap[i])} out of range 1..{MAX_LAP}", line=int(lines[i]), column="Lap")
+    car, lap = _car_and_lap(raw, "Bib", "Lap", "a lap")
     times = parse_time_columns({n: raw.columns[n] for n in SECTOR_TIMES if n in raw.columns}, path, lines)
     for name, values in times.items():
         if (values > MAX_RACE_TIME).any() or (values <= 0).any():
@@ -135,16 +144,7 @@ def read_pit_stops(path, data: bytes, header: Header) -> tuple[pd.DataFrame, dic
     lap_in, reason, line (times in seconds, NaN when empty)."""
     raw, encoding = _raw(path, data, header, PIT_REQUIRED, "pit-stop file")
     lines = raw.lines
-    car = raw.columns["Nr"]
-    empty = pc.equal(pc.utf8_length(car), 0)
-    if pc.any(empty).as_py():
-        i = pc.index(empty, True).as_py()
-        raise StintlabFormatError(path, "a pit stop without a car (empty Nr)", line=int(lines[i]), column="Nr")
-    lap = parse_ints(raw.columns["Lap In"], path, "Lap In", lines, required=True)
-    bad = (lap < 1) | (lap > MAX_LAP)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise StintlabFormatError(path, f"lap number {int(lap[i])} out of range 1..{MAX_LAP}", line=int(lines[i]), column="Lap In")
+    car, lap = _car_and_lap(raw, "Nr", "Lap In", "a pit stop")
     names = [n for n in ("Time in", "Time out", "Nett Time", "Day time in") if n in raw.columns]
     times = parse_time_columns({n: raw.columns[n] for n in names}, path, lines)
     missing_in = np.isnan(times["Time in"])

@@ -1,22 +1,7 @@
-"""Finding the files of each race under the paths given to ``archive add`` and telling their
-metadata (series, season, event, date, session) from folder names, file names and content.
-
-Recognised layouts:
-
-- the Al Kamel portal (domain.md §1.1):
-  ``<NN_YYYY>/<NN_EVENT>/<NNN_SERIES>/<YYYYMMDDHHMM_Session>/[<NN_>Hour N/]<file>``;
-- IMSA downloads: ``imsa-2021-road-atlanta/202111131210-race-laps.csv`` (date and time in the file name);
-- ``<series>-<year>[-<event>]/`` folders (``wec-2024-fuji6h``, ``lemans-2019``).
-
->>> m = meta_from_path(Path("imsa-2021-road-atlanta/202111131210-race-laps.csv"))
->>> (m["series"], m["season"], m["event"], m["date"], m["start_time"], m["session"])
-('IMSA', 2021, 'road-atlanta', '2021-11-13', '12:10', 'Race')
->>> m = meta_from_path(Path("Results/13_2024/04_LE MANS/267_FIA WEC/202406151600_Race/24_Hour 24/23_Analysis_Race_Hour 24.CSV"))
->>> (m["series"], m["season"], m["event"], m["date"], m["session"])
-('WEC', 2024, 'le-mans', '2024-06-15', 'Race')
->>> m = meta_from_path(Path("lemans-2019/23_Analysis_Race_Hour 24.csv"))
->>> (m["series"], m["season"], m["event"], m["session"])
-('WEC', 2019, 'le-mans', 'Race')
+"""Finding the files of each race under the paths given to ``archive add``: one event's files are one
+race (laps, results, hourly classifications, weather; the WIGE sector file; the SRO pit-stop file and
+entry list). The metadata read from folder and file names (series, season, event, date, session) is
+:func:`stintlab.event.meta_from_path`'s, re-exported here; its layouts and examples are documented there.
 """
 
 from __future__ import annotations

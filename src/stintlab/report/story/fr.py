@@ -23,7 +23,7 @@ from stintlab.report.story.facts import (
     Start,
     Stop,
 )
-from stintlab.report.story.wording import MAX_RIVALS, duration_text, join, lap_ranges
+from stintlab.report.story.wording import MAX_RIVALS, duration_text, join, lap_ranges, status_key
 
 CODE = "fr"
 
@@ -258,13 +258,8 @@ STATUS_WORDS = {
 
 def status_word(code, in_pits: bool = False, took_flag: bool | None = None) -> str:
     """Un code de statut en mots (``retired`` avec ``in_pits`` : abandon au stand) ; '' sans code."""
-    if code is None or not isinstance(code, str):
-        return ""
-    if code == "retired" and in_pits:
-        code = "retired_in_pits"
-    elif code == "classified" and took_flag is False:
-        code = "classified_stopped"
-    return STATUS_WORDS.get(code, code)
+    key = status_key(code, in_pits, took_flag)
+    return "" if key is None else STATUS_WORDS.get(key, key)
 
 
 def best_lap(f: BestLap) -> str:

@@ -10,7 +10,7 @@ lists joined with a conjunction. Clock values and lap times go through
 
 from __future__ import annotations
 
-__all__ = ["MAX_RIVALS", "duration_text", "lap_ranges", "join"]
+__all__ = ["MAX_RIVALS", "duration_text", "lap_ranges", "join", "status_key"]
 
 MAX_RIVALS = 5  # rivals named in a sentence; the rest are counted ("and 3 others")
 
@@ -50,3 +50,20 @@ def join(items, conj: str) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + conj + items[-1]
+
+
+def status_key(code, in_pits: bool = False, took_flag: bool | None = None) -> str | None:
+    """The key of a classification status code in a language's ``STATUS_WORDS``: ``retired`` with
+    ``in_pits`` is ``retired_in_pits``, ``classified`` without the flag ``classified_stopped``;
+    None for no code.
+
+    >>> status_key("retired", True), status_key("classified", took_flag=False), status_key(None)
+    ('retired_in_pits', 'classified_stopped', None)
+    """
+    if code is None or not isinstance(code, str):
+        return None
+    if code == "retired" and in_pits:
+        return "retired_in_pits"
+    if code == "classified" and took_flag is False:
+        return "classified_stopped"
+    return code

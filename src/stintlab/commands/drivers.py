@@ -109,7 +109,9 @@ def drivers(
     db: Path = DbOpt,
     best: bool = typer.Option(False, "--best", help="Print the best performer of each category in each class instead."),
     crews: bool = typer.Option(False, "--crews", help="Rank the crews (cars) in class instead of the drivers."),
-    min_laps: int = typer.Option(10, "--min-laps", help="Drivers with fewer clean laps are flagged low_sample."),
+    min_laps: int | None = typer.Option(
+        None, "--min-laps", help="Drivers with fewer clean laps are flagged low_sample (default: 10; 4 on laps of 6 min or more)."
+    ),
     as_json: bool = JsonOpt,
     fmt: str = FormatOpt,
 ):
@@ -120,6 +122,10 @@ def drivers(
     from stintlab.analysis.rankings import best_performers
 
     race = load_race(file, results, entry_list=entry_list, db=db)
+    if min_laps is None:  # the race's minimum: 10 clean laps, 4 on long laps (stintlab.analysis.pace.min_clean_laps)
+        from stintlab.analysis.pace import min_clean_laps
+
+        min_laps = min_clean_laps(race.clean_laps)
     if crews:
         ct = _pick_class(race.crew_rankings(by, min_laps=min_laps), cls)
         emit(

@@ -404,7 +404,7 @@ class Race:
         a, b = str(car_a), str(car_b)
         return self.once(("battle", a, b), lambda: laptimes.battle(self.lap_trace, a, b))
 
-    def driver_rankings(self, by: str = "index", *, min_laps: int = pace.MIN_CLEAN_LAPS, n_boot: int = rankings.N_BOOT,
+    def driver_rankings(self, by: str = "index", *, min_laps: int | None = None, n_boot: int = rankings.N_BOOT,
                         seed: int = 0, categories: pd.DataFrame | None = None) -> pd.DataFrame:  # fmt: skip
         """Every driver ranked in class and FIA category (:func:`stintlab.analysis.rankings.driver_rankings`),
         with :attr:`categories` unless a ``categories`` table is given; memoised per argument
@@ -418,7 +418,7 @@ class Race:
             return compute(categories)
         return self.once(("driver_rankings", by, min_laps, n_boot, seed), lambda: compute(self.categories))
 
-    def crew_rankings(self, by: str = "index", *, min_laps: int = pace.MIN_CLEAN_LAPS, n_boot: int = rankings.N_BOOT,
+    def crew_rankings(self, by: str = "index", *, min_laps: int | None = None, n_boot: int = rankings.N_BOOT,
                       seed: int = 0) -> pd.DataFrame:  # fmt: skip
         """Cars ranked in class (:func:`stintlab.analysis.rankings.crew_rankings`), memoised per argument."""
         return self.once(("crew_rankings", by, min_laps, n_boot, seed),

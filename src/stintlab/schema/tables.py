@@ -274,7 +274,7 @@ _METRICS = (
     _c("best_20pct_k", "int64", "", "Laps in best_20pct."),
     _c("stint_avg", "float64", "s", "Sanitised stint average."),
     _c("stint_avg_n", "int64", "", "Laps in stint_avg."),
-    _c("low_sample", "bool", "", "Fewer clean laps than the minimum (10)."),
+    _c("low_sample", "bool", "", "Fewer clean laps than the minimum (10; 4 when the race's median clean lap is 6 min or more)."),
 )
 _M = {c.name: c for c in _METRICS}
 DRIVER_METRICS = (CAR, DRIVER, CLASS, TEAM, *_METRICS)

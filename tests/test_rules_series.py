@@ -54,6 +54,7 @@ def test_nls_crews_and_drive_time(capsys, folder):
     named = {car: sum(bool(r[f"FAHRER{i}_NAME"]) for i in range(1, 9)) for car, r in result.items()}
     assert max(named.values()) <= 4
     data = _rules(capsys, CORPUS / folder / _row(folder)["laps_file"], "nls-2025")
+    assert data["drive_time_counts_pit"] is True  # nls-2025 [counting] exclude_pit = false
     got = {c["car"]: c["drivers"] for c in data["crews"]}
     assert got == {car: len(ids) for car, ids in crews.items()}
     assert data["violations"] == [] and {c["verdict"] for c in data["crews"]} == {"ok"}
@@ -83,6 +84,7 @@ def test_gtwc_crews_cups_and_the_three_driver_rule(capsys):
         crews.setdefault(car, set()).add(driver)
     assert max(len(d) for d in crews.values()) <= 3
     data = _rules(capsys, sector_file(), "gtwc-endurance-2026")
+    assert data["drive_time_counts_pit"] is False
     got = {c["car"]: c for c in data["crews"]}
     assert {car: c["drivers"] for car, c in got.items()} == {car: len(d) for car, d in crews.items()}
     assert {car: c["class"] for car, c in got.items()} == {car: cup[car] for car in crews}

@@ -258,6 +258,7 @@ def rules(
     drivers_table = _with_categories(out["drivers"], cats)
     data = {
         "rules": out["rules"].name,
+        "drive_time_counts_pit": not out["rules"].exclude_pit,
         "applies": not applies_note,
         "applies_note": applies_note or None,
         "drivers": records(drivers_table, RULE_DRIVER_KEYS),
@@ -273,7 +274,8 @@ def rules(
             emit(data[name], fmt, columns=keys)
         return
     title = f"{race.title} — {out['rules'].name}" + (" (RULE SET DOES NOT APPLY TO THIS RACE)" if applies_note else "")
-    emit(data["drivers"], fmt, title=title + ": drivers", columns=RULE_DRIVER_KEYS[:8])
+    counting = "pit-lane time excluded" if out["rules"].exclude_pit else "pit stops included"
+    emit(data["drivers"], fmt, title=title + f": drivers (drive time: {counting})", columns=RULE_DRIVER_KEYS[:8])
     emit(data["crews"], fmt, title=title + ": crews", columns=RULE_CREW_KEYS[:4])
     emit(data["violations"], fmt, title=title + f": violations ({len(data['violations'])})", columns=VIOLATION_KEYS[:5])
 

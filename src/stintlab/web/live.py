@@ -1,10 +1,17 @@
 """The live view: a stored or uploaded race replayed through the live engine (:mod:`stintlab.live`),
 streamed to the page as server-sent events (docs/web.md, "Live view").
 
-``GET /live/{rid}`` is the page; ``GET /live/{rid}/events?speed=&every=&from=`` the stream: one
-``meta`` event (race end, classes), then one ``state`` event per step (the JSON of
-:meth:`stintlab.live.state.LiveState.to_dict`), then ``end``. Each stream owns one engine
+``GET /live/{rid}`` is the page, ``GET /live/{rid}/car/{car}`` a car's page (the same stream, with
+``car=``); ``GET /live/{rid}/events?speed=&every=&from=&car=&project=`` the stream: one ``meta`` event
+(race end, classes, the projections' methods), then one ``state`` event per step (the JSON of
+:meth:`stintlab.live.state.LiveState.to_dict` with what the page needs beside it:
+:class:`stintlab.web.live_view.LiveView`), then ``end``. Each stream owns one engine
 (:func:`stintlab.live.replay.replay_states`), fed in a worker thread, paced with ``asyncio.sleep``.
+
+Projections (:meth:`LiveView.projections`, a Monte Carlo: ~0.3 s for a 62-car field) run in a worker
+thread beside the stream, never more than one at a time per stream, at most every ``project`` race
+seconds (default 1800, 0: off) and every ``PROJECT_MIN_WALL`` wall seconds; the step after one ends
+carries it (``projections``; the other steps: null, the page keeps the last).
 Pause, seek and speed are done by the page: it closes its stream and opens a new one from the race
 time it shows (or the one chosen), so no state is kept between streams and a disconnect frees all.
 
@@ -19,17 +26,20 @@ import json
 import math
 import threading
 
+from stintlab import display
 from stintlab.errors import StintlabError
 from stintlab.io.values import parse_time_text
 from stintlab.serial import to_jsonable
 from stintlab.web.store import RequestError
 
-__all__ = ["LiveStreams", "live_params", "MAX_STREAMS", "MAX_SPEED", "MIN_STEP_S"]
+__all__ = ["LiveStreams", "live_params", "project_param", "PROJECT_EVERY", "PROJECT_MIN_WALL", "MAX_STREAMS", "MAX_SPEED", "MIN_STEP_S"]
 
 MAX_STREAMS = 16  # live streams open at once, all races together
 MAX_SPEED = 100_000.0  # race seconds per wall-clock second
 MIN_STEP_S = 0.05  # wall seconds between two steps at least (20 steps a second per stream)
 MAX_EVERY = 3600.0
+PROJECT_EVERY = 1800.0  # race seconds between two projections by default
+PROJECT_MIN_WALL = 2.0  # wall seconds between the starts of two projections of a stream at least
 
 
 class LiveStreams:
@@ -88,38 +98,63 @@ def live_params(speed: str | None, every: str | None, start: str | None) -> tupl
     return spd, evr, _race_time(start)
 
 
+def project_param(text: str | None) -> float:
+    """``project``: race seconds between two projections (0: none; else 60 to 86400; default 1800)."""
+    value = _number("project", text, PROJECT_EVERY, 0.0, 86400.0)
+    if 0 < value < 60:
+        raise RequestError(f"project must be 0 (off) or between 60 and 86400 race seconds (got {text[:40]!r})")
+    return value
+
+
 def _sse(event: str, data) -> bytes:
     body = json.dumps(to_jsonable(data), ensure_ascii=False, separators=(",", ":"))
     return f"event: {event}\ndata: {body}\n\n".encode()
 
 
-async def stream(race, request, streams: LiveStreams, speed: float, every: float, start: float):
+async def stream(race, request, streams: LiveStreams, speed: float, every: float, start: float,
+                 car: str | None = None, project: float = PROJECT_EVERY):  # fmt: skip
     """The SSE body (an async generator): ``meta``, then ``state`` per step, then ``end``. The stream
     slot (acquired by the caller) is released when the generator ends, fails or is cancelled."""
     from starlette.concurrency import run_in_threadpool
 
     from stintlab.live.replay import replay_states
+    from stintlab.web.live_view import LiveView, methods
 
+    pending = None  # the projection under way (an asyncio task), at most one
     try:
-        end = float(race.laps["elapsed"].max()) if len(race.laps) else 0.0
+        view = await run_in_threadpool(LiveView, race, car)
+        end = view.end
         classes = [str(c) for c in race.cars["class"].dropna().unique()] if "class" in race.cars else []
         start = min(start, end)
         # a faster speed than MIN_STEP_S allows takes longer steps: never more than 1 / MIN_STEP_S a second
         every = max(every, speed * MIN_STEP_S)
-        yield _sse("meta", {"end": end, "start": start, "speed": speed, "every": every, "classes": classes,
-                            "title": race.title})  # fmt: skip
+        yield _sse("meta", {"end": end, "end_text": display.race_time(end), "start": start, "speed": speed,
+                            "every": every, "classes": classes, "title": race.title, "car": car,
+                            "project": project, "methods": methods() if project else {}})  # fmt: skip
         steps = replay_states(race, every=every, start=start, speed=0.0)
         pause = every / speed
         loop = asyncio.get_running_loop()
+        projected_at, projected_wall = -math.inf, -math.inf
         while True:
             t0 = loop.time()
             state = await run_in_threadpool(next, steps, None)
             if state is None:
                 break
-            yield _sse("state", state.to_dict())
+            data = await run_in_threadpool(view.payload, state)
+            if pending is not None and pending.done():
+                data["projections"] = pending.result()
+                pending = None
+            t = state.race_time
+            if (project and pending is None and t - projected_at >= project and t0 - projected_wall >= PROJECT_MIN_WALL
+                    and not state.finished):  # fmt: skip
+                projected_at, projected_wall = t, t0
+                pending = asyncio.ensure_future(run_in_threadpool(view.projections, t))
+            yield _sse("state", data)
             if await request.is_disconnected():
                 break
             await asyncio.sleep(max(0.0, pause - (loop.time() - t0)))
         yield _sse("end", {"end": end})
     finally:
+        if pending is not None:
+            pending.cancel()
         streams.release()

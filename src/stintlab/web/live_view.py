@@ -102,7 +102,8 @@ class LiveView:
     # ------------------------------------------------------------------ one step
     def fractions(self, t: float, rows) -> dict[str, float]:
         """Each car's fraction of the lap at race time ``t`` (``race.standings(at=t)``'s distance minus
-        its laps, 4 decimals, below 1), for the cars of ``rows`` (dicts with car and laps)."""
+        its laps, below 1; 3 decimals, the JSON's precision: 1/1000 of a lap), for the cars of ``rows``
+        (dicts with car and laps)."""
         dist = distance.distance_at(self.progress, float(t))[0]
         out = {}
         for r in rows:
@@ -110,7 +111,7 @@ class LiveView:
             if i is None or not np.isfinite(dist[i]):
                 out[r["car"]] = 0.0
                 continue
-            out[r["car"]] = float(min(max(round(float(dist[i]) - r["laps"], 4), 0.0), 0.9999))
+            out[r["car"]] = float(min(max(round(float(dist[i]) - r["laps"], 3), 0.0), 0.999))
         return out
 
     def payload(self, state) -> dict:

@@ -279,6 +279,11 @@ def test_projections_come_at_a_bounded_rate_with_their_methods(server):
             assert v["final_laps_p10"] <= v["final_laps_p90"] and v["stops_p10"] <= v["stops_p90"]
             lo, mid, hi = v["class_position_p10"], v["class_position_median"], v["class_position_p90"]
             assert 1 <= lo <= mid <= hi <= size[want[car]["class"]]
+    # on the grid of `project` race seconds, and the app's projection slot is free again afterwards
+    assert all(a % 3600 == 0 for a in ats)
+    slot = app.state.live_streams.projecting
+    assert slot.acquire(timeout=30)
+    slot.release()
     # a step per 600 race s from 1 h, as without projections (they run beside the stream)
     assert [s["race_time"] for s in states[:-1]] == [3600.0 + 600.0 * i for i in range(len(states) - 1)]
 
@@ -292,7 +297,7 @@ def test_payload_is_bounded_and_bad_car_or_project_is_refused(server):
     assert len(first["events"]) == 50 and first["events_dropped"] > 1000
     assert all(n < 60_000 for _, n in states), [n for _, n in states]  # 62 cars
     for url, status in ((f"/live/{ids[FUJI]}/events?car=999", 404), (f"/live/{ids[FUJI]}/car/999", 404),
-                        (f"/live/{ids[FUJI]}/events?project=5", 400), (f"/live/{ids[FUJI]}/events?project=x", 400)):  # fmt: skip
+                        (f"/live/{ids[FUJI]}/events?project=300", 400), (f"/live/{ids[FUJI]}/events?project=x", 400)):  # fmt: skip
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         conn.request("GET", url)
         resp = conn.getresponse()

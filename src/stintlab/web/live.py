@@ -8,10 +8,13 @@ streamed to the page as server-sent events (docs/web.md, "Live view").
 :class:`stintlab.web.live_view.LiveView`), then ``end``. Each stream owns one engine
 (:func:`stintlab.live.replay.replay_states`), fed in a worker thread, paced with ``asyncio.sleep``.
 
-Projections (:meth:`LiveView.projections`, a Monte Carlo: ~0.3 s for a 62-car field) run in a worker
-thread beside the stream, never more than one at a time per stream, at most every ``project`` race
-seconds (default 1800, 0: off) and every ``PROJECT_MIN_WALL`` wall seconds; the step after one ends
-carries it (``projections``; the other steps: null, the page keeps the last).
+Projections (:meth:`LiveView.projections`, a Monte Carlo of 200 runs: 0.3–1.5 s for a 62-car field,
+benchmarks/bench_live_view.py) are made at race times on a grid of ``project`` race seconds (default
+1800, 0: off; 600 to 86400), kept per race (``race.once``: streams and seeks of one race share them),
+in a worker thread beside the stream: at most one at a time in the whole app (``MAX_PROJECTING``; a
+stream that finds the slot taken tries again at its next step) and per stream at most every
+``PROJECT_MIN_WALL`` wall seconds. The step after one ends carries it (``projections``; the other
+steps: null, the page keeps the last).
 Pause, seek and speed are done by the page: it closes its stream and opens a new one from the race
 time it shows (or the one chosen), so no state is kept between streams and a disconnect frees all.
 
@@ -40,6 +43,7 @@ MIN_STEP_S = 0.05  # wall seconds between two steps at least (20 steps a second 
 MAX_EVERY = 3600.0
 PROJECT_EVERY = 1800.0  # race seconds between two projections by default
 PROJECT_MIN_WALL = 2.0  # wall seconds between the starts of two projections of a stream at least
+MAX_PROJECTING = 1  # projections computed at once, all streams together (each one keeps a core busy)
 
 
 class LiveStreams:
@@ -50,6 +54,7 @@ class LiveStreams:
         self.cap = cap
         self.open = 0
         self._lock = threading.Lock()
+        self.projecting = threading.BoundedSemaphore(MAX_PROJECTING)  # projection slots, all streams
 
     def acquire(self) -> None:
         with self._lock:
@@ -99,11 +104,19 @@ def live_params(speed: str | None, every: str | None, start: str | None) -> tupl
 
 
 def project_param(text: str | None) -> float:
-    """``project``: race seconds between two projections (0: none; else 60 to 86400; default 1800)."""
+    """``project``: race seconds between two projections (0: none; else 600 to 86400; default 1800)."""
     value = _number("project", text, PROJECT_EVERY, 0.0, 86400.0)
-    if 0 < value < 60:
-        raise RequestError(f"project must be 0 (off) or between 60 and 86400 race seconds (got {text[:40]!r})")
+    if 0 < value < 600:
+        raise RequestError(f"project must be 0 (off) or between 600 and 86400 race seconds (got {text[:40]!r})")
     return value
+
+
+def _projection(race, view, at: float, slot: threading.BoundedSemaphore) -> dict:
+    """The projections at grid time ``at``, kept per race; releases the app's projection slot."""
+    try:
+        return race.once(("web", "live_projection", at), lambda: view.projections(at))
+    finally:
+        slot.release()
 
 
 def _sse(event: str, data) -> bytes:
@@ -144,17 +157,16 @@ async def stream(race, request, streams: LiveStreams, speed: float, every: float
             if pending is not None and pending.done():
                 data["projections"] = pending.result()
                 pending = None
-            t = state.race_time
-            if (project and pending is None and t - projected_at >= project and t0 - projected_wall >= PROJECT_MIN_WALL
-                    and not state.finished):  # fmt: skip
-                projected_at, projected_wall = t, t0
-                pending = asyncio.ensure_future(run_in_threadpool(view.projections, t))
+            at = math.floor(state.race_time / project) * project if project else 0.0
+            if (at > 0 and at > projected_at and pending is None and t0 - projected_wall >= PROJECT_MIN_WALL
+                    and not state.finished and streams.projecting.acquire(blocking=False)):  # fmt: skip
+                projected_at, projected_wall = at, t0
+                pending = asyncio.ensure_future(run_in_threadpool(_projection, race, view, at, streams.projecting))
             yield _sse("state", data)
             if await request.is_disconnected():
                 break
             await asyncio.sleep(max(0.0, pause - (loop.time() - t0)))
         yield _sse("end", {"end": end})
     finally:
-        if pending is not None:
-            pending.cancel()
+        # a projection under way is left to end (its thread releases the app's slot; the race keeps it)
         streams.release()

@@ -47,7 +47,7 @@ tr.pit td{background:#fff3e0}
 #carpanel ul{list-style:none;padding-left:0;font-size:.85em;margin:.2em 0}
 tr.stopped td,tr.retired td{color:#888}
 a.car{color:inherit}
-details.methods{font-size:.8em;color:#555}
+details.methods{font-size:.8em;color:#555}.striplab{font-size:.8em;color:#444}
 @media (max-width:600px){.wide,.where{display:none}tr.pit td.car::after{content:" PIT";font-size:.75em;color:#e65100}.drv span{max-width:6em}.board table{font-size:.82em}.board th,.board td{padding:.15em .2em}
  main{padding:0 .3em}}
 """
@@ -77,7 +77,7 @@ function words(e){
 const TICK = new Set(["lead_change","class_lead_change","long_stop","best_lap","flag","driver_change","rebuild","notice"]);
 function cell(text, cls){ const td = document.createElement("td"); td.textContent = (text === null || text === undefined) ? "" : text; if (cls) td.className = cls; return td; }
 function span(text, cls){ const td = cell("", cls); const sp = document.createElement("span"); sp.textContent = text; sp.title = text; td.appendChild(sp); return td; }
-function range(a, lo, hi){ if (a === null || a === undefined) return ""; return (lo !== null && lo !== undefined && hi !== null && hi !== undefined && (lo !== a || hi !== a)) ? a + " (" + lo + "–" + hi + ")" : String(a); }
+function range(a, lo, hi){ if (a === null || a === undefined) return ""; return (lo !== null && lo !== undefined && hi !== null && hi !== undefined && (lo !== a || hi !== a)) ? a + " (" + lo + "–" + hi + ")" : String(a); }  // p10–p90 beside a figure
 function carLink(car){
   const a = document.createElement("a"); a.className = "car"; a.textContent = "#" + car;
   const q = new URLSearchParams({from: String(Math.round(t)), speed: String(speed)}); if (EVERY) q.set("every", EVERY);
@@ -105,7 +105,7 @@ function panel(s){
   const items = [["Driver", driver(r)], ["Class", r["class"] + " P" + r.class_position + " (overall P" + r.position + ")"],
     ["Laps", r.laps], ["Gap", r.class_gap_text], ["Interval", r.class_interval_text], ["Last lap", r.last_lap_text],
     ["Best lap", r.best_lap_text], ["Laps in stint", r.laps_in_stint], ["Stops", r.stops], ["Status", STATUS[r.status]]];
-  if (p) items.push(["Laps to the flag", range(p.laps_to_flag, null, null) + (p.final_laps_p10 !== null ? " (final " + range(p.final_laps, p.final_laps_p10, p.final_laps_p90) + ")" : "")],
+  if (p) items.push(["Laps to the flag", p.laps_to_flag + " (final " + p.final_laps + (p.final_laps_p10 !== null ? ", p10–p90 " + p.final_laps_p10 + "–" + p.final_laps_p90 : "") + ")"],
     ["Stops remaining", range(p.stops_remaining, p.stops_p10, p.stops_p90)],
     ["Next stop", p.next_stop_lap !== null ? "lap " + p.next_stop_lap + " (window " + p.window_open_lap + "–" + p.window_close_lap + ")" : ""],
     ["Expected class position", p.class_position_median !== null ? "P" + range(p.class_position_median, p.class_position_p10, p.class_position_p90) : ""],

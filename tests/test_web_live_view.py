@@ -255,7 +255,7 @@ def test_times_are_display_text_of_the_raw_values(server):
 def test_projections_come_at_a_bounded_rate_with_their_methods(server):
     app, port, ids = server
     raw = read_race(lap_file(FUJI))
-    got = _stream(port, f"/live/{ids[FUJI]}/events?speed=12000&every=600&from=3600&project=3600")
+    got = _stream(port, f"/live/{ids[FUJI]}/events?speed=3000&every=150&from=3600&project=3600")
     meta = got[0][1]
     assert got[0][0] == "meta" and set(meta["methods"]) == {"laps_to_flag", "stops_remaining", "pit_window",
                                                             "class_position"}  # fmt: skip
@@ -284,8 +284,8 @@ def test_projections_come_at_a_bounded_rate_with_their_methods(server):
     slot = app.state.live_streams.projecting
     assert slot.acquire(timeout=30)
     slot.release()
-    # a step per 600 race s from 1 h, as without projections (they run beside the stream)
-    assert [s["race_time"] for s in states[:-1]] == [3600.0 + 600.0 * i for i in range(len(states) - 1)]
+    # a step per 150 race s from 1 h, as without projections (they run beside the stream)
+    assert [s["race_time"] for s in states[:-1]] == [3600.0 + 150.0 * i for i in range(len(states) - 1)]
 
 
 def test_payload_is_bounded_and_bad_car_or_project_is_refused(server):

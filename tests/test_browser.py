@@ -472,10 +472,13 @@ def test_live_strip_and_car_page_render_without_overflow(browser, live_app, tmp_
     context = browser.new_context(viewport={"width": width, "height": 900}, is_mobile=phone, has_touch=phone)
     page = context.new_page()
     errs = _errors(page)
+    encodings: list[str | None] = []
+    page.on("response", lambda r: encodings.append(r.headers.get("content-encoding")) if "/events" in r.url else None)
     page.goto(f"{base}/live/{rid}?speed=60&from=43200")
     page.wait_for_function("() => Number(document.getElementById('board').dataset.t) >= 43200", timeout=30000)
     page.click("#play")  # pause
     time.sleep(0.3)
+    assert encodings and set(encodings) == {"gzip"}  # the browser's stream comes gzip-encoded
     snap = page.evaluate(_STRIP)
     t = snap["t"]
     want = full.standings(at=t)

@@ -60,8 +60,9 @@ def server(tmp_path_factory):
     thread.join(timeout=10)
 
 
-def _stream(port: int, url: str, first_only: bool = False) -> list[tuple[str, dict, int]]:
-    """(event, data, bytes of the data line) of an SSE stream; ``first_only``: up to the first state."""
+def _stream(port: int, url: str, first_only: bool = False, until: float | None = None) -> list[tuple[str, dict, int]]:
+    """(event, data, bytes of the data line) of an SSE stream; ``first_only``: up to the first state;
+    ``until``: up to the first state at or after that race time."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     conn.request("GET", url)
     resp = conn.getresponse()
@@ -74,7 +75,7 @@ def _stream(port: int, url: str, first_only: bool = False) -> list[tuple[str, di
                 kind = line[7:]
             elif line.startswith("data: "):
                 out.append((kind, json.loads(line[6:]), len(raw)))
-                if first_only and kind == "state":
+                if kind == "state" and (first_only or (until is not None and out[-1][1]["race_time"] >= until)):
                     break
     finally:
         conn.close()
@@ -312,3 +313,38 @@ def test_payload_is_bounded_and_bad_car_or_project_is_refused(server):
     assert resp.status == 200 and 'id="carpanel"' in body and "car #8" in body
     assert "function fmt" not in body and "padStart" not in body  # the page formats no time itself
     assert app.state.live_streams.open == 0
+
+
+def test_gzip_stream_carries_the_same_states_in_a_fraction_of_the_bytes(server):
+    """A client accepting gzip gets the same events (one compressor for the stream, flushed per event);
+    Le Mans 2023, 62 cars, from 10 h, a step per 60 race s: the bytes sent are a fraction of the JSON's."""
+    import zlib
+
+    app, port, ids = server
+    url = f"/live/{ids[LEMANS]}/events?speed=1200&every=60&project=0&from=36000"
+    stop = 36000 + 60 * 40  # the first 41 steps
+    plain = [d for k, d, _ in _stream(port, url, until=stop) if k == "state"]
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    conn.request("GET", url, headers={"Accept-Encoding": "gzip, deflate"})
+    resp = conn.getresponse()
+    assert resp.status == 200 and resp.getheader("content-encoding") == "gzip"
+    z, text, sent = zlib.decompressobj(31), "", 0
+    while True:
+        chunk = resp.read1(1 << 16)
+        if not chunk:
+            break
+        sent += len(chunk)
+        text += z.decompress(chunk).decode()
+        if f'"race_time":{stop}' in text or f'"race_time":{float(stop)}' in text:
+            break
+    conn.close()
+    got = [json.loads(line[6:]) for line in text.splitlines() if line.startswith("data: ")]
+    states = [d for d in got[1:] if "standings" in d and d["race_time"] <= stop]
+    assert len(states) == len(plain) >= 40
+    assert states == plain
+    raw_bytes = sum(len(line.encode()) + 1 for line in text.splitlines())
+    assert sent < 0.35 * raw_bytes, (sent, raw_bytes)
+    deadline = time.monotonic() + 30
+    while app.state.live_streams.open and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert app.state.live_streams.open == 0  # the gzip stream's client left: its slot is free

@@ -23,7 +23,7 @@ from stintlab.errors import StintlabError, StintlabFormatError, StintlabUsageErr
 from stintlab.report import sections
 from stintlab.serial import to_jsonable
 from stintlab.web import views
-from stintlab.web.live import MAX_STREAMS, LiveStreams, live_params, project_param
+from stintlab.web.live import MAX_STREAMS, LiveStreams, accepts_gzip, gzipped, live_params, project_param
 from stintlab.web.live import stream as live_stream
 from stintlab.web.live_page import live_page
 from stintlab.web.server import BodyDeadline, ServerLimits
@@ -414,6 +414,10 @@ def create_app(
         live_streams.acquire()  # 429 when full
         headers = {"cache-control": "no-store", "x-accel-buffering": "no"}
         body = live_stream(race, request, live_streams, spd, evr, start, car=the_car, project=every_projection)
+        if accepts_gzip(request.headers.get("accept-encoding")):
+            body = gzipped(body)
+            headers["content-encoding"] = "gzip"
+            headers["vary"] = "accept-encoding"
         return StreamingResponse(body, media_type="text/event-stream", headers=headers)
 
     @app.get("/healthz", include_in_schema=False)

@@ -348,3 +348,28 @@ def test_gzip_stream_carries_the_same_states_in_a_fraction_of_the_bytes(server):
     while app.state.live_streams.open and time.monotonic() < deadline:
         time.sleep(0.1)
     assert app.state.live_streams.open == 0  # the gzip stream's client left: its slot is free
+
+
+def test_driver_category_is_the_classification_license(load_corpus_race):
+    """IMSA Road Atlanta 2022 (lap file + classification): each car's driver in the live rows carries the
+    category of the classification's DRIVERn_LICENSE for that car and name (csv module)."""
+    from conftest import results_file
+    from stintlab.live.replay import replay_states
+    from stintlab.web.live_view import LiveView
+
+    name = "imsa-2022-road-atlanta"
+    race = load_corpus_race(name)
+    lic = {}
+    with open(results_file(name), encoding="utf-8-sig", newline="") as fh:
+        for row in csv.DictReader(fh):
+            for n in range(1, 7):
+                first, second = row.get(f"DRIVER{n}_FIRSTNAME", ""), row.get(f"DRIVER{n}_SECONDNAME", "")
+                if (first or second) and row.get(f"DRIVER{n}_LICENSE"):
+                    lic[(row["NUMBER"].strip(), f"{first} {second}".strip())] = row[f"DRIVER{n}_LICENSE"].strip()
+    view = LiveView(race)
+    state = next(iter(replay_states(race, every=3600, start=18000.0)))
+    rows = view.payload(state)["standings"]
+    matched = [(r["car"], r["driver"], r["category"]) for r in rows if (r["car"], r["driver"]) in lic]
+    assert len(matched) >= 0.8 * len(rows), len(matched)
+    assert [c for _, _, c in matched] == [lic[(car, d)] for car, d, _ in matched]
+    assert len({c for _, _, c in matched}) >= 3  # several categories, not one default

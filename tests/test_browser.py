@@ -513,6 +513,10 @@ def test_live_strip_and_car_page_render_without_overflow(browser, live_app, tmp_
         sw: document.documentElement.scrollWidth})""")  # fmt: skip
     row = full.standings(at=panel["t"])
     row = row[row["car"].astype(str) == leader].iloc[0]
+    # the board's projection cells of the car: laps to the flag, stops left, class position, each with p10–p90
+    sel = ", ".join(f"tr[data-car='{leader}'] td.{c}" for c in ("pl", "ps", "pp"))
+    cells = page.evaluate(f"""() => [...document.querySelectorAll("{sel}")].map(c => c.textContent)""")
+    assert len(cells) == 3 and all(c[:1].isdigit() for c in cells), cells
     assert panel["dd"]["Laps"] == str(int(row["laps"]))
     assert panel["dd"]["Status"] in ("on track", "in pit")
     assert panel["dd"]["Expected class position"].startswith("P") and panel["events"] > 0 and panel["sel"] == 1

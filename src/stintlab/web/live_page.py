@@ -41,8 +41,8 @@ tr.pit td{background:#fff3e0}
  border-radius:.6em;background:#1565c0;color:#fff;white-space:nowrap}
 .dot.pit{background:#e65100;top:.75em}.dot.stopped,.dot.retired{background:#9e9e9e}.dot.finished{background:#222}
 .dot.sel{outline:2px solid #c62828;z-index:2}
-#carpanel{border:1px solid #ccc;border-radius:4px;padding:.4em .6em;margin:.4em 0}
-#carpanel dl{display:grid;grid-template-columns:repeat(auto-fill,minmax(9.5em,1fr));gap:.2em .8em;margin:.3em 0}
+#carpanel{border:1px solid #ccc;border-radius:4px;padding:.4em .6em;margin:.4em 0}#carpanel h2{margin-top:.2em}
+#carpanel dl{display:grid;grid-template-columns:repeat(auto-fill,minmax(10em,1fr));gap:.4em .8em;margin:.3em 0}
 #carpanel dt{font-size:.75em;color:#666}#carpanel dd{margin:0;font-variant-numeric:tabular-nums;overflow-wrap:anywhere}
 #carpanel ul{list-style:none;padding-left:0;font-size:.85em;margin:.2em 0}
 tr.stopped td,tr.retired td{color:#888}
@@ -112,7 +112,7 @@ function panel(s){
     ["Expected lap", p.expected_lap_text]);
   else if (proj && proj.error) items.push(["Projection", proj.error]);
   const dl = document.createElement("dl");
-  for (const [k, v] of items) { const dt = document.createElement("dt"); dt.textContent = k; const dd = document.createElement("dd"); dd.textContent = v; dd.dataset.key = k; dl.append(dt, dd); }
+  for (const [k, v] of items) { const kv = document.createElement("div"); const dt = document.createElement("dt"); dt.textContent = k; const dd = document.createElement("dd"); dd.textContent = v; dd.dataset.key = k; kv.append(dt, dd); dl.append(kv); }
   const ul = document.createElement("ul"); ul.id = "carevents";
   for (const e of (s.car ? s.car.events : []).slice().reverse()) { const li = document.createElement("li"); li.textContent = e.time_text + "  " + words(e); li.dataset.kind = e.kind; ul.appendChild(li); }
   const h = document.createElement("h3"); h.textContent = "Last events";
@@ -142,7 +142,7 @@ function draw(s){
     const table = document.createElement("table"); table.dataset.cls = cls;
     table.innerHTML = "<thead><tr><th>Pos</th><th class='wide'>Ovr</th><th class='l'>Car</th><th class='l'>Driver</th><th>Laps</th>" +
       "<th>Gap</th><th class='wide'>Int</th><th>Last</th><th class='wide'>Best</th><th class='wide'>Stint</th>" +
-      "<th class='wide'>Stops</th><th class='l where'>Where</th><th class='wide' title='laps to the flag'>To flag</th>" +
+      "<th class='wide'>Stops</th><th class='l where'>Where</th><th class='wide' title='laps to the flag (p10–p90)'>To flag</th>" +
       "<th class='wide' title='stops remaining (p10–p90)'>Stops left</th><th class='wide' title='expected class position at the flag (p10–p90)'>Exp. pos</th></tr></thead>";
     const tb = document.createElement("tbody");
     for (const r of rows) {
@@ -156,7 +156,7 @@ function draw(s){
         cell(r.laps), cell(r.class_gap_text, "gap"), cell(r.class_interval_text, "wide int"),
         cell(r.last_lap_text, "last"), cell(r.best_lap_text, "wide best"),
         cell(r.laps_in_stint, "wide"), cell(r.stops, "wide"), cell(STATUS[r.status] || r.status, "l where"),
-        cell(p ? p.laps_to_flag : "", "wide pl"), cell(p ? range(p.stops_remaining, p.stops_p10, p.stops_p90) : "", "wide ps"),
+        cell(p ? range(p.laps_to_flag, p.final_laps_p10 === null ? null : p.final_laps_p10 - p.laps, p.final_laps_p90 === null ? null : p.final_laps_p90 - p.laps) : "", "wide pl"), cell(p ? range(p.stops_remaining, p.stops_p10, p.stops_p90) : "", "wide ps"),
         cell(p && p.class_position_median !== null ? range(p.class_position_median, p.class_position_p10, p.class_position_p90) : "", "wide pp"));
       tb.appendChild(tr);
     }

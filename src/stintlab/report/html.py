@@ -2,8 +2,8 @@
 any network when it is opened (no CDN, no web font, no image URL).
 
 Sections (each left out, and listed in ``missing``, when its analysis is not available):
-summary, story (of ``car``; the overall winner when no car is given: the journalist's story, headline
-first, with the chronological account collapsed under it), class positions hour
+summary, story (of ``car``, or of the overall winner when no car is given: the journalist's story,
+headline first, with the chronological account collapsed under it), class positions hour
 by hour, gap to the class leader, stints and drivers coloured by FIA category, pit stops
 (long stops highlighted), the pace views of :mod:`stintlab.report.pace` (lap times, stint pace,
 sectors, drive time, lap chart, battle), neutralisation phases, driver rankings by class and category,

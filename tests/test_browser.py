@@ -88,8 +88,9 @@ def test_report_opens_offline_renders_charts_and_links_story_to_laps(browser, lo
     # every chart div was drawn by plotly (class positions, gap, stints, stops)
     for div in ["positions-lmgt3", "gap-lmgt3", "stints-chart", "stops-chart"]:
         assert page.locator(f"#{div} .main-svg").count() >= 1, div
-    # #92 led LMGT3 before its 24-minute garage stop on lap 182 (raw file: PIT_TIME 24:44.030 on lap 183)
-    garage = page.locator(".story p", has_text="garage stop of 24 min 44 s")
+    # #92 led LMGT3 before its 24-minute garage stop on lap 182 (raw file: PIT_TIME 24:44.030 on lap 183):
+    # the journalist's story (shown first) ranks it the most decisive moment
+    garage = page.locator(".story.journal p", has_text="garage stop of 24 min 44 s")
     assert garage.count() == 1
     garage.locator("a.laps").click()
     assert page.url.endswith("#lap-92-182")
@@ -129,7 +130,7 @@ def test_nls_report_opens_offline_with_its_class_charts_and_story(browser, corpu
     assert network == [] and errs == []
     for div in ["positions-sp9-pro", "gap-sp9-pro", "stints-chart", "stops-chart"]:
         assert page.locator(f"#{div} .main-svg").count() >= 1, div
-    lead = page.locator(".story p", has_text="took the SP9 PRO lead from #4")
+    lead = page.locator(".story.journal p", has_text="took the SP9 PRO lead from #4")
     assert lead.count() == 1
     lead.locator("a.laps").click()
     assert page.url.endswith("#lap-3-16")
@@ -172,9 +173,12 @@ def test_sro_report_opens_offline_with_its_cup_charts_and_story(browser, corpus,
     for div in ["positions-pro-cup", "gap-pro-cup", "stints-chart", "stops-chart"]:
         assert page.locator(f"#{div} .main-svg").count() >= 1, div
     finish = {"en": "finished 7th in Pro Cup", "fr": "termine 7e de la catégorie Pro Cup"}[lang]
-    assert page.locator(".story p", has_text=finish).count() == 1
-    assert "176" in page.locator(".story p", has_text=finish).inner_text()
-    best = page.locator(".story p", has_text={"en": "1:55.365", "fr": "1'55\"365"}[lang])
+    # the headline first; the chronological account (with the best laps) opens from its <details>
+    assert finish in page.locator(".story.journal p").first.inner_text()
+    page.locator("#story-full summary").click()
+    assert page.locator(".story.full p", has_text=finish).count() == 1
+    assert "176" in page.locator(".story.full p", has_text=finish).inner_text()
+    best = page.locator(".story.full p", has_text={"en": "1:55.365", "fr": "1'55\"365"}[lang])
     assert best.count() == 1 and "Morris Schuring" in best.inner_text()
     best.locator("a.laps").click()
     assert page.url.endswith("#lap-2-138")
@@ -234,7 +238,9 @@ def test_web_upload_car_page_story_and_switching_car(browser, server, corpus):
     page.locator("table.data a", has_text="92").first.click()
     page.wait_for_selector("#positions-lmgt3 .main-svg", timeout=20000)
     assert "Manthey PureRxcing" in page.locator("h1").inner_text()
-    story = page.locator(".story p").first
+    assert page.locator(".story.journal p").first.get_attribute("data-key") == "headline"
+    page.locator("#story-full summary").click()  # the chronological account, collapsed under the headline
+    story = page.locator(".story.full p").first
     assert "took the start in LMGT3 with Aliaksandr MALYKHIN" in story.inner_text()
     page.screenshot(path=str(ARTIFACTS / "web-car-92.png"))
 
@@ -243,16 +249,20 @@ def test_web_upload_car_page_story_and_switching_car(browser, server, corpus):
         page.select_option("#car-select", "50")
     page.wait_for_selector("#positions-hypercar .main-svg", timeout=20000)
     assert "Ferrari AF Corse" in page.locator("h1").inner_text()
-    assert "took the start in HYPERCAR with Nicklas NIELSEN" in page.locator(".story p").first.inner_text()
-    assert page.locator(".story p", has_text="won the race, and HYPERCAR").count() == 1
+    assert "won the race, and HYPERCAR" in page.locator(".story.journal p").first.inner_text()
+    page.locator("#story-full summary").click()
+    assert "took the start in HYPERCAR with Nicklas NIELSEN" in page.locator(".story.full p").first.inner_text()
+    assert page.locator(".story.full p", has_text="won the race, and HYPERCAR").count() == 1
     page.screenshot(path=str(ARTIFACTS / "web-car-50.png"))
 
     # French story on the same page
     page.click("text=Français")
     page.wait_for_selector(".story p")
+    assert "remporte la course" in page.locator(".story.journal p").first.inner_text()
+    page.locator("#story-full summary").click()
     assert (
         "La n°50 Ferrari AF Corse, avec Nicklas NIELSEN au volant, prend le départ en HYPERCAR."
-        in page.locator(".story p").first.inner_text()
+        in page.locator(".story.full p").first.inner_text()
     )
     assert hosts == {urlparse(server).netloc}, hosts  # nothing but the app itself (plotly.js served locally)
     assert errs == []

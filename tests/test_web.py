@@ -217,7 +217,7 @@ def test_driver_and_class_views(client, corpus):
     page = client.get("/races/lemans-2024/classes/LMGT3").text
     assert all(f'id="{div}"' in page for div in ("positions-lmgt3", "gap-lmgt3", "stints"))
     # raw: FLAG_AT_FL is SF in 3 runs at Le Mans 2024: the overview lists 3 safety-car phases
-    assert client.get("/races/lemans-2024").text.count("<td>SC</td>") == 3
+    assert client.get("/races/lemans-2024").text.count("<td>Safety car</td>") == 3  # the report's words for SC
     # raw: splitting #92's laps at its B laps gives 32 stints, 11 of them started by Klaus BACHLER
     k = client.get("/api/races/lemans-2024/drivers/Klaus BACHLER").json()
     assert len(k["stints"]) == 11 and {s["car"] for s in k["stints"]} == {"92"}

@@ -2,7 +2,8 @@
 any network when it is opened (no CDN, no web font, no image URL).
 
 Sections (each left out, and listed in ``missing``, when its analysis is not available):
-summary, story (of ``car``; the overall winner when no car is given), class positions hour
+summary, story (of ``car``, or of the overall winner when no car is given: the journalist's story,
+headline first, with the chronological account collapsed under it), class positions hour
 by hour, gap to the class leader, stints and drivers coloured by FIA category, pit stops
 (long stops highlighted), the pace views of :mod:`stintlab.report.pace` (lap times, stint pace,
 sectors, drive time, lap chart, battle), neutralisation phases, driver rankings by class and category,
@@ -22,7 +23,7 @@ from stintlab.display import duration, lap_time, number
 from stintlab.report import charts, sections
 from stintlab.report.pace import PACE_TITLES, pace_sections
 from stintlab.report.page import esc, figure_div, page_html, table_html
-from stintlab.report.story import story, story_html
+from stintlab.report.story import story_block
 from stintlab.report.story.languages import catalog
 from stintlab.serial import records
 
@@ -161,9 +162,10 @@ def build_report(race, *, car: str | None = None, lang: str = "en", demo: bool =
 
     # -- story
     tick(L["story"])
-    sentences = story(race, car, lang=lang) if car else []
+    # the journalist's story (headline first), the chronological account collapsed under it
+    block, sentences = story_block(race, car, lang=lang) if car else ("", [])
     if sentences:
-        parts.append(f'<h2 id="story">{esc(L["story"])}</h2>{story_html(sentences, car=car, lang=lang)}')
+        parts.append(f'<h2 id="story">{esc(L["story"])}</h2>{block}')
         done.append("story")
 
     # -- charts of the car's class (or of every class)
@@ -229,7 +231,7 @@ def build_report(race, *, car: str | None = None, lang: str = "en", demo: bool =
 
     tick(L["neutral"])
     if neutral is not None:
-        parts.append(_neutral_section(neutral, lang))
+        parts.append(neutral_section(neutral, lang))
         done.append("neutralisations")
     else:
         missing.append("neutralisations")
@@ -327,7 +329,7 @@ def stops_table(stops: pd.DataFrame, lang: str = "en") -> str:
     )
 
 
-def _neutral_section(neutral: pd.DataFrame, lang: str) -> str:
+def neutral_section(neutral: pd.DataFrame, lang: str) -> str:
     L = labels(lang)
     if neutral.empty:
         return f'<h2 id="neutralisations">{esc(L["neutral"])}</h2><p>{esc(L["neutral_none"])}</p>'

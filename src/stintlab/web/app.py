@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from stintlab.errors import StintlabError, StintlabFormatError, StintlabUsageError
 from stintlab.report import sections
 from stintlab.serial import to_jsonable
-from stintlab.web import views
+from stintlab.web import pages, views
 from stintlab.web.live import MAX_STREAMS, LiveStreams, accepts_gzip, gzipped, live_params, project_param
 from stintlab.web.live import stream as live_stream
 from stintlab.web.live_page import live_page
@@ -270,7 +270,7 @@ def create_app(
         laps, results = sort_uploads(files, max_upload_bytes)
         from starlette.concurrency import run_in_threadpool
 
-        return await run_in_threadpool(store.add_upload, laps[0], laps[1], max_upload_bytes, results)
+        return await run_in_threadpool(store.put_upload, laps[0], laps[1], max_upload_bytes, results)
 
     upload_doc = {
         "requestBody": {
@@ -304,16 +304,18 @@ def create_app(
         tags=["races"],
         openapi_extra=upload_doc,
         status_code=201,
-        summary="Upload a lap file (and its results file); returns the race id",
+        summary="Upload a lap file (and its results file); returns the race id (201 new, 200 already stored)",
+        responses={200: {"description": "the same files were already stored: the existing race's summary"}},
     )
     async def api_upload(request: Request):
-        entry = await _read_upload(request)
+        entry, created = await _read_upload(request)
         race = store.race(entry.id)
-        return JSONResponse(to_jsonable(views.race_summary(entry, race)), status_code=201)
+        # 201 for a new race; 200 when the same files were already stored (the existing race id)
+        return JSONResponse(to_jsonable(views.race_summary(entry, race)), status_code=201 if created else 200)
 
     @app.post("/upload", include_in_schema=False)
     async def form_upload(request: Request):
-        entry = await _read_upload(request)
+        entry, _created = await _read_upload(request)
         return RedirectResponse(f"/races/{entry.id}", status_code=303)
 
     # ---------------------------------------------------------------- JSON API
@@ -376,21 +378,22 @@ def create_app(
             plotly_js(), media_type="application/javascript", headers={"cache-control": "public, max-age=86400"}
         )
 
+    # the race pages in English or French (?lang=fr)
     @app.get("/races/{rid}", response_class=HTMLResponse, include_in_schema=False)
-    def race_page(rid: str):
-        return views.overview_page(store, rid)
+    def race_page(rid: str, lang: str = "en"):
+        return pages.overview_page(store, rid, lang)
 
     @app.get("/races/{rid}/classes/{cls:path}", response_class=HTMLResponse, include_in_schema=False)
-    def class_page(rid: str, cls: str):
-        return views.class_page(store, rid, cls)
+    def class_page(rid: str, cls: str, lang: str = "en"):
+        return pages.class_page(store, rid, cls, lang)
 
     @app.get("/races/{rid}/cars/{car}", response_class=HTMLResponse, include_in_schema=False)
     def car_page(rid: str, car: str, lang: str = "en"):
-        return views.car_page(store, rid, car, lang)
+        return pages.car_page(store, rid, car, lang)
 
     @app.get("/races/{rid}/drivers/{driver}", response_class=HTMLResponse, include_in_schema=False)
-    def driver_page(rid: str, driver: str, car: str | None = None):
-        return views.driver_page(store, rid, driver, car)
+    def driver_page(rid: str, driver: str, car: str | None = None, lang: str = "en"):
+        return pages.driver_page(store, rid, driver, car, lang)
 
     # ---------------------------------------------------------------- live replay (SSE)
     @app.get("/live/{rid}", response_class=HTMLResponse, include_in_schema=False)

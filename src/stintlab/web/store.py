@@ -242,12 +242,23 @@ class RaceStore:
         """Check, store and load an uploaded lap file, with its results file when given (a bad upload
         is removed again). The id is a hash of the content (:func:`upload_id`): sending the same
         files again gives back the race already stored, not a second entry."""
+        return self.put_upload(filename, data, max_bytes, results)[0]
+
+    def put_upload(
+        self,
+        filename: str | None,
+        data: bytes,
+        max_bytes: int = MAX_UPLOAD_BYTES,
+        results: tuple[str | None, bytes] | None = None,
+    ) -> tuple[RaceEntry, bool]:
+        """:meth:`add_upload`, and whether the race is new (False: the same files were already stored,
+        the web API answers 200 instead of 201)."""
         check_upload(filename, data, max_bytes)
         rid = upload_id(data, results[1] if results is not None else None)
         with self._lock:
             known = self.entries.get(rid)
         if known is not None:
-            return known
+            return known, False
         self._drop_oldest_uploads(keep=self.max_uploads - 1)
         path = self.data_dir / f"{rid}.csv"
         path.write_bytes(data)
@@ -270,7 +281,7 @@ class RaceStore:
                 shown = re.sub(r"[^\w .()-]+", "", Path(client or "").name)[:80] or "upload.csv"
                 raise StintlabFormatError(shown, exc.message, line=exc.line, column=exc.column) from None
             raise
-        return entry
+        return entry, True
 
     def _drop_oldest_uploads(self, keep: int) -> None:
         """Bound the disk an open server can be made to use: beyond ``max_uploads`` stored uploads,

@@ -238,6 +238,9 @@ def best_lap(f: BestLap) -> str:
     return text + (" — few clean laps." if f.low_sample else ".")
 
 
+#: the summary of the collapsed chronological account under the journalist's story (report, web car page)
+FULL_ACCOUNT = "Full account"
+
 SENTENCES = {
     "start": start, "hour1": hour1, "lead": lead, "lost_lead": lost_lead, "lead_swap": lost_lead,
     "lead_pit_cycles": lead_pit_cycles, "neutral": neutral, "stop": stop, "incident": incident, "finish": finish,

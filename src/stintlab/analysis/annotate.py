@@ -38,7 +38,7 @@ import pandas as pd
 
 from stintlab.analysis.flags import neutral_state
 from stintlab.analysis.incidents import incident_figures, sector_losses
-from stintlab.analysis.slowzones import sector_passages, slow_zone_mask, slow_zones
+from stintlab.analysis.slowzones import sector_passages, slow_zone_mask, slow_zones, with_full_course
 from stintlab.schema import check_columns, empty_table
 
 __all__ = ["annotate", "annotate_with_zones", "stint_numbers", "stint_starts", "race_hour"]
@@ -119,6 +119,7 @@ def annotate_with_zones(laps: pd.DataFrame, sections: pd.DataFrame | None = None
         return out, empty_table("slow_zones")
     kinds, neutral = neutral_state(laps)
     passages = sector_passages(laps, neutral, sections)
+    kinds, neutral, passages = with_full_course(laps, kinds, neutral, passages, sections)  # files without flags
     class_loss, loss_sector = sector_losses(laps, neutral, passages)
     inc, base, loss = incident_figures(laps, neutral, class_loss)
     zones = slow_zones(laps, neutral, passages, sections)

@@ -310,10 +310,8 @@ def race_phases(phases: pd.DataFrame, zones: pd.DataFrame, *, min_zone: float = 
     flag elsewhere, a local speed limit in one sector (a Code 60 zone on the Nordschleife; the
     sector in the source's numbering, S1..S5 there), detected from sector times (``inferred``
     true); ``green_at`` is its end, ``laps_affected`` / ``crossings`` are its slowed passages. A
-    zone of sector 0 is a full-course Code 60 (every Nordschleife sector slowed at once,
-    :func:`stintlab.analysis.slowzones.full_course_code60`): kind ``C60``, and an inferred SC / FCY
-    phase overlapping it is left out (the lap times cannot tell them apart; the sectors can, and the
-    Nordschleife has no safety car).
+    full-course Code 60 (Nordschleife: every sector slowed at once,
+    :func:`stintlab.analysis.slowzones.full_course_spans`) comes with ``phases`` as kind ``C60``.
     Zones shorter than ``min_zone`` seconds are left out.
 
     >>> ph = pd.DataFrame({"phase": [1], "kind": ["SC"], "start": [100.0], "end": [900.0], "duration": [800.0],
@@ -324,25 +322,14 @@ def race_phases(phases: pd.DataFrame, zones: pd.DataFrame, *, min_zone: float = 
     ...     "cars_affected": [15], "passages": [30]})
     >>> race_phases(ph, z)[["phase", "kind", "sector", "start"]].values.tolist()
     [[1, 'SZ', 2, 50.0], [2, 'SC', 0, 100.0]]
-    >>> full = z.assign(sector=0, start=120.0, end=880.0, duration=760.0)  # every sector slowed at once
-    >>> race_phases(ph.assign(inferred=True), full)[["kind", "sector", "start"]].values.tolist()
-    [['C60', 0, 120.0]]
     """
     ph = phases.copy()
     ph["sector"] = 0
     z = zones[zones["duration"] >= min_zone] if len(zones) else zones
-    if len(z) and (z["sector"] == 0).any() and len(ph):
-        # a full-course Code 60 (zone sector 0, Nordschleife) is what an inferred SC/FCY over it was
-        full = z[z["sector"] == 0]
-        s, e = ph["start"].to_numpy(dtype=float), ph["end"].to_numpy(dtype=float)
-        over = np.zeros(len(ph), dtype=bool)
-        for a, b in zip(full["start"].to_numpy(dtype=float), full["end"].to_numpy(dtype=float)):
-            over |= (s <= b) & (e >= a)
-        ph = ph[~(over & ph["inferred"].to_numpy(dtype=bool))]
     if len(z):
         sz = pd.DataFrame(
             {
-                "kind": np.where(z["sector"].to_numpy() == 0, "C60", "SZ"),
+                "kind": "SZ",
                 "start": z["start"].to_numpy(dtype=float),
                 "end": z["end"].to_numpy(dtype=float),
                 "duration": z["duration"].to_numpy(dtype=float),

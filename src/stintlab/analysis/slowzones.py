@@ -45,7 +45,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from stintlab.analysis.flags import neutralised_mask, window_median
+from stintlab.analysis.flags import has_flags, neutralised_mask, window_median
 from stintlab.analysis.order import start_offsets
 from stintlab.config import THRESHOLDS
 from stintlab.schema import empty_table
@@ -64,7 +64,8 @@ __all__ = [
     "slow_zone_mask",
     "slow_zone_reason",
     "zone_rule",
-    "full_course_code60",
+    "full_course_spans",
+    "with_full_course",
 ]
 
 RATIO = THRESHOLDS.slow_zone_ratio
@@ -81,8 +82,12 @@ C60_RATIO = THRESHOLDS.code60_ratio
 """Nordschleife: field ratio from which one of the five sectors counts as under a Code 60 zone."""
 C60_LOCAL = THRESHOLDS.code60_local
 C60_MIN_DURATION = THRESHOLDS.code60_min_duration
-C60_FULL_RATIO = THRESHOLDS.code60_full_ratio
-"""Nordschleife: every sector's field ratio at once from which the whole course is under Code 60."""
+FULL_RATIO = THRESHOLDS.full_course_ratio
+"""Ratio of a sector passage slowed by a whole-course neutralisation (rain or night: 1.25 at most)."""
+FULL_MIN_DURATION = THRESHOLDS.full_course_min_duration
+FULL_STEP = 10.0
+"""Time step (s) of :func:`full_course_spans`."""
+STOPPED_RATIO = THRESHOLDS.infer_red_ratio
 
 SECTORS = ("s1", "s2", "s3")
 ZONE_COLUMNS = [
@@ -248,9 +253,6 @@ def slow_zones(
                     "passages": int(len(span)),
                 }
             )
-    if code60:  # every laps' passages, neutralised or not: the lap-time inference may have taken it for an SC
-        every = sector_passages(laps, np.zeros(len(laps), dtype=bool), sections)
-        zones += full_course_code60(every)
     if not zones:
         return empty
     out = pd.DataFrame(zones).sort_values(["start", "sector"], kind="stable").reset_index(drop=True)
@@ -261,57 +263,96 @@ def slow_zones(
     return out[ZONE_COLUMNS]
 
 
-def full_course_code60(passages: pd.DataFrame) -> list[dict]:
-    """Full-course Code 60 (the whole Nordschleife at 60 km/h: no safety car there): spans where
-    **every** sector's field ratio is at least :data:`C60_FULL_RATIO` at once, well above what rain or
-    dusk do (1.2 at most per sector in the 8 NLS 2025 races). Rows as :func:`slow_zones` rows with
-    ``sector`` 0 (the whole course); runs less than :data:`JOIN_GAP` s apart are one, at least
-    :data:`MIN_PASSAGES` passages over :data:`MIN_DURATION` s. ``passages``: :func:`sector_passages`
-    of every lap (neutralised ones included). None of the 8 NLS 2025 races has one.
+def full_course_spans(passages: pd.DataFrame) -> list[tuple[float, float]]:
+    """(start, end) on the shared race clock of each moment when the **whole course** was slowed:
+    in every sector, at least half of the passages *in progress* (entered, not yet left) have a ratio
+    of at least :data:`FULL_RATIO`, for at least :data:`FULL_MIN_DURATION` s (time in steps of
+    :data:`FULL_STEP` s; spans less than :data:`JOIN_GAP` s apart are one). Measured on the passages in
+    progress, not on the sector exits: a neutralisation of two minutes slows each car in whichever
+    sector it is in, so the slowed passages of the three sectors end minutes apart but all overlap
+    (Le Mans 2019 0:55-0:58). Passages of a car stopped in a sector (ratio over 4) do not count.
 
     >>> import pandas as pd
     >>> rows = []
-    >>> for car in map(str, range(1, 31)):
+    >>> for car in range(30):
+    ...     t = 20.0 * car
     ...     for lap in range(2, 30):
-    ...         f = 2.5 if 15 <= lap <= 17 else (1.3 if lap == 20 else 1.0)  # Code 60 everywhere; lap 20 rain
-    ...         for k, t in enumerate((80.0, 90.0, 150.0, 220.0, 80.0), 1):
-    ...             rows.append({"row": len(rows), "car": car, "sector": k, "time": t * f, "ratio": f})
-    >>> p = pd.DataFrame(rows)
-    >>> p["exit"] = p.groupby("car")["time"].cumsum() + 20.0 * p["car"].astype(float)  # cars spread out
-    >>> p["enter"] = p["exit"] - p["time"]
-    >>> z = full_course_code60(p.sort_values("exit", kind="stable"))
-    >>> [(r["sector"], round(r["peak_ratio"], 1), r["cars_affected"]) for r in z]
-    [(0, 2.5, 30)]
+    ...         for k, usual in enumerate((80.0, 90.0, 150.0), 1):
+    ...             # everyone at 80 km/h from 3000 s to 3150 s (rain on lap 20 slows every sector by 1.3 only)
+    ...             time = usual * (1.3 if lap == 20 else 1.0) + (90.0 if t < 3150 and t + usual > 3000 else 0.0)
+    ...             rows.append({"row": 0, "car": str(car), "sector": k, "enter": t, "exit": t + time,
+    ...                          "time": time, "ratio": time / usual})
+    ...             t += time
+    >>> p = pd.DataFrame(rows).sort_values("exit", kind="stable")
+    >>> [(round(a), round(b)) for a, b in full_course_spans(p)]  # the passages that held 3000-3150 s
+    [(2970, 3190)]
     """
     if passages.empty:
         return []
-    field = _field(passages)
-    if len(field) < 2:
+    enter, exit_ = passages["enter"].to_numpy(dtype=float), passages["exit"].to_numpy(dtype=float)
+    ratio, sector = passages["ratio"].to_numpy(dtype=float), passages["sector"].to_numpy()
+    keep = ratio < STOPPED_RATIO
+    if not keep.any():
         return []
-    exit_all, enter_all = passages["exit"].to_numpy(), passages["enter"].to_numpy()
-    ratio_all, car_all = passages["ratio"].to_numpy(), passages["car"].to_numpy()
-    least = np.minimum.reduce([np.interp(exit_all, t, m) for _, t, m in field.values()])
-    idx = np.flatnonzero(least >= C60_FULL_RATIO)
-    out = []
-    if not idx.size:
-        return out
-    for run in np.split(idx, np.flatnonzero(np.diff(exit_all[idx]) > JOIN_GAP) + 1):
-        start, end = float(enter_all[run].min()), float(exit_all[run].max())
-        if len(run) < MIN_PASSAGES or end - start < MIN_DURATION:
-            continue
-        r = ratio_all[run]
-        out.append(
-            {
-                "sector": 0,
-                "start": start,
-                "end": end,
-                "peak_ratio": float(least[run].max()),
-                "median_ratio": float(np.median(r)),
-                "cars_affected": int(len(set(car_all[run[r >= C60_FULL_RATIO]]))),
-                "passages": int(len(run)),
-            }
-        )
-    return out
+    t0 = float(enter[keep].min())
+    n = int((exit_[keep].max() - t0) // FULL_STEP) + 2
+    b0 = ((enter - t0) // FULL_STEP).astype(np.int64)
+    b1 = ((exit_ - t0) // FULL_STEP).astype(np.int64) + 1
+    least = None
+    for k in np.unique(sector):
+        m = keep & (sector == k)
+        slow = m & (ratio >= FULL_RATIO)
+        total = np.cumsum(np.bincount(b0[m], minlength=n + 1)[: n + 1] - np.bincount(b1[m], minlength=n + 1)[: n + 1])
+        hot = np.cumsum(np.bincount(b0[slow], minlength=n + 1)[: n + 1] - np.bincount(b1[slow], minlength=n + 1)[: n + 1])
+        share = np.where(total >= 3, hot / np.maximum(total, 1), 0.0)  # 3 cars at least in the sector
+        least = share if least is None else np.minimum(least, share)
+    if least is None or len(np.unique(sector)) < 2:
+        return []
+    spans: list[list[float]] = []
+    for i in np.flatnonzero(least >= 0.5):
+        a = t0 + i * FULL_STEP
+        if spans and a - spans[-1][1] <= JOIN_GAP:
+            spans[-1][1] = a + FULL_STEP
+        else:
+            spans.append([a, a + FULL_STEP])
+    return [(a, b) for a, b in spans if b - a >= FULL_MIN_DURATION]
+
+
+def with_full_course(
+    laps: pd.DataFrame,
+    kinds: np.ndarray,
+    neutralised: np.ndarray,
+    passages: pd.DataFrame,
+    sections: pd.DataFrame | None = None,
+) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    """Files without a flag column: the whole-course neutralisations the lap-time inference misses
+    (too short to lift whole laps over its 1.6; Le Mans 2019 0:55-0:58, every car once ~60 s slower in
+    the one sector it was in) or cannot name, found from sector times (:func:`full_course_spans`).
+    Returns (kinds, neutralised, passages) with: the crossings inside each span of kind ``FCY``, or
+    ``C60`` on the Nordschleife (:func:`zone_rule`: a full-course Code 60, there is no safety car,
+    so an inferred SC / FCY over the span is renamed C60 too); every lap run (partly) inside a span
+    neutralised; the passages of those laps left out. Files with flags come back unchanged (the
+    flags are observed)."""
+    if passages.empty or has_flags(laps):
+        return kinds, neutralised, passages
+    spans = full_course_spans(passages)
+    if not spans:
+        return kinds, neutralised, passages
+    kind = "C60" if zone_rule(laps, sections) == "code60" else "FCY"
+    el = laps["elapsed"].to_numpy(dtype=float) + start_offsets(laps)
+    ls = el - laps["lap_time"].to_numpy(dtype=float)
+    kinds = np.asarray(kinds, dtype=object).copy()
+    neutralised = np.asarray(neutralised, dtype=bool).copy()
+    for a, b in spans:
+        over = (ls <= b) & (el >= a)
+        cross = (el >= a) & (el <= b)
+        if kind == "C60":
+            inferred = over & (kinds != "") & (kinds != "RED")
+            kinds[inferred] = kind
+        kinds[cross & (kinds == "")] = kind
+        neutralised |= over
+    passages = passages[~neutralised[passages["row"].to_numpy(dtype=np.int64)]].reset_index(drop=True)
+    return kinds, neutralised, passages
 
 
 def slow_zone_mask(

@@ -51,7 +51,7 @@ class Thresholds:
     code60_ratio: float = _t(1.06, "", "slowzones", "Nordschleife (source sectors S1..S5): field slowdown in one sector that makes a Code 60 zone (60 km/h over a few hundred metres of a 1-4 min sector).")
     code60_local: float = _t(0.05, "", "slowzones", "Nordschleife: how much more than the least-affected sector a Code 60 zone must be slowed.")
     code60_min_duration: float = _t(300.0, "s", "slowzones", "Nordschleife: shortest Code 60 zone (a zone is kept while marshals work: minutes, not seconds).")
-    full_course_ratio: float = _t(1.6, "", "slowzones", "Files without flags: a sector passage this much slower than the car's usual is slowed by a whole-course neutralisation when half the passages in progress in every sector are (rain or night: 1.25 at most per sector; Nordschleife: a full-course Code 60).")
+    full_course_ratio: float = _t(1.5, "", "slowzones", "Files without flags: a sector passage this much slower than the car's usual is slowed by a whole-course neutralisation when half the passages in progress in every sector are (rain or night: 1.25 at most per sector; Nordschleife: a full-course Code 60).")
     full_course_min_duration: float = _t(30.0, "s", "slowzones", "Shortest whole-course neutralisation found from sector times.")
     # incidents (analysis/incidents.py)
     incident_ratio: float = _t(1.10, "", "incidents", "Lap / expected lap from which a lap is an incident.")

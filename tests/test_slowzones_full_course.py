@@ -111,7 +111,7 @@ def test_every_full_course_phase_from_sectors_is_seen_in_the_raw_passages(race, 
 def test_on_flagged_files_the_sector_rule_finds_only_observed_neutralisations(race, load_corpus_race):
     """Run on files WITH FLAG_AT_FL as if they had none: every whole-course span the sector rule finds
     lies on an observed SC/FCY (within a minute), and it finds some the lap-time inference misses
-    (on the 31 flagged Al Kamel files: 24 of 24 spans on observed phases at the 1.5 ratio)."""
+    (on the 30 flagged Al Kamel files: 26 of 26 spans on observed phases at the 1.5 ratio)."""
     from stintlab.analysis.flags import neutral_state, neutralisations
     from stintlab.analysis.slowzones import full_course_spans, sector_passages
 

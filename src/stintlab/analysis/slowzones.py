@@ -121,6 +121,19 @@ def _section_matrix(laps: pd.DataFrame, sections: pd.DataFrame | None) -> tuple[
     is none, or when its loops are not numbered sectors ``S<k>`` (other timing loops are not sectors)."""
     if sections is None or sections.empty or laps.empty:
         return None
+    global _LAST_MATRIX
+    last = _LAST_MATRIX  # one read: another thread may replace it, never half of it
+    if last is not None and last[0] is laps and last[1] is sections:  # one annotate pass asks 5 times
+        return last[2]
+    out = _build_section_matrix(laps, sections)
+    _LAST_MATRIX = (laps, sections, out)
+    return out
+
+
+_LAST_MATRIX: tuple | None = None  # (laps, sections, matrix) of the last call: by identity (the race's tables are never modified)
+
+
+def _build_section_matrix(laps: pd.DataFrame, sections: pd.DataFrame) -> tuple[np.ndarray, np.ndarray] | None:
     loop = sections["loop"].astype(str)
     if not loop.str.fullmatch(r"S\d+").all():
         return None

@@ -23,6 +23,10 @@ Inferred phases (files without the flag column: Le Mans 2019/2021, Spa 2019/2020
     least :data:`SC_MIN_DURATION` seconds, else FCY (an SC and an FCY look alike in lap times;
     the split by length is what the flagged files show: FCYs last minutes, SCs tens of minutes).
     ``tests/test_analysis_flags.py`` checks the inference against every flagged corpus race.
+    Short neutralisations (two or three minutes: laps only ~1.35x) are found from sector times
+    instead, by :func:`stintlab.analysis.slowzones.with_full_course`, which ``annotate`` applies:
+    ``race.flags`` (read from the annotated ``neutral_kind``) holds both; ``neutralisations`` of a
+    raw lap table holds the lap-time inference alone.
 
 Per-lap mask (:func:`neutralised_mask`): a lap is neutralised when its crossing is under a
 neutral flag (observed, or inside an inferred phase), or when it started under one (the

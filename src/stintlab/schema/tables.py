@@ -178,7 +178,7 @@ SLOW_ZONES = (
 )  # fmt: skip
 PHASES = (
     _c("phase", "int64", "", "1-based phase number."),
-    _c("kind", "string", "", "SC, FCY or RED."),
+    _c("kind", "string", "", "SC, FCY or RED; C60 (full-course Code 60) on the Nordschleife."),
     _c("start", "float64", "s", "Race time of the first crossing under it."),
     _c("end", "float64", "s", "Race time of the last crossing under it."),
     _c("duration", "float64", "s", "end - start."),

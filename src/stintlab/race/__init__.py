@@ -209,7 +209,7 @@ class Race:
     # ------------------------------------------------------------------ per-lap state
     @_derived
     def _annotation(self) -> tuple[pd.DataFrame, pd.DataFrame]:
-        return annotate_with_zones(self.laps)
+        return annotate_with_zones(self.laps, self.sections)
 
     @property
     def annotated(self) -> pd.DataFrame:

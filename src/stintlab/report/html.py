@@ -64,8 +64,8 @@ _LABELS = {
 }  # fmt: skip
 
 NEUTRAL_NAMES = {
-    "en": {"SC": "Safety car", "FCY": "Full-course yellow", "RED": "Red flag", "SZ": "Slow zone, sector {sector}"},
-    "fr": {"SC": "Voiture de sécurité", "FCY": "Full Course Yellow", "RED": "Drapeau rouge", "SZ": "Zone lente, secteur {sector}"},
+    "en": {"SC": "Safety car", "FCY": "Full-course yellow", "RED": "Red flag", "SZ": "Slow zone, sector {sector}", "C60": "Full-course Code 60"},
+    "fr": {"SC": "Voiture de sécurité", "FCY": "Full Course Yellow", "RED": "Drapeau rouge", "SZ": "Zone lente, secteur {sector}", "C60": "Code 60 sur tout le circuit"},
 }
 
 

@@ -166,8 +166,8 @@ STOPS = (
 )  # fmt: skip
 SLOW_ZONES = (
     _c("zone", "int64", "", "1-based zone number, by start."),
-    _c("sector", "int64", "", "The sector slowed (1..3)."),
-    _c("start", "float64", "s", "Sector entry of the first slowed passage."),
+    _c("sector", "int64", "", "The sector slowed, in the source's numbering (1..3; 1..5 on the Nordschleife); 0: the whole course (full-course Code 60)."),
+    _c("start", "float64", "s", "Sector entry of the first slowed passage (shared race clock: from the first start signal)."),
     _c("end", "float64", "s", "Sector exit of the last slowed passage."),
     _c("duration", "float64", "s", "end - start."),
     _c("start_hour", "int64", "", "1-based race hour of start."),
@@ -179,7 +179,7 @@ SLOW_ZONES = (
 )  # fmt: skip
 PHASES = (
     _c("phase", "int64", "", "1-based phase number."),
-    _c("kind", "string", "", "SC, FCY or RED."),
+    _c("kind", "string", "", "SC, FCY or RED; C60 (full-course Code 60) on the Nordschleife."),
     _c("start", "float64", "s", "Race time of the first crossing under it."),
     _c("end", "float64", "s", "Race time of the last crossing under it."),
     _c("duration", "float64", "s", "end - start."),
@@ -193,9 +193,9 @@ PHASES = (
 )  # fmt: skip
 RACE_PHASES = (
     *PHASES[:1],
-    _c("kind", "string", "", "SC, FCY, RED, or SZ (a slow zone: a speed limit in one sector, green elsewhere)."),
+    _c("kind", "string", "", "SC, FCY, RED, SZ (a slow zone or Code 60 zone: a speed limit in one sector, green elsewhere) or C60 (full-course Code 60, Nordschleife)."),
     *PHASES[2:],
-    _c("sector", "int64", "", "The slow zone's sector; 0 for a whole-course phase."),
+    _c("sector", "int64", "", "The slow zone's sector in the source's numbering (S1..S5 on the Nordschleife); 0 for a whole-course phase."),
 )  # fmt: skip
 INCIDENTS = (
     CAR,

@@ -108,7 +108,7 @@ def lead_pit_cycles(f: LeadPitCycles) -> str:
     )
 
 
-NEUTRAL = {"SC": "the safety car", "FCY": "a full-course yellow", "RED": "a red flag"}
+NEUTRAL = {"SC": "the safety car", "FCY": "a full-course yellow", "RED": "a red flag", "C60": "a full-course Code 60"}
 
 
 def neutral(f: Neutral) -> str:

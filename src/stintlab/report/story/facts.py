@@ -349,7 +349,7 @@ def _neutral(e, ev: pd.DataFrame, mine: pd.DataFrame, car, cls) -> Fact | None:
     pitted = not in_phase.empty
     if (b is None or a is None or b == a) and not pitted:
         return None
-    if kind == "FCY" and not pitted:
+    if kind in ("FCY", "C60") and not pitted:
         return None  # a few minutes of FCY matter when the car stopped under it; position swaps are noise
     if kind == "SZ" and (not pitted or end - start < SLOW_ZONE_STORY_MIN or b is None or a is None or b == a):
         return None  # told when the car stopped in a long one and its class position changed

@@ -134,7 +134,7 @@ def lead_pit_cycles(f: LeadPitCycles) -> str:
     )
 
 
-NEUTRAL = {"SC": "voiture de sécurité", "FCY": "Full Course Yellow", "RED": "drapeau rouge"}
+NEUTRAL = {"SC": "voiture de sécurité", "FCY": "Full Course Yellow", "RED": "drapeau rouge", "C60": "Code 60 sur tout le circuit"}
 
 
 def neutral(f: Neutral) -> str:

@@ -196,7 +196,7 @@ def _whatif(race, car, cls, moments: list[Moment], finish: Finish | None) -> Wha
             event, change = "stop", parse_change("stop", f"{f.lap}=median")
         elif isinstance(f, Incident):
             event, change = "incident", parse_change("lap", f"{f.laps[0]}=clean")
-        elif isinstance(f, Neutral) and f.phase_kind in ("SC", "FCY"):
+        elif isinstance(f, Neutral) and f.phase_kind in ("SC", "FCY", "C60"):
             event, change = "neutral", parse_change("sc", f"{f.laps[0]}=median")
         else:
             continue

@@ -24,7 +24,6 @@ from stintlab.analysis.categories import read_entry_list
 from stintlab.analysis.estimate import MIN_PROBABILITY, estimate, features, fit
 from stintlab.archive.db import Archive, default_db_path
 from stintlab.archive.identity import CATEGORY_ORDER, driver_key, resolve_key, season_category, suggest_aliases
-from stintlab.archive.sources import meta_from_path
 from stintlab.errors import StintlabUsageError
 
 __all__ = [
@@ -161,12 +160,8 @@ def season_lookup(reg: pd.DataFrame, keys: list[str], season: int | None) -> pd.
 
 
 def race_season(race) -> int | None:
-    """The season of a loaded race: told by its file's path, else by its start date."""
-    meta = meta_from_path(Path(race.meta.get("path") or "."))
-    if meta.get("season"):
-        return int(meta["season"])
-    date = race.meta.get("date")
-    return int(str(date)[:4]) if date else None
+    """The season of a loaded race (:attr:`stintlab.race.Race.season`: its file's path, else its start date)."""
+    return race.season
 
 
 def training_table(arc: Archive) -> pd.DataFrame:

@@ -276,26 +276,17 @@ def choose_rules(race, rules_name: str | None, force: bool = False):
     """(rule set, note) for ``race``: ``rules_name`` when it applies to the race's series, season, event and
     length; without a name, the one shipped set that applies. A set that does not apply is refused
     (:class:`StintlabUsageError`) unless ``force``, then returned with the reason as ``note`` (printed loudly)."""
-    from stintlab.analysis.rules import applicable_rules, list_rules, load_rules
+    from stintlab.analysis.rules import list_rules
 
     meta = race.meta
     season = meta.get("season") or race_season(race)
-    elapsed = race.laps["elapsed"].max() if len(race.laps) else None
-    hours = None if elapsed is None or pd.isna(elapsed) else float(elapsed) / 3600.0
     where = f"{meta.get('series') or '?'} {season or '?'} {meta.get('event') or ''}".strip()
+    rs, why = race.rule_fit(rules_name or None)  # the one decision (the report's drive-time section uses it too)
+    if rs is None:
+        shipped = ", ".join(list_rules()["name"])
+        raise StintlabUsageError(f"{why}; give --rules NAME (shipped: {shipped}) or a .toml file")
     if not rules_name:
-        fits = applicable_rules(meta.get("series"), season, hours, meta.get("event"))
-        if len(fits) != 1:
-            shipped = ", ".join(list_rules()["name"])
-            found = "none" if not fits else ", ".join(fits)
-            raise StintlabUsageError(
-                f"no single shipped rule set applies to this race ({where}; applicable: {found}); "
-                f"give --rules NAME (shipped: {shipped}) or a .toml file"
-            )
-        rules_name = fits[0]
-        err_console.print(f"rule set: {rules_name} (meant for {where})", highlight=False)
-    rs = load_rules(rules_name)
-    why = rs.why_not(meta.get("series"), season, hours, meta.get("event"))
+        err_console.print(f"rule set: {rs.name} (meant for {where})", highlight=False)
     if why and not force:
         raise StintlabUsageError(
             f"rule set {rs.name} does not apply to this race ({where}): {why}. Its \"violations\" would be "

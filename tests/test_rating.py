@@ -65,3 +65,21 @@ def test_rating_cli_filters(db, capsys):
     assert [r["rating"] for r in rows] == sorted(r["rating"] for r in rows)
     assert all(r["low"] < r["rating"] < r["high"] for r in rows)
     assert CORPUS.is_dir()
+    # the JSON keys are the schema's ratings columns (less the internal driver_key), in order
+    from stintlab.schema import TABLES
+
+    names = [c.name for c in TABLES["ratings"] if c.name != "driver_key"]
+    assert all(list(r) == names for r in rows)
+
+
+def test_rated_drivers_match_their_schema(db):
+    from stintlab.archive.db import Archive
+    from stintlab.archive.rating import rated_drivers
+    from stintlab.schema import check_table
+
+    with Archive(db) as arc:
+        r = rated_drivers(arc)
+    assert len(r) and check_table(r, "ratings") == []
+    # rank: 1..n per family in rating order
+    for _, g in r.groupby("family"):
+        assert g["rank"].tolist() == list(range(1, len(g) + 1)) and g["rating"].is_monotonic_increasing

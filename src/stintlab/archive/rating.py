@@ -31,11 +31,13 @@ def rating_table(arc: Archive) -> pd.DataFrame:
 
 def rated_drivers(arc: Archive) -> pd.DataFrame:
     """:func:`stintlab.analysis.rating.ratings` over the whole archive, with ``category``,
-    ``category_season`` and ``category_series`` from the registry (null when it never graded the driver)."""
+    ``category_season`` and ``category_series`` from the registry (null when it never graded the driver), and
+    ``rank`` in the family. Columns: the schema table ``ratings`` (:mod:`stintlab.schema.category_tables`)."""
     r = ratings(rating_table(arc))
     reg = load_registry(arc)
     look = season_lookup(reg, list(r["driver_key"].unique()), None)
     r["category"] = r["driver_key"].map(look["category"]).astype("string")
     r["category_season"] = r["driver_key"].map(look["season_observed"]).astype("Int64")
     r["category_series"] = r["driver_key"].map(look["series"]).astype("string")
+    r["rank"] = (r.groupby("family").cumcount() + 1).astype("int64")  # ratings() sorts by family then rating
     return r

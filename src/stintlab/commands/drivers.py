@@ -26,19 +26,6 @@ DRIVER_EXTRA_KEYS = [
     "best_10_n", "best_20pct_k", "stint_avg", "stint_avg_n", "spread", "index_n",
     "metric", "value", "ci_low", "ci_high", "low_sample", "close_to_next",
 ]  # fmt: skip
-BEST_KEYS = [
-    "class",
-    "category",
-    "place",
-    "driver",
-    "car",
-    "value",
-    "ci_low",
-    "ci_high",
-    "gap_to_next",
-    "close",
-    "drivers",
-]
 CREW_KEYS = ["car", "class", "team", "clean_laps", "best_lap", "ideal_lap", "best_10", "best_20pct", "median_clean",
              "stint_avg", "index", "spread", "metric", "value", "ci_low", "ci_high", "class_rank", "low_sample",
              "close_to_next"]  # fmt: skip
@@ -116,8 +103,7 @@ def drivers(
     """Driver pace per class and FIA category, ranked by a metric (seconds; index: 100 = class pace)."""
     fmt = output_format(fmt, as_json)
     as_json = fmt != "table"  # JSON and CSV keep raw seconds
-    from stintlab.analysis.headline import HEADLINE_COLUMNS, category_headline
-    from stintlab.analysis.rankings import best_performers
+    from stintlab.analysis.headline import BEST_HEADLINE_COLUMNS, best_headline, category_headline
 
     race = load_race(file, results, entry_list=entry_list, db=db)
     if crews:
@@ -149,9 +135,8 @@ def drivers(
         table = table[table["category"] == norm]
     if best:
         head = category_headline(table)
-        if as_json:  # the best performer by --by (BEST_KEYS) and the headline by both FIA figure and index
-            both = best_performers(table).merge(head.drop(columns=["drivers"]), on=["class", "category"], how="outer")
-            emit(records(both, BEST_KEYS + [k for k in HEADLINE_COLUMNS if k not in BEST_KEYS]), fmt)
+        if as_json:  # the best performer by --by and the headline by both FIA figure and index (schema: best_headline)
+            emit(records(best_headline(table), BEST_HEADLINE_COLUMNS), fmt)
             return
         emit(
             headline_rows(head),

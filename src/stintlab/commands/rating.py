@@ -11,8 +11,9 @@ from stintlab.commands._common import FormatOpt, JsonOpt, emit, err_console, out
 from stintlab.display import number
 from stintlab.errors import StintlabUsageError
 
-RATING_KEYS = ["driver", "family", "class", "category", "category_season", "category_series", "rating", "sd", "low",
-               "high", "races", "laps", "last_race", "last_season", "rank"]  # fmt: skip
+# the schema's ratings columns (stintlab.schema.category_tables) less driver_key
+RATING_KEYS = ["driver", "family", "class", "rating", "sd", "low", "high", "races", "laps", "last_race", "last_season",
+               "category", "category_season", "category_series", "rank"]  # fmt: skip
 
 
 def rating(

@@ -64,7 +64,8 @@ def category_provenance(row: dict, season: int | None) -> str:
     src = row.get("category_source")
     if src == "estimated":
         how = "the crew rule" if row.get("category_evidence") == "crew rule" else "pace"
-        return f"estimated from {how} (p {row['category_probability']:.2f})"
+        where = f" at {row['category_race']}" if row.get("category_race") else ""  # stored from another race
+        return f"estimated from {how}{where} (p {row['category_probability']:.2f}, measured precision)"
     if src != "archive":
         return "" if src in (None, "unknown") else str(src)
     seen = row.get("season_observed")

@@ -122,15 +122,20 @@ def _pairs(pred: np.ndarray, actual: np.ndarray) -> tuple[int, int]:
     return int((dp[keep] == da[keep]).sum()), int(keep.sum())
 
 
-def validate(table: pd.DataFrame, *, min_drivers: int = 3) -> dict:
+def validate(table: pd.DataFrame, *, min_drivers: int = 3, predictors: dict | None = None) -> dict:
     """Out-of-sample check, race by race in order: the rating from earlier races only vs the baseline (each
     driver's last earlier race gap in the family, "last race's best-10") at ordering the drivers of each
     class by their 10-lap mean in the race. Only drivers both predictors know, classes with at least
     ``min_drivers`` of them. Returns races, classes, pairs, and ``pair_accuracy`` of ``rating`` and
-    ``last_race`` (share of pairs ordered right), and ``tau``/``sigma`` (fitted on the earlier races each time)."""
+    ``last_race`` (share of pairs ordered right), and ``tau``/``sigma`` (fitted on the earlier races each time).
+
+    ``predictors``: other predictors scored on the same pairs, name -> ``fn(order, keys)`` returning one value
+    per (driver_key, family) of ``keys`` (lower = faster) from races before ``order`` only (the caller's
+    duty; ``benchmarks/rating_vs_openskill.py`` passes OpenSkill ratings)."""
     g = gaps(table)
     orders = sorted(g["order"].unique())
-    hits = {"rating": 0, "last_race": 0}
+    extra = dict(predictors or {})
+    hits = {"rating": 0, "last_race": 0, **{k: 0 for k in extra}}
     pairs = classes = 0
     races = set()
     for o in orders:
@@ -149,7 +154,9 @@ def validate(table: pd.DataFrame, *, min_drivers: int = 3) -> dict:
             c = c[known]
             keys = [k for k, ok in zip(keys, known, strict=True) if ok]
             actual = c["pace"].to_numpy(dtype=float)
-            for name, pred in (("rating", post.loc[keys, "rating"].to_numpy()), ("last_race", last.loc[keys].to_numpy())):
+            preds = [("rating", post.loc[keys, "rating"].to_numpy()), ("last_race", last.loc[keys].to_numpy())]
+            preds += [(name, fn(o, keys)) for name, fn in extra.items()]
+            for name, pred in preds:
                 h, n = _pairs(np.asarray(pred, dtype=float), actual)
                 hits[name] += h
                 if name == "rating":

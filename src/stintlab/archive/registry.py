@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from stintlab.analysis.categories import read_entry_list
+from stintlab.analysis.categories import VALID_CATEGORIES, read_entry_list
 from stintlab.analysis.estimate import MIN_PROBABILITY, estimate, features, fit
 from stintlab.archive.db import Archive, default_db_path
 from stintlab.archive.identity import CATEGORY_ORDER, driver_key, resolve_key, season_category, suggest_aliases
@@ -62,10 +62,12 @@ ESTIMATED_CATEGORIES = ("Platinum", "Bronze")
 
 def registry_rows(meta: dict, entries: pd.DataFrame | None, results_file, entry_list=None) -> pd.DataFrame:
     """The registry rows of one race (without ``race_id``, added when written): its entries' official
-    categories (``observed``) and those of an entry list beside its file (``entry list``: that file)."""
+    categories (``observed``) and those of an entry list beside its file (``entry list``: that file).
+    Only FIA driver categories (Platinum/Gold/Silver/Bronze) are registered: a national licence grade or an
+    SRO cup ("Gold Cup", a car class) that a file puts in a driver's category field is not one (docs/archive.md)."""
     rows = []
     if entries is not None and len(entries):
-        for r in entries[entries["category"].notna()].itertuples():
+        for r in entries[entries["category"].isin(VALID_CATEGORIES).fillna(False)].itertuples():
             rows.append((r.driver_key, r.driver, r.category, r.car, Path(str(results_file)).name, "observed"))
     if entry_list is not None:
         el = read_entry_list(entry_list)

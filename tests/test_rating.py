@@ -30,7 +30,7 @@ def test_validation_beats_last_race(db):
         out = validate(rating_table(arc))
     acc = out["pair_accuracy"]
     assert out["races"] >= 25 and out["pairs"] >= 20000, out
-    assert 0.55 < acc["last_race"] < acc["rating"] < 0.9, acc  # measured 0.669 vs 0.693 (docs/metrics.md)
+    assert 0.55 < acc["last_race"] < acc["rating"] < 0.9, acc  # measured 0.661 vs 0.685 (docs/metrics.md)
 
 
 def test_rating_shrinks_and_orders(db):

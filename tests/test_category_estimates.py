@@ -97,12 +97,18 @@ def test_categories_driver_shows_the_stored_estimate(db):
 def test_another_race_sees_the_stored_estimates(db):
     rows, _ = stored(db)
     est = {key(d): (c, e) for d, c, e in zip(rows["driver"], rows["category"], rows["evidence"], strict=True)}
-    out = cli("categories", "--race", lap_file("lemans-2025"), "--db", db)
+    # WEC Spa 2025 (one season after Le Mans 2024, not archived here)
+    out = cli("categories", "--race", lap_file("wec-2025-spa6h"), "--db", db)
     from_lm24 = [d for d in out["drivers"] if d["category_race"] == LM24_ID]
-    assert from_lm24  # drivers of 2025 graded only by a 2024 estimate
+    assert from_lm24  # drivers graded only by a Le Mans 2024 estimate
     for d in from_lm24:
         assert d["category_source"] == "estimated" and d["season_observed"] == 2024
         assert est[key(d["driver"])] == (d["category"], d["category_evidence"])
+    # five seasons away, a stored estimate says nothing: Le Mans 2019 drivers estimated at Le Mans 2024 do not
+    # get it (they may have an estimate of their own from the 2019 race)
+    old = cli("categories", "--race", lap_file("lemans-2019"), "--db", db)
+    shared = [d for d in old["drivers"] if key(d["driver"]) in est]
+    assert shared and not [d for d in shared if d["category_race"] == LM24_ID]
 
 
 def test_an_observation_replaces_the_estimate_and_removal_takes_them(db, tmp_path):

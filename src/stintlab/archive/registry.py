@@ -32,6 +32,7 @@ from stintlab.errors import StintlabUsageError
 
 __all__ = [
     "ESTIMATED_CATEGORIES",
+    "ESTIMATE_SEASONS",
     "LOOKUP_COLUMNS",
     "OBSERVED_KINDS",
     "REGISTRY_COLUMNS",
@@ -58,6 +59,8 @@ LOOKUP_COLUMNS = ["category", "season_observed", "series", "race_id", "conflict"
                   "evidence"]  # fmt: skip
 #: estimates are given only for these categories (the others' measured precision is too low: docs/archive.md)
 ESTIMATED_CATEGORIES = ("Platinum", "Bronze")
+#: a stored estimate is used for races at most this many seasons away from the one it was made in
+ESTIMATE_SEASONS = 1
 
 
 def registry_rows(meta: dict, entries: pd.DataFrame | None, results_file, entry_list=None) -> pd.DataFrame:
@@ -177,12 +180,14 @@ def season_lookup(reg: pd.DataFrame, keys: list[str], season: int | None) -> pd.
 
 
 def estimate_lookup(reg: pd.DataFrame, keys: list[str], season: int | None) -> pd.DataFrame:
-    """Per canonical key of ``keys`` that the registry never observed but estimated in an archived race: the
-    estimate of the nearest season (a later one on a tie; within it the most probable, then the latest race),
+    """Per canonical key of ``keys`` that the registry never observed but estimated in an archived race within
+    :data:`ESTIMATE_SEASONS` of ``season``: the estimate of the nearest season (a later one on a tie; within it the most probable, then the latest race),
     as :data:`LOOKUP_COLUMNS` with ``source`` "estimated", ``probability`` the estimator's measured
     precision, ``evidence`` and the race it was estimated in (index: key)."""
     observed = set(reg.loc[reg["kind"].isin(OBSERVED_KINDS), "key"])
     est = reg[reg["key"].isin(set(keys) - observed) & (reg["kind"] == "estimated")]
+    if season is not None:  # categories change from year to year: an estimate speaks for its season and the next
+        est = est[(est["season"].astype(int) - int(season)).abs() <= ESTIMATE_SEASONS]
     out = {}
     for key, rows in est.groupby("key", sort=False):
         seasons = sorted(set(int(x) for x in rows["season"]))
@@ -216,12 +221,14 @@ def pace_estimates(model: dict, table: pd.DataFrame, names: list[str], precision
     probability reaches :data:`~stintlab.analysis.estimate.MIN_PROBABILITY` and it is one of
     :data:`ESTIMATED_CATEGORIES` whose measured precision (``precision``: category -> share right, leave
     one race out, :func:`stintlab.archive.estimates.calibration`) also reaches it. The stated probability is
-    that measured precision, not the model's score. Rows as :data:`LOOKUP_COLUMNS`, indexed by name."""
+    that measured precision, not the model's score. Rows as :data:`LOOKUP_COLUMNS`, indexed by name;
+    ``attrs["argmax"]``: every name's most probable category (None without features), kept or not."""
     f = features(table)
     mine = f[f["driver"].astype(str).isin(set(names))]
     if mine.empty or not model:
         return pd.DataFrame(columns=LOOKUP_COLUMNS)
     est = estimate(model, mine)
+    argmax = {str(f.at[i, "driver"]): (None if pd.isna(c) else str(c)) for i, c in est["category"].items()}
     ok = {c for c in ESTIMATED_CATEGORIES if precision.get(c, 0.0) >= MIN_PROBABILITY}
     keep = est["category"].isin(ok).fillna(False) & (est["probability"] >= MIN_PROBABILITY)
     rows = {}
@@ -229,7 +236,9 @@ def pace_estimates(model: dict, table: pd.DataFrame, names: list[str], precision
         cat = str(est.at[i, "category"])
         rows[str(f.at[i, "driver"])] = {"category": cat, "source": "estimated", "probability": float(precision[cat]),
                                         "evidence": "pace"}  # fmt: skip
-    return pd.DataFrame.from_dict(rows, orient="index", columns=LOOKUP_COLUMNS)
+    out = pd.DataFrame.from_dict(rows, orient="index", columns=LOOKUP_COLUMNS)
+    out.attrs["argmax"] = argmax  # every name's most probable category, kept or not
+    return out
 
 
 def estimate_race(train: pd.DataFrame, race, names: list[str], precision: dict | None = None) -> pd.DataFrame:
@@ -282,8 +291,13 @@ def category_lookup(db=None, *, required: bool = False, estimates: bool = True):
                 est = estimate_race(train, race, rest, calib["pace"])
                 parts.append(est)
                 rest = [n for n in rest if n not in est.index]
+                argmax = est.attrs.get("argmax", {})
+            else:
+                argmax = {}
             stored = estimate_lookup(reg, [keys[n] for n in rest], season)
-            hits = {n: stored.loc[keys[n]] for n in rest if keys[n] in stored.index}
+            # another race's estimate, unless this race's own pace points elsewhere
+            hits = {n: stored.loc[keys[n]] for n in rest
+                    if keys[n] in stored.index and argmax.get(n) in (None, stored.at[keys[n], "category"])}  # fmt: skip
             parts.append(pd.DataFrame.from_dict(hits, orient="index", columns=LOOKUP_COLUMNS))
             out = pd.concat([p for p in parts if len(p)]) if any(len(p) for p in parts) else out
         out.attrs["crew_rule_probability"] = calib["crew rule"]

@@ -176,7 +176,7 @@ def main() -> None:
 
     from stintlab.analysis.rating import gaps, validate
     from stintlab.archive.db import Archive
-    from stintlab.archive.rating import rating_table
+    from stintlab.archive.rating import rating_table, window_table
 
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(args.db) if args.db else Path(tmp) / "archive.duckdb"
@@ -187,6 +187,7 @@ def main() -> None:
         t0 = time.perf_counter()
         with Archive(db) as arc:
             table = rating_table(arc)
+            windows = window_table(arc, table)
             licence = licence_lookup(arc)
             order_of = dict(zip(table["race_id"], table["order"], strict=True))
             wins = window_events(arc, order_of)
@@ -203,7 +204,8 @@ def main() -> None:
             return fn
 
         preds = {"openskill_race": predictor("openskill_race"), "openskill_window": predictor("openskill_window")}
-        out = validate(table, predictors=preds)
+        out = validate(table, predictors=preds, windows=windows)
+        only10 = validate(table)["pair_accuracy"]["rating"]  # the rating from the 10-lap means alone
         # the conservative ordinal (mu - 3 sigma) of the same pools, fed again from the start
         feeds = {"openskill_race": Fed(Pool(model, licence), race_events(g)),
                  "openskill_window": Fed(Pool(model, licence), wins)}  # fmt: skip
@@ -213,7 +215,9 @@ def main() -> None:
     print(f"archive: {table['race_id'].nunique()} races with 10-lap means; {n_windows} OpenSkill window matches")
     print(f"validation: {out['races']} races, {out['classes']} classes, {out['pairs']} driver pairs"
           f" ({time.perf_counter() - t0:.0f} s)")  # fmt: skip
-    acc = {**out["pair_accuracy"], **{k: v for k, v in out_ord["pair_accuracy"].items() if "ordinal" in k}}
+    acc = {"rating": out["pair_accuracy"]["rating"], "rating_10lap_only": only10,
+           **{k: v for k, v in out["pair_accuracy"].items() if k != "rating"},
+           **{k: v for k, v in out_ord["pair_accuracy"].items() if "ordinal" in k}}  # fmt: skip
     print("share of driver pairs ordered right in the next race (same pairs for every predictor):")
     for k, v in acc.items():
         print(f"  {k:26s} {v:.3f}")

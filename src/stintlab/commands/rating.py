@@ -32,7 +32,7 @@ def rating(
     from stintlab.analysis.lookup import find_class
     from stintlab.analysis.rating import validate as run_validation
     from stintlab.archive.db import Archive, default_db_path
-    from stintlab.archive.rating import rated_drivers, rating_table
+    from stintlab.archive.rating import rated_drivers, rating_table, window_table
 
     fmt = output_format(fmt, as_json)
     path = Path(db) if db is not None else default_db_path()
@@ -40,7 +40,8 @@ def rating(
         raise StintlabUsageError(f"no archive at {path} (build one with `stintlab archive add`, or give --db)")
     with Archive(path) as arc:
         if validate:
-            out = run_validation(rating_table(arc))
+            races = rating_table(arc)
+            out = run_validation(races, windows=window_table(arc, races))
             emit(out if fmt != "table" else [{"predictor": k, "pair_accuracy": number(v, 3), "pairs": out["pairs"],
                  "classes": out["classes"], "races": out["races"]} for k, v in out["pair_accuracy"].items()],
                  fmt, title="rating vs last race's 10-lap mean: share of driver pairs ordered right, next race")  # fmt: skip

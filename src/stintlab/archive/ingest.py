@@ -421,4 +421,8 @@ def ingest(
         finally:
             if pool is not None:
                 pool.shutdown(wait=True, cancel_futures=True)
+        if any(r.get("status") in ("added", "replaced") for r in out):
+            from stintlab.archive.estimates import refresh_estimates
+
+            refresh_estimates(arc)  # the registry's estimates and their calibration follow the archive
     return out

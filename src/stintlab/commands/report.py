@@ -100,6 +100,9 @@ def report(
     pdf: Path = typer.Option(
         None, "--pdf", dir_okay=False, help="Also print the report to this PDF file (needs Playwright and Chromium)."
     ),
+    rules: str = typer.Option(
+        None, "--rules", help="Rule set (name or .toml) for the drive-time minimums; default: the one that applies."
+    ),
 ):
     """Write one self-contained HTML race report (plotly embedded, no network needed to open it)."""
     from stintlab.report.html import build_report
@@ -109,7 +112,7 @@ def report(
     race, demo = _race_or_demo(file, results, quiet, archived, db, entry_list)
     _set_title(race, title)
     if quiet:
-        doc = build_report(race, car=car, lang=lang, demo=demo)
+        doc = build_report(race, car=car, lang=lang, demo=demo, rules=rules)
     else:
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -121,7 +124,7 @@ def report(
             def step(label: str, done: int, total: int) -> None:
                 progress.update(task, description=label, completed=done, total=total)
 
-            doc = build_report(race, car=car, lang=lang, demo=demo, progress=step)
+            doc = build_report(race, car=car, lang=lang, demo=demo, progress=step, rules=rules)
     write_atomically(output, doc.html)
     csv_files = None
     if csv_dir is not None:

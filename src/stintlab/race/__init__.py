@@ -33,7 +33,7 @@ from stintlab.analysis.stops import stops as stop_table
 from stintlab.analysis.timeline import car_events, time_loss_account
 from stintlab.config import THRESHOLDS
 from stintlab.errors import StintlabUsageError
-from stintlab.event import event_title, is_file_name, session_word
+from stintlab.event import event_title, is_file_name, meta_from_path, session_word
 from stintlab.log import issues_table
 from stintlab.names import name_key
 
@@ -371,21 +371,36 @@ class Race:
 
     @_derived
     def rule_set(self):
-        """The one shipped rule set meant for this race (its series, season, length and event:
-        :func:`stintlab.analysis.rules.applicable_rules`), or None when none or several are."""
-        from stintlab.analysis.rules import applicable_rules, load_rules
-
-        m = self.meta
-        season = m.get("season") or (int(str(m["date"])[:4]) if m.get("date") else None)
-        hours = self.duration / 3600.0 if len(self.laps) else None
-        fits = applicable_rules(m.get("series"), season, hours, m.get("event")) if m.get("series") and season else []
-        return load_rules(fits[0]) if len(fits) == 1 else None
+        """The one shipped rule set meant for this race (:meth:`rule_fit` without a name), or None
+        when none or several are."""
+        rs, why = self.rule_fit()
+        return rs if rs is not None and not why else None
 
     @property
     def drive_time_counts_pit(self) -> bool:
         """Whether the series' rules (:attr:`rule_set`) count the pit stops in a driver's time
         (``[counting] exclude_pit = false``: NLS, as WIGE's FAHRERn_ZEIT); False without a rule set."""
         return self.rule_set is not None and not self.rule_set.exclude_pit
+
+    @property
+    def season(self) -> int | None:
+        """The race's season: told by its file's path (:func:`stintlab.event.meta_from_path`), else its start date."""
+        meta = meta_from_path(Path(self.meta.get("path") or "."))
+        if meta.get("season"):
+            return int(meta["season"])
+        date = self.meta.get("date")
+        return int(str(date)[:4]) if date else None
+
+    def rule_fit(self, name=None):
+        """(rule set, why it does not apply) for this race: the one decision of which rule set judges it
+        (:func:`stintlab.analysis.rules.rule_fit` with the race's series, season, event and length); used by
+        ``stintlab rules`` and the report's drive-time section alike."""
+        from stintlab.analysis.rules import rule_fit
+
+        elapsed = self.laps["elapsed"].max() if len(self.laps) else None
+        hours = None if elapsed is None or pd.isna(elapsed) else float(elapsed) / 3600.0
+        season = self.meta.get("season") or self.season
+        return rule_fit(self.meta.get("series"), season, hours, self.meta.get("event"), name)
 
     def drive_shares(self, rules=None) -> pd.DataFrame:
         """Drive time, share and longest spell per driver, next to ``rules``' minimums (a rule set name

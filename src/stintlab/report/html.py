@@ -121,7 +121,8 @@ def build_report(race, *, car: str | None = None, lang: str = "en", demo: bool =
                  rules=None, rival: str | None = None) -> ReportDoc:  # fmt: skip
     """The report of ``race`` as a :class:`ReportDoc` (``html`` is the whole file).
     ``progress(label, done, total)`` is called between sections when given. ``rules``: a rule set
-    (name or file) whose drive-time minimums the "Drive time" section shows; ``rival``: the car
+    (name or file) whose drive-time minimums the "Drive time" section shows when it fits the race (default: the
+    one shipped set that applies; :meth:`~stintlab.race.Race.rule_fit`, the decision of ``stintlab rules``); ``rival``: the car
     the "Battle" section compares ``car`` with (default: the car just ahead in the class)."""
     from stintlab.errors import StintlabUsageError
 

@@ -39,7 +39,9 @@ _NOTES = {
         "pit_excluded": "time in the pit lane excluded",
         "pit_included": "pit stops included, as the series' rules and its official result count it",
         "rules": "Minimums of rule set {rules}.",
-        "norules": "No rule set given: minimums not shown (`stintlab rules --list`).",
+        "rulesauto": "Minimums of rule set {rules}, the shipped set that applies to this race (series, season, event, length).",
+        "misfit": "Rule set {rules} does not apply to this race ({why}): its minimums are not shown.",
+        "norules": "No single shipped rule set applies to this race: minimums not shown (`stintlab rules --list`).",
         "lapchart": "Class position after every lap (the order in which the cars completed that lap).",
         "battle": "Gap of #{b} to #{a} by race time, at every crossing of #{b}: the laps between them (#{a}'s "
         "progress interpolated between its crossings) times their median clean lap, so a safety car does not inflate "
@@ -62,7 +64,9 @@ _NOTES = {
         "pit_excluded": "temps dans la voie des stands exclu",
         "pit_included": "arrêts aux stands compris, comme le règlement de la série et son résultat officiel le comptent",
         "rules": "Minimums du règlement {rules}.",
-        "norules": "Aucun règlement indiqué : minimums non affichés (`stintlab rules --list`).",
+        "rulesauto": "Minimums du règlement {rules}, celui qui s'applique à cette course (série, saison, épreuve, durée).",
+        "misfit": "Le règlement {rules} ne s'applique pas à cette course : ses minimums ne sont pas affichés.",
+        "norules": "Aucun règlement ne s'applique à cette seule course : minimums non affichés (`stintlab rules --list`).",
         "lapchart": "Position dans la catégorie après chaque tour (l'ordre dans lequel les voitures ont bouclé ce tour).",
         "battle": "Écart de la n°{b} sur la n°{a} selon le temps de course, à chaque passage de la n°{b} : les tours "
         "qui les séparent (progression de la n°{a} interpolée entre ses passages) multipliés par leur tour propre "
@@ -193,10 +197,16 @@ def pace_sections(race, car: str, classes: list[str], *, neutral=None, lang: str
         html = "".join(f"<h3>{esc(c)}</h3>" + sectors_table(sec[sec["class"].astype(str) == c], lang, car)
                        for c in classes if (sec["class"].astype(str) == c).any())  # fmt: skip
         out.append(("sectors", h2("sectors") + _note("sectors", lang) + html))
-    shares = race.drive_shares(rules)
+    rs, why = race.rule_fit(rules)  # the decision `stintlab rules` takes: a set that does not fit is not applied
+    shares = race.drive_shares(rs if rs is not None and not why else None)
     shares = shares[shares["car"] == car]
     if len(shares):
-        rules_note = _note("rules", lang, rules=str(rules)) if rules else _note("norules", lang)
+        if rs is None:
+            rules_note = _note("norules", lang)
+        elif why:
+            rules_note = _note("misfit", lang, rules=rs.name, why=why)
+        else:
+            rules_note = _note("rules" if rules else "rulesauto", lang, rules=rs.name)
         out.append(("drivetime", h2("drivetime") + drive_note(shares, lang, car) + rules_note + drive_table(shares, lang)))
     hist = race.position_history
     if hist is not None and len(hist):

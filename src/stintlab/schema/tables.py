@@ -23,6 +23,7 @@ stintlab.errors.StintlabUsageError: stints() needs lap table column(s) lap, elap
 from __future__ import annotations
 
 from stintlab.errors import StintlabUsageError
+from stintlab.schema.category_tables import CATEGORY_TABLES, CATEGORY_TITLES
 from stintlab.schema.columns import (  # noqa: F401  (shared columns, re-exported)
     CAR,
     CLASS,
@@ -347,6 +348,7 @@ TABLES: dict[str, tuple[ColumnSpec, ...]] = {
     "metric_leaders": METRIC_LEADERS,
     **PACE_TABLES,
     **PROJECTION_TABLES,
+    **CATEGORY_TABLES,
 }
 
 #: table name -> (heading, the functions returning it, CLI command printing it)
@@ -378,6 +380,7 @@ TABLE_TITLES: dict[str, tuple[str, str, str]] = {
     "metric_leaders": ("Metric leaders", "`analysis.rankings.metric_leaders`", ""),
     **PACE_TITLES,
     **PROJECTION_TITLES,
+    **CATEGORY_TITLES,
 }  # fmt: skip
 
 

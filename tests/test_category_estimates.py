@@ -130,3 +130,56 @@ def test_an_observation_replaces_the_estimate_and_removal_takes_them(db, tmp_pat
     assert res.exit_code == 0, res.output
     gone, _ = stored(copy)
     assert gone.empty  # estimates were all of that race
+
+
+def test_adding_a_race_estimates_only_it_and_agrees_with_a_full_refresh(tmp_path_factory):
+    """`archive add` of a race whose results grade nobody (Le Mans 2024) after the IMSA races: only that race is
+    estimated (bounded cost at any archive size), and the estimates are the ones a full refresh makes (same
+    model: the graded races did not change); the probabilities are the calibration stored by the last full
+    refresh (the crew-rule figure is re-measured at the next full refresh)."""
+    from stintlab.archive.db import Archive
+    from stintlab.archive.estimates import refresh_estimates
+    from stintlab.archive.store import ingest
+
+    db, first = build_archive(tmp_path_factory, tuple(IMSA), "incremental")
+    assert [r["status"] for r in first] == ["added"] * len(IMSA)
+    with Archive(db) as arc:
+        assert arc.df("SELECT count(*) AS n FROM driver_categories WHERE kind = 'estimated'")["n"][0] == 0
+    assert [r["status"] for r in ingest([CORPUS / "lemans-2024"], db)] == ["added"]
+    inc, calib_before = stored(db)
+    with Archive(db, write=True) as arc:
+        res = refresh_estimates(arc)
+    assert res["full"]
+    full, _ = stored(db)
+    cols = ["driver_key", "race_id", "car", "category", "evidence"]
+    assert len(inc) >= 10 and set(inc["race_id"]) == {LM24_ID}
+    assert sorted(map(tuple, inc[cols].astype(str).values)) == sorted(map(tuple, full[cols].astype(str).values))
+    pace = inc[inc["evidence"] == "pace"]
+    for cat, g in pace.groupby("category"):
+        assert set(g["confidence"]) == {calib_before["pace"][cat]["precision"]}
+
+
+def test_an_observation_added_later_drops_that_drivers_estimates(tmp_path_factory, monkeypatch):
+    """A driver estimated at Le Mans 2024 (Rodrigo Sales) and graded by a results file archived afterwards (IMSA
+    Sebring 2025): his estimate goes on the incremental path too, without a full refresh (an estimate never
+    overrides an observation). Oracle: the DRIVERn_LICENSE columns of the IMSA results read with the csv
+    module (``licences``)."""
+    from stintlab.archive import estimates
+    from stintlab.archive.db import Archive
+    from stintlab.archive.store import ingest
+
+    later = "imsa-2025-sebring-international-raceway"
+    db, _ = build_archive(tmp_path_factory, tuple(RACES), "later")
+    before, _ = stored(db)
+    graded = {k for _car, k, _cat in licences(later)}
+    earlier = {k for race in IMSA for _car, k, _cat in licences(race)}
+    hit = ({key(d) for d in before["driver"]} & graded) - earlier
+    assert "rodrigo sales" in hit
+    monkeypatch.setattr(estimates, "REFIT_GROWTH", 100.0)  # force the incremental path (4 -> 5 graded races)
+    assert [r["status"] for r in ingest([CORPUS / later], db)] == ["added"]
+    with Archive(db) as arc:
+        state = json.loads(arc.df("SELECT value FROM archive_info WHERE key = 'estimate_state'")["value"][0])
+    assert state == {"graded_races": len(IMSA)}  # no full refresh happened
+    after, _ = stored(db)
+    assert not {key(d) for d in after["driver"]} & graded
+    assert len(after) == len(before) - int(before["driver"].map(key).isin(graded).sum())

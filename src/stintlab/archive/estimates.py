@@ -43,26 +43,47 @@ from stintlab.archive.registry import (
     training_table,
 )
 
-__all__ = ["CORPUS_PRECISION", "MIN_MEASURED", "calibration", "read_calibration", "refresh_estimates"]
+__all__ = [
+    "CORPUS_PRECISION",
+    "MAX_FOLDS",
+    "MIN_MEASURED",
+    "REFIT_GROWTH",
+    "calibration",
+    "read_calibration",
+    "refresh_estimates",
+]
 
 #: measured on the 48-race corpus archive (benchmarks/bench_categories.py, docs/archive.md): pace, leave one
 #: race out over the IMSA races; crew rule, hidden drivers of fully graded WEC/Le Mans crews
 CORPUS_PRECISION = {"pace": {"Platinum": 0.77, "Bronze": 0.76}, "crew rule": 0.92}
 #: fewer measured estimates than this: the corpus figure is stated instead
 MIN_MEASURED = 30
+#: the pace calibration leaves one graded race out up to this many graded races; past it, the graded races
+#: are dealt into this many folds (one fold left out at a time), so its cost stays bounded
+MAX_FOLDS = 40
+#: adding races re-estimates only the new races, with the stored calibration and a model refitted on the
+#: archive, until the number of races whose results grade drivers has grown by this share since the last
+#: full refresh (then every race is estimated again: model and calibration drift that little in between)
+REFIT_GROWTH = 0.1
 _KEY = "estimate_calibration"
+_STATE = "estimate_state"
 
 
 def _pace_trials(arc: Archive) -> pd.DataFrame:
-    """Leave one race out: true, pred, p for every graded driver of every race whose results grade drivers."""
+    """Leave one race out (past :data:`MAX_FOLDS` graded races: one fold of them): true, pred, p for every
+    graded driver of every race whose results grade drivers."""
     e = training_table(arc)
     known = e[e["category"].notna()]
+    ids = sorted(known["race_id"].unique())
+    folds = min(len(ids), MAX_FOLDS)
+    fold_of = {rid: i % folds for i, rid in enumerate(ids)} if folds else {}
     parts = []
-    for rid in known["race_id"].unique():
-        test = known[(known["race_id"] == rid) & known["pct"].notna()]
+    for k in range(folds):
+        out = known["race_id"].map(fold_of) == k
+        test = known[out & known["pct"].notna()]
         if test.empty:
             continue
-        est = estimate(fit(known[known["race_id"] != rid]), test)
+        est = estimate(fit(known[~out]), test)
         parts.append(pd.DataFrame({"true": test["category"], "pred": est["category"], "p": est["probability"]}))
     return pd.concat(parts) if parts else pd.DataFrame(columns=["true", "pred", "p"])
 
@@ -158,19 +179,44 @@ def _race_estimates(race: pd.DataFrame, reg: pd.DataFrame, model: dict, precisio
     ]  # fmt: skip
 
 
-def refresh_estimates(arc: Archive) -> dict:
-    """Remake every ``estimated`` registry row and the stored calibration (module doc), in one transaction.
-    Returns {"races", "estimates", "by_evidence", "calibration"}."""
+def _graded_races(arc: Archive) -> int:
+    return int(arc.con.execute("SELECT count(DISTINCT race_id) FROM entries WHERE category IS NOT NULL").fetchone()[0])
+
+
+def _state(arc: Archive) -> dict:
+    row = arc.con.execute("SELECT value FROM archive_info WHERE key = ?", [_STATE]).fetchall()
+    return json.loads(row[0][0]) if row else {}
+
+
+def refresh_estimates(arc: Archive, races: list[str] | None = None) -> dict:
+    """Remake the ``estimated`` registry rows (module doc), in one transaction. Returns {"races",
+    "estimates", "by_evidence", "calibration", "full"}.
+
+    ``races`` (the races just added or replaced): only those are estimated, with the stored calibration,
+    and the estimates of drivers they observe are dropped everywhere (an estimate never overrides an
+    observation) — unless the graded races grew by :data:`REFIT_GROWTH` since the last full refresh or
+    none was made, then everything is remade. Without ``races`` (a race removed, an alias, an entry list):
+    everything is remade."""
     arc.need_write()
+    graded = _graded_races(arc)
+    last = _state(arc).get("graded_races")
+    full = races is None or last is None or graded > last * (1 + REFIT_GROWTH)
     reg = load_registry(arc)
     reg = reg[reg["kind"].isin(OBSERVED_KINDS)]
-    calib = calibration(arc, reg)
-    precision = {k: v["precision"] for k, v in calib["pace"].items()}
+    calib = calibration(arc, reg) if full else None
+    if calib is not None:
+        precision = {k: v["precision"] for k, v in calib["pace"].items()}
+        crew_p = calib["crew rule"]["precision"]
+    else:
+        stored = read_calibration(arc)
+        precision, crew_p = stored["pace"], stored["crew rule"]
     train = training_table(arc)
     model = fit(train.dropna(subset=["category"])) if len(train) else {}
+    where, params = ("", []) if full else (
+        " WHERE e.race_id IN (" + ", ".join("?" for _ in races) + ")", [str(r) for r in races])  # fmt: skip
     ent = arc.df(
         "SELECT e.race_id, e.car, e.driver, e.driver_key, e.class, e.category, e.pace, r.season, r.series"
-        " FROM entries e JOIN races r USING (race_id)"
+        " FROM entries e JOIN races r USING (race_id)" + where, params
     )
     aliases = arc.aliases()
     ent["key"] = [resolve_key(k, aliases) for k in ent["driver_key"]]
@@ -178,16 +224,30 @@ def refresh_estimates(arc: Archive) -> dict:
     for _, race in ent.groupby("race_id", sort=True):
         if race["category"].notna().all():
             continue
-        rows += _race_estimates(race.reset_index(drop=True), reg, model, precision, calib["crew rule"]["precision"])
+        rows += _race_estimates(race.reset_index(drop=True), reg, model, precision, crew_p)
     out = pd.DataFrame(rows, columns=REGISTRY_COLUMNS)
+    drop: list = []
+    if not full:  # estimates elsewhere of the drivers these races observe go
+        seen = set(ent.loc[ent["category"].notna(), "key"])
+        est = arc.df("SELECT DISTINCT driver_key FROM driver_categories WHERE kind = 'estimated'")
+        drop = [k for k in est["driver_key"] if resolve_key(k, aliases) in seen]
     arc.con.execute("BEGIN TRANSACTION")
     try:
-        arc.con.execute("DELETE FROM driver_categories WHERE kind = 'estimated'")
+        if full:
+            arc.con.execute("DELETE FROM driver_categories WHERE kind = 'estimated'")
+        else:
+            arc.con.execute("DELETE FROM driver_categories WHERE kind = 'estimated' AND race_id IN ("
+                            + ", ".join("?" for _ in races) + ")", [str(r) for r in races])  # fmt: skip
+            for k in drop:
+                arc.con.execute("DELETE FROM driver_categories WHERE kind = 'estimated' AND driver_key = ?", [k])
         if len(out):
             arc.con.register("_est_in", out)
             arc.con.execute("INSERT INTO driver_categories BY NAME SELECT * FROM _est_in")
             arc.con.unregister("_est_in")
-        arc.con.execute("INSERT OR REPLACE INTO archive_info VALUES (?, ?)", [_KEY, json.dumps(calib)])
+        if full:
+            arc.con.execute("INSERT OR REPLACE INTO archive_info VALUES (?, ?)", [_KEY, json.dumps(calib)])
+            arc.con.execute("INSERT OR REPLACE INTO archive_info VALUES (?, ?)",
+                            [_STATE, json.dumps({"graded_races": graded})])  # fmt: skip
         arc.con.execute("COMMIT")
     except BaseException:
         arc.con.execute("ROLLBACK")
@@ -196,5 +256,6 @@ def refresh_estimates(arc: Archive) -> dict:
         "races": int(out["race_id"].nunique()) if len(out) else 0,
         "estimates": int(len(out)),
         "by_evidence": out["evidence"].value_counts().to_dict() if len(out) else {},
-        "calibration": calib,
+        "calibration": calib if calib is not None else read_calibration(arc),
+        "full": full,
     }

@@ -6,7 +6,7 @@ import math
 from array import array
 from collections import deque
 
-__all__ = ["CarState", "time_at_lap", "RECENT", "SIGS"]
+__all__ = ["CarState", "time_at_lap", "gap", "seconds_behind", "RECENT", "SIGS"]
 
 RECENT = 20  # ordinary laps kept per car for the pit-time fallback of drive time
 SIGS = 8  # laps per car whose every figure is kept to tell a re-sent row from a corrected one
@@ -16,12 +16,14 @@ class CarState:
     """One car's live state (engine-internal; read through :class:`~stintlab.live.engine.LiveRace`)."""
 
     __slots__ = ("car", "cls", "team", "driver", "slot", "order", "lap", "el", "lap0", "last_el", "last_lt", "best_lt",
-                 "in_lap", "flag", "stint", "stint_row", "stops", "open_stop", "recent", "sig", "drive")  # fmt: skip
+                 "in_lap", "flag", "stint", "stint_row", "stops", "open_stop", "recent", "sig", "drive", "group",
+                 "manufacturer", "start_tod")  # fmt: skip
 
     def __init__(self, car: str, order_key: float):
         self.car = car
         self.order = order_key
-        self.cls = self.team = self.driver = self.slot = None
+        self.cls = self.team = self.driver = self.slot = self.group = self.manufacturer = None
+        self.start_tod = math.nan  # time of day of the car's start signal (time_of_day - elapsed; group starts)
         self.lap = 0
         self.el = array("d")  # crossing time of lap lap0 + i (NaN: a hole in the lap numbers)
         self.lap0 = 0
@@ -68,3 +70,22 @@ def time_at_lap(a: CarState, lap: int) -> float:
         return e_lo
     hi, e_hi = above[0]
     return e_lo + (e_hi - e_lo) * (lap - lo) / (hi - lo)
+
+
+def gap(b: CarState, a: CarState, t: float) -> tuple[float, int]:
+    """(seconds, laps) of B behind A at race time ``t``, each as of its last crossing: B's last crossing
+    minus A's crossing of the same lap (time at the same point of the track), or ``t`` minus A's
+    crossing when A got there after B (A passed B while B stood still); laps = A's laps - B's laps."""
+    if a is b:
+        return 0.0, 0
+    return seconds_behind(a, b.lap, b.last_el, t), int(a.lap - b.lap)
+
+
+def seconds_behind(a: CarState, lap: int, arrived: float, t: float) -> float:
+    """Seconds between A's crossing of lap ``lap`` and a car that got there at ``arrived`` (``t`` minus
+    A's crossing when A got there later: A passed it while it stood still)."""
+    tau = a.at(lap)
+    if tau is None:
+        tau = time_at_lap(a, lap)
+    secs = (arrived if arrived >= tau else t) - tau
+    return round(max(secs, 0.0), 3)

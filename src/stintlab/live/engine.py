@@ -54,7 +54,9 @@ from stintlab.analysis import order
 from stintlab.analysis.flags import FLAG_KINDS, MERGE_GAP
 from stintlab.analysis.stops import drive_through_mask, stop_kinds
 from stintlab.display import car_key
-from stintlab.live.car import CarState, time_at_lap
+from stintlab.live.car import CarState
+from stintlab.live.car import gap as car_gap
+from stintlab.live.final import classification_of_moment, final_rows, last_crossings_table
 from stintlab.live.state import LiveEvent, LiveState, RaceControl, StandingRow
 from stintlab.live.tail import TAIL_WINDOW, TailWindow
 
@@ -103,11 +105,15 @@ class LiveRace:
     """The incremental race state (module docstring). ``feed`` rows, then read ``state(t)``,
     ``standings(t)``, ``stints()``, ``stops()``, ``drive_time()``."""
 
-    def __init__(self, *, tail_every: float = 0.0, tail_window: float = TAIL_WINDOW):
+    def __init__(self, *, tail_every: float = 0.0, tail_window: float = TAIL_WINDOW, classification=None):
         """``tail_every`` > 0: every that many race seconds, the snapshot re-runs the annotation
-        kernels (slow zones) on the last ``tail_window`` seconds of crossings (module docstring)."""
+        kernels (slow zones) on the last ``tail_window`` seconds of crossings (module docstring).
+        ``classification``: the race's official classification (a table, or a function giving it on
+        first use, e.g. ``lambda: race.classification``): the final board follows it once the race is
+        finished (:mod:`stintlab.live.final`); None: the classification derived from the laps."""
         self.tail_every = float(tail_every)
         self.tail_window = float(tail_window)
+        self._official = classification
         self.reset()
 
     def reset(self) -> None:
@@ -130,6 +136,7 @@ class LiveRace:
         self.laps_fed = 0
         self._seq = 0
         self._tail = TailWindow(self.tail_window)  # the last tail_window seconds, re-analysed for slow zones
+        self._final: tuple[int, object] | None = None  # (laps_fed, final rows or None) of the last check
 
     # ------------------------------------------------------------------ feeding
     def feed(self, rows) -> FeedResult:
@@ -188,6 +195,10 @@ class LiveRace:
         cls = _text(r.get("class")) or c.cls or ""
         c.cls = cls
         c.team = _text(r.get("team")) or c.team
+        c.group = _text(r.get("group")) or c.group
+        c.manufacturer = _text(r.get("manufacturer")) or c.manufacturer
+        if math.isnan(c.start_tod):  # the car's own start signal (WIGE group starts: order.start_offsets)
+            c.start_tod = _num(r.get("time_of_day")) - el
         driver = _text(r.get("driver"))
         slot = r.get("driver_slot")
         slot = None if slot is None or slot is pd.NA else int(slot)
@@ -331,42 +342,51 @@ class LiveRace:
     def cars(self) -> list[str]:
         return list(self._cars)
 
-    def _end_state(self, flagged: bool = True) -> tuple[bool, dict]:
-        """(snapshot, took_the_flag per car) by :mod:`stintlab.analysis.order` on the cars' last
-        crossings; ``flagged`` false: only the first (the second is then empty)."""
-        cs = list(self._cars.values())
-        if not cs:
+    def _end_state(self) -> tuple[bool, dict]:
+        """(snapshot, took_the_flag per car) by :mod:`stintlab.analysis.order` on the cars' last crossings."""
+        if not self._cars:
             return True, {}
-        if not flagged and self._flags_known and not any(c.flag in ("FF", "RF") for c in cs):
-            return True, {}  # no last crossing under the chequered or red flag: order.snapshot_file is true
-        last = pd.DataFrame({"car": [c.car for c in cs], "lap": [c.lap for c in cs],
-                             "elapsed": [c.last_el for c in cs], "lap_time": [c.last_lt for c in cs],
-                             "flag": pd.array([c.flag for c in cs], dtype="string")})  # fmt: skip
-        snapshot = order.snapshot_file(last)
-        return snapshot, (order.took_the_flag(last).to_dict() if flagged else {})
+        last = last_crossings_table(list(self._cars.values()))
+        return order.snapshot_file(last), order.took_the_flag(last).to_dict()
 
     @property
     def finished(self) -> bool:
-        """A chequered flag (or a red-flag finish) has been seen, by :func:`stintlab.analysis.order.race_finished`."""
-        if not self._cars or not self._flags_known:
+        """The race is over, by :func:`stintlab.analysis.order.race_finished` on the cars' last crossings:
+        a chequered flag (or a red-flag finish); without flags, the finish the last crossings show."""
+        if not self._cars:
             return False
-        return not self._end_state(flagged=False)[0]
+        if self._flags_known and not any(c.flag in ("FF", "RF") for c in self._cars.values()):
+            return False  # no last crossing under the chequered or red flag: not over (shortcut)
+        return bool(order.race_finished(last_crossings_table(list(self._cars.values()))))
+
+    def classification(self) -> pd.DataFrame | None:
+        """The classification the final board follows (:mod:`stintlab.live.final`); None while the race runs."""
+        if not self.finished:
+            return None
+        official = self._official() if callable(self._official) else self._official
+        return classification_of_moment(list(self._cars.values()), official)
+
+    def _final_rows(self, t: float) -> list[StandingRow] | None:
+        """The final board (the classification's order) once the race is finished, else None; kept
+        until a new crossing is fed."""
+        if self._final is None or self._final[0] != self.laps_fed:
+            table = self.classification()
+            self._final = (self.laps_fed, None if table is None else final_rows(self._cars, table, t))
+        return self._final[1]
 
     def standings(self, t: float | None = None) -> list[StandingRow]:
         """Standings at race time ``t`` (default: the latest crossing fed), every car as of its last
-        crossing fed (module docstring)."""
+        crossing fed (module docstring); once the race is finished, the classification's order
+        (:mod:`stintlab.live.final`)."""
         t = self.race_time if t is None else float(t)
+        if t >= self.race_time:
+            final = self._final_rows(t)
+            if final is not None:
+                return final
         cs = sorted(self._cars.values(), key=lambda c: (-c.lap, c.last_el, c.order))
 
         def gap(b: CarState, a: CarState) -> tuple[float, int]:
-            if a is b:
-                return 0.0, 0
-            tau = a.at(b.lap)
-            if tau is None:
-                tau = time_at_lap(a, b.lap)
-            arrived = b.last_el
-            secs = (arrived if arrived >= tau else t) - tau
-            return round(max(secs, 0.0), 3), int(a.lap - b.lap)
+            return car_gap(b, a, t)
 
         rows = []
         class_first: dict[str, CarState] = {}

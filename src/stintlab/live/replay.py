@@ -33,7 +33,7 @@ def replay_states(race, every: float = 60.0, start: float = 0.0, speed: float = 
     if every <= 0:
         raise ValueError("every must be positive")
     rows = crossings(race.laps)
-    engine = LiveRace(tail_every=tail_every)
+    engine = LiveRace(tail_every=tail_every, classification=lambda: race.classification)
     end = float(rows[-1]["elapsed"]) if rows else 0.0
     k = 0
     t = float(start) if start > 0 else float(every)

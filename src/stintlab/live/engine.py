@@ -57,6 +57,7 @@ from stintlab.display import car_key
 from stintlab.live.car import CarState
 from stintlab.live.car import gap as car_gap
 from stintlab.live.final import classification_of_moment, final_rows, last_crossings_table
+from stintlab.live.rows import crossing_order, num, text
 from stintlab.live.state import LiveEvent, LiveState, RaceControl, StandingRow
 from stintlab.live.tail import TAIL_WINDOW, TailWindow
 
@@ -73,21 +74,6 @@ STOP_COLUMNS = ["car", "stop", "class", "lap_in", "lap_out", "race_time", "hour"
                 "stint_before"]  # fmt: skip
 _CONTROL = {"GF": "GREEN", "SF": "SC", "FCY": "FCY", "RF": "RED", "FF": "FINISH"}
 _NEUTRAL = {"SF", "FCY", "RF"}
-
-
-def _num(v) -> float:
-    """A float, NaN for missing values (None, pd.NA, NaN)."""
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return math.nan
-    return f
-
-
-def _text(v) -> str | None:
-    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
-        return None
-    return str(v)
 
 
 @dataclass
@@ -140,15 +126,14 @@ class LiveRace:
 
     # ------------------------------------------------------------------ feeding
     def feed(self, rows) -> FeedResult:
-        """Take new crossings: a canonical lap DataFrame (any order: sorted here by race time, then
-        source line) or an iterable of row dicts already in crossing order. Rows already fed with the
+        """Take new crossings: a canonical lap DataFrame (any order: sorted here in crossing order,
+        :func:`stintlab.live.rows.crossing_order`) or an iterable of row dicts already in crossing order. Rows already fed with the
         same figures are skipped; contradicting rows are reported in ``conflicts`` and not applied."""
         res = FeedResult()
         if isinstance(rows, pd.DataFrame):
             if rows.empty:
                 return res
-            keys = ["elapsed"] + (["line"] if "line" in rows else [])
-            rows = rows.sort_values(keys, kind="stable")
+            rows = rows.iloc[crossing_order(rows)]
             cols = {c: rows[c].tolist() for c in rows.columns}
             names = list(cols)
             it = (dict(zip(names, vals)) for vals in zip(*cols.values()))
@@ -161,10 +146,10 @@ class LiveRace:
     def _add(self, r: dict, res: FeedResult) -> None:
         car = str(r["car"])
         lap = int(r["lap"])
-        el = _num(r.get("elapsed"))
-        lt = _num(r.get("lap_time"))
+        el = num(r.get("elapsed"))
+        lt = num(r.get("lap_time"))
         in_lap = bool(r.get("in_lap")) if r.get("in_lap") is not pd.NA else False
-        pit = _num(r.get("pit_time"))
+        pit = num(r.get("pit_time"))
         sig = (round(el, 3), round(lt, 3) if math.isfinite(lt) else None, in_lap,
                round(pit, 3) if math.isfinite(pit) else None)  # fmt: skip
         c = self._cars.get(car)
@@ -183,7 +168,7 @@ class LiveRace:
             res.conflicts.append((car, lap, "no race time"))
             return
         if c is None:
-            line = _num(r.get("line"))
+            line = num(r.get("line"))
             self._seq += 1
             c = self._cars[car] = CarState(car, line if math.isfinite(line) else 1e12 + self._seq)
         res.added += 1
@@ -192,18 +177,18 @@ class LiveRace:
             self._tail.add(r, el)
         self.race_time = max(self.race_time, el)
         c.put(lap, el, sig)
-        cls = _text(r.get("class")) or c.cls or ""
+        cls = text(r.get("class")) or c.cls or ""
         c.cls = cls
-        c.team = _text(r.get("team")) or c.team
-        c.group = _text(r.get("group")) or c.group
-        c.manufacturer = _text(r.get("manufacturer")) or c.manufacturer
+        c.team = text(r.get("team")) or c.team
+        c.group = text(r.get("group")) or c.group
+        c.manufacturer = text(r.get("manufacturer")) or c.manufacturer
         if math.isnan(c.start_tod):  # the car's own start signal (WIGE group starts: order.start_offsets)
-            c.start_tod = _num(r.get("time_of_day")) - el
-        driver = _text(r.get("driver"))
+            c.start_tod = num(r.get("time_of_day")) - el
+        driver = text(r.get("driver"))
         slot = r.get("driver_slot")
         slot = None if slot is None or slot is pd.NA else int(slot)
         out_lap = c.in_lap and c.lap > 0  # the lap after an in-lap of the same car
-        flag = _text(r.get("flag"))
+        flag = text(r.get("flag"))
         # ---- stints (analysis.stints: a stint starts at lap 1 or an out-lap; the in-lap ends it)
         if c.stint == 0 or out_lap:
             prev = c.stint_row

@@ -9,6 +9,7 @@ from collections import deque
 __all__ = ["CarState", "time_at_lap", "gap", "seconds_behind", "RECENT", "SIGS"]
 
 RECENT = 20  # ordinary laps kept per car for the pit-time fallback of drive time
+HOLE = -(2**31)  # no crossing fed for that lap number
 SIGS = 8  # laps per car whose every figure is kept to tell a re-sent row from a corrected one
 
 
@@ -25,7 +26,7 @@ class CarState:
         self.cls = self.team = self.driver = self.slot = self.group = self.manufacturer = None
         self.start_tod = math.nan  # time of day of the car's start signal (time_of_day - elapsed; group starts)
         self.lap = 0
-        self.el = array("d")  # crossing time of lap lap0 + i (NaN: a hole in the lap numbers)
+        self.el = array("i")  # crossing time of lap lap0 + i, ms (4 bytes a lap; HOLE: a hole in the lap numbers)
         self.lap0 = 0
         self.sig: dict[int, tuple] = {}  # the last SIGS laps' figures (duplicate / correction check)
         self.last_el = math.nan
@@ -41,17 +42,17 @@ class CarState:
         self.drive: dict[str | None, float] = {}
 
     def at(self, lap: int) -> float | None:
-        """Race time of the crossing ending lap ``lap``, None when not fed."""
+        """Race time of the crossing ending lap ``lap`` (to the millisecond), None when not fed."""
         i = lap - self.lap0
-        if 0 <= i < len(self.el) and not math.isnan(self.el[i]):
-            return self.el[i]
+        if 0 <= i < len(self.el) and self.el[i] != HOLE:
+            return self.el[i] / 1000.0
         return None
 
     def put(self, lap: int, el: float, sig: tuple) -> None:
         if not self.el:
             self.lap0 = lap
-        self.el.extend([math.nan] * (lap - self.lap0 - len(self.el)))
-        self.el.append(el)
+        self.el.extend([HOLE] * (lap - self.lap0 - len(self.el)))
+        self.el.append(round(el * 1000.0))
         self.sig[lap] = sig
         if len(self.sig) > SIGS:
             del self.sig[next(iter(self.sig))]
@@ -60,7 +61,7 @@ class CarState:
 def time_at_lap(a: CarState, lap: int) -> float:
     """A's time at the line of lap ``lap`` when A has no crossing numbered so (a hole in its lap
     numbers): linear between its crossings around it; its first crossing when before them."""
-    known = [(a.lap0 + i, e) for i, e in enumerate(a.el) if not math.isnan(e)]
+    known = [(a.lap0 + i, e / 1000.0) for i, e in enumerate(a.el) if e != HOLE]
     below = [(k, e) for k, e in known if k < lap]
     above = [(k, e) for k, e in known if k > lap]
     if not below:

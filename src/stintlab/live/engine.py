@@ -36,8 +36,10 @@ field's ratio within ± a few minutes), so every ``tail_every`` race seconds the
 seconds only; zones still running become :attr:`RaceControl.slow_zones`. Not exact: the references
 come from the window, not the whole race (docs/live.md gives the agreement).
 
-Memory: per car, one float per crossing (8 bytes: the crossing times the gaps need), the figures of
-its last 8 laps, one record per stint and per stop; nothing per snapshot (benchmarks/bench_live.py).
+Memory: per car, its crossing times in milliseconds (4 bytes a lap: the gaps need them), the figures
+of its last 8 laps, its open stint and stop; closed stints and stops column by column
+(:mod:`stintlab.live.records`, ~80 bytes each); nothing per snapshot, no lap row (benchmarks/bench_live.py:
+about 24 bytes per new lap over a 24 h race, 0.54 MB held at the end of Le Mans 2023).
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ from stintlab.display import car_key
 from stintlab.live.car import CarState
 from stintlab.live.car import gap as car_gap
 from stintlab.live.final import classification_of_moment, final_rows, last_crossings_table
+from stintlab.live.records import STINT_SPEC, STOP_SPEC, Records
 from stintlab.live.rows import crossing_order, num, text
 from stintlab.live.state import LiveEvent, LiveState, RaceControl, StandingRow
 from stintlab.live.tail import TAIL_WINDOW, TailWindow
@@ -87,6 +90,13 @@ class FeedResult:
     conflicts: list = field(default_factory=list)  # (car, lap, why)
 
 
+def _closed_stint(s: dict) -> dict:
+    """A stint record as the table has it: driver_change against the previous stint's driver (analysis.stints)."""
+    r = {k: v for k, v in s.items() if not k.startswith("_")}
+    r["driver_change"] = "_prev_driver" in s and (s["_prev_driver"] or "") != (r["driver"] or "")
+    return r
+
+
 class LiveRace:
     """The incremental race state (module docstring). ``feed`` rows, then read ``state(t)``,
     ``standings(t)``, ``stints()``, ``stops()``, ``drive_time()``."""
@@ -105,9 +115,9 @@ class LiveRace:
     def reset(self) -> None:
         """Forget everything (a rebuild starts from here)."""
         self._cars: dict[str, CarState] = {}
-        self._stints: list[dict] = []
-        self._stops: list[dict] = []
-        self._done_stops: list[dict] = []  # completed since the last snapshot
+        self._stints = Records(STINT_SPEC)  # closed stints (the open one: each car's stint_row)
+        self._stops = Records(STOP_SPEC)  # stops with their out-lap (an open one: each car's open_stop)
+        self._done_stops: deque = deque(maxlen=EVENTS_KEPT)  # closed since the last snapshot
         self._events: deque = deque(maxlen=EVENTS_KEPT)  # since the last state() call
         self._leader: str | None = None
         self._lead_laps = 0
@@ -201,7 +211,7 @@ class LiveRace:
             if prev is not None:
                 prev["ended_by"] = "stop" if c.in_lap else "retired"
                 c.stint_row["_prev_driver"] = prev["driver"] or ""  # for driver_change (analysis.stints)
-            self._stints.append(c.stint_row)
+                self._stints.append(_closed_stint(prev))
         s = c.stint_row
         s["lap_end"], s["end"] = lap, el
         s["laps"] += 1
@@ -219,6 +229,7 @@ class LiveRace:
             self._event("pit_out", el, c, lap, value=pit)
             if st["driver_change"]:
                 self._event("driver_change", el, c, lap, value=st["driver_in"])
+            self._stops.append(st)
             self._done_stops.append(st)  # judged long or not at the next snapshot (_long_stop_events)
         if in_lap:
             c.stops += 1
@@ -227,7 +238,6 @@ class LiveRace:
                            "driver_in": driver, "driver_out": None, "driver_change": False,
                            "in_lap_time": lt, "out_lap_time": math.nan, "neutralised": flag in _NEUTRAL,
                            "stint_before": c.stint}  # fmt: skip
-            self._stops.append(c.open_stop)
             self._event("pit_in", el, c, lap)
         # ---- drive time (analysis.stints.driver_spells: lap time minus the pit time of out-laps)
         excl = 0.0
@@ -309,18 +319,15 @@ class LiveRace:
         or garage against the class baselines of every stop completed so far (one vectorised pass)."""
         if not self._done_stops:
             return []
-        done = [s for s in self._stops if s["lap_out"] is not None]
-        kinds = stop_kinds(np.array([s["pit_time"] for s in done], dtype=float),
-                           np.array([s["class"] for s in done], dtype=object),
-                           np.array([s["neutralised"] for s in done], dtype=bool))  # fmt: skip
-        kind_of = {id(s): k for s, k in zip(done, kinds)}
+        col = self._stops.column
+        kinds = stop_kinds(np.frombuffer(col("pit_time"), dtype=float), np.array(col("class"), dtype=object),
+                           np.frombuffer(col("neutralised"), dtype=np.uint8).astype(bool))  # fmt: skip
         out = []
-        for st in self._done_stops:
-            k = kind_of.get(id(st), "normal")
+        for st, k in zip(self._done_stops, kinds[len(kinds) - len(self._done_stops) :]):  # the latest closed
             if k != "normal" and math.isfinite(st["pit_time"]):
                 out.append(LiveEvent("long_stop", st["race_time"], st["car"], st["class"], st["lap_out"], k,
                                      st["pit_time"]))  # fmt: skip
-        self._done_stops = []
+        self._done_stops.clear()
         return out
 
     # ------------------------------------------------------------------ reading
@@ -421,13 +428,12 @@ class LiveRace:
     def stints(self) -> pd.DataFrame:
         """One row per stint so far, the columns of :func:`stintlab.analysis.stints.stints`."""
         snapshot, flagged = self._end_state()
-        rows = []
-        for s in self._stints:
-            r = {k: v for k, v in s.items() if not k.startswith("_")}
-            if r["ended_by"] is None:  # the car's last stint
+        rows = self._stints.rows()
+        for c in self._cars.values():  # the open stints: each car's last one
+            if c.stint_row is not None:
+                r = _closed_stint(c.stint_row)
                 r["ended_by"] = "file_end" if snapshot else ("finish" if flagged.get(r["car"]) else "retired")
-            r["driver_change"] = "_prev_driver" in s and (s["_prev_driver"] or "") != (r["driver"] or "")
-            rows.append(r)
+                rows.append(r)
         out = pd.DataFrame(rows, columns=[c for c in STINT_COLUMNS if c not in ("duration", "start_hour", "end_hour")])
         out["duration"] = out["end"] - out["start"]
         out["start_hour"] = (np.floor(np.maximum(out["start"].to_numpy(dtype=float), 0) / 3600) + 1).astype(np.int64)
@@ -441,7 +447,8 @@ class LiveRace:
     def stops(self) -> pd.DataFrame:
         """One row per stop so far: the exact columns of :func:`stintlab.analysis.stops.stops` and a
         provisional ``kind`` (module docstring)."""
-        out = pd.DataFrame(self._stops, columns=[c for c in STOP_COLUMNS if c != "kind"])
+        stops = self._stops.rows() + [c.open_stop for c in self._cars.values() if c.open_stop is not None]
+        out = pd.DataFrame(stops, columns=[c for c in STOP_COLUMNS if c != "kind"])
         if out.empty:
             out["kind"] = pd.Series([], dtype="string")
             return out[STOP_COLUMNS]
@@ -458,7 +465,7 @@ class LiveRace:
         out["lap_out"] = pd.array(out["lap_out"], dtype="Int64")
         for col in ("car", "class", "driver_in", "driver_out"):
             out[col] = pd.array(out[col], dtype="string")
-        order_ = sorted(range(len(out)), key=lambda i: (car_key(self._stops[i]["car"]), self._stops[i]["stop"]))
+        order_ = sorted(range(len(out)), key=lambda i: (car_key(stops[i]["car"]), stops[i]["stop"]))
         return out.iloc[order_].reset_index(drop=True)[STOP_COLUMNS]
 
     def drive_time(self) -> pd.DataFrame:

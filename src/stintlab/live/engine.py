@@ -59,6 +59,7 @@ from stintlab.display import car_key
 from stintlab.live.car import CarState
 from stintlab.live.car import gap as car_gap
 from stintlab.live.final import classification_of_moment, final_rows, last_crossings_table
+from stintlab.live.incidents import IncidentWatch
 from stintlab.live.records import STINT_SPEC, STOP_SPEC, Records
 from stintlab.live.rows import crossing_order, num, text
 from stintlab.live.state import LiveEvent, LiveState, RaceControl, StandingRow
@@ -101,7 +102,8 @@ class LiveRace:
     """The incremental race state (module docstring). ``feed`` rows, then read ``state(t)``,
     ``standings(t)``, ``stints()``, ``stops()``, ``drive_time()``."""
 
-    def __init__(self, *, tail_every: float = 0.0, tail_window: float = TAIL_WINDOW, classification=None):
+    def __init__(self, *, tail_every: float = 0.0, tail_window: float = TAIL_WINDOW, classification=None,
+                 incidents_every: float = 0.0):  # fmt: skip
         """``tail_every`` > 0: every that many race seconds, the snapshot re-runs the annotation
         kernels (slow zones) on the last ``tail_window`` seconds of crossings (module docstring).
         ``classification``: the race's official classification (a table, or a function giving it on
@@ -109,6 +111,7 @@ class LiveRace:
         finished (:mod:`stintlab.live.final`); None: the classification derived from the laps."""
         self.tail_every = float(tail_every)
         self.tail_window = float(tail_window)
+        self.incidents_every = float(incidents_every)  # > 0: incidents confirmed that often (live/incidents.py)
         self._official = classification
         self.reset()
 
@@ -132,6 +135,7 @@ class LiveRace:
         self.laps_fed = 0
         self._seq = 0
         self._tail = TailWindow(self.tail_window)  # the last tail_window seconds, re-analysed for slow zones
+        self._watch = IncidentWatch()  # the incident window (used when incidents_every > 0)
         self._final: tuple[int, object] | None = None  # (laps_fed, final rows or None) of the last check
 
     # ------------------------------------------------------------------ feeding
@@ -185,6 +189,8 @@ class LiveRace:
         self.laps_fed += 1
         if self.tail_every > 0:
             self._tail.add(r, el)
+        if self.incidents_every > 0:
+            self._watch.add(r, el)
         self.race_time = max(self.race_time, el)
         c.put(lap, el, sig)
         cls = text(r.get("class")) or c.cls or ""
@@ -419,6 +425,9 @@ class LiveRace:
             problem = self._tail.analyse(t)
             if problem:
                 self._events.append(LiveEvent("notice", t, code=problem))
+        if self.incidents_every > 0 and t - self._watch.analysed_at >= self.incidents_every:
+            found, problem = self._watch.confirm(t)
+            self._events.extend(found if not problem else [LiveEvent("notice", t, code=problem)])
         events = tuple(self._events)
         if clear_events:
             self._events.clear()

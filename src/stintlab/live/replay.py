@@ -33,13 +33,17 @@ def crossings(laps: pd.DataFrame) -> list[dict]:
 
 
 def replay_states(race, every: float = 60.0, start: float = 0.0, speed: float = 0.0,
-                  sleep: Callable[[float], None] = time.sleep, tail_every: float = 0.0) -> Iterator[LiveState]:  # fmt: skip
+                  sleep: Callable[[float], None] = time.sleep, tail_every: float = 0.0,
+                  incidents_every: float = 0.0) -> Iterator[LiveState]:  # fmt: skip
     """Yield the live state of ``race`` (a :class:`~stintlab.race.Race`) at every step (module docstring);
-    ``tail_every``: slow zones re-detected on the tail window that often (:class:`LiveRace`)."""
+    ``tail_every``: slow zones re-detected on the tail window that often; ``incidents_every``: incidents
+    confirmed that often (:class:`LiveRace`, :mod:`stintlab.live.incidents`)."""
     if every <= 0:
         raise ValueError("every must be positive")
     rows = crossings(race.laps)
-    engine = LiveRace(tail_every=tail_every, classification=lambda: race.classification)
+    engine = LiveRace(
+        tail_every=tail_every, incidents_every=incidents_every, classification=lambda: race.classification
+    )
     end = rows[-1]["_t"] if rows else 0.0
     k = 0
     t = float(start) if start > 0 else float(every)

@@ -76,6 +76,8 @@ class Thresholds:
     index_min_cars: int = _t(3, "cars", "pace", "Fewest cars in the reference of an index.")
     index_bin: float = _t(300.0, "s", "pace", "Time bins of the index reference.")
     min_clean_laps: int = _t(10, "laps", "pace", "Fewer clean laps than this flag a driver figure as based on few laps.")
+    long_lap: float = _t(360.0, "s", "pace", "A race whose median clean lap is this long or longer (the Nordschleife: 8-10 min) counts min_clean_laps_long instead.")
+    min_clean_laps_long: int = _t(4, "laps", "pace", "min_clean_laps on long laps: 4 laps of 6 min or more rank drivers as stably as 10 do at Sebring (benchmarks/clean_laps_stability.py).")
     stint_trim: float = _t(0.10, "", "pace", "Share of a stint's slowest laps left out of the stint average.")
     traffic_gap: float = _t(1.0, "s", "laptimes", "A green lap is in traffic when the car crossed the line less than this after another car.")
     min_slope_laps: int = _t(5, "laps", "laptimes", "Fewest clean laps in a stint for a degradation slope.")

@@ -109,7 +109,9 @@ def drivers(
     db: Path = DbOpt,
     best: bool = typer.Option(False, "--best", help="Print the best performer of each category in each class instead."),
     crews: bool = typer.Option(False, "--crews", help="Rank the crews (cars) in class instead of the drivers."),
-    min_laps: int = typer.Option(10, "--min-laps", help="Drivers with fewer clean laps are flagged low_sample."),
+    min_laps: int | None = typer.Option(
+        None, "--min-laps", help="Drivers with fewer clean laps are flagged low_sample (default: 10; 4 on laps of 6 min or more)."
+    ),
     as_json: bool = JsonOpt,
     fmt: str = FormatOpt,
 ):
@@ -120,6 +122,10 @@ def drivers(
     from stintlab.analysis.rankings import best_performers
 
     race = load_race(file, results, entry_list=entry_list, db=db)
+    if min_laps is None:  # the race's minimum: 10 clean laps, 4 on long laps (stintlab.analysis.pace.min_clean_laps)
+        from stintlab.analysis.pace import min_clean_laps
+
+        min_laps = min_clean_laps(race.clean_laps)
     if crews:
         ct = _pick_class(race.crew_rankings(by, min_laps=min_laps), cls)
         emit(
@@ -252,6 +258,7 @@ def rules(
     drivers_table = _with_categories(out["drivers"], cats)
     data = {
         "rules": out["rules"].name,
+        "drive_time_counts_pit": not out["rules"].exclude_pit,
         "applies": not applies_note,
         "applies_note": applies_note or None,
         "drivers": records(drivers_table, RULE_DRIVER_KEYS),
@@ -267,7 +274,8 @@ def rules(
             emit(data[name], fmt, columns=keys)
         return
     title = f"{race.title} — {out['rules'].name}" + (" (RULE SET DOES NOT APPLY TO THIS RACE)" if applies_note else "")
-    emit(data["drivers"], fmt, title=title + ": drivers", columns=RULE_DRIVER_KEYS[:8])
+    counting = "pit-lane time excluded" if out["rules"].exclude_pit else "pit stops included"
+    emit(data["drivers"], fmt, title=title + f": drivers (drive time: {counting})", columns=RULE_DRIVER_KEYS[:8])
     emit(data["crews"], fmt, title=title + ": crews", columns=RULE_CREW_KEYS[:4])
     emit(data["violations"], fmt, title=title + f": violations ({len(data['violations'])})", columns=VIOLATION_KEYS[:5])
 

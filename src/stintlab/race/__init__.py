@@ -88,7 +88,7 @@ class Race:
     once. Properties: ``annotated``, ``state``, ``finished``, ``final_order``, ``took_the_flag``,
     ``classification_rule``, ``derived_classification``, ``flags`` (neutralisation phases), ``slow_zones``,
     ``phases`` (both), ``stops``, ``stints``, ``spells``,
-    ``drive_time``, ``incidents``, ``time_loss``, ``final_standings``, ``position_history``,
+    ``drive_time``, ``rule_set``, ``drive_time_counts_pit``, ``incidents``, ``time_loss``, ``final_standings``, ``position_history``,
     ``hourly_positions``, ``categories``, ``clean_laps``, ``driver_metrics``, ``car_metrics``,
     ``lap_trace``, ``stint_pace``, ``sectors`` (pace views: :mod:`stintlab.analysis.laptimes`),
     ``issues`` (the silent repairs of the readers and :func:`load`: :mod:`stintlab.log`);
@@ -369,21 +369,42 @@ class Race:
         """Best sectors, ideal lap, gaps to the class best, top speed per driver (:func:`stintlab.analysis.laptimes.sector_table`)."""
         return laptimes.sector_table(self.clean_laps, self.laps, self.driver_metrics)
 
+    @_derived
+    def rule_set(self):
+        """The one shipped rule set meant for this race (its series, season, length and event:
+        :func:`stintlab.analysis.rules.applicable_rules`), or None when none or several are."""
+        from stintlab.analysis.rules import applicable_rules, load_rules
+
+        m = self.meta
+        season = m.get("season") or (int(str(m["date"])[:4]) if m.get("date") else None)
+        hours = self.duration / 3600.0 if len(self.laps) else None
+        fits = applicable_rules(m.get("series"), season, hours, m.get("event")) if m.get("series") and season else []
+        return load_rules(fits[0]) if len(fits) == 1 else None
+
+    @property
+    def drive_time_counts_pit(self) -> bool:
+        """Whether the series' rules (:attr:`rule_set`) count the pit stops in a driver's time
+        (``[counting] exclude_pit = false``: NLS, as WIGE's FAHRERn_ZEIT); False without a rule set."""
+        return self.rule_set is not None and not self.rule_set.exclude_pit
+
     def drive_shares(self, rules=None) -> pd.DataFrame:
         """Drive time, share and longest spell per driver, next to ``rules``' minimums (a rule set name
-        or file: :func:`stintlab.analysis.rules.check_laps`) (:func:`stintlab.analysis.laptimes.drive_shares`)."""
+        or file: :func:`stintlab.analysis.rules.check_laps`) (:func:`stintlab.analysis.laptimes.drive_shares`).
+        ``total`` counts the pit stops or not as ``rules`` (else :attr:`rule_set`) counts them."""
         from stintlab.analysis.rules import check_laps, load_rules
 
         rs = load_rules(rules) if rules is not None else None
+        counting = rs or self.rule_set
+        counts_pit = counting is not None and not counting.exclude_pit
         return self.once(("drive_shares", rs.name if rs else None), lambda: laptimes.drive_shares(
-            self.drive_time, check_laps(self.laps, rs, self.categories)["drivers"] if rs else None))  # fmt: skip
+            self.drive_time, check_laps(self.laps, rs, self.categories)["drivers"] if rs else None, counts_pit))  # fmt: skip
 
     def battle(self, car_a, car_b) -> pd.DataFrame:
         """The gap between two cars lap by lap, stops marked (:func:`stintlab.analysis.laptimes.battle`)."""
         a, b = str(car_a), str(car_b)
         return self.once(("battle", a, b), lambda: laptimes.battle(self.lap_trace, a, b))
 
-    def driver_rankings(self, by: str = "index", *, min_laps: int = pace.MIN_CLEAN_LAPS, n_boot: int = rankings.N_BOOT,
+    def driver_rankings(self, by: str = "index", *, min_laps: int | None = None, n_boot: int = rankings.N_BOOT,
                         seed: int = 0, categories: pd.DataFrame | None = None) -> pd.DataFrame:  # fmt: skip
         """Every driver ranked in class and FIA category (:func:`stintlab.analysis.rankings.driver_rankings`),
         with :attr:`categories` unless a ``categories`` table is given; memoised per argument
@@ -397,7 +418,7 @@ class Race:
             return compute(categories)
         return self.once(("driver_rankings", by, min_laps, n_boot, seed), lambda: compute(self.categories))
 
-    def crew_rankings(self, by: str = "index", *, min_laps: int = pace.MIN_CLEAN_LAPS, n_boot: int = rankings.N_BOOT,
+    def crew_rankings(self, by: str = "index", *, min_laps: int | None = None, n_boot: int = rankings.N_BOOT,
                       seed: int = 0) -> pd.DataFrame:  # fmt: skip
         """Cars ranked in class (:func:`stintlab.analysis.rankings.crew_rankings`), memoised per argument."""
         return self.once(("crew_rankings", by, min_laps, n_boot, seed),

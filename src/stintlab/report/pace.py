@@ -14,7 +14,7 @@ from stintlab.io.values import format_lap, format_seconds, format_time
 from stintlab.report import pace_charts
 from stintlab.report.page import esc, figure_div, table_html
 
-__all__ = ["PACE_TITLES", "drive_table", "pace_sections", "rival_of", "sectors_table", "stint_pace_table"]
+__all__ = ["PACE_TITLES", "drive_note", "drive_table", "pace_sections", "rival_of", "sectors_table", "stint_pace_table"]
 
 PACE_TITLES = {
     "en": {"laptimes": "Lap times", "stintpace": "Stint pace", "sectors": "Sectors", "drivetime": "Drive time",
@@ -34,8 +34,10 @@ _NOTES = {
         "of green laps crossing the line within 1 s of another car (the files time the line only). Tyre changes are not in the files.",
         "sectors": "Best clean sectors of every driver of the class, the ideal lap (their sum), the gap of each to the "
         "class best, and the highest speed-trap figure (empty when the file has none).",
-        "drivetime": "Drive time of each driver of #{car} (time in the pit lane excluded), share of the car's, longest "
+        "drivetime": "Drive time of each driver of #{car} ({counting}), share of the car's, longest "
         "continuous spell.",
+        "pit_excluded": "time in the pit lane excluded",
+        "pit_included": "pit stops included, as the series' rules and its official result count it",
         "rules": "Minimums of rule set {rules}.",
         "norules": "No rule set given: minimums not shown (`stintlab rules --list`).",
         "lapchart": "Class position after every lap (the order in which the cars completed that lap).",
@@ -55,8 +57,10 @@ _NOTES = {
         "de pneus ne figurent pas dans les fichiers.",
         "sectors": "Meilleurs secteurs propres de chaque pilote de la catégorie, tour idéal (leur somme), écart de "
         "chacun au meilleur de la catégorie, et vitesse de pointe (vide quand le fichier n'en a pas).",
-        "drivetime": "Temps de conduite de chaque pilote de la n°{car} (temps dans la voie des stands exclu), part du "
+        "drivetime": "Temps de conduite de chaque pilote de la n°{car} ({counting}), part du "
         "total de la voiture, plus long relais continu.",
+        "pit_excluded": "temps dans la voie des stands exclu",
+        "pit_included": "arrêts aux stands compris, comme le règlement de la série et son résultat officiel le comptent",
         "rules": "Minimums du règlement {rules}.",
         "norules": "Aucun règlement indiqué : minimums non affichés (`stintlab rules --list`).",
         "lapchart": "Position dans la catégorie après chaque tour (l'ordre dans lequel les voitures ont bouclé ce tour).",
@@ -137,6 +141,12 @@ def drive_table(shares: pd.DataFrame, lang: str = "en") -> str:
     return table_html(rows, cols, labels=_HEADS[lang], row_class=lambda r: "long" if r["meets_minimum"] == "✗" else None)
 
 
+def drive_note(shares: pd.DataFrame, lang: str, car: str) -> str:
+    """What the drive-time table of ``car`` counts: with or without the pit stops (``counts_pit``)."""
+    pits = "counts_pit" in shares.columns and len(shares) and bool(shares["counts_pit"].iloc[0])
+    return _note("drivetime", lang, car=car, counting=_NOTES[lang]["pit_included" if pits else "pit_excluded"])
+
+
 def rival_of(race, car: str) -> str | None:
     """The car just ahead of ``car`` in its class at the finish (just behind for the class winner)."""
     cls = race.classification
@@ -187,7 +197,7 @@ def pace_sections(race, car: str, classes: list[str], *, neutral=None, lang: str
     shares = shares[shares["car"] == car]
     if len(shares):
         rules_note = _note("rules", lang, rules=str(rules)) if rules else _note("norules", lang)
-        out.append(("drivetime", h2("drivetime") + _note("drivetime", lang, car=car) + rules_note + drive_table(shares, lang)))
+        out.append(("drivetime", h2("drivetime") + drive_note(shares, lang, car) + rules_note + drive_table(shares, lang)))
     hist = race.position_history
     if hist is not None and len(hist):
         html = "".join(f"<h3>{esc(c)}</h3>" + figure_div(pace_charts.lap_chart_figure(hist, race.cars, c, car, lang=lang),

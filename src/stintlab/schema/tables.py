@@ -130,7 +130,8 @@ SPELLS = (
 )  # fmt: skip
 DRIVE_TIME = (
     CAR, DRIVER, DRIVER_SLOT, CLASS,
-    _c("total", "float64", "s", "Total drive time (pit time excluded)."),
+    _c("total", "float64", "s", "Total drive time (pit time excluded: the pit-in to pit-out time of every stop)."),
+    _c("total_with_pits", "float64", "s", "Sum of the driver's lap times, pit stops included (WIGE's official FAHRERn_ZEIT convention)."),
     _c("longest_spell", "float64", "s", "Drive time of the longest continuous spell."),
     _c("worst_window_6h", "float64", "s", "Most driving inside any window of race time (6 h by default)."),
     _c("worst_window_start", "float64", "s", "Race time that window starts."),
@@ -273,7 +274,7 @@ _METRICS = (
     _c("best_20pct_k", "int64", "", "Laps in best_20pct."),
     _c("stint_avg", "float64", "s", "Sanitised stint average."),
     _c("stint_avg_n", "int64", "", "Laps in stint_avg."),
-    _c("low_sample", "bool", "", "Fewer clean laps than the minimum (10)."),
+    _c("low_sample", "bool", "", "Fewer clean laps than the minimum (10; 4 when the race's median clean lap is 6 min or more)."),
 )
 _M = {c.name: c for c in _METRICS}
 DRIVER_METRICS = (CAR, DRIVER, CLASS, TEAM, *_METRICS)

@@ -23,7 +23,7 @@ from stintlab.errors import StintlabError, StintlabFormatError, StintlabUsageErr
 from stintlab.report import sections
 from stintlab.serial import to_jsonable
 from stintlab.web import views
-from stintlab.web.live import MAX_STREAMS, LiveStreams, live_params
+from stintlab.web.live import MAX_STREAMS, LiveStreams, accepts_gzip, gzipped, live_params, project_param
 from stintlab.web.live import stream as live_stream
 from stintlab.web.live_page import live_page
 from stintlab.web.server import BodyDeadline, ServerLimits
@@ -151,6 +151,14 @@ async def _plain_error(send, status: int, message: str, html: bool = False) -> N
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+def _live_car(race, car: str) -> str:
+    """``car`` as the race spells it (car numbers are text: "007" is not "7"); 404 when not in the race."""
+    cars = {str(c) for c in race.cars["car"]}
+    if car not in cars:
+        raise RequestError(f"no car {car[:20]!r} in this race", 404)
+    return car
 
 
 def create_app(
@@ -389,15 +397,27 @@ def create_app(
     def live_view(rid: str):
         return live_page(rid, store.race(rid).title)
 
+    @app.get("/live/{rid}/car/{car}", response_class=HTMLResponse, include_in_schema=False)
+    def live_car_view(rid: str, car: str):
+        race = store.race(rid)
+        return live_page(rid, race.title, car=_live_car(race, car))
+
     @app.get("/live/{rid}/events", include_in_schema=False)
-    async def live_events(request: Request, rid: str, speed: str | None = None, every: str | None = None):
+    async def live_events(request: Request, rid: str, speed: str | None = None, every: str | None = None,
+                          car: str | None = None, project: str | None = None):  # fmt: skip
         spd, evr, start = live_params(speed, every, request.query_params.get("from"))
+        every_projection = project_param(project)
         from starlette.concurrency import run_in_threadpool
 
         race = await run_in_threadpool(store.race, rid)  # 404 for an unknown id, before a slot is taken
+        the_car = _live_car(race, car) if car else None
         live_streams.acquire()  # 429 when full
         headers = {"cache-control": "no-store", "x-accel-buffering": "no"}
-        body = live_stream(race, request, live_streams, spd, evr, start)
+        body = live_stream(race, request, live_streams, spd, evr, start, car=the_car, project=every_projection)
+        if accepts_gzip(request.headers.get("accept-encoding")):
+            body = gzipped(body)
+            headers["content-encoding"] = "gzip"
+            headers["vary"] = "accept-encoding"
         return StreamingResponse(body, media_type="text/event-stream", headers=headers)
 
     @app.get("/healthz", include_in_schema=False)

@@ -374,7 +374,7 @@ def car_page(store, rid: str, car: str, lang: str = "en") -> str:
 
 def _pace_html(race, car: str, lang: str) -> str:
     """The car page's pace views: lap-time trace, stint pace table, drive time (:mod:`stintlab.report.pace`)."""
-    from stintlab.report.pace import PACE_TITLES, drive_table, stint_pace_table
+    from stintlab.report.pace import PACE_TITLES, drive_note, drive_table, stint_pace_table
     from stintlab.report.pace_charts import lap_times_figure
 
     T = PACE_TITLES[lang]
@@ -391,7 +391,7 @@ def _pace_html(race, car: str, lang: str) -> str:
     if len(st):
         out.append(f'<h2 id="stintpace">{esc(T["stintpace"])}</h2>{stint_pace_table(st, lang)}')
     if len(shares):
-        out.append(f'<h2 id="drivetime">{esc(T["drivetime"])}</h2>{drive_table(shares, lang)}')
+        out.append(f'<h2 id="drivetime">{esc(T["drivetime"])}</h2>{drive_note(shares, lang, car)}{drive_table(shares, lang)}')
     return "".join(out)
 
 

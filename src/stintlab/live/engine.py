@@ -136,7 +136,8 @@ class LiveRace:
         self._seq = 0
         self._tail = TailWindow(self.tail_window)  # the last tail_window seconds, re-analysed for slow zones
         self._watch = IncidentWatch()  # the incident window (used when incidents_every > 0)
-        self._final: tuple[int, object] | None = None  # (laps_fed, final rows or None) of the last check
+        self._final: tuple[int, object] | None = None
+        self._ended = False  # the source said no more crossings will come (end_of_feed)  # (laps_fed, final rows or None) of the last check
 
     # ------------------------------------------------------------------ feeding
     def feed(self, rows) -> FeedResult:
@@ -187,6 +188,7 @@ class LiveRace:
             c = self._cars[car] = CarState(car, line if math.isfinite(line) else 1e12 + self._seq)
         res.added += 1
         self.laps_fed += 1
+        self._ended = False
         if self.tail_every > 0:
             self._tail.add(r, el)
         if self.incidents_every > 0:
@@ -347,11 +349,17 @@ class LiveRace:
         last = last_crossings_table(list(self._cars.values()))
         return order.snapshot_file(last), order.took_the_flag(last).to_dict()
 
+    def end_of_feed(self) -> None:
+        """The source says no more crossings will come (a replay at its last crossing): a race without
+        flags may then be called finished (a new crossing fed takes this back)."""
+        self._ended = True
+
     @property
     def finished(self) -> bool:
         """The race is over, by :func:`stintlab.analysis.order.race_finished` on the cars' last crossings:
-        a chequered flag (or a red-flag finish); without flags, the finish the last crossings show."""
-        if not self._cars:
+        a chequered flag (or a red-flag finish); without flags, the finish the last crossings show, asked
+        only after :meth:`end_of_feed` (mid-race, about one moment in four looks like a finish)."""
+        if not self._cars or not (self._flags_known or self._ended):
             return False
         if self._flags_known and not any(c.flag in ("FF", "RF") for c in self._cars.values()):
             return False  # no last crossing under the chequered or red flag: not over (shortcut)

@@ -57,6 +57,8 @@ def replay_states(race, every: float = 60.0, start: float = 0.0, speed: float = 
         if j > k:
             engine.feed(rows[k:j])
             k = j
+        if final and k == len(rows):
+            engine.end_of_feed()  # the last crossing: a race without flags may be called finished
         if k:
             if speed > 0:
                 sleep(every / speed)

@@ -21,6 +21,9 @@ What is exact (equal to ``stintlab.load`` of the file cut at the same race time;
 - stops: car, stop, lap_in, lap_out, race_time, hour, pit_time, driver_in, driver_out, driver_change,
   in_lap_time, out_lap_time, stint_before.
 
+Once the race is over (:attr:`LiveRace.finished`) the board is the classification, not the line
+order (:mod:`stintlab.live.final`: the official one when given, else the derived one).
+
 What is provisional (recomputed at the snapshot from the stops so far, not equal to the whole-file
 kernels, which need the annotated table: neutralisation inference, slow zones, incidents, the
 car's clean pace around each stop): a stop's ``kind`` (the class baselines of

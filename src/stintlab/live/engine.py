@@ -126,8 +126,7 @@ class LiveRace:
         self._done_stops: deque = deque(maxlen=EVENTS_KEPT)  # closed since the last snapshot
         self._events: deque = deque(maxlen=EVENTS_KEPT)  # since the last state() call
         self._leader: str | None = None
-        self._lead_laps = 0
-        self._class_lead: dict[str, tuple[str, int]] = {}
+        self._class_lead: dict[str, str] = {}  # class -> its leader
         self._class_best: dict[str, float] = {}
         self._control = "UNKNOWN"
         self._control_since: float | None = None
@@ -268,17 +267,17 @@ class LiveRace:
             if lt < self._class_best.get(cls, math.inf):
                 self._class_best[cls] = lt
                 self._event("best_lap", el, c, lap, value=lt)
-        if lap > self._lead_laps:  # the first car to complete a lap leads
-            self._lead_laps = lap
-            if self._leader != car:
-                if self._leader is not None:
-                    self._event("lead_change", el, c, lap, value=self._leader)
-                self._leader = car
+        # leaders as the standings order them (order.py: laps, then race time): the first car to complete
+        # a lap leads; with group starts (WIGE) a later group's car can cross the same lap in less race time
+        if self._ahead(c, self._leader):
+            if self._leader is not None:
+                self._event("lead_change", el, c, lap, value=self._leader)
+            self._leader = car
         cl = self._class_lead.get(cls)
-        if cl is None or lap > cl[1]:
-            if cl is not None and cl[0] != car:
-                self._event("class_lead_change", el, c, lap, value=cl[0])
-            self._class_lead[cls] = (car, lap)
+        if self._ahead(c, cl):
+            if cl is not None:
+                self._event("class_lead_change", el, c, lap, value=cl)
+            self._class_lead[cls] = car
         self._phase_step(flag, el)
         if flag is not None:
             self._flags_known = True
@@ -286,6 +285,13 @@ class LiveRace:
             if state != self._control:
                 self._control, self._control_since = state, el
                 self._events.append(LiveEvent("flag", el, code=state))
+
+    def _ahead(self, c: CarState, leader: str | None) -> bool:
+        """Car ``c``, having just crossed the line, is now ahead of ``leader`` (laps, then race time)."""
+        if leader is None:
+            return True
+        a = self._cars[leader]
+        return a is not c and (c.lap > a.lap or (c.lap == a.lap and c.last_el < a.last_el))
 
     def _phase_step(self, flag: str | None, t: float) -> None:
         """Neutralisation phases from the flag at each crossing, as :func:`stintlab.analysis.flags.neutralisations`

@@ -63,7 +63,7 @@ from stintlab.live.car import CarState
 from stintlab.live.car import gap as car_gap
 from stintlab.live.final import classification_of_moment, final_rows, last_crossings_table
 from stintlab.live.incidents import IncidentWatch
-from stintlab.live.records import STINT_SPEC, STOP_SPEC, Records
+from stintlab.live.records import STINT_SPEC, STOP_SPEC, Records, stint_record
 from stintlab.live.rows import crossing_order, num, text
 from stintlab.live.state import LiveEvent, LiveState, RaceControl, StandingRow
 from stintlab.live.tail import TAIL_WINDOW, TailWindow
@@ -92,13 +92,6 @@ class FeedResult:
     added: int = 0
     duplicates: int = 0
     conflicts: list = field(default_factory=list)  # (car, lap, why)
-
-
-def _closed_stint(s: dict) -> dict:
-    """A stint record as the table has it: driver_change against the previous stint's driver (analysis.stints)."""
-    r = {k: v for k, v in s.items() if not k.startswith("_")}
-    r["driver_change"] = "_prev_driver" in s and (s["_prev_driver"] or "") != (r["driver"] or "")
-    return r
 
 
 class LiveRace:
@@ -221,7 +214,7 @@ class LiveRace:
             if prev is not None:
                 prev["ended_by"] = "stop" if c.in_lap else "retired"
                 c.stint_row["_prev_driver"] = prev["driver"] or ""  # for driver_change (analysis.stints)
-                self._stints.append(_closed_stint(prev))
+                self._stints.append(stint_record(prev))
         s = c.stint_row
         s["lap_end"], s["end"] = lap, el
         s["laps"] += 1
@@ -457,7 +450,7 @@ class LiveRace:
         rows = self._stints.rows()
         for c in self._cars.values():  # the open stints: each car's last one
             if c.stint_row is not None:
-                r = _closed_stint(c.stint_row)
+                r = stint_record(c.stint_row)
                 r["ended_by"] = "file_end" if snapshot else ("finish" if flagged.get(r["car"]) else "retired")
                 rows.append(r)
         out = pd.DataFrame(rows, columns=[c for c in STINT_COLUMNS if c not in ("duration", "start_hour", "end_hour")])

@@ -14,7 +14,7 @@ from array import array
 
 import pandas as pd
 
-__all__ = ["Records", "STINT_SPEC", "STOP_SPEC"]
+__all__ = ["Records", "STINT_SPEC", "STOP_SPEC", "stint_record"]
 
 #: column -> kind ("s" name, "i" count, "d" time, "b" flag)
 STINT_SPEC = {"car": "s", "stint": "i", "driver": "s", "driver_slot": "i", "class": "s", "lap_start": "i",
@@ -71,3 +71,11 @@ class Records:
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows(), columns=list(self.spec))
+
+
+def stint_record(s: dict) -> dict:
+    """A stint as the table has it (the engine's open record without its private keys): driver_change
+    against the previous stint's driver (:func:`stintlab.analysis.stints.stints`)."""
+    r = {k: v for k, v in s.items() if not k.startswith("_")}
+    r["driver_change"] = "_prev_driver" in s and (s["_prev_driver"] or "") != (r["driver"] or "")
+    return r

@@ -26,6 +26,7 @@ from stintlab.live.engine import LiveRace
 from stintlab.live.replay import replay_states
 from stintlab.live.sources import HourlyFolderSource, LapFileSource
 from stintlab.live.state import LiveState
+from stintlab.live.urls import UrlSource, is_url
 from stintlab.serial import to_jsonable
 
 __all__ = ["register", "replay", "follow"]
@@ -56,7 +57,7 @@ def _print_state(state: LiveState, as_json: bool, top: int) -> None:
         print(f"{r.position:>3} {r.cls:<10} P{r.class_position:<3} #{r.car:<4} {r.laps:>4} {gap:>11}  "
               f"{last:>9}  {'PIT' if r.in_pit else '   '} {r.stops:>2} stops  {r.driver or ''}")  # fmt: skip
     for e in state.events:
-        if e.kind in ("lead_change", "class_lead_change", "long_stop", "flag", "rebuild"):
+        if e.kind in ("lead_change", "class_lead_change", "long_stop", "flag", "rebuild", "incident"):
             who = f" #{e.car}" if e.car else ""
             print(f"   {format_time(e.race_time)} {e.kind}{who} {e.code or ''} {to_jsonable(e.value) or ''}".rstrip())
     if c.slow_zones:
@@ -70,7 +71,12 @@ def replay(
     start: str = typer.Option(None, "--from", help="Start at race time H:MM:SS (everything before is fed silently)."),
     every: float = typer.Option(60.0, "--every", help="Race seconds between two steps."),
     top: int = typer.Option(0, "--top", help="Rows per step in the terminal (0: all)."),
-    zones: float = typer.Option(0.0, "--zones", help="Re-detect slow zones on the last 45 min every N race s (0: off)."),
+    zones: float = typer.Option(
+        0.0, "--zones", help="Re-detect slow zones on the last 45 min every N race s (0: off)."
+    ),
+    incidents: float = typer.Option(
+        0.0, "--incidents", help="Confirm incidents on the last 3 h every N race s (0: off)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per step (JSON lines)."),
     project_every: float = typer.Option(
         0.0, "--project-every", help="Fill 'projections' (closed-form, runs=0) every N race seconds (0: off)."
@@ -87,7 +93,8 @@ def replay(
         raise StintlabUsageError("--project-every wants 0 (off) or a positive number of race seconds")
     race = load_race(file, quiet=as_json)
     last = -math.inf
-    for state in replay_states(race, every=every, start=_start(start), speed=speed, tail_every=zones):
+    for state in replay_states(race, every=every, start=_start(start), speed=speed, tail_every=zones,
+                               incidents_every=incidents):  # fmt: skip
         if project_every and state.race_time - last >= project_every:
             state = replace(state, projections=_projections(race, state.race_time, file))
             last = state.race_time
@@ -108,17 +115,35 @@ def _projections(race, at: float, path: Path) -> dict:
 
 
 def follow(
-    path: Path = typer.Argument(..., help="A lap file being written, or a folder where '..._Hour N.CSV' files appear."),
+    path: str = typer.Argument(
+        ...,
+        help="A lap file being written, a folder where '..._Hour N.CSV' files appear, "
+        "or the URL of either (a folder listing ends with /).",
+    ),
     interval: float = typer.Option(10.0, "--interval", help="Seconds between two polls."),
     polls: int = typer.Option(0, "--polls", help="Stop after this many polls (0: until interrupted)."),
     top: int = typer.Option(0, "--top", help="Rows per step in the terminal (0: all)."),
-    zones: float = typer.Option(300.0, "--zones", help="Re-detect slow zones on the last 45 min every N race s (0: off)."),
+    zones: float = typer.Option(
+        300.0, "--zones", help="Re-detect slow zones on the last 45 min every N race s (0: off)."
+    ),
+    incidents: float = typer.Option(
+        600.0, "--incidents", help="Confirm incidents on the last 3 h every N race s (0: off)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per poll with news (JSON lines)."),
+    cache_dir: Path = typer.Option(
+        None, "--cache-dir", help="URL: the download cache (default: $STINTLAB_CACHE or ~/.cache/stintlab)."
+    ),
+    offline: bool = typer.Option(False, "--offline", help="URL: read the cached copy only, no request."),
+    timeout: float = typer.Option(30.0, "--timeout", help="URL: seconds to wait for an answer."),
 ):
-    """Follow a race while it runs: poll a growing lap file (or the newest hourly file of a folder) and print
-    the live state whenever new crossings arrive; rewrites, shrinks, stalls and half-written lines are said."""
-    engine = LiveRace(tail_every=zones)
-    src = HourlyFolderSource(path, engine) if path.is_dir() else LapFileSource(path, engine)
+    """Follow a race while it runs: poll a growing lap file (or the newest hourly file of a folder, local or
+    over HTTP with conditional requests and the download cache) and print the live state whenever new
+    crossings arrive; rewrites, shrinks, stalls, half-written lines and cut answers are said."""
+    engine = LiveRace(tail_every=zones, incidents_every=incidents)
+    if is_url(path):
+        src = UrlSource(path, engine, cache=cache_dir, offline=offline, timeout=timeout)
+    else:
+        src = HourlyFolderSource(path, engine) if Path(path).is_dir() else LapFileSource(path, engine)
     n = 0
     while True:
         p = src.poll()

@@ -377,3 +377,41 @@ def test_every_le_mans_race_in_the_web_app(client, corpus, name):
     page = client.get(f"/races/{name}/cars/{row['leader_car']}?lang=fr")
     assert page.status_code == 200 and "remporte la course" in page.text and 'id="stops"' in page.text
     assert client.get(f"/races/{name}").status_code == 200
+
+
+def test_race_pages_are_rendered_once_per_page_and_language(client, corpus, monkeypatch):
+    """A warm page is served from the race's cache: the page builder runs once per (race, page, language);
+    another language or car is a page of its own; spellings of a class or car share one entry."""
+    from stintlab.web import pages
+
+    calls: list[tuple] = []
+    real_car, real_class = pages.car_page, pages.class_page
+    monkeypatch.setattr(pages, "car_page", lambda *a, **k: calls.append(("car", *a[1:])) or real_car(*a, **k))
+    monkeypatch.setattr(pages, "class_page", lambda *a, **k: calls.append(("class", *a[1:])) or real_class(*a, **k))
+    first = client.get("/races/wec-2024-fuji6h/cars/7")
+    again = client.get("/races/wec-2024-fuji6h/cars/7")
+    assert first.status_code == again.status_code == 200 and first.text == again.text
+    assert client.get("/races/wec-2024-fuji6h/cars/7?lang=fr").status_code == 200
+    assert client.get("/races/wec-2024-fuji6h/cars/8").status_code == 200
+    assert client.get("/races/wec-2024-fuji6h/classes/hypercar").status_code == 200
+    assert client.get("/races/wec-2024-fuji6h/classes/HYPERCAR").status_code == 200
+    assert [c[:2] for c in calls] == [("car", "wec-2024-fuji6h")] * 3 + [("class", "wec-2024-fuji6h")]
+    assert [c[-1] for c in calls] == ["en", "fr", "en", "en"]
+    assert client.get("/races/wec-2024-fuji6h/cars/nope").status_code == 404
+
+
+def test_page_cache_drops_the_least_recently_used_past_its_bytes():
+    from stintlab.web.store import PageCache
+
+    cache, built = PageCache(25), []
+
+    def page(text):
+        return lambda: built.append(text) or text
+
+    assert cache.get(("a",), page("a" * 10)) == "a" * 10
+    cache.get(("b",), page("b" * 10))
+    cache.get(("a",), page("never"))  # a is used again: b is now the oldest
+    cache.get(("c",), page("c" * 10))  # 30 bytes > 25: b goes
+    assert cache.size == 20 and built == ["a" * 10, "b" * 10, "c" * 10]
+    cache.get(("b",), page("b" * 10))  # rendered again
+    assert built[-1] == "b" * 10 and cache.size == 20

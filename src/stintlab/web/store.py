@@ -360,3 +360,32 @@ class RaceStore:
             import shutil
 
             shutil.rmtree(self.data_dir, ignore_errors=True)
+
+
+#: rendered race pages kept at most (a car page of a 24 h race is ~0.4 MB: about 150 of them)
+PAGE_CACHE_BYTES = 64 * 1024 * 1024
+
+
+class PageCache:
+    """Rendered pages by key, least recently used dropped first once their text passes ``max_bytes``.
+    Two requests for one missing page may both render it (the same text); nothing blocks while rendering."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes, self.size = max_bytes, 0
+        self._pages: OrderedDict[tuple, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, build) -> str:
+        with self._lock:
+            if key in self._pages:
+                self._pages.move_to_end(key)
+                return self._pages[key]
+        text = build()
+        with self._lock:
+            if key not in self._pages:
+                self._pages[key] = text
+                self.size += len(text)
+            while self.size > self.max_bytes and len(self._pages) > 1:
+                _, old = self._pages.popitem(last=False)
+                self.size -= len(old)
+        return text

@@ -96,7 +96,7 @@ def replay(
     for state in replay_states(race, every=every, start=_start(start), speed=speed, tail_every=zones,
                                incidents_every=incidents):  # fmt: skip
         if project_every and state.race_time - last >= project_every:
-            state = replace(state, projections=_projections(race, state.race_time, file))
+            state = replace(state, projections=_projections(race, state.race_time, Path(race.meta.get("path") or file)))
             last = state.race_time
         _print_state(state, as_json, top)
 

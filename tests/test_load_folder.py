@@ -168,3 +168,44 @@ def test_nls4_folder_finds_the_file_named_renne_laps():
     race = stintlab.load(CORPUS / "nls-2025-nls4")
     assert race.meta["path"].endswith("RENNE_LAPS.CSV") and race.meta["format"] == "wige"
     assert race.sections is not None and not race.sections.empty  # the sector file beside it was read
+
+
+COMMANDS = [
+    ["classification", "--json"],
+    ["standings", "--hour", "2", "--json"],
+    ["stops", "--car", "{winner}", "--json"],
+    ["stints", "--car", "{winner}", "--json"],
+    ["events", "--car", "{winner}", "--json"],
+    ["flags", "--json"],
+    ["losses", "--json"],
+    ["drivers", "--json"],
+    ["rules", "--json"],
+    ["story", "--car", "{winner}", "--json"],
+    ["project", "--at", "2:00:00", "--runs", "5", "--json"],
+    ["replay", "--every", "3600", "--json"],
+]
+
+
+@pytest.mark.parametrize("argv", COMMANDS, ids=[a[0] for a in COMMANDS])
+def test_every_command_taking_file_takes_the_folder(argv, capsys):
+    """nls-2025-nls4 (the file named RENNE_LAPS.CSV): each command prints for the folder what it prints for
+    its lap file, and the winner of MANIFEST-other.csv is the car those commands follow."""
+    row = _row("nls-2025-nls4")
+    folder = CORPUS / row["race"]
+    args = [a.format(winner=row["winner"]) for a in argv[1:]]
+    outs = []
+    for target in (folder, folder / row["laps_file"]):
+        rc = main([argv[0], str(target), *args])
+        out, err = capsys.readouterr()
+        assert rc == 0, err
+        outs.append(out)
+    assert outs[0] == outs[1] and outs[0].strip()
+    if argv[0] == "classification":
+        assert json.loads(outs[0])[0]["car"] == row["winner"]
+
+
+def test_categories_race_takes_the_folder(capsys):
+    row = _row("nls-2025-nls4")
+    assert main(["categories", "--race", str(CORPUS / row["race"]), "--json"]) == 0
+    body = json.loads(capsys.readouterr().out)
+    assert body["race"] == row["race"] and len({d["car"] for d in body["drivers"]}) == int(row["cars"])

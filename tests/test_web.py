@@ -182,9 +182,18 @@ def test_archive_lists_every_corpus_race_with_a_lap_file(client, corpus):
     from conftest import CORPUS, lap_races
 
     with open(CORPUS / "MANIFEST-other.csv", encoding="utf-8") as fh:
-        wige = {r["race"] for r in csv.DictReader(fh) if r["format"] == "WIGE export"}
+        other = {r["race"] for r in csv.DictReader(fh) if r["laps_file"]}  # WIGE and the SRO sector list
+    assert "gtwc-endurance-sro" in other
     ids = {r["id"] for r in client.get("/api/races").json() if r["source"] == "archive"}
-    assert ids == set(lap_races()) | wige
+    assert ids == set(lap_races()) | other
+
+
+def test_the_sro_race_folder_opens_as_one_race(client, corpus):
+    """gtwc-endurance-sro (MANIFEST-other.csv: 58 cars, 9060 rows of which 6 have no Time, tests/test_sro.py):
+    its folder (sector list, pit-stop file, entry list) is one race of the web app, read with its companions."""
+    body = client.get("/api/races/gtwc-endurance-sro").json()
+    assert body["cars"] == 58 and body["laps"] == 9060 - 6
+    assert "GT World Challenge" in body["title"]
 
 
 def test_lemans_2019_overview_leader_is_car_8_with_385_laps(client, corpus):

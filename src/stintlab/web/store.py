@@ -49,6 +49,7 @@ class RaceEntry:
     path: Path
     source: str  # "upload", "archive" (a folder of race folders), "db" (the DuckDB archive) or "demo"
     archive_id: str | None = None  # race_id in the DuckDB archive (source "db")
+    folder: Path | None = None  # the event folder a race of source "archive" is loaded from
 
 
 def size_text(n: int) -> str:
@@ -207,17 +208,21 @@ class RaceStore:
             self.entries["demo"] = RaceEntry("demo", "Demo race (simulated)", path, "demo")
 
     def _scan_archive(self, root: Path) -> None:
-        """Each sub-folder of ``root`` holding one lap CSV (recognised by its header) is a race."""
-        from stintlab.io import files_of_format
+        """Each sub-folder of ``root`` that holds one race (:func:`stintlab.io.racefiles.race_in_folder`,
+        the rule ``stintlab.load(folder)`` and ``archive add`` follow: one lap file, recognised by its
+        header, with the event's other files) is a race, loaded from that folder."""
+        from stintlab.io.racefiles import race_in_folder
 
         if not root.is_dir():
             return
         for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-            laps = files_of_format(folder, "laps")
-            if len(laps) == 1:
-                rid = re.sub(r"[^a-z0-9._-]+", "-", folder.name.lower()).strip("-")
-                if _ID.match(rid) and rid not in self.entries:
-                    self.entries[rid] = RaceEntry(rid, folder.name, laps[0], "archive")
+            try:
+                laps = race_in_folder(folder).laps
+            except (StintlabFormatError, OSError):  # no lap file, several races, unreadable: not offered
+                continue
+            rid = re.sub(r"[^a-z0-9._-]+", "-", folder.name.lower()).strip("-")
+            if _ID.match(rid) and rid not in self.entries:
+                self.entries[rid] = RaceEntry(rid, folder.name, laps, "archive", folder=folder)
 
     def _list_archive_db(self, db: Path) -> None:
         """Every race with laps in the DuckDB archive (``stintlab archive add``) is offered, under its
@@ -338,7 +343,7 @@ class RaceStore:
                     res = _results_path(entry.path)
                     race = load(entry.path, res if res.is_file() else None, find_results=False)
                 else:
-                    race = load(entry.path, find_results=entry.source == "archive")
+                    race = load(entry.folder or entry.path, find_results=entry.source == "archive")
             if entry.source == "upload":
                 race.meta["name"] = entry.name
                 # the client's file name tells what the stored name cannot (IMSA: date and session)

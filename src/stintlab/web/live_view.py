@@ -83,9 +83,10 @@ def _num(v) -> float | None:
 class LiveView:
     """The page's JSON of each step of one stream (module docstring); ``car``: the car of a car page."""
 
-    def __init__(self, race, car: str | None = None):
+    def __init__(self, race, car: str | None = None, lang: str = "en"):
         self.race = race
         self.car = car
+        self.lang = lang  # the gaps' words (``2 tours``); every other word is the page's
         self.progress = race.progress
         self.code = {str(c): i for i, c in enumerate(self.progress.cars)}
         laps = race.laps
@@ -138,10 +139,10 @@ class LiveView:
             r["category"] = self.category.get((car, str(r["driver"])))
             r["last_lap_text"] = display.lap_time(r["last_lap"])
             r["best_lap_text"] = display.lap_time(r["best_lap"])
-            r["gap_text"] = display.gap(r["gap_laps"], r["gap_s"])
-            r["interval_text"] = display.gap(r["interval_laps"], r["interval_s"])
-            r["class_gap_text"] = display.gap(r["class_gap_laps"], r["class_gap_s"])
-            r["class_interval_text"] = display.gap(r["class_interval_laps"], r["class_interval_s"])
+            r["gap_text"] = display.gap(r["gap_laps"], r["gap_s"], self.lang)
+            r["interval_text"] = display.gap(r["interval_laps"], r["interval_s"], self.lang)
+            r["class_gap_text"] = display.gap(r["class_gap_laps"], r["class_gap_s"], self.lang)
+            r["class_interval_text"] = display.gap(r["class_interval_laps"], r["class_interval_s"], self.lang)
         events = d["events"]
         if self.car is not None:
             self.car_events.extend(e for e in events if e.get("car") == self.car)

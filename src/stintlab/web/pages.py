@@ -140,7 +140,7 @@ def overview_page(store, rid: str, lang: str = "en") -> str:
         f"<p>{len(race.cars)} {W['cars']}, {len(race.laps)} {W['laps']}, {hours} h. "
         f"{esc(W['classification_from'])}{colon} {esc(W.get(source, source))}.</p>"
         f"<p>{esc(W['classes'])}{colon} {class_links} · "
-        f'<a id="live-link" href="{url_of("live", rid)}">{esc(W["live"])}</a> · {_switch(lang)}</p>'
+        f'<a id="live-link" href="{url_of("live", rid)}{q}">{esc(W["live"])}</a> · {_switch(lang)}</p>'
         f"{chart_html}{neutral_html}<h2>{esc(W['classification'])}</h2>"
         + _classification(race, rid, race.classification, lang)
     )

@@ -111,6 +111,7 @@ def lead_pit_cycles(f: LeadPitCycles) -> str:
 NEUTRAL = {"SC": "the safety car", "FCY": "a full-course yellow", "RED": "a red flag", "C60": "a full-course Code 60"}
 #: a local neutralisation (phase kind SZ) by the name it takes in the race (:func:`stintlab.event.local_neutralisation`)
 ZONE = {"slow_zone": "slow zone", "code60": "Code 60 zone"}
+ZONES = {"slow_zone": "slow zones", "code60": "Code 60 zones"}  # the plural
 #: the phases' names in the report's and the web pages' tables (SZ: :func:`phase_name`)
 PHASE_NAMES = {"SC": "Safety car", "FCY": "Full-course yellow", "RED": "Red flag", "C60": "Full-course Code 60"}
 #: the title of the neutralisations section

@@ -137,6 +137,7 @@ def lead_pit_cycles(f: LeadPitCycles) -> str:
 NEUTRAL = {"SC": "voiture de sécurité", "FCY": "Full Course Yellow", "RED": "drapeau rouge", "C60": "Code 60 sur tout le circuit"}
 #: une neutralisation locale (phase SZ) sous le nom qu'elle prend dans la course (:func:`stintlab.event.local_neutralisation`)
 ZONE = {"slow_zone": "zone lente", "code60": "zone Code 60"}
+ZONES = {"slow_zone": "zones lentes", "code60": "zones Code 60"}  # the plural
 #: les phases dans les tableaux du rapport et des pages web (SZ : :func:`phase_name`)
 PHASE_NAMES = {"SC": "Voiture de sécurité", "FCY": "Full Course Yellow", "RED": "Drapeau rouge", "C60": "Code 60 sur tout le circuit"}
 #: le titre de la section des neutralisations

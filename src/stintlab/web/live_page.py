@@ -119,7 +119,7 @@ function panel(s){
     [PW.next_stop, p.next_stop_lap !== null ? W.lap + " " + p.next_stop_lap + " (" + PW.window + " " + p.window_open_lap + "–" + p.window_close_lap + ")" : ""],
     [PW.exp_pos, p.class_position_median !== null ? "P" + range(p.class_position_median, p.class_position_p10, p.class_position_p90) : ""],
     [PW.exp_lap, p.expected_lap_text]);
-  else if (proj && proj.error) items.push([PW.projection, proj.error]);
+  else if (proj && proj.error) items.push([PW.projection, W.proj_errors[proj.error_code] || proj.error]);
   const dl = document.createElement("dl");
   for (const [k, v] of items) { const kv = document.createElement("div"); const dt = document.createElement("dt"); dt.textContent = k; const dd = document.createElement("dd"); dd.textContent = v; dd.dataset.key = k; kv.append(dt, dd); dl.append(kv); }
   const ul = document.createElement("ul"); ul.id = "carevents";
@@ -170,7 +170,7 @@ function draw(s){
   }
   board.replaceChildren(frag); strips.replaceChildren(sfrag);
   board.dataset.t = t; board.dataset.finished = s.finished ? "1" : "0";
-  if (proj) { $("projnote").textContent = proj.error ? fill(W.proj_error, {error: proj.error}) :
+  if (proj) { $("projnote").textContent = proj.error ? fill(W.proj_error, {error: W.proj_errors[proj.error_code] || proj.error}) :
     fill(W.proj_at, {at: proj.at_text, runs: proj.meta.runs, flag: proj.meta.expected_flag_text}); board.dataset.projAt = proj.at; }
   if (CAR) panel(s);
   const tick = $("ticker");

@@ -46,6 +46,8 @@ PROJECT_KEYS = ("car", "laps", "running", "expected_lap", "laps_to_flag", "final
 #: the methods (sim.projections.METHODS) of the figures the page shows
 METHOD_KEYS = ("laps_to_flag", "stops_remaining", "pit_window", "class_position")
 _LAP_VALUE = {"pit_out", "long_stop", "best_lap"}  # events whose value is a time in seconds
+#: why a projection could not be made (sim.projections' messages) as a code the page words in its language
+_PROJECT_ERRORS = (("no lap crossed", "no_lap"), ("length is not known", "no_length"), ("past the scheduled end", "past_end"))
 
 
 def car_status(*, silence: float, pace: float | None, in_pit: bool, over: bool, flagged: bool | None) -> str:
@@ -164,7 +166,8 @@ class LiveView:
     def projections(self, t: float) -> dict:
         """The projections at race time ``t`` (:func:`stintlab.sim.projections.project`, ``PROJECT_RUNS``
         Monte Carlo runs, seed 0): ``{"at", "cars": {car: {PROJECT_KEYS..., "expected_lap_text"}}, "meta"}``,
-        or ``{"at", "error"}`` when they cannot be made then (no scheduled length, past the end)."""
+        or ``{"at", "error", "error_code"}`` when they cannot be made then (``error_code``: no_lap, no_length,
+        past_end or None; the page words it) (no scheduled length, past the end)."""
         from stintlab.errors import StintlabError
         from stintlab.serial import records, to_jsonable
         from stintlab.sim.projections import project
@@ -172,7 +175,8 @@ class LiveView:
         try:
             p = project(self.race, float(t), runs=PROJECT_RUNS, seed=0)
         except StintlabError as exc:
-            return {"at": float(t), "at_text": display.race_time(t), "error": str(exc)}
+            code = next((c for words, c in _PROJECT_ERRORS if words in str(exc)), None)
+            return {"at": float(t), "at_text": display.race_time(t), "error": str(exc), "error_code": code}
         cars = {}
         for r in records(p.table):
             row = {k: r.get(k) for k in PROJECT_KEYS}

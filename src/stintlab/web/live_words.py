@@ -46,7 +46,7 @@ LIVE_WORDS = {
         "proj_error": "Projections: {error}", "play": "Play", "pause": "Pause", "end": "end of the race",
         "closed": "stream closed", "speed": "speed", "race_time": "race time", "track": "Track position",
         "how": "How the projections are made", "events": "Events", "live": "live", "replay": "live replay",
-        "car_page": "car #{car}", "pit_mark": " PIT",
+        "car_page": "car #{car}", "pit_mark": " PIT", "proj_errors": {},
     },
     "fr": {
         "ctrl": {"GREEN": "Drapeau vert", "SC": "Voiture de sécurité", "FCY": "Full Course Yellow",
@@ -81,23 +81,27 @@ LIVE_WORDS = {
         "closed": "flux interrompu", "speed": "vitesse", "race_time": "temps de course", "track": "Position en piste",
         "how": "Comment les projections sont faites", "events": "Événements", "live": "direct",
         "replay": "revoir en direct", "car_page": "voiture n°{car}", "pit_mark": " STAND",
+        "proj_errors": {"no_lap": "aucun tour bouclé à ce moment",
+                        "no_length": "durée prévue de la course inconnue (ni le nom du fichier ni un fichier "
+                                     "terminé ne la donnent)",
+                        "past_end": "la fin prévue de la course est atteinte"},
     },
 }  # fmt: skip
 
 #: the projections' methods (``sim.projections.METHODS`` of the keys the page shows) in French
 METHODS_FR = {
-    "laps_to_flag": "arrondi supérieur de (drapeau attendu − dernier passage) / tour prévu ; drapeau attendu = "
-    "durée prévue + la moitié du tour en vert du leader. Suppose que la voiture roule jusqu'au drapeau ; p10/p90 "
+    "laps_to_flag": "arrondi supérieur de (drapeau attendu − dernier passage) / tour prévu ; drapeau attendu = "
+    "durée prévue + la moitié du tour en vert du leader. Suppose que la voiture roule jusqu'au drapeau ; p10/p90 "
     "tirés du Monte-Carlo (sans les tirages où elle abandonne).",
-    "stops_remaining": "Arrêts de ravitaillement avant le drapeau : le premier quand le relais en cours atteint le "
+    "stops_remaining": "Arrêts de ravitaillement avant le drapeau : le premier quand le relais en cours atteint le "
     "relais médian, puis un à chaque relais médian, aucun pour un tour d'entrée au stand qui serait le dernier. "
     "p10/p90 tirés du Monte-Carlo, qui ajoute réparations et passages au garage aux taux calibrés.",
-    "pit_window": "Prochain tour d'entrée au stand : tours + (relais − tours du relais en cours), au moins 1 ; la "
-    "fenêtre s'ouvre au relais du 25e centile et se ferme au plus long relais vu ; temps au tour prévu, sans la "
+    "pit_window": "Prochain tour d'entrée au stand : tours + (relais − tours du relais en cours), au moins 1 ; la "
+    "fenêtre s'ouvre au relais du 25e centile et se ferme au plus long relais vu ; temps au tour prévu, sans la "
     "perte de l'arrêt.",
-    "class_position": "Monte-Carlo de la fin de course avec les modèles du simulateur : moyenne, médiane, p10 et "
-    "p90 de la position dans la catégorie au drapeau (tours décroissants, puis heure du dernier passage) ; "
-    "p_retire : part des tirages où la voiture ne voit pas le drapeau.",
+    "class_position": "Monte-Carlo de la fin de course avec les modèles du simulateur : moyenne, médiane, p10 et "
+    "p90 de la position dans la catégorie au drapeau (tours décroissants, puis heure du dernier passage) ; "
+    "p_retire : part des tirages où la voiture ne voit pas le drapeau.",
 }
 #: the methods' names as the page lists them
 METHOD_NAMES = {

@@ -21,12 +21,14 @@ import typer
 
 from stintlab.commands._common import load_race
 from stintlab.errors import StintlabError, StintlabUsageError
+from stintlab.event import local_neutralisation, meta_from_path
 from stintlab.io.values import format_time, parse_time_text
 from stintlab.live.engine import LiveRace
 from stintlab.live.replay import replay_states
 from stintlab.live.sources import HourlyFolderSource, LapFileSource
 from stintlab.live.state import LiveState
 from stintlab.live.urls import UrlSource, is_url
+from stintlab.report.story.languages import catalog
 from stintlab.serial import to_jsonable
 
 __all__ = ["register", "replay", "follow"]
@@ -44,7 +46,12 @@ def _start(text: str | None) -> float:
         raise StintlabUsageError(f"--from wants a race time like 6:00:00 or 16:05:56.7 (got {text!r})") from None
 
 
-def _print_state(state: LiveState, as_json: bool, top: int) -> None:
+def _zones_word(meta: dict) -> str:
+    """``slow zones``, or ``Code 60 zones`` on the Nordschleife (:func:`stintlab.event.local_neutralisation`)."""
+    return catalog("en").ZONES[local_neutralisation(meta)]
+
+
+def _print_state(state: LiveState, as_json: bool, top: int, zones_word: str = "slow zones") -> None:
     if as_json:
         sys.stdout.write(json.dumps(to_jsonable(state.to_dict()), ensure_ascii=False, separators=(",", ":")) + "\n")
         return
@@ -61,7 +68,7 @@ def _print_state(state: LiveState, as_json: bool, top: int) -> None:
             who = f" #{e.car}" if e.car else ""
             print(f"   {format_time(e.race_time)} {e.kind}{who} {e.code or ''} {to_jsonable(e.value) or ''}".rstrip())
     if c.slow_zones:
-        print("   slow zones: " + ", ".join(f"S{s} since {format_time(t)}" for s, t in c.slow_zones))
+        print(f"   {zones_word}: " + ", ".join(f"S{s} since {format_time(t)}" for s, t in c.slow_zones))
     sys.stdout.flush()
 
 
@@ -98,7 +105,7 @@ def replay(
         if project_every and state.race_time - last >= project_every:
             state = replace(state, projections=_projections(race, state.race_time, Path(race.meta.get("path") or file)))
             last = state.race_time
-        _print_state(state, as_json, top)
+        _print_state(state, as_json, top, _zones_word(race.meta))
 
 
 def _projections(race, at: float, path: Path) -> dict:
@@ -144,6 +151,7 @@ def follow(
         src = UrlSource(path, engine, cache=cache_dir, offline=offline, timeout=timeout)
     else:
         src = HourlyFolderSource(path, engine) if Path(path).is_dir() else LapFileSource(path, engine)
+    zones_word = _zones_word(meta_from_path(Path(path)) if not is_url(path) else {})
     n = 0
     while True:
         p = src.poll()
@@ -151,7 +159,7 @@ def follow(
         if p.message:
             print(f"stintlab: {p.status}: {p.message}", file=sys.stderr)
         if p.added or p.status == "rebuilt":
-            _print_state(src.engine.state(), as_json, top)
+            _print_state(src.engine.state(), as_json, top, zones_word)
         if polls and n >= polls:
             return
         time.sleep(interval)

@@ -33,7 +33,7 @@ from stintlab.analysis.stops import stops as stop_table
 from stintlab.analysis.timeline import car_events, time_loss_account
 from stintlab.config import THRESHOLDS
 from stintlab.errors import StintlabUsageError
-from stintlab.event import event_title, is_file_name, meta_from_path, session_word
+from stintlab.event import event_title, is_file_name, local_neutralisation, meta_from_path, session_word
 from stintlab.log import issues_table
 from stintlab.names import name_key
 
@@ -221,6 +221,12 @@ class Race:
         """Slow zones / Code 60 zones found from sector times (:func:`stintlab.analysis.slowzones.slow_zones`),
         computed with :attr:`annotated`."""
         return self._annotation[1]
+
+    @property
+    def local_neutralisation(self) -> str:
+        """What a local neutralisation (phase kind ``SZ``) is called in this race: ``"code60"`` on the
+        Nordschleife, ``"slow_zone"`` elsewhere (:func:`stintlab.event.local_neutralisation` of :attr:`meta`)."""
+        return local_neutralisation(self.meta)
 
     @_derived
     def flags(self) -> pd.DataFrame:

@@ -63,12 +63,6 @@ _LABELS = {
     },
 }  # fmt: skip
 
-NEUTRAL_NAMES = {
-    "en": {"SC": "Safety car", "FCY": "Full-course yellow", "RED": "Red flag", "SZ": "Slow zone, sector {sector}", "C60": "Full-course Code 60"},
-    "fr": {"SC": "Voiture de sécurité", "FCY": "Full Course Yellow", "RED": "Drapeau rouge", "SZ": "Zone lente, secteur {sector}", "C60": "Code 60 sur tout le circuit"},
-}
-
-
 #: ``category_source`` codes (docs/metrics.md) in words
 CATEGORY_SOURCE_WORDS = {
     "en": {"entry list": "entry list", "entry list beside": "entry list (beside the file)",
@@ -128,7 +122,8 @@ def build_report(race, *, car: str | None = None, lang: str = "en", demo: bool =
 
     if lang not in ("en", "fr"):
         raise StintlabUsageError(f"unknown language {lang!r} (use en or fr)")
-    L = labels(lang)
+    # the neutralisations' title names a local neutralisation as the race does (Code 60 zones on the Nordschleife)
+    L = {**labels(lang), "neutral": catalog(lang).PHASES_TITLE[race.local_neutralisation]}
     chosen = car is not None
     car = sections.car_or_error(race, car) if chosen else _winner(race)
     cls = str(race.cars.loc[race.cars["car"] == car, "class"].iloc[0]) if car else None
@@ -232,7 +227,7 @@ def build_report(race, *, car: str | None = None, lang: str = "en", demo: bool =
 
     tick(L["neutral"])
     if neutral is not None:
-        parts.append(neutral_section(neutral, lang))
+        parts.append(neutral_section(neutral, lang, zone=race.local_neutralisation))
         done.append("neutralisations")
     else:
         missing.append("neutralisations")
@@ -330,16 +325,19 @@ def stops_table(stops: pd.DataFrame, lang: str = "en") -> str:
     )
 
 
-def neutral_section(neutral: pd.DataFrame, lang: str) -> str:
+def neutral_section(neutral: pd.DataFrame, lang: str, zone: str = "slow_zone") -> str:
+    """The neutralisation phases as a table; ``zone``: what a local neutralisation (kind SZ) is called in
+    the race (:attr:`~stintlab.race.Race.local_neutralisation`), worded by the language's catalog."""
     L = labels(lang)
+    words = catalog(lang if lang in ("en", "fr") else "en")
+    title = words.PHASES_TITLE.get(zone, L["neutral"])
     if neutral.empty:
-        return f'<h2 id="neutralisations">{esc(L["neutral"])}</h2><p>{esc(L["neutral_none"])}</p>'
-    names = NEUTRAL_NAMES[lang if lang in NEUTRAL_NAMES else "en"]
+        return f'<h2 id="neutralisations">{esc(title)}</h2><p>{esc(L["neutral_none"])}</p>'
     rows = []
     for r in neutral.itertuples(index=False):
         rows.append(
             {
-                "kind": names.get(r.kind, r.kind).format(sector=int(getattr(r, "sector", 0) or 0)),
+                "kind": words.phase_name(str(r.kind), int(getattr(r, "sector", 0) or 0), zone),
                 "start": duration(r.start),
                 "end": duration(r.end),
                 "duration": duration(r.duration),
@@ -352,7 +350,7 @@ def neutral_section(neutral: pd.DataFrame, lang: str) -> str:
         if lang == "en"
         else {"kind": "Type", "start": "De", "end": "À", "duration": "Durée", "inferred": "Déduite des temps au tour"}
     )
-    return f'<h2 id="neutralisations">{esc(L["neutral"])}</h2>' + table_html(rows, list(heads), labels=heads)
+    return f'<h2 id="neutralisations">{esc(title)}</h2>' + table_html(rows, list(heads), labels=heads)
 
 
 _HEADLINE_HEADS = {

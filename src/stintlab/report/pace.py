@@ -13,6 +13,7 @@ import pandas as pd
 from stintlab.io.values import format_lap, format_seconds, format_time
 from stintlab.report import pace_charts
 from stintlab.report.page import esc, figure_div, table_html
+from stintlab.report.story.languages import catalog
 
 __all__ = ["PACE_TITLES", "drive_note", "drive_table", "pace_sections", "rival_of", "sectors_table", "stint_pace_table"]
 
@@ -25,9 +26,9 @@ PACE_TITLES = {
 
 _NOTES = {
     "en": {
-        "laptimes": "Every lap of #{car} over race time, one colour per driver. Filled: clean laps (green, no slow "
-        "zone, not an in- or out-lap, not lap 1, no incident); hollow: other racing laps; triangles: pit laps. Laps "
-        "slower than the axis sit on its top edge (hover for the real time). Bands: alternate stints; shading: SC, FCY, red flag.",
+        "laptimes": "Every lap of #{car} over race time, one colour per driver. Filled: clean laps (green, no "
+        "{zone}, not an in- or out-lap, not lap 1, no incident); hollow: other racing laps; triangles: pit laps. Laps "
+        "slower than the axis sit on its top edge (hover for the real time). Bands: alternate stints; shading: SC, FCY, red flag, {zones}.",
         "stintpace": "Clean-lap average and best of each stint of #{car}. Degradation: least-squares slope of the clean "
         "lap times on the lap number within the stint (s/lap, ± its standard error; at least 5 clean laps). "
         "Run: the stint's place in the driver's consecutive stints (2/2 = second of a double stint). Traffic: share "
@@ -49,9 +50,9 @@ _NOTES = {
     },
     "fr": {
         "laptimes": "Tous les tours de la n°{car} selon le temps de course, une couleur par pilote. Plein : tours propres "
-        "(sous drapeau vert, sans slow zone, ni entrée ni sortie des stands, ni tour 1, ni incident) ; creux : autres "
+        "(sous drapeau vert, hors {zone}, ni entrée ni sortie des stands, ni tour 1, ni incident) ; creux : autres "
         "tours en course ; triangles : tours de stand. Les tours plus lents que l'axe sont posés sur son bord "
-        "(survol : temps réel). Bandes : relais alternés ; ombres : SC, FCY, drapeau rouge.",
+        "(survol : temps réel). Bandes : relais alternés ; ombres : SC, FCY, drapeau rouge, {zones}.",
         "stintpace": "Moyenne des tours propres et meilleur tour de chaque relais de la n°{car}. Dégradation : pente des "
         "moindres carrés des tours propres selon le numéro du tour dans le relais (s/tour, ± son erreur type ; au moins "
         "5 tours propres). Suite : place du relais dans les relais consécutifs du pilote (2/2 = second d'un double "
@@ -186,7 +187,8 @@ def pace_sections(race, car: str, classes: list[str], *, neutral=None, lang: str
     st = stints[stints["car"] == car]
     if len(mine):
         fig = pace_charts.lap_times_figure(mine, st, neutral=neutral, lang=lang)
-        out.append(("laptimes", h2("laptimes") + _note("laptimes", lang, car=car) + figure_div(fig, "laptimes-chart")))
+        out.append(("laptimes", h2("laptimes") + _note("laptimes", lang, car=car, zone=catalog(lang).zone_word(race.local_neutralisation),
+                                                     zones=catalog(lang).ZONES[race.local_neutralisation]) + figure_div(fig, "laptimes-chart")))
     if len(st):
         fig = pace_charts.stint_pace_figure(st, neutral=neutral, lang=lang)
         out.append(("stintpace", h2("stintpace") + _note("stintpace", lang, car=car) + figure_div(fig, "stintpace-chart")

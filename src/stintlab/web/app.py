@@ -408,18 +408,22 @@ def create_app(
 
     # ---------------------------------------------------------------- live replay (SSE)
     @app.get("/live/{rid}", response_class=HTMLResponse, include_in_schema=False)
-    def live_view(rid: str):
-        return live_page(rid, store.race(rid).title)
+    def live_view(rid: str, lang: str = "en"):
+        lang = views.check_lang(lang)
+        race = store.race(rid)
+        return live_page(rid, race.title_in(lang), lang=lang, zone=race.local_neutralisation)
 
     @app.get("/live/{rid}/car/{car}", response_class=HTMLResponse, include_in_schema=False)
-    def live_car_view(rid: str, car: str):
+    def live_car_view(rid: str, car: str, lang: str = "en"):
+        lang = views.check_lang(lang)
         race = store.race(rid)
-        return live_page(rid, race.title, car=_live_car(race, car))
+        return live_page(rid, race.title_in(lang), car=_live_car(race, car), lang=lang, zone=race.local_neutralisation)
 
     @app.get("/live/{rid}/events", include_in_schema=False)
     async def live_events(request: Request, rid: str, speed: str | None = None, every: str | None = None,
-                          car: str | None = None, project: str | None = None):  # fmt: skip
+                          car: str | None = None, project: str | None = None, lang: str = "en"):  # fmt: skip
         spd, evr, start = live_params(speed, every, request.query_params.get("from"))
+        lang = views.check_lang(lang)
         every_projection = project_param(project)
         from starlette.concurrency import run_in_threadpool
 
@@ -427,7 +431,8 @@ def create_app(
         the_car = _live_car(race, car) if car else None
         live_streams.acquire()  # 429 when full
         headers = {"cache-control": "no-store", "x-accel-buffering": "no"}
-        body = live_stream(race, request, live_streams, spd, evr, start, car=the_car, project=every_projection)
+        body = live_stream(race, request, live_streams, spd, evr, start, car=the_car, project=every_projection,
+                           lang=lang)  # fmt: skip
         if accepts_gzip(request.headers.get("accept-encoding")):
             body = gzipped(body)
             headers["content-encoding"] = "gzip"

@@ -2,7 +2,7 @@
 streamed to the page as server-sent events (docs/web.md, "Live view").
 
 ``GET /live/{rid}`` is the page, ``GET /live/{rid}/car/{car}`` a car's page (the same stream, with
-``car=``); ``GET /live/{rid}/events?speed=&every=&from=&car=&project=`` the stream: one ``meta`` event
+``car=``); ``GET /live/{rid}/events?speed=&every=&from=&car=&project=&lang=`` the stream: one ``meta`` event
 (race end, classes, the projections' methods), then one ``state`` event per step (the JSON of
 :meth:`stintlab.live.state.LiveState.to_dict` with what the page needs beside it:
 :class:`stintlab.web.live_view.LiveView`), then ``end``. Each stream owns one engine
@@ -130,7 +130,7 @@ def _sse(event: str, data) -> bytes:
 
 
 async def stream(race, request, streams: LiveStreams, speed: float, every: float, start: float,
-                 car: str | None = None, project: float = PROJECT_EVERY):  # fmt: skip
+                 car: str | None = None, project: float = PROJECT_EVERY, lang: str = "en"):  # fmt: skip
     """The SSE body (an async generator): ``meta``, then ``state`` per step, then ``end``. The stream
     slot (acquired by the caller) is released when the generator ends, fails or is cancelled."""
     from starlette.concurrency import run_in_threadpool
@@ -140,14 +140,14 @@ async def stream(race, request, streams: LiveStreams, speed: float, every: float
 
     pending = None  # the projection under way (an asyncio task), at most one
     try:
-        view = await run_in_threadpool(LiveView, race, car)
+        view = await run_in_threadpool(LiveView, race, car, lang)
         end = view.end
         classes = [str(c) for c in race.cars["class"].dropna().unique()] if "class" in race.cars else []
         start = min(start, end)
         # a faster speed than MIN_STEP_S allows takes longer steps: never more than 1 / MIN_STEP_S a second
         every = max(every, speed * MIN_STEP_S)
         yield _sse("meta", {"end": end, "end_text": display.race_time(end), "start": start, "speed": speed,
-                            "every": every, "classes": classes, "title": race.title, "car": car,
+                            "every": every, "classes": classes, "title": race.title_in(lang), "car": car,
                             "project": project, "methods": methods() if project else {}})  # fmt: skip
         steps = replay_states(race, every=every, start=start, speed=0.0)
         pause = every / speed

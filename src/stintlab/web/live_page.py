@@ -16,6 +16,7 @@ import json
 from urllib.parse import quote
 
 from stintlab.report.page import esc, page_html
+from stintlab.web.live_words import live_words
 
 __all__ = ["live_page"]
 
@@ -48,32 +49,39 @@ tr.pit td{background:#fff3e0}
 tr.stopped td,tr.retired td{color:#888}
 a.car{color:inherit}
 details.methods{font-size:.8em;color:#555}.striplab{font-size:.8em;color:#444}
-@media (max-width:600px){.wide,.where{display:none}tr.pit td.car::after{content:" PIT";font-size:.75em;color:#e65100}.drv span{max-width:6em}.board table{font-size:.82em}.board th,.board td{padding:.15em .2em}
+@media (max-width:600px){.wide,.where{display:none}tr.pit td.car::after{content:"__PIT__";font-size:.75em;color:#e65100}.drv span{max-width:6em}.board table{font-size:.82em}.board th,.board td{padding:.15em .2em}
  main{padding:0 .3em}}
 """
 
 _JS = r"""
 (function(){
-const RID = __RID__, CAR = __CAR__;
+const RID = __RID__, CAR = __CAR__, W = __WORDS__, LANG = __LANG__;
 let EVERY = null, PROJECT = null, src = null, t = 0, end = 0, speed = 60, playing = false, proj = null, last = null;
 const $ = (id) => document.getElementById(id);
-const CTRL = {GREEN: "Green flag", SC: "Safety car", FCY: "Full course yellow", RED: "Red flag",
-              FINISH: "Chequered flag", UNKNOWN: "Race control unknown (no flag column)"};
-const STATUS = {running: "on track", pit: "in pit", stopped: "stopped", retired: "retired", finished: "finished"};
-function words(e){
-  const car = e.car ? "#" + e.car : "";
+const CTRL = W.ctrl, STATUS = W.status, PW = W.panel;
+function fill(tpl, v){ return tpl.replace(/\{(\w+)\}/g, (m, k) => (v[k] === undefined || v[k] === null) ? "" : String(v[k])); }
+function words(e){  // every word from W (web/live_words.py)
+  const car = e.car ? W.car + e.car : "", who = e.value ? fill(W.ev_lead_from, {who: W.car + e.value}) : "";
+  const v = {car: car, cls: e["class"] || "", lap: e.lap, t: e.value_text, code: e.code || ""};
   switch (e.kind) {
-    case "lead_change": return car + " takes the lead" + (e.value ? " from #" + e.value : "");
-    case "class_lead_change": return car + " leads " + (e["class"] || "") + (e.value ? " from #" + e.value : "");
-    case "pit_in": return car + " in the pits (lap " + e.lap + ")";
-    case "pit_out": return car + " leaves the pits" + (e.value_text ? " after " + e.value_text : "");
-    case "driver_change": return car + " driver change";
-    case "long_stop": return car + " long stop (" + (e.code || "") + ", " + e.value_text + ")";
-    case "best_lap": return car + " best lap in " + (e["class"] || "") + ": " + e.value_text;
+    case "lead_change": return fill(W.ev_lead, v) + who;
+    case "class_lead_change": return fill(W.ev_class_lead, v) + who;
+    case "pit_in": return fill(W.ev_pit_in, v);
+    case "pit_out": return fill(W.ev_pit_out, v) + (e.value_text ? fill(W.ev_after, v) : "");
+    case "driver_change": return fill(W.ev_driver, v);
+    case "long_stop": return fill(W.ev_long, {...v, kind: W.stop_kinds[e.code] || e.code || ""});
+    case "best_lap": return fill(W.ev_best, v);
+    case "incident": return fill(W.ev_incident, v) + (e.code ? " (" + e.code + ")" : "");
+    case "notice": return fill(W.ev_notice, v);
+    case "rebuild": return fill(W.ev_rebuild, v);
     case "flag": return CTRL[e.code] || e.code;
     default: return e.kind + " " + (e.code || "");
   }
 }
+const HEAD = (() => { const th = document.createElement("thead"), tr = document.createElement("tr");
+  const cls = ["", "wide", "l", "l", "", "", "wide", "", "wide", "wide", "wide", "l where", "wide", "wide", "wide"];
+  W.heads.forEach((h, i) => { const c = document.createElement("th"); c.textContent = h; if (cls[i]) c.className = cls[i];
+    if (i >= 12) c.title = W.tips[i - 12]; tr.appendChild(c); }); th.appendChild(tr); return th; })();
 const TICK = new Set(["lead_change","class_lead_change","long_stop","best_lap","flag","driver_change","rebuild","notice"]);
 function cell(text, cls){ const td = document.createElement("td"); td.textContent = (text === null || text === undefined) ? "" : text; if (cls) td.className = cls; return td; }
 function span(text, cls){ const td = cell("", cls); const sp = document.createElement("span"); sp.textContent = text; sp.title = text; td.appendChild(sp); return td; }
@@ -81,6 +89,7 @@ function range(a, lo, hi){ if (a === null || a === undefined) return ""; return 
 function carLink(car){
   const a = document.createElement("a"); a.className = "car"; a.textContent = "#" + car;
   const q = new URLSearchParams({from: String(Math.round(t)), speed: String(speed)}); if (EVERY) q.set("every", EVERY);
+  if (LANG !== "en") q.set("lang", LANG);
   a.href = "/live/" + encodeURIComponent(RID) + "/car/" + encodeURIComponent(car) + "?" + q.toString(); return a;
 }
 function driver(r){ return (r.driver || "") + (r.category ? " (" + r.category + ")" : ""); }
@@ -91,7 +100,7 @@ function strip(cls, rows){
   for (const r of rows) {
     if (r.status === "retired") continue;
     const d = document.createElement("span"); d.className = "dot " + r.status + (r.car === CAR ? " sel" : "");
-    d.dataset.car = r.car; d.dataset.frac = r.fraction; d.textContent = r.car; d.title = "#" + r.car + " " + STATUS[r.status];
+    d.dataset.car = r.car; d.dataset.frac = r.fraction; d.textContent = r.car; d.title = W.car + r.car + " " + STATUS[r.status];
     d.style.left = (100 * r.fraction).toFixed(2) + "%"; track.appendChild(d);
   }
   return div;
@@ -100,24 +109,24 @@ function panel(s){
   const r = s.standings.find((x) => x.car === CAR), box = $("carpanel");
   if (!box) return;
   box.dataset.t = s.race_time;
-  if (!r) { $("cp-body").textContent = "not on the timing screen yet"; return; }
+  if (!r) { $("cp-body").textContent = PW.not_yet; return; }
   const p = proj && proj.cars ? proj.cars[CAR] : null;
-  const items = [["Driver", driver(r)], ["Class", r["class"] + " P" + r.class_position + " (overall P" + r.position + ")"],
-    ["Laps", r.laps], ["Gap", r.class_gap_text], ["Interval", r.class_interval_text], ["Last lap", r.last_lap_text],
-    ["Best lap", r.best_lap_text], ["Laps in stint", r.laps_in_stint], ["Stops", r.stops], ["Status", STATUS[r.status]]];
-  if (p) items.push(["Laps to the flag", p.laps_to_flag + " (final " + p.final_laps + (p.final_laps_p10 !== null ? ", p10–p90 " + p.final_laps_p10 + "–" + p.final_laps_p90 : "") + ")"],
-    ["Stops remaining", range(p.stops_remaining, p.stops_p10, p.stops_p90)],
-    ["Next stop", p.next_stop_lap !== null ? "lap " + p.next_stop_lap + " (window " + p.window_open_lap + "–" + p.window_close_lap + ")" : ""],
-    ["Expected class position", p.class_position_median !== null ? "P" + range(p.class_position_median, p.class_position_p10, p.class_position_p90) : ""],
-    ["Expected lap", p.expected_lap_text]);
-  else if (proj && proj.error) items.push(["Projection", proj.error]);
+  const items = [[PW.driver, driver(r)], [PW["class"], r["class"] + " P" + r.class_position + " (" + PW.overall + " P" + r.position + ")"],
+    [PW.laps, r.laps], [PW.gap, r.class_gap_text], [PW.interval, r.class_interval_text], [PW.last, r.last_lap_text],
+    [PW.best, r.best_lap_text], [PW.stint, r.laps_in_stint], [PW.stops, r.stops], [PW.status, STATUS[r.status]]];
+  if (p) items.push([PW.to_flag, p.laps_to_flag + " (" + PW.final + " " + p.final_laps + (p.final_laps_p10 !== null ? ", p10–p90 " + p.final_laps_p10 + "–" + p.final_laps_p90 : "") + ")"],
+    [PW.stops_left, range(p.stops_remaining, p.stops_p10, p.stops_p90)],
+    [PW.next_stop, p.next_stop_lap !== null ? W.lap + " " + p.next_stop_lap + " (" + PW.window + " " + p.window_open_lap + "–" + p.window_close_lap + ")" : ""],
+    [PW.exp_pos, p.class_position_median !== null ? "P" + range(p.class_position_median, p.class_position_p10, p.class_position_p90) : ""],
+    [PW.exp_lap, p.expected_lap_text]);
+  else if (proj && proj.error) items.push([PW.projection, W.proj_errors[proj.error_code] || proj.error]);
   const dl = document.createElement("dl");
   for (const [k, v] of items) { const kv = document.createElement("div"); const dt = document.createElement("dt"); dt.textContent = k; const dd = document.createElement("dd"); dd.textContent = v; dd.dataset.key = k; kv.append(dt, dd); dl.append(kv); }
   const ul = document.createElement("ul"); ul.id = "carevents";
   for (const e of (s.car ? s.car.events : []).slice().reverse()) { const li = document.createElement("li"); li.textContent = e.time_text + "  " + words(e); li.dataset.kind = e.kind; ul.appendChild(li); }
-  const h = document.createElement("h3"); h.textContent = "Last events";
+  const h = document.createElement("h3"); h.textContent = PW.last_events;
   $("cp-body").replaceChildren(dl, h, ul);
-  $("cp-title").textContent = "#" + CAR + (r.team ? " · " + r.team : "");
+  $("cp-title").textContent = W.car + CAR + (r.team ? " · " + r.team : "");
 }
 function draw(s){
   last = s; t = s.race_time;
@@ -126,8 +135,8 @@ function draw(s){
   $("seek").value = Math.round(t);
   const c = s.control, el = $("control");
   el.className = c.state;
-  let line = (CTRL[c.state] || c.state) + (c.since !== null && c.state !== "GREEN" ? " since " + c.since_text : "");
-  if (c.slow_zones && c.slow_zones.length) line += " · slow zone" + (c.slow_zones.length > 1 ? "s" : "") + " in sector " + c.slow_zones.map(z => z.sector).join(", ");
+  let line = (CTRL[c.state] || c.state) + (c.since !== null && c.state !== "GREEN" ? " " + W.since + " " + c.since_text : "");
+  if (c.slow_zones && c.slow_zones.length) line += " · " + (c.slow_zones.length > 1 ? W.zones : W.zone) + " " + W.in_sector + " " + c.slow_zones.map(z => z.sector).join(", ");
   el.textContent = line;
   const byClass = new Map();
   for (const r of s.standings) { const k = r["class"] || ""; if (!byClass.has(k)) byClass.set(k, []); byClass.get(k).push(r); }
@@ -135,15 +144,12 @@ function draw(s){
   const strips = $("strips"); const sfrag = document.createDocumentFragment();
   const P = proj && proj.cars ? proj.cars : {};
   for (const [cls, rows] of byClass) {
-    const sh = document.createElement("div"); sh.className = "striplab"; sh.textContent = cls || "All cars"; sfrag.appendChild(sh);
+    const sh = document.createElement("div"); sh.className = "striplab"; sh.textContent = cls || W.all_cars; sfrag.appendChild(sh);
     sfrag.appendChild(strip(cls, rows));
-    const h = document.createElement("h2"); h.textContent = cls || "All cars"; frag.appendChild(h);
+    const h = document.createElement("h2"); h.textContent = cls || W.all_cars; frag.appendChild(h);
     const wrap = document.createElement("div"); wrap.className = "board";
     const table = document.createElement("table"); table.dataset.cls = cls;
-    table.innerHTML = "<thead><tr><th>Pos</th><th class='wide'>Ovr</th><th class='l'>Car</th><th class='l'>Driver</th><th>Laps</th>" +
-      "<th>Gap</th><th class='wide'>Int</th><th>Last</th><th class='wide'>Best</th><th class='wide'>Stint</th>" +
-      "<th class='wide'>Stops</th><th class='l where'>Where</th><th class='wide' title='laps to the flag (p10–p90)'>To flag</th>" +
-      "<th class='wide' title='stops remaining (p10–p90)'>Stops left</th><th class='wide' title='expected class position at the flag (p10–p90)'>Exp. pos</th></tr></thead>";
+    table.appendChild(HEAD.cloneNode(true));
     const tb = document.createElement("tbody");
     for (const r of rows) {
       const tr = document.createElement("tr"), p = P[r.car];
@@ -164,8 +170,8 @@ function draw(s){
   }
   board.replaceChildren(frag); strips.replaceChildren(sfrag);
   board.dataset.t = t; board.dataset.finished = s.finished ? "1" : "0";
-  if (proj) { $("projnote").textContent = proj.error ? "Projections: " + proj.error :
-    "Projections at " + proj.at_text + " (" + proj.meta.runs + " Monte Carlo runs; expected flag " + proj.meta.expected_flag_text + ")"; board.dataset.projAt = proj.at; }
+  if (proj) { $("projnote").textContent = proj.error ? fill(W.proj_error, {error: W.proj_errors[proj.error_code] || proj.error}) :
+    fill(W.proj_at, {at: proj.at_text, runs: proj.meta.runs, flag: proj.meta.expected_flag_text}); board.dataset.projAt = proj.at; }
   if (CAR) panel(s);
   const tick = $("ticker");
   for (const e of s.events) {
@@ -175,18 +181,18 @@ function draw(s){
   }
   while (tick.children.length > 60) tick.removeChild(tick.lastChild);
 }
-function stop(){ if (src) { src.close(); src = null; } playing = false; $("play").textContent = "Play"; }
+function stop(){ if (src) { src.close(); src = null; } playing = false; $("play").textContent = W.play; }
 function start(from){
   stop();
   const q = new URLSearchParams({speed: String(speed), from: String(Math.max(0, from))}); if (EVERY) q.set("every", EVERY);
-  if (CAR) q.set("car", CAR); if (PROJECT !== null) q.set("project", PROJECT);
+  if (CAR) q.set("car", CAR); if (PROJECT !== null) q.set("project", PROJECT); if (LANG !== "en") q.set("lang", LANG);
   src = new EventSource("/live/" + encodeURIComponent(RID) + "/events?" + q.toString());
-  playing = true; $("play").textContent = "Pause"; $("status").textContent = "";
+  playing = true; $("play").textContent = W.pause; $("status").textContent = "";
   src.addEventListener("meta", (m) => { const d = JSON.parse(m.data); end = d.end; $("seek").max = Math.ceil(end); $("end").textContent = d.end_text;
-    const box = $("methods"); if (d.methods && box && !box.dataset.done) { box.dataset.done = "1"; for (const [k, v] of Object.entries(d.methods)) { const li = document.createElement("li"); li.textContent = k + ": " + v; box.appendChild(li); } } });
+    const box = $("methods"); if (d.methods && box && !box.dataset.done) { box.dataset.done = "1"; for (const [k, v] of Object.entries(d.methods)) { const li = document.createElement("li"); li.textContent = (W.method_names[k] || k) + (LANG === "fr" ? "\u00a0: " : ": ") + (W.methods[k] || v); box.appendChild(li); } } });
   src.addEventListener("state", (m) => draw(JSON.parse(m.data)));
-  src.addEventListener("end", () => { stop(); $("status").textContent = "end of the race"; $("board").dataset.done = "1"; });
-  src.onerror = () => { if (src && src.readyState === EventSource.CLOSED) { stop(); $("status").textContent = "stream closed"; } };
+  src.addEventListener("end", () => { stop(); $("status").textContent = W.end; $("board").dataset.done = "1"; });
+  src.onerror = () => { if (src && src.readyState === EventSource.CLOSED) { stop(); $("status").textContent = W.closed; } };
 }
 $("play").addEventListener("click", () => { if (playing) stop(); else start(t >= end && end ? 0 : t); });
 $("seek").addEventListener("change", () => start(Number($("seek").value)));
@@ -200,35 +206,44 @@ start(Number(q.get("from")) || 0);
 SPEEDS = [1, 10, 60, 300, 1200, 3600]
 
 
-def live_page(rid: str, title: str, car: str | None = None) -> str:
+def live_page(rid: str, title: str, car: str | None = None, lang: str = "en", zone: str = "slow_zone") -> str:
     """The live page of race ``rid`` (the stream starts when the page opens; ``?speed=``, ``?from=``,
     ``?every=`` and ``?project=`` set the first stream's); ``car``: the page of that car (its panel
-    first, its dot and row marked)."""
+    first, its dot and row marked); ``lang``: en or fr (every word from :func:`live_words`, the stream asked
+    in the same language); ``zone``: what a local neutralisation is called in the race
+    (:attr:`~stintlab.race.Race.local_neutralisation`)."""
     def js(v) -> str:
-        return json.dumps(v).replace("<", "\\u003c")
+        return json.dumps(v, ensure_ascii=False).replace("<", "\\u003c")
 
-    script = _JS.replace("__RID__", js(rid)).replace("__CAR__", js(car))
+    W = live_words(lang, zone)
+    script = (_JS.replace("__RID__", js(rid)).replace("__CAR__", js(car)).replace("__WORDS__", js(W))
+              .replace("__LANG__", js(lang)))  # fmt: skip
     opts = "".join(f'<option value="{s}"{" selected" if s == 60 else ""}>{s}×</option>' for s in SPEEDS)
-    head = f"{esc(title)} · car #{esc(car)} · live" if car is not None else f"{esc(title)} · live replay"
+    head = (f"{esc(title)} · {esc(W['car_page'].format(car=car))} · {esc(W['live'])}" if car is not None
+            else f"{esc(title)} · {esc(W['replay'])}")  # fmt: skip
     panel = ('<section id="carpanel" data-t="0"><h2 id="cp-title"></h2><div id="cp-body">…</div></section>'
              if car is not None else "")  # fmt: skip
+    q = "?lang=fr" if lang == "fr" else ""
+    other = "en" if lang == "fr" else "fr"
+    switch = (f'<a id="lang-switch" href="?lang={other}" lang="{other}" hreflang="{other}">'
+              f'{"English" if other == "en" else "Français"}</a>')  # fmt: skip
     body = (
-        f"<h1>{head}</h1>"
+        f"<h1>{head}</h1><p>{switch}</p>"
         '<div id="control" class="UNKNOWN">…</div>'
-        '<div id="controls"><button id="play" type="button">Pause</button>'
+        f'<div id="controls"><button id="play" type="button">{esc(W["pause"])}</button>'
         '<span id="clock">0:00:00</span><input id="seek" type="range" min="0" max="1" value="0" step="1" '
-        'aria-label="race time"><span id="end"></span>'
-        f'<label>speed <select id="speed">{opts}</select></label><span id="status" class="muted"></span></div>'
+        f'aria-label="{esc(W["race_time"])}"><span id="end"></span>'
+        f'<label>{esc(W["speed"])} <select id="speed">{opts}</select></label><span id="status" class="muted"></span></div>'
         f"{panel}"
-        '<h2>Track position</h2><div id="strips"></div>'
+        f'<h2>{esc(W["track"])}</h2><div id="strips"></div>'
         '<p id="projnote" class="muted"></p>'
         '<div id="board" data-t="0"></div>'
-        '<details class="methods"><summary>How the projections are made</summary><ul id="methods"></ul></details>'
-        '<h2>Events</h2><ul id="ticker"></ul>'
-        f"<style>{_CSS}</style>"
+        f'<details class="methods"><summary>{esc(W["how"])}</summary><ul id="methods"></ul></details>'
+        f'<h2>{esc(W["events"])}</h2><ul id="ticker"></ul>'
+        f"<style>{_CSS.replace('__PIT__', W['pit_mark'])}</style>"
         f"<script>{script}</script>"
     )
-    back = f'<a href="/live/{quote(rid)}">live</a> · ' if car is not None else ""
-    nav = (f'<a href="/">stintlab</a><nav style="display:inline">{back}<a href="/races/{quote(rid)}">{esc(title)}</a>'
+    back = f'<a href="/live/{quote(rid)}{q}">{esc(W["live"])}</a> · ' if car is not None else ""
+    nav = (f'<a href="/">stintlab</a><nav style="display:inline">{back}<a href="/races/{quote(rid)}{q}">{esc(title)}</a>'
            "</nav>")  # fmt: skip
-    return page_html(f"{title} · live", body, plotly="", nav=nav)
+    return page_html(f"{title} · {W['live']}", body, plotly="", nav=nav, lang=lang)

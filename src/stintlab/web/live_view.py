@@ -46,6 +46,8 @@ PROJECT_KEYS = ("car", "laps", "running", "expected_lap", "laps_to_flag", "final
 #: the methods (sim.projections.METHODS) of the figures the page shows
 METHOD_KEYS = ("laps_to_flag", "stops_remaining", "pit_window", "class_position")
 _LAP_VALUE = {"pit_out", "long_stop", "best_lap"}  # events whose value is a time in seconds
+#: why a projection could not be made (sim.projections' messages) as a code the page words in its language
+_PROJECT_ERRORS = (("no lap crossed", "no_lap"), ("length is not known", "no_length"), ("past the scheduled end", "past_end"))
 
 
 def car_status(*, silence: float, pace: float | None, in_pit: bool, over: bool, flagged: bool | None) -> str:
@@ -83,9 +85,10 @@ def _num(v) -> float | None:
 class LiveView:
     """The page's JSON of each step of one stream (module docstring); ``car``: the car of a car page."""
 
-    def __init__(self, race, car: str | None = None):
+    def __init__(self, race, car: str | None = None, lang: str = "en"):
         self.race = race
         self.car = car
+        self.lang = lang  # the gaps' words (``2 tours``); every other word is the page's
         self.progress = race.progress
         self.code = {str(c): i for i, c in enumerate(self.progress.cars)}
         laps = race.laps
@@ -138,10 +141,10 @@ class LiveView:
             r["category"] = self.category.get((car, str(r["driver"])))
             r["last_lap_text"] = display.lap_time(r["last_lap"])
             r["best_lap_text"] = display.lap_time(r["best_lap"])
-            r["gap_text"] = display.gap(r["gap_laps"], r["gap_s"])
-            r["interval_text"] = display.gap(r["interval_laps"], r["interval_s"])
-            r["class_gap_text"] = display.gap(r["class_gap_laps"], r["class_gap_s"])
-            r["class_interval_text"] = display.gap(r["class_interval_laps"], r["class_interval_s"])
+            r["gap_text"] = display.gap(r["gap_laps"], r["gap_s"], self.lang)
+            r["interval_text"] = display.gap(r["interval_laps"], r["interval_s"], self.lang)
+            r["class_gap_text"] = display.gap(r["class_gap_laps"], r["class_gap_s"], self.lang)
+            r["class_interval_text"] = display.gap(r["class_interval_laps"], r["class_interval_s"], self.lang)
         events = d["events"]
         if self.car is not None:
             self.car_events.extend(e for e in events if e.get("car") == self.car)
@@ -163,7 +166,8 @@ class LiveView:
     def projections(self, t: float) -> dict:
         """The projections at race time ``t`` (:func:`stintlab.sim.projections.project`, ``PROJECT_RUNS``
         Monte Carlo runs, seed 0): ``{"at", "cars": {car: {PROJECT_KEYS..., "expected_lap_text"}}, "meta"}``,
-        or ``{"at", "error"}`` when they cannot be made then (no scheduled length, past the end)."""
+        or ``{"at", "error", "error_code"}`` when they cannot be made then (``error_code``: no_lap, no_length,
+        past_end or None; the page words it) (no scheduled length, past the end)."""
         from stintlab.errors import StintlabError
         from stintlab.serial import records, to_jsonable
         from stintlab.sim.projections import project
@@ -171,7 +175,8 @@ class LiveView:
         try:
             p = project(self.race, float(t), runs=PROJECT_RUNS, seed=0)
         except StintlabError as exc:
-            return {"at": float(t), "at_text": display.race_time(t), "error": str(exc)}
+            code = next((c for words, c in _PROJECT_ERRORS if words in str(exc)), None)
+            return {"at": float(t), "at_text": display.race_time(t), "error": str(exc), "error_code": code}
         cars = {}
         for r in records(p.table):
             row = {k: r.get(k) for k in PROJECT_KEYS}

@@ -131,7 +131,7 @@ def overview_page(store, rid: str, lang: str = "en") -> str:
     figs = charts.overview_figures(race, lang)
     chart_html = "".join(f"<h2>{esc(t)}</h2>{figure_div(fig, cid)}" for cid, t, fig in figs)
     neutral = sections.neutralisations(race)
-    neutral_html = neutral_section(neutral, lang) if neutral is not None and not neutral.empty else ""
+    neutral_html = neutral_section(neutral, lang, zone=race.local_neutralisation) if neutral is not None and not neutral.empty else ""
     source = race.meta.get("classification_source")
     hours = f"{race.duration / 3600:.1f}".replace(".", "," if lang == "fr" else ".")
     colon = " :" if lang == "fr" else ":"
@@ -140,7 +140,7 @@ def overview_page(store, rid: str, lang: str = "en") -> str:
         f"<p>{len(race.cars)} {W['cars']}, {len(race.laps)} {W['laps']}, {hours} h. "
         f"{esc(W['classification_from'])}{colon} {esc(W.get(source, source))}.</p>"
         f"<p>{esc(W['classes'])}{colon} {class_links} · "
-        f'<a id="live-link" href="{url_of("live", rid)}">{esc(W["live"])}</a> · {_switch(lang)}</p>'
+        f'<a id="live-link" href="{url_of("live", rid)}{q}">{esc(W["live"])}</a> · {_switch(lang)}</p>'
         f"{chart_html}{neutral_html}<h2>{esc(W['classification'])}</h2>"
         + _classification(race, rid, race.classification, lang)
     )

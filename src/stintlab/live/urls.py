@@ -101,7 +101,10 @@ class UrlSource:
             html = local.read_bytes()
         else:
             self.requests += 1
-            html = download(self.url, self.timeout).data
+            resp = download(self.url, self.timeout)
+            if not resp.complete:  # a cut listing may lack the newest hour: the previous one would be followed
+                raise FetchError(f"the listing {self.url} was cut; the next poll asks again")
+            html = resp.data
             save(local, html)
         name = newest_hour_name(list_links(html.decode("utf-8", errors="replace")))
         return None if name is None else urllib.parse.urljoin(self.url, urllib.parse.quote(name))

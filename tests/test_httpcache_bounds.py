@@ -30,7 +30,7 @@ def site():
 
         def do_GET(self):  # noqa: N802 - the http.server API
             self.send_response(200)
-            if self.path == "/file.csv":
+            if self.path == "/file.csv" or self.path.endswith("escaped.csv"):  # the file (under any path)
                 self.send_header("Content-Length", str(len(raw)))
                 self.end_headers()
                 self.wfile.write(raw)
@@ -100,3 +100,15 @@ def test_a_cut_answer_is_incomplete(site):
     base, raw, _ = site
     r = download(f"{base}/cut.csv", 10)
     assert not r.complete and r.data == raw[: len(raw) // 2]
+
+
+def test_an_encoded_separator_cannot_leave_the_cache(site, tmp_path):
+    # %2F unquotes to "/" inside one segment: the copy of ../../x.csv would be written beside the cache
+    from stintlab.live.urls import UrlSource
+
+    base, _, _ = site
+    cache = tmp_path / "deep" / "cache"
+    src = UrlSource(f"{base}/..%2F..%2F..%2F..%2Fescaped.csv", cache=cache, timeout=5)
+    p = src.poll()
+    assert p.status == "error" and "refusing" in p.message
+    assert not list(tmp_path.rglob("escaped.csv"))

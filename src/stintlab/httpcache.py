@@ -52,16 +52,24 @@ def default_cache_dir() -> Path:
 
 
 def cache_path(cache: Path, url: str) -> Path:
-    """Where the bytes of ``url`` are kept under ``cache`` (module docstring); refuses ``..`` and ``.``.
+    """Where the bytes of ``url`` are kept under ``cache`` (module docstring); refuses ``..`` and ``.``,
+    and a segment that unquotes to a separator or a NUL (``%2F..%2F`` would leave the cache).
 
     >>> cache_path(Path("/c"), "http://h:8000/a/b%20c.CSV").as_posix(), cache_path(Path("/c"), "http://h/a/").name
     ('/c/raw/h_8000/a/b c.CSV', '.listing.html')
+    >>> try:
+    ...     cache_path(Path("/c"), "http://h/a/..%2F..%2F..%2Fx.CSV")
+    ... except FetchError as e:
+    ...     print(e)
+    refusing a path with '../../../x.CSV': http://h/a/..%2F..%2F..%2Fx.CSV
     """
     u = urllib.parse.urlsplit(url)
-    host = u.netloc.replace(":", "_") or "local"
+    host = u.netloc.replace(":", "_").replace("/", "_").replace("\\", "_") or "local"
+    if host in ("..", "."):
+        raise FetchError(f"refusing a host {host!r}: {url}")
     parts = [urllib.parse.unquote(p) for p in u.path.split("/") if p]
     for p in parts:
-        if p in ("..", "."):
+        if p in ("..", ".") or any(ch in p for ch in ("/", "\\", "\x00")):
             raise FetchError(f"refusing a path with {p!r}: {url}")
     path = Path(cache) / "raw" / host
     for p in parts:

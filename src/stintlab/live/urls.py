@@ -67,11 +67,11 @@ class UrlSource:
     def poll(self) -> Poll:
         try:
             target = self._target()
-        except FetchError as e:
+            local = cache_path(self.cache, target) if target is not None else None
+        except FetchError as e:  # also a URL the cache refuses (a path leaving it)
             return Poll("error", message=str(e), path=self.url)
         if target is None:
             return Poll("idle", message=f"no '..._Hour N.CSV' link at {self.url} yet", path=self.url)
-        local = cache_path(self.cache, target)
         cut = None
         if self.offline:
             if not local.is_file():

@@ -20,7 +20,9 @@ RACE_KEYS = ["car", "driver", "class", "category", "category_source", "season_ob
 
 def categories(
     driver: str = typer.Argument(None, help="Driver name (any spelling; the alias table is used)."),
-    race_file: Path = typer.Option(None, "--race", dir_okay=False, help="A lap file: every driver's category and source."),
+    race_file: Path = typer.Option(
+        None, "--race", help="A lap file or its event folder: every driver's category and source."
+    ),
     entry_list: Path = typer.Option(None, "--entry-list", dir_okay=False, help="Entry list (CSV or YAML) for --race."),
     results: Path = typer.Option(None, "--results", help="Official classification for --race (default: one beside it)."),
     db: Path = typer.Option(

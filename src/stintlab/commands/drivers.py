@@ -35,7 +35,7 @@ RULE_DRIVER_KEYS = ["driver", "car", "total", "longest_spell", "worst_window", "
 RULE_CREW_KEYS = ["car", "composition", "verdict", "class", "drivers", "rule", "detail"]
 VIOLATION_KEYS = ["car", "driver", "rule", "laps", "detail", "class", "category", "source"]
 
-FileArg = typer.Argument(..., dir_okay=False, help="Al Kamel lap file (Analysis / Time Cards CSV).")
+FileArg = typer.Argument(..., help="Lap file (Al Kamel Analysis, WIGE, SRO sector list) or the event folder holding one.")
 EntryOpt = typer.Option(None, "--entry-list", dir_okay=False, help="Entry list (CSV or YAML: car, driver, category).")
 ResultsOpt = typer.Option(None, "--results", help="Official classification file (default: one found beside FILE).")
 DbOpt = typer.Option(
@@ -208,7 +208,7 @@ def headline_rows(head: pd.DataFrame) -> list[dict]:
 
 def rules(
     file: Path = typer.Argument(
-        None, dir_okay=False, help="Lap file to check: Al Kamel, WIGE (NLS) or SRO sector list (omit with --list)."
+        None, help="Lap file to check: Al Kamel, WIGE (NLS) or SRO sector list, or its event folder (omit with --list)."
     ),
     rules_name: str = typer.Option(None, "--rules", help="Rule set name (see --list) or a .toml file."),
     list_: bool = typer.Option(False, "--list", help="List the shipped rule sets."),

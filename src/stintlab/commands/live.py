@@ -66,7 +66,7 @@ def _print_state(state: LiveState, as_json: bool, top: int) -> None:
 
 
 def replay(
-    file: Path = typer.Argument(..., dir_okay=False, help="A finished race's lap file."),
+    file: Path = typer.Argument(..., help="A finished race's lap file, or the event folder holding it."),
     speed: float = typer.Option(0.0, "--speed", help="Race seconds per wall-clock second; 0: as fast as possible."),
     start: str = typer.Option(None, "--from", help="Start at race time H:MM:SS (everything before is fed silently)."),
     every: float = typer.Option(60.0, "--every", help="Race seconds between two steps."),
@@ -96,7 +96,7 @@ def replay(
     for state in replay_states(race, every=every, start=_start(start), speed=speed, tail_every=zones,
                                incidents_every=incidents):  # fmt: skip
         if project_every and state.race_time - last >= project_every:
-            state = replace(state, projections=_projections(race, state.race_time, file))
+            state = replace(state, projections=_projections(race, state.race_time, Path(race.meta.get("path") or file)))
             last = state.race_time
         _print_state(state, as_json, top)
 

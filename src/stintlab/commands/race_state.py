@@ -16,7 +16,9 @@ from stintlab.display import duration, lap_time
 from stintlab.errors import StintlabError, StintlabUsageError
 from stintlab.io.values import parse_time_text
 
-FileArg = typer.Argument(..., exists=False, dir_okay=False, help="Al Kamel lap file (Analysis / Time Cards CSV).")
+FileArg = typer.Argument(
+    ..., exists=False, help="Lap file (Al Kamel Analysis, WIGE, SRO sector list) or the event folder holding one."
+)
 
 STANDINGS_KEYS = [
     "position", "class_position", "car", "class", "team", "laps", "gap_to_class_leader", "interval",

@@ -80,7 +80,9 @@ def _race_or_demo(
 
 
 def report(
-    file: Path = typer.Argument(None, dir_okay=False, help="Al Kamel lap file; omit it for the embedded demo race."),
+    file: Path = typer.Argument(
+        None, help="Lap file or the event folder holding one; omit it for the embedded demo race."
+    ),
     car: str = typer.Option(
         None, "--car", "-c", help="Car number to follow (highlighted, with its story).", autocompletion=_complete_car
     ),
@@ -172,7 +174,9 @@ def report(
 
 
 def story(
-    file: Path = typer.Argument(None, dir_okay=False, help="Al Kamel lap file (or --race ID from the archive)."),
+    file: Path = typer.Argument(
+        None, help="Lap file or the event folder holding one (or --race ID from the archive)."
+    ),
     car: str = typer.Option(..., "--car", "-c", help="Car number.", autocompletion=_complete_car),
     lang: str = typer.Option("en", "--lang", "-l", help="en or fr.", autocompletion=_complete_lang),
     results: Path = ResultsOpt,

@@ -30,6 +30,8 @@ from stintlab.web.server import BodyDeadline, ServerLimits
 from stintlab.web.store import (
     MAX_RESULTS_BYTES,
     MAX_UPLOAD_BYTES,
+    PAGE_CACHE_BYTES,
+    PageCache,
     RaceStore,
     RequestError,
     UploadRejected,
@@ -378,18 +380,27 @@ def create_app(
             plotly_js(), media_type="application/javascript", headers={"cache-control": "public, max-age=86400"}
         )
 
-    # the race pages in English or French (?lang=fr)
+    # the race pages in English or French (?lang=fr), rendered once per (race, page, language): a race id names
+    # one content (uploads are content-hashed), so a page never goes stale; bounded by PAGE_CACHE_BYTES
+    page_cache = PageCache(PAGE_CACHE_BYTES)
+
+    def _page(rid: str, key: tuple, build):
+        return HTMLResponse(page_cache.get((rid, *key), build))
+
     @app.get("/races/{rid}", response_class=HTMLResponse, include_in_schema=False)
     def race_page(rid: str, lang: str = "en"):
-        return pages.overview_page(store, rid, lang)
+        lang = views.check_lang(lang)
+        return _page(rid, ("overview", lang), lambda: pages.overview_page(store, rid, lang))
 
     @app.get("/races/{rid}/classes/{cls:path}", response_class=HTMLResponse, include_in_schema=False)
     def class_page(rid: str, cls: str, lang: str = "en"):
-        return pages.class_page(store, rid, cls, lang)
+        lang, cls = views.check_lang(lang), sections.class_or_error(store.race(rid), cls)
+        return _page(rid, ("class", cls, lang), lambda: pages.class_page(store, rid, cls, lang))
 
     @app.get("/races/{rid}/cars/{car}", response_class=HTMLResponse, include_in_schema=False)
     def car_page(rid: str, car: str, lang: str = "en"):
-        return pages.car_page(store, rid, car, lang)
+        lang, car = views.check_lang(lang), sections.car_or_error(store.race(rid), car)
+        return _page(rid, ("car", car, lang), lambda: pages.car_page(store, rid, car, lang))
 
     @app.get("/races/{rid}/drivers/{driver}", response_class=HTMLResponse, include_in_schema=False)
     def driver_page(rid: str, driver: str, car: str | None = None, lang: str = "en"):

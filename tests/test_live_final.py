@@ -119,3 +119,23 @@ def test_a_race_without_flags_is_over_only_at_its_last_crossing(name):
     assert [r.car for r in states[-1].standings] == [w["car"] for w in raw.final_order()]
     for s in states[:: len(states) // 5]:
         assert [r.car for r in s.standings] == [w["car"] for w in raw.standings_at(s.race_time)]
+
+
+def test_end_of_feed_after_a_state_gives_the_final_board():
+    # a source that says "no more crossings" after the last state was read (follow, a replay whose last
+    # rows came in an earlier step): the board must then be the classification, not the line order kept
+    # from that state. Le Mans 2023 fed without its flag column (as a file without flags); #5 is 9th on
+    # the line with 329 laps, 16th with 325 in the official classification (module docstring)
+    path = lap_file("lemans-2023")
+    race = stintlab.load(path)
+    official = read_classification(final_hourly_classification(CORPUS / "lemans-2023" / "official-hourly"))
+    laps = race.laps.drop(columns=["flag"])
+    engine = LiveRace(classification=lambda: race.classification)
+    engine.feed(laps)
+    before = engine.state()
+    assert not before.finished
+    assert next(r.position for r in before.standings if r.car == "5") == 9
+    engine.end_of_feed()
+    after = engine.state()
+    assert after.finished
+    assert [(r.car, r.laps) for r in after.standings] == [(o["car"], o["laps"]) for o in official]

@@ -163,6 +163,13 @@ def test_a_listing_of_hourly_files(site, tmp_path):
     assert p.path.endswith("Hour%206.CSV")
     assert (p.added, p.duplicates) == (raw.rows - n1, n1)  # the newer file: only the rows not yet fed
     assert src.engine.laps_fed == raw.rows
+    # a listing cut before the Hour 6 link is an error, not a switch back to Hour 1
+    site.cut["/hourly/"] = site.files["/hourly/"].index(b'<a href="23_Analysis_Race_Hour%206')
+    p = src.poll()
+    assert p.status == "error" and "cut" in p.message
+    assert p.path == site.base + "/hourly/" and src.engine.laps_fed == raw.rows
+    del site.cut["/hourly/"]
+    assert src.poll().path.endswith("Hour%206.CSV")
 
 
 def test_follow_command_takes_a_url(site, tmp_path, capsys):

@@ -409,6 +409,23 @@ def test_race_pages_are_rendered_once_per_page_and_language(client, corpus, monk
     assert client.get("/races/wec-2024-fuji6h/cars/nope").status_code == 404
 
 
+@pytest.mark.corpus
+def test_a_dropped_upload_s_cached_page_is_not_served(tmp_path):
+    """Beyond max_uploads the oldest upload is forgotten: its overview page, cached, answers 404 like its API."""
+    from conftest import lap_file
+    from stintlab.web import create_app
+
+    app = create_app(data_dir=tmp_path, with_demo=False)
+    app.state.store.max_uploads = 1
+    with TestClient(app) as c:
+        first = app.state.store.add_upload("a.csv", lap_file("wec-2024-fuji6h").read_bytes()).id
+        assert c.get(f"/races/{first}").status_code == 200  # rendered and cached
+        app.state.store.add_upload("b.csv", lap_file("wec-2024-bahrain8h").read_bytes())
+        assert first not in app.state.store.entries
+        assert c.get(f"/api/races/{first}").status_code == 404
+        assert c.get(f"/races/{first}").status_code == 404
+
+
 def test_page_cache_drops_the_least_recently_used_past_its_bytes():
     from stintlab.web.store import PageCache
 

@@ -113,3 +113,35 @@ def test_car_dropdown_is_in_natural_order(client):
     assert set(shown) == raw
     # natural order: by number value, a leading zero after the plain number ("1" < "01" < "2" < "10")
     assert shown == sorted(raw, key=lambda c: (int(re.sub(r"\D", "", c) or 0), len(c), c))
+
+
+@pytest.mark.corpus
+def test_the_same_file_uploaded_twice_at_once_is_one_race(tmp_path):
+    # two uploads of one lap file at the same moment: one creates the race, the other gets it back (200);
+    # neither rewrites the file the other is loading. The race's cars are the raw file's NUMBERs (csv module)
+    import threading
+
+    from stintlab.web.store import RaceStore
+
+    path = lap_file("wec-2024-fuji6h")
+    data = path.read_bytes()
+    cars = {r["NUMBER"].strip() for r in csv.DictReader(io.StringIO(data.decode("utf-8-sig")), delimiter=";")}
+    store = RaceStore(data_dir=tmp_path, with_demo=False)
+    start, out, errors = threading.Barrier(2), [], []
+
+    def put():
+        start.wait()
+        try:
+            out.append(store.put_upload(path.name, data))
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=put) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors
+    assert sorted(created for _, created in out) == [False, True]
+    assert out[0][0].id == out[1][0].id and len(store.entries) == 1
+    assert set(store.race(out[0][0].id).cars["car"].astype(str)) == cars

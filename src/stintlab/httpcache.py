@@ -7,7 +7,10 @@ timing portals) and :mod:`stintlab.live.urls` (a lap file polled while the race 
 - :func:`download`: one GET, optionally conditional (``If-None-Match`` / ``If-Modified-Since``: a
   ``304 Not Modified`` answer is returned, not raised); HTTP 403, 404, other errors, time-outs and
   unreachable hosts raise :class:`FetchError` with a one-line message; a body shorter than its
-  ``Content-Length`` (the connection dropped) is returned with ``complete`` false;
+  ``Content-Length`` (the connection dropped) is returned with ``complete`` false. Bounded: a body
+  over ``max_bytes`` (:data:`MAX_BYTES`; announced or received) and an answer still arriving after
+  ``max_seconds`` (default ten times ``timeout``: a server trickling bytes resets the socket time-out
+  at each one) raise :class:`FetchError`; the body is read a chunk at a time, never more than the bound;
 - :func:`list_links`: the relative links of a folder listing.
 
 Layer: a helper beside ``names`` and ``serial`` (it imports only :mod:`stintlab.errors`).
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -26,11 +30,13 @@ from pathlib import Path
 
 from stintlab.errors import StintlabError
 
-__all__ = ["FetchError", "Response", "USER_AGENT", "LISTING", "default_cache_dir", "cache_path", "download",
-           "list_links", "save"]  # fmt: skip
+__all__ = ["FetchError", "Response", "USER_AGENT", "LISTING", "MAX_BYTES", "default_cache_dir", "cache_path",
+           "download", "list_links", "save"]  # fmt: skip
 
 USER_AGENT = "stintlab (+https://github.com/stintlab)"
 LISTING = ".listing.html"
+MAX_BYTES = 64 * 2**20  # one answer at most (the lap file of a 24-hour race is about 4 MB)
+_CHUNK = 64 * 1024
 
 
 class FetchError(StintlabError):
@@ -46,16 +52,24 @@ def default_cache_dir() -> Path:
 
 
 def cache_path(cache: Path, url: str) -> Path:
-    """Where the bytes of ``url`` are kept under ``cache`` (module docstring); refuses ``..`` and ``.``.
+    """Where the bytes of ``url`` are kept under ``cache`` (module docstring); refuses ``..`` and ``.``,
+    and a segment that unquotes to a separator or a NUL (``%2F..%2F`` would leave the cache).
 
     >>> cache_path(Path("/c"), "http://h:8000/a/b%20c.CSV").as_posix(), cache_path(Path("/c"), "http://h/a/").name
     ('/c/raw/h_8000/a/b c.CSV', '.listing.html')
+    >>> try:
+    ...     cache_path(Path("/c"), "http://h/a/..%2F..%2F..%2Fx.CSV")
+    ... except FetchError as e:
+    ...     print(e)
+    refusing a path with '../../../x.CSV': http://h/a/..%2F..%2F..%2Fx.CSV
     """
     u = urllib.parse.urlsplit(url)
-    host = u.netloc.replace(":", "_") or "local"
+    host = u.netloc.replace(":", "_").replace("/", "_").replace("\\", "_") or "local"
+    if host in ("..", "."):
+        raise FetchError(f"refusing a host {host!r}: {url}")
     parts = [urllib.parse.unquote(p) for p in u.path.split("/") if p]
     for p in parts:
-        if p in ("..", "."):
+        if p in ("..", ".") or any(ch in p for ch in ("/", "\\", "\x00")):
             raise FetchError(f"refusing a path with {p!r}: {url}")
     path = Path(cache) / "raw" / host
     for p in parts:
@@ -76,7 +90,31 @@ class Response:
     headers: dict = field(default_factory=dict)
 
 
-def download(url: str, timeout: float = 30.0, *, etag: str | None = None, last_modified: str | None = None) -> Response:
+def _read_body(resp, url: str, max_bytes: int, max_seconds: float) -> tuple[bytes, bool]:
+    """(body, complete) read one socket read at a time (``read1``), within ``max_bytes`` and ``max_seconds``."""
+    deadline = time.monotonic() + max_seconds
+    length = resp.headers.get("Content-Length")
+    if length and length.strip().isdigit() and int(length) > max_bytes:
+        raise FetchError(f"the answer from {url} announces {int(length)} bytes, more than {max_bytes}")
+    buf = bytearray()
+    try:
+        while True:
+            chunk = resp.read1(_CHUNK)
+            if not chunk:
+                break
+            buf += chunk
+            if len(buf) > max_bytes:
+                raise FetchError(f"the answer from {url} is longer than {max_bytes} bytes")
+            if time.monotonic() > deadline:
+                raise FetchError(f"the answer from {url} was still arriving after {max_seconds:g} s")
+    except http.client.IncompleteRead as exc:  # the connection dropped mid-body (chunked answer)
+        return bytes(buf) + bytes(exc.partial), False
+    remaining = getattr(resp, "length", None)  # bytes announced and not received (the connection dropped)
+    return bytes(buf), not remaining
+
+
+def download(url: str, timeout: float = 30.0, *, etag: str | None = None, last_modified: str | None = None,
+             max_bytes: int = MAX_BYTES, max_seconds: float | None = None) -> Response:  # fmt: skip
     """GET ``url`` (module docstring); ``etag`` / ``last_modified``: the validators of the copy held."""
     headers = {"User-Agent": USER_AGENT, "Accept": "text/html,text/csv,*/*"}
     if etag:
@@ -86,10 +124,7 @@ def download(url: str, timeout: float = 30.0, *, etag: str | None = None, last_m
     req = urllib.request.Request(url, headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
-            try:
-                data, complete = resp.read(), True
-            except http.client.IncompleteRead as exc:  # the connection dropped mid-body
-                data, complete = bytes(exc.partial), False
+            data, complete = _read_body(resp, url, max_bytes, 10 * timeout if max_seconds is None else max_seconds)
             return Response(resp.status, data, resp.headers.get("ETag"), resp.headers.get("Last-Modified"),
                             complete, dict(resp.headers))  # fmt: skip
     except urllib.error.HTTPError as exc:

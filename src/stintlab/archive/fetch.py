@@ -85,7 +85,11 @@ class _Client:
         return cache_path(self.cache, url)
 
     def _download(self, url: str) -> bytes:
-        return download(url, self.timeout).data
+        resp = download(url, self.timeout)
+        if not resp.complete:  # never cached as the file: a cached file is not downloaded again
+            want = resp.headers.get("Content-Length", "?")
+            raise FetchError(f"the answer from {url} was cut ({len(resp.data)} of {want} bytes): try again")
+        return resp.data
 
     def get(self, url: str, *, listing: bool = False) -> bytes:
         """Bytes of ``url`` from the cache or the network (see the module docstring)."""

@@ -131,8 +131,8 @@ class LiveRace:
         self._seq = 0
         self._tail = TailWindow(self.tail_window)  # the last tail_window seconds, re-analysed for slow zones
         self._watch = IncidentWatch()  # the incident window (used when incidents_every > 0)
-        self._final: tuple[int, object] | None = None
-        self._ended = False  # the source said no more crossings will come (end_of_feed)  # (laps_fed, final rows or None) of the last check
+        self._final: tuple[tuple, object] | None = None  # ((laps_fed, ended), final rows or None) of the last check
+        self._ended = False  # the source said no more crossings will come (end_of_feed)
 
     # ------------------------------------------------------------------ feeding
     def feed(self, rows) -> FeedResult:
@@ -377,9 +377,10 @@ class LiveRace:
     def _final_rows(self, t: float) -> list[StandingRow] | None:
         """The final board (the classification's order) once the race is finished, else None; kept
         until a new crossing is fed."""
-        if self._final is None or self._final[0] != self.laps_fed:
+        key = (self.laps_fed, self._ended)  # end_of_feed may finish a race without a new crossing
+        if self._final is None or self._final[0] != key:
             table = self.classification()
-            self._final = (self.laps_fed, None if table is None else final_rows(self._cars, table, t))
+            self._final = (key, None if table is None else final_rows(self._cars, table, t))
         return self._final[1]
 
     def standings(self, t: float | None = None) -> list[StandingRow]:

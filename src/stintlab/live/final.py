@@ -36,6 +36,7 @@ import pandas as pd
 
 from stintlab.analysis.classification import derive_classification
 from stintlab.live.car import CarState, seconds_behind
+from stintlab.live.rows import num
 from stintlab.live.state import StandingRow
 
 __all__ = ["last_crossings_table", "final_rows", "classification_of_moment"]
@@ -63,14 +64,6 @@ def classification_of_moment(cars: list[CarState], official: pd.DataFrame | None
     return derive_classification(last_crossings_table(cars))
 
 
-def _num(v) -> float:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return math.nan
-    return f
-
-
 def final_rows(cars: dict[str, CarState], table: pd.DataFrame, t: float) -> list[StandingRow]:
     """Standings rows in the order of the classification ``table`` (module docstring)."""
     pos = pd.to_numeric(table["position"], errors="coerce").to_numpy(dtype=float)
@@ -87,7 +80,7 @@ def final_rows(cars: dict[str, CarState], table: pd.DataFrame, t: float) -> list
         cls = str(cls) if isinstance(cls, str) else (c.cls if c else "") or ""
         cpos = r.get("class_position") if has_cpos else None
         cpos = None if cpos is None or cpos is pd.NA or _isnan(cpos) else int(cpos)
-        entries.append((car, c, laps, cls, cpos, _num(r.get("total_time"))))
+        entries.append((car, c, laps, cls, cpos, num(r.get("total_time"))))
 
     def between(e, ahead) -> tuple[float, int]:
         (_, cb, lb, _, _, tb), (_, ca, la, _, _, ta) = e, ahead

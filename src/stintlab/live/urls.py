@@ -67,11 +67,11 @@ class UrlSource:
     def poll(self) -> Poll:
         try:
             target = self._target()
-        except FetchError as e:
+            local = cache_path(self.cache, target) if target is not None else None
+        except FetchError as e:  # also a URL the cache refuses (a path leaving it)
             return Poll("error", message=str(e), path=self.url)
         if target is None:
             return Poll("idle", message=f"no '..._Hour N.CSV' link at {self.url} yet", path=self.url)
-        local = cache_path(self.cache, target)
         cut = None
         if self.offline:
             if not local.is_file():
@@ -101,7 +101,10 @@ class UrlSource:
             html = local.read_bytes()
         else:
             self.requests += 1
-            html = download(self.url, self.timeout).data
+            resp = download(self.url, self.timeout)
+            if not resp.complete:  # a cut listing may lack the newest hour: the previous one would be followed
+                raise FetchError(f"the listing {self.url} was cut; the next poll asks again")
+            html = resp.data
             save(local, html)
         name = newest_hour_name(list_links(html.decode("utf-8", errors="replace")))
         return None if name is None else urllib.parse.urljoin(self.url, urllib.parse.quote(name))

@@ -385,6 +385,7 @@ def create_app(
     page_cache = PageCache(PAGE_CACHE_BYTES)
 
     def _page(rid: str, key: tuple, build):
+        store.entry(rid)  # 404 for a race no longer stored (an upload dropped): its cached pages are not served
         return HTMLResponse(page_cache.get((rid, *key), build))
 
     @app.get("/races/{rid}", response_class=HTMLResponse, include_in_schema=False)

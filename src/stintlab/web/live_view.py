@@ -92,8 +92,11 @@ class LiveView:
         self.progress = race.progress
         self.code = {str(c): i for i, c in enumerate(self.progress.cars)}
         laps = race.laps
-        self.end = float(laps["elapsed"].max()) if len(laps) else 0.0
+        # the replay's clock is the common one (group starts: each car's elapsed plus its group's offset)
+        offsets = order.start_offsets(laps)
+        self.end = float(np.nanmax(laps["elapsed"].to_numpy(dtype=float) + offsets)) if len(laps) else 0.0
         cars = laps["car"].astype(str).tolist()
+        self.offset = dict(zip(cars, offsets.tolist()))  # car -> its start group's offset (0: one start)
         flags = laps["flag"].tolist() if "flag" in laps else [None] * len(laps)
         self.flag_at = {(c, int(n)): (f if isinstance(f, str) else None) for c, n, f in zip(cars, laps["lap"], flags)}
         self.took_flag = {str(k): bool(v) for k, v in order.took_the_flag(laps).items()} if len(laps) else {}
@@ -132,7 +135,7 @@ class LiveView:
             car = r["car"]
             flag = self.flag_at.get((car, int(r["laps"])))
             pace = r["best_lap"] if r["best_lap"] is not None else r["last_lap"]
-            silence = t - float(r["race_time"])
+            silence = t - float(r["race_time"]) - self.offset.get(car, 0.0)  # the car's crossing, common clock
             flagged = flag == "FF" or (last_step and self.took_flag.get(car, False))
             over = last_step or (bool(d["finished"]) and (r["in_pit"] or (pace is not None and silence > pace)))
             r["status"] = car_status(silence=silence, pace=pace, in_pit=bool(r["in_pit"]), over=over,

@@ -182,6 +182,7 @@ class RaceStore:
         self._cache: OrderedDict[str, object] = OrderedDict()
         self._lock = threading.Lock()
         self._loading: dict[str, threading.Lock] = {}
+        self._uploading: dict[str, threading.Lock] = {}  # one upload of the same content at a time
         self.archive_db = Path(archive_db) if archive_db is not None else None
         if not self._own_dir:  # uploads kept in a given folder come back after a restart
             for f in sorted(self.data_dir.glob("*.csv")):
@@ -260,6 +261,18 @@ class RaceStore:
         the web API answers 200 instead of 201)."""
         check_upload(filename, data, max_bytes)
         rid = upload_id(data, results[1] if results is not None else None)
+        with self._lock:
+            gate = self._uploading.setdefault(rid, threading.Lock())
+        # the same files sent twice at once: the second waits and gets the first's race (200), instead of
+        # rewriting the file the first is loading (a half-written file read as a format error)
+        with gate:
+            try:
+                return self._put_upload(rid, filename, data, results)
+            finally:
+                with self._lock:
+                    self._uploading.pop(rid, None)
+
+    def _put_upload(self, rid: str, filename, data: bytes, results) -> tuple[RaceEntry, bool]:
         with self._lock:
             known = self.entries.get(rid)
         if known is not None:

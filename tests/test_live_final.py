@@ -150,7 +150,7 @@ def test_an_nls_replay_ends_at_the_wige_result_read_raw(name):
 
     _need_corpus()
     text = (CORPUS / name / "RENNEN_RESULT.CSV").read_bytes().decode("cp1252")
-    rows = [{k.strip(): (v or "").strip() for k, v in r.items() if k} for r in csv.DictReader(io.StringIO(text), delimiter=";")]
+    rows = [{k.strip(): (v or "").strip() for k, v in r.items() if k} for r in csv.DictReader(io.StringIO(text), delimiter=";", quoting=csv.QUOTE_NONE)]
     ranked = sorted((r for r in rows if r["RANG"]), key=lambda r: int(r["RANG"]))
     unranked = {r["STNR"] for r in rows if not r["RANG"]}
     last = list(replay_states(stintlab.load(CORPUS / name / "RENNEN_LAPS.CSV"), every=1e9))[-1]

@@ -35,3 +35,17 @@ def test_live_incidents_are_the_whole_race_ones_judged_once():
         assert not rows[i].in_lap and not (i and rows[i - 1].in_lap)
         assert sum(1 for c in rows[i + 1 :] if c.elapsed <= t) >= CONFIRM_LAPS
         assert lost >= 8.0  # THRESHOLDS.incident_min_loss
+
+
+def test_an_analysis_that_fails_is_a_coded_notice_not_a_sentence(load_corpus_race):
+    # the notice's code says what was not analysed (the faces word it: web/live_words.py); the error's own
+    # message rides in value
+    from stintlab.live import LiveRace
+
+    race = load_corpus_race("wec-2024-fuji6h")
+    engine = LiveRace(tail_every=600.0, incidents_every=600.0)
+    engine._tail.analyse = lambda t: "no sector times"
+    engine._watch.confirm = lambda t: ([], "boom")
+    engine.feed(race.laps[race.laps["elapsed"] < 3600])
+    notes = [e for e in engine.state().events if e.kind == "notice"]
+    assert {(e.code, e.value) for e in notes} == {("zones_not_analysed", "no sector times"), ("incidents_not_analysed", "boom")}

@@ -434,11 +434,12 @@ class LiveRace:
         self._events.extend(self._long_stop_events())
         if self.tail_every > 0 and t - self._tail.analysed_at >= self.tail_every:
             problem = self._tail.analyse(t)
-            if problem:
-                self._events.append(LiveEvent("notice", t, code=problem))
+            if problem:  # code: what was not analysed (the faces word it); value: the error's own message
+                self._events.append(LiveEvent("notice", t, code="zones_not_analysed", value=problem))
         if self.incidents_every > 0 and t - self._watch.analysed_at >= self.incidents_every:
             found, problem = self._watch.confirm(t)
-            self._events.extend(found if not problem else [LiveEvent("notice", t, code=problem)])
+            self._events.extend(found if not problem else [LiveEvent("notice", t, code="incidents_not_analysed",
+                                                                     value=problem)])  # fmt: skip
         events = tuple(self._events)
         if clear_events:
             self._events.clear()

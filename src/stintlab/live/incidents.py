@@ -58,7 +58,7 @@ class IncidentWatch:
         try:
             ann, _zones = annotate_with_zones(tab)
         except (StintlabError, ValueError, KeyError) as e:  # said, not raised
-            return [], f"incidents not analysed: {e}"
+            return [], str(e)  # the reason, in the error's words (the notice's code says what failed)
         racing = racing_mask(ann, ann["neutralised"].to_numpy(dtype=bool))
         car = ann["car"].astype(str).to_numpy()
         lap = ann["lap"].to_numpy()

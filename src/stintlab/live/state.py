@@ -30,7 +30,7 @@ EVENT_KINDS = (
     "incident",  # a lap confirmed abnormally slow (live/incidents.py; value: seconds lost, code: worst sector)
     "flag",  # race control changed (code: GREEN, SC, FCY, RED, FINISH)
     "rebuild",  # the engine was rebuilt from its source (code: why)
-    "notice",  # something the engine could not do, said (code: the message), e.g. a tail window not analysed
+    "notice",  # something the engine could not do, said: code zones_not_analysed / incidents_not_analysed, value the error
 )
 #: codes of :attr:`RaceControl.state`
 CONTROL_KINDS = ("GREEN", "SC", "FCY", "RED", "FINISH", "UNKNOWN")

@@ -65,7 +65,7 @@ class TailWindow:
         try:
             _annotated, zones = annotate_with_zones(tail)
         except (StintlabError, ValueError, KeyError) as e:  # a window the kernels cannot read: said, not raised
-            return f"tail window not analysed: {e}"
+            return str(e)  # the reason, in the error's words (the notice's code says what failed)
         active = zones[zones["end"] >= t - ZONE_ACTIVE] if len(zones) else zones
         self.zones = tuple((int(z.sector), float(z.start)) for z in active.itertuples())
         return None

@@ -72,7 +72,7 @@ function words(e){  // every word from W (web/live_words.py)
     case "long_stop": return fill(W.ev_long, {...v, kind: W.stop_kinds[e.code] || e.code || ""});
     case "best_lap": return fill(W.ev_best, v);
     case "incident": return fill(W.ev_incident, v) + (e.code ? " (" + e.code + ")" : "");
-    case "notice": return fill(W.ev_notice, v);
+    case "notice": return fill(W.ev_notice, {...v, code: W.notices[e.code] || e.code}) + (e.value ? " (" + e.value + ")" : "");
     case "rebuild": return fill(W.ev_rebuild, v);
     case "flag": return CTRL[e.code] || e.code;
     default: return e.kind + " " + (e.code || "");

@@ -67,6 +67,7 @@ class UrlSource:
     def poll(self) -> Poll:
         try:
             target = self._target()
+            self.target = target
             local = cache_path(self.cache, target) if target is not None else None
         except FetchError as e:  # also a URL the cache refuses (a path leaving it)
             return Poll("error", message=str(e), path=self.url)

@@ -245,3 +245,14 @@ def test_the_timeline_of_the_analysis_has_no_words(load_corpus_race, name, car):
                 else:
                     # the only other text is the driver's FIA category, a single word
                     assert col == "category" and re.fullmatch(r"[A-Z][a-z]+", v), (col, v)
+
+
+def test_without_sector_times_the_phases_are_inferred_from_lap_times_alone(load_corpus_race):
+    """No corpus file lacks both the flag column and the sector times: Le Mans 2019's laps (no FLAG_AT_FL,
+    S1..S3 given) with the sector times blanked stand for one."""
+    from stintlab.analysis.slowzones import SECTORS, phase_source
+
+    laps = load_corpus_race("lemans-2019").laps
+    assert phase_source(laps) == "lap_and_sector_times"
+    assert phase_source(laps.assign(**dict.fromkeys(SECTORS, float("nan")))) == "lap_times"
+    assert load_corpus_race("lemans-2024").phase_source == "flag_column"

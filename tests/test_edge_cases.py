@@ -30,6 +30,7 @@ from stintlab.analysis.stops import stops
 from stintlab.analysis.timeline import car_events, time_loss_account
 from stintlab.cli import main
 from stintlab.errors import StintlabUsageError
+from stintlab.report.story.languages import event_texts
 from stintlab.sim.frames import lap_table
 from stintlab.sim.writer import write_analysis_csv
 
@@ -166,8 +167,8 @@ def test_race_a_api(tmp_path):
 
     ev = car_events(a, "7")
     assert ev["kind"].tolist() == ["start", "stop", "retired"]
-    assert ev["description"].iat[-1] == "Last crossing (in the pits), 1 lap"  # was "1 laps"
-    assert car_events(a, "50")["description"].iat[-1] == "Finished, 11 laps"
+    assert event_texts(ev)[-1] == "Last crossing (in the pits), 1 lap"  # was "1 laps"
+    assert event_texts(car_events(a, "50"))[-1] == "Finished, 11 laps"
 
     loss = time_loss_account(a).set_index("car")
     # #7 has no clean lap (no pace) and no phase to lose laps in: 0 s, not NaN

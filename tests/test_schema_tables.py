@@ -145,12 +145,17 @@ COMMAND_TABLE = {
 }
 
 
+# keys a command words itself from the table's typed columns (not analysis output): `events` words
+# each event (docs/analysis.md, CLI JSON keys)
+FACE_KEYS = {"events": {"description"}}
+
+
 def test_cli_json_keys_are_schema_columns():
     documented = _documented_keys()
     # every command of the two pages that prints a table of the schema is found and checked
     assert set(documented) == set(COMMAND_TABLE), set(documented) ^ set(COMMAND_TABLE)
     for command, key_lists in documented.items():
-        names = {c.name for c in TABLES[COMMAND_TABLE[command]]}
+        names = {c.name for c in TABLES[COMMAND_TABLE[command]]} | FACE_KEYS.get(command, set())
         for keys in key_lists:
             assert keys and set(keys) <= names, (command, set(keys) - names)
 

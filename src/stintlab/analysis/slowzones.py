@@ -66,6 +66,7 @@ __all__ = [
     "zone_rule",
     "full_course_spans",
     "with_full_course",
+    "phase_source",
 ]
 
 RATIO = THRESHOLDS.slow_zone_ratio
@@ -387,3 +388,13 @@ def slow_zone_mask(
         x = exits[:, col[int(z.sector)]]
         out |= (x >= z.start) & (x <= z.end)
     return out
+
+
+def phase_source(laps: pd.DataFrame, sections: pd.DataFrame | None = None) -> str:
+    """Where the whole-course neutralisations of ``laps`` come from: ``flag_column`` (observed:
+    FLAG_AT_FL), ``lap_and_sector_times`` (no flag column: inferred from lap times, and the short or
+    Code 60 ones from sector times, :func:`with_full_course`) or ``lap_times`` (no flag column and no
+    usable sector times: the lap-time inference alone)."""
+    if has_flags(laps):
+        return "flag_column"
+    return "lap_and_sector_times" if slow_zone_reason(laps, sections) is None else "lap_times"

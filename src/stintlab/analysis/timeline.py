@@ -1,7 +1,7 @@
 """A car's timeline (every event with race time, hour, driver, class position before and after)
 and its time-loss account over the race.
 
-Event kinds: ``start`` (lap 1), ``stop`` (one per in-lap; description gives the stop kind, pit
+Event kinds: ``start`` (lap 1), ``stop`` (one per in-lap, with the stop kind, pit
 time, time lost, driver change), ``driver_change`` is folded into ``stop`` (``stint`` events
 mark every new stint: the out-lap), ``incident`` (see :mod:`stintlab.analysis.incidents`),
 ``neutralisation`` (a SC/FCY/RED phase or a slow zone the car ran through), ``lead_gained`` / ``lead_lost``
@@ -21,13 +21,14 @@ Every fact a face tells is a typed column (:data:`DETAIL_COLUMNS`; missing value
 (stint number of a ``stint`` event), ``lap_time`` (s, the incident lap), ``reference`` (s, the lap
 time the loss is measured against: the stop's reference pace, the incident lap's expected time),
 ``laps_lost`` (``time_lost`` / ``reference``), ``rivals`` (car numbers: the other car of a class
-lead change), ``phase_kind`` (SC, FCY, RED, or SZ for a slow zone, whose sector is ``phase_sector``), ``phase_start`` / ``phase_end`` (race s) and
+lead change), ``phase_kind`` (SC, FCY, RED, C60, or SZ for a slow zone / Code 60 zone, whose sector is ``phase_sector``), ``phase_start`` / ``phase_end`` (race s) and
 ``phase_inferred`` (neutralisations), ``laps`` and ``in_pits`` (laps completed and whether the
 last crossing was an in-lap: ``finish``, ``retired``, ``file_end``), ``category`` (the
 driver's FIA category when ``categories`` is given), ``on_track_loss`` / ``on_track_sector``
 (a stop whose in-lap lost time on track against the class: a crash, an off or a puncture before
-the repair, :func:`stintlab.analysis.stops.stops`). ``description`` is an English
-summary for people; nothing should read facts back from it.
+the repair, :func:`stintlab.analysis.stops.stops`). No words: a face words an event from these
+columns in its reader's language (the catalogs' ``event_text``, through
+:func:`stintlab.report.story.languages.event_texts`: the ``description`` of ``stintlab events``).
 """
 
 from __future__ import annotations
@@ -41,13 +42,12 @@ from stintlab.analysis.order import final_order, snapshot_file, took_the_flag
 from stintlab.analysis.standings import hourly_positions, position_history
 from stintlab.analysis.stints import stints
 from stintlab.analysis.stops import ANNOTATED_NEEDED, stops
-from stintlab.display import duration, lap_time
 from stintlab.schema import check_columns, empty_table
 
 __all__ = ["EVENT_COLUMNS", "DETAIL_COLUMNS", "car_events", "time_loss_account", "check_car", "no_lap_message"]
 
 EVENT_COLUMNS = [
-    "car", "lap", "race_time", "hour", "driver", "kind", "description", "class_position_before",
+    "car", "lap", "race_time", "hour", "driver", "kind", "class_position_before",
     "class_position_after", "position_before", "position_after", "time_lost", "passed_by", "passed", "laps_lost_to",
 ]  # fmt: skip
 DETAIL_COLUMNS = [
@@ -136,7 +136,7 @@ def car_events(
 
     ev: list[dict] = []  # with t_before / t_after for positions
 
-    def add(lap, t, kind, desc, t_before, t_after, driver=None, lost=np.nan, **detail):
+    def add(lap, t, kind, t_before, t_after, driver=None, lost=np.nan, **detail):
         i = by_lap.get(int(lap))
         ev.append(
             {
@@ -147,40 +147,30 @@ def car_events(
                 "hour": int(t // 3600) + 1,
                 "driver": driver if driver is not None else (drv[i] if i is not None else None),
                 "kind": kind,
-                "description": desc,
                 "time_lost": float(lost) if lost is not None else np.nan,
                 "_tb": t_before,
                 "_ta": t_after,
             }
         )
 
-    add(1, t_of(1), "start", f"Start, {drv[0]} driving", None, t_of(1))
+    add(1, t_of(1), "start", None, t_of(1), drv[0])
     st = stints(a, car=car)
     for r in st.itertuples():
         if r.stint > 1:
-            change = "driver change" if r.driver_change else "same driver"
-            add(r.lap_start, r.start, "stint", f"Stint {r.stint}: {r.driver} ({change})", None, None, r.driver,
+            add(r.lap_start, r.start, "stint", None, None, r.driver,
                 stint=int(r.stint), driver_change=bool(r.driver_change))  # fmt: skip
     sp = stops(a) if stops_table is None else stops_table
     sp = sp[sp["car"] == car]
     for r in sp.itertuples():
-        if r.kind == "final":
-            desc = "Retired in the pits"
-        else:
-            pit = f"pit {r.pit_time:.1f} s" if np.isfinite(r.pit_time) else "pit time unknown"
-            lost = f", {r.time_lost:.1f} s lost" if np.isfinite(r.time_lost) else ""
-            chg = f", {r.driver_in} -> {r.driver_out}" if r.driver_change else ""
-            desc = f"{r.kind.capitalize()} stop ({pit}{lost}{chg})"
         t_after = t_of(r.lap_out) if not pd.isna(r.lap_out) else r.race_time
-        add(r.lap_in, r.race_time, "stop", desc, t_of(r.lap_in - 1) if r.lap_in > 1 else None, t_after,
+        add(r.lap_in, r.race_time, "stop", t_of(r.lap_in - 1) if r.lap_in > 1 else None, t_after,
             r.driver_in, r.time_lost, stop_kind=str(r.kind), pit_time=float(r.pit_time), driver_out=r.driver_out,
             driver_change=bool(r.driver_change), reference=float(r.reference),
             on_track_loss=float(r.on_track_loss) if r.in_lap_incident else None,
             on_track_sector=int(r.on_track_sector) if r.in_lap_incident else None)  # fmt: skip
     inc = mine[mine["incident"]]
     for r in inc.rename(columns={"elapsed": "race_time"}).itertuples():
-        add(r.lap, r.race_time, "incident", f"Slow lap {lap_time(r.lap_time)}: "
-            f"{r.time_lost:.1f} s lost", t_of(r.lap - 1), r.race_time, r.driver, r.time_lost,
+        add(r.lap, r.race_time, "incident", t_of(r.lap - 1), r.race_time, r.driver, r.time_lost,
             lap_time=float(r.lap_time), reference=float(r.expected))  # fmt: skip
     for r in (neutralisations(a) if phases is None else phases).itertuples():
         first = el[el >= r.start]
@@ -190,9 +180,7 @@ def car_events(
         after = el[el > (r.green_at if np.isfinite(r.green_at) else r.end)]
         lap_at = int(lapn[el >= r.start][0])
         sector = int(getattr(r, "sector", 0) or 0)
-        what = f"Slow zone in sector {sector}" if r.kind == "SZ" else str(r.kind)
-        add(lap_at, r.start, "neutralisation", f"{what} {duration(r.start)} to {duration(r.end)}"
-            f"{' (inferred)' if r.inferred and r.kind != 'SZ' else ''}", float(before[-1]) if len(before) else None,
+        add(lap_at, r.start, "neutralisation", float(before[-1]) if len(before) else None,
             float(after[0]) if len(after) else None, phase_kind=str(r.kind), phase_start=float(r.start),
             phase_end=float(r.end), phase_inferred=bool(r.inferred), phase_sector=sector or None)  # fmt: skip
     # class lead changes on the lap chart
@@ -202,23 +190,20 @@ def car_events(
     for r in leaders.itertuples():
         if prev is not None and r.car != prev:
             if r.car == car:
-                add(r.lap, r.race_time, "lead_gained", f"Took the class lead from #{prev}", t_of(r.lap - 1),
+                add(r.lap, r.race_time, "lead_gained", t_of(r.lap - 1),
                     r.race_time, rivals=[str(prev)])  # fmt: skip
             elif prev == car:
                 i = by_lap.get(int(r.lap))
                 t = float(el[i]) if i is not None else r.race_time
-                add(r.lap, t, "lead_lost", f"Lost the class lead to #{r.car}", t_of(r.lap - 1), t, rivals=[str(r.car)])
+                add(r.lap, t, "lead_lost", t_of(r.lap - 1), t, rivals=[str(r.car)])
         prev = r.car
     last_t = float(el[-1])
-    n_laps = f"{int(lapn[-1])} lap" + ("s" if int(lapn[-1]) != 1 else "")
     if snapshot_file(a):  # the race was still running when the file was taken: no finish, no retirement
-        where = "in the pits" if bool(mine["in_lap"].iat[-1]) else "on track"
-        add(lapn[-1], last_t, "file_end", f"Last crossing before the file ends ({where}), {n_laps}", None, last_t)
+        add(lapn[-1], last_t, "file_end", None, last_t)
     elif bool(took_the_flag(a).get(car, False)):  # incl. a car stopped by a red flag that ended the race
-        add(lapn[-1], last_t, "finish", f"Finished, {n_laps}", t_of(lapn[-1] - 1), last_t)
+        add(lapn[-1], last_t, "finish", t_of(lapn[-1] - 1), last_t)
     else:
-        where = "in the pits" if bool(mine["in_lap"].iat[-1]) else "on track"
-        add(lapn[-1], last_t, "retired", f"Last crossing ({where}), {n_laps}", None, last_t)
+        add(lapn[-1], last_t, "retired", None, last_t)
 
     for e in ev:
         if e["kind"] in _END_KINDS:

@@ -12,10 +12,11 @@ import typer
 from stintlab.analysis.standings import hour_snapshot_time, race_hours
 from stintlab.analysis.timeline import check_car
 from stintlab.commands._common import FormatOpt, JsonOpt, emit, load_race, output_format, records
+from stintlab.commands.report import _complete_lang
 from stintlab.display import duration, lap_time
 from stintlab.errors import StintlabError, StintlabUsageError
 from stintlab.io.values import parse_time_text
-from stintlab.report.story.languages import catalog
+from stintlab.report.story.languages import catalog, event_texts
 
 FileArg = typer.Argument(
     ..., exists=False, help="Lap file (Al Kamel Analysis, WIGE, SRO sector list) or the event folder holding one."
@@ -161,15 +162,23 @@ def stints(
 def events(
     file: Path = FileArg,
     car: str = typer.Option(..., "--car", help="Car number as printed (e.g. 007)."),
+    lang: str = typer.Option(
+        "en", "--lang", "-l", help="Language of the descriptions (and the title): en or fr.", autocompletion=_complete_lang
+    ),
     as_json: bool = JsonOpt,
     fmt: str = FormatOpt,
 ):
-    """Timeline of one car: start, stints, stops, incidents, neutralisations, class lead changes, finish."""
+    """Timeline of one car: start, stints, stops, incidents, neutralisations, class lead changes, finish.
+    The analysis gives the facts (typed columns); ``description`` is worded here from them, in ``--lang``."""
     fmt = output_format(fmt, as_json)
+    lang = (lang or "en").lower()
+    cat = catalog(lang)
     race = load_race(file)
-    table = race.events(check_car(race.laps, car, race.classification))
+    c = check_car(race.laps, car, race.classification)
+    table = race.events(c)
+    table = table.assign(description=event_texts(table, lang, race.local_neutralisation))
     rows = records(table, EVENTS_KEYS)
-    emit(_human(rows, fmt), fmt, title=f"{race.title} — events of #{check_car(race.laps, car)}",
+    emit(_human(rows, fmt), fmt, title=f"{race.title_in(lang)} — {cat.EVENTS_TITLE.format(car=c)}",
          columns=None if fmt != "table" else EVENTS_KEYS[1:9])  # fmt: skip
 
 
@@ -178,17 +187,18 @@ def flags(
     as_json: bool = JsonOpt,
     fmt: str = FormatOpt,
 ):
-    """Safety-car, full-course-yellow and red-flag phases (observed from FLAG_AT_FL or inferred) and
+    """Safety-car, full-course-yellow and red-flag phases (observed from the flag column FLAG_AT_FL, or
+    inferred from lap times and sector times when the file has none: WIGE, SRO, Le Mans 2019/2021) and
     slow zones (kind SZ, with their sector: found from sector times, 5 minutes or more)."""
     fmt = output_format(fmt, as_json)
     race = load_race(file)
     table = race.phases
     rows = records(table, FLAGS_KEYS)
-    whole = race.flags
-    src = "inferred from lap times" if len(whole) and bool(whole["inferred"].iat[0]) else "from FLAG_AT_FL"
+    en = catalog("en")
+    src = en.PHASE_SOURCE[race.phase_source]  # the flag column, or inferred from lap (and sector) times
     zones = race.slow_zones
     emit(_human(rows, fmt), fmt,
-         title=f"{race.title} — neutralisations ({src}) and {catalog('en').ZONES[race.local_neutralisation]} "
+         title=f"{race.title} — neutralisations ({src}) and {en.ZONES[race.local_neutralisation]} "
                f"({len(zones)} found from sector times)",
          columns=None if fmt != "table" else [*FLAGS_KEYS[:6], "sector"])  # fmt: skip
 

@@ -27,6 +27,7 @@ from stintlab.analysis.categories import read_entry_list, resolve_categories
 from stintlab.analysis.classification import derive_classification
 from stintlab.analysis.flags import neutralisations, race_phases
 from stintlab.analysis.incidents import annotated_incidents
+from stintlab.analysis.slowzones import phase_source
 from stintlab.analysis.stints import drive_time, driver_spells
 from stintlab.analysis.stints import stints as stint_table
 from stintlab.analysis.stops import stops as stop_table
@@ -227,6 +228,12 @@ class Race:
         """What a local neutralisation (phase kind ``SZ``) is called in this race: ``"code60"`` on the
         Nordschleife, ``"slow_zone"`` elsewhere (:func:`stintlab.event.local_neutralisation` of :attr:`meta`)."""
         return local_neutralisation(self.meta)
+
+    @property
+    def phase_source(self) -> str:
+        """Where :attr:`flags` come from: ``flag_column``, ``lap_times`` or ``lap_and_sector_times``
+        (:func:`stintlab.analysis.slowzones.phase_source`)."""
+        return phase_source(self.laps, self.sections)
 
     @_derived
     def flags(self) -> pd.DataFrame:

@@ -7,6 +7,7 @@ numbers, ordinals, durations, lap counts and lap times.
 
 from __future__ import annotations
 
+from stintlab.display import duration as _clock
 from stintlab.display import lap_time as _lap_time
 from stintlab.report.story.facts import (
     BestLap,
@@ -21,7 +22,7 @@ from stintlab.report.story.facts import (
     Start,
     Stop,
 )
-from stintlab.report.story.wording import MAX_RIVALS, duration_text, join, lap_ranges, status_key
+from stintlab.report.story.wording import MAX_RIVALS, duration_text, given, join, lap_ranges, status_key
 
 CODE = "en"
 
@@ -367,3 +368,70 @@ def pace(f) -> str:
 SENTENCES.update(
     {"headline": headline, "moment": moment, "hour_mark": hour_mark, "crew": crew, "whatif": whatif, "pace": pace}
 )
+
+
+# ------------------------------------------------------------------------ a car's timeline, one line per event
+#: the title of ``stintlab events``
+EVENTS_TITLE = "events of #{car}"
+#: where the neutralisation phases of a race come from (:attr:`stintlab.race.Race.phase_source`)
+PHASE_SOURCE = {
+    "flag_column": "from the flag column FLAG_AT_FL", "lap_times": "inferred from lap times",
+    "lap_and_sector_times": "inferred from lap and sector times",
+}  # fmt: skip
+#: whole-course phases in the timeline: SC, FCY and RED by their codes, a full-course Code 60 in words
+EVENT_PHASES = {"C60": "Full-course Code 60"}
+
+
+def event_text(e, zone: str = "slow_zone") -> str:
+    """One event of a car's timeline (a row of :func:`stintlab.analysis.timeline.car_events`, a dict)
+    in a line, from its typed columns; ``zone``: what a local neutralisation is called in the race.
+
+    >>> event_text({"kind": "stop", "stop_kind": "normal", "pit_time": 78.7, "time_lost": 74.21,
+    ...             "driver_change": False})
+    'Normal stop (pit 78.7 s, 74.2 s lost)'
+    >>> event_text({"kind": "neutralisation", "phase_kind": "SZ", "phase_sector": 4, "phase_start": 2359.0,
+    ...             "phase_end": 7191.0, "phase_inferred": True}, zone="code60")
+    'Code 60 zone in sector 4 0:39:19 to 1:59:51'
+    """
+
+    def get(key):
+        v = e.get(key)
+        return v if given(v) else None
+
+    kind, driver = e["kind"], get("driver")
+    where = "in the pits" if get("in_pits") else "on track"
+    if kind == "start":
+        return f"Start, {driver} driving"
+    if kind == "stint":
+        return f"Stint {get('stint')}: {driver} ({'driver change' if get('driver_change') else 'same driver'})"
+    if kind == "stop":
+        if get("stop_kind") == "final":
+            return "Retired in the pits"
+        pit, lost = get("pit_time"), get("time_lost")
+        text = f"pit {pit:.1f} s" if pit is not None else "pit time unknown"
+        text += f", {lost:.1f} s lost" if lost is not None else ""
+        text += f", {driver} -> {get('driver_out')}" if get("driver_change") else ""
+        return f"{str(get('stop_kind')).capitalize()} stop ({text})"
+    if kind == "incident":
+        return f"Slow lap {lap_time(get('lap_time'))}: {get('time_lost'):.1f} s lost"
+    if kind == "neutralisation":
+        phase, sector = get("phase_kind"), get("phase_sector")
+        if phase == "SZ":
+            word = zone_word(zone)
+            what = word[0].upper() + word[1:] + (f" in sector {int(sector)}" if sector else "")
+        else:
+            what = EVENT_PHASES.get(phase, str(phase))
+        text = f"{what} {_clock(get('phase_start'))} to {_clock(get('phase_end'))}"
+        return text + (" (inferred)" if get("phase_inferred") and phase != "SZ" else "")
+    rival = (get("rivals") or ["?"])[0]
+    if kind == "lead_gained":
+        return f"Took the class lead from #{rival}"
+    if kind == "lead_lost":
+        return f"Lost the class lead to #{rival}"
+    if kind == "finish":
+        return f"Finished, {laps_count(get('laps'))}"
+    if kind == "retired":
+        return f"Last crossing ({where}), {laps_count(get('laps'))}"
+    if kind == "file_end":
+        return f"Last crossing before the file ends ({where}), {laps_count(get('laps'))}"
+    return str(kind)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from stintlab.display import duration as _clock
 from stintlab.display import lap_time as _lap_time
 from stintlab.report.story.facts import (
     BestLap,
@@ -23,7 +24,7 @@ from stintlab.report.story.facts import (
     Start,
     Stop,
 )
-from stintlab.report.story.wording import MAX_RIVALS, duration_text, join, lap_ranges, status_key
+from stintlab.report.story.wording import MAX_RIVALS, duration_text, given, join, lap_ranges, status_key
 
 CODE = "fr"
 
@@ -422,3 +423,66 @@ def pace(f) -> str:
 SENTENCES.update(
     {"headline": headline, "moment": moment, "hour_mark": hour_mark, "crew": crew, "whatif": whatif, "pace": pace}
 )
+
+
+# ------------------------------------------------------------------------ la chronologie d'une voiture
+EVENTS_TITLE = "événements de la n°{car}"
+PHASE_SOURCE = {
+    "flag_column": "d'après la colonne des drapeaux FLAG_AT_FL", "lap_times": "déduites des temps au tour",
+    "lap_and_sector_times": "déduites des temps au tour et des temps intermédiaires",
+}  # fmt: skip
+EVENT_STOPS = {"long": "Arrêt long", "garage": "Passage au garage", "drive_through": "Drive-through"}
+
+
+def event_text(e, zone: str = "slow_zone") -> str:
+    """Un événement de la chronologie d'une voiture (une ligne de
+    :func:`stintlab.analysis.timeline.car_events`) en une ligne, d'après ses colonnes typées.
+
+    >>> event_text({"kind": "stop", "stop_kind": "garage", "pit_time": 1484.03, "time_lost": 1526.7,
+    ...             "driver_change": False})
+    'Passage au garage (1484,0\u00a0s au stand, 1526,7\u00a0s perdues)'
+    """
+
+    def get(key):
+        v = e.get(key)
+        return v if given(v) else None
+
+    def secs(v) -> str:
+        return f"{v:.1f} s".replace(".", ",")
+
+    kind, driver = e["kind"], get("driver")
+    where = "au stand" if get("in_pits") else "en piste"
+    if kind == "start":
+        text = f"Départ, {driver} au volant"
+    elif kind == "stint":
+        text = f"Relais {get('stint')} : {driver} ({'changement de pilote' if get('driver_change') else 'même pilote'})"
+    elif kind == "stop" and get("stop_kind") == "final":
+        text = "Abandon au stand"
+    elif kind == "stop":
+        pit, lost = get("pit_time"), get("time_lost")
+        text = f"{secs(pit)} au stand" if pit is not None else "temps au stand inconnu"
+        text += f", {secs(lost)} perdues" if lost is not None else ""
+        text += f", {driver} → {get('driver_out')}" if get("driver_change") else ""
+        text = f"{EVENT_STOPS.get(get('stop_kind'), 'Arrêt')} ({text})"
+    elif kind == "incident":
+        text = f"Tour lent en {lap_time(get('lap_time'))} : {secs(get('time_lost'))} perdues"
+    elif kind == "neutralisation":
+        phase, sector = get("phase_kind"), get("phase_sector")
+        what = phase_name(str(phase), zone=zone)
+        if phase == "SZ" and sector:
+            what += f" dans le secteur {int(sector)}"
+        text = f"{what}, de {_clock(get('phase_start'))} à {_clock(get('phase_end'))}"
+        text += " (phase déduite)" if get("phase_inferred") and phase != "SZ" else ""
+    elif kind in ("lead_gained", "lead_lost"):
+        rival = (get("rivals") or ["?"])[0]
+        text = f"Prend la tête de la catégorie aux dépens de la n°{rival}" if kind == "lead_gained" else (
+            f"Cède la tête de la catégorie à la n°{rival}")  # fmt: skip
+    elif kind == "finish":
+        text = f"Arrivée, {laps_count(get('laps'))}"
+    elif kind == "retired":
+        text = f"Dernier passage ({where}), {laps_count(get('laps'))}"
+    elif kind == "file_end":
+        text = f"Dernier passage avant la fin du fichier ({where}), {laps_count(get('laps'))}"
+    else:
+        text = str(kind)
+    return typography(text)

@@ -13,7 +13,7 @@ from typing import Any
 from stintlab.errors import StintlabUsageError
 from stintlab.report.story import en, fr
 
-__all__ = ["CATALOGS", "catalog", "register_language"]
+__all__ = ["CATALOGS", "catalog", "register_language", "event_texts"]
 
 CATALOGS: dict[str, Any] = {"en": en, "fr": fr}
 
@@ -34,3 +34,13 @@ def catalog(lang: str):
         known = " or ".join(codes) if len(codes) <= 2 else ", ".join(codes[:-1]) + " or " + codes[-1]
         raise StintlabUsageError(f"unknown language {lang!r} (use {known})")
     return CATALOGS[lang]
+
+
+def event_texts(events, lang: str = "en", zone: str = "slow_zone") -> list[str]:
+    """Each event of a car's timeline (:func:`stintlab.analysis.timeline.car_events`, a DataFrame) in
+    a line of ``lang``, worded from its typed columns by the catalog's ``event_text``; ``zone`` is
+    what a local neutralisation is called in the race (:attr:`stintlab.race.Race.local_neutralisation`)."""
+    cat = catalog(lang)
+    if not hasattr(cat, "event_text"):
+        raise StintlabUsageError(f"the {lang!r} catalog does not word a car's events (no event_text)")
+    return [cat.event_text(e, zone) for e in events.to_dict("records")]

@@ -10,7 +10,7 @@ lists joined with a conjunction. Clock values and lap times go through
 
 from __future__ import annotations
 
-__all__ = ["MAX_RIVALS", "duration_text", "lap_ranges", "join", "status_key"]
+__all__ = ["MAX_RIVALS", "duration_text", "lap_ranges", "join", "status_key", "given"]
 
 MAX_RIVALS = 5  # rivals named in a sentence; the rest are counted ("and 3 others")
 
@@ -67,3 +67,17 @@ def status_key(code, in_pits: bool = False, took_flag: bool | None = None) -> st
     if code == "classified" and took_flag is False:
         return "classified_stopped"
     return code
+
+
+def given(value) -> bool:
+    """False for a missing value of a table cell (None, NaN, ``pd.NA``), True otherwise.
+
+    >>> given(None), given(float("nan")), given(0), given("")
+    (False, False, True, True)
+    """
+    if value is None:
+        return False
+    try:
+        return not bool(value != value)
+    except (TypeError, ValueError):  # pd.NA != pd.NA is NA, whose truth is ambiguous
+        return False

@@ -382,13 +382,19 @@ PHASE_SOURCE = {
 EVENT_PHASES = {"C60": "Full-course Code 60"}
 
 
+EVENT_STOPS = {"normal": "Normal stop", "long": "Long stop", "garage": "Garage stop", "drive_through": "Drive-through"}
+
+
 def event_text(e, zone: str = "slow_zone") -> str:
     """One event of a car's timeline (a row of :func:`stintlab.analysis.timeline.car_events`, a dict)
     in a line, from its typed columns; ``zone``: what a local neutralisation is called in the race.
 
     >>> event_text({"kind": "stop", "stop_kind": "normal", "pit_time": 78.7, "time_lost": 74.21,
     ...             "driver_change": False})
-    'Normal stop (pit 78.7 s, 74.2 s lost)'
+    'Normal stop (pit 1:18.700, 1:14.210 lost)'
+    >>> event_text({"kind": "stop", "stop_kind": "drive_through", "pit_time": 31.2, "time_lost": 29.9,
+    ...             "driver_change": False})
+    'Drive-through (pit 0:31.200, 0:29.900 lost)'
     >>> event_text({"kind": "neutralisation", "phase_kind": "SZ", "phase_sector": 4, "phase_start": 2359.0,
     ...             "phase_end": 7191.0, "phase_inferred": True}, zone="code60")
     'Code 60 zone in sector 4 0:39:19 to 1:59:51'
@@ -408,12 +414,12 @@ def event_text(e, zone: str = "slow_zone") -> str:
         if get("stop_kind") == "final":
             return "Retired in the pits"
         pit, lost = get("pit_time"), get("time_lost")
-        text = f"pit {pit:.1f} s" if pit is not None else "pit time unknown"
-        text += f", {lost:.1f} s lost" if lost is not None else ""
+        text = f"pit {lap_time(pit)}" if pit is not None else "pit time unknown"
+        text += f", {lap_time(lost)} lost" if lost is not None else ""
         text += f", {driver} -> {get('driver_out')}" if get("driver_change") else ""
-        return f"{str(get('stop_kind')).capitalize()} stop ({text})"
+        return f"{EVENT_STOPS.get(get('stop_kind'), 'Stop')} ({text})"
     if kind == "incident":
-        return f"Slow lap {lap_time(get('lap_time'))}: {get('time_lost'):.1f} s lost"
+        return f"Slow lap {lap_time(get('lap_time'))}: {lap_time(get('time_lost'))} lost"
     if kind == "neutralisation":
         phase, sector = get("phase_kind"), get("phase_sector")
         if phase == "SZ":

@@ -438,17 +438,14 @@ def event_text(e, zone: str = "slow_zone") -> str:
     """Un événement de la chronologie d'une voiture (une ligne de
     :func:`stintlab.analysis.timeline.car_events`) en une ligne, d'après ses colonnes typées.
 
-    >>> event_text({"kind": "stop", "stop_kind": "garage", "pit_time": 1484.03, "time_lost": 1526.7,
-    ...             "driver_change": False})
-    'Passage au garage (1484,0\u00a0s au stand, 1526,7\u00a0s perdues)'
+    >>> print(event_text({"kind": "stop", "stop_kind": "garage", "pit_time": 1484.03, "time_lost": 1526.7,
+    ...                   "driver_change": False}))
+    Passage au garage (24'44"030 au stand, 25'26"700 perdues)
     """
 
     def get(key):
         v = e.get(key)
         return v if given(v) else None
-
-    def secs(v) -> str:
-        return f"{v:.1f} s".replace(".", ",")
 
     kind, driver = e["kind"], get("driver")
     where = "au stand" if get("in_pits") else "en piste"
@@ -460,12 +457,12 @@ def event_text(e, zone: str = "slow_zone") -> str:
         text = "Abandon au stand"
     elif kind == "stop":
         pit, lost = get("pit_time"), get("time_lost")
-        text = f"{secs(pit)} au stand" if pit is not None else "temps au stand inconnu"
-        text += f", {secs(lost)} perdues" if lost is not None else ""
+        text = f"{lap_time(pit)} au stand" if pit is not None else "temps au stand inconnu"
+        text += f", {lap_time(lost)} perdues" if lost is not None else ""
         text += f", {driver} → {get('driver_out')}" if get("driver_change") else ""
         text = f"{EVENT_STOPS.get(get('stop_kind'), 'Arrêt')} ({text})"
     elif kind == "incident":
-        text = f"Tour lent en {lap_time(get('lap_time'))} : {secs(get('time_lost'))} perdues"
+        text = f"Tour lent en {lap_time(get('lap_time'))} : {lap_time(get('time_lost'))} perdues"
     elif kind == "neutralisation":
         phase, sector = get("phase_kind"), get("phase_sector")
         what = phase_name(str(phase), zone=zone)

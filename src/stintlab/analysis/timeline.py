@@ -35,6 +35,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from stintlab.analysis.context import car_runs, codes, values
 from stintlab.analysis.flags import neutralisations
 from stintlab.analysis.lookup import find_car, no_lap_message  # no_lap_message: re-exported
 from stintlab.analysis.order import final_order, snapshot_file, took_the_flag
@@ -62,7 +63,7 @@ TIMELINE_NEEDS = (*ANNOTATED_NEEDED, "incident", "expected", "hour")
 
 def check_car(laps: pd.DataFrame, car, classification: pd.DataFrame | None = None) -> str:
     """The car number as stored in ``laps`` (:func:`stintlab.analysis.lookup.find_car`)."""
-    return find_car(pd.unique(laps["car"].astype(object)), car, classification)
+    return find_car(codes(laps, "car")[1], car, classification)
 
 
 def _snapshots(laps: pd.DataFrame, times: list[float], car: str, cls) -> list[dict]:
@@ -300,9 +301,10 @@ def time_loss_account(
     a = laps
     sp = stops(a) if stops_table is None else stops_table
     inc = a[a["incident"]]
-    cars = pd.unique(a["car"].astype(object))
-    cls_of = a.groupby("car", sort=False)["class"].first()
-    out = pd.DataFrame({"car": cars, "class": [cls_of[c] for c in cars]})
+    car_codes, cars = codes(a, "car")
+    runs = car_runs(a)
+    cls_of = a.groupby(car_codes, sort=False)["class"].first()  # the first known class of each car
+    out = pd.DataFrame({"car": cars, "class": [cls_of[i] for i in range(len(cars))]})
     code = {c: i for i, c in enumerate(cars)}
     sp_code = np.array([code.get(c, -1) for c in sp["car"].astype(object)], dtype=np.int64)
     sp_kind = sp["kind"].astype(object).to_numpy()
@@ -327,10 +329,10 @@ def time_loss_account(
             ref_of[car] = order[1] if car == order[0] and len(order) > 1 else order[0]
     # progress in fractional laps: lap number interpolated in the car's crossing times (0 at t=0)
     prog = {}
-    car_arr = a["car"].astype(object).to_numpy()
+    car_arr = values(a, "car")
     el_arr = a["elapsed"].to_numpy(dtype=float)
     lap_arr = a["lap"].to_numpy(dtype=float)
-    cuts = np.flatnonzero(np.r_[True, car_arr[1:] != car_arr[:-1], True])
+    cuts = np.r_[runs.starts, len(a)]
     for i0, i1 in zip(cuts[:-1], cuts[1:]):
         prog[car_arr[i0]] = (np.r_[0.0, el_arr[i0:i1]], np.r_[0.0, lap_arr[i0:i1]])
     pace = a[a["clean"]].groupby("car", sort=False)["lap_time"].median().to_dict()

@@ -35,7 +35,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-__all__ = ["CarRuns", "LapContext", "car_runs", "codes", "group_key", "strings", "values"]
+__all__ = ["CarRuns", "LapContext", "car_runs", "codes", "group_key", "rows_of", "strings", "values"]
 
 _CACHE: dict[int, tuple[weakref.ref, dict]] = {}
 _LOCK = threading.Lock()
@@ -129,6 +129,19 @@ def group_key(laps: pd.DataFrame, column: str) -> np.ndarray:
     order, missing values dropped): the integer codes when nothing is missing, else the values."""
     c, _ = codes(laps, column)
     return values(laps, column) if len(c) and c.min() < 0 else c
+
+
+def rows_of(laps: pd.DataFrame, column: str, value) -> pd.DataFrame:
+    """``laps[laps[column] == value]`` for one car or class: a slice of the table (no copy) when
+    the matching rows are consecutive, as one car's rows are in a canonical table."""
+    c, names = codes(laps, column)
+    hit = np.flatnonzero(names == value) if isinstance(value, str) else np.zeros(0, dtype=np.int64)
+    if len(hit) == 0:
+        return laps[laps[column] == value]
+    rows = np.flatnonzero(c == hit[0])
+    if len(rows) and rows[-1] - rows[0] + 1 == len(rows):
+        return laps.iloc[rows[0] : rows[-1] + 1]
+    return laps.iloc[rows]
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ import pandas as pd
 
 from stintlab.analysis.context import car_runs, codes
 from stintlab.analysis.flags import window_median
-from stintlab.analysis.medians import centred_bounds, rolling_median
+from stintlab.analysis.medians import centred_bounds, rolling_median, time_window_bounds
 from stintlab.analysis.slowzones import HALF_WINDOW, sector_passages
 from stintlab.config import THRESHOLDS
 from stintlab.schema import empty_table
@@ -125,10 +125,17 @@ def sector_losses(
     sector = p["sector"].to_numpy()
     exit_t, ratio, time = p["exit"].to_numpy(), p["ratio"].to_numpy(), p["time"].to_numpy()
     cls_codes = codes(laps, "class", filled=True)[0][rows]  # cars without a class: one field
+    # window_median of each (class, sector) in one kernel call: passages grouped (race-time order
+    # kept within a group: they come sorted by exit), each group's window bounds offset into the whole
+    group = cls_codes * 4 + sector
+    by_group = np.argsort(group, kind="stable")
+    cuts = np.flatnonzero(np.r_[True, group[by_group][1:] != group[by_group][:-1], True])
+    start, end = np.empty(len(p), dtype=np.int64), np.empty(len(p), dtype=np.int64)
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        s, e = time_window_bounds(exit_t[by_group[a:b]], HALF_WINDOW)
+        start[a:b], end[a:b] = s + a, e + a
     field = np.empty(len(p))
-    for key in np.unique(cls_codes * 4 + sector):
-        idx = np.flatnonzero(cls_codes * 4 + sector == key)
-        field[idx] = window_median(exit_t[idx], ratio[idx], HALF_WINDOW)
+    field[by_group] = rolling_median(ratio[by_group], start, end, 1)
     excess = np.maximum(time - time / ratio * np.maximum(field, 1.0), 0.0)
     lost_p = pd.Series(excess).groupby(rows).sum()
     lost[lost_p.index.to_numpy()] = lost_p.to_numpy()

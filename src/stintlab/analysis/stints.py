@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 
 from stintlab.analysis.annotate import stint_numbers
-from stintlab.analysis.context import car_runs, codes, group_key, values
+from stintlab.analysis.context import car_runs, codes, group_key, rows_of, values
 from stintlab.analysis.order import snapshot_file, took_the_flag
 from stintlab.analysis.window import worst_window  # the one driving-window algorithm (re-exported)
 from stintlab.schema import empty_table
@@ -78,7 +78,7 @@ def stints(laps: pd.DataFrame, car=None) -> pd.DataFrame:
     snapshot = snapshot_file(laps)
     running = took_the_flag(laps)  # per car: at or after the winner's finish, or stopped by the final red flag
     if car is not None:
-        laps = laps[laps["car"] == str(car)]
+        laps = rows_of(laps, "car", str(car))
     if laps.empty:
         return empty_table("stints")
     n = len(laps)

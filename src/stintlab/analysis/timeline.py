@@ -35,7 +35,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from stintlab.analysis.context import car_runs, codes, values
+from stintlab.analysis.context import car_runs, codes, rows_of, values
 from stintlab.analysis.flags import neutralisations
 from stintlab.analysis.lookup import find_car, no_lap_message  # no_lap_message: re-exported
 from stintlab.analysis.order import final_order, snapshot_file, took_the_flag
@@ -124,7 +124,7 @@ def car_events(
     check_columns(laps, "annotated_laps", "car_events()", TIMELINE_NEEDS)
     car = check_car(laps, car)
     a = laps
-    mine = a[a["car"] == car]
+    mine = rows_of(a, "car", car)
     cls = mine["class"].iat[0]
     el = mine["elapsed"].to_numpy(dtype=float)
     lapn = mine["lap"].to_numpy()
@@ -197,7 +197,7 @@ def car_events(
             float(after[0]) if len(after) else None, phase_kind=str(r.kind), phase_start=float(r.start),
             phase_end=float(r.end), phase_inferred=bool(r.inferred), phase_sector=sector or None)  # fmt: skip
     # class lead changes on the lap chart
-    ph = position_history(a[(a["class"].astype(object) == cls).to_numpy()])
+    ph = position_history(rows_of(a, "class", cls) if isinstance(cls, str) else a[(a["class"].astype(object) == cls).to_numpy()])
     leaders = ph[ph["class_position"] == 1].sort_values("lap")
     prev = None
     for r in leaders.itertuples():

@@ -85,7 +85,7 @@ def has_flags(laps: pd.DataFrame) -> bool:
     return "flag" in laps.columns and bool(laps["flag"].notna().any())
 
 
-def _kinds_per_row(laps: pd.DataFrame, infer: bool = False) -> np.ndarray:
+def _kinds_per_row(laps: pd.DataFrame, infer: bool = False, ratio: np.ndarray | None = None) -> np.ndarray:
     """Per row: 'SC'/'FCY'/'RED' when the crossing is neutral (observed or inferred), else ''."""
     if not infer and "neutral_kind" in laps.columns:  # already computed by annotate()
         return values(laps, "neutral_kind", filled=True).copy()
@@ -95,7 +95,7 @@ def _kinds_per_row(laps: pd.DataFrame, infer: bool = False) -> np.ndarray:
         for f, k in FLAG_KINDS.items():
             out[flag == f] = k
         return out
-    return _infer_kinds(laps)
+    return _infer_kinds(laps, ratio)
 
 
 def _ordinary_ratio(laps: pd.DataFrame) -> np.ndarray:
@@ -108,7 +108,7 @@ def _ordinary_ratio(laps: pd.DataFrame) -> np.ndarray:
     return np.where(ordinary, lt / ref.to_numpy(), np.nan)
 
 
-def _infer_kinds(laps: pd.DataFrame) -> np.ndarray:
+def _infer_kinds(laps: pd.DataFrame, ratio: np.ndarray | None = None) -> np.ndarray:
     n = len(laps)
     out = np.full(n, "", dtype=object)
     if n == 0:
@@ -116,7 +116,7 @@ def _infer_kinds(laps: pd.DataFrame) -> np.ndarray:
     el = laps["elapsed"].to_numpy(dtype=float)
     order = np.argsort(el, kind="stable")
     t = el[order]
-    ratio = _ordinary_ratio(laps)
+    ratio = _ordinary_ratio(laps) if ratio is None else ratio
     r = ratio[order]
     if np.isfinite(r).sum() < MIN_CROSSINGS:
         return out
@@ -205,7 +205,10 @@ def _phases(laps: pd.DataFrame, kinds: np.ndarray) -> list[tuple[str, float, flo
     return [tuple(p) for p in phases]
 
 
-def _mask_from(laps: pd.DataFrame, kinds: np.ndarray, phases, inferred: bool = False) -> np.ndarray:
+def _mask_from(laps: pd.DataFrame, kinds: np.ndarray, phases, inferred: bool = False,
+               ratio: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
+    """The per-lap neutralised mask (module docstring); ``ratio``: :func:`_ordinary_ratio` of
+    ``laps`` when already computed."""
     neutral = kinds != ""
     same_car_prev = ~car_runs(laps).first
     prev_neutral = np.r_[False, neutral[:-1]] & same_car_prev
@@ -224,7 +227,7 @@ def _mask_from(laps: pd.DataFrame, kinds: np.ndarray, phases, inferred: bool = F
         if inferred:
             # inferred phases start late (the first laps under a neutralisation are only partly
             # slow): laps ending within one typical lap before an inferred start count as neutralised
-            r = _ordinary_ratio(laps)
+            r = _ordinary_ratio(laps) if ratio is None else ratio
             lt = laps["lap_time"].to_numpy(dtype=float)
             lead = float(np.nanmedian(lt[np.isfinite(r)])) if np.isfinite(r).any() else 0.0
             nxt = np.searchsorted(starts, el, side="left")  # first phase starting at or after the crossing
@@ -250,8 +253,10 @@ def neutral_state(laps: pd.DataFrame, infer: bool = False) -> tuple[np.ndarray, 
     """
     if laps.empty:
         return np.zeros(0, dtype=object), np.zeros(0, dtype=bool)
-    kinds = _kinds_per_row(laps, infer)
-    return kinds, _mask_from(laps, kinds, _phases(laps, kinds), infer or not has_flags(laps))
+    inferred = infer or not has_flags(laps)
+    ratio = _ordinary_ratio(laps) if inferred else None  # once, for the inferred kinds and mask
+    kinds = _kinds_per_row(laps, infer, ratio)
+    return kinds, _mask_from(laps, kinds, _phases(laps, kinds), inferred, ratio)
 
 
 def neutralised_mask(laps: pd.DataFrame, infer: bool = False) -> np.ndarray:

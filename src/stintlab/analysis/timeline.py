@@ -178,7 +178,7 @@ def car_events(
             driver_change=bool(r.driver_change), reference=float(r.reference),
             on_track_loss=float(r.on_track_loss) if r.in_lap_incident else None,
             on_track_sector=int(r.on_track_sector) if r.in_lap_incident else None)  # fmt: skip
-    inc = mine[mine["incident"]]
+    inc = mine.loc[mine["incident"].to_numpy(dtype=bool), ["lap", "elapsed", "driver", "time_lost", "lap_time", "expected"]]
     for r in inc.rename(columns={"elapsed": "race_time"}).itertuples():
         add(r.lap, r.race_time, "incident", f"Slow lap {lap_time(r.lap_time)}: "
             f"{r.time_lost:.1f} s lost", t_of(r.lap - 1), r.race_time, r.driver, r.time_lost,
@@ -300,7 +300,8 @@ def time_loss_account(
     check_columns(laps, "annotated_laps", "time_loss_account()", TIMELINE_NEEDS)
     a = laps
     sp = stops(a) if stops_table is None else stops_table
-    inc = a[a["incident"]]
+    car_all = values(a, "car")
+    is_inc = a["incident"].to_numpy(dtype=bool)
     car_codes, cars = codes(a, "car")
     runs = car_runs(a)
     cls_of = a.groupby(car_codes, sort=False)["class"].first()  # the first known class of each car
@@ -315,7 +316,8 @@ def time_loss_account(
         # seconds, float even when no stop is of that kind (bincount of nothing gives integers)
         out[col] = np.bincount(sp_code[sel], weights=sp_lost[sel], minlength=len(cars)).astype(float)
     out["stops"] = np.bincount(sp_code[okc], minlength=len(cars))
-    inc_sum = inc.groupby(inc["car"].astype(object), sort=False)["time_lost"].agg(["sum", "size"]).reindex(cars)
+    inc_lost = pd.Series(a["time_lost"].to_numpy(dtype=float)[is_inc])
+    inc_sum = inc_lost.groupby(car_all[is_inc], sort=False).agg(["sum", "size"]).reindex(cars)
     out["incidents"] = inc_sum["sum"].fillna(0.0).to_numpy(dtype=float)
     out["incident_count"] = inc_sum["size"].fillna(0).to_numpy(dtype=int)
     # neutralisation effect
@@ -335,7 +337,8 @@ def time_loss_account(
     cuts = np.r_[runs.starts, len(a)]
     for i0, i1 in zip(cuts[:-1], cuts[1:]):
         prog[car_arr[i0]] = (np.r_[0.0, el_arr[i0:i1]], np.r_[0.0, lap_arr[i0:i1]])
-    pace = a[a["clean"]].groupby("car", sort=False)["lap_time"].median().to_dict()
+    is_clean = a["clean"].to_numpy(dtype=bool)
+    pace = pd.Series(a["lap_time"].to_numpy(dtype=float)[is_clean]).groupby(car_all[is_clean], sort=False).median().to_dict()
     effect = dict.fromkeys(cars, 0.0)
     laps_eff = dict.fromkeys(cars, 0.0)
     seen: dict = {}

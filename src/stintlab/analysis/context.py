@@ -45,10 +45,9 @@ _STRING = pd.StringDtype()
 def _arrow(col: pd.Series):
     """The immutable Arrow array behind ``col``, or None (numpy-backed columns are not kept)."""
     arr = col.array
-    get = getattr(arr, "__arrow_array__", None)
-    if get is None or not hasattr(arr, "_pa_array"):
+    if not isinstance(arr, pd.arrays.ArrowExtensionArray):  # other arrays would convert on every call
         return None
-    return arr._pa_array  # the same object __arrow_array__() returns, without a call per lookup
+    return arr.__arrow_array__()  # the array's own pyarrow ChunkedArray (shared by copies), not a conversion
 
 
 def _slot(col: pd.Series) -> dict | None:

@@ -157,14 +157,15 @@ def car_events(
 
     add(1, t_of(1), "start", f"Start, {drv[0]} driving", None, t_of(1))
     st = stints(a, car=car)
-    for r in st.itertuples():
+    for r in st[["stint", "lap_start", "start", "driver", "driver_change"]].itertuples():  # the columns read
         if r.stint > 1:
             change = "driver change" if r.driver_change else "same driver"
             add(r.lap_start, r.start, "stint", f"Stint {r.stint}: {r.driver} ({change})", None, None, r.driver,
                 stint=int(r.stint), driver_change=bool(r.driver_change))  # fmt: skip
     sp = stops(a) if stops_table is None else stops_table
     sp = sp[sp["car"] == car]
-    for r in sp.itertuples():
+    for r in sp[["kind", "pit_time", "time_lost", "driver_change", "driver_in", "driver_out", "lap_out", "race_time",
+                  "lap_in", "reference", "on_track_loss", "in_lap_incident", "on_track_sector"]].itertuples():  # fmt: skip
         if r.kind == "final":
             desc = "Retired in the pits"
         else:
@@ -200,7 +201,7 @@ def car_events(
     ph = position_history(rows_of(a, "class", cls) if isinstance(cls, str) else a[(a["class"].astype(object) == cls).to_numpy()])
     leaders = ph[ph["class_position"] == 1].sort_values("lap")
     prev = None
-    for r in leaders.itertuples():
+    for r in leaders[["car", "lap", "race_time"]].itertuples():
         if prev is not None and r.car != prev:
             if r.car == car:
                 add(r.lap, r.race_time, "lead_gained", f"Took the class lead from #{prev}", t_of(r.lap - 1),
@@ -305,7 +306,7 @@ def time_loss_account(
     car_codes, cars = codes(a, "car")
     runs = car_runs(a)
     cls_of = a.groupby(car_codes, sort=False)["class"].first()  # the first known class of each car
-    out = pd.DataFrame({"car": cars, "class": [cls_of[i] for i in range(len(cars))]})
+    out = pd.DataFrame({"car": cars, "class": cls_of.reindex(np.arange(len(cars))).tolist()})
     code = {c: i for i, c in enumerate(cars)}
     sp_code = np.array([code.get(c, -1) for c in sp["car"].astype(object)], dtype=np.int64)
     sp_kind = sp["kind"].astype(object).to_numpy()
@@ -341,30 +342,30 @@ def time_loss_account(
     pace = pd.Series(a["lap_time"].to_numpy(dtype=float)[is_clean]).groupby(car_all[is_clean], sort=False).median().to_dict()
     effect = dict.fromkeys(cars, 0.0)
     laps_eff = dict.fromkeys(cars, 0.0)
-    seen: dict = {}
-    for p in phases.itertuples():
-        green = p.green_at if np.isfinite(p.green_at) else p.end
-        for car in cars:
-            ref = ref_of.get(car)
-            if ref is None or ref == car:
+    p_start = phases["start"].to_numpy(dtype=float)
+    p_green = np.where(np.isfinite(phases["green_at"].to_numpy(dtype=float)),
+                       phases["green_at"].to_numpy(dtype=float), phases["end"].to_numpy(dtype=float))  # fmt: skip
+    for car in cars:  # every phase of one car at once; the phases in race order for the sums
+        ref = ref_of.get(car)
+        if ref is None or ref == car or not len(p_start):
+            continue
+        t, k = prog[car]
+        rt, rk = prog[ref]
+        ib = np.searchsorted(t, p_start, side="left")  # t[:ib] < start
+        ia = np.searchsorted(t, p_green, side="right")  # t[ia:] > green
+        t0, t1 = t[np.clip(ib - 1, 0, len(t) - 1)], t[np.clip(ia, 0, len(t) - 1)]
+        # skip a phase the car did not run through (garage, retired) or whose window was already
+        # counted for the phase before
+        ok = (ib >= 2) & (ia < len(t)) & ~(rt[-1] < t1)
+        ok &= ~((t1 - t0) > (p_green - p_start) + 3 * float(pace.get(car, np.inf)))
+        mine = np.interp(t1, t, k) - np.interp(t0, t, k)
+        theirs = np.interp(t1, rt, rk) - np.interp(t0, rt, rk)
+        seen = None
+        for j in np.flatnonzero(ok).tolist():
+            if seen == (t0[j], t1[j]):
                 continue
-            t, k = prog[car]
-            ib = int(np.searchsorted(t, p.start, side="left"))  # t[:ib] < start
-            ia = int(np.searchsorted(t, green, side="right"))  # t[ia:] > green
-            if ib < 2 or ia >= len(t):
-                continue
-            t0, t1 = t[ib - 1], t[ia]
-            rt, rk = prog[ref]
-            # skip when the car was not running through the phase (garage, retired) or the
-            # window was already counted for an earlier phase
-            if rt[-1] < t1 or (t1 - t0) > (green - p.start) + 3 * float(pace.get(car, np.inf)):
-                continue
-            if seen.get(car) == (t0, t1):
-                continue
-            seen[car] = (t0, t1)
-            mine = np.interp(t1, t, k) - np.interp(t0, t, k)
-            theirs = np.interp(t1, rt, rk) - np.interp(t0, rt, rk)
-            laps_eff[car] += theirs - mine
+            seen = (t0[j], t1[j])
+            laps_eff[car] += theirs[j] - mine[j]
     for car in cars:
         # no lap won or lost is 0 s even for a car without a clean lap (retired on lap 1: no pace)
         effect[car] = laps_eff[car] * float(pace.get(car, np.nan)) if laps_eff[car] else 0.0

@@ -35,6 +35,14 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
             return
         if "/slow/" in self.path:
             time.sleep(1.5)
+        if "/cut/" in self.path:  # the connection drops after half the announced bytes
+            data = Path(self.translate_path(self.path)).read_bytes()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data[: len(data) // 2])
+            self.close_connection = True
+            return
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up (time-out test)
             super().do_GET()
 
@@ -73,7 +81,7 @@ def mirror(tmp_path_factory):
             (d / "23_Analysis_Race_Hour 6.CSV").write_bytes(lm_laps.read_bytes().split(b"\n", 1)[0] + b"\n")
         else:
             (d / "23_Analysis_Race_Hour 24.CSV").symlink_to(lm_laps)
-    for bad in ("forbidden", "slow"):
+    for bad in ("forbidden", "slow", "cut"):
         (root / "wec" / "Results" / bad).mkdir(parents=True)
         (root / "wec" / "Results" / bad / "23_Analysis_Race.CSV").symlink_to(lm_laps)
     handler = functools.partial(_Handler, directory=str(root))
@@ -163,6 +171,15 @@ def test_http_errors_are_clear(mirror, tmp_path):
         fetch(base + "slow/23_Analysis_Race.CSV", cache_dir=tmp_path, timeout=0.3)
     assert time.monotonic() - t0 < 1.4
     assert not list((tmp_path / "raw").rglob("*.CSV"))  # nothing half-written in the cache
+
+
+def test_cut_answer_is_an_error_and_not_cached(mirror, tmp_path):
+    """A download cut by the connection is not kept as the file (the cache would serve it whole forever)."""
+    urls, _ = mirror
+    url = urls["wec"] + "cut/23_Analysis_Race.CSV"
+    with pytest.raises(FetchError, match="cut"):
+        fetch(url, cache_dir=tmp_path, timeout=5)
+    assert not list(tmp_path.rglob("23_Analysis_Race.CSV"))
 
 
 def test_unreachable_host(tmp_path):

@@ -70,6 +70,30 @@ def test_the_same_upload_twice_is_one_race(client, tmp_path):
 
 
 @pytest.mark.corpus
+def test_identical_files_again_answer_200_with_the_existing_race_id(client, tmp_path):
+    """201 for a race not stored yet; the identical files sent again answer 200 with the same id and the same
+    summary, and store nothing more; other content (the lap file without its results) is a new race: 201."""
+    laps, res = lap_file(RACE), results_file(RACE)
+    files = {"file": (laps.name, laps.read_bytes(), "text/csv"), "results": (res.name, res.read_bytes(), "text/csv")}
+    first = client.post("/api/races", files=files)
+    assert first.status_code == 201, first.text
+    again = client.post("/api/races", files=files)
+    assert again.status_code == 200, again.text
+    assert again.json()["id"] == first.json()["id"] and again.json() == first.json()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{first.json()['id']}.csv", f"{first.json()['id']}.results.csv"]
+    alone = {"file": (laps.name, laps.read_bytes(), "text/csv")}
+    new = client.post("/api/races", files=alone)
+    assert new.status_code == 201 and new.json()["id"] != first.json()["id"]
+    repeat = client.post("/api/races", files=alone)
+    assert repeat.status_code == 200 and repeat.json()["id"] == new.json()["id"]
+    # the raw lap file has 16,836 rows + header (MANIFEST.csv): the summary counts the same laps both times
+    with open(laps, encoding="utf-8-sig", newline="") as fh:
+        rows = sum(1 for _ in csv.reader(fh)) - 1
+    assert new.json()["laps"] == repeat.json()["laps"] == rows
+    assert len([r for r in client.get("/api/races").json() if r["source"] == "upload"]) == 2
+
+
+@pytest.mark.corpus
 def test_a_results_file_alone_is_refused_and_nothing_is_stored(client, tmp_path):
     res = results_file(RACE)
     r = client.post("/api/races", files={"file": (res.name, res.read_bytes(), "text/csv")})
@@ -89,3 +113,35 @@ def test_car_dropdown_is_in_natural_order(client):
     assert set(shown) == raw
     # natural order: by number value, a leading zero after the plain number ("1" < "01" < "2" < "10")
     assert shown == sorted(raw, key=lambda c: (int(re.sub(r"\D", "", c) or 0), len(c), c))
+
+
+@pytest.mark.corpus
+def test_the_same_file_uploaded_twice_at_once_is_one_race(tmp_path):
+    # two uploads of one lap file at the same moment: one creates the race, the other gets it back (200);
+    # neither rewrites the file the other is loading. The race's cars are the raw file's NUMBERs (csv module)
+    import threading
+
+    from stintlab.web.store import RaceStore
+
+    path = lap_file("wec-2024-fuji6h")
+    data = path.read_bytes()
+    cars = {r["NUMBER"].strip() for r in csv.DictReader(io.StringIO(data.decode("utf-8-sig")), delimiter=";")}
+    store = RaceStore(data_dir=tmp_path, with_demo=False)
+    start, out, errors = threading.Barrier(2), [], []
+
+    def put():
+        start.wait()
+        try:
+            out.append(store.put_upload(path.name, data))
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=put) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors
+    assert sorted(created for _, created in out) == [False, True]
+    assert out[0][0].id == out[1][0].id and len(store.entries) == 1
+    assert set(store.race(out[0][0].id).cars["car"].astype(str)) == cars

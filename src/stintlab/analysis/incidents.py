@@ -127,7 +127,7 @@ def sector_losses(
     cls_codes = codes(laps, "class", filled=True)[0][rows]  # cars without a class: one field
     # window_median of each (class, sector) in one kernel call: passages grouped (race-time order
     # kept within a group: they come sorted by exit), each group's window bounds offset into the whole
-    group = cls_codes * 4 + sector
+    group = cls_codes * (int(sector.max()) + 1) + sector  # one group per class and sector (3 or 5 sectors)
     by_group = np.argsort(group, kind="stable")
     cuts = np.flatnonzero(np.r_[True, group[by_group][1:] != group[by_group][:-1], True])
     start, end = np.empty(len(p), dtype=np.int64), np.empty(len(p), dtype=np.int64)

@@ -226,6 +226,8 @@ class Archive:
                 for ddl in DDL:
                     self.con.execute(ddl)
                 self._ensure_laps_table()
+                # registries made before estimates were stored have no evidence column
+                self.con.execute("ALTER TABLE driver_categories ADD COLUMN IF NOT EXISTS evidence VARCHAR")
                 if new_registry:  # an archive made before the registry: fill it from its entries
                     self.con.execute(REGISTRY_BACKFILL)
                 self.con.execute(
@@ -480,7 +482,7 @@ DDL = [
         air_temp DOUBLE, track_temp DOUBLE, temp_unit VARCHAR, pressure DOUBLE, pressure_unit VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS driver_categories (
         driver_key VARCHAR, driver VARCHAR, season INTEGER, series VARCHAR, category VARCHAR, race_id VARCHAR,
-        car VARCHAR, source_file VARCHAR, kind VARCHAR, confidence DOUBLE)""",
+        car VARCHAR, source_file VARCHAR, kind VARCHAR, confidence DOUBLE, evidence VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS driver_aliases (
         alias_key VARCHAR PRIMARY KEY, alias VARCHAR, canonical_key VARCHAR, canonical VARCHAR)""",
 ]
@@ -488,6 +490,7 @@ DDL = [
 #: the registry rows of every archived race's official categories (entries.category), for an archive
 #: made before the registry existed (the same rows :func:`stintlab.archive.registry.registry_rows` makes)
 REGISTRY_BACKFILL = """INSERT INTO driver_categories
+        (driver_key, driver, season, series, category, race_id, car, source_file, kind, confidence)
     SELECT e.driver_key, e.driver, r.season, r.series, e.category, e.race_id, e.car,
            coalesce((SELECT f.name FROM files f WHERE f.race_id = e.race_id AND f.role = 'results' LIMIT 1), r.source),
            'observed', 1.0

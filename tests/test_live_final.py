@@ -139,3 +139,22 @@ def test_end_of_feed_after_a_state_gives_the_final_board():
     after = engine.state()
     assert after.finished
     assert [(r.car, r.laps) for r in after.standings] == [(o["car"], o["laps"]) for o in official]
+
+
+@pytest.mark.parametrize("name", ["nls-2025-nls1", "nls-2025-nls2"])
+def test_an_nls_replay_ends_at_the_wige_result_read_raw(name):
+    # oracle without stintlab: RENNEN_RESULT.CSV read with the csv module (cp1252, ';'): the ranked cars in RANG
+    # order with their RUNDEN, then the unranked ones (DSQ, DNS, ... : empty RANG) in any order
+    import csv
+    import io
+
+    _need_corpus()
+    text = (CORPUS / name / "RENNEN_RESULT.CSV").read_bytes().decode("cp1252")
+    rows = [{k.strip(): (v or "").strip() for k, v in r.items() if k} for r in csv.DictReader(io.StringIO(text), delimiter=";", quoting=csv.QUOTE_NONE)]
+    ranked = sorted((r for r in rows if r["RANG"]), key=lambda r: int(r["RANG"]))
+    unranked = {r["STNR"] for r in rows if not r["RANG"]}
+    last = list(replay_states(stintlab.load(CORPUS / name / "RENNEN_LAPS.CSV"), every=1e9))[-1]
+    board = [(r.car, r.laps) for r in last.standings]
+    assert last.finished and len(ranked) > 80
+    assert board[: len(ranked)] == [(r["STNR"], int(r["RUNDEN"])) for r in ranked]
+    assert {car for car, _ in board[len(ranked) :]} <= unranked

@@ -57,3 +57,19 @@ def test_a_projection_past_the_scheduled_end_says_why_in_french(load_corpus_race
     assert '"past_end": "la fin prévue de la course est atteinte"' in page
     ok = LiveView(race, None, "fr").projections(3 * 3600.0)
     assert "error" not in ok and len(ok["cars"]) == len(race.cars)
+
+
+def test_a_projection_that_fails_unexpectedly_is_said_not_raised(load_corpus_race, monkeypatch):
+    """An unexpected error inside the projection (not a typed StintlabError) becomes an error entry of the step,
+    so the SSE stream goes on; the reason code of a typed refusal comes from the error, not from its words."""
+    import stintlab.sim.projections as projections
+    from stintlab.web.live_view import LiveView
+
+    race = load_corpus_race(FUJI)
+
+    def broken(*a, **k):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(projections, "project", broken)
+    p = LiveView(race, None, "en").projections(3 * 3600.0)
+    assert p["error"] == "projection failed" and p["error_code"] is None and "cars" not in p

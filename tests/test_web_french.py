@@ -24,7 +24,7 @@ ENGLISH = {
     "average", "share", "longest", "clean", "lost", "story", "behind", "kind", "sector", "sectors",
     "fastest", "traffic", "degradation", "pace", "finished", "retired", "took", "start",
     "class", "chart", "safety", "won", "led", "lead", "spell", "spells", "speed", "ideal",
-    "battle", "line", "flag", "file", "gained", "fell", "down", "up",
+    "battle", "line", "flag", "file", "gained", "fell", "down", "up", "platinum", "gold", "silver",
 }  # fmt: skip
 # also French, so not in the list: position(s), leader, long, final, total, top, drive(-through)
 

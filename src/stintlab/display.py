@@ -147,8 +147,13 @@ def gap(laps_behind: Any, seconds: Any, lang: str = "en") -> str:
     return ("+" if float(seconds) > 0 else "-") + format_seconds(abs(float(seconds)))
 
 
-def number(value: Any, digits: int = 3) -> str:
-    """A plain number with at most ``digits`` decimals and no trailing zeros (``75.1``, ``12``)."""
+def number(value: Any, digits: int = 3, lang: str = "en") -> str:
+    """A plain number with at most ``digits`` decimals and no trailing zeros (``75.1``, ``12``); a decimal
+    comma with ``lang="fr"``.
+
+    >>> number(24.46, 1), number(24.46, 1, "fr"), number(24.0, 1, "fr")
+    ('24.5', '24,5', '24')
+    """
     if _missing(value):
         return ""
     if isinstance(value, bool):
@@ -158,7 +163,8 @@ def number(value: Any, digits: int = 3) -> str:
     f = float(value)
     if math.isinf(f):
         return "∞" if f > 0 else "-∞"
-    return f"{f:.{digits}f}".rstrip("0").rstrip(".") or "0"
+    text = f"{f:.{digits}f}".rstrip("0").rstrip(".") or "0"
+    return text.replace(".", ",") if lang == "fr" else text
 
 
 def cell(key: str, value: Any) -> str:

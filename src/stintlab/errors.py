@@ -18,7 +18,18 @@ class StintlabError(Exception):
 
 
 class StintlabUsageError(StintlabError):
-    """A request that cannot be answered (unknown car, class, hour out of range ...)."""
+    """A request that cannot be answered (unknown car, class, hour out of range ...).
+
+    ``code`` (optional) names the reason for faces that word it themselves (e.g. ``"past_end"``); the
+    message stays the English explanation.
+
+    >>> StintlabUsageError("race time 90000 s is past the end", code="past_end").code
+    'past_end'
+    """
+
+    def __init__(self, message: str = "", *, code: str | None = None):
+        super().__init__(message)
+        self.code = code
 
 
 class StintlabFormatError(StintlabError):

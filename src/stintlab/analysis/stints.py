@@ -29,7 +29,7 @@ Drive time (rules: "time stopped in the pits does not count", domain.md §3)
 Drive time with the pit stops (the timekeeper's count: WIGE's official FAHRERn_ZEIT)
     The sum of the driver's lap times, in-laps and out-laps whole (pit-lane time included): a spell's
     ``duration``, a driver's ``total_with_pits``. Which of the two a series' rules count is the rule
-    set's ``[counting] exclude_pit`` (:func:`counts_pit`); the faces show that one.
+    set's ``[counting] exclude_pit`` (``Race.drive_time_counts_pit``); the faces show that one.
 
 >>> import pandas as pd
 >>> laps = pd.DataFrame({"car": ["1"] * 5, "lap": [1, 2, 3, 4, 5],

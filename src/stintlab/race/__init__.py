@@ -423,8 +423,7 @@ class Race:
         from stintlab.analysis.rules import check_laps, load_rules
 
         rs = load_rules(rules) if rules is not None else None
-        counting = rs or self.rule_set
-        counts_pit = counting is not None and not counting.exclude_pit
+        counts_pit = (not rs.exclude_pit) if rs is not None else self.drive_time_counts_pit
         return self.once(("drive_shares", rs.name if rs else None), lambda: laptimes.drive_shares(
             self.drive_time, check_laps(self.laps, rs, self.categories)["drivers"] if rs else None, counts_pit))  # fmt: skip
 

@@ -15,6 +15,7 @@ import pandas as pd
 from stintlab.config import THRESHOLDS
 from stintlab.display import car_key, duration, lap_time
 from stintlab.report import sections
+from stintlab.report.story.languages import catalog
 
 __all__ = [
     "CATEGORY_COLOURS",
@@ -269,7 +270,8 @@ def stints_figure(
     cats = [cat.get((c, str(d))) for c, d in zip(s["car"], s["driver"], strict=False)]
     if any(k is not None for k in cats):
         s["key"] = cats
-        groups = [(k, CATEGORY_COLOURS[k], k or ("no category" if lang == "en" else "sans catégorie"))
+        words = catalog(lang).CATEGORIES
+        groups = [(k, CATEGORY_COLOURS[k], words.get(k, k) if k else ("no category" if lang == "en" else "sans catégorie"))
                   for k in CATEGORY_COLOURS]  # fmt: skip
     else:
         slot = pd.to_numeric(s["driver_slot"], errors="coerce").fillna(0).astype(int).clip(0, 6)

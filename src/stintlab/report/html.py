@@ -138,7 +138,7 @@ def build_report(race, *, car: str | None = None, lang: str = "en", demo: bool =
 
     # -- summary
     tick(L["summary"])
-    head = f"<h1>{esc(race.title)} — {esc(L['title'])}</h1>"
+    head = f"<h1>{esc(race.title_in(lang))} — {esc(L['title'])}</h1>"
     if demo:
         head += f'<p class="note" id="demo-note">{esc(L["demo"])}</p>'
     n_classes = ", ".join(esc(c) for c in race.cars["class"].dropna().unique())
@@ -250,7 +250,7 @@ def build_report(race, *, car: str | None = None, lang: str = "en", demo: bool =
     parts.append(f'<p class="muted">{esc(L["generated"])} {esc(_source_name(race))}.</p>')
     if progress is not None:
         progress("done", steps, steps)
-    title = f"{race.title} — {L['title']}" + (f" — #{car}" if car else "")
+    title = f"{race.title_in(lang)} — {L['title']}" + (f" — #{car}" if car else "")
     anchors = {"story": "story", "positions": "positions", "gap": "gap", "stints": "stints", "stops": "stops",
                "neutralisations": "neutral", "rankings": "rankings", "classification": "classification"}  # fmt: skip
     anchors = {**{a: k for a, k in list(anchors.items())[:5]}, **{a: a for a in PACE_TITLES["en"]},
@@ -368,7 +368,8 @@ def _headline_table(head: pd.DataFrame, lang: str) -> str:
     H = _HEADLINE_HEADS[lang]
     rows = []
     for r in _records(head, list(head.columns)):
-        row = {"class": r["class"], "category": r["category"], "drivers": f"{r['drivers']}"}
+        row = {"class": r["class"], "category": catalog(lang).CATEGORIES.get(r["category"], r["category"]),
+               "drivers": f"{r['drivers']}"}  # fmt: skip
         for fig, word in (("fia", lap_time), ("index", lambda x: number(x, 2))):
             if r[f"{fig}_driver"] is None:
                 row[fig] = ""
@@ -413,6 +414,7 @@ def _rankings_section(race, ranks: pd.DataFrame, classes, car, lang: str) -> str
     )
     for row in rows:
         row["category_source"] = CATEGORY_SOURCE_WORDS[lang].get(row.get("category_source"), "")
+        row["category"] = catalog(lang).CATEGORIES.get(row.get("category"), row.get("category"))
         if row.get("best_lap") is not None:
             row["best_lap"] = lap_time(row["best_lap"])
         row["low_sample"] = "✓" if row.get("low_sample") else ""

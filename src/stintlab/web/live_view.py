@@ -20,6 +20,7 @@ from the crossings up to the step, "finished" / "retired" from the chequered fla
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import deque
 
@@ -28,6 +29,8 @@ import numpy as np
 from stintlab import display
 from stintlab.analysis import distance, order
 from stintlab.config import THRESHOLDS
+
+log = logging.getLogger(__name__)
 
 __all__ = ["LiveView", "car_status", "STATUS_CODES", "MAX_EVENTS", "CAR_EVENTS", "PROJECT_RUNS", "PROJECT_KEYS",
            "METHOD_KEYS"]  # fmt: skip
@@ -47,7 +50,6 @@ PROJECT_KEYS = ("car", "laps", "running", "expected_lap", "laps_to_flag", "final
 METHOD_KEYS = ("laps_to_flag", "stops_remaining", "pit_window", "class_position")
 _LAP_VALUE = {"pit_out", "long_stop", "best_lap"}  # events whose value is a time in seconds
 #: why a projection could not be made (sim.projections' messages) as a code the page words in its language
-_PROJECT_ERRORS = (("no lap crossed", "no_lap"), ("length is not known", "no_length"), ("past the scheduled end", "past_end"))
 
 
 def car_status(*, silence: float, pace: float | None, in_pit: bool, over: bool, flagged: bool | None) -> str:
@@ -177,9 +179,12 @@ class LiveView:
 
         try:
             p = project(self.race, float(t), runs=PROJECT_RUNS, seed=0)
-        except StintlabError as exc:
-            code = next((c for words, c in _PROJECT_ERRORS if words in str(exc)), None)
+        except StintlabError as exc:  # the reason's code (no_lap, no_length, past_end) is worded by the page
+            code = getattr(exc, "code", None)
             return {"at": float(t), "at_text": display.race_time(t), "error": str(exc), "error_code": code}
+        except Exception as exc:  # noqa: BLE001 (a failed projection must not end the stream: said, not raised)
+            log.warning("live projection at %.0f s failed: %r", t, exc)
+            return {"at": float(t), "at_text": display.race_time(t), "error": "projection failed", "error_code": None}
         cars = {}
         for r in records(p.table):
             row = {k: r.get(k) for k in PROJECT_KEYS}

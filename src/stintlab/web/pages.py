@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from stintlab import display
 from stintlab.display import car_key, gap
 from stintlab.report import charts, sections
 from stintlab.report.html import CATEGORY_SOURCE_WORDS, HEADS, neutral_section, stops_table
@@ -66,6 +67,7 @@ _FR_HEADS = {
 _FR_VALUES = {
     "ended_by": {"stop": "arrêt", "finish": "arrivée", "retired": "abandon", "file_end": "fin du fichier"},
     "metric": {"index": "indice", "best_10": "moyenne des 10 meilleurs tours", "median_clean": "médiane des tours propres"},
+    "category": catalog("fr").CATEGORIES,  # the story's words: Platine, Or, Argent, Bronze
 }  # fmt: skip
 
 
@@ -133,7 +135,7 @@ def overview_page(store, rid: str, lang: str = "en") -> str:
     neutral = sections.neutralisations(race)
     neutral_html = neutral_section(neutral, lang, zone=race.local_neutralisation) if neutral is not None and not neutral.empty else ""
     source = race.meta.get("classification_source")
-    hours = f"{race.duration / 3600:.1f}".replace(".", "," if lang == "fr" else ".")
+    hours = display.number(race.duration / 3600, 1, lang)
     colon = " :" if lang == "fr" else ":"
     body = (
         f"<h1>{esc(title)}</h1>{demo}"

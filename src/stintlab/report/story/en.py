@@ -108,6 +108,7 @@ def lead_pit_cycles(f: LeadPitCycles) -> str:
     )
 
 
+CATEGORIES = {"Platinum": "Platinum", "Gold": "Gold", "Silver": "Silver", "Bronze": "Bronze"}  # FIA driver categories
 NEUTRAL = {"SC": "the safety car", "FCY": "a full-course yellow", "RED": "a red flag", "C60": "a full-course Code 60"}
 #: a local neutralisation (phase kind SZ) by the name it takes in the race (:func:`stintlab.event.local_neutralisation`)
 ZONE = {"slow_zone": "slow zone", "code60": "Code 60 zone"}

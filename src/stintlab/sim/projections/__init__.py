@@ -101,15 +101,15 @@ def project(source, at: float, *, length: float | None = None, path=None, cls: s
         raise StintlabUsageError(f"runs must be between 0 and 100000 (got {runs})")
     laps, src_path = _cut(source, float(at))
     if laps.empty:
-        raise StintlabUsageError(f"no lap crossed the line by race time {at:.0f} s")
+        raise StintlabUsageError(f"no lap crossed the line by race time {at:.0f} s", code="no_lap")
     params = params or load_params()
     full = getattr(source, "laps", source)
     L, how = race_length(full, path or src_path, length)
     if not math.isfinite(L):
         raise StintlabUsageError("the race length is not known (no hours in the file name and the file is not a "
-                                 "finished race): give it (--length H:MM)")  # fmt: skip
+                                 "finished race): give it (--length H:MM)", code="no_length")  # fmt: skip
     if at >= L:
-        raise StintlabUsageError(f"race time {at:.0f} s is at or past the scheduled end ({L:.0f} s)")
+        raise StintlabUsageError(f"race time {at:.0f} s is at or past the scheduled end ({L:.0f} s)", code="past_end")
     cars, fs, _annot = seeds(laps, float(at), params)
     order = standings_at(laps, float(at))
     pos = {str(c): (int(p), int(cp)) for c, p, cp in zip(order["car"], order["position"], order["class_position"])}

@@ -36,6 +36,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from stintlab.analysis.context import car_runs
 from stintlab.analysis.flags import neutral_state
 from stintlab.analysis.incidents import incident_figures, sector_losses
 from stintlab.analysis.slowzones import sector_passages, slow_zone_mask, slow_zones, with_full_course
@@ -62,14 +63,11 @@ def stint_numbers(laps: pd.DataFrame) -> np.ndarray:
     if laps.empty:
         return np.zeros(0, dtype=np.int64)
     out_lap = laps["out_lap"].to_numpy(dtype=bool).astype(np.int64)
-    car = laps["car"].to_numpy()
-    first = np.r_[True, car[1:] != car[:-1]]
+    runs = car_runs(laps)
     cum = np.cumsum(out_lap)
     # subtract the cumulative count at each car's first row (that row's own out-lap flag excluded)
-    start_idx = np.flatnonzero(first)
-    base = cum[start_idx] - out_lap[start_idx]
-    seg = np.cumsum(first) - 1
-    return cum - base[seg] + 1
+    base = cum[runs.starts] - out_lap[runs.starts]
+    return cum - base[runs.seg] + 1
 
 
 def stint_starts(laps: pd.DataFrame) -> np.ndarray:
@@ -84,9 +82,8 @@ def stint_starts(laps: pd.DataFrame) -> np.ndarray:
     """
     if laps.empty:
         return np.zeros(0, dtype=bool)
-    car = laps["car"].to_numpy()
     st = stint_numbers(laps)
-    return np.r_[True, (car[1:] != car[:-1]) | (st[1:] != st[:-1])]
+    return car_runs(laps).first | np.r_[True, st[1:] != st[:-1]]
 
 
 def annotate(laps: pd.DataFrame) -> pd.DataFrame:

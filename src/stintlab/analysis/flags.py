@@ -51,6 +51,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from stintlab.analysis.context import car_runs, group_key, values
+from stintlab.analysis.medians import rolling_median, time_window_bounds
 from stintlab.config import THRESHOLDS
 from stintlab.schema import empty_table
 
@@ -87,17 +89,17 @@ def has_flags(laps: pd.DataFrame) -> bool:
     return "flag" in laps.columns and bool(laps["flag"].notna().any())
 
 
-def _kinds_per_row(laps: pd.DataFrame, infer: bool = False) -> np.ndarray:
+def _kinds_per_row(laps: pd.DataFrame, infer: bool = False, ratio: np.ndarray | None = None) -> np.ndarray:
     """Per row: 'SC'/'FCY'/'RED' when the crossing is neutral (observed or inferred), else ''."""
     if not infer and "neutral_kind" in laps.columns:  # already computed by annotate()
-        return laps["neutral_kind"].astype(object).fillna("").to_numpy()
+        return values(laps, "neutral_kind", filled=True).copy()
     if has_flags(laps) and not infer:
-        flag = laps["flag"].astype(object).to_numpy()
+        flag = values(laps, "flag")
         out = np.full(len(laps), "", dtype=object)
         for f, k in FLAG_KINDS.items():
             out[flag == f] = k
         return out
-    return _infer_kinds(laps)
+    return _infer_kinds(laps, ratio)
 
 
 def _ordinary_ratio(laps: pd.DataFrame) -> np.ndarray:
@@ -106,11 +108,11 @@ def _ordinary_ratio(laps: pd.DataFrame) -> np.ndarray:
     ordinary = ~(laps["in_lap"].to_numpy(dtype=bool) | laps["out_lap"].to_numpy(dtype=bool))
     ordinary &= laps["lap"].to_numpy() > 1
     ordinary &= np.isfinite(lt) & (lt > 0)
-    ref = pd.Series(np.where(ordinary, lt, np.nan)).groupby(laps["car"].to_numpy(), sort=False).transform("median")
+    ref = pd.Series(np.where(ordinary, lt, np.nan)).groupby(group_key(laps, "car"), sort=False).transform("median")
     return np.where(ordinary, lt / ref.to_numpy(), np.nan)
 
 
-def _infer_kinds(laps: pd.DataFrame) -> np.ndarray:
+def _infer_kinds(laps: pd.DataFrame, ratio: np.ndarray | None = None) -> np.ndarray:
     n = len(laps)
     out = np.full(n, "", dtype=object)
     if n == 0:
@@ -118,7 +120,7 @@ def _infer_kinds(laps: pd.DataFrame) -> np.ndarray:
     el = laps["elapsed"].to_numpy(dtype=float)
     order = np.argsort(el, kind="stable")
     t = el[order]
-    ratio = _ordinary_ratio(laps)
+    ratio = _ordinary_ratio(laps) if ratio is None else ratio
     r = ratio[order]
     if np.isfinite(r).sum() < MIN_CROSSINGS:
         return out
@@ -160,11 +162,13 @@ def _infer_kinds(laps: pd.DataFrame) -> np.ndarray:
 
 
 def window_median(t: np.ndarray, values: np.ndarray, half: float) -> np.ndarray:
-    """For each sorted time ``t[i]``, the median of the finite ``values`` with time in ``[t[i]-half, t[i]+half]``."""
+    """For each sorted time ``t[i]``, the median of the finite ``values`` with time in ``[t[i]-half, t[i]+half]``:
+    pandas' centred time-window rolling median, its window edges included
+    (:func:`stintlab.analysis.medians.time_window_bounds`, :func:`~stintlab.analysis.medians.rolling_median`)."""
     if len(t) == 0:
         return np.zeros(0)
-    s = pd.Series(values, index=pd.to_timedelta(t, unit="s"))
-    return s.rolling(pd.Timedelta(seconds=2 * half), center=True, min_periods=1).median().to_numpy()
+    start, end = time_window_bounds(t, half)
+    return rolling_median(values, start, end, 1)
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -189,28 +193,28 @@ def _phases(laps: pd.DataFrame, kinds: np.ndarray) -> list[tuple[str, float, flo
     t = el[order]
     k = kinds[order]
     phases: list[list] = []
-    i, n = 0, len(t)
-    while i < n:
+    n = len(t)
+    # runs of one neutral kind in race-time order: [i, j] inclusive (a Python loop over runs only)
+    change = np.flatnonzero(np.r_[True, k[1:] != k[:-1]]) if n else np.zeros(0, dtype=np.int64)
+    run_end = np.r_[change[1:], n] - 1
+    for i, j in zip(change.tolist(), run_end.tolist()):
         if k[i] == "":
-            i += 1
             continue
-        j = i
-        while j + 1 < n and k[j + 1] == k[i]:
-            j += 1
         green_at = t[j + 1] if j + 1 < n else np.nan
         if phases and phases[-1][0] == k[i] and t[i] - phases[-1][2] < MERGE_GAP:
             phases[-1][2] = t[j]
             phases[-1][3] = green_at
         else:
             phases.append([k[i], t[i], t[j], green_at])
-        i = j + 1
     return [tuple(p) for p in phases]
 
 
-def _mask_from(laps: pd.DataFrame, kinds: np.ndarray, phases, inferred: bool = False) -> np.ndarray:
+def _mask_from(laps: pd.DataFrame, kinds: np.ndarray, phases, inferred: bool = False,
+               ratio: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
+    """The per-lap neutralised mask (module docstring); ``ratio``: :func:`_ordinary_ratio` of
+    ``laps`` when already computed."""
     neutral = kinds != ""
-    car = laps["car"].to_numpy()
-    same_car_prev = np.r_[False, car[1:] == car[:-1]]
+    same_car_prev = ~car_runs(laps).first
     prev_neutral = np.r_[False, neutral[:-1]] & same_car_prev
     mask = neutral | prev_neutral
     if phases:
@@ -227,7 +231,7 @@ def _mask_from(laps: pd.DataFrame, kinds: np.ndarray, phases, inferred: bool = F
         if inferred:
             # inferred phases start late (the first laps under a neutralisation are only partly
             # slow): laps ending within one typical lap before an inferred start count as neutralised
-            r = _ordinary_ratio(laps)
+            r = _ordinary_ratio(laps) if ratio is None else ratio
             lt = laps["lap_time"].to_numpy(dtype=float)
             lead = float(np.nanmedian(lt[np.isfinite(r)])) if np.isfinite(r).any() else 0.0
             nxt = np.searchsorted(starts, el, side="left")  # first phase starting at or after the crossing
@@ -253,8 +257,10 @@ def neutral_state(laps: pd.DataFrame, infer: bool = False) -> tuple[np.ndarray, 
     """
     if laps.empty:
         return np.zeros(0, dtype=object), np.zeros(0, dtype=bool)
-    kinds = _kinds_per_row(laps, infer)
-    return kinds, _mask_from(laps, kinds, _phases(laps, kinds), infer or not has_flags(laps))
+    inferred = infer or not has_flags(laps)
+    ratio = _ordinary_ratio(laps) if inferred else None  # once, for the inferred kinds and mask
+    kinds = _kinds_per_row(laps, infer, ratio)
+    return kinds, _mask_from(laps, kinds, _phases(laps, kinds), inferred, ratio)
 
 
 def neutralised_mask(laps: pd.DataFrame, infer: bool = False) -> np.ndarray:
@@ -280,10 +286,13 @@ def neutralisations(laps: pd.DataFrame, infer: bool = False) -> pd.DataFrame:
     kinds = _kinds_per_row(laps, infer)
     phases = _phases(laps, kinds)
     inferred = infer or not has_flags(laps)
-    mask = _mask_from(laps, kinds, phases, inferred)
+    if not infer and "neutral_kind" in laps.columns and "neutralised" in laps.columns:
+        mask = laps["neutralised"].to_numpy(dtype=bool)  # annotate() computed it from the same kinds
+    else:
+        mask = _mask_from(laps, kinds, phases, inferred)
     el = laps["elapsed"].to_numpy(dtype=float)
     ls = el - laps["lap_time"].to_numpy(dtype=float)
-    car = laps["car"].to_numpy()
+    car = values(laps, "car")
     rows = []
     for i, (kind, start, end, green_at) in enumerate(phases, 1):
         under = (kinds == kind) & (el >= start) & (el <= end)

@@ -35,7 +35,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from stintlab.analysis.context import car_runs, codes
 from stintlab.analysis.flags import window_median
+from stintlab.analysis.medians import centred_bounds, rolling_median, time_window_bounds
 from stintlab.analysis.slowzones import HALF_WINDOW, sector_passages
 from stintlab.config import THRESHOLDS
 from stintlab.schema import empty_table
@@ -68,8 +70,7 @@ def racing_mask(laps: pd.DataFrame, neutralised: np.ndarray) -> np.ndarray:
     m &= ~np.isfinite(laps["pit_time"].to_numpy(dtype=float))
     m &= ~neutralised
     m &= np.isfinite(lt) & (lt > 0)
-    car = laps["car"].to_numpy()
-    m &= ~np.r_[car[1:] != car[:-1], True]  # not the car's last lap (chequered-flag or retirement lap)
+    m &= ~car_runs(laps).last_mask  # not the car's last lap (chequered-flag or retirement lap)
     return m
 
 
@@ -81,19 +82,21 @@ def lap_expectation(laps: pd.DataFrame, racing: np.ndarray) -> tuple[np.ndarray,
     idx = np.flatnonzero(racing)
     if len(idx) == 0:
         return expected, field
-    sub = laps.iloc[idx]
-    lt = sub["lap_time"].to_numpy(dtype=float)
+    lt = laps["lap_time"].to_numpy(dtype=float)[idx]
     # (car, driver) as one integer code: the same groups, in the same (first-appearance) order
-    car_codes, _ = pd.factorize(sub["car"].astype(object).to_numpy())
-    drv_codes, drv_names = pd.factorize(sub["driver"].astype(object).fillna("").to_numpy())
-    key = (car_codes.astype(np.int64) + 1) * (len(drv_names) + 1) + drv_codes
-    s = pd.Series(lt)
-    med = s.groupby(key, sort=False).rolling(WINDOW, center=True, min_periods=3).median()
-    med.index = med.index.get_level_values(-1)
-    exp_sub = med.sort_index().to_numpy()
+    car_codes = codes(laps, "car")[0][idx]
+    drv_all, drv_names = codes(laps, "driver", filled=True)
+    key = (car_codes + 1) * (len(drv_names) + 1) + drv_all[idx]
+    # groupby(key).rolling(WINDOW, center=True, min_periods=3).median(), with one kernel call: the
+    # rows of each (car, driver) together in table order, pandas' per-group centred window bounds
+    by_key = np.argsort(key, kind="stable")
+    ks = key[by_key]
+    start, end = centred_bounds(np.flatnonzero(np.r_[True, ks[1:] != ks[:-1]]), len(ks), WINDOW)
+    exp_sub = np.empty(len(idx))
+    exp_sub[by_key] = rolling_median(lt[by_key], start, end, 3)
     expected[idx] = exp_sub
     ratio = lt / exp_sub
-    el = sub["elapsed"].to_numpy(dtype=float)
+    el = laps["elapsed"].to_numpy(dtype=float)[idx]
     order = np.argsort(el, kind="stable")
     t, r = el[order], ratio[order]
     typical = float(np.nanmedian(exp_sub)) if np.isfinite(exp_sub).any() else 0.0
@@ -121,12 +124,18 @@ def sector_losses(
     rows = p["row"].to_numpy()
     sector = p["sector"].to_numpy()
     exit_t, ratio, time = p["exit"].to_numpy(), p["ratio"].to_numpy(), p["time"].to_numpy()
-    cls_codes = pd.factorize(laps["class"].astype(object).fillna("").to_numpy()[rows])[0]
-    field = np.empty(len(p))
+    cls_codes = codes(laps, "class", filled=True)[0][rows]  # cars without a class: one field
+    # window_median of each (class, sector) in one kernel call: passages grouped (race-time order
+    # kept within a group: they come sorted by exit), each group's window bounds offset into the whole
     group = cls_codes * (int(sector.max()) + 1) + sector  # one group per class and sector (3 or 5 sectors)
-    for key in np.unique(group):
-        idx = np.flatnonzero(group == key)
-        field[idx] = window_median(exit_t[idx], ratio[idx], HALF_WINDOW)
+    by_group = np.argsort(group, kind="stable")
+    cuts = np.flatnonzero(np.r_[True, group[by_group][1:] != group[by_group][:-1], True])
+    start, end = np.empty(len(p), dtype=np.int64), np.empty(len(p), dtype=np.int64)
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        s, e = time_window_bounds(exit_t[by_group[a:b]], HALF_WINDOW)
+        start[a:b], end[a:b] = s + a, e + a
+    field = np.empty(len(p))
+    field[by_group] = rolling_median(ratio[by_group], start, end, 1)
     excess = np.maximum(time - time / ratio * np.maximum(field, 1.0), 0.0)
     lost_p = pd.Series(excess).groupby(rows).sum()
     lost[lost_p.index.to_numpy()] = lost_p.to_numpy()

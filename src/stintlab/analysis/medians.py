@@ -1,5 +1,8 @@
 """Medians of many slices of one array at once: the kernel behind the stop field reference
-(:mod:`stintlab.analysis.stops`) and the performance-index reference (:func:`stintlab.analysis.pace.lap_index`).
+(:mod:`stintlab.analysis.stops`) and the performance-index reference (:func:`stintlab.analysis.pace.lap_index`),
+and the rolling medians of the detectors (:func:`rolling_median`, :func:`time_window_bounds`,
+:func:`centred_bounds`: pandas' own rolling-median kernel, given the window bounds pandas would
+compute, without building a time index or a rolling object per call).
 
 ``window_medians(v, lo, hi)[k]`` is exactly ``np.median(v[lo[k]:hi[k]])`` (the middle value, or the
 mean of the middle two), NaN for an empty slice or one holding a NaN, as ``np.median`` gives:
@@ -12,8 +15,74 @@ array([3. , 2.5, nan, nan, 2. ])
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
+from pandas.api.indexers import BaseIndexer
 
-__all__ = ["window_medians"]
+__all__ = ["window_medians", "rolling_median", "time_window_bounds", "centred_bounds"]
+
+
+class _Bounds(BaseIndexer):
+    """Window bounds given in advance (pandas' public custom-window interface)."""
+
+    def get_window_bounds(self, num_values=0, min_periods=None, center=None, closed=None, step=None):
+        return self.start, self.end
+
+
+def rolling_median(v: np.ndarray, start: np.ndarray, end: np.ndarray, min_periods: int = 1) -> np.ndarray:
+    """Per k, the median of the non-NaN values of ``v[start[k]:end[k]]``, NaN when fewer than
+    ``min_periods`` (pandas' rolling median: its skip-list kernel, the same values).
+
+    >>> rolling_median(np.array([3.0, np.nan, 1.0, 2.0]), np.array([0, 0, 1, 2]), np.array([1, 3, 4, 4])).tolist()
+    [3.0, 2.0, 1.5, 1.5]
+    """
+    v = np.asarray(v, dtype=float)
+    if len(v) == 0:
+        return np.zeros(0)
+    b = _Bounds()
+    b.start, b.end = np.asarray(start, dtype=np.int64), np.asarray(end, dtype=np.int64)
+    return pd.Series(v).rolling(b, min_periods=min_periods).median().to_numpy()
+
+
+def time_window_bounds(t: np.ndarray, half: float) -> tuple[np.ndarray, np.ndarray]:
+    """The rows pandas' centred time window of width ``2 * half`` seconds holds around each sorted
+    time ``t[i]`` (``Series(index=to_timedelta(t, "s")).rolling(Timedelta(seconds=2 * half),
+    center=True)``): times and width w as integers in the unit pandas gives that index; for an even
+    w the window is (t - w/2, t + w/2], for an odd one [t - w//2 - 1, t + w//2] (pandas truncates
+    the half bounds); the first row's window starts at row 0.
+
+    >>> [b.tolist() for b in time_window_bounds(np.array([0.0, 1.0, 2.0, 3.5]), 1.0)]
+    [[0, 1, 2, 3], [2, 3, 3, 4]]
+    """
+    index = pd.to_timedelta(np.asarray(t, dtype=float), unit="s")
+    ns = index.asi8  # in the index's unit, as pandas rolls (its resolution depends on the values)
+    w = int(pd.Timedelta(pd.Timedelta(seconds=2 * half).value).as_unit(index.unit).to_timedelta64().astype(np.int64))
+    k = w // 2
+    if w % 2:
+        start = np.searchsorted(ns, ns - k - 1, side="left")
+    else:
+        start = np.searchsorted(ns, ns - k, side="right")
+    start = np.minimum(start, np.arange(len(ns)))  # pandas never starts a window after its own row
+    end = np.searchsorted(ns, ns + k, side="right")
+    if len(start):
+        start[0] = 0
+    return start.astype(np.int64), end.astype(np.int64)
+
+
+def centred_bounds(group_starts: np.ndarray, n: int, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds of pandas' centred fixed window of ``window`` rows (``rolling(window, center=True)``)
+    within each group of consecutive rows (groups start at ``group_starts``, the table has ``n``
+    rows), as ``groupby(...).rolling(...)`` computes them per group.
+
+    >>> [b.tolist() for b in centred_bounds(np.array([0, 3]), 5, 3)]
+    [[0, 0, 1, 3, 3], [2, 3, 3, 5, 5]]
+    """
+    group_starts = np.asarray(group_starts, dtype=np.int64)
+    size = np.diff(np.r_[group_starts, n])
+    first = np.repeat(group_starts, size)
+    local = np.arange(n, dtype=np.int64) - first
+    end = local + 1 + (window - 1) // 2  # pandas' FixedWindowIndexer: start from the unclipped end
+    start = np.maximum(end - window, 0)
+    return start + first, np.minimum(end, np.repeat(size, size)) + first
 
 
 def window_medians(v: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:

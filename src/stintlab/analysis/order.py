@@ -49,6 +49,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from stintlab.analysis.context import codes, group_key, values
 from stintlab.analysis.finish_rules import ClassificationRule, classification_rule, rule_for_classes
 from stintlab.config import THRESHOLDS
 
@@ -88,8 +89,7 @@ def last_rows(laps: pd.DataFrame) -> np.ndarray:
     """
     if len(laps) == 0:
         return np.zeros(0, dtype=np.int64)
-    codes, _ = pd.factorize(laps["car"])
-    return _last_positions(codes)
+    return _last_positions(codes(laps, "car")[0])
 
 
 def _last_positions(codes: np.ndarray) -> np.ndarray:
@@ -120,8 +120,7 @@ def last_crossings_at(laps: pd.DataFrame, t: float) -> pd.DataFrame:
     keep = np.flatnonzero(el <= t)
     if keep.size == 0:
         return laps.iloc[keep]
-    codes, _ = pd.factorize(laps["car"])
-    return laps.iloc[keep[_last_positions(codes[keep])]]  # one take of the kept rows, not a filtered copy
+    return laps.iloc[keep[_last_positions(codes(laps, "car")[0][keep])]]  # one take of the kept rows, not a filtered copy
 
 
 def last_rows_at_times(laps: pd.DataFrame, times) -> tuple[np.ndarray, np.ndarray]:
@@ -134,10 +133,10 @@ def last_rows_at_times(laps: pd.DataFrame, times) -> tuple[np.ndarray, np.ndarra
     [[0, 1, 2], [0, 1, 1]]
     """
     t = np.asarray(times, dtype=float)
-    codes, uniq = pd.factorize(laps["car"].to_numpy())
+    car_codes, uniq = codes(laps, "car")
     el = laps["elapsed"].to_numpy(dtype=float)
     # rows by car, then lap (elapsed increasing within a car): the composite key is sorted
-    key = codes.astype(float) * 1e7 + el
+    key = car_codes.astype(float) * 1e7 + el
     srt = np.argsort(key, kind="stable")
     skey = key[srt]
     n_cars = len(uniq)
@@ -146,7 +145,7 @@ def last_rows_at_times(laps: pd.DataFrame, times) -> tuple[np.ndarray, np.ndarra
     pos = np.searchsorted(skey, qc * 1e7 + qt, side="right") - 1
     valid = pos >= 0
     rows = np.where(valid, srt[np.clip(pos, 0, None)], 0)
-    valid &= codes[rows] == qc
+    valid &= car_codes[rows] == qc
     return rows[valid], np.tile(np.arange(len(t)), n_cars)[valid]
 
 
@@ -193,12 +192,13 @@ def _has_flags(laps: pd.DataFrame) -> bool:
     return "flag" in laps.columns and bool(laps["flag"].notna().any())
 
 
-def _winner_row(laps: pd.DataFrame) -> int:
-    pos = last_rows(laps)
+def _winner_row(laps: pd.DataFrame, pos: np.ndarray | None = None) -> int:
+    """Row of the winner's last crossing; ``pos``: :func:`last_rows` when the caller has it."""
+    pos = last_rows(laps) if pos is None else pos
     return int(pos[order_index(laps["lap"].to_numpy()[pos], laps["elapsed"].to_numpy(dtype=float)[pos])[0]])
 
 
-def red_flag_finish(laps: pd.DataFrame) -> bool:
+def red_flag_finish(laps: pd.DataFrame, pos: np.ndarray | None = None) -> bool:
     """The race ended under a red flag: no crossing is ``FF`` and the winner's last crossing is ``RF``.
 
     >>> laps = pd.DataFrame({"car": ["1", "1", "2"], "lap": [1, 2, 1], "elapsed": [100.0, 700.0, 101.0],
@@ -208,7 +208,7 @@ def red_flag_finish(laps: pd.DataFrame) -> bool:
     """
     if laps.empty or "flag" not in laps.columns or bool((laps["flag"] == "FF").any()):
         return False
-    return str(laps["flag"].iat[_winner_row(laps)]) == "RF"
+    return str(laps["flag"].iat[_winner_row(laps, pos)]) == "RF"
 
 
 GROUP_START_MIN = 1.0  # s: start times of day closer than this are one start signal (clock rounding)
@@ -230,7 +230,7 @@ def start_offsets(laps: pd.DataFrame, pos: np.ndarray | None = None) -> np.ndarr
     start = laps["time_of_day"].to_numpy(dtype=float) - laps["elapsed"].to_numpy(dtype=float)
     if np.isnan(start).all():
         return np.zeros(n)
-    per_car = pd.Series(start).groupby(laps["car"].to_numpy(), sort=False).transform("median").to_numpy()
+    per_car = pd.Series(start).groupby(group_key(laps, "car"), sort=False).transform("median").to_numpy()
     if np.nanmax(per_car) - np.nanmin(per_car) < GROUP_START_MIN:
         return np.zeros(n)
     offset = np.nan_to_num(per_car - np.nanmin(per_car))
@@ -294,15 +294,14 @@ def took_the_flag(laps: pd.DataFrame) -> pd.Series:
     """
     if laps.empty:
         return pd.Series([], dtype=bool)
-    last = last_crossings(laps)
-    pos = last_rows(laps)
+    pos = last_rows(laps)  # each car's last crossing (numpy columns only: no frame is taken)
     offsets = start_offsets(laps, pos)  # the flag falls at one moment: compare on the common clock
-    winner = int(np.flatnonzero(pos == _winner_row(laps))[0])
-    common = last["elapsed"].to_numpy(dtype=float) + offsets
+    winner = int(np.flatnonzero(pos == _winner_row(laps, pos))[0])
+    common = laps["elapsed"].to_numpy(dtype=float)[pos] + offsets
     ok = common >= common[winner] - _EPS
-    if red_flag_finish(laps):
-        ok |= (last["flag"] == "RF").fillna(False).to_numpy(dtype=bool)
-    return pd.Series(ok, index=last["car"].to_numpy())
+    if red_flag_finish(laps, pos):
+        ok |= values(laps, "flag", filled=True)[pos] == "RF"
+    return pd.Series(ok, index=values(laps, "car")[pos])
 
 
 def classification_rule_of(laps: pd.DataFrame) -> ClassificationRule:

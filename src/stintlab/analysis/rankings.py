@@ -22,6 +22,8 @@ ranked but flagged ``low_sample``; :func:`best_performers` leaves them out.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
@@ -101,11 +103,47 @@ def _resampled(values, metric: str, *, n_boot: int, seed: int, sectors=None) -> 
     n = len(v)
     if n == 0:
         return None
+    if metric in _ORDER_STATISTICS:
+        return _resampled_order_statistic(v, metric, _draw_counts(n, n_boot, seed))
     rng = np.random.default_rng(seed)
     idx = rng.integers(0, n, size=(n_boot, n))
     if metric == "ideal_lap":
         return _resampled_ideal(np.asarray(sectors, dtype=float), idx)
     return _stat(metric, v[idx])
+
+
+#: metrics that are order statistics of the laps (or the mean of the middle two): read from the draw counts
+_ORDER_STATISTICS = ("best_lap", "median_clean", "index")
+
+
+@functools.lru_cache(maxsize=32)
+def _draw_counts(n: int, n_boot: int, seed: int) -> np.ndarray:
+    """How often each of n laps is drawn in each of ``n_boot`` resamples (the draws of
+    :func:`_resampled`: one generator seeded with ``seed`` per entry, so every entry with n laps
+    draws the same indices). Kept per (n, n_boot, seed); read-only."""
+    idx = np.random.default_rng(seed).integers(0, n, size=(n_boot, n))
+    counts = np.bincount((idx + n * np.arange(n_boot)[:, None]).ravel(), minlength=n_boot * n)
+    counts = counts.reshape(n_boot, n).astype(np.int32)
+    counts.flags.writeable = False
+    return counts
+
+
+def _resampled_order_statistic(v: np.ndarray, metric: str, counts: np.ndarray) -> np.ndarray:
+    """:func:`_stat` of each resample for an order-statistic metric, exactly the same values
+    (``min``; ``np.median``: the middle value, or the mean of the middle two as ``np.median``
+    computes it), found from the draw counts in lap-time order instead of sorting each resample:
+    the k-th smallest drawn value is the first sorted lap where the running count reaches k."""
+    order = np.argsort(v, kind="stable")
+    vs = v[order]
+    if metric == "best_lap":
+        return vs[np.argmax(counts[:, order] > 0, axis=1)]
+    n = len(v)
+    cum = np.cumsum(counts[:, order], axis=1)
+    hi = vs[np.argmax(cum >= n // 2 + 1, axis=1)]
+    if n % 2:
+        return hi
+    lo = vs[np.argmax(cum >= n // 2, axis=1)]
+    return np.mean(np.stack([lo, hi], axis=1), axis=1)
 
 
 def _resampled_ideal(sec: np.ndarray, idx: np.ndarray) -> np.ndarray:

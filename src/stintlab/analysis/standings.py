@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from stintlab.analysis.classification import gap_text
+from stintlab.analysis.context import codes, strings
 from stintlab.analysis.lookup import find_class
 from stintlab.analysis.order import last_crossings, last_crossings_at, last_rows_at_times, order_index
 from stintlab.errors import StintlabUsageError
@@ -228,7 +229,7 @@ def position_history(laps: pd.DataFrame) -> pd.DataFrame:
         return empty_table("position_history")
     el = laps["elapsed"].to_numpy(dtype=float)
     lap = laps["lap"].to_numpy()
-    cls = laps["class"].astype(object).fillna("").to_numpy()
+    cls = codes(laps, "class", filled=True)[0]  # cars without a class form one field
     df = pd.DataFrame({"lap": lap, "el": el, "cls": cls})
     pos = df.groupby("lap", sort=False)["el"].rank(method="first").to_numpy(dtype=np.int64)
     cpos = df.groupby(["lap", "cls"], sort=False)["el"].rank(method="first").to_numpy(dtype=np.int64)
@@ -236,9 +237,9 @@ def position_history(laps: pd.DataFrame) -> pd.DataFrame:
     class_lead = df.groupby(["lap", "cls"], sort=False)["el"].transform("min").to_numpy()
     return pd.DataFrame(
         {
-            "car": pd.array(laps["car"].to_numpy(), dtype="string"),
+            "car": strings(laps, "car"),
             "lap": lap,
-            "class": pd.array(laps["class"].to_numpy(), dtype="string"),
+            "class": strings(laps, "class"),
             "race_time": el,
             "position": pos,
             "class_position": cpos,
@@ -259,19 +260,18 @@ def hourly_positions(laps: pd.DataFrame, times: list[float] | None = None) -> pd
     if times is None:
         times = [hour_snapshot_time(laps, h) for h in range(1, race_hours(laps) + 1)]
     T = np.asarray(times, dtype=float)
-    car = laps["car"].to_numpy()
     el = laps["elapsed"].to_numpy(dtype=float)
     rows, moment = last_rows_at_times(laps, T)
     qt_v, hour = T[moment], moment + 1
     lapv = laps["lap"].to_numpy()[rows].astype(np.int64)
     elv = el[rows]
-    cls = laps["class"].astype(object).fillna("").to_numpy()[rows]
+    cls = codes(laps, "class", filled=True)[0][rows]
     df = pd.DataFrame(
         {
             "hour": hour,
             "at": qt_v,
-            "car": pd.array(car[rows], dtype="string"),
-            "class": pd.array(laps["class"].to_numpy()[rows], dtype="string"),
+            "car": strings(laps, "car", rows),
+            "class": strings(laps, "class", rows),
             "laps": lapv,
             "race_time": elv,
             "in_pit": laps["in_lap"].to_numpy(dtype=bool)[rows],

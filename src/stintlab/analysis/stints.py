@@ -51,6 +51,7 @@ import numpy as np
 import pandas as pd
 
 from stintlab.analysis.annotate import stint_numbers
+from stintlab.analysis.context import car_runs, codes, group_key, rows_of, values
 from stintlab.analysis.order import snapshot_file, took_the_flag
 from stintlab.analysis.window import worst_window  # the one driving-window algorithm (re-exported)
 from stintlab.schema import empty_table
@@ -87,22 +88,23 @@ def stints(laps: pd.DataFrame, car=None) -> pd.DataFrame:
     snapshot = snapshot_file(laps)
     running = took_the_flag(laps)  # per car: at or after the winner's finish, or stopped by the final red flag
     if car is not None:
-        laps = laps[laps["car"] == str(car)]
+        laps = rows_of(laps, "car", str(car))
     if laps.empty:
         return empty_table("stints")
     n = len(laps)
-    car = laps["car"].to_numpy()
+    car = values(laps, "car")
+    runs = car_runs(laps)
     st = stint_numbers(laps)
     el = laps["elapsed"].to_numpy(dtype=float)
     ls = _first_lap_start(laps)
-    key_change = np.r_[True, (car[1:] != car[:-1]) | (st[1:] != st[:-1])]
+    key_change = runs.first | np.r_[True, st[1:] != st[:-1]]
     starts = np.flatnonzero(key_change)
     ends = np.r_[starts[1:] - 1, n - 1]
-    last_of_car = np.r_[car[1:] != car[:-1], True]
+    last_of_car = runs.last_mask
     in_lap = laps["in_lap"].to_numpy(dtype=bool)
-    drv = laps["driver"].to_numpy(dtype=object) if "driver" in laps else np.full(n, None, dtype=object)
+    drv = values(laps, "driver") if "driver" in laps else np.full(n, None, dtype=object)
     slot = laps["driver_slot"].to_numpy(dtype=object) if "driver_slot" in laps else np.full(n, None, dtype=object)
-    cls = laps["class"].to_numpy(dtype=object) if "class" in laps else np.full(n, None, dtype=object)
+    cls = values(laps, "class") if "class" in laps else np.full(n, None, dtype=object)
     pit = laps["pit_time"].to_numpy(dtype=float)
     # a car whose last crossing (on track or in the pit lane) is at the finish took the flag
     flagged = running.reindex(car[ends]).fillna(False).to_numpy(dtype=bool)
@@ -158,7 +160,7 @@ def _pit_excluded_per_row(laps: pd.DataFrame) -> np.ndarray:
         ordinary = ~(laps["in_lap"].to_numpy(dtype=bool) | out_lap) & (laps["lap"].to_numpy() > 1)
         med = (
             pd.Series(np.where(ordinary, lt, np.nan))
-            .groupby(laps["car"].to_numpy(), sort=False)
+            .groupby(group_key(laps, "car"), sort=False)
             .transform("median")
             .to_numpy()
         )
@@ -173,9 +175,9 @@ def driver_spells(laps: pd.DataFrame) -> pd.DataFrame:
     if laps.empty:
         return empty_table("driver_spells")
     n = len(laps)
-    car = laps["car"].to_numpy()
-    drv = laps["driver"].astype(object).fillna("").to_numpy()
-    new = np.r_[True, (car[1:] != car[:-1]) | (drv[1:] != drv[:-1])]
+    car = values(laps, "car")
+    drv = values(laps, "driver", filled=True)
+    new = car_runs(laps).first | np.r_[True, drv[1:] != drv[:-1]]
     excl = _pit_excluded_per_row(laps)
     lt = laps["lap_time"].to_numpy(dtype=float)
     st = stint_numbers(laps)
@@ -189,9 +191,9 @@ def driver_spells(laps: pd.DataFrame) -> pd.DataFrame:
         {
             "car": pd.array(car[starts], dtype="string"),
             "spell": np.zeros(len(starts), dtype=np.int64),
-            "driver": pd.array(laps["driver"].to_numpy(dtype=object)[starts], dtype="string"),
+            "driver": pd.array(values(laps, "driver")[starts], dtype="string"),
             "driver_slot": pd.array(laps["driver_slot"].to_numpy(dtype=object)[starts], dtype="Int8"),
-            "class": pd.array(laps["class"].to_numpy(dtype=object)[starts], dtype="string")
+            "class": pd.array(values(laps, "class")[starts], dtype="string")
             if "class" in laps
             else pd.array([None] * len(starts), dtype="string"),
             "lap_start": laps["lap"].to_numpy()[starts].astype(np.int64),
@@ -218,8 +220,8 @@ def driving_intervals(laps: pd.DataFrame, exclude_pit: bool = True) -> pd.DataFr
     ls = el - laps["lap_time"].to_numpy(dtype=float)
     return pd.DataFrame(
         {
-            "car": laps["car"].to_numpy(),
-            "driver": laps["driver"].to_numpy(),
+            "car": values(laps, "car"),
+            "driver": values(laps, "driver"),
             "drive_start": ls + excl,
             "drive_end": el,
         }
@@ -246,15 +248,16 @@ def drive_time(laps: pd.DataFrame, window: float = 6 * 3600.0) -> pd.DataFrame:
         laps=("laps", "sum"),
     ).reset_index()
     out = out.rename(columns={"cls": "class"})
-    iv = driving_intervals(laps)
+    excl = _pit_excluded_per_row(laps)  # the intervals of driving_intervals(laps), without the frame
+    el = laps["elapsed"].to_numpy(dtype=float)
     # (car, driver) as one integer code; a stable sort keeps each pair's rows in table order
-    car_codes, car_names = pd.factorize(iv["car"].astype(object).to_numpy())
-    drv_codes, drv_names = pd.factorize(iv["driver"].astype(object).fillna("").to_numpy())
-    key = (car_codes.astype(np.int64) + 1) * (len(drv_names) + 1) + drv_codes
+    car_codes, car_names = codes(laps, "car")
+    drv_codes, drv_names = codes(laps, "driver", filled=True)
+    key = (car_codes + 1) * (len(drv_names) + 1) + drv_codes
     order = np.argsort(key, kind="stable")
     ks = key[order]
-    ds = iv["drive_start"].to_numpy()[order]
-    de = iv["drive_end"].to_numpy()[order]
+    ds = (el - laps["lap_time"].to_numpy(dtype=float) + excl)[order]
+    de = el[order]
     cuts = np.flatnonzero(np.r_[True, ks[1:] != ks[:-1], True])
     wmap = {}
     for i0, i1 in zip(cuts[:-1], cuts[1:]):

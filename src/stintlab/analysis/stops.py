@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 
 from stintlab.analysis.annotate import annotate  # noqa: F401  (the chain: stops(annotate(laps)))
+from stintlab.analysis.context import car_runs, codes, group_key, strings, values
 from stintlab.analysis.medians import window_medians
 from stintlab.analysis.order import took_the_flag
 from stintlab.config import THRESHOLDS
@@ -155,10 +156,10 @@ def _field_reference(a: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
     ordinary = ~(a["in_lap"].to_numpy(dtype=bool) | a["out_lap"].to_numpy(dtype=bool)) & (a["lap"].to_numpy() > 1)
     el = a["elapsed"].to_numpy(dtype=float)
     lt = a["lap_time"].to_numpy(dtype=float)
-    cls = a["class"].fillna("").astype(object).to_numpy()  # cars without a class form one field
+    cls = codes(a, "class", filled=True)[0]  # cars without a class form one field
     typical = float(np.nanmedian(lt[ordinary])) if ordinary.any() else 0.0
     half = 0.5 * typical
-    for c in pd.unique(cls[rows]):
+    for c in np.unique(cls[rows]):
         sel = ordinary & (cls == c)
         t = el[sel]
         order = np.argsort(t, kind="stable")
@@ -176,17 +177,17 @@ def stops(annotated: pd.DataFrame) -> pd.DataFrame:
         return empty_table("stops")
     check_columns(annotated, "annotated_laps", "stops()", ANNOTATED_NEEDED)
     a = annotated
-    car = a["car"].to_numpy()
+    car = values(a, "car")
     in_lap = a["in_lap"].to_numpy(dtype=bool)
     idx = np.flatnonzero(in_lap)
-    last_of_car = np.r_[car[1:] != car[:-1], True]
+    last_of_car = car_runs(a).last_mask
     has_out = ~last_of_car[idx]
     nxt = np.where(has_out, idx + 1, idx)
     el = a["elapsed"].to_numpy(dtype=float)
     lt = a["lap_time"].to_numpy(dtype=float)
     pit = a["pit_time"].to_numpy(dtype=float)
-    drv = a["driver"].astype(object).to_numpy()
-    cls = a["class"].astype(object).to_numpy()
+    drv = values(a, "driver")
+    cls = values(a, "class")
     stint = a["stint"].to_numpy()
     neutral = a["neutralised"].to_numpy(dtype=bool)
     clean = a["clean"].to_numpy(dtype=bool)
@@ -194,17 +195,18 @@ def stops(annotated: pd.DataFrame) -> pd.DataFrame:
 
     # clean pace around the stop, then per car, then per class
     clean_lt = np.where(clean, lt, np.nan)
-    pace_car = pd.Series(clean_lt).groupby(car, sort=False).median()
-    pace_cls = pd.Series(clean_lt).groupby(cls, sort=False).median()
+    car_key, cls_key = group_key(a, "car"), group_key(a, "class")
+    pace_car = pd.Series(clean_lt).groupby(car_key, sort=False).median()
+    pace_cls = pd.Series(clean_lt).groupby(cls_key, sort=False).median()
     s_before = stint[idx]
-    pb, pa = _pace_around(idx, car, stint, clean, lt)
+    pb, pa = _pace_around(idx, codes(a, "car")[0], stint, clean, lt)
     both = np.vstack([pb, pa])
     cnt = np.isfinite(both).sum(axis=0)
     ref = np.where(cnt > 0, np.nansum(both, axis=0) / np.maximum(cnt, 1), np.nan)
     with np.errstate(invalid="ignore"):
         pace_change = (cnt == 2) & (np.abs(pb - pa) > PACE_CHANGE * np.fmin(pb, pa))
-    ref = np.where(np.isfinite(ref), ref, pace_car.reindex(car[idx]).to_numpy(dtype=float))
-    ref = np.where(np.isfinite(ref), ref, pace_cls.reindex(cls[idx]).to_numpy(dtype=float))
+    ref = np.where(np.isfinite(ref), ref, pace_car.reindex(car_key[idx]).to_numpy(dtype=float))
+    ref = np.where(np.isfinite(ref), ref, pace_cls.reindex(cls_key[idx]).to_numpy(dtype=float))
 
     ref_in = ref.copy()
     ref_out = ref.copy()
@@ -232,15 +234,15 @@ def stops(annotated: pd.DataFrame) -> pd.DataFrame:
 
     out = pd.DataFrame(
         {
-            "car": pd.array(car[idx], dtype="string"),
+            "car": strings(a, "car", idx),
             "stop": np.zeros(len(idx), dtype=np.int64),
-            "class": pd.array(cls[idx], dtype="string"),
+            "class": strings(a, "class", idx),
             "lap_in": lap[idx].astype(np.int64),
             "lap_out": pd.array(np.where(has_out, lap[nxt], 0), dtype="Int64"),
             "race_time": el[idx],
             "hour": (el[idx] // 3600).astype(np.int64) + 1,
             "pit_time": pit_t,
-            "driver_in": pd.array(drv[idx], dtype="string"),
+            "driver_in": strings(a, "driver", idx),
             "driver_out": pd.array(np.where(has_out, drv[nxt], None), dtype="string"),
             "in_lap_time": lt[idx],
             "out_lap_time": out_time,

@@ -36,6 +36,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from stintlab.analysis.context import car_runs, codes, rows_of, values
 from stintlab.analysis.flags import neutralisations
 from stintlab.analysis.lookup import find_car, no_lap_message  # no_lap_message: re-exported
 from stintlab.analysis.order import final_order, snapshot_file, took_the_flag
@@ -62,7 +63,7 @@ TIMELINE_NEEDS = (*ANNOTATED_NEEDED, "incident", "expected", "hour")
 
 def check_car(laps: pd.DataFrame, car, classification: pd.DataFrame | None = None) -> str:
     """The car number as stored in ``laps`` (:func:`stintlab.analysis.lookup.find_car`)."""
-    return find_car(pd.unique(laps["car"].astype(object)), car, classification)
+    return find_car(codes(laps, "car")[1], car, classification)
 
 
 def _snapshots(laps: pd.DataFrame, times: list[float], car: str, cls) -> list[dict]:
@@ -123,7 +124,7 @@ def car_events(
     check_columns(laps, "annotated_laps", "car_events()", TIMELINE_NEEDS)
     car = check_car(laps, car)
     a = laps
-    mine = a[a["car"] == car]
+    mine = rows_of(a, "car", car)
     cls = mine["class"].iat[0]
     el = mine["elapsed"].to_numpy(dtype=float)
     lapn = mine["lap"].to_numpy()
@@ -155,20 +156,21 @@ def car_events(
 
     add(1, t_of(1), "start", None, t_of(1), drv[0])
     st = stints(a, car=car)
-    for r in st.itertuples():
+    for r in st[["stint", "lap_start", "start", "driver", "driver_change"]].itertuples():  # the columns read
         if r.stint > 1:
             add(r.lap_start, r.start, "stint", None, None, r.driver,
                 stint=int(r.stint), driver_change=bool(r.driver_change))  # fmt: skip
     sp = stops(a) if stops_table is None else stops_table
     sp = sp[sp["car"] == car]
-    for r in sp.itertuples():
+    for r in sp[["kind", "pit_time", "time_lost", "driver_change", "driver_in", "driver_out", "lap_out", "race_time",
+                  "lap_in", "reference", "on_track_loss", "in_lap_incident", "on_track_sector"]].itertuples():  # fmt: skip
         t_after = t_of(r.lap_out) if not pd.isna(r.lap_out) else r.race_time
         add(r.lap_in, r.race_time, "stop", t_of(r.lap_in - 1) if r.lap_in > 1 else None, t_after,
             r.driver_in, r.time_lost, stop_kind=str(r.kind), pit_time=float(r.pit_time), driver_out=r.driver_out,
             driver_change=bool(r.driver_change), reference=float(r.reference),
             on_track_loss=float(r.on_track_loss) if r.in_lap_incident else None,
             on_track_sector=int(r.on_track_sector) if r.in_lap_incident else None)  # fmt: skip
-    inc = mine[mine["incident"]]
+    inc = mine.loc[mine["incident"].to_numpy(dtype=bool), ["lap", "elapsed", "driver", "time_lost", "lap_time", "expected"]]
     for r in inc.rename(columns={"elapsed": "race_time"}).itertuples():
         add(r.lap, r.race_time, "incident", t_of(r.lap - 1), r.race_time, r.driver, r.time_lost,
             lap_time=float(r.lap_time), reference=float(r.expected))  # fmt: skip
@@ -184,10 +186,10 @@ def car_events(
             float(after[0]) if len(after) else None, phase_kind=str(r.kind), phase_start=float(r.start),
             phase_end=float(r.end), phase_inferred=bool(r.inferred), phase_sector=sector or None)  # fmt: skip
     # class lead changes on the lap chart
-    ph = position_history(a[(a["class"].astype(object) == cls).to_numpy()])
+    ph = position_history(rows_of(a, "class", cls) if isinstance(cls, str) else a[(a["class"].astype(object) == cls).to_numpy()])
     leaders = ph[ph["class_position"] == 1].sort_values("lap")
     prev = None
-    for r in leaders.itertuples():
+    for r in leaders[["car", "lap", "race_time"]].itertuples():
         if prev is not None and r.car != prev:
             if r.car == car:
                 add(r.lap, r.race_time, "lead_gained", t_of(r.lap - 1),
@@ -284,10 +286,12 @@ def time_loss_account(
     check_columns(laps, "annotated_laps", "time_loss_account()", TIMELINE_NEEDS)
     a = laps
     sp = stops(a) if stops_table is None else stops_table
-    inc = a[a["incident"]]
-    cars = pd.unique(a["car"].astype(object))
-    cls_of = a.groupby("car", sort=False)["class"].first()
-    out = pd.DataFrame({"car": cars, "class": [cls_of[c] for c in cars]})
+    car_all = values(a, "car")
+    is_inc = a["incident"].to_numpy(dtype=bool)
+    car_codes, cars = codes(a, "car")
+    runs = car_runs(a)
+    cls_of = a.groupby(car_codes, sort=False)["class"].first()  # the first known class of each car
+    out = pd.DataFrame({"car": cars, "class": cls_of.reindex(np.arange(len(cars))).tolist()})
     code = {c: i for i, c in enumerate(cars)}
     sp_code = np.array([code.get(c, -1) for c in sp["car"].astype(object)], dtype=np.int64)
     sp_kind = sp["kind"].astype(object).to_numpy()
@@ -298,7 +302,8 @@ def time_loss_account(
         # seconds, float even when no stop is of that kind (bincount of nothing gives integers)
         out[col] = np.bincount(sp_code[sel], weights=sp_lost[sel], minlength=len(cars)).astype(float)
     out["stops"] = np.bincount(sp_code[okc], minlength=len(cars))
-    inc_sum = inc.groupby(inc["car"].astype(object), sort=False)["time_lost"].agg(["sum", "size"]).reindex(cars)
+    inc_lost = pd.Series(a["time_lost"].to_numpy(dtype=float)[is_inc])
+    inc_sum = inc_lost.groupby(car_all[is_inc], sort=False).agg(["sum", "size"]).reindex(cars)
     out["incidents"] = inc_sum["sum"].fillna(0.0).to_numpy(dtype=float)
     out["incident_count"] = inc_sum["size"].fillna(0).to_numpy(dtype=int)
     # neutralisation effect
@@ -312,39 +317,40 @@ def time_loss_account(
             ref_of[car] = order[1] if car == order[0] and len(order) > 1 else order[0]
     # progress in fractional laps: lap number interpolated in the car's crossing times (0 at t=0)
     prog = {}
-    car_arr = a["car"].astype(object).to_numpy()
+    car_arr = values(a, "car")
     el_arr = a["elapsed"].to_numpy(dtype=float)
     lap_arr = a["lap"].to_numpy(dtype=float)
-    cuts = np.flatnonzero(np.r_[True, car_arr[1:] != car_arr[:-1], True])
+    cuts = np.r_[runs.starts, len(a)]
     for i0, i1 in zip(cuts[:-1], cuts[1:]):
         prog[car_arr[i0]] = (np.r_[0.0, el_arr[i0:i1]], np.r_[0.0, lap_arr[i0:i1]])
-    pace = a[a["clean"]].groupby("car", sort=False)["lap_time"].median().to_dict()
+    is_clean = a["clean"].to_numpy(dtype=bool)
+    pace = pd.Series(a["lap_time"].to_numpy(dtype=float)[is_clean]).groupby(car_all[is_clean], sort=False).median().to_dict()
     effect = dict.fromkeys(cars, 0.0)
     laps_eff = dict.fromkeys(cars, 0.0)
-    seen: dict = {}
-    for p in phases.itertuples():
-        green = p.green_at if np.isfinite(p.green_at) else p.end
-        for car in cars:
-            ref = ref_of.get(car)
-            if ref is None or ref == car:
+    p_start = phases["start"].to_numpy(dtype=float)
+    p_green = np.where(np.isfinite(phases["green_at"].to_numpy(dtype=float)),
+                       phases["green_at"].to_numpy(dtype=float), phases["end"].to_numpy(dtype=float))  # fmt: skip
+    for car in cars:  # every phase of one car at once; the phases in race order for the sums
+        ref = ref_of.get(car)
+        if ref is None or ref == car or not len(p_start):
+            continue
+        t, k = prog[car]
+        rt, rk = prog[ref]
+        ib = np.searchsorted(t, p_start, side="left")  # t[:ib] < start
+        ia = np.searchsorted(t, p_green, side="right")  # t[ia:] > green
+        t0, t1 = t[np.clip(ib - 1, 0, len(t) - 1)], t[np.clip(ia, 0, len(t) - 1)]
+        # skip a phase the car did not run through (garage, retired) or whose window was already
+        # counted for the phase before
+        ok = (ib >= 2) & (ia < len(t)) & ~(rt[-1] < t1)
+        ok &= ~((t1 - t0) > (p_green - p_start) + 3 * float(pace.get(car, np.inf)))
+        mine = np.interp(t1, t, k) - np.interp(t0, t, k)
+        theirs = np.interp(t1, rt, rk) - np.interp(t0, rt, rk)
+        seen = None
+        for j in np.flatnonzero(ok).tolist():
+            if seen == (t0[j], t1[j]):
                 continue
-            t, k = prog[car]
-            ib = int(np.searchsorted(t, p.start, side="left"))  # t[:ib] < start
-            ia = int(np.searchsorted(t, green, side="right"))  # t[ia:] > green
-            if ib < 2 or ia >= len(t):
-                continue
-            t0, t1 = t[ib - 1], t[ia]
-            rt, rk = prog[ref]
-            # skip when the car was not running through the phase (garage, retired) or the
-            # window was already counted for an earlier phase
-            if rt[-1] < t1 or (t1 - t0) > (green - p.start) + 3 * float(pace.get(car, np.inf)):
-                continue
-            if seen.get(car) == (t0, t1):
-                continue
-            seen[car] = (t0, t1)
-            mine = np.interp(t1, t, k) - np.interp(t0, t, k)
-            theirs = np.interp(t1, rt, rk) - np.interp(t0, rt, rk)
-            laps_eff[car] += theirs - mine
+            seen = (t0[j], t1[j])
+            laps_eff[car] += theirs[j] - mine[j]
     for car in cars:
         # no lap won or lost is 0 s even for a car without a clean lap (retired on lap 1: no pace)
         effect[car] = laps_eff[car] * float(pace.get(car, np.nan)) if laps_eff[car] else 0.0

@@ -25,6 +25,7 @@ from stintlab.analysis import distance, laptimes, order, pace, rankings, standin
 from stintlab.analysis.annotate import annotate_with_zones
 from stintlab.analysis.categories import read_entry_list, resolve_categories
 from stintlab.analysis.classification import derive_classification
+from stintlab.analysis.context import LapContext
 from stintlab.analysis.flags import neutralisations, race_phases
 from stintlab.analysis.incidents import annotated_incidents
 from stintlab.analysis.slowzones import phase_source
@@ -92,6 +93,7 @@ class Race:
     ``drive_time``, ``rule_set``, ``drive_time_counts_pit``, ``incidents``, ``time_loss``, ``final_standings``, ``position_history``,
     ``hourly_positions``, ``categories``, ``clean_laps``, ``driver_metrics``, ``car_metrics``,
     ``lap_trace``, ``stint_pace``, ``sectors`` (pace views: :mod:`stintlab.analysis.laptimes`),
+    ``context`` (integer codes and car rows shared by the kernels: :mod:`stintlab.analysis.context`),
     ``issues`` (the silent repairs of the readers and :func:`load`: :mod:`stintlab.log`);
     ``progress`` (timing points for standings by distance);
     memoised methods: :meth:`events`, :meth:`standings`, :meth:`driver_rankings`,
@@ -174,6 +176,12 @@ class Race:
         (:func:`stintlab.log.issues_table`, from the facts in ``meta``)."""
         self.drivers  # noqa: B018 - building the drivers table records the crew slot matches in meta
         return issues_table(self.meta, self.laps, self.meta.get("crew_slot_matches") or ())
+
+    @_derived
+    def context(self) -> LapContext:
+        """Integer codes of the cars, drivers and classes and each car's rows, computed once and shared
+        by every analysis of this race (:mod:`stintlab.analysis.context`)."""
+        return LapContext(self.laps)
 
     # ------------------------------------------------------------------ race order and state
     @_derived

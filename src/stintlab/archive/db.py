@@ -40,6 +40,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from stintlab.archive import driverid
 from stintlab.archive.identity import driver_key, resolve_key
 from stintlab.archive.rawstore import RawStore, store_dir
 from stintlab.errors import StintlabError, StintlabUsageError
@@ -228,6 +229,7 @@ class Archive:
                 self._ensure_laps_table()
                 if new_registry:  # an archive made before the registry: fill it from its entries
                     self.con.execute(REGISTRY_BACKFILL)
+                self.migrate_driver_ids()
                 self.con.execute(
                     "INSERT OR REPLACE INTO archive_info VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
                 )
@@ -239,6 +241,14 @@ class Archive:
             self._unlock()
             raise self.error(exc, "opening it") from None
         return self
+
+    def migrate_driver_ids(self) -> int:
+        """Store ``driver_id`` on an archive made before it (:func:`stintlab.archive.driverid.migrate`)."""
+        return driverid.migrate(self.con, self.aliases())
+
+    def refresh_driver_ids(self) -> int:
+        """Re-resolve every stored ``driver_id`` after the alias table changed."""
+        return driverid.refresh(self.con, self.aliases())
 
     def _check_schema(self) -> None:
         tables = {t for (t,) in self.con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
@@ -253,6 +263,8 @@ class Archive:
             for ddl in DDL:
                 self.con.execute(ddl.replace("CREATE TABLE", "CREATE TEMP TABLE", 1))
             self._ensure_laps_table(temp=True)
+        elif not self.write and tables:
+            driverid.read_only(self.con, self.aliases())
 
     def close(self) -> None:
         try:
@@ -426,6 +438,7 @@ class Archive:
             raise StintlabUsageError(f"alias {alias!r} -> {canonical!r} would make a cycle")
         self.con.execute("INSERT OR REPLACE INTO driver_aliases VALUES (?, ?, ?, ?)", [ak, alias, ck, canonical])
         self._aliases = None
+        self.refresh_driver_ids()
         return {"alias": alias, "alias_key": ak, "canonical": canonical, "canonical_key": ck}
 
     def remove_alias(self, alias: str) -> bool:
@@ -434,6 +447,7 @@ class Archive:
         n = self.con.execute("SELECT count(*) FROM driver_aliases WHERE alias_key = ?", [ak]).fetchall()[0][0]
         self.con.execute("DELETE FROM driver_aliases WHERE alias_key = ?", [ak])
         self._aliases = None
+        self.refresh_driver_ids()
         return bool(n)
 
     def export(self, out_dir, tables: Iterable[str] | None = None) -> dict[str, str]:
@@ -473,14 +487,14 @@ DDL = [
         race_id VARCHAR, car VARCHAR, driver VARCHAR, driver_key VARCHAR, slot INTEGER, class VARCHAR,
         team VARCHAR, manufacturer VARCHAR, category VARCHAR, country VARCHAR, laps INTEGER,
         drive_time DOUBLE, best_lap DOUBLE, pace DOUBLE, pace_laps INTEGER, pace_rank INTEGER,
-        pace_field INTEGER)""",
+        pace_field INTEGER, driver_id VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS weather (
         race_id VARCHAR, time_utc DOUBLE, time_utc_text VARCHAR, air_temp_c DOUBLE, track_temp_c DOUBLE,
         humidity_pct DOUBLE, pressure_hpa DOUBLE, wind_speed DOUBLE, wind_direction_deg DOUBLE, rain DOUBLE,
         air_temp DOUBLE, track_temp DOUBLE, temp_unit VARCHAR, pressure DOUBLE, pressure_unit VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS driver_categories (
         driver_key VARCHAR, driver VARCHAR, season INTEGER, series VARCHAR, category VARCHAR, race_id VARCHAR,
-        car VARCHAR, source_file VARCHAR, kind VARCHAR, confidence DOUBLE)""",
+        car VARCHAR, source_file VARCHAR, kind VARCHAR, confidence DOUBLE, driver_id VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS driver_aliases (
         alias_key VARCHAR PRIMARY KEY, alias VARCHAR, canonical_key VARCHAR, canonical VARCHAR)""",
 ]
@@ -488,6 +502,7 @@ DDL = [
 #: the registry rows of every archived race's official categories (entries.category), for an archive
 #: made before the registry existed (the same rows :func:`stintlab.archive.registry.registry_rows` makes)
 REGISTRY_BACKFILL = """INSERT INTO driver_categories
+        (driver_key, driver, season, series, category, race_id, car, source_file, kind, confidence)
     SELECT e.driver_key, e.driver, r.season, r.series, e.category, e.race_id, e.car,
            coalesce((SELECT f.name FROM files f WHERE f.race_id = e.race_id AND f.role = 'results' LIMIT 1), r.source),
            'observed', 1.0

@@ -28,6 +28,7 @@ from pathlib import Path
 import stintlab
 import stintlab.io
 from stintlab.archive.db import DATA_TABLES, Archive
+from stintlab.archive.driverid import DRIVER_ID_TABLES, with_driver_ids
 from stintlab.archive.entries import race_tables, results_tables
 from stintlab.archive.registry import registry_rows
 from stintlab.archive.sources import RaceFiles, find_race_files, meta_from_path, series_from_classes, slug
@@ -332,10 +333,13 @@ def _write(arc, race_id, race_files, files, blobs, chash, meta, tables, existing
             con.execute("INSERT INTO laps BY NAME SELECT ? AS race_id, * FROM _laps_in", [race_id])
             con.unregister("_laps_in")
         step("laps", race_id)
+        aliases = arc.aliases()
         for name in ("classification", "entries", "weather", "driver_categories"):
             df = tables.get(name)
             if df is None or df.empty:
                 continue
+            if name in DRIVER_ID_TABLES:  # the driver key with the alias table followed
+                df = with_driver_ids(df, aliases)
             con.register("_in", df)
             con.execute(f"INSERT INTO {name} BY NAME SELECT ? AS race_id, * FROM _in", [race_id])
             con.unregister("_in")

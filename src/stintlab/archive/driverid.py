@@ -20,10 +20,6 @@ __all__ = ["DRIVER_ID_TABLES", "migrate", "read_only", "refresh", "with_driver_i
 DRIVER_ID_TABLES = ("entries", "driver_categories")
 
 
-def _tables(con) -> set[str]:
-    return {t for (t,) in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-
-
 def _columns(con, table: str) -> list[str]:
     return [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
 
@@ -84,14 +80,18 @@ def migrate(con, aliases: dict[str, str]) -> int:
     return refresh(con, aliases)
 
 
-def read_only(con, aliases: dict[str, str]) -> None:
+def read_only(con, aliases) -> None:
     """An older archive opened read-only: temporary copies of its tables with ``driver_id`` computed
-    (they shadow the stored ones for this connection; the file is not changed)."""
-    have = _tables(con)
-    for table in DRIVER_ID_TABLES:
-        if table not in have or "driver_id" in _columns(con, table):
+    (they shadow the stored ones for this connection; the file is not changed). ``aliases``: a
+    function giving the alias table (read only when a table lacks the column)."""
+    sql = (
+        "SELECT table_name, bool_or(column_name = 'driver_id') FROM information_schema.columns"
+        " WHERE table_name IN ('entries', 'driver_categories') GROUP BY table_name"
+    )
+    for table, has in con.execute(sql).fetchall():
+        if has:
             continue
-        _alias_map(con, aliases)
+        _alias_map(con, aliases())
         con.execute(
             f"CREATE TEMP TABLE {table} AS SELECT t.*, coalesce(m.canon, t.driver_key) AS driver_id"
             f" FROM main.{table} t LEFT JOIN _alias_map m ON m.k = t.driver_key"

@@ -30,6 +30,7 @@ import stintlab.io
 from stintlab.archive.db import DATA_TABLES, Archive
 from stintlab.archive.driverid import DRIVER_ID_TABLES, with_driver_ids
 from stintlab.archive.entries import race_tables, results_tables
+from stintlab.archive.parts import race_parts, results_parts
 from stintlab.archive.registry import registry_rows
 from stintlab.archive.sources import RaceFiles, find_race_files, meta_from_path, series_from_classes, slug
 from stintlab.errors import StintlabFormatError, StintlabUsageError
@@ -219,10 +220,13 @@ def prepare(race_files: RaceFiles, overrides: dict | None = None) -> tuple[dict,
     meta = race_meta(race_files, parsed, overrides or {})
     if parsed.race is not None:
         tables = race_tables(parsed.race)
+        parts = race_parts(parsed.race)
     else:
         tables = results_tables(parsed.results, parsed.weather)
+        parts = results_parts(parsed.results)
     source = race_files.results or race_files.main
     tables["driver_categories"] = registry_rows(meta, tables["entries"], source, entry_list_beside(race_files.main))
+    tables["parts"] = parts  # {part: bytes}: the Race is rebuilt from laps + these (archive.parts)
     return meta, tables
 
 
@@ -343,6 +347,9 @@ def _write(arc, race_id, race_files, files, blobs, chash, meta, tables, existing
             con.register("_in", df)
             con.execute(f"INSERT INTO {name} BY NAME SELECT ? AS race_id, * FROM _in", [race_id])
             con.unregister("_in")
+        parts = tables.get("parts") or {}
+        if parts:
+            con.executemany("INSERT INTO race_parts VALUES (?, ?, ?)", [[race_id, k, v] for k, v in parts.items()])
         step("tables", race_id)
         row = {k: meta.get(k) for k in RACE_COLUMNS}
         row.update(content_hash=chash, ingested_at=dt.datetime.now(dt.UTC).replace(tzinfo=None))

@@ -177,7 +177,6 @@ JOIN races r USING (race_id)
 LEFT JOIN crews c ON c.race_id = k.race_id AND c.car = k.car
 LEFT JOIN ranks q ON q.race_id = k.race_id AND q.car = k.car
 LEFT JOIN classification cl ON cl.race_id = k.race_id AND cl.car = k.car
-ORDER BY r.season, r.date NULLS LAST, k.race_id, k.car
 """
 
 #: the dtypes of the ``races`` frame (what a DuckDB result read into pandas gives those columns)
@@ -196,7 +195,9 @@ def _season(arc: Archive, name: str, year: int | None) -> tuple[str, str, list[l
     if not rows:  # unknown key, a part of a name, or no race that year: let find_driver tell
         key, _members = find_driver(arc, name, aliases)
         rows = _season_rows(arc, key, year)
-    rows = [_plain(r) for r in rows]
+    # ordered here (season, date with undated last, race, car): a few rows, and DuckDB's sort of
+    # them costs more than the rest of the query on a small result
+    rows = sorted((_plain(r) for r in rows), key=_order)
     display = _display_name([r[_I["driver"]] for r in rows]) if rows else name
     return key, display, rows
 
@@ -220,6 +221,11 @@ def driver_season(arc: Archive, name: str, year: int | None) -> dict:
 
 
 _I = {c: i for i, c in enumerate(SEASON_COLUMNS)}
+
+
+def _order(r: list) -> tuple:
+    date = r[_I["date"]]
+    return (r[_I["season"]], date is None, date or "", r[_I["race_id"]], r[_I["car"]])
 
 
 def _plain(row: tuple) -> list:

@@ -247,3 +247,23 @@ def test_classification_only_race_opens_from_its_stored_tables(db, monkeypatch):
     raw = imsa_result("imsa-2025-daytona-international-speedway", "77")
     row = got.classification[got.classification["car"] == "77"].iloc[0]
     assert (row["class"], int(row["position"])) == (raw["class"], raw["position"])
+
+
+def test_race_numbers_select_a_race_laps_and_older_races_are_read_by_id(db, tmp_path):
+    """Each race has its own race_no, carried by every one of its lap rows; a race without one (an
+    archive written before the column) opens the same by its race_id."""
+    with Archive(db) as arc:
+        nos = arc.con.execute("SELECT race_id, race_no FROM races").fetchall()
+        mismatched = arc.con.execute(
+            "SELECT count(*) FROM laps l LEFT JOIN races r USING (race_id) WHERE l.race_no IS DISTINCT FROM r.race_no"
+        ).fetchall()[0][0]
+    assert len({n for _, n in nos}) == len(RACES) and None not in {n for _, n in nos}
+    assert mismatched == 0
+    old = tmp_path / "old.duckdb"
+    shutil.copy(db, old)
+    with Archive(old, write=True) as arc:
+        arc.con.execute("UPDATE races SET race_no = NULL")
+        arc.con.execute("UPDATE laps SET race_no = NULL")
+    a, b = open_race("2024-wec-fuji6h", old), open_race("2024-wec-fuji6h", db)
+    assert len(a.laps) == sum(len(v) for v in read_race(lap_file("wec-2024-fuji6h")).laps.values())
+    assert same(a.laps, b.laps) == []

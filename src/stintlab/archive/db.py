@@ -170,6 +170,7 @@ class Archive:
                 for ddl in DDL:
                     self.con.execute(ddl)
                 self._ensure_laps_table()
+                self._ensure_race_no()
                 if new_registry:  # an archive made before the registry: fill it from its entries
                     self.con.execute(REGISTRY_BACKFILL)
                 self.migrate_driver_ids()
@@ -256,6 +257,16 @@ class Archive:
             self.con.register("_empty_laps", empty)
             self.con.execute(f"CREATE {'TEMP ' if temp else ''}TABLE laps AS SELECT * FROM _empty_laps")
             self.con.unregister("_empty_laps")
+
+    def _ensure_race_no(self) -> None:
+        """``race_no`` on ``races`` and ``laps``: a number given to each race when it is written (the
+        next one up), stored on its lap rows. Races are written one after the other, so each DuckDB
+        row group of ``laps`` holds a narrow range of numbers and ``WHERE race_no = n`` reads only the
+        race's own row groups (their min/max statistics) instead of every lap of the archive. Races
+        written before the column have none and are read by ``race_id``."""
+        for table in ("races", "laps"):
+            if "race_no" not in driverid.columns(self.con, table):
+                self.con.execute(f"ALTER TABLE {table} ADD COLUMN race_no INTEGER")
 
     # -- queries --------------------------------------------------------------------------------
     def df(self, sql: str, params: list | None = None) -> pd.DataFrame:
@@ -419,7 +430,7 @@ DDL = [
         date DATE, start_time VARCHAR, session VARCHAR, name VARCHAR, source VARCHAR,
         content_hash VARCHAR, has_laps BOOLEAN, variant VARCHAR, classification_source VARCHAR,
         cars INTEGER, laps INTEGER, hours DOUBLE, has_flags BOOLEAN, parser_version VARCHAR,
-        ingested_at TIMESTAMP)""",
+        ingested_at TIMESTAMP, race_no INTEGER)""",
     """CREATE TABLE IF NOT EXISTS files (
         race_id VARCHAR, role VARCHAR, name VARCHAR, sha256 VARCHAR, size BIGINT, data BLOB)""",
     """CREATE TABLE IF NOT EXISTS classification (

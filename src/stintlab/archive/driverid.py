@@ -20,7 +20,7 @@ __all__ = ["DRIVER_ID_TABLES", "migrate", "read_only", "refresh", "with_driver_i
 DRIVER_ID_TABLES = ("entries", "driver_categories")
 
 
-def _columns(con, table: str) -> list[str]:
+def columns(con, table: str) -> list[str]:
     return [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
 
 
@@ -67,7 +67,7 @@ def migrate(con, aliases: dict[str, str]) -> int:
     made before it). Idempotent: a second run finds nothing to do and returns 0."""
     added = False
     for table in DRIVER_ID_TABLES:
-        if "driver_id" not in _columns(con, table):
+        if "driver_id" not in columns(con, table):
             con.execute(f"ALTER TABLE {table} ADD COLUMN driver_id VARCHAR")
             added = True
     if not added:

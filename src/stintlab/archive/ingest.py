@@ -331,10 +331,14 @@ def _write(arc, race_id, race_files, files, blobs, chash, meta, tables, existing
                 [race_id, role, Path(files[key]).name, hashes[key], len(data)],
             )
         step("files", race_id)
+        # the race's number: the next one up (archive/db.py, _ensure_race_no: reads of one race's laps)
+        race_no = con.execute("SELECT coalesce(max(race_no), 0) + 1 FROM races").fetchall()[0][0]
         laps = tables["laps"]
         if laps is not None and len(laps):
             con.register("_laps_in", laps)
-            con.execute("INSERT INTO laps BY NAME SELECT ? AS race_id, * FROM _laps_in", [race_id])
+            con.execute(
+                "INSERT INTO laps BY NAME SELECT ? AS race_id, ? AS race_no, * FROM _laps_in", [race_id, race_no]
+            )
             con.unregister("_laps_in")
         step("laps", race_id)
         aliases = arc.aliases()
@@ -352,7 +356,7 @@ def _write(arc, race_id, race_files, files, blobs, chash, meta, tables, existing
             con.executemany("INSERT INTO race_parts VALUES (?, ?, ?)", [[race_id, k, v] for k, v in parts.items()])
         step("tables", race_id)
         row = {k: meta.get(k) for k in RACE_COLUMNS}
-        row.update(content_hash=chash, ingested_at=dt.datetime.now(dt.UTC).replace(tzinfo=None))
+        row.update(content_hash=chash, ingested_at=dt.datetime.now(dt.UTC).replace(tzinfo=None), race_no=race_no)
         con.execute(
             f"INSERT INTO races ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",
             list(row.values()),

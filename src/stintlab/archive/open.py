@@ -42,7 +42,7 @@ def open_race(race_id: str, db=None, *, lock_timeout: float = 120.0, reparse: bo
             else dict(arc.con.execute("SELECT part, data FROM race_parts WHERE race_id = ?", [rid]).fetchall())
         )
         if parts:
-            laps = _stored_laps(arc, rid) if row.get("has_laps") else None
+            laps = _stored_laps(arc, rid, row.get("race_no")) if row.get("has_laps") else None
         else:
             try:
                 files = [f for f in read_bytes(arc.con, arc.raw, rid) if f[0] != "hourly"]
@@ -60,14 +60,20 @@ def open_race(race_id: str, db=None, *, lock_timeout: float = 120.0, reparse: bo
     return race
 
 
-def _stored_laps(arc: Archive, race_id: str) -> pd.DataFrame:
+def _stored_laps(arc: Archive, race_id: str, race_no=None) -> pd.DataFrame:
     """The race's rows of the ``laps`` table in their stored order (DuckDB keeps insertion order),
-    converted straight to the canonical dtypes (string and Int8 columns through Arrow's type mapper)."""
+    converted straight to the canonical dtypes (string and Int8 columns through Arrow's type mapper).
+    Selected by ``race_no`` (a literal, so DuckDB skips the row groups of other races by their
+    statistics) when the race has one, else by ``race_id``."""
     import pyarrow as pa
 
     names = [c.name for c in LAP_COLUMNS]
     cols = ", ".join('"' + n + '"' for n in names)
-    table = arc.con.sql(f"SELECT {cols} FROM laps WHERE race_id = $1", params=[race_id]).to_arrow_table()
+    if race_no is not None and not pd.isna(race_no):
+        where, params = f"race_no = {int(race_no)} AND race_id = $1", [race_id]
+    else:
+        where, params = "race_id = $1", [race_id]
+    table = arc.con.sql(f"SELECT {cols} FROM laps WHERE {where}", params=params).to_arrow_table()
     mapper = {pa.string(): pd.StringDtype(), pa.large_string(): pd.StringDtype(), pa.int8(): pd.Int8Dtype()}
     df = table.to_pandas(types_mapper=mapper.get)
     wrong = {c.name: c.dtype for c in LAP_COLUMNS if str(df[c.name].dtype) != c.dtype}

@@ -71,9 +71,13 @@ def find_driver(arc: Archive, name: str, aliases: dict | None = None) -> tuple[s
     members = sorted({key} | {a for a in aliases if resolve_key(a, aliases) == key})
     if arc.con.execute("SELECT count(*) FROM entries WHERE driver_id = ?", [key]).fetchall()[0][0]:
         return key, members
-    known = arc.con.execute("SELECT DISTINCT driver_key, driver_id FROM entries WHERE driver_id IS NOT NULL").fetchall()
-    canon_set = {c for _, c in known}
     words = key.split()
+    # only the drivers whose id holds every word (both rules below match within it): SQL, not Python
+    cond = " AND ".join("contains(driver_id, ?)" for _ in words) or "true"
+    known = arc.con.execute(
+        f"SELECT DISTINCT driver_key, driver_id FROM entries WHERE driver_id IS NOT NULL AND {cond}", words
+    ).fetchall()
+    canon_set = {c for _, c in known}
     hits = sorted({c for c in canon_set if all(w in c.split() for w in words)})
     if not hits:
         hits = sorted({c for c in canon_set if all(w in c for w in words)})

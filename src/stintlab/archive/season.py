@@ -115,14 +115,15 @@ WITH mine AS (
     WHERE e.driver_id = $key AND ($season IS NULL OR r.season = $season)
 ),
 classes AS (SELECT DISTINCT race_id, class FROM mine),
-fld AS (
-    SELECT e.race_id, e.car, e.class, e.team, e.manufacturer, e.driver, e.driver_id, e.slot, e.laps,
-           e.drive_time, e.best_lap, e.pace, e.pace_rank, e.pace_field, nullif(e.category, '') AS race_cat,
-           r.season, m.car IS NOT NULL AS in_crew
+fld AS (  -- narrow: the rows of his crews and the paced drivers of his classes (the other columns of
+          -- his own rows are read at the end by rowid)
+    SELECT e.rowid AS rid, e.race_id, e.car, e.class, e.driver, e.driver_id, e.slot, e.laps, e.pace,
+           nullif(e.category, '') AS race_cat, r.season, m.car IS NOT NULL AS in_crew
     FROM entries e
     JOIN classes USING (race_id, class)
     JOIN races r USING (race_id)
     LEFT JOIN mine m ON m.race_id = e.race_id AND m.car = e.car
+    WHERE m.car IS NOT NULL OR (e.pace IS NOT NULL AND NOT isnan(e.pace))
 ),
 need AS (
     SELECT DISTINCT driver_id, season FROM fld
@@ -147,7 +148,7 @@ pick AS (  -- the nearest season's category (ties: the later season)
     FROM need n JOIN per_season p ON p.driver_id = n.driver_id
     GROUP BY n.driver_id, n.season
 ),
-cat AS (
+cat AS NOT MATERIALIZED (  -- inlined in its consumers: cheaper than storing its rows
     SELECT f.*,
         coalesce(f.race_cat, p.hit.category) AS category,
         CASE WHEN f.race_cat IS NOT NULL THEN 'race' WHEN p.hit IS NULL THEN NULL
@@ -172,12 +173,13 @@ crews AS (
              ORDER BY slot NULLS LAST, driver) AS crew
     FROM cat WHERE in_crew GROUP BY race_id, car
 )
-SELECT r.date, r.series, r.season, r.event, r.session, k.race_id, k.car, k.class, k.team, k.manufacturer,
+SELECT r.date, r.series, r.season, r.event, r.session, k.race_id, k.car, k.class, e.team, e.manufacturer,
        k.driver, k.category, k.category_source, k.season_observed, c.crew,
-       cl.position, cl.class_position, cl.status, cl.laps AS car_laps, k.laps, k.drive_time, k.best_lap,
-       k.pace, k.pace_rank, k.pace_field, q.pace_rank_category, q.pace_field_category, r.has_laps
+       cl.position, cl.class_position, cl.status, cl.laps AS car_laps, k.laps, e.drive_time, e.best_lap,
+       k.pace, e.pace_rank, e.pace_field, q.pace_rank_category, q.pace_field_category, r.has_laps
 FROM me k
-JOIN races r USING (race_id)
+JOIN entries e ON e.rowid = k.rid
+JOIN races r ON r.race_id = k.race_id
 LEFT JOIN crews c ON c.race_id = k.race_id AND c.car = k.car
 LEFT JOIN ranks q ON q.race_id = k.race_id AND q.car = k.car
 LEFT JOIN classification cl ON cl.race_id = k.race_id AND cl.car = k.car

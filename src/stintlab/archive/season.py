@@ -110,14 +110,14 @@ _ORDER = " ".join(f"WHEN '{c}' THEN {i}" for c, i in CATEGORY_ORDER.items())
 #: to the higher grade and then the later season) and the pace ranks within class and category.
 #: Parameters: the driver id, then the season (or NULL for every season).
 SEASON_SQL = f"""
-WITH mine AS (
-    SELECT DISTINCT e.race_id, e.car, e.class FROM entries e JOIN races r USING (race_id)
+WITH own AS (  -- his entries (every column shown comes from here)
+    SELECT e.*, r.season FROM entries e JOIN races r USING (race_id)
     WHERE e.driver_id = $key AND ($season IS NULL OR r.season = $season)
 ),
+mine AS (SELECT DISTINCT race_id, car, class FROM own),
 classes AS (SELECT DISTINCT race_id, class FROM mine),
-fld AS (  -- narrow: the rows of his crews and the paced drivers of his classes (the other columns of
-          -- his own rows are read at the end by rowid)
-    SELECT e.rowid AS rid, e.race_id, e.car, e.class, e.driver, e.driver_id, e.slot, e.laps, e.pace,
+fld AS (  -- narrow: the rows of his crews and the paced drivers of his classes
+    SELECT e.race_id, e.car, e.class, e.driver, e.driver_id, e.slot, e.laps, e.pace,
            nullif(e.category, '') AS race_cat, r.season, m.car IS NOT NULL AS in_crew
     FROM entries e
     JOIN classes USING (race_id, class)
@@ -156,14 +156,20 @@ cat AS NOT MATERIALIZED (  -- inlined in its consumers: cheaper than storing its
         CASE WHEN f.race_cat IS NOT NULL THEN f.season ELSE p.hit.seen END AS season_observed
     FROM fld f LEFT JOIN pick p ON p.driver_id = f.driver_id AND p.season = f.season
 ),
-me AS (  -- the driver's row of each of his cars (his first crew slot)
-    SELECT DISTINCT ON (race_id, car) * FROM cat WHERE in_crew AND driver_id = $key
-    ORDER BY race_id, car, slot NULLS LAST, driver
+me AS (  -- the driver's row of each of his cars (his first crew slot) with his category
+    SELECT DISTINCT ON (o.race_id, o.car) o.*,
+        coalesce(nullif(o.category, ''), p.hit.category) AS cat,
+        CASE WHEN nullif(o.category, '') IS NOT NULL THEN 'race' WHEN p.hit IS NULL THEN NULL
+             WHEN p.hit.seen = o.season THEN 'season' ELSE 'other season' END AS category_source,
+        CASE WHEN nullif(o.category, '') IS NOT NULL THEN o.season ELSE p.hit.seen END AS season_observed
+    FROM own o LEFT JOIN pick p ON p.driver_id = o.driver_id AND p.season = o.season
+    WHERE o.class IS NOT NULL  -- as the field: a row without a class has none
+    ORDER BY o.race_id, o.car, o.slot NULLS LAST, o.driver
 ),
 ranks AS (  -- rank = 1 + the drivers of his class and category strictly faster (no window: a join)
     SELECT m.race_id, m.car, 1 + count(*) FILTER (WHERE f.pace < m.pace) AS pace_rank_category,
            count(*) AS pace_field_category
-    FROM me m JOIN cat f ON f.race_id = m.race_id AND f.class = m.class AND f.category = m.category
+    FROM me m JOIN cat f ON f.race_id = m.race_id AND f.class = m.class AND f.category = m.cat
     WHERE m.pace IS NOT NULL AND NOT isnan(m.pace) AND f.pace IS NOT NULL AND NOT isnan(f.pace)
     GROUP BY m.race_id, m.car
 ),
@@ -173,12 +179,11 @@ crews AS (
              ORDER BY slot NULLS LAST, driver) AS crew
     FROM cat WHERE in_crew GROUP BY race_id, car
 )
-SELECT r.date, r.series, r.season, r.event, r.session, k.race_id, k.car, k.class, e.team, e.manufacturer,
-       k.driver, k.category, k.category_source, k.season_observed, c.crew,
-       cl.position, cl.class_position, cl.status, cl.laps AS car_laps, k.laps, e.drive_time, e.best_lap,
-       k.pace, e.pace_rank, e.pace_field, q.pace_rank_category, q.pace_field_category, r.has_laps
+SELECT r.date, r.series, r.season, r.event, r.session, k.race_id, k.car, k.class, k.team, k.manufacturer,
+       k.driver, k.cat, k.category_source, k.season_observed, c.crew,
+       cl.position, cl.class_position, cl.status, cl.laps AS car_laps, k.laps, k.drive_time, k.best_lap,
+       k.pace, k.pace_rank, k.pace_field, q.pace_rank_category, q.pace_field_category, r.has_laps
 FROM me k
-JOIN entries e ON e.rowid = k.rid
 JOIN races r ON r.race_id = k.race_id
 LEFT JOIN crews c ON c.race_id = k.race_id AND c.car = k.car
 LEFT JOIN ranks q ON q.race_id = k.race_id AND q.car = k.car

@@ -10,6 +10,14 @@ FIA category: the race's own (official IMSA classifications carry it); when the 
 every command): the driver's category of that season seen in other archived races
 (``category_source = "season"``), else of the nearest other season (``"other season"``,
 ``season_observed`` saying which).
+
+Computed by one SQL query (:data:`SEASON_SQL`) over the stored alias-resolved ``driver_id``
+(:mod:`stintlab.archive.driverid`): the driver's entries, the field of his classes, each field
+driver's registry category (per-season most frequent category by ``arg_min`` over a struct, the
+nearest season's), the ranks within class and category (a join counting the faster drivers: DuckDB's
+window functions cost more here) and the crews (``list(... ORDER BY slot)``). The rows come back as
+tuples; the totals and seasons are computed on them, and the ``races`` frame the faces read is built
+once at the end. The same query runs over a Parquet export (:mod:`stintlab.archive.dataset`).
 """
 
 from __future__ import annotations

@@ -20,15 +20,15 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = Path(os.environ.get("STINTLAB_CORPUS", ROOT.parent / "shared" / "data" / "races"))
 
 
-def analyse(laps):
-    from stintlab.analysis.annotate import annotate
+def analyse(laps, sections=None):
+    from stintlab.analysis.annotate import annotate_with_zones
     from stintlab.analysis.flags import neutralisations
     from stintlab.analysis.standings import final_standings, hourly_positions, position_history
     from stintlab.analysis.stints import drive_time, driver_spells, stints
     from stintlab.analysis.stops import stops
     from stintlab.analysis.timeline import car_events, time_loss_account
 
-    a = annotate(laps)
+    a = annotate_with_zones(laps, sections)[0]  # sections: the Nordschleife's five sectors (WIGE)
     out = {
         "stints": stints(a),
         "spells": driver_spells(a),
@@ -50,6 +50,10 @@ def main(names: list[str]) -> None:
 
     with open(CORPUS / "MANIFEST.csv", encoding="utf-8") as fh:
         rows = [r for r in csv.DictReader(fh) if r["laps_file"]]
+    other = CORPUS / "MANIFEST-other.csv"  # WIGE (NLS) and SRO races
+    if other.is_file():
+        with open(other, encoding="utf-8") as fh:
+            rows += [dict(r, hours="") for r in csv.DictReader(fh) if r["laps_file"]]
     if names:
         rows = [r for r in rows if r["race"] in names]
     print(
@@ -61,15 +65,15 @@ def main(names: list[str]) -> None:
         t0 = time.perf_counter()
         race = stintlab.load(CORPUS / r["race"] / r["laps_file"])
         t1 = time.perf_counter()
-        analyse(race.laps)  # warm-up (imports, caches)
+        analyse(race.laps, race.sections)  # warm-up (imports, caches)
         runs, cpu = [], []
         for _ in range(3):
             t2, c2 = time.perf_counter(), time.process_time()
-            res = analyse(race.laps)
+            res = analyse(race.laps, race.sections)
             runs.append(time.perf_counter() - t2)
             cpu.append(time.process_time() - c2)
         best = min(runs)
-        hours = float(r["hours"])
+        hours = float(r["hours"]) if r["hours"] else race.duration / 3600.0
         if hours > 20:
             worst24 = max(worst24, best)
             worst24_cpu = max(worst24_cpu, min(cpu))

@@ -9,7 +9,8 @@ Without ``--db`` the whole corpus is archived in a temporary folder first. Print
 2. estimator, leave-one-race-out on the IMSA races (their official categories hidden one race at a time),
    and on the WEC/Le Mans drivers graded by IMSA that season (hidden): precision per estimated category
    at each probability threshold, and how many drivers each threshold keeps;
-3. the crew rule (a crew that must have a Bronze): its inferred Bronzes against the hidden categories.
+3. the crew rule (a crew that must have a Bronze): its inferred Bronzes against the hidden categories;
+4. the calibration the archive stores for its estimates (the stated probabilities: measured precision).
 """
 
 from __future__ import annotations
@@ -43,10 +44,11 @@ def coverage(db: Path, corpus: Path) -> None:
         other = int(((src == "archive") & (cats["season_observed"] != season)).sum())
         est = int((src == "estimated").sum())
         crew = int((cats["category_evidence"] == "crew rule").sum())
+        stored = int(((src == "estimated") & cats["category_race"].notna()).sum())
         none = int((src == "unknown").sum())
         print(
             f"  {name}: {len(cats)} drivers: same season {same}, other season {other}, estimated {est}"
-            f" ({crew} by the crew rule),"
+            f" ({crew} by the crew rule, {stored} stored from another archived race),"
             f" none {none} (lookup {dt:.2f} s)"
         )
 
@@ -88,6 +90,19 @@ def accuracy(db: Path) -> None:
                 f"  p >= {th:.1f}: precision by estimated category {prec};"
                 f" kept ({'/'.join(ESTIMATED_CATEGORIES)}): {len(kept)}, right {(kept.true == kept.pred).mean():.3f}"
             )
+
+
+def stored_calibration(db: Path) -> None:
+    """The calibration the archive states (stintlab.archive.estimates.calibration, leave one race out)."""
+    from stintlab.archive.db import Archive
+    from stintlab.archive.estimates import calibration
+
+    with Archive(db) as arc:
+        c = calibration(arc)
+    for cat, v in c["pace"].items():
+        print(f"stated probability of a pace {cat}: {v['precision']} (measured {v['measured']}, n={v['n']}, {v['from']})")
+    v = c["crew rule"]
+    print(f"stated probability of a crew-rule Bronze: {v['precision']} (measured {v['measured']}, n={v['n']}, {v['from']})")
 
 
 def crew_rule_precision(db: Path) -> None:
@@ -139,6 +154,7 @@ def main() -> None:
         coverage(db, corpus)
         accuracy(db)
         crew_rule_precision(db)
+        stored_calibration(db)
 
 
 if __name__ == "__main__":

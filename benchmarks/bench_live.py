@@ -1,10 +1,11 @@
 """The live engine's cost per new lap and its memory over a 24 h race (target: <= 2 ms per lap
-amortised for a 62-car field; memory flat: it grows by a few dozen bytes per lap, no snapshot is kept).
+amortised for a 62-car field; memory flat: bounded per-car state, 4 bytes per lap of crossing times for
+the gaps, a few dozen bytes per closed stint and stop; no snapshot, no lap row is kept).
 
 Feeds every crossing of each race one at a time to a LiveRace (in race-time order), taking a full
 snapshot (standings, race control, events) every 60 s of race time as `replay --every 60` does, and
 prints: laps, feed time per lap (wall and CPU), snapshot time, total, and the traced memory held by
-the engine after each quarter of the race. Reading the file (stintlab.load) is not timed.
+the engine after each race hour (tracemalloc) and its growth per lap over hours 1..24. Reading the file (stintlab.load) is not timed.
 
     .venv/bin/python benchmarks/bench_live.py [race-name ...]     (default: lemans-2023 lemans-2025)
 """
@@ -69,20 +70,26 @@ def bench(name: str) -> None:
             next_t += 60.0
     zones = time.perf_counter() - w
     print(f"  with zones  {1000 * zones / n:.4f} ms/lap amortised (tail window every 300 s), total {zones:.2f} s")
-    # memory: what the engine holds after each quarter of the race
+    # memory: what the engine holds after each race hour (crossings fed hour by hour, a snapshot each hour)
     tracemalloc.start()
     base = tracemalloc.get_traced_memory()[0]
     engine = LiveRace()
-    marks = [n // 4, n // 2, 3 * n // 4, n]
-    k = 0
-    for m in marks:
-        engine.feed(rows[k:m])
+    k, hour, held_at = 0, 1, {}
+    while k < n:
+        j = k
+        while j < n and rows[j]["_t"] <= hour * 3600.0:
+            j += 1
+        engine.feed(rows[k:j])
+        k = j
         engine.state()
-        k = m
-        held = tracemalloc.get_traced_memory()[0] - base
-        print(f"  memory after {m:6d} laps: {held / 1e6:6.2f} MB ({held / m:.0f} bytes/lap)")
+        held_at[hour] = (k, tracemalloc.get_traced_memory()[0] - base)
+        hour += 1
     tracemalloc.stop()
-
+    print("  memory held (hour: crossings, bytes, bytes/lap): " + "; ".join(
+        f"{h}: {m}, {b / 1e6:.2f} MB, {b / max(m, 1):.0f}" for h, (m, b) in held_at.items()))  # fmt: skip
+    (m1, b1), (m2, b2) = held_at[1], held_at[max(h for h in held_at if h <= 24)]
+    print(f"  growth hours 1..{min(24, max(held_at))}: {(b2 - b1) / max(m2 - m1, 1):.1f} bytes per new lap "
+          f"(4 of them the crossing time the gaps need; the rest closed stints and stops)")
 
 if __name__ == "__main__":
     for name in sys.argv[1:] or ["lemans-2023", "lemans-2025"]:

@@ -26,7 +26,7 @@ import functools
 import math
 from dataclasses import dataclass, field
 
-__all__ = ["Crossing", "RawRace", "read_race", "parse_time"]
+__all__ = ["Crossing", "RawRace", "read_race", "parse_time", "read_classification", "final_hourly_classification"]
 
 
 def parse_time(text: str) -> float | None:
@@ -164,3 +164,37 @@ def read_race(path) -> RawRace:
     first_line = {car: min(c.line for c in crossings) for car, crossings in race.laps.items()}
     race.cars = sorted(race.laps, key=first_line.get)
     return race
+
+
+def read_classification(path) -> list[dict]:
+    """An official WEC/ACO classification (``POSITION,NUMBER,...,CLASS,...,STATUS,LAPS,TOTAL_TIME``) with the
+    csv module: [{position, car, class, laps, status, total_time}] in POSITION order (rows without a
+    position last, in file order), class positions counted in that order within CLASS."""
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        header_line = fh.readline()
+        sep = ";" if header_line.count(";") > header_line.count(",") else ","
+        names = [n.strip() for n in next(csv.reader([header_line], delimiter=sep))]
+        ix = {n: i for i, n in enumerate(names) if n}
+        rows = []
+        for k, fields in enumerate(csv.reader(fh, delimiter=sep)):
+            if not any(f.strip() for f in fields):
+                continue
+            v = {n: fields[i].strip() if i < len(fields) else "" for n, i in ix.items()}
+            pos = v["POSITION"]
+            rows.append((int(pos) if pos.isdigit() else math.inf, k, {
+                "car": v["NUMBER"], "class": v["CLASS"], "laps": int(v["LAPS"] or 0), "status": v["STATUS"],
+                "total_time": parse_time(v["TOTAL_TIME"]) if v["TOTAL_TIME"] else None}))  # fmt: skip
+    out, per_class = [], {}
+    for n, (_pos, _k, r) in enumerate(sorted(rows, key=lambda x: x[:2]), 1):
+        per_class[r["class"]] = per_class.get(r["class"], 0) + 1
+        out.append(dict(r, position=n, class_position=per_class[r["class"]]))
+    return out
+
+
+def final_hourly_classification(folder) -> str:
+    """The last hour's file among ``<session>-race-hour-N-results.csv`` of ``folder`` (highest N)."""
+    import os
+    import re
+
+    best = max((int(m.group(1)), f) for f in os.listdir(folder) if (m := re.search(r"hour-(\d+)-results\.csv$", f)))
+    return os.path.join(folder, best[1])

@@ -88,8 +88,9 @@ def test_report_opens_offline_renders_charts_and_links_story_to_laps(browser, lo
     # every chart div was drawn by plotly (class positions, gap, stints, stops)
     for div in ["positions-lmgt3", "gap-lmgt3", "stints-chart", "stops-chart"]:
         assert page.locator(f"#{div} .main-svg").count() >= 1, div
-    # #92 led LMGT3 before its 24-minute garage stop on lap 182 (raw file: PIT_TIME 24:44.030 on lap 183)
-    garage = page.locator(".story p", has_text="garage stop of 24 min 44 s")
+    # #92 led LMGT3 before its 24-minute garage stop on lap 182 (raw file: PIT_TIME 24:44.030 on lap 183):
+    # the journalist's story (shown first) ranks it the most decisive moment
+    garage = page.locator(".story.journal p", has_text="garage stop of 24 min 44 s")
     assert garage.count() == 1
     garage.locator("a.laps").click()
     assert page.url.endswith("#lap-92-182")
@@ -129,7 +130,7 @@ def test_nls_report_opens_offline_with_its_class_charts_and_story(browser, corpu
     assert network == [] and errs == []
     for div in ["positions-sp9-pro", "gap-sp9-pro", "stints-chart", "stops-chart"]:
         assert page.locator(f"#{div} .main-svg").count() >= 1, div
-    lead = page.locator(".story p", has_text="took the SP9 PRO lead from #4")
+    lead = page.locator(".story.journal p", has_text="took the SP9 PRO lead from #4")
     assert lead.count() == 1
     lead.locator("a.laps").click()
     assert page.url.endswith("#lap-3-16")
@@ -172,9 +173,12 @@ def test_sro_report_opens_offline_with_its_cup_charts_and_story(browser, corpus,
     for div in ["positions-pro-cup", "gap-pro-cup", "stints-chart", "stops-chart"]:
         assert page.locator(f"#{div} .main-svg").count() >= 1, div
     finish = {"en": "finished 7th in Pro Cup", "fr": "termine 7e de la catégorie Pro Cup"}[lang]
-    assert page.locator(".story p", has_text=finish).count() == 1
-    assert "176" in page.locator(".story p", has_text=finish).inner_text()
-    best = page.locator(".story p", has_text={"en": "1:55.365", "fr": "1'55\"365"}[lang])
+    # the headline first; the chronological account (with the best laps) opens from its <details>
+    assert finish in page.locator(".story.journal p").first.inner_text()
+    page.locator("#story-full summary").click()
+    assert page.locator(".story.full p", has_text=finish).count() == 1
+    assert "176" in page.locator(".story.full p", has_text=finish).inner_text()
+    best = page.locator(".story.full p", has_text={"en": "1:55.365", "fr": "1'55\"365"}[lang])
     assert best.count() == 1 and "Morris Schuring" in best.inner_text()
     best.locator("a.laps").click()
     assert page.url.endswith("#lap-2-138")
@@ -234,7 +238,9 @@ def test_web_upload_car_page_story_and_switching_car(browser, server, corpus):
     page.locator("table.data a", has_text="92").first.click()
     page.wait_for_selector("#positions-lmgt3 .main-svg", timeout=20000)
     assert "Manthey PureRxcing" in page.locator("h1").inner_text()
-    story = page.locator(".story p").first
+    assert page.locator(".story.journal p").first.get_attribute("data-key") == "headline"
+    page.locator("#story-full summary").click()  # the chronological account, collapsed under the headline
+    story = page.locator(".story.full p").first
     assert "took the start in LMGT3 with Aliaksandr MALYKHIN" in story.inner_text()
     page.screenshot(path=str(ARTIFACTS / "web-car-92.png"))
 
@@ -243,16 +249,20 @@ def test_web_upload_car_page_story_and_switching_car(browser, server, corpus):
         page.select_option("#car-select", "50")
     page.wait_for_selector("#positions-hypercar .main-svg", timeout=20000)
     assert "Ferrari AF Corse" in page.locator("h1").inner_text()
-    assert "took the start in HYPERCAR with Nicklas NIELSEN" in page.locator(".story p").first.inner_text()
-    assert page.locator(".story p", has_text="won the race, and HYPERCAR").count() == 1
+    assert "won the race, and HYPERCAR" in page.locator(".story.journal p").first.inner_text()
+    page.locator("#story-full summary").click()
+    assert "took the start in HYPERCAR with Nicklas NIELSEN" in page.locator(".story.full p").first.inner_text()
+    assert page.locator(".story.full p", has_text="won the race, and HYPERCAR").count() == 1
     page.screenshot(path=str(ARTIFACTS / "web-car-50.png"))
 
     # French story on the same page
     page.click("text=Français")
     page.wait_for_selector(".story p")
+    assert "remporte la course" in page.locator(".story.journal p").first.inner_text()
+    page.locator("#story-full summary").click()
     assert (
         "La n°50 Ferrari AF Corse, avec Nicklas NIELSEN au volant, prend le départ en HYPERCAR."
-        in page.locator(".story p").first.inner_text()
+        in page.locator(".story.full p").first.inner_text()
     )
     assert hosts == {urlparse(server).netloc}, hosts  # nothing but the app itself (plotly.js served locally)
     assert errs == []
@@ -441,5 +451,88 @@ def test_live_view_fits_a_390px_phone(browser, live_app):
     first = page.locator(".board tr[data-car]").first
     assert first.is_visible() and first.bounding_box()["height"] < 60
     page.screenshot(path=str(ARTIFACTS / "web-live-390.png"), full_page=False)
+    assert errs == []
+    context.close()
+
+
+_STRIP = """() => {
+  const b = document.getElementById('board');
+  const dots = [...document.querySelectorAll('#strips .dot')].map(d => [d.dataset.car, Number(d.dataset.frac),
+      d.closest('.strip').dataset.cls]);
+  const cells = [...b.querySelectorAll('tr[data-car]')].map(r => [r.dataset.car, r.dataset.last || null,
+      r.querySelector('td.last').textContent, r.dataset.status, r.querySelector('td.where').textContent]);
+  return {t: Number(b.dataset.t), dots, cells, clock: document.getElementById('clock').textContent,
+          sw: document.documentElement.scrollWidth};
+}"""
+
+
+@pytest.mark.parametrize("width", [1300, 390])
+def test_live_strip_and_car_page_render_without_overflow(browser, live_app, tmp_path, width):
+    """The track-position strip and the car page of Le Mans 2023 at 12 h (paused), desktop and phone:
+    one strip per class, one dot per car on track with its fraction = race.standings(at=t) of the whole
+    file (distance - laps); the page's time strings = display.py's for the row's raw seconds; no
+    horizontal overflow; the car page shows the car's panel, events and (once computed) projection."""
+    import stintlab
+    from conftest import lap_file
+    from stintlab import display
+
+    _, base, rid = live_app
+    full = stintlab.load(lap_file("lemans-2023"), find_results=False)
+    phone = width < 600
+    context = browser.new_context(viewport={"width": width, "height": 900}, is_mobile=phone, has_touch=phone)
+    page = context.new_page()
+    errs = _errors(page)
+    encodings: list[str | None] = []
+    page.on("response", lambda r: encodings.append(r.headers.get("content-encoding")) if "/events" in r.url else None)
+    page.goto(f"{base}/live/{rid}?speed=60&from=43200")
+    page.wait_for_function("() => Number(document.getElementById('board').dataset.t) >= 43200", timeout=30000)
+    page.click("#play")  # pause
+    time.sleep(0.3)
+    assert encodings and set(encodings) == {"gzip"}  # the browser's stream comes gzip-encoded
+    snap = page.evaluate(_STRIP)
+    t = snap["t"]
+    want = full.standings(at=t)
+    frac = {str(c): float(d) - int(n) for c, d, n in zip(want["car"], want["distance"], want["laps"])}
+    assert {c for _, _, c in snap["dots"]} == set(want["class"].astype(str))  # a strip per class
+    status = {c: s for c, _, _, s, _ in snap["cells"]}
+    assert {car for car, _, _ in snap["dots"]} == {c for c, s in status.items() if s != "retired"}
+    for car, f, _cls in snap["dots"]:
+        assert f == pytest.approx(frac[car], abs=0.0005 + 1e-9), car
+    assert snap["clock"] == display.race_time(t)
+    words = {"running": "on track", "pit": "in pit", "stopped": "stopped", "retired": "retired"}
+    for car, last, text, st, where in snap["cells"]:
+        assert text == (display.lap_time(float(last)) if last else ""), car
+        assert where == words[st], car
+    assert snap["sw"] <= width
+    for el in page.locator("#strips .strip").all():
+        b = el.bounding_box()
+        assert b["x"] >= 0 and b["x"] + b["width"] <= width
+    page.screenshot(path=str(ARTIFACTS / f"web-live-strip-{width}.png"), full_page=False)
+
+    # the car page of the leader at that moment, via the link of its row
+    leader = str(want["car"].iloc[0])
+    page.click(f"tr[data-car='{leader}'] a.car")
+    page.wait_for_function("() => document.querySelector('#carpanel dl') !== null", timeout=30000)
+    page.wait_for_function("() => document.querySelector(\"#carpanel dd[data-key='Expected class position']\")"
+                           " !== null", timeout=60000)  # fmt: skip
+    page.click("#play")
+    time.sleep(0.3)
+    panel = page.evaluate("""() => ({t: Number(document.getElementById('carpanel').dataset.t),
+        dd: Object.fromEntries([...document.querySelectorAll('#carpanel dd')].map(d => [d.dataset.key, d.textContent])),
+        events: document.querySelectorAll('#carevents li').length, sel: document.querySelectorAll('.dot.sel').length,
+        sw: document.documentElement.scrollWidth})""")  # fmt: skip
+    row = full.standings(at=panel["t"])
+    row = row[row["car"].astype(str) == leader].iloc[0]
+    # the board's projection cells of the car: laps to the flag, stops left, class position, each with p10–p90
+    sel = ", ".join(f"tr[data-car='{leader}'] td.{c}" for c in ("pl", "ps", "pp"))
+    cells = page.evaluate(f"""() => [...document.querySelectorAll("{sel}")].map(c => c.textContent)""")
+    assert len(cells) == 3 and all(c[:1].isdigit() for c in cells), cells
+    assert panel["dd"]["Laps"] == str(int(row["laps"]))
+    assert panel["dd"]["Status"] in ("on track", "in pit")
+    assert panel["dd"]["Expected class position"].startswith("P") and panel["events"] > 0 and panel["sel"] == 1
+    assert panel["sw"] <= width
+    box = page.locator("#carpanel").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width
+    page.screenshot(path=str(ARTIFACTS / f"web-live-car-{width}.png"), full_page=False)
     assert errs == []
     context.close()

@@ -2,7 +2,9 @@
 the web car page for Le Mans 2024 #92 and IMSA Sebring 2024 #40, at 1300 px and 390 px, in Debian's chromium
 (same launch as tests/test_browser.py). Asserted: the section titles, no horizontal overflow of the page,
 charts at least 90 % of the viewport wide on a phone, legends below the plot on a phone, the gap chart's note,
-the car dropdown in natural order. Screenshots go to ``test-artifacts/``."""
+the car dropdown in natural order, and the journalist's story first: its headline is the first paragraph of the
+first section, visible without a click, saying the car's laps and class result computed from the raw lap file
+(tests/oracle.py), with the chronological account collapsed under it. Screenshots go to ``test-artifacts/``."""
 
 from __future__ import annotations
 
@@ -22,6 +24,35 @@ REPORT_TITLES = ["Race story", "Class positions hour by hour", "Gap to the class
 
 def _slug(cls: str) -> str:
     return "".join(ch if ch.isalnum() else "-" for ch in cls.lower())
+
+
+def _raw_result(race: str, car: str) -> tuple[int, int]:
+    """(class position, laps) of ``car`` at its last crossing, from the raw rows (oracle, csv module)."""
+    from conftest import lap_file
+    from oracle import read_race
+
+    row = next(r for r in read_race(lap_file(race)).final_order() if r["car"] == car)
+    return row["class_position"], row["laps"]
+
+
+def _headline_first(page, race: str, car: str, cls: str, lang: str = "en") -> None:
+    """The story is the first section and opens on its headline, visible, with the raw result; the
+    chronological account is collapsed under it."""
+    assert page.locator("main h2").first.get_attribute("id") == "story"
+    first = page.locator("#story ~ div.story.journal p").first
+    assert first.get_attribute("data-key") == "headline" and first.is_visible()
+    pos, laps = _raw_result(race, car)
+    text = first.inner_text()
+    if pos == 1:
+        assert f"won the race, and {cls}, with {laps} laps" in text or f"won {cls}" in text, text
+    else:
+        nth = f"{pos}{'th' if 10 <= pos % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(pos % 10, 'th')}"
+        assert f"finished {nth} in {cls}" in text and f"after {laps} laps" in text, text
+    y = first.bounding_box()["y"]
+    others = page.locator("main h2").all()[1:]
+    assert all(h.bounding_box()["y"] > y for h in others[:3])  # above the other sections
+    assert not page.locator("div.story.full p").first.is_visible()  # "Full account", collapsed
+    assert page.locator("#story-full summary").inner_text() == "Full account"
 
 
 def _no_horizontal_overflow(page) -> None:
@@ -65,6 +96,8 @@ def test_report_layout(browser, load_corpus_race, tmp_path, race, car, cls, widt
     page.wait_for_selector(f"#gap-{_slug(cls)} .main-svg", timeout=30000)
     titles = page.locator("h2").all_inner_texts()
     assert [t for t in REPORT_TITLES if t not in titles] == [], titles
+    _headline_first(page, race, car, cls)
+    page.screenshot(path=str(ARTIFACTS / f"phone-report-{race}-{car}-{width}-story.png"))
     # the gap chart says what it plots, and the car's class is drawn by distance at the same instant
     assert "same instant" in page.locator("#gap ~ p.note").first.inner_text()
     for div in [f"gap-{_slug(cls)}", f"positions-{_slug(cls)}", "laptimes-chart", "battle-chart"]:
@@ -100,6 +133,8 @@ def test_web_car_page_layout(browser, server, race, car, cls, width):  # noqa: F
     titles = page.locator("h2").all_inner_texts()
     for t in ["Lap times", "Stint pace", "Drive time", "Story", "Pit stops"]:
         assert t in titles, (t, titles)
+    _headline_first(page, race, car, cls)
+    page.screenshot(path=str(ARTIFACTS / f"phone-web-{race}-{car}-{width}-story.png"))
     assert any(t.endswith("gap to the class leader") for t in titles), titles
     options = page.locator("#car-select option").evaluate_all("els => els.map(e => e.value)")
     nums = [int(re.sub(r"\D", "", o) or 0) for o in options]
@@ -117,6 +152,8 @@ def test_web_car_page_layout(browser, server, race, car, cls, width):  # noqa: F
     page.goto(f"{server}/races/{rid}/cars/{car}?lang=fr")
     page.wait_for_selector(f"#gap-{_slug(cls)} .main-svg", timeout=30000)
     assert "Récit" in page.locator("h2").all_inner_texts()
+    assert page.locator("#story ~ div.story.journal p").first.get_attribute("data-key") == "headline"
+    assert page.locator("#story-full summary").inner_text() == "Récit complet"
     _no_horizontal_overflow(page)
     page.screenshot(path=str(ARTIFACTS / f"phone-web-{race}-{car}-{width}-fr.png"))
     assert errs == []

@@ -141,3 +141,7 @@ def test_drivers_best_cli_json(load_corpus_race, tmp_path, monkeypatch):
     assert abs(rows["Platinum"]["fia_value"] - mean10(raw[("92", "Klaus BACHLER", "LMGT3")])) < 1e-3  # JSON: ms
     assert rows["Gold"]["fia_driver"] == "Joel STURM" and rows["Gold"]["fia_if_wrong_driver"] is None
     assert race.title  # the same race
+    # the JSON keys are the schema's best_headline columns, in order (docs/tables.md)
+    from stintlab.schema import TABLES
+
+    assert all(list(r) == [c.name for c in TABLES["best_headline"]] for r in json.loads(res.stdout))

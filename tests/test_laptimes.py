@@ -221,14 +221,14 @@ def test_sectors_ideal_lap_gaps_and_top_speed_match_raw_rows(race_of, rel, car):
 
 
 # ------------------------------------------------------------------ drive time
-def _drive_time(rows: list[dict]) -> tuple[dict, dict]:
+def _drive_time(rows: list[dict], exclude_pit: bool = True) -> tuple[dict, dict]:
     """(total, longest spell) per driver: lap times minus PIT_TIME on out-laps (and on a lap 1 started
-    from the pit lane), a spell being consecutive laps of one driver."""
+    from the pit lane) unless ``exclude_pit`` is False, a spell being consecutive laps of one driver."""
     total, longest = defaultdict(float), defaultdict(float)
     spell_driver, spell = None, 0.0
     for r in rows:
         t = r["lap_time"] or 0.0
-        if r["pit_time"] is not None and (r["out_lap"] or r["lap"] == 1):
+        if exclude_pit and r["pit_time"] is not None and (r["out_lap"] or r["lap"] == 1):
             t -= min(r["pit_time"], r["lap_time"])
         if r["driver"] != spell_driver:
             spell_driver, spell = r["driver"], 0.0
@@ -243,13 +243,23 @@ def test_drive_time_share_and_longest_spell_match_raw_rows(race_of, rel, car):
     rows = raw(rel)[car]
     assert all(r["pit_time"] is not None for r in rows if r["out_lap"])  # no fallback needed on these cars
     total, longest = _drive_time(rows)
-    got = race_of(rel).drive_shares()
+    # the faces' total counts the pit stops when the series' rule set does: imsa-2024 says
+    # [counting] exclude_pit = false (Sebring 2024), lemans-2024 true
+    counts_pit = rel == SEBRING_2024
+    shown = _drive_time(rows, exclude_pit=not counts_pit)[0]
+    race = race_of(rel)
+    assert race.drive_time_counts_pit == counts_pit
+    own = race.drive_time[race.drive_time["car"] == car].set_index("driver")
+    got = race.drive_shares()
     got = got[got["car"] == car].set_index("driver")
     assert set(got.index) == set(total)
-    car_total = sum(total.values())
+    assert (got["counts_pit"] == counts_pit).all()
+    car_total = sum(shown.values())
     for d in total:
-        assert got.loc[d, "total"] == pytest.approx(total[d], abs=1e-6)
-        assert got.loc[d, "share"] == pytest.approx(total[d] / car_total, abs=1e-9)
+        assert own.loc[d, "total"] == pytest.approx(total[d], abs=1e-6)  # the drive_time table: pit excluded
+        assert own.loc[d, "total_with_pits"] == pytest.approx(sum(r["lap_time"] or 0.0 for r in rows if r["driver"] == d), abs=1e-6)
+        assert got.loc[d, "total"] == pytest.approx(shown[d], abs=1e-6)
+        assert got.loc[d, "share"] == pytest.approx(shown[d] / car_total, abs=1e-9)
         assert got.loc[d, "longest_spell"] == pytest.approx(longest[d], abs=1e-6)
         assert math.isnan(got.loc[d, "min_total"])  # no rule set given
     assert sum(got["share"]) == pytest.approx(1.0)

@@ -73,20 +73,31 @@ def test_a_negative_stop_loss_always_says_why(race, load_corpus_race):
     assert s.loc[s["loss_reason"] == "neutralised", "neutralised"].all()
 
 
-def test_a_stop_between_a_limping_and_a_healthy_stint_is_a_pace_change(load_corpus_race):
-    # Le Mans 2019 car 60 (raw lines, NUMBER;...;LAP_NUMBER;LAP_TIME;...;PIT_TIME):
-    #   60;1;14;5:37.932;...            the only clean lap of the stint after the lap-12 repair (limping)
+def test_the_lap_before_car_60s_stop_ran_under_the_unflagged_fcy(load_corpus_race):
+    # Le Mans 2019 car 60 (raw lines, NUMBER;...;LAP_NUMBER;LAP_TIME;...;S1;;S2;;S3;...;PIT_TIME):
+    #   60;1;14;5:37.932;...;38.927;;2:54.327;;2:04.678   S2 +83 s, S2 exit at 57:21 race time
     #   60;1;15;4:27.719;0;B;...        in-lap
     #   60;1;16;4:54.920;...;0:00:51.805 out-lap
     #   60;1;17..21;4:11.107 4:14.471 4:13.818 4:15.354 4:15.210   the first clean laps after it
+    # Lap 14 was once read as the car limping after its lap-12 repair. The raw rows say otherwise:
+    # in the same minutes every LMP2 car ran S2 in 2:40-2:49 (about 2x its usual ~1:22), e.g.
+    #   28;..;16;4:57.429;..;33.470;;2:45.437;;1:38.522 and 26;..;16;4:58.370;..;33.585;;2:46.162;;1:38.623
+    # (a short full-course neutralisation the 2019 file has no flag column for: test_slowzones_full_course.py),
+    # so lap 14 is neutralised, the stop has no clean lap before it and is measured against the laps after.
     raw = lap_file("lemans-2019").read_text(encoding="utf-8-sig")
     rows = [[c.strip() for c in r] for r in csv.reader(io.StringIO(raw), delimiter=";")]
     col = {h: i for i, h in enumerate(rows[0])}
-    lt = {int(r[col["LAP_NUMBER"]]): parse_time(r[col["LAP_TIME"]]) for r in rows[1:] if r[0] == "60"}
-    before = lt[14]
+    mine = {int(r[col["LAP_NUMBER"]]): r for r in rows[1:] if r[0] == "60"}
+    lt = {n: parse_time(r[col["LAP_TIME"]]) for n, r in mine.items()}
+    usual_s2 = statistics.median(parse_time(mine[n][col["S2"]]) for n in range(17, 22))
+    assert parse_time(mine[14][col["S2"]]) > 1.8 * usual_s2
+    lmp2_s2 = [parse_time(r[col["S2"]]) for r in rows[1:] if r[col["CLASS"]] == "LMP2" and r[col["LAP_NUMBER"]] == "16"
+               and r[col["S2"]] and 58 * 60 < parse_time(r[col["ELAPSED"]]) < 60 * 60]  # fmt: skip
+    assert len(lmp2_s2) >= 8 and statistics.median(lmp2_s2) > 160.0  # ~2x a usual LMP2 S2 of ~82 s
+    race = load_corpus_race("lemans-2019")
+    a = race.annotated.set_index(["car", "lap"])
+    assert a.loc[("60", 14), "neutralised"] and not a.loc[("60", 14), "incident"]
     after = statistics.median([lt[n] for n in range(17, 22)])
-    want = lt[15] + lt[16] - 2 * (before + after) / 2
-    st = load_corpus_race("lemans-2019").stops.set_index(["car", "lap_in"]).loc[("60", 15)]
-    assert st["reference"] == pytest.approx((before + after) / 2)
-    assert st["time_lost"] == pytest.approx(want) and want < 0
-    assert st["loss_reason"] == "pace_change" and abs(before - after) > 0.05 * after
+    st = race.stops.set_index(["car", "lap_in"]).loc[("60", 15)]
+    assert st["reference"] == pytest.approx(after)
+    assert st["time_lost"] == pytest.approx(lt[15] + lt[16] - 2 * after) and st["time_lost"] > 0

@@ -182,9 +182,18 @@ def test_archive_lists_every_corpus_race_with_a_lap_file(client, corpus):
     from conftest import CORPUS, lap_races
 
     with open(CORPUS / "MANIFEST-other.csv", encoding="utf-8") as fh:
-        wige = {r["race"] for r in csv.DictReader(fh) if r["format"] == "WIGE export"}
+        other = {r["race"] for r in csv.DictReader(fh) if r["laps_file"]}  # WIGE and the SRO sector list
+    assert "gtwc-endurance-sro" in other
     ids = {r["id"] for r in client.get("/api/races").json() if r["source"] == "archive"}
-    assert ids == set(lap_races()) | wige
+    assert ids == set(lap_races()) | other
+
+
+def test_the_sro_race_folder_opens_as_one_race(client, corpus):
+    """gtwc-endurance-sro (MANIFEST-other.csv: 58 cars, 9060 rows of which 6 have no Time, tests/test_sro.py):
+    its folder (sector list, pit-stop file, entry list) is one race of the web app, read with its companions."""
+    body = client.get("/api/races/gtwc-endurance-sro").json()
+    assert body["cars"] == 58 and body["laps"] == 9060 - 6
+    assert "GT World Challenge" in body["title"]
 
 
 def test_lemans_2019_overview_leader_is_car_8_with_385_laps(client, corpus):
@@ -217,7 +226,7 @@ def test_driver_and_class_views(client, corpus):
     page = client.get("/races/lemans-2024/classes/LMGT3").text
     assert all(f'id="{div}"' in page for div in ("positions-lmgt3", "gap-lmgt3", "stints"))
     # raw: FLAG_AT_FL is SF in 3 runs at Le Mans 2024: the overview lists 3 safety-car phases
-    assert client.get("/races/lemans-2024").text.count("<td>SC</td>") == 3
+    assert client.get("/races/lemans-2024").text.count("<td>Safety car</td>") == 3  # the report's words for SC
     # raw: splitting #92's laps at its B laps gives 32 stints, 11 of them started by Klaus BACHLER
     k = client.get("/api/races/lemans-2024/drivers/Klaus BACHLER").json()
     assert len(k["stints"]) == 11 and {s["car"] for s in k["stints"]} == {"92"}
@@ -377,3 +386,41 @@ def test_every_le_mans_race_in_the_web_app(client, corpus, name):
     page = client.get(f"/races/{name}/cars/{row['leader_car']}?lang=fr")
     assert page.status_code == 200 and "remporte la course" in page.text and 'id="stops"' in page.text
     assert client.get(f"/races/{name}").status_code == 200
+
+
+def test_race_pages_are_rendered_once_per_page_and_language(client, corpus, monkeypatch):
+    """A warm page is served from the race's cache: the page builder runs once per (race, page, language);
+    another language or car is a page of its own; spellings of a class or car share one entry."""
+    from stintlab.web import pages
+
+    calls: list[tuple] = []
+    real_car, real_class = pages.car_page, pages.class_page
+    monkeypatch.setattr(pages, "car_page", lambda *a, **k: calls.append(("car", *a[1:])) or real_car(*a, **k))
+    monkeypatch.setattr(pages, "class_page", lambda *a, **k: calls.append(("class", *a[1:])) or real_class(*a, **k))
+    first = client.get("/races/wec-2024-fuji6h/cars/7")
+    again = client.get("/races/wec-2024-fuji6h/cars/7")
+    assert first.status_code == again.status_code == 200 and first.text == again.text
+    assert client.get("/races/wec-2024-fuji6h/cars/7?lang=fr").status_code == 200
+    assert client.get("/races/wec-2024-fuji6h/cars/8").status_code == 200
+    assert client.get("/races/wec-2024-fuji6h/classes/hypercar").status_code == 200
+    assert client.get("/races/wec-2024-fuji6h/classes/HYPERCAR").status_code == 200
+    assert [c[:2] for c in calls] == [("car", "wec-2024-fuji6h")] * 3 + [("class", "wec-2024-fuji6h")]
+    assert [c[-1] for c in calls] == ["en", "fr", "en", "en"]
+    assert client.get("/races/wec-2024-fuji6h/cars/nope").status_code == 404
+
+
+def test_page_cache_drops_the_least_recently_used_past_its_bytes():
+    from stintlab.web.store import PageCache
+
+    cache, built = PageCache(25), []
+
+    def page(text):
+        return lambda: built.append(text) or text
+
+    assert cache.get(("a",), page("a" * 10)) == "a" * 10
+    cache.get(("b",), page("b" * 10))
+    cache.get(("a",), page("never"))  # a is used again: b is now the oldest
+    cache.get(("c",), page("c" * 10))  # 30 bytes > 25: b goes
+    assert cache.size == 20 and built == ["a" * 10, "b" * 10, "c" * 10]
+    cache.get(("b",), page("b" * 10))  # rendered again
+    assert built[-1] == "b" * 10 and cache.size == 20

@@ -70,6 +70,30 @@ def test_the_same_upload_twice_is_one_race(client, tmp_path):
 
 
 @pytest.mark.corpus
+def test_identical_files_again_answer_200_with_the_existing_race_id(client, tmp_path):
+    """201 for a race not stored yet; the identical files sent again answer 200 with the same id and the same
+    summary, and store nothing more; other content (the lap file without its results) is a new race: 201."""
+    laps, res = lap_file(RACE), results_file(RACE)
+    files = {"file": (laps.name, laps.read_bytes(), "text/csv"), "results": (res.name, res.read_bytes(), "text/csv")}
+    first = client.post("/api/races", files=files)
+    assert first.status_code == 201, first.text
+    again = client.post("/api/races", files=files)
+    assert again.status_code == 200, again.text
+    assert again.json()["id"] == first.json()["id"] and again.json() == first.json()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{first.json()['id']}.csv", f"{first.json()['id']}.results.csv"]
+    alone = {"file": (laps.name, laps.read_bytes(), "text/csv")}
+    new = client.post("/api/races", files=alone)
+    assert new.status_code == 201 and new.json()["id"] != first.json()["id"]
+    repeat = client.post("/api/races", files=alone)
+    assert repeat.status_code == 200 and repeat.json()["id"] == new.json()["id"]
+    # the raw lap file has 16,836 rows + header (MANIFEST.csv): the summary counts the same laps both times
+    with open(laps, encoding="utf-8-sig", newline="") as fh:
+        rows = sum(1 for _ in csv.reader(fh)) - 1
+    assert new.json()["laps"] == repeat.json()["laps"] == rows
+    assert len([r for r in client.get("/api/races").json() if r["source"] == "upload"]) == 2
+
+
+@pytest.mark.corpus
 def test_a_results_file_alone_is_refused_and_nothing_is_stored(client, tmp_path):
     res = results_file(RACE)
     r = client.post("/api/races", files={"file": (res.name, res.read_bytes(), "text/csv")})

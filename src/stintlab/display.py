@@ -130,10 +130,17 @@ def duration(seconds: Any) -> str:
 race_time = duration  # a race time is the duration since the start
 
 
-def gap(laps_behind: Any, seconds: Any) -> str:
-    """A gap as classifications print it: ``+3.297`` on the same lap, ``2 Laps`` behind, ``-`` for none."""
+def gap(laps_behind: Any, seconds: Any, lang: str = "en") -> str:
+    """A gap as classifications print it: ``+3.297`` on the same lap, ``2 Laps`` behind (``2 tours``
+    with ``lang="fr"``), ``-`` for none.
+
+    >>> gap(2, None, "fr"), gap(1, None, "fr")
+    ('2 tours', '1 tour')
+    """
     laps = 0 if _missing(laps_behind) else int(laps_behind)
     if laps > 0:
+        if lang == "fr":
+            return f"{laps} tour" + ("s" if laps > 1 else "")
         return f"{laps} Lap" + ("s" if laps > 1 else "")
     if _missing(seconds) or float(seconds) == 0:
         return "-"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["StintlabError", "StintlabFormatError", "StintlabUsageError"]
+__all__ = ["StintlabError", "StintlabFolderError", "StintlabFormatError", "StintlabUsageError"]
 
 
 class StintlabError(Exception):
@@ -42,3 +42,20 @@ class StintlabFormatError(StintlabError):
         if self.column is not None:
             where.append(f"column {self.column}")
         return ", ".join(where) + ": " + self.message
+
+
+class StintlabFolderError(StintlabFormatError):
+    """A folder given where one race is expected (``stintlab.load(folder)``, a command's FILE) that
+    does not hold exactly one race: no timing file, no lap file, or several races.
+
+    ``races`` lists the main file of each race found (empty when there is none); the message names them.
+
+    >>> e = StintlabFolderError("nls-2025-nls6", "2 races here (give one of these files): a.csv, b.csv",
+    ...                         races=["a.csv", "b.csv"])
+    >>> str(e), e.races
+    ('nls-2025-nls6: 2 races here (give one of these files): a.csv, b.csv', ['a.csv', 'b.csv'])
+    """
+
+    def __init__(self, path, message: str, *, races=()):
+        self.races = [str(r) for r in races]
+        super().__init__(path, message)

@@ -33,7 +33,7 @@ from pathlib import Path
 
 __all__ = [
     "SERIES_PREFIX", "SERIES_WORDS", "EVENTS", "slug", "meta_from_path", "event_meta", "event_title", "is_file_name",
-    "track_of", "complete_from_session",
+    "track_of", "complete_from_session", "local_neutralisation",
 ]  # fmt: skip
 
 SERIES_PREFIX = {
@@ -330,3 +330,31 @@ def event_title(meta: dict, lang: str = "en") -> str | None:
     date = _date_text(meta["date"], lang) if meta.get("date") else None
     parts = [name, circuit, date, session_word(meta.get("session"), lang)]
     return " · ".join(str(p) for p in parts if p)
+
+
+#: series whose local neutralisation is a Code 60 zone (the Nordschleife: NLS and the Nürburgring 24 Hours)
+CODE60_SERIES = ("NLS", "N24")
+
+
+def local_neutralisation(meta: dict | None) -> str:
+    """The name a local neutralisation (a speed limit in one sector, green elsewhere: kind ``SZ`` of
+    :func:`stintlab.analysis.flags.race_phases`) takes in this race, decided once from its metadata:
+    ``"code60"`` on the Nordschleife (series NLS / N24, or a circuit named Nordschleife), where marshals
+    show Code 60 zones; ``"slow_zone"`` elsewhere (Le Mans, WEC, IMSA, SRO). The faces word the code
+    through the language catalogs (``Code 60 zone, sector 4`` / ``Slow zone, sector 4``).
+
+    >>> local_neutralisation({"series": "NLS", "circuit": "Nürburgring Nordschleife"})
+    'code60'
+    >>> local_neutralisation({"series": None, "circuit": "Nürburgring Nordschleife"})
+    'code60'
+    >>> local_neutralisation({"series": "WEC", "event": "le-mans", "circuit": "Circuit de la Sarthe"})
+    'slow_zone'
+    >>> local_neutralisation({}), local_neutralisation(None)
+    ('slow_zone', 'slow_zone')
+    """
+    meta = meta or {}
+    series = str(meta.get("series") or "").upper()
+    circuit = str(meta.get("circuit") or "").lower()
+    if series in CODE60_SERIES or "nordschleife" in circuit:
+        return "code60"
+    return "slow_zone"

@@ -98,6 +98,7 @@ def issues_table(facts: dict, laps: pd.DataFrame | None = None, slot_matches: li
          f"line {next_line} has Driver in {din!r}; {din!r} kept for the laps between")
         for car, lap, line, out, din, next_line in facts.get("driver_conflicts") or []
     ]  # fmt: skip
+    rows += [(rule, line, column, f"{file}: {detail}") for rule, file, line, column, detail in facts.get("entry_mismatches") or []]
     if facts.get("format") == "sro" and not facts.get("pit_file"):
         rows.append(("no_pit_file", None, None, "no driver and no stop: the pit-stop file is the only record of them"))
     table = pd.DataFrame(rows, columns=list(ISSUE_COLUMNS))

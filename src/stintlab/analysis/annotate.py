@@ -38,7 +38,7 @@ import pandas as pd
 
 from stintlab.analysis.flags import neutral_state
 from stintlab.analysis.incidents import incident_figures, sector_losses
-from stintlab.analysis.slowzones import sector_passages, slow_zone_mask, slow_zones
+from stintlab.analysis.slowzones import sector_passages, slow_zone_mask, slow_zones, with_full_course
 from stintlab.schema import check_columns, empty_table
 
 __all__ = ["annotate", "annotate_with_zones", "stint_numbers", "stint_starts", "race_hour"]
@@ -95,9 +95,10 @@ def annotate(laps: pd.DataFrame) -> pd.DataFrame:
     return annotate_with_zones(laps)[0]
 
 
-def annotate_with_zones(laps: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def annotate_with_zones(laps: pd.DataFrame, sections: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(:func:`annotate` of ``laps``, the :func:`~stintlab.analysis.slowzones.slow_zones` found on
-    the way): one pass for both."""
+    the way): one pass for both. ``sections``: the race's section side table (WIGE: the five
+    Nordschleife sectors), so slow zones, Code 60 zones and class losses use the source's sectors."""
     check_columns(laps, "laps", "annotate()", ANNOTATE_NEEDS)
     out = laps.copy()
     if laps.empty:
@@ -117,11 +118,12 @@ def annotate_with_zones(laps: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]
         out["class_loss"] = pd.Series([], dtype=float)
         return out, empty_table("slow_zones")
     kinds, neutral = neutral_state(laps)
-    passages = sector_passages(laps, neutral)
+    passages = sector_passages(laps, neutral, sections)
+    kinds, neutral, passages = with_full_course(laps, kinds, neutral, passages, sections)  # files without flags
     class_loss, loss_sector = sector_losses(laps, neutral, passages)
     inc, base, loss = incident_figures(laps, neutral, class_loss)
-    zones = slow_zones(laps, neutral, passages)
-    slow_zone = slow_zone_mask(laps, zones)
+    zones = slow_zones(laps, neutral, passages, sections)
+    slow_zone = slow_zone_mask(laps, zones, sections)
     clean = ~neutral & ~inc & ~slow_zone
     clean &= ~(laps["in_lap"].to_numpy(dtype=bool) | laps["out_lap"].to_numpy(dtype=bool))
     clean &= laps["lap"].to_numpy() > 1

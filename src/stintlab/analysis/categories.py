@@ -269,7 +269,7 @@ def resolve_categories(
     Returns (table with :data:`RESOLVED_COLUMNS`, unmatched as :func:`attach_categories`).
     ``season_observed``/``category_series``/``category_race`` say which archived season, series and
     race an ``archive`` category comes from; ``category_conflict`` the other categories seen that season;
-    ``category_probability`` the model probability of an ``estimated`` one, ``category_evidence`` its
+    ``category_probability`` the measured precision of the estimator behind an ``estimated`` one, ``category_evidence`` its
     evidence: ``pace`` (the archive's estimate) or ``crew rule`` (:func:`stintlab.analysis.estimate.crew_rule`:
     the only ungraded driver of a crew that must have a Bronze and has none; applied with a ``lookup``).
     """
@@ -283,10 +283,14 @@ def resolve_categories(
     race = pd.array([pd.NA] * n, dtype="string")
     conflict = pd.array([pd.NA] * n, dtype="string")
     prob = [float("nan")] * n
+    evidence: list = [None] * n
+    crew_p = CREW_RULE_PRECISION
     if lookup is not None and n:
         todo = table["category"].isna().to_numpy()
         names = list(dict.fromkeys(table.loc[todo, "driver"].astype(str)))
         found = lookup(names) if names else None
+        if found is not None:  # the lookup may state the crew rule's measured precision
+            crew_p = float(found.attrs.get("crew_rule_probability", CREW_RULE_PRECISION))
         if found is not None and len(found):
             cat = table["category"].astype(object).tolist()
             src = table["category_source"].astype(object).tolist()
@@ -297,6 +301,9 @@ def resolve_categories(
                 cat[i] = hit["category"]
                 src[i] = hit["source"] if isinstance(hit.get("source"), str) else "archive"
                 prob[i] = hit.get("probability", float("nan"))
+                if src[i] == "estimated":
+                    ev = hit.get("evidence")
+                    evidence[i] = ev if isinstance(ev, str) else "pace"
                 season[i] = pd.NA if pd.isna(hit["season_observed"]) else int(hit["season_observed"])
                 series[i] = hit["series"] if isinstance(hit["series"], str) else pd.NA
                 race[i] = hit["race_id"] if isinstance(hit["race_id"], str) else pd.NA
@@ -308,12 +315,11 @@ def resolve_categories(
     table["category_race"] = race
     table["category_conflict"] = conflict
     table["category_probability"] = pd.array(prob, dtype="float64")
-    evidence = ["pace" if s == "estimated" else None for s in table["category_source"]]
     if lookup is not None:  # the crew rule, once every other source has spoken
         table = table.reset_index(drop=True)
         for i in crew_rule(table):
             table.loc[i, ["category", "category_source"]] = ["Bronze", "estimated"]
-            table.loc[i, "category_probability"] = CREW_RULE_PRECISION
+            table.loc[i, "category_probability"] = crew_p
             evidence[i] = "crew rule"
     table["category_evidence"] = pd.array(evidence, dtype="string")
     if "class" not in table.columns:

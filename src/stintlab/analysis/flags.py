@@ -23,6 +23,10 @@ Inferred phases (files without the flag column: Le Mans 2019/2021, Spa 2019/2020
     least :data:`SC_MIN_DURATION` seconds, else FCY (an SC and an FCY look alike in lap times;
     the split by length is what the flagged files show: FCYs last minutes, SCs tens of minutes).
     ``tests/test_analysis_flags.py`` checks the inference against every flagged corpus race.
+    Short neutralisations (two or three minutes: laps only ~1.35x) are found from sector times
+    instead, by :func:`stintlab.analysis.slowzones.with_full_course`, which ``annotate`` applies:
+    ``race.flags`` (read from the annotated ``neutral_kind``) holds both; ``neutralisations`` of a
+    raw lap table holds the lap-time inference alone.
 
 Per-lap mask (:func:`neutralised_mask`): a lap is neutralised when its crossing is under a
 neutral flag (observed, or inside an inferred phase), or when it started under one (the
@@ -307,8 +311,11 @@ def race_phases(phases: pd.DataFrame, zones: pd.DataFrame, *, min_zone: float = 
     """Neutralisation phases and slow zones in one table, in race order: the ``phases`` columns
     (:func:`neutralisations`) plus ``sector`` (0 for a whole-course phase; the zone's sector).
     A slow zone (:func:`stintlab.analysis.slowzones.slow_zones`) is a phase of kind ``SZ``: green
-    flag elsewhere, a local speed limit in one sector, detected from sector times (``inferred``
-    true); ``green_at`` is its end, ``laps_affected`` / ``crossings`` are its slowed passages.
+    flag elsewhere, a local speed limit in one sector (a Code 60 zone on the Nordschleife; the
+    sector in the source's numbering, S1..S5 there), detected from sector times (``inferred``
+    true); ``green_at`` is its end, ``laps_affected`` / ``crossings`` are its slowed passages. A
+    full-course Code 60 (Nordschleife: every sector slowed at once,
+    :func:`stintlab.analysis.slowzones.full_course_spans`) comes with ``phases`` as kind ``C60``.
     Zones shorter than ``min_zone`` seconds are left out.
 
     >>> ph = pd.DataFrame({"phase": [1], "kind": ["SC"], "start": [100.0], "end": [900.0], "duration": [800.0],

@@ -34,23 +34,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["FIGURES", "HEADLINE_COLUMNS", "STANDING_COLUMNS", "category_headline", "category_standing"]
+from stintlab.schema.category_tables import BEST_HEADLINE_COLUMNS, HEADLINE_COLUMNS, STANDING_COLUMNS
+
+__all__ = ["BEST_HEADLINE_COLUMNS", "FIGURES", "HEADLINE_COLUMNS", "STANDING_COLUMNS", "best_headline", "category_headline",
+           "category_standing"]  # fmt: skip
 
 #: figure name -> (value column, sample-size column).
 FIGURES = {"fia": ("best_10", "best_10_n"), "index": ("index", "index_n")}
 _CATS = ("Platinum", "Gold", "Silver", "Bronze", "unknown")
 _IF_WRONG = ("if_wrong_rank", "if_wrong_driver", "if_wrong_car", "if_wrong_category")
-
-STANDING_COLUMNS = [
-    "driver", "car", "class", "category", "category_source", "low_sample", "of",
-    *[f"{f}_{k}" for f in FIGURES for k in ("value", "laps", "rank", *_IF_WRONG)],
-]  # fmt: skip
-HEADLINE_COLUMNS = [
-    "class", "category", "drivers", "estimated",
-    *[f"{f}_{k}" for f in FIGURES for k in ("driver", "car", "value", "laps", "category_source", "if_wrong_driver",
-                                            "if_wrong_car", "if_wrong_category")],
-    "same_driver",
-]  # fmt: skip
+# the column lists are schema data (stintlab.schema.category_tables)
 
 
 def _eligible(rankings: pd.DataFrame) -> pd.DataFrame:
@@ -161,4 +154,29 @@ def category_headline(rankings: pd.DataFrame) -> pd.DataFrame:
     out["drivers"] = out["drivers"].astype("int64")
     out["estimated"] = out["estimated"].astype("int64")
     out["same_driver"] = out["same_driver"].astype(bool)
+    for col in (c for c in out.columns if c.startswith(("fia_", "index_")) and c.endswith(("_driver", "_car", "category", "_source"))):
+        out[col] = out[col].astype("string")
+    for col in ("class", "category"):
+        out[col] = out[col].astype("string")
     return out
+
+
+def best_headline(rankings: pd.DataFrame) -> pd.DataFrame:
+    """Per class and FIA category, the best performer by the ranking's own metric
+    (:func:`stintlab.analysis.rankings.best_performers`: place, value, interval, gap to the next) beside the
+    headline by the FIA figure and the index (:func:`category_headline`). What ``stintlab drivers --best
+    --json`` prints. Columns: :data:`BEST_HEADLINE_COLUMNS`."""
+    from stintlab.analysis.rankings import best_performers
+
+    head = category_headline(rankings).drop(columns=["drivers"])
+    out = best_performers(rankings).merge(head, on=["class", "category"], how="outer")
+    for col in ("class", "category", "driver", "car"):
+        out[col] = out[col].astype("string")
+    for col in (c for c in out.columns if c.startswith(("fia_", "index_")) and c.endswith(("_driver", "_car", "category", "_source"))):
+        out[col] = out[col].astype("string")
+    out["place"] = pd.array(out["place"], dtype="Int64")
+    out["drivers"] = pd.array(out["drivers"], dtype="Int64")
+    out["estimated"] = pd.array(out["estimated"], dtype="Int64")
+    for col in ("close", "same_driver"):  # null where one side of the outer join has no row
+        out[col] = pd.array([pd.NA if pd.isna(v) else bool(v) for v in out[col]], dtype="boolean")
+    return out[BEST_HEADLINE_COLUMNS].reset_index(drop=True)

@@ -123,8 +123,9 @@ def sector_losses(
     exit_t, ratio, time = p["exit"].to_numpy(), p["ratio"].to_numpy(), p["time"].to_numpy()
     cls_codes = pd.factorize(laps["class"].astype(object).fillna("").to_numpy()[rows])[0]
     field = np.empty(len(p))
-    for key in np.unique(cls_codes * 4 + sector):
-        idx = np.flatnonzero(cls_codes * 4 + sector == key)
+    group = cls_codes * (int(sector.max()) + 1) + sector  # one group per class and sector (3 or 5 sectors)
+    for key in np.unique(group):
+        idx = np.flatnonzero(group == key)
         field[idx] = window_median(exit_t[idx], ratio[idx], HALF_WINDOW)
     excess = np.maximum(time - time / ratio * np.maximum(field, 1.0), 0.0)
     lost_p = pd.Series(excess).groupby(rows).sum()

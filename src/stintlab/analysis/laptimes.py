@@ -236,14 +236,18 @@ def sector_table(clean: pd.DataFrame, laps: pd.DataFrame, metrics: pd.DataFrame 
     return out[[c.name for c in table_columns("sectors")]].reset_index(drop=True)
 
 
-def drive_shares(drive_time: pd.DataFrame, rule_drivers: pd.DataFrame | None = None) -> pd.DataFrame:
+def drive_shares(drive_time: pd.DataFrame, rule_drivers: pd.DataFrame | None = None, counts_pit: bool = False) -> pd.DataFrame:
     """Per (car, driver) of :func:`stintlab.analysis.stints.drive_time`: total, share (of the car's
     drive time), longest_spell, spells, laps, and min_total / meets_minimum from the ``drivers``
     table of :func:`stintlab.analysis.rules.check_laps` when a rule set applies (NaN / <NA> otherwise,
-    and for drivers no minimum applies to)."""
+    and for drivers no minimum applies to). ``counts_pit``: ``total`` is the drive time with the pit
+    stops (``total_with_pits``, the series' rules count so), else without (``total``); the column
+    ``counts_pit`` says which."""
     if drive_time.empty:
         return empty_table("drive_shares")
     dt = drive_time
+    if counts_pit:
+        dt = dt.assign(total=dt["total_with_pits"].to_numpy(dtype=float))
     car_total = dt.groupby("car", sort=False, observed=True)["total"].transform("sum").to_numpy(dtype=float)
     out = dt[["car", "driver", "driver_slot", "class", "total"]].copy()
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -260,6 +264,7 @@ def drive_shares(drive_time: pd.DataFrame, rule_drivers: pd.DataFrame | None = N
     meets = pd.array(out["total"].to_numpy(dtype=float) >= out["min_total"].to_numpy(dtype=float), dtype="boolean")
     meets[~has_min] = pd.NA
     out["meets_minimum"] = meets
+    out["counts_pit"] = bool(counts_pit)
     return out.reset_index(drop=True)
 
 

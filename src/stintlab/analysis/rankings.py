@@ -6,8 +6,8 @@
 Each figure comes with a bootstrap interval (``ci_low``..``ci_high``, 90 %, resampling the
 driver's clean laps :data:`N_BOOT` times with a fixed seed) and ``close_to_next`` says that
 interval overlaps the next-ranked driver's, so close calls read as close. Drivers with fewer
-than :data:`~stintlab.analysis.pace.MIN_CLEAN_LAPS` clean laps are ranked but flagged
-``low_sample``; :func:`best_performers` leaves them out.
+than :func:`~stintlab.analysis.pace.min_clean_laps` clean laps (10; 4 on laps of 6 min or more) are
+ranked but flagged ``low_sample``; :func:`best_performers` leaves them out.
 
 >>> import pandas as pd
 >>> laps = pd.DataFrame({"car": ["1"] * 12 + ["2"] * 12, "driver": ["A"] * 12 + ["B"] * 12,
@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from stintlab.analysis.pace import METRICS, MIN_CLEAN_LAPS, car_metrics, driver_metrics
+from stintlab.analysis.pace import METRICS, car_metrics, driver_metrics, min_clean_laps
 from stintlab.config import THRESHOLDS
 from stintlab.errors import StintlabUsageError
 from stintlab.names import name_key
@@ -210,7 +210,7 @@ def driver_rankings(
     categories=None,
     *,
     by: str = "index",
-    min_laps: int = MIN_CLEAN_LAPS,
+    min_laps: int | None = None,
     n_boot: int = N_BOOT,
     seed: int = 0,
     metrics: pd.DataFrame | None = None,
@@ -224,13 +224,14 @@ def driver_rankings(
     optionally category_source (e.g. from :func:`stintlab.analysis.categories.resolve_categories`), or None.
     Columns: driver, car, class, team, category, category_source, clean_laps, every metric and its sample size,
     metric, value, ci_low, ci_high, class_rank, category_rank, low_sample, close_to_next.
-    Sorted by class (first appearance) then class_rank.
+    Sorted by class (first appearance) then class_rank. ``min_laps``: fewer clean laps are ``low_sample``;
+    None: the race's minimum (:func:`~stintlab.analysis.pace.min_clean_laps`: 10, 4 on laps of 6 min or more).
     """
     metric = _metric_name(by)
     m = driver_metrics(laps, clean) if metrics is None else metrics.copy()
     m.insert(4, "category", pd.array(_category_map(categories, m), dtype="string"))
     m.insert(5, "category_source", pd.array(_category_map(categories, m, "category_source"), dtype="string"))
-    m["low_sample"] = m["clean_laps"] < min_laps
+    m["low_sample"] = m["clean_laps"] < (min_clean_laps(clean) if min_laps is None else min_laps)
     m["metric"] = metric
     m["value"] = m[METRICS[metric]]
     m = _with_confidence(m, clean, ["car", "driver"], metric, n_boot, seed)
@@ -247,13 +248,13 @@ def driver_rankings(
     return m[[c for c in cols if c in m.columns]]
 
 
-def crew_rankings(laps: pd.DataFrame, clean: pd.DataFrame, *, by: str = "index", min_laps: int = MIN_CLEAN_LAPS,
+def crew_rankings(laps: pd.DataFrame, clean: pd.DataFrame, *, by: str = "index", min_laps: int | None = None,
                   n_boot: int = N_BOOT, seed: int = 0, metrics: pd.DataFrame | None = None) -> pd.DataFrame:  # fmt: skip
     """Cars ranked in class by ``by`` over all their drivers' clean laps (same columns as drivers, no driver);
     ``metrics``: the :func:`~stintlab.analysis.pace.car_metrics` of the same tables when already computed."""
     metric = _metric_name(by)
     m = car_metrics(laps, clean) if metrics is None else metrics.copy()
-    m["low_sample"] = m["clean_laps"] < min_laps
+    m["low_sample"] = m["clean_laps"] < (min_clean_laps(clean) if min_laps is None else min_laps)
     m["metric"] = metric
     m["value"] = m[METRICS[metric]]
     m = _with_confidence(m, clean, ["car"], metric, n_boot, seed)

@@ -19,7 +19,7 @@ Method (docs/metrics.md, "Rating across races"):
 :func:`validate` measures it: for every race in order, the drivers of each class who raced before are
 ordered by their rating from the earlier races only, and by the baseline (their last race's gap);
 ``pair_accuracy`` is the share of driver pairs whose order in the race (by its 10-lap mean) each
-predicts.
+predicts (a pair a predictor ties counts one half).
 
 >>> import pandas as pd
 >>> t = pd.DataFrame({"race_id": ["a"] * 5 + ["b"] * 5, "order": [1] * 5 + [2] * 5, "season": [2024] * 10,
@@ -37,11 +37,14 @@ import pandas as pd
 
 from stintlab.analysis.estimate import class_family
 
-__all__ = ["CLIP", "HALF_LIFE", "MIN_FIELD", "RATING_COLUMNS", "gaps", "ratings", "validate", "variance_components"]
+__all__ = ["CLIP", "HALF_LIFE", "MIN_FIELD", "RATING_COLUMNS", "WINDOW", "gaps", "ratings", "validate", "variance_components",
+           "window_gaps"]  # fmt: skip
 
 MIN_FIELD = 5
 CLIP = 6.0
 HALF_LIFE = 1.5  # seasons
+#: seconds of race time per window of the second observation of a race (window_gaps)
+WINDOW = 600.0
 RATING_COLUMNS = ["driver_key", "driver", "family", "class", "rating", "sd", "low", "high", "races", "laps",
                   "last_race", "last_season"]  # fmt: skip
 
@@ -57,6 +60,31 @@ def gaps(table: pd.DataFrame) -> pd.DataFrame:
     t["gap"] = (100.0 * (t["pace"] / med - 1.0)).clip(-CLIP, CLIP)
     t["family"] = [class_family(c) for c in t["class"]]
     return t.reset_index(drop=True)
+
+
+def window_gaps(windows: pd.DataFrame | None) -> pd.DataFrame:
+    """The second observation of a race: ``windows`` (race_id, order, season, class, driver_key, gap = the
+    median over the 10-minute windows of race time of the driver's median green lap against the class's
+    median in that window, in %, each clipped to ±:data:`CLIP`; archive.rating.window_table) with ``family``
+    and ``pace_laps`` = 10 (the weight of a full 10-lap mean); classes with fewer than :data:`MIN_FIELD`
+    drivers dropped. Empty when ``windows`` is None."""
+    cols = ["race_id", "order", "season", "class", "driver_key", "family", "gap", "pace_laps"]
+    if windows is None or not len(windows):
+        return pd.DataFrame(columns=cols)
+    w = windows[pd.to_numeric(windows["gap"], errors="coerce").notna()].copy()
+    w = w[w.groupby(["race_id", "class"])["gap"].transform("size") >= MIN_FIELD].copy()
+    w["gap"] = w["gap"].astype(float).clip(-CLIP, CLIP)
+    w["family"] = [class_family(c) for c in w["class"]]
+    w["pace_laps"] = 10
+    return w[cols].reset_index(drop=True)
+
+
+def _with_windows(g: pd.DataFrame, w: pd.DataFrame) -> pd.DataFrame:
+    """The observations of the posterior: each race's 10-lap-mean gap, plus its window gap when given."""
+    if w is None or w.empty:
+        return g
+    keep = ["driver_key", "family", "gap", "season", "pace_laps", "order"]
+    return pd.concat([g[keep], w[keep]], ignore_index=True)
 
 
 def variance_components(g: pd.DataFrame) -> tuple[float, float]:
@@ -89,22 +117,25 @@ def _posterior(g: pd.DataFrame, tau: float, sigma: float, season_now: float) -> 
     return out
 
 
-def ratings(table: pd.DataFrame, *, tau: float | None = None, sigma: float | None = None) -> pd.DataFrame:
-    """Every driver's rating per class family over all rows of ``table`` (see the module doc). Columns:
+def ratings(table: pd.DataFrame, *, tau: float | None = None, sigma: float | None = None,
+            windows: pd.DataFrame | None = None) -> pd.DataFrame:  # fmt: skip
+    """Every driver's rating per class family over all rows of ``table`` (see the module doc), with each race's
+    window gap (:func:`window_gaps`) as a second observation when ``windows`` is given. Columns:
     :data:`RATING_COLUMNS` (``low``/``high``: the 90 % interval, rating -/+ 1.645 sd; ``class``: his latest
     class in that family). Sorted by family then rating."""
     g = gaps(table)
     if g.empty:
         return pd.DataFrame(columns=RATING_COLUMNS)
+    obs = _with_windows(g, window_gaps(windows))
     if tau is None or sigma is None:
-        t, s = variance_components(g)
+        t, s = variance_components(obs)
         tau, sigma = tau or t, sigma or s
-    post = _posterior(g, tau, sigma, float(g["season"].max()))
+    post = _posterior(obs, tau, sigma, float(g["season"].max()))
     g = g.sort_values(["order", "race_id"], kind="stable")
     info = g.groupby(["driver_key", "family"], sort=False).agg(
         driver=("driver", "last"), cls=("class", "last"), races=("race_id", "nunique"), laps=("pace_laps", "sum"),
         last_race=("race_id", "last"), last_season=("season", "last"))  # fmt: skip
-    out = info.join(post).reset_index().rename(columns={"cls": "class"})
+    out = info.join(post, how="left").reset_index().rename(columns={"cls": "class"})
     out["low"] = out["rating"] - 1.645 * out["sd"]
     out["high"] = out["rating"] + 1.645 * out["sd"]
     out["races"] = out["races"].astype("int64")
@@ -112,25 +143,34 @@ def ratings(table: pd.DataFrame, *, tau: float | None = None, sigma: float | Non
     return out.sort_values(["family", "rating"], kind="stable")[RATING_COLUMNS].reset_index(drop=True)
 
 
-def _pairs(pred: np.ndarray, actual: np.ndarray) -> tuple[int, int]:
-    """(pairs ordered as ``actual``, pairs compared), ties in either left out."""
+def _pairs(pred: np.ndarray, actual: np.ndarray) -> tuple[float, int]:
+    """(pairs ordered as ``actual``, pairs compared): every pair ``actual`` orders (its ties left out); a
+    pair the prediction ties counts one half (a coin toss), so every predictor is scored on the same pairs."""
     dp = np.sign(pred[:, None] - pred[None, :])
     da = np.sign(actual[:, None] - actual[None, :])
     iu = np.triu_indices(len(pred), 1)
     dp, da = dp[iu], da[iu]
-    keep = (dp != 0) & (da != 0)
-    return int((dp[keep] == da[keep]).sum()), int(keep.sum())
+    keep = da != 0
+    return float((dp[keep] == da[keep]).sum() + 0.5 * (dp[keep] == 0).sum()), int(keep.sum())
 
 
-def validate(table: pd.DataFrame, *, min_drivers: int = 3) -> dict:
+def validate(table: pd.DataFrame, *, min_drivers: int = 3, predictors: dict | None = None,
+             windows: pd.DataFrame | None = None) -> dict:  # fmt: skip
     """Out-of-sample check, race by race in order: the rating from earlier races only vs the baseline (each
     driver's last earlier race gap in the family, "last race's best-10") at ordering the drivers of each
     class by their 10-lap mean in the race. Only drivers both predictors know, classes with at least
     ``min_drivers`` of them. Returns races, classes, pairs, and ``pair_accuracy`` of ``rating`` and
-    ``last_race`` (share of pairs ordered right), and ``tau``/``sigma`` (fitted on the earlier races each time)."""
+    ``last_race`` (share of pairs ordered right), and ``tau``/``sigma`` (fitted on the earlier races each time).
+
+    ``predictors``: other predictors scored on the same pairs, name -> ``fn(order, keys)`` returning one value
+    per (driver_key, family) of ``keys`` (lower = faster) from races before ``order`` only (the caller's
+    duty; ``benchmarks/rating_vs_openskill.py`` passes OpenSkill ratings). ``windows``: the rating also uses the
+    earlier races' window gaps (:func:`ratings`); the baseline and the scored order stay the 10-lap means."""
     g = gaps(table)
+    w = window_gaps(windows)
     orders = sorted(g["order"].unique())
-    hits = {"rating": 0, "last_race": 0}
+    extra = dict(predictors or {})
+    hits = {"rating": 0.0, "last_race": 0.0, **{k: 0.0 for k in extra}}
     pairs = classes = 0
     races = set()
     for o in orders:
@@ -138,8 +178,9 @@ def validate(table: pd.DataFrame, *, min_drivers: int = 3) -> dict:
         now = g[g["order"] == o]
         if past.empty:
             continue
-        tau, sigma = variance_components(past)
-        post = _posterior(past, tau, sigma, float(now["season"].max()))
+        obs = _with_windows(past, w[w["order"] < o] if len(w) else w)
+        tau, sigma = variance_components(obs)
+        post = _posterior(obs, tau, sigma, float(now["season"].max()))
         last = past.sort_values(["order", "race_id"], kind="stable").groupby(["driver_key", "family"])["gap"].last()
         for (race_id, _cls), c in now.groupby(["race_id", "class"]):
             keys = list(zip(c["driver_key"], c["family"], strict=True))
@@ -149,7 +190,9 @@ def validate(table: pd.DataFrame, *, min_drivers: int = 3) -> dict:
             c = c[known]
             keys = [k for k, ok in zip(keys, known, strict=True) if ok]
             actual = c["pace"].to_numpy(dtype=float)
-            for name, pred in (("rating", post.loc[keys, "rating"].to_numpy()), ("last_race", last.loc[keys].to_numpy())):
+            preds = [("rating", post.loc[keys, "rating"].to_numpy()), ("last_race", last.loc[keys].to_numpy())]
+            preds += [(name, fn(o, keys)) for name, fn in extra.items()]
+            for name, pred in preds:
                 h, n = _pairs(np.asarray(pred, dtype=float), actual)
                 hits[name] += h
                 if name == "rating":

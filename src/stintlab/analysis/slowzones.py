@@ -45,7 +45,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from stintlab.analysis.flags import neutralised_mask, window_median
+from stintlab.analysis.flags import has_flags, neutralised_mask, window_median
+from stintlab.analysis.order import start_offsets
 from stintlab.config import THRESHOLDS
 from stintlab.schema import empty_table
 
@@ -62,6 +63,9 @@ __all__ = [
     "slow_zones",
     "slow_zone_mask",
     "slow_zone_reason",
+    "zone_rule",
+    "full_course_spans",
+    "with_full_course",
 ]
 
 RATIO = THRESHOLDS.slow_zone_ratio
@@ -74,6 +78,16 @@ HALF_WINDOW = THRESHOLDS.slow_zone_half_window
 MIN_PASSAGES = THRESHOLDS.slow_zone_min_passages
 MIN_DURATION = THRESHOLDS.slow_zone_min_duration
 JOIN_GAP = THRESHOLDS.slow_zone_join_gap
+C60_RATIO = THRESHOLDS.code60_ratio
+"""Nordschleife: field ratio from which one of the five sectors counts as under a Code 60 zone."""
+C60_LOCAL = THRESHOLDS.code60_local
+C60_MIN_DURATION = THRESHOLDS.code60_min_duration
+FULL_RATIO = THRESHOLDS.full_course_ratio
+"""Ratio of a sector passage slowed by a whole-course neutralisation (rain or night: 1.25 at most)."""
+FULL_MIN_DURATION = THRESHOLDS.full_course_min_duration
+FULL_STEP = 10.0
+"""Time step (s) of :func:`full_course_spans`."""
+STOPPED_RATIO = THRESHOLDS.infer_red_ratio
 
 SECTORS = ("s1", "s2", "s3")
 ZONE_COLUMNS = [
@@ -82,86 +96,163 @@ ZONE_COLUMNS = [
 ]  # fmt: skip
 
 
-def slow_zone_reason(laps: pd.DataFrame) -> str | None:
+def slow_zone_reason(laps: pd.DataFrame, sections: pd.DataFrame | None = None) -> str | None:
     """Why slow zones cannot be detected in this lap table, or None when they can."""
     if laps.empty:
         return "no laps"
+    if _section_matrix(laps, sections) is not None:
+        return None
     missing = [s for s in SECTORS if s not in laps.columns or not laps[s].notna().any()]
     if missing:
         return "no sector times: slow zones cannot be detected"
     return None
 
 
-def sector_times(laps: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """(sector times, sector exit race times), each one column per sector S1..S3: a sector ends at
-    the lap's start plus the sectors before it, and S3 at the crossing itself."""
-    el = laps["elapsed"].to_numpy(dtype=float)
-    sec = np.column_stack([laps[s].to_numpy(dtype=float) for s in SECTORS])
+def zone_rule(laps: pd.DataFrame, sections: pd.DataFrame | None = None) -> str:
+    """``code60`` when the source's own sectors are at hand (the WIGE section table: the
+    Nordschleife's S1..S5, where a local neutralisation is a Code 60 zone and the whole course can
+    be put under Code 60), else ``slow_zone`` (S1..S3 of the lap table: Le Mans, WEC, IMSA)."""
+    return "code60" if _section_matrix(laps, sections) is not None else "slow_zone"
+
+
+def _section_matrix(laps: pd.DataFrame, sections: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray] | None:
+    """(sector times, one column per sector; the sectors' numbers in the source) from the section side
+    table (WIGE: the five Nordschleife sectors S1..S5), aligned with the ``laps`` rows; None when there
+    is none, or when its loops are not numbered sectors ``S<k>`` (other timing loops are not sectors)."""
+    if sections is None or sections.empty or laps.empty:
+        return None
+    global _LAST_MATRIX
+    last = _LAST_MATRIX  # one read: another thread may replace it, never half of it
+    if last is not None and last[0] is laps and last[1] is sections:  # one annotate pass asks 5 times
+        return last[2]
+    out = _build_section_matrix(laps, sections)
+    _LAST_MATRIX = (laps, sections, out)
+    return out
+
+
+_LAST_MATRIX: tuple | None = None  # (laps, sections, matrix) of the last call: by identity (the race's tables are never modified)
+
+
+def _build_section_matrix(laps: pd.DataFrame, sections: pd.DataFrame) -> tuple[np.ndarray, np.ndarray] | None:
+    loop = sections["loop"].astype(str)
+    if not loop.str.fullmatch(r"S\d+").all():
+        return None
+    k = loop.str.slice(1).astype(int).to_numpy()
+    numbers = np.unique(k)
+    if len(numbers) < 2:
+        return None
+    keys = pd.MultiIndex.from_arrays([laps["car"].astype(str).to_numpy(), laps["lap"].to_numpy(dtype=np.int64)])
+    if not keys.is_unique:
+        return None
+    row = keys.get_indexer(
+        pd.MultiIndex.from_arrays([sections["car"].astype(str).to_numpy(), sections["lap"].to_numpy(dtype=np.int64)])
+    )
+    ok = row >= 0
+    out = np.full((len(laps), len(numbers)), np.nan)
+    out[row[ok], np.searchsorted(numbers, k[ok])] = sections["time"].to_numpy(dtype=float)[ok]
+    return out, numbers
+
+
+def sector_times(
+    laps: pd.DataFrame, sections: pd.DataFrame | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(sector times, sector exit times, sector numbers): one column per sector, the source's own
+    sectors from ``sections`` when given (WIGE: S1..S5), else S1..S3 of the lap table. A sector ends
+    at the lap's start plus the sectors before it, and the last one at the crossing itself. Exit
+    times are on the race's **shared clock** (race time of the first start signal:
+    ``elapsed`` + :func:`stintlab.analysis.order.start_offsets`), so cars of start groups minutes
+    apart are compared at the same moment."""
+    m = _section_matrix(laps, sections)
+    if m is None:
+        sec = np.column_stack([laps[s].to_numpy(dtype=float) for s in SECTORS])
+        numbers = np.arange(1, len(SECTORS) + 1)
+    else:
+        sec, numbers = m
+    el = laps["elapsed"].to_numpy(dtype=float) + start_offsets(laps)
     exits = (el - laps["lap_time"].to_numpy(dtype=float))[:, None] + np.cumsum(np.nan_to_num(sec), axis=1)
-    exits[:, 2] = el
-    return sec, exits
+    exits[:, -1] = el
+    return sec, exits, numbers
 
 
-def sector_passages(laps: pd.DataFrame, neutralised: np.ndarray | None = None) -> pd.DataFrame:
-    """One row per usable sector passage: row (index into ``laps``), car, sector (1..3),
-    enter and exit (race s), time (s), ratio (time / the car's median in that sector)."""
+def sector_passages(
+    laps: pd.DataFrame, neutralised: np.ndarray | None = None, sections: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """One row per usable sector passage: row (index into ``laps``), car, sector (the source's
+    number: 1..3, or 1..5 on the Nordschleife with ``sections``), enter and exit (shared race clock,
+    s: :func:`sector_times`), time (s), ratio (time / the car's median in that sector)."""
     cols = ["row", "car", "sector", "enter", "exit", "time", "ratio"]
-    if slow_zone_reason(laps) is not None:
+    if slow_zone_reason(laps, sections) is not None:
         return pd.DataFrame({c: [] for c in cols})
     if neutralised is None:
         neutralised = neutralised_mask(laps)
-    sec, exits = sector_times(laps)
+    sec, exits, numbers = sector_times(laps, sections)
+    n_sec = sec.shape[1]
     usable = np.isfinite(sec) & (sec > 0)
     base = (laps["lap"].to_numpy() > 1) & ~np.asarray(neutralised, dtype=bool)
     usable &= base[:, None]
-    usable[:, 0] &= ~laps["out_lap"].to_numpy(dtype=bool)
-    usable[:, 2] &= ~laps["in_lap"].to_numpy(dtype=bool)
+    usable[:, 0] &= ~laps["out_lap"].to_numpy(dtype=bool)  # holds the pit exit
+    # an in-lap's last recorded sector holds the pit entry (Al Kamel S3; WIGE S4, S5 is empty)
+    last = n_sec - 1 - np.argmax(np.isfinite(sec[:, ::-1]), axis=1)
+    in_lap = np.flatnonzero(laps["in_lap"].to_numpy(dtype=bool))
+    usable[in_lap, last[in_lap]] = False
     car = laps["car"].to_numpy()
     codes = pd.factorize(car)[0]
     rows, ks = np.nonzero(usable)  # one entry per usable (row, sector)
     t = sec[rows, ks]
-    ref = pd.Series(t).groupby(codes[rows] * 3 + ks, sort=False).transform("median").to_numpy()
+    ref = pd.Series(t).groupby(codes[rows] * n_sec + ks, sort=False).transform("median").to_numpy()
     x = exits[rows, ks]
     order = np.argsort(x, kind="stable")
     rows, ks, t, ref, x = rows[order], ks[order], t[order], ref[order], x[order]
     return pd.DataFrame(
-        {"row": rows, "car": car[rows], "sector": ks + 1, "enter": x - t, "exit": x, "time": t, "ratio": t / ref}
+        {"row": rows, "car": car[rows], "sector": numbers[ks], "enter": x - t, "exit": x, "time": t, "ratio": t / ref}
     )
 
 
+def _field(p: pd.DataFrame) -> dict:
+    """Per sector number: (indices into ``p``, exit times, field ratio at each passage)."""
+    sector, exit_all, ratio_all = p["sector"].to_numpy(), p["exit"].to_numpy(), p["ratio"].to_numpy()
+    out = {}
+    for k in np.unique(sector):
+        i = np.flatnonzero(sector == k)
+        out[int(k)] = (i, exit_all[i], window_median(exit_all[i], ratio_all[i], HALF_WINDOW))
+    return out
+
+
 def slow_zones(
-    laps: pd.DataFrame, neutralised: np.ndarray | None = None, passages: pd.DataFrame | None = None
+    laps: pd.DataFrame,
+    neutralised: np.ndarray | None = None,
+    passages: pd.DataFrame | None = None,
+    sections: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """The slow zones of a race (module docstring): zone (1..), sector, start, end, duration (s),
-    start_hour, end_hour (1-based race hours), peak_ratio and median_ratio (field ratio in the
-    zone), cars_affected (cars with a slowed passage), passages. ``passages``: the
-    :func:`sector_passages` of the same laps when already computed."""
-    p = sector_passages(laps, neutralised) if passages is None else passages
+    """The slow zones of a race (module docstring): zone (1..), sector (the source's numbering),
+    start, end (shared race clock, s), duration (s), start_hour, end_hour (1-based race hours),
+    peak_ratio and median_ratio (field ratio in the zone), cars_affected (cars with a slowed
+    passage), passages. ``passages``: the :func:`sector_passages` of the same laps (and
+    ``sections``) when already computed. One kernel for any number of sectors."""
+    p = sector_passages(laps, neutralised, sections) if passages is None else passages
     empty = empty_table("slow_zones")
     if p.empty:
         return empty
-    sector = p["sector"].to_numpy()
+    code60 = zone_rule(laps, sections) == "code60"
+    ratio_min, local_min, min_duration = (C60_RATIO, C60_LOCAL, C60_MIN_DURATION) if code60 else (RATIO, LOCAL, MIN_DURATION)
     exit_all, enter_all = p["exit"].to_numpy(), p["enter"].to_numpy()
     ratio_all, car_all = p["ratio"].to_numpy(), p["car"].to_numpy()
-    per = {k: np.flatnonzero(sector == k) for k in (1, 2, 3)}
-    field = {k: (exit_all[i], window_median(exit_all[i], ratio_all[i], HALF_WINDOW)) for k, i in per.items()}
+    field = _field(p)
     zones = []
-    for k in (1, 2, 3):
-        t, med = field[k]
+    for k, (rows, t, med) in field.items():
         if len(t) < MIN_PASSAGES:
             continue
-        others = [np.interp(t, *field[j]) for j in (1, 2, 3) if j != k and len(field[j][0])]
+        others = [np.interp(t, tj, mj) for j, (_, tj, mj) in field.items() if j != k and len(tj)]
         least = np.minimum.reduce(others) if others else np.ones_like(med)
-        hot = (med >= RATIO) & (med - least >= LOCAL)
+        hot = (med >= ratio_min) & (med - least >= local_min)
         idx = np.flatnonzero(hot)
         if not idx.size:
             continue
-        rows = per[k]
         breaks = np.flatnonzero(np.diff(t[idx]) > JOIN_GAP)
         for run in np.split(idx, breaks + 1):
             span = rows[run[0] : run[-1] + 1]
             start, end = float(enter_all[span[0]]), float(exit_all[span].max())
-            if len(run) < MIN_PASSAGES or end - start < MIN_DURATION:
+            if len(run) < MIN_PASSAGES or end - start < min_duration:
                 continue
             r = ratio_all[span]
             zones.append(
@@ -171,7 +262,7 @@ def slow_zones(
                     "end": end,
                     "peak_ratio": float(med[run].max()),
                     "median_ratio": float(np.median(r)),
-                    "cars_affected": int(len(set(car_all[span[r >= RATIO]]))),
+                    "cars_affected": int(len(set(car_all[span[r >= ratio_min]]))),
                     "passages": int(len(span)),
                 }
             )
@@ -185,17 +276,114 @@ def slow_zones(
     return out[ZONE_COLUMNS]
 
 
-def slow_zone_mask(laps: pd.DataFrame, zones: pd.DataFrame | None = None) -> np.ndarray:
+def full_course_spans(passages: pd.DataFrame) -> list[tuple[float, float]]:
+    """(start, end) on the shared race clock of each moment when the **whole course** was slowed:
+    in every sector, at least half of the passages *in progress* (entered, not yet left) have a ratio
+    of at least :data:`FULL_RATIO`, for at least :data:`FULL_MIN_DURATION` s (time in steps of
+    :data:`FULL_STEP` s; spans less than :data:`JOIN_GAP` s apart are one). Measured on the passages in
+    progress, not on the sector exits: a neutralisation of two minutes slows each car in whichever
+    sector it is in, so the slowed passages of the three sectors end minutes apart but all overlap
+    (Le Mans 2019 0:55-0:58). Passages of a car stopped in a sector (ratio over 4) do not count.
+
+    >>> import pandas as pd
+    >>> rows = []
+    >>> for car in range(30):
+    ...     t = 20.0 * car
+    ...     for lap in range(2, 30):
+    ...         for k, usual in enumerate((80.0, 90.0, 150.0), 1):
+    ...             # everyone at 80 km/h from 3000 s to 3150 s (rain on lap 20 slows every sector by 1.3 only)
+    ...             time = usual * (1.3 if lap == 20 else 1.0) + (90.0 if t < 3150 and t + usual > 3000 else 0.0)
+    ...             rows.append({"row": 0, "car": str(car), "sector": k, "enter": t, "exit": t + time,
+    ...                          "time": time, "ratio": time / usual})
+    ...             t += time
+    >>> p = pd.DataFrame(rows).sort_values("exit", kind="stable")
+    >>> [(round(a), round(b)) for a, b in full_course_spans(p)]  # the passages that held 3000-3150 s
+    [(2970, 3190)]
+    """
+    if passages.empty:
+        return []
+    enter, exit_ = passages["enter"].to_numpy(dtype=float), passages["exit"].to_numpy(dtype=float)
+    ratio, sector = passages["ratio"].to_numpy(dtype=float), passages["sector"].to_numpy()
+    keep = ratio < STOPPED_RATIO
+    if not keep.any():
+        return []
+    t0 = float(enter[keep].min())
+    n = int((exit_[keep].max() - t0) // FULL_STEP) + 2
+    b0 = ((enter - t0) // FULL_STEP).astype(np.int64)
+    b1 = ((exit_ - t0) // FULL_STEP).astype(np.int64) + 1
+    least = None
+    for k in np.unique(sector):
+        m = keep & (sector == k)
+        slow = m & (ratio >= FULL_RATIO)
+        total = np.cumsum(np.bincount(b0[m], minlength=n + 1)[: n + 1] - np.bincount(b1[m], minlength=n + 1)[: n + 1])
+        hot = np.cumsum(np.bincount(b0[slow], minlength=n + 1)[: n + 1] - np.bincount(b1[slow], minlength=n + 1)[: n + 1])
+        share = np.where(total >= 3, hot / np.maximum(total, 1), 0.0)  # 3 cars at least in the sector
+        least = share if least is None else np.minimum(least, share)
+    if least is None or len(np.unique(sector)) < 2:
+        return []
+    spans: list[list[float]] = []
+    for i in np.flatnonzero(least >= 0.5):
+        a = t0 + i * FULL_STEP
+        if spans and a - spans[-1][1] <= JOIN_GAP:
+            spans[-1][1] = a + FULL_STEP
+        else:
+            spans.append([a, a + FULL_STEP])
+    return [(a, b) for a, b in spans if b - a >= FULL_MIN_DURATION]
+
+
+def with_full_course(
+    laps: pd.DataFrame,
+    kinds: np.ndarray,
+    neutralised: np.ndarray,
+    passages: pd.DataFrame,
+    sections: pd.DataFrame | None = None,
+) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    """Files without a flag column: the whole-course neutralisations the lap-time inference misses
+    (too short to lift whole laps over its 1.6; Le Mans 2019 0:55-0:58, every car once ~60 s slower in
+    the one sector it was in) or cannot name, found from sector times (:func:`full_course_spans`).
+    Returns (kinds, neutralised, passages) with: the crossings inside each span of kind ``FCY``, or
+    ``C60`` on the Nordschleife (:func:`zone_rule`: a full-course Code 60, there is no safety car,
+    so an inferred SC / FCY over the span is renamed C60 too); every lap run (partly) inside a span
+    neutralised; the passages of those laps left out. Files with flags come back unchanged (the
+    flags are observed)."""
+    if passages.empty or has_flags(laps):
+        return kinds, neutralised, passages
+    spans = full_course_spans(passages)
+    if not spans:
+        return kinds, neutralised, passages
+    kind = "C60" if zone_rule(laps, sections) == "code60" else "FCY"
+    el = laps["elapsed"].to_numpy(dtype=float) + start_offsets(laps)
+    ls = el - laps["lap_time"].to_numpy(dtype=float)
+    kinds = np.asarray(kinds, dtype=object).copy()
+    neutralised = np.asarray(neutralised, dtype=bool).copy()
+    for a, b in spans:
+        over = (ls <= b) & (el >= a)
+        cross = (el >= a) & (el <= b)
+        if kind == "C60":
+            inferred = over & (kinds != "") & (kinds != "RED")
+            kinds[inferred] = kind
+        kinds[cross & (kinds == "")] = kind
+        neutralised |= over
+    passages = passages[~neutralised[passages["row"].to_numpy(dtype=np.int64)]].reset_index(drop=True)
+    return kinds, neutralised, passages
+
+
+def slow_zone_mask(
+    laps: pd.DataFrame, zones: pd.DataFrame | None = None, sections: pd.DataFrame | None = None
+) -> np.ndarray:
     """Per lap row: True when one of its sectors was driven inside a slow zone of that sector
     (the sector's exit between the zone's start and end)."""
     n = len(laps)
     out = np.zeros(n, dtype=bool)
     if zones is None:
-        zones = slow_zones(laps)
-    if zones.empty or slow_zone_reason(laps) is not None:
+        zones = slow_zones(laps, sections=sections)
+    if zones.empty or slow_zone_reason(laps, sections) is not None:
         return out
-    _, exits = sector_times(laps)
+    _, exits, numbers = sector_times(laps, sections)
+    col = {int(k): i for i, k in enumerate(numbers)}
     for z in zones.itertuples():
-        x = exits[:, int(z.sector) - 1]
+        if int(z.sector) not in col:
+            continue
+        x = exits[:, col[int(z.sector)]]
         out |= (x >= z.start) & (x <= z.end)
     return out

@@ -26,6 +26,11 @@ Drive time (rules: "time stopped in the pits does not count", domain.md §3)
     When an out-lap has no PIT_TIME, the excluded time is the out-lap time minus the car's median
     clean lap (at least 0). ``pit_excluded`` gives the excluded seconds.
 
+Drive time with the pit stops (the timekeeper's count: WIGE's official FAHRERn_ZEIT)
+    The sum of the driver's lap times, in-laps and out-laps whole (pit-lane time included): a spell's
+    ``duration``, a driver's ``total_with_pits``. Which of the two a series' rules count is the rule
+    set's ``[counting] exclude_pit`` (:func:`counts_pit`); the faces show that one.
+
 >>> import pandas as pd
 >>> laps = pd.DataFrame({"car": ["1"] * 5, "lap": [1, 2, 3, 4, 5],
 ...     "driver": ["A", "A", "B", "B", "B"], "driver_slot": pd.array([1, 1, 2, 2, 2], dtype="Int8"),
@@ -50,7 +55,7 @@ from stintlab.analysis.order import snapshot_file, took_the_flag
 from stintlab.analysis.window import worst_window  # the one driving-window algorithm (re-exported)
 from stintlab.schema import empty_table
 
-__all__ = ["stints", "driver_spells", "drive_time", "driving_intervals", "worst_window"]
+__all__ = ["stints", "driver_spells", "drive_time", "driving_intervals", "worst_window", "DRIVE_TIME_COLUMNS"]
 
 STINT_COLUMNS = [
     "car", "stint", "driver", "driver_slot", "class", "lap_start", "lap_end", "laps", "start", "end",
@@ -59,6 +64,11 @@ STINT_COLUMNS = [
 SPELL_COLUMNS = [
     "car", "spell", "driver", "driver_slot", "class", "lap_start", "lap_end", "laps", "stints", "start", "end",
     "duration", "pit_excluded", "drive_time",
+]  # fmt: skip
+
+DRIVE_TIME_COLUMNS = [
+    "car", "driver", "driver_slot", "class", "total", "total_with_pits", "longest_spell", "worst_window_6h",
+    "worst_window_start", "spells", "laps",
 ]  # fmt: skip
 
 
@@ -199,10 +209,11 @@ def driver_spells(laps: pd.DataFrame) -> pd.DataFrame:
     return out[SPELL_COLUMNS]
 
 
-def driving_intervals(laps: pd.DataFrame) -> pd.DataFrame:
+def driving_intervals(laps: pd.DataFrame, exclude_pit: bool = True) -> pd.DataFrame:
     """Per lap row, the [drive_start, drive_end] race-time interval the driver was driving
-    (the out-lap's excluded pit time is taken off the start of the lap), with car and driver."""
-    excl = _pit_excluded_per_row(laps)
+    (the out-lap's excluded pit time is taken off the start of the lap unless ``exclude_pit`` is
+    False: then the whole lap), with car and driver."""
+    excl = _pit_excluded_per_row(laps) if exclude_pit else np.zeros(len(laps))
     el = laps["elapsed"].to_numpy(dtype=float)
     ls = el - laps["lap_time"].to_numpy(dtype=float)
     return pd.DataFrame(
@@ -216,11 +227,11 @@ def driving_intervals(laps: pd.DataFrame) -> pd.DataFrame:
 
 
 def drive_time(laps: pd.DataFrame, window: float = 6 * 3600.0) -> pd.DataFrame:
-    """Per (car, driver): total drive time, longest_spell (drive time of the longest continuous
-    spell), worst_window_6h (most driving inside any ``window`` of race time) and its start,
-    spells and laps. Pit time is excluded as in :func:`driver_spells`."""
-    cols = ["car", "driver", "driver_slot", "class", "total", "longest_spell", "worst_window_6h", "worst_window_start",
-            "spells", "laps"]  # fmt: skip
+    """Per (car, driver): total drive time (pit time excluded as in :func:`driver_spells`),
+    total_with_pits (the sum of the driver's lap times, pit stops included: WIGE's FAHRERn_ZEIT),
+    longest_spell (drive time of the longest continuous spell), worst_window_6h (most driving inside
+    any ``window`` of race time) and its start, spells and laps."""
+    cols = DRIVE_TIME_COLUMNS
     if laps.empty:
         return empty_table("drive_time")
     sp = driver_spells(laps)
@@ -229,6 +240,7 @@ def drive_time(laps: pd.DataFrame, window: float = 6 * 3600.0) -> pd.DataFrame:
         driver_slot=("driver_slot", "first"),
         cls=("class", "first"),
         total=("drive_time", "sum"),
+        total_with_pits=("duration", "sum"),
         longest_spell=("drive_time", "max"),
         spells=("spell", "size"),
         laps=("laps", "sum"),

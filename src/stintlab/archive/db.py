@@ -171,6 +171,8 @@ class Archive:
                     self.con.execute(ddl)
                 self._ensure_laps_table()
                 self._ensure_race_no()
+                # registries made before estimates were stored have no evidence column
+                self.con.execute("ALTER TABLE driver_categories ADD COLUMN IF NOT EXISTS evidence VARCHAR")
                 if new_registry:  # an archive made before the registry: fill it from its entries
                     self.con.execute(REGISTRY_BACKFILL)
                 self.migrate_driver_ids()
@@ -448,7 +450,7 @@ DDL = [
         air_temp DOUBLE, track_temp DOUBLE, temp_unit VARCHAR, pressure DOUBLE, pressure_unit VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS driver_categories (
         driver_key VARCHAR, driver VARCHAR, season INTEGER, series VARCHAR, category VARCHAR, race_id VARCHAR,
-        car VARCHAR, source_file VARCHAR, kind VARCHAR, confidence DOUBLE, driver_id VARCHAR)""",
+        car VARCHAR, source_file VARCHAR, kind VARCHAR, confidence DOUBLE, evidence VARCHAR, driver_id VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS race_parts (race_id VARCHAR, part VARCHAR, data BLOB)""",
     """CREATE TABLE IF NOT EXISTS driver_aliases (
         alias_key VARCHAR PRIMARY KEY, alias VARCHAR, canonical_key VARCHAR, canonical VARCHAR)""",

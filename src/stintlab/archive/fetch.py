@@ -9,7 +9,9 @@ word given, and downloads the lap file (``23_*``), the official classification (
 ``05_Classification*``) and the weather file (``26_*``) of the ``Race`` session (the highest
 ``Hour N`` folder when there are several). A URL of a folder or of one file works too.
 
-Cache (``--cache-dir``, ``$STINTLAB_CACHE``, else ``$XDG_CACHE_HOME/stintlab`` or ``~/.cache/stintlab``):
+Cache (``--cache-dir``, ``$STINTLAB_CACHE``, else ``$XDG_CACHE_HOME/stintlab`` or ``~/.cache/stintlab``;
+the HTTP piece — cache paths, downloads and their error messages — is :mod:`stintlab.httpcache`, shared
+with the live URL source):
 
 1. ``raw/<host>/<path>``: the downloaded files, mirroring the portal (folder listings are kept as
    ``.listing.html``); a file in the cache is never downloaded again (``refresh=True`` forces it);
@@ -29,12 +31,19 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pandas as pd
 
-from stintlab.errors import StintlabError, StintlabUsageError
+from stintlab.errors import StintlabUsageError
+from stintlab.httpcache import (
+    FetchError,
+    cache_path,
+    default_cache_dir,
+    download,
+    list_links,
+    save,
+)
 
 __all__ = ["FetchError", "FetchResult", "fetch", "default_cache_dir", "parsed_table", "SERIES_BASES", "list_links"]
 
@@ -54,22 +63,6 @@ CHAMPIONSHIPS = {
     "elms": "European Le Mans",
     "alms": "Asian Le Mans",
 }
-USER_AGENT = "stintlab (+https://github.com/stintlab)"
-LISTING = ".listing.html"
-
-
-class FetchError(StintlabError):
-    """A download that failed (HTTP error, time-out, unreachable host, not in the offline cache)."""
-
-
-def default_cache_dir() -> Path:
-    env = os.environ.get("STINTLAB_CACHE")
-    if env:
-        return Path(env).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "stintlab"
-
-
 @dataclass
 class FetchResult:
     """What :func:`fetch` got: per race (session folder) its local files, and counters."""
@@ -78,36 +71,6 @@ class FetchResult:
     downloaded: int = 0
     from_cache: int = 0
     listings: int = 0
-
-
-class _Links(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.links: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        if tag.lower() == "a":
-            for k, v in attrs:
-                if k.lower() == "href" and v:
-                    self.links.append(v)
-
-
-def list_links(html: str) -> list[str]:
-    """Relative links of a folder listing (no parent, query or absolute links), unquoted.
-
-    >>> list_links('<a href="../">..</a><a href="13_2024/">13_2024/</a><a href="?C=M">x</a><a href="a%20b.CSV">f</a>')
-    ['13_2024/', 'a b.CSV']
-    """
-    p = _Links()
-    p.feed(html)
-    out = []
-    for link in p.links:
-        if link.startswith(("?", "/", "#", "../", "http:", "https:", "mailto:")) or link in (".", "./"):
-            continue
-        name = urllib.parse.unquote(link)
-        if name not in out:
-            out.append(name)
-    return out
 
 
 class _Client:
@@ -119,40 +82,10 @@ class _Client:
         self.result = FetchResult()
 
     def local(self, url: str) -> Path:
-        u = urllib.parse.urlsplit(url)
-        host = u.netloc.replace(":", "_") or "local"
-        parts = [urllib.parse.unquote(p) for p in u.path.split("/") if p]
-        for p in parts:
-            if p in ("..", "."):
-                raise FetchError(f"refusing a path with {p!r}: {url}")
-        path = self.cache / "raw" / host
-        for p in parts:
-            path = path / p
-        return path / LISTING if url.endswith("/") else path
+        return cache_path(self.cache, url)
 
     def _download(self, url: str) -> bytes:
-        req = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "text/html,text/csv,*/*"})
-        try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
-                return resp.read()
-        except urllib.error.HTTPError as exc:
-            if exc.code == 403:
-                raise FetchError(
-                    f"HTTP 403 Forbidden for {url}: the timing portal refuses scripted downloads "
-                    "(Al Kamel hosts block them since Oct 2025). Download the files in a browser and use "
-                    "`stintlab archive add`, or fetch from a mirror with --base."
-                ) from None
-            if exc.code == 404:
-                raise FetchError(f"HTTP 404 Not Found: {url} (check the series, year and event)") from None
-            raise FetchError(f"HTTP {exc.code} {exc.reason} for {url}") from None
-        except TimeoutError:
-            raise FetchError(
-                f"timed out after {self.timeout:g} s waiting for {url} (try --timeout or --offline)"
-            ) from None
-        except urllib.error.URLError as exc:
-            if isinstance(exc.reason, TimeoutError):
-                raise FetchError(f"timed out after {self.timeout:g} s waiting for {url}") from None
-            raise FetchError(f"cannot reach {url}: {exc.reason}") from None
+        return download(url, self.timeout).data
 
     def get(self, url: str, *, listing: bool = False) -> bytes:
         """Bytes of ``url`` from the cache or the network (see the module docstring)."""
@@ -167,10 +100,7 @@ class _Client:
             self.result.from_cache += 1
             return local.read_bytes()
         data = self._download(url)
-        local.parent.mkdir(parents=True, exist_ok=True)
-        tmp = local.with_name(local.name + ".part")
-        tmp.write_bytes(data)
-        os.replace(tmp, local)
+        save(local, data)
         if listing:
             self.result.listings += 1
         else:

@@ -436,4 +436,9 @@ def ingest(
         finally:
             if pool is not None:
                 pool.shutdown(wait=True, cancel_futures=True)
+        changed = [r["race_id"] for r in out if r.get("status") in ("added", "replaced")]
+        if changed:
+            from stintlab.archive.estimates import refresh_estimates
+
+            refresh_estimates(arc, changed)  # the registry's estimates follow the archive (bounded: module doc)
     return out

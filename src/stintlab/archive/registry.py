@@ -3,15 +3,19 @@
 Table ``driver_categories`` (one row per driver per race that graded him): driver_key, driver (as
 written), season, series, category, race_id, car, source_file, kind (``observed``: an official
 classification carrying categories, e.g. IMSA ``DRIVERn_LICENSE``; ``entry list``: an entry list
-beside the race's file; ``estimated``), confidence (1.0 for observations). Filled in the race's
-ingest transaction (:func:`registry_rows`); an archive made before the registry is filled from its
-entries when opened for writing.
+beside the race's file; ``estimated``: :mod:`stintlab.archive.estimates`), confidence (1.0 for
+observations; for an estimate its estimator's measured precision), evidence (an estimate's: ``pace`` or
+``crew rule``; null for observations). Observations are filled in the race's ingest transaction
+(:func:`registry_rows`); an archive made before the registry is filled from its entries when opened for
+writing; estimates are remade after every change of the archive (:func:`stintlab.archive.estimates.refresh_estimates`).
 
 A driver's category for a season (:func:`season_lookup`): the observations of that season (the most
 frequent category, ties to the higher grade, :func:`stintlab.archive.identity.season_category`),
 the other categories of that season given as ``conflict``; with none that season, the nearest
-season's (a later one on a tie), ``season_observed`` saying which. Names are joined by their
-identity key and the archive's alias table.
+season's (a later one on a tie), ``season_observed`` saying which. An estimate never overrides an
+observation: a driver observed in any season gets that observation; only a driver never observed gets a
+stored estimate (:func:`estimate_lookup`: the nearest season's, from the race it was estimated in). Names
+are joined by their identity key and the archive's alias table.
 """
 
 from __future__ import annotations
@@ -20,23 +24,26 @@ from pathlib import Path
 
 import pandas as pd
 
-from stintlab.analysis.categories import read_entry_list
+from stintlab.analysis.categories import VALID_CATEGORIES, read_entry_list
 from stintlab.analysis.estimate import MIN_PROBABILITY, estimate, features, fit
 from stintlab.archive.db import Archive, default_db_path
 from stintlab.archive.identity import CATEGORY_ORDER, driver_key, resolve_key, season_category, suggest_aliases
-from stintlab.archive.sources import meta_from_path
 from stintlab.errors import StintlabUsageError
 
 __all__ = [
     "ESTIMATED_CATEGORIES",
+    "ESTIMATE_SEASONS",
     "LOOKUP_COLUMNS",
+    "OBSERVED_KINDS",
     "REGISTRY_COLUMNS",
     "alias_hints",
     "category_lookup",
     "driver_history",
+    "estimate_lookup",
     "estimate_race",
     "import_entry_list",
     "load_registry",
+    "pace_estimates",
     "registry_rows",
     "race_season",
     "season_lookup",
@@ -45,18 +52,25 @@ __all__ = [
 
 REGISTRY_COLUMNS = [
     "driver_key", "driver", "season", "series", "category", "race_id", "car", "source_file", "kind", "confidence",
+    "evidence",
 ]  # fmt: skip
-LOOKUP_COLUMNS = ["category", "season_observed", "series", "race_id", "conflict", "observations", "source", "probability"]
+OBSERVED_KINDS = ("observed", "entry list")
+LOOKUP_COLUMNS = ["category", "season_observed", "series", "race_id", "conflict", "observations", "source", "probability",
+                  "evidence"]  # fmt: skip
 #: estimates are given only for these categories (the others' measured precision is too low: docs/archive.md)
 ESTIMATED_CATEGORIES = ("Platinum", "Bronze")
+#: a stored estimate is used for races at most this many seasons away from the one it was made in
+ESTIMATE_SEASONS = 1
 
 
 def registry_rows(meta: dict, entries: pd.DataFrame | None, results_file, entry_list=None) -> pd.DataFrame:
     """The registry rows of one race (without ``race_id``, added when written): its entries' official
-    categories (``observed``) and those of an entry list beside its file (``entry list``: that file)."""
+    categories (``observed``) and those of an entry list beside its file (``entry list``: that file).
+    Only FIA driver categories (Platinum/Gold/Silver/Bronze) are registered: a national licence grade or an
+    SRO cup ("Gold Cup", a car class) that a file puts in a driver's category field is not one (docs/archive.md)."""
     rows = []
     if entries is not None and len(entries):
-        for r in entries[entries["category"].notna()].itertuples():
+        for r in entries[entries["category"].isin(VALID_CATEGORIES).fillna(False)].itertuples():
             rows.append((r.driver_key, r.driver, r.category, r.car, Path(str(results_file)).name, "observed"))
     if entry_list is not None:
         el = read_entry_list(entry_list)
@@ -66,6 +80,7 @@ def registry_rows(meta: dict, entries: pd.DataFrame | None, results_file, entry_
     out["season"] = int(meta["season"])
     out["series"] = meta.get("series")
     out["confidence"] = 1.0
+    out["evidence"] = None
     return out[[c for c in REGISTRY_COLUMNS if c != "race_id"]]  # the writer adds race_id
 
 
@@ -89,6 +104,7 @@ def import_entry_list(arc: Archive, path, season: int, series: str | None = None
             "source_file": str(Path(path).resolve()),
             "kind": "entry list",
             "confidence": 1.0,
+            "evidence": None,
         },
         columns=REGISTRY_COLUMNS,
     )
@@ -115,7 +131,9 @@ def import_entry_list(arc: Archive, path, season: int, series: str | None = None
 
 def load_registry(arc: Archive) -> pd.DataFrame:
     """Every registry row, ``key`` = the canonical driver key (aliases followed)."""
-    reg = arc.df(f"SELECT {', '.join(REGISTRY_COLUMNS)} FROM driver_categories")
+    have = set(arc.df("SELECT * FROM driver_categories LIMIT 0").columns)  # older registries: no evidence
+    cols = [c if c in have else f"NULL AS {c}" for c in REGISTRY_COLUMNS]
+    reg = arc.df(f"SELECT {', '.join(cols)} FROM driver_categories")
     aliases = arc.aliases()
     reg["key"] = [resolve_key(k, aliases) for k in reg["driver_key"]]
     return reg
@@ -144,7 +162,7 @@ def _pick(rows: pd.DataFrame) -> dict:
 def season_lookup(reg: pd.DataFrame, keys: list[str], season: int | None) -> pd.DataFrame:
     """Per canonical key of ``keys`` known to the registry: :data:`LOOKUP_COLUMNS` (index: key).
     ``season`` None: the latest season observed."""
-    known = reg[reg["key"].isin(set(keys)) & reg["kind"].isin(["observed", "entry list"])]
+    known = reg[reg["key"].isin(set(keys)) & reg["kind"].isin(OBSERVED_KINDS)]
     out = {}
     for key, rows in known.groupby("key", sort=False):
         seasons = sorted(set(int(s) for s in rows["season"]))
@@ -156,17 +174,38 @@ def season_lookup(reg: pd.DataFrame, keys: list[str], season: int | None) -> pd.
         hit["season_observed"] = pick
         hit["source"] = "archive"
         hit["probability"] = float("nan")
+        hit["evidence"] = None
         out[key] = hit
     return pd.DataFrame.from_dict(out, orient="index", columns=LOOKUP_COLUMNS)
 
 
+def estimate_lookup(reg: pd.DataFrame, keys: list[str], season: int | None) -> pd.DataFrame:
+    """Per canonical key of ``keys`` that the registry never observed but estimated in an archived race within
+    :data:`ESTIMATE_SEASONS` of ``season``: the estimate of the nearest season (a later one on a tie; within it the most probable, then the latest race),
+    as :data:`LOOKUP_COLUMNS` with ``source`` "estimated", ``probability`` the estimator's measured
+    precision, ``evidence`` and the race it was estimated in (index: key)."""
+    observed = set(reg.loc[reg["kind"].isin(OBSERVED_KINDS), "key"])
+    est = reg[reg["key"].isin(set(keys) - observed) & (reg["kind"] == "estimated")]
+    if season is not None:  # categories change from year to year: an estimate speaks for its season and the next
+        est = est[(est["season"].astype(int) - int(season)).abs() <= ESTIMATE_SEASONS]
+    out = {}
+    for key, rows in est.groupby("key", sort=False):
+        seasons = sorted(set(int(x) for x in rows["season"]))
+        pick = seasons[-1] if season is None else min(seasons, key=lambda x: (abs(x - season), -x))
+        mine = rows[rows["season"] == pick].sort_values(["confidence", "race_id"], kind="stable")
+        top = mine.iloc[-1]
+        others = sorted(set(mine["category"]) - {top["category"]}, key=lambda c: CATEGORY_ORDER.get(c, 9))
+        out[key] = {
+            "category": top["category"], "season_observed": pick, "series": top["series"],
+            "race_id": top["race_id"], "conflict": "/".join(others) or None, "observations": int(len(mine)),
+            "source": "estimated", "probability": float(top["confidence"]), "evidence": top["evidence"],
+        }  # fmt: skip
+    return pd.DataFrame.from_dict(out, orient="index", columns=LOOKUP_COLUMNS)
+
+
 def race_season(race) -> int | None:
-    """The season of a loaded race: told by its file's path, else by its start date."""
-    meta = meta_from_path(Path(race.meta.get("path") or "."))
-    if meta.get("season"):
-        return int(meta["season"])
-    date = race.meta.get("date")
-    return int(str(date)[:4]) if date else None
+    """The season of a loaded race (:attr:`stintlab.race.Race.season`: its file's path, else its start date)."""
+    return race.season
 
 
 def training_table(arc: Archive) -> pd.DataFrame:
@@ -176,33 +215,55 @@ def training_table(arc: Archive) -> pd.DataFrame:
     return features(t)
 
 
-def estimate_race(train: pd.DataFrame, race, names: list[str]) -> pd.DataFrame:
-    """Estimates (:mod:`stintlab.analysis.estimate`) for ``names`` of ``race`` from their pace against
-    their class in that race, by a model fitted on ``train``; only a probability of at least
-    :data:`~stintlab.analysis.estimate.MIN_PROBABILITY` for one of :data:`ESTIMATED_CATEGORIES` is kept."""
+def pace_estimates(model: dict, table: pd.DataFrame, names: list[str], precision: dict) -> pd.DataFrame:
+    """Pace estimates (:mod:`stintlab.analysis.estimate`) for the drivers ``names`` of one race's ``table``
+    (race_id, car, driver, class, pace = best_10) from ``model``: a category is given when the model's
+    probability reaches :data:`~stintlab.analysis.estimate.MIN_PROBABILITY` and it is one of
+    :data:`ESTIMATED_CATEGORIES` whose measured precision (``precision``: category -> share right, leave
+    one race out, :func:`stintlab.archive.estimates.calibration`) also reaches it. The stated probability is
+    that measured precision, not the model's score. Rows as :data:`LOOKUP_COLUMNS`, indexed by name;
+    ``attrs["argmax"]``: every name's most probable category (None without features), kept or not."""
+    f = features(table)
+    mine = f[f["driver"].astype(str).isin(set(names))]
+    if mine.empty or not model:
+        return pd.DataFrame(columns=LOOKUP_COLUMNS)
+    est = estimate(model, mine)
+    argmax = {str(f.at[i, "driver"]): (None if pd.isna(c) else str(c)) for i, c in est["category"].items()}
+    ok = {c for c in ESTIMATED_CATEGORIES if precision.get(c, 0.0) >= MIN_PROBABILITY}
+    keep = est["category"].isin(ok).fillna(False) & (est["probability"] >= MIN_PROBABILITY)
+    rows = {}
+    for i in est.index[keep.to_numpy(dtype=bool)]:
+        cat = str(est.at[i, "category"])
+        rows[str(f.at[i, "driver"])] = {"category": cat, "source": "estimated", "probability": float(precision[cat]),
+                                        "evidence": "pace"}  # fmt: skip
+    out = pd.DataFrame.from_dict(rows, orient="index", columns=LOOKUP_COLUMNS)
+    out.attrs["argmax"] = argmax  # every name's most probable category, kept or not
+    return out
+
+
+def estimate_race(train: pd.DataFrame, race, names: list[str], precision: dict | None = None) -> pd.DataFrame:
+    """:func:`pace_estimates` for ``names`` of a loaded ``race`` (its drivers' ``best_10`` against their class),
+    by a model fitted on ``train`` (:func:`training_table`); ``precision`` default: the corpus figures."""
+    from stintlab.archive.estimates import CORPUS_PRECISION
+
     m = race.driver_metrics[["car", "driver", "best_10"]].rename(columns={"best_10": "pace"})
     cls = race.drivers.drop_duplicates(["car", "driver"]).set_index(["car", "driver"])["class"]
     m = m.assign(race_id="this", **{"class": [cls.get((c, d)) for c, d in zip(m["car"], m["driver"], strict=True)]})
-    f = features(m)
-    est = estimate(fit(train.dropna(subset=["category"])), f[f["driver"].astype(str).isin(set(names))])
-    keep = est["category"].isin(ESTIMATED_CATEGORIES).fillna(False) & (est["probability"] >= MIN_PROBABILITY)
-    rows = {}
-    for i in est.index[keep.to_numpy(dtype=bool)]:
-        rows[str(f.at[i, "driver"])] = {
-            "category": est.at[i, "category"],
-            "source": "estimated",
-            "probability": round(float(est.at[i, "probability"]), 3),
-        }
-    return pd.DataFrame.from_dict(rows, orient="index", columns=LOOKUP_COLUMNS)
+    prec = precision if precision is not None else CORPUS_PRECISION["pace"]
+    return pace_estimates(fit(train.dropna(subset=["category"])), m, names, prec)
 
 
 def category_lookup(db=None, *, required: bool = False, estimates: bool = True):
-    """A ``race.category_lookup`` reading the archive at ``db`` (default archive when None): the
-    registry (:func:`season_lookup`), then for the drivers it does not know an estimate from pace
-    (:func:`estimate_race`) unless ``estimates`` is False.
+    """A ``race.category_lookup`` reading the archive at ``db`` (default archive when None), in order: the
+    registry's observations (:func:`season_lookup`); for the drivers it never observed, an estimate from
+    their pace in this race (:func:`estimate_race`), then one stored from another archived race
+    (:func:`estimate_lookup`), unless ``estimates`` is False. Stated probabilities are the estimators'
+    measured precision kept in the archive (:func:`stintlab.archive.estimates.read_calibration`).
 
     A missing default archive gives no category (the lookup returns nothing); a missing ``db``
     named by the user (``required``) is a usage error when the lookup is first used."""
+    from stintlab.archive.estimates import read_calibration
+
     path = Path(db) if db is not None else default_db_path()
 
     def lookup(race, names: list[str]) -> pd.DataFrame:
@@ -214,17 +275,49 @@ def category_lookup(db=None, *, required: bool = False, estimates: bool = True):
             reg = load_registry(arc)
             aliases = arc.aliases()
             train = training_table(arc) if estimates else None
+            calib = read_calibration(arc)
+            this = _archived_id(arc, race)
+        # this race's own stored estimates are remade below from the same evidence: not read back
+        reg = reg[~((reg["kind"] == "estimated") & (reg["race_id"] == this))] if this else reg
         keys = {n: resolve_key(driver_key(n), aliases) for n in names}
-        found = season_lookup(reg, list(keys.values()), race_season(race))
+        season = race_season(race)
+        found = season_lookup(reg, list(keys.values()), season)
         rows = {n: found.loc[k] for n, k in keys.items() if k in found.index}
         out = pd.DataFrame.from_dict(rows, orient="index", columns=LOOKUP_COLUMNS)
         rest = [n for n in names if n not in rows]
-        if train is not None and rest and len(train):
-            est = estimate_race(train, race, rest)
-            out = pd.concat([out, est]) if len(out) else est
+        if train is not None and rest:
+            parts = [out]
+            if len(train):
+                est = estimate_race(train, race, rest, calib["pace"])
+                parts.append(est)
+                rest = [n for n in rest if n not in est.index]
+                argmax = est.attrs.get("argmax", {})
+            else:
+                argmax = {}
+            stored = estimate_lookup(reg, [keys[n] for n in rest], season)
+            # another race's estimate, unless this race's own pace points elsewhere
+            hits = {n: stored.loc[keys[n]] for n in rest
+                    if keys[n] in stored.index and argmax.get(n) in (None, stored.at[keys[n], "category"])}  # fmt: skip
+            parts.append(pd.DataFrame.from_dict(hits, orient="index", columns=LOOKUP_COLUMNS))
+            out = pd.concat([p for p in parts if len(p)]) if any(len(p) for p in parts) else out
+        out.attrs["crew_rule_probability"] = calib["crew rule"]
         return out
 
     return lookup
+
+
+def _archived_id(arc: Archive, race) -> str | None:
+    """The archive's id of a loaded race: its own (loaded from the archive), else the race whose source is its file."""
+    if race.meta.get("race_id"):
+        return str(race.meta["race_id"])
+    where = race.meta.get("path")
+    if not where:
+        return None
+    mine = Path(str(where)).resolve()
+    for rid, src in arc.con.execute("SELECT race_id, source FROM races").fetchall():
+        if src and Path(str(src)).resolve() == mine:
+            return rid
+    return None
 
 
 def alias_hints(arc: Archive, names: list[str]) -> list[dict]:
@@ -253,12 +346,14 @@ def alias_hints(arc: Archive, names: list[str]) -> list[dict]:
 
 def driver_history(arc: Archive, name: str) -> tuple[pd.DataFrame, list[str]]:
     """A driver's categories per season and series: season, series, category, races, kind,
-    conflict, spellings, sources (race ids). With no such driver: an empty table and the
-    registry's names sharing a surname (suggestions)."""
+    conflict (other categories observed that season; estimates never count), probability and
+    evidence (of an estimate: its estimator's measured precision, ``pace`` or ``crew rule``),
+    spellings, sources (race ids). With no such driver: an empty table and the registry's names
+    sharing a surname (suggestions)."""
     reg = load_registry(arc)
     key = resolve_key(driver_key(name), arc.aliases())
     mine = reg[reg["key"] == key]
-    cols = ["season", "series", "category", "races", "kind", "conflict", "spellings", "sources"]
+    cols = ["season", "series", "category", "races", "kind", "conflict", "probability", "evidence", "spellings", "sources"]
     if mine.empty:
         last = key.split()[-1:] if key else []
         like = reg[[k.split()[-1:] == last for k in reg["key"]]]["driver"] if last else pd.Series([], dtype=object)
@@ -266,8 +361,10 @@ def driver_history(arc: Archive, name: str) -> tuple[pd.DataFrame, list[str]]:
     rows = []
     for (season, series), g in mine.groupby(["season", "series"], sort=True):
         season_rows = mine[mine["season"] == season]
-        pick = _pick(season_rows)
+        seen = season_rows[season_rows["kind"].isin(OBSERVED_KINDS)]
+        conflict = _pick(seen)["conflict"] if len(seen) else None
         for (cat, kind), h in g.groupby(["category", "kind"], sort=False):
+            est = kind == "estimated"
             rows.append(
                 {
                     "season": int(season),
@@ -275,7 +372,9 @@ def driver_history(arc: Archive, name: str) -> tuple[pd.DataFrame, list[str]]:
                     "category": cat,
                     "races": int(h["race_id"].nunique()),
                     "kind": kind,
-                    "conflict": pick["conflict"],
+                    "conflict": conflict,
+                    "probability": round(float(h["confidence"].max()), 3) if est else None,
+                    "evidence": "/".join(sorted(set(h["evidence"].dropna()))) or None if est else None,
                     "spellings": ", ".join(sorted(set(h["driver"]))),
                     "sources": ", ".join(sorted(set(h["race_id"]))),
                 }

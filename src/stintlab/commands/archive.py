@@ -137,6 +137,7 @@ def archive_remove(
     as_json: bool = JsonOpt,
 ):
     """Remove races from the archive (exact ids; a pattern needs --yes)."""
+    from stintlab.archive.estimates import refresh_estimates
     from stintlab.archive.store import Archive
 
     removed = []
@@ -156,8 +157,10 @@ def archive_remove(
                     )
             targets += [h for h in hits if h not in targets]
         for rid in targets:  # every name checked before anything is removed
-            row = arc.remove(rid)
+            row = arc.remove(rid)  # its stored estimates go with it (race_id)
             removed.append({"race_id": row["race_id"], "status": "removed"})
+        if removed:
+            refresh_estimates(arc)  # the registry's estimates follow the archive
     emit(removed, as_json, title="archive remove")
 
 
@@ -193,6 +196,7 @@ def archive_alias(
     as_json: bool = JsonOpt,
 ):
     """Declare two driver names to be the same driver (or --remove an alias)."""
+    from stintlab.archive.estimates import refresh_estimates
     from stintlab.archive.store import Archive
 
     with Archive(db, write=True) as arc:
@@ -202,6 +206,7 @@ def archive_alias(
             if not canonical:
                 raise StintlabUsageError("give the canonical name: stintlab archive alias ALIAS CANONICAL")
             out = arc.add_alias(alias, canonical)
+        refresh_estimates(arc)  # the registry's estimates follow the archive
     emit(out, as_json, title="alias")
 
 
@@ -213,6 +218,7 @@ def archive_aliases(
     as_json: bool = JsonOpt,
 ):
     """The driver alias table (or suggestions for it)."""
+    from stintlab.archive.estimates import refresh_estimates
     from stintlab.archive.identity import suggest_aliases
     from stintlab.archive.store import Archive
 
@@ -247,6 +253,8 @@ def archive_aliases(
             if accept:
                 arc.add_alias(alias, canonical)
                 rows[-1]["added"] = True
+        if accept and rows:
+            refresh_estimates(arc)  # the registry's estimates follow the archive
     emit(rows, as_json, title=f"suggested aliases ({len(rows)})")
 
 

@@ -11,7 +11,8 @@ from stintlab.commands._common import emit, err_console, load_race, records
 from stintlab.commands.drivers import category_provenance
 from stintlab.errors import StintlabUsageError
 
-HISTORY_KEYS = ["season", "series", "category", "races", "kind", "conflict", "spellings", "sources"]
+HISTORY_KEYS = ["season", "series", "category", "races", "kind", "conflict", "probability", "evidence", "spellings",
+                "sources"]  # fmt: skip
 RACE_KEYS = ["car", "driver", "class", "category", "category_source", "season_observed", "category_series",
              "category_race", "category_conflict", "category_probability", "category_evidence", "entry_name",
              "match"]  # fmt: skip
@@ -19,7 +20,9 @@ RACE_KEYS = ["car", "driver", "class", "category", "category_source", "season_ob
 
 def categories(
     driver: str = typer.Argument(None, help="Driver name (any spelling; the alias table is used)."),
-    race_file: Path = typer.Option(None, "--race", dir_okay=False, help="A lap file: every driver's category and source."),
+    race_file: Path = typer.Option(
+        None, "--race", help="A lap file or its event folder: every driver's category and source."
+    ),
     entry_list: Path = typer.Option(None, "--entry-list", dir_okay=False, help="Entry list (CSV or YAML) for --race."),
     results: Path = typer.Option(None, "--results", help="Official classification for --race (default: one beside it)."),
     db: Path = typer.Option(
@@ -40,8 +43,11 @@ def categories(
     if import_file is not None:
         if season is None:
             raise StintlabUsageError("--import needs --season YEAR (the season the entry list grades)")
+        from stintlab.archive.estimates import refresh_estimates
+
         with Archive(db, write=True) as arc:
             out = import_entry_list(arc, import_file, season, series)
+            refresh_estimates(arc)  # new observations: estimates they replace go
         emit(out, as_json, title=f"entry list {import_file} added to the category registry")
         if out["two_categories"] and not as_json:
             err_console.print(f"[yellow]two categories in this list for: {', '.join(out['two_categories'])}[/yellow]")
@@ -83,7 +89,8 @@ def categories(
     emit(records(hist, HISTORY_KEYS), False, title=f"{driver}: FIA categories in the archive")
     conflicts = hist[hist["conflict"].notna()]
     for season in sorted(set(conflicts["season"])):
-        cats = sorted(set(hist.loc[hist["season"] == season, "category"]))
+        seen = hist[(hist["season"] == season) & (hist["kind"] != "estimated")]
+        cats = sorted(set(seen["category"]))
         err_console.print(f"[yellow]{season}: more than one category seen ({', '.join(cats)})[/yellow]")
 
 

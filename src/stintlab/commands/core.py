@@ -12,7 +12,9 @@ from stintlab.io.values import format_time
 from stintlab.log import issues_summary
 from stintlab.report.story import en
 
-FileArg = typer.Argument(..., exists=False, dir_okay=False, help="Al Kamel lap file (Analysis / Time Cards CSV).")
+FileArg = typer.Argument(
+    ..., exists=False, help="Lap file (Al Kamel Analysis, WIGE, SRO sector list) or the event folder holding one."
+)
 ResultsOpt = typer.Option(None, "--results", help="Official classification file (default: one found beside FILE).")
 
 

@@ -26,19 +26,6 @@ DRIVER_EXTRA_KEYS = [
     "best_10_n", "best_20pct_k", "stint_avg", "stint_avg_n", "spread", "index_n",
     "metric", "value", "ci_low", "ci_high", "low_sample", "close_to_next",
 ]  # fmt: skip
-BEST_KEYS = [
-    "class",
-    "category",
-    "place",
-    "driver",
-    "car",
-    "value",
-    "ci_low",
-    "ci_high",
-    "gap_to_next",
-    "close",
-    "drivers",
-]
 CREW_KEYS = ["car", "class", "team", "clean_laps", "best_lap", "ideal_lap", "best_10", "best_20pct", "median_clean",
              "stint_avg", "index", "spread", "metric", "value", "ci_low", "ci_high", "class_rank", "low_sample",
              "close_to_next"]  # fmt: skip
@@ -48,7 +35,7 @@ RULE_DRIVER_KEYS = ["driver", "car", "total", "longest_spell", "worst_window", "
 RULE_CREW_KEYS = ["car", "composition", "verdict", "class", "drivers", "rule", "detail"]
 VIOLATION_KEYS = ["car", "driver", "rule", "laps", "detail", "class", "category", "source"]
 
-FileArg = typer.Argument(..., dir_okay=False, help="Al Kamel lap file (Analysis / Time Cards CSV).")
+FileArg = typer.Argument(..., help="Lap file (Al Kamel Analysis, WIGE, SRO sector list) or the event folder holding one.")
 EntryOpt = typer.Option(None, "--entry-list", dir_okay=False, help="Entry list (CSV or YAML: car, driver, category).")
 ResultsOpt = typer.Option(None, "--results", help="Official classification file (default: one found beside FILE).")
 DbOpt = typer.Option(
@@ -77,7 +64,8 @@ def category_provenance(row: dict, season: int | None) -> str:
     src = row.get("category_source")
     if src == "estimated":
         how = "the crew rule" if row.get("category_evidence") == "crew rule" else "pace"
-        return f"estimated from {how} (p {row['category_probability']:.2f})"
+        where = f" at {row['category_race']}" if row.get("category_race") else ""  # stored from another race
+        return f"estimated from {how}{where} (p {row['category_probability']:.2f}, measured precision)"
     if src != "archive":
         return "" if src in (None, "unknown") else str(src)
     seen = row.get("season_observed")
@@ -109,17 +97,22 @@ def drivers(
     db: Path = DbOpt,
     best: bool = typer.Option(False, "--best", help="Print the best performer of each category in each class instead."),
     crews: bool = typer.Option(False, "--crews", help="Rank the crews (cars) in class instead of the drivers."),
-    min_laps: int = typer.Option(10, "--min-laps", help="Drivers with fewer clean laps are flagged low_sample."),
+    min_laps: int | None = typer.Option(
+        None, "--min-laps", help="Drivers with fewer clean laps are flagged low_sample (default: 10; 4 on laps of 6 min or more)."
+    ),
     as_json: bool = JsonOpt,
     fmt: str = FormatOpt,
 ):
     """Driver pace per class and FIA category, ranked by a metric (seconds; index: 100 = class pace)."""
     fmt = output_format(fmt, as_json)
     as_json = fmt != "table"  # JSON and CSV keep raw seconds
-    from stintlab.analysis.headline import HEADLINE_COLUMNS, category_headline
-    from stintlab.analysis.rankings import best_performers
+    from stintlab.analysis.headline import BEST_HEADLINE_COLUMNS, best_headline, category_headline
 
     race = load_race(file, results, entry_list=entry_list, db=db)
+    if min_laps is None:  # the race's minimum: 10 clean laps, 4 on long laps (stintlab.analysis.pace.min_clean_laps)
+        from stintlab.analysis.pace import min_clean_laps
+
+        min_laps = min_clean_laps(race.clean_laps)
     if crews:
         ct = _pick_class(race.crew_rankings(by, min_laps=min_laps), cls)
         emit(
@@ -149,9 +142,8 @@ def drivers(
         table = table[table["category"] == norm]
     if best:
         head = category_headline(table)
-        if as_json:  # the best performer by --by (BEST_KEYS) and the headline by both FIA figure and index
-            both = best_performers(table).merge(head.drop(columns=["drivers"]), on=["class", "category"], how="outer")
-            emit(records(both, BEST_KEYS + [k for k in HEADLINE_COLUMNS if k not in BEST_KEYS]), fmt)
+        if as_json:  # the best performer by --by and the headline by both FIA figure and index (schema: best_headline)
+            emit(records(best_headline(table), BEST_HEADLINE_COLUMNS), fmt)
             return
         emit(
             headline_rows(head),
@@ -216,7 +208,7 @@ def headline_rows(head: pd.DataFrame) -> list[dict]:
 
 def rules(
     file: Path = typer.Argument(
-        None, dir_okay=False, help="Lap file to check: Al Kamel, WIGE (NLS) or SRO sector list (omit with --list)."
+        None, help="Lap file to check: Al Kamel, WIGE (NLS) or SRO sector list, or its event folder (omit with --list)."
     ),
     rules_name: str = typer.Option(None, "--rules", help="Rule set name (see --list) or a .toml file."),
     list_: bool = typer.Option(False, "--list", help="List the shipped rule sets."),
@@ -252,6 +244,7 @@ def rules(
     drivers_table = _with_categories(out["drivers"], cats)
     data = {
         "rules": out["rules"].name,
+        "drive_time_counts_pit": not out["rules"].exclude_pit,
         "applies": not applies_note,
         "applies_note": applies_note or None,
         "drivers": records(drivers_table, RULE_DRIVER_KEYS),
@@ -267,7 +260,8 @@ def rules(
             emit(data[name], fmt, columns=keys)
         return
     title = f"{race.title} — {out['rules'].name}" + (" (RULE SET DOES NOT APPLY TO THIS RACE)" if applies_note else "")
-    emit(data["drivers"], fmt, title=title + ": drivers", columns=RULE_DRIVER_KEYS[:8])
+    counting = "pit-lane time excluded" if out["rules"].exclude_pit else "pit stops included"
+    emit(data["drivers"], fmt, title=title + f": drivers (drive time: {counting})", columns=RULE_DRIVER_KEYS[:8])
     emit(data["crews"], fmt, title=title + ": crews", columns=RULE_CREW_KEYS[:4])
     emit(data["violations"], fmt, title=title + f": violations ({len(data['violations'])})", columns=VIOLATION_KEYS[:5])
 
@@ -276,26 +270,17 @@ def choose_rules(race, rules_name: str | None, force: bool = False):
     """(rule set, note) for ``race``: ``rules_name`` when it applies to the race's series, season, event and
     length; without a name, the one shipped set that applies. A set that does not apply is refused
     (:class:`StintlabUsageError`) unless ``force``, then returned with the reason as ``note`` (printed loudly)."""
-    from stintlab.analysis.rules import applicable_rules, list_rules, load_rules
+    from stintlab.analysis.rules import list_rules
 
     meta = race.meta
     season = meta.get("season") or race_season(race)
-    elapsed = race.laps["elapsed"].max() if len(race.laps) else None
-    hours = None if elapsed is None or pd.isna(elapsed) else float(elapsed) / 3600.0
     where = f"{meta.get('series') or '?'} {season or '?'} {meta.get('event') or ''}".strip()
+    rs, why = race.rule_fit(rules_name or None)  # the one decision (the report's drive-time section uses it too)
+    if rs is None:
+        shipped = ", ".join(list_rules()["name"])
+        raise StintlabUsageError(f"{why}; give --rules NAME (shipped: {shipped}) or a .toml file")
     if not rules_name:
-        fits = applicable_rules(meta.get("series"), season, hours, meta.get("event"))
-        if len(fits) != 1:
-            shipped = ", ".join(list_rules()["name"])
-            found = "none" if not fits else ", ".join(fits)
-            raise StintlabUsageError(
-                f"no single shipped rule set applies to this race ({where}; applicable: {found}); "
-                f"give --rules NAME (shipped: {shipped}) or a .toml file"
-            )
-        rules_name = fits[0]
-        err_console.print(f"rule set: {rules_name} (meant for {where})", highlight=False)
-    rs = load_rules(rules_name)
-    why = rs.why_not(meta.get("series"), season, hours, meta.get("event"))
+        err_console.print(f"rule set: {rs.name} (meant for {where})", highlight=False)
     if why and not force:
         raise StintlabUsageError(
             f"rule set {rs.name} does not apply to this race ({where}): {why}. Its \"violations\" would be "

@@ -37,7 +37,9 @@ def _duration(text: str, what: str) -> float:
 
 
 def project(
-    file: Path = typer.Argument(..., dir_okay=False, help="Al Kamel lap file (a finished race or one taken during it)."),
+    file: Path = typer.Argument(
+        ..., help="Lap file or its event folder (a finished race or one taken during it)."
+    ),
     at: str = typer.Option(..., "--at", help="Project from race time H:MM:SS (only the laps crossed by then are used)."),
     cls: str = typer.Option(None, "--class", help="Only this class (case-insensitive)."),
     length: str = typer.Option(None, "--length", help="Scheduled race length H:MM (default: from the file name, or "

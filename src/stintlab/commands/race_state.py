@@ -15,8 +15,11 @@ from stintlab.commands._common import FormatOpt, JsonOpt, emit, load_race, outpu
 from stintlab.display import duration, lap_time
 from stintlab.errors import StintlabError, StintlabUsageError
 from stintlab.io.values import parse_time_text
+from stintlab.report.story.languages import catalog
 
-FileArg = typer.Argument(..., exists=False, dir_okay=False, help="Al Kamel lap file (Analysis / Time Cards CSV).")
+FileArg = typer.Argument(
+    ..., exists=False, help="Lap file (Al Kamel Analysis, WIGE, SRO sector list) or the event folder holding one."
+)
 
 STANDINGS_KEYS = [
     "position", "class_position", "car", "class", "team", "laps", "gap_to_class_leader", "interval",
@@ -185,7 +188,8 @@ def flags(
     src = "inferred from lap times" if len(whole) and bool(whole["inferred"].iat[0]) else "from FLAG_AT_FL"
     zones = race.slow_zones
     emit(_human(rows, fmt), fmt,
-         title=f"{race.title} — neutralisations ({src}) and slow zones ({len(zones)} found from sector times)",
+         title=f"{race.title} — neutralisations ({src}) and {catalog('en').ZONES[race.local_neutralisation]} "
+               f"({len(zones)} found from sector times)",
          columns=None if fmt != "table" else [*FLAGS_KEYS[:6], "sector"])  # fmt: skip
 
 

@@ -11,8 +11,9 @@ from stintlab.commands._common import FormatOpt, JsonOpt, emit, err_console, out
 from stintlab.display import number
 from stintlab.errors import StintlabUsageError
 
-RATING_KEYS = ["driver", "family", "class", "category", "category_season", "category_series", "rating", "sd", "low",
-               "high", "races", "laps", "last_race", "last_season", "rank"]  # fmt: skip
+# the schema's ratings columns (stintlab.schema.category_tables) less driver_key
+RATING_KEYS = ["driver", "family", "class", "rating", "sd", "low", "high", "races", "laps", "last_race", "last_season",
+               "category", "category_season", "category_series", "rank"]  # fmt: skip
 
 
 def rating(
@@ -31,7 +32,7 @@ def rating(
     from stintlab.analysis.lookup import find_class
     from stintlab.analysis.rating import validate as run_validation
     from stintlab.archive.db import Archive, default_db_path
-    from stintlab.archive.rating import rated_drivers, rating_table
+    from stintlab.archive.rating import rated_drivers, rating_table, window_table
 
     fmt = output_format(fmt, as_json)
     path = Path(db) if db is not None else default_db_path()
@@ -39,7 +40,8 @@ def rating(
         raise StintlabUsageError(f"no archive at {path} (build one with `stintlab archive add`, or give --db)")
     with Archive(path) as arc:
         if validate:
-            out = run_validation(rating_table(arc))
+            races = rating_table(arc)
+            out = run_validation(races, windows=window_table(arc, races))
             emit(out if fmt != "table" else [{"predictor": k, "pair_accuracy": number(v, 3), "pairs": out["pairs"],
                  "classes": out["classes"], "races": out["races"]} for k, v in out["pair_accuracy"].items()],
                  fmt, title="rating vs last race's 10-lap mean: share of driver pairs ordered right, next race")  # fmt: skip

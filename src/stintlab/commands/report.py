@@ -80,7 +80,9 @@ def _race_or_demo(
 
 
 def report(
-    file: Path = typer.Argument(None, dir_okay=False, help="Al Kamel lap file; omit it for the embedded demo race."),
+    file: Path = typer.Argument(
+        None, help="Lap file or the event folder holding one; omit it for the embedded demo race."
+    ),
     car: str = typer.Option(
         None, "--car", "-c", help="Car number to follow (highlighted, with its story).", autocompletion=_complete_car
     ),
@@ -100,6 +102,9 @@ def report(
     pdf: Path = typer.Option(
         None, "--pdf", dir_okay=False, help="Also print the report to this PDF file (needs Playwright and Chromium)."
     ),
+    rules: str = typer.Option(
+        None, "--rules", help="Rule set (name or .toml) for the drive-time minimums; default: the one that applies."
+    ),
 ):
     """Write one self-contained HTML race report (plotly embedded, no network needed to open it)."""
     from stintlab.report.html import build_report
@@ -109,7 +114,7 @@ def report(
     race, demo = _race_or_demo(file, results, quiet, archived, db, entry_list)
     _set_title(race, title)
     if quiet:
-        doc = build_report(race, car=car, lang=lang, demo=demo)
+        doc = build_report(race, car=car, lang=lang, demo=demo, rules=rules)
     else:
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -121,7 +126,7 @@ def report(
             def step(label: str, done: int, total: int) -> None:
                 progress.update(task, description=label, completed=done, total=total)
 
-            doc = build_report(race, car=car, lang=lang, demo=demo, progress=step)
+            doc = build_report(race, car=car, lang=lang, demo=demo, progress=step, rules=rules)
     write_atomically(output, doc.html)
     csv_files = None
     if csv_dir is not None:
@@ -169,7 +174,9 @@ def report(
 
 
 def story(
-    file: Path = typer.Argument(None, dir_okay=False, help="Al Kamel lap file (or --race ID from the archive)."),
+    file: Path = typer.Argument(
+        None, help="Lap file or the event folder holding one (or --race ID from the archive)."
+    ),
     car: str = typer.Option(..., "--car", "-c", help="Car number.", autocompletion=_complete_car),
     lang: str = typer.Option("en", "--lang", "-l", help="en or fr.", autocompletion=_complete_lang),
     results: Path = ResultsOpt,

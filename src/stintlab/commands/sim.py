@@ -105,7 +105,7 @@ def _parse_changes(stop, lap, sc):
 
 
 def whatif(
-    file: Path = typer.Argument(..., help="Al Kamel lap file (real or simulated)."),
+    file: Path = typer.Argument(..., help="Lap file (real or simulated) or the event folder holding one."),
     car: str = typer.Option(..., "--car", help="Car number as printed ('007' != '7')."),
     stop: list[str] = typer.Option(
         None, "--stop", help="LAP=median|none|SECONDS: change the stop whose in-lap is LAP."

@@ -24,7 +24,9 @@ from stintlab.errors import StintlabFormatError
 from stintlab.io import alkamel_laps, classification, sro, weather, wige
 from stintlab.io.text import read_bytes, read_table, sniff_header
 
-__all__ = ["ParsedFile", "detect_format", "files_of_format", "final_hourly_results", "read_file"]
+__all__ = [
+    "ParsedFile", "HOURLY_RESULTS", "detect_format", "files_of_format", "final_hourly", "final_hourly_results", "read_file",
+]  # fmt: skip
 
 
 @dataclass
@@ -93,20 +95,28 @@ def files_of_format(folder, fmt: str, *, exclude=None) -> list:
     return found
 
 
-_HOUR_RESULTS = re.compile(r"(?:^|[-_ ])hour[-_ ]?(\d+)[-_ ]results", re.I)
+#: the name of a timekeeper's hour-by-hour classification (``<session>-race-hour-N-results.csv``), N captured
+HOURLY_RESULTS = re.compile(r"(?:^|[-_ ])hour[-_ ]?(\d+)[-_ ]results", re.I)
 
 
 def final_hourly_results(folder) -> Path | None:
-    """The final classification among hour-by-hour ones (WEC/ACO ``<session>-race-hour-N-results.csv``):
-    the highest hour N. Files without an hour in their name (``<session>-race-results.csv``) are
-    intermediate hours in the published data (``HOURLY.csv``: hour 3 at Le Mans 2023, COTA and São
-    Paulo 2025), never the last one, so they are not taken. None when the folder holds no such file."""
+    """The final classification among hour-by-hour ones (WEC/ACO ``<session>-race-hour-N-results.csv``)
+    in ``folder`` (:func:`final_hourly`); None when the folder holds no such file."""
     folder = Path(folder)
     if not folder.is_dir():
         return None
+    return final_hourly(files_of_format(folder, "classification"))
+
+
+def final_hourly(files) -> Path | None:
+    """The final classification among hour-by-hour ones: the highest hour N. Files without an hour in
+    their name (``<session>-race-results.csv``) are intermediate hours in the published data
+    (``HOURLY.csv``: hour 3 at Le Mans 2023, COTA and São Paulo 2025), never the last one, so they are
+    not taken. None when no file is named with an hour."""
     hours = []
-    for f in files_of_format(folder, "classification"):
-        m = _HOUR_RESULTS.search(f.stem)
+    for f in files:
+        f = Path(f)
+        m = HOURLY_RESULTS.search(f.stem)
         if m:
             hours.append((int(m.group(1)), f.name, f))
     return max(hours)[2] if hours else None

@@ -21,6 +21,9 @@ What is exact (equal to ``stintlab.load`` of the file cut at the same race time;
 - stops: car, stop, lap_in, lap_out, race_time, hour, pit_time, driver_in, driver_out, driver_change,
   in_lap_time, out_lap_time, stint_before.
 
+Once the race is over (:attr:`LiveRace.finished`) the board is the classification, not the line
+order (:mod:`stintlab.live.final`: the official one when given, else the derived one).
+
 What is provisional (recomputed at the snapshot from the stops so far, not equal to the whole-file
 kernels, which need the annotated table: neutralisation inference, slow zones, incidents, the
 car's clean pace around each stop): a stop's ``kind`` (the class baselines of
@@ -36,8 +39,10 @@ field's ratio within ± a few minutes), so every ``tail_every`` race seconds the
 seconds only; zones still running become :attr:`RaceControl.slow_zones`. Not exact: the references
 come from the window, not the whole race (docs/live.md gives the agreement).
 
-Memory: per car, one float per crossing (8 bytes: the crossing times the gaps need), the figures of
-its last 8 laps, one record per stint and per stop; nothing per snapshot (benchmarks/bench_live.py).
+Memory: per car, its crossing times in milliseconds (4 bytes a lap: the gaps need them), the figures
+of its last 8 laps, its open stint and stop; closed stints and stops column by column
+(:mod:`stintlab.live.records`, ~80 bytes each); nothing per snapshot, no lap row (benchmarks/bench_live.py:
+about 24 bytes per new lap over a 24 h race, 0.54 MB held at the end of Le Mans 2023).
 """
 
 from __future__ import annotations
@@ -54,7 +59,12 @@ from stintlab.analysis import order
 from stintlab.analysis.flags import FLAG_KINDS, MERGE_GAP
 from stintlab.analysis.stops import drive_through_mask, stop_kinds
 from stintlab.display import car_key
-from stintlab.live.car import CarState, time_at_lap
+from stintlab.live.car import CarState
+from stintlab.live.car import gap as car_gap
+from stintlab.live.final import classification_of_moment, final_rows, last_crossings_table
+from stintlab.live.incidents import IncidentWatch
+from stintlab.live.records import STINT_SPEC, STOP_SPEC, Records, stint_record
+from stintlab.live.rows import crossing_order, num, text
 from stintlab.live.state import LiveEvent, LiveState, RaceControl, StandingRow
 from stintlab.live.tail import TAIL_WINDOW, TailWindow
 
@@ -73,21 +83,6 @@ _CONTROL = {"GF": "GREEN", "SF": "SC", "FCY": "FCY", "RF": "RED", "FF": "FINISH"
 _NEUTRAL = {"SF", "FCY", "RF"}
 
 
-def _num(v) -> float:
-    """A float, NaN for missing values (None, pd.NA, NaN)."""
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return math.nan
-    return f
-
-
-def _text(v) -> str | None:
-    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
-        return None
-    return str(v)
-
-
 @dataclass
 class FeedResult:
     """What one :meth:`LiveRace.feed` did: rows added, rows skipped because already fed unchanged
@@ -103,23 +98,28 @@ class LiveRace:
     """The incremental race state (module docstring). ``feed`` rows, then read ``state(t)``,
     ``standings(t)``, ``stints()``, ``stops()``, ``drive_time()``."""
 
-    def __init__(self, *, tail_every: float = 0.0, tail_window: float = TAIL_WINDOW):
+    def __init__(self, *, tail_every: float = 0.0, tail_window: float = TAIL_WINDOW, classification=None,
+                 incidents_every: float = 0.0):  # fmt: skip
         """``tail_every`` > 0: every that many race seconds, the snapshot re-runs the annotation
-        kernels (slow zones) on the last ``tail_window`` seconds of crossings (module docstring)."""
+        kernels (slow zones) on the last ``tail_window`` seconds of crossings (module docstring).
+        ``classification``: the race's official classification (a table, or a function giving it on
+        first use, e.g. ``lambda: race.classification``): the final board follows it once the race is
+        finished (:mod:`stintlab.live.final`); None: the classification derived from the laps."""
         self.tail_every = float(tail_every)
         self.tail_window = float(tail_window)
+        self.incidents_every = float(incidents_every)  # > 0: incidents confirmed that often (live/incidents.py)
+        self._official = classification
         self.reset()
 
     def reset(self) -> None:
         """Forget everything (a rebuild starts from here)."""
         self._cars: dict[str, CarState] = {}
-        self._stints: list[dict] = []
-        self._stops: list[dict] = []
-        self._done_stops: list[dict] = []  # completed since the last snapshot
+        self._stints = Records(STINT_SPEC)  # closed stints (the open one: each car's stint_row)
+        self._stops = Records(STOP_SPEC)  # stops with their out-lap (an open one: each car's open_stop)
+        self._done_stops: deque = deque(maxlen=EVENTS_KEPT)  # closed since the last snapshot
         self._events: deque = deque(maxlen=EVENTS_KEPT)  # since the last state() call
         self._leader: str | None = None
-        self._lead_laps = 0
-        self._class_lead: dict[str, tuple[str, int]] = {}
+        self._class_lead: dict[str, str] = {}  # class -> its leader
         self._class_best: dict[str, float] = {}
         self._control = "UNKNOWN"
         self._control_since: float | None = None
@@ -130,18 +130,20 @@ class LiveRace:
         self.laps_fed = 0
         self._seq = 0
         self._tail = TailWindow(self.tail_window)  # the last tail_window seconds, re-analysed for slow zones
+        self._watch = IncidentWatch()  # the incident window (used when incidents_every > 0)
+        self._final: tuple[int, object] | None = None
+        self._ended = False  # the source said no more crossings will come (end_of_feed)  # (laps_fed, final rows or None) of the last check
 
     # ------------------------------------------------------------------ feeding
     def feed(self, rows) -> FeedResult:
-        """Take new crossings: a canonical lap DataFrame (any order: sorted here by race time, then
-        source line) or an iterable of row dicts already in crossing order. Rows already fed with the
+        """Take new crossings: a canonical lap DataFrame (any order: sorted here in crossing order,
+        :func:`stintlab.live.rows.crossing_order`) or an iterable of row dicts already in crossing order. Rows already fed with the
         same figures are skipped; contradicting rows are reported in ``conflicts`` and not applied."""
         res = FeedResult()
         if isinstance(rows, pd.DataFrame):
             if rows.empty:
                 return res
-            keys = ["elapsed"] + (["line"] if "line" in rows else [])
-            rows = rows.sort_values(keys, kind="stable")
+            rows = rows.iloc[crossing_order(rows)]
             cols = {c: rows[c].tolist() for c in rows.columns}
             names = list(cols)
             it = (dict(zip(names, vals)) for vals in zip(*cols.values()))
@@ -154,10 +156,10 @@ class LiveRace:
     def _add(self, r: dict, res: FeedResult) -> None:
         car = str(r["car"])
         lap = int(r["lap"])
-        el = _num(r.get("elapsed"))
-        lt = _num(r.get("lap_time"))
+        el = num(r.get("elapsed"))
+        lt = num(r.get("lap_time"))
         in_lap = bool(r.get("in_lap")) if r.get("in_lap") is not pd.NA else False
-        pit = _num(r.get("pit_time"))
+        pit = num(r.get("pit_time"))
         sig = (round(el, 3), round(lt, 3) if math.isfinite(lt) else None, in_lap,
                round(pit, 3) if math.isfinite(pit) else None)  # fmt: skip
         c = self._cars.get(car)
@@ -176,23 +178,30 @@ class LiveRace:
             res.conflicts.append((car, lap, "no race time"))
             return
         if c is None:
-            line = _num(r.get("line"))
+            line = num(r.get("line"))
             self._seq += 1
             c = self._cars[car] = CarState(car, line if math.isfinite(line) else 1e12 + self._seq)
         res.added += 1
         self.laps_fed += 1
+        self._ended = False
         if self.tail_every > 0:
             self._tail.add(r, el)
+        if self.incidents_every > 0:
+            self._watch.add(r, el)
         self.race_time = max(self.race_time, el)
         c.put(lap, el, sig)
-        cls = _text(r.get("class")) or c.cls or ""
+        cls = text(r.get("class")) or c.cls or ""
         c.cls = cls
-        c.team = _text(r.get("team")) or c.team
-        driver = _text(r.get("driver"))
+        c.team = text(r.get("team")) or c.team
+        c.group = text(r.get("group")) or c.group
+        c.manufacturer = text(r.get("manufacturer")) or c.manufacturer
+        if math.isnan(c.start_tod):  # the car's own start signal (WIGE group starts: order.start_offsets)
+            c.start_tod = num(r.get("time_of_day")) - el
+        driver = text(r.get("driver"))
         slot = r.get("driver_slot")
         slot = None if slot is None or slot is pd.NA else int(slot)
         out_lap = c.in_lap and c.lap > 0  # the lap after an in-lap of the same car
-        flag = _text(r.get("flag"))
+        flag = text(r.get("flag"))
         # ---- stints (analysis.stints: a stint starts at lap 1 or an out-lap; the in-lap ends it)
         if c.stint == 0 or out_lap:
             prev = c.stint_row
@@ -205,7 +214,7 @@ class LiveRace:
             if prev is not None:
                 prev["ended_by"] = "stop" if c.in_lap else "retired"
                 c.stint_row["_prev_driver"] = prev["driver"] or ""  # for driver_change (analysis.stints)
-            self._stints.append(c.stint_row)
+                self._stints.append(stint_record(prev))
         s = c.stint_row
         s["lap_end"], s["end"] = lap, el
         s["laps"] += 1
@@ -223,6 +232,7 @@ class LiveRace:
             self._event("pit_out", el, c, lap, value=pit)
             if st["driver_change"]:
                 self._event("driver_change", el, c, lap, value=st["driver_in"])
+            self._stops.append(st)
             self._done_stops.append(st)  # judged long or not at the next snapshot (_long_stop_events)
         if in_lap:
             c.stops += 1
@@ -231,7 +241,6 @@ class LiveRace:
                            "driver_in": driver, "driver_out": None, "driver_change": False,
                            "in_lap_time": lt, "out_lap_time": math.nan, "neutralised": flag in _NEUTRAL,
                            "stint_before": c.stint}  # fmt: skip
-            self._stops.append(c.open_stop)
             self._event("pit_in", el, c, lap)
         # ---- drive time (analysis.stints.driver_spells: lap time minus the pit time of out-laps)
         excl = 0.0
@@ -251,17 +260,17 @@ class LiveRace:
             if lt < self._class_best.get(cls, math.inf):
                 self._class_best[cls] = lt
                 self._event("best_lap", el, c, lap, value=lt)
-        if lap > self._lead_laps:  # the first car to complete a lap leads
-            self._lead_laps = lap
-            if self._leader != car:
-                if self._leader is not None:
-                    self._event("lead_change", el, c, lap, value=self._leader)
-                self._leader = car
+        # leaders as the standings order them (order.py: laps, then race time): the first car to complete
+        # a lap leads; with group starts (WIGE) a later group's car can cross the same lap in less race time
+        if self._ahead(c, self._leader):
+            if self._leader is not None:
+                self._event("lead_change", el, c, lap, value=self._leader)
+            self._leader = car
         cl = self._class_lead.get(cls)
-        if cl is None or lap > cl[1]:
-            if cl is not None and cl[0] != car:
-                self._event("class_lead_change", el, c, lap, value=cl[0])
-            self._class_lead[cls] = (car, lap)
+        if self._ahead(c, cl):
+            if cl is not None:
+                self._event("class_lead_change", el, c, lap, value=cl)
+            self._class_lead[cls] = car
         self._phase_step(flag, el)
         if flag is not None:
             self._flags_known = True
@@ -269,6 +278,13 @@ class LiveRace:
             if state != self._control:
                 self._control, self._control_since = state, el
                 self._events.append(LiveEvent("flag", el, code=state))
+
+    def _ahead(self, c: CarState, leader: str | None) -> bool:
+        """Car ``c``, having just crossed the line, is now ahead of ``leader`` (laps, then race time)."""
+        if leader is None:
+            return True
+        a = self._cars[leader]
+        return a is not c and (c.lap > a.lap or (c.lap == a.lap and c.last_el < a.last_el))
 
     def _phase_step(self, flag: str | None, t: float) -> None:
         """Neutralisation phases from the flag at each crossing, as :func:`stintlab.analysis.flags.neutralisations`
@@ -313,60 +329,72 @@ class LiveRace:
         or garage against the class baselines of every stop completed so far (one vectorised pass)."""
         if not self._done_stops:
             return []
-        done = [s for s in self._stops if s["lap_out"] is not None]
-        kinds = stop_kinds(np.array([s["pit_time"] for s in done], dtype=float),
-                           np.array([s["class"] for s in done], dtype=object),
-                           np.array([s["neutralised"] for s in done], dtype=bool))  # fmt: skip
-        kind_of = {id(s): k for s, k in zip(done, kinds)}
+        col = self._stops.column
+        kinds = stop_kinds(np.frombuffer(col("pit_time"), dtype=float), np.array(col("class"), dtype=object),
+                           np.frombuffer(col("neutralised"), dtype=np.uint8).astype(bool))  # fmt: skip
         out = []
-        for st in self._done_stops:
-            k = kind_of.get(id(st), "normal")
+        for st, k in zip(self._done_stops, kinds[len(kinds) - len(self._done_stops) :]):  # the latest closed
             if k != "normal" and math.isfinite(st["pit_time"]):
                 out.append(LiveEvent("long_stop", st["race_time"], st["car"], st["class"], st["lap_out"], k,
                                      st["pit_time"]))  # fmt: skip
-        self._done_stops = []
+        self._done_stops.clear()
         return out
 
     # ------------------------------------------------------------------ reading
     def cars(self) -> list[str]:
         return list(self._cars)
 
-    def _end_state(self, flagged: bool = True) -> tuple[bool, dict]:
-        """(snapshot, took_the_flag per car) by :mod:`stintlab.analysis.order` on the cars' last
-        crossings; ``flagged`` false: only the first (the second is then empty)."""
-        cs = list(self._cars.values())
-        if not cs:
+    def _end_state(self) -> tuple[bool, dict]:
+        """(snapshot, took_the_flag per car) by :mod:`stintlab.analysis.order` on the cars' last crossings."""
+        if not self._cars:
             return True, {}
-        if not flagged and self._flags_known and not any(c.flag in ("FF", "RF") for c in cs):
-            return True, {}  # no last crossing under the chequered or red flag: order.snapshot_file is true
-        last = pd.DataFrame({"car": [c.car for c in cs], "lap": [c.lap for c in cs],
-                             "elapsed": [c.last_el for c in cs], "lap_time": [c.last_lt for c in cs],
-                             "flag": pd.array([c.flag for c in cs], dtype="string")})  # fmt: skip
-        snapshot = order.snapshot_file(last)
-        return snapshot, (order.took_the_flag(last).to_dict() if flagged else {})
+        last = last_crossings_table(list(self._cars.values()))
+        return order.snapshot_file(last), order.took_the_flag(last).to_dict()
+
+    def end_of_feed(self) -> None:
+        """The source says no more crossings will come (a replay at its last crossing): a race without
+        flags may then be called finished (a new crossing fed takes this back)."""
+        self._ended = True
 
     @property
     def finished(self) -> bool:
-        """A chequered flag (or a red-flag finish) has been seen, by :func:`stintlab.analysis.order.race_finished`."""
-        if not self._cars or not self._flags_known:
+        """The race is over, by :func:`stintlab.analysis.order.race_finished` on the cars' last crossings:
+        a chequered flag (or a red-flag finish); without flags, the finish the last crossings show, asked
+        only after :meth:`end_of_feed` (mid-race, about one moment in four looks like a finish)."""
+        if not self._cars or not (self._flags_known or self._ended):
             return False
-        return not self._end_state(flagged=False)[0]
+        if self._flags_known and not any(c.flag in ("FF", "RF") for c in self._cars.values()):
+            return False  # no last crossing under the chequered or red flag: not over (shortcut)
+        return bool(order.race_finished(last_crossings_table(list(self._cars.values()))))
+
+    def classification(self) -> pd.DataFrame | None:
+        """The classification the final board follows (:mod:`stintlab.live.final`); None while the race runs."""
+        if not self.finished:
+            return None
+        official = self._official() if callable(self._official) else self._official
+        return classification_of_moment(list(self._cars.values()), official)
+
+    def _final_rows(self, t: float) -> list[StandingRow] | None:
+        """The final board (the classification's order) once the race is finished, else None; kept
+        until a new crossing is fed."""
+        if self._final is None or self._final[0] != self.laps_fed:
+            table = self.classification()
+            self._final = (self.laps_fed, None if table is None else final_rows(self._cars, table, t))
+        return self._final[1]
 
     def standings(self, t: float | None = None) -> list[StandingRow]:
         """Standings at race time ``t`` (default: the latest crossing fed), every car as of its last
-        crossing fed (module docstring)."""
+        crossing fed (module docstring); once the race is finished, the classification's order
+        (:mod:`stintlab.live.final`)."""
         t = self.race_time if t is None else float(t)
+        if t >= self.race_time:
+            final = self._final_rows(t)
+            if final is not None:
+                return final
         cs = sorted(self._cars.values(), key=lambda c: (-c.lap, c.last_el, c.order))
 
         def gap(b: CarState, a: CarState) -> tuple[float, int]:
-            if a is b:
-                return 0.0, 0
-            tau = a.at(b.lap)
-            if tau is None:
-                tau = time_at_lap(a, b.lap)
-            arrived = b.last_el
-            secs = (arrived if arrived >= tau else t) - tau
-            return round(max(secs, 0.0), 3), int(a.lap - b.lap)
+            return car_gap(b, a, t)
 
         rows = []
         class_first: dict[str, CarState] = {}
@@ -407,6 +435,9 @@ class LiveRace:
             problem = self._tail.analyse(t)
             if problem:
                 self._events.append(LiveEvent("notice", t, code=problem))
+        if self.incidents_every > 0 and t - self._watch.analysed_at >= self.incidents_every:
+            found, problem = self._watch.confirm(t)
+            self._events.extend(found if not problem else [LiveEvent("notice", t, code=problem)])
         events = tuple(self._events)
         if clear_events:
             self._events.clear()
@@ -416,13 +447,12 @@ class LiveRace:
     def stints(self) -> pd.DataFrame:
         """One row per stint so far, the columns of :func:`stintlab.analysis.stints.stints`."""
         snapshot, flagged = self._end_state()
-        rows = []
-        for s in self._stints:
-            r = {k: v for k, v in s.items() if not k.startswith("_")}
-            if r["ended_by"] is None:  # the car's last stint
+        rows = self._stints.rows()
+        for c in self._cars.values():  # the open stints: each car's last one
+            if c.stint_row is not None:
+                r = stint_record(c.stint_row)
                 r["ended_by"] = "file_end" if snapshot else ("finish" if flagged.get(r["car"]) else "retired")
-            r["driver_change"] = "_prev_driver" in s and (s["_prev_driver"] or "") != (r["driver"] or "")
-            rows.append(r)
+                rows.append(r)
         out = pd.DataFrame(rows, columns=[c for c in STINT_COLUMNS if c not in ("duration", "start_hour", "end_hour")])
         out["duration"] = out["end"] - out["start"]
         out["start_hour"] = (np.floor(np.maximum(out["start"].to_numpy(dtype=float), 0) / 3600) + 1).astype(np.int64)
@@ -436,7 +466,8 @@ class LiveRace:
     def stops(self) -> pd.DataFrame:
         """One row per stop so far: the exact columns of :func:`stintlab.analysis.stops.stops` and a
         provisional ``kind`` (module docstring)."""
-        out = pd.DataFrame(self._stops, columns=[c for c in STOP_COLUMNS if c != "kind"])
+        stops = self._stops.rows() + [c.open_stop for c in self._cars.values() if c.open_stop is not None]
+        out = pd.DataFrame(stops, columns=[c for c in STOP_COLUMNS if c != "kind"])
         if out.empty:
             out["kind"] = pd.Series([], dtype="string")
             return out[STOP_COLUMNS]
@@ -453,7 +484,7 @@ class LiveRace:
         out["lap_out"] = pd.array(out["lap_out"], dtype="Int64")
         for col in ("car", "class", "driver_in", "driver_out"):
             out[col] = pd.array(out[col], dtype="string")
-        order_ = sorted(range(len(out)), key=lambda i: (car_key(self._stops[i]["car"]), self._stops[i]["stop"]))
+        order_ = sorted(range(len(out)), key=lambda i: (car_key(stops[i]["car"]), stops[i]["stop"]))
         return out.iloc[order_].reset_index(drop=True)[STOP_COLUMNS]
 
     def drive_time(self) -> pd.DataFrame:

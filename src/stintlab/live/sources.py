@@ -40,7 +40,7 @@ from stintlab.io.alkamel_laps import laps_from_table
 from stintlab.io.text import read_table, sniff_header
 from stintlab.live.engine import LiveRace
 
-__all__ = ["Poll", "LapFileSource", "HourlyFolderSource", "POLL_STATUSES", "newest_hour_file"]
+__all__ = ["Poll", "LapFileSource", "HourlyFolderSource", "POLL_STATUSES", "newest_hour_file", "newest_hour_name"]
 
 POLL_STATUSES = ("new", "idle", "waiting", "rebuilt", "stalled", "error")
 _HOUR = re.compile(r"hour\s*(\d+)\.csv$", re.IGNORECASE)
@@ -169,14 +169,24 @@ def _why(e: Exception) -> str:
     return str(e) if isinstance(e, StintlabError) else f"{type(e).__name__}: {e}"
 
 
+def newest_hour_name(names) -> str | None:
+    """The name among ``names`` ending in ``Hour N.CSV`` with the highest N (None when there is none).
+
+    >>> newest_hour_name(["23_Analysis_Race_Hour 2.CSV", "23_Analysis_Race_Hour 10.CSV", "notes.txt"])
+    '23_Analysis_Race_Hour 10.CSV'
+    """
+    best, best_n = None, -1
+    for name in names:
+        m = _HOUR.search(name)
+        if m and int(m.group(1)) > best_n:
+            best, best_n = name, int(m.group(1))
+    return best
+
+
 def newest_hour_file(folder) -> Path | None:
     """The ``..._Hour N.CSV`` file of ``folder`` with the highest N (None when there is none)."""
-    best, best_n = None, -1
-    for f in Path(folder).iterdir():
-        m = _HOUR.search(f.name)
-        if m and f.is_file() and int(m.group(1)) > best_n:
-            best, best_n = f, int(m.group(1))
-    return best
+    name = newest_hour_name(f.name for f in Path(folder).iterdir() if f.is_file())
+    return None if name is None else Path(folder) / name
 
 
 class HourlyFolderSource:

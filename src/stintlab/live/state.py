@@ -27,6 +27,7 @@ EVENT_KINDS = (
     "driver_change",  # the out-lap's driver differs from the in-lap's (value: previous driver)
     "long_stop",  # a stop whose pit time is long / garage for its class so far (value: pit time, s)
     "best_lap",  # the car's best lap improved and it is the class's best so far (value: lap time, s)
+    "incident",  # a lap confirmed abnormally slow (live/incidents.py; value: seconds lost, code: worst sector)
     "flag",  # race control changed (code: GREEN, SC, FCY, RED, FINISH)
     "rebuild",  # the engine was rebuilt from its source (code: why)
     "notice",  # something the engine could not do, said (code: the message), e.g. a tail window not analysed

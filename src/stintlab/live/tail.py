@@ -31,14 +31,16 @@ ZONE_ACTIVE = 300.0  # a zone whose last slowed passage is this recent is shown 
 class TailWindow:
     """The last ``seconds`` of crossings (row dicts of the canonical lap table) and the slow zones found in them."""
 
-    def __init__(self, seconds: float = TAIL_WINDOW):
+    def __init__(self, seconds: float = TAIL_WINDOW, keep: tuple[str, ...] | None = None):
+        """``keep``: the only columns kept of each row (a long window holds fewer bytes)."""
         self.seconds = float(seconds)
+        self.keep = keep
         self.rows: deque = deque()
         self.analysed_at = -math.inf  # race time of the last analysis
         self.zones: tuple = ()
 
     def add(self, row: dict, t: float) -> None:
-        self.rows.append(row)
+        self.rows.append(row if self.keep is None else {k: row[k] for k in self.keep if k in row})
         while self.rows and self.rows[0]["elapsed"] < t - self.seconds:
             self.rows.popleft()
 

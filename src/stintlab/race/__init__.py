@@ -33,7 +33,7 @@ from stintlab.analysis.stops import stops as stop_table
 from stintlab.analysis.timeline import car_events, time_loss_account
 from stintlab.config import THRESHOLDS
 from stintlab.errors import StintlabUsageError
-from stintlab.event import event_title, is_file_name, session_word
+from stintlab.event import event_title, is_file_name, local_neutralisation, meta_from_path, session_word
 from stintlab.log import issues_table
 from stintlab.names import name_key
 
@@ -88,7 +88,7 @@ class Race:
     once. Properties: ``annotated``, ``state``, ``finished``, ``final_order``, ``took_the_flag``,
     ``classification_rule``, ``derived_classification``, ``flags`` (neutralisation phases), ``slow_zones``,
     ``phases`` (both), ``stops``, ``stints``, ``spells``,
-    ``drive_time``, ``incidents``, ``time_loss``, ``final_standings``, ``position_history``,
+    ``drive_time``, ``rule_set``, ``drive_time_counts_pit``, ``incidents``, ``time_loss``, ``final_standings``, ``position_history``,
     ``hourly_positions``, ``categories``, ``clean_laps``, ``driver_metrics``, ``car_metrics``,
     ``lap_trace``, ``stint_pace``, ``sectors`` (pace views: :mod:`stintlab.analysis.laptimes`),
     ``issues`` (the silent repairs of the readers and :func:`load`: :mod:`stintlab.log`);
@@ -209,7 +209,7 @@ class Race:
     # ------------------------------------------------------------------ per-lap state
     @_derived
     def _annotation(self) -> tuple[pd.DataFrame, pd.DataFrame]:
-        return annotate_with_zones(self.laps)
+        return annotate_with_zones(self.laps, self.sections)
 
     @property
     def annotated(self) -> pd.DataFrame:
@@ -221,6 +221,12 @@ class Race:
         """Slow zones / Code 60 zones found from sector times (:func:`stintlab.analysis.slowzones.slow_zones`),
         computed with :attr:`annotated`."""
         return self._annotation[1]
+
+    @property
+    def local_neutralisation(self) -> str:
+        """What a local neutralisation (phase kind ``SZ``) is called in this race: ``"code60"`` on the
+        Nordschleife, ``"slow_zone"`` elsewhere (:func:`stintlab.event.local_neutralisation` of :attr:`meta`)."""
+        return local_neutralisation(self.meta)
 
     @_derived
     def flags(self) -> pd.DataFrame:
@@ -369,21 +375,57 @@ class Race:
         """Best sectors, ideal lap, gaps to the class best, top speed per driver (:func:`stintlab.analysis.laptimes.sector_table`)."""
         return laptimes.sector_table(self.clean_laps, self.laps, self.driver_metrics)
 
+    @_derived
+    def rule_set(self):
+        """The one shipped rule set meant for this race (:meth:`rule_fit` without a name), or None
+        when none or several are."""
+        rs, why = self.rule_fit()
+        return rs if rs is not None and not why else None
+
+    @property
+    def drive_time_counts_pit(self) -> bool:
+        """Whether the series' rules (:attr:`rule_set`) count the pit stops in a driver's time
+        (``[counting] exclude_pit = false``: NLS, as WIGE's FAHRERn_ZEIT); False without a rule set."""
+        return self.rule_set is not None and not self.rule_set.exclude_pit
+
+    @property
+    def season(self) -> int | None:
+        """The race's season: told by its file's path (:func:`stintlab.event.meta_from_path`), else its start date."""
+        meta = meta_from_path(Path(self.meta.get("path") or "."))
+        if meta.get("season"):
+            return int(meta["season"])
+        date = self.meta.get("date")
+        return int(str(date)[:4]) if date else None
+
+    def rule_fit(self, name=None):
+        """(rule set, why it does not apply) for this race: the one decision of which rule set judges it
+        (:func:`stintlab.analysis.rules.rule_fit` with the race's series, season, event and length); used by
+        ``stintlab rules`` and the report's drive-time section alike."""
+        from stintlab.analysis.rules import rule_fit
+
+        elapsed = self.laps["elapsed"].max() if len(self.laps) else None
+        hours = None if elapsed is None or pd.isna(elapsed) else float(elapsed) / 3600.0
+        season = self.meta.get("season") or self.season
+        return rule_fit(self.meta.get("series"), season, hours, self.meta.get("event"), name)
+
     def drive_shares(self, rules=None) -> pd.DataFrame:
         """Drive time, share and longest spell per driver, next to ``rules``' minimums (a rule set name
-        or file: :func:`stintlab.analysis.rules.check_laps`) (:func:`stintlab.analysis.laptimes.drive_shares`)."""
+        or file: :func:`stintlab.analysis.rules.check_laps`) (:func:`stintlab.analysis.laptimes.drive_shares`).
+        ``total`` counts the pit stops or not as ``rules`` (else :attr:`rule_set`) counts them."""
         from stintlab.analysis.rules import check_laps, load_rules
 
         rs = load_rules(rules) if rules is not None else None
+        counting = rs or self.rule_set
+        counts_pit = counting is not None and not counting.exclude_pit
         return self.once(("drive_shares", rs.name if rs else None), lambda: laptimes.drive_shares(
-            self.drive_time, check_laps(self.laps, rs, self.categories)["drivers"] if rs else None))  # fmt: skip
+            self.drive_time, check_laps(self.laps, rs, self.categories)["drivers"] if rs else None, counts_pit))  # fmt: skip
 
     def battle(self, car_a, car_b) -> pd.DataFrame:
         """The gap between two cars lap by lap, stops marked (:func:`stintlab.analysis.laptimes.battle`)."""
         a, b = str(car_a), str(car_b)
         return self.once(("battle", a, b), lambda: laptimes.battle(self.lap_trace, a, b))
 
-    def driver_rankings(self, by: str = "index", *, min_laps: int = pace.MIN_CLEAN_LAPS, n_boot: int = rankings.N_BOOT,
+    def driver_rankings(self, by: str = "index", *, min_laps: int | None = None, n_boot: int = rankings.N_BOOT,
                         seed: int = 0, categories: pd.DataFrame | None = None) -> pd.DataFrame:  # fmt: skip
         """Every driver ranked in class and FIA category (:func:`stintlab.analysis.rankings.driver_rankings`),
         with :attr:`categories` unless a ``categories`` table is given; memoised per argument
@@ -397,7 +439,7 @@ class Race:
             return compute(categories)
         return self.once(("driver_rankings", by, min_laps, n_boot, seed), lambda: compute(self.categories))
 
-    def crew_rankings(self, by: str = "index", *, min_laps: int = pace.MIN_CLEAN_LAPS, n_boot: int = rankings.N_BOOT,
+    def crew_rankings(self, by: str = "index", *, min_laps: int | None = None, n_boot: int = rankings.N_BOOT,
                       seed: int = 0) -> pd.DataFrame:  # fmt: skip
         """Cars ranked in class (:func:`stintlab.analysis.rankings.crew_rankings`), memoised per argument."""
         return self.once(("crew_rankings", by, min_laps, n_boot, seed),

@@ -16,6 +16,7 @@ from stintlab.analysis.roster import attach_official_crew, cars_table, drivers_t
 from stintlab.display import in_car_order
 from stintlab.event import complete_from_session, event_meta
 from stintlab.io import files_of_format, final_hourly_results, read_file, wige
+from stintlab.io.racefiles import race_in_folder
 from stintlab.log import issues_summary, logger
 from stintlab.race import Race  # stintlab.race imports this module at its end: Race exists by then
 
@@ -48,11 +49,23 @@ def find_results_beside(path) -> Path | None:
 
 
 def load(path, results=None, *, find_results: bool = True, weather=None) -> Race:
-    """Load a lap file (any supported variant) into a :class:`Race`.
+    """Load a lap file (any supported variant), or the event folder holding one, into a :class:`Race`.
 
     ``results``: an official classification file; when None and ``find_results`` is true,
     a classification beside the lap file is used if there is exactly one.
+
+    ``path`` may be an event folder: the race it holds is loaded, its files chosen by
+    :func:`stintlab.io.racefiles.race_in_folder` (the owner the archive uses too): the lap file, the
+    official classification beside it or else the final one of its ``official-hourly/`` files, the
+    weather file; the WIGE result and sector times, the SRO pit-stop file and entry list beside the lap
+    file. A folder without exactly one lap file raises :class:`~stintlab.errors.StintlabFolderError`.
     """
+    if Path(path).is_dir():
+        rf = race_in_folder(path)
+        path = rf.laps
+        if results is None and find_results:
+            results, find_results = rf.official, False
+        weather = rf.weather if weather is None else weather
     parsed = read_file(path, expect="laps")
     laps = parsed.table
     results_path = Path(results) if results is not None else (find_results_beside(path) if find_results else None)

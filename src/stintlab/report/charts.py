@@ -47,6 +47,7 @@ SLOT_COLOURS = {0: "#9e9e9e", 1: "#4c78a8", 2: "#f58518", 3: "#54a24b", 4: "#b27
 NEUTRAL_COLOURS = {
     "SC": "rgba(255,196,0,0.22)", "FCY": "rgba(255,140,0,0.22)", "RED": "rgba(220,0,0,0.20)",
     "SZ": "rgba(140,90,200,0.14)",  # a slow zone: green elsewhere, lighter
+    "C60": "rgba(255,140,0,0.22)",  # full-course Code 60 (Nordschleife): like an FCY
 }  # fmt: skip
 HIGHLIGHT = "#c8102e"
 PALETTE = ["#4c78a8", "#f58518", "#54a24b", "#b279a2", "#e45756", "#72b7b2", "#eeca3b", "#9d755d", "#ff9da6",

@@ -2,7 +2,8 @@
 any network when it is opened (no CDN, no web font, no image URL).
 
 Sections (each left out, and listed in ``missing``, when its analysis is not available):
-summary, story (of ``car``; the overall winner when no car is given), class positions hour
+summary, story (of ``car``, or of the overall winner when no car is given: the journalist's story,
+headline first, with the chronological account collapsed under it), class positions hour
 by hour, gap to the class leader, stints and drivers coloured by FIA category, pit stops
 (long stops highlighted), the pace views of :mod:`stintlab.report.pace` (lap times, stint pace,
 sectors, drive time, lap chart, battle), neutralisation phases, driver rankings by class and category,
@@ -22,7 +23,7 @@ from stintlab.display import duration, lap_time, number
 from stintlab.report import charts, sections
 from stintlab.report.pace import PACE_TITLES, pace_sections
 from stintlab.report.page import esc, figure_div, page_html, table_html
-from stintlab.report.story import story, story_html
+from stintlab.report.story import story_block
 from stintlab.report.story.languages import catalog
 from stintlab.serial import records
 
@@ -61,12 +62,6 @@ _LABELS = {
         "décisions des commissaires ne figurent pas dans le fichier des tours.",
     },
 }  # fmt: skip
-
-NEUTRAL_NAMES = {
-    "en": {"SC": "Safety car", "FCY": "Full-course yellow", "RED": "Red flag", "SZ": "Slow zone, sector {sector}"},
-    "fr": {"SC": "Voiture de sécurité", "FCY": "Full Course Yellow", "RED": "Drapeau rouge", "SZ": "Zone lente, secteur {sector}"},
-}
-
 
 #: ``category_source`` codes (docs/metrics.md) in words
 CATEGORY_SOURCE_WORDS = {
@@ -120,13 +115,15 @@ def build_report(race, *, car: str | None = None, lang: str = "en", demo: bool =
                  rules=None, rival: str | None = None) -> ReportDoc:  # fmt: skip
     """The report of ``race`` as a :class:`ReportDoc` (``html`` is the whole file).
     ``progress(label, done, total)`` is called between sections when given. ``rules``: a rule set
-    (name or file) whose drive-time minimums the "Drive time" section shows; ``rival``: the car
+    (name or file) whose drive-time minimums the "Drive time" section shows when it fits the race (default: the
+    one shipped set that applies; :meth:`~stintlab.race.Race.rule_fit`, the decision of ``stintlab rules``); ``rival``: the car
     the "Battle" section compares ``car`` with (default: the car just ahead in the class)."""
     from stintlab.errors import StintlabUsageError
 
     if lang not in ("en", "fr"):
         raise StintlabUsageError(f"unknown language {lang!r} (use en or fr)")
-    L = labels(lang)
+    # the neutralisations' title names a local neutralisation as the race does (Code 60 zones on the Nordschleife)
+    L = {**labels(lang), "neutral": catalog(lang).PHASES_TITLE[race.local_neutralisation]}
     chosen = car is not None
     car = sections.car_or_error(race, car) if chosen else _winner(race)
     cls = str(race.cars.loc[race.cars["car"] == car, "class"].iloc[0]) if car else None
@@ -161,9 +158,10 @@ def build_report(race, *, car: str | None = None, lang: str = "en", demo: bool =
 
     # -- story
     tick(L["story"])
-    sentences = story(race, car, lang=lang) if car else []
+    # the journalist's story (headline first), the chronological account collapsed under it
+    block, sentences = story_block(race, car, lang=lang) if car else ("", [])
     if sentences:
-        parts.append(f'<h2 id="story">{esc(L["story"])}</h2>{story_html(sentences, car=car, lang=lang)}')
+        parts.append(f'<h2 id="story">{esc(L["story"])}</h2>{block}')
         done.append("story")
 
     # -- charts of the car's class (or of every class)
@@ -229,7 +227,7 @@ def build_report(race, *, car: str | None = None, lang: str = "en", demo: bool =
 
     tick(L["neutral"])
     if neutral is not None:
-        parts.append(_neutral_section(neutral, lang))
+        parts.append(neutral_section(neutral, lang, zone=race.local_neutralisation))
         done.append("neutralisations")
     else:
         missing.append("neutralisations")
@@ -327,16 +325,19 @@ def stops_table(stops: pd.DataFrame, lang: str = "en") -> str:
     )
 
 
-def _neutral_section(neutral: pd.DataFrame, lang: str) -> str:
+def neutral_section(neutral: pd.DataFrame, lang: str, zone: str = "slow_zone") -> str:
+    """The neutralisation phases as a table; ``zone``: what a local neutralisation (kind SZ) is called in
+    the race (:attr:`~stintlab.race.Race.local_neutralisation`), worded by the language's catalog."""
     L = labels(lang)
+    words = catalog(lang if lang in ("en", "fr") else "en")
+    title = words.PHASES_TITLE.get(zone, L["neutral"])
     if neutral.empty:
-        return f'<h2 id="neutralisations">{esc(L["neutral"])}</h2><p>{esc(L["neutral_none"])}</p>'
-    names = NEUTRAL_NAMES[lang if lang in NEUTRAL_NAMES else "en"]
+        return f'<h2 id="neutralisations">{esc(title)}</h2><p>{esc(L["neutral_none"])}</p>'
     rows = []
     for r in neutral.itertuples(index=False):
         rows.append(
             {
-                "kind": names.get(r.kind, r.kind).format(sector=int(getattr(r, "sector", 0) or 0)),
+                "kind": words.phase_name(str(r.kind), int(getattr(r, "sector", 0) or 0), zone),
                 "start": duration(r.start),
                 "end": duration(r.end),
                 "duration": duration(r.duration),
@@ -349,7 +350,7 @@ def _neutral_section(neutral: pd.DataFrame, lang: str) -> str:
         if lang == "en"
         else {"kind": "Type", "start": "De", "end": "À", "duration": "Durée", "inferred": "Déduite des temps au tour"}
     )
-    return f'<h2 id="neutralisations">{esc(L["neutral"])}</h2>' + table_html(rows, list(heads), labels=heads)
+    return f'<h2 id="neutralisations">{esc(title)}</h2>' + table_html(rows, list(heads), labels=heads)
 
 
 _HEADLINE_HEADS = {

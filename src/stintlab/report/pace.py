@@ -13,8 +13,9 @@ import pandas as pd
 from stintlab.io.values import format_lap, format_seconds, format_time
 from stintlab.report import pace_charts
 from stintlab.report.page import esc, figure_div, table_html
+from stintlab.report.story.languages import catalog
 
-__all__ = ["PACE_TITLES", "drive_table", "pace_sections", "rival_of", "sectors_table", "stint_pace_table"]
+__all__ = ["PACE_TITLES", "drive_note", "drive_table", "pace_sections", "rival_of", "sectors_table", "stint_pace_table"]
 
 PACE_TITLES = {
     "en": {"laptimes": "Lap times", "stintpace": "Stint pace", "sectors": "Sectors", "drivetime": "Drive time",
@@ -25,19 +26,23 @@ PACE_TITLES = {
 
 _NOTES = {
     "en": {
-        "laptimes": "Every lap of #{car} over race time, one colour per driver. Filled: clean laps (green, no slow "
-        "zone, not an in- or out-lap, not lap 1, no incident); hollow: other racing laps; triangles: pit laps. Laps "
-        "slower than the axis sit on its top edge (hover for the real time). Bands: alternate stints; shading: SC, FCY, red flag.",
+        "laptimes": "Every lap of #{car} over race time, one colour per driver. Filled: clean laps (green, no "
+        "{zone}, not an in- or out-lap, not lap 1, no incident); hollow: other racing laps; triangles: pit laps. Laps "
+        "slower than the axis sit on its top edge (hover for the real time). Bands: alternate stints; shading: SC, FCY, red flag, {zones}.",
         "stintpace": "Clean-lap average and best of each stint of #{car}. Degradation: least-squares slope of the clean "
         "lap times on the lap number within the stint (s/lap, ± its standard error; at least 5 clean laps). "
         "Run: the stint's place in the driver's consecutive stints (2/2 = second of a double stint). Traffic: share "
         "of green laps crossing the line within 1 s of another car (the files time the line only). Tyre changes are not in the files.",
         "sectors": "Best clean sectors of every driver of the class, the ideal lap (their sum), the gap of each to the "
         "class best, and the highest speed-trap figure (empty when the file has none).",
-        "drivetime": "Drive time of each driver of #{car} (time in the pit lane excluded), share of the car's, longest "
+        "drivetime": "Drive time of each driver of #{car} ({counting}), share of the car's, longest "
         "continuous spell.",
+        "pit_excluded": "time in the pit lane excluded",
+        "pit_included": "pit stops included, as the series' rules and its official result count it",
         "rules": "Minimums of rule set {rules}.",
-        "norules": "No rule set given: minimums not shown (`stintlab rules --list`).",
+        "rulesauto": "Minimums of rule set {rules}, the shipped set that applies to this race (series, season, event, length).",
+        "misfit": "Rule set {rules} does not apply to this race ({why}): its minimums are not shown.",
+        "norules": "No single shipped rule set applies to this race: minimums not shown (`stintlab rules --list`).",
         "lapchart": "Class position after every lap (the order in which the cars completed that lap).",
         "battle": "Gap of #{b} to #{a} by race time, at every crossing of #{b}: the laps between them (#{a}'s "
         "progress interpolated between its crossings) times their median clean lap, so a safety car does not inflate "
@@ -45,9 +50,9 @@ _NOTES = {
     },
     "fr": {
         "laptimes": "Tous les tours de la n°{car} selon le temps de course, une couleur par pilote. Plein : tours propres "
-        "(sous drapeau vert, sans slow zone, ni entrée ni sortie des stands, ni tour 1, ni incident) ; creux : autres "
+        "(sous drapeau vert, hors {zone}, ni entrée ni sortie des stands, ni tour 1, ni incident) ; creux : autres "
         "tours en course ; triangles : tours de stand. Les tours plus lents que l'axe sont posés sur son bord "
-        "(survol : temps réel). Bandes : relais alternés ; ombres : SC, FCY, drapeau rouge.",
+        "(survol : temps réel). Bandes : relais alternés ; ombres : SC, FCY, drapeau rouge, {zones}.",
         "stintpace": "Moyenne des tours propres et meilleur tour de chaque relais de la n°{car}. Dégradation : pente des "
         "moindres carrés des tours propres selon le numéro du tour dans le relais (s/tour, ± son erreur type ; au moins "
         "5 tours propres). Suite : place du relais dans les relais consécutifs du pilote (2/2 = second d'un double "
@@ -55,10 +60,14 @@ _NOTES = {
         "de pneus ne figurent pas dans les fichiers.",
         "sectors": "Meilleurs secteurs propres de chaque pilote de la catégorie, tour idéal (leur somme), écart de "
         "chacun au meilleur de la catégorie, et vitesse de pointe (vide quand le fichier n'en a pas).",
-        "drivetime": "Temps de conduite de chaque pilote de la n°{car} (temps dans la voie des stands exclu), part du "
+        "drivetime": "Temps de conduite de chaque pilote de la n°{car} ({counting}), part du "
         "total de la voiture, plus long relais continu.",
+        "pit_excluded": "temps dans la voie des stands exclu",
+        "pit_included": "arrêts aux stands compris, comme le règlement de la série et son résultat officiel le comptent",
         "rules": "Minimums du règlement {rules}.",
-        "norules": "Aucun règlement indiqué : minimums non affichés (`stintlab rules --list`).",
+        "rulesauto": "Minimums du règlement {rules}, celui qui s'applique à cette course (série, saison, épreuve, durée).",
+        "misfit": "Le règlement {rules} ne s'applique pas à cette course : ses minimums ne sont pas affichés.",
+        "norules": "Aucun règlement ne s'applique à cette seule course : minimums non affichés (`stintlab rules --list`).",
         "lapchart": "Position dans la catégorie après chaque tour (l'ordre dans lequel les voitures ont bouclé ce tour).",
         "battle": "Écart de la n°{b} sur la n°{a} selon le temps de course, à chaque passage de la n°{b} : les tours "
         "qui les séparent (progression de la n°{a} interpolée entre ses passages) multipliés par leur tour propre "
@@ -137,6 +146,12 @@ def drive_table(shares: pd.DataFrame, lang: str = "en") -> str:
     return table_html(rows, cols, labels=_HEADS[lang], row_class=lambda r: "long" if r["meets_minimum"] == "✗" else None)
 
 
+def drive_note(shares: pd.DataFrame, lang: str, car: str) -> str:
+    """What the drive-time table of ``car`` counts: with or without the pit stops (``counts_pit``)."""
+    pits = "counts_pit" in shares.columns and len(shares) and bool(shares["counts_pit"].iloc[0])
+    return _note("drivetime", lang, car=car, counting=_NOTES[lang]["pit_included" if pits else "pit_excluded"])
+
+
 def rival_of(race, car: str) -> str | None:
     """The car just ahead of ``car`` in its class at the finish (just behind for the class winner)."""
     cls = race.classification
@@ -172,7 +187,8 @@ def pace_sections(race, car: str, classes: list[str], *, neutral=None, lang: str
     st = stints[stints["car"] == car]
     if len(mine):
         fig = pace_charts.lap_times_figure(mine, st, neutral=neutral, lang=lang)
-        out.append(("laptimes", h2("laptimes") + _note("laptimes", lang, car=car) + figure_div(fig, "laptimes-chart")))
+        out.append(("laptimes", h2("laptimes") + _note("laptimes", lang, car=car, zone=catalog(lang).zone_word(race.local_neutralisation),
+                                                     zones=catalog(lang).ZONES[race.local_neutralisation]) + figure_div(fig, "laptimes-chart")))
     if len(st):
         fig = pace_charts.stint_pace_figure(st, neutral=neutral, lang=lang)
         out.append(("stintpace", h2("stintpace") + _note("stintpace", lang, car=car) + figure_div(fig, "stintpace-chart")
@@ -183,11 +199,17 @@ def pace_sections(race, car: str, classes: list[str], *, neutral=None, lang: str
         html = "".join(f"<h3>{esc(c)}</h3>" + sectors_table(sec[sec["class"].astype(str) == c], lang, car)
                        for c in classes if (sec["class"].astype(str) == c).any())  # fmt: skip
         out.append(("sectors", h2("sectors") + _note("sectors", lang) + html))
-    shares = race.drive_shares(rules)
+    rs, why = race.rule_fit(rules)  # the decision `stintlab rules` takes: a set that does not fit is not applied
+    shares = race.drive_shares(rs if rs is not None and not why else None)
     shares = shares[shares["car"] == car]
     if len(shares):
-        rules_note = _note("rules", lang, rules=str(rules)) if rules else _note("norules", lang)
-        out.append(("drivetime", h2("drivetime") + _note("drivetime", lang, car=car) + rules_note + drive_table(shares, lang)))
+        if rs is None:
+            rules_note = _note("norules", lang)
+        elif why:
+            rules_note = _note("misfit", lang, rules=rs.name, why=why)
+        else:
+            rules_note = _note("rules" if rules else "rulesauto", lang, rules=rs.name)
+        out.append(("drivetime", h2("drivetime") + drive_note(shares, lang, car) + rules_note + drive_table(shares, lang)))
     hist = race.position_history
     if hist is not None and len(hist):
         html = "".join(f"<h3>{esc(c)}</h3>" + figure_div(pace_charts.lap_chart_figure(hist, race.cars, c, car, lang=lang),

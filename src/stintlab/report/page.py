@@ -39,6 +39,8 @@ table.data tr.long td { background: #fff6e0; }
 .story p { margin: .35rem 0; }
 .story a.laps { font-size: .75rem; color: var(--muted); margin-left: .3rem; text-decoration: none; white-space: nowrap; }
 .story p:target, tr:target td { background: #fff3b0; }
+.story p[data-key=headline] { font-size: 1.08rem; font-weight: 600; }
+details.story-full { margin: .8rem 0; } details.story-full > summary { cursor: pointer; color: var(--muted); }
 .cols { display: flex; gap: 2rem; flex-wrap: wrap; }
 form.inline { display: inline; }
 select, button, input[type=file] { font-size: .95rem; max-width: 100%; }

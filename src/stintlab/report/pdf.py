@@ -65,6 +65,8 @@ def print_pdf(html_path, pdf_path, *, timeout_ms: int = 120_000) -> int:
                 page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort())
                 page.goto(html_path.as_uri(), wait_until="load", timeout=timeout_ms)
                 page.emulate_media(media="print")
+                # paper has no click: the chronological account collapsed under the story is printed open
+                page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
                 page.pdf(path=str(tmp), format="A4", print_background=True, prefer_css_page_size=True,
                          margin={"top": "12mm", "bottom": "12mm", "left": "10mm", "right": "10mm"})  # fmt: skip
             finally:

@@ -65,13 +65,14 @@ SECTORS = (
 
 DRIVE_SHARES = (
     CAR, DRIVER, DRIVER_SLOT, CLASS,
-    _c("total", "float64", "s", "Drive time (pit time excluded; drive_time table)."),
+    _c("total", "float64", "s", "Drive time as the series' rules count it: drive_time's total (pit time excluded) or total_with_pits (counts_pit)."),
     _c("share", "float64", "", "total / the car's total drive time (0..1)."),
     _c("longest_spell", "float64", "s", "Drive time of the longest continuous spell."),
     _c("spells", "int64", "", "Spells driven."),
     _c("laps", "int64", "", "Laps driven."),
     _c("min_total", "float64", "s", "The rule set's minimum drive time for this driver; NaN without a rule set or rule."),
     _c("meets_minimum", "boolean", "", "total >= min_total; <NA> when no minimum applies."),
+    _c("counts_pit", "bool", "", "total includes the pit stops (the rule set's [counting] exclude_pit = false, e.g. NLS: WIGE's FAHRERn_ZEIT)."),
 )  # fmt: skip
 
 BATTLE = (

@@ -23,6 +23,7 @@ stintlab.errors.StintlabUsageError: stints() needs lap table column(s) lap, elap
 from __future__ import annotations
 
 from stintlab.errors import StintlabUsageError
+from stintlab.schema.category_tables import CATEGORY_TABLES, CATEGORY_TITLES
 from stintlab.schema.columns import (  # noqa: F401  (shared columns, re-exported)
     CAR,
     CLASS,
@@ -130,7 +131,8 @@ SPELLS = (
 )  # fmt: skip
 DRIVE_TIME = (
     CAR, DRIVER, DRIVER_SLOT, CLASS,
-    _c("total", "float64", "s", "Total drive time (pit time excluded)."),
+    _c("total", "float64", "s", "Total drive time (pit time excluded: the pit-in to pit-out time of every stop)."),
+    _c("total_with_pits", "float64", "s", "Sum of the driver's lap times, pit stops included (WIGE's official FAHRERn_ZEIT convention)."),
     _c("longest_spell", "float64", "s", "Drive time of the longest continuous spell."),
     _c("worst_window_6h", "float64", "s", "Most driving inside any window of race time (6 h by default)."),
     _c("worst_window_start", "float64", "s", "Race time that window starts."),
@@ -165,8 +167,8 @@ STOPS = (
 )  # fmt: skip
 SLOW_ZONES = (
     _c("zone", "int64", "", "1-based zone number, by start."),
-    _c("sector", "int64", "", "The sector slowed (1..3)."),
-    _c("start", "float64", "s", "Sector entry of the first slowed passage."),
+    _c("sector", "int64", "", "The sector slowed, in the source's numbering (1..3; 1..5 on the Nordschleife); 0: the whole course (full-course Code 60)."),
+    _c("start", "float64", "s", "Sector entry of the first slowed passage (shared race clock: from the first start signal)."),
     _c("end", "float64", "s", "Sector exit of the last slowed passage."),
     _c("duration", "float64", "s", "end - start."),
     _c("start_hour", "int64", "", "1-based race hour of start."),
@@ -178,7 +180,7 @@ SLOW_ZONES = (
 )  # fmt: skip
 PHASES = (
     _c("phase", "int64", "", "1-based phase number."),
-    _c("kind", "string", "", "SC, FCY or RED."),
+    _c("kind", "string", "", "SC, FCY or RED; C60 (full-course Code 60) on the Nordschleife."),
     _c("start", "float64", "s", "Race time of the first crossing under it."),
     _c("end", "float64", "s", "Race time of the last crossing under it."),
     _c("duration", "float64", "s", "end - start."),
@@ -192,9 +194,9 @@ PHASES = (
 )  # fmt: skip
 RACE_PHASES = (
     *PHASES[:1],
-    _c("kind", "string", "", "SC, FCY, RED, or SZ (a slow zone: a speed limit in one sector, green elsewhere)."),
+    _c("kind", "string", "", "SC, FCY, RED, SZ (a slow zone or Code 60 zone: a speed limit in one sector, green elsewhere) or C60 (full-course Code 60, Nordschleife)."),
     *PHASES[2:],
-    _c("sector", "int64", "", "The slow zone's sector; 0 for a whole-course phase."),
+    _c("sector", "int64", "", "The slow zone's sector in the source's numbering (S1..S5 on the Nordschleife); 0 for a whole-course phase."),
 )  # fmt: skip
 INCIDENTS = (
     CAR,
@@ -273,7 +275,7 @@ _METRICS = (
     _c("best_20pct_k", "int64", "", "Laps in best_20pct."),
     _c("stint_avg", "float64", "s", "Sanitised stint average."),
     _c("stint_avg_n", "int64", "", "Laps in stint_avg."),
-    _c("low_sample", "bool", "", "Fewer clean laps than the minimum (10)."),
+    _c("low_sample", "bool", "", "Fewer clean laps than the minimum (10; 4 when the race's median clean lap is 6 min or more)."),
 )
 _M = {c.name: c for c in _METRICS}
 DRIVER_METRICS = (CAR, DRIVER, CLASS, TEAM, *_METRICS)
@@ -346,6 +348,7 @@ TABLES: dict[str, tuple[ColumnSpec, ...]] = {
     "metric_leaders": METRIC_LEADERS,
     **PACE_TABLES,
     **PROJECTION_TABLES,
+    **CATEGORY_TABLES,
 }
 
 #: table name -> (heading, the functions returning it, CLI command printing it)
@@ -377,6 +380,7 @@ TABLE_TITLES: dict[str, tuple[str, str, str]] = {
     "metric_leaders": ("Metric leaders", "`analysis.rankings.metric_leaders`", ""),
     **PACE_TITLES,
     **PROJECTION_TITLES,
+    **CATEGORY_TITLES,
 }  # fmt: skip
 
 

@@ -22,14 +22,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from stintlab.errors import StintlabError, StintlabFormatError, StintlabUsageError
 from stintlab.report import sections
 from stintlab.serial import to_jsonable
-from stintlab.web import views
-from stintlab.web.live import MAX_STREAMS, LiveStreams, live_params
+from stintlab.web import pages, views
+from stintlab.web.live import MAX_STREAMS, LiveStreams, accepts_gzip, gzipped, live_params, project_param
 from stintlab.web.live import stream as live_stream
 from stintlab.web.live_page import live_page
 from stintlab.web.server import BodyDeadline, ServerLimits
 from stintlab.web.store import (
     MAX_RESULTS_BYTES,
     MAX_UPLOAD_BYTES,
+    PAGE_CACHE_BYTES,
+    PageCache,
     RaceStore,
     RequestError,
     UploadRejected,
@@ -153,6 +155,14 @@ async def _plain_error(send, status: int, message: str, html: bool = False) -> N
     await send({"type": "http.response.body", "body": body})
 
 
+def _live_car(race, car: str) -> str:
+    """``car`` as the race spells it (car numbers are text: "007" is not "7"); 404 when not in the race."""
+    cars = {str(c) for c in race.cars["car"]}
+    if car not in cars:
+        raise RequestError(f"no car {car[:20]!r} in this race", 404)
+    return car
+
+
 def create_app(
     data_dir: Path | None = None,
     archive: Path | None = None,
@@ -262,7 +272,7 @@ def create_app(
         laps, results = sort_uploads(files, max_upload_bytes)
         from starlette.concurrency import run_in_threadpool
 
-        return await run_in_threadpool(store.add_upload, laps[0], laps[1], max_upload_bytes, results)
+        return await run_in_threadpool(store.put_upload, laps[0], laps[1], max_upload_bytes, results)
 
     upload_doc = {
         "requestBody": {
@@ -296,16 +306,18 @@ def create_app(
         tags=["races"],
         openapi_extra=upload_doc,
         status_code=201,
-        summary="Upload a lap file (and its results file); returns the race id",
+        summary="Upload a lap file (and its results file); returns the race id (201 new, 200 already stored)",
+        responses={200: {"description": "the same files were already stored: the existing race's summary"}},
     )
     async def api_upload(request: Request):
-        entry = await _read_upload(request)
+        entry, created = await _read_upload(request)
         race = store.race(entry.id)
-        return JSONResponse(to_jsonable(views.race_summary(entry, race)), status_code=201)
+        # 201 for a new race; 200 when the same files were already stored (the existing race id)
+        return JSONResponse(to_jsonable(views.race_summary(entry, race)), status_code=201 if created else 200)
 
     @app.post("/upload", include_in_schema=False)
     async def form_upload(request: Request):
-        entry = await _read_upload(request)
+        entry, _created = await _read_upload(request)
         return RedirectResponse(f"/races/{entry.id}", status_code=303)
 
     # ---------------------------------------------------------------- JSON API
@@ -368,36 +380,63 @@ def create_app(
             plotly_js(), media_type="application/javascript", headers={"cache-control": "public, max-age=86400"}
         )
 
+    # the race pages in English or French (?lang=fr), rendered once per (race, page, language): a race id names
+    # one content (uploads are content-hashed), so a page never goes stale; bounded by PAGE_CACHE_BYTES
+    page_cache = PageCache(PAGE_CACHE_BYTES)
+
+    def _page(rid: str, key: tuple, build):
+        return HTMLResponse(page_cache.get((rid, *key), build))
+
     @app.get("/races/{rid}", response_class=HTMLResponse, include_in_schema=False)
-    def race_page(rid: str):
-        return views.overview_page(store, rid)
+    def race_page(rid: str, lang: str = "en"):
+        lang = views.check_lang(lang)
+        return _page(rid, ("overview", lang), lambda: pages.overview_page(store, rid, lang))
 
     @app.get("/races/{rid}/classes/{cls:path}", response_class=HTMLResponse, include_in_schema=False)
-    def class_page(rid: str, cls: str):
-        return views.class_page(store, rid, cls)
+    def class_page(rid: str, cls: str, lang: str = "en"):
+        lang, cls = views.check_lang(lang), sections.class_or_error(store.race(rid), cls)
+        return _page(rid, ("class", cls, lang), lambda: pages.class_page(store, rid, cls, lang))
 
     @app.get("/races/{rid}/cars/{car}", response_class=HTMLResponse, include_in_schema=False)
     def car_page(rid: str, car: str, lang: str = "en"):
-        return views.car_page(store, rid, car, lang)
+        lang, car = views.check_lang(lang), sections.car_or_error(store.race(rid), car)
+        return _page(rid, ("car", car, lang), lambda: pages.car_page(store, rid, car, lang))
 
     @app.get("/races/{rid}/drivers/{driver}", response_class=HTMLResponse, include_in_schema=False)
-    def driver_page(rid: str, driver: str, car: str | None = None):
-        return views.driver_page(store, rid, driver, car)
+    def driver_page(rid: str, driver: str, car: str | None = None, lang: str = "en"):
+        return pages.driver_page(store, rid, driver, car, lang)
 
     # ---------------------------------------------------------------- live replay (SSE)
     @app.get("/live/{rid}", response_class=HTMLResponse, include_in_schema=False)
-    def live_view(rid: str):
-        return live_page(rid, store.race(rid).title)
+    def live_view(rid: str, lang: str = "en"):
+        lang = views.check_lang(lang)
+        race = store.race(rid)
+        return live_page(rid, race.title_in(lang), lang=lang, zone=race.local_neutralisation)
+
+    @app.get("/live/{rid}/car/{car}", response_class=HTMLResponse, include_in_schema=False)
+    def live_car_view(rid: str, car: str, lang: str = "en"):
+        lang = views.check_lang(lang)
+        race = store.race(rid)
+        return live_page(rid, race.title_in(lang), car=_live_car(race, car), lang=lang, zone=race.local_neutralisation)
 
     @app.get("/live/{rid}/events", include_in_schema=False)
-    async def live_events(request: Request, rid: str, speed: str | None = None, every: str | None = None):
+    async def live_events(request: Request, rid: str, speed: str | None = None, every: str | None = None,
+                          car: str | None = None, project: str | None = None, lang: str = "en"):  # fmt: skip
         spd, evr, start = live_params(speed, every, request.query_params.get("from"))
+        lang = views.check_lang(lang)
+        every_projection = project_param(project)
         from starlette.concurrency import run_in_threadpool
 
         race = await run_in_threadpool(store.race, rid)  # 404 for an unknown id, before a slot is taken
+        the_car = _live_car(race, car) if car else None
         live_streams.acquire()  # 429 when full
         headers = {"cache-control": "no-store", "x-accel-buffering": "no"}
-        body = live_stream(race, request, live_streams, spd, evr, start)
+        body = live_stream(race, request, live_streams, spd, evr, start, car=the_car, project=every_projection,
+                           lang=lang)  # fmt: skip
+        if accepts_gzip(request.headers.get("accept-encoding")):
+            body = gzipped(body)
+            headers["content-encoding"] = "gzip"
+            headers["vary"] = "accept-encoding"
         return StreamingResponse(body, media_type="text/event-stream", headers=headers)
 
     @app.get("/healthz", include_in_schema=False)

@@ -49,6 +49,7 @@ class RaceEntry:
     path: Path
     source: str  # "upload", "archive" (a folder of race folders), "db" (the DuckDB archive) or "demo"
     archive_id: str | None = None  # race_id in the DuckDB archive (source "db")
+    folder: Path | None = None  # the event folder a race of source "archive" is loaded from
 
 
 def size_text(n: int) -> str:
@@ -207,17 +208,21 @@ class RaceStore:
             self.entries["demo"] = RaceEntry("demo", "Demo race (simulated)", path, "demo")
 
     def _scan_archive(self, root: Path) -> None:
-        """Each sub-folder of ``root`` holding one lap CSV (recognised by its header) is a race."""
-        from stintlab.io import files_of_format
+        """Each sub-folder of ``root`` that holds one race (:func:`stintlab.io.racefiles.race_in_folder`,
+        the rule ``stintlab.load(folder)`` and ``archive add`` follow: one lap file, recognised by its
+        header, with the event's other files) is a race, loaded from that folder."""
+        from stintlab.io.racefiles import race_in_folder
 
         if not root.is_dir():
             return
         for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-            laps = files_of_format(folder, "laps")
-            if len(laps) == 1:
-                rid = re.sub(r"[^a-z0-9._-]+", "-", folder.name.lower()).strip("-")
-                if _ID.match(rid) and rid not in self.entries:
-                    self.entries[rid] = RaceEntry(rid, folder.name, laps[0], "archive")
+            try:
+                laps = race_in_folder(folder).laps
+            except (StintlabFormatError, OSError):  # no lap file, several races, unreadable: not offered
+                continue
+            rid = re.sub(r"[^a-z0-9._-]+", "-", folder.name.lower()).strip("-")
+            if _ID.match(rid) and rid not in self.entries:
+                self.entries[rid] = RaceEntry(rid, folder.name, laps, "archive", folder=folder)
 
     def _list_archive_db(self, db: Path) -> None:
         """Every race with laps in the DuckDB archive (``stintlab archive add``) is offered, under its
@@ -242,12 +247,23 @@ class RaceStore:
         """Check, store and load an uploaded lap file, with its results file when given (a bad upload
         is removed again). The id is a hash of the content (:func:`upload_id`): sending the same
         files again gives back the race already stored, not a second entry."""
+        return self.put_upload(filename, data, max_bytes, results)[0]
+
+    def put_upload(
+        self,
+        filename: str | None,
+        data: bytes,
+        max_bytes: int = MAX_UPLOAD_BYTES,
+        results: tuple[str | None, bytes] | None = None,
+    ) -> tuple[RaceEntry, bool]:
+        """:meth:`add_upload`, and whether the race is new (False: the same files were already stored,
+        the web API answers 200 instead of 201)."""
         check_upload(filename, data, max_bytes)
         rid = upload_id(data, results[1] if results is not None else None)
         with self._lock:
             known = self.entries.get(rid)
         if known is not None:
-            return known
+            return known, False
         self._drop_oldest_uploads(keep=self.max_uploads - 1)
         path = self.data_dir / f"{rid}.csv"
         path.write_bytes(data)
@@ -270,7 +286,7 @@ class RaceStore:
                 shown = re.sub(r"[^\w .()-]+", "", Path(client or "").name)[:80] or "upload.csv"
                 raise StintlabFormatError(shown, exc.message, line=exc.line, column=exc.column) from None
             raise
-        return entry
+        return entry, True
 
     def _drop_oldest_uploads(self, keep: int) -> None:
         """Bound the disk an open server can be made to use: beyond ``max_uploads`` stored uploads,
@@ -327,7 +343,7 @@ class RaceStore:
                     res = _results_path(entry.path)
                     race = load(entry.path, res if res.is_file() else None, find_results=False)
                 else:
-                    race = load(entry.path, find_results=entry.source == "archive")
+                    race = load(entry.folder or entry.path, find_results=entry.source == "archive")
             if entry.source == "upload":
                 race.meta["name"] = entry.name
                 # the client's file name tells what the stored name cannot (IMSA: date and session)
@@ -349,3 +365,32 @@ class RaceStore:
             import shutil
 
             shutil.rmtree(self.data_dir, ignore_errors=True)
+
+
+#: rendered race pages kept at most (a car page of a 24 h race is ~0.4 MB: about 150 of them)
+PAGE_CACHE_BYTES = 64 * 1024 * 1024
+
+
+class PageCache:
+    """Rendered pages by key, least recently used dropped first once their text passes ``max_bytes``.
+    Two requests for one missing page may both render it (the same text); nothing blocks while rendering."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes, self.size = max_bytes, 0
+        self._pages: OrderedDict[tuple, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, build) -> str:
+        with self._lock:
+            if key in self._pages:
+                self._pages.move_to_end(key)
+                return self._pages[key]
+        text = build()
+        with self._lock:
+            if key not in self._pages:
+                self._pages[key] = text
+                self.size += len(text)
+            while self.size > self.max_bytes and len(self._pages) > 1:
+                _, old = self._pages.popitem(last=False)
+                self.size -= len(old)
+        return text

@@ -34,6 +34,7 @@ from stintlab.analysis.rules.model import (
     composition_text,
     list_rules,
     load_rules,
+    rule_fit,
 )
 
 __all__ = [
@@ -51,5 +52,6 @@ __all__ = [
     "list_rules",
     "load_rules",
     "max_window",
+    "rule_fit",
     "spells_from_laps",
 ]

@@ -48,11 +48,18 @@ def is_lap_table(df: pd.DataFrame) -> bool:
     return "lap_time" in df.columns and "lap" in df.columns
 
 
-def spells_from_laps(laps: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def spells_from_laps(laps: pd.DataFrame, exclude_pit: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(spells, driving intervals) of a lap table: :func:`stintlab.analysis.stints.driver_spells`
-    with first_lap/last_lap, and per lap the driving interval with car, driver and lap."""
+    with first_lap/last_lap, and per lap the driving interval with car, driver and lap.
+
+    ``exclude_pit`` is the rule set's ``[counting]`` convention: True, the pit-lane time of the stops
+    does not count (``drive_time`` as in :func:`~stintlab.analysis.stints.driver_spells`); False, a
+    spell's drive time is the sum of its lap times, stops included (its ``duration``: what WIGE's
+    FAHRERn_ZEIT counts)."""
     spells = driver_spells(laps).rename(columns={"lap_start": "first_lap", "lap_end": "last_lap"})
-    intervals = driving_intervals(laps).assign(lap=laps["lap"].to_numpy())
+    if not exclude_pit:
+        spells = spells.assign(drive_time=spells["duration"].to_numpy(dtype=float))
+    intervals = driving_intervals(laps, exclude_pit).assign(lap=laps["lap"].to_numpy())
     return spells, intervals
 
 
@@ -69,8 +76,9 @@ def check_laps(laps: pd.DataFrame, rules, categories=None, *, finished=None) -> 
     """Check a race (its lap table) against a rule set: the adapter from laps to :func:`check_rules`.
 
     ``finished`` defaults to :func:`finishers` of the laps; windows use the exact per-lap driving
-    intervals."""
-    spells, intervals = spells_from_laps(laps)
+    intervals; pit-lane time counts or not as the rule set's ``[counting] exclude_pit`` says."""
+    rules = load_rules(rules)
+    spells, intervals = spells_from_laps(laps, rules.exclude_pit)
     if finished is None:
         finished = finishers(laps)
     return check_rules(spells, rules, categories, finished=finished, intervals=intervals)

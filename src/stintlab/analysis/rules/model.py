@@ -234,6 +234,31 @@ def applicable_rules(series, year, hours: float | None = None, event: str | None
     return out
 
 
+def rule_fit(series, year, hours: float | None = None, event: str | None = None, name=None) -> tuple[RuleSet | None, str]:
+    """The one decision of which rule set judges a race: (rule set, why it does not apply).
+
+    ``name`` given (a shipped set or a TOML file): that set and "" when it applies to the race's
+    ``series``/``year``/``event``/``hours``, else the reason (:meth:`RuleSet.why_not`). Without a name:
+    the one shipped set that applies, or (None, reason) when none or several do. Callers decide what a
+    reason means: ``stintlab rules`` refuses (or warns with ``--force``), the report shows no minimums.
+
+    >>> rs, why = rule_fit("WEC", 2024, 24.1, "le-mans")
+    >>> rs.name, why
+    ('lemans-2024', '')
+    >>> rule_fit("WEC", 2024, 24.1, "le-mans", "lemans-2019")[1]
+    'lemans-2019 is for 2017, 2018, 2019, not 2024'
+    """
+    if name is None or str(name) == "":
+        fits = applicable_rules(series, year, hours, event)
+        if len(fits) != 1:
+            where = f"{series or '?'} {year or '?'} {event or ''}".strip()
+            found = "none" if not fits else ", ".join(fits)
+            return None, f"no single shipped rule set applies to this race ({where}; applicable: {found})"
+        return load_rules(fits[0]), ""
+    rs = load_rules(name)
+    return rs, rs.why_not(series, year, hours, event)
+
+
 def load_rules(name) -> RuleSet:
     """A shipped rule set by name (``list_rules()``), or a TOML file by path."""
     if isinstance(name, RuleSet):

@@ -38,6 +38,7 @@ import pandas as pd
 
 from stintlab.errors import StintlabFormatError
 from stintlab.io.sro.entries import looks_like_entry_list, read_entry_list
+from stintlab.io.sro.entry_check import entry_mismatches
 from stintlab.io.sro.files import looks_like_pit_stops, looks_like_sector_list, read_pit_stops, read_sector_list
 from stintlab.io.text import read_bytes, sniff_header
 from stintlab.schema import LAP_COLUMNS
@@ -97,6 +98,7 @@ def read_race(path, header=None, data: bytes | None = None, *, pit_file=None, en
     header = sniff_header(path, data) if header is None else header
     sectors, facts = read_sector_list(path, data, header)
     crews = _crews(sectors)
+    every_row = sectors  # untimed rows too: a car whose only row has no Time was on track
     sectors, untimed, filled = _completed_laps(path, sectors)
     found_pits, found_entries = companions(path) if pit_file is None or entry_list is None else ([], [])
     if pit_file is None and len(found_pits) > 1:
@@ -133,6 +135,8 @@ def read_race(path, header=None, data: bytes | None = None, *, pit_file=None, en
             ],  # fmt: skip
             "unclassed_cars": sorted(c for c in with_laps if c not in cars_info) if cars_info else [],
             "classification_note": "no results file in the SRO export: the classification is derived from the laps",
+            # what the race files say against the entry list (cars, crews, cups): stintlab.io.sro.entry_check
+            "entry_mismatches": entry_mismatches(every_row, stops, cars_info, crew, path, pit_file, entry_list),
             **pit_facts,
         }
     )

@@ -22,6 +22,7 @@ the car, ascending) and ``race_time`` (race seconds it refers to, or None).
 from __future__ import annotations
 
 from stintlab.report import sections
+from stintlab.report.page import esc
 from stintlab.report.story.facts import Fact, story_facts
 from stintlab.report.story.html import story_html
 from stintlab.report.story.journal import journalist_facts
@@ -29,7 +30,7 @@ from stintlab.report.story.languages import CATALOGS, catalog, register_language
 
 __all__ = [
     "story", "journalist_story", "journalist_facts", "story_html", "story_facts", "render", "register_language", "ordinal", "duration_text", "laps_label",
-    "lap_time_text", "LANGS",
+    "lap_time_text", "LANGS", "story_block",
 ]  # fmt: skip
 
 LANGS = tuple(CATALOGS)  # the built-in languages
@@ -58,6 +59,26 @@ def journalist_story(race, car: str, lang: str = "en") -> list[dict]:
         if fix is not None:
             s["text"] = fix(s["text"])
     return out
+
+
+def story_block(race, car: str, lang: str = "en", *, link_laps: bool = True) -> tuple[str, list[dict]]:
+    """The story as the HTML report and the web car page show it: the journalist's story
+    (:func:`journalist_story`, the one ``stintlab story`` prints: headline first) as paragraphs, then the
+    chronological account (:func:`story`, ``story --full``) collapsed in a ``<details>`` ("Full account",
+    "Récit complet"). Returns the HTML and every sentence of both (for the table of the laps they cite);
+    ("", []) when the car has no story."""
+    short = journalist_story(race, car, lang=lang)
+    full = story(race, car, lang=lang)
+    if not short and not full:
+        return "", []
+    html = story_html(short, car=car, lang=lang, link_laps=link_laps, ids="story", css="story journal")
+    if full:
+        summary = getattr(catalog(lang), "FULL_ACCOUNT", "Full account")
+        html += (
+            f'<details class="story-full" id="story-full"><summary>{esc(summary)}</summary>'
+            f'{story_html(full, car=car, lang=lang, link_laps=link_laps, ids="account", css="story full")}</details>'
+        )
+    return html, short + full
 
 
 def render(facts: list[Fact], lang: str) -> list[dict]:

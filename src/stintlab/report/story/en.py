@@ -108,14 +108,38 @@ def lead_pit_cycles(f: LeadPitCycles) -> str:
     )
 
 
-NEUTRAL = {"SC": "the safety car", "FCY": "a full-course yellow", "RED": "a red flag"}
+NEUTRAL = {"SC": "the safety car", "FCY": "a full-course yellow", "RED": "a red flag", "C60": "a full-course Code 60"}
+#: a local neutralisation (phase kind SZ) by the name it takes in the race (:func:`stintlab.event.local_neutralisation`)
+ZONE = {"slow_zone": "slow zone", "code60": "Code 60 zone"}
+ZONES = {"slow_zone": "slow zones", "code60": "Code 60 zones"}  # the plural
+#: the phases' names in the report's and the web pages' tables (SZ: :func:`phase_name`)
+PHASE_NAMES = {"SC": "Safety car", "FCY": "Full-course yellow", "RED": "Red flag", "C60": "Full-course Code 60"}
+#: the title of the neutralisations section
+PHASES_TITLE = {"slow_zone": "Neutralisations and slow zones", "code60": "Neutralisations and Code 60 zones"}
+
+
+def zone_word(zone: str = "slow_zone") -> str:
+    return ZONE.get(zone, ZONE["slow_zone"])
+
+
+def phase_name(kind: str, sector: int | None = None, zone: str = "slow_zone") -> str:
+    """A phase as the tables name it: ``Code 60 zone, sector 4``, ``Slow zone, sector 2``, ``Safety car``.
+
+    >>> phase_name("SZ", 4, "code60"), phase_name("SZ", 2), phase_name("SC")
+    ('Code 60 zone, sector 4', 'Slow zone, sector 2', 'Safety car')
+    """
+    if kind == "SZ":
+        word = zone_word(zone)
+        word = word[0].upper() + word[1:]
+        return f"{word}, sector {int(sector)}" if sector else word
+    return PHASE_NAMES.get(kind, kind)
 
 
 def neutral(f: Neutral) -> str:
     b, a = f.before, f.after
     head = f"Under {NEUTRAL.get(f.phase_kind, f.phase_kind)}" if f.phase_kind != "RED" else "During the red flag"
     if f.phase_kind == "SZ":
-        head = f"In the slow zone of sector {f.sector}" if f.sector else "In a slow zone"
+        head = f"In the {zone_word(f.zone)} of sector {f.sector}" if f.sector else f"In a {zone_word(f.zone)}"
     text = f"{head} from {duration(f.start)} to {duration(f.end)} of racing, {car(f)}"
     if f.pitted:
         text += " pitted" + (f" (lap {f.pit_lap})" if f.pit_lap is not None else "")
@@ -238,6 +262,9 @@ def best_lap(f: BestLap) -> str:
     return text + (" — few clean laps." if f.low_sample else ".")
 
 
+#: the summary of the collapsed chronological account under the journalist's story (report, web car page)
+FULL_ACCOUNT = "Full account"
+
 SENTENCES = {
     "start": start, "hour1": hour1, "lead": lead, "lost_lead": lost_lead, "lead_swap": lost_lead,
     "lead_pit_cycles": lead_pit_cycles, "neutral": neutral, "stop": stop, "incident": incident, "finish": finish,
@@ -273,7 +300,7 @@ def decider(m) -> str:
             if f.before and f.after and f.after > f.before else ""
         )  # fmt: skip
     if isinstance(f, Neutral):
-        what = NEUTRAL.get(f.phase_kind, "a slow zone" if f.phase_kind == "SZ" else f.phase_kind)
+        what = NEUTRAL.get(f.phase_kind, f"a {zone_word(f.zone)}" if f.phase_kind == "SZ" else f.phase_kind)
         h = int(f.start // 3600) + 1
         if f.pitted:
             return f"{what} {hour(h)}, which caught it in the pits" + _moved(f)

@@ -12,7 +12,7 @@ to, or None). Class positions are ints or None; rivals are tuples of car numbers
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -92,6 +92,7 @@ class Neutral(Fact):
     after: int | None
     rivals: tuple[str, ...]  # those it passed (climbed) or that passed it (dropped)
     sector: int | None = None  # the slow zone's sector
+    zone: str = "slow_zone"  # what a zone (SZ) is called in this race: slow_zone or code60 (Race.local_neutralisation)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -204,6 +205,8 @@ def story_facts(race, car: str) -> list[Fact]:
         body += _events(events, stops, mine, car, cls, grade)
     body.sort(key=lambda f: f.race_time if f.race_time is not None else 0.0)
     body = _merge_pit_swaps(body)
+    zone = race.local_neutralisation  # decided once, from the race's metadata; the catalogs word it
+    body = [replace(f, zone=zone) if isinstance(f, Neutral) else f for f in body]
     stopped_early = events is not None and len(events) and str(events["kind"].iloc[-1]) == "retired"
     body += _finish(race, car, mine, stopped_early=bool(stopped_early))
     body += _best_laps(race, car, mine, cls)
@@ -349,7 +352,7 @@ def _neutral(e, ev: pd.DataFrame, mine: pd.DataFrame, car, cls) -> Fact | None:
     pitted = not in_phase.empty
     if (b is None or a is None or b == a) and not pitted:
         return None
-    if kind == "FCY" and not pitted:
+    if kind in ("FCY", "C60") and not pitted:
         return None  # a few minutes of FCY matter when the car stopped under it; position swaps are noise
     if kind == "SZ" and (not pitted or end - start < SLOW_ZONE_STORY_MIN or b is None or a is None or b == a):
         return None  # told when the car stopped in a long one and its class position changed

@@ -134,7 +134,31 @@ def lead_pit_cycles(f: LeadPitCycles) -> str:
     )
 
 
-NEUTRAL = {"SC": "voiture de sécurité", "FCY": "Full Course Yellow", "RED": "drapeau rouge"}
+NEUTRAL = {"SC": "voiture de sécurité", "FCY": "Full Course Yellow", "RED": "drapeau rouge", "C60": "Code 60 sur tout le circuit"}
+#: une neutralisation locale (phase SZ) sous le nom qu'elle prend dans la course (:func:`stintlab.event.local_neutralisation`)
+ZONE = {"slow_zone": "zone lente", "code60": "zone Code 60"}
+ZONES = {"slow_zone": "zones lentes", "code60": "zones Code 60"}  # the plural
+#: les phases dans les tableaux du rapport et des pages web (SZ : :func:`phase_name`)
+PHASE_NAMES = {"SC": "Voiture de sécurité", "FCY": "Full Course Yellow", "RED": "Drapeau rouge", "C60": "Code 60 sur tout le circuit"}
+#: le titre de la section des neutralisations
+PHASES_TITLE = {"slow_zone": "Neutralisations et zones lentes", "code60": "Neutralisations et zones Code 60"}
+
+
+def zone_word(zone: str = "slow_zone") -> str:
+    return ZONE.get(zone, ZONE["slow_zone"])
+
+
+def phase_name(kind: str, sector: int | None = None, zone: str = "slow_zone") -> str:
+    """Une phase telle que les tableaux la nomment : ``Zone Code 60, secteur 4``, ``Zone lente, secteur 2``.
+
+    >>> phase_name("SZ", 4, "code60"), phase_name("SZ", 2), phase_name("SC")
+    ('Zone Code 60, secteur 4', 'Zone lente, secteur 2', 'Voiture de sécurité')
+    """
+    if kind == "SZ":
+        word = zone_word(zone)
+        word = word[0].upper() + word[1:]
+        return f"{word}, secteur {int(sector)}" if sector else word
+    return PHASE_NAMES.get(kind, kind)
 
 
 def neutral(f: Neutral) -> str:
@@ -142,7 +166,7 @@ def neutral(f: Neutral) -> str:
     what = NEUTRAL.get(f.phase_kind, f.phase_kind)
     head = f"Sous {what}" if f.phase_kind != "RED" else "Pendant l'interruption (drapeau rouge)"
     if f.phase_kind == "SZ":
-        head = f"Dans la zone lente du secteur {f.sector}" if f.sector else "Dans une zone lente"
+        head = f"Dans la {zone_word(f.zone)} du secteur {f.sector}" if f.sector else f"Dans une {zone_word(f.zone)}"
     text = f"{head}, de {duration(f.start)} à {duration(f.end)} de course, {car(f)}"
     if f.pitted:
         text += " s'arrête au stand" + (f" (tour {f.pit_lap})" if f.pit_lap is not None else "")
@@ -275,6 +299,9 @@ def best_lap(f: BestLap) -> str:
     return text + (" — peu de tours propres." if f.low_sample else ".")
 
 
+#: the summary of the collapsed chronological account under the journalist's story (report, web car page)
+FULL_ACCOUNT = "Récit complet"
+
 SENTENCES = {
     "start": start, "hour1": hour1, "lead": lead, "lost_lead": lost_lead, "lead_swap": lost_lead,
     "lead_pit_cycles": lead_pit_cycles, "neutral": neutral, "stop": stop, "incident": incident, "finish": finish,
@@ -322,7 +349,7 @@ def decider(m) -> str:
         return f"{duration(f.time_lost)} perdues en piste {hour(f.hour)} ({laps_label(f.laps)})"
     if isinstance(f, Neutral):
         what = {"SC": "la voiture de sécurité", "FCY": "la Full Course Yellow", "RED": "le drapeau rouge"}.get(
-            f.phase_kind, "une zone lente")
+            f.phase_kind, f"une {zone_word(f.zone)}")
         h = int(f.start // 3600) + 1
         if f.pitted:
             return f"{what} {hour(h)}, qui l'a surprise au stand" + _moved(f)

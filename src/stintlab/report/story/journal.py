@@ -135,19 +135,18 @@ def _moments(chronology: list[Fact]) -> list[Moment]:
     ]  # fmt: skip
 
 
-def _hour_positions(race, car: str, cls: str) -> list[tuple[int, int, int]]:
-    """(hour, class position, laps) of the car at every official hourly mark of the race."""
-    out = []
-    for h in range(1, int(race.duration // 3600.0) + 1):
-        st = race.standings(hour=h, cls=cls)
-        row = st[st["car"].astype(str) == car]
-        if len(row):
-            out.append((h, int(row["class_position"].iloc[0]), int(row["laps"].iloc[0])))
-    return out
+def _hour_positions(race, car: str) -> list[tuple[int, int, int]]:
+    """(hour, class position, laps) of the car at every official hourly mark of the race (whole hours of
+    its duration), read from ``race.hourly_positions``: the same snapshot moments and order as
+    ``race.standings(hour=N, cls=...)`` (the same answers for every car of the 31 Le Mans, WEC and IMSA lap
+    files of the corpus), computed once for every car (the report draws it anyway)."""
+    hp = race.hourly_positions
+    mine = hp[(hp["car"].astype(str) == car) & (hp["hour"] <= int(race.duration // 3600.0))].sort_values("hour")
+    return [(int(h), int(p), int(n)) for h, p, n in zip(mine["hour"], mine["class_position"], mine["laps"], strict=True)]
 
 
 def _hour_marks(race, car, cls, finish: Finish | None) -> tuple[list[HourMark], int | None]:
-    marks = _hour_positions(race, car, cls)
+    marks = _hour_positions(race, car)
     if not marks:
         return [], None
     won = finish is not None and finish.outcome in ("won_race", "won_class")
@@ -197,7 +196,7 @@ def _whatif(race, car, cls, moments: list[Moment], finish: Finish | None) -> Wha
             event, change = "stop", parse_change("stop", f"{f.lap}=median")
         elif isinstance(f, Incident):
             event, change = "incident", parse_change("lap", f"{f.laps[0]}=clean")
-        elif isinstance(f, Neutral) and f.phase_kind in ("SC", "FCY"):
+        elif isinstance(f, Neutral) and f.phase_kind in ("SC", "FCY", "C60"):
             event, change = "neutral", parse_change("sc", f"{f.laps[0]}=median")
         else:
             continue

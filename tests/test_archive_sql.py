@@ -267,3 +267,16 @@ def test_race_numbers_select_a_race_laps_and_older_races_are_read_by_id(db, tmp_
     a, b = open_race("2024-wec-fuji6h", old), open_race("2024-wec-fuji6h", db)
     assert len(a.laps) == sum(len(v) for v in read_race(lap_file("wec-2024-fuji6h")).laps.values())
     assert same(a.laps, b.laps) == []
+
+
+def test_an_archive_from_before_the_parts_reopens_by_parsing(db, tmp_path):
+    """An archive without the race_parts table (made before it), opened read-only: open_race parses
+    the stored raw files as it used to."""
+    old = tmp_path / "old.duckdb"
+    shutil.copy(db, old)
+    shutil.copytree(db.with_name(db.name + ".files"), old.with_name(old.name + ".files"))
+    with Archive(old, write=True) as arc:
+        arc.con.execute("DROP TABLE race_parts")
+    race = open_race("2024-wec-fuji6h", old)
+    assert len(race.laps) == sum(len(v) for v in read_race(lap_file("wec-2024-fuji6h")).laps.values())
+    assert same(race.laps, open_race("2024-wec-fuji6h", db).laps) == []

@@ -36,11 +36,7 @@ def open_race(race_id: str, db=None, *, lock_timeout: float = 120.0, reparse: bo
     with Archive(db, lock_timeout=lock_timeout) as arc:
         row = arc.race_row(race_id)
         rid = row["race_id"]
-        parts = (
-            {}
-            if reparse
-            else dict(arc.con.execute("SELECT part, data FROM race_parts WHERE race_id = ?", [rid]).fetchall())
-        )
+        parts = {} if reparse else _parts(arc, rid)
         if parts:
             laps = _stored_laps(arc, rid, row.get("race_no")) if row.get("has_laps") else None
         else:
@@ -58,6 +54,16 @@ def open_race(race_id: str, db=None, *, lock_timeout: float = 120.0, reparse: bo
     race.meta["archive"] = str(Path(db) if db is not None else default_db_path())
     race.meta["path"] = row["source"]
     return race
+
+
+def _parts(arc: Archive, race_id: str) -> dict:
+    """The race's stored parts; none for a race (or an archive, read-only) from before ``race_parts``."""
+    import duckdb
+
+    try:
+        return dict(arc.con.execute("SELECT part, data FROM race_parts WHERE race_id = ?", [race_id]).fetchall())
+    except duckdb.CatalogException:  # an archive made before the table, opened read-only
+        return {}
 
 
 def _stored_laps(arc: Archive, race_id: str, race_no=None) -> pd.DataFrame:

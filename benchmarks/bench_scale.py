@@ -9,11 +9,15 @@ get their own content hash. Prints, with the machine load:
 - ingest: time and memory (RSS growth) per race while writing N races through one connection, the
   close (checkpoint); then ``stintlab.archive.ingest`` of one real race into the N-race archive in a
   child process (wall time and the child's peak RSS: the "add a race" figure);
-- cold open of a race (``open_race``: raw files from the store, parsed again);
+- cold open of a race (``open_race``: from the stored lap table and parts; with ``--before`` also
+  the raw files parsed again, as before);
 - season and career queries (short career and the N-race one);
 - the Parquet export (``export_parquet``) and the same queries over it (``Archive(DIR)``).
 
-    PYTHONPATH=src .venv/bin/python benchmarks/bench_scale.py [--races 200] [--corpus ../shared/data/races]
+    PYTHONPATH=src .venv/bin/python benchmarks/bench_scale.py [--races 200] [--corpus ../shared/data/races] [--before]
+
+``--before`` times the previous season/career (tests/season_reference.py) and the re-parsing open on
+the same archive in the same process, for paired before/after figures.
 
 Figures only, no asserts. Everything is built in a temporary folder (or --keep DIR).
 """
@@ -105,9 +109,14 @@ def timed(fn, repeat=5):
     return statistics.median(times), out
 
 
-def queries(label: str, arc, year: int, short: str) -> None:
-    from stintlab.archive.season import driver_career, driver_season, find_driver
+def queries(label: str, arc, year: int, short: str, impl=None) -> None:
+    """Season, careers and driver search; ``impl``: the module answering season/career (default
+    stintlab.archive.season; tests/season_reference.py for the previous pandas implementation)."""
+    from stintlab.archive.season import find_driver
 
+    if impl is None:
+        import stintlab.archive.season as impl
+    driver_career, driver_season = impl.driver_career, impl.driver_season
     t0 = time.perf_counter()
     driver_season(arc, short, None)
     first = time.perf_counter() - t0
@@ -129,13 +138,19 @@ def main() -> None:
     ap.add_argument("--races", type=int, default=200)
     ap.add_argument("--year", type=int, default=2024)
     ap.add_argument("--keep", default=None, help="build in this folder and keep it")
+    ap.add_argument(
+        "--before",
+        action="store_true",
+        help="also time the previous implementations on the same archive: season/career of"
+        " tests/season_reference.py (pandas) and open_race(reparse=True) (raw files parsed again)",
+    )
     args = ap.parse_args()
 
     from stintlab.archive.dataset import export_parquet
     from stintlab.archive.ingest import _write
     from stintlab.archive.store import Archive, open_race
 
-    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs ({args.races} races)")
     t0 = time.perf_counter()
     base = parse_corpus(Path(args.corpus))
     print(f"parsed {len(base)} corpus races once: {time.perf_counter() - t0:.1f} s, RSS {rss_mb():.0f} MB")
@@ -185,18 +200,25 @@ def main() -> None:
     )
 
     ids = [f"{meta['race_id']}-x0000" for _, meta, *_ in base if meta.get("has_laps")][:5]
-    times = []
-    for rid in ids:
-        t0 = time.perf_counter()
-        open_race(rid, db)
-        times.append(time.perf_counter() - t0)
-    print(
-        f"cold open_race (raw files from the store, parsed): median {statistics.median(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms over {len(ids)} races"
-    )
+    for how, reparse in [("stored lap table + parts", False)] + [("raw files parsed again", True)] * args.before:
+        times = []
+        for rid in ids:
+            t0 = time.perf_counter()
+            open_race(rid, db, reparse=reparse)
+            times.append(time.perf_counter() - t0)
+        print(
+            f"cold open_race ({how}): median {statistics.median(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms over {len(ids)} races"
+        )
 
     short = "Kevin Estre X0"
+    reference = None
+    if args.before:
+        sys.path.insert(0, str(ROOT / "tests"))
+        import season_reference as reference
     with Archive(db) as arc:
         queries("duckdb", arc, args.year, short)
+        if reference is not None:
+            queries("duckdb, before", arc, args.year, short, reference)
         pq = tmp / "parquet"
         t0 = time.perf_counter()
         counts = export_parquet(arc, pq)
@@ -207,6 +229,8 @@ def main() -> None:
     with Archive(pq) as arc:
         print(f"open the Parquet dataset: {(time.perf_counter() - t0) * 1000:.0f} ms")
         queries("parquet", arc, args.year, short)
+        if reference is not None:
+            queries("parquet, before", arc, args.year, short, reference)
     print(
         f"load average {os.getloadavg()[0]:.1f}; kept in {tmp}"
         if args.keep

@@ -102,6 +102,8 @@ def open_dataset(path):
     import duckdb
 
     from stintlab.archive.db import DDL
+    from stintlab.archive.driverid import DRIVER_ID_TABLES
+    from stintlab.archive.identity import resolve_key
 
     root = str(path).rstrip("/")
     info = _read_marker(root)
@@ -119,6 +121,15 @@ def open_dataset(path):
         con.register("_empty_laps", empty)
         con.execute("CREATE TEMP TABLE laps AS SELECT * FROM _empty_laps")
         con.unregister("_empty_laps")
+    if info["rows"].get("driver_aliases"):
+        con.execute("DROP TABLE temp.driver_aliases")
+        con.execute(
+            f"CREATE TEMP VIEW driver_aliases AS SELECT * FROM read_parquet('{_sq(root + '/driver_aliases.parquet')}')"
+        )
+    aliases = dict(con.execute("SELECT alias_key, canonical_key FROM driver_aliases").fetchall())
+    con.execute("CREATE TEMP TABLE _alias_map (k VARCHAR, canon VARCHAR)")  # read by exports made before driver_id
+    if aliases:
+        con.executemany("INSERT INTO _alias_map VALUES (?, ?)", [(k, resolve_key(k, aliases)) for k in aliases])
     for table in DATASET_TABLES:
         cols = info["columns"][table]
         if not info["rows"].get(table):
@@ -130,10 +141,7 @@ def open_dataset(path):
         )
         con.execute(f"DROP TABLE IF EXISTS temp.{table}")
         extra = ", NULL::BLOB AS data" if table == "files" else ""  # the bytes are not exported
+        if table in DRIVER_ID_TABLES and "driver_id" not in cols:  # an export made before driver_id
+            extra = ", coalesce((SELECT m.canon FROM _alias_map m WHERE m.k = driver_key), driver_key) AS driver_id"
         con.execute(f"CREATE TEMP VIEW {table} AS SELECT {', '.join(map(_q, cols))}{extra} FROM {src}")
-    if info["rows"].get("driver_aliases"):
-        con.execute("DROP TABLE temp.driver_aliases")
-        con.execute(
-            f"CREATE TEMP VIEW driver_aliases AS SELECT * FROM read_parquet('{_sq(root + '/driver_aliases.parquet')}')"
-        )
     return con

@@ -16,7 +16,8 @@ Tables (all keyed by ``race_id``; docs/archive.md describes every column):
 - ``driver_categories``: the category registry, one row per FIA category observed for a driver in a race
   (official results carrying categories, an entry list beside the race's file) or estimated
   (:mod:`stintlab.archive.registry`);
-- ``driver_aliases``: the user's alias table (alias key → canonical name).
+- ``driver_aliases``: the user's alias table (alias key → canonical name);
+- ``race_parts``: what a Race is rebuilt from besides its laps (:mod:`stintlab.archive.parts`).
 
 Writes: one transaction per race (:mod:`stintlab.archive.ingest`), so a killed ingest leaves whole
 races only. DuckDB lets a single process open the file for writing, so every writer takes an
@@ -40,6 +41,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from stintlab.archive import driverid
+from stintlab.archive.filecheck import ArchiveError, check_archive_file
 from stintlab.archive.identity import driver_key, resolve_key
 from stintlab.archive.rawstore import RawStore, store_dir
 from stintlab.errors import StintlabError, StintlabUsageError
@@ -57,20 +60,7 @@ __all__ = [
 ]
 
 SCHEMA_VERSION = 1
-DATA_TABLES = ("laps", "classification", "entries", "weather", "driver_categories", "files", "races")
-_DUCKDB_MAGIC = b"DUCK"  # bytes 8..12 of every DuckDB database file (after the header checksum)
-_SQLITE_MAGIC = b"SQLite format 3\x00"
-_HEADER = 4096  # a DuckDB file starts with a main header and two database headers of this size
-
-
-class ArchiveError(StintlabError):
-    """The archive file cannot be used: not a stintlab archive, damaged, or a read/write error.
-    ``path`` is the archive file; the message names it (full path)."""
-
-    def __init__(self, path, message: str):
-        self.path = str(path)
-        self.message = message
-        super().__init__(message)
+DATA_TABLES = ("laps", "classification", "entries", "weather", "driver_categories", "race_parts", "files", "races")
 
 
 class ArchiveBusyError(StintlabError):
@@ -89,52 +79,6 @@ def default_db_path() -> Path:
 def sql_path(p: Path) -> str:
     """A path quoted for a DuckDB string literal."""
     return str(p).replace("'", "''")
-
-
-def check_archive_file(path: Path) -> None:
-    """Refuse an existing file that cannot be a DuckDB database, before DuckDB opens it (DuckDB
-    would try to download its SQLite extension for an SQLite file, or overwrite an empty one).
-    """
-    try:
-        size = path.stat().st_size
-        with open(path, "rb") as fh:
-            head = fh.read(16)
-    except OSError as exc:
-        raise ArchiveError(path, f"archive {path} cannot be read: {exc.strerror or exc}") from None
-    if size == 0:
-        raise ArchiveError(
-            path,
-            f"archive {path} is an empty file, not a stintlab archive (DuckDB); remove it to start a new archive there",
-        )
-    if head.startswith(_SQLITE_MAGIC):
-        raise ArchiveError(path, f"archive {path} is an SQLite database, not a stintlab archive (DuckDB)")
-    if head[8:12] != _DUCKDB_MAGIC:
-        raise ArchiveError(path, f"archive {path} is not a DuckDB file (damaged, or another kind of file)")
-    block = _block_size(path)
-    if block == 0 or (block is not None and (size - 3 * _HEADER) % block):
-        raise ArchiveError(
-            path,
-            f"archive {path} is truncated or damaged: {size} bytes is not its headers plus whole"
-            f" {block or 'DuckDB'}-byte blocks (a partial copy?)",
-        )
-
-
-def _block_size(path: Path) -> int | None:
-    """The block size a DuckDB file's active header announces (fields after each database header's
-    8-byte checksum: iteration, meta block, free list, block count, block size); DuckDB writes
-    whole blocks after its three 4 KiB headers, so a cut copy is rarely a whole number of them.
-    0 when the headers themselves are cut; None when they do not look like that layout (DuckDB
-    itself then judges the file)."""
-    with open(path, "rb") as fh:
-        fh.seek(_HEADER)
-        headers = [fh.read(_HEADER), fh.read(_HEADER)]
-    if any(len(h) < 48 for h in headers):
-        return 0
-    best = max(headers, key=lambda h: int.from_bytes(h[8:16], "little"))
-    block = int.from_bytes(best[40:48], "little")
-    if not (4096 <= block <= 1 << 30 and block & (block - 1) == 0):
-        return None
-    return block
 
 
 def _first_line(exc: BaseException) -> str:
@@ -226,10 +170,12 @@ class Archive:
                 for ddl in DDL:
                     self.con.execute(ddl)
                 self._ensure_laps_table()
+                self._ensure_race_no()
                 # registries made before estimates were stored have no evidence column
                 self.con.execute("ALTER TABLE driver_categories ADD COLUMN IF NOT EXISTS evidence VARCHAR")
                 if new_registry:  # an archive made before the registry: fill it from its entries
                     self.con.execute(REGISTRY_BACKFILL)
+                self.migrate_driver_ids()
                 self.con.execute(
                     "INSERT OR REPLACE INTO archive_info VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
                 )
@@ -241,6 +187,14 @@ class Archive:
             self._unlock()
             raise self.error(exc, "opening it") from None
         return self
+
+    def migrate_driver_ids(self) -> int:
+        """Store ``driver_id`` on an archive made before it (:func:`stintlab.archive.driverid.migrate`)."""
+        return driverid.migrate(self.con, self.aliases())
+
+    def refresh_driver_ids(self) -> int:
+        """Re-resolve every stored ``driver_id`` after the alias table changed."""
+        return driverid.refresh(self.con, self.aliases())
 
     def _check_schema(self) -> None:
         tables = {t for (t,) in self.con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
@@ -255,6 +209,8 @@ class Archive:
             for ddl in DDL:
                 self.con.execute(ddl.replace("CREATE TABLE", "CREATE TEMP TABLE", 1))
             self._ensure_laps_table(temp=True)
+        elif not self.write and tables:
+            driverid.read_only(self.con, self.aliases)
 
     def close(self) -> None:
         try:
@@ -303,6 +259,16 @@ class Archive:
             self.con.register("_empty_laps", empty)
             self.con.execute(f"CREATE {'TEMP ' if temp else ''}TABLE laps AS SELECT * FROM _empty_laps")
             self.con.unregister("_empty_laps")
+
+    def _ensure_race_no(self) -> None:
+        """``race_no`` on ``races`` and ``laps``: a number given to each race when it is written (the
+        next one up), stored on its lap rows. Races are written one after the other, so each DuckDB
+        row group of ``laps`` holds a narrow range of numbers and ``WHERE race_no = n`` reads only the
+        race's own row groups (their min/max statistics) instead of every lap of the archive. Races
+        written before the column have none and are read by ``race_id``."""
+        for table in ("races", "laps"):
+            if "race_no" not in driverid.columns(self.con, table):
+                self.con.execute(f"ALTER TABLE {table} ADD COLUMN race_no INTEGER")
 
     # -- queries --------------------------------------------------------------------------------
     def df(self, sql: str, params: list | None = None) -> pd.DataFrame:
@@ -428,6 +394,7 @@ class Archive:
             raise StintlabUsageError(f"alias {alias!r} -> {canonical!r} would make a cycle")
         self.con.execute("INSERT OR REPLACE INTO driver_aliases VALUES (?, ?, ?, ?)", [ak, alias, ck, canonical])
         self._aliases = None
+        self.refresh_driver_ids()
         return {"alias": alias, "alias_key": ak, "canonical": canonical, "canonical_key": ck}
 
     def remove_alias(self, alias: str) -> bool:
@@ -436,6 +403,7 @@ class Archive:
         n = self.con.execute("SELECT count(*) FROM driver_aliases WHERE alias_key = ?", [ak]).fetchall()[0][0]
         self.con.execute("DELETE FROM driver_aliases WHERE alias_key = ?", [ak])
         self._aliases = None
+        self.refresh_driver_ids()
         return bool(n)
 
     def export(self, out_dir, tables: Iterable[str] | None = None) -> dict[str, str]:
@@ -464,7 +432,7 @@ DDL = [
         date DATE, start_time VARCHAR, session VARCHAR, name VARCHAR, source VARCHAR,
         content_hash VARCHAR, has_laps BOOLEAN, variant VARCHAR, classification_source VARCHAR,
         cars INTEGER, laps INTEGER, hours DOUBLE, has_flags BOOLEAN, parser_version VARCHAR,
-        ingested_at TIMESTAMP)""",
+        ingested_at TIMESTAMP, race_no INTEGER)""",
     """CREATE TABLE IF NOT EXISTS files (
         race_id VARCHAR, role VARCHAR, name VARCHAR, sha256 VARCHAR, size BIGINT, data BLOB)""",
     """CREATE TABLE IF NOT EXISTS classification (
@@ -475,14 +443,15 @@ DDL = [
         race_id VARCHAR, car VARCHAR, driver VARCHAR, driver_key VARCHAR, slot INTEGER, class VARCHAR,
         team VARCHAR, manufacturer VARCHAR, category VARCHAR, country VARCHAR, laps INTEGER,
         drive_time DOUBLE, best_lap DOUBLE, pace DOUBLE, pace_laps INTEGER, pace_rank INTEGER,
-        pace_field INTEGER)""",
+        pace_field INTEGER, driver_id VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS weather (
         race_id VARCHAR, time_utc DOUBLE, time_utc_text VARCHAR, air_temp_c DOUBLE, track_temp_c DOUBLE,
         humidity_pct DOUBLE, pressure_hpa DOUBLE, wind_speed DOUBLE, wind_direction_deg DOUBLE, rain DOUBLE,
         air_temp DOUBLE, track_temp DOUBLE, temp_unit VARCHAR, pressure DOUBLE, pressure_unit VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS driver_categories (
         driver_key VARCHAR, driver VARCHAR, season INTEGER, series VARCHAR, category VARCHAR, race_id VARCHAR,
-        car VARCHAR, source_file VARCHAR, kind VARCHAR, confidence DOUBLE, evidence VARCHAR)""",
+        car VARCHAR, source_file VARCHAR, kind VARCHAR, confidence DOUBLE, evidence VARCHAR, driver_id VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS race_parts (race_id VARCHAR, part VARCHAR, data BLOB)""",
     """CREATE TABLE IF NOT EXISTS driver_aliases (
         alias_key VARCHAR PRIMARY KEY, alias VARCHAR, canonical_key VARCHAR, canonical VARCHAR)""",
 ]

@@ -241,7 +241,9 @@ def refresh_estimates(arc: Archive, races: list[str] | None = None) -> dict:
             for k in drop:
                 arc.con.execute("DELETE FROM driver_categories WHERE kind = 'estimated' AND driver_key = ?", [k])
         if len(out):
-            arc.con.register("_est_in", out)
+            from stintlab.archive.driverid import with_driver_ids
+
+            arc.con.register("_est_in", with_driver_ids(out, arc.aliases()))  # driver_id: aliases followed
             arc.con.execute("INSERT INTO driver_categories BY NAME SELECT * FROM _est_in")
             arc.con.unregister("_est_in")
         if full:

@@ -28,7 +28,9 @@ from pathlib import Path
 import stintlab
 import stintlab.io
 from stintlab.archive.db import DATA_TABLES, Archive
+from stintlab.archive.driverid import DRIVER_ID_TABLES, with_driver_ids
 from stintlab.archive.entries import race_tables, results_tables
+from stintlab.archive.parts import race_parts, results_parts
 from stintlab.archive.registry import registry_rows
 from stintlab.archive.sources import RaceFiles, find_race_files, meta_from_path, series_from_classes, slug
 from stintlab.errors import StintlabFormatError, StintlabUsageError
@@ -218,10 +220,13 @@ def prepare(race_files: RaceFiles, overrides: dict | None = None) -> tuple[dict,
     meta = race_meta(race_files, parsed, overrides or {})
     if parsed.race is not None:
         tables = race_tables(parsed.race)
+        parts = race_parts(parsed.race)
     else:
         tables = results_tables(parsed.results, parsed.weather)
+        parts = results_parts(parsed.results)
     source = race_files.results or race_files.main
     tables["driver_categories"] = registry_rows(meta, tables["entries"], source, entry_list_beside(race_files.main))
+    tables["parts"] = parts  # {part: bytes}: the Race is rebuilt from laps + these (archive.parts)
     return meta, tables
 
 
@@ -326,22 +331,32 @@ def _write(arc, race_id, race_files, files, blobs, chash, meta, tables, existing
                 [race_id, role, Path(files[key]).name, hashes[key], len(data)],
             )
         step("files", race_id)
+        # the race's number: the next one up (archive/db.py, _ensure_race_no: reads of one race's laps)
+        race_no = con.execute("SELECT coalesce(max(race_no), 0) + 1 FROM races").fetchall()[0][0]
         laps = tables["laps"]
         if laps is not None and len(laps):
             con.register("_laps_in", laps)
-            con.execute("INSERT INTO laps BY NAME SELECT ? AS race_id, * FROM _laps_in", [race_id])
+            con.execute(
+                "INSERT INTO laps BY NAME SELECT ? AS race_id, ? AS race_no, * FROM _laps_in", [race_id, race_no]
+            )
             con.unregister("_laps_in")
         step("laps", race_id)
+        aliases = arc.aliases()
         for name in ("classification", "entries", "weather", "driver_categories"):
             df = tables.get(name)
             if df is None or df.empty:
                 continue
+            if name in DRIVER_ID_TABLES:  # the driver key with the alias table followed
+                df = with_driver_ids(df, aliases)
             con.register("_in", df)
             con.execute(f"INSERT INTO {name} BY NAME SELECT ? AS race_id, * FROM _in", [race_id])
             con.unregister("_in")
+        parts = tables.get("parts") or {}
+        if parts:
+            con.executemany("INSERT INTO race_parts VALUES (?, ?, ?)", [[race_id, k, v] for k, v in parts.items()])
         step("tables", race_id)
         row = {k: meta.get(k) for k in RACE_COLUMNS}
-        row.update(content_hash=chash, ingested_at=dt.datetime.now(dt.UTC).replace(tzinfo=None))
+        row.update(content_hash=chash, ingested_at=dt.datetime.now(dt.UTC).replace(tzinfo=None), race_no=race_no)
         con.execute(
             f"INSERT INTO races ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",
             list(row.values()),

@@ -10,6 +10,14 @@ FIA category: the race's own (official IMSA classifications carry it); when the 
 every command): the driver's category of that season seen in other archived races
 (``category_source = "season"``), else of the nearest other season (``"other season"``,
 ``season_observed`` saying which).
+
+Computed by one SQL query (:data:`SEASON_SQL`) over the stored alias-resolved ``driver_id``
+(:mod:`stintlab.archive.driverid`): the driver's entries, the field of his classes, each field
+driver's registry category (per-season most frequent category by ``arg_min`` over a struct, the
+nearest season's), the ranks within class and category (a join counting the faster drivers: DuckDB's
+window functions cost more here) and the crews (``list(... ORDER BY slot)``). The rows come back as
+tuples; the totals and seasons are computed on them, and the ``races`` frame the faces read is built
+once at the end. The same query runs over a Parquet export (:mod:`stintlab.archive.dataset`).
 """
 
 from __future__ import annotations
@@ -17,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from stintlab.archive.identity import driver_key, resolve_key, season_category
+from stintlab.archive.identity import CATEGORY_ORDER, driver_key, resolve_key, season_category
 from stintlab.archive.store import Archive
 from stintlab.errors import StintlabUsageError
 
@@ -62,19 +70,22 @@ def find_driver(arc: Archive, name: str, aliases: dict | None = None) -> tuple[s
 
     An exact key (after aliases) wins; else a unique driver whose key contains every word of
     ``name`` (``"estre"`` → ``kevin estre``). Unknown or ambiguous names raise StintlabUsageError.
+    Drivers are told apart by the stored ``driver_id`` (:mod:`stintlab.archive.driverid`).
     """
     aliases = arc.aliases() if aliases is None else aliases
     key = resolve_key(driver_key(name), aliases)
     if not key:
         raise StintlabUsageError("give a driver name")
     members = sorted({key} | {a for a in aliases if resolve_key(a, aliases) == key})
-    marks = ", ".join("?" for _ in members)
-    if arc.con.execute(f"SELECT count(*) FROM entries WHERE driver_key IN ({marks})", members).fetchall()[0][0]:
+    if arc.con.execute("SELECT count(*) FROM entries WHERE driver_id = ?", [key]).fetchall()[0][0]:
         return key, members
-    known = arc.con.execute("SELECT DISTINCT driver_key FROM entries").fetchall()
-    canon = {k: resolve_key(k, aliases) for (k,) in known if k}
-    canon_set = set(canon.values())
     words = key.split()
+    # only the drivers whose id holds every word (both rules below match within it): SQL, not Python
+    cond = " AND ".join("contains(driver_id, ?)" for _ in words) or "true"
+    known = arc.con.execute(
+        f"SELECT DISTINCT driver_key, driver_id FROM entries WHERE driver_id IS NOT NULL AND {cond}", words
+    ).fetchall()
+    canon_set = {c for _, c in known}
     hits = sorted({c for c in canon_set if all(w in c.split() for w in words)})
     if not hits:
         hits = sorted({c for c in canon_set if all(w in c for w in words)})
@@ -84,238 +95,241 @@ def find_driver(arc: Archive, name: str, aliases: dict | None = None) -> tuple[s
         shown = ", ".join(hits[:10]) + (" ..." if len(hits) > 10 else "")
         raise StintlabUsageError(f"driver {name!r} is ambiguous: {shown}")
     key = hits[0]
-    return key, sorted(k for k, c in canon.items() if c == key)
+    return key, sorted(k for k, c in known if c == key)
 
 
-def _display_name(names: pd.Series) -> str:
-    """The most frequent spelling, preferring mixed case (``Kevin Estre`` over ``Kévin ESTRE``)."""
-    if names.empty:
+def _display_name(names: list) -> str:
+    """The most frequent spelling, preferring mixed case (``Kevin Estre`` over ``Kévin ESTRE``);
+    ties keep the first seen."""
+    if not names:
         return ""
-    counts = names.value_counts()
-    mixed = [n for n in counts.index if not any(w.isupper() and len(w) > 1 for w in str(n).split())]
-    return str(mixed[0] if mixed else counts.index[0])
+    counts: dict = {}
+    for n in names:
+        counts[n] = counts.get(n, 0) + 1
+    ranked = sorted(counts, key=lambda n: -counts[n])  # stable: ties in first-seen order
+    mixed = [n for n in ranked if not any(w.isupper() and len(w) > 1 for w in str(n).split())]
+    return str(mixed[0] if mixed else ranked[0])
 
 
-_RACES_SQL = """
-    WITH mine AS (
-        SELECT DISTINCT e.race_id, e.car, e.class FROM entries e JOIN races r USING (race_id) WHERE {where}
-    ),
-    classes AS (SELECT DISTINCT race_id, class FROM mine)
-    SELECT r.date, r.series, r.season, r.event, r.session, r.race_id, r.has_laps,
-           e.car, e.class, e.team, e.manufacturer, e.driver, e.driver_key, e.category, e.slot,
-           e.laps, e.drive_time, e.best_lap, e.pace, e.pace_rank, e.pace_field,
-           c.position, c.class_position, c.status, c.laps AS car_laps, m.car IS NOT NULL AS in_crew
+_ORDER = " ".join(f"WHEN '{c}' THEN {i}" for c, i in CATEGORY_ORDER.items())
+
+#: one driver's races (his class in each race as the field), with the FIA category of every driver
+#: of those classes (the race's own, else the registry's: the nearest season's most frequent, ties
+#: to the higher grade and then the later season) and the pace ranks within class and category.
+#: Parameters: the driver id, then the season (or NULL for every season).
+SEASON_SQL = f"""
+WITH own AS (  -- his entries (every column shown comes from here)
+    SELECT e.*, r.season FROM entries e JOIN races r USING (race_id)
+    WHERE e.driver_id = $key AND ($season IS NULL OR r.season = $season)
+),
+mine AS (SELECT DISTINCT race_id, car, class FROM own),
+classes AS (SELECT DISTINCT race_id, class FROM mine),
+fld AS (  -- narrow: the rows of his crews and the paced drivers of his classes
+    SELECT e.race_id, e.car, e.class, e.driver, e.driver_id, e.slot, e.laps, e.pace,
+           nullif(e.category, '') AS race_cat, r.season, m.car IS NOT NULL AS in_crew
     FROM entries e
     JOIN classes USING (race_id, class)
     JOIN races r USING (race_id)
     LEFT JOIN mine m ON m.race_id = e.race_id AND m.car = e.car
-    LEFT JOIN classification c ON c.race_id = e.race_id AND c.car = e.car AND m.car IS NOT NULL
-    ORDER BY r.season, r.date NULLS LAST, r.race_id, e.car, e.slot NULLS LAST, e.driver
+    WHERE m.car IS NOT NULL OR (e.pace IS NOT NULL AND NOT isnan(e.pace))
+),
+need AS (
+    SELECT DISTINCT driver_id, season FROM fld
+    WHERE race_cat IS NULL AND (in_crew OR pace IS NOT NULL) AND driver_id IS NOT NULL
+),
+reg AS (
+    SELECT driver_id, season, nullif(category, '') AS category FROM driver_categories
+    WHERE kind IN ('observed', 'entry list') AND driver_id IN (SELECT driver_id FROM need)
+),
+per_season AS (  -- identity.season_category of each (driver, season) seen in the registry
+    SELECT s.driver_id, s.season, b.category FROM (SELECT DISTINCT driver_id, season FROM reg) s
+    LEFT JOIN (
+        SELECT driver_id, season,
+               arg_min(category, (-n, CASE category {_ORDER} ELSE 9 END, category)) AS category
+        FROM (SELECT driver_id, season, category, count(*) AS n FROM reg WHERE category IS NOT NULL GROUP BY ALL)
+        GROUP BY ALL
+    ) b USING (driver_id, season)
+),
+pick AS (  -- the nearest season's category (ties: the later season)
+    SELECT n.driver_id, n.season,
+        arg_min({{'category': p.category, 'seen': p.season}}, (abs(p.season - n.season), -p.season)) AS hit
+    FROM need n JOIN per_season p ON p.driver_id = n.driver_id
+    GROUP BY n.driver_id, n.season
+),
+cat AS NOT MATERIALIZED (  -- inlined in its consumers: cheaper than storing its rows
+    SELECT f.*,
+        coalesce(f.race_cat, p.hit.category) AS category,
+        CASE WHEN f.race_cat IS NOT NULL THEN 'race' WHEN p.hit IS NULL THEN NULL
+             WHEN p.hit.seen = f.season THEN 'season' ELSE 'other season' END AS category_source,
+        CASE WHEN f.race_cat IS NOT NULL THEN f.season ELSE p.hit.seen END AS season_observed
+    FROM fld f LEFT JOIN pick p ON p.driver_id = f.driver_id AND p.season = f.season
+),
+me AS (  -- the driver's row of each of his cars (his first crew slot) with his category
+    SELECT DISTINCT ON (o.race_id, o.car) o.*,
+        coalesce(nullif(o.category, ''), p.hit.category) AS cat,
+        CASE WHEN nullif(o.category, '') IS NOT NULL THEN 'race' WHEN p.hit IS NULL THEN NULL
+             WHEN p.hit.seen = o.season THEN 'season' ELSE 'other season' END AS category_source,
+        CASE WHEN nullif(o.category, '') IS NOT NULL THEN o.season ELSE p.hit.seen END AS season_observed
+    FROM own o LEFT JOIN pick p ON p.driver_id = o.driver_id AND p.season = o.season
+    WHERE o.class IS NOT NULL  -- as the field: a row without a class has none
+    ORDER BY o.race_id, o.car, o.slot NULLS LAST, o.driver
+),
+ranks AS (  -- rank = 1 + the drivers of his class and category strictly faster (no window: a join)
+    SELECT m.race_id, m.car, 1 + count(*) FILTER (WHERE f.pace < m.pace) AS pace_rank_category,
+           count(*) AS pace_field_category
+    FROM me m JOIN cat f ON f.race_id = m.race_id AND f.class = m.class AND f.category = m.cat
+    WHERE m.pace IS NOT NULL AND NOT isnan(m.pace) AND f.pace IS NOT NULL AND NOT isnan(f.pace)
+    GROUP BY m.race_id, m.car
+),
+crews AS (
+    SELECT race_id, car,
+        list({{'driver': driver, 'category': category, 'category_source': category_source, 'laps': laps}}
+             ORDER BY slot NULLS LAST, driver) AS crew
+    FROM cat WHERE in_crew GROUP BY race_id, car
+)
+SELECT r.date, r.series, r.season, r.event, r.session, k.race_id, k.car, k.class, k.team, k.manufacturer,
+       k.driver, k.cat, k.category_source, k.season_observed, c.crew,
+       cl.position, cl.class_position, cl.status, cl.laps AS car_laps, k.laps, k.drive_time, k.best_lap,
+       k.pace, k.pace_rank, k.pace_field, q.pace_rank_category, q.pace_field_category, r.has_laps
+FROM me k
+JOIN races r ON r.race_id = k.race_id
+LEFT JOIN crews c ON c.race_id = k.race_id AND c.car = k.car
+LEFT JOIN ranks q ON q.race_id = k.race_id AND q.car = k.car
+LEFT JOIN classification cl ON cl.race_id = k.race_id AND cl.car = k.car
 """
 
-
-def _race_entries(arc: Archive, keys: list[str], season: int | None) -> pd.DataFrame:
-    """Every entry of the classes the driver ``keys`` raced in (his class in each of his races);
-    ``in_crew`` marks his cars' crews (which also carry the race result)."""
-    where = f"e.driver_key IN ({', '.join('?' for _ in keys)})" + (" AND r.season = ?" if season is not None else "")
-    params = list(keys) + ([int(season)] if season is not None else [])
-    return arc.con.execute(_RACES_SQL.format(where=where), params).df()
+#: the dtypes of the ``races`` frame (what a DuckDB result read into pandas gives those columns)
+_DTYPES = {"season_observed": "Int64", "season": "int32"}
 
 
-def _season_categories(
-    arc: Archive, seasons: list[int], aliases: dict, keys=None
-) -> _SeasonCategories:
-    """(canonical driver key, season) → (category, season observed), from the archive's category
-    registry with the rule of :func:`stintlab.archive.registry.season_lookup` (the lookup every
-    command uses): the season's own observations, else the nearest season's (ties: the later),
-    the season's category by :func:`~stintlab.archive.identity.season_category`. Only the rows of
-    ``keys`` (and their aliases) are read, as plain tuples (no frame per driver)."""
-    if not seasons:
-        return _SeasonCategories({})
-    sql = "SELECT driver_key, season, category FROM driver_categories WHERE kind IN ('observed', 'entry list')"
-    params: list = []
-    canon = None
-    if keys is not None:
-        canon = {resolve_key(k, aliases) for k in keys if isinstance(k, str)}
-        raw = sorted(canon | {a for a in aliases if resolve_key(a, aliases) in canon})
-        sql += " AND driver_key IN (SELECT unnest(?::VARCHAR[]))"
-        params = [raw]
-    by_key: dict[str, dict[int, list]] = {}
-    for k, season, cat in arc.con.execute(sql, params).fetchall():
-        by_key.setdefault(resolve_key(k, aliases), {}).setdefault(int(season), []).append(cat)
-    if canon is not None:
-        by_key = {k: v for k, v in by_key.items() if k in canon}
-    return _SeasonCategories(by_key)
+def _season_rows(arc: Archive, key: str, season: int | None) -> list[tuple]:
+    return arc.con.execute(SEASON_SQL, {"key": key, "season": None if season is None else int(season)}).fetchall()
 
 
-class _SeasonCategories:
-    """(key, season) → (category, season observed), computed on first ``get`` (a field of thousands
-    of drivers asks for a few seasons each, not every season of every driver)."""
-
-    def __init__(self, by_key: dict[str, dict[int, list]]):
-        self.by_key = by_key
-        self.memo: dict[tuple[str, int], tuple | None] = {}
-
-    def get(self, item, default=None):
-        if item not in self.memo:
-            per = self.by_key.get(item[0])
-            if not per:
-                self.memo[item] = None
-            else:
-                season = int(item[1])
-                pick = min(per, key=lambda s: (abs(s - season), -s))
-                self.memo[item] = (season_category(per[pick]), pick)
-        hit = self.memo[item]
-        return default if hit is None else hit
-
-
-def _source(hit, season) -> str | None:
-    """``season`` for a category of the same season, ``other season`` for the nearest other one."""
-    if hit is None:
-        return None
-    return "season" if hit[1] == int(season) else "other season"
-
-
-def _crews(crew: pd.DataFrame, season_cats: dict, aliases: dict) -> dict[tuple[str, str], list[dict]]:
-    crews: dict[tuple[str, str], list[dict]] = {}
-    cols = [crew[c].tolist() for c in ("race_id", "car", "driver", "driver_key", "category", "laps", "season")]
-    for race_id, car, driver, key, category, laps, season in zip(*cols, strict=True):
-        cat, src = (category, "race") if isinstance(category, str) and category else (None, None)
-        if cat is None:
-            hit = season_cats.get((resolve_key(key, aliases), int(season)))
-            cat, src = (hit[0] if hit else None), _source(hit, season)
-        crews.setdefault((race_id, car), []).append(
-            {"driver": driver, "category": cat, "category_source": src, "laps": None if pd.isna(laps) else int(laps)}
-        )
-    return crews
-
-
-def _category_ranks(field: pd.DataFrame, season_cats: dict, aliases: dict, rows: pd.DataFrame) -> list[tuple]:
-    """Per row of ``rows``: the driver's pace rank among the drivers of his class *and FIA category*
-    in that race, and how many such drivers have a pace (each driver's category from the race, else
-    from the season)."""
-    race = field["race_id"].to_numpy(dtype=object)
-    cls = field["class"].to_numpy(dtype=object)
-    pace = field["pace"].to_numpy(dtype=float)
-    cat = np.array(
-        [
-            c if isinstance(c, str) and c else (season_cats.get((resolve_key(k, aliases), int(s))) or (None,))[0]
-            for k, c, s in zip(
-                field["driver_key"].tolist(), field["category"].tolist(), field["season"].tolist(), strict=True
-            )
-        ],
-        dtype=object,
-    )
-    # per (race, class, category): the sorted paces; a rank is 1 + the paces strictly faster
-    groups: dict[tuple, list] = {}
-    for key, p in zip(zip(race.tolist(), cls.tolist(), cat.tolist(), strict=True), pace.tolist(), strict=True):
-        if not np.isnan(p):
-            groups.setdefault(key, []).append(p)
-    sorted_paces = {k: np.sort(np.asarray(v, dtype=float)) for k, v in groups.items()}
-    out = []
-    for rid, c, category, p in zip(rows["race_id"], rows["class"], rows["category"], rows["pace"], strict=True):
-        if p is None or pd.isna(p) or not isinstance(category, str):
-            out.append((None, None))
-            continue
-        same = sorted_paces.get((rid, c, category))
-        if same is None:
-            out.append((None, None))
-            continue
-        out.append((1 + int(np.searchsorted(same, float(p), side="left")), int(len(same))))
-    return out
+def _season(arc: Archive, name: str, year: int | None) -> tuple[str, str, list[list]]:
+    """(key, display name, rows in SEASON_COLUMNS order) of a driver's races in ``year`` (None: all)."""
+    aliases = arc.aliases()
+    key = resolve_key(driver_key(name), aliases)
+    rows = _season_rows(arc, key, year) if key else []
+    if not rows:  # unknown key, a part of a name, or no race that year: let find_driver tell
+        key, _members = find_driver(arc, name, aliases)
+        rows = _season_rows(arc, key, year)
+    # ordered here (season, date with undated last, race, car): a few rows, and DuckDB's sort of
+    # them costs more than the rest of the query on a small result
+    rows = sorted((_plain(r) for r in rows), key=_order)
+    display = _display_name([r[_I["driver"]] for r in rows]) if rows else name
+    return key, display, rows
 
 
 def driver_season(arc: Archive, name: str, year: int | None) -> dict:
     """Every archived race of a driver in ``year`` (all seasons when None), with totals.
 
-    Returns ``{"driver", "key", "year", "races": DataFrame (SEASON_COLUMNS), "totals": dict,
-    "pace_metric"}``.
+    One SQL query (:data:`SEASON_SQL`) over the stored ``driver_id``; its rows become the
+    ``races`` frame only at the end, for the faces. Returns ``{"driver", "key", "year", "races":
+    DataFrame (SEASON_COLUMNS), "totals": dict, "pace_metric"}``.
     """
-    aliases = arc.aliases()
-    key = resolve_key(driver_key(name), aliases)
-    members = sorted({key} | {a for a in aliases if resolve_key(a, aliases) == key}) if key else []
-    allrows = _race_entries(arc, members, year) if members else pd.DataFrame()
-    if allrows.empty:  # unknown key, a part of a name, or no race that year: let find_driver tell
-        key, members = find_driver(arc, name, aliases)
-        allrows = _race_entries(arc, members, year)
-    if allrows.empty:
-        allrows = pd.DataFrame(columns=[*SEASON_COLUMNS, "driver_key", "slot", "in_crew"])
-    crew = allrows[allrows["in_crew"].to_numpy(dtype=bool)]
-    field = allrows[allrows["pace"].notna().to_numpy(dtype=bool)]
-    mine = crew["driver_key"].isin(members).to_numpy(dtype=bool)
-    rows = crew[mine].drop_duplicates(["race_id", "car"]).reset_index(drop=True)
-    seasons = sorted({int(s) for s in rows["season"]})
-    season_cats = _season_categories(arc, seasons, aliases, set(crew["driver_key"]) | set(field["driver_key"]))
-    crews = _crews(crew, season_cats, aliases)
-    cats, srcs, seen = [], [], []
-    for c, season in zip(rows["category"].tolist(), rows["season"].tolist(), strict=True):
-        if isinstance(c, str) and c:
-            cats.append(c)
-            srcs.append("race")
-            seen.append(int(season))
-        else:
-            hit = season_cats.get((key, int(season)))
-            cats.append(hit[0] if hit else None)
-            srcs.append(_source(hit, season))
-            seen.append(hit[1] if hit else None)
-    rows["category"] = cats
-    rows["category_source"] = srcs
-    rows["season_observed"] = pd.array(seen, dtype="Int64")
-    rows["crew"] = [crews.get(p, []) for p in zip(rows["race_id"], rows["car"], strict=True)]
-    ranks = _category_ranks(field, season_cats, aliases, rows)
-    rows["pace_rank_category"] = [r[0] for r in ranks]
-    rows["pace_field_category"] = [r[1] for r in ranks]
-    rows["date"] = [None if d is None or pd.isna(d) else str(d)[:10] for d in rows["date"]]
-    display = _display_name(rows["driver"]) if len(rows) else name
-    out = rows.reindex(columns=SEASON_COLUMNS)
+    key, display, rows = _season(arc, name, year)
     return {
         "driver": display,
         "key": key,
         "year": year,
-        "races": out,
-        "totals": _totals(out),
+        "races": _frame(rows),
+        "totals": _totals(rows),
         "pace_metric": PACE_METRIC,
     }
 
 
-def _totals(rows: pd.DataFrame) -> dict:
-    cp = pd.to_numeric(rows["class_position"], errors="coerce")
-    laps = pd.to_numeric(rows["laps"], errors="coerce")
+_I = {c: i for i, c in enumerate(SEASON_COLUMNS)}
+
+
+def _order(r: list) -> tuple:
+    date = r[_I["date"]]
+    return (r[_I["season"]], date is None, date or "", r[_I["race_id"]], r[_I["car"]])
+
+
+def _plain(row: tuple) -> list:
+    r = list(row)
+    d = r[0]
+    r[0] = None if d is None else str(d)[:10]
+    return r
+
+
+def _frame(rows: list[list]) -> pd.DataFrame:
+    """The ``races`` frame of the faces, with the dtypes a DuckDB result read into pandas has
+    (nullable ``Int32`` for integer columns, ``int32`` season, float seconds)."""
+    cols = list(zip(*rows, strict=True)) if rows else [() for _ in SEASON_COLUMNS]
+    data = {}
+    for c, v in zip(SEASON_COLUMNS, cols, strict=True):
+        if c in _INTS:
+            data[c] = pd.array(list(v), dtype="Int32")
+        elif c in _FLOATS:
+            data[c] = np.array([np.nan if x is None else x for x in v], dtype=float)
+        elif c == "season":
+            data[c] = np.array(v, dtype="int32")
+        elif c == "season_observed":
+            data[c] = pd.array(list(v), dtype="Int64")
+        elif c == "has_laps":
+            data[c] = np.array(v, dtype=bool)
+        elif c in _LISTED:  # built from a Python list, as before: int64 when every driver has one
+            data[c] = pd.Series(list(v), dtype=object).infer_objects() if v else pd.Series([], dtype=object)
+        else:
+            arr = np.empty(len(v), dtype=object)
+            for i, x in enumerate(v):  # element by element: a column of equal-length lists stays 1-D
+                arr[i] = x
+            data[c] = arr
+    return pd.DataFrame(data, columns=SEASON_COLUMNS)
+
+
+_FLOATS = {"drive_time", "best_lap", "pace"}
+_INTS = {"position", "class_position", "car_laps", "laps", "pace_rank", "pace_field"}
+_LISTED = {"pace_rank_category", "pace_field_category"}
+
+
+def _totals(rows: list[list]) -> dict:
+    cp = [r[_I["class_position"]] for r in rows if r[_I["class_position"]] is not None]
     return {
-        "races": int(rows["race_id"].nunique()),
-        "series": sorted({str(s) for s in rows["series"].dropna()}),
-        "cars": int(len(rows)),
-        "class_wins": int((cp == 1).sum()),
-        "class_podiums": int((cp <= 3).sum()),
-        "best_class_position": None if cp.isna().all() else int(cp.min()),
-        "laps": int(laps.sum(skipna=True)),
-        "drive_time": round(float(pd.to_numeric(rows["drive_time"], errors="coerce").sum(skipna=True)), 3),
-        "races_without_laps": int((~rows["has_laps"].astype(bool)).sum()),
+        "races": len({r[_I["race_id"]] for r in rows}),
+        "series": sorted({str(r[_I["series"]]) for r in rows if r[_I["series"]] is not None}),
+        "cars": len(rows),
+        "class_wins": sum(1 for c in cp if c == 1),
+        "class_podiums": sum(1 for c in cp if c <= 3),
+        "best_class_position": min(cp) if cp else None,
+        "laps": int(sum(r[_I["laps"]] for r in rows if r[_I["laps"]] is not None)),
+        "drive_time": round(_fsum(r[_I["drive_time"]] for r in rows), 3),
+        "races_without_laps": sum(1 for r in rows if not r[_I["has_laps"]]),
     }
+
+
+def _fsum(values) -> float:
+    """The sum pandas gives a float column (NaN/None skipped; numpy's pairwise summation)."""
+    v = np.array([x for x in values if x is not None], dtype=float)
+    return float(np.nansum(v)) if len(v) else 0.0
 
 
 def driver_career(arc: Archive, name: str) -> dict:
     """Season by season totals of a driver, plus every race (see :func:`driver_season`)."""
-    allr = driver_season(arc, name, None)
-    races = allr["races"]
+    key, display, rows = _season(arc, name, None)
+    by_season: dict[int, list[list]] = {}
+    for r in rows:
+        by_season.setdefault(int(r[_I["season"]]), []).append(r)
     seasons = []
-    for season, grp in races.groupby("season", sort=True):
-        t = _totals(grp)
-        cats = grp["category"].dropna()
+    for season in sorted(by_season):
+        grp = by_season[season]
+        cats = [r[_I["category"]] for r in grp if r[_I["category"]] is not None]
         seasons.append(
             {
-                "season": int(season),
-                "category": season_category(cats) if len(cats) else None,
-                "classes": sorted({str(c) for c in grp["class"].dropna()}),
-                "teams": sorted({str(c) for c in grp["team"].dropna()}),
-                **t,
+                "season": season,
+                "category": season_category(cats) if cats else None,
+                "classes": sorted({str(r[_I["class"]]) for r in grp if r[_I["class"]] is not None}),
+                "teams": sorted({str(r[_I["team"]]) for r in grp if r[_I["team"]] is not None}),
+                **_totals(grp),
             }
         )
     return {
-        "driver": allr["driver"],
-        "key": allr["key"],
+        "driver": display,
+        "key": key,
         "seasons": seasons,
-        "races": races,
-        "totals": _totals(races),
+        "races": _frame(rows),
+        "totals": _totals(rows),
         "pace_metric": PACE_METRIC,
     }

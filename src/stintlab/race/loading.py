@@ -20,7 +20,7 @@ from stintlab.io.racefiles import race_in_folder
 from stintlab.log import issues_summary, logger
 from stintlab.race import Race  # stintlab.race imports this module at its end: Race exists by then
 
-__all__ = ["load", "entry_list_beside", "find_results_beside", "results_mismatch"]
+__all__ = ["LOAD_INPUTS", "assemble", "load", "entry_list_beside", "find_results_beside", "results_mismatch"]
 
 
 def entry_list_beside(path) -> Path | None:
@@ -86,33 +86,7 @@ def load(path, results=None, *, find_results: bool = True, weather=None) -> Race
     wx = read_file(weather, expect="weather").table if weather is not None else None
 
     laps = in_car_order(laps)  # cars in natural order ("2" before "19"), whatever the reader gave
-    lapless = parsed.facts.get("lapless_cars")
     meta = dict(parsed.facts)
-    # cars, drivers and the classifications are built on first use, once (a load that only wants the
-    # laps pays for none of them); the derived classification serves the official one too
-    derived = functools.cache(lambda: with_lapless_cars(derive_classification(laps), lapless))
-
-    def cars() -> pd.DataFrame:
-        table = with_lapless_cars(cars_table(laps), lapless)
-        if official is not None:
-            attach_official_crew(table, crew)
-        return table
-
-    def drivers() -> pd.DataFrame:
-        slot_matches: list[tuple] = []
-        # no results file: the crew of an entry list read with the laps (SRO) gives countries/categories
-        table = drivers_table(laps, crew if crew is not None else parsed.crew, slot_matches)
-        if slot_matches:
-            meta["crew_slot_matches"] = slot_matches  # (car, driver, official name, slot)
-        return table
-
-    def classification() -> pd.DataFrame:
-        if official is None:
-            return derived()
-        table = official.assign(official=True)
-        table = pd.concat([table, official_status(table).set_index(table.index)], axis=1)
-        return table.merge(derived()[["car", "took_flag", "retired_in_pits", "last_lap_in_pit"]], on="car", how="left")
-
     meta.update({k: v for k, v in event_meta(path, results_path).items() if v is not None})
     complete_from_session(meta, parsed.facts.get("entry_session") or {})  # SRO: the entry list's session block
     meta.update(
@@ -129,20 +103,73 @@ def load(path, results=None, *, find_results: bool = True, weather=None) -> Race
     if refused is not None:
         meta["results_refused"] = f"{results_path}: {refused}; the classification is derived from the laps"
         logger.warning("%s: results refused: %s", meta["name"], meta["results_refused"])
+    sections = in_car_order(parsed.sections) if parsed.sections is not None else None
+    race = assemble(laps, meta, official=official, crew=crew, entry_crew=parsed.crew, sections=sections, weather=wx)
+    if logger.isEnabledFor(logging.INFO):
+        logger.info("%s: %s", race.name, issues_summary(race.issues))
+    return race
+
+
+#: the key under which :func:`assemble` keeps a Race's inputs (``race.once(LOAD_INPUTS, dict)``): the
+#: tables a Race is rebuilt from without its files (the archive stores them with the lap table)
+LOAD_INPUTS = ("load", "inputs")
+
+
+def assemble(
+    laps: pd.DataFrame,
+    meta: dict,
+    *,
+    official: pd.DataFrame | None = None,
+    crew: pd.DataFrame | None = None,
+    entry_crew: pd.DataFrame | None = None,
+    sections: pd.DataFrame | None = None,
+    weather: pd.DataFrame | None = None,
+) -> Race:
+    """A Race from its parsed parts: the lap table in car order, the metadata (reader facts and event),
+    the official classification and crew (None without a results file), the crew of an entry list read
+    with the laps (SRO), the section table and the weather table. :func:`load` reads them from the
+    files; the archive rebuilds a race from its stored tables with the same function, so both give the
+    same cars, drivers and classifications."""
+    lapless = meta.get("lapless_cars")
+    # cars, drivers and the classifications are built on first use, once (a load that only wants the
+    # laps pays for none of them); the derived classification serves the official one too
+    derived = functools.cache(lambda: with_lapless_cars(derive_classification(laps), lapless))
+
+    def cars() -> pd.DataFrame:
+        table = with_lapless_cars(cars_table(laps), lapless)
+        if official is not None:
+            attach_official_crew(table, crew)
+        return table
+
+    def drivers() -> pd.DataFrame:
+        slot_matches: list[tuple] = []
+        # no results file: the crew of an entry list read with the laps (SRO) gives countries/categories
+        table = drivers_table(laps, crew if crew is not None else entry_crew, slot_matches)
+        if slot_matches:
+            meta["crew_slot_matches"] = slot_matches  # (car, driver, official name, slot)
+        return table
+
+    def classification() -> pd.DataFrame:
+        if official is None:
+            return derived()
+        table = official.assign(official=True)
+        table = pd.concat([table, official_status(table).set_index(table.index)], axis=1)
+        return table.merge(derived()[["car", "took_flag", "retired_in_pits", "last_lap_in_pit"]], on="car", how="left")
+
     race = Race(
         laps=laps,
         classification=None,
         cars=None,
         drivers=None,
         meta=meta,
-        sections=in_car_order(parsed.sections) if parsed.sections is not None else None,
+        sections=sections,
         official_crew=crew,
-        weather=wx,
+        weather=weather,
     )
     race._builders.update({("derived_classification",): derived, ("table", "cars"): cars,
                            ("table", "drivers"): drivers, ("table", "classification"): classification})  # fmt: skip
-    if logger.isEnabledFor(logging.INFO):
-        logger.info("%s: %s", race.name, issues_summary(race.issues))
+    inputs = {"official": official, "crew": crew, "entry_crew": entry_crew}
+    race.once(LOAD_INPUTS, lambda: inputs)
     return race
 
 

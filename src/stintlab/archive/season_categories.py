@@ -94,17 +94,21 @@ class _Model:
         return pace_estimates(self.model, field, names, {}).attrs.get("argmax", {})
 
 
-def _lookup(reg: pd.DataFrame, aliases: dict, race_id: str, season: int, crew_p: float, model: _Model):
-    """The ``lookup(names)`` of :func:`resolve_categories` for one archived race (module doc)."""
-    from stintlab.archive.registry import LOOKUP_COLUMNS, estimate_lookup, season_lookup
+def _lookup(reg: pd.DataFrame, found: pd.DataFrame, aliases: dict, race_id: str, season: int, crew_p: float,
+            model: _Model):
+    """The ``lookup(names)`` of :func:`resolve_categories` for one archived race (module doc); ``found``: the
+    registry's observations for the race's season (:func:`~stintlab.archive.registry.season_lookup`, made once
+    per season for every driver of the rows: it reads observations only, so the race's own stored estimates,
+    left out of the other lookups, do not matter to it)."""
+    from stintlab.archive.registry import LOOKUP_COLUMNS, estimate_lookup
 
-    own = reg[(reg["kind"] == "estimated") & (reg["race_id"] == race_id)]
+    mine = (reg["kind"] == "estimated") & (reg["race_id"] == race_id)
+    own = reg[mine]
     own = own[own["evidence"].fillna("pace") == "pace"].drop_duplicates("key", keep="last").set_index("key")
-    others = reg[~((reg["kind"] == "estimated") & (reg["race_id"] == race_id))]
+    others = reg[~mine]
 
     def lookup(names: list[str]) -> pd.DataFrame:
         keys = {n: resolve_key(driver_key(n), aliases) for n in names}
-        found = season_lookup(others, list(keys.values()), season)
         rows = {n: found.loc[k] for n, k in keys.items() if k in found.index}
         rest = [n for n in names if n not in rows]
         for n in [n for n in rest if keys[n] in own.index]:  # this race's stored pace estimate
@@ -139,6 +143,7 @@ def resolve_season_rows(arc: Archive, rows: pd.DataFrame, aliases: dict | None =
     by :func:`resolve_categories` over the crew of the row's car (module doc). Returns (``rows`` with those
     columns, ``{(race_id, car, driver): resolved row}`` for every crew member of those cars)."""
     from stintlab.archive.estimates import read_calibration
+    from stintlab.archive.registry import season_lookup
 
     out = rows.copy()
     if out.empty:
@@ -151,6 +156,8 @@ def resolve_season_rows(arc: Archive, rows: pd.DataFrame, aliases: dict | None =
     reg = _registry(arc, _keys_with_aliases(set(crews["driver_key"]), aliases), race_ids, aliases)
     crew_p = read_calibration(arc)["crew rule"]
     model = _Model(arc)
+    crews["key"] = [resolve_key(k, aliases) for k in crews["driver_key"]]
+    found = {int(y): season_lookup(reg, sorted(set(g["key"])), int(y)) for y, g in crews.groupby("season")}
     resolved: dict = {}
     for rid, race in crews.groupby("race_id", sort=False):
         season = int(race["season"].iat[0])
@@ -164,7 +171,7 @@ def resolve_season_rows(arc: Archive, rows: pd.DataFrame, aliases: dict | None =
             beside = beside.reindex(columns=[*ENTRY_COLUMNS, "line"]).reset_index(drop=True)
             for col in ("car", "driver", "category", "nationality"):
                 beside[col] = beside[col].astype("string")
-        lookup = _lookup(reg, aliases, rid, season, crew_p, model)
+        lookup = _lookup(reg, found[season], aliases, rid, season, crew_p, model)
         drove = race["drove"].to_numpy(dtype=bool)
         # the drivers of the lap file, as `drivers` resolves them (the crew rule counts those only) ...
         table, _ = resolve_categories(drivers[drove].reset_index(drop=True), beside=beside, lookup=lookup)

@@ -193,6 +193,7 @@ def test_web_driver_page_season_table_shows_category_and_source(db, tmp_path):
     html = client.get("/races/2025-nls-nls2-race/drivers/Alessio Picariello").text
     section = html[html.index('id="season"') :]
     assert "<td>Gold</td>" in section and "archive (other races): IMSA 2024 (other season)" in section
+    assert "Dorian Boccolacci, Alessio Picariello (Gold)" in section  # the crew, with the same resolution
     fr = client.get("/races/2025-nls-nls2-race/drivers/Alessio Picariello?lang=fr").text
     assert "IMSA 2024 (autre saison)" in fr[fr.index('id="season"') :]
     est = cli_json("season", "Paul Lafargue", "--year", 2024, "--db", db)["races"][0]

@@ -203,7 +203,11 @@ def driver_season_data(store, rid: str, name: str) -> dict | None:
         return None
     races = records(s["races"])
     for r in races:
-        r["crew"] = ", ".join(str(c["driver"]) for c in r["crew"] or [])
+        r["crew"] = ", ".join(
+            f"{c['driver']} ({c['category']}{'*' if c.get('category_source') == 'estimated' else ''})"
+            if c.get("category") else str(c["driver"])
+            for c in r["crew"] or []
+        )
     return {"year": int(year), "driver": s["driver"], "races": [{k: r.get(k) for k in SEASON_KEYS} for r in races]}
 
 

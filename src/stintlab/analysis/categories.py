@@ -320,6 +320,8 @@ def resolve_categories(
         for i in crew_rule(table):
             table.loc[i, ["category", "category_source"]] = ["Bronze", "estimated"]
             table.loc[i, "category_probability"] = crew_p
+            # the evidence is this race's crew: no other race's season, series or estimate speaks for it
+            table.loc[i, ["season_observed", "category_series", "category_race", "category_conflict"]] = pd.NA
             evidence[i] = "crew rule"
     table["category_evidence"] = pd.array(evidence, dtype="string")
     if "class" not in table.columns:

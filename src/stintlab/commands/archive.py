@@ -9,7 +9,6 @@ from pathlib import Path
 import typer
 
 from stintlab.commands._common import FormatOpt, emit, err_console, output_format, records, to_jsonable
-from stintlab.display import duration, lap_time
 from stintlab.errors import StintlabError, StintlabUsageError
 
 archive_app = typer.Typer(
@@ -258,104 +257,6 @@ def archive_aliases(
     emit(rows, as_json, title=f"suggested aliases ({len(rows)})")
 
 
-def _season_rows_for_table(races) -> list[dict]:
-    rows = records(races)
-    for r in rows:
-        r["crew"] = ", ".join(f"{c['driver']} ({c['category'] or '?'})" for c in r["crew"] or [])
-        r["pace"] = lap_time(r["pace"])
-        r["pace_rank"] = f"{int(r['pace_rank'])}/{int(r['pace_field'])}" if r["pace_rank"] is not None else ""
-        r["rank_in_category"] = (
-            f"{int(r['pace_rank_category'])}/{int(r['pace_field_category'])}"
-            if r["pace_rank_category"] is not None
-            else ""
-        )
-        r["drive_time"] = duration(r["drive_time"]) if r["drive_time"] is not None else ""
-        r["result"] = f"P{r['class_position']} in class" if r["class_position"] is not None else (r["status"] or "")
-    return rows
-
-
-def season(
-    driver: str = typer.Argument(..., help="Driver name (any spelling; accents and case do not matter)."),
-    year: int = typer.Option(..., "--year", help="Season year."),
-    db: Path = DbOpt,
-    as_json: bool = JsonOpt,
-    fmt: str = FormatOpt,
-):
-    """A driver's season across every archived series: car, class, crew, result, pace rank
-    (--format csv: the races, raw values)."""
-    from stintlab.archive.season import driver_season
-    from stintlab.archive.store import Archive
-
-    fmt = output_format(fmt, as_json)
-    with Archive(db) as arc:
-        s = driver_season(arc, driver, year)
-    if fmt == "json":
-        emit({**s, "races": records(s["races"])}, fmt)
-        return
-    if fmt == "csv":
-        emit(records(s["races"]), fmt, columns=[str(c) for c in s["races"].columns])
-        return
-    emit(
-        _season_rows_for_table(s["races"]),
-        False,
-        title=f"{s['driver']} — {year}",
-        columns=[
-            "date",
-            "series",
-            "event",
-            "car",
-            "class",
-            "team",
-            "category",
-            "crew",
-            "result",
-            "laps",
-            "drive_time",
-            "pace",
-            "pace_rank",
-            "rank_in_category",
-        ],
-    )
-    emit(s["totals"], False, title="totals")
-
-
-def career(
-    driver: str = typer.Argument(..., help="Driver name."),
-    db: Path = DbOpt,
-    as_json: bool = JsonOpt,
-    fmt: str = FormatOpt,
-):
-    """A driver's career in the archive, season by season (--format csv: the seasons, raw values)."""
-    from stintlab.archive.season import driver_career
-    from stintlab.archive.store import Archive
-
-    fmt = output_format(fmt, as_json)
-    with Archive(db) as arc:
-        c = driver_career(arc, driver)
-    if fmt == "json":
-        emit({**c, "races": records(c["races"])}, fmt)
-        return
-    if fmt == "csv":
-        emit(c["seasons"], fmt)
-        return
-    emit(
-        c["seasons"],
-        False,
-        title=f"{c['driver']} — career",
-        columns=[
-            "season",
-            "series",
-            "category",
-            "classes",
-            "races",
-            "class_wins",
-            "class_podiums",
-            "best_class_position",
-            "laps",
-        ],
-    )
-
-
 @calendar_app.command("check")
 def calendar_check(
     calendar: Path = typer.Argument(..., help="Calendar file (CSV or YAML; docs/archive.md)."),
@@ -494,6 +395,8 @@ def fetch(
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to ``app`` (called once by :func:`stintlab.cli.build_app`)."""
+    from stintlab.commands.season import career, season
+
     for command in (season, career, fetch):
         app.command()(command)
     app.add_typer(archive_app, name="archive")

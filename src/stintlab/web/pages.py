@@ -43,7 +43,7 @@ WORDS = {
         "stints": "Stints and drivers", "lapchart": "lap chart", "sectors": "Sectors", "car": "Car",
         "story": "Story", "stops": "Pit stops", "rankings": "Rankings", "driver_stints": "Stints",
         "season": "Season {year} (every archived series)", "in_class": "P{pos} in class", "other": "Français",
-        "total_time": "total_time", "yes": "yes",
+        "total_time": "total_time", "yes": "yes", "same season": "same season", "other season": "other season",
     },
     "fr": {
         "demo": "Course de démonstration intégrée (données simulées).", "cars": "voitures", "laps": "tours",
@@ -53,6 +53,7 @@ WORDS = {
         "sectors": "Secteurs", "car": "Voiture", "story": "Récit", "stops": "Arrêts au stand",
         "rankings": "Classements", "driver_stints": "Relais", "season": "Saison {year} (toutes les séries archivées)",
         "in_class": "{pos} de la catégorie", "other": "English", "total_time": "Temps total", "yes": "✓",
+        "same season": "même saison", "other season": "autre saison",
     },
 }  # fmt: skip
 
@@ -270,6 +271,23 @@ def _values(rows: list[dict], lang: str) -> list[dict]:
     return rows
 
 
+def _season_category(r: dict, lang: str) -> str:
+    """A season row's category source in the page's language: the source's words, then the registry's
+    series and season (same or other season) or an estimate's measured precision."""
+    src = r.get("category_source") or "unknown"
+    if src == "unknown":
+        return ""
+    text = CATEGORY_SOURCE_WORDS[lang].get(src, src)
+    if src == "archive":
+        basis = r.get("category_basis")
+        text += f": {r.get('category_series') or '?'} {r.get('season_observed')} ({WORDS[lang].get(basis, basis)})"
+    elif src == "estimated" and r.get("category_probability") is not None:
+        if r.get("category_evidence") == "crew rule":
+            text += " / crew rule" if lang == "en" else " / règle d'équipage"
+        text += f" (p {r['category_probability']:.2f})"
+    return text
+
+
 def driver_page(store, rid: str, driver: str, car: str | None = None, lang: str = "en") -> str:
     lang = check_lang(lang)
     W = WORDS[lang]
@@ -300,12 +318,15 @@ def driver_page(store, rid: str, driver: str, car: str | None = None, lang: str 
         rows = [
             {**r, "result": W["in_class"].format(pos=r["class_position"] if lang == "en" else ordinal(r["class_position"]))
              if r["class_position"] is not None else (r["status"] or ""),
-             "pace_rank": f"{r['pace_rank']}/{r['pace_field']}" if r["pace_rank"] is not None else ""}
+             "pace_rank": f"{r['pace_rank']}/{r['pace_field']}" if r["pace_rank"] is not None else "",
+             "category": (r.get("category") or "") + ("*" if r.get("category_source") == "estimated" else ""),
+             "category_source": _season_category(r, lang)}
             for r in season["races"]
         ]  # fmt: skip
         body += f'<h2 id="season">{esc(W["season"].format(year=season["year"]))}</h2>' + table_html(
             rows,
-            ["date", "series", "event", "car", "class", "team", "result", "crew", "laps", "drive_time", "pace", "pace_rank"],
+            ["date", "series", "event", "car", "class", "team", "category", "category_source", "result", "crew", "laps",
+             "drive_time", "pace", "pace_rank"],
             labels=heads,
             links={"event": lambda r: url_of("races", r["race_id"]) + q if r["race_id"] in store.entries else None},
         )  # fmt: skip

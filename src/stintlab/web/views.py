@@ -175,7 +175,9 @@ def driver_data(store, rid: str, driver: str, car: str | None = None) -> dict:
 
 
 SEASON_KEYS = ["date", "series", "event", "race_id", "car", "class", "team", "class_position", "status", "crew",
-               "laps", "drive_time", "pace", "pace_rank", "pace_field"]  # fmt: skip
+               "laps", "drive_time", "pace", "pace_rank", "pace_field", "season", "category", "category_source",
+               "category_basis", "season_observed", "category_series", "category_probability",
+               "category_evidence"]  # fmt: skip
 
 
 def driver_season_data(store, rid: str, name: str) -> dict | None:
@@ -185,6 +187,7 @@ def driver_season_data(store, rid: str, name: str) -> dict | None:
     if getattr(store, "archive_db", None) is None:
         return None
     from stintlab.archive.season import driver_season
+    from stintlab.archive.season_categories import with_categories
     from stintlab.archive.store import Archive
 
     entry = store.entry(rid)
@@ -195,12 +198,16 @@ def driver_season_data(store, rid: str, name: str) -> dict | None:
         return None
     try:
         with Archive(store.archive_db, lock_timeout=10.0) as arc:
-            s = driver_season(arc, name, int(year))
+            s = with_categories(arc, driver_season(arc, name, int(year)))  # the categories of `drivers`
     except StintlabUsageError:
         return None
     races = records(s["races"])
     for r in races:
-        r["crew"] = ", ".join(str(c["driver"]) for c in r["crew"] or [])
+        r["crew"] = ", ".join(
+            f"{c['driver']} ({c['category']}{'*' if c.get('category_source') == 'estimated' else ''})"
+            if c.get("category") else str(c["driver"])
+            for c in r["crew"] or []
+        )
     return {"year": int(year), "driver": s["driver"], "races": [{k: r.get(k) for k in SEASON_KEYS} for r in races]}
 
 

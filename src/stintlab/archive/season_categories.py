@@ -1,0 +1,236 @@
+"""FIA categories of the (race, driver) rows of a season or career query, by the one resolution path.
+
+``season`` and ``career`` (:mod:`stintlab.archive.season`) read each race's own category (an IMSA
+classification's ``DRIVERn_LICENSE``) and else a registry category; :func:`resolve_season_rows` gives those rows
+the category ``stintlab drivers`` gives the same driver in the same race, with the same ``category_source``:
+:func:`stintlab.analysis.categories.resolve_categories` over the crew of each row's car (``classification``;
+the race's entry list beside its file, ``entry list beside``; the registry, ``archive``; an estimate,
+``estimated``; else ``unknown``) with the lookup of :func:`stintlab.archive.registry.category_lookup` made of
+the archive's stored tables: the registry's observations (:func:`~stintlab.archive.registry.season_lookup`), the
+pace estimates stored for that race (the ones ``drivers`` remakes from the same pace and model), then the
+estimates stored from other races (:func:`~stintlab.archive.registry.estimate_lookup`), kept as ``drivers`` keeps
+them: only where this race's own pace does not point to another category. The crew rule is then applied by
+``resolve_categories`` itself. One registry read and one entries read for all the rows, one resolution per
+race (no query per row); the pace model is fitted only when a stored estimate of another race has to be
+checked against this race's pace.
+
+``category_basis`` sums the source up for a season view: ``race`` (the race's classification or entry list),
+``same season`` / ``other season`` (registry observation of the race's season or of another one,
+``season_observed``), ``estimated`` (with ``category_probability``, the estimator's measured precision, and
+``category_evidence``) or ``unknown``.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from stintlab.analysis.categories import ENTRY_COLUMNS, RESOLVED_COLUMNS, resolve_categories
+from stintlab.archive.db import Archive
+from stintlab.archive.identity import driver_key, resolve_key, season_category
+
+__all__ = ["CATEGORY_ROW_COLUMNS", "resolve_season_rows", "with_categories", "career_with_categories"]
+
+#: the columns :func:`resolve_season_rows` sets on each row (``category`` and ``category_source`` replaced)
+CATEGORY_ROW_COLUMNS = [
+    "category", "category_source", "category_basis", "season_observed", "category_series", "category_race",
+    "category_conflict", "category_probability", "category_evidence",
+]  # fmt: skip
+_PROVENANCE = [c for c in CATEGORY_ROW_COLUMNS if c not in ("category", "category_source", "category_basis")]
+
+
+def _keys_with_aliases(keys: set, aliases: dict) -> list[str]:
+    canon = {resolve_key(k, aliases) for k in keys if isinstance(k, str)}
+    return sorted(canon | {a for a in aliases if resolve_key(a, aliases) in canon})
+
+
+def _registry(arc: Archive, keys: list[str], race_ids: list[str], aliases: dict) -> pd.DataFrame:
+    """The registry rows of the drivers ``keys`` (raw keys, aliases included) and the entry-list rows of
+    ``race_ids``, as :func:`stintlab.archive.registry.load_registry` gives them (``key`` canonical)."""
+    from stintlab.archive.registry import REGISTRY_COLUMNS
+
+    have = set(arc.df("SELECT * FROM driver_categories LIMIT 0").columns)  # older registries: no evidence
+    cols = ", ".join(c if c in have else f"NULL AS {c}" for c in REGISTRY_COLUMNS)
+    reg = arc.df(
+        f"SELECT {cols} FROM driver_categories WHERE driver_key IN (SELECT unnest(?::VARCHAR[]))"
+        " OR (kind = 'entry list' AND race_id IN (SELECT unnest(?::VARCHAR[])))",
+        [keys, race_ids],
+    )
+    reg["key"] = [resolve_key(k, aliases) for k in reg["driver_key"]]
+    return reg
+
+
+def _crews(arc: Archive, pairs: pd.DataFrame) -> pd.DataFrame:
+    """Every entry (race_id, car, driver, driver_key, class, category, season, drove) of the (race_id, car)
+    ``pairs``; ``drove``: a driver of the lap file (``race.drivers``), not a crew member of the official
+    classification who never drove (or any crew member of a classification-only race)."""
+    arc.con.register("_sc_pairs", pairs[["race_id", "car"]].drop_duplicates())
+    try:
+        return arc.df(
+            "SELECT e.race_id, e.car, e.driver, e.driver_key, e.class, e.category, r.season,"
+            " coalesce(e.laps, 0) > 0 OR NOT coalesce(r.has_laps, false) AS drove"
+            " FROM entries e JOIN _sc_pairs p ON p.race_id = e.race_id AND p.car = e.car"
+            " JOIN races r ON r.race_id = e.race_id ORDER BY e.race_id, e.car, e.slot NULLS LAST, e.driver"
+        )
+    finally:
+        arc.con.unregister("_sc_pairs")
+
+
+class _Model:
+    """The pace model of :func:`stintlab.archive.registry.category_lookup`, fitted on first use."""
+
+    def __init__(self, arc: Archive):
+        self.arc = arc
+        self.model = None
+
+    def argmax(self, race_id: str, names: list[str]) -> dict:
+        from stintlab.analysis.estimate import fit
+        from stintlab.archive.registry import pace_estimates, training_table
+
+        if self.model is None:
+            train = training_table(self.arc)
+            self.model = fit(train.dropna(subset=["category"])) if len(train) else {}
+        field = self.arc.df("SELECT car, driver, class, pace FROM entries WHERE race_id = ?", [race_id])
+        field["race_id"] = "this"
+        return pace_estimates(self.model, field, names, {}).attrs.get("argmax", {})
+
+
+def _lookup(reg: pd.DataFrame, found: pd.DataFrame, aliases: dict, race_id: str, season: int, crew_p: float,
+            model: _Model):
+    """The ``lookup(names)`` of :func:`resolve_categories` for one archived race (module doc); ``found``: the
+    registry's observations for the race's season (:func:`~stintlab.archive.registry.season_lookup`, made once
+    per season for every driver of the rows: it reads observations only, so the race's own stored estimates,
+    left out of the other lookups, do not matter to it)."""
+    from stintlab.archive.registry import LOOKUP_COLUMNS, estimate_lookup
+
+    mine = (reg["kind"] == "estimated") & (reg["race_id"] == race_id)
+    own = reg[mine]
+    own = own[own["evidence"].fillna("pace") == "pace"].drop_duplicates("key", keep="last").set_index("key")
+    others = reg[~mine]
+
+    def lookup(names: list[str]) -> pd.DataFrame:
+        keys = {n: resolve_key(driver_key(n), aliases) for n in names}
+        rows = {n: found.loc[k] for n, k in keys.items() if k in found.index}
+        rest = [n for n in names if n not in rows]
+        for n in [n for n in rest if keys[n] in own.index]:  # this race's stored pace estimate
+            hit = own.loc[keys[n]]
+            rows[n] = pd.Series({"category": hit["category"], "source": "estimated",
+                                 "probability": float(hit["confidence"]), "evidence": "pace"})  # fmt: skip
+        rest = [n for n in rest if n not in rows]
+        stored = estimate_lookup(others, [keys[n] for n in rest], season) if rest else None
+        if stored is not None and len(stored):
+            want = [n for n in rest if keys[n] in stored.index]
+            argmax = model.argmax(race_id, want) if want else {}
+            for n in want:  # another race's estimate, unless this race's own pace points elsewhere
+                if argmax.get(n) in (None, stored.at[keys[n], "category"]):
+                    rows[n] = stored.loc[keys[n]]
+        out = pd.DataFrame.from_dict(rows, orient="index", columns=LOOKUP_COLUMNS)
+        out.attrs["crew_rule_probability"] = crew_p
+        return out
+
+    return lookup
+
+
+def _basis(src, seen, season) -> str:
+    if src in ("classification", "entry list", "entry list beside"):
+        return "race"
+    if src == "archive":
+        return "same season" if seen is not None and not pd.isna(seen) and int(seen) == int(season) else "other season"
+    return "estimated" if src == "estimated" else "unknown"
+
+
+def resolve_season_rows(arc: Archive, rows: pd.DataFrame, aliases: dict | None = None) -> tuple[pd.DataFrame, dict]:
+    """Per (race_id, car, driver) row of ``rows`` (a season/career query's races): :data:`CATEGORY_ROW_COLUMNS`
+    by :func:`resolve_categories` over the crew of the row's car (module doc). Returns (``rows`` with those
+    columns, ``{(race_id, car, driver): resolved row}`` for every crew member of those cars)."""
+    from stintlab.archive.estimates import read_calibration
+    from stintlab.archive.registry import season_lookup
+
+    out = rows.copy()
+    if out.empty:
+        for c in CATEGORY_ROW_COLUMNS:
+            out[c] = pd.Series(dtype=object)
+        return out, {}
+    aliases = arc.aliases() if aliases is None else aliases
+    crews = _crews(arc, out)
+    race_ids = sorted(set(crews["race_id"]))
+    reg = _registry(arc, _keys_with_aliases(set(crews["driver_key"]), aliases), race_ids, aliases)
+    crew_p = read_calibration(arc)["crew rule"]
+    model = _Model(arc)
+    crews["key"] = [resolve_key(k, aliases) for k in crews["driver_key"]]
+    found = {int(y): season_lookup(reg, sorted(set(g["key"])), int(y)) for y, g in crews.groupby("season")}
+    resolved: dict = {}
+    for rid, race in crews.groupby("race_id", sort=False):
+        season = int(race["season"].iat[0])
+        race = race.reset_index(drop=True)
+        drivers = race[["car", "driver", "class", "category"]].astype({"category": "string"})
+        drivers["category"] = drivers["category"].mask(drivers["category"] == "")
+        listed = reg[(reg["kind"] == "entry list") & (reg["race_id"] == rid)]
+        beside = None
+        if len(listed):  # the entry list beside the race's file, as the registry kept its graded records
+            beside = pd.DataFrame({"car": listed["car"], "driver": listed["driver"], "category": listed["category"]})
+            beside = beside.reindex(columns=[*ENTRY_COLUMNS, "line"]).reset_index(drop=True)
+            for col in ("car", "driver", "category", "nationality"):
+                beside[col] = beside[col].astype("string")
+        lookup = _lookup(reg, found[season], aliases, rid, season, crew_p, model)
+        drove = race["drove"].to_numpy(dtype=bool)
+        # the drivers of the lap file, as `drivers` resolves them (the crew rule counts those only) ...
+        table, _ = resolve_categories(drivers[drove].reset_index(drop=True), beside=beside, lookup=lookup)
+        recs = table[RESOLVED_COLUMNS].to_dict("records")
+        if not drove.all():  # ... then the listed crew members who never drove, with the whole crew
+            whole, _ = resolve_categories(drivers, beside=beside, lookup=lookup)
+            recs += [r for r, d in zip(whole[RESOLVED_COLUMNS].to_dict("records"), drove, strict=True) if not d]
+        for rec in recs:
+            rec["category_basis"] = _basis(rec["category_source"], rec["season_observed"], season)
+            resolved[(rid, str(rec["car"]), str(rec["driver"]))] = rec
+    got = [resolved.get((r, str(c), str(d))) for r, c, d in zip(out["race_id"], out["car"], out["driver"], strict=True)]
+    for col in CATEGORY_ROW_COLUMNS:
+        vals = [None if g is None else g[col] for g in got]
+        out[col] = [None if v is None or (not isinstance(v, str) and pd.isna(v)) else v for v in vals]
+    out["season_observed"] = pd.array(out["season_observed"].tolist(), dtype="Int64")
+    out["category_probability"] = pd.array(
+        [float("nan") if v is None else float(v) for v in out["category_probability"]], dtype="float64"
+    )
+    out["category_source"] = out["category_source"].fillna("unknown")
+    out["category_basis"] = out["category_basis"].fillna("unknown")
+    if "crew" in out.columns:  # the crew mates get the same resolution
+        out["crew"] = [
+            [_crew_member(m, resolved.get((rid, str(car), str(m.get("driver"))))) for m in (crew or [])]
+            for rid, car, crew in zip(out["race_id"], out["car"], out["crew"], strict=True)
+        ]
+    return out, resolved
+
+
+def _crew_member(member: dict, rec: dict | None) -> dict:
+    if rec is None:
+        return member
+    cat = rec["category"]
+    return {**member, "category": None if pd.isna(cat) else cat, "category_source": rec["category_source"],
+            "category_basis": rec["category_basis"]}  # fmt: skip
+
+
+def with_categories(arc: Archive, season: dict) -> dict:
+    """A :func:`stintlab.archive.season.driver_season` result with its races' categories resolved
+    (:func:`resolve_season_rows`)."""
+    races, _ = resolve_season_rows(arc, season["races"])
+    return {**season, "races": races}
+
+
+def career_with_categories(arc: Archive, career: dict) -> dict:
+    """A :func:`stintlab.archive.season.driver_career` result with its races' categories resolved and each
+    season's ``category`` (the most frequent of its races' non-estimated ones, ties to the higher grade; the
+    estimated ones when the season has no other) with ``category_source`` (``race``, ``same season``,
+    ``other season``, ``estimated``: the basis of the races that gave it, the first in that order) and
+    ``category_races`` (how many of its races that category comes from)."""
+    races, _ = resolve_season_rows(arc, career["races"])
+    order = ("race", "same season", "other season", "estimated")
+    seasons = []
+    for s in career["seasons"]:
+        grp = races[races["season"] == s["season"]]
+        known = grp[grp["category"].notna()]
+        firm = known[known["category_basis"] != "estimated"]
+        use = firm if len(firm) else known
+        cat = season_category(use["category"]) if len(use) else None
+        bases = set(use.loc[use["category"] == cat, "category_basis"]) if cat else set()
+        seasons.append({**s, "category": cat, "category_source": next((b for b in order if b in bases), "unknown"),
+                        "category_races": int((use["category"] == cat).sum()) if cat else 0})  # fmt: skip
+    return {**career, "races": races, "seasons": seasons}

@@ -22,9 +22,16 @@ from stintlab.errors import StintlabUsageError
 from stintlab.serial import records, to_jsonable, write_csv
 
 __all__ = [
-    "FORMATS", "FormatOpt", "JsonOpt", "PLAIN_ROWS", "console", "emit", "err_console", "load_race", "output_format",
+    "FORMATS", "FormatOpt", "JsonOpt", "PLAIN_ROWS", "complete_lang", "console", "emit", "err_console", "load_race", "output_format",
     "plain_table", "records", "to_jsonable", "use_categories", "write_atomically", "write_csv",
 ]  # fmt: skip
+
+def complete_lang(incomplete: str):
+    """Shell completion of ``--lang``: the story catalogs' languages."""
+    from stintlab.report.story import LANGS
+
+    return [x for x in LANGS if x.startswith(incomplete)]
+
 
 console = Console()
 if not console.is_terminal:  # piped or captured output: do not squeeze tables into 80 columns

@@ -11,8 +11,7 @@ import typer
 
 from stintlab.analysis.standings import hour_snapshot_time, race_hours
 from stintlab.analysis.timeline import check_car
-from stintlab.commands._common import FormatOpt, JsonOpt, emit, load_race, output_format, records
-from stintlab.commands.report import _complete_lang
+from stintlab.commands._common import FormatOpt, JsonOpt, complete_lang, emit, load_race, output_format, records
 from stintlab.display import duration, lap_time
 from stintlab.errors import StintlabError, StintlabUsageError
 from stintlab.io.values import parse_time_text
@@ -163,7 +162,7 @@ def events(
     file: Path = FileArg,
     car: str = typer.Option(..., "--car", help="Car number as printed (e.g. 007)."),
     lang: str = typer.Option(
-        "en", "--lang", "-l", help="Language of the descriptions (and the title): en or fr.", autocompletion=_complete_lang
+        "en", "--lang", "-l", help="Language of the descriptions (and the title): en or fr.", autocompletion=complete_lang
     ),
     as_json: bool = JsonOpt,
     fmt: str = FormatOpt,

@@ -213,7 +213,7 @@ def story(
             )
         )
         return
-    console.print(f"[bold]{escape(race.title)} — #{escape(car)}[/bold]", highlight=False)
+    console.print(f"[bold]{escape(race.title_in(lang))} — #{escape(car)}[/bold]", highlight=False)  # the story's language
     for s in sentences:
         laps = s.get("laps") or []
         ref = f"  [dim]({_laps_label(laps, lang)})[/dim]" if laps else ""

@@ -230,3 +230,42 @@ def test_cli_tables_and_export(db, tmp_path, capsys):
     ]
     assert main(["archive", "export", str(tmp_path / "pq"), "--table", "nope", "--db", str(db)]) == 2
     assert main(["season", "Kevin Estre", "--year", "2024", "--db", str(tmp_path / "none.duckdb")]) == 2
+
+
+def test_cli_season_totals_word_the_drive_time(db, capsys):
+    """The season table's totals print the drive time as h:mm:ss like the race rows, not raw seconds
+    (it printed 'drive_time 35626.793'). Expected from the raw lap files with the csv module: the sum of
+    LAP_TIME over Kévin Estre's laps (DRIVER_NAME) in the four 2024 lap files of the archive."""
+    import csv
+    import unicodedata
+
+    from conftest import lap_file, race_row
+    from oracle import parse_time
+
+    def key(name: str) -> str:
+        return "".join(c for c in unicodedata.normalize("NFD", name.strip().upper()) if not unicodedata.combining(c))
+
+    total, laps = 0.0, 0
+    for race in RACES:
+        if not race_row(race)["laps_file"]:
+            continue  # Daytona: classification only
+        with open(lap_file(race), encoding="utf-8-sig", newline="") as fh:
+            head = fh.readline()
+            sep = ";" if head.count(";") >= head.count(",") else ","
+            names = [n.strip() for n in next(csv.reader([head], delimiter=sep))]
+            for row in csv.reader(fh, delimiter=sep):
+                r = dict(zip(names, row))
+                if key(r.get("DRIVER_NAME", "")) == "KEVIN ESTRE":
+                    laps += 1
+                    total += parse_time(r["LAP_TIME"]) or 0.0
+    assert laps == 63 + 96 + 95 + 62  # the module docstring's hand counts
+    s = round(total)
+    expected = f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+    from stintlab.cli import main
+
+    assert main(["season", "Kevin Estre", "--year", "2024", "--db", str(db)]) == 0
+    totals = capsys.readouterr().out.split("\ntotals\n", 1)[1]
+    values = dict(line.split(None, 1) for line in totals.splitlines() if line.strip())
+    assert values["laps"] == str(laps)
+    assert values["drive_time"] == expected, values["drive_time"]

@@ -137,7 +137,11 @@ def emit(
         write_csv(sys.stdout, rows, keys)
         return
     formats = formats or {}
-    cells = [[formats[k](r.get(k)) if k in formats else _cell(k, r.get(k)) for k in keys] for r in rows]
+    if isinstance(data, dict):  # a value is worded by its own key (drive_time: h:mm:ss), not by "value"
+        cells = [[r["key"], formats[r["key"]](r["value"]) if r["key"] in formats else _cell(r["key"], r["value"])]
+                 for r in rows]  # fmt: skip
+    else:
+        cells = [[formats[k](r.get(k)) if k in formats else _cell(k, r.get(k)) for k in keys] for r in rows]
     if not console.is_terminal or len(cells) > PLAIN_ROWS:
         sys.stdout.write(plain_table(cells, keys, title=title, header=not isinstance(data, dict)))
         sys.stdout.flush()

@@ -47,16 +47,16 @@ def test_estre_2024_season_by_hand(db):
     r = s["races"].set_index("race_id")
     assert list(r.index) == [
         "2024-imsa-daytona-international-speedway-race",
-        "2024-imsa-road-atlanta-race",
-        "2024-wec-bahrain8h-race",
-        "2024-wec-fuji6h-race",
-        "2024-wec-le-mans-race",
+        "2024-wec-le-mans-race",  # 2024-06-15: official-hourly/202406151600-*
+        "2024-wec-fuji6h-race",  # 2024-09-15: official-hourly/202409151100-*
+        "2024-imsa-road-atlanta-race",  # 2024-10-12
+        "2024-wec-bahrain8h-race",  # 2024-11-02: official-hourly/202411021400-*
     ]
     assert set(r["car"]) == {"6"}
-    assert list(r["series"]) == ["IMSA", "IMSA", "WEC", "WEC", "WEC"]
-    assert list(r["class"]) == ["GTP", "GTP", "HYPERCAR", "HYPERCAR", "HYPERCAR"]
-    assert list(r["class_position"]) == [4, 2, 11, 1, 4]
-    assert list(r["car_laps"]) == [791, 443, 235, 213, 311]
+    assert list(r["series"]) == ["IMSA", "WEC", "WEC", "IMSA", "WEC"]
+    assert list(r["class"]) == ["GTP", "HYPERCAR", "HYPERCAR", "GTP", "HYPERCAR"]
+    assert list(r["class_position"]) == [4, 4, 1, 2, 11]
+    assert list(r["car_laps"]) == [791, 311, 213, 443, 235]
 
     fuji = r.loc["2024-wec-fuji6h-race"]
     assert fuji["laps"] == 63 and fuji["best_lap"] == pytest.approx(91.078)
@@ -155,7 +155,7 @@ def test_cli_season_json(db):
     data = json.loads(out.stdout)
     assert set(data) == {"driver", "key", "year", "races", "totals", "pace_metric"}
     fuji = next(x for x in data["races"] if x["race_id"] == "2024-wec-fuji6h-race")
-    assert fuji["pace_rank"] == 1 and fuji["class_position"] == 1 and fuji["date"] is None
+    assert fuji["pace_rank"] == 1 and fuji["class_position"] == 1 and fuji["date"] == "2024-09-15"
     day = data["races"][0]
     assert day["date"] == "2024-01-27" and day["pace"] is None
 
@@ -184,17 +184,17 @@ def test_real_spelling_variants_phil_hanson(db, tmp_path):
     r = s["races"].set_index("race_id")
     assert list(r.index) == [
         "2024-imsa-daytona-international-speedway-race",
-        "2024-imsa-road-atlanta-race",
-        "2024-wec-bahrain8h-race",
-        "2024-wec-fuji6h-race",
-        "2024-wec-le-mans-race",
+        "2024-wec-le-mans-race",  # 2024-06-15: official-hourly/202406151600-*
+        "2024-wec-fuji6h-race",  # 2024-09-15: official-hourly/202409151100-*
+        "2024-imsa-road-atlanta-race",  # 2024-10-12
+        "2024-wec-bahrain8h-race",  # 2024-11-02: official-hourly/202411021400-*
     ]
-    assert list(r["car"]) == ["85", "85", "38", "38", "38"]
-    assert list(r["class_position"]) == [6, 11, 8, 6, 9]
-    assert list(r["laps"].iloc[1:]) == [52, 63, 92, 120]
+    assert list(r["car"]) == ["85", "38", "38", "85", "38"]
+    assert list(r["class_position"]) == [6, 9, 6, 11, 8]
+    assert list(r["laps"].iloc[1:]) == [120, 92, 52, 63]
     assert r.loc["2024-wec-le-mans-race", "team"] == "Hertz Team JOTA"
     assert list(r["category"]) == ["Gold"] * 5
-    assert list(r["category_source"]) == ["race", "race", "season", "season", "season"]
+    assert list(r["category_source"]) == ["race", "season", "season", "race", "season"]
 
 
 @pytest.mark.parametrize(

@@ -151,6 +151,8 @@ def _race_dates() -> tuple[dict, ...]:
 def race_meta(rf: RaceFiles, parsed: _Parsed, overrides: dict) -> dict:
     """The ``races`` row of a parsed race: metadata from the path, the flags and the content."""
     meta = meta_from_path(rf.main)
+    if meta.get("date") is None and parsed.race is not None:  # e.g. the stamped official-hourly files beside it
+        meta["date"] = parsed.race.meta.get("date")
     for k in META_KEYS:
         if overrides.get(k) not in (None, ""):
             meta[k] = overrides[k]

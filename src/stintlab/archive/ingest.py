@@ -122,7 +122,8 @@ class _Parsed:
 
 def _parse(rf: RaceFiles) -> _Parsed:
     if rf.laps is not None:
-        return _Parsed(race=stintlab.load(rf.laps, results=rf.results, find_results=False, weather=rf.weather))
+        # the official classification beside it, else the final of its hourly ones (as stintlab.load(folder))
+        return _Parsed(race=stintlab.load(rf.laps, results=rf.official, find_results=False, weather=rf.weather))
     weather = read_file(rf.weather, expect="weather").table if rf.weather is not None else None
     return _Parsed(results=read_file(rf.results, expect="classification"), weather=weather)
 

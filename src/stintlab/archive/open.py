@@ -12,7 +12,7 @@ import pandas as pd
 import stintlab
 from stintlab.archive.db import Archive, ArchiveError, default_db_path
 from stintlab.archive.rawstore import read_bytes
-from stintlab.io import read_file
+from stintlab.io import final_hourly, read_file
 from stintlab.race import Race
 from stintlab.schema import empty_laps
 
@@ -31,12 +31,11 @@ def open_race(race_id: str, db=None, *, lock_timeout: float = 120.0):
     with Archive(db, lock_timeout=lock_timeout) as arc:
         row = arc.race_row(race_id)
         try:
-            files = [f for f in read_bytes(arc.con, arc.raw, row["race_id"]) if f[0] != "hourly"]
+            files = read_bytes(arc.con, arc.raw, row["race_id"])
         except OSError as exc:
             raise ArchiveError(arc.path, f"archive {arc.path}: the raw files of {row['race_id']}: {exc}") from None
     with tempfile.TemporaryDirectory(prefix="stintlab-archive-") as tmp:
-        paths = {}
-        # the hourly classifications are kept in the archive, not parsed into the Race
+        paths, hourly = {}, []
         for role, name, data in files:
             # a WIGE sector file, an SRO pit-stop file and entry list sit beside their lap file:
             # stintlab.load finds them there by their content
@@ -44,11 +43,14 @@ def open_race(race_id: str, db=None, *, lock_timeout: float = 120.0):
             sub.mkdir(exist_ok=True)
             p = sub / name
             p.write_bytes(data)
-            paths[role] = p
+            if role == "hourly":
+                hourly.append(p)
+            else:
+                paths[role] = p
         if "laps" in paths:
-            race = stintlab.load(
-                paths["laps"], results=paths.get("results"), find_results=False, weather=paths.get("weather")
-            )
+            # no classification file: the final hourly one is the official classification (as at ingest)
+            results = paths.get("results") or final_hourly(hourly)
+            race = stintlab.load(paths["laps"], results=results, find_results=False, weather=paths.get("weather"))
         else:
             race = classification_only_race(paths["results"])
     race.meta.update({k: row.get(k) for k in ("race_id", "series", "season", "event", "track", "session")})

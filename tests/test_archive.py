@@ -93,7 +93,8 @@ def test_ingest_real_races(arc2024):
     day = races.loc["2024-imsa-daytona-international-speedway-race"]
     assert not day["has_laps"] and day["laps"] == 0 and day["cars"] == 59
     lm = races.loc["2024-wec-le-mans-race"]
-    assert lm["laps"] == 15593 and lm["event"] == "le-mans" and pd.isna(lm["date"])
+    assert lm["laps"] == 15593 and lm["event"] == "le-mans"
+    assert str(lm["date"])[:10] == "2024-06-15"  # no date in its path: the stamp of official-hourly/202406151600-*
     assert _consistent(db) == []
 
 
@@ -467,3 +468,28 @@ def test_weather_file_goes_with_its_race(tmp_path, corpus):
     assert _counts(db)["races"] == 0
     with Archive(db) as arc:
         assert arc.con.execute("SELECT count(*) FROM weather").fetchall()[0][0] == 0
+
+
+def test_archived_race_keeps_the_official_final_hourly_classification(tmp_path_factory):
+    """A race folder with no results file but ``official-hourly/``: the archive (ingest and open_race,
+    so the web app and season views) uses the final hourly classification like ``stintlab.load``.
+    Le Mans 2023 #5 had 4 laps deducted after the race (shared/data/README.md): the lap file shows 329
+    laps, the official hour-24 file 325 and 16th; expected from that file with the csv module."""
+    from conftest import CORPUS
+    from oracle import final_hourly_classification, read_classification
+
+    official = {
+        r["car"]: r
+        for r in read_classification(final_hourly_classification(CORPUS / "lemans-2023" / "official-hourly"))
+    }
+    assert (official["5"]["laps"], official["5"]["position"]) == (325, 16)
+    db, res = build_archive(tmp_path_factory, ("lemans-2023",), "hourly")
+    assert [r["status"] for r in res] == ["added"]
+    with Archive(db) as arc:
+        row = arc.races().set_index("race_id").loc["2023-wec-le-mans-race"]
+    assert row["classification_source"] == "official"
+    c = open_race("2023-wec-le-mans-race", db).classification.set_index("car")
+    assert (c.loc["5", "laps"], c.loc["5", "position"]) == (325, 16)
+    for car, r in official.items():
+        assert (c.loc[car, "laps"], c.loc[car, "position"], c.loc[car, "class_position"]) == (
+            r["laps"], r["position"], r["class_position"]), car  # fmt: skip

@@ -153,3 +153,25 @@ def test_car_option_completes_from_the_file(corpus):
     # raw: the 2024 entry has #9, #90 ... #99; #92 is Manthey PureRxcing
     assert ("92", "Manthey PureRxcing") in got and all(c.startswith("9") for c, _ in got)
     assert _complete_car(SimpleNamespace(params={"file": "/nonexistent.csv"}), "") == []
+
+
+def test_french_report_classification_says_tours_not_laps(load_corpus_race):
+    """The French report's classification words laps behind the winner in French: the official file
+    prints '2 Laps' (GAP_FIRST), the page must say '2 tours'. Expected gaps come from the raw lap file
+    (csv oracle): winner's laps minus each car's laps."""
+    from conftest import lap_file
+    from oracle import read_race
+
+    raw = read_race(lap_file("lemans-2024")).final_order()
+    behind = {r["car"]: raw[0]["laps"] - r["laps"] for r in raw}
+    assert behind["63"] == 2 and behind["92"] == 38  # raw: #50 311 laps, #63 309, #92 273
+    html = build_report(load_corpus_race("lemans-2024"), lang="fr").html
+    section = html[html.index('id="classification"') :]
+    table = section[: section.index("</table>")]
+    rows = [re.findall(r"<td>(.*?)</td>", tr) for tr in re.findall(r"<tr[^>]*>(.*?)</tr>", table)]
+    gaps = {cells[2]: cells[-1] for cells in rows if len(cells) == 8}  # car -> gap_first
+    assert len(gaps) == len(behind) == 62
+    for car, laps in behind.items():
+        if laps > 0:
+            assert gaps[car] == f"{laps} tour" + ("s" if laps > 1 else ""), (car, gaps[car])
+    assert not re.search(r"\bLaps?\b", table)

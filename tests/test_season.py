@@ -11,7 +11,8 @@ lap > 1; pace = mean of the 10 fastest clean laps):
   Jaminet, Tandy all Platinum; Estre 96 laps in the lap file, pace 73.6476 s, 30th of 32 GTP drivers,
   22nd of the 24 Platinum ones (grades joined by name from the results file).
 - Le Mans 2024: #6 4th in HYPERCAR on 311 laps; Estre 95 laps, pace rank 13 of 69.
-- Bahrain 8h 2024: #6 11th in HYPERCAR on 235 laps; Estre 62 laps, pace rank 14 of 53.
+- Bahrain 8h 2024: #6 10th in HYPERCAR on 235 laps (official-hourly/202411021400-race-hour-8-results.csv;
+  11th by the lap file alone, before #51's post-race time penalty), #38 7th (8th by the laps); Estre 62 laps, pace rank 14 of 53.
 - Daytona 2024 (results line 5): #6 4th, 791 laps, Tandy/Jaminet/Estre/Vanthoor, all Platinum.
 """
 
@@ -47,16 +48,16 @@ def test_estre_2024_season_by_hand(db):
     r = s["races"].set_index("race_id")
     assert list(r.index) == [
         "2024-imsa-daytona-international-speedway-race",
-        "2024-imsa-road-atlanta-race",
-        "2024-wec-bahrain8h-race",
-        "2024-wec-fuji6h-race",
-        "2024-wec-le-mans-race",
+        "2024-wec-le-mans-race",  # 2024-06-15: official-hourly/202406151600-*
+        "2024-wec-fuji6h-race",  # 2024-09-15: official-hourly/202409151100-*
+        "2024-imsa-road-atlanta-race",  # 2024-10-12
+        "2024-wec-bahrain8h-race",  # 2024-11-02: official-hourly/202411021400-*
     ]
     assert set(r["car"]) == {"6"}
-    assert list(r["series"]) == ["IMSA", "IMSA", "WEC", "WEC", "WEC"]
-    assert list(r["class"]) == ["GTP", "GTP", "HYPERCAR", "HYPERCAR", "HYPERCAR"]
-    assert list(r["class_position"]) == [4, 2, 11, 1, 4]
-    assert list(r["car_laps"]) == [791, 443, 235, 213, 311]
+    assert list(r["series"]) == ["IMSA", "WEC", "WEC", "IMSA", "WEC"]
+    assert list(r["class"]) == ["GTP", "HYPERCAR", "HYPERCAR", "GTP", "HYPERCAR"]
+    assert list(r["class_position"]) == [4, 4, 1, 2, 10]
+    assert list(r["car_laps"]) == [791, 311, 213, 443, 235]
 
     fuji = r.loc["2024-wec-fuji6h-race"]
     assert fuji["laps"] == 63 and fuji["best_lap"] == pytest.approx(91.078)
@@ -155,7 +156,7 @@ def test_cli_season_json(db):
     data = json.loads(out.stdout)
     assert set(data) == {"driver", "key", "year", "races", "totals", "pace_metric"}
     fuji = next(x for x in data["races"] if x["race_id"] == "2024-wec-fuji6h-race")
-    assert fuji["pace_rank"] == 1 and fuji["class_position"] == 1 and fuji["date"] is None
+    assert fuji["pace_rank"] == 1 and fuji["class_position"] == 1 and fuji["date"] == "2024-09-15"
     day = data["races"][0]
     assert day["date"] == "2024-01-27" and day["pace"] is None
 
@@ -184,17 +185,17 @@ def test_real_spelling_variants_phil_hanson(db, tmp_path):
     r = s["races"].set_index("race_id")
     assert list(r.index) == [
         "2024-imsa-daytona-international-speedway-race",
-        "2024-imsa-road-atlanta-race",
-        "2024-wec-bahrain8h-race",
-        "2024-wec-fuji6h-race",
-        "2024-wec-le-mans-race",
+        "2024-wec-le-mans-race",  # 2024-06-15: official-hourly/202406151600-*
+        "2024-wec-fuji6h-race",  # 2024-09-15: official-hourly/202409151100-*
+        "2024-imsa-road-atlanta-race",  # 2024-10-12
+        "2024-wec-bahrain8h-race",  # 2024-11-02: official-hourly/202411021400-*
     ]
-    assert list(r["car"]) == ["85", "85", "38", "38", "38"]
-    assert list(r["class_position"]) == [6, 11, 8, 6, 9]
-    assert list(r["laps"].iloc[1:]) == [52, 63, 92, 120]
+    assert list(r["car"]) == ["85", "38", "38", "85", "38"]
+    assert list(r["class_position"]) == [6, 9, 6, 11, 7]  # Bahrain: official hour-8 file
+    assert list(r["laps"].iloc[1:]) == [120, 92, 52, 63]
     assert r.loc["2024-wec-le-mans-race", "team"] == "Hertz Team JOTA"
     assert list(r["category"]) == ["Gold"] * 5
-    assert list(r["category_source"]) == ["race", "race", "season", "season", "season"]
+    assert list(r["category_source"]) == ["race", "season", "season", "race", "season"]
 
 
 @pytest.mark.parametrize(
@@ -230,3 +231,42 @@ def test_cli_tables_and_export(db, tmp_path, capsys):
     ]
     assert main(["archive", "export", str(tmp_path / "pq"), "--table", "nope", "--db", str(db)]) == 2
     assert main(["season", "Kevin Estre", "--year", "2024", "--db", str(tmp_path / "none.duckdb")]) == 2
+
+
+def test_cli_season_totals_word_the_drive_time(db, capsys):
+    """The season table's totals print the drive time as h:mm:ss like the race rows, not raw seconds
+    (it printed 'drive_time 35626.793'). Expected from the raw lap files with the csv module: the sum of
+    LAP_TIME over Kévin Estre's laps (DRIVER_NAME) in the four 2024 lap files of the archive."""
+    import csv
+    import unicodedata
+
+    from conftest import lap_file, race_row
+    from oracle import parse_time
+
+    def key(name: str) -> str:
+        return "".join(c for c in unicodedata.normalize("NFD", name.strip().upper()) if not unicodedata.combining(c))
+
+    total, laps = 0.0, 0
+    for race in RACES:
+        if not race_row(race)["laps_file"]:
+            continue  # Daytona: classification only
+        with open(lap_file(race), encoding="utf-8-sig", newline="") as fh:
+            head = fh.readline()
+            sep = ";" if head.count(";") >= head.count(",") else ","
+            names = [n.strip() for n in next(csv.reader([head], delimiter=sep))]
+            for row in csv.reader(fh, delimiter=sep):
+                r = dict(zip(names, row))
+                if key(r.get("DRIVER_NAME", "")) == "KEVIN ESTRE":
+                    laps += 1
+                    total += parse_time(r["LAP_TIME"]) or 0.0
+    assert laps == 63 + 96 + 95 + 62  # the module docstring's hand counts
+    s = round(total)
+    expected = f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+    from stintlab.cli import main
+
+    assert main(["season", "Kevin Estre", "--year", "2024", "--db", str(db)]) == 0
+    totals = capsys.readouterr().out.split("\ntotals\n", 1)[1]
+    values = dict(line.split(None, 1) for line in totals.splitlines() if line.strip())
+    assert values["laps"] == str(laps)
+    assert values["drive_time"] == expected, values["drive_time"]

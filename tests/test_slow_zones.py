@@ -108,3 +108,21 @@ def test_incidents_are_measured_against_the_class_sector_by_sector(load_corpus_r
     # every other lap through the S2 slow zone 9:25-9:30 was as slow as the class: no incident
     in_zone = inc[(inc["race_time"] > 9 * 3600 + 25 * 60) & (inc["race_time"] < 9 * 3600 + 32 * 60)]
     assert in_zone["car"].tolist() == ["28"]
+
+
+def test_flags_command_title_counts_the_zones_it_lists(capsys, corpus):
+    """``stintlab flags`` said '(14 found from sector times)' above a table of 10 SZ rows on Le Mans 2024
+    (SRO: '1 found' above none): the title now counts the zones listed (5 min or more) and says how
+    many shorter ones are left out. The listed rows are the printed SZ rows, each at least 0:05:00."""
+    import re
+
+    from stintlab.cli import main
+
+    assert main(["flags", str(lap_file("lemans-2024"))]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    m = re.search(r"\((\d+) of 5 min or more found from sector times(?:; (\d+) shorter not listed)?\)$", lines[0])
+    assert m, lines[0]
+    sz = [line.split() for line in lines[2:] if line.startswith("SZ ")]
+    assert int(m.group(1)) == len(sz) > 0
+    assert all(row[3] >= "0:05:00" for row in sz), sz  # duration column, h:mm:ss
+    assert m.group(2) is not None and int(m.group(2)) > 0  # shorter zones exist on that race (the 14 - 10)

@@ -244,3 +244,17 @@ def test_an_error_names_the_drivers_fia_category(load_corpus_race):
     assert len(en) == 1 and "Dwight Merriman (Bronze)" in en[0]["text"]
     fr = [s for s in story(race, "18", lang="fr") if s["key"] == "incident" and s["laps"] == [32]]
     assert "pilotée par Dwight Merriman (Bronze)" in fr[0]["text"]
+
+
+def test_story_command_in_french_has_a_french_heading(capsys, corpus):
+    """``story --lang fr`` (short and --full) heads the French sentences with the race's French title:
+    the race ran on 15 June 2024 (official-hourly/202406151600-race-hour-*.csv), so '15 juin 2024 · Course',
+    not the English '15 June 2024 · Race'."""
+    from conftest import lap_file
+    from stintlab.cli import main
+
+    for extra in ([], ["--full"]):
+        assert main(["story", str(lap_file("lemans-2024")), "--car", "92", "--lang", "fr", *extra]) == 0
+        heading = capsys.readouterr().out.splitlines()[0]
+        assert "15 juin 2024" in heading and "Course" in heading and heading.endswith("#92"), heading
+        assert "June" not in heading and "Race" not in heading, heading

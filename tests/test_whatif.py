@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import pytest
 
@@ -94,7 +95,7 @@ def test_safety_car_loss_compared_with_class_rivals():
     r = whatif(annotate(laps), "1", [parse_change("sc", "6=median")], runs=5)
     c = r["changes"][0]
     assert c["time_saved"] == pytest.approx(140.0)
-    assert "lost 290.0 s" in c["description"] and "rivals lost 150.0 s" in c["description"]
+    assert "lost 4:50.000" in c["description"] and "rivals lost 2:30.000" in c["description"]  # 290 s, 150 s as times
     assert r["actual"]["class_position"] == 3 and r["projected"]["class_position"] == 1
     with pytest.raises(StintlabUsageError, match="not under"):
         whatif(annotate(laps), "1", [parse_change("sc", "3=median")], runs=5)
@@ -194,7 +195,7 @@ def test_stop_under_safety_car_is_credited_as_a_green_stop():
     )
     r = whatif(annotate(laps), "1", [parse_change("sc", "6=median")], runs=5)
     c = r["changes"][0]
-    assert "green X stop, 80.0 s" in c["description"]
+    assert "green X stop, 1:20.000" in c["description"]  # 80 s
     assert c["time_saved"] == pytest.approx(60.0)
     assert r["actual"]["class_position"] == 3
     p = r["projected"]
@@ -217,3 +218,25 @@ def test_a_car_whose_class_changes_mid_file_is_replayed_in_its_final_class(load_
     final_class = str(race.laps.loc[race.laps["car"] == car, "class"].iat[-1])
     in_class = race.standings(cls=final_class)["car"].astype(str).tolist()
     assert r["actual"]["class_position"] == in_class.index(car) + 1
+
+
+@pytest.mark.corpus
+def test_whatif_cli_words_times_not_raw_seconds(capsys, corpus):
+    """``whatif`` on Le Mans 2024 #92's garage stop (in-lap 182) prints the times it talks about as
+    times: 'lost 25:26.669 ... saves 24:02.181', not 'lost 1526.7 s ... saves 1442.2 s'. Raw facts
+    (23_Analysis_Race_Hour 24.csv lines 14422-14423): lap 182 ends with B, lap 183 carries
+    PIT_TIME 0:24:44.030 and LAP_TIME 29:20.065, so the stop lost more than its 1484.030 s of pit time
+    and less than the 1760.065 s of its out-lap plus a 4:00 lap."""
+    from conftest import lap_file
+    from oracle import parse_time
+
+    assert main(["whatif", str(lap_file("lemans-2024")), "--car", "92", "--stop", "182=median", "--runs", "50"]) == 0
+    out = capsys.readouterr().out
+    change = next(line for line in out.splitlines() if "change:" in line)
+    assert not re.search(r"\d+\.\d+ s\b", change), change
+    lost = parse_time(re.search(r"lost (\d+:\d\d\.\d{3})\)", change).group(1))
+    saves = parse_time(re.search(r"saves (\d+:\d\d\.\d{3})$", change.rstrip()).group(1))
+    assert 1484.030 < lost < 1760.065 + 240.0
+    assert 0 < saves < lost  # a normal stop still costs something
+    gap = next(line for line in out.splitlines() if line.startswith("gap to class leader"))
+    assert re.fullmatch(r"gap to class leader\s+\d+:\d\d\.\d{3}\s+-?\d+:\d\d\.\d{3}", gap.strip()), gap

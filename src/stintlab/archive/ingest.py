@@ -124,7 +124,8 @@ class _Parsed:
 
 def _parse(rf: RaceFiles) -> _Parsed:
     if rf.laps is not None:
-        return _Parsed(race=stintlab.load(rf.laps, results=rf.results, find_results=False, weather=rf.weather))
+        # the official classification beside it, else the final of its hourly ones (as stintlab.load(folder))
+        return _Parsed(race=stintlab.load(rf.laps, results=rf.official, find_results=False, weather=rf.weather))
     weather = read_file(rf.weather, expect="weather").table if rf.weather is not None else None
     return _Parsed(results=read_file(rf.results, expect="classification"), weather=weather)
 
@@ -153,6 +154,8 @@ def _race_dates() -> tuple[dict, ...]:
 def race_meta(rf: RaceFiles, parsed: _Parsed, overrides: dict) -> dict:
     """The ``races`` row of a parsed race: metadata from the path, the flags and the content."""
     meta = meta_from_path(rf.main)
+    if meta.get("date") is None and parsed.race is not None:  # e.g. the stamped official-hourly files beside it
+        meta["date"] = parsed.race.meta.get("date")
     for k in META_KEYS:
         if overrides.get(k) not in (None, ""):
             meta[k] = overrides[k]

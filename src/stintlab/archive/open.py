@@ -13,7 +13,7 @@ import stintlab
 from stintlab.archive.db import Archive, ArchiveError, default_db_path
 from stintlab.archive.parts import FRAME_PARTS, decode_meta, frame_from
 from stintlab.archive.rawstore import read_bytes
-from stintlab.io import read_file
+from stintlab.io import final_hourly, read_file
 from stintlab.race import Race
 from stintlab.race.loading import assemble
 from stintlab.schema import LAP_COLUMNS, empty_laps
@@ -41,7 +41,7 @@ def open_race(race_id: str, db=None, *, lock_timeout: float = 120.0, reparse: bo
             laps = _stored_laps(arc, rid, row.get("race_no")) if row.get("has_laps") else None
         else:
             try:
-                files = [f for f in read_bytes(arc.con, arc.raw, rid) if f[0] != "hourly"]
+                files = read_bytes(arc.con, arc.raw, rid)
             except OSError as exc:
                 raise ArchiveError(arc.path, f"archive {arc.path}: the raw files of {rid}: {exc}") from None
     if parts:
@@ -103,8 +103,7 @@ def _from_parts(laps: pd.DataFrame | None, parts: dict, row: dict) -> Race:
 
 def _reparse(files) -> Race:
     with tempfile.TemporaryDirectory(prefix="stintlab-archive-") as tmp:
-        paths = {}
-        # the hourly classifications are kept in the archive, not parsed into the Race
+        paths, hourly = {}, []
         for role, name, data in files:
             # a WIGE sector file, an SRO pit-stop file and entry list sit beside their lap file:
             # stintlab.load finds them there by their content
@@ -112,11 +111,14 @@ def _reparse(files) -> Race:
             sub.mkdir(exist_ok=True)
             p = sub / name
             p.write_bytes(data)
-            paths[role] = p
+            if role == "hourly":
+                hourly.append(p)
+            else:
+                paths[role] = p
         if "laps" in paths:
-            return stintlab.load(
-                paths["laps"], results=paths.get("results"), find_results=False, weather=paths.get("weather")
-            )
+            # no classification file: the final hourly one is the official classification (as at ingest)
+            results = paths.get("results") or final_hourly(hourly)
+            return stintlab.load(paths["laps"], results=results, find_results=False, weather=paths.get("weather"))
         return classification_only_race(paths["results"])
 
 

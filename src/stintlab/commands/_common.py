@@ -22,9 +22,16 @@ from stintlab.errors import StintlabUsageError
 from stintlab.serial import records, to_jsonable, write_csv
 
 __all__ = [
-    "FORMATS", "FormatOpt", "JsonOpt", "PLAIN_ROWS", "console", "emit", "err_console", "load_race", "output_format",
+    "FORMATS", "FormatOpt", "JsonOpt", "PLAIN_ROWS", "complete_lang", "console", "emit", "err_console", "load_race", "output_format",
     "plain_table", "records", "to_jsonable", "use_categories", "write_atomically", "write_csv",
 ]  # fmt: skip
+
+def complete_lang(incomplete: str):
+    """Shell completion of ``--lang``: the story catalogs' languages."""
+    from stintlab.report.story import LANGS
+
+    return [x for x in LANGS if x.startswith(incomplete)]
+
 
 console = Console()
 if not console.is_terminal:  # piped or captured output: do not squeeze tables into 80 columns
@@ -130,7 +137,11 @@ def emit(
         write_csv(sys.stdout, rows, keys)
         return
     formats = formats or {}
-    cells = [[formats[k](r.get(k)) if k in formats else _cell(k, r.get(k)) for k in keys] for r in rows]
+    if isinstance(data, dict):  # a value is worded by its own key (drive_time: h:mm:ss), not by "value"
+        cells = [[r["key"], formats[r["key"]](r["value"]) if r["key"] in formats else _cell(r["key"], r["value"])]
+                 for r in rows]  # fmt: skip
+    else:
+        cells = [[formats[k](r.get(k)) if k in formats else _cell(k, r.get(k)) for k in keys] for r in rows]
     if not console.is_terminal or len(cells) > PLAIN_ROWS:
         sys.stdout.write(plain_table(cells, keys, title=title, header=not isinstance(data, dict)))
         sys.stdout.flush()

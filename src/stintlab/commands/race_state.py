@@ -11,8 +11,8 @@ import typer
 
 from stintlab.analysis.standings import hour_snapshot_time, race_hours
 from stintlab.analysis.timeline import check_car
-from stintlab.commands._common import FormatOpt, JsonOpt, emit, load_race, output_format, records
-from stintlab.commands.report import _complete_lang
+from stintlab.commands._common import FormatOpt, JsonOpt, complete_lang, emit, load_race, output_format, records
+from stintlab.config import THRESHOLDS
 from stintlab.display import duration, lap_time
 from stintlab.errors import StintlabError, StintlabUsageError
 from stintlab.io.values import parse_time_text
@@ -163,7 +163,7 @@ def events(
     file: Path = FileArg,
     car: str = typer.Option(..., "--car", help="Car number as printed (e.g. 007)."),
     lang: str = typer.Option(
-        "en", "--lang", "-l", help="Language of the descriptions (and the title): en or fr.", autocompletion=_complete_lang
+        "en", "--lang", "-l", help="Language of the descriptions (and the title): en or fr.", autocompletion=complete_lang
     ),
     as_json: bool = JsonOpt,
     fmt: str = FormatOpt,
@@ -196,10 +196,12 @@ def flags(
     rows = records(table, FLAGS_KEYS)
     en = catalog("en")
     src = en.PHASE_SOURCE[race.phase_source]  # the flag column, or inferred from lap (and sector) times
-    zones = race.slow_zones
+    listed = int((table["kind"] == "SZ").sum())  # the zones of the table: THRESHOLDS.slow_zone_phase_min or more
+    shorter = len(race.slow_zones) - listed
     emit(_human(rows, fmt), fmt,
          title=f"{race.title} — neutralisations ({src}) and {en.ZONES[race.local_neutralisation]} "
-               f"({len(zones)} found from sector times)",
+               f"({listed} of {THRESHOLDS.slow_zone_phase_min / 60:g} min or more found from sector times"
+               + (f"; {shorter} shorter not listed)" if shorter > 0 else ")"),
          columns=None if fmt != "table" else [*FLAGS_KEYS[:6], "sector"])  # fmt: skip
 
 

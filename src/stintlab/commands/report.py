@@ -8,11 +8,9 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from stintlab.commands._common import console, err_console, load_race, use_categories, write_atomically
+from stintlab.commands._common import complete_lang, console, err_console, load_race, use_categories, write_atomically
 from stintlab.commands.drivers import EntryOpt
 from stintlab.errors import StintlabUsageError
-
-LANGS = ("en", "fr")
 
 # options shared by `report` and `story`
 ResultsOpt = typer.Option(None, "--results", help="Official classification file (default: one found beside FILE).")
@@ -30,14 +28,12 @@ TitleOpt = typer.Option(
 
 
 def _lang(lang: str) -> str:
+    from stintlab.report.story import LANGS
+
     lang = (lang or "en").lower()
     if lang not in LANGS:
         raise StintlabUsageError(f"unknown language {lang!r} (use en or fr)")
     return lang
-
-
-def _complete_lang(incomplete: str):
-    return [x for x in LANGS if x.startswith(incomplete)]
 
 
 def _complete_car(ctx: typer.Context, incomplete: str):
@@ -87,7 +83,7 @@ def report(
         None, "--car", "-c", help="Car number to follow (highlighted, with its story).", autocompletion=_complete_car
     ),
     lang: str = typer.Option(
-        "en", "--lang", "-l", help="Language of the page and story: en or fr.", autocompletion=_complete_lang
+        "en", "--lang", "-l", help="Language of the page and story: en or fr.", autocompletion=complete_lang
     ),
     output: Path = typer.Option(Path("report.html"), "--output", "-o", dir_okay=False, help="HTML file to write."),
     results: Path = ResultsOpt,
@@ -178,7 +174,7 @@ def story(
         None, help="Lap file or the event folder holding one (or --race ID from the archive)."
     ),
     car: str = typer.Option(..., "--car", "-c", help="Car number.", autocompletion=_complete_car),
-    lang: str = typer.Option("en", "--lang", "-l", help="en or fr.", autocompletion=_complete_lang),
+    lang: str = typer.Option("en", "--lang", "-l", help="en or fr.", autocompletion=complete_lang),
     results: Path = ResultsOpt,
     as_json: bool = typer.Option(False, "--json", help="Print the sentences with their laps as JSON."),
     full: bool = typer.Option(False, "--full", help="The full chronological account instead of the short story."),
@@ -217,7 +213,7 @@ def story(
             )
         )
         return
-    console.print(f"[bold]{escape(race.title)} — #{escape(car)}[/bold]", highlight=False)
+    console.print(f"[bold]{escape(race.title_in(lang))} — #{escape(car)}[/bold]", highlight=False)  # the story's language
     for s in sentences:
         laps = s.get("laps") or []
         ref = f"  [dim]({_laps_label(laps, lang)})[/dim]" if laps else ""

@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 
 from stintlab.commands._common import console, emit, err_console, load_race
-from stintlab.display import duration
+from stintlab.display import duration, lap_time
 from stintlab.errors import StintlabUsageError
 
 
@@ -130,16 +130,16 @@ def whatif(
     a, p = res["actual"], res["projected"]
     console.print(f"[bold]{escape(race.title)} — car {res['car']} ({res['class']}), {res['runs']} runs[/bold]")
     for c in res["changes"]:
-        console.print(f"  change: {c['description']}; saves {c['time_saved']:.1f} s")
+        console.print(f"  change: {c['description']}; saves {lap_time(c['time_saved'])}")
     dist = ", ".join(f"P{k}: {v:.0%}" for k, v in p["class_position_distribution"].items())
     rows = [
         {"": "class position", "actual": a["class_position"], "projected": f"{p['class_position']} ({dist})"},
         {"": "laps", "actual": a["laps"], "projected": f"{p['laps']} ({p['laps_min']}-{p['laps_max']})"},
         {"": "race time", "actual": duration(a["total_time"]), "projected": duration(p["total_time"])},
         {
-            "": "gap to class leader (s)",
-            "actual": round(a["gap_to_class_leader"], 1),
-            "projected": round(p["gap_to_class_leader"], 1),
+            "": "gap to class leader",
+            "actual": lap_time(a["gap_to_class_leader"]),
+            "projected": lap_time(p["gap_to_class_leader"]),
         },
     ]
     emit(rows, False, title="What if", columns=["", "actual", "projected"])

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from stintlab.display import duration, lap_time, number
+from stintlab.display import duration, gap, lap_time, number
 from stintlab.report import charts, sections
 from stintlab.report.pace import PACE_TITLES, pace_sections
 from stintlab.report.page import esc, figure_div, page_html, table_html
@@ -429,14 +429,26 @@ def _rankings_section(race, ranks: pd.DataFrame, classes, car, lang: str) -> str
     return "".join(out)
 
 
+CLASSIFICATION_WORD_KEYS = ["status_code", "retired_in_pits", "took_flag", "gap_first_laps", "gap_first_seconds"]
+
+
+def worded_classification(rows: list[dict], lang: str) -> list[dict]:
+    """Classification rows for an HTML table (report and web): ``status`` worded from its code in the
+    page's language (the file's word otherwise), ``gap_first`` from its laps and seconds in French (the
+    file prints ``2 Laps``)."""
+    word = catalog(lang).status_word
+    for r in rows:
+        if r.get("status_code"):
+            r["status"] = word(r["status_code"], bool(r.get("retired_in_pits")), r.get("took_flag"))
+        if lang == "fr" and (r.get("gap_first_laps") is not None or r.get("gap_first_seconds") is not None):
+            r["gap_first"] = "" if r.get("gap_first") is None else gap(r.get("gap_first_laps"), r.get("gap_first_seconds"), "fr")
+    return rows
+
+
 def _classification_section(race, car, lang: str) -> str:
     L = labels(lang)
     cols = ["position", "class_position", "car", "class", "team", "laps", "status", "gap_first"]
-    rows = _records(race.classification, cols + ["status_code", "retired_in_pits", "took_flag"])
-    word = getattr(catalog(lang), "status_word", None)
-    for r in rows:  # the status in the report's language, from its code (the file's own word otherwise)
-        if word is not None and r.get("status_code"):
-            r["status"] = word(r["status_code"], bool(r.get("retired_in_pits")), r.get("took_flag"))
+    rows = worded_classification(_records(race.classification, cols + CLASSIFICATION_WORD_KEYS), lang)
     note = "" if race.has_official_classification else f'<p class="note">{esc(L["derived"])}</p>'
     return f'<h2 id="classification">{esc(L["classification"])}</h2>' + note + table_html(
         rows, [c for c in cols if c in race.classification.columns], labels=HEADS[lang],

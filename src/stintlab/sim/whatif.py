@@ -45,6 +45,7 @@ from stintlab.analysis.flags import neutralisations
 from stintlab.analysis.lookup import find_car
 from stintlab.analysis.order import finish_time, last_crossings, order_index
 from stintlab.analysis.stops import stops as stop_table
+from stintlab.display import lap_time as time_text  # the one formatter of times: m:ss.fff
 from stintlab.errors import StintlabUsageError
 from stintlab.io.values import format_time
 from stintlab.schema import check_columns
@@ -196,16 +197,16 @@ def whatif(annotated: pd.DataFrame, car: str, changes: list[Change], *, runs: in
             laps_txt = f"laps {ch.lap}-{end}" if end > ch.lap + 1 else f"laps {ch.lap}-{end}"
             if ch.target == "none":
                 new = np.zeros(runs)
-                how = f"stop at lap {ch.lap} ({laps_txt}, lost {actual:.1f} s vs {ref:.3f} s laps) removed: clean laps instead"
+                how = f"stop at lap {ch.lap} ({laps_txt}, lost {time_text(actual)} vs {time_text(ref)} laps) removed: clean laps instead"
             elif ch.seconds is not None:
                 new = np.full(runs, ch.seconds)
-                how = f"stop at lap {ch.lap} ({laps_txt}) loses {ch.seconds:.1f} s instead of {actual:.1f} s"
+                how = f"stop at lap {ch.lap} ({laps_txt}) loses {time_text(ch.seconds)} instead of {time_text(actual)}"
             else:
                 if len(pool) == 0:
                     raise StintlabUsageError(f"no normal stop in class {cls} to compare with")
                 new = rng.choice(pool, size=runs)
-                how = (f"stop at lap {ch.lap} ({laps_txt}, {mine_st['kind'].iat[0]}, lost {actual:.1f} s) reduced to a "
-                       f"normal {cls} stop (median loss {np.median(pool):.1f} s over {len(pool)} stops)")  # fmt: skip
+                how = (f"stop at lap {ch.lap} ({laps_txt}, {mine_st['kind'].iat[0]}, lost {time_text(actual)}) reduced to a "
+                       f"normal {cls} stop (median loss {time_text(np.median(pool))} over {len(pool)} stops)")  # fmt: skip
             touched = span
             saved[:, j] = actual - new
         elif ch.kind == "lap":
@@ -223,7 +224,7 @@ def whatif(annotated: pd.DataFrame, car: str, changes: list[Change], *, runs: in
                     raise StintlabUsageError(f"car {car} has no clean lap to replace lap {ch.lap} with")
                 new = rng.choice(lt[sel], size=runs)
             touched = [ch.lap]
-            how = f"lap {ch.lap} ({lt[i]:.3f} s) replaced by a {'clean lap' if ch.seconds is None else 'lap'} (median {np.median(new):.3f} s)"
+            how = f"lap {ch.lap} ({time_text(lt[i])}) replaced by a {'clean lap' if ch.seconds is None else 'lap'} (median {time_text(np.median(new))})"
             saved[:, j] = lt[i] - new
         else:  # sc
             if not neutral_all[(cars == car).to_numpy()][i]:
@@ -266,8 +267,8 @@ def whatif(annotated: pd.DataFrame, car: str, changes: list[Change], *, runs: in
             saved[:, j] = actual - med
             touched = windows[car].tolist()
             how = (f"{ph['kind']} phase {format_time(t0, digits=0)}-{format_time(t1, digits=0)} (car laps {touched[0]}-{touched[-1]}): car {car} lost "
-                   f"{actual:.1f} s vs its clean pace (each stop in it counted as a normal green {cls} stop, "
-                   f"{green_stop:.1f} s); {cls} rivals lost {med:.1f} s (median of {len(pool)})")  # fmt: skip
+                   f"{time_text(actual)} vs its clean pace (each stop in it counted as a normal green {cls} stop, "
+                   f"{time_text(green_stop)}); {cls} rivals lost {time_text(med)} (median of {len(pool)})")  # fmt: skip
         clash = used & set(int(x) for x in touched)
         if clash:
             raise StintlabUsageError(

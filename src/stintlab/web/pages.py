@@ -13,9 +13,16 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from stintlab import display
-from stintlab.display import car_key, gap
+from stintlab.display import car_key
 from stintlab.report import charts, sections
-from stintlab.report.html import CATEGORY_SOURCE_WORDS, HEADS, neutral_section, stops_table
+from stintlab.report.html import (
+    CATEGORY_SOURCE_WORDS,
+    CLASSIFICATION_WORD_KEYS,
+    HEADS,
+    neutral_section,
+    stops_table,
+    worded_classification,
+)
 from stintlab.report.page import esc, figure_div, page_html, table_html
 from stintlab.report.story.languages import catalog
 from stintlab.web.views import (
@@ -32,7 +39,6 @@ from stintlab.web.views import (
 
 __all__ = ["overview_page", "class_page", "car_page", "driver_page", "WORDS"]
 
-_WORD_KEYS = ["status_code", "retired_in_pits", "took_flag", "gap_first_laps", "gap_first_seconds"]
 
 #: the words of the pages, per language (table heads come from report.html HEADS)
 WORDS = {
@@ -92,20 +98,8 @@ def _switch(lang: str, **params) -> str:
     return f'<a id="lang-switch" href="?{esc(q)}" lang="{other}" hreflang="{other}">{esc(WORDS[lang]["other"])}</a>'
 
 
-def _worded(rows: list[dict], lang: str) -> list[dict]:
-    """Classification rows for an HTML table: ``status`` worded from its code in the page's language (the
-    file's word otherwise), ``gap_first`` from its laps and seconds in French."""
-    word = catalog(lang).status_word
-    for r in rows:
-        if r.get("status_code"):
-            r["status"] = word(r["status_code"], bool(r.get("retired_in_pits")), r.get("took_flag"))
-        if lang == "fr" and (r.get("gap_first_laps") is not None or r.get("gap_first_seconds") is not None):
-            r["gap_first"] = "" if r.get("gap_first") is None else gap(r.get("gap_first_laps"), r.get("gap_first_seconds"), "fr")
-    return rows
-
-
 def _classification(race, rid: str, table, lang: str) -> str:
-    rows = _worded(rows_of(table, CLASSIFICATION_KEYS + _WORD_KEYS), lang)
+    rows = worded_classification(rows_of(table, CLASSIFICATION_KEYS + CLASSIFICATION_WORD_KEYS), lang)
     link = car_link(race, rid)
     q = _lang_q(lang)
     return table_html(rows, CLASSIFICATION_KEYS, labels=_heads(lang),

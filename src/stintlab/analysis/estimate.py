@@ -65,7 +65,8 @@ def features(table: pd.DataFrame) -> pd.DataFrame:
     ok = pace.notna() & (n >= MIN_FIELD)
     out["pct"] = np.where(ok, (rank - 1) / (n - 1).clip(lower=1), np.nan)
     out["rel"] = np.where(ok, 100.0 * (pace / best - 1.0), np.nan)
-    out["family"] = [class_family(c) for c in out["class"]]
+    classes = out["class"].astype(object)
+    out["family"] = classes.map({c: class_family(c) for c in pd.unique(classes)}).to_numpy(dtype=object)
     return out
 
 

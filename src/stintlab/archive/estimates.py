@@ -201,8 +201,14 @@ def refresh_estimates(arc: Archive, races: list[str] | None = None) -> dict:
     graded = _graded_races(arc)
     last = _state(arc).get("graded_races")
     full = races is None or last is None or graded > last * (1 + REFIT_GROWTH)
-    reg = load_registry(arc)
-    reg = reg[reg["kind"].isin(OBSERVED_KINDS)]
+    if full:
+        reg = load_registry(arc)
+        reg = reg[reg["kind"].isin(OBSERVED_KINDS)]
+    else:  # only the observations of the new races' drivers are looked up
+        ids = arc.df("SELECT DISTINCT driver_key FROM entries WHERE race_id IN (" + ", ".join("?" for _ in races) + ")",
+                     [str(r) for r in races])["driver_key"]  # fmt: skip
+        aliases = arc.aliases()
+        reg = load_registry(arc, keys={resolve_key(k, aliases) for k in ids}, kinds=OBSERVED_KINDS)
     calib = calibration(arc, reg) if full else None
     if calib is not None:
         precision = {k: v["precision"] for k, v in calib["pace"].items()}

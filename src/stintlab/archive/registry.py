@@ -129,13 +129,30 @@ def import_entry_list(arc: Archive, path, season: int, series: str | None = None
     }
 
 
-def load_registry(arc: Archive) -> pd.DataFrame:
-    """Every registry row, ``key`` = the canonical driver key (aliases followed)."""
+def load_registry(arc: Archive, keys=None, kinds=None) -> pd.DataFrame:
+    """Every registry row (or those of the canonical driver ``keys`` and the ``kinds`` given), ``key`` =
+    the canonical driver key (aliases followed: the stored ``driver_id`` when the archive has it)."""
     have = set(arc.df("SELECT * FROM driver_categories LIMIT 0").columns)  # older registries: no evidence
     cols = [c if c in have else f"NULL AS {c}" for c in REGISTRY_COLUMNS]
-    reg = arc.df(f"SELECT {', '.join(cols)} FROM driver_categories")
-    aliases = arc.aliases()
-    reg["key"] = [resolve_key(k, aliases) for k in reg["driver_key"]]
+    stored_id = "driver_id" in have
+    where, params = [], []
+    if kinds is not None:
+        where.append("kind IN (" + ", ".join("?" for _ in kinds) + ")")
+        params += list(kinds)
+    if keys is not None and stored_id:
+        keys = sorted(set(keys))
+        where.append("driver_id IN (" + (", ".join("?" for _ in keys) or "NULL") + ")")
+        params += keys
+    sql = f"SELECT {', '.join(cols)}{', driver_id' if stored_id else ''} FROM driver_categories"
+    reg = arc.df(sql + (" WHERE " + " AND ".join(where) if where else ""), params)
+    if stored_id and reg["driver_id"].notna().all():
+        reg["key"] = reg.pop("driver_id")
+    else:
+        reg = reg.drop(columns=["driver_id"], errors="ignore")
+        aliases = arc.aliases()
+        reg["key"] = [resolve_key(k, aliases) for k in reg["driver_key"]]
+        if keys is not None:
+            reg = reg[reg["key"].isin(set(keys))].reset_index(drop=True)
     return reg
 
 

@@ -158,3 +158,12 @@ def test_an_nls_replay_ends_at_the_wige_result_read_raw(name):
     assert last.finished and len(ranked) > 80
     assert board[: len(ranked)] == [(r["STNR"], int(r["RUNDEN"])) for r in ranked]
     assert {car for car, _ in board[len(ranked) :]} <= unranked
+
+
+def test_each_steps_events_are_in_race_time_order():
+    # a step's events were listed by detector (a long stop found late came after the finish); now in time order
+    _need_corpus()
+    states = list(replay_states(stintlab.load(lap_file("wec-2024-fuji6h")), every=600.0))
+    times = [[e.race_time for e in s.events] for s in states]
+    assert sum(map(len, times)) > 100
+    assert all(t == sorted(t) for t in times)

@@ -234,7 +234,7 @@ def test_lemans_2023_33_headline_and_hour_mark_against_raw_rows(lm23):
         f"La n°33 remporte la catégorie LMGTE Am (26e au général) en 313{NBSP}tours, "
         f"en tête à chaque pointage horaire depuis la {_fr(n)} heure."
     )
-    assert _one(s, "hour_mark")["text"] == f"After {n - 1} hours it was still {_en(marks[n - 1][0])} in LMGTE Am."
+    assert _one(s, "hour_mark")["text"] == f"After {n - 1} hours it was still only {_en(marks[n - 1][0])} in LMGTE Am."
     assert _one(lm23["fr"], "hour_mark")["text"] == (
         f"Après {n - 1} heures, elle n'était encore que {_fr(marks[n - 1][0])} de la catégorie LMGTE Am."
     )

@@ -65,7 +65,7 @@ def project(
             if isinstance(r.get(k), float):
                 r[k] = round(r[k], 2)
     m = p.meta
-    title = (f"{race.name} — projections at {format_time(t, digits=0)} of {format_time(m['length'], digits=0)} "
+    title = (f"{race.title} — projections at {format_time(t, digits=0)} of {format_time(m['length'], digits=0)} "
              f"({m['length_source']}), {m['runs']} runs")  # fmt: skip
     emit(rows, False, title=title, columns=_SHOWN)
 

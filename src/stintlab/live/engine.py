@@ -440,7 +440,7 @@ class LiveRace:
             found, problem = self._watch.confirm(t)
             self._events.extend(found if not problem else [LiveEvent("notice", t, code="incidents_not_analysed",
                                                                      value=problem)])  # fmt: skip
-        events = tuple(self._events)
+        events = tuple(sorted(self._events, key=lambda e: e.race_time))  # in time order (stable: same-time order kept)
         if clear_events:
             self._events.clear()
         return LiveState(race_time=t, standings=tuple(self.standings(t)), control=self.control(), events=events,

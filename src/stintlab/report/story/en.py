@@ -329,7 +329,7 @@ def hour_mark(f) -> str:
     if f.mode == "last_lead":
         return f"It was still leading {f.cls} after {f.hour} hour{'s' if f.hour > 1 else ''} ({laps_count(f.laps_done)})."
     if f.mode == "before_lead":
-        return f"After {f.hour} hour{'s' if f.hour > 1 else ''} it was still {ordinal(f.position)} in {f.cls}."
+        return f"After {f.hour} hour{'s' if f.hour > 1 else ''} it was still only {ordinal(f.position)} in {f.cls}."
     return f"Its best place at an hourly mark was {ordinal(f.position)} in {f.cls}, after {f.hour} hour{'s' if f.hour > 1 else ''}."
 
 

@@ -133,7 +133,9 @@ def lap_index(clean: pd.DataFrame, window: float = INDEX_WINDOW) -> np.ndarray:
 
 
 def _group_metrics(clean: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    c = clean.assign(_index=clean["pace_index"] if "pace_index" in clean.columns else lap_index(clean))
+    # only the columns the metrics read: the clean table has every lap column, copied by each filter
+    cols = keys + ["lap_time", "s1", "s2", "s3"] + (["stint_keep"] if "stint_keep" in clean.columns else [])
+    c = clean[cols].assign(_index=clean["pace_index"] if "pace_index" in clean.columns else lap_index(clean))
     c = c[c[keys].notna().all(axis=1).to_numpy()]  # a lap with an empty DRIVER_NAME belongs to no driver
     g = c.groupby(keys, sort=False, observed=True)
     lt = g["lap_time"]
@@ -179,8 +181,8 @@ def driver_metrics(laps: pd.DataFrame, clean: pd.DataFrame) -> pd.DataFrame:
     Drivers with no clean lap are listed too (clean_laps 0, metrics NaN), never dropped.
     """
     m = _group_metrics(clean, ["car", "driver"])
-    everyone = laps.dropna(subset=["driver"]).drop_duplicates(["car", "driver"])
-    everyone = everyone[[c for c in ("car", "driver", "class", "team") if c in laps.columns]]
+    everyone = laps[[c for c in ("car", "driver", "class", "team") if c in laps.columns]]
+    everyone = everyone.dropna(subset=["driver"]).drop_duplicates(["car", "driver"])
     out = everyone.merge(m, on=["car", "driver"], how="left")
     out["clean_laps"] = out["clean_laps"].fillna(0).astype(int)
     out["low_sample"] = out["clean_laps"] < min_clean_laps(clean)
@@ -192,8 +194,7 @@ def driver_metrics(laps: pd.DataFrame, clean: pd.DataFrame) -> pd.DataFrame:
 def car_metrics(laps: pd.DataFrame, clean: pd.DataFrame) -> pd.DataFrame:
     """The same metrics per car of ``laps`` (all its drivers' laps of ``clean`` together)."""
     m = _group_metrics(clean, ["car"])
-    cars = laps.drop_duplicates("car")
-    cars = cars[[c for c in ("car", "class", "team") if c in laps.columns]]
+    cars = laps[[c for c in ("car", "class", "team") if c in laps.columns]].drop_duplicates("car")
     out = cars.merge(m, on="car", how="left")
     out["clean_laps"] = out["clean_laps"].fillna(0).astype(int)
     out["low_sample"] = out["clean_laps"] < min_clean_laps(clean)

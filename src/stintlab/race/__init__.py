@@ -273,7 +273,7 @@ class Race:
     @_derived
     def drive_time(self) -> pd.DataFrame:
         """Drive time per (car, driver) (:func:`stintlab.analysis.stints.drive_time`)."""
-        return drive_time(self.laps)
+        return drive_time(self.laps, spells=self.spells)
 
     @_derived
     def incidents(self) -> pd.DataFrame:

@@ -143,10 +143,15 @@ def _group_metrics(clean: pd.DataFrame, keys: list[str]) -> tuple[dict, dict]:
     in table order (the same sums, medians and quantiles as grouping by the string columns)."""
     ok = clean[keys].notna().all(axis=1).to_numpy()  # a lap with an empty DRIVER_NAME belongs to no driver
     c = clean[ok]
-    key_values = [c[k].to_numpy(dtype=object) for k in keys]
-    tuples = list(zip(*key_values))
-    gid, uniq = pd.factorize(pd.Index(tuples, tupleize_cols=False)) if len(keys) > 1 else pd.factorize(key_values[0])
-    n_groups = len(uniq)
+    # one integer per key combination, numbered in first-appearance order
+    gid = pd.factorize(c[keys[0]])[0].astype(np.int64)
+    for k in keys[1:]:
+        kc = pd.factorize(c[k])[0]
+        gid = gid * (int(kc.max(initial=0)) + 1) + kc
+    gid = pd.factorize(gid)[0]
+    first_rows = np.unique(gid, return_index=True)[1]  # each group's first row, by group id
+    n_groups = len(first_rows)
+    uniq = list(zip(*(c[k].to_numpy(dtype=object)[first_rows] for k in keys)))
     index = (clean["pace_index"].to_numpy(dtype=float) if "pace_index" in clean.columns else lap_index(clean))[ok]
     lap_time = c["lap_time"].to_numpy(dtype=float)
     f = pd.DataFrame({"g": gid, "lap_time": lap_time, "_index": index, "s1": c["s1"].to_numpy(dtype=float),
@@ -186,7 +191,7 @@ def _group_metrics(clean: pd.DataFrame, keys: list[str]) -> tuple[dict, dict]:
     keep = c["stint_keep"].to_numpy(dtype=bool) if "stint_keep" in c.columns else np.ones(len(c), dtype=bool)
     gk = f[keep].groupby("g", sort=True)["lap_time"]
     out["stint_avg"], out["stint_avg_n"] = per_group(gk.mean()), per_group(gk.size())
-    return {(tuple(u) if len(keys) > 1 else (u,)): i for i, u in enumerate(uniq)}, out
+    return {u: i for i, u in enumerate(uniq)}, out
 
 
 def _with_metrics(rows: pd.DataFrame, groups: dict, metrics: dict, keys: list[str], clean: pd.DataFrame) -> pd.DataFrame:

@@ -67,7 +67,11 @@ def _gap(laps_a: np.ndarray, t_a: np.ndarray, laps_b: np.ndarray, t_b: np.ndarra
     """(laps behind, seconds at equal laps or NaN, text) of cars a relative to cars b."""
     behind = (laps_b - laps_a).astype(np.int64)
     secs = np.where(behind == 0, t_a - t_b, np.nan)
-    text = [gap_text(int(b), float(s)) for b, s in zip(behind, secs)]
+    laps_text: dict[int, str] = {}  # a gap of whole laps (seconds NaN) worded once per lap count
+    text = [
+        gap_text(b, s) if b == 0 else laps_text.get(b) or laps_text.setdefault(b, gap_text(b, s))
+        for b, s in zip(behind.tolist(), secs.tolist())
+    ]
     return behind, secs, text
 
 

@@ -106,10 +106,10 @@ def lap_index(clean: pd.DataFrame, window: float = INDEX_WINDOW) -> np.ndarray:
     than :data:`INDEX_MIN_CARS` cars (a one-car class has no reference).
     """
     out = np.full(len(clean), np.nan)
-    cls = clean["class"].astype(str).to_numpy()
+    cls = pd.factorize(clean["class"])[0]  # integer codes: laps without a class form one group (-1)
     t = clean["elapsed"].to_numpy(dtype=float)
     lt = clean["lap_time"].to_numpy(dtype=float)
-    car = clean["car"].astype(str).to_numpy()
+    car = pd.factorize(clean["car"])[0]
     k = max(0, int(round(window / INDEX_BIN)))
     for c in np.unique(cls):
         idx = np.flatnonzero(cls == c)

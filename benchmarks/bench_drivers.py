@@ -5,8 +5,8 @@
     .venv/bin/python benchmarks/bench_drivers.py --json
 
 "All rankings" = clean laps (annotate) + every pace metric per driver + driver rankings by the
-default metric (index) with 200-resample bootstrap intervals per driver + crew rankings + the
-best-performer table. Also timed: each other ranking metric (without recomputing clean laps) and
+default metric (index) with its intervals (exact order-statistic intervals of the median since issue #16
+round 3; 200-resample bootstrap intervals before) + crew rankings + the best-performer table. Also timed: each other ranking metric (without recomputing clean laps) and
 the rules check (``check_rules`` with the lemans-2019 rule set). Medians of ``--repeat`` runs.
 
 Target (issue #4): all rankings for a 24 h race <= 0.5 s warm.

@@ -1,6 +1,7 @@
-"""The rank intervals of the order-statistic metrics (best lap, median lap, performance index) are
-read from the resamples' draw counts instead of sorting every resample (issue #16): the intervals
-must stay exactly the bootstrap percentile intervals. Checked on real lap times (Le Mans 2024, read
+"""The bootstrap intervals of the order-statistic metrics (best lap, median lap, performance index:
+``bootstrap_interval``; the rankings use it for the best lap, the medians take the exact interval of
+tests/test_median_interval.py) are read from the resamples' draw counts instead of sorting every
+resample (issue #16): the intervals must stay exactly the bootstrap percentile intervals. Checked on real lap times (Le Mans 2024, read
 with the csv module by tests/oracle.py) against a plain-Python bootstrap: the same seeded draws,
 ``min`` / ``statistics.median`` per resample, the same quantiles."""
 

@@ -86,7 +86,8 @@ class Thresholds:
     stint_trim: float = _t(0.10, "", "pace", "Share of a stint's slowest laps left out of the stint average.")
     traffic_gap: float = _t(1.0, "s", "laptimes", "A green lap is in traffic when the car crossed the line less than this after another car.")
     min_slope_laps: int = _t(5, "laps", "laptimes", "Fewest clean laps in a stint for a degradation slope.")
-    n_boot: int = _t(200, "resamples", "rankings", "Bootstrap resamples of the rank intervals.")
+    n_boot: int = _t(200, "resamples", "rankings",
+                     "Bootstrap resamples of the rank intervals (metrics other than the medians, whose interval is exact).")
     ci_level: float = _t(0.90, "", "rankings", "Level of the rank intervals.")
 
     def describe(self) -> list[tuple]:

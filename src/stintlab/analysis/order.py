@@ -64,6 +64,7 @@ __all__ = [
     "last_crossings",
     "last_crossings_at",
     "last_rows",
+    "last_rows_at",
     "last_rows_at_times",
     "order_index",
     "race_finished",
@@ -109,6 +110,20 @@ def last_crossings(laps: pd.DataFrame) -> pd.DataFrame:
     return laps.iloc[last_rows(laps)]
 
 
+def last_rows_at(laps: pd.DataFrame, t: float) -> np.ndarray:
+    """Positions (``iloc``) of each car's last crossing at or before race time ``t``, in table order
+    (cars with none are left out).
+
+    >>> last_rows_at(pd.DataFrame({"car": ["1", "1", "2"], "lap": [1, 2, 1], "elapsed": [100.0, 200.0, 250.0]}), 210.0).tolist()
+    [1]
+    """
+    el = laps["elapsed"].to_numpy(dtype=float)
+    keep = np.flatnonzero(el <= t)
+    if keep.size == 0:
+        return keep
+    return keep[_last_positions(codes(laps, "car")[0][keep])]
+
+
 def last_crossings_at(laps: pd.DataFrame, t: float) -> pd.DataFrame:
     """Each car's last crossing at or before race time ``t`` (cars with none are left out).
 
@@ -116,11 +131,7 @@ def last_crossings_at(laps: pd.DataFrame, t: float) -> pd.DataFrame:
     >>> last_crossings_at(laps, 210.0)[["car", "lap"]].values.tolist()
     [['1', 2]]
     """
-    el = laps["elapsed"].to_numpy(dtype=float)
-    keep = np.flatnonzero(el <= t)
-    if keep.size == 0:
-        return laps.iloc[keep]
-    return laps.iloc[keep[_last_positions(codes(laps, "car")[0][keep])]]  # one take of the kept rows, not a filtered copy
+    return laps.iloc[last_rows_at(laps, t)]  # one take of the kept rows, not a filtered copy
 
 
 def last_rows_at_times(laps: pd.DataFrame, times) -> tuple[np.ndarray, np.ndarray]:

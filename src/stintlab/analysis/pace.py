@@ -106,10 +106,10 @@ def lap_index(clean: pd.DataFrame, window: float = INDEX_WINDOW) -> np.ndarray:
     than :data:`INDEX_MIN_CARS` cars (a one-car class has no reference).
     """
     out = np.full(len(clean), np.nan)
-    cls = clean["class"].astype(str).to_numpy()
+    cls = pd.factorize(clean["class"])[0]  # integer codes: laps without a class form one group (-1)
     t = clean["elapsed"].to_numpy(dtype=float)
     lt = clean["lap_time"].to_numpy(dtype=float)
-    car = clean["car"].astype(str).to_numpy()
+    car = pd.factorize(clean["car"])[0]
     k = max(0, int(round(window / INDEX_BIN)))
     for c in np.unique(cls):
         idx = np.flatnonzero(cls == c)
@@ -132,44 +132,83 @@ def lap_index(clean: pd.DataFrame, window: float = INDEX_WINDOW) -> np.ndarray:
     return out
 
 
-def _group_metrics(clean: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    c = clean.assign(_index=clean["pace_index"] if "pace_index" in clean.columns else lap_index(clean))
-    c = c[c[keys].notna().all(axis=1).to_numpy()]  # a lap with an empty DRIVER_NAME belongs to no driver
-    g = c.groupby(keys, sort=False, observed=True)
+_COUNTS = ("clean_laps", "index_n", "best_10_n", "best_20pct_k", "stint_avg_n")
+
+
+def _group_metrics(clean: pd.DataFrame, keys: list[str]) -> tuple[dict, dict]:
+    """Every metric per group of ``keys`` (rows with a missing key belong to no group): ({key tuple:
+    group number}, {metric: array per group}), groups numbered in first-appearance order.
+
+    The groups are integer ids, so pandas' grouped kernels run on numeric keys and each group's rows
+    in table order (the same sums, medians and quantiles as grouping by the string columns)."""
+    ok = clean[keys].notna().all(axis=1).to_numpy()  # a lap with an empty DRIVER_NAME belongs to no driver
+    c = clean[ok]
+    # one integer per key combination, numbered in first-appearance order
+    gid = pd.factorize(c[keys[0]])[0].astype(np.int64)
+    for k in keys[1:]:
+        kc = pd.factorize(c[k])[0]
+        gid = gid * (int(kc.max(initial=0)) + 1) + kc
+    gid = pd.factorize(gid)[0]
+    first_rows = np.unique(gid, return_index=True)[1]  # each group's first row, by group id
+    n_groups = len(first_rows)
+    uniq = list(zip(*(c[k].to_numpy(dtype=object)[first_rows] for k in keys)))
+    index = (clean["pace_index"].to_numpy(dtype=float) if "pace_index" in clean.columns else lap_index(clean))[ok]
+    lap_time = c["lap_time"].to_numpy(dtype=float)
+    f = pd.DataFrame({"g": gid, "lap_time": lap_time, "_index": index, "s1": c["s1"].to_numpy(dtype=float),
+                      "s2": c["s2"].to_numpy(dtype=float), "s3": c["s3"].to_numpy(dtype=float)})  # fmt: skip
+    g = f.groupby("g", sort=True)  # ids are in first-appearance order: sorted ids = groupby(keys, sort=False)
     lt = g["lap_time"]
-    out = pd.DataFrame(
-        {
-            "clean_laps": lt.size(),
-            "best_lap": lt.min(),
-            "median_clean": lt.median(),
-            "mean_clean": lt.mean(),
-            "spread": lt.quantile(0.75) - lt.quantile(0.25),
-            "index": g["_index"].median(),
-            "index_n": g["_index"].count(),
-        }
-    )
-    sectors = g[["s1", "s2", "s3"]].min()
-    out["ideal_lap"] = sectors.sum(axis=1, min_count=3)
-    # fastest-k means: sort once, rank inside each group
-    srt = c[keys + ["lap_time"]].sort_values(keys + ["lap_time"], kind="stable")
-    rank = srt.groupby(keys, sort=False, observed=True).cumcount().to_numpy() + 1
-    n = srt.groupby(keys, sort=False, observed=True)["lap_time"].transform("size").to_numpy()
+
+    def per_group(series: pd.Series) -> np.ndarray:  # aligned on group ids 0..n-1 (NaN for a group absent)
+        return series.reindex(range(n_groups)).to_numpy()
+
+    out = {
+        "clean_laps": per_group(lt.size()),
+        "best_lap": per_group(lt.min()),
+        "median_clean": per_group(lt.median()),
+        "mean_clean": per_group(lt.mean()),
+        "spread": per_group(lt.quantile(0.75) - lt.quantile(0.25)),
+        "index": per_group(g["_index"].median()),
+        "index_n": per_group(g["_index"].count()),
+        "ideal_lap": per_group(g[["s1", "s2", "s3"]].min().sum(axis=1, min_count=3)),
+    }
+    # fastest-k means: sort once (by group, then lap time; ties in table order), rank inside each group
+    srt = np.lexsort((lap_time, gid))
+    sg, x = gid[srt], lap_time[srt]
+    first = np.r_[True, sg[1:] != sg[:-1]] if len(sg) else np.zeros(0, dtype=bool)
+    starts = np.flatnonzero(first)
+    size = np.diff(np.r_[starts, len(sg)])
+    rank = np.arange(len(sg)) - np.repeat(starts, size) + 1
+    n = np.repeat(size, size)
     k20 = np.ceil(0.2 * n).astype(int)
-    x = srt["lap_time"].to_numpy()
     in10, in20 = rank <= 10, rank <= k20
-    srt = srt.assign(
-        _n10=in10.astype(int), _s10=np.where(in10, x, 0.0), _n20=in20.astype(int), _s20=np.where(in20, x, 0.0)
-    )
-    sums = srt.groupby(keys, sort=False, observed=True)[["_n10", "_s10", "_n20", "_s20"]].sum()
-    out["best_10"] = sums["_s10"] / sums["_n10"]
-    out["best_10_n"] = sums["_n10"]
-    out["best_20pct"] = sums["_s20"] / sums["_n20"]
-    out["best_20pct_k"] = sums["_n20"]
-    kept = c[c["stint_keep"].to_numpy(dtype=bool)] if "stint_keep" in c.columns else c
-    gk = kept.groupby(keys, sort=False, observed=True)["lap_time"]
-    out["stint_avg"], out["stint_avg_n"] = gk.mean(), gk.size()
+    sums = pd.DataFrame({"g": sg, "_n10": in10.astype(int), "_s10": np.where(in10, x, 0.0), "_n20": in20.astype(int),
+                         "_s20": np.where(in20, x, 0.0)}).groupby("g", sort=True).sum()  # fmt: skip
+    s10, n10 = per_group(sums["_s10"]), per_group(sums["_n10"])
+    s20, n20 = per_group(sums["_s20"]), per_group(sums["_n20"])
+    out["best_10"], out["best_10_n"] = s10 / n10, n10
+    out["best_20pct"], out["best_20pct_k"] = s20 / n20, n20
+    keep = c["stint_keep"].to_numpy(dtype=bool) if "stint_keep" in c.columns else np.ones(len(c), dtype=bool)
+    gk = f[keep].groupby("g", sort=True)["lap_time"]
+    out["stint_avg"], out["stint_avg_n"] = per_group(gk.mean()), per_group(gk.size())
+    return {u: i for i, u in enumerate(uniq)}, out
+
+
+def _with_metrics(rows: pd.DataFrame, groups: dict, metrics: dict, keys: list[str], clean: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` (one per car or driver) with every metric of its group, metrics NaN and counts 0 without one."""
+    at = np.array([groups.get(k, -1) for k in zip(*(rows[k].to_numpy(dtype=object) for k in keys))], dtype=np.int64)
+    out = rows.reset_index(drop=True)
+    found = at >= 0
+    for name, arr in metrics.items():
+        if name in _COUNTS:
+            v = np.zeros(len(at), dtype=np.int64)
+            v[found] = np.nan_to_num(np.asarray(arr, dtype=float)[at[found]]).astype(np.int64)
+        else:
+            v = np.full(len(at), np.nan)
+            v[found] = np.asarray(arr, dtype=float)[at[found]]
+        out[name] = v
     out["low_sample"] = out["clean_laps"] < min_clean_laps(clean)
-    return out.reset_index()
+    return out
 
 
 def driver_metrics(laps: pd.DataFrame, clean: pd.DataFrame) -> pd.DataFrame:
@@ -178,28 +217,17 @@ def driver_metrics(laps: pd.DataFrame, clean: pd.DataFrame) -> pd.DataFrame:
 
     Drivers with no clean lap are listed too (clean_laps 0, metrics NaN), never dropped.
     """
-    m = _group_metrics(clean, ["car", "driver"])
-    everyone = laps.dropna(subset=["driver"]).drop_duplicates(["car", "driver"])
-    everyone = everyone[[c for c in ("car", "driver", "class", "team") if c in laps.columns]]
-    out = everyone.merge(m, on=["car", "driver"], how="left")
-    out["clean_laps"] = out["clean_laps"].fillna(0).astype(int)
-    out["low_sample"] = out["clean_laps"] < min_clean_laps(clean)
-    for col in ("best_10_n", "best_20pct_k", "stint_avg_n", "index_n"):
-        out[col] = out[col].fillna(0).astype(int)
-    return out.reset_index(drop=True)
+    groups, metrics = _group_metrics(clean, ["car", "driver"])
+    everyone = laps[[c for c in ("car", "driver", "class", "team") if c in laps.columns]]
+    everyone = everyone.dropna(subset=["driver"]).drop_duplicates(["car", "driver"])
+    return _with_metrics(everyone, groups, metrics, ["car", "driver"], clean)
 
 
 def car_metrics(laps: pd.DataFrame, clean: pd.DataFrame) -> pd.DataFrame:
     """The same metrics per car of ``laps`` (all its drivers' laps of ``clean`` together)."""
-    m = _group_metrics(clean, ["car"])
-    cars = laps.drop_duplicates("car")
-    cars = cars[[c for c in ("car", "class", "team") if c in laps.columns]]
-    out = cars.merge(m, on="car", how="left")
-    out["clean_laps"] = out["clean_laps"].fillna(0).astype(int)
-    out["low_sample"] = out["clean_laps"] < min_clean_laps(clean)
-    for col in ("best_10_n", "best_20pct_k", "stint_avg_n", "index_n"):  # counts, as in driver_metrics
-        out[col] = out[col].fillna(0).astype(int)
-    return out.reset_index(drop=True)
+    groups, metrics = _group_metrics(clean, ["car"])
+    cars = laps[[c for c in ("car", "class", "team") if c in laps.columns]].drop_duplicates("car")
+    return _with_metrics(cars, groups, metrics, ["car"], clean)
 
 
 def k_best_20(n: int) -> int:

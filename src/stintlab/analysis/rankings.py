@@ -3,9 +3,11 @@
 :func:`driver_rankings` ranks every driver of a race by one metric of
 :mod:`stintlab.analysis.pace` (lower is better for all of them), in his class
 (``class_rank``) and among drivers of his FIA category in that class (``category_rank``).
-Each figure comes with a bootstrap interval (``ci_low``..``ci_high``, 90 %, resampling the
-driver's clean laps :data:`N_BOOT` times with a fixed seed) and ``close_to_next`` says that
-interval overlaps the next-ranked driver's, so close calls read as close. Drivers with fewer
+Each figure comes with a 90 % interval (``ci_low``..``ci_high``): for the medians (``median_clean``,
+``index``) the exact distribution-free order-statistic interval of the median
+(:func:`median_interval`, no resampling); for the other metrics a bootstrap interval (resampling the
+driver's clean laps :data:`N_BOOT` times with a fixed seed, :func:`bootstrap_interval`).
+``close_to_next`` says that interval overlaps the next-ranked driver's, so close calls read as close. Drivers with fewer
 than :func:`~stintlab.analysis.pace.min_clean_laps` clean laps (10; 4 on laps of 6 min or more) are
 ranked but flagged ``low_sample``; :func:`best_performers` leaves them out.
 
@@ -23,6 +25,8 @@ ranked but flagged ``low_sample``; :func:`best_performers` leaves them out.
 from __future__ import annotations
 
 import functools
+import math
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -39,6 +43,8 @@ __all__ = [
     "bootstrap_interval",
     "crew_rankings",
     "driver_rankings",
+    "median_interval",
+    "median_interval_ranks",
     "metric_leaders",
 ]
 
@@ -73,7 +79,8 @@ def _stat(metric: str, samples: np.ndarray, sectors: np.ndarray | None = None) -
 def bootstrap_interval(
     values, metric: str, *, n_boot: int = N_BOOT, seed: int = 0, sectors=None
 ) -> tuple[float, float]:
-    """(low, high) bootstrap percentile interval of ``metric`` over ``values``.
+    """(low, high) bootstrap percentile interval of ``metric`` over ``values`` (the rankings' interval of
+    every metric but the medians, which take :func:`median_interval`).
 
     The median of 11 laps 100, 101, ..., 110 s: a resample's median is at most the k-th lap when at least
     6 of its 11 draws are among the k fastest, P = P(Binomial(11, k/11) >= 6): 0.051 for k = 3 and
@@ -88,6 +95,53 @@ def bootstrap_interval(
         return float("nan"), float("nan")
     lo, hi = np.nanquantile(vals, _ci_quantiles())
     return float(lo), float(hi)
+
+
+#: metrics whose interval is the exact order-statistic interval of the median (:func:`median_interval`)
+_MEDIANS = ("median_clean", "index")
+
+
+@functools.lru_cache(maxsize=1024)
+def median_interval_ranks(n: int, level: float = CI_LEVEL) -> tuple[int, int, float]:
+    """(l, u, coverage): the 1-based ranks of the order statistics x_(l) <= x_(u), u = n + 1 - l, bounding the
+    distribution-free interval of the median of ``n`` values at ``level``, and its exact coverage.
+
+    P(x_(l) <= median <= x_(n+1-l)) = 1 - 2 P(Binomial(n, 1/2) <= l - 1) for any continuous
+    distribution of independent values; l is the largest rank whose coverage is still at least
+    ``level`` (the shortest such symmetric interval). When even (x_(1), x_(n)) covers less (n <= 4
+    at 90 %), that widest interval is given with its lower coverage 1 - 2^(1-n). Exact integer
+    arithmetic (binomial coefficients), no approximation.
+
+    >>> median_interval_ranks(11)  # P(Bin(11, 1/2) <= 2) = 67/2048: coverage 1 - 134/2048
+    (3, 9, 0.9345703125)
+    >>> median_interval_ranks(100)[:2], median_interval_ranks(3)
+    ((42, 59), (1, 3, 0.75))
+    """
+    if n < 1:
+        raise ValueError("no values")
+    alpha, total = 1 - Fraction(level).limit_denominator(10**6), 2**n
+    low, below = 1, 1  # below = sum of C(n, k) for k < low: 2^n P(Bin(n, 1/2) <= low - 1)
+    while 2 * (low + 1) <= n + 1:  # x_(low+1) still at or below x_(n-low)
+        nxt = below + math.comb(n, low)
+        if 2 * nxt > alpha * total:
+            break
+        low, below = low + 1, nxt
+    return low, n + 1 - low, float(1 - Fraction(2 * below, total))
+
+
+def median_interval(values, level: float = CI_LEVEL) -> tuple[float, float]:
+    """(low, high): the exact order-statistic interval of the median of the finite ``values``
+    (:func:`median_interval_ranks`); (NaN, NaN) without a finite value.
+
+    >>> median_interval([100.0 + 0.2 * i for i in range(11)])  # x_(3), x_(9)
+    (100.4, 101.6)
+    """
+    v = np.asarray(values, dtype=float)
+    v = np.sort(v[np.isfinite(v)])
+    if len(v) == 0:
+        return float("nan"), float("nan")
+    lo, hi, _ = median_interval_ranks(len(v), level)
+    return float(v[lo - 1]), float(v[hi - 1])
 
 
 def _ci_quantiles() -> list[float]:
@@ -212,6 +266,9 @@ def _with_confidence(
         if pos is None or len(pos) == 0 or n_boot <= 0:
             continue
         v = values[pos] if keep is None else values[pos[keep[pos]]]
+        if metric in _MEDIANS:  # exact order-statistic interval, no resampling
+            lows[i], highs[i] = median_interval(v)
+            continue
         sec = sectors[pos] if sectors is not None else None
         vals = _resampled(v, metric, n_boot=n_boot, seed=seed, sectors=sec)
         if vals is not None:

@@ -40,7 +40,7 @@ import pandas as pd
 from stintlab.analysis.classification import gap_text
 from stintlab.analysis.context import codes, strings
 from stintlab.analysis.lookup import find_class
-from stintlab.analysis.order import last_crossings, last_crossings_at, last_rows_at_times, order_index
+from stintlab.analysis.order import last_rows, last_rows_at, last_rows_at_times, order_index
 from stintlab.errors import StintlabUsageError
 from stintlab.io.alkamel_laps import MAX_RACE_TIME
 from stintlab.schema import check_columns, empty_table
@@ -67,26 +67,31 @@ def _gap(laps_a: np.ndarray, t_a: np.ndarray, laps_b: np.ndarray, t_b: np.ndarra
     """(laps behind, seconds at equal laps or NaN, text) of cars a relative to cars b."""
     behind = (laps_b - laps_a).astype(np.int64)
     secs = np.where(behind == 0, t_a - t_b, np.nan)
-    text = [gap_text(int(b), float(s)) for b, s in zip(behind, secs)]
+    laps_text: dict[int, str] = {}  # a gap of whole laps (seconds NaN) worded once per lap count
+    text = [
+        gap_text(b, s) if b == 0 else laps_text.get(b) or laps_text.setdefault(b, gap_text(b, s))
+        for b, s in zip(behind.tolist(), secs.tolist())
+    ]
     return behind, secs, text
 
 
-def _table(last: pd.DataFrame) -> pd.DataFrame:
-    """Standings table from one row per car (its last crossing): columns car, lap, elapsed, ...
+def _table(laps: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+    """Standings table from one row per car (its last crossing): ``rows`` are positions in ``laps``.
 
-    Works on the few columns it needs as numpy arrays (class codes for the in-class leader, position
-    and car ahead) and builds the frame once."""
-    o = order_index(last["lap"].to_numpy(), last["elapsed"].to_numpy(dtype=float))
+    Reads only the few columns it needs at those rows as numpy arrays (class codes for the in-class
+    leader, position and car ahead; the lap table's string columns taken, not copied through
+    objects) and builds the frame once."""
+    rows = np.asarray(rows, dtype=np.int64)
+    o = order_index(laps["lap"].to_numpy()[rows], laps["elapsed"].to_numpy(dtype=float)[rows])
     n = len(o)
-    lap = last["lap"].to_numpy(dtype=np.int64)[o]
-    el = last["elapsed"].to_numpy(dtype=float)[o]
-
-    def col(name, **kw):
-        return last[name].to_numpy(**kw)[o] if name in last else None
-
-    string = {"car": col("car"), "class": col("class"), "team": col("team"), "driver": col("driver")}
-    string = {k: pd.array(v if v is not None else [None] * n, dtype="string") for k, v in string.items()}
-    in_pit = col("in_lap", dtype=bool)
+    at = rows[o]
+    lap = laps["lap"].to_numpy(dtype=np.int64)[at]
+    el = laps["elapsed"].to_numpy(dtype=float)[at]
+    string = {
+        k: strings(laps, k, at) if k in laps else pd.array([None] * n, dtype="string")
+        for k in ("car", "class", "team", "driver")
+    }
+    in_pit = laps["in_lap"].to_numpy(dtype=bool)[at] if "in_lap" in laps else None
     if n == 0:
         out = pd.DataFrame({"position": np.arange(1, n + 1, dtype=np.int64), **string, "laps": lap, "race_time": el,
                             "in_pit": in_pit if in_pit is not None else np.zeros(n, dtype=bool)})  # fmt: skip
@@ -94,10 +99,9 @@ def _table(last: pd.DataFrame) -> pd.DataFrame:
             if c not in out:
                 out[c] = pd.Series([], dtype=object)
         return out[STANDINGS_COLUMNS]
-    cls = last["class"].astype(object).fillna("").to_numpy()[o]
-    codes, _ = pd.factorize(cls)
-    by_class = np.argsort(codes, kind="stable")  # rows of a class together, race order kept
-    sc = codes[by_class]
+    cc = codes(laps, "class", filled=True)[0][at]  # the race's class codes: only equality matters here
+    by_class = np.argsort(cc, kind="stable")  # rows of a class together, race order kept
+    sc = cc[by_class]
     starts = np.r_[True, sc[1:] != sc[:-1]]
     start_at = np.maximum.accumulate(np.where(starts, np.arange(n), 0))
     class_position = np.empty(n, dtype=np.int64)
@@ -146,7 +150,7 @@ def standings_at(laps: pd.DataFrame, t: float, cls: str | None = None) -> pd.Dat
         raise StintlabUsageError("a race time is needed for standings")
     if t < 0:
         raise StintlabUsageError(f"race time must not be negative (got {t})")
-    table = _table(last_crossings_at(laps, float(t)))
+    table = _table(laps, last_rows_at(laps, float(t)))
     if cls is not None:
         table = _filter_class(table, laps, cls)
     return table
@@ -213,7 +217,7 @@ def standings_after_hour(laps: pd.DataFrame, n: int, cls: str | None = None) -> 
 
 def final_standings(laps: pd.DataFrame, cls: str | None = None) -> pd.DataFrame:
     """Standings after every car's last crossing (the derived final order)."""
-    table = _table(last_crossings(laps))
+    table = _table(laps, last_rows(laps))
     return _filter_class(table, laps, cls) if cls is not None else table
 
 

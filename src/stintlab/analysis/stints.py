@@ -228,15 +228,16 @@ def driving_intervals(laps: pd.DataFrame, exclude_pit: bool = True) -> pd.DataFr
     )
 
 
-def drive_time(laps: pd.DataFrame, window: float = 6 * 3600.0) -> pd.DataFrame:
+def drive_time(laps: pd.DataFrame, window: float = 6 * 3600.0, spells: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per (car, driver): total drive time (pit time excluded as in :func:`driver_spells`),
     total_with_pits (the sum of the driver's lap times, pit stops included: WIGE's FAHRERn_ZEIT),
     longest_spell (drive time of the longest continuous spell), worst_window_6h (most driving inside
-    any ``window`` of race time) and its start, spells and laps."""
+    any ``window`` of race time) and its start, spells and laps. ``spells``: :func:`driver_spells` of
+    the same laps when already computed (a Race keeps it)."""
     cols = DRIVE_TIME_COLUMNS
     if laps.empty:
         return empty_table("drive_time")
-    sp = driver_spells(laps)
+    sp = driver_spells(laps) if spells is None else spells
     g = sp.groupby(["car", "driver"], sort=False, observed=True)
     out = g.agg(
         driver_slot=("driver_slot", "first"),

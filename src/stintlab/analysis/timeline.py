@@ -117,10 +117,14 @@ def car_events(
     stops_table: pd.DataFrame | None = None,
     phases: pd.DataFrame | None = None,
     categories: pd.DataFrame | None = None,
+    stints_table: pd.DataFrame | None = None,
+    history: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Every event of one car in race order (module docstring for kinds and columns).
-    ``stops_table`` / ``phases``: :func:`stops` / :func:`neutralisations` of the same laps when
-    already computed; ``categories`` (car, driver, category) fills the ``category`` column."""
+    ``stops_table`` / ``phases`` / ``stints_table`` / ``history``: :func:`stops` /
+    :func:`neutralisations` / :func:`stints` / :func:`position_history` of the same race when
+    already computed (a Race keeps them); ``categories`` (car, driver, category) fills the
+    ``category`` column."""
     check_columns(laps, "annotated_laps", "car_events()", TIMELINE_NEEDS)
     car = check_car(laps, car)
     a = laps
@@ -155,7 +159,7 @@ def car_events(
         )
 
     add(1, t_of(1), "start", None, t_of(1), drv[0])
-    st = stints(a, car=car)
+    st = stints(a, car=car) if stints_table is None else _of_car(stints_table, car)
     for r in st[["stint", "lap_start", "start", "driver", "driver_change"]].itertuples():  # the columns read
         if r.stint > 1:
             add(r.lap_start, r.start, "stint", None, None, r.driver,
@@ -186,7 +190,10 @@ def car_events(
             float(after[0]) if len(after) else None, phase_kind=str(r.kind), phase_start=float(r.start),
             phase_end=float(r.end), phase_inferred=bool(r.inferred), phase_sector=sector or None)  # fmt: skip
     # class lead changes on the lap chart
-    ph = position_history(rows_of(a, "class", cls) if isinstance(cls, str) else a[(a["class"].astype(object) == cls).to_numpy()])
+    if history is not None and isinstance(cls, str):  # a class's rows of the lap chart: its class positions
+        ph = history[(history["class"].to_numpy(dtype=object) == cls)]
+    else:
+        ph = position_history(rows_of(a, "class", cls) if isinstance(cls, str) else a[(a["class"].astype(object) == cls).to_numpy()])
     leaders = ph[ph["class_position"] == 1].sort_values("lap")
     prev = None
     for r in leaders[["car", "lap", "race_time"]].itertuples():
@@ -229,6 +236,11 @@ def car_events(
     for c in ("class_position_before", "class_position_after", "position_before", "position_after"):
         out[c] = pd.array(out[c], dtype="Int64")
     return pd.concat([out, _details(ev, categories, car)], axis=1)
+
+
+def _of_car(table: pd.DataFrame, car: str) -> pd.DataFrame:
+    """The rows of one car of a per-car table (stints), index reset."""
+    return table[table["car"].to_numpy(dtype=object) == car].reset_index(drop=True)
 
 
 def _details(ev: list[dict], categories: pd.DataFrame | None, car: str) -> pd.DataFrame:

@@ -273,7 +273,7 @@ class Race:
     @_derived
     def drive_time(self) -> pd.DataFrame:
         """Drive time per (car, driver) (:func:`stintlab.analysis.stints.drive_time`)."""
-        return drive_time(self.laps)
+        return drive_time(self.laps, spells=self.spells)
 
     @_derived
     def incidents(self) -> pd.DataFrame:
@@ -290,7 +290,8 @@ class Race:
         """Every event of one car (:func:`stintlab.analysis.timeline.car_events`); ``car`` as stored."""
         car = str(car)
         return self.once(
-            ("events", car), lambda: car_events(self.annotated, car, self.stops, self.phases, self.categories)
+            ("events", car), lambda: car_events(self.annotated, car, self.stops, self.phases, self.categories,
+                                                 self.stints, self.position_history)
         )
 
     # ------------------------------------------------------------------ standings

@@ -67,7 +67,8 @@ _BEST = {
     "place": _c("place", "Int64", "", "1-based place in the category by the ranking metric (--by)."),
     "driver": _c("driver", "string", "", "Best driver of the category by the ranking metric."),
     "value": _c("value", "float64", "", "His value of the ranking metric (s, or index points)."),
-    "ci_low": _c("ci_low", "float64", "", "Low end of the 90 % bootstrap interval of value."),
+    "ci_low": _c("ci_low", "float64", "", "Low end of the 90 % interval of value (median_clean, index: exact "
+                 "order-statistic interval of the median; other metrics: bootstrap)."),
     "ci_high": _c("ci_high", "float64", "", "High end of that interval."),
     "gap_to_next": _c("gap_to_next", "float64", "", "Value difference to the second of the category; NaN when alone."),
     "close": _c("close", "boolean", "", "The interval overlaps the second's."),

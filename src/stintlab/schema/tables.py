@@ -282,7 +282,8 @@ CAR_METRICS = (CAR, CLASS, TEAM, *_METRICS)
 _RANKING = (
     _c("metric", "string", "", "The ranking metric."),
     _c("value", "float64", "", "This row's value of the metric (s, or index points)."),
-    _c("ci_low", "float64", "", "Low end of the 90 % bootstrap interval of value."),
+    _c("ci_low", "float64", "", "Low end of the 90 % interval of value (median_clean, index: exact order-statistic "
+       "interval of the median; other metrics: bootstrap)."),
     _c("ci_high", "float64", "", "High end of that interval."),
     _c("class_rank", "Int32", "", "Rank in the class (1 = best)."),
 )

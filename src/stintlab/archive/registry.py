@@ -36,6 +36,7 @@ __all__ = [
     "LOOKUP_COLUMNS",
     "OBSERVED_KINDS",
     "REGISTRY_COLUMNS",
+    "RegistryIndex",
     "alias_hints",
     "category_lookup",
     "driver_history",
@@ -141,42 +142,78 @@ def load_registry(arc: Archive) -> pd.DataFrame:
 
 def _pick(rows: pd.DataFrame) -> dict:
     """The category of one season's rows of one driver, its conflicts and latest race."""
-    cat = season_category(rows["category"])
-    other = rows.loc[rows["category"] != cat, "category"]
-    counts = other.value_counts()
-    conflict = (
-        "/".join(sorted(counts.index, key=lambda c: CATEGORY_ORDER.get(c, 9)))
-        if len(counts)
-        else None
-    )
-    mine = rows[rows["category"] == cat].sort_values("race_id")
-    return {
-        "category": cat,
-        "series": mine["series"].iat[-1],
-        "race_id": mine["race_id"].iat[-1],
-        "conflict": conflict,
-        "observations": int(len(rows)),
-    }
+    return _pick_rows(list(zip(rows["category"], rows["series"], rows["race_id"], strict=True)))
+
+
+def _pick_rows(rows: list[tuple]) -> dict:
+    """:func:`_pick` over (category, series, race_id) tuples."""
+    cat = season_category(c for c, _, _ in rows)
+    other = {c for c, _, _ in rows if c != cat and isinstance(c, str)}
+    conflict = "/".join(sorted(other, key=lambda c: (CATEGORY_ORDER.get(c, 9), c))) if other else None
+    mine = sorted((r for r in rows if r[0] == cat), key=lambda r: r[2])
+    return {"category": cat, "series": mine[-1][1], "race_id": mine[-1][2], "conflict": conflict,
+            "observations": len(rows)}  # fmt: skip
+
+
+class RegistryIndex:
+    """A registry table (:func:`load_registry` rows, ``key`` canonical) indexed once by driver key, so that
+    :func:`season_lookup` and :func:`estimate_lookup` answer many seasons and races without a pandas
+    operation per call (``season_lookup(reg, ...)`` builds one for its call)."""
+
+    def __init__(self, reg: pd.DataFrame):
+        self.observed: dict = {}  # key -> season -> [(category, series, race_id)]
+        self.estimated: dict = {}  # key -> [(season, confidence, race_id, category, series, evidence)]
+        cols = [reg[c].tolist() if c in reg.columns else [None] * len(reg)
+                for c in ("key", "kind", "season", "category", "series", "race_id", "confidence", "evidence")]  # fmt: skip
+        for key, kind, season, cat, series, rid, conf, ev in zip(*cols, strict=True):
+            if kind in OBSERVED_KINDS:
+                self.observed.setdefault(key, {}).setdefault(int(season), []).append((cat, series, rid))
+            elif kind == "estimated":
+                self.estimated.setdefault(key, []).append((int(season), conf, rid, cat, series, ev))
+
+    def season(self, keys, season: int | None) -> dict:
+        """:func:`season_lookup` as {key: row dict}."""
+        out = {}
+        for key in dict.fromkeys(keys):
+            seasons = self.observed.get(key)
+            if not seasons:
+                continue
+            pick = max(seasons) if season is None else min(seasons, key=lambda s: (abs(s - season), -s))
+            hit = _pick_rows(seasons[pick])
+            hit.update(season_observed=pick, source="archive", probability=float("nan"), evidence=None)
+            out[key] = hit
+        return out
+
+    def estimates(self, keys, season: int | None, *, skip_race: str | None = None) -> dict:
+        """:func:`estimate_lookup` as {key: row dict}; ``skip_race``: that race's estimates left out."""
+        out = {}
+        for key in dict.fromkeys(keys):
+            if key in self.observed:
+                continue
+            rows = [r for r in self.estimated.get(key, ()) if r[2] != skip_race]
+            if season is not None:  # categories change from year to year: an estimate speaks for its season and the next
+                rows = [r for r in rows if abs(r[0] - int(season)) <= ESTIMATE_SEASONS]
+            if not rows:
+                continue
+            seasons = {r[0] for r in rows}
+            pick = max(seasons) if season is None else min(seasons, key=lambda x: (abs(x - season), -x))
+            mine = sorted((r for r in rows if r[0] == pick), key=lambda r: (r[1], r[2]))
+            top = mine[-1]
+            others = sorted({r[3] for r in mine} - {top[3]}, key=lambda c: CATEGORY_ORDER.get(c, 9))
+            out[key] = {
+                "category": top[3], "season_observed": pick, "series": top[4], "race_id": top[2],
+                "conflict": "/".join(others) or None, "observations": len(mine), "source": "estimated",
+                "probability": float(top[1]), "evidence": top[5],
+            }  # fmt: skip
+        return out
 
 
 def season_lookup(reg: pd.DataFrame, keys: list[str], season: int | None) -> pd.DataFrame:
     """Per canonical key of ``keys`` known to the registry: :data:`LOOKUP_COLUMNS` (index: key).
     ``season`` None: the latest season observed."""
     known = reg[reg["key"].isin(set(keys)) & reg["kind"].isin(OBSERVED_KINDS)]
-    out = {}
-    for key, rows in known.groupby("key", sort=False):
-        seasons = sorted(set(int(s) for s in rows["season"]))
-        if season is None:
-            pick = seasons[-1]
-        else:
-            pick = min(seasons, key=lambda s: (abs(s - season), -s))
-        hit = _pick(rows[rows["season"] == pick])
-        hit["season_observed"] = pick
-        hit["source"] = "archive"
-        hit["probability"] = float("nan")
-        hit["evidence"] = None
-        out[key] = hit
-    return pd.DataFrame.from_dict(out, orient="index", columns=LOOKUP_COLUMNS)
+    found = RegistryIndex(known).season(dict.fromkeys(known["key"]), season)
+    return pd.DataFrame.from_dict(found, orient="index", columns=LOOKUP_COLUMNS)
 
 
 def estimate_lookup(reg: pd.DataFrame, keys: list[str], season: int | None) -> pd.DataFrame:
@@ -184,23 +221,13 @@ def estimate_lookup(reg: pd.DataFrame, keys: list[str], season: int | None) -> p
     :data:`ESTIMATE_SEASONS` of ``season``: the estimate of the nearest season (a later one on a tie; within it the most probable, then the latest race),
     as :data:`LOOKUP_COLUMNS` with ``source`` "estimated", ``probability`` the estimator's measured
     precision, ``evidence`` and the race it was estimated in (index: key)."""
+    want = set(keys)
     observed = set(reg.loc[reg["kind"].isin(OBSERVED_KINDS), "key"])
-    est = reg[reg["key"].isin(set(keys) - observed) & (reg["kind"] == "estimated")]
-    if season is not None:  # categories change from year to year: an estimate speaks for its season and the next
+    est = reg[reg["key"].isin(want - observed) & (reg["kind"] == "estimated")]
+    if season is not None:  # the order of the keys: the first row of each within the seasons it may speak for
         est = est[(est["season"].astype(int) - int(season)).abs() <= ESTIMATE_SEASONS]
-    out = {}
-    for key, rows in est.groupby("key", sort=False):
-        seasons = sorted(set(int(x) for x in rows["season"]))
-        pick = seasons[-1] if season is None else min(seasons, key=lambda x: (abs(x - season), -x))
-        mine = rows[rows["season"] == pick].sort_values(["confidence", "race_id"], kind="stable")
-        top = mine.iloc[-1]
-        others = sorted(set(mine["category"]) - {top["category"]}, key=lambda c: CATEGORY_ORDER.get(c, 9))
-        out[key] = {
-            "category": top["category"], "season_observed": pick, "series": top["series"],
-            "race_id": top["race_id"], "conflict": "/".join(others) or None, "observations": int(len(mine)),
-            "source": "estimated", "probability": float(top["confidence"]), "evidence": top["evidence"],
-        }  # fmt: skip
-    return pd.DataFrame.from_dict(out, orient="index", columns=LOOKUP_COLUMNS)
+    found = RegistryIndex(est).estimates(dict.fromkeys(est["key"]), season)
+    return pd.DataFrame.from_dict(found, orient="index", columns=LOOKUP_COLUMNS)
 
 
 def race_season(race) -> int | None:

@@ -59,20 +59,22 @@ def _registry(arc: Archive, keys: list[str], race_ids: list[str], aliases: dict)
     return reg
 
 
-def _crews(arc: Archive, pairs: pd.DataFrame) -> pd.DataFrame:
+_CREW_COLUMNS = ("race_id", "car", "driver", "driver_key", "class", "category", "season", "drove")
+
+
+def _crews(arc: Archive, pairs: pd.DataFrame) -> dict[str, list]:
     """Every entry (race_id, car, driver, driver_key, class, category, season, drove) of the (race_id, car)
-    ``pairs``; ``drove``: a driver of the lap file (``race.drivers``), not a crew member of the official
-    classification who never drove (or any crew member of a classification-only race)."""
-    arc.con.register("_sc_pairs", pairs[["race_id", "car"]].drop_duplicates())
-    try:
-        return arc.df(
-            "SELECT e.race_id, e.car, e.driver, e.driver_key, e.class, e.category, r.season,"
-            " coalesce(e.laps, 0) > 0 OR NOT coalesce(r.has_laps, false) AS drove"
-            " FROM entries e JOIN _sc_pairs p ON p.race_id = e.race_id AND p.car = e.car"
-            " JOIN races r ON r.race_id = e.race_id ORDER BY e.race_id, e.car, e.slot NULLS LAST, e.driver"
-        )
-    finally:
-        arc.con.unregister("_sc_pairs")
+    ``pairs``, as column lists; ``drove``: a driver of the lap file (``race.drivers``), not a crew member of
+    the official classification who never drove (or any crew member of a classification-only race)."""
+    rows = arc.con.execute(
+        "WITH p AS (SELECT DISTINCT unnest(?::VARCHAR[]) AS race_id, unnest(?::VARCHAR[]) AS car)"
+        " SELECT e.race_id, e.car, e.driver, e.driver_key, e.class, e.category, r.season,"
+        " coalesce(e.laps, 0) > 0 OR NOT coalesce(r.has_laps, false) AS drove"
+        " FROM entries e JOIN p ON p.race_id = e.race_id AND p.car = e.car"
+        " JOIN races r ON r.race_id = e.race_id ORDER BY e.race_id, e.car, e.slot NULLS LAST, e.driver",
+        [[str(r) for r in pairs["race_id"].tolist()], [str(c) for c in pairs["car"].tolist()]],
+    ).fetchall()
+    return {c: list(v) for c, v in zip(_CREW_COLUMNS, zip(*rows, strict=True) if rows else [()] * 8, strict=True)}
 
 
 class _Model:
@@ -205,10 +207,10 @@ def resolve_season_rows(arc: Archive, rows: pd.DataFrame, aliases: dict | None =
     race_ids = sorted(set(crews["race_id"]))
     reg = _registry(arc, _keys_with_aliases(set(crews["driver_key"]), aliases), race_ids, aliases)
     crew_p = read_calibration(arc)["crew rule"]
-    model = _Model(arc, race_ids, set(zip(crews["race_id"].tolist(), crews["driver"].astype(str).tolist())))
+    model = _Model(arc, race_ids, set(zip(crews["race_id"], [str(d) for d in crews["driver"]], strict=True)))
     index = RegistryIndex(reg)  # the registry read once, indexed by driver for every season and race
     own, besides = _own_estimates(reg), _beside(reg)
-    col = {c: crews[c].tolist() for c in ("race_id", "car", "driver", "class", "category", "season", "drove")}
+    col = crews
     keys = [resolve_key(k, aliases) for k in crews["driver_key"]]
     by_race: dict = {}
     by_season: dict = {}
@@ -276,14 +278,18 @@ def career_with_categories(arc: Archive, career: dict) -> dict:
     ``category_races`` (how many of its races that category comes from)."""
     races, _ = resolve_season_rows(arc, career["races"])
     order = ("race", "same season", "other season", "estimated")
+    by_season: dict = {}
+    for y, cat, basis in zip(races["season"].tolist(), races["category"].tolist(), races["category_basis"].tolist(),
+                             strict=True):  # fmt: skip
+        if cat is not None and not pd.isna(cat):
+            by_season.setdefault(y, []).append((cat, basis))
     seasons = []
     for s in career["seasons"]:
-        grp = races[races["season"] == s["season"]]
-        known = grp[grp["category"].notna()]
-        firm = known[known["category_basis"] != "estimated"]
-        use = firm if len(firm) else known
-        cat = season_category(use["category"]) if len(use) else None
-        bases = set(use.loc[use["category"] == cat, "category_basis"]) if cat else set()
+        known = by_season.get(s["season"], [])
+        firm = [(c, b) for c, b in known if b != "estimated"]
+        use = firm or known
+        cat = season_category(c for c, _ in use) if use else None
+        bases = {b for c, b in use if c == cat} if cat else set()
         seasons.append({**s, "category": cat, "category_source": next((b for b in order if b in bases), "unknown"),
-                        "category_races": int((use["category"] == cat).sum()) if cat else 0})  # fmt: skip
+                        "category_races": sum(c == cat for c, _ in use) if cat else 0})  # fmt: skip
     return {**career, "races": races, "seasons": seasons}

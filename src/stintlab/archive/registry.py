@@ -235,10 +235,15 @@ def race_season(race) -> int | None:
     return race.season
 
 
-def training_table(arc: Archive) -> pd.DataFrame:
+def training_table(arc: Archive, *, graded_races: bool = False) -> pd.DataFrame:
     """The archived drivers with a pace and the category their race's results gave them (the
-    estimator's examples): race_id, class, driver_key, category, pace, with its features."""
-    t = arc.df("SELECT race_id, class, driver_key, category, pace FROM entries WHERE pace IS NOT NULL")
+    estimator's examples): race_id, class, driver_key, category, pace, with its features.
+    ``graded_races``: only the races where some driver has a category; the same model
+    (``fit(t.dropna(subset=["category"]))``) for a fraction of the rows: the features rank drivers within
+    (race, class), so dropping whole races changes no other race's, and the fit keeps graded rows only, in the
+    same order."""
+    where = " AND race_id IN (SELECT race_id FROM entries WHERE category IS NOT NULL)" if graded_races else ""
+    t = arc.df("SELECT race_id, class, driver_key, category, pace FROM entries WHERE pace IS NOT NULL" + where)
     return features(t)
 
 

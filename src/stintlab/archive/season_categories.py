@@ -78,44 +78,48 @@ def _crews(arc: Archive, pairs: pd.DataFrame) -> dict[str, list]:
 
 
 class _Model:
-    """The pace model of :func:`stintlab.archive.registry.category_lookup`, fitted on first use, with every
-    driver's most probable category (``pace_estimates``' ``argmax``) in the races ``race_ids``, computed then
-    for all of them at once: :func:`~stintlab.analysis.estimate.features` ranks within (race, class) and
-    :func:`~stintlab.analysis.estimate.estimate` is per row, so one pass over the races' fields gives each
-    race what a pass over its own field gives."""
+    """The pace model of :func:`stintlab.archive.registry.category_lookup` and every asked driver's most
+    probable category (``pace_estimates``' ``argmax``) in the races whose lookup needs it: those races are
+    first met with :class:`_NeedsPace`, then :meth:`load` fits the model once and reads their fields in one
+    pass (:func:`~stintlab.analysis.estimate.features` ranks within (race, class) and
+    :func:`~stintlab.analysis.estimate.estimate` is per row: each race gets what a pass over its own field
+    gives), and they are resolved again."""
 
-    def __init__(self, arc: Archive, race_ids: list[str], drivers: set):
+    def __init__(self, arc: Archive, drivers: set):
         self.arc = arc
-        self.race_ids = race_ids
         self.drivers = drivers  # the (race_id, driver) whose category may be asked: only they are estimated
-        self.best: dict | None = None  # race_id -> [(driver, most probable category or None)] in field order
+        self.best: dict = {}  # race_id -> [(driver, most probable category or None)] in field order, once loaded
 
     def argmax(self, race_id: str, names: list[str]) -> dict:
-        if self.best is None:
-            self.best = self._fields()
+        if race_id not in self.best:
+            raise _NeedsPace(race_id)
         want = set(names)
-        return {d: c for d, c in self.best.get(race_id, ()) if d in want}
+        return {d: c for d, c in self.best[race_id] if d in want}
 
-    def _fields(self) -> dict:
+    def load(self, race_ids: list[str]) -> None:
+        """Fit the model and compute the most probable category of the asked drivers of ``race_ids``."""
         from stintlab.analysis.estimate import estimate, features, fit
         from stintlab.archive.registry import training_table
 
-        train = training_table(self.arc)
+        self.best.update({r: [] for r in race_ids})
+        train = training_table(self.arc, graded_races=True)  # the same model, fewer rows read
         model = fit(train.dropna(subset=["category"])) if len(train) else {}
-        if not model:
-            return {}
+        if not model or not race_ids:
+            return
         field = self.arc.df(
             "SELECT race_id, car, driver, class, pace FROM entries WHERE race_id IN (SELECT unnest(?::VARCHAR[]))",
-            [self.race_ids],
+            [list(race_ids)],
         )
         f = features(field)  # over each race's whole field: the ranks need it
         f = f[[k in self.drivers for k in zip(f["race_id"].tolist(), f["driver"].astype(str).tolist())]]
         est = estimate(model, f)
-        out: dict = {}
         cols = (f["race_id"].tolist(), f["driver"].astype(str).tolist(), est["category"].tolist())
         for rid, d, c in zip(*cols, strict=True):
-            out.setdefault(rid, []).append((d, None if c is None or pd.isna(c) else str(c)))
-        return out
+            self.best[rid].append((d, None if c is None or pd.isna(c) else str(c)))
+
+
+class _NeedsPace(Exception):
+    """A race whose lookup needs the pace model (resolved again once the model is loaded for all such races)."""
 
 
 def _lookup(index, found: dict, own: dict, aliases: dict, race_id: str, season: int, crew_p: float, model: _Model):
@@ -207,7 +211,7 @@ def resolve_season_rows(arc: Archive, rows: pd.DataFrame, aliases: dict | None =
     race_ids = sorted(set(crews["race_id"]))
     reg = _registry(arc, _keys_with_aliases(set(crews["driver_key"]), aliases), race_ids, aliases)
     crew_p = read_calibration(arc)["crew rule"]
-    model = _Model(arc, race_ids, set(zip(crews["race_id"], [str(d) for d in crews["driver"]], strict=True)))
+    model = _Model(arc, set(zip(crews["race_id"], [str(d) for d in crews["driver"]], strict=True)))
     index = RegistryIndex(reg)  # the registry read once, indexed by driver for every season and race
     own, besides = _own_estimates(reg), _beside(reg)
     col = crews
@@ -219,7 +223,9 @@ def resolve_season_rows(arc: Archive, rows: pd.DataFrame, aliases: dict | None =
         by_season.setdefault(int(season), set()).add(keys[i])
     found = {y: index.season(sorted(k), y) for y, k in by_season.items()}
     resolved: dict = {}
-    for rid, rows in by_race.items():
+
+    def resolve(rid: str) -> list[dict]:
+        rows = by_race[rid]
         season = int(col["season"][rows[0]])
         cars = [col["car"][i] for i in rows]
         names = [str(col["driver"][i]) for i in rows]
@@ -236,7 +242,20 @@ def resolve_season_rows(arc: Archive, rows: pd.DataFrame, aliases: dict | None =
             recs += [r for r, d in zip(whole, drove, strict=True) if not d]
         for rec in recs:
             rec["category_basis"] = _basis(rec["category_source"], rec["season_observed"], season)
-            resolved[(rid, str(rec["car"]), str(rec["driver"]))] = rec
+        return recs
+
+    pending = []
+    for rid in by_race:
+        try:
+            recs = resolve(rid)
+        except _NeedsPace:  # resolved below, with the pace model loaded once for all such races
+            pending.append(rid)
+            continue
+        resolved.update({(rid, str(r["car"]), str(r["driver"])): r for r in recs})
+    if pending:
+        model.load(pending)
+        for rid in pending:
+            resolved.update({(rid, str(r["car"]), str(r["driver"])): r for r in resolve(rid)})
     got = [resolved.get((r, str(c), str(d))) for r, c, d in zip(out["race_id"], out["car"], out["driver"], strict=True)]
     for col in CATEGORY_ROW_COLUMNS:
         vals = [None if g is None else g[col] for g in got]

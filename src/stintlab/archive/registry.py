@@ -20,6 +20,7 @@ are joined by their identity key and the archive's alias table.
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
@@ -163,6 +164,7 @@ class RegistryIndex:
     def __init__(self, reg: pd.DataFrame):
         self.observed: dict = {}  # key -> season -> [(category, series, race_id)]
         self.estimated: dict = {}  # key -> [(season, confidence, race_id, category, series, evidence)]
+        self._by_season: dict = {}  # key -> season -> estimates sorted (see _estimated_by_season)
         cols = [reg[c].tolist() if c in reg.columns else [None] * len(reg)
                 for c in ("key", "kind", "season", "category", "series", "race_id", "confidence", "evidence")]  # fmt: skip
         for key, kind, season, cat, series, rid, conf, ev in zip(*cols, strict=True):
@@ -184,25 +186,50 @@ class RegistryIndex:
             out[key] = hit
         return out
 
+    def _estimated_by_season(self, key) -> dict:
+        """season -> (that season's estimates of ``key`` by (confidence, race_id), Counter of their categories,
+        race_id -> Counter of that race's categories), made once per key."""
+        by = self._by_season.get(key)
+        if by is None:
+            groups: dict = {}
+            for r in self.estimated.get(key, ()):
+                groups.setdefault(r[0], []).append(r)
+            by = {}
+            for y, rows in groups.items():
+                per_race: dict = {}
+                for r in rows:
+                    per_race.setdefault(r[2], Counter())[r[3]] += 1
+                by[y] = (sorted(rows, key=lambda r: (r[1], r[2])), Counter(r[3] for r in rows), per_race)
+            self._by_season[key] = by
+        return by
+
     def estimates(self, keys, season: int | None, *, skip_race: str | None = None) -> dict:
-        """:func:`estimate_lookup` as {key: row dict}; ``skip_race``: that race's estimates left out."""
+        """:func:`estimate_lookup` as {key: row dict}; ``skip_race``: that race's estimates left out (without a
+        scan of all of a driver's estimates per race: a long career has one in nearly every race)."""
         out = {}
         for key in dict.fromkeys(keys):
             if key in self.observed:
                 continue
-            rows = [r for r in self.estimated.get(key, ()) if r[2] != skip_race]
-            if season is not None:  # categories change from year to year: an estimate speaks for its season and the next
-                rows = [r for r in rows if abs(r[0] - int(season)) <= ESTIMATE_SEASONS]
-            if not rows:
+            by = self._estimated_by_season(key)
+            usable = {}  # season -> (rows, categories) without skip_race's
+            for y, (rows, cats, per_race) in by.items():
+                # categories change from year to year: an estimate speaks for its season and the next
+                if season is not None and abs(y - int(season)) > ESTIMATE_SEASONS:
+                    continue
+                skip = per_race.get(skip_race) if skip_race is not None else None
+                if skip:
+                    cats = cats - skip  # Counter difference: only the categories left
+                if sum(cats.values()):
+                    usable[y] = (rows, cats)
+            if not usable:
                 continue
-            seasons = {r[0] for r in rows}
-            pick = max(seasons) if season is None else min(seasons, key=lambda x: (abs(x - season), -x))
-            mine = sorted((r for r in rows if r[0] == pick), key=lambda r: (r[1], r[2]))
-            top = mine[-1]
-            others = sorted({r[3] for r in mine} - {top[3]}, key=lambda c: CATEGORY_ORDER.get(c, 9))
+            pick = max(usable) if season is None else min(usable, key=lambda x: (abs(x - season), -x))
+            rows, cats = usable[pick]
+            top = next(r for r in reversed(rows) if r[2] != skip_race or skip_race is None)
+            others = sorted(set(cats) - {top[3]}, key=lambda c: CATEGORY_ORDER.get(c, 9))
             out[key] = {
                 "category": top[3], "season_observed": pick, "series": top[4], "race_id": top[2],
-                "conflict": "/".join(others) or None, "observations": len(mine), "source": "estimated",
+                "conflict": "/".join(others) or None, "observations": sum(cats.values()), "source": "estimated",
                 "probability": float(top[1]), "evidence": top[5],
             }  # fmt: skip
         return out

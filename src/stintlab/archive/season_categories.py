@@ -151,10 +151,11 @@ def _lookup(index, found: dict, own: dict, aliases: dict, race_id: str, season: 
 
 def _own_estimates(reg: pd.DataFrame) -> dict:
     """race_id -> {key: (category, confidence)} of the pace estimates stored for each race (the last row of a key)."""
-    est = reg[(reg["kind"] == "estimated") & (reg["evidence"].fillna("pace") == "pace")]
     out: dict = {}
-    for rid, key, cat, conf in zip(est["race_id"], est["key"], est["category"], est["confidence"], strict=True):
-        out.setdefault(rid, {})[key] = (cat, conf)
+    cols = [reg[c].tolist() for c in ("kind", "evidence", "race_id", "key", "category", "confidence")]
+    for kind, ev, rid, key, cat, conf in zip(*cols, strict=True):
+        if kind == "estimated" and (ev == "pace" or ev is None or (not isinstance(ev, str) and pd.isna(ev))):
+            out.setdefault(rid, {})[key] = (cat, conf)
     return out
 
 

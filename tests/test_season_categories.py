@@ -200,3 +200,44 @@ def test_web_driver_page_season_table_shows_category_and_source(db, tmp_path):
     html = client.get("/races/2024-wec-le-mans-race/drivers/Paul LAFARGUE").text
     section = html[html.index('id="season"') :]
     assert f"{est['category']}*" in section and f"(p {est['category_probability']:.2f})" in section
+
+
+def test_entry_list_beside_and_crew_rule_in_season_rows(tmp_path):
+    """A race archived with an entry list beside its file: the season rows take the entry list's categories
+    (``entry list beside``, as ``drivers`` does) and the crew rule grades the only ungraded driver of an LMGT3
+    crew without a Bronze. Oracle: the entry list written here and the lap file read with the csv module
+    (car 85, LMGT3: Rahel FREY line 12758, Sarah BOVY line 12798, Michelle GATTING line 12838 of
+    ``lemans-2024/23_Analysis_Race_Hour 24.csv``)."""
+    from stintlab.archive.store import ingest
+
+    src = lap_file("lemans-2024")
+    crew = {}
+    with open(src, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh, delimiter=";")
+        head = [h.strip() for h in next(reader)]
+        for row in reader:
+            rec = dict(zip(head, (v.strip() for v in row), strict=False))
+            if rec["NUMBER"] == "85":
+                crew[rec["DRIVER_NAME"]] = rec["CLASS"]
+    assert crew == {"Rahel FREY": "LMGT3", "Sarah BOVY": "LMGT3", "Michelle GATTING": "LMGT3"}
+    folder = tmp_path / "lemans-2024"
+    folder.mkdir()
+    (folder / src.name).symlink_to(src)
+    (folder / "entry_list.csv").write_text("car,driver,category\n85,Sarah Bovy,Gold\n85,Rahel Frey,Silver\n")
+    db = tmp_path / "archive.duckdb"
+    assert [r["status"] for r in ingest([folder], db)] == ["added"]
+    with Archive(db) as arc:
+        rows = arc.df("SELECT race_id, car, driver FROM entries WHERE laps > 0")
+        got, _ = resolve_season_rows(arc, rows)
+    mine = {(r.car, r.driver): (r.category, r.category_source, _na(r.category_evidence), r.category_basis)
+            for r in got.itertuples()}  # fmt: skip
+    assert {d: mine[("85", d)] for d in crew} == {
+        "Sarah BOVY": ("Gold", "entry list beside", None, "race"),
+        "Rahel FREY": ("Silver", "entry list beside", None, "race"),
+        "Michelle GATTING": ("Bronze", "estimated", "crew rule", "estimated"),
+    }
+    # every driver as `drivers` resolves the loaded race with the same entry list beside it
+    want = {(r["car"], r["driver"]): (r["category"], r["category_source"])
+            for r in cli_json("drivers", folder / src.name, "--db", db)}  # fmt: skip
+    assert len(want) > 100
+    assert {k: v for k, v in want.items() if (_na(mine[k][0]), mine[k][1]) != v} == {}

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from stintlab.analysis.estimate import CREW_RULE_PRECISION, crew_rule
+from stintlab.analysis.estimate import CREW_RULE_PRECISION, crew_rule_rows
 from stintlab.errors import StintlabFormatError
 from stintlab.io.classification import CATEGORY_SPELLINGS
 from stintlab.names import name_key
@@ -37,6 +37,8 @@ __all__ = [
     "match_names",
     "read_entry_list",
     "resolve_categories",
+    "resolve_lists",
+    "attach_lists",
 ]
 
 VALID_CATEGORIES = ("Platinum", "Gold", "Silver", "Bronze")
@@ -191,15 +193,28 @@ def attach_categories(drivers: pd.DataFrame, entries: pd.DataFrame | None = None
     base_cols = [c for c in ("car", "driver", "class", "team") if c in drivers.columns]
     out = drivers[base_cols].copy()
     official = drivers["category"] if "category" in drivers.columns else pd.Series(pd.NA, index=drivers.index)
-    cat = official.astype("string").tolist()
+    cat, src, entry_name, how, unmatched = attach_lists(
+        out["car"].tolist(), out["driver"].astype(str).tolist(), official.astype("string").tolist(), entries
+    )
+    out["category"] = pd.array(cat, dtype="string")
+    out["category_source"] = pd.array(src, dtype="string")
+    out["entry_name"] = pd.array(entry_name, dtype="string")
+    out["match"] = pd.array(how, dtype="string")
+    return out.reset_index(drop=True), pd.DataFrame(unmatched, columns=["side", "car", "driver", "line"])
+
+
+def attach_lists(cars: list, names: list[str], official: list, entries: pd.DataFrame | None = None):
+    """:func:`attach_categories` over plain lists (one item per driver; ``official``: the file's category or
+    NA): lists category, category_source, entry_name, match and the unmatched records."""
+    cat = list(official)
     src = ["classification" if not pd.isna(c) else "unknown" for c in cat]
-    entry_name: list = [None] * len(out)
-    how: list = [None] * len(out)
+    entry_name: list = [None] * len(cat)
+    how: list = [None] * len(cat)
     unmatched = []
     if entries is not None and len(entries):
         used = set()
         rows_by_car: dict = {}
-        for i, (car, drv) in enumerate(zip(out["car"].astype(str), out["driver"].astype(str), strict=True)):
+        for i, (car, drv) in enumerate(zip([str(c) for c in cars], names, strict=True)):
             rows_by_car.setdefault(car, []).append((i, drv))
         with_car = entries[entries["car"].notna()]
         no_car = entries[entries["car"].isna()]
@@ -213,7 +228,7 @@ def attach_categories(drivers: pd.DataFrame, entries: pd.DataFrame | None = None
                     _set(cat, src, entry_name, how, i, e, hits[d][1])
         # entries without a car number: match against drivers still without an entry
         if len(no_car):
-            free = [(i, d) for i, d in enumerate(out["driver"].astype(str)) if entry_name[i] is None]
+            free = [(i, d) for i, d in enumerate(names) if entry_name[i] is None]
             hits = match_names(no_car["driver"].tolist(), [d for _, d in free])
             for ename, (dname, kind) in hits.items():
                 e = no_car[no_car["driver"] == ename].iloc[0]
@@ -224,14 +239,10 @@ def attach_categories(drivers: pd.DataFrame, entries: pd.DataFrame | None = None
         for idx, e in entries.iterrows():
             if int(idx) not in used:
                 unmatched.append({"side": "entry list", "car": e["car"], "driver": e["driver"], "line": e.get("line")})
-        for i, (car, drv) in enumerate(zip(out["car"], out["driver"], strict=True)):
+        for i, (car, drv) in enumerate(zip(cars, names, strict=True)):
             if entry_name[i] is None:
                 unmatched.append({"side": "lap file", "car": car, "driver": drv, "line": None})
-    out["category"] = pd.array(cat, dtype="string")
-    out["category_source"] = pd.array(src, dtype="string")
-    out["entry_name"] = pd.array(entry_name, dtype="string")
-    out["match"] = pd.array(how, dtype="string")
-    return out.reset_index(drop=True), pd.DataFrame(unmatched, columns=["side", "car", "driver", "line"])
+    return cat, src, entry_name, how, unmatched
 
 
 def _set(cat, src, entry_name, how, i, e, kind):
@@ -277,53 +288,89 @@ def resolve_categories(
     table, unmatched = attach_categories(drivers, entries)
     if entry_list is None and beside is not None:
         table.loc[table["category_source"] == "entry list", "category_source"] = "entry list beside"
-    n = len(table)
-    season = pd.array([pd.NA] * n, dtype="Int32")
-    series = pd.array([pd.NA] * n, dtype="string")
-    race = pd.array([pd.NA] * n, dtype="string")
-    conflict = pd.array([pd.NA] * n, dtype="string")
+    cols = resolve_lists(
+        table["car"].tolist(),
+        table["driver"].astype(str).tolist(),
+        table["class"].tolist() if "class" in table.columns else None,
+        table["category"].tolist(),
+        table["category_source"].tolist(),
+        None if lookup is None else _frame_lookup(lookup),
+    )
+    table["category"] = pd.array(cols["category"], dtype="string")
+    table["category_source"] = pd.array(cols["category_source"], dtype="string")
+    table["season_observed"] = pd.array(cols["season_observed"], dtype="Int32")
+    for col in ("category_series", "category_race", "category_conflict"):
+        table[col] = pd.array(cols[col], dtype="string")
+    table["category_probability"] = pd.array(cols["category_probability"], dtype="float64")
+    table = table.reset_index(drop=True)
+    table["category_evidence"] = pd.array(cols["category_evidence"], dtype="string")
+    if "class" not in table.columns:
+        table["class"] = pd.array([pd.NA] * len(table), dtype="string")
+    return table[RESOLVED_COLUMNS], unmatched
+
+
+def _frame_lookup(lookup):
+    """A ``lookup(names)`` giving a DataFrame (:func:`resolve_categories`) as :func:`resolve_lists` wants it:
+    ({name: row as a dict}, the crew rule's stated precision or None)."""
+
+    def records(names):
+        found = lookup(names)
+        if found is None:
+            return None, None
+        crew_p = found.attrs.get("crew_rule_probability")
+        rows = dict(zip(found.index, found.to_dict("records"), strict=True)) if len(found) else {}
+        return rows, crew_p
+
+    return records
+
+
+def _na(v) -> bool:
+    return v is None or (not isinstance(v, str) and bool(pd.isna(v)))
+
+
+def resolve_lists(cars: list, names: list[str], classes: list | None, category: list, source: list, lookup=None) -> dict:
+    """The lookup and crew-rule steps of :func:`resolve_categories` over plain lists, one item per driver
+    (``category``/``source`` as :func:`attach_lists` gives them), for callers resolving many races at once
+    without a DataFrame per race. ``lookup(names)`` returns ({name: mapping with the columns of
+    :func:`resolve_categories`'s lookup}, the crew rule's measured precision or None), or (None, None).
+    Returns {column of :data:`RESOLVED_COLUMNS` from ``category`` on: list}; NA as ``pd.NA``, evidence as None."""
+    n = len(names)
+    cat = list(category)
+    src = list(source)
+    season: list = [pd.NA] * n
+    series: list = [pd.NA] * n
+    race: list = [pd.NA] * n
+    conflict: list = [pd.NA] * n
     prob = [float("nan")] * n
     evidence: list = [None] * n
     crew_p = CREW_RULE_PRECISION
     if lookup is not None and n:
-        todo = table["category"].isna().to_numpy()
-        names = list(dict.fromkeys(table.loc[todo, "driver"].astype(str)))
-        found = lookup(names) if names else None
+        todo = [_na(c) for c in cat]
+        wanted = list(dict.fromkeys(nm for nm, t in zip(names, todo, strict=True) if t))
+        found, stated = lookup(wanted) if wanted else (None, None)
         if found is not None:  # the lookup may state the crew rule's measured precision
-            crew_p = float(found.attrs.get("crew_rule_probability", CREW_RULE_PRECISION))
-        if found is not None and len(found):
-            cat = table["category"].astype(object).tolist()
-            src = table["category_source"].astype(object).tolist()
-            for i, name in enumerate(table["driver"].astype(str)):
-                if not todo[i] or name not in found.index:
+            crew_p = float(stated if stated is not None else CREW_RULE_PRECISION)
+        if found:
+            for i, name in enumerate(names):
+                if not todo[i] or name not in found:
                     continue
-                hit = found.loc[name]
+                hit = found[name]
                 cat[i] = hit["category"]
                 src[i] = hit["source"] if isinstance(hit.get("source"), str) else "archive"
                 prob[i] = hit.get("probability", float("nan"))
                 if src[i] == "estimated":
                     ev = hit.get("evidence")
                     evidence[i] = ev if isinstance(ev, str) else "pace"
-                season[i] = pd.NA if pd.isna(hit["season_observed"]) else int(hit["season_observed"])
+                season[i] = pd.NA if _na(hit["season_observed"]) else int(hit["season_observed"])
                 series[i] = hit["series"] if isinstance(hit["series"], str) else pd.NA
                 race[i] = hit["race_id"] if isinstance(hit["race_id"], str) else pd.NA
                 conflict[i] = hit["conflict"] if isinstance(hit["conflict"], str) else pd.NA
-            table["category"] = pd.array(cat, dtype="string")
-            table["category_source"] = pd.array(src, dtype="string")
-    table["season_observed"] = season
-    table["category_series"] = series
-    table["category_race"] = race
-    table["category_conflict"] = conflict
-    table["category_probability"] = pd.array(prob, dtype="float64")
     if lookup is not None:  # the crew rule, once every other source has spoken
-        table = table.reset_index(drop=True)
-        for i in crew_rule(table):
-            table.loc[i, ["category", "category_source"]] = ["Bronze", "estimated"]
-            table.loc[i, "category_probability"] = crew_p
+        for i in crew_rule_rows(cars, classes if classes is not None else [pd.NA] * n, cat, src):
+            cat[i], src[i], prob[i] = "Bronze", "estimated", crew_p
             # the evidence is this race's crew: no other race's season, series or estimate speaks for it
-            table.loc[i, ["season_observed", "category_series", "category_race", "category_conflict"]] = pd.NA
+            season[i] = series[i] = race[i] = conflict[i] = pd.NA
             evidence[i] = "crew rule"
-    table["category_evidence"] = pd.array(evidence, dtype="string")
-    if "class" not in table.columns:
-        table["class"] = pd.array([pd.NA] * n, dtype="string")
-    return table[RESOLVED_COLUMNS], unmatched
+    return {"category": cat, "category_source": src, "season_observed": season, "category_series": series,
+            "category_race": race, "category_conflict": conflict, "category_probability": prob,
+            "category_evidence": evidence}  # fmt: skip

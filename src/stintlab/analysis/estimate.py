@@ -65,8 +65,9 @@ def features(table: pd.DataFrame) -> pd.DataFrame:
     ok = pace.notna() & (n >= MIN_FIELD)
     out["pct"] = np.where(ok, (rank - 1) / (n - 1).clip(lower=1), np.nan)
     out["rel"] = np.where(ok, 100.0 * (pace / best - 1.0), np.nan)
-    classes = out["class"].astype(object)
-    out["family"] = classes.map({c: class_family(c) for c in pd.unique(classes)}).to_numpy(dtype=object)
+    codes, classes = pd.factorize(out["class"], use_na_sentinel=True)  # one class_family call per class
+    fam = [class_family(c) for c in classes.tolist()] + [class_family(None)]  # code -1: no class
+    out["family"] = [fam[i] for i in codes.tolist()]
     return out
 
 
@@ -152,13 +153,25 @@ def crew_rule(table: pd.DataFrame) -> list[int]:
     >>> crew_rule(t)
     [2]
     """
+    rows = crew_rule_rows(table["car"].tolist(), table["class"].tolist(), table["category"].tolist(),
+                          table["category_source"].tolist())  # fmt: skip
+    return [int(table.index[i]) for i in rows]
+
+
+def crew_rule_rows(cars: list, classes: list, categories: list, sources: list) -> list[int]:
+    """:func:`crew_rule` over plain lists (one item per driver): the positions it makes Bronze."""
+    crews: dict = {}
+    for i, (car, cls) in enumerate(zip(cars, classes, strict=True)):
+        if str(cls).upper() in BRONZE_REQUIRED and not _missing(car):
+            crews.setdefault(car, []).append(i)
     out = []
-    cls = table["class"].astype(str).str.upper()
-    sub = table[cls.isin(BRONZE_REQUIRED).to_numpy()]
-    for _car, g in sub.groupby("car", sort=False):
-        open_ = g["category_source"].isin(["unknown", "estimated"]).to_numpy()
-        graded = g.loc[~open_, "category"]
-        if (graded == "Bronze").any() or open_.sum() != 1:
-            continue
-        out.append(int(g.index[open_][0]))
+    for rows in crews.values():
+        open_ = [i for i in rows if sources[i] in ("unknown", "estimated")]
+        bronze = any(isinstance(categories[i], str) and categories[i] == "Bronze" for i in rows if i not in open_)
+        if not bronze and len(open_) == 1:
+            out.append(open_[0])
     return out
+
+
+def _missing(v) -> bool:
+    return v is None or (not isinstance(v, str) and bool(pd.isna(v)))

@@ -20,6 +20,7 @@ are joined by their identity key and the archive's alias table.
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
@@ -36,6 +37,7 @@ __all__ = [
     "LOOKUP_COLUMNS",
     "OBSERVED_KINDS",
     "REGISTRY_COLUMNS",
+    "RegistryIndex",
     "alias_hints",
     "category_lookup",
     "driver_history",
@@ -158,42 +160,104 @@ def load_registry(arc: Archive, keys=None, kinds=None) -> pd.DataFrame:
 
 def _pick(rows: pd.DataFrame) -> dict:
     """The category of one season's rows of one driver, its conflicts and latest race."""
-    cat = season_category(rows["category"])
-    other = rows.loc[rows["category"] != cat, "category"]
-    counts = other.value_counts()
-    conflict = (
-        "/".join(sorted(counts.index, key=lambda c: CATEGORY_ORDER.get(c, 9)))
-        if len(counts)
-        else None
-    )
-    mine = rows[rows["category"] == cat].sort_values("race_id")
-    return {
-        "category": cat,
-        "series": mine["series"].iat[-1],
-        "race_id": mine["race_id"].iat[-1],
-        "conflict": conflict,
-        "observations": int(len(rows)),
-    }
+    return _pick_rows(list(zip(rows["category"], rows["series"], rows["race_id"], strict=True)))
+
+
+def _pick_rows(rows: list[tuple]) -> dict:
+    """:func:`_pick` over (category, series, race_id) tuples."""
+    cat = season_category(c for c, _, _ in rows)
+    other = {c for c, _, _ in rows if c != cat and isinstance(c, str)}
+    conflict = "/".join(sorted(other, key=lambda c: (CATEGORY_ORDER.get(c, 9), c))) if other else None
+    mine = sorted((r for r in rows if r[0] == cat), key=lambda r: r[2])
+    return {"category": cat, "series": mine[-1][1], "race_id": mine[-1][2], "conflict": conflict,
+            "observations": len(rows)}  # fmt: skip
+
+
+class RegistryIndex:
+    """A registry table (:func:`load_registry` rows, ``key`` canonical) indexed once by driver key, so that
+    :func:`season_lookup` and :func:`estimate_lookup` answer many seasons and races without a pandas
+    operation per call (``season_lookup(reg, ...)`` builds one for its call)."""
+
+    def __init__(self, reg: pd.DataFrame):
+        self.observed: dict = {}  # key -> season -> [(category, series, race_id)]
+        self.estimated: dict = {}  # key -> [(season, confidence, race_id, category, series, evidence)]
+        self._by_season: dict = {}  # key -> season -> estimates sorted (see _estimated_by_season)
+        cols = [reg[c].tolist() if c in reg.columns else [None] * len(reg)
+                for c in ("key", "kind", "season", "category", "series", "race_id", "confidence", "evidence")]  # fmt: skip
+        for key, kind, season, cat, series, rid, conf, ev in zip(*cols, strict=True):
+            if kind in OBSERVED_KINDS:
+                self.observed.setdefault(key, {}).setdefault(int(season), []).append((cat, series, rid))
+            elif kind == "estimated":
+                self.estimated.setdefault(key, []).append((int(season), conf, rid, cat, series, ev))
+
+    def season(self, keys, season: int | None) -> dict:
+        """:func:`season_lookup` as {key: row dict}."""
+        out = {}
+        for key in dict.fromkeys(keys):
+            seasons = self.observed.get(key)
+            if not seasons:
+                continue
+            pick = max(seasons) if season is None else min(seasons, key=lambda s: (abs(s - season), -s))
+            hit = _pick_rows(seasons[pick])
+            hit.update(season_observed=pick, source="archive", probability=float("nan"), evidence=None)
+            out[key] = hit
+        return out
+
+    def _estimated_by_season(self, key) -> dict:
+        """season -> (that season's estimates of ``key`` by (confidence, race_id), Counter of their categories,
+        race_id -> Counter of that race's categories), made once per key."""
+        by = self._by_season.get(key)
+        if by is None:
+            groups: dict = {}
+            for r in self.estimated.get(key, ()):
+                groups.setdefault(r[0], []).append(r)
+            by = {}
+            for y, rows in groups.items():
+                per_race: dict = {}
+                for r in rows:
+                    per_race.setdefault(r[2], Counter())[r[3]] += 1
+                by[y] = (sorted(rows, key=lambda r: (r[1], r[2])), Counter(r[3] for r in rows), per_race)
+            self._by_season[key] = by
+        return by
+
+    def estimates(self, keys, season: int | None, *, skip_race: str | None = None) -> dict:
+        """:func:`estimate_lookup` as {key: row dict}; ``skip_race``: that race's estimates left out (without a
+        scan of all of a driver's estimates per race: a long career has one in nearly every race)."""
+        out = {}
+        for key in dict.fromkeys(keys):
+            if key in self.observed:
+                continue
+            by = self._estimated_by_season(key)
+            usable = {}  # season -> (rows, categories) without skip_race's
+            for y, (rows, cats, per_race) in by.items():
+                # categories change from year to year: an estimate speaks for its season and the next
+                if season is not None and abs(y - int(season)) > ESTIMATE_SEASONS:
+                    continue
+                skip = per_race.get(skip_race) if skip_race is not None else None
+                if skip:
+                    cats = cats - skip  # Counter difference: only the categories left
+                if sum(cats.values()):
+                    usable[y] = (rows, cats)
+            if not usable:
+                continue
+            pick = max(usable) if season is None else min(usable, key=lambda x: (abs(x - season), -x))
+            rows, cats = usable[pick]
+            top = next(r for r in reversed(rows) if r[2] != skip_race or skip_race is None)
+            others = sorted(set(cats) - {top[3]}, key=lambda c: CATEGORY_ORDER.get(c, 9))
+            out[key] = {
+                "category": top[3], "season_observed": pick, "series": top[4], "race_id": top[2],
+                "conflict": "/".join(others) or None, "observations": sum(cats.values()), "source": "estimated",
+                "probability": float(top[1]), "evidence": top[5],
+            }  # fmt: skip
+        return out
 
 
 def season_lookup(reg: pd.DataFrame, keys: list[str], season: int | None) -> pd.DataFrame:
     """Per canonical key of ``keys`` known to the registry: :data:`LOOKUP_COLUMNS` (index: key).
     ``season`` None: the latest season observed."""
     known = reg[reg["key"].isin(set(keys)) & reg["kind"].isin(OBSERVED_KINDS)]
-    out = {}
-    for key, rows in known.groupby("key", sort=False):
-        seasons = sorted(set(int(s) for s in rows["season"]))
-        if season is None:
-            pick = seasons[-1]
-        else:
-            pick = min(seasons, key=lambda s: (abs(s - season), -s))
-        hit = _pick(rows[rows["season"] == pick])
-        hit["season_observed"] = pick
-        hit["source"] = "archive"
-        hit["probability"] = float("nan")
-        hit["evidence"] = None
-        out[key] = hit
-    return pd.DataFrame.from_dict(out, orient="index", columns=LOOKUP_COLUMNS)
+    found = RegistryIndex(known).season(dict.fromkeys(known["key"]), season)
+    return pd.DataFrame.from_dict(found, orient="index", columns=LOOKUP_COLUMNS)
 
 
 def estimate_lookup(reg: pd.DataFrame, keys: list[str], season: int | None) -> pd.DataFrame:
@@ -201,23 +265,13 @@ def estimate_lookup(reg: pd.DataFrame, keys: list[str], season: int | None) -> p
     :data:`ESTIMATE_SEASONS` of ``season``: the estimate of the nearest season (a later one on a tie; within it the most probable, then the latest race),
     as :data:`LOOKUP_COLUMNS` with ``source`` "estimated", ``probability`` the estimator's measured
     precision, ``evidence`` and the race it was estimated in (index: key)."""
+    want = set(keys)
     observed = set(reg.loc[reg["kind"].isin(OBSERVED_KINDS), "key"])
-    est = reg[reg["key"].isin(set(keys) - observed) & (reg["kind"] == "estimated")]
-    if season is not None:  # categories change from year to year: an estimate speaks for its season and the next
+    est = reg[reg["key"].isin(want - observed) & (reg["kind"] == "estimated")]
+    if season is not None:  # the order of the keys: the first row of each within the seasons it may speak for
         est = est[(est["season"].astype(int) - int(season)).abs() <= ESTIMATE_SEASONS]
-    out = {}
-    for key, rows in est.groupby("key", sort=False):
-        seasons = sorted(set(int(x) for x in rows["season"]))
-        pick = seasons[-1] if season is None else min(seasons, key=lambda x: (abs(x - season), -x))
-        mine = rows[rows["season"] == pick].sort_values(["confidence", "race_id"], kind="stable")
-        top = mine.iloc[-1]
-        others = sorted(set(mine["category"]) - {top["category"]}, key=lambda c: CATEGORY_ORDER.get(c, 9))
-        out[key] = {
-            "category": top["category"], "season_observed": pick, "series": top["series"],
-            "race_id": top["race_id"], "conflict": "/".join(others) or None, "observations": int(len(mine)),
-            "source": "estimated", "probability": float(top["confidence"]), "evidence": top["evidence"],
-        }  # fmt: skip
-    return pd.DataFrame.from_dict(out, orient="index", columns=LOOKUP_COLUMNS)
+    found = RegistryIndex(est).estimates(dict.fromkeys(est["key"]), season)
+    return pd.DataFrame.from_dict(found, orient="index", columns=LOOKUP_COLUMNS)
 
 
 def race_season(race) -> int | None:
@@ -225,10 +279,15 @@ def race_season(race) -> int | None:
     return race.season
 
 
-def training_table(arc: Archive) -> pd.DataFrame:
+def training_table(arc: Archive, *, graded_races: bool = False) -> pd.DataFrame:
     """The archived drivers with a pace and the category their race's results gave them (the
-    estimator's examples): race_id, class, driver_key, category, pace, with its features."""
-    t = arc.df("SELECT race_id, class, driver_key, category, pace FROM entries WHERE pace IS NOT NULL")
+    estimator's examples): race_id, class, driver_key, category, pace, with its features.
+    ``graded_races``: only the races where some driver has a category; the same model
+    (``fit(t.dropna(subset=["category"]))``) for a fraction of the rows: the features rank drivers within
+    (race, class), so dropping whole races changes no other race's, and the fit keeps graded rows only, in the
+    same order."""
+    where = " AND race_id IN (SELECT race_id FROM entries WHERE category IS NOT NULL)" if graded_races else ""
+    t = arc.df("SELECT race_id, class, driver_key, category, pace FROM entries WHERE pace IS NOT NULL" + where)
     return features(t)
 
 

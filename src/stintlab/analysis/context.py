@@ -64,11 +64,13 @@ def _slot(col: pd.Series) -> dict | None:
         if hit is not None and hit[0]() is pa_arr:
             return hit[1]
         store: dict = {}
-        _CACHE[key] = (weakref.ref(pa_arr, lambda _r, k=key: _forget(k, _r)), store)
+        _CACHE[key] = (weakref.ref(pa_arr, lambda _r, k=key, forget=_forget: forget(k, _r)), store)
         return store
 
 
 def _forget(key: int, ref) -> None:
+    if _LOCK is None or _CACHE is None:  # interpreter shutdown: the module's globals are gone
+        return
     with _LOCK:
         hit = _CACHE.get(key)
         if hit is not None and hit[0] is ref:

@@ -302,3 +302,12 @@ def test_a_class_winner_gets_no_what_if(load_corpus_race):
     assert race.standings()["car"].iat[0] == "40"
     for lang in ("en", "fr"):
         assert not [s for s in story(race, "40", lang=lang) if s["key"] == "whatif"]
+
+
+def test_lemans_2024_92_garage_stop_names_the_passing_cars_once(lm24):
+    # lap 182: the cars that passed #92 also put a lap on it: the sentence lists them once ("each of them"),
+    # the French too; which cars passed is the class order before and after (raw rows, checked above)
+    en = next(m["text"] for m in lm24["en"] if m["key"] == "moment" and m["laps"][0] == 182)
+    fr = next(m["text"] for m in lm24["fr"] if m["key"] == "moment" and m["laps"][0] == 182)
+    assert "passed by #91" in en and en.count("#91") == 1 and en.endswith("and lost a lap to each of them.")
+    assert fr.count("n°91") == 1 and fr.endswith("elle concède un tour à chacune d'elles."), fr

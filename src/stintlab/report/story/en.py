@@ -178,7 +178,9 @@ def stop(f: Stop) -> str:
             text += f", passed by {rivals(f.passed_by)}"
     elif b and a:
         text += f", but it kept {ordinal(a)} in {f.cls}"
-    if f.laps_lost_to:
+    if f.laps_lost_to and b and a and a > b and set(f.laps_lost_to) == set(f.passed_by):
+        text += ", and lost a lap to each of them"  # the same cars: not listed twice
+    elif f.laps_lost_to:
         text += f", and lost a lap to {rivals(f.laps_lost_to)}"
     return text + "."
 

@@ -207,7 +207,9 @@ def stop(f: Stop) -> str:
             text += f", dépassée par {rivals(f.passed_by)}"
     elif b and a:
         text += f", qui conserve sa {ordinal(a)} place de la catégorie"
-    if f.laps_lost_to:
+    if f.laps_lost_to and b and a and a > b and set(f.laps_lost_to) == set(f.passed_by):
+        text += " ; elle concède un tour à chacune d'elles"  # les mêmes voitures : pas deux fois la liste
+    elif f.laps_lost_to:
         text += f" ; elle concède un tour {to(rivals(f.laps_lost_to))}"
     return text + "."
 

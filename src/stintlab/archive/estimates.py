@@ -216,7 +216,7 @@ def refresh_estimates(arc: Archive, races: list[str] | None = None) -> dict:
     else:
         stored = read_calibration(arc)
         precision, crew_p = stored["pace"], stored["crew rule"]
-    train = training_table(arc)
+    train = training_table(arc, graded_races=True)  # the same model from the graded races' rows only
     model = fit(train.dropna(subset=["category"])) if len(train) else {}
     where, params = ("", []) if full else (
         " WHERE e.race_id IN (" + ", ".join("?" for _ in races) + ")", [str(r) for r in races])  # fmt: skip

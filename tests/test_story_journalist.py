@@ -311,3 +311,18 @@ def test_lemans_2024_92_garage_stop_names_the_passing_cars_once(lm24):
     fr = next(m["text"] for m in lm24["fr"] if m["key"] == "moment" and m["laps"][0] == 182)
     assert "passed by #91" in en and en.count("#91") == 1 and en.endswith("and lost a lap to each of them.")
     assert fr.count("n°91") == 1 and fr.endswith("elle concède un tour à chacune d'elles."), fr
+
+
+def test_a_winner_that_led_only_at_the_finish_is_not_said_to_lead_from_the_last_hour(corpus):
+    # Sebring 2024 #40 (raw rows: 333 laps, the most) led GTP at the final mark only (the raw oracle's hourly
+    # standings), so the headline does not say "leading at every hourly mark from hour 12 on"
+    from conftest import _cached_race
+
+    name = "imsa-2024-sebring-international-raceway"
+    rr = read_race(lap_file(name))
+    marks = {h: next(r["class_position"] for r in rr.standings_after_hour(h) if r["car"] == "40") for h in range(1, 13)}
+    assert marks[12] == 1 and marks[11] != 1 and _final(name, "40")["laps"] == 333
+    s = journalist_story(_cached_race(name), "40", "en")
+    head = _one(s, "headline")["text"]
+    assert head.startswith("The #40 won the race, and GTP, with 333 laps") and "hourly mark" not in head, head
+    assert _one(s, "hour_mark")["text"] == f"After 11 hours it was still only {_en(marks[11])} in GTP."

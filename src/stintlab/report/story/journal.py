@@ -161,7 +161,8 @@ def _hour_marks(race, car, cls, finish: Finish | None) -> tuple[list[HourMark], 
         while i > 0 and marks[i - 1][1] == 1:
             i -= 1
         before = [mark("before_lead", *marks[i - 1])] if i > 0 else []  # where it was just before
-        return before, marks[i][0]
+        # led from the last mark only (the finish): nothing to add to "won"
+        return before, (marks[i][0] if i < len(marks) - 1 else None)
     if led:
         last = led[-1]
         return [mark("last_lead", *last)], None

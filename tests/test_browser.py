@@ -469,12 +469,14 @@ _STRIP = """() => {
 @pytest.mark.parametrize("width", [1300, 390])
 def test_live_strip_and_car_page_render_without_overflow(browser, live_app, tmp_path, width):
     """The track-position strip and the car page of Le Mans 2023 at 12 h (paused), desktop and phone:
-    one strip per class, one dot per car on track with its fraction = race.standings(at=t) of the whole
-    file (distance - laps); the page's time strings = display.py's for the row's raw seconds; no
+    one strip per class, one dot per car on track with its fraction = the causal distance (what a live
+    screen shows; csv-module oracle of tests/test_distance_causal.py) minus the laps of race.standings(at=t)
+    (it used to be race.standings(at=t)'s interpolated distance, which knew the next crossing); the page's time strings = display.py's for the row's raw seconds; no
     horizontal overflow; the car page shows the car's panel, events and (once computed) projection."""
     import stintlab
     from conftest import lap_file
     from stintlab import display
+    from test_distance_causal import CausalOracle
 
     _, base, rid = live_app
     full = stintlab.load(lap_file("lemans-2023"), find_results=False)
@@ -492,7 +494,8 @@ def test_live_strip_and_car_page_render_without_overflow(browser, live_app, tmp_
     snap = page.evaluate(_STRIP)
     t = snap["t"]
     want = full.standings(at=t)
-    frac = {str(c): float(d) - int(n) for c, d, n in zip(want["car"], want["distance"], want["laps"])}
+    causal = CausalOracle("lemans-2023")
+    frac = {str(c): min(max(causal.at(str(c), t) - int(n), 0.0), 0.999) for c, n in zip(want["car"], want["laps"])}
     assert {c for _, _, c in snap["dots"]} == set(want["class"].astype(str))  # a strip per class
     status = {c: s for c, _, _, s, _ in snap["cells"]}
     assert {car for car, _, _ in snap["dots"]} == {c for c, s in status.items() if s != "retired"}

@@ -1,8 +1,13 @@
 """What the live page receives (/live/{rid}/events: web/live.py, web/live_view.py) on real races:
 
-- track position: each car's ``fraction`` of the lap equals ``race.standings(at=t)``'s distance minus its
-  laps, and, for three cars, an independent csv-module computation (the sector ends' shares of the lap
-  from the raw S1/S2 of the reference laps; a car between two timing points advances linearly in time);
+- track position: each car's ``fraction`` of the lap is the **causal** distance (what a live screen shows:
+  from the car's last timing point at or before the step, at the pace known there, capped at the next
+  timing point; docs/analysis.md "Two definitions") minus its laps. It used to be compared with
+  ``race.standings(at=t)`` of the whole file, which interpolates towards the next crossing (the replay knew
+  the future); it is now compared with the csv-module oracle of the causal rule
+  (tests/test_distance_causal.py) for every car, and, for three cars in each sector of an ordinary lap,
+  with a hand computation from the raw S1/S2/LAP_TIME (the sector ends' shares of the reference laps; the
+  pace of the sector just completed);
 - status: a car retired on track (found in the raw rows: not a finisher, last row not in the pit lane) is
   "running" just after its last crossing, "stopped" an hour later and "retired" at the end; a car retired
   in the pits is "pit", then "retired"; cars in the pit lane per the raw rows are "pit";
@@ -26,6 +31,7 @@ import pytest
 
 from conftest import lap_file
 from oracle import parse_time, read_race
+from test_distance_causal import CausalOracle
 
 pytestmark = pytest.mark.corpus
 
@@ -137,23 +143,26 @@ def sector_shares(path) -> tuple[float, float, dict]:
             statistics.median((r["s1"] + r["s2"]) / r["lt"] for r in ref), by)  # fmt: skip
 
 
-def test_track_fractions_equal_the_standings_by_distance_and_a_csv_oracle(server):
+def test_track_fractions_are_the_causal_distance_by_a_csv_oracle(server):
     import stintlab
 
     app, port, ids = server
     path = lap_file(FUJI)
     race = stintlab.load(path, find_results=False)
-    # 1. several moments: every car's fraction = race.standings(at=t).distance - laps (to 1/1000 lap)
+    # 1. several moments: every car's fraction = the causal distance (csv-module oracle) - laps (to 1/1000 lap)
+    causal = CausalOracle(FUJI)
     for t in (1234.5, 7200.0, 13000.25, 19999.0):
         state = _state_at(port, ids[FUJI], t)
-        want = race.standings(at=t)
-        want = {str(c): round(float(d) - int(n), 4) for c, d, n in zip(want["car"], want["distance"], want["laps"])}
+        listed = set(race.standings(at=t)["car"].astype(str))
         got = {r["car"]: r["fraction"] for r in state["standings"]}
-        assert got.keys() == want.keys()
+        laps = {r["car"]: r["laps"] for r in state["standings"]}
+        want = {c: min(max(causal.at(c, t) - laps[c], 0.0), 0.999) for c in got}
+        assert got.keys() == listed
         assert got == pytest.approx(want, abs=0.0005 + 1e-9), t  # the JSON's 3 decimals
         assert all(0.0 <= f < 1.0 for f in got.values())
         assert len({round(f, 2) for f in got.values()}) > len(got) // 3  # the cars are spread round the lap
-    # 2. three cars, mid-race, in each sector of an ordinary lap: the csv-module computation
+    # 2. three cars, mid-race, in each sector of an ordinary lap: from the last timing point at the pace of the
+    # stretch just completed (S3 of lap k, then S1, S2 of lap k + 1), capped at the next sector end
     share1, share2, by = sector_shares(path)
     raw = read_race(path)
     checked = 0
@@ -163,13 +172,16 @@ def test_track_fractions_equal_the_standings_by_distance_and_a_csv_oracle(server
         while True:  # an ordinary green lap k + 1 after an ordinary lap k
             prev, cur = by[(car, lap)], by.get((car, lap + 1))
             if (cur and prev["CROSSING_FINISH_LINE_IN_PIT"] != "B" and cur["CROSSING_FINISH_LINE_IN_PIT"] != "B"
-                    and not cur["PIT_TIME"] and prev["FLAG_AT_FL"] == "GF" and cur["FLAG_AT_FL"] == "GF"):  # fmt: skip
+                    and not cur["PIT_TIME"] and prev["FLAG_AT_FL"] == "GF" and cur["FLAG_AT_FL"] == "GF"
+                    and prev["s1"] and prev["s2"] and cur["s1"] and cur["s2"]):  # fmt: skip
                 break
             lap += 1
         e_k, s1, s2, lt = prev["el"], cur["s1"], cur["s2"], cur["lt"]
-        for t, want in ((e_k + 0.5 * s1, 0.5 * share1),
-                        (e_k + s1 + 0.5 * s2, share1 + 0.5 * (share2 - share1)),
-                        (e_k + s1 + s2 + 0.5 * (lt - s1 - s2), share2 + 0.5 * (1 - share2))):  # fmt: skip
+        s3_k = prev["lt"] - prev["s1"] - prev["s2"]
+        for t, want in ((e_k + 0.5 * s1, min(0.5 * s1 * (1 - share2) / s3_k, share1)),
+                        (e_k + s1 + 0.5 * s2, share1 + min(0.5 * s2 * share1 / s1, share2 - share1)),
+                        (e_k + s1 + s2 + 0.5 * (lt - s1 - s2),
+                         share2 + min(0.5 * (lt - s1 - s2) * (share2 - share1) / s2, 1 - share2))):  # fmt: skip
             t = round(t, 3)
             state = _state_at(port, ids[FUJI], t)
             row = next(r for r in state["standings"] if r["car"] == car)

@@ -57,7 +57,7 @@ from stintlab.errors import StintlabUsageError
 from stintlab.schema import check_columns, empty_table, table_columns
 
 __all__ = [
-    "Progress", "progress", "distance_at", "first_time_at", "distance_standings", "gap_history", "HOLD_FACTOR", "REF_RATIO",
+    "Progress", "progress", "distance_at", "next_point", "first_time_at", "distance_standings", "gap_history", "HOLD_FACTOR", "REF_RATIO",
 ]  # fmt: skip
 
 HOLD_FACTOR = THRESHOLDS.distance_hold_factor
@@ -75,7 +75,10 @@ class Progress:
     or later when the stretch is a stop); ``line``: the point is a crossing of the line (row ``row`` of
     the lap table), else a sector / loop point of lap row ``row``; ``pit``: the stretch ending at the
     point is a pit stop; ``shares``: the shares of the lap of the sector ends and loops used (empty
-    without sector times); ``laps``: the lap table; ``cols``: its columns read once as numpy arrays."""
+    without sector times); ``laps``: the lap table; ``cols``: its columns read once as numpy arrays;
+    ``speed``: the pace (laps per second) known at the point (the stretch ending there, at its moving
+    time; a car's first point: its class's reference lap); ``stays``: the car stops at the point (a
+    line crossing into the pit lane or under the chequered flag) — both for ``distance_at(causal=True)``."""
 
     cars: np.ndarray
     code: np.ndarray
@@ -90,6 +93,8 @@ class Progress:
     t_stride: float
     d_stride: float
     cols: dict
+    speed: np.ndarray | None = None
+    stays: np.ndarray | None = None
 
     def first(self) -> np.ndarray:
         """Index of each car's first point."""
@@ -232,13 +237,29 @@ def progress(laps: pd.DataFrame, sections: pd.DataFrame | None = None) -> Progre
         "in_lap": laps["in_lap"].to_numpy(dtype=bool) if "in_lap" in laps else np.zeros(n, dtype=bool),
         "classes": pd.unique(laps["class"].dropna().astype(str).to_numpy()),
     }
+    # causal pace (laps per second): the stretch that ends at the point, at its moving time (a stop's
+    # stretch is run at reference pace); a car's first point: its class's reference lap
+    with np.errstate(invalid="ignore", divide="ignore"):
+        speed = np.where(t - t0 > 0, (d - prev_d) / (t - t0), np.nan)
+        speed = np.where(newcar, 1.0 / ref, speed)
+    ff = (laps["flag"].astype("string") == "FF").fillna(False).to_numpy(dtype=bool) if "flag" in laps else np.zeros(n, bool)
+    # the car stops at this point: it crossed the line into the pit lane or under the chequered flag
+    stays = line & (cols["in_lap"][row] | ff[row])
     return Progress(np.asarray(cars, dtype=object), code.astype(np.int64), t, d, t0, row, line, pit & ~newcar,
-                    tuple(shares), laps, t_stride, d_stride, cols)  # fmt: skip
+                    tuple(shares), laps, t_stride, d_stride, cols, speed, stays)  # fmt: skip
 
 
-def distance_at(p: Progress, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def distance_at(p: Progress, t: float, causal: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """At race time ``t``, per car (index = car code): (distance, index of the last point reached,
-    held: the car is not moving, listed: its first point is at or before ``t``)."""
+    held: the car is not moving, listed: its first point is at or before ``t``).
+
+    ``causal=False`` (the standings of a finished file): between two timing points the car is
+    interpolated towards its next crossing (module docstring). ``causal=True`` (a live screen, a
+    replay that must not know the future): only the points at or before ``t`` are used — from its
+    last point the car advances at the pace known there (``Progress.speed``), capped at the next
+    timing point of the lap (the next sector end / loop share, else the line), so it never passes a
+    point it has not crossed; it stays at a line crossed into the pit lane or under the chequered
+    flag (``Progress.stays``). At a crossing both definitions give the point's distance."""
     n_cars = len(p.cars)
     key = p.code * p.t_stride + p.t
     q = np.arange(n_cars) * p.t_stride + t
@@ -246,6 +267,8 @@ def distance_at(p: Progress, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarr
     first, last = p.first(), p.last()
     listed = (j >= first) & (first <= last)
     j = np.clip(j, first, None)
+    if causal:
+        return _causal_at(p, t, np.minimum(j, last), listed)
     jn = np.minimum(j + 1, last)
     more = listed & (j < last)
     span = p.t[jn] - p.t0[jn]
@@ -254,6 +277,29 @@ def distance_at(p: Progress, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarr
     frac = np.clip(frac, 0.0, 1.0)
     dist = np.where(more, p.d[j] + (p.d[jn] - p.d[j]) * frac, p.d[np.minimum(j, last)])
     held = ~more | (frac <= 0.0)
+    return dist, j, held, listed
+
+
+def next_point(p: Progress, d: np.ndarray) -> np.ndarray:
+    """The distance of the next timing point of the lap after distances ``d``: the next sector end /
+    loop share (``p.shares``), else the line."""
+    base = np.floor(d + 1e-9)
+    shares = np.r_[np.sort(np.asarray(p.shares, dtype=float)), 1.0]
+    k = np.searchsorted(shares, d - base + 1e-9, side="right")
+    return base + shares[np.minimum(k, len(shares) - 1)]
+
+
+def _causal_at(p: Progress, t: float, j: np.ndarray, listed: np.ndarray):
+    """distance_at(causal=True) (its docstring), ``j``: each car's last point at or before ``t``."""
+    if p.speed is None or len(p.t) == 0:
+        raise StintlabUsageError("causal distances need a Progress from progress()")
+    cap = next_point(p, p.d[j])
+    v = np.nan_to_num(p.speed[j], nan=0.0)
+    stays = p.stays[j]
+    with np.errstate(invalid="ignore"):
+        run = np.where(stays, 0.0, np.maximum(t - p.t[j], 0.0) * v)
+    dist = np.minimum(p.d[j] + run, cap)
+    held = ~listed | stays | (run <= 0.0) | (dist >= cap)
     return dist, j, held, listed
 
 

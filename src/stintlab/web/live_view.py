@@ -4,8 +4,11 @@ page's JSON, with what the page needs beside the engine's figures (docs/live.md,
 - **times as text** by the one formatter (:mod:`stintlab.display`): ``*_text`` keys beside the raw
   seconds (kept for sorting and scripts); the page formats no time itself;
 - **track position**: each car's ``fraction`` of the lap at the step's race time, from
-  :func:`stintlab.analysis.distance.distance_at` on the race's timing points (``race.progress``: line,
-  sector ends, loops) — the ``distance`` of ``race.standings(at=t)`` minus the laps, the same function;
+  :func:`stintlab.analysis.distance.distance_at` with ``causal=True`` on the race's timing points
+  (``race.progress``: line, sector ends, loops): what a live timing screen shows — from the car's last
+  timing point at or before the step, at the pace known there, capped at the next timing point of the
+  lap (not ``race.standings(at=t)``'s distance, which interpolates towards the next crossing of the
+  finished file);
 - **status** (:func:`car_status`): ``running``, ``pit``, ``stopped`` (no crossing for more than
   ``THRESHOLDS.distance_hold_factor`` times its pace), ``retired`` / ``finished`` once the race is over;
 - **driver category** (``race.categories``, when known);
@@ -13,9 +16,10 @@ page's JSON, with what the page needs beside the engine's figures (docs/live.md,
 - **projections** (:meth:`LiveView.projections`: :func:`stintlab.sim.projections.project` with a Monte
   Carlo of :data:`PROJECT_RUNS` runs), sent by the stream at a bounded rate (:mod:`stintlab.web.live`).
 
-A replay knows the race's timing points ahead of the step (a car between two sector ends is placed
-between them, as ``race.standings(at=t)`` does); no other future figure is used: the status comes
-from the crossings up to the step, "finished" / "retired" from the chequered flag seen.
+A replay uses no timing point after the step (a car between two sector ends is extrapolated from the
+last one, never placed towards the next); the status comes from the crossings up to the step,
+"finished" / "retired" from the chequered flag seen. The class reference lap (pace of a car before its
+first timing point) and the sector ends' shares of the lap are the whole file's medians.
 """
 
 from __future__ import annotations
@@ -109,10 +113,10 @@ class LiveView:
 
     # ------------------------------------------------------------------ one step
     def fractions(self, t: float, rows) -> dict[str, float]:
-        """Each car's fraction of the lap at race time ``t`` (``race.standings(at=t)``'s distance minus
-        its laps, below 1; 3 decimals, the JSON's precision: 1/1000 of a lap), for the cars of ``rows``
-        (dicts with car and laps)."""
-        dist = distance.distance_at(self.progress, float(t))[0]
+        """Each car's fraction of the lap at race time ``t`` (the causal distance,
+        ``distance_at(..., causal=True)``, minus its laps, below 1; 3 decimals, the JSON's precision:
+        1/1000 of a lap), for the cars of ``rows`` (dicts with car and laps)."""
+        dist = distance.distance_at(self.progress, float(t), causal=True)[0]
         out = {}
         for r in rows:
             i = self.code.get(str(r["car"]))

@@ -250,7 +250,7 @@ def rules(
     fmt: str = FormatOpt,
 ):
     """Check driving times and crew line-ups against a rule set, or list the rule sets (--format csv
-    prints the three tables one after the other, each after a ``# name`` line). Without --rules the
+    prints the three tables one after the other, each after a line "# name"). Without --rules the
     shipped set meant for the race's series, season and event is used; a set meant for another
     series or season is refused unless --force."""
     from stintlab.analysis.rules import check_laps, list_rules

@@ -169,7 +169,7 @@ def events(
     fmt: str = FormatOpt,
 ):
     """Timeline of one car: start, stints, stops, incidents, neutralisations, class lead changes, finish.
-    The analysis gives the facts (typed columns); ``description`` is worded here from them, in ``--lang``."""
+    The analysis gives the facts (typed columns); the description column is worded here from them, in the --lang language."""
     fmt = output_format(fmt, as_json)
     lang = (lang or "en").lower()
     cat = catalog(lang)

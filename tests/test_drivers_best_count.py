@@ -49,3 +49,18 @@ def test_best_counts_every_driver_and_names_the_unranked(corpus, capsys):
         want = f"{total - left} of {total}" if left else str(total)
         line = next(x for x in cap.out.splitlines() if x.startswith(cls + " "))
         assert f" {want} (" in line, (cls, want, line)
+
+
+def test_report_headline_counts_every_driver(load_corpus_race):
+    """The report's best-performer table says the same: ranked of all, all = the raw file's drivers."""
+    from stintlab.report.html import build_report
+
+    raw = _raw_drivers(lap_file("lemans-2024"))
+    html = build_report(load_corpus_race("lemans-2024"), lang="en").html
+    total = len(raw["HYPERCAR"])
+    assert total == 69
+    # Ferdinand HABSBURG drove 5 laps (< the 10 clean laps a ranking needs): 68 ranked of 69
+    assert raw["HYPERCAR"][("35", "Ferdinand HABSBURG")] == 5
+    assert re.search(rf"<td[^>]*>HYPERCAR</td>\s*<td[^>]*>[^<]*</td>\s*<td[^>]*>{total - 1} of {total}</td>", html), (
+        re.findall(r"\d+ of \d+", html)
+    )

@@ -190,14 +190,6 @@ def drivers(
     emit(table_rows, fmt, title=f"{race.title}: drivers ranked by {metric} (* fewer than {min_laps} clean laps)")
 
 
-def _all_drivers(table: pd.DataFrame) -> dict:
-    """(class, category) -> drivers of the ranking, low-sample ones included (the headline counts ranked ones)."""
-    if table is None or table.empty:
-        return {}
-    cat = table["category"].astype("string").fillna("unknown")
-    return table.groupby([table["class"].astype(str), cat], sort=False).size().to_dict()
-
-
 def _report_unranked(table: pd.DataFrame, min_laps: int) -> None:
     """Name on stderr the drivers the headline leaves out (fewer than ``min_laps`` clean laps)."""
     low = table[table["low_sample"].fillna(True).astype(bool)]
@@ -216,7 +208,9 @@ def headline_rows(head: pd.DataFrame, table: pd.DataFrame | None = None) -> list
     """The headline table (:func:`stintlab.analysis.headline.category_headline`) as display rows;
     with the ranking ``table``, ``drivers`` reads "ranked of all" (``68 of 69``) when some are not ranked."""
     rows = []
-    every = _all_drivers(table)
+    from stintlab.analysis.headline import category_sizes
+
+    every = category_sizes(table)
     for r in records(head, list(head.columns)):
         total = every.get((str(r["class"]), str(r["category"])), r["drivers"])
         ranked = f"{r['drivers']} of {total}" if total != r["drivers"] else str(r["drivers"])

@@ -466,6 +466,35 @@ _STRIP = """() => {
 }"""
 
 
+_LABELS = """() => [...document.querySelectorAll('#strips .strip')].map(s => {
+  const tr = s.querySelector('.track').getBoundingClientRect(), sb = s.getBoundingClientRect();
+  return [...s.querySelectorAll('.dot')].map(d => { const b = d.getBoundingClientRect();
+    return {car: d.dataset.car, hid: d.classList.contains('hid'), frac: Number(d.dataset.frac), text: d.textContent,
+            x0: b.left, x1: b.right, y0: b.top, y1: b.bottom, w: b.width, tl: tr.left, tw: tr.width,
+            top: sb.top, bottom: sb.bottom}; });
+})"""
+
+
+def _check_strip_labels(page) -> int:
+    """No two shown car labels of a strip overlap; every car keeps a mark (a label or, when its label
+    found no free row, a small dot) centred at its track fraction and inside its strip. Returns the number
+    of labels shown."""
+    shown = 0
+    for dots in page.evaluate(_LABELS):
+        vis = [d for d in dots if not d["hid"]]
+        shown += len(vis)
+        for i, a in enumerate(vis):
+            for b in vis[i + 1 :]:
+                apart = a["x1"] <= b["x0"] + 0.5 or b["x1"] <= a["x0"] + 0.5 or a["y1"] <= b["y0"] + 0.5 or b["y1"] <= a["y0"] + 0.5
+                assert apart, (a["car"], b["car"])
+        for d in dots:
+            assert d["w"] >= 5, d["car"]  # a visible mark
+            assert abs((d["x0"] + d["x1"]) / 2 - (d["tl"] + d["frac"] * d["tw"])) <= 1.5, d["car"]
+            assert d["top"] - 0.5 <= d["y0"] and d["y1"] <= d["bottom"] + 0.5, d["car"]
+            assert d["text"] == d["car"]
+    return shown
+
+
 @pytest.mark.parametrize("width", [1300, 390])
 def test_live_strip_and_car_page_render_without_overflow(browser, live_app, tmp_path, width):
     """The track-position strip and the car page of Le Mans 2023 at 12 h (paused), desktop and phone:
@@ -510,6 +539,7 @@ def test_live_strip_and_car_page_render_without_overflow(browser, live_app, tmp_
     for el in page.locator("#strips .strip").all():
         b = el.bounding_box()
         assert b["x"] >= 0 and b["x"] + b["width"] <= width
+    assert _check_strip_labels(page) >= len(set(want["class"].astype(str)))  # overlapping labels spread or hidden
     page.screenshot(path=str(ARTIFACTS / f"web-live-strip-{width}.png"), full_page=False)
 
     # the car page of the leader at that moment, via the link of its row
@@ -522,7 +552,7 @@ def test_live_strip_and_car_page_render_without_overflow(browser, live_app, tmp_
     time.sleep(0.3)
     panel = page.evaluate("""() => ({t: Number(document.getElementById('carpanel').dataset.t),
         dd: Object.fromEntries([...document.querySelectorAll('#carpanel dd')].map(d => [d.dataset.key, d.textContent])),
-        events: document.querySelectorAll('#carevents li').length, sel: document.querySelectorAll('.dot.sel').length,
+        events: document.querySelectorAll('#carevents li').length, sel: document.querySelectorAll('.dot.sel:not(.hid)').length,
         sw: document.documentElement.scrollWidth})""")  # fmt: skip
     row = full.standings(at=panel["t"])
     row = row[row["car"].astype(str) == leader].iloc[0]

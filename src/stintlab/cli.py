@@ -7,6 +7,8 @@ raises on purpose is printed as one line on stderr with exit code 2, never a tra
 
 from __future__ import annotations
 
+import inspect
+import re
 import sys
 
 import typer
@@ -43,7 +45,35 @@ def build_app() -> typer.Typer:
     )
     for module in COMMAND_MODULES:
         module.register(cli)
+    _plain_helps(cli)
     return cli
+
+
+_ROLE = re.compile(r":[a-z]+:`~?([^`]+)`")  # :func:`x` -> x
+
+
+def plain_help(doc: str) -> str:
+    r"""A command's docstring as ``--help`` shows it: plain text (no RST ``literal`` quotes or
+    :role:`x` markup), each paragraph on one line so the help panel wraps it at the terminal's
+    width instead of breaking where the source line ended. Paragraphs stay apart.
+
+    >>> plain_help("Check the rules (``--force``\nto override).\n\nSee :func:`stintlab.x`.")
+    'Check the rules (--force to override).\n\nSee stintlab.x.'
+    """
+    text = _ROLE.sub(r"\1", doc).replace("``", "")
+    paragraphs = re.split(r"\n\s*\n", text.strip())
+    return "\n\n".join(" ".join(p.split()) for p in paragraphs)
+
+
+def _plain_helps(cli: typer.Typer) -> None:
+    """Give every command (groups' commands too) its help as :func:`plain_help` of its docstring."""
+    for c in cli.registered_commands:
+        doc = c.help if c.help is not None else inspect.getdoc(c.callback)
+        if doc:
+            c.help = plain_help(doc)
+    for g in cli.registered_groups:
+        if g.typer_instance is not None:
+            _plain_helps(g.typer_instance)
 
 
 app = build_app()

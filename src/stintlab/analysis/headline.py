@@ -37,7 +37,7 @@ import pandas as pd
 from stintlab.schema.category_tables import BEST_HEADLINE_COLUMNS, HEADLINE_COLUMNS, STANDING_COLUMNS
 
 __all__ = ["BEST_HEADLINE_COLUMNS", "FIGURES", "HEADLINE_COLUMNS", "STANDING_COLUMNS", "best_headline", "category_headline",
-           "category_standing"]  # fmt: skip
+           "category_sizes", "category_standing"]  # fmt: skip
 
 #: figure name -> (value column, sample-size column).
 FIGURES = {"fia": ("best_10", "best_10_n"), "index": ("index", "index_n")}
@@ -75,6 +75,16 @@ def _adjacent(a: str, b: str) -> bool:
     """An estimate can be wrong by one step (Gold for Silver), not by two (Platinum for Silver)."""
     order = {c: i for i, c in enumerate(_CATS[:4])}
     return a in order and b in order and abs(order[a] - order[b]) == 1
+
+
+def category_sizes(rankings: pd.DataFrame) -> dict[tuple[str, str], int]:
+    """(class, category) -> every driver of the ranking, low-sample ones included (the headline's
+    ``drivers`` counts the ranked ones only), categories grouped as in :func:`category_headline`.
+    The total a face prints beside ``drivers`` ("68 of 69")."""
+    if rankings is None or rankings.empty:
+        return {}
+    r = _eligible(rankings)
+    return {(str(c), str(k)): int(n) for (c, k), n in r.groupby(["class", "category"], sort=False).size().items()}
 
 
 def category_standing(rankings: pd.DataFrame) -> pd.DataFrame:

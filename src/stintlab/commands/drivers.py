@@ -146,11 +146,13 @@ def drivers(
             emit(records(best_headline(table), BEST_HEADLINE_COLUMNS), fmt)
             return
         emit(
-            headline_rows(head),
+            headline_rows(head, table),
             fmt,
             title=f"{race.title} — best performer per class and FIA category (* estimated category; "
-            f"'if wrong': who would lead if an estimated category were wrong; min {min_laps} clean laps)",
+            f"'if wrong': who would lead if an estimated category were wrong; drivers: ranked of all, "
+            f"a driver with fewer than {min_laps} clean laps is not ranked)",
         )
+        _report_unranked(table, min_laps)
         return
     rows = records(table, DRIVER_KEYS + DRIVER_EXTRA_KEYS)
     if as_json:
@@ -188,11 +190,31 @@ def drivers(
     emit(table_rows, fmt, title=f"{race.title}: drivers ranked by {metric} (* fewer than {min_laps} clean laps)")
 
 
-def headline_rows(head: pd.DataFrame) -> list[dict]:
-    """The headline table (:func:`stintlab.analysis.headline.category_headline`) as display rows."""
+def _report_unranked(table: pd.DataFrame, min_laps: int) -> None:
+    """Name on stderr the drivers the headline leaves out (fewer than ``min_laps`` clean laps)."""
+    low = table[table["low_sample"].fillna(True).astype(bool)]
+    if low.empty:
+        return
+    names = "; ".join(
+        f"{c} #{car} {d} ({n})"
+        for c, car, d, n in zip(low["class"], low["car"], low["driver"], low["clean_laps"], strict=True)
+    )
+    err_console.print(
+        f"not ranked, fewer than {min_laps} clean laps ({len(low)}; clean laps in brackets): {names}", highlight=False
+    )
+
+
+def headline_rows(head: pd.DataFrame, table: pd.DataFrame | None = None) -> list[dict]:
+    """The headline table (:func:`stintlab.analysis.headline.category_headline`) as display rows;
+    with the ranking ``table``, ``drivers`` reads "ranked of all" (``68 of 69``) when some are not ranked."""
     rows = []
+    from stintlab.analysis.headline import category_sizes
+
+    every = category_sizes(table)
     for r in records(head, list(head.columns)):
-        row = {"class": r["class"], "category": r["category"], "drivers": f"{r['drivers']} ({r['estimated']} est.)"}
+        total = every.get((str(r["class"]), str(r["category"])), r["drivers"])
+        ranked = f"{r['drivers']} of {total}" if total != r["drivers"] else str(r["drivers"])
+        row = {"class": r["class"], "category": r["category"], "drivers": f"{ranked} ({r['estimated']} est.)"}
         for fig, label, word in (("fia", "FIA 10-lap mean", lap_time), ("index", "index", lambda x: number(x, 2))):
             if r[f"{fig}_driver"] is None:
                 row[label] = ""
@@ -222,7 +244,7 @@ def rules(
     fmt: str = FormatOpt,
 ):
     """Check driving times and crew line-ups against a rule set, or list the rule sets (--format csv
-    prints the three tables one after the other, each after a ``# name`` line). Without --rules the
+    prints the three tables one after the other, each after a line "# name"). Without --rules the
     shipped set meant for the race's series, season and event is used; a set meant for another
     series or season is refused unless --force."""
     from stintlab.analysis.rules import check_laps, list_rules

@@ -169,7 +169,7 @@ def events(
     fmt: str = FormatOpt,
 ):
     """Timeline of one car: start, stints, stops, incidents, neutralisations, class lead changes, finish.
-    The analysis gives the facts (typed columns); ``description`` is worded here from them, in ``--lang``."""
+    The analysis gives the facts (typed columns); the description column is worded here from them, in the --lang language."""
     fmt = output_format(fmt, as_json)
     lang = (lang or "en").lower()
     cat = catalog(lang)
@@ -211,8 +211,22 @@ LOSSES_KEYS = [
 ]  # fmt: skip
 
 
-#: The columns of ``losses`` that are times (seconds lost), worded m:ss.fff; the others are counts.
-LOSS_TIME_KEYS = ["stops", "normal_stops", "long_stops", "garage_stops", "incidents", "neutralisations", "total"]
+#: The columns of ``losses`` that are times (seconds lost), worded m:ss.fff; ``stops`` and ``incident_count``
+#: are counts, ``neutralisation_laps`` a number of laps (fractional).
+LOSS_TIME_KEYS = ["normal_stops", "long_stops", "garage_stops", "incidents", "neutralisations", "total"]
+
+#: The table header of ``losses`` (JSON and CSV keep the column names, docs/tables.md ``time_losses``).
+LOSS_HEADERS = {
+    "stops": "stops (n)",
+    "normal_stops": "lost: normal stops",
+    "long_stops": "lost: long stops",
+    "garage_stops": "lost: garage stops",
+    "incidents": "lost: incidents",
+    "incident_count": "incident laps (n)",
+    "neutralisations": "neutr. vs class ref (- = gained)",
+    "neutralisation_laps": "neutr. laps vs class ref",
+    "total": "total lost (stops+incidents)",
+}
 
 
 def losses(
@@ -229,7 +243,20 @@ def losses(
         c = check_car(race.laps, car, race.classification)
         table = table[table["car"] == c]
     rows = records(table, LOSSES_KEYS)
-    emit(rows, fmt, title=f"{race.title} — time lost", formats=dict.fromkeys(LOSS_TIME_KEYS, lap_time))
+    if fmt != "table":
+        emit(rows, fmt)
+        return
+    words = [{LOSS_HEADERS.get(k, k): (_laps_word(v) if k == "neutralisation_laps" else v) for k, v in r.items()}
+             for r in rows]  # fmt: skip
+    emit(words, fmt, formats={LOSS_HEADERS.get(k, k): lap_time for k in LOSS_TIME_KEYS},
+         title=f"{race.title} — time lost per car (m:ss.fff; (n) = a count; total = stops + incidents; "
+               "neutr.: time and laps lost to the class reference car across the neutralisations (SC, FCY, red flag), "
+               "laps interpolated between line crossings)")  # fmt: skip
+
+
+def _laps_word(v) -> str:
+    """Laps lost as a signed decimal with two places (``+1.06``, ``-0.26``): a fraction of a lap is meant."""
+    return "" if v is None else f"{v:+.2f}"
 
 
 def register(app: typer.Typer) -> None:

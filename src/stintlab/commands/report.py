@@ -184,7 +184,7 @@ def story(
     title: str = TitleOpt,
 ):
     """The story of one car's race, in English or French, as a journalist writes it (at most 12
-    sentences: headline, decisive moments, hourly marks, crew, what-if, pace); ``--full`` tells the
+    sentences: headline, decisive moments, hourly marks, crew, what-if, pace); --full tells the
     whole race in order. Each sentence names the laps behind it."""
     from stintlab.report.sections import car_or_error
     from stintlab.report.story import journalist_story

@@ -355,21 +355,25 @@ def neutral_section(neutral: pd.DataFrame, lang: str, zone: str = "slow_zone") -
 
 _HEADLINE_HEADS = {
     "en": {"fia": "FIA 10-lap mean", "index": "Index", "if_wrong": "leader if {who} was {cat}", "laps": "laps",
-           "est": "estimated", "not": "not "},
+           "est": "estimated", "not": "not ", "of": "{n} of {total}"},
     "fr": {"fia": "Moyenne FIA des 10 meilleurs tours", "index": "Indice", "if_wrong": "en tête si {who} était {cat}",
-           "laps": "tours", "est": "estimé", "not": "pas "},
+           "laps": "tours", "est": "estimé", "not": "pas ", "of": "{n} sur {total}"},
 }  # fmt: skip
 
 
-def _headline_table(head: pd.DataFrame, lang: str) -> str:
+def _headline_table(head: pd.DataFrame, lang: str, ranks: pd.DataFrame | None = None) -> str:
     """Best performer of each class and FIA category by the FIA 10-lap mean and by the index
     (:func:`stintlab.analysis.headline.category_headline`), with sample sizes and what an estimated
-    category would change."""
+    category would change; ``drivers`` reads "68 of 69" when some drivers of ``ranks`` are not ranked."""
+    from stintlab.analysis.headline import category_sizes
+
     H = _HEADLINE_HEADS[lang]
+    every = category_sizes(ranks)
     rows = []
     for r in _records(head, list(head.columns)):
-        row = {"class": r["class"], "category": catalog(lang).CATEGORIES.get(r["category"], r["category"]),
-               "drivers": f"{r['drivers']}"}  # fmt: skip
+        total = every.get((str(r["class"]), str(r["category"])), r["drivers"])
+        n = H["of"].format(n=r["drivers"], total=total) if total != r["drivers"] else str(r["drivers"])
+        row = {"class": r["class"], "category": catalog(lang).CATEGORIES.get(r["category"], r["category"]), "drivers": n}
         for fig, word in (("fia", lap_time), ("index", lambda x: number(x, 2))):
             if r[f"{fig}_driver"] is None:
                 row[fig] = ""
@@ -394,7 +398,7 @@ def _rankings_section(race, ranks: pd.DataFrame, classes, car, lang: str) -> str
     out.append(f'<p class="muted">{esc(L["metric"])}{colon} {esc(metric)}</p>')
     head = sections.category_headline(race)
     if head is not None and not head.empty:
-        out.append(f"<h3>{esc(L['best'])}</h3>" + _headline_table(head[head["class"].isin(classes)], lang))
+        out.append(f"<h3>{esc(L['best'])}</h3>" + _headline_table(head[head["class"].isin(classes)], lang, ranks))
     r = ranks[ranks["class"].isin(classes)]
     rows = _records(
         r,

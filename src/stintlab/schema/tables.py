@@ -247,15 +247,15 @@ EVENTS = (
 )  # fmt: skip
 TIME_LOSSES = (
     CAR, CLASS,
-    _c("stops", "int64", "", "Pit stops."),
-    _c("normal_stops", "float64", "s", "Time lost in normal stops."),
-    _c("long_stops", "float64", "s", "Time lost in long stops."),
-    _c("garage_stops", "float64", "s", "Time lost in garage stops."),
-    _c("incidents", "float64", "s", "Time lost in incident laps."),
-    _c("incident_count", "int64", "", "Incident laps."),
-    _c("neutralisations", "float64", "s", "Seconds lost to the class reference car across the neutralisations (negative = gained)."),
-    _c("neutralisation_laps", "float64", "", "The same in laps."),
-    _c("total", "float64", "s", "Stops + incidents (neutralisations left out)."),
+    _c("stops", "int64", "", "Number of pit stops (a count, every kind; not a time)."),
+    _c("normal_stops", "float64", "s", "Seconds lost in normal stops, summed (each stop: in-lap + out-lap - the references of both laps)."),
+    _c("long_stops", "float64", "s", "Seconds lost in long stops (longer than a normal stop, not a garage stop), summed."),
+    _c("garage_stops", "float64", "s", "Seconds lost in garage stops (repairs), summed."),
+    _c("incidents", "float64", "s", "Seconds lost in incident laps (lap_time - expected), summed."),
+    _c("incident_count", "int64", "", "Number of incident laps (a count)."),
+    _c("neutralisations", "float64", "s", "Seconds lost to the class reference car across the neutralisations (negative = gained): neutralisation_laps x the car's median clean lap."),
+    _c("neutralisation_laps", "float64", "", "Laps (a number of laps, not seconds) lost to the class reference car across the neutralisations (negative = gained); fractional: laps are interpolated in the crossing times, 0.5 = half a lap."),
+    _c("total", "float64", "s", "Seconds lost in stops + incidents (normal_stops + long_stops + garage_stops + incidents; neutralisations left out)."),
 )  # fmt: skip
 
 # ------------------------------------------------------------------ driver metrics and rankings

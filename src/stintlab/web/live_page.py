@@ -7,7 +7,8 @@ a leaderboard per class with projections, the event ticker and, on a car's page
 
 The rows carry the figures as data attributes (``data-car``, ``data-pos``, ``data-laps``,
 ``data-status``, ``data-last``: raw seconds), the strip's dots ``data-car`` and ``data-frac``, and the
-board its race time (``#board[data-t]``), for scripts and the browser test.
+board its race time (``#board[data-t]``), for scripts and the browser test. The strip's car labels never
+overlap: close ones spread over three rows, a label that fits in none shrinks to a small dot (``.dot.hid``).
 """
 
 from __future__ import annotations
@@ -34,13 +35,16 @@ tr.pit td{background:#fff3e0}
 #ticker{max-height:16em;overflow-y:auto;font-size:.85em;list-style:none;padding-left:0}
 #ticker li{border-bottom:1px solid #eee;padding:.1em 0}
 .drv span{display:inline-block;max-width:14em;overflow:hidden;text-overflow:ellipsis;vertical-align:bottom}
-.strip{position:relative;height:1.5em;margin:.15em 0 .5em;border-radius:3px;background:#eceff1;overflow:hidden}
+.strip{position:relative;height:52px;margin:.15em 0 .5em;border-radius:3px;background:#eceff1;overflow:hidden}
 .strip::before{content:"";position:absolute;left:0;top:0;bottom:0;width:2px;background:#222}
 .strip .lab{position:absolute;left:4px;top:0;font-size:.7em;color:#555;line-height:1.5em}
 .strip .track{position:absolute;left:1.2em;right:1.2em;top:0;bottom:0}
-.dot{position:absolute;top:.2em;transform:translateX(-50%);font-size:.62em;line-height:1.1em;padding:0 .15em;
- border-radius:.6em;background:#1565c0;color:#fff;white-space:nowrap}
-.dot.pit{background:#e65100;top:.75em}.dot.stopped,.dot.retired{background:#9e9e9e}.dot.finished{background:#222}
+.strip.crowd .track::after{content:"";position:absolute;left:0;right:0;bottom:5px;height:1px;background:#cfd8dc}
+.dot{position:absolute;top:2px;transform:translateX(-50%);font-size:10px;line-height:12px;padding:0 3px;
+ border-radius:6px;background:#1565c0;color:#fff;white-space:nowrap}
+.dot.hid{top:auto;bottom:2px;width:7px;height:7px;padding:0;border-radius:50%;font-size:0;line-height:0;
+ opacity:.85;box-shadow:0 0 0 1px #eceff1}
+.dot.pit{background:#e65100}.dot.stopped,.dot.retired{background:#9e9e9e}.dot.finished{background:#222}
 .dot.sel{outline:2px solid #c62828;z-index:2}
 #carpanel{border:1px solid #ccc;border-radius:4px;padding:.4em .6em;margin:.4em 0}#carpanel h2{margin-top:.2em}
 #carpanel dl{display:grid;grid-template-columns:repeat(auto-fill,minmax(10em,1fr));gap:.4em .8em;margin:.3em 0}
@@ -100,11 +104,33 @@ function strip(cls, rows){
   for (const r of rows) {
     if (r.status === "retired") continue;
     const d = document.createElement("span"); d.className = "dot " + r.status + (r.car === CAR ? " sel" : "");
-    d.dataset.car = r.car; d.dataset.frac = r.fraction; d.textContent = r.car; d.title = W.car + r.car + " " + STATUS[r.status];
-    d.style.left = (100 * r.fraction).toFixed(2) + "%"; track.appendChild(d);
+    d.dataset.car = r.car; d.dataset.frac = r.fraction; d.dataset.rank = r.class_position; d.textContent = r.car;
+    d.title = W.car + r.car + " " + STATUS[r.status]; d.style.left = (100 * r.fraction).toFixed(2) + "%"; track.appendChild(d);
   }
   return div;
 }
+// Labels of close cars would overlap: each label takes the first of LANES rows where it overlaps no other
+// (the selected car first, then by class position); a label that fits in none is hidden and its car shows
+// as a small dot on the bottom line (its title still names it). Every car keeps a mark at its position.
+const LANES = 3, LANE_PX = 13, GAP_PX = 2;
+function layoutStrip(div){
+  const track = div.querySelector(".track"), w = track.clientWidth;
+  const dots = [...track.querySelectorAll(".dot")];
+  for (const d of dots) { d.classList.remove("hid"); d.style.top = ""; }
+  const half = new Map(dots.map((d) => [d, d.offsetWidth / 2 + GAP_PX / 2]));
+  dots.sort((a, b) => (b.classList.contains("sel") - a.classList.contains("sel")) || (Number(a.dataset.rank) - Number(b.dataset.rank)));
+  const lanes = Array.from({length: LANES}, () => []);
+  let hidden = 0, used = 1;
+  for (const d of dots) {
+    const x = Number(d.dataset.frac) * w, h = half.get(d);
+    const k = lanes.findIndex((l) => l.every(([a, b]) => x + h <= a || x - h >= b));
+    if (k < 0) { d.classList.add("hid"); hidden++; continue; }
+    lanes[k].push([x - h, x + h]); d.style.top = (2 + k * LANE_PX) + "px"; used = Math.max(used, k + 1);
+  }
+  div.dataset.hidden = String(hidden); div.classList.toggle("crowd", hidden > 0);
+  div.style.height = (4 + used * LANE_PX + (hidden ? 10 : 0)) + "px";  // as tall as its labels need
+}
+function layoutStrips(){ for (const d of document.querySelectorAll("#strips .strip")) layoutStrip(d); }
 function panel(s){
   const r = s.standings.find((x) => x.car === CAR), box = $("carpanel");
   if (!box) return;
@@ -168,7 +194,7 @@ function draw(s){
     }
     table.appendChild(tb); wrap.appendChild(table); frag.appendChild(wrap);
   }
-  board.replaceChildren(frag); strips.replaceChildren(sfrag);
+  board.replaceChildren(frag); strips.replaceChildren(sfrag); layoutStrips();
   board.dataset.t = t; board.dataset.finished = s.finished ? "1" : "0";
   if (proj) { $("projnote").textContent = proj.error ? fill(W.proj_error, {error: W.proj_errors[proj.error_code] || proj.error}) :
     fill(W.proj_at, {at: proj.at_text, runs: proj.meta.runs, flag: proj.meta.expected_flag_text}); board.dataset.projAt = proj.at; }
@@ -194,6 +220,7 @@ function start(from){
   src.addEventListener("end", () => { stop(); $("status").textContent = W.end; $("board").dataset.done = "1"; });
   src.onerror = () => { if (src && src.readyState === EventSource.CLOSED) { stop(); $("status").textContent = W.closed; } };
 }
+window.addEventListener("resize", layoutStrips);
 $("play").addEventListener("click", () => { if (playing) stop(); else start(t >= end && end ? 0 : t); });
 $("seek").addEventListener("change", () => start(Number($("seek").value)));
 $("speed").addEventListener("change", () => { speed = Number($("speed").value); if (playing) start(t); });

@@ -18,7 +18,8 @@ from rich.console import Console
 from rich.table import Table
 
 from stintlab.display import cell
-from stintlab.errors import StintlabUsageError
+from stintlab.errors import StintlabError, StintlabUsageError
+from stintlab.io.values import parse_time_text
 from stintlab.serial import records, to_jsonable, write_csv
 
 __all__ = [
@@ -177,3 +178,16 @@ def _cell(key: str, v: Any) -> str:
     if isinstance(v, (list, dict)) and v and any(isinstance(x, (list, dict)) for x in (v if isinstance(v, list) else v.values())):
         return json.dumps(v, ensure_ascii=False)
     return cell(key, v)
+
+
+def race_time_arg(text: str, option: str, example: str) -> float:
+    """A race time typed by a user (``H:MM:SS(.s)``, ``MM:SS``) in seconds; minutes and seconds must stay
+    below 60 (the reader's parser is lenient: "99:99" would read as 1:40:39). A usage error names ``option``
+    and shows ``example`` otherwise."""
+    try:
+        t = parse_time_text(text)
+        if any(float(part) >= 60 for part in text.strip().split(":")[1:]):
+            raise ValueError(text)
+        return t
+    except (ValueError, StintlabError):
+        raise StintlabUsageError(f"{option} wants a race time like {example} (got {text!r})") from None

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import typer
 
-from stintlab.commands._common import load_race
+from stintlab.commands._common import load_race, race_time_arg
 from stintlab.errors import StintlabError, StintlabUsageError
 from stintlab.event import local_neutralisation, meta_from_path
-from stintlab.io.values import format_time, parse_time_text
+from stintlab.io.values import format_time
 from stintlab.live.engine import LiveRace
 from stintlab.live.replay import replay_states
 from stintlab.live.sources import HourlyFolderSource, LapFileSource
@@ -37,13 +37,7 @@ __all__ = ["register", "replay", "follow"]
 def _start(text: str | None) -> float:
     if not text:
         return 0.0
-    try:
-        t = parse_time_text(text)
-        if any(float(part) >= 60 for part in text.strip().split(":")[1:]):
-            raise ValueError(text)
-        return t
-    except (ValueError, StintlabError):
-        raise StintlabUsageError(f"--from wants a race time like 6:00:00 or 16:05:56.7 (got {text!r})") from None
+    return race_time_arg(text, "--from", "6:00:00 or 16:05:56.7")
 
 
 def _zones_word(meta: dict) -> str:

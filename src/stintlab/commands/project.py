@@ -6,9 +6,8 @@ from pathlib import Path
 
 import typer
 
-from stintlab.commands._common import emit, load_race, records
-from stintlab.errors import StintlabError, StintlabUsageError
-from stintlab.io.values import format_time, parse_time_text
+from stintlab.commands._common import emit, load_race, race_time_arg, records
+from stintlab.io.values import format_time
 
 #: the JSON keys of each projection row (the table ``projections`` of docs/tables.md)
 PROJECT_KEYS = [
@@ -24,16 +23,6 @@ PROJECT_KEYS = [
 _SHOWN = ["class_position", "car", "laps", "final_laps", "final_laps_p10", "final_laps_p90", "stops_remaining",
           "next_stop_lap", "class_position_median", "class_position_p10", "class_position_p90", "p_retire",
           "car_ahead", "gap_ahead_s", "catch_delta", "p_ahead_at_flag"]  # fmt: skip
-
-
-def _duration(text: str, what: str) -> float:
-    try:
-        t = parse_time_text(text)
-        if any(float(part) >= 60 for part in text.strip().split(":")[1:]):
-            raise ValueError(text)
-        return t
-    except (ValueError, StintlabError):
-        raise StintlabUsageError(f"{what} wants a race time like 12:00:00 or 6:00 (got {text!r})") from None
 
 
 def project(
@@ -53,9 +42,9 @@ def project(
     from stintlab.sim.projections import METHODS
     from stintlab.sim.projections import project as run
 
-    t = _duration(at, "--at")
+    t = race_time_arg(at, "--at", "12:00:00 or 6:00")
     race = load_race(file)
-    p = run(race, t, length=_duration(length, "--length") if length else None, cls=cls, runs=runs, seed=seed)
+    p = run(race, t, length=race_time_arg(length, "--length", "12:00:00 or 6:00") if length else None, cls=cls, runs=runs, seed=seed)
     rows = records(p.table, PROJECT_KEYS)
     if as_json:
         emit({"meta": p.meta, "methods": METHODS, "projections": rows}, True)

@@ -11,11 +11,19 @@ import typer
 
 from stintlab.analysis.standings import hour_snapshot_time, race_hours
 from stintlab.analysis.timeline import check_car
-from stintlab.commands._common import FormatOpt, JsonOpt, complete_lang, emit, load_race, output_format, records
+from stintlab.commands._common import (
+    FormatOpt,
+    JsonOpt,
+    complete_lang,
+    emit,
+    load_race,
+    output_format,
+    race_time_arg,
+    records,
+)
 from stintlab.config import THRESHOLDS
 from stintlab.display import duration, lap_time
-from stintlab.errors import StintlabError, StintlabUsageError
-from stintlab.io.values import parse_time_text
+from stintlab.errors import StintlabUsageError
 from stintlab.report.story.languages import catalog, event_texts
 
 FileArg = typer.Argument(
@@ -70,17 +78,6 @@ def _human(rows: list[dict], fmt: str) -> list[dict]:
     return rows
 
 
-def _race_time(text: str) -> float:
-    try:
-        t = parse_time_text(text)
-        # the reader's parser is lenient ("99:99" read as 1:40:39); a user's minutes and seconds stay below 60
-        if any(float(part) >= 60 for part in text.strip().split(":")[1:]):
-            raise ValueError(text)
-        return t
-    except (ValueError, StintlabError):
-        raise StintlabUsageError(f"--at wants a race time like 16:05:56.7 or 1:05:20 (got {text!r})") from None
-
-
 def standings(
     file: Path = FileArg,
     hour: int = typer.Option(None, "--hour", help="Standings after race hour N, as the official hour-N classification."),
@@ -101,7 +98,7 @@ def standings(
         table = race.standings(hour=hour, cls=cls)
         when = f"after hour {hour}"
     elif at is not None:
-        t = _race_time(at)
+        t = race_time_arg(at, "--at", "16:05:56.7 or 1:05:20")
         if t > race.duration + 3600:
             raise StintlabUsageError(
                 f"race time {duration(t)} is past the end of this race ({duration(race.duration)})"

@@ -10,15 +10,19 @@ the web app (the JSON keys are the public interface, documented in docs/cli.md).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import math
+import os
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["csv_value", "records", "to_jsonable", "write_csv"]
+__all__ = ["csv_value", "records", "to_jsonable", "write_atomically", "write_csv"]
 
 
 def to_jsonable(value: Any) -> Any:
@@ -68,3 +72,24 @@ def write_csv(fh, rows: list[dict], keys: list[str]) -> None:
     w.writerow(keys)
     for r in rows:
         w.writerow([csv_value(r.get(k)) for k in keys])
+
+
+def write_atomically(path, text: str, newline: str | None = None) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder, renamed over ``path``
+    once complete: a full disk or a kill leaves the old file (or none), never a truncated one. ``newline``
+    as for :func:`open` (``""`` for CSV text that carries its own line ends). A failure is a usage error
+    naming the file."""
+    from stintlab.errors import StintlabUsageError
+
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise StintlabUsageError(f"{path}: cannot write the file ({e.strerror or e}); nothing was changed") from None

@@ -4,11 +4,8 @@ documented in docs/cli.md)."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +17,7 @@ from rich.table import Table
 from stintlab.display import cell
 from stintlab.errors import StintlabError, StintlabUsageError
 from stintlab.io.values import parse_time_text
-from stintlab.serial import records, to_jsonable, write_csv
+from stintlab.serial import records, to_jsonable, write_atomically, write_csv
 
 __all__ = [
     "FORMATS", "FormatOpt", "JsonOpt", "PLAIN_ROWS", "complete_lang", "console", "emit", "err_console", "load_race", "output_format",
@@ -67,23 +64,6 @@ def use_categories(race, entry_list=None, db=None):
         race.entry_list = Path(entry_list)
     race.category_lookup = category_lookup(db, required=db is not None)
     return race
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder, renamed over ``path``
-    once complete: a full disk or a kill leaves the old file (or none), never a truncated one."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except OSError as e:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise StintlabUsageError(f"{path}: cannot write the file ({e.strerror or e}); nothing was changed") from None
 
 
 #: ``--format`` values of the table commands (``--json`` is an alias of ``--format json``).

@@ -8,17 +8,14 @@ The tables are the ones :class:`stintlab.race.Race` owns (the report shows the s
 
 from __future__ import annotations
 
-import contextlib
 import io
-import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
 from stintlab.errors import StintlabUsageError
 from stintlab.report import sections
-from stintlab.serial import records, write_csv
+from stintlab.serial import records, write_atomically, write_csv
 
 __all__ = ["report_tables", "write_tables"]
 
@@ -63,14 +60,6 @@ def write_tables(race, folder, car: str | None = None) -> dict[str, str]:
         buf = io.StringIO()
         write_csv(buf, records(table), [str(c) for c in table.columns])
         path = folder / f"{name}.csv"
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-                fh.write(buf.getvalue())
-            os.replace(tmp, path)
-        except OSError as e:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise StintlabUsageError(f"{path}: cannot write the file ({e.strerror or e})") from None
+        write_atomically(path, buf.getvalue(), newline="")
         written[name] = str(path)
     return written

@@ -56,6 +56,7 @@ def coverage(db: Path, corpus: Path) -> None:
 def accuracy(db: Path) -> None:
     from stintlab.analysis.estimate import estimate, fit
     from stintlab.archive.db import Archive
+    from stintlab.archive.estimates import pace_trials
     from stintlab.archive.registry import ESTIMATED_CATEGORIES, load_registry, season_lookup, training_table
 
     with Archive(db) as arc:
@@ -64,12 +65,8 @@ def accuracy(db: Path) -> None:
         seasons = arc.df("SELECT race_id, season FROM races")
     e = e.merge(seasons, on="race_id")
     known = e[e["category"].notna()]
-    parts = []
-    for rid in known["race_id"].unique():
-        test = known[(known["race_id"] == rid) & known["pct"].notna()]
-        est = estimate(fit(known[known["race_id"] != rid]), test)
-        parts.append(pd.DataFrame({"true": test["category"], "pred": est["category"], "p": est["probability"]}))
-    loro = pd.concat(parts)
+    with Archive(db) as arc:
+        loro = pace_trials(arc)  # leave one graded race out: the archive's own calibration trials
     other = e[e["category"].isna() & e["pct"].notna()]
     labelled = []
     for season, g in other.groupby("season"):

@@ -49,6 +49,7 @@ __all__ = [
     "MIN_MEASURED",
     "REFIT_GROWTH",
     "calibration",
+    "pace_trials",
     "read_calibration",
     "refresh_estimates",
 ]
@@ -69,7 +70,7 @@ _KEY = "estimate_calibration"
 _STATE = "estimate_state"
 
 
-def _pace_trials(arc: Archive) -> pd.DataFrame:
+def pace_trials(arc: Archive) -> pd.DataFrame:
     """Leave one race out (past :data:`MAX_FOLDS` graded races: one fold of them): true, pred, p for every
     graded driver of every race whose results grade drivers."""
     e = training_table(arc)
@@ -121,7 +122,7 @@ def calibration(arc: Archive, reg: pd.DataFrame | None = None) -> dict:
     """The measured precision of each estimator on this archive (module doc), with its sample size and
     whether the figure stated is the archive's (``archive``) or the corpus's (``corpus``, too few here)."""
     reg = load_registry(arc) if reg is None else reg
-    t = _pace_trials(arc)
+    t = pace_trials(arc)
     kept = t[(t["p"] >= MIN_PROBABILITY) & t["pred"].isin(ESTIMATED_CATEGORIES)]
     pace = {}
     for cat in ESTIMATED_CATEGORIES:

@@ -3,9 +3,13 @@ repository root); when it is missing, corpus tests skip locally and FAIL under C
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
 import os
+import socket
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -94,3 +98,30 @@ def build_archive(tmp_path_factory, races=tuple(ESTRE_2024_RACES), name: str = "
     _need_corpus()
     db = tmp_path_factory.mktemp(name) / "archive.duckdb"
     return db, ingest([CORPUS / r for r in races], db)
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serve_in_thread(app, timeout: float = 15.0):
+    """``app`` served by uvicorn on 127.0.0.1 in a daemon thread: yields its port; stopped on exit."""
+    import uvicorn
+
+    port = free_port()
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="off"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout
+    while not srv.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert srv.started, "the web app did not start"
+    try:
+        yield port
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)

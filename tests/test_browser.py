@@ -11,13 +11,13 @@ Screenshots go to ``test-artifacts/``.
 from __future__ import annotations
 
 import os
-import socket
-import threading
 import time
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+
+from conftest import serve_in_thread
 
 pytestmark = [pytest.mark.browser, pytest.mark.corpus]
 
@@ -189,30 +189,15 @@ def test_sro_report_opens_offline_with_its_cup_charts_and_story(browser, corpus,
 
 
 # ------------------------------------------------------------------ the web app
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    import uvicorn
-
     from stintlab.web import create_app
 
     app = create_app(data_dir=tmp_path_factory.mktemp("web-uploads"), with_demo=False)
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="off"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert srv.started, "the web app did not start"
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with serve_in_thread(app) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 def test_web_upload_car_page_story_and_switching_car(browser, server, corpus):
@@ -314,24 +299,13 @@ def test_pace_sections_draw_in_the_report_and_on_the_web_car_page(browser, serve
 @pytest.fixture(scope="module")
 def live_app(tmp_path_factory):
     """The web app with Le Mans 2023 uploaded (its id), on 127.0.0.1."""
-    import uvicorn
-
     from conftest import lap_file
     from stintlab.web import create_app
 
     app = create_app(data_dir=tmp_path_factory.mktemp("live-web"), with_demo=False)
     rid = app.state.store.add_upload("race.csv", lap_file("lemans-2023").read_bytes()).id
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="off"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert srv.started, "the web app did not start"
-    yield app, f"http://127.0.0.1:{port}", rid
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with serve_in_thread(app) as port:
+        yield app, f"http://127.0.0.1:{port}", rid
 
 
 _BOARD = """() => {

@@ -9,13 +9,12 @@ French race overview links to the live view in French."""
 from __future__ import annotations
 
 import re
-import threading
 import time
 
 import pytest
 
-from conftest import lap_file
-from test_browser import ARTIFACTS, _errors, _free_port, browser  # noqa: F401 - the module's Chromium fixture
+from conftest import lap_file, serve_in_thread
+from test_browser import ARTIFACTS, _errors, browser  # noqa: F401 - the module's Chromium fixture
 from test_web_french import _english_left, _names
 
 pytestmark = [pytest.mark.browser, pytest.mark.corpus]
@@ -25,23 +24,12 @@ RACE, CAR = "wec-2024-fuji6h", "8"
 
 @pytest.fixture(scope="module")
 def fuji_app(tmp_path_factory):
-    import uvicorn
-
     from stintlab.web import create_app
 
     app = create_app(data_dir=tmp_path_factory.mktemp("live-fr"), with_demo=False)
     rid = app.state.store.add_upload(lap_file(RACE).name, lap_file(RACE).read_bytes()).id
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="off"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert srv.started, "the web app did not start"
-    yield app, f"http://127.0.0.1:{port}", rid
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with serve_in_thread(app) as port:
+        yield app, f"http://127.0.0.1:{port}", rid
 
 
 _STATE = """() => { const b = document.getElementById('board');

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import http.client
 import json
-import socket
-import threading
 import time
 
 import pytest
 
-from conftest import lap_file
+from conftest import lap_file, serve_in_thread
 from oracle import read_race
 
 pytestmark = pytest.mark.corpus
@@ -22,31 +20,15 @@ pytestmark = pytest.mark.corpus
 RACE = "wec-2024-fuji6h"
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory):
-    import uvicorn
-
     from stintlab.web import create_app
 
     app = create_app(data_dir=tmp_path_factory.mktemp("live-uploads"), with_demo=False, max_live_streams=2)
     entry = app.state.store.add_upload("race.csv", lap_file(RACE).read_bytes())
-    port = _port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="off"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert srv.started
-    yield app, port, entry.id
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with serve_in_thread(app) as port:
+        yield app, port, entry.id
 
 
 def _get(port: int, url: str):

@@ -22,14 +22,12 @@ from __future__ import annotations
 import csv
 import http.client
 import json
-import socket
 import statistics
-import threading
 import time
 
 import pytest
 
-from conftest import lap_file
+from conftest import lap_file, serve_in_thread
 from oracle import parse_time, read_race
 from test_distance_causal import CausalOracle
 
@@ -39,31 +37,15 @@ FUJI = "wec-2024-fuji6h"
 LEMANS = "lemans-2023"
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    import uvicorn
-
     from stintlab.web import create_app
 
     app = create_app(data_dir=tmp_path_factory.mktemp("live-view"), with_demo=False, max_live_streams=8)
     ids = {name: app.state.store.add_upload(f"{name}.csv", lap_file(name).read_bytes()).id for name in (FUJI, LEMANS)}
-    port = _port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="off"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert srv.started
-    yield app, port, ids
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with serve_in_thread(app) as port:
+        yield app, port, ids
 
 
 def _stream(port: int, url: str, first_only: bool = False, until: float | None = None) -> list[tuple[str, dict, int]]:

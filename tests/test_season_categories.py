@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import csv
 import json
-import re
-import unicodedata
 
 import pandas as pd
 import pytest
@@ -30,6 +28,8 @@ from conftest import CORPUS, build_archive, lap_file
 from stintlab.archive.season_categories import resolve_season_rows
 from stintlab.archive.store import Archive
 from stintlab.cli import app
+from test_category_registry import key
+from test_category_registry import licences as registry_licences
 
 RACES = ("imsa-2024-road-atlanta", "lemans-2024", "nls-2025-nls2")
 RACE_IDS = {"imsa-2024-road-atlanta": "2024-imsa-road-atlanta-race", "lemans-2024": "2024-wec-le-mans-race",
@@ -37,24 +37,9 @@ RACE_IDS = {"imsa-2024-road-atlanta": "2024-imsa-road-atlanta-race", "lemans-202
 runner = CliRunner()
 
 
-def key(name: str) -> str:
-    text = unicodedata.normalize("NFKD", name)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
-
-
 def licences(race: str) -> dict[tuple[str, str], str]:
     """(car, driver key) -> DRIVERn_LICENSE of every licensed driver of an IMSA results file (csv module)."""
-    path = next((CORPUS / race).glob("*results.csv"))
-    out = {}
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        for row in csv.DictReader(fh):
-            for n in range(1, 9):
-                name = f"{row.get(f'DRIVER{n}_FIRSTNAME') or ''} {row.get(f'DRIVER{n}_SECONDNAME') or ''}".strip()
-                lic = (row.get(f"DRIVER{n}_LICENSE") or "").strip()
-                if name and lic:
-                    out[(row["NUMBER"].strip(), key(name))] = "Platinum" if lic == "Platinium" else lic
-    return out
+    return {(car, k): cat for car, k, cat in registry_licences(race)}
 
 
 @pytest.fixture(scope="module")

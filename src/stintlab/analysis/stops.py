@@ -52,6 +52,7 @@ from stintlab.analysis.annotate import annotate  # noqa: F401  (the chain: stops
 from stintlab.analysis.context import car_runs, codes, strings, values
 from stintlab.analysis.medians import window_medians
 from stintlab.analysis.order import took_the_flag
+from stintlab.analysis.stints import flag_per_car_code, rank_in_group
 from stintlab.config import THRESHOLDS
 from stintlab.schema import check_columns, empty_table
 
@@ -247,7 +248,7 @@ def stops(annotated: pd.DataFrame) -> pd.DataFrame:
 
     # retired in the pits: the in-lap is the car's last row and the car did not take the flag
     # (a car that pitted under the red flag that ended the race did: took_the_flag)
-    final = ~has_out & ~_flagged_by_code(a, car_c, car_names)[car_c[idx]]
+    final = ~has_out & ~flag_per_car_code(took_the_flag(a), car_names)[car_c[idx]]
     neut = n_in | n_out
     c_stop = cls_c[idx]
     kind_pit = _stop_kinds(pit_t, c_stop, len(cls_names), neut)
@@ -256,7 +257,7 @@ def stops(annotated: pd.DataFrame) -> pd.DataFrame:
     kind = np.where(final, "final", kind)
     # an in-lap at the very end (the car crossed the finish in the pit lane) is not a stop of note
     kind = np.where(~has_out & ~final, "normal", kind)
-    drv = values(a, "driver", filled=True)  # NA-safe: unknown == unknown
+    drv = codes(a, "driver", filled=True)[0]  # NA-safe: unknown == unknown
     dch = (drv[idx] != drv[nxt]) & has_out
     kind = np.where(drive_through_mask(pit_t, dch, has_out), "drive_through", kind)
     lost = a["class_loss"].to_numpy(dtype=float)[idx]
@@ -265,7 +266,7 @@ def stops(annotated: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "car": strings(a, "car", idx),
-            "stop": _rank_in_group(car_c[idx]),
+            "stop": rank_in_group(car_c[idx]),
             "class": strings(a, "class", idx),
             "lap_in": lap[idx].astype(np.int64),
             "lap_out": pd.arrays.IntegerArray(np.where(has_out, lap[nxt], 0).astype(np.int64), ~has_out),
@@ -289,26 +290,6 @@ def stops(annotated: pd.DataFrame) -> pd.DataFrame:
         },
         columns=STOP_COLUMNS,
     )
-
-
-def _flagged_by_code(laps: pd.DataFrame, car_c: np.ndarray, car_names: np.ndarray) -> np.ndarray:
-    """:func:`took_the_flag` per car code (False for a car it does not list)."""
-    took = took_the_flag(laps)
-    names = took.index.to_numpy(dtype=object)
-    if len(names) == len(car_names) and (names == car_names).all():  # canonical: cars in table order
-        return took.to_numpy(dtype=bool)
-    return took.reindex(car_names).fillna(False).to_numpy(dtype=bool)
-
-
-def _rank_in_group(key: np.ndarray) -> np.ndarray:
-    """1-based position of each row among the rows of the same ``key`` (``groupby.cumcount() + 1``)."""
-    order = np.argsort(key, kind="stable")
-    k = key[order]
-    first = np.r_[True, k[1:] != k[:-1]]
-    start = np.maximum.accumulate(np.where(first, np.arange(len(k)), 0))
-    out = np.empty(len(k), dtype=np.int64)
-    out[order] = np.arange(len(k)) - start + 1
-    return out
 
 
 def _strings_or_na(laps: pd.DataFrame, column: str, rows: np.ndarray, keep: np.ndarray):

@@ -53,7 +53,7 @@ import pandas as pd
 from stintlab.analysis.annotate import stint_numbers
 from stintlab.analysis.context import car_runs, codes, group_key, rows_of, strings, values
 from stintlab.analysis.order import snapshot_file, took_the_flag
-from stintlab.analysis.window import worst_window  # the one driving-window algorithm (re-exported)
+from stintlab.analysis.window import worst_window, worst_windows  # the one driving-window algorithm (re-exported)
 from stintlab.schema import empty_table
 
 __all__ = ["stints", "driver_spells", "drive_time", "driving_intervals", "worst_window", "DRIVE_TIME_COLUMNS"]
@@ -280,17 +280,46 @@ def drive_time(laps: pd.DataFrame, window: float = 6 * 3600.0, spells: pd.DataFr
     if laps.empty:
         return empty_table("drive_time")
     sp = driver_spells(laps) if spells is None else spells
-    g = sp.groupby(["car", "driver"], sort=False, observed=True)
-    out = g.agg(
-        driver_slot=("driver_slot", "first"),
-        cls=("class", "first"),
-        total=("drive_time", "sum"),
-        total_with_pits=("duration", "sum"),
-        longest_spell=("drive_time", "max"),
-        spells=("spell", "size"),
-        laps=("laps", "sum"),
-    ).reset_index()
-    out = out.rename(columns={"cls": "class"})
+    # (car, driver) groups of the spells in first-appearance order, spells without a driver left
+    # out (groupby(["car", "driver"], sort=False)); rows sorted by group, table order within it
+    car_c, _ = pd.factorize(sp["car"].array)
+    drv_c, drv_u = pd.factorize(sp["driver"].array)
+    kept = np.flatnonzero((car_c >= 0) & (drv_c >= 0))
+    gid, _ = pd.factorize(car_c[kept] * (len(drv_u) + 1) + drv_c[kept])
+    rows = kept[np.argsort(gid, kind="stable")]
+    size = np.bincount(gid, minlength=gid.max() + 1 if len(gid) else 0)
+    firsts = (np.cumsum(size) - size).astype(np.int64)
+    first_row = rows[firsts] if len(rows) else np.zeros(0, dtype=np.int64)
+    dt = sp["drive_time"].to_numpy(dtype=float)
+    # the sums as pandas adds them (compensated summation), both columns in one pass (the groups as
+    # the index: an array key costs pandas a failed column lookup that prints the array)
+    sums = pd.DataFrame({"t": dt[kept], "d": sp["duration"].to_numpy(dtype=float)[kept]}, index=gid)
+    sums = sums.groupby(level=0).sum()
+    car, driver = sp["car"].array.take(first_row), sp["driver"].array.take(first_row)
+    best, start = _pair_windows(laps, car, driver, window)
+    return pd.DataFrame(
+        {
+            "car": car,
+            "driver": driver,
+            "driver_slot": _first_of_group(sp["driver_slot"], rows, firsts),
+            "class": _first_of_group(sp["class"], rows, firsts),
+            "total": sums["t"].to_numpy(),
+            "total_with_pits": sums["d"].to_numpy(),
+            "longest_spell": np.fmax.reduceat(dt[rows], firsts) if len(rows) else np.zeros(0),
+            "worst_window_6h": best,
+            "worst_window_start": start,
+            "spells": size.astype(np.int64),
+            "laps": np.add.reduceat(sp["laps"].to_numpy(dtype=np.int64)[rows], firsts)
+            if len(rows)
+            else np.zeros(0, dtype=np.int64),
+        },
+        columns=cols,
+    )
+
+
+def _pair_windows(laps: pd.DataFrame, car, driver, window: float) -> tuple[np.ndarray, np.ndarray]:
+    """(worst window, its start) of each (``car``, ``driver``) pair, from the laps of that pair in
+    ``laps`` (their driving intervals, :func:`driving_intervals`); NaN for a pair without laps."""
     excl = _pit_excluded_per_row(laps)  # the intervals of driving_intervals(laps), without the frame
     el = laps["elapsed"].to_numpy(dtype=float)
     # (car, driver) as one integer code; a stable sort keeps each pair's rows in table order
@@ -299,14 +328,31 @@ def drive_time(laps: pd.DataFrame, window: float = 6 * 3600.0, spells: pd.DataFr
     key = (car_codes + 1) * (len(drv_names) + 1) + drv_codes
     order = np.argsort(key, kind="stable")
     ks = key[order]
-    ds = (el - laps["lap_time"].to_numpy(dtype=float) + excl)[order]
-    de = el[order]
     cuts = np.flatnonzero(np.r_[True, ks[1:] != ks[:-1], True])
-    wmap = {}
-    for i0, i1 in zip(cuts[:-1], cuts[1:]):
-        first = order[i0]
-        wmap[(car_names[car_codes[first]], drv_names[drv_codes[first]])] = worst_window(ds[i0:i1], de[i0:i1], window)
-    keys = list(zip(out["car"].astype(object), out["driver"].astype(object).fillna("")))
-    out["worst_window_6h"] = [wmap.get(k, (np.nan, np.nan))[0] for k in keys]
-    out["worst_window_start"] = [wmap.get(k, (np.nan, np.nan))[1] for k in keys]
-    return out[cols]
+    best, start = worst_windows((el - laps["lap_time"].to_numpy(dtype=float) + excl)[order], el[order], cuts, window)
+    # the pairs asked for, as keys of the lap table (a car or driver it does not have: no key)
+    car_at = {c: i for i, c in enumerate(car_names)}
+    drv_at = {d: i for i, d in enumerate(drv_names)}
+    none = -(len(car_names) + 2) * (len(drv_names) + 1)
+    want = np.array(
+        [(car_at[c] + 1) * (len(drv_names) + 1) + drv_at[d] if c in car_at and d in drv_at else none
+         for c, d in zip(np.asarray(car, dtype=object), np.asarray(driver, dtype=object).tolist())],  # fmt: skip
+        dtype=np.int64,
+    )
+    pair_keys = ks[cuts[:-1]]
+    if len(pair_keys) == 0:
+        return np.full(len(want), np.nan), np.full(len(want), np.nan)
+    at = np.minimum(np.searchsorted(pair_keys, want), len(pair_keys) - 1)
+    found = pair_keys[at] == want
+    return np.where(found, best[at], np.nan), np.where(found, start[at], np.nan)
+
+
+def _first_of_group(col: pd.Series, rows: np.ndarray, firsts: np.ndarray):
+    """``groupby(...).first()`` of ``col``: per group (its ``rows`` from ``firsts[k]`` on, in table
+    order), the first non-missing value, as a column of ``col``'s dtype."""
+    known = np.flatnonzero(col.notna().to_numpy()[rows])
+    j = np.searchsorted(known, firsts)
+    ends = np.r_[firsts[1:], len(rows)]
+    pos = known[np.minimum(j, max(len(known) - 1, 0))] if len(known) else np.zeros(len(firsts), dtype=np.int64)
+    pick = np.where((j < len(known)) & (pos < ends), rows[np.minimum(pos, max(len(rows) - 1, 0))], -1)
+    return col.array.take(pick, allow_fill=True)

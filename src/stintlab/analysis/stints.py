@@ -77,16 +77,17 @@ def _first_lap_start(laps: pd.DataFrame) -> np.ndarray:
     return laps["elapsed"].to_numpy(dtype=float) - laps["lap_time"].to_numpy(dtype=float)
 
 
-def stints(laps: pd.DataFrame, car=None) -> pd.DataFrame:
+def stints(laps: pd.DataFrame, car=None, *, took: pd.Series | None = None) -> pd.DataFrame:
     """One row per stint (module docstring): car, stint, driver, driver_slot, class, lap_start,
     lap_end, laps, start, end (race s), duration, driver_change, ended_by, pit_time_before
     (PIT_TIME of the stop that started it, NaN for stint 1), start_hour, end_hour.
 
     ``car``: only that car's stints (who took the flag is still decided on the whole race, so pass
-    the whole race when ``laps`` holds a subset of the cars)."""
+    the whole race when ``laps`` holds a subset of the cars). ``took``: :func:`took_the_flag` of
+    ``laps`` when already known (a Race keeps it)."""
     # a file taken while the race was running (hourly snapshot): the last stints end with the file
     snapshot = snapshot_file(laps)
-    running = took_the_flag(laps)  # per car: at or after the winner's finish, or stopped by the final red flag
+    running = took_the_flag(laps) if took is None else took  # per car: at or after the winner's finish, or stopped by the final red flag
     if car is not None:
         laps = rows_of(laps, "car", str(car))
     if laps.empty:

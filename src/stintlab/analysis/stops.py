@@ -187,25 +187,29 @@ def _field_reference(a: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
     return out
 
 
-def _group_median(v: np.ndarray, key: np.ndarray, want: np.ndarray) -> np.ndarray:
+def _group_median(v: np.ndarray, key: np.ndarray, want: np.ndarray, runs=None) -> np.ndarray:
     """Per entry of ``want``, the median of the non-NaN ``v`` whose ``key`` equals it (NaN when
-    none; a key of -1, a missing value, has no group): ``groupby(key).median()`` for a few groups."""
+    none; a key of -1, a missing value, has no group): ``groupby(key).median()`` for a few groups.
+    ``runs``: (starts, lasts) of each key's rows when they are consecutive (key k: run k)."""
     out = np.full(len(want), np.nan)
-    for k in np.unique(want[want >= 0]):
-        x = v[(key == k) & ~np.isnan(v)]
+    for k in np.unique(want[want >= 0]).tolist():
+        x = v[runs[0][k] : runs[1][k] + 1] if runs is not None else v[key == k]
+        x = x[~np.isnan(x)]
         if len(x):
             out[want == k] = np.median(x)
     return out
 
 
-def stops(annotated: pd.DataFrame) -> pd.DataFrame:
-    """One row per pit stop (module docstring), from the annotated lap table (:func:`annotate`)."""
+def stops(annotated: pd.DataFrame, *, took: pd.Series | None = None) -> pd.DataFrame:
+    """One row per pit stop (module docstring), from the annotated lap table (:func:`annotate`).
+    ``took``: :func:`~stintlab.analysis.order.took_the_flag` of the race when already known (a Race keeps it)."""
     if annotated.empty:
         return empty_table("stops")
     check_columns(annotated, "annotated_laps", "stops()", ANNOTATED_NEEDED)
     a = annotated
     car_c, car_names = codes(a, "car")
-    cls_c, cls_names = codes(a, "class")
+    cls_c, cls_names = codes(a, "class", filled=True)  # (kept by annotate) and missing as -1:
+    cls_c = np.where(a["class"].isna().to_numpy(), -1, cls_c)
     in_lap = a["in_lap"].to_numpy(dtype=bool)
     idx = np.flatnonzero(in_lap)
     last_of_car = car_runs(a).last_mask
@@ -228,10 +232,12 @@ def stops(annotated: pd.DataFrame) -> pd.DataFrame:
     with np.errstate(invalid="ignore"):
         pace_change = (cnt == 2) & (np.abs(pb - pa) > PACE_CHANGE * np.fmin(pb, pa))
     clean_lt = np.where(clean, lt, np.nan)
-    for key in (car_c, cls_c):
+    runs = car_runs(a)
+    by_run = (runs.starts, runs.last) if len(runs.starts) == len(car_names) else None  # car k: run k
+    for key, rows in ((car_c, by_run), (cls_c, None)):
         gap = ~np.isfinite(ref)
         if gap.any():
-            ref[gap] = _group_median(clean_lt, key, key[idx[gap]])
+            ref[gap] = _group_median(clean_lt, key, key[idx[gap]], rows)
 
     ref_in = ref.copy()
     ref_out = ref.copy()
@@ -248,7 +254,8 @@ def stops(annotated: pd.DataFrame) -> pd.DataFrame:
 
     # retired in the pits: the in-lap is the car's last row and the car did not take the flag
     # (a car that pitted under the red flag that ended the race did: took_the_flag)
-    final = ~has_out & ~flag_per_car_code(took_the_flag(a), car_names)[car_c[idx]]
+    took = took_the_flag(a) if took is None else took
+    final = ~has_out & ~flag_per_car_code(took, car_names)[car_c[idx]]
     neut = n_in | n_out
     c_stop = cls_c[idx]
     kind_pit = _stop_kinds(pit_t, c_stop, len(cls_names), neut)

@@ -151,20 +151,24 @@ def worst_windows(starts, ends, bounds, window: float = 6 * 3600.0) -> tuple[np.
     # not matter): interval starts, where F is its knot value, and interval ends - window
     cand = mono.copy()
     cand[1::2] -= window
-    # per run one np.interp call on [candidates + window..., ends - window...] (3 values per lap)
-    k = np.arange(len(t)) - np.repeat(2 * lo, 2 * m)  # knot position within its run
-    base = np.repeat(3 * lo, 2 * m)
+    # per run one np.interp call on its queries in three increasing blocks (np.interp's search
+    # starts from the previous answer): starts + window, (ends - window) + window, ends - window
+    i = np.arange(len(s)) - np.repeat(lo, m)  # lap position within its run
+    base = np.repeat(3 * lo, m) + i
+    mm = np.repeat(m, m)
     q = np.empty(3 * len(s))
-    q[base + k] = cand + window
-    q[(base + np.repeat(2 * m, 2 * m) + k // 2)[1::2]] = cand[1::2]
+    q[base] = cand[0::2] + window
+    q[base + mm] = cand[1::2] + window
+    q[base + 2 * mm] = cand[1::2]
     f = np.zeros_like(q)
     for g in np.flatnonzero(fast).tolist():
         a, n = int(lo[g]), int(m[g])
         f[3 * a : 3 * (a + n)] = np.interp(q[3 * a : 3 * (a + n)], mono[2 * a : 2 * (a + n)], v[2 * a : 2 * (a + n)])
-    at_start = v.copy()
-    at_start[1::2] = f[(base + np.repeat(2 * m, 2 * m) + k // 2)[1::2]]
+    vals = np.empty_like(t)
+    vals[0::2] = f[base] - v[0::2]
+    vals[1::2] = f[base + mm] - f[base + 2 * mm]
     fast2 = np.repeat(fast, 2 * m)
-    vals = np.where(fast2, f[base + k] - at_start, -np.inf)
+    vals[~fast2] = -np.inf
     top = np.repeat(np.maximum.reduceat(vals, 2 * lo), 2 * m)
     tied = np.where(vals >= top - TIE_SECONDS, cand, np.inf)  # ties go to the earliest start
     hit = np.flatnonzero((tied == np.repeat(np.minimum.reduceat(tied, 2 * lo), 2 * m)) & fast2)

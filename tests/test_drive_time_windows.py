@@ -99,3 +99,33 @@ def test_worst_windows_of_many_runs_equal_each_runs_worst_window_and_the_oracle(
         assert (best[g], first[g]) == worst_window(rs, re, 6 * H)  # the same figures, exactly
         assert best[g] == pytest.approx(oracle_window(rs, re, 6 * H), abs=1e-6)
         assert driving_inside(rs, re, first[g], 6 * H) == pytest.approx(best[g], abs=1e-5)
+
+
+def test_drive_time_totals_add_the_spells_with_compensation_as_pandas_does():
+    # three spells of one driver: 1e16 s then 1 s twice; a plain running sum loses both seconds
+    # (the spacing of doubles at 1e16 is 2 s), the compensated sum keeps them: math.fsum's 1e16 + 2
+    import math
+
+    import pandas as pd
+
+    from stintlab.analysis.stints import drive_time, driver_spells
+
+    n = 5
+    laps = pd.DataFrame(
+        {
+            "car": pd.array(["1"] * n, dtype="string"),
+            "lap": range(1, n + 1),
+            "driver": pd.array(["A", "B", "A", "B", "A"], dtype="string"),
+            "driver_slot": pd.array([1, 2, 1, 2, 1], dtype="Int8"),
+            "class": pd.array(["X"] * n, dtype="string"),
+            "lap_time": [100.0] * n,
+            "elapsed": [100.0 * (i + 1) for i in range(n)],
+            "in_lap": [False] * n,
+            "out_lap": [False] * n,
+            "pit_time": [float("nan")] * n,
+        }
+    )
+    sp = driver_spells(laps)
+    sp.loc[sp["driver"] == "A", "drive_time"] = [1e16, 1.0, 1.0]
+    total = drive_time(laps, spells=sp).set_index("driver").at["A", "total"]
+    assert total == math.fsum([1e16, 1.0, 1.0]) == 1e16 + 2

@@ -287,15 +287,14 @@ def stops(annotated: pd.DataFrame, *, took: pd.Series | None = None) -> pd.DataF
             "out_lap_time": out_time,
             "reference": ref,
             "time_lost": time_lost,
-            "kind": pd.array(kind, dtype="string"),
+            "kind": pd.array(kind.astype(object), dtype="string"),
             "neutralised": neut,
             "stint_before": s_before.astype(np.int64),
             "on_track_loss": lost,
             "on_track_sector": a["loss_sector"].to_numpy()[idx].astype(np.int64),
             "in_lap_incident": np.nan_to_num(lost, nan=0.0) >= IN_LAP_MIN_LOSS,
-            "loss_reason": pd.array(np.where(negative, reason, ""), dtype="string"),
-        },
-        columns=STOP_COLUMNS,
+            "loss_reason": pd.array(np.where(negative, reason, "").astype(object), dtype="string"),
+        },  # in STOP_COLUMNS order
     )
 
 

@@ -51,8 +51,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from stintlab.analysis.context import car_runs, codes, group_key, values
-from stintlab.analysis.medians import rolling_median, time_window_bounds
+from stintlab.analysis.context import car_runs, codes, group_key, has_values, values
+from stintlab.analysis.medians import rolling_median, stable_order, time_window_bounds
 from stintlab.config import THRESHOLDS
 from stintlab.schema import empty_table
 
@@ -86,7 +86,7 @@ PHASE_COLUMNS = [
 
 def has_flags(laps: pd.DataFrame) -> bool:
     """True when the lap table carries observed flags (the file had FLAG_AT_FL)."""
-    return "flag" in laps.columns and bool(laps["flag"].notna().any())
+    return "flag" in laps.columns and has_values(laps, "flag")
 
 
 def _kinds_per_row(
@@ -95,7 +95,8 @@ def _kinds_per_row(
     """Per row: 'SC'/'FCY'/'RED' when the crossing is neutral (observed or inferred), else ''.
     ``order``: :func:`_time_order` of ``laps`` when already computed."""
     if not infer and "neutral_kind" in laps.columns:  # already computed by annotate()
-        return values(laps, "neutral_kind", filled=True).copy()
+        c, names = codes(laps, "neutral_kind", filled=True)
+        return names[c]  # a new array (a kernel may change it), from the kept codes
     if has_flags(laps) and not infer:
         c, names = codes(laps, "flag")
         if len(c) and c.min() >= 0:  # every crossing flagged: the kind of each distinct flag, once
@@ -110,7 +111,7 @@ def _kinds_per_row(
 
 def _time_order(laps: pd.DataFrame) -> np.ndarray:
     """The rows in race-time order of their crossings (stable: a tie keeps table order)."""
-    return np.argsort(laps["elapsed"].to_numpy(dtype=float), kind="stable")
+    return stable_order(laps["elapsed"].to_numpy(dtype=float))
 
 
 def _ordinary_ratio(laps: pd.DataFrame) -> np.ndarray:
@@ -418,5 +419,6 @@ def _race_phases_fast(phases: pd.DataFrame, zones: pd.DataFrame, min_zone: float
         order = np.lexsort((cols["sector"], cols["start"]))  # by start, then sector; stable
         cols = {c: v[order] for c, v in cols.items() if c != "phase"}
         cols["phase"] = np.arange(1, len(order) + 1, dtype=np.int64)
-    out = pd.DataFrame({c: cols[c] for c in [*PHASE_COLUMNS, "sector"]}, index=None if len(keep) else phases.index)
-    return out.astype({"kind": "string", "inferred": bool, "sector": np.int64})
+    cols["kind"] = pd.array(cols["kind"], dtype="string")  # the dtypes race_phases' astype gives
+    cols["inferred"] = cols["inferred"].astype(bool)
+    return pd.DataFrame({c: cols[c] for c in [*PHASE_COLUMNS, "sector"]}, index=None if len(keep) else phases.index)

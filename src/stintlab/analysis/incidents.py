@@ -97,7 +97,7 @@ def lap_expectation(laps: pd.DataFrame, racing: np.ndarray) -> tuple[np.ndarray,
     expected[idx] = exp_sub
     ratio = lt / exp_sub
     el = laps["elapsed"].to_numpy(dtype=float)[idx]
-    order = np.argsort(el, kind="stable")
+    order = stable_order(el)
     t, r = el[order], ratio[order]
     typical = float(np.nanmedian(exp_sub)) if np.isfinite(exp_sub).any() else 0.0
     f = window_median(t, r, 0.5 * typical)

@@ -244,8 +244,8 @@ def passage_arrays(
     times: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> Passages:
     """:func:`sector_passages` as :class:`Passages` (``times``: :func:`sector_times` of the same laps
-    and ``sections`` when already computed)."""
-    if slow_zone_reason(laps, sections) is not None:
+    and ``sections`` when already computed: given only where :func:`slow_zone_reason` is None)."""
+    if times is None and slow_zone_reason(laps, sections) is not None:  # times: only where there are sectors
         return _NO_PASSAGES
     if neutralised is None:
         neutralised = neutralised_mask(laps)
@@ -264,7 +264,7 @@ def passage_arrays(
     t = sec[rows, ks]
     ref = pd.Series(t).groupby(car_codes[rows] * n_sec + ks, sort=False).transform("median").to_numpy()
     x = exits[rows, ks]
-    order = np.argsort(x, kind="stable")
+    order = stable_order(x)
     rows, ks, t, ref, x = rows[order], ks[order], t[order], ref[order], x[order]
     return Passages(rows, car_codes[rows], numbers[ks], x - t, x, t, t / ref, values(laps, "car"))
 
@@ -452,12 +452,12 @@ def slow_zone_mask(
 ) -> np.ndarray:
     """Per lap row: True when one of its sectors was driven inside a slow zone of that sector
     (the sector's exit between the zone's start and end). ``times``: :func:`sector_times` of the
-    same laps and ``sections`` when already computed."""
+    same laps and ``sections`` when already computed (only where :func:`slow_zone_reason` is None)."""
     n = len(laps)
     out = np.zeros(n, dtype=bool)
     if zones is None:
         zones = slow_zones(laps, sections=sections)
-    if zones.empty or slow_zone_reason(laps, sections) is not None:
+    if zones.empty or (times is None and slow_zone_reason(laps, sections) is not None):
         return out
     _, exits, numbers = sector_times(laps, sections) if times is None else times
     col = {int(k): i for i, k in enumerate(numbers)}

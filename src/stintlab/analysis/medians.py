@@ -51,14 +51,17 @@ def rolling_median(v: np.ndarray, start: np.ndarray, end: np.ndarray, min_period
 
 
 def _seconds_as_ns(t: np.ndarray) -> np.ndarray | None:
-    """``pd.to_timedelta(t, unit="s").asi8`` without building the index, or None where it cannot
-    be reproduced (a non-finite time, or a pandas whose float conversion differs: checked once,
-    :data:`_NS_SAME`). pandas casts float seconds as ``trunc(t) * 10**9 + int(round(frac, 9) * 10**9)``."""
-    if not _NS_SAME or not np.isfinite(t).all() or (len(t) and np.abs(t).max() >= 9.2e9):
+    """``pd.to_timedelta(t, unit="s").asi8`` (nanoseconds) without building the index, or None
+    where it cannot be reproduced: a non-finite time, times that are all whole seconds (pandas then
+    gives microseconds), or a pandas whose float conversion differs (checked once, :data:`_NS_SAME`).
+    pandas casts float seconds as ``trunc(t) * 10**9 + int(round(frac, 9) * 10**9)``."""
+    if not _NS_SAME or not len(t) or not np.isfinite(t).all() or np.abs(t).max() >= 9.2e9:
         return None
     base = t.astype(np.int64)  # truncation, as pandas' cast
-    frac = np.round(t - base, 9)
-    return base * 1_000_000_000 + (frac * 1e9).astype(np.int64)
+    frac = t - base
+    if not frac.any():  # all round: pandas treats them as integers, in microseconds
+        return None
+    return base * 1_000_000_000 + (np.round(frac, 9) * 1e9).astype(np.int64)
 
 
 def _same_ns_as_pandas() -> bool:
@@ -136,9 +139,11 @@ def grouped_time_window_bounds(t: np.ndarray, group_starts: np.ndarray, half: fl
     n = len(t)
     group_starts = np.asarray(group_starts, dtype=np.int64)
     ns = _seconds_as_ns(t)
+    if ns is not None and not np.logical_or.reduceat(t != np.trunc(t), group_starts).all():
+        ns = None  # a group of whole seconds: pandas rolls it in microseconds
     w = _width(half, "ns")
-    gap = 0 if ns is None or n == 0 else int(ns.max() - ns.min()) + w + 2  # > a window: groups kept apart
-    if ns is None or n == 0 or gap * (len(group_starts) + 1) >= 2**62:  # group by group (NaN times)
+    gap = 0 if ns is None else int(ns.max() - ns.min()) + w + 2  # > a window: groups kept apart
+    if ns is None or gap * (len(group_starts) + 1) >= 2**62:  # group by group (NaN times, whole seconds)
         start, end = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
         for a, b in zip(group_starts, np.r_[group_starts[1:], n]):
             s, e = time_window_bounds(t[a:b], half)

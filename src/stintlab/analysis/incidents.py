@@ -114,7 +114,8 @@ def sector_losses(
     moment, sector by sector: Σ max(0, sector time − the car's median in that sector × max(1, the
     class's median ratio in that sector within ±HALF_WINDOW s)). NaN and 0 where the lap has no
     usable sector passage (files without sector times, lap 1, neutralised laps). ``passages``:
-    :func:`stintlab.analysis.slowzones.sector_passages` of the same laps when already computed."""
+    :func:`stintlab.analysis.slowzones.sector_passages` of the same laps when already computed
+    (the table, or its arrays: :class:`~stintlab.analysis.slowzones.Passages`)."""
     n = len(laps)
     lost = np.full(n, np.nan)
     worst = np.zeros(n, dtype=np.int8)

@@ -295,7 +295,7 @@ def slow_zones(
     start, end (shared race clock, s), duration (s), start_hour, end_hour (1-based race hours),
     peak_ratio and median_ratio (field ratio in the zone), cars_affected (cars with a slowed
     passage), passages. ``passages``: the :func:`sector_passages` of the same laps (and
-    ``sections``) when already computed. One kernel for any number of sectors."""
+    ``sections``) when already computed (the table or :class:`Passages`). One kernel for any number of sectors."""
     p = passage_arrays(laps, neutralised, sections) if passages is None else _as_passages(passages)
     if p.empty:
         return empty_table("slow_zones")

@@ -35,7 +35,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-__all__ = ["CarRuns", "LapContext", "car_runs", "codes", "group_key", "rows_of", "strings", "values"]
+__all__ = ["CarRuns", "LapContext", "car_runs", "codes", "group_key", "has_values", "rows_of", "strings", "values"]
 
 _CACHE: dict[int, tuple[weakref.ref, dict]] = {}
 _LOCK = threading.Lock()
@@ -217,3 +217,13 @@ class LapContext:
 
     def values(self, column: str, *, filled: bool = False) -> np.ndarray:
         return values(self.laps, column, filled=filled)
+
+
+def has_values(laps: pd.DataFrame, column: str) -> bool:
+    """True when ``laps[column]`` holds a non-missing value: read from the Arrow array's null count
+    when the column is Arrow-backed (no scan), else ``notna().any()``."""
+    col = laps[column]
+    pa_arr = _arrow(col)
+    if pa_arr is not None:
+        return pa_arr.null_count < len(pa_arr)
+    return bool(col.notna().any())

@@ -204,7 +204,7 @@ class Crossings:
     def _search(self, q: np.ndarray, t, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
         """Each run's last row at or before ``t`` (``starts - 1`` when none): binary search of the
         composite key, then checked on the exact times (a key rounded across ``t`` is searched again)."""
-        pos = np.clip(np.searchsorted(self._key, q, side="right") - 1, starts - 1, ends)
+        pos = np.minimum(np.maximum(np.searchsorted(self._key, q, side="right") - 1, starts - 1), ends)
         el = self.elapsed
         bad = ((pos >= starts) & (el[np.maximum(pos, 0)] > t)) | ((pos < ends) & (el[np.minimum(pos + 1, ends)] <= t))
         for i in np.flatnonzero(bad):

@@ -89,14 +89,10 @@ def _gap_texts(behind: list, secs: list) -> list:
     b = np.concatenate(behind)
     s = np.concatenate(secs)
     text = _lap_texts(int(b.max()) if len(b) else 0)[np.maximum(b, 0)]
-    same = np.flatnonzero(b == 0)  # a gap in seconds (or none)
-    memo: dict = {}
-    get = memo.get
-    for i, x in zip(same.tolist(), s[same].tolist()):
-        t = get(x)
-        if t is None:
-            t = memo[x] = gap_text(0, x)
-        text[i] = t
+    same = np.flatnonzero(b == 0)  # a gap in seconds (or none): each distinct one worded once
+    if len(same):
+        uniq, back = np.unique(s[same], return_inverse=True)
+        text[same] = np.array([gap_text(0, x) for x in uniq.tolist()], dtype=object)[back]
     whole = pa.array(text, type=pa.large_string())
     return [pd.arrays.ArrowStringArray(pa.chunked_array([whole.slice(k * n, n)])) for k in range(len(behind))]
 
@@ -201,7 +197,7 @@ class Snapshots:
         leader[by_class] = by_class[start_at]
         ahead = np.empty(n, dtype=np.int64)  # the car ahead in class, itself for the class leader
         ahead[by_class] = np.where(starts, by_class, by_class[np.maximum(idx - 1, 0)])
-        lb, ls = _gap(lap, el, np.full(n, lap[0]), np.full(n, el[0]))
+        lb, ls = _gap(lap, el, lap[0], el[0])
         cb, cs = _gap(lap, el, lap[leader], el[leader])
         prev = np.maximum(idx - 1, 0)
         ib, ivs = _gap(lap, el, lap[prev], el[prev])

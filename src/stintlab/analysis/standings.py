@@ -81,26 +81,19 @@ def _lap_texts(top: int) -> np.ndarray:
     return texts
 
 
-def _gap_texts(behind: list, secs: list) -> list:
-    """The texts (:func:`gap_text`) of gap columns given as (laps behind, seconds at equal laps or
-    NaN) arrays of one length, as string arrays (Arrow), all converted at once: a whole-lap gap (or
-    none) is worded once per lap count, a gap in seconds once per table."""
-    n = len(behind[0])
-    b = np.concatenate(behind)
-    s = np.concatenate(secs)
+def _gap_texts(behind: np.ndarray, secs: np.ndarray) -> list:
+    """The texts (:func:`gap_text`) of gap columns given as rows of (laps behind, seconds at equal
+    laps or NaN), as string arrays (Arrow), all converted at once: a whole-lap gap (or none) is
+    worded once per lap count, a gap in seconds once per distinct value."""
+    k, n = behind.shape
+    b = behind.ravel()
     text = _lap_texts(int(b.max()) if len(b) else 0)[np.maximum(b, 0)]
-    same = np.flatnonzero(b == 0)  # a gap in seconds (or none): each distinct one worded once
+    same = np.flatnonzero(b == 0)  # a gap in seconds (or none)
     if len(same):
-        uniq, back = np.unique(s[same], return_inverse=True)
+        uniq, back = np.unique(secs.ravel()[same], return_inverse=True)
         text[same] = np.array([gap_text(0, x) for x in uniq.tolist()], dtype=object)[back]
     whole = pa.array(text, type=pa.large_string())
-    return [pd.arrays.ArrowStringArray(pa.chunked_array([whole.slice(k * n, n)])) for k in range(len(behind))]
-
-
-def _gap(laps_a: np.ndarray, t_a: np.ndarray, laps_b: np.ndarray, t_b: np.ndarray):
-    """(laps behind, seconds at equal laps or NaN) of cars a relative to cars b."""
-    behind = (laps_b - laps_a).astype(np.int64)
-    return behind, np.where(behind == 0, t_a - t_b, np.nan)
+    return [pd.arrays.ArrowStringArray(pa.chunked_array([whole.slice(i * n, n)])) for i in range(k)]
 
 
 _COLUMN_INDEX: dict[tuple, pd.Index] = {}  # the column labels of each table shape, built once
@@ -121,17 +114,31 @@ def _frame(columns: dict, n: int) -> pd.DataFrame:
         return pd.DataFrame(columns)
 
 
+def _empty_table(string: dict, lap: np.ndarray, el: np.ndarray, in_pit: np.ndarray) -> pd.DataFrame:
+    """The standings of a moment before any crossing: no row, the numeric and text columns as objects."""
+    out = pd.DataFrame({"position": np.zeros(0, dtype=np.int64), **string, "laps": lap, "race_time": el, "in_pit": in_pit})
+    for c in STANDINGS_COLUMNS:
+        if c not in out:
+            out[c] = pd.Series([], dtype=object)
+    return out[STANDINGS_COLUMNS]
+
+
 class Snapshots:
     """What the standings of one lap table at every moment share, read once (``race.snapshots``):
     each car's crossings as sorted arrays (:class:`stintlab.analysis.order.Crossings`), the columns
     a standings table shows at the crossing rows, the class codes, and what the official hourly
     moments are found from. A standings table is then a binary search per car, the order of the
-    listed cars and the output columns taken at their rows (:meth:`at`, :meth:`after_hour`,
-    :meth:`final`, :meth:`hourly`). The public functions of this module build one for a single call."""
+    listed cars and the output columns taken at their rows (:meth:`at`, :meth:`final`); the tables
+    of many moments are made in one pass (:meth:`tables`: every race hour, :attr:`hour_tables`), and
+    :meth:`hourly` is their long table. The public functions of this module build one for a single
+    call. Computed parts are kept (two threads asking first may both compute one: same values)."""
 
     def __init__(self, laps: pd.DataFrame):
         self.laps = laps
-        self.crossings = Crossings(laps)
+
+    @cached_property
+    def crossings(self) -> Crossings:
+        return Crossings(self.laps)
 
     @cached_property
     def _columns(self) -> dict:
@@ -166,62 +173,76 @@ class Snapshots:
 
     def table(self, rows: np.ndarray) -> pd.DataFrame:
         """Standings table from one row per car (its last crossing): ``rows`` are positions in the
-        lap table. Only the listed cars' values are taken, and the frame is built once."""
+        lap table (:meth:`tables` for one moment)."""
         rows = np.asarray(rows, dtype=np.int64)
+        return self.tables(rows, np.zeros(len(rows), dtype=np.int64), 1)[0]
+
+    def tables(self, rows: np.ndarray, moment: np.ndarray, count: int) -> list[pd.DataFrame]:
+        """Standings tables at ``count`` moments at once: ``rows`` are positions in the lap table
+        (each car's last crossing), ``moment`` the index of the moment each belongs to (rows of a
+        moment in table order). Positions, leaders and cars ahead are found per moment in one pass
+        over all the rows, the texts worded and the strings taken once; each table is then slices."""
         lap_all, el_all = self.crossings.lap, self.crossings.elapsed
-        o = order_index(lap_all[rows], el_all[rows])
-        n = len(o)
-        at = rows[o]
-        lap = lap_all[at]
-        el = el_all[at]
+        o = order_index(lap_all[rows], el_all[rows], groups=moment)
+        at, g = rows[o], moment[o]
+        m = len(at)
+        lap, el = lap_all[at], el_all[at]
         string = self._strings(at)
         in_pit = self._columns["in_pit"][at]
-        if n == 0:
-            out = pd.DataFrame({"position": np.arange(1, n + 1, dtype=np.int64), **string, "laps": lap,
-                                "race_time": el, "in_pit": in_pit})  # fmt: skip
-            for c in STANDINGS_COLUMNS:
-                if c not in out:
-                    out[c] = pd.Series([], dtype=object)
-            return out[STANDINGS_COLUMNS]
+        bounds = np.searchsorted(g, np.arange(count + 1))  # each moment's rows: bounds[k]:bounds[k + 1]
+        if m == 0:
+            return [_empty_table(string, lap, el, in_pit) for _ in range(count)]
+        idx = np.arange(m)
+        first = bounds[g]  # the moment's first row: its leader
         cc = self._columns["class_codes"][at]  # the race's class codes: only equality matters here
-        by_class = np.argsort(cc, kind="stable")  # rows of a class together, race order kept
-        sc = cc[by_class]
-        starts = np.empty(n, dtype=bool)
+        key = g * (int(cc.max()) + 1) + cc
+        by_class = np.argsort(key, kind="stable")  # rows of a class at a moment together, race order kept
+        sk = key[by_class]
+        starts = np.empty(m, dtype=bool)
         starts[0] = True
-        np.not_equal(sc[1:], sc[:-1], out=starts[1:])
-        idx = np.arange(n)
+        np.not_equal(sk[1:], sk[:-1], out=starts[1:])
         start_at = np.maximum.accumulate(np.where(starts, idx, 0))
-        class_position = np.empty(n, dtype=np.int64)
+        class_position = np.empty(m, dtype=np.int64)
         class_position[by_class] = idx - start_at + 1
-        leader = np.empty(n, dtype=np.int64)
+        leader = np.empty(m, dtype=np.int64)
         leader[by_class] = by_class[start_at]
-        ahead = np.empty(n, dtype=np.int64)  # the car ahead in class, itself for the class leader
+        ahead = np.empty(m, dtype=np.int64)  # the car ahead in class, itself for the class leader
         ahead[by_class] = np.where(starts, by_class, by_class[np.maximum(idx - 1, 0)])
-        lb, ls = _gap(lap, el, lap[0], el[0])
-        cb, cs = _gap(lap, el, lap[leader], el[leader])
-        prev = np.maximum(idx - 1, 0)
-        ib, ivs = _gap(lap, el, lap[prev], el[prev])
-        pe = el[ahead]
-        pe = np.where(np.isnan(pe), el, pe)  # as a NaN shifted time is filled with the car's own
-        ab, cis = _gap(lap, el, lap[ahead], pe)
-        gap_to_leader, ct, ivt, cit = _gap_texts([lb, cb, ib, ab], [ls, cs, ivs, cis])
-        out = {
-            "position": idx + 1,
+        # the car each gap is to, per column: the leader, the class leader, the car ahead overall and in the class
+        ref = np.empty((4, m), dtype=np.int64)
+        ref[0] = first
+        ref[1] = leader
+        ref[2] = np.maximum(idx - 1, first)
+        ref[3] = ahead
+        behind = lap[ref] - lap  # laps behind
+        t_ref = el[ref]
+        t_ref[3] = np.where(np.isnan(t_ref[3]), el, t_ref[3])  # as a NaN shifted time is filled with the car's own
+        secs = np.where(behind == 0, el - t_ref, np.nan)  # seconds at equal laps
+        texts = _gap_texts(behind, secs)
+        columns = {
+            "position": idx - first + 1,
             "class_position": class_position,
             **string,
             "laps": lap,
             "race_time": el,
             "in_pit": in_pit,
-            "gap_to_leader": gap_to_leader,
-            "gap_to_class_leader": ct,
-            "gap_to_class_leader_laps": cb,
-            "gap_to_class_leader_s": cs,
-            "interval": ivt,
-            "interval_s": ivs,
-            "class_interval": cit,
-            "class_interval_s": cis,
+            "gap_to_leader": texts[0],
+            "gap_to_class_leader": texts[1],
+            "gap_to_class_leader_laps": behind[1],
+            "gap_to_class_leader_s": secs[1],
+            "interval": texts[2],
+            "interval_s": secs[2],
+            "class_interval": texts[3],
+            "class_interval_s": secs[3],
         }
-        return _frame({c: out[c] for c in STANDINGS_COLUMNS}, n)
+        columns = {c: columns[c] for c in STANDINGS_COLUMNS}
+        out = []
+        for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+            if a == b:
+                out.append(_empty_table({k: string[k][a:b] for k in _TEXT_COLUMNS}, lap[a:b], el[a:b], in_pit[a:b]))
+            else:
+                out.append(_frame({c: v[a:b] for c, v in columns.items()}, b - a))
+        return out
 
     def at(self, t: float, cls: str | None = None) -> pd.DataFrame:
         """:func:`standings_at`."""
@@ -269,11 +290,23 @@ class Snapshots:
         return float(first_el[i]) - 0.001
 
     def after_hour(self, n: int, cls: str | None = None) -> pd.DataFrame:
-        """:func:`standings_after_hour`."""
+        """:func:`standings_after_hour`, from :attr:`hour_tables` (every hour's table made at the
+        first one asked: a race's hours are asked for together, and made together they cost a few
+        times less)."""
         hours = self.hours
         if n < 1 or n > hours:
             raise StintlabUsageError(f"hour must be between 1 and {hours} for this race (got {n})")
-        return self.at(self.hour_time(n), cls)
+        table = self.hour_tables[n - 1]
+        return _filter_class(table, self.laps, cls) if cls is not None else table
+
+    @cached_property
+    def hour_tables(self) -> list[pd.DataFrame]:
+        """The standings after every race hour 1..:attr:`hours` (:func:`standings_after_hour`), made
+        at once (:meth:`tables`). Shared tables: do not modify them."""
+        hours = self.hours
+        check_columns(self.laps, "laps", "standings_at()", ("car", "lap", "class", "elapsed"))
+        rows, moment = self.crossings.rows_at_times([self.hour_time(h) for h in range(1, hours + 1)])
+        return self.tables(rows, moment, hours)
 
     def hourly(self, times: list[float] | None = None) -> pd.DataFrame:
         """:func:`hourly_positions`."""
@@ -369,7 +402,12 @@ def standings_after_hour(laps: pd.DataFrame, n: int, cls: str | None = None) -> 
     """Standings after race hour ``n`` as the timekeeper's hour-``n`` classification shows them
     (at :func:`hour_snapshot_time`; module docstring). ``n`` from 1 to the number of race hours
     (the last one is the final order)."""
-    return Snapshots(laps).after_hour(n, cls)
+    hours = race_hours(laps)
+    if n < 1 or n > hours:
+        raise StintlabUsageError(f"hour must be between 1 and {hours} for this race (got {n})")
+    check_columns(laps, "laps", "standings_at()", ("car", "lap", "class", "elapsed"))
+    snap = Snapshots(laps)
+    return snap.at(snap.hour_time(n), cls)
 
 
 def final_standings(laps: pd.DataFrame, cls: str | None = None) -> pd.DataFrame:

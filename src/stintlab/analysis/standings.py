@@ -177,37 +177,47 @@ class Snapshots:
         rows = np.asarray(rows, dtype=np.int64)
         return self.tables(rows, np.zeros(len(rows), dtype=np.int64), 1)[0]
 
+    def _ranked(self, rows: np.ndarray, moment: np.ndarray, count: int) -> dict:
+        """Race order at each of ``count`` moments, for rows (each car's last crossing) and the
+        index of their moment: ``at`` the rows by moment then race order, ``g`` their moment,
+        ``lap``/``el`` there, ``bounds`` each moment's slice, ``first`` each row's moment leader,
+        ``class_position``, ``leader`` (the class leader) and ``ahead`` (the car ahead in the class,
+        itself for the class leader) as positions in ``at``."""
+        lap_all, el_all = self.crossings.lap, self.crossings.elapsed
+        o = order_index(lap_all[rows], el_all[rows], groups=moment)
+        at, g = rows[o], moment[o]
+        m = len(at)
+        idx = np.arange(m)
+        bounds = np.searchsorted(g, np.arange(count + 1))  # each moment's rows: bounds[k]:bounds[k + 1]
+        out = {"at": at, "g": g, "lap": lap_all[at], "el": el_all[at], "idx": idx, "bounds": bounds, "first": bounds[g]}
+        cc = self._columns["class_codes"][at]  # the race's class codes: only equality matters here
+        key = g * (int(cc.max()) + 1 if m else 1) + cc
+        by_class = np.argsort(key, kind="stable")  # rows of a class at a moment together, race order kept
+        sk = key[by_class]
+        starts = np.ones(m, dtype=bool)
+        np.not_equal(sk[1:], sk[:-1], out=starts[1:])
+        start_at = np.maximum.accumulate(np.where(starts, idx, 0)) if m else idx
+        for name in ("class_position", "leader", "ahead"):
+            out[name] = np.empty(m, dtype=np.int64)
+        out["class_position"][by_class] = idx - start_at + 1
+        out["leader"][by_class] = by_class[start_at]
+        out["ahead"][by_class] = np.where(starts, by_class, by_class[np.maximum(idx - 1, 0)])
+        return out
+
     def tables(self, rows: np.ndarray, moment: np.ndarray, count: int) -> list[pd.DataFrame]:
         """Standings tables at ``count`` moments at once: ``rows`` are positions in the lap table
         (each car's last crossing), ``moment`` the index of the moment each belongs to (rows of a
         moment in table order). Positions, leaders and cars ahead are found per moment in one pass
         over all the rows, the texts worded and the strings taken once; each table is then slices."""
-        lap_all, el_all = self.crossings.lap, self.crossings.elapsed
-        o = order_index(lap_all[rows], el_all[rows], groups=moment)
-        at, g = rows[o], moment[o]
-        m = len(at)
-        lap, el = lap_all[at], el_all[at]
+        r = self._ranked(rows, moment, count)
+        at, m, idx, first = r["at"], len(r["at"]), r["idx"], r["first"]
+        lap, el = r["lap"], r["el"]
         string = self._strings(at)
         in_pit = self._columns["in_pit"][at]
-        bounds = np.searchsorted(g, np.arange(count + 1))  # each moment's rows: bounds[k]:bounds[k + 1]
+        bounds = r["bounds"]
         if m == 0:
             return [_empty_table(string, lap, el, in_pit) for _ in range(count)]
-        idx = np.arange(m)
-        first = bounds[g]  # the moment's first row: its leader
-        cc = self._columns["class_codes"][at]  # the race's class codes: only equality matters here
-        key = g * (int(cc.max()) + 1) + cc
-        by_class = np.argsort(key, kind="stable")  # rows of a class at a moment together, race order kept
-        sk = key[by_class]
-        starts = np.empty(m, dtype=bool)
-        starts[0] = True
-        np.not_equal(sk[1:], sk[:-1], out=starts[1:])
-        start_at = np.maximum.accumulate(np.where(starts, idx, 0))
-        class_position = np.empty(m, dtype=np.int64)
-        class_position[by_class] = idx - start_at + 1
-        leader = np.empty(m, dtype=np.int64)
-        leader[by_class] = by_class[start_at]
-        ahead = np.empty(m, dtype=np.int64)  # the car ahead in class, itself for the class leader
-        ahead[by_class] = np.where(starts, by_class, by_class[np.maximum(idx - 1, 0)])
+        class_position, leader, ahead = r["class_position"], r["leader"], r["ahead"]
         # the car each gap is to, per column: the leader, the class leader, the car ahead overall and in the class
         ref = np.empty((4, m), dtype=np.int64)
         ref[0] = first
@@ -317,31 +327,19 @@ class Snapshots:
             times = [self.hour_time(h) for h in range(1, self.hours + 1)]
         T = np.asarray(times, dtype=float)
         rows, moment = self.crossings.rows_at_times(T)
-        in_lap = laps["in_lap"].to_numpy(dtype=bool)
-        lapv, elv = self.crossings.lap[rows], self.crossings.elapsed[rows]
-        o = order_index(lapv, elv, groups=moment)
-        rows, moment, lapv, elv = rows[o], moment[o], lapv[o], elv[o]
-        m = len(rows)
-        idx = np.arange(m)
-        new_hour = np.r_[True, moment[1:] != moment[:-1]] if m else np.zeros(0, dtype=bool)
-        position = idx - np.maximum.accumulate(np.where(new_hour, idx, 0)) + 1
-        cc = self._columns["class_codes"][rows]
-        g = np.argsort(moment * (int(cc.max()) + 1 if m else 1) + cc, kind="stable")  # (hour, class), race order kept
-        gk = (moment * (int(cc.max()) + 1 if m else 1) + cc)[g]
-        new_group = np.r_[True, gk[1:] != gk[:-1]] if m else np.zeros(0, dtype=bool)
-        class_position = np.empty(m, dtype=np.int64)
-        class_position[g] = idx - np.maximum.accumulate(np.where(new_group, idx, 0)) + 1
+        r = self._ranked(rows, moment, len(T))
+        at = r["at"]
         return pd.DataFrame(
             {
-                "hour": moment + 1,
-                "at": T[moment],
-                "position": position,
-                "class_position": class_position,
-                "car": strings(laps, "car", rows),
-                "class": strings(laps, "class", rows),
-                "laps": lapv,
-                "race_time": elv,
-                "in_pit": in_lap[rows],
+                "hour": r["g"] + 1,
+                "at": T[r["g"]],
+                "position": r["idx"] - r["first"] + 1,
+                "class_position": r["class_position"],
+                "car": strings(laps, "car", at),
+                "class": strings(laps, "class", at),
+                "laps": r["lap"],
+                "race_time": r["el"],
+                "in_pit": laps["in_lap"].to_numpy(dtype=bool)[at],
             }
         )
 

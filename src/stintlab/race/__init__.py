@@ -95,7 +95,8 @@ class Race:
     ``lap_trace``, ``stint_pace``, ``sectors`` (pace views: :mod:`stintlab.analysis.laptimes`),
     ``context`` (integer codes and car rows shared by the kernels: :mod:`stintlab.analysis.context`),
     ``issues`` (the silent repairs of the readers and :func:`load`: :mod:`stintlab.log`);
-    ``progress`` (timing points for standings by distance);
+    ``progress`` (timing points for standings by distance), ``snapshots`` (each car's crossings read
+    once for the standings at any moment and after every hour: :class:`stintlab.analysis.standings.Snapshots`);
     memoised methods: :meth:`events`, :meth:`standings`, :meth:`driver_rankings`,
     :meth:`crew_rankings`, :meth:`best_performers`, :meth:`drive_shares`, :meth:`battle`.
     """

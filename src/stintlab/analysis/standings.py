@@ -275,29 +275,32 @@ class Snapshots:
         return race_hours(self.laps)
 
     @cached_property
-    def _by_time(self) -> tuple:
-        """(race times ascending, most laps completed by each of them, the laps numbers present
-        ascending, the first race time of each of those laps, the last race time)."""
+    def _by_lap(self) -> tuple:
+        """Per lap number (from the smallest, ``base``): the earliest race time any car completed
+        that lap or a later one (NaN times never count; non-decreasing), the lap's first race time
+        (NaN when one of its times is NaN), whether some row has that lap; and the last race time."""
         lap, el = self.crossings.lap, self.crossings.elapsed
-        o = np.argsort(el, kind="stable")  # NaN last: never at or before a moment
-        by_lap = np.argsort(lap, kind="stable")
-        sl = lap[by_lap]
-        first = np.flatnonzero(np.r_[True, sl[1:] != sl[:-1]])
-        first_el = np.minimum.reduceat(el[by_lap], first)  # NaN when one of the lap's times is NaN
-        return el[o], np.maximum.accumulate(lap[o]), sl[first], first_el, float(el.max())
+        base = int(lap.min())
+        k = lap - base
+        size = int(k.max()) + 1
+        earliest = np.full(size, np.inf)
+        np.fmin.at(earliest, k, el)
+        first = np.full(size, np.inf)
+        np.minimum.at(first, k, el)
+        later = np.minimum.accumulate(earliest[::-1])[::-1]
+        return base, later, first, np.bincount(k, minlength=size) > 0, float(el.max())
 
     def hour_time(self, n: int) -> float:
         """:func:`hour_snapshot_time`."""
         t = n * 3600.0
         if self.laps.empty:
             return t
-        el_sorted, most_laps, lap_numbers, first_el, last = self._by_time
-        k = int(np.searchsorted(el_sorted, t, side="right"))
-        target = (int(most_laps[k - 1]) if k else 0) + 2
-        i = int(np.searchsorted(lap_numbers, target))
-        if i == len(lap_numbers) or lap_numbers[i] != target:
+        base, later, first, present, last = self._by_lap
+        done = int(np.searchsorted(later, t, side="right"))  # laps base .. base + done - 1 reached by t
+        target = (base + done - 1 if done else 0) + 2 - base
+        if not (0 <= target < len(present) and present[target]):
             return last
-        return float(first_el[i]) - 0.001
+        return float(first[target]) - 0.001
 
     def after_hour(self, n: int, cls: str | None = None) -> pd.DataFrame:
         """:func:`standings_after_hour`, from :attr:`hour_tables` (every hour's table made at the
@@ -425,15 +428,18 @@ def position_history(laps: pd.DataFrame) -> pd.DataFrame:
         return empty_table("position_history")
     el = laps["elapsed"].to_numpy(dtype=float)
     lap = laps["lap"].to_numpy()
-    n = len(el)
+    lap0 = lap.astype(np.int64) - int(lap.min())
     cls = codes(laps, "class", filled=True)[0]  # cars without a class form one field
-    # each row's rank by race time (ties in table order), then rows by lap and that rank: every
-    # lap's crossings in order (NaN times last); stable sorts of the table's per-car runs are merges
-    rank = np.empty(n, dtype=np.int64)
-    rank[np.argsort(el, kind="stable")] = np.arange(n)
-    lap64 = lap.astype(np.int64) - int(lap.min())
-    pos, lead = _rank_in_groups(lap64 * n + rank, lap64, el)
-    cpos, class_lead = _rank_in_groups((lap64 * (int(cls.max()) + 1) + cls) * n + rank, lap64 * (int(cls.max()) + 1) + cls, el)
+    # small integer keys sort by radix (a stable sort of int16 is linear); any other size stays exact
+    small = int(lap0.max()) < 2**15 and int(cls.max()) < 2**15
+    lap_key, cls_key = (lap0.astype(np.int16), cls.astype(np.int16)) if small else (lap0, cls)
+    # rows by race time (NaN last, ties in table order), then by lap, then by class: stable sorts, so
+    # within a lap (and a class) the crossings stay in race-time order
+    by_lap = np.argsort(el, kind="stable")
+    by_lap = by_lap[np.argsort(lap_key[by_lap], kind="stable")]
+    by_class = by_lap[np.argsort(cls_key[by_lap], kind="stable")]
+    pos, lead = _rank_in_groups(by_lap, lap0, None, el)
+    cpos, class_lead = _rank_in_groups(by_class, lap0, cls, el)
     return pd.DataFrame(
         {
             "car": strings(laps, "car"),
@@ -448,14 +454,19 @@ def position_history(laps: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _rank_in_groups(key: np.ndarray, group: np.ndarray, el: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per row: its 1-based rank by ``key`` within its ``group``, and the race time of the group's
-    first row by ``key`` (the group's earliest crossing)."""
-    o = np.argsort(key, kind="stable")
-    g = group[o]
+def _rank_in_groups(o: np.ndarray, a: np.ndarray, b: np.ndarray | None, el: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: its 1-based rank in the order ``o`` within its group (the rows of equal ``a`` and
+    ``b``, together in ``o``), and the race time of the group's first row in ``o``."""
     n = len(o)
     idx = np.arange(n)
-    first = np.maximum.accumulate(np.where(np.r_[True, g[1:] != g[:-1]], idx, 0))
+    ao = a[o]
+    new = np.empty(n, dtype=bool)
+    new[0] = True
+    np.not_equal(ao[1:], ao[:-1], out=new[1:])
+    if b is not None:
+        bo = b[o]
+        new[1:] |= bo[1:] != bo[:-1]
+    first = np.maximum.accumulate(np.where(new, idx, 0))
     rank = np.empty(n, dtype=np.int64)
     rank[o] = idx - first + 1
     lead = np.empty(n, dtype=float)

@@ -136,3 +136,21 @@ def test_position_history_is_the_raw_lap_chart(load_corpus_race):
            for car, lap, p, cp, g, cg in zip(ph["car"], ph["lap"], ph["position"], ph["class_position"],
                                              ph["gap_to_leader"], ph["class_gap"])}  # fmt: skip
     assert got == want
+
+
+def test_moments_before_any_crossing_among_others(load_corpus_race):
+    """A moment before the first crossing has an empty table (every column present); made together
+    with later moments, each of those is still the raw rows' standings."""
+    name = "wec-2024-fuji6h"
+    race = load_corpus_race(name)
+    raw = read_race(lap_file(name))
+    first = min(c.elapsed for cs in raw.laps.values() for c in cs)
+    times = [first - 1.0, 3600.0, first - 0.5, 2 * 3600.0]
+    rows, moment = race.snapshots.crossings.rows_at_times(times)
+    tables = race.snapshots.tables(rows, moment, len(times))
+    for t, table in zip(times, tables, strict=True):
+        if t < first:
+            assert len(table) == 0 and list(table.columns) == list(race.final_standings.columns)
+        else:
+            assert _got(table) == _with_gaps(raw.standings_at(t)), t
+    assert len(standings_at(race.laps, first - 1.0)) == 0

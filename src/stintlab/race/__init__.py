@@ -95,8 +95,7 @@ class Race:
     ``lap_trace``, ``stint_pace``, ``sectors`` (pace views: :mod:`stintlab.analysis.laptimes`),
     ``context`` (integer codes and car rows shared by the kernels: :mod:`stintlab.analysis.context`),
     ``issues`` (the silent repairs of the readers and :func:`load`: :mod:`stintlab.log`);
-    ``progress`` (timing points for standings by distance), ``snapshots`` (each car's crossings read
-    once for the standings at any moment and after every hour: :class:`stintlab.analysis.standings.Snapshots`);
+    ``progress`` (timing points for standings by distance), ``snapshots`` (the same by last crossing);
     memoised methods: :meth:`events`, :meth:`standings`, :meth:`driver_rankings`,
     :meth:`crew_rankings`, :meth:`best_performers`, :meth:`drive_shares`, :meth:`battle`.
     """
@@ -298,8 +297,7 @@ class Race:
     # ------------------------------------------------------------------ standings
     @_derived
     def snapshots(self) -> standings.Snapshots:
-        """Each car's crossings as sorted arrays and the standings columns, read once for the standings
-        at every moment (:class:`stintlab.analysis.standings.Snapshots`)."""
+        """Crossings read once for every standings by last crossing (:class:`~stintlab.analysis.standings.Snapshots`)."""
         return standings.Snapshots(self.laps)
 
     @_derived

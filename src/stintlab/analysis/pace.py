@@ -67,9 +67,19 @@ def min_clean_laps(clean: pd.DataFrame) -> int:
     """
     lt = clean["lap_time"].to_numpy(dtype=float) if "lap_time" in clean.columns else np.array([])
     lt = lt[np.isfinite(lt)]
-    if len(lt) and float(np.median(lt)) >= THRESHOLDS.long_lap:
+    if len(lt) and _median_at_least(lt, THRESHOLDS.long_lap):
         return int(THRESHOLDS.min_clean_laps_long)
     return int(MIN_CLEAN_LAPS)
+
+
+def _median_at_least(v: np.ndarray, limit: float) -> bool:
+    """``np.median(v) >= limit`` for finite values, from how many reach ``limit`` (one pass, no sort):
+    only when exactly half do is the median the mean of the highest value below and the lowest at or above."""
+    n, above = len(v), v >= limit
+    k = int(above.sum())
+    if 2 * k != n:
+        return 2 * k > n
+    return bool((v[~above].max() + v[above].min()) / 2 >= limit)
 STINT_TRIM = THRESHOLDS.stint_trim
 METRICS = {
     "best_lap": "best_lap",
@@ -103,13 +113,22 @@ def clean_laps(annotated: pd.DataFrame) -> pd.DataFrame:
     if ok.any():
         s = st[ok].astype(np.int64)
         key[ok] = car[ok] * (int(s.max() - s.min()) + 1) + (s - s.min())
-    # (the same group ids, in the same row order, missing ones left out: pandas sums runs of
-    # consecutive rows of one group another way than interleaved ones)
-    mean = pd.Series(lt).groupby(np.where(ok, key, np.nan), sort=False).transform("mean").to_numpy()
+    mean = _stint_means(lt, key, ok)
     return out.assign(
         pace_index=_lap_index(cls, car, laps["elapsed"].to_numpy(dtype=float)[rows], lt, INDEX_WINDOW),
         stint_keep=lt <= (1.0 + STINT_TRIM) * mean,
     )
+
+
+def _stint_means(lt: np.ndarray, key: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """``pd.Series(lt).groupby(key where ok, sort=False).transform("mean")``: each group's mean, as
+    pandas computes it: ``np.add.reduceat`` when every group's rows are consecutive (a canonical
+    table: each car's stints in turn) and nothing is NaN, else its compensated sum (pandas itself)."""
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.zeros(0, dtype=np.int64)
+    if len(key) and ok.all() and not np.isnan(lt).any() and len(np.unique(key[starts])) == len(starts):
+        size = np.diff(np.r_[starts, len(key)])
+        return np.repeat(np.add.reduceat(lt, starts) / size.astype(np.float64), size)
+    return pd.Series(lt).groupby(np.where(ok, key, np.nan), sort=False).transform("mean").to_numpy()
 
 
 def lap_index(clean: pd.DataFrame, window: float = INDEX_WINDOW) -> np.ndarray:
@@ -136,31 +155,42 @@ def _lap_index(cls: np.ndarray, car: np.ndarray, t: np.ndarray, lt: np.ndarray, 
     # the laps of each class together, by crossing time within it (ties in any order: every figure
     # below is a count or a median of a time window, the same whatever the order of equal times)
     by_time = np.argsort(t)
-    c_sorted = cls[by_time]
-    grouped = by_time[np.argsort(c_sorted, kind="stable")]
+    grouped = by_time[np.argsort(_small(cls[by_time]), kind="stable")]
     cs_all = cls[grouped]
     bounds = np.flatnonzero(np.r_[True, cs_all[1:] != cs_all[:-1], True])
-    n_cars = int(car.max(initial=-1)) + 2  # car codes + 1 (a lap without car: code 0)
     for a, b in zip(bounds[:-1], bounds[1:], strict=False):
         order = grouped[a:b]
-        ts, ls, cs = t[order], lt[order], car[order] + 1
+        ts, ls = t[order], lt[order]
         bins = np.floor(ts / INDEX_BIN).astype(np.int64)
-        ub, at = np.unique(bins, return_inverse=True)
+        new_bin = np.r_[True, bins[1:] != bins[:-1]]  # times sorted: each bin's laps together
+        ub, at = bins[new_bin], np.cumsum(new_bin) - 1
         lo = np.searchsorted(ts, (ub - k) * INDEX_BIN, side="left")
         hi = np.searchsorted(ts, (ub + k + 1) * INDEX_BIN, side="left")
-        # distinct cars of each window from per-car running counts; the medians in one pass
-        present = np.flatnonzero(np.bincount(cs, minlength=n_cars))
-        local = np.zeros(n_cars, dtype=np.int64)
-        local[present] = np.arange(len(present))
-        seen = np.zeros((len(cs) + 1, len(present)), dtype=np.int32)
-        seen[np.arange(1, len(cs) + 1), local[cs]] = 1
-        seen = seen.cumsum(axis=0)
-        cars = ((seen[hi] - seen[lo]) > 0).sum(axis=1)
-        ok = (hi - lo >= INDEX_MIN_REFERENCE) & (cars >= INDEX_MIN_CARS)
+        ok = (hi - lo >= INDEX_MIN_REFERENCE) & (_distinct_cars(car[order], lo, hi) >= INDEX_MIN_CARS)
         ref = np.full(len(ub), np.nan)
         ref[ok] = window_medians(ls, lo[ok], hi[ok])
         out[order] = 100.0 * ls / ref[at]
     return out
+
+
+def _small(ids: np.ndarray) -> np.ndarray:
+    """Small integer ids as int16 (numpy sorts them stably with a radix sort), others unchanged."""
+    if len(ids) and ids.min() >= -(2**15) and ids.max() < 2**15:
+        return ids.astype(np.int16)
+    return ids
+
+
+def _distinct_cars(car: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """How many distinct values of ``car`` each slice ``car[lo:hi]`` holds: for each car, whether its
+    first row at or after ``lo`` comes before ``hi`` (a missing car, -1, counts as one more car)."""
+    n = len(car)
+    local = np.unique(car, return_inverse=True)[1].reshape(-1)
+    m = int(local.max()) + 1
+    rows = np.argsort(_small(local), kind="stable")  # each car's rows, in order
+    key = np.r_[local[rows] * (n + 1) + rows, np.iinfo(np.int64).max]
+    base = np.arange(m, dtype=np.int64)[:, None] * (n + 1)
+    nxt = key[np.searchsorted(key, (base + lo[None, :]).ravel())].reshape(m, len(lo))
+    return (nxt < base + hi[None, :]).sum(axis=0)
 
 
 _COUNTS = ("clean_laps", "index_n", "best_10_n", "best_20pct_k", "stint_avg_n")
@@ -193,7 +223,7 @@ def _group_ids(table: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, list[n
 def _within_groups(gid: np.ndarray, n_groups: int, by: np.ndarray | None = None) -> np.ndarray:
     """Row order putting each group's rows together (groups in number order): in table order, or by
     ascending ``by`` (NaN last; equal values in any order) within each group."""
-    small = gid.astype(np.int16) if n_groups < 2**15 else gid  # a radix sort for small ids
+    small = _small(gid)
     if by is None:
         return np.argsort(small, kind="stable")
     order = np.argsort(by)
@@ -219,6 +249,33 @@ def _order_stats(v: np.ndarray, starts: np.ndarray, n: np.ndarray) -> dict:
         val, nxt = at(starts + i), at(starts + np.minimum(i + 1, np.maximum(n - 1, 0)))
         out[q] = np.where(frac == 0.0, val, val + (nxt - val) * frac)
     return out
+
+
+def _grouped_mean(v: np.ndarray, gid: np.ndarray, n_groups: int) -> np.ndarray | None:
+    """``pd.Series(v).groupby(gid, sort=True).mean()`` (NaN for a group without rows) when pandas
+    computes it with ``np.add.reduceat`` (ids non-decreasing, no NaN: the same call, the same
+    sums); None when it would take its compensated (Kahan) sum instead."""
+    if len(v) == 0 or (gid[1:] < gid[:-1]).any() or np.isnan(v).any():
+        return None
+    starts = np.flatnonzero(np.r_[True, gid[1:] != gid[:-1]])
+    out = np.full(n_groups, np.nan)
+    out[gid[starts]] = np.add.reduceat(v, starts) / np.diff(np.r_[starts, len(v)]).astype(np.float64)
+    return out
+
+
+def _means(lap_time: np.ndarray, keep: np.ndarray, gid: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """(mean_clean, stint_avg) per group: the grouped means of every lap and of the kept ones, as pandas
+    computes them (:func:`_grouped_mean`, else its compensated sums, both in one call)."""
+    mean_clean = _grouped_mean(lap_time, gid, n_groups)
+    stint_avg = _grouped_mean(lap_time[keep], gid[keep], n_groups)
+    if mean_clean is None or stint_avg is None:
+        kahan = pd.DataFrame({"a": lap_time, "b": np.where(keep, lap_time, np.nan)}).groupby(gid, sort=True).mean()
+        kahan = kahan.reindex(range(n_groups))
+        if mean_clean is None:
+            mean_clean = kahan["a"].to_numpy()
+        if stint_avg is None:
+            stint_avg = kahan["b"].to_numpy()
+    return mean_clean, stint_avg
 
 
 def _group_metrics(clean: pd.DataFrame, keys: list[str]) -> tuple[dict, dict]:
@@ -254,13 +311,14 @@ def _group_metrics(clean: pd.DataFrame, keys: list[str]) -> tuple[dict, dict]:
     k20 = np.ceil(0.2 * n).astype(int)
     in10, in20 = rank <= 10, rank <= k20
     keep = clean["stint_keep"].to_numpy(dtype=bool)[ok] if "stint_keep" in clean.columns else np.ones(len(gid), dtype=bool)
-    # pandas' grouped means and sums, called as before: the same group ids in the same row order
-    # (pandas sums groups of consecutive rows another way than interleaved ones)
-    mean_clean = pd.Series(lap_time).groupby(gid, sort=True).mean().to_numpy()
-    stint_avg = pd.Series(lap_time[keep]).groupby(gid[keep], sort=True).mean().reindex(range(n_groups)).to_numpy()
-    sums = pd.DataFrame({"g": labels, "_n10": in10.astype(int), "_s10": np.where(in10, x, 0.0), "_n20": in20.astype(int),
-                         "_s20": np.where(in20, x, 0.0)}).groupby("g", sort=True).sum()  # fmt: skip
-    n10, n20 = sums["_n10"].to_numpy(), sums["_n20"].to_numpy()
+    mean_clean, stint_avg = _means(lap_time, keep, gid, n_groups)
+    s10, s20 = np.where(in10, x, 0.0), np.where(in20, x, 0.0)
+    if np.isnan(x).any():  # pandas' compensated sums (rows grouped, as they were)
+        sums = pd.DataFrame({"g": labels, "_s10": s10, "_s20": s20}).groupby("g", sort=True).sum()
+        sum10, sum20 = sums["_s10"].to_numpy(), sums["_s20"].to_numpy()
+    else:  # what pandas computes for sorted group ids without NaN: ufunc.reduceat
+        sum10, sum20 = np.add.reduceat(s10, starts), np.add.reduceat(s20, starts)
+    n10, n20 = np.minimum(size, 10), np.ceil(0.2 * size).astype(np.int64)
 
     sectors = []
     for s in ("s1", "s2", "s3"):
@@ -277,9 +335,9 @@ def _group_metrics(clean: pd.DataFrame, keys: list[str]) -> tuple[dict, dict]:
         "index": ix["median"],
         "index_n": n_ix,
         "ideal_lap": ideal,
-        "best_10": sums["_s10"].to_numpy() / n10,
+        "best_10": sum10 / n10,
         "best_10_n": n10,
-        "best_20pct": sums["_s20"].to_numpy() / n20,
+        "best_20pct": sum20 / n20,
         "best_20pct_k": n20,
         "stint_avg": stint_avg,
         "stint_avg_n": np.bincount(gid, keep, n_groups).astype(np.int64),

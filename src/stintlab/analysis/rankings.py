@@ -160,8 +160,7 @@ def _resampled(values, metric: str, *, n_boot: int, seed: int, sectors=None) -> 
         return None
     if metric in _ORDER_STATISTICS:
         return _resampled_order_statistic(v, metric, _draw_counts(n, n_boot, seed))
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, n, size=(n_boot, n))
+    idx = _draws(n, n_boot, seed)
     if metric == "ideal_lap":
         return _resampled_ideal(np.asarray(sectors, dtype=float), idx)
     return _stat(metric, v[idx])
@@ -171,12 +170,20 @@ def _resampled(values, metric: str, *, n_boot: int, seed: int, sectors=None) -> 
 _ORDER_STATISTICS = ("best_lap", "median_clean", "index")
 
 
-@functools.lru_cache(maxsize=32)
+@functools.lru_cache(maxsize=128)
+def _draws(n: int, n_boot: int, seed: int) -> np.ndarray:
+    """The lap positions each of ``n_boot`` resamples of n laps draws: one generator seeded with
+    ``seed`` per entry, so every entry with n laps draws the same ones (shared, read-only)."""
+    idx = np.random.default_rng(seed).integers(0, n, size=(n_boot, n))
+    idx.flags.writeable = False
+    return idx
+
+
+@functools.lru_cache(maxsize=128)
 def _draw_counts(n: int, n_boot: int, seed: int) -> np.ndarray:
     """How often each of n laps is drawn in each of ``n_boot`` resamples (the draws of
-    :func:`_resampled`: one generator seeded with ``seed`` per entry, so every entry with n laps
-    draws the same indices). Kept per (n, n_boot, seed); read-only."""
-    idx = np.random.default_rng(seed).integers(0, n, size=(n_boot, n))
+    :func:`_draws`). Kept per (n, n_boot, seed); read-only."""
+    idx = _draws(n, n_boot, seed)
     counts = np.bincount((idx + n * np.arange(n_boot)[:, None]).ravel(), minlength=n_boot * n)
     counts = counts.reshape(n_boot, n).astype(np.int32)
     counts.flags.writeable = False
@@ -306,11 +313,13 @@ def _intervals(table: pd.DataFrame, clean: pd.DataFrame, keys: list[str], metric
         values = np.where(np.isfinite(values), values, np.nan)  # median_interval keeps the finite values
         v = values[_within_groups(g, n_groups, values)]  # ascending in each group, NaN last
         finite = np.bincount(g, np.isfinite(values), n_groups).astype(np.int64)
-        for i in np.flatnonzero(at >= 0):
-            n = finite[at[i]]
-            if n:
-                lo, hi, _ = median_interval_ranks(int(n))
-                lows[i], highs[i] = v[starts[at[i]] + lo - 1], v[starts[at[i]] + hi - 1]
+        i = np.flatnonzero(at >= 0)
+        i = i[finite[at[i]] > 0]
+        n = finite[at[i]]
+        ranks = {k: median_interval_ranks(k)[:2] for k in np.unique(n).tolist()}
+        lo = np.array([ranks[k][0] for k in n.tolist()], dtype=np.int64)
+        hi = np.array([ranks[k][1] for k in n.tolist()], dtype=np.int64)
+        lows[i], highs[i] = v[starts[at[i]] + lo - 1], v[starts[at[i]] + hi - 1]
         return lows, highs
     rows = ok[_within_groups(g, n_groups)]  # each group's laps in table order (the resamples draw positions)
     values = clean["pace_index" if metric == "index" else "lap_time"].to_numpy(dtype=float)
@@ -336,8 +345,8 @@ def _intervals(table: pd.DataFrame, clean: pd.DataFrame, keys: list[str], metric
 
 
 def _ranked(m: pd.DataFrame, clean: pd.DataFrame, keys: list[str], metric: str, low: np.ndarray, n_boot: int,
-            seed: int, extra: dict | None = None, category=None) -> pd.DataFrame:  # fmt: skip
-    """The rankings table of the metrics table ``m`` (one row per group of ``keys``): its columns
+            seed: int, extra: dict | None = None, category=None) -> dict:  # fmt: skip
+    """The columns of the rankings table of the metrics table ``m`` (one row per group of ``keys``): its columns
     (``extra`` inserted after the fourth, ``low_sample`` replaced by ``low``), then metric, value,
     ci_low, ci_high, class_rank (and category_rank when ``category`` is given), close_to_next;
     sorted by class (first appearance) then class_rank (NA last), stable."""
@@ -375,7 +384,7 @@ def _ranked(m: pd.DataFrame, clean: pd.DataFrame, keys: list[str], metric: str, 
     same = cls[order][f[1:]] == cls[order][f[:-1]]
     close[f[:-1][same]] = ci_high[order][f[:-1][same]] >= ci_low[order][f[1:][same]]
     data["close_to_next"] = close
-    return pd.DataFrame(data)
+    return data
 
 
 def driver_rankings(
@@ -412,7 +421,7 @@ def driver_rankings(
     cols = ["driver", "car", "class", "team", "category", "category_source", "clean_laps", "best_lap", "ideal_lap", "best_10", "best_10_n",
             "best_20pct", "best_20pct_k", "median_clean", "stint_avg", "stint_avg_n", "index", "index_n", "spread",
             "metric", "value", "ci_low", "ci_high", "class_rank", "category_rank", "low_sample", "close_to_next"]  # fmt: skip
-    return r[[c for c in cols if c in r.columns]]
+    return pd.DataFrame({c: r[c] for c in cols if c in r})
 
 
 def crew_rankings(laps: pd.DataFrame, clean: pd.DataFrame, *, by: str = "index", min_laps: int | None = None,
@@ -422,7 +431,7 @@ def crew_rankings(laps: pd.DataFrame, clean: pd.DataFrame, *, by: str = "index",
     metric = _metric_name(by)
     m = car_metrics(laps, clean) if metrics is None else metrics
     low = m["clean_laps"].to_numpy() < (min_clean_laps(clean) if min_laps is None else min_laps)
-    return _ranked(m, clean, ["car"], metric, low, n_boot, seed)
+    return pd.DataFrame(_ranked(m, clean, ["car"], metric, low, n_boot, seed))
 
 
 def best_performers(rankings: pd.DataFrame, top: int = 1) -> pd.DataFrame:

@@ -152,3 +152,19 @@ def test_ranks_order_close_calls_and_best_performers_follow_their_definitions(lo
         assert b["value"] == min(o["value"] for o in pool) and b["drivers"] == len(pool)
     if name.startswith("imsa"):
         assert {"Bronze", "Silver"} <= set(best["category"])
+
+
+@pytest.mark.parametrize("name", ["lemans-2019", "imsa-2023-sebring-international-raceway"])
+def test_clean_laps_car_and_driver_codes_are_what_factorize_gives(load_corpus_race, name):
+    """clean_laps keeps the codes of its car and driver columns, derived from the lap table's: they must be
+    the codes pd.factorize gives those columns (first appearance in the clean laps, -1 for no driver)."""
+    from stintlab.analysis.context import codes
+    from stintlab.analysis.pace import clean_laps
+
+    race = load_corpus_race(name)
+    clean = clean_laps(race.annotated)
+    for column in ("car", "driver"):
+        got, names = codes(clean, column)
+        want, uniques = pd.factorize(clean[column].to_numpy(dtype=object))
+        assert got.tolist() == want.tolist(), column
+        assert list(names) == list(uniques), column

@@ -29,7 +29,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from stintlab.analysis.context import codes, values
+from stintlab.analysis.context import codes, keep_taken_codes, kept, values
 from stintlab.analysis.medians import window_medians
 from stintlab.config import THRESHOLDS
 from stintlab.schema import check_columns
@@ -114,10 +114,12 @@ def clean_laps(annotated: pd.DataFrame) -> pd.DataFrame:
         s = st[ok].astype(np.int64)
         key[ok] = car[ok] * (int(s.max() - s.min()) + 1) + (s - s.min())
     mean = _stint_means(lt, key, ok)
-    return out.assign(
+    out = out.assign(
         pace_index=_lap_index(cls, car, laps["elapsed"].to_numpy(dtype=float)[rows], lt, INDEX_WINDOW),
         stint_keep=lt <= (1.0 + STINT_TRIM) * mean,
     )
+    keep_taken_codes(out, laps, rows, [c for c in ("car", "driver") if c in laps.columns])
+    return out
 
 
 def _stint_means(lt: np.ndarray, key: np.ndarray, ok: np.ndarray) -> np.ndarray:
@@ -184,8 +186,10 @@ def _distinct_cars(car: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarra
     """How many distinct values of ``car`` each slice ``car[lo:hi]`` holds: for each car, whether its
     first row at or after ``lo`` comes before ``hi`` (a missing car, -1, counts as one more car)."""
     n = len(car)
-    local = np.unique(car, return_inverse=True)[1].reshape(-1)
-    m = int(local.max()) + 1
+    seen = np.zeros(int(car.max()) + 2, dtype=np.int64)  # codes from -1
+    seen[car + 1] = 1
+    m = int(seen.sum())
+    local = (np.cumsum(seen) - 1)[car + 1]  # the cars numbered 0..m-1
     rows = np.argsort(_small(local), kind="stable")  # each car's rows, in order
     key = np.r_[local[rows] * (n + 1) + rows, np.iinfo(np.int64).max]
     base = np.arange(m, dtype=np.int64)[:, None] * (n + 1)
@@ -200,6 +204,10 @@ def _group_ids(table: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, list[n
     """(group number per row, -1 when a key is missing; per key, its value for each group): the
     distinct combinations of ``keys``, from the columns' integer codes (:func:`~stintlab.analysis.context.codes`,
     kept per Arrow column), numbered in order of first appearance (as ``pd.factorize`` numbers them)."""
+    return kept(table, keys[0], ("group_ids", *keys), lambda: _compute_group_ids(table, keys), also=tuple(keys[1:]))
+
+
+def _compute_group_ids(table: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
     cols = [codes(table, k) for k in keys]
     key = np.zeros(len(table), dtype=np.int64)
     missing = np.zeros(len(table), dtype=bool)
@@ -217,6 +225,7 @@ def _group_ids(table: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, list[n
     number = np.full(int(uniq[-1]) + 1, -1, dtype=np.int64)
     number[key[first]] = np.arange(len(first))
     gid = np.where(missing, -1, number[np.maximum(key, 0)])
+    gid.flags.writeable = False  # kept with the table's columns (context.kept)
     return gid, [names[c[first]] for c, names in cols]
 
 

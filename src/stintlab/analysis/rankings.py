@@ -234,10 +234,6 @@ def _metric_name(by: str) -> str:
 _name_key = functools.lru_cache(maxsize=16384)(name_key)
 
 
-def _category_map(categories, frame: pd.DataFrame, column: str = "category") -> list:
-    return _category_maps(categories, frame, (column,))[0]
-
-
 def _category_maps(categories, frame: pd.DataFrame, columns: tuple[str, ...]) -> list[list]:
     """Per name of ``columns``, the ``categories`` value of each (car, driver) row of ``frame`` as a
     string, None when unknown. ``categories``: a DataFrame with car, driver and those columns (one

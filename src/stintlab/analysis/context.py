@@ -35,8 +35,19 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-__all__ = ["CarRuns", "LapContext", "car_runs", "codes", "group_key", "has_values", "keep_taken_codes", "kept", "rows_of",
-           "strings", "values"]
+__all__ = [
+    "CarRuns",
+    "LapContext",
+    "car_runs",
+    "codes",
+    "group_key",
+    "has_values",
+    "keep_taken_codes",
+    "kept",
+    "rows_of",
+    "strings",
+    "values",
+]
 
 _CACHE: dict[int, tuple[weakref.ref, dict]] = {}
 _LOCK = threading.Lock()

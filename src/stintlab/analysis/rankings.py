@@ -6,7 +6,8 @@
 Each figure comes with a 90 % interval (``ci_low``..``ci_high``): for the medians (``median_clean``,
 ``index``) the exact distribution-free order-statistic interval of the median
 (:func:`median_interval`, no resampling); for the other metrics a bootstrap interval (resampling the
-driver's clean laps :data:`N_BOOT` times with a fixed seed, :func:`bootstrap_interval`).
+driver's clean laps :data:`N_BOOT` times with a fixed seed, :func:`bootstrap_interval`; the draws depend only
+on the lap count, so drivers with as many laps share one draw matrix).
 ``close_to_next`` says that interval overlaps the next-ranked driver's, so close calls read as close. Drivers with fewer
 than :func:`~stintlab.analysis.pace.min_clean_laps` clean laps (10; 4 on laps of 6 min or more) are
 ranked but flagged ``low_sample``; :func:`best_performers` leaves them out.
@@ -179,7 +180,7 @@ def _draws(n: int, n_boot: int, seed: int) -> np.ndarray:
     return idx
 
 
-@functools.lru_cache(maxsize=128)
+@functools.lru_cache(maxsize=64)
 def _draw_counts(n: int, n_boot: int, seed: int) -> np.ndarray:
     """How often each of n laps is drawn in each of ``n_boot`` resamples (the draws of
     :func:`_draws`). Kept per (n, n_boot, seed); read-only."""

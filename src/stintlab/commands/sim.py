@@ -166,7 +166,7 @@ def plan(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ):
     """Plan a driver schedule that satisfies a rule set, verified by the rules checker; table and timeline."""
-    from stintlab.display import duration, lap_time
+    from stintlab.display import duration  # not lap_time: a parameter of plan has that name
     from stintlab.sim.planner import plan as run
     from stintlab.sim.planner import read_crew
 

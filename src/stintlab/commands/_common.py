@@ -81,14 +81,29 @@ def use_categories(race, entry_list=None, db=None):
     """Give ``race`` its category sources, the same for every command: the user's ``--entry-list``
     (checked now: a bad file fails before any work) and the archive's registry (``--db``, else the
     default archive when it exists). Returns ``race``."""
-    from stintlab.analysis.categories import read_entry_list
-    from stintlab.archive.registry import category_lookup
-
     if entry_list is not None:
+        from stintlab.analysis.categories import read_entry_list
+
         read_entry_list(entry_list)
         race.entry_list = Path(entry_list)
-    race.category_lookup = category_lookup(db, required=db is not None)
+    race.category_lookup = _archive_lookup(db)
     return race
+
+
+def _archive_lookup(db):
+    """:func:`stintlab.archive.registry.category_lookup` of ``db``, made when a command first asks a
+    driver's category: the commands that never do (``info``, ``stops``, ...) do not import the archive
+    and DuckDB."""
+    made = []
+
+    def lookup(race, names: list[str]):
+        if not made:
+            from stintlab.archive.registry import category_lookup
+
+            made.append(category_lookup(db, required=db is not None))
+        return made[0](race, names)
+
+    return lookup
 
 
 #: ``--format`` values of the table commands (``--json`` is an alias of ``--format json``).

@@ -15,7 +15,8 @@ stintlab's own modules: ~0.1 s more). Race commands run on Le Mans 2019 and 2024
 ``season``, ``career``, ``rating``, ``categories``, ``archive list``/``aliases`` on a small archive
 built first in a temporary folder with ``stintlab archive add`` from 5 corpus races (Le Mans 2024
 and 2025, Sebring 2024, Spa and Imola 2025). ``$STINTLAB_ARCHIVE`` points at that archive for every command
-(the commands that grade drivers from the default archive open it, as on a user's machine).
+(the commands that grade drivers from the default archive open it, as on a user's machine);
+``--no-default-archive``: none (race commands then grade drivers from the race's own files only).
 
 With ``--against SRC`` every command also runs with ``PYTHONPATH=SRC`` (e.g. main's tree), the two
 trees alternating run by run so that both see the same machine load. Then, for the ``--slowest``
@@ -168,6 +169,9 @@ def main() -> None:
     ap.add_argument("--slowest", type=int, default=3, help="import profile of the N slowest commands")
     ap.add_argument("--no-bytecode", action="store_true",
                     help="keep $PYTHONDONTWRITEBYTECODE: every run compiles stintlab's modules again")
+    ap.add_argument("--no-default-archive", action="store_true",
+                    help="no $STINTLAB_ARCHIVE and an empty $XDG_DATA_HOME: race commands grade drivers without "
+                         "the archive (the archive commands still name theirs with --db)")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
 
@@ -178,6 +182,9 @@ def main() -> None:
         db = tmp / "archive.duckdb"
         base = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "NO_COLOR")}
         base.update(STINTLAB_ARCHIVE=str(db), STINTLAB_CACHE=str(tmp / "cache"), COLUMNS="120")
+        if a.no_default_archive:
+            del base["STINTLAB_ARCHIVE"]
+            base["XDG_DATA_HOME"] = str(tmp / "no-data-home")
         if not a.no_bytecode:  # as an installed package runs: modules compiled once (cache outside the trees)
             base.pop("PYTHONDONTWRITEBYTECODE", None)
             base["PYTHONPYCACHEPREFIX"] = str(tmp / "pycache")

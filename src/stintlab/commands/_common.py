@@ -4,6 +4,7 @@ documented in docs/cli.md)."""
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from pathlib import Path
@@ -199,6 +200,7 @@ def plain_table(cells: list[list[str]], keys: list[str], *, title: str | None = 
     return "\n".join(lines) + "\n"
 
 
+@functools.cache
 def _cell_function():
     """:func:`_cell` with its imports done once (it runs for every cell of a table)."""
     from stintlab.display import cell

@@ -22,7 +22,7 @@ import pandas as pd
 
 from stintlab.errors import StintlabFormatError
 from stintlab.io import alkamel_laps, classification, sro, weather, wige
-from stintlab.io.text import read_bytes, read_table, sniff_header
+from stintlab.io.text import read_bytes, read_head, read_table, sniff_header
 
 __all__ = [
     "ParsedFile", "HOURLY_RESULTS", "detect_format", "files_of_format", "final_hourly", "final_hourly_results", "read_file",
@@ -77,7 +77,7 @@ def files_of_format(folder, fmt: str, *, exclude=None) -> list:
     """The ``.csv`` files directly in ``folder`` whose header line is of format ``fmt`` ("laps",
     "classification" or "weather"), sorted by name; unreadable files are skipped.
 
-    Only the first 64 KiB of each file are read.
+    Only the start of each file is read (its header line: 4 KiB, at most 64 KiB).
     """
     from pathlib import Path
 
@@ -87,7 +87,7 @@ def files_of_format(folder, fmt: str, *, exclude=None) -> list:
             continue
         try:
             with open(f, "rb") as fh:
-                head = fh.read(65536)
+                head = read_head(fh)
             if detect_format(sniff_header(f, head).names) == fmt:
                 found.append(f)
         except (OSError, StintlabFormatError):

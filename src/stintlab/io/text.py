@@ -20,7 +20,7 @@ import pyarrow.csv as pacsv
 
 from stintlab.errors import StintlabFormatError
 
-__all__ = ["RawTable", "read_table", "sniff_header", "Header", "physical_lines"]
+__all__ = ["RawTable", "read_table", "read_head", "sniff_header", "Header", "physical_lines"]
 
 BOM = b"\xef\xbb\xbf"
 FIRST_FIELD = "field 1"  # how an error names the column when no header name applies
@@ -104,10 +104,19 @@ def sniff_header(path, data: bytes) -> Header:
     if any(n == "" for n in names):
         col = names.index("") + 1
         raise StintlabFormatError(path, f"empty column name at position {col} of the header", line=1, column=f"field {col}")
-    dupes = sorted({n for n in names if names.count(n) > 1})
+    dupes = sorted({n for n in names if names.count(n) > 1}) if len(set(names)) < len(names) else []
     if dupes:
         raise StintlabFormatError(path, f"duplicated column name(s) {dupes} in the header", line=1, column=dupes[0])
     return Header(names=names, separator=sep, bom=bom, crlf=crlf, trailing_separator=trailing)
+
+
+def read_head(fh, limit: int = 65536) -> bytes:
+    """The start of an open binary file, enough for its header line: the first 4 KiB, or up to
+    ``limit`` bytes when the header line is longer (a wide classification header)."""
+    head = fh.read(4096)
+    if b"\n" not in head and len(head) == 4096:
+        head += fh.read(limit - len(head))
+    return head
 
 
 def read_bytes(path) -> bytes:
@@ -170,11 +179,10 @@ def physical_lines(data: bytes, nrows: int) -> np.ndarray | None:
 def _refuse_inner_bom(path, data: bytes, header: Header) -> None:
     """A byte-order mark after the start of the file (files joined together, a re-save gone wrong)
     would glue itself to a value (car ``\\ufeff51`` shown as "51"): refused, located."""
-    u8 = np.frombuffer(data, dtype=np.uint8)
-    # candidates by one numpy pass (0xEF is rare in text), each checked as a whole BOM
-    first = 3 if header.bom else 0
-    cands = np.flatnonzero(u8[first:] == BOM[0]) + first
-    pos = next((int(p) for p in cands if data[p : p + 3] == BOM), -1)
+    # candidates by a single-byte search (memchr: 0xEF is rare in text), each checked as a whole BOM
+    pos = data.find(BOM[:1], 3 if header.bom else 0)
+    while pos >= 0 and data[pos : pos + 3] != BOM:
+        pos = data.find(BOM[:1], pos + 1)
     if pos <= 0:
         return
     line = data.count(b"\n", 0, pos) + 1

@@ -156,7 +156,8 @@ def read_file(path, expect: str | None = None) -> ParsedFile:
     if fmt == "sro-pitstops":
         table, facts = sro.read_pit_stops(path, data, header)
         return ParsedFile(str(path), fmt, table, facts)
-    raw = read_table(path, data, header, ragged=fmt == "classification")
+    padded = alkamel_laps.PADDED if fmt == "laps" else ()
+    raw = read_table(path, data, header, ragged=fmt == "classification", padded=padded)
     if fmt == "laps":
         table, sections, facts = alkamel_laps.laps_from_table(raw)
         return ParsedFile(str(path), fmt, table, facts, sections=sections)

@@ -37,6 +37,13 @@ _KNOWN = {
     "S1_LARGE", "S2_LARGE", "S3_LARGE", "TOP_SPEED", "DRIVER_NAME", "PIT_TIME", "CLASS", "GROUP", "TEAM",
     "MANUFACTURER", "FLAG_AT_FL", "S1_SECONDS", "S2_SECONDS", "S3_SECONDS",
 }  # fmt: skip
+#: the columns read by strict parsers only (numbers and times, :mod:`stintlab.io.values`) or not read at
+#: all (``Sn_LARGE``): ``read_table(..., padded=PADDED)`` does not strip them (the parsers' slow path does)
+PADDED = frozenset({
+    "DRIVER_NUMBER", "LAP_NUMBER", "LAP_TIME", "LAP_IMPROVEMENT", "S1", "S1_IMPROVEMENT", "S2", "S2_IMPROVEMENT",
+    "S3", "S3_IMPROVEMENT", "KPH", "ELAPSED", "HOUR", "S1_LARGE", "S2_LARGE", "S3_LARGE", "TOP_SPEED", "PIT_TIME",
+    "S1_SECONDS", "S2_SECONDS", "S3_SECONDS",
+})  # fmt: skip
 _SECTION_RE = re.compile(r"^(?P<loop>.+)_(?P<kind>time|elapsed)$", re.IGNORECASE)
 
 
@@ -100,7 +107,7 @@ def _refuse(raw: RawTable, bad: np.ndarray, column: str, what: str) -> None:
     """A located error at the first row where ``bad`` holds (NaN compares False: empty cells pass)."""
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        value = shown(raw.columns[column][i].as_py())
+        value = shown(raw.text(column)[i].as_py())
         raise StintlabFormatError(raw.path, f"{what}: {value}", line=int(raw.lines[i]), column=column)
 
 
@@ -159,7 +166,7 @@ def laps_from_table(raw: RawTable) -> tuple[pd.DataFrame, pd.DataFrame | None, d
         i = int(np.flatnonzero(out_of_range)[0])
         raise StintlabFormatError(
             path,
-            f"lap number {raw.columns['LAP_NUMBER'][i].as_py()} out of range 0..{MAX_LAP}",
+            f"lap number {raw.text('LAP_NUMBER')[i].as_py()} out of range 0..{MAX_LAP}",
             line=int(lines[i]),
             column="LAP_NUMBER",
         )

@@ -174,7 +174,7 @@ def _fast_time_columns(columns: dict[str, pa.Array], path, first_line: Lines) ->
                 first_line + idx if isinstance(first_line, (int, np.integer)) else np.asarray(first_line)[idx]
             )
             try:
-                values[idx] = _exact_time_columns({name: arr.take(pa.array(idx))}, path, lines)[name]
+                values[idx] = _exact_time_columns({name: arr.take(pa.array(idx))}, path, lines)[name]  # stripped there
             except StintlabFormatError:
                 _exact_time_columns(columns, path, first_line)  # raises the exact path's error
                 raise
@@ -183,9 +183,10 @@ def _fast_time_columns(columns: dict[str, pa.Array], path, first_line: Lines) ->
 
 
 def _exact_time_columns(columns: dict[str, pa.Array], path, first_line: Lines = 2) -> dict[str, np.ndarray]:
-    """The exact path: every value validated by regular expressions, then split and summed."""
+    """The exact path: every value stripped (a column may come as written: ``RawTable.padded``),
+    validated by regular expressions, then split and summed."""
     names = list(columns)
-    arrays = [columns[n] for n in names]
+    arrays = [pc.utf8_trim_whitespace(columns[n]) for n in names]
     arr = pa.concat_arrays(arrays) if len(arrays) > 1 else arrays[0]
     ok = pc.match_substring_regex(arr, _TIME_CHECK)
     nonempty = pc.not_equal(pc.utf8_length(arr), 0)
@@ -253,10 +254,11 @@ def _plain_cast(arr: pa.Array, allowed: np.ndarray, to: pa.DataType, longest: in
 
 
 def parse_floats(arr: pa.Array, path, column: str, first_line: Lines = 2) -> np.ndarray:
-    """Parse decimal numbers (NaN where empty)."""
+    """Parse decimal numbers (NaN where empty; values stripped)."""
     fast = _plain_cast(arr, _DECIMALS, pa.float64(), 30)
     if fast is not None:
         return fast
+    arr = pc.utf8_trim_whitespace(arr)  # the fast path refuses any space: a padded column comes here
     ok = pc.match_substring_regex(arr, r"^-?\d*\.?\d*(?:[eE][-+]?\d+)?$")
     nonempty = pc.not_equal(pc.utf8_length(arr), 0)
     valid_digits = pc.match_substring_regex(arr, r"\d")
@@ -270,10 +272,11 @@ def parse_floats(arr: pa.Array, path, column: str, first_line: Lines = 2) -> np.
 
 
 def parse_ints(arr: pa.Array, path, column: str, first_line: Lines = 2, *, required: bool = False) -> np.ndarray:
-    """Parse whole numbers to a float array (NaN where empty; an error when ``required``)."""
+    """Parse whole numbers to a float array (NaN where empty; an error when ``required``; values stripped)."""
     fast = _plain_cast(arr, _DIGITS, pa.int64(), 15)  # below 2**53: exact as floats
     if fast is not None and not (required and np.isnan(fast).any()):
         return fast
+    arr = pc.utf8_trim_whitespace(arr)  # the fast path refuses any space: a padded column comes here
     nonempty = pc.not_equal(pc.utf8_length(arr), 0)
     ok = pc.match_substring_regex(arr, r"^-?\d+$")
     bad = pc.and_(nonempty, pc.invert(ok))

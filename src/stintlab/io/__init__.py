@@ -37,6 +37,8 @@ class ParsedFile:
     facts: dict = field(default_factory=dict)
     crew: pd.DataFrame | None = None  # classification files
     sections: pd.DataFrame | None = None  # WithSections lap files
+    #: the lap table's cars are already in the order of the ``car_key`` given to :func:`read_file`
+    in_car_order: bool = False
 
 
 def detect_format(names: list[str]) -> str | None:
@@ -122,8 +124,10 @@ def final_hourly(files) -> Path | None:
     return max(hours)[2] if hours else None
 
 
-def read_file(path, expect: str | None = None) -> ParsedFile:
-    """Read any supported timing file; ``expect`` ("laps", ...) rejects other formats."""
+def read_file(path, expect: str | None = None, *, car_key=None) -> ParsedFile:
+    """Read any supported timing file; ``expect`` ("laps", ...) rejects other formats. ``car_key``: a key
+    function of car numbers the Al Kamel lap reader sorts the cars by (``ParsedFile.in_car_order``);
+    other readers give cars in their own order."""
     data = read_bytes(path)
     header = sniff_header(path, data)
     fmt = detect_format(header.names)
@@ -159,8 +163,8 @@ def read_file(path, expect: str | None = None) -> ParsedFile:
     padded = alkamel_laps.PADDED if fmt == "laps" else ()
     raw = read_table(path, data, header, ragged=fmt == "classification", padded=padded)
     if fmt == "laps":
-        table, sections, facts = alkamel_laps.laps_from_table(raw)
-        return ParsedFile(str(path), fmt, table, facts, sections=sections)
+        table, sections, facts = alkamel_laps.laps_from_table(raw, car_key)
+        return ParsedFile(str(path), fmt, table, facts, sections=sections, in_car_order=car_key is not None)
     if fmt == "classification":
         table, crew, facts = classification.classification_from_table(raw)
         return ParsedFile(str(path), fmt, table, facts, crew=crew)

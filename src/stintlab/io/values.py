@@ -103,8 +103,9 @@ def parse_time_columns(columns: dict[str, pa.Array], path, first_line: Lines = 2
 
 
 # The fixed formats of every published time, by length (empty values aside): the kernel reads each
-# length class at fixed positions; any other value (``35.1``, ``3'29.208``, an error) takes the exact
-# path. Digits weigh milliseconds by their place from the right (``k``).
+# length class at fixed positions; any other value (``35.1``, an error) takes the exact path. The colon
+# before the seconds may be an apostrophe (``3'29.208``, ``24:01'55.856``: classification files), as on
+# the exact path. Digits weigh milliseconds by their place from the right (``k``).
 _TIME_FORMATS = ("d.ddd", "dd.ddd", "d:dd.ddd", "dd:dd.ddd", "d:dd:dd.ddd", "dd:dd:dd.ddd", "ddd:dd:dd.ddd")
 _PLACE_MS = {0: 1, 1: 10, 2: 100, 4: 1_000, 5: 10_000, 7: 60_000, 8: 600_000,
              10: 3_600_000, 11: 36_000_000, 12: 360_000_000}  # fmt: skip
@@ -112,13 +113,14 @@ _WIDTH = max(map(len, _TIME_FORMATS))
 _ZERO = ord("0")
 
 
-def _layout(fmt: str) -> tuple[int, np.ndarray, np.ndarray, list[tuple[int, int]], list[int]]:
-    """(length, digit columns, their ms weights, (column, byte) of the separators, tens-of-seconds/minutes columns
-    that must be below 6) of a format, columns counted from the left of the value."""
+def _layout(fmt: str) -> tuple[int, np.ndarray, np.ndarray, list[tuple[int, tuple[int, ...]]], list[int]]:
+    """(length, digit columns, their ms weights, (column, bytes allowed) of the separators, tens-of-seconds/minutes
+    columns that must be below 6) of a format, columns counted from the left of the value."""
     n = len(fmt)
     digits = [i for i, c in enumerate(fmt) if c == "d"]
     weights = np.array([_PLACE_MS[n - 1 - i] for i in digits], dtype=np.float64)
-    seps = [(i, ord(c)) for i, c in enumerate(fmt) if c != "d"]
+    seconds_colon = n - 1 - 6  # the separator before the seconds: ``:`` or ``'``
+    seps = [(i, (ord(c), ord("'")) if i == seconds_colon else (ord(c),)) for i, c in enumerate(fmt) if c != "d"]
     tens = [n - 1 - k for k in (5, 8) if k < n and ":" in fmt[: n - 1 - k]]  # after a colon only
     return n, np.array(digits), weights, seps, tens
 
@@ -150,8 +152,9 @@ def _time_kernel(arr: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
         value = rows[sel, _WIDTH - size :]
         d = value[:, digits] - np.uint8(_ZERO)  # wraps below '0': not a digit
         good = (d <= 9).all(axis=1)
-        for col, char in seps:
-            good &= value[:, col] == char
+        for col, chars in seps:
+            sep = value[:, col]
+            good &= (sep == chars[0]) | (sep == chars[-1])
         for col in tens:
             good &= value[:, col] <= ord("5")  # minutes and seconds after a colon below 60
         ms[sel] = d.astype(np.float64) @ weights  # whole numbers below 2**53: exact

@@ -81,20 +81,21 @@ def files_of_format(folder, fmt: str, *, exclude=None) -> list:
 
     Only the start of each file is read (its header line: 4 KiB, at most 64 KiB).
     """
-    from pathlib import Path
+    return [f for f in _csv_files(folder) if f != exclude and _is_format(f, fmt)]
 
-    found = []
-    for f in sorted(Path(folder).iterdir()):
-        if f == exclude or not f.is_file() or f.suffix.lower() != ".csv":
-            continue
-        try:
-            with open(f, "rb") as fh:
-                head = read_head(fh)
-            if detect_format(sniff_header(f, head).names) == fmt:
-                found.append(f)
-        except (OSError, StintlabFormatError):
-            continue
-    return found
+
+def _csv_files(folder) -> list[Path]:
+    return [f for f in sorted(Path(folder).iterdir()) if f.suffix.lower() == ".csv" and f.is_file()]
+
+
+def _is_format(path: Path, fmt: str) -> bool:
+    """Whether the header line of ``path`` is of format ``fmt`` (False when it cannot be read)."""
+    try:
+        with open(path, "rb") as fh:
+            head = read_head(fh)
+        return detect_format(sniff_header(path, head).names) == fmt
+    except (OSError, StintlabFormatError):
+        return False
 
 
 #: the name of a timekeeper's hour-by-hour classification (``<session>-race-hour-N-results.csv``), N captured
@@ -107,7 +108,10 @@ def final_hourly_results(folder) -> Path | None:
     folder = Path(folder)
     if not folder.is_dir():
         return None
-    return final_hourly(files_of_format(folder, "classification"))
+    # final_hourly(files_of_format(folder, "classification")), the headers read from the highest hour down
+    # until one is a classification (one file read, not every hour's)
+    named = [(int(m.group(1)), f.name, f) for f in _csv_files(folder) if (m := HOURLY_RESULTS.search(f.stem))]
+    return next((f for _, _, f in sorted(named, reverse=True) if _is_format(f, "classification")), None)
 
 
 def final_hourly(files) -> Path | None:

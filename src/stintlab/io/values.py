@@ -243,9 +243,14 @@ def _plain_cast(arr: pa.Array, allowed: np.ndarray, to: pa.DataType, longest: in
         return None
     data = np.frombuffer(bufs[2], dtype=np.uint8)[int(offs[0]) : int(offs[-1])]
     length = np.diff(offs)
-    if int(length.max()) > longest or not allowed[data].all():
+    widest = int(length.max())
+    if widest > longest or not allowed[data].all():
         return None
     empty = length == 0
+    if widest == 1 and to == pa.int64():  # one digit or nothing (driver slots, improvement flags): no cast
+        out = np.full(n, np.nan)
+        out[~empty] = data - _ZERO  # the bytes of the non-empty values, in order
+        return out
     try:
         if empty.any():
             cast = pc.cast(pc.if_else(pa.array(empty), pa.scalar(None, pa.string()), arr), to)

@@ -142,14 +142,15 @@ def _time_kernel(arr: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
     if hi > lo:
         window[_WIDTH:] = np.frombuffer(bufs[2], dtype=np.uint8)[lo:hi]
     length = np.diff(offs)
-    rows = sliding_window_view(window, _WIDTH)[(offs[1:] - lo).astype(np.intp)]  # the last W bytes of each value
+    ends = offs[1:] - lo
+    tails = sliding_window_view(window, _WIDTH)  # tails[e]: the W bytes before byte e of the data
     ms = np.full(n, np.nan)
     ok = length == 0
     for size, digits, weights, seps, tens in _LAYOUTS:
         sel = np.flatnonzero(length == size)
         if not len(sel):
             continue
-        value = rows[sel, _WIDTH - size :]
+        value = tails[ends[sel]][:, _WIDTH - size :]  # only this length's values gathered: one copy
         d = value[:, digits] - np.uint8(_ZERO)  # wraps below '0': not a digit
         good = (d <= 9).all(axis=1)
         for col, chars in seps:

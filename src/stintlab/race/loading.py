@@ -188,11 +188,12 @@ def results_mismatch(official: pd.DataFrame, laps: pd.DataFrame) -> str | None:
     """
     if official.empty:
         return None
-    in_laps = official["car"].astype(str).isin({str(c) for c in laps["car"].unique()})
-    if not in_laps.iloc[0]:
+    cars = {str(c) for c in laps["car"].unique()}
+    in_laps = [c in cars for c in official["car"].astype(str).tolist()]  # a few dozen cars: no pandas isin
+    if not in_laps[0]:
         return f"the classified winner, car {official['car'].iloc[0]}, has no lap in the lap file (another race's results?)"
-    if in_laps.mean() < 0.5:
-        return f"only {int(in_laps.sum())} of its {len(in_laps)} cars have laps in the lap file (another race's results?)"
+    if sum(in_laps) / len(in_laps) < 0.5:
+        return f"only {sum(in_laps)} of its {len(in_laps)} cars have laps in the lap file (another race's results?)"
     return None
 
 

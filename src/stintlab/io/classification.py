@@ -20,7 +20,7 @@ import pyarrow as pa
 from stintlab.errors import StintlabFormatError
 from stintlab.io.alkamel_laps import MAX_LAP
 from stintlab.io.text import RawTable
-from stintlab.io.values import _time_kernel, parse_ints, parse_time_text, parse_times, shown
+from stintlab.io.values import fixed_format_times, parse_ints, parse_time_text, parse_times, shown
 
 __all__ = [
     "CLASSIFICATION_COLUMNS",
@@ -83,7 +83,7 @@ def _gaps(texts: list) -> list[tuple[int, float]]:
             rows.append(i)
             times.append(t.lstrip("+").strip())
     if rows:
-        seconds, rest = _time_kernel(pa.array(times, type=pa.string()))
+        seconds, rest = fixed_format_times(pa.array(times, type=pa.string()))
         for i, secs, slow in zip(rows, seconds.tolist(), rest.tolist()):
             out[i] = parse_gap(texts[i] or "") if slow or secs != secs else (0, secs)
     return out

@@ -25,6 +25,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from stintlab.errors import StintlabFormatError
 
 __all__ = [
+    "fixed_format_times",
     "parse_times",
     "parse_time_columns",
     "parse_floats",
@@ -128,7 +129,7 @@ def _layout(fmt: str) -> tuple[int, np.ndarray, np.ndarray, list[tuple[int, tupl
 _LAYOUTS = [_layout(f) for f in _TIME_FORMATS]
 
 
-def _time_kernel(arr: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
+def fixed_format_times(arr: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
     """Seconds of each value of a string array in one of the fixed formats (NaN where empty), and
     the mask of the values the kernel left to the exact path; None when the array is not a plain
     string array without nulls. Same figures as the exact path: whole milliseconds / 1000."""
@@ -168,7 +169,7 @@ def _fast_time_columns(columns: dict[str, pa.Array], path, first_line: Lines) ->
     On any error the exact path reruns on every column, so the error named is the one it names."""
     result = {}
     for name, arr in columns.items():
-        got = _time_kernel(arr)  # column by column: each one's bytes stay in cache
+        got = fixed_format_times(arr)  # column by column: each one's bytes stay in cache
         if got is None:
             return None
         values, rest = got

@@ -22,7 +22,7 @@ import pandas as pd
 
 from stintlab.errors import StintlabFormatError
 from stintlab.io import alkamel_laps, classification, sro, weather, wige
-from stintlab.io.text import read_bytes, read_table, sniff_header
+from stintlab.io.text import read_bytes, read_head, read_table, sniff_header
 
 __all__ = [
     "ParsedFile", "HOURLY_RESULTS", "detect_format", "files_of_format", "final_hourly", "final_hourly_results", "read_file",
@@ -37,6 +37,8 @@ class ParsedFile:
     facts: dict = field(default_factory=dict)
     crew: pd.DataFrame | None = None  # classification files
     sections: pd.DataFrame | None = None  # WithSections lap files
+    #: the lap table's cars are already in the order of the ``car_key`` given to :func:`read_file`
+    in_car_order: bool = False
 
 
 def detect_format(names: list[str]) -> str | None:
@@ -77,22 +79,23 @@ def files_of_format(folder, fmt: str, *, exclude=None) -> list:
     """The ``.csv`` files directly in ``folder`` whose header line is of format ``fmt`` ("laps",
     "classification" or "weather"), sorted by name; unreadable files are skipped.
 
-    Only the first 64 KiB of each file are read.
+    Only the start of each file is read (its header line: 4 KiB, at most 64 KiB).
     """
-    from pathlib import Path
+    return [f for f in _csv_files(folder) if f != exclude and _is_format(f, fmt)]
 
-    found = []
-    for f in sorted(Path(folder).iterdir()):
-        if f == exclude or not f.is_file() or f.suffix.lower() != ".csv":
-            continue
-        try:
-            with open(f, "rb") as fh:
-                head = fh.read(65536)
-            if detect_format(sniff_header(f, head).names) == fmt:
-                found.append(f)
-        except (OSError, StintlabFormatError):
-            continue
-    return found
+
+def _csv_files(folder) -> list[Path]:
+    return [f for f in sorted(Path(folder).iterdir()) if f.suffix.lower() == ".csv" and f.is_file()]
+
+
+def _is_format(path: Path, fmt: str) -> bool:
+    """Whether the header line of ``path`` is of format ``fmt`` (False when it cannot be read)."""
+    try:
+        with open(path, "rb") as fh:
+            head = read_head(fh)
+        return detect_format(sniff_header(path, head).names) == fmt
+    except (OSError, StintlabFormatError):
+        return False
 
 
 #: the name of a timekeeper's hour-by-hour classification (``<session>-race-hour-N-results.csv``), N captured
@@ -105,7 +108,10 @@ def final_hourly_results(folder) -> Path | None:
     folder = Path(folder)
     if not folder.is_dir():
         return None
-    return final_hourly(files_of_format(folder, "classification"))
+    # final_hourly(files_of_format(folder, "classification")), the headers read from the highest hour down
+    # until one is a classification (one file read, not every hour's)
+    named = [(int(m.group(1)), f.name, f) for f in _csv_files(folder) if (m := HOURLY_RESULTS.search(f.stem))]
+    return next((f for _, _, f in sorted(named, reverse=True) if _is_format(f, "classification")), None)
 
 
 def final_hourly(files) -> Path | None:
@@ -122,8 +128,10 @@ def final_hourly(files) -> Path | None:
     return max(hours)[2] if hours else None
 
 
-def read_file(path, expect: str | None = None) -> ParsedFile:
-    """Read any supported timing file; ``expect`` ("laps", ...) rejects other formats."""
+def read_file(path, expect: str | None = None, *, car_key=None) -> ParsedFile:
+    """Read any supported timing file; ``expect`` ("laps", ...) rejects other formats. ``car_key``: a key
+    function of car numbers the Al Kamel lap reader sorts the cars by (``ParsedFile.in_car_order``);
+    other readers give cars in their own order."""
     data = read_bytes(path)
     header = sniff_header(path, data)
     fmt = detect_format(header.names)
@@ -156,10 +164,11 @@ def read_file(path, expect: str | None = None) -> ParsedFile:
     if fmt == "sro-pitstops":
         table, facts = sro.read_pit_stops(path, data, header)
         return ParsedFile(str(path), fmt, table, facts)
-    raw = read_table(path, data, header, ragged=fmt == "classification")
+    padded = alkamel_laps.PADDED if fmt == "laps" else ()
+    raw = read_table(path, data, header, ragged=fmt == "classification", padded=padded)
     if fmt == "laps":
-        table, sections, facts = alkamel_laps.laps_from_table(raw)
-        return ParsedFile(str(path), fmt, table, facts, sections=sections)
+        table, sections, facts = alkamel_laps.laps_from_table(raw, car_key)
+        return ParsedFile(str(path), fmt, table, facts, sections=sections, in_car_order=car_key is not None)
     if fmt == "classification":
         table, crew, facts = classification.classification_from_table(raw)
         return ParsedFile(str(path), fmt, table, facts, crew=crew)

@@ -37,6 +37,13 @@ _KNOWN = {
     "S1_LARGE", "S2_LARGE", "S3_LARGE", "TOP_SPEED", "DRIVER_NAME", "PIT_TIME", "CLASS", "GROUP", "TEAM",
     "MANUFACTURER", "FLAG_AT_FL", "S1_SECONDS", "S2_SECONDS", "S3_SECONDS",
 }  # fmt: skip
+#: the columns read by strict parsers only (numbers and times, :mod:`stintlab.io.values`) or not read at
+#: all (``Sn_LARGE``): ``read_table(..., padded=PADDED)`` does not strip them (the parsers' slow path does)
+PADDED = frozenset({
+    "DRIVER_NUMBER", "LAP_NUMBER", "LAP_TIME", "LAP_IMPROVEMENT", "S1", "S1_IMPROVEMENT", "S2", "S2_IMPROVEMENT",
+    "S3", "S3_IMPROVEMENT", "KPH", "ELAPSED", "HOUR", "S1_LARGE", "S2_LARGE", "S3_LARGE", "TOP_SPEED", "PIT_TIME",
+    "S1_SECONDS", "S2_SECONDS", "S3_SECONDS",
+})  # fmt: skip
 _SECTION_RE = re.compile(r"^(?P<loop>.+)_(?P<kind>time|elapsed)$", re.IGNORECASE)
 
 
@@ -100,7 +107,7 @@ def _refuse(raw: RawTable, bad: np.ndarray, column: str, what: str) -> None:
     """A located error at the first row where ``bad`` holds (NaN compares False: empty cells pass)."""
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        value = shown(raw.columns[column][i].as_py())
+        value = shown(raw.text(column)[i].as_py())
         raise StintlabFormatError(raw.path, f"{what}: {value}", line=int(raw.lines[i]), column=column)
 
 
@@ -119,11 +126,11 @@ def _classes(raw: RawTable) -> tuple[pd.Series, list[str]]:
     return known.fillna(NO_CLASS).astype("string"), unclassed
 
 
-def _check_race_times(path, df: pd.DataFrame, same_car: np.ndarray) -> None:
+def _check_race_times(path, cols: dict, same_car: np.ndarray, first) -> None:
     """After sorting (car, lap) and filling holes: every lap time positive, ELAPSED increasing along
-    each car's laps, no lap starting before the race. Raises located errors."""
-    lt = df["lap_time"].to_numpy()
-    el = df["elapsed"].to_numpy()
+    each car's laps, no lap starting before the race. Raises located errors (at ``first(bad)``)."""
+    lt = cols["lap_time"]
+    el = cols["elapsed"]
     checks = (
         (lt <= 0, "LAP_TIME", "the lap time rebuilt from ELAPSED is not positive (ELAPSED goes backwards)"),
         (same_car & np.r_[False, el[1:] <= el[:-1]], "ELAPSED", "race time does not increase from the car's previous lap"),
@@ -132,13 +139,14 @@ def _check_race_times(path, df: pd.DataFrame, same_car: np.ndarray) -> None:
     )
     for bad, column, what in checks:
         if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            lap = f"car {df['car'].iat[i]} lap {df['lap'].iat[i]}"
-            raise StintlabFormatError(path, f"{what} ({lap})", line=int(df["line"].iat[i]), column=column)
+            i = first(bad)
+            lap = f"car {cols['car'][i]} lap {cols['lap'][i]}"
+            raise StintlabFormatError(path, f"{what} ({lap})", line=int(cols["line"][i]), column=column)
 
 
-def laps_from_table(raw: RawTable) -> tuple[pd.DataFrame, pd.DataFrame | None, dict]:
-    """Canonical lap table, section side table (or None) and facts about the file."""
+def laps_from_table(raw: RawTable, car_key=None) -> tuple[pd.DataFrame, pd.DataFrame | None, dict]:
+    """Canonical lap table, section side table (or None) and facts about the file. Cars in order of
+    first appearance, or sorted by ``car_key`` (a key function of the car number) when given."""
     path = raw.path
     names = raw.header.names
     for req in REQUIRED:
@@ -159,7 +167,7 @@ def laps_from_table(raw: RawTable) -> tuple[pd.DataFrame, pd.DataFrame | None, d
         i = int(np.flatnonzero(out_of_range)[0])
         raise StintlabFormatError(
             path,
-            f"lap number {raw.columns['LAP_NUMBER'][i].as_py()} out of range 0..{MAX_LAP}",
+            f"lap number {raw.text('LAP_NUMBER')[i].as_py()} out of range 0..{MAX_LAP}",
             line=int(lines[i]),
             column="LAP_NUMBER",
         )
@@ -241,43 +249,56 @@ def laps_from_table(raw: RawTable) -> tuple[pd.DataFrame, pd.DataFrame | None, d
         "is_session_best": lap_impr == 3.0,
         "line": lines.astype("int32"),
     }
-    df = pd.DataFrame({k: (v.values if isinstance(v, pd.Series) else v) for k, v in cols.items()})
+    cols = {k: (v.array if isinstance(v, pd.Series) else v) for k, v in cols.items()}
 
-    # Sort by car (order of first appearance) then lap; reject duplicated laps. Published files are
-    # already in that order: then no sort and no copy.
-    codes = pc.dictionary_encode(car_arr).indices.to_numpy(zero_copy_only=False)  # first appearance
+    # Sort by car then lap; reject duplicated laps. Cars in order of first appearance, or in the order
+    # of ``car_key`` when given (stintlab.load gives the natural order of car numbers: no second sort
+    # of the whole table after this one). Published files are mostly in order: then no copy. Errors
+    # name the first bad row in (first appearance, lap) order whatever the car order.
+    encoded = pc.dictionary_encode(car_arr)
+    first_seen = encoded.indices.to_numpy(zero_copy_only=False)
+    codes = first_seen
+    if car_key is not None:
+        uniques = encoded.dictionary.to_pylist()
+        rank = np.empty(len(uniques), dtype=first_seen.dtype)
+        rank[sorted(range(len(uniques)), key=lambda i: car_key(uniques[i]))] = np.arange(len(uniques))
+        codes = rank[first_seen]
     same = codes[1:] == codes[:-1]
     if bool((codes[1:] >= codes[:-1]).all()) and bool((lap[1:][same] >= lap[:-1][same]).all()):
-        order = np.arange(raw.nrows)
-        car_codes = codes
+        order = None
     else:
         order = np.lexsort((lap, codes))
-        df = df.take(order).reset_index(drop=True)
-        car_codes = codes[order]
-    lap_sorted = df["lap"].to_numpy()
-    same_car = np.r_[False, car_codes[1:] == car_codes[:-1]]
+        cols = {k: (v.take(order) if isinstance(v, pd.api.extensions.ExtensionArray) else v[order]) for k, v in cols.items()}
+        codes, first_seen = codes[order], first_seen[order]
+
+    def first(bad: np.ndarray) -> int:  # the first bad row in (first appearance, lap) order
+        rows = np.flatnonzero(bad)
+        return int(rows[np.argmin(first_seen[rows])])
+
+    lap_sorted, line_sorted = cols["lap"], cols["line"]
+    same_car = np.r_[False, codes[1:] == codes[:-1]]
     dup = same_car & np.r_[False, lap_sorted[1:] == lap_sorted[:-1]]
     if dup.any():
-        i = int(np.flatnonzero(dup)[0])
+        i = first(dup)
         raise StintlabFormatError(
             path,
-            f"car {df['car'].iat[i]} lap {lap_sorted[i]} appears twice (also on line {df['line'].iat[i - 1]})",
-            line=int(df["line"].iat[i]),
+            f"car {cols['car'][i]} lap {lap_sorted[i]} appears twice (also on line {line_sorted[i - 1]})",
+            line=int(line_sorted[i]),
             column="LAP_NUMBER",
         )
-    in_sorted = df["in_lap"].to_numpy()
-    df["out_lap"] = same_car & np.r_[False, in_sorted[:-1]]
-    filled = _fill_missing_times(df, same_car)
-    _check_race_times(path, df, same_car)
+    cols["out_lap"] = same_car & np.r_[False, cols["in_lap"][:-1]]
+    filled = _fill_missing_times(cols, same_car, first_seen)
+    _check_race_times(path, cols, same_car, first)
 
     start_tod = float("nan")
-    if not np.isnan(df["time_of_day"]).all():
-        tod = df["time_of_day"].to_numpy()
-        diff = np.mod(tod - df["elapsed"].to_numpy(), 86400.0)
+    tod = cols["time_of_day"]
+    if not np.isnan(tod).all():
+        diff = np.mod(tod - cols["elapsed"], 86400.0)
         start_tod = float(np.nanmedian(diff))
-        unwrapped = start_tod + df["elapsed"].to_numpy()
+        unwrapped = start_tod + cols["elapsed"]
         day = np.round((unwrapped - tod) / 86400.0)
-        df["time_of_day"] = np.round(tod + day * 86400.0, 3)
+        cols["time_of_day"] = np.round(tod + day * 86400.0, 3)
+    df = pd.DataFrame(cols)
 
     sections = _sections(raw, df, order) if variant_of(names) == "analysis-sections" else None
     facts = {
@@ -296,28 +317,31 @@ def laps_from_table(raw: RawTable) -> tuple[pd.DataFrame, pd.DataFrame | None, d
     return df, sections, facts
 
 
-def _fill_missing_times(df: pd.DataFrame, same_car: np.ndarray) -> list[int]:
+def _fill_missing_times(cols: dict, same_car: np.ndarray, first_seen: np.ndarray) -> list[int]:
     """Rebuild an empty LAP_TIME from the ELAPSED of this lap and the previous one (or an empty
     ELAPSED from the previous ELAPSED and this LAP_TIME): consecutive ELAPSED differences equal
-    LAP_TIME exactly in every published file. Returns the source lines filled (``meta``)."""
-    lt = df["lap_time"].to_numpy().copy()
-    el = df["elapsed"].to_numpy().copy()
+    LAP_TIME exactly in every published file. Returns the source lines filled (``meta``), in (first
+    appearance, lap) order."""
+    lt, el = cols["lap_time"], cols["elapsed"]
     holes = np.flatnonzero(np.isnan(lt) | np.isnan(el))
     if not len(holes):
         return []
+    lt, el = lt.copy(), el.copy()
     for i in holes:  # in (car, lap) order, so a filled ELAPSED serves the next hole
         prev = el[i - 1] if i > 0 and same_car[i] else 0.0
         if np.isnan(lt[i]):
             lt[i] = round(el[i] - prev, 3)
         else:
             el[i] = round(prev + lt[i], 3)
-    df["lap_time"] = lt
-    df["elapsed"] = el
-    df["lap_start"] = np.round(el - lt, 3)
-    return [int(x) for x in df["line"].to_numpy()[holes]]
+    cols["lap_time"], cols["elapsed"] = lt, el
+    cols["lap_start"] = np.round(el - lt, 3)
+    holes = holes[np.argsort(first_seen[holes], kind="stable")]
+    return [int(x) for x in cols["line"][holes]]
 
 
-def _sections(raw: RawTable, df: pd.DataFrame, order: np.ndarray) -> pd.DataFrame:
+def _sections(raw: RawTable, df: pd.DataFrame, order: np.ndarray | None) -> pd.DataFrame:
+    """The section side table, rows in the lap table's order (``order``: the sort of the file's rows, None
+    when they were in order)."""
     loops: dict[str, dict[str, str]] = {}
     for n in raw.header.names:
         if n in _KNOWN:
@@ -343,8 +367,8 @@ def _sections(raw: RawTable, df: pd.DataFrame, order: np.ndarray) -> pd.DataFram
                     "car": df["car"].to_numpy(),
                     "lap": df["lap"].to_numpy(),
                     "loop": pd.array([loop] * raw.nrows, dtype="string"),
-                    "time": t[order],
-                    "elapsed": e[order],
+                    "time": t if order is None else t[order],
+                    "elapsed": e if order is None else e[order],
                 }
             )
         )

@@ -15,11 +15,12 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from stintlab.errors import StintlabFormatError
 from stintlab.io.alkamel_laps import MAX_LAP
 from stintlab.io.text import RawTable
-from stintlab.io.values import parse_ints, parse_time_text, parse_times, shown
+from stintlab.io.values import fixed_format_times, parse_ints, parse_time_text, parse_times, shown
 
 __all__ = [
     "CLASSIFICATION_COLUMNS",
@@ -55,13 +56,37 @@ def parse_gap(text: str) -> tuple[int, float]:
     t = (text or "").strip()
     if t in ("", "-"):
         return 0, 0.0
-    m = re.match(r"^(\d+)\s*Laps?$", t, re.IGNORECASE)
+    m = _LAPS_GAP.match(t)
     if m:
         return int(m.group(1)), float("nan")
     try:
         return 0, parse_time_text(t.lstrip("+"))
     except ValueError:
         return 0, float("nan")
+
+
+_LAPS_GAP = re.compile(r"^(\d+)\s*Laps?$", re.IGNORECASE)
+
+
+def _gaps(texts: list) -> list[tuple[int, float]]:
+    """:func:`parse_gap` of each text (None read as empty), the time gaps in one pass of the time kernel;
+    the values it does not read go through :func:`parse_gap` one by one (same figures, same errors)."""
+    out: list = [None] * len(texts)
+    rows, times = [], []
+    for i, g in enumerate(texts):
+        t = (g or "").strip()
+        if t in ("", "-"):
+            out[i] = (0, 0.0)
+        elif (m := _LAPS_GAP.match(t)) is not None:
+            out[i] = (int(m.group(1)), float("nan"))
+        else:
+            rows.append(i)
+            times.append(t.lstrip("+").strip())
+    if rows:
+        seconds, rest = fixed_format_times(pa.array(times, type=pa.string()))
+        for i, secs, slow in zip(rows, seconds.tolist(), rest.tolist()):
+            out[i] = parse_gap(texts[i] or "") if slow or secs != secs else (0, secs)
+    return out
 
 
 def looks_like_classification(names: list[str]) -> bool:
@@ -108,43 +133,59 @@ def classification_from_table(raw: RawTable) -> tuple[pd.DataFrame, pd.DataFrame
         if "FL_KPH" in c
         else np.full(n, np.nan)
     )
-    gaps = [parse_gap(g or "") for g in text("GAP_FIRST")]
-    cls = text("CLASS")
-    df = pd.DataFrame(
-        {
-            "position": pd.array([None if np.isnan(p) else int(p) for p in position], dtype="Int32"),
-            "car": pd.array(text("NUMBER"), dtype="string"),
-            "class": pd.array(cls, dtype="string"),
-            "group": pd.array(text("GROUP"), dtype="string"),
-            "division": pd.array(text("DIVISION"), dtype="string"),
-            "team": pd.array(text("TEAM"), dtype="string"),
-            "vehicle": pd.array(text("VEHICLE"), dtype="string"),
-            "tyres": pd.array(text("TIRES") if "TIRES" in c else text("TYRES"), dtype="string"),
-            "status": pd.array(text("STATUS"), dtype="string"),
-            "laps": pd.array([None if np.isnan(v) else int(v) for v in laps], dtype="Int32"),
-            "total_time": total,
-            "gap_first": pd.array(text("GAP_FIRST"), dtype="string"),
-            "gap_first_laps": pd.array([g[0] for g in gaps], dtype="Int32"),
-            "gap_first_seconds": [g[1] for g in gaps],
-            "gap_previous": pd.array(text("GAP_PREVIOUS"), dtype="string"),
-            "fastest_lap_number": pd.array([None if np.isnan(v) else int(v) for v in fl_lap], dtype="Int32"),
-            "fastest_lap_time": fl_time,
-            "fastest_lap_kph": fl_kph,
-            "line": lines.astype("int32"),
-        }
-    )
-    if df["car"].isna().any():
-        i = int(np.flatnonzero(df["car"].isna().to_numpy())[0])
+    gaps = _gaps(text("GAP_FIRST"))
+    cars = text("NUMBER")
+    if None in cars:
+        i = cars.index(None)
         raise StintlabFormatError(path, "empty car number", line=int(lines[i]), column="NUMBER")
-    dup = df["car"].duplicated()
-    if dup.any():
-        i = int(np.flatnonzero(dup.to_numpy())[0])
-        raise StintlabFormatError(
-            path, f"car {df['car'].iat[i]} is classified twice", line=int(lines[i]), column="NUMBER"
-        )
-    df = df.sort_values("position", kind="stable", na_position="last").reset_index(drop=True)
-    df["class_position"] = (df.groupby("class", dropna=False).cumcount() + 1).astype("Int32")
-    df = df[list(CLASSIFICATION_COLUMNS)]
+    seen: set = set()
+    for i, car in enumerate(cars):
+        if car in seen:
+            raise StintlabFormatError(path, f"car {car} is classified twice", line=int(lines[i]), column="NUMBER")
+        seen.add(car)
+    # rows by position (missing positions last, file order kept among equals), then the class
+    # positions counted down that order: plain lists, one DataFrame built at the end (62 rows: pandas
+    # sorting and grouping cost more than the data)
+    order = sorted(range(n), key=lambda i: (np.isnan(position[i]), 0.0 if np.isnan(position[i]) else position[i]))
+    cls = text("CLASS")
+    in_class: dict = {}
+    class_position = []
+    for i in order:
+        in_class[cls[i]] = in_class.get(cls[i], 0) + 1
+        class_position.append(in_class[cls[i]])
+
+    def strings(values: list) -> pd.arrays.ArrowStringArray:
+        return pd.array([values[i] for i in order], dtype="string")
+
+    def whole_numbers(values) -> pd.arrays.IntegerArray:
+        return pd.array([None if np.isnan(values[i]) else int(values[i]) for i in order], dtype="Int32")
+
+    def floats(values) -> np.ndarray:
+        return np.asarray(values, dtype=np.float64)[order]
+
+    columns = {
+        "position": whole_numbers(position),
+        "class_position": pd.array(class_position, dtype="Int32"),
+        "car": strings(cars),
+        "class": strings(cls),
+        "group": strings(text("GROUP")),
+        "division": strings(text("DIVISION")),
+        "team": strings(text("TEAM")),
+        "vehicle": strings(text("VEHICLE")),
+        "tyres": strings(text("TIRES") if "TIRES" in c else text("TYRES")),
+        "status": strings(text("STATUS")),
+        "laps": whole_numbers(laps),
+        "total_time": floats(total),
+        "gap_first": strings(text("GAP_FIRST")),
+        "gap_first_laps": pd.array([gaps[i][0] for i in order], dtype="Int32"),
+        "gap_first_seconds": floats([g[1] for g in gaps]),
+        "gap_previous": strings(text("GAP_PREVIOUS")),
+        "fastest_lap_number": whole_numbers(fl_lap),
+        "fastest_lap_time": floats(fl_time),
+        "fastest_lap_kph": floats(fl_kph),
+        "line": lines.astype("int32")[order],
+    }
+    df = pd.DataFrame({k: columns[k] for k in CLASSIFICATION_COLUMNS})
     spellings: list[tuple] = []
     crew = _crew(raw, text, lines, spellings)
     layout = "imsa" if any(k.startswith("DRIVER1_") for k in c) else "wec"
@@ -182,10 +223,20 @@ def _crew(raw: RawTable, text, lines=None, spellings: list | None = None) -> pd.
                 if names[i]:
                     first, last = _split_name(names[i])
                     rows.append((car, slot, names[i], first, last, None, None, None))
-    crew = pd.DataFrame(rows, columns=list(CREW_COLUMNS))
-    for col in CREW_COLUMNS:
-        crew[col] = crew[col].astype("Int8" if col == "slot" else "string")
-    return crew.sort_values(["car", "slot"], kind="stable").reset_index(drop=True)
+    return crew_frame(rows)
+
+
+def crew_frame(rows: list[tuple]) -> pd.DataFrame:
+    """The crew table of ``rows`` (tuples in :data:`CREW_COLUMNS` order; car and slot never missing),
+    sorted by car (as text) and slot, the rows' order kept among equals."""
+    rows = sorted(rows, key=lambda r: (r[0], r[1]))  # stable; str order = the UTF-8 byte order of Arrow
+    columns = list(zip(*rows)) if rows else [()] * len(CREW_COLUMNS)
+    return pd.DataFrame(
+        {
+            name: pd.array(list(values), dtype="Int8" if name == "slot" else "string")
+            for name, values in zip(CREW_COLUMNS, columns)
+        }
+    )
 
 
 def _split_name(full: str) -> tuple[str | None, str | None]:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from stintlab.errors import StintlabFolderError, StintlabFormatError, StintlabUsageError
 from stintlab.io import HOURLY_RESULTS, detect_format, final_hourly, sro
-from stintlab.io.text import sniff_header
+from stintlab.io.text import read_head, sniff_header
 
 __all__ = ["RaceFiles", "file_kind", "find_race_files", "race_in_folder"]
 
@@ -86,7 +86,7 @@ def file_kind(path: Path) -> str | None:
 def _kind(path: Path) -> str | None:
     """:func:`file_kind`, but a file that cannot be read raises its OSError."""
     with open(path, "rb") as fh:
-        head = fh.read(65536)
+        head = read_head(fh)
     try:
         return detect_format(sniff_header(path, head).names)
     except (StintlabFormatError, UnicodeDecodeError):

@@ -25,6 +25,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from stintlab.errors import StintlabFormatError
 
 __all__ = [
+    "fixed_format_times",
     "parse_times",
     "parse_time_columns",
     "parse_floats",
@@ -103,8 +104,9 @@ def parse_time_columns(columns: dict[str, pa.Array], path, first_line: Lines = 2
 
 
 # The fixed formats of every published time, by length (empty values aside): the kernel reads each
-# length class at fixed positions; any other value (``35.1``, ``3'29.208``, an error) takes the exact
-# path. Digits weigh milliseconds by their place from the right (``k``).
+# length class at fixed positions; any other value (``35.1``, an error) takes the exact path. The colon
+# before the seconds may be an apostrophe (``3'29.208``, ``24:01'55.856``: classification files), as on
+# the exact path. Digits weigh milliseconds by their place from the right (``k``).
 _TIME_FORMATS = ("d.ddd", "dd.ddd", "d:dd.ddd", "dd:dd.ddd", "d:dd:dd.ddd", "dd:dd:dd.ddd", "ddd:dd:dd.ddd")
 _PLACE_MS = {0: 1, 1: 10, 2: 100, 4: 1_000, 5: 10_000, 7: 60_000, 8: 600_000,
              10: 3_600_000, 11: 36_000_000, 12: 360_000_000}  # fmt: skip
@@ -112,13 +114,14 @@ _WIDTH = max(map(len, _TIME_FORMATS))
 _ZERO = ord("0")
 
 
-def _layout(fmt: str) -> tuple[int, np.ndarray, np.ndarray, list[tuple[int, int]], list[int]]:
-    """(length, digit columns, their ms weights, (column, byte) of the separators, tens-of-seconds/minutes columns
-    that must be below 6) of a format, columns counted from the left of the value."""
+def _layout(fmt: str) -> tuple[int, np.ndarray, np.ndarray, list[tuple[int, tuple[int, ...]]], list[int]]:
+    """(length, digit columns, their ms weights, (column, bytes allowed) of the separators, tens-of-seconds/minutes
+    columns that must be below 6) of a format, columns counted from the left of the value."""
     n = len(fmt)
     digits = [i for i, c in enumerate(fmt) if c == "d"]
     weights = np.array([_PLACE_MS[n - 1 - i] for i in digits], dtype=np.float64)
-    seps = [(i, ord(c)) for i, c in enumerate(fmt) if c != "d"]
+    seconds_colon = n - 1 - 6  # the separator before the seconds: ``:`` or ``'``
+    seps = [(i, (ord(c), ord("'")) if i == seconds_colon else (ord(c),)) for i, c in enumerate(fmt) if c != "d"]
     tens = [n - 1 - k for k in (5, 8) if k < n and ":" in fmt[: n - 1 - k]]  # after a colon only
     return n, np.array(digits), weights, seps, tens
 
@@ -126,7 +129,7 @@ def _layout(fmt: str) -> tuple[int, np.ndarray, np.ndarray, list[tuple[int, int]
 _LAYOUTS = [_layout(f) for f in _TIME_FORMATS]
 
 
-def _time_kernel(arr: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
+def fixed_format_times(arr: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
     """Seconds of each value of a string array in one of the fixed formats (NaN where empty), and
     the mask of the values the kernel left to the exact path; None when the array is not a plain
     string array without nulls. Same figures as the exact path: whole milliseconds / 1000."""
@@ -140,18 +143,20 @@ def _time_kernel(arr: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
     if hi > lo:
         window[_WIDTH:] = np.frombuffer(bufs[2], dtype=np.uint8)[lo:hi]
     length = np.diff(offs)
-    rows = sliding_window_view(window, _WIDTH)[(offs[1:] - lo).astype(np.intp)]  # the last W bytes of each value
+    ends = offs[1:] - lo
+    tails = sliding_window_view(window, _WIDTH)  # tails[e]: the W bytes before byte e of the data
     ms = np.full(n, np.nan)
     ok = length == 0
     for size, digits, weights, seps, tens in _LAYOUTS:
         sel = np.flatnonzero(length == size)
         if not len(sel):
             continue
-        value = rows[sel, _WIDTH - size :]
+        value = tails[ends[sel]][:, _WIDTH - size :]  # only this length's values gathered: one copy
         d = value[:, digits] - np.uint8(_ZERO)  # wraps below '0': not a digit
         good = (d <= 9).all(axis=1)
-        for col, char in seps:
-            good &= value[:, col] == char
+        for col, chars in seps:
+            sep = value[:, col]
+            good &= (sep == chars[0]) | (sep == chars[-1])
         for col in tens:
             good &= value[:, col] <= ord("5")  # minutes and seconds after a colon below 60
         ms[sel] = d.astype(np.float64) @ weights  # whole numbers below 2**53: exact
@@ -164,7 +169,7 @@ def _fast_time_columns(columns: dict[str, pa.Array], path, first_line: Lines) ->
     On any error the exact path reruns on every column, so the error named is the one it names."""
     result = {}
     for name, arr in columns.items():
-        got = _time_kernel(arr)  # column by column: each one's bytes stay in cache
+        got = fixed_format_times(arr)  # column by column: each one's bytes stay in cache
         if got is None:
             return None
         values, rest = got
@@ -174,7 +179,7 @@ def _fast_time_columns(columns: dict[str, pa.Array], path, first_line: Lines) ->
                 first_line + idx if isinstance(first_line, (int, np.integer)) else np.asarray(first_line)[idx]
             )
             try:
-                values[idx] = _exact_time_columns({name: arr.take(pa.array(idx))}, path, lines)[name]
+                values[idx] = _exact_time_columns({name: arr.take(pa.array(idx))}, path, lines)[name]  # stripped there
             except StintlabFormatError:
                 _exact_time_columns(columns, path, first_line)  # raises the exact path's error
                 raise
@@ -183,9 +188,10 @@ def _fast_time_columns(columns: dict[str, pa.Array], path, first_line: Lines) ->
 
 
 def _exact_time_columns(columns: dict[str, pa.Array], path, first_line: Lines = 2) -> dict[str, np.ndarray]:
-    """The exact path: every value validated by regular expressions, then split and summed."""
+    """The exact path: every value stripped (a column may come as written: ``RawTable.padded``),
+    validated by regular expressions, then split and summed."""
     names = list(columns)
-    arrays = [columns[n] for n in names]
+    arrays = [pc.utf8_trim_whitespace(columns[n]) for n in names]
     arr = pa.concat_arrays(arrays) if len(arrays) > 1 else arrays[0]
     ok = pc.match_substring_regex(arr, _TIME_CHECK)
     nonempty = pc.not_equal(pc.utf8_length(arr), 0)
@@ -225,6 +231,15 @@ _DECIMALS = _DIGITS.copy()
 _DECIMALS[ord(".")] = True
 
 
+def _only(data: np.ndarray, allowed: np.ndarray) -> bool:
+    """Whether every byte of ``data`` is ``allowed`` (:data:`_DIGITS` or :data:`_DECIMALS`): by arithmetic on
+    the bytes, cheaper than a table lookup per byte."""
+    digit = data - np.uint8(_ZERO)  # wraps below '0'
+    if allowed is _DIGITS:
+        return bool((digit <= 9).all())
+    return bool(((digit <= 9) | (data == ord("."))).all())
+
+
 def _plain_cast(arr: pa.Array, allowed: np.ndarray, to: pa.DataType, longest: int) -> np.ndarray | None:
     """Fast path of :func:`parse_floats` / :func:`parse_ints`: a plain string array (no nulls) whose
     bytes are all ``allowed`` (digits, and the decimal point for floats) and whose values are at most
@@ -239,9 +254,14 @@ def _plain_cast(arr: pa.Array, allowed: np.ndarray, to: pa.DataType, longest: in
         return None
     data = np.frombuffer(bufs[2], dtype=np.uint8)[int(offs[0]) : int(offs[-1])]
     length = np.diff(offs)
-    if int(length.max()) > longest or not allowed[data].all():
+    widest = int(length.max())
+    if widest > longest or not _only(data, allowed):
         return None
     empty = length == 0
+    if widest == 1 and to == pa.int64():  # one digit or nothing (driver slots, improvement flags): no cast
+        out = np.full(n, np.nan)
+        out[~empty] = data - _ZERO  # the bytes of the non-empty values, in order
+        return out
     try:
         if empty.any():
             cast = pc.cast(pc.if_else(pa.array(empty), pa.scalar(None, pa.string()), arr), to)
@@ -253,10 +273,11 @@ def _plain_cast(arr: pa.Array, allowed: np.ndarray, to: pa.DataType, longest: in
 
 
 def parse_floats(arr: pa.Array, path, column: str, first_line: Lines = 2) -> np.ndarray:
-    """Parse decimal numbers (NaN where empty)."""
+    """Parse decimal numbers (NaN where empty; values stripped)."""
     fast = _plain_cast(arr, _DECIMALS, pa.float64(), 30)
     if fast is not None:
         return fast
+    arr = pc.utf8_trim_whitespace(arr)  # the fast path refuses any space: a padded column comes here
     ok = pc.match_substring_regex(arr, r"^-?\d*\.?\d*(?:[eE][-+]?\d+)?$")
     nonempty = pc.not_equal(pc.utf8_length(arr), 0)
     valid_digits = pc.match_substring_regex(arr, r"\d")
@@ -270,10 +291,11 @@ def parse_floats(arr: pa.Array, path, column: str, first_line: Lines = 2) -> np.
 
 
 def parse_ints(arr: pa.Array, path, column: str, first_line: Lines = 2, *, required: bool = False) -> np.ndarray:
-    """Parse whole numbers to a float array (NaN where empty; an error when ``required``)."""
+    """Parse whole numbers to a float array (NaN where empty; an error when ``required``; values stripped)."""
     fast = _plain_cast(arr, _DIGITS, pa.int64(), 15)  # below 2**53: exact as floats
     if fast is not None and not (required and np.isnan(fast).any()):
         return fast
+    arr = pc.utf8_trim_whitespace(arr)  # the fast path refuses any space: a padded column comes here
     nonempty = pc.not_equal(pc.utf8_length(arr), 0)
     ok = pc.match_substring_regex(arr, r"^-?\d+$")
     bad = pc.and_(nonempty, pc.invert(ok))

@@ -13,7 +13,7 @@ import pandas as pd
 
 from stintlab.analysis.classification import derive_classification, official_status, with_lapless_cars
 from stintlab.analysis.roster import attach_official_crew, cars_table, drivers_table
-from stintlab.display import in_car_order
+from stintlab.display import car_key, in_car_order
 from stintlab.event import complete_from_session, event_meta
 from stintlab.io import files_of_format, final_hourly_results, read_file, wige
 from stintlab.io.racefiles import race_in_folder
@@ -66,7 +66,7 @@ def load(path, results=None, *, find_results: bool = True, weather=None) -> Race
         if results is None and find_results:
             results, find_results = rf.official, False
         weather = rf.weather if weather is None else weather
-    parsed = read_file(path, expect="laps")
+    parsed = read_file(path, expect="laps", car_key=car_key)  # Al Kamel: cars in natural order at once
     laps = parsed.table
     results_path = Path(results) if results is not None else (find_results_beside(path) if find_results else None)
     official = crew = None
@@ -85,7 +85,8 @@ def load(path, results=None, *, find_results: bool = True, weather=None) -> Race
         laps = parsed.table
     wx = read_file(weather, expect="weather").table if weather is not None else None
 
-    laps = in_car_order(laps)  # cars in natural order ("2" before "19"), whatever the reader gave
+    if not parsed.in_car_order:
+        laps = in_car_order(laps)  # cars in natural order ("2" before "19"), whatever the reader gave
     meta = dict(parsed.facts)
     meta.update({k: v for k, v in event_meta(path, results_path).items() if v is not None})
     complete_from_session(meta, parsed.facts.get("entry_session") or {})  # SRO: the entry list's session block
@@ -103,7 +104,9 @@ def load(path, results=None, *, find_results: bool = True, weather=None) -> Race
     if refused is not None:
         meta["results_refused"] = f"{results_path}: {refused}; the classification is derived from the laps"
         logger.warning("%s: results refused: %s", meta["name"], meta["results_refused"])
-    sections = in_car_order(parsed.sections) if parsed.sections is not None else None
+    sections = parsed.sections
+    if sections is not None and not parsed.in_car_order:
+        sections = in_car_order(sections)
     race = assemble(laps, meta, official=official, crew=crew, entry_crew=parsed.crew, sections=sections, weather=wx)
     if logger.isEnabledFor(logging.INFO):
         logger.info("%s: %s", race.name, issues_summary(race.issues))
@@ -185,11 +188,12 @@ def results_mismatch(official: pd.DataFrame, laps: pd.DataFrame) -> str | None:
     """
     if official.empty:
         return None
-    in_laps = official["car"].astype(str).isin({str(c) for c in laps["car"].unique()})
-    if not in_laps.iloc[0]:
+    cars = {str(c) for c in laps["car"].unique()}
+    in_laps = [c in cars for c in official["car"].astype(str).tolist()]  # a few dozen cars: no pandas isin
+    if not in_laps[0]:
         return f"the classified winner, car {official['car'].iloc[0]}, has no lap in the lap file (another race's results?)"
-    if in_laps.mean() < 0.5:
-        return f"only {int(in_laps.sum())} of its {len(in_laps)} cars have laps in the lap file (another race's results?)"
+    if sum(in_laps) / len(in_laps) < 0.5:
+        return f"only {sum(in_laps)} of its {len(in_laps)} cars have laps in the lap file (another race's results?)"
     return None
 
 

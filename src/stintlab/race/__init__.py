@@ -28,6 +28,7 @@ from stintlab.analysis.classification import derive_classification
 from stintlab.analysis.context import LapContext
 from stintlab.analysis.flags import neutralisations, race_phases
 from stintlab.analysis.incidents import annotated_incidents
+from stintlab.analysis.race_timeline import RaceTimeline
 from stintlab.analysis.slowzones import phase_source
 from stintlab.analysis.stints import drive_time, driver_spells
 from stintlab.analysis.stints import stints as stint_table
@@ -290,9 +291,14 @@ class Race:
         """Every event of one car (:func:`stintlab.analysis.timeline.car_events`); ``car`` as stored."""
         car = str(car)
         return self.once(
-            ("events", car), lambda: car_events(self.annotated, car, self.stops, self.phases, self.categories,
-                                                 self.stints, self.position_history)
+            ("events", car), lambda: car_events(self.annotated, car, categories=self.categories, shared=self.timeline)
         )
+
+    @_derived
+    def timeline(self) -> RaceTimeline:
+        """The whole-race facts every :meth:`events` slices (:class:`stintlab.analysis.race_timeline.RaceTimeline`
+        of :attr:`annotated`, :attr:`stops`, :attr:`phases`, :attr:`stints`, :attr:`position_history`)."""
+        return RaceTimeline(self.annotated, self.stops, self.phases, self.stints, self.position_history, self.categories)
 
     # ------------------------------------------------------------------ standings
     @_derived

@@ -39,7 +39,7 @@ import pandas as pd
 from stintlab.analysis.context import car_runs, codes, values
 from stintlab.analysis.flags import neutralisations
 from stintlab.analysis.lookup import find_car, no_lap_message  # no_lap_message: re-exported
-from stintlab.analysis.order import final_order
+from stintlab.analysis.order import last_rows, order_index
 from stintlab.analysis.race_timeline import RaceTimeline
 from stintlab.analysis.stops import ANNOTATED_NEEDED, stops
 from stintlab.schema import check_columns, empty_table
@@ -281,75 +281,97 @@ def time_loss_account(
     check_columns(laps, "annotated_laps", "time_loss_account()", TIMELINE_NEEDS)
     a = laps
     sp = stops(a) if stops_table is None else stops_table
-    car_all = values(a, "car")
-    is_inc = a["incident"].to_numpy(dtype=bool)
     car_codes, cars = codes(a, "car")
-    runs = car_runs(a)
-    cls_of = a.groupby(car_codes, sort=False)["class"].first()  # the first known class of each car
-    out = pd.DataFrame({"car": cars, "class": cls_of.reindex(np.arange(len(cars))).tolist()})
+    n = len(cars)
+    # the first known class of each car
+    cls_codes = codes(a, "class")[0]
+    known = np.flatnonzero(cls_codes >= 0)[::-1]
+    first = np.full(n + 1, -1, dtype=np.int64)  # slot n: a row without a car number
+    first[car_codes[known]] = known  # the earliest row wins (written last)
+    cls_vals, na = values(a, "class"), getattr(a["class"].dtype, "na_value", np.nan)
+    cls_list = [cls_vals[i] if i >= 0 else na for i in first[:n].tolist()]
     code = {c: i for i, c in enumerate(cars)}
-    sp_code = np.array([code.get(c, -1) for c in sp["car"].astype(object)], dtype=np.int64)
-    sp_kind = sp["kind"].astype(object).to_numpy()
+    sp_code = np.array([code.get(c, -1) for c in sp["car"].to_numpy(dtype=object)], dtype=np.int64)
+    sp_kind = sp["kind"].to_numpy(dtype=object)
     sp_lost = np.nan_to_num(sp["time_lost"].to_numpy(dtype=float), nan=0.0)
     okc = sp_code >= 0
+    out: dict = {"car": cars, "class": cls_list}
     for k, col in (("normal", "normal_stops"), ("long", "long_stops"), ("garage", "garage_stops")):
         sel = okc & (sp_kind == k)
         # seconds, float even when no stop is of that kind (bincount of nothing gives integers)
-        out[col] = np.bincount(sp_code[sel], weights=sp_lost[sel], minlength=len(cars)).astype(float)
-    out["stops"] = np.bincount(sp_code[okc], minlength=len(cars))
-    inc_lost = pd.Series(a["time_lost"].to_numpy(dtype=float)[is_inc])
-    inc_sum = inc_lost.groupby(car_all[is_inc], sort=False).agg(["sum", "size"]).reindex(cars)
-    out["incidents"] = inc_sum["sum"].fillna(0.0).to_numpy(dtype=float)
-    out["incident_count"] = inc_sum["size"].fillna(0).to_numpy(dtype=int)
-    # neutralisation effect
-    if phases is None:
-        phases = neutralisations(a)
-    final = final_order(a)
-    ref_of = {}
-    for _cls, grp in final.groupby("class", sort=False):
-        order = list(grp["car"].astype(object))
-        for car in order:
-            ref_of[car] = order[1] if car == order[0] and len(order) > 1 else order[0]
-    # progress in fractional laps: lap number interpolated in the car's crossing times (0 at t=0)
-    prog = {}
-    car_arr = values(a, "car")
+        out[col] = np.bincount(sp_code[sel], weights=sp_lost[sel], minlength=n).astype(float)
+    out["stops"] = np.bincount(sp_code[okc], minlength=n)
+    is_inc = a["incident"].to_numpy(dtype=bool) & (car_codes >= 0)
+    inc_code = car_codes[is_inc]
+    # the sum as a groupby sums (compensated), not bincount's running sum
+    inc_sum = pd.Series(a["time_lost"].to_numpy(dtype=float)[is_inc]).groupby(inc_code, sort=False).sum()
+    out["incidents"] = inc_sum.reindex(np.arange(n)).fillna(0.0).to_numpy(dtype=float)
+    out["incident_count"] = np.bincount(inc_code, minlength=n)
+    out["neutralisation_laps"], out["neutralisations"] = _neutralisation_effect(
+        a, neutralisations(a) if phases is None else phases, car_codes, cars
+    )
+    out["total"] = out["normal_stops"] + out["long_stops"] + out["garage_stops"] + out["incidents"]
+    return pd.DataFrame({c: out[c] for c in cols})
+
+
+def _neutralisation_effect(a: pd.DataFrame, phases: pd.DataFrame, car_codes: np.ndarray, cars: np.ndarray):
+    """(laps, seconds) each car lost to its class reference car over the phases
+    (:func:`time_loss_account`), in the order of ``cars``."""
+    n = len(cars)
     el_arr = a["elapsed"].to_numpy(dtype=float)
     lap_arr = a["lap"].to_numpy(dtype=float)
-    cuts = np.r_[runs.starts, len(a)]
-    for i0, i1 in zip(cuts[:-1], cuts[1:]):
-        prog[car_arr[i0]] = (np.r_[0.0, el_arr[i0:i1]], np.r_[0.0, lap_arr[i0:i1]])
-    is_clean = a["clean"].to_numpy(dtype=bool)
-    pace = pd.Series(a["lap_time"].to_numpy(dtype=float)[is_clean]).groupby(car_all[is_clean], sort=False).median().to_dict()
-    effect = dict.fromkeys(cars, 0.0)
-    laps_eff = dict.fromkeys(cars, 0.0)
+    # the class reference car: the class winner, or the runner-up for the winner itself
+    last = last_rows(a)
+    final = last[order_index(lap_arr[last], el_arr[last])]
+    by_class: dict = {}
+    for c, cl in zip(car_codes[final].tolist(), values(a, "class")[final].tolist(), strict=True):
+        if isinstance(cl, str):
+            by_class.setdefault(cl, []).append(c)
+    ref_of = {}
+    for order in by_class.values():
+        for c in order:
+            ref_of[c] = order[1] if c == order[0] and len(order) > 1 else order[0]
+    # progress in fractional laps: lap number interpolated in the car's crossing times (0 at t=0)
+    starts = car_runs(a).starts
+    t_all = np.insert(el_arr, starts, 0.0)
+    k_all = np.insert(lap_arr, starts, 0.0)
+    bounds = np.r_[starts + np.arange(len(starts)), len(t_all)]
+    prog = {}
+    for c, i0, i1 in zip(car_codes[starts].tolist(), bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        prog[c] = (t_all[i0:i1], k_all[i0:i1])
+    is_clean = a["clean"].to_numpy(dtype=bool) & (car_codes >= 0)
+    pace_s = pd.Series(a["lap_time"].to_numpy(dtype=float)[is_clean]).groupby(car_codes[is_clean], sort=False).median()
+    pace = dict(zip(pace_s.index.tolist(), pace_s.tolist(), strict=True))
+    laps_eff = [0.0] * n
     p_start = phases["start"].to_numpy(dtype=float)
-    p_green = np.where(np.isfinite(phases["green_at"].to_numpy(dtype=float)),
-                       phases["green_at"].to_numpy(dtype=float), phases["end"].to_numpy(dtype=float))  # fmt: skip
-    for car in cars:  # every phase of one car at once; the phases in race order for the sums
+    green = phases["green_at"].to_numpy(dtype=float)
+    p_green = np.where(np.isfinite(green), green, phases["end"].to_numpy(dtype=float))
+    for car in range(n) if len(p_start) else ():  # every phase of one car at once; the phases in race order for the sums
         ref = ref_of.get(car)
-        if ref is None or ref == car or not len(p_start):
+        if ref is None or ref == car:
             continue
         t, k = prog[car]
         rt, rk = prog[ref]
         ib = np.searchsorted(t, p_start, side="left")  # t[:ib] < start
         ia = np.searchsorted(t, p_green, side="right")  # t[ia:] > green
-        t0, t1 = t[np.clip(ib - 1, 0, len(t) - 1)], t[np.clip(ia, 0, len(t) - 1)]
+        t0, t1 = t[np.maximum(ib - 1, 0)], t[np.minimum(ia, len(t) - 1)]
         # skip a phase the car did not run through (garage, retired) or whose window was already
         # counted for the phase before
         ok = (ib >= 2) & (ia < len(t)) & ~(rt[-1] < t1)
         ok &= ~((t1 - t0) > (p_green - p_start) + 3 * float(pace.get(car, np.inf)))
-        mine = np.interp(t1, t, k) - np.interp(t0, t, k)
-        theirs = np.interp(t1, rt, rk) - np.interp(t0, rt, rk)
+        if not ok.any():
+            continue
+        t0, t1 = t0[ok], t1[ok]
+        m = len(t0)
+        both = np.concatenate((t1, t0))  # the laps at both ends of every window, in one interpolation
+        mine, theirs = np.interp(both, t, k), np.interp(both, rt, rk)
+        gain = ((theirs[:m] - theirs[m:]) - (mine[:m] - mine[m:])).tolist()
         seen = None
-        for j in np.flatnonzero(ok).tolist():
-            if seen == (t0[j], t1[j]):
+        for g, a0, a1 in zip(gain, t0.tolist(), t1.tolist(), strict=True):
+            if seen == (a0, a1):
                 continue
-            seen = (t0[j], t1[j])
-            laps_eff[car] += theirs[j] - mine[j]
-    for car in cars:
-        # no lap won or lost is 0 s even for a car without a clean lap (retired on lap 1: no pace)
-        effect[car] = laps_eff[car] * float(pace.get(car, np.nan)) if laps_eff[car] else 0.0
-    out["neutralisation_laps"] = [laps_eff[c] for c in cars]
-    out["neutralisations"] = [effect[c] for c in cars]
-    out["total"] = out[["normal_stops", "long_stops", "garage_stops", "incidents"]].sum(axis=1)
-    return out[cols]
+            seen = (a0, a1)
+            laps_eff[car] += g
+    # no lap won or lost is 0 s even for a car without a clean lap (retired on lap 1: no pace)
+    effect = [x * float(pace.get(c, np.nan)) if x else 0.0 for c, x in enumerate(laps_eff)]
+    return np.array(laps_eff, dtype=float), np.array(effect, dtype=float)

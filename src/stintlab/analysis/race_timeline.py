@@ -30,15 +30,21 @@ STOP_FIELDS = ("kind", "pit_time", "time_lost", "driver_change", "driver_in", "d
 STINT_FIELDS = ("stint", "lap_start", "start", "driver", "driver_change")
 
 
-def _by_car(table: pd.DataFrame, fields: tuple) -> dict[str, list[tuple]]:
-    """The rows of a per-car table as tuples of ``fields`` (values as ``itertuples`` gives them),
-    grouped by car in table order; rows without a car number are left out."""
-    out: dict[str, list[tuple]] = {}
-    cars = table["car"].to_numpy(dtype=object)
-    for car, row in zip(cars, zip(*(_pylist(table[f]) for f in fields), strict=True), strict=True):
-        if isinstance(car, str):
-            out.setdefault(car, []).append(row)
-    return out
+class _ByCar:
+    """The rows of a per-car table (stops, stints) as tuples of ``fields`` (values as ``itertuples``
+    gives them), by car in table order; rows without a car number are left out."""
+
+    def __init__(self, table: pd.DataFrame, fields: tuple):
+        self.rows = list(zip(*(_pylist(table[f]) for f in fields), strict=True))
+        car = table["car"].to_numpy(dtype=object)
+        code, names = pd.factorize(car)  # missing car numbers: -1
+        srt = np.argsort(code, kind="stable")
+        bounds = np.searchsorted(code[srt], np.arange(len(names) + 1))
+        self._at = {n: srt[bounds[i] : bounds[i + 1]] for i, n in enumerate(names.tolist()) if isinstance(n, str)}
+
+    def get(self, car: str) -> list[tuple]:
+        at = self._at.get(car)
+        return [] if at is None else [self.rows[i] for i in at.tolist()]
 
 
 def _pylist(col: pd.Series) -> list:
@@ -54,7 +60,8 @@ def _pylist(col: pd.Series) -> list:
 
 class RaceTimeline:
     """Whole-race facts for the timelines of one annotated lap table; the optional tables are those
-    of :func:`car_events` (computed here when not given). Lead changes and categories by car are
+    of :func:`car_events` and :func:`~stintlab.analysis.order.took_the_flag` of the same race
+    (computed here when not given). Lead changes and categories by car are
     found on first use and kept (the same values from any thread)."""
 
     def __init__(
@@ -65,6 +72,7 @@ class RaceTimeline:
         stints_table: pd.DataFrame | None = None,
         history: pd.DataFrame | None = None,
         categories: pd.DataFrame | None = None,
+        took_flag: pd.Series | None = None,
     ):
         a = self.laps = laps
         self.car_codes, self.car_names = codes(a, "car")
@@ -76,13 +84,15 @@ class RaceTimeline:
         self.cls_codes, self.cls_names = codes(a, "class")
         self.cls_fill = codes(a, "class", filled=True)[0]  # hourly standings count cars without a class as one
         self.incident = a["incident"].to_numpy(dtype=bool)
-        self.stops = _by_car(stops(a) if stops_table is None else stops_table, STOP_FIELDS)
-        self.stints = None if stints_table is None else _by_car(stints_table, STINT_FIELDS)
+        self.time_lost, self.lap_time, self.expected = (a[c].to_numpy(dtype=float) for c in ("time_lost", "lap_time", "expected"))
+        self.in_lap = a["in_lap"]
+        self.stops = _ByCar(stops(a) if stops_table is None else stops_table, STOP_FIELDS)
+        self.stints = None if stints_table is None else _ByCar(stints_table, STINT_FIELDS)
         self.phases = self._phase_values(neutralisations(a) if phases is None else phases)
         self._history = history
         self._leads: dict[str, list[tuple]] = {}
         self.snapshot = snapshot_file(a)
-        self.took_flag = took_the_flag(a).to_dict()
+        self.took_flag = (took_the_flag(a) if took_flag is None else took_flag).to_dict()
         self.categories = categories
         self._grades: dict[str, dict] | None = None
 
@@ -100,7 +110,7 @@ class RaceTimeline:
     def car_stints(self, car: str) -> list[tuple]:
         """The car's stints as :data:`STINT_FIELDS` tuples."""
         if self.stints is not None:
-            return self.stints.get(car, [])
+            return self.stints.get(car)
         st = stints(self.laps, car=car)
         return list(st[list(STINT_FIELDS)].itertuples(index=False, name=None))
 
@@ -110,7 +120,7 @@ class RaceTimeline:
             self._grades = {}
             cat = self.categories
             if cat is not None:
-                for c, x, g in zip(cat["car"].astype(str), cat["driver"], cat["category"], strict=False):
+                for c, x, g in zip(*(_pylist(v) for v in (cat["car"].astype(str), cat["driver"], cat["category"])), strict=False):
                     if isinstance(g, str) and g:
                         self._grades.setdefault(c, {})[str(x)] = g
         return self._grades.get(str(car), {})
@@ -118,11 +128,12 @@ class RaceTimeline:
     @staticmethod
     def _phase_values(ph: pd.DataFrame) -> list[tuple]:
         """(start, end, green_or_end, kind, inferred, sector) per phase, race order."""
-        out = []
-        for r in ph.itertuples():
-            green = r.green_at if np.isfinite(r.green_at) else r.end
-            out.append((r.start, r.end, green, str(r.kind), bool(r.inferred), int(getattr(r, "sector", 0) or 0)))
-        return out
+        start, end, green = (ph[c].to_numpy(dtype=float) for c in ("start", "end", "green_at"))
+        green = np.where(np.isfinite(green), green, end)
+        kind, inferred = (_pylist(ph[c]) for c in ("kind", "inferred"))
+        sector = _pylist(ph["sector"]) if "sector" in ph.columns else [0] * len(ph)
+        return [(s0, e, g, str(k), bool(i), int(z or 0))
+                for s0, e, g, k, i, z in zip(start.tolist(), end.tolist(), green.tolist(), kind, inferred, sector, strict=True)]  # fmt: skip
 
     def lead_changes(self, cls) -> list[tuple]:
         """(lap, race_time, new leader, previous leader) of every class lead change on the lap chart."""
@@ -133,10 +144,13 @@ class RaceTimeline:
         if self._history is None:
             self._history = position_history(self.laps)
         ph = self._history
-        mine = (ph["class"].to_numpy(dtype=object) == cls) & (ph["class_position"].to_numpy() == 1)
+        cls_codes, cls_names = codes(ph, "class")  # the lap table's own codes when ph is its lap chart
+        hit = np.flatnonzero(cls_names == cls)
+        mine = (cls_codes == (hit[0] if len(hit) else -2)) & (ph["class_position"].to_numpy() == 1)
         rows = np.flatnonzero(mine)
         rows = rows[np.argsort(ph["lap"].to_numpy()[rows], kind="stable")]  # one leader per lap
-        car = ph["car"].to_numpy(dtype=object)[rows].tolist()
+        car_codes, car_names = codes(ph, "car")
+        car = car_names[car_codes[rows]].tolist()
         lap = ph["lap"].to_numpy()[rows].tolist()
         t = ph["race_time"].to_numpy(dtype=float)[rows].tolist()
         out = [(lap[i], t[i], car[i], car[i - 1]) for i in range(1, len(car)) if car[i] != car[i - 1]]

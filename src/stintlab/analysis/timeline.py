@@ -139,7 +139,7 @@ def car_events(
         if stint > 1:
             add(lap_start, start, "stint", None, None, driver, stint=int(stint), driver_change=bool(change))
     for (kind, pit_time, time_lost, change, driver_in, driver_out, lap_out, race_time, lap_in, reference,
-         on_track_loss, in_lap_incident, on_track_sector) in rt.stops.get(car, ()):  # fmt: skip
+         on_track_loss, in_lap_incident, on_track_sector) in rt.stops.get(car):  # fmt: skip
         t_after = t_of(lap_out) if not pd.isna(lap_out) else race_time
         add(lap_in, race_time, "stop", t_of(lap_in - 1) if lap_in > 1 else None, t_after,
             driver_in, time_lost, stop_kind=str(kind), pit_time=float(pit_time), driver_out=driver_out,
@@ -148,11 +148,9 @@ def car_events(
             on_track_sector=int(on_track_sector) if in_lap_incident else None)  # fmt: skip
     inc = rows[rt.incident[rows]]
     if len(inc):
-        a = laps
         for lap, t, driver, lost, lap_time, expected in zip(
-            rt.lap[inc].tolist(), rt.el[inc].tolist(), rt.driver[inc].tolist(),
-            a["time_lost"].to_numpy(dtype=float)[inc].tolist(), a["lap_time"].to_numpy(dtype=float)[inc].tolist(),
-            a["expected"].to_numpy(dtype=float)[inc].tolist(), strict=True,
+            rt.lap[inc].tolist(), rt.el[inc].tolist(), rt.driver[inc].tolist(), rt.time_lost[inc].tolist(),
+            rt.lap_time[inc].tolist(), rt.expected[inc].tolist(), strict=True,
         ):  # fmt: skip
             add(lap, t, "incident", t_of(lap - 1), t, driver, lost, lap_time=float(lap_time), reference=float(expected))
     if rt.phases and len(el):
@@ -173,7 +171,7 @@ def car_events(
     else:
         add(lapn[-1], last_t, "retired", None, last_t)
 
-    in_pits = bool(laps["in_lap"].iat[int(rows[-1])])
+    in_pits = bool(rt.in_lap.iat[int(rows[-1])])
     for e in ev:
         if e["kind"] in _END_KINDS:
             e["laps"], e["in_pits"] = int(lapn[-1]), in_pits

@@ -288,17 +288,11 @@ class Race:
         return time_loss_account(self.annotated, self.stops, self.flags)
 
     def events(self, car) -> pd.DataFrame:
-        """Every event of one car (:func:`stintlab.analysis.timeline.car_events`); ``car`` as stored."""
-        car = str(car)
-        return self.once(
-            ("events", car), lambda: car_events(self.annotated, car, categories=self.categories, shared=self.timeline)
-        )
-
-    @_derived
-    def timeline(self) -> RaceTimeline:
-        """The whole-race facts every :meth:`events` slices (:class:`stintlab.analysis.race_timeline.RaceTimeline`
-        of :attr:`annotated`, :attr:`stops`, :attr:`phases`, :attr:`stints`, :attr:`position_history`)."""
-        return RaceTimeline(self.annotated, self.stops, self.phases, self.stints, self.position_history, self.categories)
+        """Every event of one car (:func:`stintlab.analysis.timeline.car_events`); ``car`` as stored. The
+        whole-race part (:class:`stintlab.analysis.race_timeline.RaceTimeline`) is built once for every car."""
+        car, shared = str(car), self.once(("timeline",), lambda: RaceTimeline(
+            self.annotated, self.stops, self.phases, self.stints, self.position_history, self.categories, self.took_the_flag))  # fmt: skip
+        return self.once(("events", car), lambda: car_events(self.annotated, car, categories=self.categories, shared=shared))
 
     # ------------------------------------------------------------------ standings
     @_derived

@@ -336,15 +336,67 @@ def _neutralisation_effect(a: pd.DataFrame, phases: pd.DataFrame, car_codes: np.
     bounds = np.r_[starts + np.arange(len(starts)), len(t_all)]
     prog = {}
     for c, i0, i1 in zip(car_codes[starts].tolist(), bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
-        prog[c] = (t_all[i0:i1], k_all[i0:i1])
+        prog[c] = (t_all[i0:i1], k_all[i0:i1])  # views
     is_clean = a["clean"].to_numpy(dtype=bool) & (car_codes >= 0)
     pace_s = pd.Series(a["lap_time"].to_numpy(dtype=float)[is_clean]).groupby(car_codes[is_clean], sort=False).median()
     pace = dict(zip(pace_s.index.tolist(), pace_s.tolist(), strict=True))
-    laps_eff = [0.0] * n
     p_start = phases["start"].to_numpy(dtype=float)
     green = phases["green_at"].to_numpy(dtype=float)
     p_green = np.where(np.isfinite(green), green, phases["end"].to_numpy(dtype=float))
-    for car in range(n) if len(p_start) else ():  # every phase of one car at once; the phases in race order for the sums
+    seg = {c: i for i, c in enumerate(car_codes[starts].tolist())}  # a car's progress (its last run)
+    pairs = [(c, seg[c], seg[r]) for c in range(n) if (r := ref_of.get(c)) is not None and r != c]
+    inner = np.ones(max(len(t_all) - 1, 0), dtype=bool)
+    inner[bounds[1:-1] - 1] = False  # consecutive times of one car
+    if not len(p_start) or not pairs:
+        laps_eff = [0.0] * n
+    elif (np.diff(t_all)[inner] > 0).all():  # each car's crossings in race order: count instead of search
+        laps_eff = _window_laps(t_all, k_all, bounds, pairs, p_start, p_green, pace, n)
+    else:
+        laps_eff = _window_laps_by_car(prog, ref_of, p_start, p_green, pace, n)
+    # no lap won or lost is 0 s even for a car without a clean lap (retired on lap 1: no pace)
+    effect = [x * float(pace.get(c, np.nan)) if x else 0.0 for c, x in enumerate(laps_eff)]
+    return np.array(laps_eff, dtype=float), np.array(effect, dtype=float)
+
+
+def _window_laps(t_all, k_all, bounds, pairs, p_start, p_green, pace, n) -> list[float]:
+    """:func:`_window_laps_by_car` for every car and phase at once, when every car's times
+    (``t_all[bounds[i]:bounds[i + 1]]``) strictly increase: the searches are counts and a car's own
+    laps at its own crossings are the crossings' laps (what ``np.interp`` gives there)."""
+    cs, ss, rs = (np.array(v, dtype=np.int64) for v in zip(*pairs, strict=True))
+    off, ln = bounds[:-1], np.diff(bounds)
+    ib = np.add.reduceat(t_all < p_start[:, None], off, axis=1, dtype=np.int64)[:, ss].T  # t[:ib] < start
+    ia = np.add.reduceat(t_all <= p_green[:, None], off, axis=1, dtype=np.int64)[:, ss].T  # t[ia:] > green
+    o, m = off[ss][:, None], ln[ss][:, None]
+    i0, i1 = o + np.maximum(ib - 1, 0), o + np.minimum(ia, m - 1)
+    t0, t1 = t_all[i0], t_all[i1]
+    pace_of = np.array([float(pace.get(c, np.inf)) for c in cs.tolist()])[:, None]
+    ok = (ib >= 2) & (ia < m) & ~(t_all[bounds[1:] - 1][rs][:, None] < t1)
+    ok &= ~((t1 - t0) > (p_green - p_start) + 3 * pace_of)
+    theirs1, theirs0 = np.empty_like(t1), np.empty_like(t0)
+    for r in np.unique(rs).tolist():  # the reference car's laps, interpolated
+        rows = rs == r
+        rt, rk = t_all[off[r] : off[r] + ln[r]], k_all[off[r] : off[r] + ln[r]]
+        theirs1[rows], theirs0[rows] = np.interp(t1[rows], rt, rk), np.interp(t0[rows], rt, rk)
+    gain = (theirs1 - theirs0) - (k_all[i1] - k_all[i0])
+    at = np.flatnonzero(ok.ravel())  # by car, then phase in race order
+    laps_eff = [0.0] * n
+    row_of, car_of = (at // ok.shape[1]).tolist(), cs.tolist()
+    last_row, seen = -1, None
+    for row, g, a0, a1 in zip(row_of, gain.ravel()[at].tolist(), t0.ravel()[at].tolist(), t1.ravel()[at].tolist(), strict=True):
+        if row != last_row:
+            last_row, seen = row, None
+        if seen == (a0, a1):  # the window already counted for the phase before
+            continue
+        seen = (a0, a1)
+        laps_eff[car_of[row]] += g
+    return laps_eff
+
+
+def _window_laps_by_car(prog, ref_of, p_start, p_green, pace, n) -> list[float]:
+    """Laps each car (code) lost to its reference car over the phases: per phase, from its last
+    crossing before the start to its first after the restart (:func:`time_loss_account`)."""
+    laps_eff = [0.0] * n
+    for car in range(n):  # every phase of one car at once; the phases in race order for the sums
         ref = ref_of.get(car)
         if ref is None or ref == car:
             continue
@@ -370,6 +422,4 @@ def _neutralisation_effect(a: pd.DataFrame, phases: pd.DataFrame, car_codes: np.
                 continue
             seen = (a0, a1)
             laps_eff[car] += g
-    # no lap won or lost is 0 s even for a car without a clean lap (retired on lap 1: no pace)
-    effect = [x * float(pace.get(c, np.nan)) if x else 0.0 for c, x in enumerate(laps_eff)]
-    return np.array(laps_eff, dtype=float), np.array(effect, dtype=float)
+    return laps_eff

@@ -256,7 +256,8 @@ def _table(ev: list[dict], grade: dict) -> pd.DataFrame:
     d["rivals"] = [e.get("rivals") or [] for e in ev]
     d["phase_kind"] = col("phase_kind")
     d["category"] = [grade.get(e["driver"]) if isinstance(e["driver"], str) else None for e in ev]
-    return pd.DataFrame({c: d[c] for c in (*EVENT_COLUMNS, *DETAIL_COLUMNS)})
+    # the arrays are this table's own: taken as they are (a copy of each column was half the time)
+    return pd.DataFrame({c: d[c] for c in (*EVENT_COLUMNS, *DETAIL_COLUMNS)}, copy=False)
 
 
 def time_loss_account(

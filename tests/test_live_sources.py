@@ -86,13 +86,18 @@ def test_growing_file_cut_lines_rewrites_and_shrinks(tmp_path):
     path.write_bytes(header + b"".join(lines[:k]) + fixed + b"".join(lines[k + 1 :]))
     p = src.poll()
     assert p.status == "rebuilt" and "rewritten" in p.message
-    assert src.engine.laps_fed == b + 1 and src.rebuilds
+    assert src.engine.laps_fed == b + 1 and src.rebuilds == ["file_rewritten"]
+    # the page words the rebuild from a code (facts apart from words), never from the status sentence
+    told = [e for e in src.engine.state().events if e.kind == "rebuild"]
+    assert [(e.code, e.value) for e in told] == [("file_rewritten", None)]
 
     # the file shrinks (re-published shorter): rebuilt from what is there
     path.write_bytes(header + b"".join(body[:a]))
     p = src.poll()
     assert (p.status, src.engine.laps_fed) == ("rebuilt", a)
     assert "shrank" in p.message
+    told = [e for e in src.engine.state().events if e.kind == "rebuild"]
+    assert [(e.code, e.value) for e in told] == [("file_shrank", path.stat().st_size)]
 
     # the rest, then the whole race: the final order of the raw file
     path.write_bytes(header + b"".join(body))
@@ -220,3 +225,12 @@ def test_a_file_growing_by_random_byte_chunks_is_counted_exactly(tmp_path, seed)
     assert src.engine.laps_fed == len(body)
     raw = read_race(lap_file("imsa-2023-road-atlanta"))
     assert _order(src.engine) == [r["car"] for r in raw.final_order()]
+
+
+def test_every_rebuild_code_is_worded_in_english_and_french():
+    from stintlab.live.state import REBUILD_CODES
+    from stintlab.web.live_words import LIVE_WORDS
+
+    for lang in ("en", "fr"):
+        assert set(LIVE_WORDS[lang]["rebuilds"]) == set(REBUILD_CODES), lang
+    assert LIVE_WORDS["fr"]["rebuilds"]["file_shrank"] != LIVE_WORDS["en"]["rebuilds"]["file_shrank"]

@@ -39,7 +39,14 @@ import pandas as pd
 from stintlab.analysis.context import car_runs
 from stintlab.analysis.flags import neutral_state
 from stintlab.analysis.incidents import incident_figures, sector_losses
-from stintlab.analysis.slowzones import sector_passages, slow_zone_mask, slow_zones, with_full_course
+from stintlab.analysis.slowzones import (
+    passage_arrays,
+    sector_times,
+    slow_zone_mask,
+    slow_zone_reason,
+    slow_zones,
+    with_full_course,
+)
 from stintlab.schema import check_columns, empty_table
 
 __all__ = ["annotate", "annotate_with_zones", "stint_numbers", "stint_starts", "race_hour"]
@@ -115,12 +122,14 @@ def annotate_with_zones(laps: pd.DataFrame, sections: pd.DataFrame | None = None
         out["class_loss"] = pd.Series([], dtype=float)
         return out, empty_table("slow_zones")
     kinds, neutral = neutral_state(laps)
-    passages = sector_passages(laps, neutral, sections)
-    kinds, neutral, passages = with_full_course(laps, kinds, neutral, passages, sections)  # files without flags
+    times = sector_times(laps, sections) if slow_zone_reason(laps, sections) is None else None  # once for all
+    passages = passage_arrays(laps, neutral, sections, times)
+    crossings = None if times is None else times[1][:, -1]
+    kinds, neutral, passages = with_full_course(laps, kinds, neutral, passages, sections, crossings)  # files without flags
     class_loss, loss_sector = sector_losses(laps, neutral, passages)
     inc, base, loss = incident_figures(laps, neutral, class_loss)
     zones = slow_zones(laps, neutral, passages, sections)
-    slow_zone = slow_zone_mask(laps, zones, sections)
+    slow_zone = slow_zone_mask(laps, zones, sections, times)
     clean = ~neutral & ~inc & ~slow_zone
     clean &= ~(laps["in_lap"].to_numpy(dtype=bool) | laps["out_lap"].to_numpy(dtype=bool))
     clean &= laps["lap"].to_numpy() > 1

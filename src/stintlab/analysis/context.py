@@ -35,7 +35,19 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-__all__ = ["CarRuns", "LapContext", "car_runs", "codes", "group_key", "rows_of", "strings", "values"]
+__all__ = [
+    "CarRuns",
+    "LapContext",
+    "car_runs",
+    "codes",
+    "group_key",
+    "has_values",
+    "keep_taken_codes",
+    "kept",
+    "rows_of",
+    "strings",
+    "values",
+]
 
 _CACHE: dict[int, tuple[weakref.ref, dict]] = {}
 _LOCK = threading.Lock()
@@ -217,3 +229,51 @@ class LapContext:
 
     def values(self, column: str, *, filled: bool = False) -> np.ndarray:
         return values(self.laps, column, filled=filled)
+
+
+def has_values(laps: pd.DataFrame, column: str) -> bool:
+    """True when ``laps[column]`` holds a non-missing value: read from the Arrow array's null count
+    when the column is Arrow-backed (no scan), else ``notna().any()``."""
+    col = laps[column]
+    pa_arr = _arrow(col)
+    if pa_arr is not None:
+        return pa_arr.null_count < len(pa_arr)
+    return bool(col.notna().any())
+
+
+def kept(laps: pd.DataFrame, column: str, what: tuple, compute, also: tuple = ()):
+    """``compute()``, kept with ``laps[column]``'s Arrow array under the name ``what`` (computed on
+    every call for a column not backed by Arrow): a value derived from that column and from the
+    columns named in ``also`` (their Arrow arrays are part of the key and held by the kept value, so
+    another array cannot take their place). Kept numpy arrays are read-only."""
+    others = tuple(_arrow(laps[c]) for c in also)
+    if any(a is None for a in others):
+        return compute()
+    key = (*what, *(id(a) for a in others))
+    return _kept(laps[column], key, lambda: (compute(), others))[0]
+
+
+def keep_taken_codes(table: pd.DataFrame, source: pd.DataFrame, rows: np.ndarray, columns) -> None:
+    """For ``table``, whose ``columns`` are the rows ``rows`` of ``source``'s (taken in that order),
+    keep the :func:`codes` of those columns derived from ``source``'s kept codes instead of
+    factorising the strings again: the same codes (first appearance in ``table``, -1 when missing)
+    and the same values."""
+    rows = np.asarray(rows, dtype=np.int64)
+    for column in columns:
+        if _slot(table[column]) is None or _slot(source[column]) is None:
+            continue
+
+        def compute(column=column):
+            c, names = codes(source, column)
+            sub = c[rows]
+            change = np.flatnonzero(np.r_[True, sub[1:] != sub[:-1]]) if len(sub) else np.zeros(0, dtype=np.int64)
+            change = change[sub[change] >= 0]  # a value's first row starts a run of it
+            first = np.full(len(names), len(sub), dtype=np.int64)
+            np.minimum.at(first, sub[change], change)
+            present = np.flatnonzero(first < len(sub))
+            present = present[np.argsort(first[present], kind="stable")]  # in order of first appearance
+            number = np.full(len(names) + 1, -1, dtype=np.int64)
+            number[present] = np.arange(len(present))
+            return number[sub], names[present]
+
+        _kept(table[column], ("codes", False), compute)

@@ -51,8 +51,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from stintlab.analysis.context import car_runs, group_key, values
-from stintlab.analysis.medians import rolling_median, time_window_bounds
+from stintlab.analysis.context import car_runs, codes, group_key, has_values, values
+from stintlab.analysis.medians import rolling_median, stable_order, time_window_bounds
 from stintlab.config import THRESHOLDS
 from stintlab.schema import empty_table
 
@@ -86,20 +86,32 @@ PHASE_COLUMNS = [
 
 def has_flags(laps: pd.DataFrame) -> bool:
     """True when the lap table carries observed flags (the file had FLAG_AT_FL)."""
-    return "flag" in laps.columns and bool(laps["flag"].notna().any())
+    return "flag" in laps.columns and has_values(laps, "flag")
 
 
-def _kinds_per_row(laps: pd.DataFrame, infer: bool = False, ratio: np.ndarray | None = None) -> np.ndarray:
-    """Per row: 'SC'/'FCY'/'RED' when the crossing is neutral (observed or inferred), else ''."""
+def _kinds_per_row(
+    laps: pd.DataFrame, infer: bool = False, ratio: np.ndarray | None = None, order: np.ndarray | None = None
+) -> np.ndarray:
+    """Per row: 'SC'/'FCY'/'RED' when the crossing is neutral (observed or inferred), else ''.
+    ``order``: :func:`_time_order` of ``laps`` when already computed."""
     if not infer and "neutral_kind" in laps.columns:  # already computed by annotate()
-        return values(laps, "neutral_kind", filled=True).copy()
+        c, names = codes(laps, "neutral_kind", filled=True)
+        return names[c]  # a new array (a kernel may change it), from the kept codes
     if has_flags(laps) and not infer:
+        c, names = codes(laps, "flag")
+        if len(c) and c.min() >= 0:  # every crossing flagged: the kind of each distinct flag, once
+            return np.array([FLAG_KINDS.get(f, "") for f in names], dtype=object)[c]
         flag = values(laps, "flag")
         out = np.full(len(laps), "", dtype=object)
         for f, k in FLAG_KINDS.items():
             out[flag == f] = k
         return out
-    return _infer_kinds(laps, ratio)
+    return _infer_kinds(laps, ratio, order)
+
+
+def _time_order(laps: pd.DataFrame) -> np.ndarray:
+    """The rows in race-time order of their crossings (stable: a tie keeps table order)."""
+    return stable_order(laps["elapsed"].to_numpy(dtype=float))
 
 
 def _ordinary_ratio(laps: pd.DataFrame) -> np.ndarray:
@@ -112,13 +124,13 @@ def _ordinary_ratio(laps: pd.DataFrame) -> np.ndarray:
     return np.where(ordinary, lt / ref.to_numpy(), np.nan)
 
 
-def _infer_kinds(laps: pd.DataFrame, ratio: np.ndarray | None = None) -> np.ndarray:
+def _infer_kinds(laps: pd.DataFrame, ratio: np.ndarray | None = None, order: np.ndarray | None = None) -> np.ndarray:
     n = len(laps)
     out = np.full(n, "", dtype=object)
     if n == 0:
         return out
     el = laps["elapsed"].to_numpy(dtype=float)
-    order = np.argsort(el, kind="stable")
+    order = _time_order(laps) if order is None else order
     t = el[order]
     ratio = _ordinary_ratio(laps) if ratio is None else ratio
     r = ratio[order]
@@ -186,10 +198,10 @@ def neutral_crossings(laps: pd.DataFrame, infer: bool = False) -> pd.Series:
     return pd.Series(_kinds_per_row(laps, infer), index=laps.index, dtype=object)
 
 
-def _phases(laps: pd.DataFrame, kinds: np.ndarray) -> list[tuple[str, float, float, float]]:
-    """(kind, start, end, green_at) of each phase from per-row kinds."""
+def _phases(laps: pd.DataFrame, kinds: np.ndarray, order: np.ndarray | None = None) -> list[tuple[str, float, float, float]]:
+    """(kind, start, end, green_at) of each phase from per-row kinds (``order``: :func:`_time_order`)."""
     el = laps["elapsed"].to_numpy(dtype=float)
-    order = np.argsort(el, kind="stable")
+    order = _time_order(laps) if order is None else order
     t = el[order]
     k = kinds[order]
     phases: list[list] = []
@@ -259,8 +271,9 @@ def neutral_state(laps: pd.DataFrame, infer: bool = False) -> tuple[np.ndarray, 
         return np.zeros(0, dtype=object), np.zeros(0, dtype=bool)
     inferred = infer or not has_flags(laps)
     ratio = _ordinary_ratio(laps) if inferred else None  # once, for the inferred kinds and mask
-    kinds = _kinds_per_row(laps, infer, ratio)
-    return kinds, _mask_from(laps, kinds, _phases(laps, kinds), inferred, ratio)
+    order = _time_order(laps)  # once, for the inferred kinds and the phases
+    kinds = _kinds_per_row(laps, infer, ratio, order)
+    return kinds, _mask_from(laps, kinds, _phases(laps, kinds, order), inferred, ratio)
 
 
 def neutralised_mask(laps: pd.DataFrame, infer: bool = False) -> np.ndarray:
@@ -283,20 +296,31 @@ def neutralisations(laps: pd.DataFrame, infer: bool = False) -> pd.DataFrame:
     """
     if laps.empty:
         return empty_table("phases")
-    kinds = _kinds_per_row(laps, infer)
-    phases = _phases(laps, kinds)
+    order = _time_order(laps)
+    kinds = _kinds_per_row(laps, infer, order=order)
+    phases = _phases(laps, kinds, order)
     inferred = infer or not has_flags(laps)
     if not infer and "neutral_kind" in laps.columns and "neutralised" in laps.columns:
         mask = laps["neutralised"].to_numpy(dtype=bool)  # annotate() computed it from the same kinds
     else:
         mask = _mask_from(laps, kinds, phases, inferred)
+    if not phases:
+        return pd.DataFrame([], columns=PHASE_COLUMNS)
     el = laps["elapsed"].to_numpy(dtype=float)
     ls = el - laps["lap_time"].to_numpy(dtype=float)
-    car = values(laps, "car")
+    car, _ = codes(laps, "car")
+    t = el[order]  # crossings in race-time order: a phase's crossings are one slice of them
+    k_t = kinds[order]
+    # a lap touched by a phase ends at or after its start: among the crossings from there on, the
+    # neutralised ones that began by its green flag (or its end)
+    touched_rows = order[mask[order]]
+    t_touched, ls_touched = el[touched_rows], ls[touched_rows]
     rows = []
     for i, (kind, start, end, green_at) in enumerate(phases, 1):
-        under = (kinds == kind) & (el >= start) & (el <= end)
-        touched = mask & (el >= start) & (ls <= (green_at if np.isfinite(green_at) else end))
+        a, b = np.searchsorted(t, start, side="left"), np.searchsorted(t, end, side="right")
+        under = int(np.count_nonzero(k_t[a:b] == kind))
+        c = np.searchsorted(t_touched, start, side="left")
+        hit = touched_rows[c:][ls_touched[c:] <= (green_at if np.isfinite(green_at) else end)]
         rows.append(
             {
                 "phase": i,
@@ -308,9 +332,9 @@ def neutralisations(laps: pd.DataFrame, infer: bool = False) -> pd.DataFrame:
                 "inferred": inferred,
                 "start_hour": int(start // 3600) + 1,
                 "end_hour": int(end // 3600) + 1,
-                "laps_affected": int(touched.sum()),
-                "cars_affected": int(len(np.unique(car[touched]))),
-                "crossings": int(under.sum()),
+                "laps_affected": int(len(hit)),
+                "cars_affected": int(len(np.unique(car[hit]))),
+                "crossings": under,
             }
         )
     return pd.DataFrame(rows, columns=PHASE_COLUMNS)
@@ -336,6 +360,9 @@ def race_phases(phases: pd.DataFrame, zones: pd.DataFrame, *, min_zone: float = 
     >>> race_phases(ph, z)[["phase", "kind", "sector", "start"]].values.tolist()
     [[1, 'SZ', 2, 50.0], [2, 'SC', 0, 100.0]]
     """
+    numeric = PHASE_COLUMNS[2:6] + PHASE_COLUMNS[7:]
+    if len(phases) and all(phases[c].dtype.kind in "iuf" for c in numeric) and phases["inferred"].dtype == bool:
+        return _race_phases_fast(phases, zones, min_zone)
     ph = phases.copy()
     ph["sector"] = 0
     z = zones[zones["duration"] >= min_zone] if len(zones) else zones
@@ -361,3 +388,37 @@ def race_phases(phases: pd.DataFrame, zones: pd.DataFrame, *, min_zone: float = 
         ph.insert(0, "phase", np.arange(1, len(ph) + 1, dtype=np.int64))
     out = ph[[*PHASE_COLUMNS, "sector"]]
     return out.astype({"kind": "string", "inferred": bool, "sector": np.int64})
+
+
+def _race_phases_fast(phases: pd.DataFrame, zones: pd.DataFrame, min_zone: float) -> pd.DataFrame:
+    """:func:`race_phases` of a non-empty numeric ``phases`` table, built column by column in numpy
+    (the same table: columns, dtypes, order)."""
+    cols = {c: phases[c].to_numpy() for c in PHASE_COLUMNS}
+    cols["kind"] = phases["kind"].to_numpy(dtype=object)
+    cols["sector"] = np.zeros(len(phases), dtype=np.int64)
+    keep = np.flatnonzero(zones["duration"].to_numpy(dtype=float) >= min_zone) if len(zones) else []
+    if len(keep):
+        zf = {c: zones[c].to_numpy()[keep] for c in ("start", "end", "duration", "start_hour", "end_hour", "passages",
+                                                     "cars_affected", "sector")}  # fmt: skip
+        sz = {
+            "kind": np.full(len(keep), "SZ", dtype=object),
+            "start": zf["start"].astype(float),
+            "end": zf["end"].astype(float),
+            "duration": zf["duration"].astype(float),
+            "green_at": zf["end"].astype(float),
+            "inferred": np.ones(len(keep), dtype=bool),
+            "start_hour": zf["start_hour"].astype(np.int64),
+            "end_hour": zf["end_hour"].astype(np.int64),
+            "laps_affected": zf["passages"].astype(np.int64),
+            "cars_affected": zf["cars_affected"].astype(np.int64),
+            "crossings": zf["passages"].astype(np.int64),
+            "sector": zf["sector"].astype(np.int64),
+        }
+        for c in sz:
+            cols[c] = np.concatenate([cols[c], sz[c]])
+        order = np.lexsort((cols["sector"], cols["start"]))  # by start, then sector; stable
+        cols = {c: v[order] for c, v in cols.items() if c != "phase"}
+        cols["phase"] = np.arange(1, len(order) + 1, dtype=np.int64)
+    cols["kind"] = pd.array(cols["kind"], dtype="string")  # the dtypes race_phases' astype gives
+    cols["inferred"] = cols["inferred"].astype(bool)
+    return pd.DataFrame({c: cols[c] for c in [*PHASE_COLUMNS, "sector"]}, index=None if len(keep) else phases.index)

@@ -37,8 +37,8 @@ import pandas as pd
 
 from stintlab.analysis.context import car_runs, codes
 from stintlab.analysis.flags import window_median
-from stintlab.analysis.medians import centred_bounds, rolling_median, time_window_bounds
-from stintlab.analysis.slowzones import HALF_WINDOW, sector_passages
+from stintlab.analysis.medians import centred_bounds, grouped_time_window_bounds, rolling_median, stable_order
+from stintlab.analysis.slowzones import HALF_WINDOW, _as_passages, passage_arrays
 from stintlab.config import THRESHOLDS
 from stintlab.schema import empty_table
 
@@ -89,7 +89,7 @@ def lap_expectation(laps: pd.DataFrame, racing: np.ndarray) -> tuple[np.ndarray,
     key = (car_codes + 1) * (len(drv_names) + 1) + drv_all[idx]
     # groupby(key).rolling(WINDOW, center=True, min_periods=3).median(), with one kernel call: the
     # rows of each (car, driver) together in table order, pandas' per-group centred window bounds
-    by_key = np.argsort(key, kind="stable")
+    by_key = stable_order(key)
     ks = key[by_key]
     start, end = centred_bounds(np.flatnonzero(np.r_[True, ks[1:] != ks[:-1]]), len(ks), WINDOW)
     exp_sub = np.empty(len(idx))
@@ -97,7 +97,7 @@ def lap_expectation(laps: pd.DataFrame, racing: np.ndarray) -> tuple[np.ndarray,
     expected[idx] = exp_sub
     ratio = lt / exp_sub
     el = laps["elapsed"].to_numpy(dtype=float)[idx]
-    order = np.argsort(el, kind="stable")
+    order = stable_order(el)
     t, r = el[order], ratio[order]
     typical = float(np.nanmedian(exp_sub)) if np.isfinite(exp_sub).any() else 0.0
     f = window_median(t, r, 0.5 * typical)
@@ -114,35 +114,63 @@ def sector_losses(
     moment, sector by sector: Σ max(0, sector time − the car's median in that sector × max(1, the
     class's median ratio in that sector within ±HALF_WINDOW s)). NaN and 0 where the lap has no
     usable sector passage (files without sector times, lap 1, neutralised laps). ``passages``:
-    :func:`stintlab.analysis.slowzones.sector_passages` of the same laps when already computed."""
+    :func:`stintlab.analysis.slowzones.sector_passages` of the same laps when already computed
+    (the table, or its arrays: :class:`~stintlab.analysis.slowzones.Passages`)."""
     n = len(laps)
     lost = np.full(n, np.nan)
     worst = np.zeros(n, dtype=np.int8)
-    p = sector_passages(laps, neutralised) if passages is None else passages
+    p = passage_arrays(laps, neutralised) if passages is None else _as_passages(passages)
     if p.empty:
         return lost, worst
-    rows = p["row"].to_numpy()
-    sector = p["sector"].to_numpy()
-    exit_t, ratio, time = p["exit"].to_numpy(), p["ratio"].to_numpy(), p["time"].to_numpy()
+    rows, sector, exit_t, ratio, time = p.row, p.sector, p.exit, p.ratio, p.time
     cls_codes = codes(laps, "class", filled=True)[0][rows]  # cars without a class: one field
     # window_median of each (class, sector) in one kernel call: passages grouped (race-time order
     # kept within a group: they come sorted by exit), each group's window bounds offset into the whole
     group = cls_codes * (int(sector.max()) + 1) + sector  # one group per class and sector (3 or 5 sectors)
-    by_group = np.argsort(group, kind="stable")
-    cuts = np.flatnonzero(np.r_[True, group[by_group][1:] != group[by_group][:-1], True])
-    start, end = np.empty(len(p), dtype=np.int64), np.empty(len(p), dtype=np.int64)
-    for a, b in zip(cuts[:-1], cuts[1:]):
-        s, e = time_window_bounds(exit_t[by_group[a:b]], HALF_WINDOW)
-        start[a:b], end[a:b] = s + a, e + a
+    by_group = stable_order(group)
+    gs = group[by_group]
+    start, end = grouped_time_window_bounds(exit_t[by_group], np.flatnonzero(np.r_[True, gs[1:] != gs[:-1]]), HALF_WINDOW)
     field = np.empty(len(p))
     field[by_group] = rolling_median(ratio[by_group], start, end, 1)
     excess = np.maximum(time - time / ratio * np.maximum(field, 1.0), 0.0)
-    lost_p = pd.Series(excess).groupby(rows).sum()
-    lost[lost_p.index.to_numpy()] = lost_p.to_numpy()
-    order = np.lexsort((-excess, rows))
-    first = order[np.r_[True, rows[order][1:] != rows[order][:-1]]]
-    worst[rows[first]] = np.where(excess[first] > 0, sector[first], 0)
+    lap_rows, total, top = _per_lap(rows, excess)
+    lost[lap_rows] = total
+    worst[lap_rows] = np.where(excess[top] > 0, sector[top], 0)
     return lost, worst
+
+
+def _per_lap(rows: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Over the passages of each lap (``rows``), in passage order: (the lap rows, ascending; the sum
+    of ``x`` as pandas' ``groupby(rows).sum()`` adds it (compensated, NaN skipped); the passage with
+    the largest ``x``, the first one on a tie, as a stable sort by (row, -x) finds it).
+
+    >>> [a.tolist() for a in _per_lap(np.array([4, 2, 4, 2]), np.array([1.0, 3.0, 2.0, 3.0]))]
+    [[2, 4], [6.0, 3.0], [1, 2]]
+    """
+    by_row = stable_order(rows)
+    rs = rows[by_row]
+    first = np.flatnonzero(np.r_[True, rs[1:] != rs[:-1]])
+    size = np.diff(np.r_[first, len(rs)])
+    slot = np.arange(len(rs)) - np.repeat(first, size)
+    lap = np.repeat(np.arange(len(first)), size)
+    width = int(size.max())
+    v = np.full((len(first), width), np.nan)
+    v[lap, slot] = x[by_row]
+    at = np.full((len(first), width), -1, dtype=np.int64)
+    at[lap, slot] = by_row
+    # pandas' group sum: Kahan-compensated, one passage after the other, NaN skipped
+    total = np.zeros(len(first))
+    comp = np.zeros(len(first))
+    for j in range(width):
+        ok = ~np.isnan(v[:, j])
+        y = v[ok, j] - comp[ok]
+        t = total[ok] + y
+        c = t - total[ok] - y
+        comp[ok] = np.where(np.isfinite(c), c, 0.0)
+        total[ok] = t
+    best = np.argmax(np.where(np.isnan(v), -np.inf, v), axis=1)  # first largest; NaN never wins
+    top = at[np.arange(len(first)), best]
+    return rs[first], total, top
 
 
 def incident_figures(

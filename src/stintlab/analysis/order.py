@@ -54,6 +54,7 @@ from stintlab.analysis.finish_rules import ClassificationRule, classification_ru
 from stintlab.config import THRESHOLDS
 
 __all__ = [
+    "Crossings",
     "FINAL_STATUSES",
     "RACE_STATES",
     "SNAPSHOT_STATUSES",
@@ -158,6 +159,79 @@ def last_rows_at_times(laps: pd.DataFrame, times) -> tuple[np.ndarray, np.ndarra
     rows = np.where(valid, srt[np.clip(pos, 0, None)], 0)
     valid &= car_codes[rows] == qc
     return rows[valid], np.tile(np.arange(len(t)), n_cars)[valid]
+
+
+class Crossings:
+    """Every car's crossings of the line, read once per lap table for the order at many moments
+    (standings after each hour, hourly positions: :class:`stintlab.analysis.standings.Snapshots`).
+
+    ``lap``, ``elapsed``: the columns as numpy arrays. When the rows of each car are together and in
+    race-time order (the canonical table: ``sorted``), each car's crossings are one sorted run of a
+    composite key, so every car's last crossing at a moment is one binary search (:meth:`rows_at`);
+    otherwise the same answers come from :func:`last_rows_at` / :func:`last_rows_at_times`.
+
+    >>> laps = pd.DataFrame({"car": ["1", "1", "2"], "lap": [1, 2, 1], "elapsed": [100.0, 200.0, 250.0]})
+    >>> c = Crossings(laps)
+    >>> c.sorted, c.rows_at(210.0).tolist(), [a.tolist() for a in c.rows_at_times([150.0, 300.0])]
+    (True, [1], [[0, 1, 2], [0, 1, 1]])
+    """
+
+    def __init__(self, laps: pd.DataFrame):
+        self.laps = laps
+        self.lap = laps["lap"].to_numpy(dtype=np.int64)
+        self.elapsed = laps["elapsed"].to_numpy(dtype=float)
+        self.sorted = False
+        n = len(laps)
+        if n == 0:
+            return
+        car = codes(laps, "car")[0]
+        el = self.elapsed
+        if car[0] < 0 or np.isnan(el).any() or not bool((car[1:] >= car[:-1]).all()):
+            return
+        change = car[1:] != car[:-1]
+        if not bool((change | (el[1:] >= el[:-1])).all()):  # a car's crossings out of race-time order
+            return
+        self.sorted = True
+        self._starts = np.flatnonzero(np.r_[True, change])  # each car's first and last row, table order
+        self._ends = np.flatnonzero(np.r_[change, True])
+        base = float(el.min())
+        # a car's key block [i * stride, i * stride + span] lies below the next car's (rounding is monotone)
+        self._stride = float(el.max()) - base + 1.0
+        seg = np.repeat(np.arange(len(self._starts)), self._ends - self._starts + 1)
+        self._key = seg * self._stride + (el - base)
+        self._offset = np.arange(len(self._starts)) * self._stride - base
+
+    def _search(self, q: np.ndarray, t, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+        """Each run's last row at or before ``t`` (``starts - 1`` when none): binary search of the
+        composite key, then checked on the exact times (a key rounded across ``t`` is searched again)."""
+        pos = np.minimum(np.maximum(np.searchsorted(self._key, q, side="right") - 1, starts - 1), ends)
+        el = self.elapsed
+        bad = ((pos >= starts) & (el[np.maximum(pos, 0)] > t)) | ((pos < ends) & (el[np.minimum(pos + 1, ends)] <= t))
+        for i in np.flatnonzero(bad):
+            tt = t if np.ndim(t) == 0 else t.flat[i]
+            s, e = int(starts.flat[i]), int(ends.flat[i])
+            pos.flat[i] = s + int(np.searchsorted(el[s : e + 1], tt, side="right")) - 1
+        return pos
+
+    def rows_at(self, t: float) -> np.ndarray:
+        """:func:`last_rows_at` (each car's last crossing at or before ``t``, table order)."""
+        if not self.sorted:
+            return last_rows_at(self.laps, t)
+        pos = self._search(self._offset + t, t, self._starts, self._ends)
+        return pos[pos >= self._starts]
+
+    def rows_at_times(self, times) -> tuple[np.ndarray, np.ndarray]:
+        """:func:`last_rows_at_times` (row positions, index of the moment; by car, then moment)."""
+        t = np.asarray(times, dtype=float)
+        if not self.sorted:
+            return last_rows_at_times(self.laps, t)
+        shape = (len(self._starts), len(t))
+        starts = np.broadcast_to(self._starts[:, None], shape)
+        ends = np.broadcast_to(self._ends[:, None], shape)
+        tt = np.broadcast_to(t[None, :], shape)
+        pos = self._search(self._offset[:, None] + t[None, :], tt, starts, ends).ravel()
+        valid = pos >= starts.ravel()
+        return pos[valid], np.tile(np.arange(len(t)), shape[0])[valid]
 
 
 def order_index(laps_done, times, groups=None) -> np.ndarray:

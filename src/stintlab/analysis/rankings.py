@@ -6,7 +6,8 @@
 Each figure comes with a 90 % interval (``ci_low``..``ci_high``): for the medians (``median_clean``,
 ``index``) the exact distribution-free order-statistic interval of the median
 (:func:`median_interval`, no resampling); for the other metrics a bootstrap interval (resampling the
-driver's clean laps :data:`N_BOOT` times with a fixed seed, :func:`bootstrap_interval`).
+driver's clean laps :data:`N_BOOT` times with a fixed seed, :func:`bootstrap_interval`; the draws depend only
+on the lap count, so drivers with as many laps share one draw matrix).
 ``close_to_next`` says that interval overlaps the next-ranked driver's, so close calls read as close. Drivers with fewer
 than :func:`~stintlab.analysis.pace.min_clean_laps` clean laps (10; 4 on laps of 6 min or more) are
 ranked but flagged ``low_sample``; :func:`best_performers` leaves them out.
@@ -31,7 +32,8 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
-from stintlab.analysis.pace import METRICS, car_metrics, driver_metrics, min_clean_laps
+from stintlab.analysis.context import codes
+from stintlab.analysis.pace import METRICS, _group_ids, _within_groups, car_metrics, driver_metrics, min_clean_laps
 from stintlab.config import THRESHOLDS
 from stintlab.errors import StintlabUsageError
 from stintlab.names import name_key
@@ -159,8 +161,7 @@ def _resampled(values, metric: str, *, n_boot: int, seed: int, sectors=None) -> 
         return None
     if metric in _ORDER_STATISTICS:
         return _resampled_order_statistic(v, metric, _draw_counts(n, n_boot, seed))
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, n, size=(n_boot, n))
+    idx = _draws(n, n_boot, seed)
     if metric == "ideal_lap":
         return _resampled_ideal(np.asarray(sectors, dtype=float), idx)
     return _stat(metric, v[idx])
@@ -170,12 +171,20 @@ def _resampled(values, metric: str, *, n_boot: int, seed: int, sectors=None) -> 
 _ORDER_STATISTICS = ("best_lap", "median_clean", "index")
 
 
-@functools.lru_cache(maxsize=32)
+@functools.lru_cache(maxsize=128)
+def _draws(n: int, n_boot: int, seed: int) -> np.ndarray:
+    """The lap positions each of ``n_boot`` resamples of n laps draws: one generator seeded with
+    ``seed`` per entry, so every entry with n laps draws the same ones (shared, read-only)."""
+    idx = np.random.default_rng(seed).integers(0, n, size=(n_boot, n))
+    idx.flags.writeable = False
+    return idx
+
+
+@functools.lru_cache(maxsize=64)
 def _draw_counts(n: int, n_boot: int, seed: int) -> np.ndarray:
     """How often each of n laps is drawn in each of ``n_boot`` resamples (the draws of
-    :func:`_resampled`: one generator seeded with ``seed`` per entry, so every entry with n laps
-    draws the same indices). Kept per (n, n_boot, seed); read-only."""
-    idx = np.random.default_rng(seed).integers(0, n, size=(n_boot, n))
+    :func:`_draws`). Kept per (n, n_boot, seed); read-only."""
+    idx = _draws(n, n_boot, seed)
     counts = np.bincount((idx + n * np.arange(n_boot)[:, None]).ravel(), minlength=n_boot * n)
     counts = counts.reshape(n_boot, n).astype(np.int32)
     counts.flags.writeable = False
@@ -222,55 +231,102 @@ def _metric_name(by: str) -> str:
     return key
 
 
-def _category_map(categories, frame: pd.DataFrame, column: str = "category") -> list:
-    if categories is None or (column != "category" and not isinstance(categories, pd.DataFrame)):
-        return [None] * len(frame)
+#: name_key of each name seen (names repeat across every ranking of a race and across races)
+_name_key = functools.lru_cache(maxsize=16384)(name_key)
+
+
+def _category_maps(categories, frame: pd.DataFrame, columns: tuple[str, ...]) -> list[list]:
+    """Per name of ``columns``, the ``categories`` value of each (car, driver) row of ``frame`` as a
+    string, None when unknown. ``categories``: a DataFrame with car, driver and those columns (one
+    it lacks gives None), a ``{(car, driver): category}`` mapping (``category`` only) or None."""
+    n = len(frame)
+    if categories is None:
+        return [[None] * n for _ in columns]
     if isinstance(categories, pd.DataFrame):
-        if column not in categories.columns:
-            return [None] * len(frame)
-        look = {
-            (str(c), name_key(d)): cat
-            for c, d, cat in zip(categories["car"], categories["driver"], categories[column], strict=True)
-        }
+        keys = list(zip(map(str, categories["car"].to_numpy(dtype=object)),
+                        map(_name_key, categories["driver"].to_numpy(dtype=object)), strict=True))  # fmt: skip
+        looks = {c: dict(zip(keys, categories[c].to_numpy(dtype=object), strict=True))
+                 for c in columns if c in categories.columns}  # fmt: skip
     else:
-        look = {(str(k[0]), name_key(k[1])): v for k, v in dict(categories).items()}
+        looks = {"category": {(str(k[0]), _name_key(k[1])): v for k, v in dict(categories).items()}}
+    rows = list(zip(map(str, frame["car"].to_numpy(dtype=object)), map(_name_key, frame["driver"].to_numpy(dtype=object)),
+                    strict=True))  # fmt: skip
     out = []
-    for c, d in zip(frame["car"], frame["driver"], strict=True):
-        v = look.get((str(c), name_key(d)))
-        out.append(None if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else str(v))
+    for col in columns:
+        look = looks.get(col)
+        if look is None:
+            out.append([None] * n)
+            continue
+        got = (look.get(k) for k in rows)
+        out.append([None if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else str(v) for v in got])
     return out
 
 
-def _rank(df: pd.DataFrame, keys: list[str]) -> pd.Series:
-    return df.groupby(keys, sort=False, dropna=False)["value"].rank(method="min").astype("Int32")
+def _first_seen(codes: np.ndarray) -> np.ndarray:
+    """Each value's number in order of first appearance (a missing value, -1, is one value)."""
+    return pd.factorize(codes)[0]
 
 
-def _with_confidence(
-    table: pd.DataFrame, clean: pd.DataFrame, keys: list[str], metric: str, n_boot: int, seed: int
-) -> pd.DataFrame:
-    # row positions of each group (in table order) and the metric's columns as numpy, once
-    groups = {(k if isinstance(k, tuple) else (k,)): pos
-              for k, pos in clean.groupby(keys, sort=False, observed=True).indices.items()}  # fmt: skip
-    if metric == "index":
-        values, keep = clean["pace_index"].to_numpy(dtype=float), None
-    else:
-        values = clean["lap_time"].to_numpy(dtype=float)
-        keep = clean["stint_keep"].to_numpy(dtype=bool) if metric == "stint_avg" else None
-    sectors = clean[["s1", "s2", "s3"]].to_numpy(dtype=float) if metric == "ideal_lap" else None
-    if table.empty:
-        return table.assign(ci_low=[], ci_high=[])
+def _rank_min(value: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """``groupby(group)[value].rank(method="min")``: 1 + how many values of the group are lower
+    (ties share the lowest rank), NaN for a NaN value."""
+    out = np.full(len(value), np.nan)
+    has = np.flatnonzero(~np.isnan(value))
+    if len(has) == 0:
+        return out
+    order = has[np.lexsort((value[has], group[has]))]
+    v, g = value[order], group[order]
+    pos = np.arange(len(order))
+    new_group = np.r_[True, g[1:] != g[:-1]]
+    new_value = new_group | np.r_[True, v[1:] != v[:-1]]
+    group_start = np.maximum.accumulate(np.where(new_group, pos, 0))
+    tie_start = np.maximum.accumulate(np.where(new_value, pos, 0))
+    out[order] = tie_start - group_start + 1
+    return out
+
+
+def _int32(rank: np.ndarray) -> pd.arrays.IntegerArray:
+    """Ranks (NaN: none) as a nullable Int32 array."""
+    missing = np.isnan(rank)
+    return pd.arrays.IntegerArray(np.where(missing, 0, rank).astype(np.int32), missing)
+
+
+def _intervals(table: pd.DataFrame, clean: pd.DataFrame, keys: list[str], metric: str, n_boot: int, seed: int):
+    """(ci_low, ci_high) of each row of ``table`` (one per group of ``keys``) over its laps of ``clean``."""
     lows, highs = np.full(len(table), np.nan), np.full(len(table), np.nan)
+    if len(table) == 0 or n_boot <= 0:
+        return lows, highs
+    gid, names = _group_ids(clean, keys)
+    n_groups = len(names[0])
+    groups = {k: i for i, k in enumerate(zip(*(nm.tolist() for nm in names), strict=True))}
+    at = np.array([groups.get(k, -1) for k in zip(*(table[k].to_numpy(dtype=object) for k in keys), strict=True)],
+                  dtype=np.int64)  # fmt: skip
+    ok = np.flatnonzero(gid >= 0)
+    g = gid[ok]
+    size = np.bincount(g, minlength=n_groups)
+    starts = np.r_[0, np.cumsum(size)[:-1]].astype(np.int64) if n_groups else np.zeros(0, dtype=np.int64)
+    if metric in _MEDIANS:  # the exact order-statistic interval of the median, no resampling
+        values = clean["pace_index" if metric == "index" else "lap_time"].to_numpy(dtype=float)[ok]
+        values = np.where(np.isfinite(values), values, np.nan)  # median_interval keeps the finite values
+        v = values[_within_groups(g, n_groups, values)]  # ascending in each group, NaN last
+        finite = np.bincount(g, np.isfinite(values), n_groups).astype(np.int64)
+        i = np.flatnonzero(at >= 0)
+        i = i[finite[at[i]] > 0]
+        n = finite[at[i]]
+        ranks = {k: median_interval_ranks(k)[:2] for k in np.unique(n).tolist()}
+        lo = np.array([ranks[k][0] for k in n.tolist()], dtype=np.int64)
+        hi = np.array([ranks[k][1] for k in n.tolist()], dtype=np.int64)
+        lows[i], highs[i] = v[starts[at[i]] + lo - 1], v[starts[at[i]] + hi - 1]
+        return lows, highs
+    rows = ok[_within_groups(g, n_groups)]  # each group's laps in table order (the resamples draw positions)
+    values = clean["pace_index" if metric == "index" else "lap_time"].to_numpy(dtype=float)
+    keep = clean["stint_keep"].to_numpy(dtype=bool) if metric == "stint_avg" else None
+    sectors = clean[["s1", "s2", "s3"]].to_numpy(dtype=float) if metric == "ideal_lap" else None
     done, resampled = [], []
-    for i, row in enumerate(table[keys].itertuples(index=False, name=None)):
-        pos = groups.get(tuple(row))
-        if pos is None or len(pos) == 0 or n_boot <= 0:
-            continue
+    for i in np.flatnonzero(at >= 0):
+        pos = rows[starts[at[i]] : starts[at[i]] + size[at[i]]]
         v = values[pos] if keep is None else values[pos[keep[pos]]]
-        if metric in _MEDIANS:  # exact order-statistic interval, no resampling
-            lows[i], highs[i] = median_interval(v)
-            continue
-        sec = sectors[pos] if sectors is not None else None
-        vals = _resampled(v, metric, n_boot=n_boot, seed=seed, sectors=sec)
+        vals = _resampled(v, metric, n_boot=n_boot, seed=seed, sectors=sectors[pos] if sectors is not None else None)
         if vals is not None:
             done.append(i)
             resampled.append(vals)
@@ -282,21 +338,50 @@ def _with_confidence(
         for j in np.flatnonzero(np.isnan(stack).any(axis=1)):
             q[:, j] = np.nanquantile(stack[j], _ci_quantiles())
         lows[done], highs[done] = q[0], q[1]
-    return table.assign(ci_low=lows, ci_high=highs)
+    return lows, highs
 
 
-def _close_to_next(df: pd.DataFrame, rank_col: str, group: list[str]) -> np.ndarray:
-    """True when the interval overlaps the next-ranked entry's in the same group."""
-    out = np.zeros(len(df), dtype=bool)
-    d = df.reset_index(drop=True)
-    for _, g in d[d["value"].notna()].groupby(group, sort=False, dropna=False):
-        g = g.sort_values(rank_col, kind="stable")
-        idx = g.index.to_numpy()
-        hi = g["ci_high"].to_numpy()
-        lo = g["ci_low"].to_numpy()
-        for j in range(len(idx) - 1):
-            out[idx[j]] = bool(hi[j] >= lo[j + 1])
-    return out
+def _ranked(m: pd.DataFrame, clean: pd.DataFrame, keys: list[str], metric: str, low: np.ndarray, n_boot: int,
+            seed: int, extra: dict | None = None, category=None) -> dict:  # fmt: skip
+    """The columns of the rankings table of the metrics table ``m`` (one row per group of ``keys``): its columns
+    (``extra`` inserted after the fourth, ``low_sample`` replaced by ``low``), then metric, value,
+    ci_low, ci_high, class_rank (and category_rank when ``category`` is given), close_to_next;
+    sorted by class (first appearance) then class_rank (NA last), stable."""
+    value = m[METRICS[metric]].to_numpy(dtype=float)
+    ci_low, ci_high = _intervals(m, clean, keys, metric, n_boot, seed)
+    cls = _first_seen(codes(m, "class")[0])  # dropna=False: a missing class is one group
+    class_rank = _rank_min(value, cls)
+    ranks = {"class_rank": class_rank}
+    if category is not None:
+        cat_known = np.array([c is not None for c in category], dtype=bool)
+        cat_codes = pd.factorize(np.array(category, dtype=object))[0]
+        category_rank = _rank_min(value, cls * (int(cat_codes.max(initial=0)) + 2) + cat_codes + 1)
+        ranks["category_rank"] = np.where(cat_known, category_rank, np.nan)
+    order = np.lexsort((np.where(np.isnan(class_rank), np.inf, class_rank), cls))
+    data: dict = {}
+    for j, c in enumerate(m.columns):
+        if j == 4 and extra:  # where driver_rankings always had them (m.insert(4, ...))
+            data.update({k: v.take(order) for k, v in extra.items()})
+        col = m[c]
+        if c == "low_sample":
+            data[c] = low[order]
+        elif isinstance(col.dtype, np.dtype):
+            data[c] = col.to_numpy()[order]
+        else:
+            data[c] = col.array.take(order)
+    if "low_sample" not in data:
+        data["low_sample"] = low[order]
+    data["metric"] = np.full(len(order), metric, dtype=object)
+    data["value"], data["ci_low"], data["ci_high"] = value[order], ci_low[order], ci_high[order]
+    for k, r in ranks.items():
+        data[k] = _int32(r[order])
+    # close_to_next: the interval overlaps the next ranked entry's of the same class (entries with a value)
+    close = np.zeros(len(order), dtype=bool)
+    f = np.flatnonzero(~np.isnan(value[order]))
+    same = cls[order][f[1:]] == cls[order][f[:-1]]
+    close[f[:-1][same]] = ci_high[order][f[:-1][same]] >= ci_low[order][f[1:][same]]
+    data["close_to_next"] = close
+    return data
 
 
 def driver_rankings(
@@ -323,24 +408,17 @@ def driver_rankings(
     None: the race's minimum (:func:`~stintlab.analysis.pace.min_clean_laps`: 10, 4 on laps of 6 min or more).
     """
     metric = _metric_name(by)
-    m = driver_metrics(laps, clean) if metrics is None else metrics.copy()
-    m.insert(4, "category", pd.array(_category_map(categories, m), dtype="string"))
-    m.insert(5, "category_source", pd.array(_category_map(categories, m, "category_source"), dtype="string"))
-    m["low_sample"] = m["clean_laps"] < (min_clean_laps(clean) if min_laps is None else min_laps)
-    m["metric"] = metric
-    m["value"] = m[METRICS[metric]]
-    m = _with_confidence(m, clean, ["car", "driver"], metric, n_boot, seed)
-    m["class_rank"] = _rank(m, ["class"])
-    m["category_rank"] = _rank(m, ["class", "category"])
-    m.loc[m["category"].isna(), "category_rank"] = pd.NA
-    order = {c: i for i, c in enumerate(pd.unique(m["class"]))}
-    m = m.sort_values(["class", "class_rank"], key=lambda s: s.map(order) if s.name == "class" else s, kind="stable")
-    m = m.reset_index(drop=True)
-    m["close_to_next"] = _close_to_next(m, "class_rank", ["class"])
+    m = driver_metrics(laps, clean) if metrics is None else metrics
+    category, source = _category_maps(categories, m, ("category", "category_source"))
+    if not isinstance(categories, pd.DataFrame):
+        source = [None] * len(m)
+    extra = {"category": pd.array(category, dtype="string"), "category_source": pd.array(source, dtype="string")}
+    low = m["clean_laps"].to_numpy() < (min_clean_laps(clean) if min_laps is None else min_laps)
+    r = _ranked(m, clean, ["car", "driver"], metric, low, n_boot, seed, extra, category)
     cols = ["driver", "car", "class", "team", "category", "category_source", "clean_laps", "best_lap", "ideal_lap", "best_10", "best_10_n",
             "best_20pct", "best_20pct_k", "median_clean", "stint_avg", "stint_avg_n", "index", "index_n", "spread",
             "metric", "value", "ci_low", "ci_high", "class_rank", "category_rank", "low_sample", "close_to_next"]  # fmt: skip
-    return m[[c for c in cols if c in m.columns]]
+    return pd.DataFrame({c: r[c] for c in cols if c in r})
 
 
 def crew_rankings(laps: pd.DataFrame, clean: pd.DataFrame, *, by: str = "index", min_laps: int | None = None,
@@ -348,17 +426,9 @@ def crew_rankings(laps: pd.DataFrame, clean: pd.DataFrame, *, by: str = "index",
     """Cars ranked in class by ``by`` over all their drivers' clean laps (same columns as drivers, no driver);
     ``metrics``: the :func:`~stintlab.analysis.pace.car_metrics` of the same tables when already computed."""
     metric = _metric_name(by)
-    m = car_metrics(laps, clean) if metrics is None else metrics.copy()
-    m["low_sample"] = m["clean_laps"] < (min_clean_laps(clean) if min_laps is None else min_laps)
-    m["metric"] = metric
-    m["value"] = m[METRICS[metric]]
-    m = _with_confidence(m, clean, ["car"], metric, n_boot, seed)
-    m["class_rank"] = _rank(m, ["class"])
-    order = {c: i for i, c in enumerate(pd.unique(m["class"]))}
-    m = m.sort_values(["class", "class_rank"], key=lambda s: s.map(order) if s.name == "class" else s, kind="stable")
-    m = m.reset_index(drop=True)
-    m["close_to_next"] = _close_to_next(m, "class_rank", ["class"])
-    return m
+    m = car_metrics(laps, clean) if metrics is None else metrics
+    low = m["clean_laps"].to_numpy() < (min_clean_laps(clean) if min_laps is None else min_laps)
+    return pd.DataFrame(_ranked(m, clean, ["car"], metric, low, n_boot, seed))
 
 
 def best_performers(rankings: pd.DataFrame, top: int = 1) -> pd.DataFrame:
@@ -369,34 +439,46 @@ def best_performers(rankings: pd.DataFrame, top: int = 1) -> pd.DataFrame:
     ci_high, gap_to_next (s or index points), close (interval overlaps the next one's), drivers
     (how many ranked drivers the category has in the class).
     """
-    r = rankings[~rankings["low_sample"] & rankings["value"].notna()].copy()
-    r["category"] = r["category"].astype("string").fillna("unknown")
-    rows = []
-    cat_order = {c: i for i, c in enumerate(_CATS + ("unknown",))}
-    for (cls, cat), g in r.groupby(["class", "category"], sort=False):
-        g = g.sort_values("value", kind="stable").reset_index(drop=True)
-        for i in range(min(top, len(g))):
-            nxt = g.iloc[i + 1] if i + 1 < len(g) else None
-            rows.append(
-                {
-                    "class": cls,
-                    "category": cat,
-                    "place": i + 1,
-                    "driver": g.at[i, "driver"],
-                    "car": g.at[i, "car"],
-                    "value": g.at[i, "value"],
-                    "ci_low": g.at[i, "ci_low"],
-                    "ci_high": g.at[i, "ci_high"],
-                    "gap_to_next": np.nan if nxt is None else float(nxt["value"] - g.at[i, "value"]),
-                    "close": False if nxt is None else bool(g.at[i, "ci_high"] >= nxt["ci_low"]),
-                    "drivers": len(g),
-                }
-            )
-    out = pd.DataFrame(rows, columns=["class", "category", "place", "driver", "car", "value", "ci_low", "ci_high",
-                                      "gap_to_next", "close", "drivers"])  # fmt: skip
-    corder = {c: i for i, c in enumerate(pd.unique(rankings["class"]))}
-    out = out.assign(_c=out["class"].map(corder), _k=out["category"].map(cat_order))
-    return out.sort_values(["_c", "_k", "place"], kind="stable").drop(columns=["_c", "_k"]).reset_index(drop=True)
+    cols = ["class", "category", "place", "driver", "car", "value", "ci_low", "ci_high", "gap_to_next", "close", "drivers"]
+    class_codes, class_names = codes(rankings, "class")
+    class_order = _first_seen(class_codes)  # classes in order of first appearance in the rankings
+    value = rankings["value"].to_numpy(dtype=float)
+    rows = np.flatnonzero(~rankings["low_sample"].to_numpy(dtype=bool) & ~np.isnan(value) & (class_codes >= 0))
+    category = rankings["category"].astype("string").fillna("unknown").to_numpy(dtype=object)[rows]
+    cat_codes, cat_names = pd.factorize(category)
+    group = _first_seen(class_codes[rows] * (len(cat_names) + 1) + cat_codes)  # (class, category), first appearance
+    order = rows[np.lexsort((value[rows], group))]  # by group, then value (ties in table order)
+    g = group[np.lexsort((value[rows], group))]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]]) if len(g) else np.zeros(0, dtype=np.int64)
+    ends = np.r_[starts[1:], len(g)]
+    ci_low, ci_high = rankings["ci_low"].to_numpy(dtype=float), rankings["ci_high"].to_numpy(dtype=float)
+    drivers, cars = rankings["driver"].to_numpy(dtype=object), rankings["car"].to_numpy(dtype=object)
+    cat_rank = {c: i for i, c in enumerate(_CATS + ("unknown",))}
+    out: dict = {c: [] for c in cols}
+    sort_keys = []
+    for a, b in zip(starts, ends, strict=True):
+        first = order[a]
+        cls, cat = class_names[class_codes[first]], category[np.searchsorted(rows, first)]
+        for i in range(min(top, b - a)):
+            j = order[a + i]
+            nxt = order[a + i + 1] if a + i + 1 < b else None
+            out["class"].append(cls)
+            out["category"].append(cat)
+            out["place"].append(i + 1)
+            out["driver"].append(drivers[j])
+            out["car"].append(cars[j])
+            out["value"].append(value[j])
+            out["ci_low"].append(ci_low[j])
+            out["ci_high"].append(ci_high[j])
+            out["gap_to_next"].append(np.nan if nxt is None else float(value[nxt] - value[j]))
+            out["close"].append(False if nxt is None else bool(ci_high[j] >= ci_low[nxt]))
+            out["drivers"].append(int(b - a))
+            sort_keys.append((class_order[first], cat_rank.get(cat, np.inf), i + 1))
+    if not sort_keys:
+        return pd.DataFrame([], columns=cols)
+    keys = np.array(sort_keys, dtype=float)
+    place = np.lexsort((keys[:, 2], keys[:, 1], keys[:, 0]))  # class, category order, place (stable)
+    return pd.DataFrame({c: [v[k] for k in place] for c, v in out.items()})
 
 
 def metric_leaders(rankings: pd.DataFrame, metrics=None, top: int = 3) -> pd.DataFrame:

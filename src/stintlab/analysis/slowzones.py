@@ -45,7 +45,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from stintlab.analysis.flags import has_flags, neutralised_mask, window_median
+from stintlab.analysis.context import codes, values
+from stintlab.analysis.flags import has_flags, neutralised_mask
+from stintlab.analysis.medians import grouped_time_window_bounds, rolling_median, stable_order
 from stintlab.analysis.order import start_offsets
 from stintlab.config import THRESHOLDS
 from stintlab.schema import empty_table
@@ -60,6 +62,8 @@ __all__ = [
     "ZONE_COLUMNS",
     "sector_times",
     "sector_passages",
+    "passage_arrays",
+    "Passages",
     "slow_zones",
     "slow_zone_mask",
     "slow_zone_reason",
@@ -175,6 +179,52 @@ def sector_times(
     return sec, exits, numbers
 
 
+class Passages:
+    """The sector passages of :func:`sector_passages` as numpy arrays (its columns: row, sector,
+    enter, exit, time, ratio; ``car``: integer car codes, ``car_names`` their values per lap row),
+    the form the kernels read without a DataFrame. :meth:`frame` gives the public table."""
+
+    __slots__ = ("row", "car", "sector", "enter", "exit", "time", "ratio", "car_names")
+
+    def __init__(self, row, car, sector, enter, exit, time, ratio, car_names=None):  # noqa: A002
+        self.row, self.car, self.sector = row, car, sector
+        self.enter, self.exit, self.time, self.ratio = enter, exit, time, ratio
+        self.car_names = car_names
+
+    def __len__(self) -> int:
+        return len(self.row)
+
+    @property
+    def empty(self) -> bool:
+        return len(self.row) == 0
+
+    def take(self, keep: np.ndarray) -> Passages:
+        return Passages(*(getattr(self, f)[keep] for f in self.__slots__[:7]), self.car_names)
+
+    def frame(self) -> pd.DataFrame:
+        car = self.car_names[self.row] if self.car_names is not None else self.car
+        return pd.DataFrame(
+            {"row": self.row, "car": car, "sector": self.sector, "enter": self.enter, "exit": self.exit,
+             "time": self.time, "ratio": self.ratio}
+        )  # fmt: skip
+
+
+def _as_passages(p) -> Passages:
+    """:class:`Passages` of a :func:`sector_passages` table (or the arrays themselves)."""
+    if isinstance(p, Passages):
+        return p
+    if p.empty:
+        return _NO_PASSAGES
+    car = pd.factorize(p["car"].to_numpy())[0]  # codes: only who is who counts (cars affected)
+    return Passages(
+        p["row"].to_numpy(dtype=np.int64), car, p["sector"].to_numpy(), p["enter"].to_numpy(dtype=float),
+        p["exit"].to_numpy(dtype=float), p["time"].to_numpy(dtype=float), p["ratio"].to_numpy(dtype=float),
+    )  # fmt: skip
+
+
+_NO_PASSAGES = Passages(*(np.zeros(0, dtype=np.int64) for _ in range(3)), *(np.zeros(0) for _ in range(4)))
+
+
 def sector_passages(
     laps: pd.DataFrame, neutralised: np.ndarray | None = None, sections: pd.DataFrame | None = None
 ) -> pd.DataFrame:
@@ -184,9 +234,22 @@ def sector_passages(
     cols = ["row", "car", "sector", "enter", "exit", "time", "ratio"]
     if slow_zone_reason(laps, sections) is not None:
         return pd.DataFrame({c: [] for c in cols})
+    return passage_arrays(laps, neutralised, sections).frame()
+
+
+def passage_arrays(
+    laps: pd.DataFrame,
+    neutralised: np.ndarray | None = None,
+    sections: pd.DataFrame | None = None,
+    times: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+) -> Passages:
+    """:func:`sector_passages` as :class:`Passages` (``times``: :func:`sector_times` of the same laps
+    and ``sections`` when already computed: given only where :func:`slow_zone_reason` is None)."""
+    if times is None and slow_zone_reason(laps, sections) is not None:  # times: only where there are sectors
+        return _NO_PASSAGES
     if neutralised is None:
         neutralised = neutralised_mask(laps)
-    sec, exits, numbers = sector_times(laps, sections)
+    sec, exits, numbers = sector_times(laps, sections) if times is None else times
     n_sec = sec.shape[1]
     usable = np.isfinite(sec) & (sec > 0)
     base = (laps["lap"].to_numpy() > 1) & ~np.asarray(neutralised, dtype=bool)
@@ -196,26 +259,29 @@ def sector_passages(
     last = n_sec - 1 - np.argmax(np.isfinite(sec[:, ::-1]), axis=1)
     in_lap = np.flatnonzero(laps["in_lap"].to_numpy(dtype=bool))
     usable[in_lap, last[in_lap]] = False
-    car = laps["car"].to_numpy()
-    codes = pd.factorize(car)[0]
+    car_codes = codes(laps, "car")[0]
     rows, ks = np.nonzero(usable)  # one entry per usable (row, sector)
     t = sec[rows, ks]
-    ref = pd.Series(t).groupby(codes[rows] * n_sec + ks, sort=False).transform("median").to_numpy()
+    ref = pd.Series(t).groupby(car_codes[rows] * n_sec + ks, sort=False).transform("median").to_numpy()
     x = exits[rows, ks]
-    order = np.argsort(x, kind="stable")
+    order = stable_order(x)
     rows, ks, t, ref, x = rows[order], ks[order], t[order], ref[order], x[order]
-    return pd.DataFrame(
-        {"row": rows, "car": car[rows], "sector": numbers[ks], "enter": x - t, "exit": x, "time": t, "ratio": t / ref}
-    )
+    return Passages(rows, car_codes[rows], numbers[ks], x - t, x, t, t / ref, values(laps, "car"))
 
 
-def _field(p: pd.DataFrame) -> dict:
-    """Per sector number: (indices into ``p``, exit times, field ratio at each passage)."""
-    sector, exit_all, ratio_all = p["sector"].to_numpy(), p["exit"].to_numpy(), p["ratio"].to_numpy()
+def _field(p: Passages) -> dict:
+    """Per sector number: (indices into ``p``, exit times, field ratio at each passage); the field
+    ratios of every sector from one rolling-median call (each sector's windows its own)."""
+    sector, exit_all, ratio_all = p.sector, p.exit, p.ratio
+    by_sector = stable_order(sector)  # each sector's passages together, in race-time order
+    ss = sector[by_sector]
+    cuts = np.flatnonzero(np.r_[True, ss[1:] != ss[:-1]])
+    start, end = grouped_time_window_bounds(exit_all[by_sector], cuts, HALF_WINDOW)
+    med = rolling_median(ratio_all[by_sector], start, end, 1)
     out = {}
-    for k in np.unique(sector):
-        i = np.flatnonzero(sector == k)
-        out[int(k)] = (i, exit_all[i], window_median(exit_all[i], ratio_all[i], HALF_WINDOW))
+    for a, b in zip(cuts, np.r_[cuts[1:], len(ss)]):
+        i = by_sector[a:b]
+        out[int(ss[a])] = (i, exit_all[i], med[a:b])
     return out
 
 
@@ -229,15 +295,13 @@ def slow_zones(
     start, end (shared race clock, s), duration (s), start_hour, end_hour (1-based race hours),
     peak_ratio and median_ratio (field ratio in the zone), cars_affected (cars with a slowed
     passage), passages. ``passages``: the :func:`sector_passages` of the same laps (and
-    ``sections``) when already computed. One kernel for any number of sectors."""
-    p = sector_passages(laps, neutralised, sections) if passages is None else passages
-    empty = empty_table("slow_zones")
+    ``sections``) when already computed (the table or :class:`Passages`). One kernel for any number of sectors."""
+    p = passage_arrays(laps, neutralised, sections) if passages is None else _as_passages(passages)
     if p.empty:
-        return empty
+        return empty_table("slow_zones")
     code60 = zone_rule(laps, sections) == "code60"
     ratio_min, local_min, min_duration = (C60_RATIO, C60_LOCAL, C60_MIN_DURATION) if code60 else (RATIO, LOCAL, MIN_DURATION)
-    exit_all, enter_all = p["exit"].to_numpy(), p["enter"].to_numpy()
-    ratio_all, car_all = p["ratio"].to_numpy(), p["car"].to_numpy()
+    exit_all, enter_all, ratio_all, car_all = p.exit, p.enter, p.ratio, p.car
     field = _field(p)
     zones = []
     for k, (rows, t, med) in field.items():
@@ -268,13 +332,15 @@ def slow_zones(
                 }
             )
     if not zones:
-        return empty
-    out = pd.DataFrame(zones).sort_values(["start", "sector"], kind="stable").reset_index(drop=True)
-    out.insert(0, "zone", np.arange(1, len(out) + 1))
-    out["duration"] = out["end"] - out["start"]
-    out["start_hour"] = (out["start"] // 3600).astype(int) + 1
-    out["end_hour"] = (out["end"] // 3600).astype(int) + 1
-    return out[ZONE_COLUMNS]
+        return empty_table("slow_zones")
+    cols = {c: np.array([z[c] for z in zones]) for c in zones[0]}
+    order = np.lexsort((cols["sector"], cols["start"]))  # by start, then sector (stable)
+    cols = {c: v[order] for c, v in cols.items()}
+    cols["zone"] = np.arange(1, len(order) + 1)
+    cols["duration"] = cols["end"] - cols["start"]
+    cols["start_hour"] = (cols["start"] // 3600).astype(int) + 1
+    cols["end_hour"] = (cols["end"] // 3600).astype(int) + 1
+    return pd.DataFrame({c: cols[c] for c in ZONE_COLUMNS})
 
 
 def full_course_spans(passages: pd.DataFrame) -> list[tuple[float, float]]:
@@ -303,8 +369,8 @@ def full_course_spans(passages: pd.DataFrame) -> list[tuple[float, float]]:
     """
     if passages.empty:
         return []
-    enter, exit_ = passages["enter"].to_numpy(dtype=float), passages["exit"].to_numpy(dtype=float)
-    ratio, sector = passages["ratio"].to_numpy(dtype=float), passages["sector"].to_numpy()
+    p = _as_passages(passages)
+    enter, exit_, ratio, sector = p.enter, p.exit, p.ratio, p.sector
     keep = ratio < STOPPED_RATIO
     if not keep.any():
         return []
@@ -312,16 +378,21 @@ def full_course_spans(passages: pd.DataFrame) -> list[tuple[float, float]]:
     n = int((exit_[keep].max() - t0) // FULL_STEP) + 2
     b0 = ((enter - t0) // FULL_STEP).astype(np.int64)
     b1 = ((exit_ - t0) // FULL_STEP).astype(np.int64) + 1
-    least = None
-    for k in np.unique(sector):
-        m = keep & (sector == k)
-        slow = m & (ratio >= FULL_RATIO)
-        total = np.cumsum(np.bincount(b0[m], minlength=n + 1)[: n + 1] - np.bincount(b1[m], minlength=n + 1)[: n + 1])
-        hot = np.cumsum(np.bincount(b0[slow], minlength=n + 1)[: n + 1] - np.bincount(b1[slow], minlength=n + 1)[: n + 1])
-        share = np.where(total >= 3, hot / np.maximum(total, 1), 0.0)  # 3 cars at least in the sector
-        least = share if least is None else np.minimum(least, share)
-    if least is None or len(np.unique(sector)) < 2:
+    # passages in progress per time step and sector: one row of counts per sector (entries minus exits, summed)
+    numbers, which = np.unique(sector, return_inverse=True)
+    if len(numbers) < 2:
         return []
+    slow = keep & (ratio >= FULL_RATIO)
+    size = len(numbers) * (n + 1)
+    at0, at1 = which * (n + 1) + b0, which * (n + 1) + b1  # kept passages: 0 <= b0 < b1 <= n
+
+    def in_progress(m: np.ndarray) -> np.ndarray:
+        steps = np.bincount(at0[m], minlength=size) - np.bincount(at1[m], minlength=size)
+        return np.cumsum(steps.reshape(len(numbers), n + 1), axis=1)
+
+    total, hot = in_progress(keep), in_progress(slow)
+    share = np.where(total >= 3, hot / np.maximum(total, 1), 0.0)  # 3 cars at least in the sector
+    least = share.min(axis=0)
     spans: list[list[float]] = []
     for i in np.flatnonzero(least >= 0.5):
         a = t0 + i * FULL_STEP
@@ -338,6 +409,7 @@ def with_full_course(
     neutralised: np.ndarray,
     passages: pd.DataFrame,
     sections: pd.DataFrame | None = None,
+    crossings: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
     """Files without a flag column: the whole-course neutralisations the lap-time inference misses
     (too short to lift whole laps over its 1.6; Le Mans 2019 0:55-0:58, every car once ~60 s slower in
@@ -346,14 +418,15 @@ def with_full_course(
     ``C60`` on the Nordschleife (:func:`zone_rule`: a full-course Code 60, there is no safety car,
     so an inferred SC / FCY over the span is renamed C60 too); every lap run (partly) inside a span
     neutralised; the passages of those laps left out. Files with flags come back unchanged (the
-    flags are observed)."""
+    flags are observed). ``passages`` may be :class:`Passages` (they come back as such);
+    ``crossings``: the crossings on the shared race clock (``sector_times(...)[1][:, -1]``) when at hand."""
     if passages.empty or has_flags(laps):
         return kinds, neutralised, passages
     spans = full_course_spans(passages)
     if not spans:
         return kinds, neutralised, passages
     kind = "C60" if zone_rule(laps, sections) == "code60" else "FCY"
-    el = laps["elapsed"].to_numpy(dtype=float) + start_offsets(laps)
+    el = laps["elapsed"].to_numpy(dtype=float) + start_offsets(laps) if crossings is None else crossings
     ls = el - laps["lap_time"].to_numpy(dtype=float)
     kinds = np.asarray(kinds, dtype=object).copy()
     neutralised = np.asarray(neutralised, dtype=bool).copy()
@@ -365,22 +438,28 @@ def with_full_course(
             kinds[inferred] = kind
         kinds[cross & (kinds == "")] = kind
         neutralised |= over
+    if isinstance(passages, Passages):
+        return kinds, neutralised, passages.take(~neutralised[passages.row])
     passages = passages[~neutralised[passages["row"].to_numpy(dtype=np.int64)]].reset_index(drop=True)
     return kinds, neutralised, passages
 
 
 def slow_zone_mask(
-    laps: pd.DataFrame, zones: pd.DataFrame | None = None, sections: pd.DataFrame | None = None
+    laps: pd.DataFrame,
+    zones: pd.DataFrame | None = None,
+    sections: pd.DataFrame | None = None,
+    times: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """Per lap row: True when one of its sectors was driven inside a slow zone of that sector
-    (the sector's exit between the zone's start and end)."""
+    (the sector's exit between the zone's start and end). ``times``: :func:`sector_times` of the
+    same laps and ``sections`` when already computed (only where :func:`slow_zone_reason` is None)."""
     n = len(laps)
     out = np.zeros(n, dtype=bool)
     if zones is None:
         zones = slow_zones(laps, sections=sections)
-    if zones.empty or slow_zone_reason(laps, sections) is not None:
+    if zones.empty or (times is None and slow_zone_reason(laps, sections) is not None):
         return out
-    _, exits, numbers = sector_times(laps, sections)
+    _, exits, numbers = sector_times(laps, sections) if times is None else times
     col = {int(k): i for i, k in enumerate(numbers)}
     for z in zones.itertuples():
         if int(z.sector) not in col:

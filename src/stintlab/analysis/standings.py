@@ -33,20 +33,23 @@ to the car directly ahead overall, ``class_interval`` to the car ahead in the cl
 from __future__ import annotations
 
 import math
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from stintlab.analysis.classification import gap_text
-from stintlab.analysis.context import codes, strings
+from stintlab.analysis.context import codes, strings, values
 from stintlab.analysis.lookup import find_class
-from stintlab.analysis.order import last_rows, last_rows_at, last_rows_at_times, order_index
+from stintlab.analysis.order import Crossings, last_rows, order_index
 from stintlab.errors import StintlabUsageError
 from stintlab.io.alkamel_laps import MAX_RACE_TIME
 from stintlab.schema import check_columns, empty_table
 
 __all__ = [
     "STANDINGS_COLUMNS",
+    "Snapshots",
     "standings_at",
     "standings_after_hour",
     "hour_snapshot_time",
@@ -56,6 +59,8 @@ __all__ = [
     "race_hours",
 ]
 
+_STRING = pd.StringDtype()
+_TEXT_COLUMNS = ("car", "class", "team", "driver")
 STANDINGS_COLUMNS = [
     "position", "class_position", "car", "class", "team", "driver", "laps", "race_time", "in_pit",
     "gap_to_leader", "gap_to_class_leader", "gap_to_class_leader_laps", "gap_to_class_leader_s",
@@ -63,77 +68,283 @@ STANDINGS_COLUMNS = [
 ]  # fmt: skip
 
 
-def _gap(laps_a: np.ndarray, t_a: np.ndarray, laps_b: np.ndarray, t_b: np.ndarray):
-    """(laps behind, seconds at equal laps or NaN, text) of cars a relative to cars b."""
-    behind = (laps_b - laps_a).astype(np.int64)
-    secs = np.where(behind == 0, t_a - t_b, np.nan)
-    laps_text: dict[int, str] = {}  # a gap of whole laps (seconds NaN) worded once per lap count
-    text = [
-        gap_text(b, s) if b == 0 else laps_text.get(b) or laps_text.setdefault(b, gap_text(b, s))
-        for b, s in zip(behind.tolist(), secs.tolist())
-    ]
-    return behind, secs, text
+_LAP_TEXTS = np.empty(0, dtype=object)  # gap_text(b, NaN) for b = 0, 1, 2, ... laps behind
 
 
-def _table(laps: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
-    """Standings table from one row per car (its last crossing): ``rows`` are positions in ``laps``.
+def _lap_texts(top: int) -> np.ndarray:
+    """:data:`_LAP_TEXTS` up to ``top`` laps behind, worded once (a longer array replaces it whole)."""
+    global _LAP_TEXTS
+    texts = _LAP_TEXTS
+    if len(texts) <= top:
+        texts = np.array([gap_text(b, float("nan")) for b in range(top + 1)], dtype=object)
+        _LAP_TEXTS = texts
+    return texts
 
-    Reads only the few columns it needs at those rows as numpy arrays (class codes for the in-class
-    leader, position and car ahead; the lap table's string columns taken, not copied through
-    objects) and builds the frame once."""
-    rows = np.asarray(rows, dtype=np.int64)
-    o = order_index(laps["lap"].to_numpy()[rows], laps["elapsed"].to_numpy(dtype=float)[rows])
-    n = len(o)
-    at = rows[o]
-    lap = laps["lap"].to_numpy(dtype=np.int64)[at]
-    el = laps["elapsed"].to_numpy(dtype=float)[at]
-    string = {
-        k: strings(laps, k, at) if k in laps else pd.array([None] * n, dtype="string")
-        for k in ("car", "class", "team", "driver")
-    }
-    in_pit = laps["in_lap"].to_numpy(dtype=bool)[at] if "in_lap" in laps else None
-    if n == 0:
-        out = pd.DataFrame({"position": np.arange(1, n + 1, dtype=np.int64), **string, "laps": lap, "race_time": el,
-                            "in_pit": in_pit if in_pit is not None else np.zeros(n, dtype=bool)})  # fmt: skip
-        for c in STANDINGS_COLUMNS:
-            if c not in out:
-                out[c] = pd.Series([], dtype=object)
-        return out[STANDINGS_COLUMNS]
-    cc = codes(laps, "class", filled=True)[0][at]  # the race's class codes: only equality matters here
-    by_class = np.argsort(cc, kind="stable")  # rows of a class together, race order kept
-    sc = cc[by_class]
-    starts = np.r_[True, sc[1:] != sc[:-1]]
-    start_at = np.maximum.accumulate(np.where(starts, np.arange(n), 0))
-    class_position = np.empty(n, dtype=np.int64)
-    class_position[by_class] = np.arange(n) - start_at + 1
-    leader = np.empty(n, dtype=np.int64)
-    leader[by_class] = by_class[start_at]
-    ahead = np.empty(n, dtype=np.int64)  # the car ahead in class, itself for the class leader
-    ahead[by_class] = np.where(starts, by_class, by_class[np.maximum(np.arange(n) - 1, 0)])
-    _, _, gap_to_leader = _gap(lap, el, np.full(n, lap[0]), np.full(n, el[0]))
-    cb, cs, ct = _gap(lap, el, lap[leader], el[leader])
-    prev_lap, prev_el = np.r_[lap[:1], lap[:-1]], np.r_[el[:1], el[:-1]]
-    _, ivs, ivt = _gap(lap, el, prev_lap, prev_el)
-    pe = el[ahead]
-    pe = np.where(np.isnan(pe), el, pe)  # as a NaN shifted time is filled with the car's own
-    _, cis, cit = _gap(lap, el, lap[ahead], pe)
-    out = {
-        "position": np.arange(1, n + 1, dtype=np.int64),
-        "class_position": class_position,
-        **string,
-        "laps": lap,
-        "race_time": el,
-        "in_pit": in_pit if in_pit is not None else np.zeros(n, dtype=bool),
-        "gap_to_leader": pd.array(gap_to_leader, dtype="string"),
-        "gap_to_class_leader": pd.array(ct, dtype="string"),
-        "gap_to_class_leader_laps": cb,
-        "gap_to_class_leader_s": cs,
-        "interval": pd.array(ivt, dtype="string"),
-        "interval_s": ivs,
-        "class_interval": pd.array(cit, dtype="string"),
-        "class_interval_s": cis,
-    }
-    return pd.DataFrame({c: out[c] for c in STANDINGS_COLUMNS})
+
+def _gap_texts(behind: np.ndarray, secs: np.ndarray) -> list:
+    """The texts (:func:`gap_text`) of gap columns given as rows of (laps behind, seconds at equal
+    laps or NaN), as string arrays (Arrow), all converted at once: a whole-lap gap (or none) is
+    worded once per lap count, a gap in seconds once per distinct value."""
+    k, n = behind.shape
+    b = behind.ravel()
+    text = _lap_texts(int(b.max()) if len(b) else 0)[np.maximum(b, 0)]
+    same = np.flatnonzero(b == 0)  # a gap in seconds (or none)
+    if len(same):
+        uniq, back = np.unique(secs.ravel()[same], return_inverse=True)
+        text[same] = np.array([gap_text(0, x) for x in uniq.tolist()], dtype=object)[back]
+    whole = pa.array(text, type=pa.large_string())
+    return [pd.arrays.ArrowStringArray(pa.chunked_array([whole.slice(i * n, n)])) for i in range(k)]
+
+
+_COLUMN_INDEX: dict[tuple, pd.Index] = {}  # the column labels of each table shape, built once
+
+
+def _frame(columns: dict, n: int) -> pd.DataFrame:
+    """``pd.DataFrame(columns)`` for 1-D arrays of length ``n`` (a RangeIndex), without the dict
+    constructor's checks and copies and with the column labels built once (half of a standings
+    table's cost; pandas >= 2.2)."""
+    names = tuple(columns)
+    labels = _COLUMN_INDEX.get(names)
+    if labels is None:
+        labels = _COLUMN_INDEX.setdefault(names, pd.DataFrame({c: [] for c in names}).columns)
+    try:
+        return pd.DataFrame._from_arrays(list(columns.values()), columns=labels, index=pd.RangeIndex(n),
+                                         verify_integrity=False)  # fmt: skip
+    except (AttributeError, TypeError):  # a pandas without it
+        return pd.DataFrame(columns)
+
+
+def _empty_table(string: dict, lap: np.ndarray, el: np.ndarray, in_pit: np.ndarray) -> pd.DataFrame:
+    """The standings of a moment before any crossing: no row, the numeric and text columns as objects."""
+    out = pd.DataFrame({"position": np.zeros(0, dtype=np.int64), **string, "laps": lap, "race_time": el, "in_pit": in_pit})
+    for c in STANDINGS_COLUMNS:
+        if c not in out:
+            out[c] = pd.Series([], dtype=object)
+    return out[STANDINGS_COLUMNS]
+
+
+class Snapshots:
+    """What the standings of one lap table at every moment share, read once (``race.snapshots``):
+    each car's crossings as sorted arrays (:class:`stintlab.analysis.order.Crossings`), the columns
+    a standings table shows at the crossing rows, the class codes, and what the official hourly
+    moments are found from. A standings table is then a binary search per car, the order of the
+    listed cars and the output columns taken at their rows (:meth:`at`, :meth:`final`); the tables
+    of many moments are made in one pass (:meth:`tables`: every race hour, :attr:`hour_tables`), and
+    :meth:`hourly` is their long table. The public functions of this module build one for a single
+    call. Computed parts are kept (two threads asking first may both compute one: same values)."""
+
+    def __init__(self, laps: pd.DataFrame):
+        self.laps = laps
+
+    @cached_property
+    def crossings(self) -> Crossings:
+        return Crossings(self.laps)
+
+    @cached_property
+    def _columns(self) -> dict:
+        laps, n = self.laps, len(self.laps)
+        cols: dict = {}
+        arrow = {}  # Arrow string columns: taken together (one take per table), no Python objects
+        for k in _TEXT_COLUMNS:
+            if k not in laps:
+                cols[k] = None
+            elif laps[k].dtype == _STRING and isinstance(laps[k].array, pd.arrays.ArrowStringArray):
+                arrow[k] = laps[k].array.__arrow_array__()
+            else:
+                cols[k] = values(laps, k)
+        cols["arrow"] = pa.table(arrow) if arrow else None
+        cols["in_pit"] = laps["in_lap"].to_numpy(dtype=bool) if "in_lap" in laps else np.zeros(n, dtype=bool)
+        cols["class_codes"] = codes(laps, "class", filled=True)[0] if n else np.zeros(0, dtype=np.int64)
+        return cols
+
+    def _strings(self, at: np.ndarray) -> dict:
+        """The car, class, team and driver at rows ``at`` as string arrays
+        (:func:`stintlab.analysis.context.strings`)."""
+        cols = self._columns
+        taken = cols["arrow"].take(at) if cols["arrow"] is not None else None
+        out = {}
+        for k in _TEXT_COLUMNS:
+            if k in cols:
+                src = cols[k]
+                out[k] = pd.array([None] * len(at) if src is None else src[at], dtype="string")
+            else:
+                out[k] = pd.arrays.ArrowStringArray(taken.column(k))
+        return out
+
+    def table(self, rows: np.ndarray) -> pd.DataFrame:
+        """Standings table from one row per car (its last crossing): ``rows`` are positions in the
+        lap table (:meth:`tables` for one moment)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        return self.tables(rows, np.zeros(len(rows), dtype=np.int64), 1)[0]
+
+    def _ranked(self, rows: np.ndarray, moment: np.ndarray, count: int) -> dict:
+        """Race order at each of ``count`` moments, for rows (each car's last crossing) and the
+        index of their moment: ``at`` the rows by moment then race order, ``g`` their moment,
+        ``lap``/``el`` there, ``bounds`` each moment's slice, ``first`` each row's moment leader,
+        ``class_position``, ``leader`` (the class leader) and ``ahead`` (the car ahead in the class,
+        itself for the class leader) as positions in ``at``."""
+        lap_all, el_all = self.crossings.lap, self.crossings.elapsed
+        o = order_index(lap_all[rows], el_all[rows], groups=moment)
+        at, g = rows[o], moment[o]
+        m = len(at)
+        idx = np.arange(m)
+        bounds = np.searchsorted(g, np.arange(count + 1))  # each moment's rows: bounds[k]:bounds[k + 1]
+        out = {"at": at, "g": g, "lap": lap_all[at], "el": el_all[at], "idx": idx, "bounds": bounds, "first": bounds[g]}
+        cc = self._columns["class_codes"][at]  # the race's class codes: only equality matters here
+        key = g * (int(cc.max()) + 1 if m else 1) + cc
+        by_class = np.argsort(key, kind="stable")  # rows of a class at a moment together, race order kept
+        sk = key[by_class]
+        starts = np.ones(m, dtype=bool)
+        np.not_equal(sk[1:], sk[:-1], out=starts[1:])
+        start_at = np.maximum.accumulate(np.where(starts, idx, 0)) if m else idx
+        for name in ("class_position", "leader", "ahead"):
+            out[name] = np.empty(m, dtype=np.int64)
+        out["class_position"][by_class] = idx - start_at + 1
+        out["leader"][by_class] = by_class[start_at]
+        out["ahead"][by_class] = np.where(starts, by_class, by_class[np.maximum(idx - 1, 0)])
+        return out
+
+    def tables(self, rows: np.ndarray, moment: np.ndarray, count: int) -> list[pd.DataFrame]:
+        """Standings tables at ``count`` moments at once: ``rows`` are positions in the lap table
+        (each car's last crossing), ``moment`` the index of the moment each belongs to (rows of a
+        moment in table order). Positions, leaders and cars ahead are found per moment in one pass
+        over all the rows, the texts worded and the strings taken once; each table is then slices."""
+        r = self._ranked(rows, moment, count)
+        at, m, idx, first = r["at"], len(r["at"]), r["idx"], r["first"]
+        lap, el = r["lap"], r["el"]
+        string = self._strings(at)
+        in_pit = self._columns["in_pit"][at]
+        bounds = r["bounds"]
+        if m == 0:
+            return [_empty_table(string, lap, el, in_pit) for _ in range(count)]
+        class_position, leader, ahead = r["class_position"], r["leader"], r["ahead"]
+        # the car each gap is to, per column: the leader, the class leader, the car ahead overall and in the class
+        ref = np.empty((4, m), dtype=np.int64)
+        ref[0] = first
+        ref[1] = leader
+        ref[2] = np.maximum(idx - 1, first)
+        ref[3] = ahead
+        behind = lap[ref] - lap  # laps behind
+        t_ref = el[ref]
+        t_ref[3] = np.where(np.isnan(t_ref[3]), el, t_ref[3])  # as a NaN shifted time is filled with the car's own
+        secs = np.where(behind == 0, el - t_ref, np.nan)  # seconds at equal laps
+        texts = _gap_texts(behind, secs)
+        columns = {
+            "position": idx - first + 1,
+            "class_position": class_position,
+            **string,
+            "laps": lap,
+            "race_time": el,
+            "in_pit": in_pit,
+            "gap_to_leader": texts[0],
+            "gap_to_class_leader": texts[1],
+            "gap_to_class_leader_laps": behind[1],
+            "gap_to_class_leader_s": secs[1],
+            "interval": texts[2],
+            "interval_s": secs[2],
+            "class_interval": texts[3],
+            "class_interval_s": secs[3],
+        }
+        columns = {c: columns[c] for c in STANDINGS_COLUMNS}
+        out = []
+        for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+            if a == b:
+                out.append(_empty_table({k: string[k][a:b] for k in _TEXT_COLUMNS}, lap[a:b], el[a:b], in_pit[a:b]))
+            else:
+                out.append(_frame({c: v[a:b] for c, v in columns.items()}, b - a))
+        return out
+
+    def at(self, t: float, cls: str | None = None) -> pd.DataFrame:
+        """:func:`standings_at`."""
+        check_columns(self.laps, "laps", "standings_at()", ("car", "lap", "class", "elapsed"))
+        if t is None or (isinstance(t, float) and math.isnan(t)):
+            raise StintlabUsageError("a race time is needed for standings")
+        if t < 0:
+            raise StintlabUsageError(f"race time must not be negative (got {t})")
+        table = self.table(self.crossings.rows_at(float(t)))
+        return _filter_class(table, self.laps, cls) if cls is not None else table
+
+    def final(self, cls: str | None = None) -> pd.DataFrame:
+        """:func:`final_standings`."""
+        table = self.table(last_rows(self.laps))
+        return _filter_class(table, self.laps, cls) if cls is not None else table
+
+    @cached_property
+    def hours(self) -> int:
+        """:func:`race_hours`."""
+        return race_hours(self.laps)
+
+    @cached_property
+    def _by_lap(self) -> tuple:
+        """Per lap number (from the smallest, ``base``): the earliest race time any car completed
+        that lap or a later one (NaN times never count; non-decreasing), the lap's first race time
+        (NaN when one of its times is NaN), whether some row has that lap; and the last race time."""
+        lap, el = self.crossings.lap, self.crossings.elapsed
+        base = int(lap.min())
+        k = lap - base
+        size = int(k.max()) + 1
+        earliest = np.full(size, np.inf)
+        np.fmin.at(earliest, k, el)
+        first = np.full(size, np.inf)
+        np.minimum.at(first, k, el)
+        later = np.minimum.accumulate(earliest[::-1])[::-1]
+        return base, later, first, np.bincount(k, minlength=size) > 0, float(el.max())
+
+    def hour_time(self, n: int) -> float:
+        """:func:`hour_snapshot_time`."""
+        t = n * 3600.0
+        if self.laps.empty:
+            return t
+        base, later, first, present, last = self._by_lap
+        done = int(np.searchsorted(later, t, side="right"))  # laps base .. base + done - 1 reached by t
+        target = (base + done - 1 if done else 0) + 2 - base
+        if not (0 <= target < len(present) and present[target]):
+            return last
+        return float(first[target]) - 0.001
+
+    def after_hour(self, n: int, cls: str | None = None) -> pd.DataFrame:
+        """:func:`standings_after_hour`, from :attr:`hour_tables` (every hour's table made at the
+        first one asked: a race's hours are asked for together, and made together they cost a few
+        times less)."""
+        hours = self.hours
+        if n < 1 or n > hours:
+            raise StintlabUsageError(f"hour must be between 1 and {hours} for this race (got {n})")
+        table = self.hour_tables[n - 1]
+        return _filter_class(table, self.laps, cls) if cls is not None else table
+
+    @cached_property
+    def hour_tables(self) -> list[pd.DataFrame]:
+        """The standings after every race hour 1..:attr:`hours` (:func:`standings_after_hour`), made
+        at once (:meth:`tables`). Shared tables: do not modify them."""
+        hours = self.hours
+        check_columns(self.laps, "laps", "standings_at()", ("car", "lap", "class", "elapsed"))
+        rows, moment = self.crossings.rows_at_times([self.hour_time(h) for h in range(1, hours + 1)])
+        return self.tables(rows, moment, hours)
+
+    def hourly(self, times: list[float] | None = None) -> pd.DataFrame:
+        """:func:`hourly_positions`."""
+        laps = self.laps
+        if laps.empty:
+            return empty_table("hourly_positions")
+        if times is None:
+            times = [self.hour_time(h) for h in range(1, self.hours + 1)]
+        T = np.asarray(times, dtype=float)
+        rows, moment = self.crossings.rows_at_times(T)
+        r = self._ranked(rows, moment, len(T))
+        at = r["at"]
+        return pd.DataFrame(
+            {
+                "hour": r["g"] + 1,
+                "at": T[r["g"]],
+                "position": r["idx"] - r["first"] + 1,
+                "class_position": r["class_position"],
+                "car": strings(laps, "car", at),
+                "class": strings(laps, "class", at),
+                "laps": r["lap"],
+                "race_time": r["el"],
+                "in_pit": laps["in_lap"].to_numpy(dtype=bool)[at],
+            }
+        )
 
 
 def standings_at(laps: pd.DataFrame, t: float, cls: str | None = None) -> pd.DataFrame:
@@ -146,14 +357,7 @@ def standings_at(laps: pd.DataFrame, t: float, cls: str | None = None) -> pd.Dat
     interval, interval_s (to the car ahead overall), class_interval, class_interval_s.
     """
     check_columns(laps, "laps", "standings_at()", ("car", "lap", "class", "elapsed"))
-    if t is None or (isinstance(t, float) and math.isnan(t)):
-        raise StintlabUsageError("a race time is needed for standings")
-    if t < 0:
-        raise StintlabUsageError(f"race time must not be negative (got {t})")
-    table = _table(laps, last_rows_at(laps, float(t)))
-    if cls is not None:
-        table = _filter_class(table, laps, cls)
-    return table
+    return Snapshots(laps).at(t, cls)
 
 
 def _filter_class(table: pd.DataFrame, laps: pd.DataFrame, cls: str) -> pd.DataFrame:
@@ -192,17 +396,7 @@ def hour_snapshot_time(laps: pd.DataFrame, n: int) -> float:
     >>> hour_snapshot_time(laps[laps["lap"] <= 4], 1)  # nobody completes lap 5: the last crossing
     4400.0
     """
-    t = n * 3600.0
-    if laps.empty:
-        return t
-    el = laps["elapsed"].to_numpy(dtype=float)
-    lap = laps["lap"].to_numpy(dtype=np.int64)
-    done = lap[el <= t]
-    target = (int(done.max()) if done.size else 0) + 2
-    reached = el[lap == target]
-    if reached.size == 0:
-        return float(el.max())
-    return float(reached.min()) - 0.001
+    return Snapshots(laps).hour_time(n)
 
 
 def standings_after_hour(laps: pd.DataFrame, n: int, cls: str | None = None) -> pd.DataFrame:
@@ -212,13 +406,14 @@ def standings_after_hour(laps: pd.DataFrame, n: int, cls: str | None = None) -> 
     hours = race_hours(laps)
     if n < 1 or n > hours:
         raise StintlabUsageError(f"hour must be between 1 and {hours} for this race (got {n})")
-    return standings_at(laps, hour_snapshot_time(laps, n), cls)
+    check_columns(laps, "laps", "standings_at()", ("car", "lap", "class", "elapsed"))
+    snap = Snapshots(laps)
+    return snap.at(snap.hour_time(n), cls)
 
 
 def final_standings(laps: pd.DataFrame, cls: str | None = None) -> pd.DataFrame:
     """Standings after every car's last crossing (the derived final order)."""
-    table = _table(laps, last_rows(laps))
-    return _filter_class(table, laps, cls) if cls is not None else table
+    return Snapshots(laps).final(cls)
 
 
 def position_history(laps: pd.DataFrame) -> pd.DataFrame:
@@ -233,12 +428,18 @@ def position_history(laps: pd.DataFrame) -> pd.DataFrame:
         return empty_table("position_history")
     el = laps["elapsed"].to_numpy(dtype=float)
     lap = laps["lap"].to_numpy()
+    lap0 = lap.astype(np.int64) - int(lap.min())
     cls = codes(laps, "class", filled=True)[0]  # cars without a class form one field
-    df = pd.DataFrame({"lap": lap, "el": el, "cls": cls})
-    pos = df.groupby("lap", sort=False)["el"].rank(method="first").to_numpy(dtype=np.int64)
-    cpos = df.groupby(["lap", "cls"], sort=False)["el"].rank(method="first").to_numpy(dtype=np.int64)
-    lead = df.groupby("lap", sort=False)["el"].transform("min").to_numpy()
-    class_lead = df.groupby(["lap", "cls"], sort=False)["el"].transform("min").to_numpy()
+    # small integer keys sort by radix (a stable sort of int16 is linear); any other size stays exact
+    small = int(lap0.max()) < 2**15 and int(cls.max()) < 2**15
+    lap_key, cls_key = (lap0.astype(np.int16), cls.astype(np.int16)) if small else (lap0, cls)
+    # rows by race time (NaN last, ties in table order), then by lap, then by class: stable sorts, so
+    # within a lap (and a class) the crossings stay in race-time order
+    by_lap = np.argsort(el, kind="stable")
+    by_lap = by_lap[np.argsort(lap_key[by_lap], kind="stable")]
+    by_class = by_lap[np.argsort(cls_key[by_lap], kind="stable")]
+    pos, lead = _rank_in_groups(by_lap, lap0, None, el)
+    cpos, class_lead = _rank_in_groups(by_class, lap0, cls, el)
     return pd.DataFrame(
         {
             "car": strings(laps, "car"),
@@ -253,36 +454,29 @@ def position_history(laps: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def _rank_in_groups(o: np.ndarray, a: np.ndarray, b: np.ndarray | None, el: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: its 1-based rank in the order ``o`` within its group (the rows of equal ``a`` and
+    ``b``, together in ``o``), and the race time of the group's first row in ``o``."""
+    n = len(o)
+    idx = np.arange(n)
+    ao = a[o]
+    new = np.empty(n, dtype=bool)
+    new[0] = True
+    np.not_equal(ao[1:], ao[:-1], out=new[1:])
+    if b is not None:
+        bo = b[o]
+        new[1:] |= bo[1:] != bo[:-1]
+    first = np.maximum.accumulate(np.where(new, idx, 0))
+    rank = np.empty(n, dtype=np.int64)
+    rank[o] = idx - first + 1
+    lead = np.empty(n, dtype=float)
+    lead[o] = el[o][first]
+    return rank, lead
+
+
 def hourly_positions(laps: pd.DataFrame, times: list[float] | None = None) -> pd.DataFrame:
     """Standings after each race hour 1..race_hours, at the official snapshot moments
     (:func:`hour_snapshot_time`), or at the given race ``times``, in one long table: hour (1-based index of the moment), at (race s), position, class_position, car, class,
     laps, race_time (the car's last crossing ≤ at), in_pit. A car that has stopped keeps its
     last crossing in later hours (as in the official hourly classifications)."""
-    cols = ["hour", "at", "position", "class_position", "car", "class", "laps", "race_time", "in_pit"]
-    if laps.empty:
-        return empty_table("hourly_positions")
-    if times is None:
-        times = [hour_snapshot_time(laps, h) for h in range(1, race_hours(laps) + 1)]
-    T = np.asarray(times, dtype=float)
-    el = laps["elapsed"].to_numpy(dtype=float)
-    rows, moment = last_rows_at_times(laps, T)
-    qt_v, hour = T[moment], moment + 1
-    lapv = laps["lap"].to_numpy()[rows].astype(np.int64)
-    elv = el[rows]
-    cls = codes(laps, "class", filled=True)[0][rows]
-    df = pd.DataFrame(
-        {
-            "hour": hour,
-            "at": qt_v,
-            "car": strings(laps, "car", rows),
-            "class": strings(laps, "class", rows),
-            "laps": lapv,
-            "race_time": elv,
-            "in_pit": laps["in_lap"].to_numpy(dtype=bool)[rows],
-            "_cls": cls,
-        }
-    )
-    df = df.iloc[order_index(lapv, elv, groups=hour)]
-    df["position"] = df.groupby("hour", sort=False).cumcount().to_numpy() + 1
-    df["class_position"] = df.groupby(["hour", "_cls"], sort=False).cumcount().to_numpy() + 1
-    return df[cols].reset_index(drop=True)
+    return Snapshots(laps).hourly(times)

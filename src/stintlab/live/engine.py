@@ -317,9 +317,10 @@ class LiveRace:
                 for i, (k, a, b, g, n) in enumerate(self._phases, 1)]  # fmt: skip
         return pd.DataFrame(rows, columns=["phase", "kind", "start", "end", "duration", "green_at", "crossings"])
 
-    def tell(self, kind: str, code: str) -> None:
-        """Record a race-level event (``rebuild``, ``notice``) at the latest race time, e.g. a source's rebuild."""
-        self._events.append(LiveEvent(kind, self.race_time, code=code))
+    def tell(self, kind: str, code: str, value=None, car: str | None = None, lap: int | None = None) -> None:
+        """Record a race-level event (``rebuild``, ``notice``) at the latest race time, e.g. a source's rebuild:
+        a code (:data:`~stintlab.live.state.REBUILD_CODES` for a rebuild), a value, the car and lap it concerns."""
+        self._events.append(LiveEvent(kind, self.race_time, car=car, lap=lap, code=code, value=value))
 
     def _event(self, kind, t, c: CarState, lap, code=None, value=None) -> None:
         self._events.append(LiveEvent(kind, t, c.car, c.cls, lap, code, value))

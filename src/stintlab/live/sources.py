@@ -77,7 +77,7 @@ class LapFileSource:
         self._tail: tuple[int, bytes] | None = None  # (file size, partial tail) last seen
         self._tail_seen = 0
         self._last_growth = clock()
-        self.rebuilds: list[str] = []  # why each rebuild happened
+        self.rebuilds: list[str] = []  # why each rebuild happened (its code, :data:`REBUILD_CODES`)
 
     def poll(self) -> Poll:
         try:
@@ -85,9 +85,11 @@ class LapFileSource:
         except OSError as e:
             return self._done("error", message=f"{self.path}: cannot read ({e.strerror or e})")
         if len(data) < self._offset:
-            return self._rebuild(data, f"the file shrank from {self._offset} to {len(data)} bytes")
+            why = f"the file shrank from {self._offset} to {len(data)} bytes"
+            return self._rebuild(data, why, "file_shrank", len(data))
         if self._offset and _digest(data[: self._offset]) != self._digest:
-            return self._rebuild(data, "bytes already read changed (the file was rewritten, e.g. with corrections)")
+            why = "bytes already read changed (the file was rewritten, e.g. with corrections)"
+            return self._rebuild(data, why, "file_rewritten")
         end = data.rfind(b"\n") + 1
         partial = data[end:]
         waiting = False
@@ -115,10 +117,13 @@ class LapFileSource:
         fed_before = self.engine.laps_fed
         res = self.engine.feed(laps)
         if self._offset == 0 and res.duplicates < fed_before:
-            return self._rebuild(data, f"the file lacks {fed_before - res.duplicates} crossings already fed")
+            missing = fed_before - res.duplicates
+            return self._rebuild(data, f"the file lacks {missing} crossings already fed", "crossings_missing", missing)
         if res.conflicts:
             car, lap, why = res.conflicts[0]
-            return self._rebuild(data, f"car {car} lap {lap}: {why} ({len(res.conflicts)} rows contradict those fed)")
+            n = len(res.conflicts)
+            text = f"car {car} lap {lap}: {why} ({n} rows contradict those fed)"
+            return self._rebuild(data, text, "rows_contradict", n, car=car, lap=lap)
         self._advance(data, end)
         self._last_growth = self.clock()
         status = "waiting" if waiting else ("new" if res.added else "idle")
@@ -141,8 +146,10 @@ class LapFileSource:
         self._offset = end
         self._digest = _digest(data[:end])
 
-    def _rebuild(self, data: bytes, why: str) -> Poll:
-        self.rebuilds.append(why)
+    def _rebuild(self, data: bytes, why: str, code: str, value=None, car=None, lap=None) -> Poll:
+        """Start again from the whole file. ``why`` is the status line's text; the engine's ``rebuild``
+        event carries ``code`` (:data:`REBUILD_CODES`), ``value``, car and lap, which the faces word."""
+        self.rebuilds.append(code)
         self.engine.reset()
         self._offset, self._lines, self._digest = 0, 0, _digest(b"")
         end = data.rfind(b"\n") + 1
@@ -155,7 +162,7 @@ class LapFileSource:
         except Exception as e:  # noqa: BLE001 - as in _take
             return self._done("error", message=f"{why}; the file cannot be read, will retry: {_why(e)}")
         res = self.engine.feed(laps)
-        self.engine.tell("rebuild", why)
+        self.engine.tell("rebuild", code, value=value, car=car, lap=lap)
         self._advance(data, end)
         self._last_growth = self.clock()
         return self._done("rebuilt", res.added, res.duplicates, f"{why}: rebuilt from the whole file")

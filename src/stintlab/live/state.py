@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-__all__ = ["StandingRow", "RaceControl", "LiveEvent", "LiveState", "EVENT_KINDS", "CONTROL_KINDS"]
+__all__ = ["StandingRow", "RaceControl", "LiveEvent", "LiveState", "EVENT_KINDS", "CONTROL_KINDS", "REBUILD_CODES"]
 
 #: kinds of :class:`LiveEvent`
 EVENT_KINDS = (
@@ -29,8 +29,15 @@ EVENT_KINDS = (
     "best_lap",  # the car's best lap improved and it is the class's best so far (value: lap time, s)
     "incident",  # a lap confirmed abnormally slow (live/incidents.py; value: seconds lost, code: worst sector)
     "flag",  # race control changed (code: GREEN, SC, FCY, RED, FINISH)
-    "rebuild",  # the engine was rebuilt from its source (code: why)
+    "rebuild",  # the engine was rebuilt from its source (code: why, one of REBUILD_CODES)
     "notice",  # something the engine could not do, said: code zones_not_analysed / incidents_not_analysed, value the error
+)
+#: why a source rebuilt the engine (the ``code`` of a ``rebuild`` event; the faces word it)
+REBUILD_CODES = (
+    "file_shrank",  # the file is shorter than what was read (value: its size now, bytes)
+    "file_rewritten",  # bytes already read changed (a correction)
+    "crossings_missing",  # a restart found fewer crossings than were fed (value: how many are missing)
+    "rows_contradict",  # new rows contradict crossings fed (value: how many; car and lap: the first)
 )
 #: codes of :attr:`RaceControl.state`
 CONTROL_KINDS = ("GREEN", "SC", "FCY", "RED", "FINISH", "UNKNOWN")

@@ -96,7 +96,7 @@ class Race:
     ``lap_trace``, ``stint_pace``, ``sectors`` (pace views: :mod:`stintlab.analysis.laptimes`),
     ``context`` (integer codes and car rows shared by the kernels: :mod:`stintlab.analysis.context`),
     ``issues`` (the silent repairs of the readers and :func:`load`: :mod:`stintlab.log`);
-    ``progress`` (timing points for standings by distance);
+    ``progress`` (timing points for standings by distance), ``snapshots`` (the same by last crossing);
     memoised methods: :meth:`events`, :meth:`standings`, :meth:`driver_rankings`,
     :meth:`crew_rankings`, :meth:`best_performers`, :meth:`drive_shares`, :meth:`battle`.
     """
@@ -296,9 +296,14 @@ class Race:
 
     # ------------------------------------------------------------------ standings
     @_derived
+    def snapshots(self) -> standings.Snapshots:
+        """Crossings read once for every standings by last crossing (:class:`~stintlab.analysis.standings.Snapshots`)."""
+        return standings.Snapshots(self.laps)
+
+    @_derived
     def final_standings(self) -> pd.DataFrame:
         """Standings after every car's last crossing (:func:`stintlab.analysis.standings.final_standings`)."""
-        return standings.final_standings(self.laps)
+        return self.snapshots.final()
 
     @_derived
     def progress(self) -> distance.Progress:
@@ -315,12 +320,12 @@ class Race:
             raise StintlabUsageError("give a race time or an hour, not both")
         if hour is not None:
             return self.once(("standings", "hour", int(hour), cls),
-                             lambda: standings.standings_after_hour(self.laps, int(hour), cls))  # fmt: skip
+                             lambda: self.snapshots.after_hour(int(hour), cls))  # fmt: skip
         if at is not None:  # not kept: ~2 ms from the cached timing points, and instants are unbounded
             return distance.distance_standings(self.progress, float(at), cls)
         if cls is None:
             return self.final_standings
-        return self.once(("standings", "final", cls), lambda: standings.final_standings(self.laps, cls))
+        return self.once(("standings", "final", cls), lambda: self.snapshots.final(cls))
 
     @_derived
     def position_history(self) -> pd.DataFrame:
@@ -335,7 +340,7 @@ class Race:
     @_derived
     def hourly_positions(self) -> pd.DataFrame:
         """Standings after every race hour (:func:`stintlab.analysis.standings.hourly_positions`)."""
-        return standings.hourly_positions(self.laps)
+        return self.snapshots.hourly()
 
     # ------------------------------------------------------------------ drivers
     @_derived

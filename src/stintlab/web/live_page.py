@@ -77,7 +77,7 @@ function words(e){  // every word from W (web/live_words.py)
     case "best_lap": return fill(W.ev_best, v);
     case "incident": return fill(W.ev_incident, v) + (e.code ? " (" + e.code + ")" : "");
     case "notice": return fill(W.ev_notice, {...v, code: W.notices[e.code] || e.code}) + (e.value ? " (" + e.value + ")" : "");
-    case "rebuild": return fill(W.ev_rebuild, v);
+    case "rebuild": return fill(W.ev_rebuild, {...v, code: fill(W.rebuilds[e.code] || e.code || "", {...v, value: e.value})});
     case "flag": return CTRL[e.code] || e.code;
     default: return e.kind + " " + (e.code || "");
   }

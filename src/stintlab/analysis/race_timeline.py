@@ -160,7 +160,7 @@ class RaceTimeline:
         return out
 
     # ------------------------------------------------------------------ positions
-    def snapshots(self, times: list[float], car: str, cls) -> list[dict | None]:
+    def snapshots(self, times: list[float], car: str, cls) -> list[dict]:
         """For each race time (sorted): the car's standing after every car's last crossing at or
         before it, as :func:`stintlab.analysis.standings.hourly_positions` orders them:
         {'pos', 'cpos', 'order' (class cars in order), 'laps' (car -> laps)}; the position fields
@@ -196,7 +196,7 @@ class RaceTimeline:
         names = self.car_names[car_code[sel]].tolist()
         laps_done = lap[sel].tolist()
         pos_l, cpos_l, present_l = pos.tolist(), cpos.tolist(), present.tolist()
-        out: list[dict | None] = []
+        out: list[dict] = []
         for m in range(k):
             a, b = bounds[m], bounds[m + 1]
             order = names[a:b]

@@ -222,18 +222,24 @@ def annotated_incidents(annotated: pd.DataFrame) -> pd.DataFrame:
 
 def _incident_rows(laps: pd.DataFrame, inc: np.ndarray, base: np.ndarray, loss: np.ndarray) -> pd.DataFrame:
     cols = ["car", "lap", "driver", "class", "race_time", "lap_time", "expected", "time_lost", "hour"]
-    sub = laps[inc]
+    rows = np.flatnonzero(inc)
+
+    def at_rows(name: str) -> np.ndarray:  # laps[inc][name].to_numpy(), without selecting every column
+        arr = laps[name].array
+        return arr.take(rows).to_numpy() if isinstance(arr, pd.arrays.ArrowExtensionArray) else laps[name].to_numpy()[rows]
+
+    el = laps["elapsed"].to_numpy(dtype=float)[rows]
     out = pd.DataFrame(
         {
-            "car": sub["car"].to_numpy(),
-            "lap": sub["lap"].to_numpy(),
-            "driver": sub["driver"].to_numpy(),
-            "class": sub["class"].to_numpy(),
-            "race_time": sub["elapsed"].to_numpy(dtype=float),
-            "lap_time": sub["lap_time"].to_numpy(dtype=float),
+            "car": at_rows("car"),
+            "lap": at_rows("lap"),
+            "driver": at_rows("driver"),
+            "class": at_rows("class"),
+            "race_time": el,
+            "lap_time": laps["lap_time"].to_numpy(dtype=float)[rows],
             "expected": base[inc],
             "time_lost": loss[inc],
-            "hour": (sub["elapsed"].to_numpy(dtype=float) // 3600).astype(int) + 1,
+            "hour": (el // 3600).astype(int) + 1,
         }
     )
     return out[cols]

@@ -51,9 +51,9 @@ import numpy as np
 import pandas as pd
 
 from stintlab.analysis.annotate import stint_numbers
-from stintlab.analysis.context import car_runs, codes, group_key, rows_of, values
+from stintlab.analysis.context import car_runs, codes, group_key, rows_of, strings, values
 from stintlab.analysis.order import snapshot_file, took_the_flag
-from stintlab.analysis.window import worst_window  # the one driving-window algorithm (re-exported)
+from stintlab.analysis.window import worst_window, worst_windows  # the one driving-window algorithm (re-exported)
 from stintlab.schema import empty_table
 
 __all__ = ["stints", "driver_spells", "drive_time", "driving_intervals", "worst_window", "DRIVE_TIME_COLUMNS"]
@@ -77,22 +77,23 @@ def _first_lap_start(laps: pd.DataFrame) -> np.ndarray:
     return laps["elapsed"].to_numpy(dtype=float) - laps["lap_time"].to_numpy(dtype=float)
 
 
-def stints(laps: pd.DataFrame, car=None) -> pd.DataFrame:
+def stints(laps: pd.DataFrame, car=None, *, took: pd.Series | None = None) -> pd.DataFrame:
     """One row per stint (module docstring): car, stint, driver, driver_slot, class, lap_start,
     lap_end, laps, start, end (race s), duration, driver_change, ended_by, pit_time_before
     (PIT_TIME of the stop that started it, NaN for stint 1), start_hour, end_hour.
 
     ``car``: only that car's stints (who took the flag is still decided on the whole race, so pass
-    the whole race when ``laps`` holds a subset of the cars)."""
+    the whole race when ``laps`` holds a subset of the cars). ``took``: :func:`took_the_flag` of
+    ``laps`` when already known (a Race keeps it)."""
     # a file taken while the race was running (hourly snapshot): the last stints end with the file
     snapshot = snapshot_file(laps)
-    running = took_the_flag(laps)  # per car: at or after the winner's finish, or stopped by the final red flag
+    running = took_the_flag(laps) if took is None else took  # per car: at or after the winner's finish, or stopped by the final red flag
     if car is not None:
         laps = rows_of(laps, "car", str(car))
     if laps.empty:
         return empty_table("stints")
     n = len(laps)
-    car = values(laps, "car")
+    car_c, car_names = codes(laps, "car")
     runs = car_runs(laps)
     st = stint_numbers(laps)
     el = laps["elapsed"].to_numpy(dtype=float)
@@ -102,49 +103,79 @@ def stints(laps: pd.DataFrame, car=None) -> pd.DataFrame:
     ends = np.r_[starts[1:] - 1, n - 1]
     last_of_car = runs.last_mask
     in_lap = laps["in_lap"].to_numpy(dtype=bool)
-    drv = values(laps, "driver") if "driver" in laps else np.full(n, None, dtype=object)
-    slot = laps["driver_slot"].to_numpy(dtype=object) if "driver_slot" in laps else np.full(n, None, dtype=object)
-    cls = values(laps, "class") if "class" in laps else np.full(n, None, dtype=object)
     pit = laps["pit_time"].to_numpy(dtype=float)
+    lap = laps["lap"].to_numpy()
     # a car whose last crossing (on track or in the pit lane) is at the finish took the flag
-    flagged = running.reindex(car[ends]).fillna(False).to_numpy(dtype=bool)
+    flagged = flag_per_car_code(running, car_names)[car_c[ends]]
     ended = np.where(
         ~last_of_car[ends], np.where(in_lap[ends], "stop", "retired"), np.where(flagged, "finish", "retired")
     )
     if snapshot:
         ended = np.where(last_of_car[ends], "file_end", ended)
-    out = pd.DataFrame(
+    # the stint's driver: its first lap naming one (a lap may have an empty DRIVER_NAME)
+    d_row = _first_known_rows(laps, "driver", starts, ends)
+    d = np.full(len(starts), -2)  # the stint's driver as a code of the filled column ("": unknown)
+    if "driver" in laps:
+        d_codes, d_names = codes(laps, "driver", filled=True)
+        empty = np.flatnonzero(d_names == "")
+        d = np.where(d_row >= 0, d_codes[d_row], empty[0] if len(empty) else -2)
+    prev_same_car = np.r_[False, car_c[starts][1:] == car_c[starts][:-1]]
+    start = np.where(st[starts] > 1, el[np.maximum(starts - 1, 0)], ls[starts])
+    end = el[ends]
+    return pd.DataFrame(
         {
-            "car": pd.array(car[starts], dtype="string"),
+            "car": strings(laps, "car", starts),
             "stint": st[starts].astype(np.int64),
-            # the stint's driver: its first lap naming one (a lap may have an empty DRIVER_NAME)
-            "driver": pd.array(_first_known(drv, key_change), dtype="string"),
-            "driver_slot": pd.array(_first_known(slot, key_change), dtype="Int8"),
-            "class": pd.array(cls[starts], dtype="string"),
-            "lap_start": laps["lap"].to_numpy()[starts].astype(np.int64),
-            "lap_end": laps["lap"].to_numpy()[ends].astype(np.int64),
+            "driver": _column_at(laps, "driver", d_row, "string"),
+            "driver_slot": _column_at(laps, "driver_slot", _first_known_rows(laps, "driver_slot", starts, ends), "Int8"),
+            "class": _column_at(laps, "class", starts, "string"),
+            "lap_start": lap[starts].astype(np.int64),
+            "lap_end": lap[ends].astype(np.int64),
             "laps": (ends - starts + 1).astype(np.int64),
             # a stint starts at the crossing that ended the previous stint (exactly), lap 1 at its start
-            "start": np.where(st[starts] > 1, el[np.maximum(starts - 1, 0)], ls[starts]),
-            "end": el[ends],
-        }
+            "start": start,
+            "end": end,
+            "duration": end - start,
+            "driver_change": prev_same_car & (d != np.r_[-2, d[:-1]]),  # NA-safe: unknown == unknown
+            "ended_by": pd.array(ended, dtype="string"),
+            "pit_time_before": np.where(st[starts] > 1, pit[starts], np.nan),
+            "start_hour": (np.floor(np.maximum(start, 0) / 3600) + 1).astype(np.int64),
+            "end_hour": (np.floor(end / 3600) + 1).astype(np.int64),
+        },
+        columns=STINT_COLUMNS,
     )
-    out["duration"] = out["end"] - out["start"]
-    prev_same_car = np.r_[False, car[starts][1:] == car[starts][:-1]]
-    d = out["driver"].fillna("").astype(object).to_numpy()  # NA-safe: unknown == unknown
-    prev_d = np.r_[[""], d[:-1]]
-    out["driver_change"] = prev_same_car & (d != prev_d)
-    out["ended_by"] = pd.array(ended, dtype="string")
-    out["pit_time_before"] = np.where(st[starts] > 1, pit[starts], np.nan)
-    out["start_hour"] = (np.floor(np.maximum(out["start"].to_numpy(), 0) / 3600) + 1).astype(np.int64)
-    out["end_hour"] = (np.floor(out["end"].to_numpy() / 3600) + 1).astype(np.int64)
-    return out[STINT_COLUMNS]
 
 
-def _first_known(values: np.ndarray, starts_mask: np.ndarray) -> np.ndarray:
-    """First non-missing value of each run (runs begin where ``starts_mask`` is True)."""
-    groups = np.cumsum(starts_mask)
-    return pd.Series(values, dtype=object).groupby(groups, sort=False).first().to_numpy(dtype=object)
+def flag_per_car_code(took: pd.Series, car_names: np.ndarray) -> np.ndarray:
+    """:func:`~stintlab.analysis.order.took_the_flag` (``took``) per car code of a table whose
+    cars are ``car_names`` (:func:`~stintlab.analysis.context.codes`); False for a car it does not list."""
+    names = took.index.to_numpy(dtype=object)
+    if len(names) == len(car_names) and (names == car_names).all():  # canonical table: cars in table order
+        return took.to_numpy(dtype=bool)
+    return took.reindex(car_names).fillna(False).to_numpy(dtype=bool)
+
+
+def _first_known_rows(laps: pd.DataFrame, column: str, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Per run ``starts[k] .. ends[k]``, the row of its first non-missing ``column`` value, -1 when
+    none (or no such column): ``groupby(run).first()``, as a row."""
+    if column not in laps:
+        return np.full(len(starts), -1, dtype=np.int64)
+    known = np.flatnonzero(laps[column].notna().to_numpy())
+    j = np.searchsorted(known, starts)
+    row = known[np.minimum(j, max(len(known) - 1, 0))] if len(known) else np.zeros(len(starts), dtype=np.int64)
+    return np.where((j < len(known)) & (row <= ends), row, -1)
+
+
+def _column_at(laps: pd.DataFrame, column: str, rows: np.ndarray, dtype: str):
+    """``laps[column]`` at ``rows`` as a ``dtype`` array (``string`` or ``Int8``), missing where a
+    row is -1 or without the column."""
+    if column not in laps:
+        return pd.array([None] * len(rows), dtype=dtype)
+    arr = laps[column].array
+    if str(arr.dtype) == dtype and (dtype != "string" or isinstance(arr, pd.arrays.ArrowStringArray)):
+        return arr.take(rows, allow_fill=True)
+    v = laps[column].to_numpy(dtype=object)
+    return pd.array(np.where(rows >= 0, v[rows], None), dtype=dtype)
 
 
 def _pit_excluded_per_row(laps: pd.DataFrame) -> np.ndarray:
@@ -175,8 +206,7 @@ def driver_spells(laps: pd.DataFrame) -> pd.DataFrame:
     if laps.empty:
         return empty_table("driver_spells")
     n = len(laps)
-    car = values(laps, "car")
-    drv = values(laps, "driver", filled=True)
+    drv = codes(laps, "driver", filled=True)[0]
     new = car_runs(laps).first | np.r_[True, drv[1:] != drv[:-1]]
     excl = _pit_excluded_per_row(laps)
     lt = laps["lap_time"].to_numpy(dtype=float)
@@ -187,28 +217,41 @@ def driver_spells(laps: pd.DataFrame) -> pd.DataFrame:
     ls = el - lt
     excl_sum = np.add.reduceat(excl, starts)
     lt_sum = np.add.reduceat(np.nan_to_num(lt, nan=0.0), starts)
-    out = pd.DataFrame(
+    lap = laps["lap"].to_numpy()
+    return pd.DataFrame(
         {
-            "car": pd.array(car[starts], dtype="string"),
-            "spell": np.zeros(len(starts), dtype=np.int64),
-            "driver": pd.array(values(laps, "driver")[starts], dtype="string"),
-            "driver_slot": pd.array(laps["driver_slot"].to_numpy(dtype=object)[starts], dtype="Int8"),
-            "class": pd.array(values(laps, "class")[starts], dtype="string")
-            if "class" in laps
-            else pd.array([None] * len(starts), dtype="string"),
-            "lap_start": laps["lap"].to_numpy()[starts].astype(np.int64),
-            "lap_end": laps["lap"].to_numpy()[ends].astype(np.int64),
+            "car": strings(laps, "car", starts),
+            "spell": rank_in_group(codes(laps, "car")[0][starts]),
+            "driver": _column_at(laps, "driver", starts, "string"),
+            "driver_slot": _column_at(laps, "driver_slot", starts, "Int8"),
+            "class": _column_at(laps, "class", starts, "string"),
+            "lap_start": lap[starts].astype(np.int64),
+            "lap_end": lap[ends].astype(np.int64),
             "laps": (ends - starts + 1).astype(np.int64),
             "stints": (st[ends] - st[starts] + 1).astype(np.int64),
             "start": ls[starts],
             "end": el[ends],
-        }
+            "duration": lt_sum,
+            "pit_excluded": excl_sum,
+            "drive_time": lt_sum - excl_sum,
+        },
+        columns=SPELL_COLUMNS,
     )
-    out["spell"] = out.groupby("car", sort=False).cumcount().to_numpy() + 1
-    out["duration"] = lt_sum
-    out["pit_excluded"] = excl_sum
-    out["drive_time"] = lt_sum - excl_sum
-    return out[SPELL_COLUMNS]
+
+
+def rank_in_group(key: np.ndarray) -> np.ndarray:
+    """1-based position of each row among the rows with the same ``key`` (``groupby.cumcount() + 1``).
+
+    >>> rank_in_group(np.array([3, 3, 1, 3, 1])).tolist()
+    [1, 2, 1, 3, 2]
+    """
+    order = np.argsort(key, kind="stable")
+    k = key[order]
+    first = np.r_[True, k[1:] != k[:-1]] if len(k) else np.zeros(0, dtype=bool)
+    start = np.maximum.accumulate(np.where(first, np.arange(len(k)), 0)) if len(k) else np.zeros(0, dtype=np.int64)
+    out = np.empty(len(k), dtype=np.int64)
+    out[order] = np.arange(len(k)) - start + 1
+    return out
 
 
 def driving_intervals(laps: pd.DataFrame, exclude_pit: bool = True) -> pd.DataFrame:
@@ -238,17 +281,43 @@ def drive_time(laps: pd.DataFrame, window: float = 6 * 3600.0, spells: pd.DataFr
     if laps.empty:
         return empty_table("drive_time")
     sp = driver_spells(laps) if spells is None else spells
-    g = sp.groupby(["car", "driver"], sort=False, observed=True)
-    out = g.agg(
-        driver_slot=("driver_slot", "first"),
-        cls=("class", "first"),
-        total=("drive_time", "sum"),
-        total_with_pits=("duration", "sum"),
-        longest_spell=("drive_time", "max"),
-        spells=("spell", "size"),
-        laps=("laps", "sum"),
-    ).reset_index()
-    out = out.rename(columns={"cls": "class"})
+    # (car, driver) groups of the spells in first-appearance order, spells without a driver left
+    # out (groupby(["car", "driver"], sort=False)); rows sorted by group, table order within it
+    car_c, _ = pd.factorize(sp["car"].array)
+    drv_c, drv_u = pd.factorize(sp["driver"].array)
+    kept = np.flatnonzero((car_c >= 0) & (drv_c >= 0))
+    gid, _ = pd.factorize(car_c[kept] * (len(drv_u) + 1) + drv_c[kept])
+    rows = kept[np.argsort(gid, kind="stable")]
+    size = np.bincount(gid, minlength=gid.max() + 1 if len(gid) else 0)
+    firsts = (np.cumsum(size) - size).astype(np.int64)
+    first_row = rows[firsts] if len(rows) else np.zeros(0, dtype=np.int64)
+    dt = sp["drive_time"].to_numpy(dtype=float)
+    sums = _compensated_sums(np.column_stack([dt, sp["duration"].to_numpy(dtype=float)])[rows], firsts, size)
+    car, driver = sp["car"].array.take(first_row), sp["driver"].array.take(first_row)
+    best, start = _pair_windows(laps, car, driver, window)
+    return pd.DataFrame(
+        {
+            "car": car,
+            "driver": driver,
+            "driver_slot": _first_of_group(sp["driver_slot"], rows, firsts),
+            "class": _first_of_group(sp["class"], rows, firsts),
+            "total": sums[:, 0],
+            "total_with_pits": sums[:, 1],
+            "longest_spell": np.fmax.reduceat(dt[rows], firsts) if len(rows) else np.zeros(0),
+            "worst_window_6h": best,
+            "worst_window_start": start,
+            "spells": size.astype(np.int64),
+            "laps": np.add.reduceat(sp["laps"].to_numpy(dtype=np.int64)[rows], firsts)
+            if len(rows)
+            else np.zeros(0, dtype=np.int64),
+        },
+        columns=cols,
+    )
+
+
+def _pair_windows(laps: pd.DataFrame, car, driver, window: float) -> tuple[np.ndarray, np.ndarray]:
+    """(worst window, its start) of each (``car``, ``driver``) pair, from the laps of that pair in
+    ``laps`` (their driving intervals, :func:`driving_intervals`); NaN for a pair without laps."""
     excl = _pit_excluded_per_row(laps)  # the intervals of driving_intervals(laps), without the frame
     el = laps["elapsed"].to_numpy(dtype=float)
     # (car, driver) as one integer code; a stable sort keeps each pair's rows in table order
@@ -257,14 +326,51 @@ def drive_time(laps: pd.DataFrame, window: float = 6 * 3600.0, spells: pd.DataFr
     key = (car_codes + 1) * (len(drv_names) + 1) + drv_codes
     order = np.argsort(key, kind="stable")
     ks = key[order]
-    ds = (el - laps["lap_time"].to_numpy(dtype=float) + excl)[order]
-    de = el[order]
     cuts = np.flatnonzero(np.r_[True, ks[1:] != ks[:-1], True])
-    wmap = {}
-    for i0, i1 in zip(cuts[:-1], cuts[1:]):
-        first = order[i0]
-        wmap[(car_names[car_codes[first]], drv_names[drv_codes[first]])] = worst_window(ds[i0:i1], de[i0:i1], window)
-    keys = list(zip(out["car"].astype(object), out["driver"].astype(object).fillna("")))
-    out["worst_window_6h"] = [wmap.get(k, (np.nan, np.nan))[0] for k in keys]
-    out["worst_window_start"] = [wmap.get(k, (np.nan, np.nan))[1] for k in keys]
-    return out[cols]
+    best, start = worst_windows((el - laps["lap_time"].to_numpy(dtype=float) + excl)[order], el[order], cuts, window)
+    # the pairs asked for, as keys of the lap table (a car or driver it does not have: no key)
+    car_at = {c: i for i, c in enumerate(car_names)}
+    drv_at = {d: i for i, d in enumerate(drv_names)}
+    none = -(len(car_names) + 2) * (len(drv_names) + 1)
+    want = np.array(
+        [(car_at[c] + 1) * (len(drv_names) + 1) + drv_at[d] if c in car_at and d in drv_at else none
+         for c, d in zip(np.asarray(car, dtype=object), np.asarray(driver, dtype=object).tolist())],  # fmt: skip
+        dtype=np.int64,
+    )
+    pair_keys = ks[cuts[:-1]]
+    if len(pair_keys) == 0:
+        return np.full(len(want), np.nan), np.full(len(want), np.nan)
+    at = np.minimum(np.searchsorted(pair_keys, want), len(pair_keys) - 1)
+    found = pair_keys[at] == want
+    return np.where(found, best[at], np.nan), np.where(found, start[at], np.nan)
+
+
+def _compensated_sums(x: np.ndarray, firsts: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """Per group (rows ``firsts[g]`` .. ``firsts[g] + size[g] - 1`` of ``x``, one column per figure),
+    the sum of each column as pandas' ``groupby().sum()`` adds it: row by row with Kahan compensation,
+    NaN skipped (an infinite value resets the compensation); the groups advance together."""
+    total = np.zeros((len(size), x.shape[1]))
+    comp = np.zeros_like(total)
+    with np.errstate(invalid="ignore"):
+        for k in range(int(size.max()) if len(size) else 0):
+            g = np.flatnonzero(size > k)
+            val = x[firsts[g] + k]
+            y = val - comp[g]
+            t = total[g] + y
+            c = (t - total[g]) - y
+            c[np.isnan(c)] = 0.0
+            skip = np.isnan(val)
+            total[g] = np.where(skip, total[g], t)
+            comp[g] = np.where(skip, comp[g], c)
+    return total
+
+
+def _first_of_group(col: pd.Series, rows: np.ndarray, firsts: np.ndarray):
+    """``groupby(...).first()`` of ``col``: per group (its ``rows`` from ``firsts[k]`` on, in table
+    order), the first non-missing value, as a column of ``col``'s dtype."""
+    known = np.flatnonzero(col.notna().to_numpy()[rows])
+    j = np.searchsorted(known, firsts)
+    ends = np.r_[firsts[1:], len(rows)]
+    pos = known[np.minimum(j, max(len(known) - 1, 0))] if len(known) else np.zeros(len(firsts), dtype=np.int64)
+    pick = np.where((j < len(known)) & (pos < ends), rows[np.minimum(pos, max(len(rows) - 1, 0))], -1)
+    return col.array.take(pick, allow_fill=True)

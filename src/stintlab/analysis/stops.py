@@ -49,9 +49,10 @@ import numpy as np
 import pandas as pd
 
 from stintlab.analysis.annotate import annotate  # noqa: F401  (the chain: stops(annotate(laps)))
-from stintlab.analysis.context import car_runs, codes, group_key, strings, values
+from stintlab.analysis.context import car_runs, codes, strings, values
 from stintlab.analysis.medians import window_medians
 from stintlab.analysis.order import took_the_flag
+from stintlab.analysis.stints import flag_per_car_code, rank_in_group
 from stintlab.config import THRESHOLDS
 from stintlab.schema import check_columns, empty_table
 
@@ -89,8 +90,22 @@ def pit_baselines(values: pd.Series, classes: pd.Series) -> pd.DataFrame:
     >>> float(b.loc["X", "median"]), round(float(b.loc["X", "sigma"]), 2)
     (75.0, 4.45)
     """
-    v_all = np.asarray(values, dtype=float)
     c_all = np.asarray(classes, dtype=object)
+    code, uniq = pd.factorize(c_all)  # a missing class: -1, the race-wide figures
+    n, med, sig = _baselines(np.asarray(values, dtype=float), code, len(uniq))
+    rows = {c: (int(n[k]), med[k], sig[k]) for k, c in enumerate(uniq)}
+    missing = np.flatnonzero(code < 0)
+    if len(missing):  # in first-appearance order, as pd.unique lists it
+        keys = list(rows)
+        keys.insert(int(code[: missing[0]].max(initial=-1)) + 1, c_all[missing[0]])
+        rows[c_all[missing[0]]] = (0, med[-1], sig[-1])
+        rows = {k: rows[k] for k in keys}
+    return pd.DataFrame.from_dict(rows, orient="index", columns=["n", "median", "sigma"])
+
+
+def _baselines(v_all: np.ndarray, code: np.ndarray, n_codes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(n, median, sigma) of :func:`pit_baselines` per class code 0 .. ``n_codes`` - 1, and at
+    index ``n_codes`` (so code -1, no class, reads it) the race-wide figures with n = 0."""
     ok = np.isfinite(v_all)
     allv = v_all[ok]
     if len(allv) < MIN_STOPS and (allv < GARAGE_MIN).any():
@@ -102,30 +117,31 @@ def pit_baselines(values: pd.Series, classes: pd.Series) -> pd.DataFrame:
         gs = 1.4826 * float(np.median(np.abs(allv - gm)))
     else:
         gm, gs = np.nan, np.nan
-    rows = {}
-    for c in pd.unique(c_all):
-        v = v_all[ok & (c_all == c)]
-        if len(v) >= MIN_STOPS:
-            m = float(np.median(v))
-            rows[c] = (len(v), m, 1.4826 * float(np.median(np.abs(v - m))))
-        else:
-            rows[c] = (len(v), gm, gs)
-    return pd.DataFrame.from_dict(rows, orient="index", columns=["n", "median", "sigma"])
+    n = np.zeros(n_codes + 1, dtype=np.int64)
+    n[:n_codes] = np.bincount(code[ok & (code >= 0)], minlength=n_codes)
+    med = np.full(n_codes + 1, gm)
+    sig = np.full(n_codes + 1, gs)
+    for c in np.flatnonzero(n >= MIN_STOPS):
+        v = v_all[ok & (code == c)]
+        m = float(np.median(v))
+        med[c], sig[c] = m, 1.4826 * float(np.median(np.abs(v - m)))
+    return n, med, sig
 
 
 def stop_kinds(v: np.ndarray, cls: np.ndarray, neutral: np.ndarray) -> np.ndarray:
     """normal/long/garage for green stops against the class's green stops, and for stops under
     neutralisation against the class's neutralised stops (pit exits are held under a safety car)
     when there are at least MIN_STOPS of them, else against the green baseline."""
-    green = pit_baselines(pd.Series(np.where(neutral, np.nan, v)), pd.Series(cls))
-    neut = pit_baselines(pd.Series(np.where(neutral, v, np.nan)), pd.Series(cls))
-    med = green["median"].reindex(cls).to_numpy(dtype=float)
-    sig = green["sigma"].reindex(cls).to_numpy(dtype=float)
-    nn = neut["n"].reindex(cls).to_numpy(dtype=float)
-    use = neutral & (nn >= MIN_STOPS)
-    med = np.where(use, neut["median"].reindex(cls).to_numpy(dtype=float), med)
-    sig = np.where(use, neut["sigma"].reindex(cls).to_numpy(dtype=float), sig)
-    return _classify(v, med, sig)
+    code, uniq = pd.factorize(np.asarray(cls, dtype=object))  # -1: no class (race-wide figures)
+    return _stop_kinds(np.asarray(v, dtype=float), code, len(uniq), np.asarray(neutral, dtype=bool))
+
+
+def _stop_kinds(v: np.ndarray, code: np.ndarray, n_codes: int, neutral: np.ndarray) -> np.ndarray:
+    """:func:`stop_kinds` with the classes as codes 0 .. ``n_codes`` - 1 (-1: no class)."""
+    _, med, sig = _baselines(np.where(neutral, np.nan, v), code, n_codes)
+    n_n, n_med, n_sig = _baselines(np.where(neutral, v, np.nan), code, n_codes)
+    use = neutral & (n_n[code] >= MIN_STOPS)
+    return _classify(v, np.where(use, n_med[code], med[code]), np.where(use, n_sig[code], sig[code]))
 
 
 def drive_through_mask(pit_t: np.ndarray, driver_change: np.ndarray, has_out: np.ndarray) -> np.ndarray:
@@ -171,13 +187,29 @@ def _field_reference(a: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
     return out
 
 
-def stops(annotated: pd.DataFrame) -> pd.DataFrame:
-    """One row per pit stop (module docstring), from the annotated lap table (:func:`annotate`)."""
+def _group_median(v: np.ndarray, key: np.ndarray, want: np.ndarray, runs=None) -> np.ndarray:
+    """Per entry of ``want``, the median of the non-NaN ``v`` whose ``key`` equals it (NaN when
+    none; a key of -1, a missing value, has no group): ``groupby(key).median()`` for a few groups.
+    ``runs``: (starts, lasts) of each key's rows when they are consecutive (key k: run k)."""
+    out = np.full(len(want), np.nan)
+    for k in np.unique(want[want >= 0]).tolist():
+        x = v[runs[0][k] : runs[1][k] + 1] if runs is not None else v[key == k]
+        x = x[~np.isnan(x)]
+        if len(x):
+            out[want == k] = np.median(x)
+    return out
+
+
+def stops(annotated: pd.DataFrame, *, took: pd.Series | None = None) -> pd.DataFrame:
+    """One row per pit stop (module docstring), from the annotated lap table (:func:`annotate`).
+    ``took``: :func:`~stintlab.analysis.order.took_the_flag` of the race when already known (a Race keeps it)."""
     if annotated.empty:
         return empty_table("stops")
     check_columns(annotated, "annotated_laps", "stops()", ANNOTATED_NEEDED)
     a = annotated
-    car = values(a, "car")
+    car_c, car_names = codes(a, "car")
+    cls_c, cls_names = codes(a, "class", filled=True)  # (kept by annotate) and missing as -1:
+    cls_c = np.where(a["class"].isna().to_numpy(), -1, cls_c)
     in_lap = a["in_lap"].to_numpy(dtype=bool)
     idx = np.flatnonzero(in_lap)
     last_of_car = car_runs(a).last_mask
@@ -186,35 +218,34 @@ def stops(annotated: pd.DataFrame) -> pd.DataFrame:
     el = a["elapsed"].to_numpy(dtype=float)
     lt = a["lap_time"].to_numpy(dtype=float)
     pit = a["pit_time"].to_numpy(dtype=float)
-    drv = values(a, "driver")
-    cls = values(a, "class")
     stint = a["stint"].to_numpy()
     neutral = a["neutralised"].to_numpy(dtype=bool)
     clean = a["clean"].to_numpy(dtype=bool)
     lap = a["lap"].to_numpy()
 
-    # clean pace around the stop, then per car, then per class
-    clean_lt = np.where(clean, lt, np.nan)
-    car_key, cls_key = group_key(a, "car"), group_key(a, "class")
-    pace_car = pd.Series(clean_lt).groupby(car_key, sort=False).median()
-    pace_cls = pd.Series(clean_lt).groupby(cls_key, sort=False).median()
+    # clean pace around the stop, else the car's whole race, else its class's
     s_before = stint[idx]
-    pb, pa = _pace_around(idx, codes(a, "car")[0], stint, clean, lt)
+    pb, pa = _pace_around(idx, car_c, stint, clean, lt)
     both = np.vstack([pb, pa])
     cnt = np.isfinite(both).sum(axis=0)
     ref = np.where(cnt > 0, np.nansum(both, axis=0) / np.maximum(cnt, 1), np.nan)
     with np.errstate(invalid="ignore"):
         pace_change = (cnt == 2) & (np.abs(pb - pa) > PACE_CHANGE * np.fmin(pb, pa))
-    ref = np.where(np.isfinite(ref), ref, pace_car.reindex(car_key[idx]).to_numpy(dtype=float))
-    ref = np.where(np.isfinite(ref), ref, pace_cls.reindex(cls_key[idx]).to_numpy(dtype=float))
+    clean_lt = np.where(clean, lt, np.nan)
+    runs = car_runs(a)
+    by_run = (runs.starts, runs.last) if len(runs.starts) == len(car_names) else None  # car k: run k
+    for key, rows in ((car_c, by_run), (cls_c, None)):
+        gap = ~np.isfinite(ref)
+        if gap.any():
+            ref[gap] = _group_median(clean_lt, key, key[idx[gap]], rows)
 
     ref_in = ref.copy()
     ref_out = ref.copy()
     n_in = neutral[idx]
     n_out = neutral[nxt] & has_out
-    fr_in = _field_reference(a, idx[n_in])
+    fr = _field_reference(a, np.r_[idx[n_in], nxt[n_out]])  # everyone's pace at those moments
+    fr_in, fr_out = fr[: n_in.sum()], fr[n_in.sum() :]
     ref_in[n_in] = np.where(np.isfinite(fr_in), fr_in, ref_in[n_in])
-    fr_out = _field_reference(a, nxt[n_out])
     ref_out[n_out] = np.where(np.isfinite(fr_out), fr_out, ref_out[n_out])
 
     out_time = np.where(has_out, lt[nxt], np.nan)
@@ -223,51 +254,56 @@ def stops(annotated: pd.DataFrame) -> pd.DataFrame:
 
     # retired in the pits: the in-lap is the car's last row and the car did not take the flag
     # (a car that pitted under the red flag that ended the race did: took_the_flag)
-    final = ~has_out & ~took_the_flag(a).reindex(car[idx]).fillna(False).to_numpy(dtype=bool)
+    took = took_the_flag(a) if took is None else took
+    final = ~has_out & ~flag_per_car_code(took, car_names)[car_c[idx]]
     neut = n_in | n_out
-    kind_pit = stop_kinds(pit_t, cls[idx], neut)
-    kind_loss = stop_kinds(time_lost, cls[idx], neut)
+    c_stop = cls_c[idx]
+    kind_pit = _stop_kinds(pit_t, c_stop, len(cls_names), neut)
+    kind_loss = _stop_kinds(time_lost, c_stop, len(cls_names), neut)
     kind = np.where(np.isfinite(pit_t), kind_pit, kind_loss)
     kind = np.where(final, "final", kind)
     # an in-lap at the very end (the car crossed the finish in the pit lane) is not a stop of note
     kind = np.where(~has_out & ~final, "normal", kind)
-
-    out = pd.DataFrame(
+    drv = codes(a, "driver", filled=True)[0]  # NA-safe: unknown == unknown
+    dch = (drv[idx] != drv[nxt]) & has_out
+    kind = np.where(drive_through_mask(pit_t, dch, has_out), "drive_through", kind)
+    lost = a["class_loss"].to_numpy(dtype=float)[idx]
+    negative = np.nan_to_num(time_lost, nan=0.0) < 0
+    reason = np.where(neut, "neutralised", np.where(pace_change, "pace_change", "fast_laps"))
+    return pd.DataFrame(
         {
             "car": strings(a, "car", idx),
-            "stop": np.zeros(len(idx), dtype=np.int64),
+            "stop": rank_in_group(car_c[idx]),
             "class": strings(a, "class", idx),
             "lap_in": lap[idx].astype(np.int64),
-            "lap_out": pd.array(np.where(has_out, lap[nxt], 0), dtype="Int64"),
+            "lap_out": pd.arrays.IntegerArray(np.where(has_out, lap[nxt], 0).astype(np.int64), ~has_out),
             "race_time": el[idx],
             "hour": (el[idx] // 3600).astype(np.int64) + 1,
             "pit_time": pit_t,
             "driver_in": strings(a, "driver", idx),
-            "driver_out": pd.array(np.where(has_out, drv[nxt], None), dtype="string"),
+            "driver_out": _strings_or_na(a, "driver", nxt, has_out),
+            "driver_change": dch,
             "in_lap_time": lt[idx],
             "out_lap_time": out_time,
             "reference": ref,
             "time_lost": time_lost,
-            "kind": pd.array(kind, dtype="string"),
-            "neutralised": n_in | n_out,
+            "kind": pd.array(kind.astype(object), dtype="string"),
+            "neutralised": neut,
             "stint_before": s_before.astype(np.int64),
-        }
+            "on_track_loss": lost,
+            "on_track_sector": a["loss_sector"].to_numpy()[idx].astype(np.int64),
+            "in_lap_incident": np.nan_to_num(lost, nan=0.0) >= IN_LAP_MIN_LOSS,
+            "loss_reason": pd.array(np.where(negative, reason, "").astype(object), dtype="string"),
+        },  # in STOP_COLUMNS order
     )
-    out.loc[~has_out, "lap_out"] = pd.NA
-    out["stop"] = out.groupby("car", sort=False).cumcount().to_numpy() + 1
-    d_in = out["driver_in"].fillna("").astype(object).to_numpy()
-    d_out = out["driver_out"].fillna("").astype(object).to_numpy()
-    dch = (d_in != d_out) & has_out
-    out["driver_change"] = dch
-    out.loc[drive_through_mask(pit_t, dch, has_out), "kind"] = "drive_through"
-    lost = a["class_loss"].to_numpy(dtype=float)
-    out["on_track_loss"] = lost[idx]
-    out["on_track_sector"] = a["loss_sector"].to_numpy()[idx].astype(np.int64)
-    out["in_lap_incident"] = np.nan_to_num(lost[idx], nan=0.0) >= IN_LAP_MIN_LOSS
-    negative = np.nan_to_num(time_lost, nan=0.0) < 0
-    reason = np.where(neut, "neutralised", np.where(pace_change, "pace_change", "fast_laps"))
-    out["loss_reason"] = pd.array(np.where(negative, reason, ""), dtype="string")
-    return out[STOP_COLUMNS]
+
+
+def _strings_or_na(laps: pd.DataFrame, column: str, rows: np.ndarray, keep: np.ndarray):
+    """:func:`strings` of ``rows``, missing where ``keep`` is False."""
+    col = laps[column]
+    if col.dtype == pd.StringDtype() and isinstance(col.array, pd.arrays.ArrowStringArray):
+        return col.array.take(np.where(keep, rows, -1), allow_fill=True)
+    return pd.array(np.where(keep, values(laps, column)[rows], None), dtype="string")
 
 
 def _pace_around(idx: np.ndarray, car: np.ndarray, stint: np.ndarray, clean: np.ndarray, lt: np.ndarray):
@@ -279,16 +315,19 @@ def _pace_around(idx: np.ndarray, car: np.ndarray, stint: np.ndarray, clean: np.
     k = np.arange(PACE_LAPS)
 
     def side(pos: np.ndarray, want_stint: np.ndarray) -> np.ndarray:
+        if len(rows) == 0:
+            return np.full(len(idx), np.nan)
         ok = (pos >= 0) & (pos < len(rows))
-        r = rows[np.clip(pos, 0, max(len(rows) - 1, 0))] if len(rows) else np.zeros_like(pos)
-        if len(rows):
-            ok &= (car[r] == car[idx][:, None]) & (stint[r] == want_stint[:, None])
-        v = np.where(ok, lt[r] if len(rows) else np.nan, np.nan)
-        out = np.full(len(idx), np.nan)
-        has = ok.any(axis=1)
-        if has.any():
-            out[has] = np.nanmedian(v[has], axis=1)
-        return out
+        r = rows[np.clip(pos, 0, len(rows) - 1)]
+        ok &= (car[r] == car[idx][:, None]) & (stint[r] == want_stint[:, None])
+        v = lt[r]
+        ok &= ~np.isnan(v)
+        # the median of each row's kept values (np.nanmedian): sorted, the others pushed to the end
+        w = np.sort(np.where(ok, v, np.inf), axis=1)
+        n = ok.sum(axis=1)
+        row = np.arange(len(idx))
+        med = (w[row, np.maximum(n - 1, 0) // 2] + w[row, n // 2]) / 2.0
+        return np.where(n > 0, med, np.nan)
 
     before = side(p[:, None] - PACE_LAPS + k, stint[idx])
     after = side(p[:, None] + k, stint[idx] + 1)

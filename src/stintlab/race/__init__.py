@@ -259,12 +259,12 @@ class Race:
     @_derived
     def stops(self) -> pd.DataFrame:
         """One row per pit stop (:func:`stintlab.analysis.stops.stops`)."""
-        return stop_table(self.annotated)
+        return stop_table(self.annotated, took=self.took_the_flag)
 
     @_derived
     def stints(self) -> pd.DataFrame:
         """One row per stint (:func:`stintlab.analysis.stints.stints`)."""
-        return stint_table(self.laps)
+        return stint_table(self.laps, took=self.took_the_flag)
 
     @_derived
     def spells(self) -> pd.DataFrame:

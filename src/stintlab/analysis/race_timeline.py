@@ -48,6 +48,20 @@ class _ByCar:
         return [] if at is None else [self.rows[i] for i in at.tolist()]
 
 
+def _decoder(laps: pd.DataFrame, column: str):
+    """``rows -> values(laps, column)[rows]`` from the column's kept codes when it is Arrow-backed
+    (its missing value is the dtype's), without converting the whole column to Python objects."""
+    col = laps[column]
+    if not isinstance(col.array, pd.arrays.ArrowExtensionArray):
+        v = values(laps, column)
+        return lambda rows: v[rows]
+    c, names = codes(laps, column)
+    table = np.empty(len(names) + 1, dtype=object)
+    table[: len(names)] = names
+    table[-1] = col.dtype.na_value  # code -1
+    return lambda rows: table[c[rows]]
+
+
 def _pylist(col: pd.Series) -> list:
     """The column's values as iterating over it gives them (Python scalars, the dtype's missing
     value), without iterating: Arrow columns through numpy objects, numpy columns through ``tolist``."""
@@ -80,8 +94,7 @@ class RaceTimeline:
         self._known = {c for c in self.car_names.tolist() if isinstance(c, str)}
         self.el = a["elapsed"].to_numpy(dtype=float)
         self.lap = a["lap"].to_numpy()
-        self.driver = values(a, "driver")
-        self.cls = values(a, "class")
+        self._driver = _decoder(a, "driver")
         self.cls_codes, self.cls_names = codes(a, "class")
         self.cls_fill = codes(a, "class", filled=True)[0]  # hourly standings count cars without a class as one
         self.incident = a["incident"].to_numpy(dtype=bool)
@@ -98,6 +111,15 @@ class RaceTimeline:
         self._grades: dict[str, dict] | None = None
 
     # ------------------------------------------------------------------ lookups
+    def drivers(self, rows: np.ndarray) -> np.ndarray:
+        """The driver at each of ``rows`` as :func:`~stintlab.analysis.context.values` gives it."""
+        return self._driver(rows)
+
+    def class_of(self, row: int):
+        """The class at ``row`` (None when missing)."""
+        c = self.cls_codes[row]
+        return self.cls_names[c] if c >= 0 else None
+
     def check_car(self, car) -> str:
         """:func:`stintlab.analysis.lookup.find_car` among the race's cars."""
         s = str(car).strip()

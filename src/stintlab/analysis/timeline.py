@@ -36,7 +36,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from stintlab.analysis.context import car_runs, codes, values
+from stintlab.analysis.context import car_runs, codes
 from stintlab.analysis.flags import neutralisations
 from stintlab.analysis.lookup import find_car, no_lap_message  # no_lap_message: re-exported
 from stintlab.analysis.order import last_rows, order_index
@@ -104,10 +104,10 @@ def car_events(
     rt = shared if shared is not None else RaceTimeline(laps, stops_table, phases, stints_table, history)
     car = rt.check_car(car)
     rows = rt.rows(car)
-    cls = rt.cls[rows[0]]
+    cls = rt.class_of(rows[0])
     el = rt.el[rows]
     lapn = rt.lap[rows]
-    drv = rt.driver[rows]
+    drv = rt.drivers(rows)
     by_lap = dict(zip(lapn.tolist(), range(len(lapn))))
     el_list = el.tolist()
 
@@ -149,7 +149,7 @@ def car_events(
     inc = rows[rt.incident[rows]]
     if len(inc):
         for lap, t, driver, lost, lap_time, expected in zip(
-            rt.lap[inc].tolist(), rt.el[inc].tolist(), rt.driver[inc].tolist(), rt.time_lost[inc].tolist(),
+            rt.lap[inc].tolist(), rt.el[inc].tolist(), rt.drivers(inc).tolist(), rt.time_lost[inc].tolist(),
             rt.lap_time[inc].tolist(), rt.expected[inc].tolist(), strict=True,
         ):  # fmt: skip
             add(lap, t, "incident", t_of(lap - 1), t, driver, lost, lap_time=float(lap_time), reference=float(expected))
@@ -287,8 +287,8 @@ def time_loss_account(
     known = np.flatnonzero(cls_codes >= 0)[::-1]
     first = np.full(n + 1, -1, dtype=np.int64)  # slot n: a row without a car number
     first[car_codes[known]] = known  # the earliest row wins (written last)
-    cls_vals, na = values(a, "class"), getattr(a["class"].dtype, "na_value", np.nan)
-    cls_list = [cls_vals[i] if i >= 0 else na for i in first[:n].tolist()]
+    cls_names, na = codes(a, "class")[1], getattr(a["class"].dtype, "na_value", np.nan)
+    cls_list = [cls_names[cls_codes[i]] if i >= 0 else na for i in first[:n].tolist()]
     code = {c: i for i, c in enumerate(cars)}
     sp_code = np.array([code.get(c, -1) for c in sp["car"].to_numpy(dtype=object)], dtype=np.int64)
     sp_kind = sp["kind"].to_numpy(dtype=object)
@@ -323,7 +323,9 @@ def _neutralisation_effect(a: pd.DataFrame, phases: pd.DataFrame, car_codes: np.
     last = last_rows(a)
     final = last[order_index(lap_arr[last], el_arr[last])]
     by_class: dict = {}
-    for c, cl in zip(car_codes[final].tolist(), values(a, "class")[final].tolist(), strict=True):
+    cls_codes, cls_names = codes(a, "class")
+    for c, k in zip(car_codes[final].tolist(), cls_codes[final].tolist(), strict=True):
+        cl = cls_names[k] if k >= 0 else None
         if isinstance(cl, str):
             by_class.setdefault(cl, []).append(c)
     ref_of = {}

@@ -5,7 +5,7 @@ and class positions at any race times from the race's sorted crossings.
 
 A report or web page asks for the timeline of many cars: a :class:`~stintlab.race.Race` keeps one
 :class:`RaceTimeline` (``race.once(("timeline",), ...)``) and every ``race.events(car)`` reads its
-car's part (a car's timeline was ~15 ms when each car recomputed the race-wide part, ~2 ms on Le Mans
+car's part (a car's timeline was ~11 ms when each car recomputed the race-wide part, ~2 ms on Le Mans
 2019). No words, no tables: plain values the timeline turns into events.
 """
 

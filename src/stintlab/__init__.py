@@ -39,7 +39,23 @@ More in ``docs/python.md``.
 """
 
 from stintlab.errors import StintlabError, StintlabFormatError, StintlabUsageError
-from stintlab.race import Race, load
 
 __version__ = "0.1.0"
 __all__ = ["Race", "load", "StintlabError", "StintlabFormatError", "StintlabUsageError", "__version__"]
+
+
+def __getattr__(name: str):
+    """``Race`` and ``load`` on first use: importing the package (every ``stintlab`` command
+    does) does not import pandas and the analysis until a race is loaded (``stintlab --help``,
+    the archive queries)."""
+    if name in ("Race", "load"):
+        from stintlab import race
+
+        value = getattr(race, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'stintlab' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | {"Race", "load"})

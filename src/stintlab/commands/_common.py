@@ -4,25 +4,51 @@ documented in docs/cli.md)."""
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from stintlab.display import cell
 from stintlab.errors import StintlabError, StintlabUsageError
-from stintlab.io.values import parse_time_text
-from stintlab.serial import records, to_jsonable, write_atomically, write_csv
 
 __all__ = [
     "FORMATS", "FormatOpt", "JsonOpt", "PLAIN_ROWS", "complete_lang", "console", "emit", "err_console", "load_race", "output_format",
     "plain_table", "records", "to_jsonable", "use_categories", "write_atomically", "write_csv",
 ]  # fmt: skip
+
+# The serialiser's functions, imported on first call: pandas and numpy (which stintlab.serial
+# imports) are not needed to build the CLI or to answer ``--help`` (benchmarks/bench_cli.py).
+def records(df, columns: list[str] | None = None) -> list[dict]:
+    """:func:`stintlab.serial.records`."""
+    from stintlab.serial import records
+
+    return records(df, columns)
+
+
+def to_jsonable(value: Any) -> Any:
+    """:func:`stintlab.serial.to_jsonable`."""
+    from stintlab.serial import to_jsonable
+
+    return to_jsonable(value)
+
+
+def write_csv(fh, rows: list[dict], keys: list[str]) -> None:
+    """:func:`stintlab.serial.write_csv`."""
+    from stintlab.serial import write_csv
+
+    write_csv(fh, rows, keys)
+
+
+def write_atomically(path, text: str, newline: str | None = None) -> None:
+    """:func:`stintlab.serial.write_atomically`."""
+    from stintlab.serial import write_atomically
+
+    write_atomically(path, text, newline)
+
 
 def complete_lang(incomplete: str):
     """Shell completion of ``--lang``: the story catalogs' languages."""
@@ -56,14 +82,29 @@ def use_categories(race, entry_list=None, db=None):
     """Give ``race`` its category sources, the same for every command: the user's ``--entry-list``
     (checked now: a bad file fails before any work) and the archive's registry (``--db``, else the
     default archive when it exists). Returns ``race``."""
-    from stintlab.analysis.categories import read_entry_list
-    from stintlab.archive.registry import category_lookup
-
     if entry_list is not None:
+        from stintlab.analysis.categories import read_entry_list
+
         read_entry_list(entry_list)
         race.entry_list = Path(entry_list)
-    race.category_lookup = category_lookup(db, required=db is not None)
+    race.category_lookup = _archive_lookup(db)
     return race
+
+
+def _archive_lookup(db):
+    """:func:`stintlab.archive.registry.category_lookup` of ``db``, made when a command first asks a
+    driver's category: the commands that never do (``info``, ``stops``, ...) do not import the archive
+    and DuckDB."""
+    made = []
+
+    def lookup(race, names: list[str]):
+        if not made:
+            from stintlab.archive.registry import category_lookup
+
+            made.append(category_lookup(db, required=db is not None))
+        return made[0](race, names)
+
+    return lookup
 
 
 #: ``--format`` values of the table commands (``--json`` is an alias of ``--format json``).
@@ -103,8 +144,11 @@ def emit(
     terminal, as plain aligned text when piped or longer than :data:`PLAIN_ROWS` rows.
     ``fmt`` True / False is the old ``as_json`` flag; ``formats`` maps a column to the
     :mod:`stintlab.display` function that words it when its name does not tell."""
+    from stintlab.serial import records, to_jsonable, write_csv
+
     fmt = {True: "json", False: "table"}.get(fmt, fmt) if isinstance(fmt, bool) else fmt
-    if isinstance(data, pd.DataFrame):
+    pd = sys.modules.get("pandas")  # no DataFrame can exist before pandas is imported
+    if pd is not None and isinstance(data, pd.DataFrame):
         data = records(data, columns)
     if fmt == "json":
         print(json.dumps(to_jsonable(data), ensure_ascii=False, indent=2))
@@ -118,15 +162,18 @@ def emit(
         write_csv(sys.stdout, rows, keys)
         return
     formats = formats or {}
+    word = _cell_function()
     if isinstance(data, dict):  # a value is worded by its own key (drive_time: h:mm:ss), not by "value"
-        cells = [[r["key"], formats[r["key"]](r["value"]) if r["key"] in formats else _cell(r["key"], r["value"])]
+        cells = [[r["key"], formats[r["key"]](r["value"]) if r["key"] in formats else word(r["key"], r["value"])]
                  for r in rows]  # fmt: skip
     else:
-        cells = [[formats[k](r.get(k)) if k in formats else _cell(k, r.get(k)) for k in keys] for r in rows]
+        cells = [[formats[k](r.get(k)) if k in formats else word(k, r.get(k)) for k in keys] for r in rows]
     if not console.is_terminal or len(cells) > PLAIN_ROWS:
         sys.stdout.write(plain_table(cells, keys, title=title, header=not isinstance(data, dict)))
         sys.stdout.flush()
         return
+    from rich.table import Table
+
     if isinstance(data, dict):
         table = Table(title=title, show_header=False)
         table.add_column("key", style="bold")
@@ -153,17 +200,32 @@ def plain_table(cells: list[list[str]], keys: list[str], *, title: str | None = 
     return "\n".join(lines) + "\n"
 
 
+@functools.cache
+def _cell_function():
+    """:func:`_cell` with its imports done once (it runs for every cell of a table)."""
+    from stintlab.display import cell
+    from stintlab.serial import to_jsonable
+
+    def _cell(key: str, v: Any) -> str:
+        v = to_jsonable(v)
+        if isinstance(v, (list, dict)) and v and any(isinstance(x, (list, dict)) for x in (v if isinstance(v, list) else v.values())):
+            return json.dumps(v, ensure_ascii=False)
+        return cell(key, v)
+
+    return _cell
+
+
 def _cell(key: str, v: Any) -> str:
-    v = to_jsonable(v)
-    if isinstance(v, (list, dict)) and v and any(isinstance(x, (list, dict)) for x in (v if isinstance(v, list) else v.values())):
-        return json.dumps(v, ensure_ascii=False)
-    return cell(key, v)
+    """One value of column ``key`` as the text of a table cell (nested data as JSON)."""
+    return _cell_function()(key, v)
 
 
 def race_time_arg(text: str, option: str, example: str) -> float:
     """A race time typed by a user (``H:MM:SS(.s)``, ``MM:SS``) in seconds; minutes and seconds must stay
     below 60 (the reader's parser is lenient: "99:99" would read as 1:40:39). A usage error names ``option``
     and shows ``example`` otherwise."""
+    from stintlab.io.values import parse_time_text
+
     try:
         t = parse_time_text(text)
         if any(float(part) >= 60 for part in text.strip().split(":")[1:]):

@@ -6,11 +6,7 @@ from pathlib import Path
 
 import typer
 
-from stintlab.analysis.lookup import find_class
 from stintlab.commands._common import FormatOpt, JsonOpt, emit, load_race, output_format, records
-from stintlab.io.values import format_time
-from stintlab.log import issues_summary
-from stintlab.report.story import en
 
 FileArg = typer.Argument(
     ..., exists=False, help="Lap file (Al Kamel Analysis, WIGE, SRO sector list) or the event folder holding one."
@@ -20,6 +16,8 @@ ResultsOpt = typer.Option(None, "--results", help="Official classification file 
 
 def race_info(race) -> dict:
     """The facts ``stintlab info`` prints (public JSON keys, docs/cli.md)."""
+    from stintlab.io.values import format_time
+
     laps = race.laps
     cls = race.classification
     leader = cls.iloc[0] if len(cls) else None
@@ -59,6 +57,8 @@ def info(
     ),
 ):
     """Summary of a race file: title, format, cars, laps, classes, hours, leader."""
+    from stintlab.log import issues_summary
+
     fmt = output_format(fmt, as_json)
     race = load_race(file, results)
     data = race_info(race)
@@ -83,6 +83,9 @@ def classification(
     fmt: str = FormatOpt,
 ):
     """Final classification: official when a results file is given or found, else derived from the laps."""
+    from stintlab.analysis.lookup import find_class
+    from stintlab.report.story import en
+
     fmt = output_format(fmt, as_json)
     as_json = fmt != "table"  # JSON and CSV: raw seconds and the numeric gap companions
     race = load_race(file, results)

@@ -4,15 +4,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import typer
 
-from stintlab.analysis.lookup import find_class
-from stintlab.archive.registry import race_season
 from stintlab.commands._common import FormatOpt, JsonOpt, emit, err_console, load_race, output_format, records
-from stintlab.display import lap_time, number
 from stintlab.errors import StintlabUsageError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DRIVER_KEYS = [
     "driver", "car", "class", "category", "clean_laps", "best_lap", "ideal_lap", "best_10", "best_20pct",
@@ -78,6 +78,8 @@ def category_provenance(row: dict, season: int | None) -> str:
 
 
 def _pick_class(table: pd.DataFrame, cls: str | None, what: str = "class") -> pd.DataFrame:
+    from stintlab.analysis.lookup import find_class
+
     if not cls:
         return table
     return table[table["class"].astype(str) == find_class(table["class"], cls, what=what)]
@@ -104,6 +106,9 @@ def drivers(
     fmt: str = FormatOpt,
 ):
     """Driver pace per class and FIA category, ranked by a metric (seconds; index: 100 = class pace)."""
+    from stintlab.archive.registry import race_season
+    from stintlab.display import lap_time, number
+
     fmt = output_format(fmt, as_json)
     as_json = fmt != "table"  # JSON and CSV keep raw seconds
     from stintlab.analysis.headline import BEST_HEADLINE_COLUMNS, best_headline, category_headline
@@ -207,6 +212,8 @@ def _report_unranked(table: pd.DataFrame, min_laps: int) -> None:
 def headline_rows(head: pd.DataFrame, table: pd.DataFrame | None = None) -> list[dict]:
     """The headline table (:func:`stintlab.analysis.headline.category_headline`) as display rows;
     with the ranking ``table``, ``drivers`` reads "ranked of all" (``68 of 69``) when some are not ranked."""
+    from stintlab.display import lap_time, number
+
     rows = []
     from stintlab.analysis.headline import category_sizes
 
@@ -293,6 +300,7 @@ def choose_rules(race, rules_name: str | None, force: bool = False):
     length; without a name, the one shipped set that applies. A set that does not apply is refused
     (:class:`StintlabUsageError`) unless ``force``, then returned with the reason as ``note`` (printed loudly)."""
     from stintlab.analysis.rules import list_rules
+    from stintlab.archive.registry import race_season
 
     meta = race.meta
     season = meta.get("season") or race_season(race)
@@ -319,6 +327,8 @@ def choose_rules(race, rules_name: str | None, force: bool = False):
 
 def _with_categories(table: pd.DataFrame, cats: pd.DataFrame) -> pd.DataFrame:
     """``table`` (car, driver, ...) with every driver's category and category_source from ``cats``."""
+    import pandas as pd
+
     from stintlab.names import name_key
 
     look = {

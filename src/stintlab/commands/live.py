@@ -16,20 +16,15 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from stintlab.commands._common import load_race, race_time_arg
 from stintlab.errors import StintlabError, StintlabUsageError
-from stintlab.event import local_neutralisation, meta_from_path
-from stintlab.io.values import format_time
-from stintlab.live.engine import LiveRace
-from stintlab.live.replay import replay_states
-from stintlab.live.sources import HourlyFolderSource, LapFileSource
-from stintlab.live.state import LiveState
-from stintlab.live.urls import UrlSource, is_url
-from stintlab.report.story.languages import catalog
-from stintlab.serial import to_jsonable
+
+if TYPE_CHECKING:
+    from stintlab.live.state import LiveState
 
 __all__ = ["register", "replay", "follow"]
 
@@ -42,10 +37,16 @@ def _start(text: str | None) -> float:
 
 def _zones_word(meta: dict) -> str:
     """``slow zones``, or ``Code 60 zones`` on the Nordschleife (:func:`stintlab.event.local_neutralisation`)."""
+    from stintlab.event import local_neutralisation
+    from stintlab.report.story.languages import catalog
+
     return catalog("en").ZONES[local_neutralisation(meta)]
 
 
 def _print_state(state: LiveState, as_json: bool, top: int, zones_word: str = "slow zones") -> None:
+    from stintlab.io.values import format_time
+    from stintlab.serial import to_jsonable
+
     if as_json:
         sys.stdout.write(json.dumps(to_jsonable(state.to_dict()), ensure_ascii=False, separators=(",", ":")) + "\n")
         return
@@ -86,6 +87,8 @@ def replay(
     """Replay a finished race as if live: the live state every --every race seconds, the last step at the
     final crossing (= the final order). With --project-every N, a step at least N race seconds after the
     last projected one carries the strategy projections of every car (sim.projections.project, runs=0)."""
+    from stintlab.live.replay import replay_states
+
     if every <= 0:
         raise StintlabUsageError("--every wants a positive number of race seconds")
     if speed < 0:
@@ -105,7 +108,7 @@ def replay(
 def _projections(race, at: float, path: Path) -> dict:
     """The projections at ``at`` as JSON: ``meta`` (length and its source, expected flag, ...) and one
     row per car (table ``projections``, docs/tables.md), or ``error`` when they cannot be made then."""
-    from stintlab.serial import records
+    from stintlab.serial import records, to_jsonable
     from stintlab.sim.projections import project
 
     try:
@@ -140,6 +143,11 @@ def follow(
     """Follow a race while it runs: poll a growing lap file (or the newest hourly file of a folder, local or
     over HTTP with conditional requests and the download cache) and print the live state whenever new
     crossings arrive; rewrites, shrinks, stalls, half-written lines and cut answers are said."""
+    from stintlab.event import meta_from_path
+    from stintlab.live.engine import LiveRace
+    from stintlab.live.sources import HourlyFolderSource, LapFileSource
+    from stintlab.live.urls import UrlSource, is_url
+
     engine = LiveRace(tail_every=zones, incidents_every=incidents)
     if is_url(path):
         src = UrlSource(path, engine, cache=cache_dir, offline=offline, timeout=timeout)

@@ -7,7 +7,6 @@ from pathlib import Path
 import typer
 
 from stintlab.commands._common import emit, load_race, race_time_arg, records
-from stintlab.io.values import format_time
 
 #: the JSON keys of each projection row (the table ``projections`` of docs/tables.md)
 PROJECT_KEYS = [
@@ -39,6 +38,7 @@ def project(
 ):
     """Per car: laps to the flag, stops remaining, stint length and next pit window, expected class position
     at the flag (Monte Carlo of the rest of the race) and the pace needed to catch the car ahead in class."""
+    from stintlab.io.values import format_time
     from stintlab.sim.projections import METHODS
     from stintlab.sim.projections import project as run
 

@@ -9,8 +9,6 @@ from pathlib import Path
 
 import typer
 
-from stintlab.analysis.standings import hour_snapshot_time, race_hours
-from stintlab.analysis.timeline import check_car
 from stintlab.commands._common import (
     FormatOpt,
     JsonOpt,
@@ -22,9 +20,7 @@ from stintlab.commands._common import (
     records,
 )
 from stintlab.config import THRESHOLDS
-from stintlab.display import duration, lap_time
 from stintlab.errors import StintlabUsageError
-from stintlab.report.story.languages import catalog, event_texts
 
 FileArg = typer.Argument(
     ..., exists=False, help="Lap file (Al Kamel Analysis, WIGE, SRO sector list) or the event folder holding one."
@@ -88,6 +84,9 @@ def standings(
 ):
     """Standings at a race time (by distance covered, gaps in seconds at the same point of the track), after an
     hour (the official hour-N classification) or at the finish (each car at its last crossing)."""
+    from stintlab.analysis.standings import hour_snapshot_time, race_hours
+    from stintlab.display import duration
+
     fmt = output_format(fmt, as_json)
     if hour is not None and at is not None:
         raise StintlabUsageError("give --hour or --at, not both")
@@ -129,6 +128,8 @@ def stops(
     fmt: str = FormatOpt,
 ):
     """Pit stops: in-lap, out-lap, pit time, drivers, time lost and kind (normal/long/garage/final)."""
+    from stintlab.analysis.timeline import check_car
+
     fmt = output_format(fmt, as_json)
     race = load_race(file)
     table = race.stops
@@ -147,6 +148,8 @@ def stints(
     fmt: str = FormatOpt,
 ):
     """Stints of one car: from the start or an out-lap to the next in-lap or the finish."""
+    from stintlab.analysis.timeline import check_car
+
     fmt = output_format(fmt, as_json)
     race = load_race(file)
     c = check_car(race.laps, car, race.classification)
@@ -167,6 +170,9 @@ def events(
 ):
     """Timeline of one car: start, stints, stops, incidents, neutralisations, class lead changes, finish.
     The analysis gives the facts (typed columns); the description column is worded here from them, in the --lang language."""
+    from stintlab.analysis.timeline import check_car
+    from stintlab.report.story.languages import catalog, event_texts
+
     fmt = output_format(fmt, as_json)
     lang = (lang or "en").lower()
     cat = catalog(lang)
@@ -187,6 +193,8 @@ def flags(
     """Safety-car, full-course-yellow and red-flag phases (observed from the flag column FLAG_AT_FL, or
     inferred from lap times and sector times when the file has none: WIGE, SRO, Le Mans 2019/2021) and
     slow zones (kind SZ, with their sector: found from sector times, 5 minutes or more)."""
+    from stintlab.report.story.languages import catalog
+
     fmt = output_format(fmt, as_json)
     race = load_race(file)
     table = race.phases
@@ -233,6 +241,9 @@ def losses(
     fmt: str = FormatOpt,
 ):
     """Time-loss account per car: normal/long/garage stops, incidents, and what the neutralisations cost or gave."""
+    from stintlab.analysis.timeline import check_car
+    from stintlab.display import lap_time
+
     fmt = output_format(fmt, as_json)
     race = load_race(file)
     table = race.time_loss

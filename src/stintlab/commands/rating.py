@@ -8,7 +8,6 @@ from pathlib import Path
 import typer
 
 from stintlab.commands._common import FormatOpt, JsonOpt, emit, err_console, output_format, records
-from stintlab.display import number
 from stintlab.errors import StintlabUsageError
 
 # the schema's ratings columns (stintlab.schema.category_tables) less driver_key
@@ -33,6 +32,7 @@ def rating(
     from stintlab.analysis.rating import validate as run_validation
     from stintlab.archive.db import Archive, default_db_path
     from stintlab.archive.rating import rated_drivers, rating_table, window_table
+    from stintlab.display import number
 
     fmt = output_format(fmt, as_json)
     path = Path(db) if db is not None else default_db_path()

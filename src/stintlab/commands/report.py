@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import typer
-from rich.markup import escape
 
 from stintlab.commands._common import complete_lang, console, err_console, load_race, use_categories, write_atomically
 from stintlab.commands.drivers import EntryOpt
@@ -103,6 +102,8 @@ def report(
     ),
 ):
     """Write one self-contained HTML race report (plotly embedded, no network needed to open it)."""
+    from rich.markup import escape
+
     from stintlab.report.html import build_report
 
     lang = _lang(lang)
@@ -186,6 +187,8 @@ def story(
     """The story of one car's race, in English or French, as a journalist writes it (at most 12
     sentences: headline, decisive moments, hourly marks, crew, what-if, pace); --full tells the
     whole race in order. Each sentence names the laps behind it."""
+    from rich.markup import escape
+
     from stintlab.report.sections import car_or_error
     from stintlab.report.story import journalist_story
     from stintlab.report.story import story as chronological

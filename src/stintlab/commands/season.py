@@ -10,13 +10,13 @@ import typer
 
 from stintlab.commands._common import FormatOpt, emit, err_console, output_format, records
 from stintlab.commands.archive import DbOpt, JsonOpt
-from stintlab.display import duration, lap_time
 
 __all__ = ["career", "season"]
 
 
 def _season_rows_for_table(races) -> list[dict]:
     from stintlab.commands.drivers import category_provenance
+    from stintlab.display import duration, lap_time
 
     rows = records(races)
     for r in rows:

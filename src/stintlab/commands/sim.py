@@ -5,10 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.markup import escape
 
 from stintlab.commands._common import console, emit, err_console, load_race
-from stintlab.display import duration, lap_time
 from stintlab.errors import StintlabUsageError
 
 
@@ -119,6 +117,9 @@ def whatif(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ):
     """What if a stop, a lap or a safety car had gone differently? Replays the car's race against the real rivals."""
+    from rich.markup import escape
+
+    from stintlab.display import duration, lap_time
     from stintlab.sim.whatif import whatif as run
 
     changes = _parse_changes(stop, lap, sc)
@@ -165,6 +166,7 @@ def plan(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ):
     """Plan a driver schedule that satisfies a rule set, verified by the rules checker; table and timeline."""
+    from stintlab.display import duration  # not lap_time: a parameter of plan has that name
     from stintlab.sim.planner import plan as run
     from stintlab.sim.planner import read_crew
 

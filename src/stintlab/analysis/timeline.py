@@ -36,12 +36,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from stintlab.analysis.context import car_runs, codes, rows_of, values
+from stintlab.analysis.context import car_runs, codes
 from stintlab.analysis.flags import neutralisations
 from stintlab.analysis.lookup import find_car, no_lap_message  # no_lap_message: re-exported
-from stintlab.analysis.order import final_order, snapshot_file, took_the_flag
-from stintlab.analysis.standings import hourly_positions, position_history
-from stintlab.analysis.stints import stints
+from stintlab.analysis.order import last_rows, order_index
+from stintlab.analysis.race_timeline import RaceTimeline
 from stintlab.analysis.stops import ANNOTATED_NEEDED, stops
 from stintlab.schema import check_columns, empty_table
 
@@ -64,34 +63,6 @@ TIMELINE_NEEDS = (*ANNOTATED_NEEDED, "incident", "expected", "hour")
 def check_car(laps: pd.DataFrame, car, classification: pd.DataFrame | None = None) -> str:
     """The car number as stored in ``laps`` (:func:`stintlab.analysis.lookup.find_car`)."""
     return find_car(codes(laps, "car")[1], car, classification)
-
-
-def _snapshots(laps: pd.DataFrame, times: list[float], car: str, cls) -> list[dict]:
-    """For each time: {'pos', 'cpos', 'order' (class cars in order), 'laps' (car -> laps)}."""
-    if not times:
-        return []
-    hp = hourly_positions(laps, times)
-    hp = hp[(hp["class"].astype(object) == cls).to_numpy()]
-    hour = hp["hour"].to_numpy()
-    cars = hp["car"].astype(object).to_numpy()
-    lapn = hp["laps"].to_numpy()
-    pos = hp["position"].to_numpy()
-    cpos = hp["class_position"].to_numpy()
-    bounds = np.searchsorted(hour, np.arange(1, len(times) + 2))
-    res = []
-    for i in range(len(times)):
-        a, b = bounds[i], bounds[i + 1]
-        order = list(cars[a:b])
-        me = order.index(car) if car in order else None
-        res.append(
-            {
-                "pos": int(pos[a + me]) if me is not None else None,
-                "cpos": int(cpos[a + me]) if me is not None else None,
-                "order": order,
-                "laps": dict(zip(order, lapn[a:b].tolist())),
-            }
-        )
-    return res
 
 
 def _swaps(before: dict, after: dict, car: str) -> tuple[list[str], list[str], list[str]]:
@@ -119,25 +90,30 @@ def car_events(
     categories: pd.DataFrame | None = None,
     stints_table: pd.DataFrame | None = None,
     history: pd.DataFrame | None = None,
+    *,
+    shared: RaceTimeline | None = None,
 ) -> pd.DataFrame:
     """Every event of one car in race order (module docstring for kinds and columns).
     ``stops_table`` / ``phases`` / ``stints_table`` / ``history``: :func:`stops` /
     :func:`neutralisations` / :func:`stints` / :func:`position_history` of the same race when
     already computed (a Race keeps them); ``categories`` (car, driver, category) fills the
-    ``category`` column."""
+    ``category`` column. ``shared``: the race's :class:`~stintlab.analysis.race_timeline.RaceTimeline`
+    of ``laps`` (built from those tables) when the caller keeps one for many cars (a Race does):
+    the four tables are then read from it."""
     check_columns(laps, "annotated_laps", "car_events()", TIMELINE_NEEDS)
-    car = check_car(laps, car)
-    a = laps
-    mine = rows_of(a, "car", car)
-    cls = mine["class"].iat[0]
-    el = mine["elapsed"].to_numpy(dtype=float)
-    lapn = mine["lap"].to_numpy()
-    drv = mine["driver"].astype(object).to_numpy()
-    by_lap = {int(k): i for i, k in enumerate(lapn)}
+    rt = shared if shared is not None else RaceTimeline(laps, stops_table, phases, stints_table, history)
+    car = rt.check_car(car)
+    rows = rt.rows(car)
+    cls = rt.class_of(rows[0])
+    el = rt.el[rows]
+    lapn = rt.lap[rows]
+    drv = rt.drivers(rows)
+    by_lap = dict(zip(lapn.tolist(), range(len(lapn))))
+    el_list = el.tolist()
 
     def t_of(lap):
         i = by_lap.get(int(lap))
-        return float(el[i]) if i is not None else 0.0
+        return el_list[i] if i is not None else 0.0
 
     ev: list[dict] = []  # with t_before / t_after for positions
 
@@ -159,66 +135,48 @@ def car_events(
         )
 
     add(1, t_of(1), "start", None, t_of(1), drv[0])
-    st = stints(a, car=car) if stints_table is None else _of_car(stints_table, car)
-    for r in st[["stint", "lap_start", "start", "driver", "driver_change"]].itertuples():  # the columns read
-        if r.stint > 1:
-            add(r.lap_start, r.start, "stint", None, None, r.driver,
-                stint=int(r.stint), driver_change=bool(r.driver_change))  # fmt: skip
-    sp = stops(a) if stops_table is None else stops_table
-    sp = sp[sp["car"] == car]
-    for r in sp[["kind", "pit_time", "time_lost", "driver_change", "driver_in", "driver_out", "lap_out", "race_time",
-                  "lap_in", "reference", "on_track_loss", "in_lap_incident", "on_track_sector"]].itertuples():  # fmt: skip
-        t_after = t_of(r.lap_out) if not pd.isna(r.lap_out) else r.race_time
-        add(r.lap_in, r.race_time, "stop", t_of(r.lap_in - 1) if r.lap_in > 1 else None, t_after,
-            r.driver_in, r.time_lost, stop_kind=str(r.kind), pit_time=float(r.pit_time), driver_out=r.driver_out,
-            driver_change=bool(r.driver_change), reference=float(r.reference),
-            on_track_loss=float(r.on_track_loss) if r.in_lap_incident else None,
-            on_track_sector=int(r.on_track_sector) if r.in_lap_incident else None)  # fmt: skip
-    inc = mine.loc[mine["incident"].to_numpy(dtype=bool), ["lap", "elapsed", "driver", "time_lost", "lap_time", "expected"]]
-    for r in inc.rename(columns={"elapsed": "race_time"}).itertuples():
-        add(r.lap, r.race_time, "incident", t_of(r.lap - 1), r.race_time, r.driver, r.time_lost,
-            lap_time=float(r.lap_time), reference=float(r.expected))  # fmt: skip
-    for r in (neutralisations(a) if phases is None else phases).itertuples():
-        first = el[el >= r.start]
-        if not len(first) or el[0] > r.end:
-            continue
-        before = el[el < r.start]
-        after = el[el > (r.green_at if np.isfinite(r.green_at) else r.end)]
-        lap_at = int(lapn[el >= r.start][0])
-        sector = int(getattr(r, "sector", 0) or 0)
-        add(lap_at, r.start, "neutralisation", float(before[-1]) if len(before) else None,
-            float(after[0]) if len(after) else None, phase_kind=str(r.kind), phase_start=float(r.start),
-            phase_end=float(r.end), phase_inferred=bool(r.inferred), phase_sector=sector or None)  # fmt: skip
+    for stint, lap_start, start, driver, change in rt.car_stints(car):
+        if stint > 1:
+            add(lap_start, start, "stint", None, None, driver, stint=int(stint), driver_change=bool(change))
+    for (kind, pit_time, time_lost, change, driver_in, driver_out, lap_out, race_time, lap_in, reference,
+         on_track_loss, in_lap_incident, on_track_sector) in rt.stops.get(car):  # fmt: skip
+        t_after = t_of(lap_out) if not pd.isna(lap_out) else race_time
+        add(lap_in, race_time, "stop", t_of(lap_in - 1) if lap_in > 1 else None, t_after,
+            driver_in, time_lost, stop_kind=str(kind), pit_time=float(pit_time), driver_out=driver_out,
+            driver_change=bool(change), reference=float(reference),
+            on_track_loss=float(on_track_loss) if in_lap_incident else None,
+            on_track_sector=int(on_track_sector) if in_lap_incident else None)  # fmt: skip
+    inc = rows[rt.incident[rows]]
+    if len(inc):
+        for lap, t, driver, lost, lap_time, expected in zip(
+            rt.lap[inc].tolist(), rt.el[inc].tolist(), rt.drivers(inc).tolist(), rt.time_lost[inc].tolist(),
+            rt.lap_time[inc].tolist(), rt.expected[inc].tolist(), strict=True,
+        ):  # fmt: skip
+            add(lap, t, "incident", t_of(lap - 1), t, driver, lost, lap_time=float(lap_time), reference=float(expected))
+    if rt.phases and len(el):
+        _add_neutralisations(rt.phases, el, lapn, add)
     # class lead changes on the lap chart
-    if history is not None and isinstance(cls, str):  # a class's rows of the lap chart: its class positions
-        ph = history[(history["class"].to_numpy(dtype=object) == cls)]
-    else:
-        ph = position_history(rows_of(a, "class", cls) if isinstance(cls, str) else a[(a["class"].astype(object) == cls).to_numpy()])
-    leaders = ph[ph["class_position"] == 1].sort_values("lap")
-    prev = None
-    for r in leaders[["car", "lap", "race_time"]].itertuples():
-        if prev is not None and r.car != prev:
-            if r.car == car:
-                add(r.lap, r.race_time, "lead_gained", t_of(r.lap - 1),
-                    r.race_time, rivals=[str(prev)])  # fmt: skip
-            elif prev == car:
-                i = by_lap.get(int(r.lap))
-                t = float(el[i]) if i is not None else r.race_time
-                add(r.lap, t, "lead_lost", t_of(r.lap - 1), t, rivals=[str(r.car)])
-        prev = r.car
-    last_t = float(el[-1])
-    if snapshot_file(a):  # the race was still running when the file was taken: no finish, no retirement
+    for lap, t, new, prev in rt.lead_changes(cls):
+        if new == car:
+            add(lap, t, "lead_gained", t_of(lap - 1), t, rivals=[str(prev)])
+        elif prev == car:
+            i = by_lap.get(int(lap))
+            t = el_list[i] if i is not None else t
+            add(lap, t, "lead_lost", t_of(lap - 1), t, rivals=[str(new)])
+    last_t = el_list[-1]
+    if rt.snapshot:  # the race was still running when the file was taken: no finish, no retirement
         add(lapn[-1], last_t, "file_end", None, last_t)
-    elif bool(took_the_flag(a).get(car, False)):  # incl. a car stopped by a red flag that ended the race
+    elif bool(rt.took_flag.get(car, False)):  # incl. a car stopped by a red flag that ended the race
         add(lapn[-1], last_t, "finish", t_of(lapn[-1] - 1), last_t)
     else:
         add(lapn[-1], last_t, "retired", None, last_t)
 
+    in_pits = bool(rt.in_lap.iat[int(rows[-1])])
     for e in ev:
         if e["kind"] in _END_KINDS:
-            e["laps"], e["in_pits"] = int(lapn[-1]), bool(mine["in_lap"].iat[-1])
+            e["laps"], e["in_pits"] = int(lapn[-1]), in_pits
     times = sorted({t for e in ev for t in (e["_tb"], e["_ta"]) if t is not None})
-    snaps = dict(zip(times, _snapshots(a, times, car, cls)))
+    snaps = dict(zip(times, rt.snapshots(times, car, cls)))
     for e in ev:
         b, af = snaps.get(e["_tb"]), snaps.get(e["_ta"])
         e["class_position_before"] = b["cpos"] if b else None
@@ -232,20 +190,49 @@ def car_events(
     # at one race time: the stop (or incident), then the lead change it caused, then the new stint
     order = {"start": 0, "neutralisation": 1, "stop": 2, "incident": 2, "lead_gained": 2.5, "lead_lost": 2.5, "stint": 3}
     ev.sort(key=lambda e: (round(e["race_time"], 3), order.get(e["kind"], 5)))
-    out = pd.DataFrame(ev, columns=[*EVENT_COLUMNS, "_tb", "_ta"]).drop(columns=["_tb", "_ta"])
-    for c in ("class_position_before", "class_position_after", "position_before", "position_after"):
-        out[c] = pd.array(out[c], dtype="Int64")
-    return pd.concat([out, _details(ev, categories, car)], axis=1)
+    grade = rt.grades(car) if shared is not None and categories is shared.categories else _grades(categories, car)
+    return _table(ev, grade)
 
 
-def _of_car(table: pd.DataFrame, car: str) -> pd.DataFrame:
-    """The rows of one car of a per-car table (stints), index reset."""
-    return table[table["car"].to_numpy(dtype=object) == car].reset_index(drop=True)
+def _add_neutralisations(phases: list[tuple], el: np.ndarray, lapn: np.ndarray, add) -> None:
+    """A ``neutralisation`` event for every phase the car ran into (its first crossing at or after the
+    start, its last crossing before and first after the phase for its positions)."""
+    for start, end, green, kind, inferred, sector in phases:
+        at = el >= start
+        if not at.any() or el[0] > end:
+            continue
+        before = el[el < start]
+        after = el[el > green]
+        lap_at = int(lapn[at][0])
+        add(lap_at, start, "neutralisation", float(before[-1]) if len(before) else None,
+            float(after[0]) if len(after) else None, phase_kind=kind, phase_start=float(start),
+            phase_end=float(end), phase_inferred=inferred, phase_sector=sector or None)  # fmt: skip
 
 
-def _details(ev: list[dict], categories: pd.DataFrame | None, car: str) -> pd.DataFrame:
-    """The typed detail columns of the events (:data:`DETAIL_COLUMNS`): nullable ints and
-    booleans, float seconds, lists of car numbers, None for a missing name or code."""
+def _grades(categories: pd.DataFrame | None, car: str) -> dict:
+    """driver -> FIA category of the car's drivers in ``categories``."""
+    if categories is None:
+        return {}
+    mine = categories[categories["car"].astype(str) == str(car)]
+    return {str(x): c for x, c in zip(mine["driver"], mine["category"], strict=False) if isinstance(c, str) and c}
+
+
+def _ints(v: list) -> pd.arrays.IntegerArray:
+    """``pd.array(v, dtype="Int64")`` for a list of ints and None, without the inference."""
+    mask = np.fromiter((x is None for x in v), dtype=bool, count=len(v))
+    return pd.arrays.IntegerArray(np.array([0 if x is None else x for x in v], dtype=np.int64), mask)
+
+
+def _bools(v: list) -> pd.arrays.BooleanArray:
+    """``pd.array(v, dtype="boolean")`` for a list of bools and None."""
+    mask = np.fromiter((x is None for x in v), dtype=bool, count=len(v))
+    return pd.arrays.BooleanArray(np.array([bool(x) for x in v], dtype=bool), mask)
+
+
+def _table(ev: list[dict], grade: dict) -> pd.DataFrame:
+    """The events as a table: :data:`EVENT_COLUMNS` then the typed detail columns
+    (:data:`DETAIL_COLUMNS`): nullable ints and booleans, float seconds, lists of car numbers,
+    None for a missing name or code."""
 
     def col(c):
         return [e.get(c) for e in ev]
@@ -253,29 +240,24 @@ def _details(ev: list[dict], categories: pd.DataFrame | None, car: str) -> pd.Da
     def secs(c):
         return np.array([np.nan if v is None else float(v) for v in col(c)], dtype=float)
 
-    d: dict = {c: col(c) for c in ("stop_kind", "driver_out")}
-    d["pit_time"] = secs("pit_time")
-    d["driver_change"] = pd.array(col("driver_change"), dtype="boolean")
-    d["stint"] = pd.array(col("stint"), dtype="Int64")
-    d["lap_time"], d["reference"] = secs("lap_time"), secs("reference")
+    d: dict = {c: col(c) for c in ("car", "driver", "kind", "passed_by", "passed", "laps_lost_to", "stop_kind", "driver_out")}
+    d["lap"], d["hour"] = np.array(col("lap"), dtype=np.int64), np.array(col("hour"), dtype=np.int64)
+    d["race_time"] = np.array(col("race_time"), dtype=float)
+    for c in ("class_position_before", "class_position_after", "position_before", "position_after", "stint", "laps",
+              "on_track_sector", "phase_sector"):  # fmt: skip
+        d[c] = _ints(col(c))
+    for c in ("driver_change", "phase_inferred", "in_pits"):
+        d[c] = _bools(col(c))
+    for c in ("pit_time", "lap_time", "reference", "phase_start", "phase_end", "on_track_loss"):
+        d[c] = secs(c)
+    d["time_lost"] = lost = np.array(col("time_lost"), dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        lost = np.array([e["time_lost"] for e in ev], dtype=float)
         d["laps_lost"] = np.where(d["reference"] > 0, lost / d["reference"], np.nan)
     d["rivals"] = [e.get("rivals") or [] for e in ev]
     d["phase_kind"] = col("phase_kind")
-    d["phase_start"], d["phase_end"] = secs("phase_start"), secs("phase_end")
-    d["phase_inferred"] = pd.array(col("phase_inferred"), dtype="boolean")
-    d["laps"] = pd.array(col("laps"), dtype="Int64")
-    d["in_pits"] = pd.array(col("in_pits"), dtype="boolean")
-    d["on_track_loss"] = secs("on_track_loss")
-    d["on_track_sector"] = pd.array(col("on_track_sector"), dtype="Int64")
-    d["phase_sector"] = pd.array(col("phase_sector"), dtype="Int64")
-    grade = {}
-    if categories is not None:
-        mine = categories[categories["car"].astype(str) == str(car)]
-        grade = {str(x): c for x, c in zip(mine["driver"], mine["category"], strict=False) if isinstance(c, str) and c}
     d["category"] = [grade.get(e["driver"]) if isinstance(e["driver"], str) else None for e in ev]
-    return pd.DataFrame({c: d[c] for c in DETAIL_COLUMNS})
+    # the arrays are this table's own: taken as they are (a copy of each column was half the time)
+    return pd.DataFrame({c: d[c] for c in (*EVENT_COLUMNS, *DETAIL_COLUMNS)}, copy=False)
 
 
 def time_loss_account(
@@ -298,75 +280,149 @@ def time_loss_account(
     check_columns(laps, "annotated_laps", "time_loss_account()", TIMELINE_NEEDS)
     a = laps
     sp = stops(a) if stops_table is None else stops_table
-    car_all = values(a, "car")
-    is_inc = a["incident"].to_numpy(dtype=bool)
     car_codes, cars = codes(a, "car")
-    runs = car_runs(a)
-    cls_of = a.groupby(car_codes, sort=False)["class"].first()  # the first known class of each car
-    out = pd.DataFrame({"car": cars, "class": cls_of.reindex(np.arange(len(cars))).tolist()})
+    n = len(cars)
+    # the first known class of each car
+    cls_codes = codes(a, "class")[0]
+    known = np.flatnonzero(cls_codes >= 0)[::-1]
+    first = np.full(n + 1, -1, dtype=np.int64)  # slot n: a row without a car number
+    first[car_codes[known]] = known  # the earliest row wins (written last)
+    cls_names, na = codes(a, "class")[1], getattr(a["class"].dtype, "na_value", np.nan)
+    cls_list = [cls_names[cls_codes[i]] if i >= 0 else na for i in first[:n].tolist()]
     code = {c: i for i, c in enumerate(cars)}
-    sp_code = np.array([code.get(c, -1) for c in sp["car"].astype(object)], dtype=np.int64)
-    sp_kind = sp["kind"].astype(object).to_numpy()
+    sp_code = np.array([code.get(c, -1) for c in sp["car"].to_numpy(dtype=object)], dtype=np.int64)
+    sp_kind = sp["kind"].to_numpy(dtype=object)
     sp_lost = np.nan_to_num(sp["time_lost"].to_numpy(dtype=float), nan=0.0)
     okc = sp_code >= 0
+    out: dict = {"car": cars, "class": cls_list}
     for k, col in (("normal", "normal_stops"), ("long", "long_stops"), ("garage", "garage_stops")):
         sel = okc & (sp_kind == k)
         # seconds, float even when no stop is of that kind (bincount of nothing gives integers)
-        out[col] = np.bincount(sp_code[sel], weights=sp_lost[sel], minlength=len(cars)).astype(float)
-    out["stops"] = np.bincount(sp_code[okc], minlength=len(cars))
-    inc_lost = pd.Series(a["time_lost"].to_numpy(dtype=float)[is_inc])
-    inc_sum = inc_lost.groupby(car_all[is_inc], sort=False).agg(["sum", "size"]).reindex(cars)
-    out["incidents"] = inc_sum["sum"].fillna(0.0).to_numpy(dtype=float)
-    out["incident_count"] = inc_sum["size"].fillna(0).to_numpy(dtype=int)
-    # neutralisation effect
-    if phases is None:
-        phases = neutralisations(a)
-    final = final_order(a)
-    ref_of = {}
-    for _cls, grp in final.groupby("class", sort=False):
-        order = list(grp["car"].astype(object))
-        for car in order:
-            ref_of[car] = order[1] if car == order[0] and len(order) > 1 else order[0]
-    # progress in fractional laps: lap number interpolated in the car's crossing times (0 at t=0)
-    prog = {}
-    car_arr = values(a, "car")
+        out[col] = np.bincount(sp_code[sel], weights=sp_lost[sel], minlength=n).astype(float)
+    out["stops"] = np.bincount(sp_code[okc], minlength=n)
+    is_inc = a["incident"].to_numpy(dtype=bool) & (car_codes >= 0)
+    inc_code = car_codes[is_inc]
+    # the sum as a groupby sums (compensated), not bincount's running sum
+    inc_sum = pd.Series(a["time_lost"].to_numpy(dtype=float)[is_inc]).groupby(inc_code, sort=False).sum()
+    out["incidents"] = inc_sum.reindex(np.arange(n)).fillna(0.0).to_numpy(dtype=float)
+    out["incident_count"] = np.bincount(inc_code, minlength=n)
+    out["neutralisation_laps"], out["neutralisations"] = _neutralisation_effect(
+        a, neutralisations(a) if phases is None else phases, car_codes, cars
+    )
+    out["total"] = out["normal_stops"] + out["long_stops"] + out["garage_stops"] + out["incidents"]
+    return pd.DataFrame({c: out[c] for c in cols})
+
+
+def _neutralisation_effect(a: pd.DataFrame, phases: pd.DataFrame, car_codes: np.ndarray, cars: np.ndarray):
+    """(laps, seconds) each car lost to its class reference car over the phases
+    (:func:`time_loss_account`), in the order of ``cars``."""
+    n = len(cars)
     el_arr = a["elapsed"].to_numpy(dtype=float)
     lap_arr = a["lap"].to_numpy(dtype=float)
-    cuts = np.r_[runs.starts, len(a)]
-    for i0, i1 in zip(cuts[:-1], cuts[1:]):
-        prog[car_arr[i0]] = (np.r_[0.0, el_arr[i0:i1]], np.r_[0.0, lap_arr[i0:i1]])
-    is_clean = a["clean"].to_numpy(dtype=bool)
-    pace = pd.Series(a["lap_time"].to_numpy(dtype=float)[is_clean]).groupby(car_all[is_clean], sort=False).median().to_dict()
-    effect = dict.fromkeys(cars, 0.0)
-    laps_eff = dict.fromkeys(cars, 0.0)
+    # the class reference car: the class winner, or the runner-up for the winner itself
+    last = last_rows(a)
+    final = last[order_index(lap_arr[last], el_arr[last])]
+    by_class: dict = {}
+    cls_codes, cls_names = codes(a, "class")
+    for c, k in zip(car_codes[final].tolist(), cls_codes[final].tolist(), strict=True):
+        cl = cls_names[k] if k >= 0 else None
+        if isinstance(cl, str):
+            by_class.setdefault(cl, []).append(c)
+    ref_of = {}
+    for order in by_class.values():
+        for c in order:
+            ref_of[c] = order[1] if c == order[0] and len(order) > 1 else order[0]
+    # progress in fractional laps: lap number interpolated in the car's crossing times (0 at t=0)
+    starts = car_runs(a).starts
+    t_all = np.insert(el_arr, starts, 0.0)
+    k_all = np.insert(lap_arr, starts, 0.0)
+    bounds = np.r_[starts + np.arange(len(starts)), len(t_all)]
+    prog = {}
+    for c, i0, i1 in zip(car_codes[starts].tolist(), bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        prog[c] = (t_all[i0:i1], k_all[i0:i1])  # views
+    is_clean = a["clean"].to_numpy(dtype=bool) & (car_codes >= 0)
+    pace_s = pd.Series(a["lap_time"].to_numpy(dtype=float)[is_clean]).groupby(car_codes[is_clean], sort=False).median()
+    pace = dict(zip(pace_s.index.tolist(), pace_s.tolist(), strict=True))
     p_start = phases["start"].to_numpy(dtype=float)
-    p_green = np.where(np.isfinite(phases["green_at"].to_numpy(dtype=float)),
-                       phases["green_at"].to_numpy(dtype=float), phases["end"].to_numpy(dtype=float))  # fmt: skip
-    for car in cars:  # every phase of one car at once; the phases in race order for the sums
+    green = phases["green_at"].to_numpy(dtype=float)
+    p_green = np.where(np.isfinite(green), green, phases["end"].to_numpy(dtype=float))
+    seg = {c: i for i, c in enumerate(car_codes[starts].tolist())}  # a car's progress (its last run)
+    pairs = [(c, seg[c], seg[r]) for c in range(n) if (r := ref_of.get(c)) is not None and r != c]
+    inner = np.ones(max(len(t_all) - 1, 0), dtype=bool)
+    inner[bounds[1:-1] - 1] = False  # consecutive times of one car
+    if not len(p_start) or not pairs:
+        laps_eff = [0.0] * n
+    elif (np.diff(t_all)[inner] > 0).all():  # each car's crossings in race order: count instead of search
+        laps_eff = _window_laps(t_all, k_all, bounds, pairs, p_start, p_green, pace, n)
+    else:
+        laps_eff = _window_laps_by_car(prog, ref_of, p_start, p_green, pace, n)
+    # no lap won or lost is 0 s even for a car without a clean lap (retired on lap 1: no pace)
+    effect = [x * float(pace.get(c, np.nan)) if x else 0.0 for c, x in enumerate(laps_eff)]
+    return np.array(laps_eff, dtype=float), np.array(effect, dtype=float)
+
+
+def _window_laps(t_all, k_all, bounds, pairs, p_start, p_green, pace, n) -> list[float]:
+    """:func:`_window_laps_by_car` for every car and phase at once, when every car's times
+    (``t_all[bounds[i]:bounds[i + 1]]``) strictly increase: the searches are counts and a car's own
+    laps at its own crossings are the crossings' laps (what ``np.interp`` gives there)."""
+    cs, ss, rs = (np.array(v, dtype=np.int64) for v in zip(*pairs, strict=True))
+    off, ln = bounds[:-1], np.diff(bounds)
+    ib = np.add.reduceat(t_all < p_start[:, None], off, axis=1, dtype=np.int64)[:, ss].T  # t[:ib] < start
+    ia = np.add.reduceat(t_all <= p_green[:, None], off, axis=1, dtype=np.int64)[:, ss].T  # t[ia:] > green
+    o, m = off[ss][:, None], ln[ss][:, None]
+    i0, i1 = o + np.maximum(ib - 1, 0), o + np.minimum(ia, m - 1)
+    t0, t1 = t_all[i0], t_all[i1]
+    pace_of = np.array([float(pace.get(c, np.inf)) for c in cs.tolist()])[:, None]
+    ok = (ib >= 2) & (ia < m) & ~(t_all[bounds[1:] - 1][rs][:, None] < t1)
+    ok &= ~((t1 - t0) > (p_green - p_start) + 3 * pace_of)
+    theirs1, theirs0 = np.empty_like(t1), np.empty_like(t0)
+    for r in np.unique(rs).tolist():  # the reference car's laps, interpolated
+        rows = rs == r
+        rt, rk = t_all[off[r] : off[r] + ln[r]], k_all[off[r] : off[r] + ln[r]]
+        theirs1[rows], theirs0[rows] = np.interp(t1[rows], rt, rk), np.interp(t0[rows], rt, rk)
+    gain = (theirs1 - theirs0) - (k_all[i1] - k_all[i0])
+    at = np.flatnonzero(ok.ravel())  # by car, then phase in race order
+    laps_eff = [0.0] * n
+    row_of, car_of = (at // ok.shape[1]).tolist(), cs.tolist()
+    last_row, seen = -1, None
+    for row, g, a0, a1 in zip(row_of, gain.ravel()[at].tolist(), t0.ravel()[at].tolist(), t1.ravel()[at].tolist(), strict=True):
+        if row != last_row:
+            last_row, seen = row, None
+        if seen == (a0, a1):  # the window already counted for the phase before
+            continue
+        seen = (a0, a1)
+        laps_eff[car_of[row]] += g
+    return laps_eff
+
+
+def _window_laps_by_car(prog, ref_of, p_start, p_green, pace, n) -> list[float]:
+    """Laps each car (code) lost to its reference car over the phases: per phase, from its last
+    crossing before the start to its first after the restart (:func:`time_loss_account`)."""
+    laps_eff = [0.0] * n
+    for car in range(n):  # every phase of one car at once; the phases in race order for the sums
         ref = ref_of.get(car)
-        if ref is None or ref == car or not len(p_start):
+        if ref is None or ref == car:
             continue
         t, k = prog[car]
         rt, rk = prog[ref]
         ib = np.searchsorted(t, p_start, side="left")  # t[:ib] < start
         ia = np.searchsorted(t, p_green, side="right")  # t[ia:] > green
-        t0, t1 = t[np.clip(ib - 1, 0, len(t) - 1)], t[np.clip(ia, 0, len(t) - 1)]
+        t0, t1 = t[np.maximum(ib - 1, 0)], t[np.minimum(ia, len(t) - 1)]
         # skip a phase the car did not run through (garage, retired) or whose window was already
         # counted for the phase before
         ok = (ib >= 2) & (ia < len(t)) & ~(rt[-1] < t1)
         ok &= ~((t1 - t0) > (p_green - p_start) + 3 * float(pace.get(car, np.inf)))
-        mine = np.interp(t1, t, k) - np.interp(t0, t, k)
-        theirs = np.interp(t1, rt, rk) - np.interp(t0, rt, rk)
+        if not ok.any():
+            continue
+        t0, t1 = t0[ok], t1[ok]
+        m = len(t0)
+        both = np.concatenate((t1, t0))  # the laps at both ends of every window, in one interpolation
+        mine, theirs = np.interp(both, t, k), np.interp(both, rt, rk)
+        gain = ((theirs[:m] - theirs[m:]) - (mine[:m] - mine[m:])).tolist()
         seen = None
-        for j in np.flatnonzero(ok).tolist():
-            if seen == (t0[j], t1[j]):
+        for g, a0, a1 in zip(gain, t0.tolist(), t1.tolist(), strict=True):
+            if seen == (a0, a1):
                 continue
-            seen = (t0[j], t1[j])
-            laps_eff[car] += theirs[j] - mine[j]
-    for car in cars:
-        # no lap won or lost is 0 s even for a car without a clean lap (retired on lap 1: no pace)
-        effect[car] = laps_eff[car] * float(pace.get(car, np.nan)) if laps_eff[car] else 0.0
-    out["neutralisation_laps"] = [laps_eff[c] for c in cars]
-    out["neutralisations"] = [effect[c] for c in cars]
-    out["total"] = out[["normal_stops", "long_stops", "garage_stops", "incidents"]].sum(axis=1)
-    return out[cols]
+            seen = (a0, a1)
+            laps_eff[car] += g
+    return laps_eff

@@ -28,6 +28,7 @@ from stintlab.analysis.classification import derive_classification
 from stintlab.analysis.context import LapContext
 from stintlab.analysis.flags import neutralisations, race_phases
 from stintlab.analysis.incidents import annotated_incidents
+from stintlab.analysis.race_timeline import RaceTimeline
 from stintlab.analysis.slowzones import phase_source
 from stintlab.analysis.stints import drive_time, driver_spells
 from stintlab.analysis.stints import stints as stint_table
@@ -287,12 +288,11 @@ class Race:
         return time_loss_account(self.annotated, self.stops, self.flags)
 
     def events(self, car) -> pd.DataFrame:
-        """Every event of one car (:func:`stintlab.analysis.timeline.car_events`); ``car`` as stored."""
-        car = str(car)
-        return self.once(
-            ("events", car), lambda: car_events(self.annotated, car, self.stops, self.phases, self.categories,
-                                                 self.stints, self.position_history)
-        )
+        """Every event of one car (:func:`stintlab.analysis.timeline.car_events`); ``car`` as stored. The
+        whole-race part (:class:`stintlab.analysis.race_timeline.RaceTimeline`) is built once for every car."""
+        car, shared = str(car), self.once(("timeline",), lambda: RaceTimeline(
+            self.annotated, self.stops, self.phases, self.stints, self.position_history, self.categories, self.took_the_flag))  # fmt: skip
+        return self.once(("events", car), lambda: car_events(self.annotated, car, categories=self.categories, shared=shared))
 
     # ------------------------------------------------------------------ standings
     @_derived

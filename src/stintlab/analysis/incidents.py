@@ -38,7 +38,7 @@ import pandas as pd
 from stintlab.analysis.context import car_runs, codes
 from stintlab.analysis.flags import window_median
 from stintlab.analysis.medians import centred_bounds, grouped_time_window_bounds, rolling_median, stable_order
-from stintlab.analysis.slowzones import HALF_WINDOW, _as_passages, passage_arrays
+from stintlab.analysis.slowzones import HALF_WINDOW, as_passages, passage_arrays
 from stintlab.config import THRESHOLDS
 from stintlab.schema import empty_table
 
@@ -119,7 +119,7 @@ def sector_losses(
     n = len(laps)
     lost = np.full(n, np.nan)
     worst = np.zeros(n, dtype=np.int8)
-    p = passage_arrays(laps, neutralised) if passages is None else _as_passages(passages)
+    p = passage_arrays(laps, neutralised) if passages is None else as_passages(passages)
     if p.empty:
         return lost, worst
     rows, sector, exit_t, ratio, time = p.row, p.sector, p.exit, p.ratio, p.time

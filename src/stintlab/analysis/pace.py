@@ -200,7 +200,7 @@ def _distinct_cars(car: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarra
 _COUNTS = ("clean_laps", "index_n", "best_10_n", "best_20pct_k", "stint_avg_n")
 
 
-def _group_ids(table: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+def group_ids(table: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
     """(group number per row, -1 when a key is missing; per key, its value for each group): the
     distinct combinations of ``keys``, from the columns' integer codes (:func:`~stintlab.analysis.context.codes`,
     kept per Arrow column), numbered in order of first appearance (as ``pd.factorize`` numbers them)."""
@@ -229,7 +229,7 @@ def _compute_group_ids(table: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray
     return gid, [names[c[first]] for c, names in cols]
 
 
-def _within_groups(gid: np.ndarray, n_groups: int, by: np.ndarray | None = None) -> np.ndarray:
+def within_groups(gid: np.ndarray, n_groups: int, by: np.ndarray | None = None) -> np.ndarray:
     """Row order putting each group's rows together (groups in number order): in table order, or by
     ascending ``by`` (NaN last; equal values in any order) within each group."""
     small = _small(gid)
@@ -294,7 +294,7 @@ def _group_metrics(clean: pd.DataFrame, keys: list[str]) -> tuple[dict, dict]:
     Numpy on the keys' integer codes, each group's rows sorted once by lap time (and once by index);
     the means and sums are pandas' grouped kernels on integer ids (its compensated summation, rows
     in the same order as grouping by the string columns), so every figure is the same as theirs."""
-    gid_all, names = _group_ids(clean, keys)
+    gid_all, names = group_ids(clean, keys)
     ok = gid_all >= 0  # a lap with an empty DRIVER_NAME belongs to no driver
     gid = gid_all[ok]
     n_groups = len(names[0])
@@ -305,14 +305,14 @@ def _group_metrics(clean: pd.DataFrame, keys: list[str]) -> tuple[dict, dict]:
     starts = np.r_[0, np.cumsum(size)[:-1]].astype(np.int64) if n_groups else np.zeros(0, dtype=np.int64)
     labels = np.repeat(np.arange(n_groups), size)  # the group of each row once rows are grouped
 
-    by_lap = _within_groups(gid, n_groups, lap_time)
+    by_lap = within_groups(gid, n_groups, lap_time)
     x = lap_time[by_lap]
     n_lt = np.bincount(gid, ~np.isnan(lap_time), n_groups).astype(np.int64)
     st = _order_stats(x, starts, n_lt)
-    by_index = _within_groups(gid, n_groups, index)
+    by_index = within_groups(gid, n_groups, index)
     n_ix = np.bincount(gid, ~np.isnan(index), n_groups).astype(np.int64)
     ix = _order_stats(index[by_index], starts, n_ix)
-    in_table = _within_groups(gid, n_groups)
+    in_table = within_groups(gid, n_groups)
 
     # fastest-k means: the rank of each lap in its group (ties in table order), as before
     rank = np.arange(len(x)) - np.repeat(starts, size) + 1

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from stintlab.analysis.context import codes
-from stintlab.analysis.pace import METRICS, _group_ids, _within_groups, car_metrics, driver_metrics, min_clean_laps
+from stintlab.analysis.pace import METRICS, car_metrics, driver_metrics, group_ids, min_clean_laps, within_groups
 from stintlab.config import THRESHOLDS
 from stintlab.errors import StintlabUsageError
 from stintlab.names import name_key
@@ -296,7 +296,7 @@ def _intervals(table: pd.DataFrame, clean: pd.DataFrame, keys: list[str], metric
     lows, highs = np.full(len(table), np.nan), np.full(len(table), np.nan)
     if len(table) == 0 or n_boot <= 0:
         return lows, highs
-    gid, names = _group_ids(clean, keys)
+    gid, names = group_ids(clean, keys)
     n_groups = len(names[0])
     groups = {k: i for i, k in enumerate(zip(*(nm.tolist() for nm in names), strict=True))}
     at = np.array([groups.get(k, -1) for k in zip(*(table[k].to_numpy(dtype=object) for k in keys), strict=True)],
@@ -308,7 +308,7 @@ def _intervals(table: pd.DataFrame, clean: pd.DataFrame, keys: list[str], metric
     if metric in _MEDIANS:  # the exact order-statistic interval of the median, no resampling
         values = clean["pace_index" if metric == "index" else "lap_time"].to_numpy(dtype=float)[ok]
         values = np.where(np.isfinite(values), values, np.nan)  # median_interval keeps the finite values
-        v = values[_within_groups(g, n_groups, values)]  # ascending in each group, NaN last
+        v = values[within_groups(g, n_groups, values)]  # ascending in each group, NaN last
         finite = np.bincount(g, np.isfinite(values), n_groups).astype(np.int64)
         i = np.flatnonzero(at >= 0)
         i = i[finite[at[i]] > 0]
@@ -318,7 +318,7 @@ def _intervals(table: pd.DataFrame, clean: pd.DataFrame, keys: list[str], metric
         hi = np.array([ranks[k][1] for k in n.tolist()], dtype=np.int64)
         lows[i], highs[i] = v[starts[at[i]] + lo - 1], v[starts[at[i]] + hi - 1]
         return lows, highs
-    rows = ok[_within_groups(g, n_groups)]  # each group's laps in table order (the resamples draw positions)
+    rows = ok[within_groups(g, n_groups)]  # each group's laps in table order (the resamples draw positions)
     values = clean["pace_index" if metric == "index" else "lap_time"].to_numpy(dtype=float)
     keep = clean["stint_keep"].to_numpy(dtype=bool) if metric == "stint_avg" else None
     sectors = clean[["s1", "s2", "s3"]].to_numpy(dtype=float) if metric == "ideal_lap" else None

@@ -209,7 +209,7 @@ class Passages:
         )  # fmt: skip
 
 
-def _as_passages(p) -> Passages:
+def as_passages(p) -> Passages:
     """:class:`Passages` of a :func:`sector_passages` table (or the arrays themselves)."""
     if isinstance(p, Passages):
         return p
@@ -296,7 +296,7 @@ def slow_zones(
     peak_ratio and median_ratio (field ratio in the zone), cars_affected (cars with a slowed
     passage), passages. ``passages``: the :func:`sector_passages` of the same laps (and
     ``sections``) when already computed (the table or :class:`Passages`). One kernel for any number of sectors."""
-    p = passage_arrays(laps, neutralised, sections) if passages is None else _as_passages(passages)
+    p = passage_arrays(laps, neutralised, sections) if passages is None else as_passages(passages)
     if p.empty:
         return empty_table("slow_zones")
     code60 = zone_rule(laps, sections) == "code60"
@@ -369,7 +369,7 @@ def full_course_spans(passages: pd.DataFrame) -> list[tuple[float, float]]:
     """
     if passages.empty:
         return []
-    p = _as_passages(passages)
+    p = as_passages(passages)
     enter, exit_, ratio, sector = p.enter, p.exit, p.ratio, p.sector
     keep = ratio < STOPPED_RATIO
     if not keep.any():

@@ -21,7 +21,7 @@ import unicodedata
 
 import pandas as pd
 
-__all__ = ["name_key"]
+__all__ = ["name_key", "name_keys"]
 
 
 def name_key(name) -> str:
@@ -34,3 +34,30 @@ def name_key(name) -> str:
     text = unicodedata.normalize("NFKD", str(name))
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+_NOT_KEY = re.compile(r"[^a-z0-9\n]+")
+
+
+def name_keys(names) -> list[str]:
+    """``[name_key(n) for n in names]``, in one pass over the joined names (a race's few hundred
+    names in ~0.1 ms instead of ~1 ms): NFKD, the combining marks, the case and the regular
+    expression act on each character alone (the line breaks that join the names are left out of
+    the expression), so the joined text gives each name's key.
+
+    >>> name_keys(["Alessio PICARIELLO", "  J.-E. Vergne ", None, "Kévin Estre", "Jean-Éric VERGNE"])
+    ['alessio picariello', 'j e vergne', '', 'kevin estre', 'jean eric vergne']
+    """
+    texts = [n if isinstance(n, str) else name_key(n) for n in names]  # a key is its own key
+    text = "\n".join(texts)
+    if not texts or text.count("\n") != len(texts) - 1:  # a name holding a line break: name by name
+        return [name_key(n) for n in texts]
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        marks = [ch for ch in set(text) if unicodedata.combining(ch)]
+        if marks:
+            text = re.sub("[" + "".join(map(re.escape, sorted(marks))) + "]", "", text)
+    keys = _NOT_KEY.sub(" ", text.lower()).split("\n")
+    if len(keys) != len(texts):  # not one piece per name (cannot happen): name by name
+        return [name_key(n) for n in texts]
+    return [k.strip(" ") for k in keys]

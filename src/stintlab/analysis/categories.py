@@ -21,6 +21,7 @@ import csv
 import io
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from stintlab.analysis.estimate import CREW_RULE_PRECISION, crew_rule_rows
@@ -285,28 +286,60 @@ def resolve_categories(
     the only ungraded driver of a crew that must have a Bronze and has none; applied with a ``lookup``).
     """
     entries = entry_list if entry_list is not None else beside
-    table, unmatched = attach_categories(drivers, entries)
-    if entry_list is None and beside is not None:
-        table.loc[table["category_source"] == "entry list", "category_source"] = "entry list beside"
-    cols = resolve_lists(
-        table["car"].tolist(),
-        table["driver"].astype(str).tolist(),
-        table["class"].tolist() if "class" in table.columns else None,
-        table["category"].tolist(),
-        table["category_source"].tolist(),
-        None if lookup is None else _frame_lookup(lookup),
-    )
-    table["category"] = pd.array(cols["category"], dtype="string")
-    table["category_source"] = pd.array(cols["category_source"], dtype="string")
-    table["season_observed"] = pd.array(cols["season_observed"], dtype="Int32")
-    for col in ("category_series", "category_race", "category_conflict"):
-        table[col] = pd.array(cols[col], dtype="string")
-    table["category_probability"] = pd.array(cols["category_probability"], dtype="float64")
-    table = table.reset_index(drop=True)
-    table["category_evidence"] = pd.array(cols["category_evidence"], dtype="string")
-    if "class" not in table.columns:
-        table["class"] = pd.array([pd.NA] * len(table), dtype="string")
-    return table[RESOLVED_COLUMNS], unmatched
+    if entries is None or not len(entries):  # the official categories alone: no name to match
+        cols, unmatched = _official(drivers), pd.DataFrame([], columns=["side", "car", "driver", "line"])
+    else:
+        table, unmatched = attach_categories(drivers, entries)
+        if entry_list is None:
+            table.loc[table["category_source"] == "entry list", "category_source"] = "entry list beside"
+        cols = {c: table[c] for c in table.columns}
+    n = len(cols["car"])
+    if lookup is None:  # nothing more to learn: the columns of the other sources are missing
+        cols["season_observed"] = pd.array(np.full(n, pd.NA, dtype=object), dtype="Int32")
+        for col in ("category_series", "category_race", "category_conflict", "category_evidence"):
+            cols[col] = _missing_strings(n)
+        cols["category_probability"] = np.full(n, np.nan)
+    else:
+        found = resolve_lists(
+            cols["car"].tolist(),
+            pd.Series(cols["driver"]).astype(str).tolist(),
+            cols["class"].tolist() if "class" in cols else None,
+            cols["category"].tolist(),
+            cols["category_source"].tolist(),
+            _frame_lookup(lookup),
+        )
+        cols["category"] = pd.array(found["category"], dtype="string")
+        cols["category_source"] = pd.array(found["category_source"], dtype="string")
+        cols["season_observed"] = pd.array(found["season_observed"], dtype="Int32")
+        for col in ("category_series", "category_race", "category_conflict", "category_evidence"):
+            cols[col] = pd.array(found[col], dtype="string")
+        cols["category_probability"] = pd.array(found["category_probability"], dtype="float64")
+    if "class" not in cols:
+        cols["class"] = _missing_strings(n)
+    return pd.DataFrame({c: cols[c] for c in RESOLVED_COLUMNS}, index=pd.RangeIndex(n)), unmatched
+
+
+def _missing_strings(n: int):
+    return pd.array(np.full(n, None, dtype=object), dtype="string")
+
+
+def _official(drivers: pd.DataFrame) -> dict:
+    """The columns of :func:`attach_categories` without an entry list (Series or arrays of one row per
+    driver): the official category (source ``classification``) or none (``unknown``)."""
+    n = len(drivers)
+    if not drivers.index.equals(pd.RangeIndex(n)):
+        drivers = drivers.reset_index(drop=True)
+    cols = {c: drivers[c] for c in ("car", "driver", "class") if c in drivers.columns}  # their dtypes kept
+    if "category" in drivers.columns:
+        category = drivers["category"].astype("string")
+    else:
+        category = _missing_strings(n)
+    cols["category"] = category
+    source = np.where(np.asarray(category.isna()), "unknown", "classification").astype(object)
+    cols["category_source"] = pd.array(source, dtype="string")
+    cols["entry_name"] = _missing_strings(n)
+    cols["match"] = _missing_strings(n)
+    return cols
 
 
 def _frame_lookup(lookup):

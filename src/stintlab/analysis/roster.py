@@ -1,92 +1,187 @@
 """The race's roster from its lap table: one row per car and one per (car, driver), with the
 official crew's FIA categories and countries when a results file gives them (``race.cars``,
 ``race.drivers``; :func:`stintlab.load` calls these).
+
+Both tables come from the (car, driver) pairs of the lap table's named rows, found once per lap
+table on the integer codes of :mod:`stintlab.analysis.context` (:func:`crew_pairs`); strings are
+taken from the Arrow columns only for the output rows.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
+from stintlab.analysis.context import codes, kept, strings
 from stintlab.analysis.order import last_rows
-from stintlab.names import name_key
+from stintlab.names import name_key, name_keys
 
-__all__ = ["cars_table", "drivers_table", "attach_official_crew"]
+__all__ = ["CrewPairs", "cars_table", "crew_pairs", "drivers_table", "attach_official_crew"]
+
+
+@dataclass(frozen=True)
+class CrewPairs:
+    """The (car, driver) pairs of a lap table's rows with a driver and a car, in order of first
+    appearance (``groupby(["car", "driver"], sort=False)`` order).
+
+    ``rows``: those rows, by pair (blocks in pair-code order), then table order; ``starts``: where
+    each block starts in ``rows``; ``order``: the blocks in order of first appearance (pair ``p`` is
+    block ``order[p]``); ``first``: each pair's first row; ``car`` / ``driver``: its codes
+    (:func:`stintlab.analysis.context.codes`)."""
+
+    rows: np.ndarray
+    starts: np.ndarray
+    order: np.ndarray
+    first: np.ndarray
+    car: np.ndarray
+    driver: np.ndarray
+
+    def reduce(self, ufunc: np.ufunc, per_row: np.ndarray) -> np.ndarray:
+        """``ufunc.reduceat`` of ``per_row`` (one value per table row) over each pair's rows, by pair."""
+        if len(self.first) == 0:
+            return per_row[:0]
+        return ufunc.reduceat(per_row[self.rows], self.starts)[self.order]
+
+    def first_valid(self, missing: np.ndarray) -> np.ndarray:
+        """Each pair's first row whose value is not ``missing`` (one flag per table row), -1 when none."""
+        m = len(self.rows)
+        if len(self.first) == 0:
+            return np.zeros(0, dtype=np.int64)
+        if not missing.any():
+            return self.first
+        pos = np.where(missing[self.rows], m, np.arange(m))
+        at = np.minimum.reduceat(pos, self.starts)[self.order]
+        return np.where(at < m, self.rows[np.minimum(at, m - 1)], -1)
+
+
+def crew_pairs(laps: pd.DataFrame) -> CrewPairs:
+    """:class:`CrewPairs` of ``laps``, kept with its car and driver columns (computed once per lap table)."""
+    return kept(laps, "driver", ("crew pairs",), lambda: _pairs(laps), also=("car",))
+
+
+def _pairs(laps: pd.DataFrame) -> CrewPairs:
+    car, _ = codes(laps, "car")
+    driver, names = codes(laps, "driver")
+    rows = np.flatnonzero((driver >= 0) & (car >= 0))
+    key = car[rows] * (len(names) + 1) + driver[rows]
+    srt = np.argsort(key, kind="stable")  # by pair, then table order
+    rows = rows[srt]
+    key = key[srt]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.zeros(0, dtype=np.int64)
+    first_by_block = rows[starts]
+    order = np.argsort(first_by_block, kind="stable")
+    first = first_by_block[order]
+    for a in (rows, starts, order, first):
+        a.flags.writeable = False
+    return CrewPairs(rows, starts, order, first, car[first], driver[first])
+
+
+def _take(col: pd.Series, rows: np.ndarray):
+    """``col``'s values at ``rows`` (-1: missing), in the column's own dtype."""
+    return col.array.take(rows, allow_fill=True)
 
 
 def cars_table(laps: pd.DataFrame) -> pd.DataFrame:
     """One row per car (``race.cars``): car, class, group, team, manufacturer, laps (last row of the
     car), crew (drivers in crew-slot order), drivers (how many), vehicle (<NA>: filled by readers
     that know it)."""
-    last = laps.iloc[last_rows(laps)].set_index("car")  # each car's last row, in table order
-    named = laps[["car", "driver", "driver_slot"]].dropna(subset=["driver"])
-    # first row of each (car, driver) pair, by integer codes (the strings are hashed once each)
-    car_codes = pd.factorize(named["car"])[0].astype(np.int64)
-    driver_codes = pd.factorize(named["driver"])[0]
-    first = np.sort(np.unique(car_codes * (int(driver_codes.max(initial=0)) + 1) + driver_codes, return_index=True)[1])
-    crew = (
-        named.iloc[first].sort_values(["car", "driver_slot"], kind="stable").groupby("car", sort=False)["driver"].agg(list)
-    )
-    out = pd.DataFrame(
-        {
-            "car": last.index.to_numpy(),
-            "class": last["class"].to_numpy(),
-            "group": last["group"].to_numpy(),
-            "team": last["team"].to_numpy(),
-            "manufacturer": last["manufacturer"].to_numpy(),
-            "laps": last["lap"].to_numpy(),
-        }
-    )
-    out["crew"] = [crew.get(c, []) for c in out["car"]]
-    out["drivers"] = out["crew"].map(len)
+    last = last_rows(laps)  # each car's last row, in table order
+    p = crew_pairs(laps)
+    # crew: each car's drivers by the slot of their first row (missing last), then first appearance
+    slot = laps["driver_slot"]
+    slot_at = slot.to_numpy(dtype=float, na_value=np.inf)[p.first]
+    by = np.lexsort((slot_at, p.car))
+    _, driver_names = codes(laps, "driver")
+    crew_names = driver_names[p.driver[by]].tolist()
+    car_of = p.car[by]
+    cut = np.flatnonzero(np.r_[True, car_of[1:] != car_of[:-1], True]) if len(by) else np.zeros(1, dtype=np.int64)
+    crews = {int(car_of[a]): crew_names[a:b] for a, b in zip(cut[:-1].tolist(), cut[1:].tolist(), strict=True)}
+    car_codes, _ = codes(laps, "car")
+    crew = [crews.get(c, []) for c in car_codes[last].tolist()]  # a car without a named lap: []
+    cols = {"car": strings(laps, "car", last).astype("string")}
+    for name in ("class", "group", "team", "manufacturer"):
+        cols[name] = laps[name].array.take(last).to_numpy()  # numpy objects: the table infers its dtype
+    cols["laps"] = laps["lap"].to_numpy()[last]
+    out = pd.DataFrame(cols)
+    out["crew"] = crew
+    out["drivers"] = np.fromiter(map(len, crew), dtype=np.int64, count=len(crew))
     out["vehicle"] = pd.array([None] * len(out), dtype="string")
-    out["car"] = out["car"].astype("string")
     return out
 
 
 def drivers_table(laps: pd.DataFrame, crew: pd.DataFrame | None, slot_matches: list | None = None) -> pd.DataFrame:
     """One row per (car, driver); ``slot_matches`` receives (car, driver, official name, slot) of the
     drivers matched to the official crew by slot (``race.issues``)."""
-    d = laps.dropna(subset=["driver"])
-    g = d.groupby(["car", "driver"], sort=False, observed=True)
-    out = g.agg(
-        driver_slot=("driver_slot", "first"),
-        cls=("class", "first"),
-        team=("team", "first"),
-        laps=("lap", "size"),
-        first_lap=("lap", "min"),
-        last_lap=("lap", "max"),
-    ).reset_index()
-    out = out.rename(columns={"cls": "class"})
-    out["category"] = pd.array([None] * len(out), dtype="string")
-    out["country"] = pd.array([None] * len(out), dtype="string")
+    p = crew_pairs(laps)
+    n = len(p.first)
+    slot = laps["driver_slot"]
+    lap = laps["lap"].to_numpy()
+    low, high = (np.minimum, np.maximum) if lap.dtype.kind in "iu" else (np.fmin, np.fmax)  # NaN: skipped
+    counts = np.diff(np.r_[p.starts, len(p.rows)])[p.order] if n else np.zeros(0, dtype=np.int64)
+    out = pd.DataFrame(
+        {
+            "driver": strings(laps, "driver", p.first).astype("string"),
+            "car": strings(laps, "car", p.first).astype("string"),
+            # first non-missing value of the pair's rows (groupby "first")
+            "driver_slot": _take(slot, p.first_valid(slot.isna().to_numpy())),
+            "class": _take(laps["class"], p.first_valid(laps["class"].isna().to_numpy())),
+            "team": _take(laps["team"], p.first_valid(laps["team"].isna().to_numpy())),
+            "category": pd.array([None] * n, dtype="string"),
+            "country": pd.array([None] * n, dtype="string"),
+            "laps": counts.astype(np.int64),
+            "first_lap": p.reduce(low, lap),
+            "last_lap": p.reduce(high, lap),
+        }
+    )
     if crew is not None and len(crew):
-        by_name = {(r.car, name_key(r.driver)): r for r in crew.itertuples()}
-        by_slot = {(r.car, int(r.slot)): r for r in crew.itertuples() if not pd.isna(r.slot)}
-        cats, countries = [], []
-        for r in out.itertuples():
-            hit = by_name.get((r.car, name_key(r.driver)))
-            if hit is None and not pd.isna(r.driver_slot):
-                cand = by_slot.get((r.car, int(r.driver_slot)))
-                # accept a slot match only when the surnames agree (initials, accents, spelling)
-                if cand is not None and name_key(cand.last_name).split()[-1:] == name_key(r.driver).split()[-1:]:
-                    hit = cand
-                    if slot_matches is not None:
-                        slot_matches.append((r.car, r.driver, cand.driver, int(r.driver_slot)))
-            cats.append(None if hit is None else hit.category)
-            countries.append(None if hit is None else hit.country)
-        out["category"] = pd.array(cats, dtype="string")
-        out["country"] = pd.array(countries, dtype="string")
-    out["driver"] = out["driver"].astype("string")
-    out["car"] = out["car"].astype("string")
-    return out[
-        ["driver", "car", "driver_slot", "class", "team", "category", "country", "laps", "first_lap", "last_lap"]
-    ]
+        hit = _crew_rows(laps, p, out, crew, slot_matches)
+        for column in ("category", "country"):
+            got = np.full(n, None, dtype=object)
+            found = hit >= 0
+            got[found] = crew[column].to_numpy(dtype=object)[hit[found]]
+            out[column] = pd.array(got, dtype="string")
+    return out
+
+
+def _crew_rows(laps, p: CrewPairs, out: pd.DataFrame, crew: pd.DataFrame, slot_matches: list | None) -> np.ndarray:
+    """Each pair's row in ``crew`` (-1: none): same car and name key, else (surnames agreeing) same car and slot."""
+    _, driver_names = codes(laps, "driver")
+    names = driver_names[p.driver].tolist()
+    cars = codes(laps, "car")[1][p.car].tolist()
+    crew_cars = crew["car"].tolist()
+    crew_names = crew["driver"].tolist()
+    keys = name_keys(names + crew_names)
+    own, theirs = keys[: len(names)], keys[len(names) :]
+    by_name = dict(zip(zip(crew_cars, theirs), range(len(crew)), strict=True))  # the last row of a key wins
+    hit = np.fromiter((by_name.get(k, -1) for k in zip(cars, own)), dtype=np.int64, count=len(names))
+    slots = out["driver_slot"]
+    miss = np.flatnonzero((hit < 0) & slots.notna().to_numpy())
+    if len(miss):  # a few drivers at most: by slot, when the surnames agree (initials, accents, spelling)
+        crew_slots = crew["slot"].tolist()
+        by_slot = {(c, int(s)): i for i, (c, s) in enumerate(zip(crew_cars, crew_slots, strict=True)) if not pd.isna(s)}
+        last_names = crew["last_name"].tolist()
+        for i in miss.tolist():
+            s = int(slots.iat[i])
+            cand = by_slot.get((cars[i], s))
+            if cand is not None and name_key(last_names[cand]).split()[-1:] == own[i].split()[-1:]:
+                hit[i] = cand
+                if slot_matches is not None:
+                    slot_matches.append((cars[i], names[i], crew_names[cand], s))
+    return hit
 
 
 def attach_official_crew(cars: pd.DataFrame, crew: pd.DataFrame | None) -> None:
     """Add ``official_crew`` (the results file's driver names per car) to ``cars``, in place."""
     if crew is None or crew.empty:
         return
-    names = crew.groupby("car")["driver"].agg(list)
-    cars["official_crew"] = [names.get(c, []) for c in cars["car"]]
+    car, uniq = pd.factorize(crew["car"])  # a missing car: -1, left out
+    by = np.argsort(car, kind="stable")
+    by = by[car[by] >= 0]
+    sorted_car = car[by]
+    cut = np.flatnonzero(np.r_[True, sorted_car[1:] != sorted_car[:-1], True])
+    drivers = crew["driver"].to_numpy(dtype=object)[by].tolist()
+    uniq = np.asarray(uniq, dtype=object)
+    names = {uniq[sorted_car[a]]: drivers[a:b] for a, b in zip(cut[:-1].tolist(), cut[1:].tolist(), strict=True)}
+    cars["official_crew"] = [list(names.get(c, [])) for c in cars["car"].tolist()]

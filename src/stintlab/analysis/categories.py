@@ -287,7 +287,7 @@ def resolve_categories(
     """
     entries = entry_list if entry_list is not None else beside
     if entries is None or not len(entries):  # the official categories alone: no name to match
-        cols, unmatched = _official(drivers), pd.DataFrame([], columns=["side", "car", "driver", "line"])
+        cols, unmatched = _official(drivers), _NONE_UNMATCHED.copy()
     else:
         table, unmatched = attach_categories(drivers, entries)
         if entry_list is None:
@@ -296,8 +296,9 @@ def resolve_categories(
     n = len(cols["car"])
     if lookup is None:  # nothing more to learn: the columns of the other sources are missing
         cols["season_observed"] = pd.array(np.full(n, pd.NA, dtype=object), dtype="Int32")
+        nothing = _missing_strings(n)  # one array for four columns: the table copies what it is given
         for col in ("category_series", "category_race", "category_conflict", "category_evidence"):
-            cols[col] = _missing_strings(n)
+            cols[col] = nothing
         cols["category_probability"] = np.full(n, np.nan)
     else:
         found = resolve_lists(
@@ -319,8 +320,12 @@ def resolve_categories(
     return pd.DataFrame({c: cols[c] for c in RESOLVED_COLUMNS}, index=pd.RangeIndex(n)), unmatched
 
 
+_NONE_UNMATCHED = pd.DataFrame([], columns=["side", "car", "driver", "line"])  # attach_categories' when all match
+_NO_STRINGS = pd.array([], dtype="string")
+
+
 def _missing_strings(n: int):
-    return pd.array(np.full(n, None, dtype=object), dtype="string")
+    return _NO_STRINGS.take(np.full(n, -1), allow_fill=True)
 
 
 def _official(drivers: pd.DataFrame) -> dict:
@@ -331,14 +336,14 @@ def _official(drivers: pd.DataFrame) -> dict:
         drivers = drivers.reset_index(drop=True)
     cols = {c: drivers[c] for c in ("car", "driver", "class") if c in drivers.columns}  # their dtypes kept
     if "category" in drivers.columns:
-        category = drivers["category"].astype("string")
+        category = drivers["category"]
+        category = category if category.dtype == _NO_STRINGS.dtype else category.astype("string")
     else:
         category = _missing_strings(n)
     cols["category"] = category
     source = np.where(np.asarray(category.isna()), "unknown", "classification").astype(object)
     cols["category_source"] = pd.array(source, dtype="string")
-    cols["entry_name"] = _missing_strings(n)
-    cols["match"] = _missing_strings(n)
+    cols["entry_name"] = cols["match"] = _missing_strings(n)
     return cols
 
 

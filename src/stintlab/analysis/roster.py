@@ -78,11 +78,6 @@ def _pairs(laps: pd.DataFrame) -> CrewPairs:
     return CrewPairs(rows, starts, order, first, car[first], driver[first])
 
 
-def _take(col: pd.Series, rows: np.ndarray):
-    """``col``'s values at ``rows`` (-1: missing), in the column's own dtype."""
-    return col.array.take(rows, allow_fill=True)
-
-
 def cars_table(laps: pd.DataFrame) -> pd.DataFrame:
     """One row per car (``race.cars``): car, class, group, team, manufacturer, laps (last row of the
     car), crew (drivers in crew-slot order), drivers (how many), vehicle (<NA>: filled by readers
@@ -104,11 +99,13 @@ def cars_table(laps: pd.DataFrame) -> pd.DataFrame:
     for name in ("class", "group", "team", "manufacturer"):
         cols[name] = laps[name].array.take(last).to_numpy()  # numpy objects: the table infers its dtype
     cols["laps"] = laps["lap"].to_numpy()[last]
-    out = pd.DataFrame(cols)
-    out["crew"] = crew
-    out["drivers"] = np.fromiter(map(len, crew), dtype=np.int64, count=len(crew))
-    out["vehicle"] = pd.array([None] * len(out), dtype="string")
-    return out
+    cols["crew"] = np.empty(len(crew), dtype=object)
+    for i, names in enumerate(crew):  # one per car (an assignment of the whole list would make a 2-D array)
+        cols["crew"][i] = names
+    # how many (an empty table: float64, as ``Series.map(len)`` of no row gave it)
+    cols["drivers"] = np.fromiter(map(len, crew), dtype=np.int64, count=len(crew)) if crew else np.zeros(0)
+    cols["vehicle"] = _NO_STRINGS.take(np.full(len(crew), -1), allow_fill=True)
+    return pd.DataFrame(cols)
 
 
 def drivers_table(laps: pd.DataFrame, crew: pd.DataFrame | None, slot_matches: list | None = None) -> pd.DataFrame:
@@ -116,56 +113,71 @@ def drivers_table(laps: pd.DataFrame, crew: pd.DataFrame | None, slot_matches: l
     drivers matched to the official crew by slot (``race.issues``)."""
     p = crew_pairs(laps)
     n = len(p.first)
-    slot = laps["driver_slot"]
     lap = laps["lap"].to_numpy()
     low, high = (np.minimum, np.maximum) if lap.dtype.kind in "iu" else (np.fmin, np.fmax)  # NaN: skipped
     counts = np.diff(np.r_[p.starts, len(p.rows)])[p.order] if n else np.zeros(0, dtype=np.int64)
-    out = pd.DataFrame(
+    # the first non-missing value of the pair's rows (groupby "first")
+    slot, cls, team = (_first_valid(laps[c].array, p) for c in ("driver_slot", "class", "team"))
+    category = country = _NO_STRINGS.take(np.full(n, -1), allow_fill=True)
+    if crew is not None and len(crew):
+        hit = _crew_rows(laps, p, slot, crew, slot_matches)
+        category, country = (_at(crew[c].array, hit) for c in ("category", "country"))
+    return pd.DataFrame(
         {
             "driver": strings(laps, "driver", p.first).astype("string"),
             "car": strings(laps, "car", p.first).astype("string"),
-            # first non-missing value of the pair's rows (groupby "first")
-            "driver_slot": _take(slot, p.first_valid(slot.isna().to_numpy())),
-            "class": _take(laps["class"], p.first_valid(laps["class"].isna().to_numpy())),
-            "team": _take(laps["team"], p.first_valid(laps["team"].isna().to_numpy())),
-            "category": pd.array([None] * n, dtype="string"),
-            "country": pd.array([None] * n, dtype="string"),
+            "driver_slot": slot,
+            "class": cls,
+            "team": team,
+            "category": category,
+            "country": country,
             "laps": counts.astype(np.int64),
             "first_lap": p.reduce(low, lap),
             "last_lap": p.reduce(high, lap),
         }
     )
-    if crew is not None and len(crew):
-        hit = _crew_rows(laps, p, out, crew, slot_matches)
-        for column in ("category", "country"):
-            got = np.full(n, None, dtype=object)
-            found = hit >= 0
-            got[found] = crew[column].to_numpy(dtype=object)[hit[found]]
-            out[column] = pd.array(got, dtype="string")
-    return out
 
 
-def _crew_rows(laps, p: CrewPairs, out: pd.DataFrame, crew: pd.DataFrame, slot_matches: list | None) -> np.ndarray:
-    """Each pair's row in ``crew`` (-1: none): same car and name key, else (surnames agreeing) same car and slot."""
+_NO_STRINGS = pd.array([], dtype="string")
+
+
+def _first_valid(values, p: CrewPairs):
+    """Each pair's first non-missing value of ``values`` (an array, one value per table row), in its dtype."""
+    return values.take(p.first_valid(np.asarray(values.isna())), allow_fill=True)
+
+
+def _at(values, rows: np.ndarray):
+    """``pd.array([values[i] if i >= 0 else None for i in rows], dtype="string")``, taken from the Arrow
+    array itself when ``values`` has that dtype."""
+    if values.dtype == _NO_STRINGS.dtype:
+        return values.take(rows, allow_fill=True)
+    got = np.full(len(rows), None, dtype=object)
+    found = rows >= 0
+    got[found] = values.to_numpy(dtype=object)[rows[found]]
+    return pd.array(got, dtype="string")
+
+
+def _crew_rows(laps, p: CrewPairs, slots, crew: pd.DataFrame, slot_matches: list | None) -> np.ndarray:
+    """Each pair's row in ``crew`` (-1: none): same car and name key, else (surnames agreeing) same car and
+    slot (``slots``: each pair's)."""
     _, driver_names = codes(laps, "driver")
     names = driver_names[p.driver].tolist()
     cars = codes(laps, "car")[1][p.car].tolist()
     crew_cars = crew["car"].tolist()
     crew_names = crew["driver"].tolist()
-    keys = name_keys(names + crew_names)
-    own, theirs = keys[: len(names)], keys[len(names) :]
-    by_name = dict(zip(zip(crew_cars, theirs), range(len(crew)), strict=True))  # the last row of a key wins
-    hit = np.fromiter((by_name.get(k, -1) for k in zip(cars, own)), dtype=np.int64, count=len(names))
-    slots = out["driver_slot"]
-    miss = np.flatnonzero((hit < 0) & slots.notna().to_numpy())
+    distinct = list(dict.fromkeys(names + crew_names))  # the crew's names are mostly the laps' own
+    key_of = dict(zip(distinct, name_keys(distinct), strict=True))
+    by_name = {(c, key_of[d]): i for i, (c, d) in enumerate(zip(crew_cars, crew_names, strict=True))}  # last wins
+    hit = np.fromiter((by_name.get((c, key_of[d]), -1) for c, d in zip(cars, names, strict=True)), np.int64, len(names))
+    miss = np.flatnonzero((hit < 0) & ~np.asarray(slots.isna()))
     if len(miss):  # a few drivers at most: by slot, when the surnames agree (initials, accents, spelling)
         crew_slots = crew["slot"].tolist()
         by_slot = {(c, int(s)): i for i, (c, s) in enumerate(zip(crew_cars, crew_slots, strict=True)) if not pd.isna(s)}
         last_names = crew["last_name"].tolist()
         for i in miss.tolist():
-            s = int(slots.iat[i])
+            s = int(slots[i])
             cand = by_slot.get((cars[i], s))
-            if cand is not None and name_key(last_names[cand]).split()[-1:] == own[i].split()[-1:]:
+            if cand is not None and name_key(last_names[cand]).split()[-1:] == key_of[names[i]].split()[-1:]:
                 hit[i] = cand
                 if slot_matches is not None:
                     slot_matches.append((cars[i], names[i], crew_names[cand], s))

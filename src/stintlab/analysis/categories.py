@@ -334,10 +334,13 @@ def _official(drivers: pd.DataFrame) -> dict:
     n = len(drivers)
     if not drivers.index.equals(pd.RangeIndex(n)):
         drivers = drivers.reset_index(drop=True)
-    cols = {c: drivers[c] for c in ("car", "driver", "class") if c in drivers.columns}  # their dtypes kept
+    cols = {}
+    for c in ("car", "driver", "class"):
+        if c in drivers.columns:  # an object column as a Series: the table keeps its dtype (no inference)
+            cols[c] = drivers[c] if drivers[c].dtype == object else drivers[c].array
     if "category" in drivers.columns:
         category = drivers["category"]
-        category = category if category.dtype == _NO_STRINGS.dtype else category.astype("string")
+        category = category.array if category.dtype == _NO_STRINGS.dtype else category.astype("string").array
     else:
         category = _missing_strings(n)
     cols["category"] = category

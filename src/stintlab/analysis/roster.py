@@ -102,8 +102,9 @@ def cars_table(laps: pd.DataFrame) -> pd.DataFrame:
     cols["crew"] = np.empty(len(crew), dtype=object)
     for i, names in enumerate(crew):  # one per car (an assignment of the whole list would make a 2-D array)
         cols["crew"][i] = names
-    # how many (an empty table: float64, as ``Series.map(len)`` of no row gave it)
-    cols["drivers"] = np.fromiter(map(len, crew), dtype=np.int64, count=len(crew)) if crew else np.zeros(0)
+    cols["drivers"] = np.fromiter(map(len, crew), dtype=np.int64, count=len(crew))
+    if not crew:  # no car: float64 columns, as assigning an empty list and ``Series.map(len)`` gave them
+        cols["crew"] = cols["drivers"] = np.zeros(0)
     cols["vehicle"] = _NO_STRINGS.take(np.full(len(crew), -1), allow_fill=True)
     return pd.DataFrame(cols)
 

@@ -1,0 +1,100 @@
+"""What a race's category lookup (:func:`stintlab.archive.registry.category_lookup`) reads from an archive,
+kept between commands: a race command run with a default archive (``story``, ``events``, ``rules``,
+``drivers``) then neither opens DuckDB (its import alone is ~0.15 s) nor fits the pace model again while the
+archive is unchanged.
+
+The snapshot (:func:`lookup_inputs`): the registry (:func:`~stintlab.archive.registry.load_registry`), the alias
+table, the pace model fitted on the archive's training table (:func:`~stintlab.archive.registry.training_table`,
+only when ``estimates``), the stored calibration and every race's (race_id, source). It is kept in the cache folder
+(``$STINTLAB_CACHE``, else ``$XDG_CACHE_HOME/stintlab`` or ``~/.cache/stintlab``), under ``lookup/``, one file per
+archive file, stamped with the size and modification time of the archive file and of its write-ahead log
+(``.wal``): any write to the archive changes the stamp and the next command reads the archive again. A snapshot
+is written only when the stamp is the same after reading as before (no writer in between); a Parquet export
+(a folder or URL) is read every time. A cache that cannot be read or written is ignored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from pathlib import Path
+
+#: changes whenever what a snapshot holds (or how it is made) changes: older files are read again
+FORMAT = 1
+
+
+def _stamp(path: Path) -> tuple | None:
+    """(format, size and mtime of the archive file and of its WAL) or None when the archive is not a plain file."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    if not path.is_file():
+        return None
+    wal = Path(str(path) + ".wal")
+    try:
+        ws = wal.stat()
+        w = (ws.st_size, ws.st_mtime_ns)
+    except OSError:
+        w = None
+    return (FORMAT, str(path.resolve()), st.st_size, st.st_mtime_ns, w)
+
+
+def _cache_dir() -> Path:
+    """:func:`stintlab.httpcache.default_cache_dir`, without importing it (its ``urllib.request`` import costs more than
+    the whole snapshot read)."""
+    env = os.environ.get("STINTLAB_CACHE")
+    if env:
+        return Path(env).expanduser()
+    return Path(os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")) / "stintlab"
+
+
+def _cache_file(path: Path, estimates: bool) -> Path:
+    name = hashlib.sha256(str(path.resolve()).encode("utf-8")).hexdigest()[:32]
+    return _cache_dir() / "lookup" / f"{name}{'' if estimates else '-noest'}.pickle"
+
+
+def read_inputs(path: Path, estimates: bool) -> dict:
+    """The lookup's inputs read from the archive at ``path`` (see the module docstring)."""
+    from stintlab.analysis.estimate import fit
+    from stintlab.archive.db import Archive
+    from stintlab.archive.estimates import read_calibration
+    from stintlab.archive.registry import load_registry, training_table
+
+    with Archive(path) as arc:
+        reg = load_registry(arc)
+        aliases = arc.aliases()
+        train = training_table(arc) if estimates else None
+        calib = read_calibration(arc)
+        races = [(rid, src) for rid, src in arc.con.execute("SELECT race_id, source FROM races").fetchall()]
+    model = fit(train.dropna(subset=["category"])) if train is not None and len(train) else None
+    return {"registry": reg, "aliases": aliases, "estimates": estimates, "train_rows": 0 if train is None else len(train),
+            "model": model, "calibration": calib, "races": races}  # fmt: skip
+
+
+def lookup_inputs(path: Path, estimates: bool = True) -> dict:
+    """:func:`read_inputs` of the archive at ``path``, from the cache folder when the archive has not changed."""
+    path = Path(path)
+    stamp = _stamp(path)
+    if stamp is None:
+        return read_inputs(path, estimates)
+    file = _cache_file(path, estimates)
+    try:
+        with open(file, "rb") as fh:
+            kept = pickle.load(fh)
+        if kept.get("stamp") == stamp:
+            return kept["inputs"]
+    except Exception:  # noqa: BLE001, S110 (no cache, another format, a damaged file: read the archive)
+        pass
+    inputs = read_inputs(path, estimates)
+    if _stamp(path) == stamp:
+        try:
+            file.parent.mkdir(parents=True, exist_ok=True)
+            tmp = file.with_name(f"{file.name}.{os.getpid()}.tmp")
+            with open(tmp, "wb") as fh:
+                pickle.dump({"stamp": stamp, "inputs": inputs}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, file)
+        except OSError:
+            pass
+    return inputs

@@ -8,7 +8,8 @@ table, the pace model fitted on the archive's training table (:func:`~stintlab.a
 only when ``estimates``), the stored calibration and every race's (race_id, source). It is kept in the cache folder
 (``$STINTLAB_CACHE``, else ``$XDG_CACHE_HOME/stintlab`` or ``~/.cache/stintlab``), under ``lookup/``, one file per
 archive file, stamped with the size and modification time of the archive file and of its write-ahead log
-(``.wal``): any write to the archive changes the stamp and the next command reads the archive again. A snapshot
+(``.wal``), and with stintlab's version and its snapshot-making modules' modification times: any write to the
+archive (or another stintlab) changes the stamp and the next command reads the archive again. A snapshot
 is written only when the stamp is the same after reading as before (no writer in between); a Parquet export
 (a folder or URL) is read every time. A cache that cannot be read or written is ignored.
 """
@@ -38,7 +39,24 @@ def _stamp(path: Path) -> tuple | None:
         w = (ws.st_size, ws.st_mtime_ns)
     except OSError:
         w = None
-    return (FORMAT, str(path.resolve()), st.st_size, st.st_mtime_ns, w)
+    return (FORMAT, _code_stamp(), str(path.resolve()), st.st_size, st.st_mtime_ns, w)
+
+
+def _code_stamp() -> tuple:
+    """stintlab's version and the modification times of the modules that make a snapshot: a snapshot made by
+    other code (an upgrade, an edited checkout) is not used."""
+    import stintlab
+
+    here = Path(__file__).resolve().parent
+    files = (here / "lookup_cache.py", here / "registry.py", here / "estimates.py", here / "identity.py",
+             here / "db.py", here.parent / "analysis" / "estimate.py")  # fmt: skip
+    stamps = []
+    for f in files:
+        try:
+            stamps.append(f.stat().st_mtime_ns)
+        except OSError:
+            stamps.append(None)
+    return (getattr(stintlab, "__version__", None), *stamps)
 
 
 def _cache_dir() -> Path:

@@ -56,24 +56,11 @@ def _eligible(rankings: pd.DataFrame) -> pd.DataFrame:
     return r
 
 
-def _swing(d_value: float, d_cat: str, d_rank: int, peers: pd.DataFrame, value: str) -> tuple:
-    """(rank if wrong, X driver, X car, the category X would then be) for the fastest estimated X of the class
-    who is faster than D, or all-null."""
-    if not np.isfinite(d_value):
-        return (pd.NA,) * 4
-    faster = peers[peers["_est"] & (peers[value] < d_value)].sort_values(value, kind="stable")
-    for x in faster.itertuples(index=False):
-        xcat = x.category
-        if xcat == d_cat:
-            return d_rank - 1, x.driver, x.car, f"not {d_cat}"
-        if _adjacent(xcat, d_cat):
-            return d_rank + 1, x.driver, x.car, d_cat
-    return (pd.NA,) * 4
-
-
 def _swings(r: pd.DataFrame, ok: np.ndarray, v: np.ndarray, rank: pd.Series) -> tuple:
-    """:func:`_swing` for every driver at once, as the four ``*_if_wrong_*`` columns (rank Int64, driver, car and
-    category strings). Within a class, the estimated drivers sorted by value (stable: ties in table order) are the
+    """The four ``*_if_wrong_*`` columns (rank Int64, driver, car and category strings): for each ranked driver D
+    of category C, the fastest estimated driver X of his class faster than D whose wrong category would change D's
+    rank (X of category C: one better, X in truth not C; X of a category next to C: one worse, X in truth C), else
+    nulls. Within a class, the estimated drivers sorted by value (stable: ties in table order) are the
     candidates; for a driver D of category C the answer is the first candidate of category C or next to C, provided
     it is faster than D (a faster one would come first in that order). One pass per (class, category)."""
     n = len(r)

@@ -88,3 +88,18 @@ def test_unusable_cache_falls_back_to_the_archive(db, tmp_path, monkeypatch):
         f.write_bytes(b"not a pickle")
     assert keating(copy) == first
     assert first["category"] == licence("Ben", "Keating")
+
+
+def test_snapshots_of_removed_archives_are_forgotten(db, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("STINTLAB_CACHE", str(cache))
+    gone, kept = tmp_path / "gone.duckdb", tmp_path / "kept.duckdb"
+    shutil.copy(db, gone)
+    shutil.copy(db, kept)
+    assert keating(gone)["category"] == licence("Ben", "Keating")
+    assert len(list((cache / "lookup").glob("*.pickle"))) == 1
+    gone.unlink()
+    assert keating(kept)["category"] == licence("Ben", "Keating")  # its snapshot written: the other one forgotten
+    left = list((cache / "lookup").glob("*.pickle"))
+    index = json.loads((cache / "lookup" / "index.json").read_text(encoding="utf-8"))
+    assert [p.name for p in left] == list(index) and list(index.values()) == [str(kept.resolve())]

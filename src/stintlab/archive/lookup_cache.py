@@ -16,7 +16,9 @@ is written only when the stamp is the same after reading as before (no writer in
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import os
 import pickle
 from pathlib import Path
@@ -107,12 +109,34 @@ def lookup_inputs(path: Path, estimates: bool = True) -> dict:
         pass
     inputs = read_inputs(path, estimates)
     if _stamp(path) == stamp:
-        try:
-            file.parent.mkdir(parents=True, exist_ok=True)
-            tmp = file.with_name(f"{file.name}.{os.getpid()}.tmp")
-            with open(tmp, "wb") as fh:
-                pickle.dump({"stamp": stamp, "inputs": inputs}, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, file)
-        except OSError:
-            pass
+        _keep(file, path, {"stamp": stamp, "inputs": inputs})
     return inputs
+
+
+def _keep(file: Path, path: Path, data: dict) -> None:
+    """Write a snapshot (atomically: a temporary file renamed), and forget the snapshots of archives that no longer
+    exist (``index.json``: snapshot file -> archive; tests and scratch archives would otherwise leave theirs). A cache
+    that cannot be written is skipped: the command answers all the same."""
+    tmp = file.with_name(f"{file.name}.{os.getpid()}.tmp")
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as fh:
+            pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, file)
+        index_file = file.parent / "index.json"
+        try:
+            index = json.loads(index_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            index = {}
+        index = {k: v for k, v in index.items() if isinstance(k, str) and isinstance(v, str)}
+        index[file.name] = str(path.resolve())
+        for name, where in list(index.items()):
+            if not Path(where).exists():
+                (file.parent / Path(name).name).unlink(missing_ok=True)
+                del index[name]
+        itmp = index_file.with_name(f"index.json.{os.getpid()}.tmp")
+        itmp.write_text(json.dumps(index, indent=0, sort_keys=True), encoding="utf-8")
+        os.replace(itmp, index_file)
+    except Exception:  # noqa: BLE001 (a full disk, a read-only home, an unpicklable value: no snapshot kept)
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)

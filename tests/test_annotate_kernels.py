@@ -8,7 +8,7 @@ Each kernel is checked against an oracle computed without it:
 - :func:`~stintlab.analysis.medians.grouped_time_window_bounds` + one ``rolling_median`` call give,
   group by group, pandas' own centred time-window rolling median (a Series with a TimedeltaIndex per
   group) on the raw crossings grouped by class, holes (NaN) included.
-- :func:`~stintlab.analysis.medians.stable_order` is ``np.argsort(kind="stable")`` (ties, NaN,
+- :func:`~stintlab.analysis.grouping.stable_order` is ``np.argsort(kind="stable")`` (ties, NaN,
   -0.0, keys beyond 16 bits).
 - ``incidents._per_lap`` gives pandas' ``groupby().sum()`` and the first largest value per group (a
   plain Python loop over the rows).
@@ -29,12 +29,12 @@ from hypothesis import strategies as st
 from conftest import lap_file
 from oracle import read_race
 from stintlab.analysis.flags import FLAG_KINDS, has_flags
+from stintlab.analysis.grouping import stable_order
 from stintlab.analysis.incidents import _per_lap
 from stintlab.analysis.medians import (
     _seconds_as_ns,
     grouped_time_window_bounds,
     rolling_median,
-    stable_order,
     time_window_bounds,
 )
 from stintlab.config import THRESHOLDS

@@ -52,7 +52,8 @@ import numpy as np
 import pandas as pd
 
 from stintlab.analysis.context import car_runs, codes, group_key, has_values, values
-from stintlab.analysis.medians import rolling_median, stable_order, time_window_bounds
+from stintlab.analysis.grouping import stable_order
+from stintlab.analysis.medians import rolling_median, time_window_bounds
 from stintlab.config import THRESHOLDS
 from stintlab.schema import empty_table
 

@@ -56,19 +56,48 @@ def _eligible(rankings: pd.DataFrame) -> pd.DataFrame:
     return r
 
 
-def _swing(d_value: float, d_cat: str, d_rank: int, peers: pd.DataFrame, value: str) -> tuple:
-    """(rank if wrong, X driver, X car, the category X would then be) for the fastest estimated X of the class
-    who is faster than D, or all-null."""
-    if not np.isfinite(d_value):
-        return (pd.NA,) * 4
-    faster = peers[peers["_est"] & (peers[value] < d_value)].sort_values(value, kind="stable")
-    for x in faster.itertuples(index=False):
-        xcat = x.category
-        if xcat == d_cat:
-            return d_rank - 1, x.driver, x.car, f"not {d_cat}"
-        if _adjacent(xcat, d_cat):
-            return d_rank + 1, x.driver, x.car, d_cat
-    return (pd.NA,) * 4
+def _swings(r: pd.DataFrame, ok: np.ndarray, v: np.ndarray, rank: pd.Series) -> tuple:
+    """The four ``*_if_wrong_*`` columns (rank Int64, driver, car and category strings): for each ranked driver D
+    of category C, the fastest estimated driver X of his class faster than D whose wrong category would change D's
+    rank (X of category C: one better, X in truth not C; X of a category next to C: one worse, X in truth C), else
+    nulls. Within a class, the estimated drivers sorted by value (stable: ties in table order) are the
+    candidates; for a driver D of category C the answer is the first candidate of category C or next to C, provided
+    it is faster than D (a faster one would come first in that order). One pass per (class, category)."""
+    n = len(r)
+    rk = rank.to_numpy(dtype=float, na_value=np.nan)
+    live = ok & ~np.isnan(rk) & np.isfinite(v)
+    src = np.full(n, -1, dtype=np.int64)  # row of the X that swings D's rank, -1: none
+    new_rank = np.zeros(n, dtype=np.int64)
+    cat = r["category"].to_numpy(dtype=object)
+    est = r["_est"].to_numpy(dtype=bool) & ok
+    cls_codes, _ = pd.factorize(r["class"], use_na_sentinel=False)
+    for c in np.unique(cls_codes[live]):
+        in_cls = cls_codes == c
+        cand = np.flatnonzero(in_cls & est)
+        cand = cand[np.argsort(v[cand], kind="stable")]  # NaN values last: never faster than anyone
+        for k in pd.unique(cat[in_cls & live]):
+            drivers = np.flatnonzero(in_cls & live & (cat == k))
+            hit = [j for j in cand if cat[j] == k or _adjacent(cat[j], k)]
+            if not hit:
+                continue
+            j = hit[0]
+            faster = v[j] < v[drivers]
+            d = drivers[faster]
+            src[d] = j
+            new_rank[d] = rk[d].astype(np.int64) + (-1 if cat[j] == k else 1)
+    has = src >= 0
+    pick = np.where(has, src, 0)
+    xcat = cat[pick]
+    rank_col = pd.array(np.where(has, new_rank, 0), dtype="Int64")
+    rank_col[~has] = pd.NA
+    words = np.array([f"not {k}" if x == k else k for x, k in zip(xcat, cat, strict=True)], dtype=object)
+
+    def strings(values: np.ndarray) -> pd.api.extensions.ExtensionArray:
+        return pd.array(np.where(has, values, None), dtype="string")
+
+    driver = r["driver"].to_numpy(dtype=object)[pick]
+    car = r["car"].to_numpy(dtype=object)[pick]
+    return rank_col, strings(driver), strings(car), strings(words)
 
 
 def _adjacent(a: str, b: str) -> bool:
@@ -107,18 +136,9 @@ def category_standing(rankings: pd.DataFrame) -> pd.DataFrame:
         out[f"{fig}_value"] = vals.to_numpy(dtype=float)
         out[f"{fig}_laps"] = pd.array(r[n], dtype="Int64")
         out[f"{fig}_rank"] = rank
-        swings = []
-        by_class = {c: g for c, g in r[ok].groupby("class", sort=False)}
-        for i in range(len(r)):
-            if not ok[i] or pd.isna(rank[i]):
-                swings.append((pd.NA,) * 4)
-                continue
-            peers = by_class[r.at[i, "class"]]
-            peers = peers[peers.index != i]
-            swings.append(_swing(float(r.at[i, "_v"]), r.at[i, "category"], int(rank[i]), peers, "_v"))
-        for j, key in enumerate(_IF_WRONG):
-            col = [s[j] for s in swings]
-            out[f"{fig}_{key}"] = pd.array(col, dtype="Int64" if key == "if_wrong_rank" else "string")
+        swings = _swings(r, ok.to_numpy(dtype=bool), r["_v"].to_numpy(dtype=float), rank)
+        for key, col in zip(_IF_WRONG, swings, strict=True):
+            out[f"{fig}_{key}"] = col
     return out[STANDING_COLUMNS].reset_index(drop=True)
 
 

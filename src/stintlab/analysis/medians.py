@@ -24,7 +24,6 @@ __all__ = [
     "time_window_bounds",
     "grouped_time_window_bounds",
     "centred_bounds",
-    "stable_order",
 ]
 
 
@@ -171,47 +170,6 @@ def centred_bounds(group_starts: np.ndarray, n: int, window: int) -> tuple[np.nd
     end = local + 1 + (window - 1) // 2  # pandas' FixedWindowIndexer: start from the unclipped end
     start = np.maximum(end - window, 0)
     return start + first, np.minimum(end, np.repeat(size, size)) + first
-
-
-def stable_order(keys: np.ndarray) -> np.ndarray:
-    """``np.argsort(keys, kind="stable")``, faster: integer keys that fit 16 bits by radix sort
-    (numpy sorts 8- and 16-bit integers so: ~25x faster than its stable sort of int64 on shuffled
-    keys), floats by :func:`_stable_float_order`.
-
-    >>> stable_order(np.array([3, 1, 3, 0, 1])).tolist()
-    [3, 1, 4, 0, 2]
-    """
-    keys = np.asarray(keys)
-    if len(keys) and keys.dtype.kind in "iu":
-        lo, hi = int(keys.min()), int(keys.max())
-        if hi - lo < 2**16:
-            return np.argsort((keys - lo).astype(np.uint16), kind="stable")
-    if keys.dtype.kind == "f" and len(keys) > 1:
-        return _stable_float_order(keys)
-    return np.argsort(keys, kind="stable")
-
-
-def _stable_float_order(x: np.ndarray) -> np.ndarray:
-    """``np.argsort(x, kind="stable")`` of floats: numpy's quicker unstable sort, then every run of
-    equal values (and the NaNs, last) put back in row order: the stable order is the only sorted
-    order whose equal values keep their rows' order.
-
-    >>> _stable_float_order(np.array([2.0, np.nan, 1.0, 2.0, -0.0, 0.0, np.nan])).tolist()
-    [4, 5, 2, 0, 3, 1, 6]
-    """
-    o = np.argsort(x)
-    t = x[o]
-    nan = np.isnan(t)
-    if nan.any():  # NaNs sort last, in any order
-        first = int(np.argmax(nan))
-        o[first:] = np.sort(o[first:])
-        t = t[:first]
-    eq = t[1:] == t[:-1]  # -0.0 == 0.0: one run, as the stable sort has it
-    if eq.any():
-        pos = np.flatnonzero(np.r_[eq, False] | np.r_[False, eq])  # the rows of the runs of equal values
-        run = np.cumsum(np.r_[True, ~eq])[pos]
-        o[pos] = o[pos][np.lexsort((o[pos], run))]
-    return o
 
 
 def window_medians(v: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from stintlab.analysis.context import codes, keep_taken_codes, kept, values
+from stintlab.analysis.grouping import stable_order
 from stintlab.analysis.medians import window_medians
 from stintlab.config import THRESHOLDS
 from stintlab.schema import check_columns
@@ -157,7 +158,7 @@ def _lap_index(cls: np.ndarray, car: np.ndarray, t: np.ndarray, lt: np.ndarray, 
     # the laps of each class together, by crossing time within it (ties in any order: every figure
     # below is a count or a median of a time window, the same whatever the order of equal times)
     by_time = np.argsort(t)
-    grouped = by_time[np.argsort(_small(cls[by_time]), kind="stable")]
+    grouped = by_time[stable_order(cls[by_time])]
     cs_all = cls[grouped]
     bounds = np.flatnonzero(np.r_[True, cs_all[1:] != cs_all[:-1], True])
     for a, b in zip(bounds[:-1], bounds[1:], strict=False):
@@ -175,13 +176,6 @@ def _lap_index(cls: np.ndarray, car: np.ndarray, t: np.ndarray, lt: np.ndarray, 
     return out
 
 
-def _small(ids: np.ndarray) -> np.ndarray:
-    """Small integer ids as int16 (numpy sorts them stably with a radix sort), others unchanged."""
-    if len(ids) and ids.min() >= -(2**15) and ids.max() < 2**15:
-        return ids.astype(np.int16)
-    return ids
-
-
 def _distinct_cars(car: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """How many distinct values of ``car`` each slice ``car[lo:hi]`` holds: for each car, whether its
     first row at or after ``lo`` comes before ``hi`` (a missing car, -1, counts as one more car)."""
@@ -190,7 +184,7 @@ def _distinct_cars(car: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarra
     seen[car + 1] = 1
     m = int(seen.sum())
     local = (np.cumsum(seen) - 1)[car + 1]  # the cars numbered 0..m-1
-    rows = np.argsort(_small(local), kind="stable")  # each car's rows, in order
+    rows = stable_order(local)  # each car's rows, in order
     key = np.r_[local[rows] * (n + 1) + rows, np.iinfo(np.int64).max]
     base = np.arange(m, dtype=np.int64)[:, None] * (n + 1)
     nxt = key[np.searchsorted(key, (base + lo[None, :]).ravel())].reshape(m, len(lo))
@@ -232,11 +226,10 @@ def _compute_group_ids(table: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray
 def within_groups(gid: np.ndarray, n_groups: int, by: np.ndarray | None = None) -> np.ndarray:
     """Row order putting each group's rows together (groups in number order): in table order, or by
     ascending ``by`` (NaN last; equal values in any order) within each group."""
-    small = _small(gid)
     if by is None:
-        return np.argsort(small, kind="stable")
+        return stable_order(gid)
     order = np.argsort(by)
-    return order[np.argsort(small[order], kind="stable")]
+    return order[stable_order(gid[order])]
 
 
 def _order_stats(v: np.ndarray, starts: np.ndarray, n: np.ndarray) -> dict:

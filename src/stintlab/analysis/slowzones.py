@@ -47,7 +47,8 @@ import pandas as pd
 
 from stintlab.analysis.context import codes, values
 from stintlab.analysis.flags import has_flags, neutralised_mask
-from stintlab.analysis.medians import grouped_time_window_bounds, rolling_median, stable_order
+from stintlab.analysis.grouping import stable_order
+from stintlab.analysis.medians import grouped_time_window_bounds, rolling_median
 from stintlab.analysis.order import start_offsets
 from stintlab.config import THRESHOLDS
 from stintlab.schema import empty_table

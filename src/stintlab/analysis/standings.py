@@ -41,6 +41,7 @@ import pyarrow as pa
 
 from stintlab.analysis.classification import gap_text
 from stintlab.analysis.context import codes, strings, values
+from stintlab.analysis.grouping import stable_order
 from stintlab.analysis.lookup import find_class
 from stintlab.analysis.order import Crossings, last_rows, order_index
 from stintlab.errors import StintlabUsageError
@@ -430,14 +431,11 @@ def position_history(laps: pd.DataFrame) -> pd.DataFrame:
     lap = laps["lap"].to_numpy()
     lap0 = lap.astype(np.int64) - int(lap.min())
     cls = codes(laps, "class", filled=True)[0]  # cars without a class form one field
-    # small integer keys sort by radix (a stable sort of int16 is linear); any other size stays exact
-    small = int(lap0.max()) < 2**15 and int(cls.max()) < 2**15
-    lap_key, cls_key = (lap0.astype(np.int16), cls.astype(np.int16)) if small else (lap0, cls)
     # rows by race time (NaN last, ties in table order), then by lap, then by class: stable sorts, so
     # within a lap (and a class) the crossings stay in race-time order
-    by_lap = np.argsort(el, kind="stable")
-    by_lap = by_lap[np.argsort(lap_key[by_lap], kind="stable")]
-    by_class = by_lap[np.argsort(cls_key[by_lap], kind="stable")]
+    by_lap = stable_order(el)
+    by_lap = by_lap[stable_order(lap0[by_lap])]
+    by_class = by_lap[stable_order(cls[by_lap])]
     pos, lead = _rank_in_groups(by_lap, lap0, None, el)
     cpos, class_lead = _rank_in_groups(by_class, lap0, cls, el)
     return pd.DataFrame(

@@ -52,6 +52,7 @@ import pandas as pd
 
 from stintlab.analysis.annotate import stint_numbers
 from stintlab.analysis.context import car_runs, codes, group_key, rows_of, strings, values
+from stintlab.analysis.grouping import compensated_sums
 from stintlab.analysis.order import snapshot_file, took_the_flag
 from stintlab.analysis.window import worst_window, worst_windows  # the one driving-window algorithm (re-exported)
 from stintlab.schema import empty_table
@@ -292,7 +293,7 @@ def drive_time(laps: pd.DataFrame, window: float = 6 * 3600.0, spells: pd.DataFr
     firsts = (np.cumsum(size) - size).astype(np.int64)
     first_row = rows[firsts] if len(rows) else np.zeros(0, dtype=np.int64)
     dt = sp["drive_time"].to_numpy(dtype=float)
-    sums = _compensated_sums(np.column_stack([dt, sp["duration"].to_numpy(dtype=float)])[rows], firsts, size)
+    sums = compensated_sums(np.column_stack([dt, sp["duration"].to_numpy(dtype=float)])[rows], firsts, size)
     car, driver = sp["car"].array.take(first_row), sp["driver"].array.take(first_row)
     best, start = _pair_windows(laps, car, driver, window)
     return pd.DataFrame(
@@ -343,26 +344,6 @@ def _pair_windows(laps: pd.DataFrame, car, driver, window: float) -> tuple[np.nd
     at = np.minimum(np.searchsorted(pair_keys, want), len(pair_keys) - 1)
     found = pair_keys[at] == want
     return np.where(found, best[at], np.nan), np.where(found, start[at], np.nan)
-
-
-def _compensated_sums(x: np.ndarray, firsts: np.ndarray, size: np.ndarray) -> np.ndarray:
-    """Per group (rows ``firsts[g]`` .. ``firsts[g] + size[g] - 1`` of ``x``, one column per figure),
-    the sum of each column as pandas' ``groupby().sum()`` adds it: row by row with Kahan compensation,
-    NaN skipped (an infinite value resets the compensation); the groups advance together."""
-    total = np.zeros((len(size), x.shape[1]))
-    comp = np.zeros_like(total)
-    with np.errstate(invalid="ignore"):
-        for k in range(int(size.max()) if len(size) else 0):
-            g = np.flatnonzero(size > k)
-            val = x[firsts[g] + k]
-            y = val - comp[g]
-            t = total[g] + y
-            c = (t - total[g]) - y
-            c[np.isnan(c)] = 0.0
-            skip = np.isnan(val)
-            total[g] = np.where(skip, total[g], t)
-            comp[g] = np.where(skip, comp[g], c)
-    return total
 
 
 def _first_of_group(col: pd.Series, rows: np.ndarray, firsts: np.ndarray):

@@ -317,16 +317,20 @@ def pace_estimates(model: dict, table: pd.DataFrame, names: list[str], precision
     return out
 
 
-def estimate_race(train: pd.DataFrame, race, names: list[str], precision: dict | None = None) -> pd.DataFrame:
+def estimate_race(train: pd.DataFrame | None, race, names: list[str], precision: dict | None = None, *,
+                  model: dict | None = None) -> pd.DataFrame:
     """:func:`pace_estimates` for ``names`` of a loaded ``race`` (its drivers' ``best_10`` against their class),
-    by a model fitted on ``train`` (:func:`training_table`); ``precision`` default: the corpus figures."""
+    by a model fitted on ``train`` (:func:`training_table`), or ``model`` when given (that fit, made before);
+    ``precision`` default: the corpus figures."""
     from stintlab.archive.estimates import CORPUS_PRECISION
 
     m = race.driver_metrics[["car", "driver", "best_10"]].rename(columns={"best_10": "pace"})
     cls = race.drivers.drop_duplicates(["car", "driver"]).set_index(["car", "driver"])["class"]
     m = m.assign(race_id="this", **{"class": [cls.get((c, d)) for c, d in zip(m["car"], m["driver"], strict=True)]})
     prec = precision if precision is not None else CORPUS_PRECISION["pace"]
-    return pace_estimates(fit(train.dropna(subset=["category"])), m, names, prec)
+    if model is None:
+        model = fit(train.dropna(subset=["category"]))
+    return pace_estimates(model, m, names, prec)
 
 
 def category_lookup(db=None, *, required: bool = False, estimates: bool = True):
@@ -338,8 +342,6 @@ def category_lookup(db=None, *, required: bool = False, estimates: bool = True):
 
     A missing default archive gives no category (the lookup returns nothing); a missing ``db``
     named by the user (``required``) is a usage error when the lookup is first used."""
-    from stintlab.archive.estimates import read_calibration
-
     path = Path(db) if db is not None else default_db_path()
 
     def lookup(race, names: list[str]) -> pd.DataFrame:
@@ -347,12 +349,11 @@ def category_lookup(db=None, *, required: bool = False, estimates: bool = True):
             if required:
                 raise StintlabUsageError(f"no archive at {path} (add races with `stintlab archive add PATH --db {path}`)")
             return pd.DataFrame(columns=LOOKUP_COLUMNS)
-        with Archive(path) as arc:
-            reg = load_registry(arc)
-            aliases = arc.aliases()
-            train = training_table(arc) if estimates else None
-            calib = read_calibration(arc)
-            this = _archived_id(arc, race)
+        from stintlab.archive.lookup_cache import lookup_inputs
+
+        kept = lookup_inputs(path, estimates)  # unchanged archive: from the cache folder, without DuckDB
+        reg, aliases, calib = kept["registry"], kept["aliases"], kept["calibration"]
+        this = _archived_id(kept["races"], race)
         # this race's own stored estimates are remade below from the same evidence: not read back
         reg = reg[~((reg["kind"] == "estimated") & (reg["race_id"] == this))] if this else reg
         keys = {n: resolve_key(driver_key(n), aliases) for n in names}
@@ -361,10 +362,10 @@ def category_lookup(db=None, *, required: bool = False, estimates: bool = True):
         rows = {n: found.loc[k] for n, k in keys.items() if k in found.index}
         out = pd.DataFrame.from_dict(rows, orient="index", columns=LOOKUP_COLUMNS)
         rest = [n for n in names if n not in rows]
-        if train is not None and rest:
+        if estimates and rest:
             parts = [out]
-            if len(train):
-                est = estimate_race(train, race, rest, calib["pace"])
+            if kept["train_rows"]:
+                est = estimate_race(None, race, rest, calib["pace"], model=kept["model"])
                 parts.append(est)
                 rest = [n for n in rest if n not in est.index]
                 argmax = est.attrs.get("argmax", {})
@@ -382,15 +383,16 @@ def category_lookup(db=None, *, required: bool = False, estimates: bool = True):
     return lookup
 
 
-def _archived_id(arc: Archive, race) -> str | None:
-    """The archive's id of a loaded race: its own (loaded from the archive), else the race whose source is its file."""
+def _archived_id(races: list[tuple], race) -> str | None:
+    """The archive's id of a loaded race: its own (loaded from the archive), else the race whose source is its file
+    (``races``: every archived race's (race_id, source))."""
     if race.meta.get("race_id"):
         return str(race.meta["race_id"])
     where = race.meta.get("path")
     if not where:
         return None
     mine = Path(str(where)).resolve()
-    for rid, src in arc.con.execute("SELECT race_id, source FROM races").fetchall():
+    for rid, src in races:
         if src and Path(str(src)).resolve() == mine:
             return rid
     return None

@@ -130,8 +130,7 @@ def project(source, at: float, *, length: float | None = None, path=None, cls: s
     if runs > 0:
         mc = simulate_remainder(cars, float(at), L, params, fs.excess / fs.excess_prior if fs.excess_prior > 0 else 1.0,
                                 runs=runs, seed=seed)  # fmt: skip
-    el = laps["elapsed"].to_numpy(float)
-    key = {(str(c), int(n)): float(e) for c, n, e in zip(laps["car"], laps["lap"], el)}
+    key = _crossing_times(laps, {c.laps for c in cars if c.ahead is not None and c.laps > 0})
     rows = []
     for i, c in enumerate(cars):
         n_left = max(math.ceil((flag - c.race_time) / c.expected), 0) if c.running else 0
@@ -177,6 +176,15 @@ def project(source, at: float, *, length: float | None = None, path=None, cls: s
         "neutral_excess_observed": fs.excess_obs, "neutral_excess": fs.excess, "runs": runs, "seed": seed,
     }  # fmt: skip
     return Projection(table, meta)
+
+
+def _crossing_times(laps: pd.DataFrame, wanted: set[int]) -> dict[tuple[str, int], float]:
+    """(car, lap) -> elapsed of the rows whose lap number is in ``wanted`` (the laps a gap is read at), the last
+    row winning on a repeated (car, lap): a dict of those rows only, not of the whole table."""
+    lap = laps["lap"].to_numpy()
+    rows = np.flatnonzero(np.isin(lap, np.fromiter(wanted, dtype=np.int64, count=len(wanted))))
+    cars, el = laps["car"].to_numpy()[rows], laps["elapsed"].to_numpy(float)[rows]
+    return {(str(c), int(n)): float(e) for c, n, e in zip(cars, lap[rows], el, strict=True)}
 
 
 def _summary(mc: dict | None, i: int) -> dict:

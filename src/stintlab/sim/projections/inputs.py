@@ -166,6 +166,9 @@ def seeds(laps: pd.DataFrame, at: float, params: dict) -> tuple[list[CarSeed], F
     idx = pd.Series(np.arange(len(a))).groupby(car, sort=False)
     last_in = a["in_lap"].to_numpy(bool)
     lapno = a["lap"].to_numpy()
+    # the finished stints as arrays, filtered per car / class below (not a pandas filter per car)
+    done_car, done_cls = done["car"].astype(str).to_numpy(), done["class"].astype(str).to_numpy()
+    done_laps, done_time = done["laps"].to_numpy(float), done["duration"].to_numpy(float)
     for c, rows in idx:
         rows = rows.to_numpy()
         k = cls[rows[-1]]
@@ -192,12 +195,12 @@ def seeds(laps: pd.DataFrame, at: float, params: dict) -> tuple[list[CarSeed], F
             sl, ssrc = class_stop.get(k, math.nan), "class"
         if not np.isfinite(sl):
             sl, ssrc = float(pc.get("pit_time", 80.0)), "params"
-        mine = done[done["car"].astype(str) == c]
-        if len(mine) >= 2:
-            sv, stime, tsrc = mine["laps"].to_numpy(float), mine["duration"].to_numpy(float), "car"
+        mine = done_car == c
+        if mine.sum() >= 2:
+            sv, stime, tsrc = done_laps[mine], done_time[mine], "car"
         elif k in class_stint:
-            theirs = done[done["class"].astype(str) == k]
-            sv, stime, tsrc = theirs["laps"].to_numpy(float), theirs["duration"].to_numpy(float), "class"
+            theirs = done_cls == k
+            sv, stime, tsrc = done_laps[theirs], done_time[theirs], "class"
         else:
             n = float(pc.get("stint_laps", 12.0))
             sv, stime, tsrc = np.array([n]), np.array([n * pace]), "params"

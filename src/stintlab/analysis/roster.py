@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from stintlab.analysis.context import codes, kept, strings
+from stintlab.analysis.grouping import stable_order
 from stintlab.analysis.order import last_rows
 from stintlab.names import name_key, name_keys
 
@@ -66,12 +67,12 @@ def _pairs(laps: pd.DataFrame) -> CrewPairs:
     driver, names = codes(laps, "driver")
     rows = np.flatnonzero((driver >= 0) & (car >= 0))
     key = car[rows] * (len(names) + 1) + driver[rows]
-    srt = np.argsort(key, kind="stable")  # by pair, then table order
+    srt = stable_order(key)  # by pair, then table order
     rows = rows[srt]
     key = key[srt]
     starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.zeros(0, dtype=np.int64)
     first_by_block = rows[starts]
-    order = np.argsort(first_by_block, kind="stable")
+    order = stable_order(first_by_block)
     first = first_by_block[order]
     for a in (rows, starts, order, first):
         a.flags.writeable = False
@@ -190,7 +191,7 @@ def attach_official_crew(cars: pd.DataFrame, crew: pd.DataFrame | None) -> None:
     if crew is None or crew.empty:
         return
     car, uniq = pd.factorize(crew["car"])  # a missing car: -1, left out
-    by = np.argsort(car, kind="stable")
+    by = stable_order(car)
     by = by[car[by] >= 0]
     sorted_car = car[by]
     cut = np.flatnonzero(np.r_[True, sorted_car[1:] != sorted_car[:-1], True])

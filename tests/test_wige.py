@@ -443,3 +443,41 @@ def test_a_missing_lap_row_keeps_the_race_clock(corpus, tmp_path):
     assert a.tolist() == pytest.approx(b.tolist(), abs=2e-3)
     assert race.meta["lap_gap_lines"] == [drop + 1]
     assert race.issues.loc[race.issues["rule"] == "lap_gap", "line"].tolist() == [drop + 1]
+
+
+def _set_field(data: bytes, line: int, column: str, value: bytes) -> bytes:
+    """``data`` with the field ``column`` of file line ``line`` (1-based) set to ``value``."""
+    lines = data.split(b"\n")
+    k = [h.strip() for h in lines[0].rstrip(b"\r").split(b";")].index(column.encode())
+    fields = lines[line - 1].split(b";")
+    fields[k] = value
+    lines[line - 1] = b";".join(fields)
+    return b"\n".join(lines)
+
+
+def test_bad_files_reported_lap_file_first(corpus, tmp_path):
+    """Three bad files of one race (nls4 copies): the lap file's error is reported first (RUNDE 0 on line
+    6: a check of its values, after the file itself is read), then the result's (an unknown STATUS on
+    line 4), then the sector file's (cut inside a row). The lap file is read once, with its companions;
+    its checks still run before the result is read."""
+    src = corpus / "nls-2025-nls4"
+    laps = tmp_path / "RENNE_LAPS.CSV"
+    result = tmp_path / "RENNEN_RESULT.CSV"
+    sectors = tmp_path / "RENNEN_SEKTORZEITEN.CSV"
+    good = {f: (src / f.name).read_bytes() for f in (laps, result, sectors)}
+    laps.write_bytes(_set_field(good[laps], 6, "RUNDE", b"0"))
+    result.write_bytes(_set_field(good[result], 4, "STATUS", b"XYZ"))
+    cut = good[sectors][: good[sectors].index(b"\n", len(good[sectors]) // 3) - 5]
+    sectors.write_bytes(cut)
+    expected = [
+        (laps, 6, "RUNDE", "lap number out of range"),
+        (result, 4, "STATUS", "unknown STATUS"),
+        (sectors, cut.count(b"\n") + 1, None, "truncated"),
+    ]
+    for i, (path, line, column, words) in enumerate(expected):
+        with pytest.raises(StintlabFormatError) as e:
+            stintlab.load(laps)
+        assert (e.value.path, e.value.line) == (str(path), line) and words in e.value.message
+        assert column is None or e.value.column == column
+        path.write_bytes(good[path])  # repaired: the next file's error comes next
+    assert len(stintlab.load(laps).laps) == 1123

@@ -28,6 +28,8 @@ canonical three are s1 = SEKTOR1 (holds the pit exit), s2 = SEKTOR2 + SEKTOR3, s
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 
@@ -38,7 +40,7 @@ from stintlab.io.values import parse_ints, parse_time_columns, shown
 from stintlab.io.wige.result import MAX_SLOTS, driver_name
 from stintlab.schema import LAP_COLUMNS, SECTION_COLUMNS
 
-__all__ = ["LAPS_REQUIRED", "LAPS_USED", "SECTORS_REQUIRED", "SECTORS_USED", "laps_from_tables", "group_starts"]
+__all__ = ["CheckedLaps", "check_laps", "LAPS_REQUIRED", "LAPS_USED", "SECTORS_REQUIRED", "SECTORS_USED", "laps_from_tables", "group_starts"]
 
 LAPS_REQUIRED = ("STNR", "RUNDE", "RUNDENZEIT", "TAGESZEIT")
 SECTORS_REQUIRED = ("STNR", "RUNDE_NR", "SEKTOR1_ZEIT")
@@ -72,8 +74,25 @@ def group_starts(lap1_starts: np.ndarray) -> list[float]:
     return [float(v) for v in (shared if len(shared) else values[:1])]
 
 
-def laps_from_tables(raw: RawTable, sectors: RawTable | None = None, result: RawTable | None = None):
-    """Canonical lap table, section side table (None without a sector file) and facts."""
+class CheckedLaps(NamedTuple):
+    """The lap file's rows checked (every error of the lap file alone raised) and sorted by car (first
+    appearance), then lap: :func:`check_laps`."""
+
+    order: np.ndarray  # file row of each sorted row
+    cars: np.ndarray
+    runde: np.ndarray
+    lap_time: np.ndarray
+    tod: np.ndarray
+    slot: np.ndarray
+    codes: np.ndarray
+    row_lines: np.ndarray
+    same_car: np.ndarray
+
+
+def check_laps(raw: RawTable) -> CheckedLaps:
+    """Every check of a lap file alone (required columns, values, a lap twice), the rows sorted by car
+    (first appearance), then lap. ``stintlab.load`` runs it before reading the result beside the lap file
+    (so a bad lap file is reported first), then builds the table once with the companions."""
     path, c, lines, n = raw.path, raw.columns, raw.lines, raw.nrows
     for req in LAPS_REQUIRED:
         if req not in c:
@@ -106,6 +125,17 @@ def laps_from_tables(raw: RawTable, sectors: RawTable | None = None, result: Raw
     if dup.any():
         i = int(np.flatnonzero(dup)[0])
         raise StintlabFormatError(path, f"car {cars[i]} lap {runde[i]} appears twice (also on line {row_lines[i - 1]})", line=int(row_lines[i]), column="RUNDE")
+    return CheckedLaps(order, cars, runde, lap_time, tod, slot, codes, row_lines, same_car)
+
+
+def laps_from_tables(
+    raw: RawTable, sectors: RawTable | None = None, result: RawTable | None = None, *, checked: CheckedLaps | None = None
+):
+    """Canonical lap table, section side table (None without a sector file) and facts. ``checked``: the
+    lap file's :func:`check_laps` when already run."""
+    path, c, n = raw.path, raw.columns, raw.nrows
+    order, cars, runde, lap_time, tod, slot, codes, row_lines, same_car = checked if checked is not None else check_laps(raw)
+    slot = slot.copy()
 
     def col(name):
         return np.array(_text(raw, name, n), dtype=object)[order]

@@ -474,7 +474,7 @@ def test_bad_files_reported_lap_file_first(corpus, tmp_path):
         (result, 4, "STATUS", "unknown STATUS"),
         (sectors, cut.count(b"\n") + 1, None, "truncated"),
     ]
-    for i, (path, line, column, words) in enumerate(expected):
+    for path, line, column, words in expected:
         with pytest.raises(StintlabFormatError) as e:
             stintlab.load(laps)
         assert (e.value.path, e.value.line) == (str(path), line) and words in e.value.message

@@ -29,7 +29,13 @@ from pathlib import Path
 from stintlab.errors import StintlabFormatError
 from stintlab.io.text import RawTable, read_bytes
 from stintlab.io.wige.laps import (
-    LAPS_REQUIRED, LAPS_USED, SECTORS_REQUIRED, SECTORS_USED, CheckedLaps, check_laps, laps_from_tables,
+    LAPS_REQUIRED,
+    LAPS_USED,
+    SECTORS_REQUIRED,
+    SECTORS_USED,
+    CheckedLaps,
+    check_laps,
+    laps_from_tables,
 )  # fmt: skip
 from stintlab.io.wige.result import RESULT_REQUIRED, result_from_table
 from stintlab.io.wige.text import read_wige_table

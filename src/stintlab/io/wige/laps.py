@@ -133,7 +133,7 @@ def laps_from_tables(
 ):
     """Canonical lap table, section side table (None without a sector file) and facts. ``checked``: the
     lap file's :func:`check_laps` when already run."""
-    path, c, n = raw.path, raw.columns, raw.nrows
+    n = raw.nrows
     order, cars, runde, lap_time, tod, slot, codes, row_lines, same_car = checked if checked is not None else check_laps(raw)
     slot = slot.copy()
 

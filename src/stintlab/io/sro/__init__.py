@@ -41,7 +41,7 @@ import pyarrow.compute as pc
 from stintlab.errors import StintlabFormatError
 from stintlab.io.sro.entries import looks_like_entry_list, read_entry_list
 from stintlab.io.sro.entry_check import entry_mismatches
-from stintlab.io.sro.files import looks_like_pit_stops, looks_like_sector_list, read_pit_stops, read_sector_list
+from stintlab.io.sro.files import crews, looks_like_pit_stops, looks_like_sector_list, read_pit_stops, read_sector_list
 from stintlab.io.text import read_bytes, sniff_header
 from stintlab.schema import LAP_COLUMNS
 
@@ -148,7 +148,7 @@ def read_race(path, header=None, data: bytes | None = None, *, pit_file=None, en
 def _crews(sectors: pd.DataFrame) -> dict:
     """car → (crew names, model) from the sector list."""
     first = sectors.drop_duplicates("car")
-    return {r.car: (r.crew, r.car_model) for r in first.itertuples()}
+    return {car: (crew, model) for car, crew, model in zip(first["car"].tolist(), crews(first), first["car_model"].tolist())}
 
 
 def _completed_laps(path, sectors: pd.DataFrame):
@@ -193,8 +193,12 @@ def _stops(pit_file, sectors: pd.DataFrame, untimed) -> tuple[pd.DataFrame | Non
     data = read_bytes(pit_file)
     header = sniff_header(pit_file, data)
     stops, facts = read_pit_stops(pit_file, data, header)
-    end = sectors.groupby("car", sort=False)["elapsed"].agg(list)
-    last_lap = sectors.groupby("car", sort=False)["lap"].max().to_dict()
+    # the rows of a car are contiguous, its laps in order (_completed_laps): its lap ends are a slice
+    car_of_row = sectors["car"].to_numpy(dtype=object)
+    elapsed, laps = sectors["elapsed"].to_numpy(), sectors["lap"].to_numpy()
+    bounds = np.r_[0, np.flatnonzero(car_of_row[1:] != car_of_row[:-1]) + 1, len(car_of_row)] if len(car_of_row) else np.zeros(1, dtype=np.int64)
+    end = {car_of_row[lo]: elapsed[lo:hi] for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist())}
+    last_lap = {car_of_row[hi - 1]: laps[lo:hi].max() for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist())}
     for car, lap, _line in untimed:
         last_lap[car] = lap
     for r in stops.itertuples():
@@ -205,7 +209,7 @@ def _stops(pit_file, sectors: pd.DataFrame, untimed) -> tuple[pd.DataFrame | Non
         if r.lap_in > last_lap[r.car]:
             raise StintlabFormatError(pit_file, f"car {r.car} stops on lap {r.lap_in} but the sector list ends at lap "
                                                 f"{last_lap[r.car]}: the files do not match", column="Lap In", **where)  # fmt: skip
-        ends = end.get(r.car, [])
+        ends = end.get(r.car, ())
         before = ends[r.lap_in - 2] if r.lap_in >= 2 and r.lap_in - 2 < len(ends) else 0.0
         after = ends[r.lap_in - 1] if r.lap_in - 1 < len(ends) else np.inf
         if not (before - TOLERANCE <= r.time_in <= after + TOLERANCE):
@@ -222,9 +226,10 @@ def _stops(pit_file, sectors: pd.DataFrame, untimed) -> tuple[pd.DataFrame | Non
     return stops, facts
 
 
-def _first_of_car(sectors: pd.DataFrame, column: str):
+def _first_crews(sectors: pd.DataFrame):
+    """(cars, their crews) from each car's first row."""
     first = sectors.drop_duplicates("car")
-    return first["car"].tolist(), first[column].tolist()
+    return first["car"].tolist(), crews(first)
 
 
 def _lap_table(sectors: pd.DataFrame, stops: pd.DataFrame | None, cars_info: dict):
@@ -244,7 +249,7 @@ def _lap_table(sectors: pd.DataFrame, stops: pd.DataFrame | None, cars_info: dic
     conflicts: list[tuple] = []
     start_tod = float("nan")
     slots = {}  # (car, name) -> 1-based position in Driver1..4, names as both files spell them
-    for c, names in zip(*_first_of_car(sectors, "crew")):
+    for c, names in zip(*_first_crews(sectors)):
         for k, name in enumerate(names, 1):
             slots.setdefault((c, name.strip()), k)
     if stops is not None and len(stops):

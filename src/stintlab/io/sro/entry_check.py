@@ -21,7 +21,8 @@ way on the real race: 0 mismatch on Paul Ricard 2026, tests/test_sro_entries.py)
 
 >>> import pandas as pd
 >>> sectors = pd.DataFrame({"car": ["7", "7", "9"], "line": [2, 3, 4], "class": ["", "", ""],
-...                         "crew": [("Ana Test", "Bo Ex", ""), ("Ana Test", "Bo Ex", ""), ("Cy Z", "", "")]})
+...                         "driver1": ["Ana Test", "Ana Test", "Cy Z"], "driver2": ["Bo Ex", "Bo Ex", ""],
+...                         "driver3": ["", "", ""], "driver4": ["", "", ""]})
 >>> cars = {"7": {"class": "Gold Cup"}, "8": {"class": "Pro Cup"}}
 >>> crew = pd.DataFrame({"car": ["7", "7", "8"], "driver": ["Ana TEST", "Bo Ex", "Di Q"]})
 >>> stops = pd.DataFrame({"car": ["7"], "driver_in": ["Ana Test"], "driver_out": ["Ed New"], "line": [5]})
@@ -34,6 +35,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+
+from stintlab.io.sro.files import crews
 
 __all__ = ["entry_mismatches"]
 
@@ -54,16 +57,17 @@ def entry_mismatches(sectors: pd.DataFrame, stops: pd.DataFrame | None, cars: di
     sec, pit, ent = (Path(f).name if f is not None else None for f in (sector_file, pit_file, entry_file))
     out: list[tuple] = []
     first = sectors.drop_duplicates("car")
-    for r in first.itertuples():
-        car, line = str(r.car), int(r.line)
+    for car, line, row_class, crew_names in zip(first["car"].tolist(), first["line"].tolist(), first["class"].tolist(),
+                                                crews(first), strict=True):  # fmt: skip
+        car, line = str(car), int(line)
         if car not in cars:
             out.append(("entry_car_unknown", sec, line, "Bib", f"car {car} is not in the entry list {ent}"))
             continue
         cup = cars[car].get("class")
-        cls = str(r._asdict().get("class") or "").strip()
+        cls = str(row_class or "").strip()
         if cls and cup and _key(cls) != _key(cup):
             out.append(("entry_cup_class", sec, line, "Class", f"car {car}: Class {cls!r}, entry list cup {cup!r}"))
-        for slot, name in enumerate(r.crew, 1):
+        for slot, name in enumerate(crew_names, 1):
             if str(name or "").strip() and _key(name) not in names.get(car, set()):
                 out.append(("entry_crew_sector", sec, line, f"Driver{slot}",
                             f"car {car}: {name!r} is not in the entered crew"))  # fmt: skip

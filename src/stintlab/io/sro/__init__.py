@@ -41,7 +41,14 @@ import pyarrow.compute as pc
 from stintlab.errors import StintlabFormatError
 from stintlab.io.sro.entries import looks_like_entry_list, read_entry_list
 from stintlab.io.sro.entry_check import entry_mismatches
-from stintlab.io.sro.files import crews, looks_like_pit_stops, looks_like_sector_list, read_pit_stops, read_sector_list
+from stintlab.io.sro.files import (
+    crews,
+    looks_like_pit_stops,
+    looks_like_sector_list,
+    read_pit_stops,
+    read_sector_list,
+    records,
+)
 from stintlab.io.text import read_bytes, sniff_header
 from stintlab.schema import LAP_COLUMNS
 
@@ -201,7 +208,7 @@ def _stops(pit_file, sectors: pd.DataFrame, untimed) -> tuple[pd.DataFrame | Non
     last_lap = {car_of_row[hi - 1]: laps[lo:hi].max() for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist())}
     for car, lap, _line in untimed:
         last_lap[car] = lap
-    for r in stops.itertuples():
+    for r in records(stops):
         where = {"line": int(r.line)}
         if r.car not in last_lap:
             raise StintlabFormatError(pit_file, f"car {r.car} has no lap in the sector list: this pit-stop file does not "
@@ -256,7 +263,7 @@ def _lap_table(sectors: pd.DataFrame, stops: pd.DataFrame | None, cars_info: dic
         offset = np.mod(stops["day_in"].to_numpy() - stops["time_in"].to_numpy(), 86400.0)
         start_tod = float(np.nanmedian(offset)) if not np.isnan(offset).all() else float("nan")
         by_car: dict[str, list] = {}
-        for r in stops.sort_values(["lap_in", "time_in"], kind="stable").itertuples():
+        for r in records(stops.sort_values(["lap_in", "time_in"], kind="stable")):
             by_car.setdefault(r.car, []).append(r)
         for c, g in by_car.items():
             lo = first_row.get(c)

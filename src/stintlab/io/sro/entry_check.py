@@ -36,7 +36,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from stintlab.io.sro.files import crews
+from stintlab.io.sro.files import crews, records
 
 __all__ = ["entry_mismatches"]
 
@@ -76,7 +76,7 @@ def entry_mismatches(sectors: pd.DataFrame, stops: pd.DataFrame | None, cars: di
         if car not in on_track:
             out.append(("entry_car_absent", ent, None, "Bib", f"car {car} is entered but has no lap in {sec}"))
     if stops is not None:
-        for r in stops.itertuples():
+        for r in records(stops):
             car = str(r.car)
             if car not in cars:
                 continue  # already reported from the sector list (the pit-stop file has the sector list's cars)

@@ -11,6 +11,8 @@ a stop with no exit has a blank ``Driver out`` and empty exit fields.
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -21,7 +23,7 @@ from stintlab.io.sro.text import as_utf8
 from stintlab.io.text import Header, RawTable, read_table
 from stintlab.io.values import parse_floats, parse_ints, parse_time_columns, shown
 
-__all__ = ["CREW", "crews", "SECTOR_REQUIRED", "PIT_REQUIRED", "looks_like_sector_list", "looks_like_pit_stops", "read_sector_list",
+__all__ = ["CREW", "crews", "records", "SECTOR_REQUIRED", "PIT_REQUIRED", "looks_like_sector_list", "looks_like_pit_stops", "read_sector_list",
            "read_pit_stops"]  # fmt: skip
 
 SECTOR_REQUIRED = ("Bib", "Lap", "Time", "Driver1")
@@ -106,6 +108,13 @@ _STRING_MAPPER = {pa.string(): pd.StringDtype(na_value=np.nan), pa.large_string(
 def _arrow_strings(arr: pa.Array) -> pd.Series:
     """A pyarrow string array as a pandas ``str`` column (no round trip through Python objects)."""
     return arr.to_pandas(types_mapper=_STRING_MAPPER)
+
+
+def records(table: pd.DataFrame) -> list:
+    """The rows of a small table as named tuples of Python values, like ``itertuples(index=False)`` but
+    column by column (string columns in arrow are not walked value by value); columns must be identifiers."""
+    row = namedtuple("Row", list(table.columns))  # noqa: PYI024
+    return [row._make(values) for values in zip(*(table[c].tolist() for c in table.columns))]
 
 
 #: the sector list's crew columns (Driver1..Driver4) in its table

@@ -481,3 +481,17 @@ def test_bad_files_reported_lap_file_first(corpus, tmp_path):
         assert column is None or e.value.column == column
         path.write_bytes(good[path])  # repaired: the next file's error comes next
     assert len(stintlab.load(laps).laps) == 1123
+
+
+def test_header_that_is_not_utf8_is_refused_as_before(corpus, tmp_path):
+    """The header line is read as UTF-8 before any reader is chosen: a lap file whose header holds a cp1252
+    byte (KUERZEL written KÜRZEL, 0xdc) is refused at line 1, as read_file refuses it; ``load`` (which
+    checks a WIGE lap file before reading its companions) routes such a file exactly as read_file does."""
+    path, data = _copy(corpus, tmp_path)
+    assert data.startswith(b"STNR;KUERZEL;")
+    path.write_bytes(data.replace(b"STNR;KUERZEL;", "STNR;KÜRZEL;".encode("cp1252"), 1))
+    with pytest.raises(StintlabFormatError) as e:
+        stintlab.load(path)
+    with pytest.raises(StintlabFormatError) as alone:
+        stintlab.io.read_file(path, expect="laps")
+    assert e.value.line == alone.value.line == 1 and e.value.message == alone.value.message

@@ -68,7 +68,7 @@ def load(path, results=None, *, find_results: bool = True, weather=None) -> Race
         weather = rf.weather if weather is None else weather
     # WIGE: the lap file checked alone first (its errors before the result's), its table built once
     # with its companions below
-    checked = wige.check_lap_file(path) if wige.file_kind(path) == "laps" else None
+    checked = wige.check_lap_file(path) if wige.is_lap_file(path) else None
     if checked is None:
         parsed = read_file(path, expect="laps", car_key=car_key)  # Al Kamel: cars in natural order at once
         laps = parsed.table

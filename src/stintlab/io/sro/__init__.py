@@ -267,9 +267,9 @@ def _lap_table(sectors: pd.DataFrame, stops: pd.DataFrame | None, cars_info: dic
             by_car.setdefault(r.car, []).append(r)
         for c, g in by_car.items():
             lo = first_row.get(c)
-            rows = np.arange(lo, lo + count[codes[lo]]) if lo is not None else np.zeros(0, dtype=np.int64)
+            rows = slice(lo, lo + int(count[codes[lo]])) if lo is not None else slice(0, 0)
             car_laps = lap[rows]
-            laps_list, lap0 = car_laps.tolist(), int(car_laps[0]) if len(rows) else 0
+            laps_list, lap0 = car_laps.tolist(), int(car_laps[0]) if len(car_laps) else 0
 
             def row_of(number: int, lo=lo, laps_list=laps_list, lap0=lap0) -> int | None:
                 """The row of the car's lap ``number`` (its laps run on from ``lap0``, no gap: _completed_laps)."""

@@ -32,6 +32,7 @@ way on the real race: 0 mismatch on Paul Ricard 2026, tests/test_sro_entries.py)
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pandas as pd
@@ -41,6 +42,7 @@ from stintlab.io.sro.files import crews, records
 __all__ = ["entry_mismatches"]
 
 
+@functools.lru_cache(maxsize=4096)
 def _key(name) -> str:
     return " ".join(str(name or "").split()).casefold()
 

@@ -40,7 +40,7 @@ from stintlab.io.wige.laps import (
 from stintlab.io.wige.result import RESULT_REQUIRED, result_from_table
 from stintlab.io.wige.text import read_wige_table
 
-__all__ = ["FORMAT", "check_lap_file", "companions", "file_kind", "kind", "read_laps", "read_raw", "read_result", "read_sectors"]
+__all__ = ["FORMAT", "check_lap_file", "companions", "file_kind", "is_lap_file", "kind", "read_laps", "read_raw", "read_result", "read_sectors"]
 
 FORMAT = "wige"
 _KINDS = (
@@ -135,6 +135,19 @@ def read_result(path):
 def read_sectors(path):
     """The sector file as raw columns (its lap values are read with the lap file: :func:`read_laps`)."""
     return read_raw(path, "sectors")[0]
+
+
+def is_lap_file(path) -> bool:
+    """Whether :func:`stintlab.io.read_file` reads ``path`` as a WIGE lap file: its header line sniffed
+    as that function sniffs it (UTF-8). False for a file it refuses (it then names the error)."""
+    from stintlab.io.text import read_head, sniff_header
+
+    try:
+        with open(path, "rb") as fh:
+            head = read_head(fh)
+        return kind(sniff_header(path, head).names) == "laps"
+    except (OSError, StintlabFormatError, UnicodeError):
+        return False
 
 
 def file_kind(path) -> str | None:

@@ -106,8 +106,8 @@ def read_race(path, header=None, data: bytes | None = None, *, pit_file=None, en
     data = read_bytes(path) if data is None else data
     header = sniff_header(path, data) if header is None else header
     sectors, facts = read_sector_list(path, data, header)
-    crews = _crews(sectors)
-    every_row = sectors  # untimed rows too: a car whose only row has no Time was on track
+    first_rows = sectors.drop_duplicates("car")  # each car's first row in the file (untimed rows too)
+    crews = _crews(first_rows)
     sectors, untimed, filled = _completed_laps(path, sectors)
     found_pits, found_entries = companions(path) if pit_file is None or entry_list is None else ([], [])
     if pit_file is None and len(found_pits) > 1:
@@ -145,16 +145,15 @@ def read_race(path, header=None, data: bytes | None = None, *, pit_file=None, en
             "unclassed_cars": sorted(c for c in with_laps if c not in cars_info) if cars_info else [],
             "classification_note": "no results file in the SRO export: the classification is derived from the laps",
             # what the race files say against the entry list (cars, crews, cups): stintlab.io.sro.entry_check
-            "entry_mismatches": entry_mismatches(every_row, stops, cars_info, crew, path, pit_file, entry_list),
+            "entry_mismatches": entry_mismatches(first_rows, stops, cars_info, crew, path, pit_file, entry_list),
             **pit_facts,
         }
     )
     return laps, facts, crew
 
 
-def _crews(sectors: pd.DataFrame) -> dict:
-    """car → (crew names, model) from the sector list."""
-    first = sectors.drop_duplicates("car")
+def _crews(first: pd.DataFrame) -> dict:
+    """car → (crew names, model) from each car's first row of the sector list."""
     return {car: (crew, model) for car, crew, model in zip(first["car"].tolist(), crews(first), first["car_model"].tolist())}
 
 
@@ -233,10 +232,6 @@ def _stops(pit_file, sectors: pd.DataFrame, untimed) -> tuple[pd.DataFrame | Non
     return stops, facts
 
 
-def _first_crews(sectors: pd.DataFrame):
-    """(cars, their crews) from each car's first row."""
-    first = sectors.drop_duplicates("car")
-    return first["car"].tolist(), crews(first)
 
 
 def _lap_table(sectors: pd.DataFrame, stops: pd.DataFrame | None, cars_info: dict):
@@ -256,7 +251,8 @@ def _lap_table(sectors: pd.DataFrame, stops: pd.DataFrame | None, cars_info: dic
     conflicts: list[tuple] = []
     start_tod = float("nan")
     slots = {}  # (car, name) -> 1-based position in Driver1..4, names as both files spell them
-    for c, names in zip(*_first_crews(sectors)):
+    first = sectors.take(list(first_row.values()))  # each car's first row (its rows are contiguous)
+    for c, names in zip(first["car"].tolist(), crews(first)):
         for k, name in enumerate(names, 1):
             slots.setdefault((c, name.strip()), k)
     if stops is not None and len(stops):

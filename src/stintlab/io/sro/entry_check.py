@@ -49,7 +49,9 @@ def _key(name) -> str:
 
 def entry_mismatches(sectors: pd.DataFrame, stops: pd.DataFrame | None, cars: dict, crew: pd.DataFrame | None,
                      sector_file, pit_file, entry_file) -> list[tuple]:  # fmt: skip
-    """(rule, file name, line, column, detail) of every contradiction (module docstring); [] without an entry list."""
+    """(rule, file name, line, column, detail) of every contradiction (module docstring); [] without an entry list.
+    ``sectors``: the sector list's rows in file order (each car's first row is the one held against the entry
+    list; those first rows alone will do)."""
     if not cars:
         return []
     names: dict[str, set] = {}

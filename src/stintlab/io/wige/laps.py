@@ -91,6 +91,18 @@ def _slot_names(raw: RawTable, rows: np.ndarray, k: int) -> np.ndarray:
     return _nonempty(name).to_numpy(zero_copy_only=False)
 
 
+def _car_cumsum(values: np.ndarray, car_first: np.ndarray, car_of_row: np.ndarray) -> np.ndarray:
+    """Cumulative sums of whole numbers restarted at each car (rows of a car contiguous; ``car_first``: the
+    first row of each car, ``car_of_row``: the car of each row).
+
+    >>> _car_cumsum(np.array([1, 1, 0, 1, 1]), np.array([0, 3]), np.array([0, 0, 0, 1, 1])).tolist()
+    [1, 2, 2, 1, 2]
+    """
+    total = np.cumsum(values)
+    before = (total - values)[car_first]  # the sum before each car's first row
+    return total - before[car_of_row]
+
+
 def group_starts(lap1_starts: np.ndarray) -> list[float]:
     """Start signals of the groups: lap-start times of day (lap 1 rows) shared by two or more cars.
 
@@ -168,10 +180,13 @@ def laps_from_tables(
     take = pa.array(order)
 
     # time of day unwrapped past midnight along each car's laps (the N24 runs through the night)
-    back = same_car & np.r_[False, tod[1:] < tod[:-1] - DAY / 2]
-    tod = tod + DAY * pd.Series(back.astype(int)).groupby(codes).cumsum().to_numpy()
-
+    # a car's rows are contiguous: per-car sums and firsts are whole-array ones, restarted at each car
     first = ~same_car
+    car_of_row = np.cumsum(first) - 1
+    car_first = np.flatnonzero(first)
+    back = same_car & np.r_[False, tod[1:] < tod[:-1] - DAY / 2]
+    tod = tod + DAY * _car_cumsum(back.astype(np.int64), car_first, car_of_row)
+
     starts = group_starts((tod - lap_time)[first & (runde == 1)])
     group_of = _start_groups(result, starts, cars[first], (tod - lap_time)[first & (runde == 1)], runde[first])
     late = []
@@ -185,15 +200,15 @@ def laps_from_tables(
             added = round(tod[i] - start - lap_time[i], 3)
             lap_time[i] = round(tod[i] - start, 3)
             late.append({"car": str(cars[i]), "first_lap": int(runde[i]), "line": int(row_lines[i]), "added": float(added)})
-    offset = pd.Series(np.where(first, runde - 1, 0)).groupby(codes).transform("max").to_numpy()
+    offset = (runde - 1)[car_first][car_of_row]  # laps before the car's first row (a pit-lane start)
     lap = (runde - offset).astype("int32")
     elapsed = np.round(pd.Series(lap_time).groupby(codes).cumsum().to_numpy(), 3)
     # a row missing inside a car's laps (RUNDE 5 then 7) would take its lap time out of the sum: the
     # crossings after it keep their distance from the car's start in time of day (never seen in the
     # NLS 2025 exports, where consecutive TAGESZEIT differences equal RUNDENZEIT to the millisecond)
-    car_start = pd.Series(np.where(first, tod - lap_time, np.nan)).groupby(codes).transform("max").to_numpy()
+    car_start = (tod - lap_time)[car_first][car_of_row]
     gap = same_car & np.r_[False, runde[1:] - runde[:-1] > 1]
-    after_gap = pd.Series(gap.astype(int)).groupby(codes).cumsum().to_numpy() > 0
+    after_gap = _car_cumsum(gap.astype(np.int64), car_first, car_of_row) > 0
     elapsed = np.where(after_gap, np.round(tod - car_start, 3), elapsed)
 
     # drivers: the FAHRERn_* slot named by DRIVERID on the row

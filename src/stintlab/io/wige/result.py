@@ -165,7 +165,8 @@ def result_from_table(raw: RawTable) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
 
 
 def _crew(raw: RawTable, cars, text, times) -> pd.DataFrame:
-    rows = []
+    names = list(CREW_COLUMNS) + list(WIGE_CREW_EXTRA)
+    cols: dict[str, list] = {k: [] for k in names}
     # the drive times of every filled slot in one pass (an error names the first bad value, slot by slot)
     drive_cols = [f"FAHRER{k}_ZEIT" for k in range(1, MAX_SLOTS + 1) if f"FAHRER{k}_NAME" in raw.columns]
     drives = parse_time_columns({k: raw.columns[k] for k in drive_cols if k in raw.columns}, raw.path, raw.lines)
@@ -182,15 +183,20 @@ def _crew(raw: RawTable, cars, text, times) -> pd.DataFrame:
         for i, car in enumerate(cars):
             if not (lasts[i] or firsts[i]):
                 continue
-            name = driver_name(firsts[i], lasts[i])
             n_laps = int(laps[i]) if laps[i] and laps[i].isdigit() else 0
-            rows.append((car, slot, name, firsts[i], lasts[i], None, nations[i], None, licences[i], n_laps, drive[i] if n_laps else 0.0))
-    crew = pd.DataFrame(rows, columns=list(CREW_COLUMNS) + list(WIGE_CREW_EXTRA))
-    for col in CREW_COLUMNS + ("licence",):
-        crew[col] = crew[col].astype("Int8" if col == "slot" else "string")
-    crew["laps"] = crew["laps"].astype("int64")
-    crew["drive_time"] = crew["drive_time"].astype("float64")
-    return crew.sort_values(["car", "slot"], kind="stable").reset_index(drop=True)
+            row = (car, slot, driver_name(firsts[i], lasts[i]), firsts[i], lasts[i], None, nations[i], None, licences[i],
+                   n_laps, float(drive[i]) if n_laps else 0.0)  # fmt: skip
+            for k, v in zip(names, row):
+                cols[k].append(v)
+    # rows by car, then slot (pandas' sort of the strings: code point order, as Python's)
+    order = sorted(range(len(cols["car"])), key=lambda j: (cols["car"][j], cols["slot"][j]))
+    crew = pd.DataFrame(
+        {k: pd.array([cols[k][j] for j in order], dtype="Int8" if k == "slot" else "string")
+         for k in CREW_COLUMNS + ("licence",)}  # fmt: skip
+    )
+    crew["laps"] = np.array([cols["laps"][j] for j in order], dtype="int64")
+    crew["drive_time"] = np.array([cols["drive_time"][j] for j in order], dtype="float64")
+    return crew[names]
 
 
 _TIMEISH = re.compile(r"^[0-9:'.]+$")  # a gap at equal laps ("8:20.429"), not "1 Runde"

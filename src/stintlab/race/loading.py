@@ -85,8 +85,9 @@ def load(path, results=None, *, find_results: bool = True, weather=None) -> Race
             official = crew = None
     if checked is not None:  # WIGE: sectors and pit stops in companion files
         wige_result = results_path if official is not None and res.facts.get("layout") == "wige" else None
-        table, sections, facts = wige.read_laps(path, result=wige_result, sectors=wige.companions(path)[1], checked=checked)
-        parsed = ParsedFile(str(path), "laps", table, facts, sections=sections)
+        table, sections, facts = wige.read_laps(path, result=wige_result, sectors=wige.companions(path)[1],
+                                                checked=checked, car_key=car_key)  # fmt: skip
+        parsed = ParsedFile(str(path), "laps", table, facts, sections=sections, in_car_order=True)
         laps = parsed.table
     wx = read_file(weather, expect="weather").table if weather is not None else None
 

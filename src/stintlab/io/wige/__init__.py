@@ -113,13 +113,14 @@ def check_lap_file(path) -> CheckedLaps:
     return check_laps(read_raw(path, "laps")[0])
 
 
-def read_laps(path, *, result=None, sectors=None, checked: CheckedLaps | None = None):
+def read_laps(path, *, result=None, sectors=None, checked: CheckedLaps | None = None, car_key=None):
     """(lap table, section table or None, facts) of a WIGE lap file; ``result`` and ``sectors`` are
-    the paths of its companions (or None); ``checked``: the file's :func:`check_lap_file`, when run."""
+    the paths of its companions (or None); ``checked``: the file's :func:`check_lap_file`, when run;
+    ``car_key``: the order of the cars in both tables (else their first rows' order in the file)."""
     raw, encoding = read_raw(path, "laps")
     res = read_raw(result, "result")[0] if result is not None else None
     sec = read_raw(sectors, "sectors")[0] if sectors is not None else None
-    table, sections, facts = laps_from_tables(raw, sec, res, checked=checked)
+    table, sections, facts = laps_from_tables(raw, sec, res, checked=checked, car_key=car_key)
     facts.update({"encoding": encoding, "sectors_path": str(sectors) if sectors is not None else None})
     return table, sections, facts
 

@@ -91,6 +91,15 @@ def _slot_names(raw: RawTable, rows: np.ndarray, k: int) -> np.ndarray:
     return _nonempty(name).to_numpy(zero_copy_only=False)
 
 
+def _car_rank(first_cars: np.ndarray, car_of_row: np.ndarray, car_key) -> np.ndarray:
+    """The rank of each row's car in ``car_key`` order (``first_cars``: the cars in the order of
+    ``car_of_row``'s numbers), as :func:`stintlab.display.in_car_order` ranks them."""
+    names = [str(c) for c in first_cars.tolist()]
+    rank = np.empty(len(names), dtype=np.int64)
+    rank[sorted(range(len(names)), key=lambda i: car_key(names[i]))] = np.arange(len(names))
+    return rank[car_of_row]
+
+
 def _car_cumsum(values: np.ndarray, car_first: np.ndarray, car_of_row: np.ndarray) -> np.ndarray:
     """Cumulative sums of whole numbers restarted at each car (rows of a car contiguous; ``car_first``: the
     first row of each car, ``car_of_row``: the car of each row).
@@ -169,10 +178,13 @@ def check_laps(raw: RawTable) -> CheckedLaps:
 
 
 def laps_from_tables(
-    raw: RawTable, sectors: RawTable | None = None, result: RawTable | None = None, *, checked: CheckedLaps | None = None
-):
+    raw: RawTable, sectors: RawTable | None = None, result: RawTable | None = None, *, checked: CheckedLaps | None = None,
+    car_key=None,
+):  # fmt: skip
     """Canonical lap table, section side table (None without a sector file) and facts. ``checked``: the
-    lap file's :func:`check_laps` when already run."""
+    lap file's :func:`check_laps` when already run. ``car_key``: a key function of car numbers; when
+    given, the cars of both tables come in that order (each car's rows in lap order), else in the order
+    of their first row in the file. The facts list lines in the latter order either way."""
     n = raw.nrows
     order, cars, runde, lap_time, tod, slot, codes, row_lines, same_car = checked if checked is not None else check_laps(raw)
     slot = slot.copy()
@@ -243,8 +255,10 @@ def laps_from_tables(
     best = pc.equal(pc.utf8_upper(_sorted(raw, "DIESCHNELLSTE", take, n)), "J").to_numpy(zero_copy_only=False)
     slot_mask = np.isnan(slot)
     no_int8 = pd.arrays.IntegerArray(np.zeros(n, dtype="int8"), np.ones(n, dtype=bool))
+    car_arr = raw.columns["STNR"].take(take)
+    rank = _car_rank(cars[car_first], car_of_row, car_key) if car_key is not None else None
     columns = {
-        "car": _strings(raw.columns["STNR"].take(take)),
+        "car": _strings(car_arr),
         "lap": lap,
         "driver": pd.array(drivers, dtype="string"),
         "driver_slot": pd.arrays.IntegerArray(np.where(slot_mask, 0, slot).astype("int8"), slot_mask),
@@ -273,11 +287,15 @@ def laps_from_tables(
         "is_session_best": np.zeros(n, dtype=bool),
         "line": row_lines.astype("int32"),
     }
+    if rank is not None:  # the cars in car_key order: every column taken in that order
+        perm = np.argsort(rank, kind="stable")
+        columns = {k: v[perm] if isinstance(v, np.ndarray) else (v.array if isinstance(v, pd.Series) else v).take(perm)
+                   for k, v in columns.items()}  # fmt: skip
     df = pd.DataFrame({x.name: columns[x.name] for x in LAP_COLUMNS})
     wrong = {x.name: x.dtype for x in LAP_COLUMNS if df[x.name].dtype != x.dtype}
     if wrong:  # every column is built in its schema type: a safety net
         df = df.astype(wrong)
-    sections = _sections(s["raw_sectors"], df) if sectors is not None else None
+    sections = _sections(s["raw_sectors"], car_arr, lap, rank) if sectors is not None else None
     facts = {
         "format": "wige",
         "variant": "wige",
@@ -392,8 +410,10 @@ def _sector_values(sectors: RawTable | None, cars, runde, codes, first, n: int):
     return out, {"sector_rows": int(sectors.nrows), "laps_without_sectors": int((~found).sum()), "sector_columns": len(names)}
 
 
-def _sections(secs: dict, df: pd.DataFrame) -> pd.DataFrame:
-    n = len(df)
+def _sections(secs: dict, car: pa.Array, lap: np.ndarray, rank: np.ndarray | None) -> pd.DataFrame:
+    """The section side table: loop after loop, each over the laps (rows of the lap file, sorted); with
+    ``rank`` (the car order of each lap row) the rows of each car together in that order, loop after loop."""
+    n = len(lap)
     labels, times, elapsed = [], [], []
     running = np.zeros(n)
     for k, name in enumerate(secs, start=1):
@@ -408,10 +428,13 @@ def _sections(secs: dict, df: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame({x.name: [] for x in SECTION_COLUMNS}).astype({x.name: x.dtype for x in SECTION_COLUMNS})
     m = len(labels)
     loop = pa.DictionaryArray.from_arrays(pa.array(np.repeat(np.arange(m, dtype=np.int32), n)), pa.array(labels)).cast(pa.string())
-    cars = pa.chunked_array([pa.array(df["car"].array)] * m).combine_chunks()
+    cars = pa.chunked_array([car] * m).combine_chunks()
+    laps, times_all, elapsed_all = np.tile(lap, m), np.concatenate(times), np.concatenate(elapsed)
+    if rank is not None:  # as in_car_order sorts the table: stable by the car's rank
+        perm = np.argsort(np.tile(rank, m), kind="stable")
+        cars, loop, laps, times_all, elapsed_all = cars.take(perm), loop.take(perm), laps[perm], times_all[perm], elapsed_all[perm]
     out = pd.DataFrame(
-        {"car": _strings(cars), "lap": np.tile(df["lap"].to_numpy(), m), "loop": _strings(loop),
-         "time": np.concatenate(times), "elapsed": np.concatenate(elapsed)}
-    )  # fmt: skip
+        {"car": _strings(cars), "lap": laps, "loop": _strings(loop), "time": times_all, "elapsed": elapsed_all}
+    )
     wrong = {x.name: x.dtype for x in SECTION_COLUMNS if out[x.name].dtype != x.dtype}
     return out.astype(wrong) if wrong else out

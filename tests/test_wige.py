@@ -495,3 +495,22 @@ def test_header_that_is_not_utf8_is_refused_as_before(corpus, tmp_path):
     with pytest.raises(StintlabFormatError) as alone:
         stintlab.io.read_file(path, expect="laps")
     assert e.value.line == alone.value.line == 1 and e.value.message == alone.value.message
+
+
+@pytest.mark.parametrize("name", NLS)
+def test_laps_and_sections_in_natural_car_order(name):
+    """The race's lap table lists the cars by number ("2" before "19"; every NLS car number is digits
+    only, checked here), each car's laps in order; the section table too, each car's rows loop after
+    loop (S1..S5 of RENNEN_SEKTORZEITEN.CSV). Oracle: the STNR values of RENNEN_LAPS.CSV."""
+    race, laps, _ = _race(name)
+    assert all(car.isdigit() for car in laps)
+    order = sorted(laps, key=lambda car: (int(car), len(car)))
+    expected = [car for car in order for _ in laps[car]]
+    assert race.laps["car"].tolist() == expected
+    assert (race.laps.groupby("car", sort=False)["lap"].diff().dropna() == 1).all()
+    sec = race.sections
+    cars_in_sections = list(dict.fromkeys(sec["car"].tolist()))
+    assert cars_in_sections == [c for c in order if c in set(cars_in_sections)]
+    for _car, rows in sec.groupby("car", sort=False):
+        loops = rows["loop"].tolist()
+        assert loops == sorted(loops, key=lambda x: int(x[1:]))  # loop after loop within the car

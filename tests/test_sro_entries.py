@@ -105,3 +105,23 @@ def test_a_car_missing_from_the_entry_list_and_an_entered_car_never_seen(tmp_pat
     race = stintlab.load(path)
     assert _got(race) == expected
     assert race.cars.set_index("car").loc["44", "class"] == "ALL"
+
+
+def test_a_class_that_is_not_the_entered_cup_is_reported(tmp_path):
+    """The sector list's Class is empty on every row of the real file; written on car #2's first row (line
+    2) as a cup other than its entered one (ENTRY_LIST_V_3.XML), it contradicts the entry list: one
+    ``entry_cup_class`` at line 2, column Class; the car's class stays the entered cup. (Before the SRO
+    reader read its columns without itertuples, this rule never fired: itertuples renames a column named
+    ``class``, a Python keyword.)"""
+    path = copy_race(tmp_path)
+    cup = next(e.findtext("Class") for e in ET.parse(tmp_path / ENTRY).getroot().iter("ENTR") if e.findtext("Bib") == "2")
+    other = "Bronze Cup" if cup != "Bronze Cup" else "Pro Cup"
+    lines = path.read_bytes().split(b"\n")
+    fields = lines[1].split(b";")
+    assert fields[0] == b"2" and fields[1].strip() == b""  # Bib, Class of line 2
+    fields[1] = other.encode()
+    lines[1] = b";".join(fields)
+    path.write_bytes(b"\n".join(lines))
+    race = stintlab.load(path)
+    assert _got(race) == {("entry_cup_class", 2, "Class")}
+    assert race.cars.set_index("car").loc["2", "class"] == cup

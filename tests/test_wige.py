@@ -443,3 +443,74 @@ def test_a_missing_lap_row_keeps_the_race_clock(corpus, tmp_path):
     assert a.tolist() == pytest.approx(b.tolist(), abs=2e-3)
     assert race.meta["lap_gap_lines"] == [drop + 1]
     assert race.issues.loc[race.issues["rule"] == "lap_gap", "line"].tolist() == [drop + 1]
+
+
+def _set_field(data: bytes, line: int, column: str, value: bytes) -> bytes:
+    """``data`` with the field ``column`` of file line ``line`` (1-based) set to ``value``."""
+    lines = data.split(b"\n")
+    k = [h.strip() for h in lines[0].rstrip(b"\r").split(b";")].index(column.encode())
+    fields = lines[line - 1].split(b";")
+    fields[k] = value
+    lines[line - 1] = b";".join(fields)
+    return b"\n".join(lines)
+
+
+def test_bad_files_reported_lap_file_first(corpus, tmp_path):
+    """Three bad files of one race (nls4 copies): the lap file's error is reported first (RUNDE 0 on line
+    6: a check of its values, after the file itself is read), then the result's (an unknown STATUS on
+    line 4), then the sector file's (cut inside a row). The lap file is read once, with its companions;
+    its checks still run before the result is read."""
+    src = corpus / "nls-2025-nls4"
+    laps = tmp_path / "RENNE_LAPS.CSV"
+    result = tmp_path / "RENNEN_RESULT.CSV"
+    sectors = tmp_path / "RENNEN_SEKTORZEITEN.CSV"
+    good = {f: (src / f.name).read_bytes() for f in (laps, result, sectors)}
+    laps.write_bytes(_set_field(good[laps], 6, "RUNDE", b"0"))
+    result.write_bytes(_set_field(good[result], 4, "STATUS", b"XYZ"))
+    cut = good[sectors][: good[sectors].index(b"\n", len(good[sectors]) // 3) - 5]
+    sectors.write_bytes(cut)
+    expected = [
+        (laps, 6, "RUNDE", "lap number out of range"),
+        (result, 4, "STATUS", "unknown STATUS"),
+        (sectors, cut.count(b"\n") + 1, None, "truncated"),
+    ]
+    for path, line, column, words in expected:
+        with pytest.raises(StintlabFormatError) as e:
+            stintlab.load(laps)
+        assert (e.value.path, e.value.line) == (str(path), line) and words in e.value.message
+        assert column is None or e.value.column == column
+        path.write_bytes(good[path])  # repaired: the next file's error comes next
+    assert len(stintlab.load(laps).laps) == 1123
+
+
+def test_header_that_is_not_utf8_is_refused_as_before(corpus, tmp_path):
+    """The header line is read as UTF-8 before any reader is chosen: a lap file whose header holds a cp1252
+    byte (KUERZEL written KÜRZEL, 0xdc) is refused at line 1, as read_file refuses it; ``load`` (which
+    checks a WIGE lap file before reading its companions) routes such a file exactly as read_file does."""
+    path, data = _copy(corpus, tmp_path)
+    assert data.startswith(b"STNR;KUERZEL;")
+    path.write_bytes(data.replace(b"STNR;KUERZEL;", "STNR;KÜRZEL;".encode("cp1252"), 1))
+    with pytest.raises(StintlabFormatError) as e:
+        stintlab.load(path)
+    with pytest.raises(StintlabFormatError) as alone:
+        stintlab.io.read_file(path, expect="laps")
+    assert e.value.line == alone.value.line == 1 and e.value.message == alone.value.message
+
+
+@pytest.mark.parametrize("name", NLS)
+def test_laps_and_sections_in_natural_car_order(name):
+    """The race's lap table lists the cars by number ("2" before "19"; every NLS car number is digits
+    only, checked here), each car's laps in order; the section table too, each car's rows loop after
+    loop (S1..S5 of RENNEN_SEKTORZEITEN.CSV). Oracle: the STNR values of RENNEN_LAPS.CSV."""
+    race, laps, _ = _race(name)
+    assert all(car.isdigit() for car in laps)
+    order = sorted(laps, key=lambda car: (int(car), len(car)))
+    expected = [car for car in order for _ in laps[car]]
+    assert race.laps["car"].tolist() == expected
+    assert (race.laps.groupby("car", sort=False)["lap"].diff().dropna() == 1).all()
+    sec = race.sections
+    cars_in_sections = list(dict.fromkeys(sec["car"].tolist()))
+    assert cars_in_sections == [c for c in order if c in set(cars_in_sections)]
+    for _car, rows in sec.groupby("car", sort=False):
+        loops = rows["loop"].tolist()
+        assert loops == sorted(loops, key=lambda x: int(x[1:]))  # loop after loop within the car

@@ -15,7 +15,7 @@ from stintlab.analysis.classification import derive_classification, official_sta
 from stintlab.analysis.roster import attach_official_crew, cars_table, drivers_table
 from stintlab.display import car_key, in_car_order
 from stintlab.event import complete_from_session, event_meta
-from stintlab.io import files_of_format, final_hourly_results, read_file, wige
+from stintlab.io import ParsedFile, files_of_format, final_hourly_results, read_file, wige
 from stintlab.io.racefiles import race_in_folder
 from stintlab.log import issues_summary, logger
 from stintlab.race import Race  # stintlab.race imports this module at its end: Race exists by then
@@ -66,8 +66,14 @@ def load(path, results=None, *, find_results: bool = True, weather=None) -> Race
         if results is None and find_results:
             results, find_results = rf.official, False
         weather = rf.weather if weather is None else weather
-    parsed = read_file(path, expect="laps", car_key=car_key)  # Al Kamel: cars in natural order at once
-    laps = parsed.table
+    # WIGE: the lap file checked alone first (its errors before the result's), its table built once
+    # with its companions below
+    checked = wige.check_lap_file(path) if wige.is_lap_file(path) else None
+    if checked is None:
+        parsed = read_file(path, expect="laps", car_key=car_key)  # Al Kamel: cars in natural order at once
+        laps = parsed.table
+    else:
+        laps = pd.DataFrame({"car": checked.cars})  # the cars only, for results_mismatch
     results_path = Path(results) if results is not None else (find_results_beside(path) if find_results else None)
     official = crew = None
     refused = None
@@ -77,11 +83,11 @@ def load(path, results=None, *, find_results: bool = True, weather=None) -> Race
         refused = results_mismatch(official, laps)
         if refused is not None:  # another race's results: the derived classification instead
             official = crew = None
-    if parsed.facts.get("format") == wige.FORMAT:  # WIGE: sectors and pit stops in companion files
+    if checked is not None:  # WIGE: sectors and pit stops in companion files
         wige_result = results_path if official is not None and res.facts.get("layout") == "wige" else None
-        parsed.table, parsed.sections, parsed.facts = wige.read_laps(
-            path, result=wige_result, sectors=wige.companions(path)[1]
-        )
+        table, sections, facts = wige.read_laps(path, result=wige_result, sectors=wige.companions(path)[1],
+                                                checked=checked, car_key=car_key)  # fmt: skip
+        parsed = ParsedFile(str(path), "laps", table, facts, sections=sections, in_car_order=True)
         laps = parsed.table
     wx = read_file(weather, expect="weather").table if weather is not None else None
 

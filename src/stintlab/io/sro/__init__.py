@@ -35,11 +35,20 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from stintlab.errors import StintlabFormatError
 from stintlab.io.sro.entries import looks_like_entry_list, read_entry_list
 from stintlab.io.sro.entry_check import entry_mismatches
-from stintlab.io.sro.files import looks_like_pit_stops, looks_like_sector_list, read_pit_stops, read_sector_list
+from stintlab.io.sro.files import (
+    crews,
+    looks_like_pit_stops,
+    looks_like_sector_list,
+    read_pit_stops,
+    read_sector_list,
+    records,
+)
 from stintlab.io.text import read_bytes, sniff_header
 from stintlab.schema import LAP_COLUMNS
 
@@ -97,8 +106,8 @@ def read_race(path, header=None, data: bytes | None = None, *, pit_file=None, en
     data = read_bytes(path) if data is None else data
     header = sniff_header(path, data) if header is None else header
     sectors, facts = read_sector_list(path, data, header)
-    crews = _crews(sectors)
-    every_row = sectors  # untimed rows too: a car whose only row has no Time was on track
+    first_rows = sectors.drop_duplicates("car")  # each car's first row in the file (untimed rows too)
+    crews = _crews(first_rows)
     sectors, untimed, filled = _completed_laps(path, sectors)
     found_pits, found_entries = companions(path) if pit_file is None or entry_list is None else ([], [])
     if pit_file is None and len(found_pits) > 1:
@@ -136,17 +145,16 @@ def read_race(path, header=None, data: bytes | None = None, *, pit_file=None, en
             "unclassed_cars": sorted(c for c in with_laps if c not in cars_info) if cars_info else [],
             "classification_note": "no results file in the SRO export: the classification is derived from the laps",
             # what the race files say against the entry list (cars, crews, cups): stintlab.io.sro.entry_check
-            "entry_mismatches": entry_mismatches(every_row, stops, cars_info, crew, path, pit_file, entry_list),
+            "entry_mismatches": entry_mismatches(first_rows, stops, cars_info, crew, path, pit_file, entry_list),
             **pit_facts,
         }
     )
     return laps, facts, crew
 
 
-def _crews(sectors: pd.DataFrame) -> dict:
-    """car → (crew names, model) from the sector list."""
-    first = sectors.drop_duplicates("car")
-    return {r.car: (r.crew, r.car_model) for r in first.itertuples()}
+def _crews(first: pd.DataFrame) -> dict:
+    """car → (crew names, model) from each car's first row of the sector list."""
+    return {car: (crew, model) for car, crew, model in zip(first["car"].tolist(), crews(first), first["car_model"].tolist())}
 
 
 def _completed_laps(path, sectors: pd.DataFrame):
@@ -191,11 +199,15 @@ def _stops(pit_file, sectors: pd.DataFrame, untimed) -> tuple[pd.DataFrame | Non
     data = read_bytes(pit_file)
     header = sniff_header(pit_file, data)
     stops, facts = read_pit_stops(pit_file, data, header)
-    end = sectors.groupby("car", sort=False)["elapsed"].agg(list)
-    last_lap = sectors.groupby("car", sort=False)["lap"].max().to_dict()
+    # the rows of a car are contiguous, its laps in order (_completed_laps): its lap ends are a slice
+    car_of_row = sectors["car"].to_numpy(dtype=object)
+    elapsed, laps = sectors["elapsed"].to_numpy(), sectors["lap"].to_numpy()
+    bounds = np.r_[0, np.flatnonzero(car_of_row[1:] != car_of_row[:-1]) + 1, len(car_of_row)] if len(car_of_row) else np.zeros(1, dtype=np.int64)
+    end = {car_of_row[lo]: elapsed[lo:hi] for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist())}
+    last_lap = {car_of_row[hi - 1]: laps[lo:hi].max() for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist())}
     for car, lap, _line in untimed:
         last_lap[car] = lap
-    for r in stops.itertuples():
+    for r in records(stops):
         where = {"line": int(r.line)}
         if r.car not in last_lap:
             raise StintlabFormatError(pit_file, f"car {r.car} has no lap in the sector list: this pit-stop file does not "
@@ -203,7 +215,7 @@ def _stops(pit_file, sectors: pd.DataFrame, untimed) -> tuple[pd.DataFrame | Non
         if r.lap_in > last_lap[r.car]:
             raise StintlabFormatError(pit_file, f"car {r.car} stops on lap {r.lap_in} but the sector list ends at lap "
                                                 f"{last_lap[r.car]}: the files do not match", column="Lap In", **where)  # fmt: skip
-        ends = end.get(r.car, [])
+        ends = end.get(r.car, ())
         before = ends[r.lap_in - 2] if r.lap_in >= 2 and r.lap_in - 2 < len(ends) else 0.0
         after = ends[r.lap_in - 1] if r.lap_in - 1 < len(ends) else np.inf
         if not (before - TOLERANCE <= r.time_in <= after + TOLERANCE):
@@ -220,73 +232,105 @@ def _stops(pit_file, sectors: pd.DataFrame, untimed) -> tuple[pd.DataFrame | Non
     return stops, facts
 
 
-def _first_of_car(sectors: pd.DataFrame, column: str):
-    first = sectors.drop_duplicates("car")
-    return first["car"].tolist(), first[column].tolist()
 
 
 def _lap_table(sectors: pd.DataFrame, stops: pd.DataFrame | None, cars_info: dict):
+    """The canonical lap table of the sector list's completed laps (sorted by car, first appearance, then
+    lap), drivers and stops from the pit-stop table, cups and teams from the entry list."""
     n = len(sectors)
     car = sectors["car"].to_numpy(dtype=object)
-    models = sectors["car_model"].tolist()
     lap = sectors["lap"].to_numpy()
+    codes, uniq = pd.factorize(car)  # rows of a car are contiguous (sorted by car, then lap)
+    first_row = {c: int(i) for c, i in zip(uniq.tolist(), np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]))}
+    count = np.bincount(codes, minlength=len(uniq)) if n else np.zeros(0, dtype=np.int64)
     in_lap = np.zeros(n, dtype=bool)
     pit_time = np.full(n, np.nan)
-    driver = np.full(n, None, dtype=object)
+    names_of: list = [None]  # driver names; code 0 = no driver
+    driver = np.zeros(n, dtype=np.int32)
+    crew_slot = np.full(n, np.nan)
     conflicts: list[tuple] = []
     start_tod = float("nan")
+    slots = {}  # (car, name) -> 1-based position in Driver1..4, names as both files spell them
+    first = sectors.take(list(first_row.values()))  # each car's first row (its rows are contiguous)
+    for c, names in zip(first["car"].tolist(), crews(first)):
+        for k, name in enumerate(names, 1):
+            slots.setdefault((c, name.strip()), k)
     if stops is not None and len(stops):
         offset = np.mod(stops["day_in"].to_numpy() - stops["time_in"].to_numpy(), 86400.0)
         start_tod = float(np.nanmedian(offset)) if not np.isnan(offset).all() else float("nan")
-        row_of = {(c, int(ln)): i for i, (c, ln) in enumerate(zip(car, lap))}
         by_car: dict[str, list] = {}
-        for r in stops.sort_values(["lap_in", "time_in"], kind="stable").itertuples():
+        for r in records(stops.sort_values(["lap_in", "time_in"], kind="stable")):
             by_car.setdefault(r.car, []).append(r)
         for c, g in by_car.items():
-            rows = np.flatnonzero(car == c)
+            lo = first_row.get(c)
+            rows = slice(lo, lo + int(count[codes[lo]])) if lo is not None else slice(0, 0)
+            car_laps = lap[rows]
+            laps_list, lap0 = car_laps.tolist(), int(car_laps[0]) if len(car_laps) else 0
+
+            def row_of(number: int, lo=lo, laps_list=laps_list, lap0=lap0) -> int | None:
+                """The row of the car's lap ``number`` (its laps run on from ``lap0``, no gap: _completed_laps)."""
+                i = number - lap0
+                return lo + i if 0 <= i < len(laps_list) and laps_list[i] == number else None
+
             bounds = np.array([r.lap_in for r in g])
-            k = np.searchsorted(bounds, lap[rows], side="left")  # stint k ends at stop k (or after the last)
+            k = np.searchsorted(bounds, car_laps, side="left")  # stint k ends at stop k (or after the last)
             names = [r.driver_in.strip() or None for r in g]
-            final = g[-1].driver_out.strip() or g[-1].driver_in.strip() or None
-            driver[rows] = [names[j] if j < len(g) else final for j in k]
+            names.append(g[-1].driver_out.strip() or g[-1].driver_in.strip() or None)
+            stint_codes = np.array([len(names_of) + j if nm is not None else 0 for j, nm in enumerate(names)], dtype=np.int32)
+            names_of.extend(names)
+            driver[rows] = stint_codes[k]
+            crew_slot[rows] = np.array([slots.get((c, nm), np.nan) for nm in names], dtype=float)[k]
             for a, b in zip(g, g[1:]):
                 if a.driver_out.strip() and b.driver_in.strip() and a.driver_out.strip() != b.driver_in.strip():
                     conflicts.append((c, int(a.lap_in), int(a.line), a.driver_out.strip(), b.driver_in.strip(), int(b.line)))
             for r in g:
-                i = row_of.get((c, int(r.lap_in)))
+                i = row_of(int(r.lap_in))
                 if i is not None:
                     in_lap[i] = True
-                    j = row_of.get((c, int(r.lap_in) + 1))
+                    j = row_of(int(r.lap_in) + 1)
                     nett = r.nett if not np.isnan(r.nett) else r.time_out - r.time_in
                     if j is not None and not np.isnan(nett):
                         pit_time[j] = nett if np.isnan(pit_time[j]) else pit_time[j] + nett
     same = np.r_[False, car[1:] == car[:-1]]
     out_lap = same & np.r_[False, in_lap[:-1]]
-    slots = {}  # (car, name) -> 1-based position in Driver1..4, names as both files spell them
-    for c, names in zip(*_first_of_car(sectors, "crew")):
-        for k, name in enumerate(names, 1):
-            slots.setdefault((c, name.strip()), k)
-    crew_slot = [slots.get((c, d), np.nan) for c, d in zip(car, driver)]
-    info = [cars_info.get(c) or {} for c in car]
-    cls = [i.get("class") or (sc or None) or NO_CLASS for i, sc in zip(info, sectors["class"].tolist())]
-    makes = {m: manufacturer_of(m) for m in set(models)}
+    take = pa.array(codes)
+    info = [cars_info.get(c) or {} for c in uniq.tolist()]
+    row_class = pa.array(sectors["class"].to_numpy(dtype=object), type=pa.string())
+    row_class = pc.if_else(pc.equal(row_class, ""), pa.scalar(None, pa.string()), row_class)
+    cls = pc.coalesce(pa.array([i.get("class") or None for i in info], type=pa.string()).take(take), row_class, NO_CLASS)
+    model_codes, models = pd.factorize(sectors["car_model"].to_numpy(dtype=object), use_na_sentinel=False)
+    makes = pa.array([manufacturer_of(m) for m in models.tolist()], type=pa.string()).take(pa.array(model_codes))
+    names_dict = pa.array(names_of, type=pa.string())
     elapsed = sectors["elapsed"].to_numpy()
     lap_time = sectors["time"].to_numpy()
+    no_int8 = pd.arrays.IntegerArray(np.zeros(n, dtype="int8"), np.ones(n, dtype=bool))
+    slot_na = np.isnan(crew_slot)
     cols = {
-        "car": car, "lap": lap, "driver": driver, "driver_slot": crew_slot, "class": cls,
-        "group": [""] * n, "team": [i.get("team") for i in info],
-        "manufacturer": [makes[m] for m in models],
+        "car": _strings(pa.array(car, type=pa.string())), "lap": lap.astype("int32"),
+        "driver": _strings(names_dict.take(pa.array(driver))),
+        "driver_slot": pd.arrays.IntegerArray(np.where(slot_na, 0, crew_slot).astype("int8"), slot_na),
+        "class": _strings(cls), "group": _strings(pa.repeat(pa.scalar("", pa.string()), n)),
+        "team": _strings(pa.array([i.get("team") for i in info], type=pa.string()).take(take)),
+        "manufacturer": _strings(makes),
         "lap_time": lap_time, "s1": sectors["s1"].to_numpy(), "s2": sectors["s2"].to_numpy(), "s3": sectors["s3"].to_numpy(),
         "elapsed": elapsed, "lap_start": np.round(elapsed - lap_time, 3),
         "time_of_day": np.round(start_tod + elapsed, 3), "in_lap": in_lap, "out_lap": out_lap, "pit_time": pit_time,
-        "flag": [None] * n, "kph": np.full(n, np.nan), "top_speed": sectors["top_speed"].to_numpy(),
-        "lap_improvement": [None] * n, "s1_improvement": [None] * n, "s2_improvement": [None] * n,
-        "s3_improvement": [None] * n, "is_car_best": np.zeros(n, dtype=bool), "is_session_best": np.zeros(n, dtype=bool),
-        "line": sectors["line"].to_numpy(),
+        "flag": _strings(pa.nulls(n, pa.string())), "kph": np.full(n, np.nan), "top_speed": sectors["top_speed"].to_numpy(),
+        "lap_improvement": no_int8, "s1_improvement": no_int8.copy(), "s2_improvement": no_int8.copy(),
+        "s3_improvement": no_int8.copy(), "is_car_best": np.zeros(n, dtype=bool), "is_session_best": np.zeros(n, dtype=bool),
+        "line": sectors["line"].to_numpy().astype("int32"),
     }  # fmt: skip
-    df = pd.DataFrame({c.name: pd.array(cols[c.name], dtype=c.dtype) if c.dtype in ("string", "Int8") else
-                       np.asarray(cols[c.name]).astype(c.dtype) for c in LAP_COLUMNS})  # fmt: skip
-    return df, conflicts, start_tod
+    df = pd.DataFrame({c.name: cols[c.name] for c in LAP_COLUMNS})
+    wrong = {c.name: c.dtype for c in LAP_COLUMNS if df[c.name].dtype != c.dtype}
+    return (df.astype(wrong) if wrong else df), conflicts, start_tod
+
+
+_STRING_MAPPER = {pa.string(): pd.StringDtype(), pa.large_string(): pd.StringDtype()}.get
+
+
+def _strings(arr) -> pd.Series:
+    """A pyarrow string array as a pandas string column (no round trip through Python objects)."""
+    return arr.to_pandas(types_mapper=_STRING_MAPPER)
 
 
 #: How the SRO export fills each canonical lap column ("" = it cannot: the column stays NA/False).

@@ -21,7 +21,8 @@ way on the real race: 0 mismatch on Paul Ricard 2026, tests/test_sro_entries.py)
 
 >>> import pandas as pd
 >>> sectors = pd.DataFrame({"car": ["7", "7", "9"], "line": [2, 3, 4], "class": ["", "", ""],
-...                         "crew": [("Ana Test", "Bo Ex", ""), ("Ana Test", "Bo Ex", ""), ("Cy Z", "", "")]})
+...                         "driver1": ["Ana Test", "Ana Test", "Cy Z"], "driver2": ["Bo Ex", "Bo Ex", ""],
+...                         "driver3": ["", "", ""], "driver4": ["", "", ""]})
 >>> cars = {"7": {"class": "Gold Cup"}, "8": {"class": "Pro Cup"}}
 >>> crew = pd.DataFrame({"car": ["7", "7", "8"], "driver": ["Ana TEST", "Bo Ex", "Di Q"]})
 >>> stops = pd.DataFrame({"car": ["7"], "driver_in": ["Ana Test"], "driver_out": ["Ed New"], "line": [5]})
@@ -31,20 +32,26 @@ way on the real race: 0 mismatch on Paul Ricard 2026, tests/test_sro_entries.py)
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pandas as pd
 
+from stintlab.io.sro.files import crews, records
+
 __all__ = ["entry_mismatches"]
 
 
+@functools.lru_cache(maxsize=4096)
 def _key(name) -> str:
     return " ".join(str(name or "").split()).casefold()
 
 
 def entry_mismatches(sectors: pd.DataFrame, stops: pd.DataFrame | None, cars: dict, crew: pd.DataFrame | None,
                      sector_file, pit_file, entry_file) -> list[tuple]:  # fmt: skip
-    """(rule, file name, line, column, detail) of every contradiction (module docstring); [] without an entry list."""
+    """(rule, file name, line, column, detail) of every contradiction (module docstring); [] without an entry list.
+    ``sectors``: the sector list's rows in file order (each car's first row is the one held against the entry
+    list; those first rows alone will do)."""
     if not cars:
         return []
     names: dict[str, set] = {}
@@ -54,16 +61,17 @@ def entry_mismatches(sectors: pd.DataFrame, stops: pd.DataFrame | None, cars: di
     sec, pit, ent = (Path(f).name if f is not None else None for f in (sector_file, pit_file, entry_file))
     out: list[tuple] = []
     first = sectors.drop_duplicates("car")
-    for r in first.itertuples():
-        car, line = str(r.car), int(r.line)
+    for car, line, row_class, crew_names in zip(first["car"].tolist(), first["line"].tolist(), first["class"].tolist(),
+                                                crews(first), strict=True):  # fmt: skip
+        car, line = str(car), int(line)
         if car not in cars:
             out.append(("entry_car_unknown", sec, line, "Bib", f"car {car} is not in the entry list {ent}"))
             continue
         cup = cars[car].get("class")
-        cls = str(r._asdict().get("class") or "").strip()
+        cls = str(row_class or "").strip()
         if cls and cup and _key(cls) != _key(cup):
             out.append(("entry_cup_class", sec, line, "Class", f"car {car}: Class {cls!r}, entry list cup {cup!r}"))
-        for slot, name in enumerate(r.crew, 1):
+        for slot, name in enumerate(crew_names, 1):
             if str(name or "").strip() and _key(name) not in names.get(car, set()):
                 out.append(("entry_crew_sector", sec, line, f"Driver{slot}",
                             f"car {car}: {name!r} is not in the entered crew"))  # fmt: skip
@@ -72,7 +80,7 @@ def entry_mismatches(sectors: pd.DataFrame, stops: pd.DataFrame | None, cars: di
         if car not in on_track:
             out.append(("entry_car_absent", ent, None, "Bib", f"car {car} is entered but has no lap in {sec}"))
     if stops is not None:
-        for r in stops.itertuples():
+        for r in records(stops):
             car = str(r.car)
             if car not in cars:
                 continue  # already reported from the sector list (the pit-stop file has the sector list's cars)

@@ -11,6 +11,8 @@ a stop with no exit has a blank ``Driver out`` and empty exit fields.
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -21,7 +23,7 @@ from stintlab.io.sro.text import as_utf8
 from stintlab.io.text import Header, RawTable, read_table
 from stintlab.io.values import parse_floats, parse_ints, parse_time_columns, shown
 
-__all__ = ["SECTOR_REQUIRED", "PIT_REQUIRED", "looks_like_sector_list", "looks_like_pit_stops", "read_sector_list",
+__all__ = ["CREW", "crews", "records", "SECTOR_REQUIRED", "PIT_REQUIRED", "looks_like_sector_list", "looks_like_pit_stops", "read_sector_list",
            "read_pit_stops"]  # fmt: skip
 
 SECTOR_REQUIRED = ("Bib", "Lap", "Time", "Driver1")
@@ -100,9 +102,34 @@ def _strings(arr: pa.Array) -> np.ndarray:
     return np.asarray(arr.to_pylist(), dtype=object)
 
 
+_STRING_MAPPER = {pa.string(): pd.StringDtype(na_value=np.nan), pa.large_string(): pd.StringDtype(na_value=np.nan)}.get
+
+
+def _arrow_strings(arr: pa.Array) -> pd.Series:
+    """A pyarrow string array as a pandas ``str`` column (no round trip through Python objects)."""
+    return arr.to_pandas(types_mapper=_STRING_MAPPER)
+
+
+def records(table: pd.DataFrame) -> list:
+    """The rows of a small table as named tuples of Python values, like ``itertuples(index=False)`` but
+    column by column (string columns in arrow are not walked value by value); columns must be identifiers."""
+    row = namedtuple("Row", list(table.columns))  # noqa: PYI024
+    return [row._make(values) for values in zip(*(table[c].tolist() for c in table.columns))]
+
+
+#: the sector list's crew columns (Driver1..Driver4) in its table
+CREW = ("driver1", "driver2", "driver3", "driver4")
+
+
+def crews(rows: pd.DataFrame) -> list[tuple]:
+    """(Driver1, .., Driver4) of each row of a sector-list table."""
+    return list(zip(*(rows[c].tolist() for c in CREW)))
+
+
 def read_sector_list(path, data: bytes, header: Header) -> tuple[pd.DataFrame, dict]:
     """One row per data line, in file order: car, lap, time, s1, s2, s3, top_speed, class, car_model,
-    crew (tuple of Driver1..4), line; and facts (encoding, repeated headers)."""
+    driver1..driver4 (:data:`CREW`; :func:`crews` gives them as tuples), line; and facts (encoding,
+    repeated headers)."""
     raw, encoding = _raw(path, data, header, SECTOR_REQUIRED, "sector list")
     raw, repeats = _drop_repeated_headers(raw)
     if raw.nrows == 0:
@@ -117,20 +144,19 @@ def read_sector_list(path, data: bytes, header: Header) -> tuple[pd.DataFrame, d
                                       line=int(lines[i]), column=name)  # fmt: skip
     nan = np.full(raw.nrows, np.nan)
     speed = parse_floats(raw.columns["TopSpeed"], path, "TopSpeed", lines) if "TopSpeed" in raw.columns else nan
-    crew_cols = [_strings(raw.columns[f"Driver{k}"]) if f"Driver{k}" in raw.columns else np.full(raw.nrows, "", dtype=object)
-                 for k in range(1, 5)]  # fmt: skip
+    empty = pa.repeat(pa.scalar("", pa.string()), raw.nrows)
     table = pd.DataFrame(
         {
-            "car": _strings(car),
+            "car": pd.Series(_strings(car), dtype=object),  # objects: compared and grouped row by row
             "lap": lap.astype("int64"),
             "time": times["Time"],
             "s1": times.get("Sector1Time", nan),
             "s2": times.get("Sector2Time", nan),
             "s3": times.get("Sector3Time", nan),
             "top_speed": speed,
-            "class": _strings(raw.columns["Class"]) if "Class" in raw.columns else np.full(raw.nrows, "", dtype=object),
-            "car_model": _strings(raw.columns["Car"]) if "Car" in raw.columns else np.full(raw.nrows, "", dtype=object),
-            "crew": list(zip(*crew_cols)),
+            "class": _arrow_strings(raw.columns.get("Class", empty)),
+            "car_model": _arrow_strings(raw.columns.get("Car", empty)),
+            **{c: _arrow_strings(raw.columns.get(f"Driver{k}", empty)) for k, c in enumerate(CREW, 1)},
             "line": lines.astype("int64"),
         }
     )

@@ -28,11 +28,19 @@ from pathlib import Path
 
 from stintlab.errors import StintlabFormatError
 from stintlab.io.text import RawTable, read_bytes
-from stintlab.io.wige.laps import LAPS_REQUIRED, LAPS_USED, SECTORS_REQUIRED, SECTORS_USED, laps_from_tables
+from stintlab.io.wige.laps import (
+    LAPS_REQUIRED,
+    LAPS_USED,
+    SECTORS_REQUIRED,
+    SECTORS_USED,
+    CheckedLaps,
+    check_laps,
+    laps_from_tables,
+)  # fmt: skip
 from stintlab.io.wige.result import RESULT_REQUIRED, result_from_table
 from stintlab.io.wige.text import read_wige_table
 
-__all__ = ["FORMAT", "companions", "kind", "read_laps", "read_raw", "read_result", "read_sectors"]
+__all__ = ["FORMAT", "check_lap_file", "companions", "file_kind", "is_lap_file", "kind", "read_laps", "read_raw", "read_result", "read_sectors"]
 
 FORMAT = "wige"
 _KINDS = (
@@ -99,13 +107,20 @@ def _read_raw(path, expect: str) -> tuple[RawTable, str]:
     return raw, encoding
 
 
-def read_laps(path, *, result=None, sectors=None):
+def check_lap_file(path) -> CheckedLaps:
+    """Every check of a WIGE lap file alone (:func:`~stintlab.io.wige.laps.check_laps`): its errors
+    are raised before its companions are read; give the result to :func:`read_laps` (``checked``)."""
+    return check_laps(read_raw(path, "laps")[0])
+
+
+def read_laps(path, *, result=None, sectors=None, checked: CheckedLaps | None = None, car_key=None):
     """(lap table, section table or None, facts) of a WIGE lap file; ``result`` and ``sectors`` are
-    the paths of its companions (or None)."""
+    the paths of its companions (or None); ``checked``: the file's :func:`check_lap_file`, when run;
+    ``car_key``: the order of the cars in both tables (else their first rows' order in the file)."""
     raw, encoding = read_raw(path, "laps")
     res = read_raw(result, "result")[0] if result is not None else None
     sec = read_raw(sectors, "sectors")[0] if sectors is not None else None
-    table, sections, facts = laps_from_tables(raw, sec, res)
+    table, sections, facts = laps_from_tables(raw, sec, res, checked=checked, car_key=car_key)
     facts.update({"encoding": encoding, "sectors_path": str(sectors) if sectors is not None else None})
     return table, sections, facts
 
@@ -123,22 +138,41 @@ def read_sectors(path):
     return read_raw(path, "sectors")[0]
 
 
+def is_lap_file(path) -> bool:
+    """Whether :func:`stintlab.io.read_file` reads ``path`` as a WIGE lap file: its header line sniffed
+    as that function sniffs it (UTF-8). False for a file it refuses (it then names the error)."""
+    from stintlab.io.text import read_head, sniff_header
+
+    try:
+        with open(path, "rb") as fh:
+            head = read_head(fh)
+        return kind(sniff_header(path, head).names) == "laps"
+    except (OSError, StintlabFormatError, UnicodeError):
+        return False
+
+
+def file_kind(path) -> str | None:
+    """"laps", "result" or "sectors" from the header line of a file, else None (not a WIGE file, or
+    a file that cannot be read)."""
+    from stintlab.io.text import sniff_header
+
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(65536)
+        return kind(sniff_header(path, head.split(b"\n", 1)[0].decode("cp1252").encode("utf-8")).names)
+    except (OSError, StintlabFormatError, UnicodeError):
+        return None
+
+
 def companions(path) -> tuple[Path | None, Path | None]:
     """(result, sectors) files beside a WIGE lap file, each recognised by its header line (the only
     one of its kind in the folder, else None)."""
-    from stintlab.io.text import sniff_header
-
     p = Path(path)
     found: dict[str, list[Path]] = {"result": [], "sectors": []}
     for f in sorted(p.parent.iterdir()):
         if f == p or not f.is_file() or f.suffix.lower() != ".csv":
             continue
-        try:
-            with open(f, "rb") as fh:
-                head = fh.read(65536)
-            k = kind(sniff_header(f, head.split(b"\n", 1)[0].decode("cp1252").encode("utf-8")).names)
-        except (OSError, StintlabFormatError, UnicodeError):
-            continue
+        k = file_kind(f)
         if k in found:
             found[k].append(f)
     one = {k: v[0] if len(v) == 1 else None for k, v in found.items()}

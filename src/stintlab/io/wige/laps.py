@@ -28,17 +28,21 @@ canonical three are s1 = SEKTOR1 (holds the pit exit), s2 = SEKTOR2 + SEKTOR3, s
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from stintlab.errors import StintlabFormatError
 from stintlab.io.alkamel_laps import MAX_LAP, MAX_LAP_TIME
 from stintlab.io.text import RawTable
 from stintlab.io.values import parse_ints, parse_time_columns, shown
-from stintlab.io.wige.result import MAX_SLOTS, driver_name
+from stintlab.io.wige.result import MAX_SLOTS
 from stintlab.schema import LAP_COLUMNS, SECTION_COLUMNS
 
-__all__ = ["LAPS_REQUIRED", "LAPS_USED", "SECTORS_REQUIRED", "SECTORS_USED", "laps_from_tables", "group_starts"]
+__all__ = ["CheckedLaps", "check_laps", "LAPS_REQUIRED", "LAPS_USED", "SECTORS_REQUIRED", "SECTORS_USED", "laps_from_tables", "group_starts"]
 
 LAPS_REQUIRED = ("STNR", "RUNDE", "RUNDENZEIT", "TAGESZEIT")
 SECTORS_REQUIRED = ("STNR", "RUNDE_NR", "SEKTOR1_ZEIT")
@@ -55,10 +59,57 @@ def _refuse(raw: RawTable, bad: np.ndarray, column: str, what: str) -> None:
         raise StintlabFormatError(raw.path, f"{what}: {shown(raw.columns[column][i].as_py())}", line=int(raw.lines[i]), column=column)
 
 
-def _text(raw: RawTable | None, name: str, n: int) -> list:
-    if raw is None or name not in raw.columns:
-        return [None] * n
-    return [v or None for v in raw.columns[name].to_pylist()]
+_STRING_MAPPER = {pa.string(): pd.StringDtype(), pa.large_string(): pd.StringDtype()}.get
+
+
+def _strings(arr: pa.Array) -> pd.Series:
+    """A pyarrow string array as a pandas string column (no round trip through Python objects)."""
+    return arr.to_pandas(types_mapper=_STRING_MAPPER)
+
+
+def _sorted(raw: RawTable, name: str, take: pa.Array, n: int) -> pa.Array:
+    """Column ``name`` in the sorted order (``take``); empty strings when the file has no such column."""
+    if name not in raw.columns:
+        return pa.array([""] * n, type=pa.string())
+    return raw.columns[name].take(take)
+
+
+def _nonempty(arr: pa.Array) -> pa.Array:
+    """Empty values as nulls."""
+    return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+
+
+def _slot_names(raw: RawTable, rows: np.ndarray, k: int) -> np.ndarray:
+    """The driver of crew slot ``k`` (FAHRERk_VORNAME FAHRERk_NAME, as :func:`~stintlab.io.wige.result.driver_name` spells it) on
+    the file rows ``rows``; None where the slot is empty (or no slot of the file)."""
+    if not 1 <= k <= MAX_SLOTS:
+        return np.full(len(rows), None, dtype=object)
+    idx = pa.array(rows)
+    first, last = (_sorted(raw, f"FAHRER{k}_{part}", idx, len(rows)) for part in ("VORNAME", "NAME"))
+    both = pc.binary_join_element_wise(first, last, " ")
+    name = pc.if_else(pc.equal(first, ""), last, pc.if_else(pc.equal(last, ""), first, both))
+    return _nonempty(name).to_numpy(zero_copy_only=False)
+
+
+def _car_rank(first_cars: np.ndarray, car_of_row: np.ndarray, car_key) -> np.ndarray:
+    """The rank of each row's car in ``car_key`` order (``first_cars``: the cars in the order of
+    ``car_of_row``'s numbers), as :func:`stintlab.display.in_car_order` ranks them."""
+    names = [str(c) for c in first_cars.tolist()]
+    rank = np.empty(len(names), dtype=np.int64)
+    rank[sorted(range(len(names)), key=lambda i: car_key(names[i]))] = np.arange(len(names))
+    return rank[car_of_row]
+
+
+def _car_cumsum(values: np.ndarray, car_first: np.ndarray, car_of_row: np.ndarray) -> np.ndarray:
+    """Cumulative sums of whole numbers restarted at each car (rows of a car contiguous; ``car_first``: the
+    first row of each car, ``car_of_row``: the car of each row).
+
+    >>> _car_cumsum(np.array([1, 1, 0, 1, 1]), np.array([0, 3]), np.array([0, 0, 0, 1, 1])).tolist()
+    [1, 2, 2, 1, 2]
+    """
+    total = np.cumsum(values)
+    before = (total - values)[car_first]  # the sum before each car's first row
+    return total - before[car_of_row]
 
 
 def group_starts(lap1_starts: np.ndarray) -> list[float]:
@@ -72,8 +123,25 @@ def group_starts(lap1_starts: np.ndarray) -> list[float]:
     return [float(v) for v in (shared if len(shared) else values[:1])]
 
 
-def laps_from_tables(raw: RawTable, sectors: RawTable | None = None, result: RawTable | None = None):
-    """Canonical lap table, section side table (None without a sector file) and facts."""
+class CheckedLaps(NamedTuple):
+    """The lap file's rows checked (every error of the lap file alone raised) and sorted by car (first
+    appearance), then lap: :func:`check_laps`."""
+
+    order: np.ndarray  # file row of each sorted row
+    cars: np.ndarray
+    runde: np.ndarray
+    lap_time: np.ndarray
+    tod: np.ndarray
+    slot: np.ndarray
+    codes: np.ndarray
+    row_lines: np.ndarray
+    same_car: np.ndarray
+
+
+def check_laps(raw: RawTable) -> CheckedLaps:
+    """Every check of a lap file alone (required columns, values, a lap twice), the rows sorted by car
+    (first appearance), then lap. ``stintlab.load`` runs it before reading the result beside the lap file
+    (so a bad lap file is reported first), then builds the table once with the companions."""
     path, c, lines, n = raw.path, raw.columns, raw.lines, raw.nrows
     for req in LAPS_REQUIRED:
         if req not in c:
@@ -106,15 +174,31 @@ def laps_from_tables(raw: RawTable, sectors: RawTable | None = None, result: Raw
     if dup.any():
         i = int(np.flatnonzero(dup)[0])
         raise StintlabFormatError(path, f"car {cars[i]} lap {runde[i]} appears twice (also on line {row_lines[i - 1]})", line=int(row_lines[i]), column="RUNDE")
+    return CheckedLaps(order, cars, runde, lap_time, tod, slot, codes, row_lines, same_car)
 
-    def col(name):
-        return np.array(_text(raw, name, n), dtype=object)[order]
+
+def laps_from_tables(
+    raw: RawTable, sectors: RawTable | None = None, result: RawTable | None = None, *, checked: CheckedLaps | None = None,
+    car_key=None,
+):  # fmt: skip
+    """Canonical lap table, section side table (None without a sector file) and facts. ``checked``: the
+    lap file's :func:`check_laps` when already run. ``car_key``: a key function of car numbers; when
+    given, the cars of both tables come in that order (each car's rows in lap order), else in the order
+    of their first row in the file. The facts list lines in the latter order either way."""
+    n = raw.nrows
+    order, cars, runde, lap_time, tod, slot, codes, row_lines, same_car = checked if checked is not None else check_laps(raw)
+    slot = slot.copy()
+
+    take = pa.array(order)
 
     # time of day unwrapped past midnight along each car's laps (the N24 runs through the night)
-    back = same_car & np.r_[False, tod[1:] < tod[:-1] - DAY / 2]
-    tod = tod + DAY * pd.Series(back.astype(int)).groupby(codes).cumsum().to_numpy()
-
+    # a car's rows are contiguous: per-car sums and firsts are whole-array ones, restarted at each car
     first = ~same_car
+    car_of_row = np.cumsum(first) - 1
+    car_first = np.flatnonzero(first)
+    back = same_car & np.r_[False, tod[1:] < tod[:-1] - DAY / 2]
+    tod = tod + DAY * _car_cumsum(back.astype(np.int64), car_first, car_of_row)
+
     starts = group_starts((tod - lap_time)[first & (runde == 1)])
     group_of = _start_groups(result, starts, cars[first], (tod - lap_time)[first & (runde == 1)], runde[first])
     late = []
@@ -128,39 +212,34 @@ def laps_from_tables(raw: RawTable, sectors: RawTable | None = None, result: Raw
             added = round(tod[i] - start - lap_time[i], 3)
             lap_time[i] = round(tod[i] - start, 3)
             late.append({"car": str(cars[i]), "first_lap": int(runde[i]), "line": int(row_lines[i]), "added": float(added)})
-    offset = pd.Series(np.where(first, runde - 1, 0)).groupby(codes).transform("max").to_numpy()
+    offset = (runde - 1)[car_first][car_of_row]  # laps before the car's first row (a pit-lane start)
     lap = (runde - offset).astype("int32")
     elapsed = np.round(pd.Series(lap_time).groupby(codes).cumsum().to_numpy(), 3)
     # a row missing inside a car's laps (RUNDE 5 then 7) would take its lap time out of the sum: the
     # crossings after it keep their distance from the car's start in time of day (never seen in the
     # NLS 2025 exports, where consecutive TAGESZEIT differences equal RUNDENZEIT to the millisecond)
-    car_start = pd.Series(np.where(first, tod - lap_time, np.nan)).groupby(codes).transform("max").to_numpy()
+    car_start = (tod - lap_time)[car_first][car_of_row]
     gap = same_car & np.r_[False, runde[1:] - runde[:-1] > 1]
-    after_gap = pd.Series(gap.astype(int)).groupby(codes).cumsum().to_numpy() > 0
+    after_gap = _car_cumsum(gap.astype(np.int64), car_first, car_of_row) > 0
     elapsed = np.where(after_gap, np.round(tod - car_start, 3), elapsed)
 
     # drivers: the FAHRERn_* slot named by DRIVERID on the row
-    firsts = {k: col(f"FAHRER{k}_VORNAME") for k in range(1, MAX_SLOTS + 1)}
-    lasts = {k: col(f"FAHRER{k}_NAME") for k in range(1, MAX_SLOTS + 1)}
-
-    def name_at(i, k):
-        if np.isnan(k):
-            return None
-        k = int(k)
-        return driver_name(firsts[k][i], lasts[k][i]) or None
-
-    s, sec_facts = _sector_values(sectors, cars, runde, n)
-    drivers, fixed, unnamed = [], [], []
-    for i in range(n):
-        name = name_at(i, slot[i])
-        if name is None and not np.isnan(s["slot"][i]) and name_at(i, s["slot"][i]):
+    s, sec_facts = _sector_values(sectors, cars, runde, codes, first, n)
+    drivers = np.full(n, None, dtype=object)
+    slot_no = np.where(np.isnan(slot), 0, slot).astype(np.int64)
+    for k in np.unique(slot_no[slot_no > 0]):
+        rows = np.flatnonzero(slot_no == k)
+        drivers[rows] = _slot_names(raw, order[rows], int(k))
+    fixed = []
+    alt = s["slot"]
+    for i in np.flatnonzero(np.equal(drivers, None) & ~np.isnan(alt)):
+        name = _slot_names(raw, order[i : i + 1], int(alt[i]))[0]
+        if name is not None:
             # DRIVERID names an empty crew slot; the sector file's FAHRER_NR names a filled one
             fixed.append(int(row_lines[i]))
-            slot[i] = s["slot"][i]
-            name = name_at(i, slot[i])
-        if name is None:
-            unnamed.append(int(row_lines[i]))
-        drivers.append(name)
+            slot[i] = alt[i]
+            drivers[i] = name
+    unnamed = [int(x) for x in row_lines[np.equal(drivers, None)]]
 
     in_lap, pit_in = s["in_lap"], s["pit"]
     pit_source = "sectors" if sectors is not None else "none"
@@ -169,44 +248,54 @@ def laps_from_tables(raw: RawTable, sectors: RawTable | None = None, result: Raw
     out_lap = same_car & np.r_[False, in_lap[:-1]]
     pit_time = np.where(out_lap, np.r_[np.nan, pit_in[:-1]], np.nan)
 
-    team = [t or b for t, b in zip(col("TEAM"), col("BEWERBER"))]
+    team = _nonempty(_sorted(raw, "TEAM", take, n))
+    team = pc.if_else(pc.is_null(team), _nonempty(_sorted(raw, "BEWERBER", take, n)), team)
     makers = _makers(result)
-    best = np.array([str(v or "").upper() == "J" for v in col("DIESCHNELLSTE")])
-    lap_impr = np.where(best, 2, 0).astype("int8")
-    df = pd.DataFrame(
-        {
-            "car": pd.array(cars.tolist(), dtype="string"),
-            "lap": lap,
-            "driver": pd.array(drivers, dtype="string"),
-            "driver_slot": pd.array([None if np.isnan(v) else int(v) for v in slot], dtype="Int8"),
-            "class": pd.array(col("KLASSE").tolist(), dtype="string"),
-            "group": pd.array([v or "" for v in col("UNTERKLASSE")], dtype="string"),
-            "team": pd.array(team, dtype="string"),
-            "manufacturer": pd.array([makers.get(x) for x in cars], dtype="string"),
-            "lap_time": lap_time,
-            "s1": s["s1"],
-            "s2": s["s2"],
-            "s3": s["s3"],
-            "elapsed": elapsed,
-            "lap_start": np.round(elapsed - lap_time, 3),
-            "time_of_day": np.round(tod, 3),
-            "in_lap": in_lap,
-            "out_lap": out_lap,
-            "pit_time": pit_time,
-            "flag": pd.array([None] * n, dtype="string"),
-            "kph": np.full(n, np.nan),
-            "top_speed": s["top_speed"],
-            "lap_improvement": pd.array(lap_impr, dtype="Int8"),
-            "s1_improvement": pd.array([None] * n, dtype="Int8"),
-            "s2_improvement": pd.array([None] * n, dtype="Int8"),
-            "s3_improvement": pd.array([None] * n, dtype="Int8"),
-            "is_car_best": best,
-            "is_session_best": np.zeros(n, dtype=bool),
-            "line": row_lines.astype("int32"),
-        }
-    )
-    df = df[[x.name for x in LAP_COLUMNS]].astype({x.name: x.dtype for x in LAP_COLUMNS})
-    sections = _sections(s["raw_sectors"], df) if sectors is not None else None
+    per_car = pa.array([makers.get(x) for x in cars[first].tolist()], type=pa.string())
+    best = pc.equal(pc.utf8_upper(_sorted(raw, "DIESCHNELLSTE", take, n)), "J").to_numpy(zero_copy_only=False)
+    slot_mask = np.isnan(slot)
+    no_int8 = pd.arrays.IntegerArray(np.zeros(n, dtype="int8"), np.ones(n, dtype=bool))
+    car_arr = raw.columns["STNR"].take(take)
+    rank = _car_rank(cars[car_first], car_of_row, car_key) if car_key is not None else None
+    columns = {
+        "car": _strings(car_arr),
+        "lap": lap,
+        "driver": pd.array(drivers, dtype="string"),
+        "driver_slot": pd.arrays.IntegerArray(np.where(slot_mask, 0, slot).astype("int8"), slot_mask),
+        "class": _strings(_nonempty(_sorted(raw, "KLASSE", take, n))),
+        "group": _strings(_sorted(raw, "UNTERKLASSE", take, n)),
+        "team": _strings(team),
+        "manufacturer": _strings(per_car.take(pa.array(codes))),
+        "lap_time": lap_time,
+        "s1": s["s1"],
+        "s2": s["s2"],
+        "s3": s["s3"],
+        "elapsed": elapsed,
+        "lap_start": np.round(elapsed - lap_time, 3),
+        "time_of_day": np.round(tod, 3),
+        "in_lap": in_lap,
+        "out_lap": out_lap,
+        "pit_time": pit_time,
+        "flag": _strings(pa.nulls(n, pa.string())),
+        "kph": np.full(n, np.nan),
+        "top_speed": s["top_speed"],
+        "lap_improvement": pd.arrays.IntegerArray(np.where(best, 2, 0).astype("int8"), np.zeros(n, dtype=bool)),
+        "s1_improvement": no_int8,
+        "s2_improvement": no_int8.copy(),
+        "s3_improvement": no_int8.copy(),
+        "is_car_best": best,
+        "is_session_best": np.zeros(n, dtype=bool),
+        "line": row_lines.astype("int32"),
+    }
+    if rank is not None:  # the cars in car_key order: every column taken in that order
+        perm = np.argsort(rank, kind="stable")
+        columns = {k: v[perm] if isinstance(v, np.ndarray) else (v.array if isinstance(v, pd.Series) else v).take(perm)
+                   for k, v in columns.items()}  # fmt: skip
+    df = pd.DataFrame({x.name: columns[x.name] for x in LAP_COLUMNS})
+    wrong = {x.name: x.dtype for x in LAP_COLUMNS if df[x.name].dtype != x.dtype}
+    if wrong:  # every column is built in its schema type: a safety net
+        df = df.astype(wrong)
+    sections = _sections(s["raw_sectors"], car_arr, lap, rank) if sectors is not None else None
     facts = {
         "format": "wige",
         "variant": "wige",
@@ -271,7 +360,7 @@ def _result_stops(result: RawTable, cars, runde):
     return in_lap, pit, f"result (RUNDE_IN_BOX_1..{k - 1}: the first {k - 1} stops only)"
 
 
-def _sector_values(sectors: RawTable | None, cars, runde, n: int):
+def _sector_values(sectors: RawTable | None, cars, runde, codes, first, n: int):
     nan = np.full(n, np.nan)
     out = {"s1": nan, "s2": nan, "s3": nan, "top_speed": nan, "slot": nan, "in_lap": np.zeros(n, dtype=bool), "pit": nan, "raw_sectors": None}
     if sectors is None:
@@ -281,11 +370,18 @@ def _sector_values(sectors: RawTable | None, cars, runde, n: int):
         if req not in c:
             raise StintlabFormatError(path, f"required column {req} is missing from the header", line=1, column=req)
     s_runde = parse_ints(c["RUNDE_NR"], path, "RUNDE_NR", lines, required=True)
-    s_cars = c["STNR"].to_pylist()
-    where = {(car, int(r)): i for i, (car, r) in enumerate(zip(s_cars, s_runde))}
-    idx = np.array([where.get((car, int(r)), -1) for car, r in zip(cars, runde)])
-    found = idx >= 0
-    take = np.where(found, idx, 0)
+    # each lap row's sector row: same car and RUNDE_NR (the last such row when a lap is there twice)
+    code_of = {car: k for k, car in enumerate(cars[first].tolist())}
+    s_code = np.array([code_of.get(car, -1) for car in c["STNR"].to_pylist()], dtype=np.int64)
+    span = MAX_LAP + 1
+    valid = (s_code >= 0) & (s_runde >= 0) & (s_runde < span)
+    s_key = np.where(valid, s_code * span + np.where(valid, s_runde, 0).astype(np.int64), -1)
+    by_key = np.argsort(s_key, kind="stable")
+    keys = s_key[by_key]
+    l_key = codes.astype(np.int64) * span + runde.astype(np.int64)
+    pos = np.searchsorted(keys, l_key, side="right") - 1
+    found = (pos >= 0) & (keys[np.maximum(pos, 0)] == l_key) if len(keys) else np.zeros(n, dtype=bool)
+    take = np.where(found, by_key[np.maximum(pos, 0)], 0) if len(keys) else np.zeros(n, dtype=np.int64)
     names = [f"SEKTOR{k}_ZEIT" for k in range(1, N_SECTORS + 1) if f"SEKTOR{k}_ZEIT" in c]
     extra = [x for x in ("PITSTOPDURATION",) if x in c]
     parsed = parse_time_columns({k: c[k] for k in names + extra}, path, lines)
@@ -299,13 +395,14 @@ def _sector_values(sectors: RawTable | None, cars, runde, n: int):
     out["s2"] = np.round(get(2) + get(3), 3)
     out["s3"] = np.round(np.where(np.isnan(s5), s4, s4 + s5), 3)
     if "TOPSPEED_KMH" in c:
-        top = pd.to_numeric(pd.Series(c["TOPSPEED_KMH"].to_pylist()).str.replace(",", "."), errors="coerce").to_numpy(dtype=float)
+        text = pc.replace_substring(c["TOPSPEED_KMH"], ",", ".").to_numpy(zero_copy_only=False)
+        top = pd.to_numeric(pd.Series(text, dtype=object), errors="coerce").to_numpy(dtype=float)
         out["top_speed"] = np.where(found, top[take], np.nan)
     if "FAHRER_NR" in c:
         nr = parse_ints(c["FAHRER_NR"], path, "FAHRER_NR", lines)
         out["slot"] = np.where(found, nr[take], np.nan)
     if "INPIT" in c:
-        flag = np.array([v.upper() == "J" for v in c["INPIT"].to_pylist()])
+        flag = pc.equal(pc.utf8_upper(c["INPIT"]), "J").to_numpy(zero_copy_only=False)
         out["in_lap"] = found & flag[take]
     if extra:
         out["pit"] = np.where(out["in_lap"], parsed["PITSTOPDURATION"][take], np.nan)
@@ -313,19 +410,31 @@ def _sector_values(sectors: RawTable | None, cars, runde, n: int):
     return out, {"sector_rows": int(sectors.nrows), "laps_without_sectors": int((~found).sum()), "sector_columns": len(names)}
 
 
-def _sections(secs: dict, df: pd.DataFrame) -> pd.DataFrame:
-    parts = []
-    running = np.zeros(len(df))
+def _sections(secs: dict, car: pa.Array, lap: np.ndarray, rank: np.ndarray | None) -> pd.DataFrame:
+    """The section side table: loop after loop, each over the laps (rows of the lap file, sorted); with
+    ``rank`` (the car order of each lap row) the rows of each car together in that order, loop after loop."""
+    n = len(lap)
+    labels, times, elapsed = [], [], []
+    running = np.zeros(n)
     for k, name in enumerate(secs, start=1):
         t = secs[name]
         if np.isnan(t).all():
             continue
         running = running + np.nan_to_num(t)
-        parts.append(
-            pd.DataFrame(
-                {"car": df["car"].to_numpy(), "lap": df["lap"].to_numpy(), "loop": pd.array([f"S{k}"] * len(df), dtype="string"),
-                 "time": t, "elapsed": np.where(np.isnan(t), np.nan, np.round(running, 3))}
-            )
-        )  # fmt: skip
-    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({x.name: [] for x in SECTION_COLUMNS})
-    return out.astype({x.name: x.dtype for x in SECTION_COLUMNS})
+        labels.append(f"S{k}")
+        times.append(t)
+        elapsed.append(np.where(np.isnan(t), np.nan, np.round(running, 3)))
+    if not labels:
+        return pd.DataFrame({x.name: [] for x in SECTION_COLUMNS}).astype({x.name: x.dtype for x in SECTION_COLUMNS})
+    m = len(labels)
+    loop = pa.DictionaryArray.from_arrays(pa.array(np.repeat(np.arange(m, dtype=np.int32), n)), pa.array(labels)).cast(pa.string())
+    cars = pa.chunked_array([car] * m).combine_chunks()
+    laps, times_all, elapsed_all = np.tile(lap, m), np.concatenate(times), np.concatenate(elapsed)
+    if rank is not None:  # as in_car_order sorts the table: stable by the car's rank
+        perm = np.argsort(np.tile(rank, m), kind="stable")
+        cars, loop, laps, times_all, elapsed_all = cars.take(perm), loop.take(perm), laps[perm], times_all[perm], elapsed_all[perm]
+    out = pd.DataFrame(
+        {"car": _strings(cars), "lap": laps, "loop": _strings(loop), "time": times_all, "elapsed": elapsed_all}
+    )
+    wrong = {x.name: x.dtype for x in SECTION_COLUMNS if out[x.name].dtype != x.dtype}
+    return out.astype(wrong) if wrong else out

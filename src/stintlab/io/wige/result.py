@@ -28,11 +28,12 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from stintlab.errors import StintlabFormatError
 from stintlab.io.classification import CLASSIFICATION_COLUMNS, CREW_COLUMNS
 from stintlab.io.text import RawTable
-from stintlab.io.values import parse_time_text, parse_times, shown
+from stintlab.io.values import fixed_format_times, parse_time_columns, parse_time_text, parse_times, shown
 
 __all__ = ["RESULT_REQUIRED", "STATUS", "WIGE_CLASSIFICATION_EXTRA", "WIGE_CREW_EXTRA", "parse_gap_de", "parse_penalty", "result_from_table"]
 
@@ -109,11 +110,17 @@ def result_from_table(raw: RawTable) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     penalties = []
     for i, p in enumerate(text("STRAFZEITEN")):
         try:
-            penalties.append(parse_penalty(p or ""))
+            penalties.append(_PLAIN_PENALTIES.get(p or "") or parse_penalty(p or ""))
         except ValueError:
             raise StintlabFormatError(path, f"not a penalty: {shown(p)}", line=int(lines[i]), column="STRAFZEITEN") from None
     gaps = []
-    for i, g in enumerate(text("RUECKSTAND")):
+    gap_text = text("RUECKSTAND")
+    gap_times = _plain_times([g for g in gap_text if g and _TIMEISH.match(g)])
+    for i, g in enumerate(gap_text):
+        known = gap_times.get(g) if g else None
+        if known is not None:
+            gaps.append((0, known))
+            continue
         try:
             gaps.append(parse_gap_de(g or ""))
         except ValueError:
@@ -158,7 +165,11 @@ def result_from_table(raw: RawTable) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
 
 
 def _crew(raw: RawTable, cars, text, times) -> pd.DataFrame:
-    rows = []
+    names = list(CREW_COLUMNS) + list(WIGE_CREW_EXTRA)
+    cols: dict[str, list] = {k: [] for k in names}
+    # the drive times of every filled slot in one pass (an error names the first bad value, slot by slot)
+    drive_cols = [f"FAHRER{k}_ZEIT" for k in range(1, MAX_SLOTS + 1) if f"FAHRER{k}_NAME" in raw.columns]
+    drives = parse_time_columns({k: raw.columns[k] for k in drive_cols if k in raw.columns}, raw.path, raw.lines)
     for slot in range(1, MAX_SLOTS + 1):
         last_col, first_col = f"FAHRER{slot}_NAME", f"FAHRER{slot}_VORNAME"
         if last_col not in raw.columns:
@@ -166,19 +177,42 @@ def _crew(raw: RawTable, cars, text, times) -> pd.DataFrame:
         lasts, firsts = text(last_col), text(first_col)
         licences, nations = text(f"FAHRER{slot}_LIZENZ"), text(f"FAHRER{slot}_NATION")
         laps = text(f"FAHRER{slot}_RUNDEN")
-        drive = times(f"FAHRER{slot}_ZEIT")
+        drive = drives.get(f"FAHRER{slot}_ZEIT")
+        if drive is None:
+            drive = times(f"FAHRER{slot}_ZEIT")
         for i, car in enumerate(cars):
             if not (lasts[i] or firsts[i]):
                 continue
-            name = driver_name(firsts[i], lasts[i])
             n_laps = int(laps[i]) if laps[i] and laps[i].isdigit() else 0
-            rows.append((car, slot, name, firsts[i], lasts[i], None, nations[i], None, licences[i], n_laps, drive[i] if n_laps else 0.0))
-    crew = pd.DataFrame(rows, columns=list(CREW_COLUMNS) + list(WIGE_CREW_EXTRA))
-    for col in CREW_COLUMNS + ("licence",):
-        crew[col] = crew[col].astype("Int8" if col == "slot" else "string")
-    crew["laps"] = crew["laps"].astype("int64")
-    crew["drive_time"] = crew["drive_time"].astype("float64")
-    return crew.sort_values(["car", "slot"], kind="stable").reset_index(drop=True)
+            row = (car, slot, driver_name(firsts[i], lasts[i]), firsts[i], lasts[i], None, nations[i], None, licences[i],
+                   n_laps, float(drive[i]) if n_laps else 0.0)  # fmt: skip
+            for k, v in zip(names, row):
+                cols[k].append(v)
+    # rows by car, then slot (pandas' sort of the strings: code point order, as Python's)
+    order = sorted(range(len(cols["car"])), key=lambda j: (cols["car"][j], cols["slot"][j]))
+    crew = pd.DataFrame(
+        {k: pd.array([cols[k][j] for j in order], dtype="Int8" if k == "slot" else "string")
+         for k in CREW_COLUMNS + ("licence",)}  # fmt: skip
+    )
+    crew["laps"] = np.array([cols["laps"][j] for j in order], dtype="int64")
+    crew["drive_time"] = np.array([cols["drive_time"][j] for j in order], dtype="float64")
+    return crew[names]
+
+
+_TIMEISH = re.compile(r"^[0-9:'.]+$")  # a gap at equal laps ("8:20.429"), not "1 Runde"
+_PLAIN_PENALTIES = {"": (float("nan"), 0)}  # the cell of a car without a penalty: parse_penalty("")
+
+
+def _plain_times(values: list[str]) -> dict[str, float]:
+    """value -> seconds of the values the fixed-format time kernel reads (one vectorised pass); the
+    others are left out (the caller parses them one by one, and names a bad one)."""
+    if not values:
+        return {}
+    got = fixed_format_times(pa.array(values, type=pa.string()))
+    if got is None:
+        return {}
+    seconds, rest = got
+    return {v: float(x) for v, x, r in zip(values, seconds.tolist(), rest.tolist()) if not r and x == x}
 
 
 def driver_name(first: str | None, last: str | None) -> str:

@@ -15,6 +15,7 @@ every line is split on ``;`` as it is, and a row must have exactly the header's 
 from __future__ import annotations
 
 import io
+import re
 
 import numpy as np
 import pyarrow as pa
@@ -25,6 +26,8 @@ from stintlab.errors import StintlabFormatError
 from stintlab.io.text import BOM, FIRST_FIELD, Header, RawTable, physical_lines
 
 __all__ = ["decode", "read_wige_table"]
+
+_BLANK = re.compile(rb"[\xef\xbb\xbf \r\n\t]*")  # the bytes BOM + b" \r\n\t" (any order)
 
 
 def decode(path, data: bytes, names: list[str] | None = None) -> tuple[str, str]:
@@ -54,7 +57,7 @@ def read_wige_table(path, data: bytes, keep=None) -> tuple[RawTable, str]:
     """Columns of stripped strings, one row per non-empty line, with each row's file line; and the
     encoding the bytes were read in. ``keep``: a predicate on column names, the only columns kept
     (every row is still checked for the header's number of fields)."""
-    if not data.strip(BOM + b" \r\n\t"):
+    if _BLANK.fullmatch(data):  # data.strip(BOM + b" \r\n\t") is empty, without copying the data
         raise StintlabFormatError(path, "the file is empty (no header line)", line=1, column=FIRST_FIELD)
     first_end = data.find(b"\n")
     head = data[: first_end if first_end >= 0 else len(data)]
@@ -62,8 +65,9 @@ def read_wige_table(path, data: bytes, keep=None) -> tuple[RawTable, str]:
     if b"\x00" in data:
         raise _located(path, data, data.index(b"\x00"), names, "binary data (NUL byte) in a text file")
     text, encoding = decode(path, data, names)
-    rows = text.split("\n")
-    header_line = rows[0].rstrip("\r")
+    nl = text.find("\n")
+    first_row = text if nl < 0 else text[:nl]
+    header_line = first_row.rstrip("\r")
     names = [n.strip() for n in header_line.split(";")]
     trailing = names[-1] == "" and len(names) > 1
     if trailing:
@@ -75,7 +79,11 @@ def read_wige_table(path, data: bytes, keep=None) -> tuple[RawTable, str]:
     if dupes:
         raise StintlabFormatError(path, f"duplicated column name(s) {dupes} in the header", line=1, column=dupes[0])
     n = len(names)
-    last = text.rstrip("\r\n").rsplit("\n", 1)[-1] if "\n" in text.rstrip("\r\n") else ""
+    end = len(text)  # the last row: text.rstrip("\r\n").rsplit("\n", 1)[-1] without copying the text
+    while end and text[end - 1] in "\r\n":
+        end -= 1
+    cut_at = text.rfind("\n", 0, end)
+    last = text[cut_at + 1 : end] if cut_at >= 0 else ""
     if last.strip() and not text.endswith("\n"):
         # the exporter ends every row with a line end: a file cut inside its last row (even inside its
         # last field, where the number of fields is still right) is truncated
@@ -83,12 +91,13 @@ def read_wige_table(path, data: bytes, keep=None) -> tuple[RawTable, str]:
         raise StintlabFormatError(
             path, "truncated file: the last row has no line end (the file ends inside it)", line=text.count("\n") + 1, column=names[cut]
         )
-    header = Header(names=names, separator=";", bom=data.startswith(BOM), crlf=header_line != rows[0], trailing_separator=trailing)
+    header = Header(names=names, separator=";", bom=data.startswith(BOM), crlf=header_line != first_row, trailing_separator=trailing)
     wanted = [x for x in names if keep is None or keep(x)]
     fast = _read_fast(text, header, wanted)
     if fast is not None:
         cols, lines = fast
         return RawTable(path=str(path), header=header, columns=cols, nrows=len(lines), lines=lines), encoding
+    rows = text.split("\n")
     values: list[list[str]] = [[] for _ in range(n)]
     lines: list[int] = []
     for i, raw in enumerate(rows[1:], start=2):
@@ -136,7 +145,7 @@ def _read_fast(text: str, header: Header, wanted: list[str]):
         if len(trail) and pc.any(pc.not_equal(pc.utf8_length(pc.utf8_trim_whitespace(trail)), 0)).as_py():
             return None
     lines = physical_lines(body, table.num_rows)
-    if lines is None or "\r" in text.replace("\r\n", "\n"):
+    if lines is None or body.count(b"\r") != body.count(b"\r\n"):  # a bare CR: the exact pass
         return None
     cols = {n: pc.utf8_trim_whitespace(table.column(n).combine_chunks()) for n in wanted}
     return cols, lines

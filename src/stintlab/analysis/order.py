@@ -51,6 +51,7 @@ import pandas as pd
 
 from stintlab.analysis.context import codes, group_key, values
 from stintlab.analysis.finish_rules import ClassificationRule, classification_rule, rule_for_classes
+from stintlab.analysis.grouping import stable_order
 from stintlab.config import THRESHOLDS
 
 __all__ = [
@@ -122,7 +123,24 @@ def last_rows_at(laps: pd.DataFrame, t: float) -> np.ndarray:
     keep = np.flatnonzero(el <= t)
     if keep.size == 0:
         return keep
-    return keep[_last_positions(codes(laps, "car")[0][keep])]
+    car, e = codes(laps, "car")[0][keep], el[keep]
+    if _in_time_order(car, e):  # each car's rows in race-time order (canonical, or sorted by time)
+        return keep[_last_positions(car)]
+    # rows out of order: each car's latest crossing (ties: the last in table order), as last_rows_at_times
+    o = np.lexsort((e, car))
+    return np.sort(keep[o[np.r_[car[o][1:] != car[o][:-1], True]]])
+
+
+def _in_time_order(car: np.ndarray, el: np.ndarray) -> bool:
+    """Each car's rows (in table order) have non-decreasing race times."""
+    if len(car) < 2:
+        return True
+    change = car[1:] != car[:-1]
+    if bool((car[1:] >= car[:-1]).all()):  # rows of a car together: no reordering needed
+        return bool((change | (el[1:] >= el[:-1])).all())
+    o = stable_order(car)
+    c, x = car[o], el[o]
+    return bool(((c[1:] != c[:-1]) | (x[1:] >= x[:-1])).all())
 
 
 def last_crossings_at(laps: pd.DataFrame, t: float) -> pd.DataFrame:

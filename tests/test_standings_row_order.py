@@ -10,7 +10,7 @@ import pytest
 
 from conftest import lap_file
 from oracle import read_race
-from stintlab.analysis import standings_at
+from stintlab.analysis import final_standings, standings_at
 from stintlab.analysis.order import last_rows_at
 
 RACE = "wec-2019-spa6h"
@@ -36,3 +36,17 @@ def test_standings_at_from_rows_out_of_order_match_the_raw_rows(load_corpus_race
         assert np.allclose([g[4] for g in got], [w[4] for w in want]), (order, t)
         picked = table.iloc[last_rows_at(table, t)]
         assert sorted(zip(picked["car"], picked["lap"])) == sorted((w[0], w[1]) for w in want)
+
+
+@pytest.mark.parametrize("order", ["shuffled", "reversed"])
+def test_final_standings_from_rows_out_of_order_match_the_raw_rows(load_corpus_race, order):
+    """Each car's last crossing is its highest lap, wherever its row stands in the table."""
+    laps = load_corpus_race(RACE).laps
+    raw = read_race(lap_file(RACE))
+    n = len(laps)
+    perm = np.random.default_rng(16).permutation(n) if order == "shuffled" else np.arange(n)[::-1]
+    table = laps.iloc[perm].reset_index(drop=True)
+    want = [(r["car"], r["laps"], r["position"], r["class_position"]) for r in raw.final_order()]
+    got = [g[:4] for g in rows(final_standings(table))]
+    assert got == want
+    assert len(want) == len(raw.cars)

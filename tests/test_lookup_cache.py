@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
 
 import pytest
@@ -43,6 +44,12 @@ def db(tmp_path_factory):
     return path
 
 
+def settle(path) -> None:
+    """The archive last written a minute ago: old enough to be snapshotted (lookup_cache.RACY_SECONDS)."""
+    st = os.stat(path)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns - 60 * 10**9))
+
+
 def keating(db) -> dict:
     res = runner.invoke(app, ["drivers", str(lap_file("lemans-2024")), "--db", str(db), "--json"])
     assert res.exit_code == 0, res.output
@@ -57,6 +64,7 @@ def test_unchanged_archive_is_not_read_again_and_a_write_is_seen(db, tmp_path, m
     monkeypatch.setenv("STINTLAB_CACHE", str(tmp_path / "cache"))
     copy = tmp_path / "arc.duckdb"
     shutil.copy(db, copy)
+    settle(copy)
     bronze, platinum = licence("Ben", "Keating"), licence("Oliver", "Jarvis")
     assert (bronze, platinum) == ("Bronze", "Platinum")
 
@@ -83,7 +91,9 @@ def test_unusable_cache_falls_back_to_the_archive(db, tmp_path, monkeypatch):
     monkeypatch.setenv("STINTLAB_CACHE", str(cache))
     copy = tmp_path / "arc.duckdb"
     shutil.copy(db, copy)
+    settle(copy)
     first = keating(copy)
+    assert list((cache / "lookup").glob("*.pickle"))
     for f in (cache / "lookup").glob("*.pickle"):
         f.write_bytes(b"not a pickle")
     assert keating(copy) == first
@@ -96,6 +106,8 @@ def test_snapshots_of_removed_archives_are_forgotten(db, tmp_path, monkeypatch):
     gone, kept = tmp_path / "gone.duckdb", tmp_path / "kept.duckdb"
     shutil.copy(db, gone)
     shutil.copy(db, kept)
+    settle(gone)
+    settle(kept)
     assert keating(gone)["category"] == licence("Ben", "Keating")
     assert len(list((cache / "lookup").glob("*.pickle"))) == 1
     gone.unlink()
@@ -103,3 +115,68 @@ def test_snapshots_of_removed_archives_are_forgotten(db, tmp_path, monkeypatch):
     left = list((cache / "lookup").glob("*.pickle"))
     index = json.loads((cache / "lookup" / "index.json").read_text(encoding="utf-8"))
     assert [p.name for p in left] == list(index) and list(index.values()) == [str(kept.resolve())]
+
+
+def alias_keating_to_jarvis(path) -> None:
+    res = runner.invoke(app, ["archive", "alias", "Ben Keating", "Oliver Jarvis", "--db", str(path)])
+    assert res.exit_code == 0, res.output
+
+
+def test_an_archive_written_just_now_is_not_snapshotted(db, tmp_path, monkeypatch):
+    """A write in the same file-time tick as a snapshot would leave the stamp unchanged: an archive modified
+    less than RACY_SECONDS ago is read but not kept, so the alias written right after is seen."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("STINTLAB_CACHE", str(cache))
+    copy = tmp_path / "arc.duckdb"
+    shutil.copy(db, copy)  # modified now
+    assert keating(copy)["category"] == licence("Ben", "Keating")
+    assert not list((cache / "lookup").glob("*.pickle"))
+    alias_keating_to_jarvis(copy)
+    assert keating(copy)["category"] == licence("Oliver", "Jarvis")
+
+
+def test_an_archive_replaced_by_another_of_the_same_size_and_time_is_read_again(db, tmp_path, monkeypatch):
+    """The stamp holds the inode: another archive moved in with the same size and modification time (a restore
+    with ``cp -p``, ``rsync -t``) is not answered from the first one's snapshot."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("STINTLAB_CACHE", str(cache))
+    copy, other = tmp_path / "arc.duckdb", tmp_path / "other.duckdb"
+    shutil.copy(db, copy)
+    shutil.copy(db, other)
+    res = runner.invoke(app, ["archive", "alias", "Louis Deletraz", "Jordan Taylor", "--db", str(copy)])  # not Keating
+    assert res.exit_code == 0, res.output
+    alias_keating_to_jarvis(other)
+    assert other.stat().st_size == copy.stat().st_size  # one alias each: the same blocks
+    settle(copy)
+    assert keating(copy)["category"] == licence("Ben", "Keating")
+    assert len(list((cache / "lookup").glob("*.pickle"))) == 1
+    st = copy.stat()
+    os.utime(other, ns=(st.st_atime_ns, st.st_mtime_ns))
+    os.replace(other, copy)
+    assert keating(copy)["category"] == licence("Oliver", "Jarvis")
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="file ownership and modes are POSIX")
+def test_a_snapshot_others_can_write_is_not_unpickled(db, tmp_path, monkeypatch):
+    """Unpickling runs code: a snapshot file writable by the group or others is ignored (the archive is read),
+    and snapshots are written private (0600) whatever the umask."""
+    from stintlab.archive import lookup_cache
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("STINTLAB_CACHE", str(cache))
+    copy = tmp_path / "arc.duckdb"
+    shutil.copy(db, copy)
+    settle(copy)
+    old = os.umask(0o002)
+    try:
+        first = keating(copy)
+    finally:
+        os.umask(old)
+    (snap,) = (cache / "lookup").glob("*.pickle")
+    assert snap.stat().st_mode & 0o777 == 0o600
+    reads = []
+    real = lookup_cache.read_inputs
+    monkeypatch.setattr(lookup_cache, "read_inputs", lambda *a, **k: reads.append(a) or real(*a, **k))
+    assert keating(copy) == first and reads == []
+    snap.chmod(0o666)
+    assert keating(copy) == first and len(reads) == 1

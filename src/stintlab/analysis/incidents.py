@@ -37,7 +37,7 @@ import pandas as pd
 
 from stintlab.analysis.context import car_runs, codes
 from stintlab.analysis.flags import window_median
-from stintlab.analysis.grouping import compensated_sums, stable_order
+from stintlab.analysis.grouping import group_sums, stable_order
 from stintlab.analysis.medians import centred_bounds, grouped_time_window_bounds, rolling_median
 from stintlab.analysis.slowzones import HALF_WINDOW, as_passages, passage_arrays
 from stintlab.config import THRESHOLDS
@@ -159,11 +159,7 @@ def _per_lap(rows: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
     v[lap, slot] = x[by_row]
     at = np.full((len(first), width), -1, dtype=np.int64)
     at[lap, slot] = by_row
-    if len(x) and not (rows[1:] < rows[:-1]).any() and not np.isnan(x).any():
-        # rows already in order, nothing NaN: pandas sums with ufunc.reduceat (as pace._grouped_mean)
-        total = np.add.reduceat(x, first)
-    else:  # pandas' group sum: Kahan-compensated, one passage after the other, NaN skipped
-        total = compensated_sums(x[by_row][:, None], first, size)[:, 0]
+    total = group_sums(x[by_row], first, size, in_order=not (rows[1:] < rows[:-1]).any())  # as pandas sums
     best = np.argmax(np.where(np.isnan(v), -np.inf, v), axis=1)  # first largest; NaN never wins
     top = at[np.arange(len(first)), best]
     return rs[first], total, top

@@ -51,6 +51,7 @@ import pandas as pd
 
 from stintlab.analysis.context import codes, group_key, values
 from stintlab.analysis.finish_rules import ClassificationRule, classification_rule, rule_for_classes
+from stintlab.analysis.grouping import stable_order
 from stintlab.config import THRESHOLDS
 
 __all__ = [
@@ -84,14 +85,24 @@ _EPS = 1e-6
 
 
 def last_rows(laps: pd.DataFrame) -> np.ndarray:
-    """Positions (``iloc``) of each car's last row, in table order.
+    """Positions (``iloc``) of each car's last crossing (its last row when its rows are in lap order,
+    else its row of the highest lap, ties: the last in table order), in table order.
 
     >>> last_rows(pd.DataFrame({"car": ["1", "1", "2", "1"], "lap": [1, 2, 1, 3]})).tolist()
     [2, 3]
+    >>> last_rows(pd.DataFrame({"car": ["1", "1", "2", "1"], "lap": [1, 3, 1, 2]})).tolist()
+    [1, 2]
     """
     if len(laps) == 0:
         return np.zeros(0, dtype=np.int64)
-    return _last_positions(codes(laps, "car")[0])
+    car = codes(laps, "car")[0]
+    if "lap" not in laps:
+        return _last_positions(car)
+    lap = laps["lap"].to_numpy(dtype=float, na_value=np.nan)
+    if _in_time_order(car, lap):
+        return _last_positions(car)
+    o = np.lexsort((np.nan_to_num(lap, nan=-np.inf), car))  # a missing lap number never counts as the last
+    return np.sort(o[np.r_[car[o][1:] != car[o][:-1], True]])
 
 
 def _last_positions(codes: np.ndarray) -> np.ndarray:
@@ -122,7 +133,24 @@ def last_rows_at(laps: pd.DataFrame, t: float) -> np.ndarray:
     keep = np.flatnonzero(el <= t)
     if keep.size == 0:
         return keep
-    return keep[_last_positions(codes(laps, "car")[0][keep])]
+    car, e = codes(laps, "car")[0][keep], el[keep]
+    if _in_time_order(car, e):  # each car's rows in race-time order (canonical, or sorted by time)
+        return keep[_last_positions(car)]
+    # rows out of order: each car's latest crossing (ties: the last in table order), as last_rows_at_times
+    o = np.lexsort((e, car))
+    return np.sort(keep[o[np.r_[car[o][1:] != car[o][:-1], True]]])
+
+
+def _in_time_order(car: np.ndarray, el: np.ndarray) -> bool:
+    """Each car's rows (in table order) have non-decreasing race times (or lap numbers; NaN: no)."""
+    if len(car) < 2:
+        return True
+    change = car[1:] != car[:-1]
+    if bool((car[1:] >= car[:-1]).all()):  # rows of a car together: no reordering needed
+        return bool((change | (el[1:] >= el[:-1])).all())
+    o = stable_order(car)
+    c, x = car[o], el[o]
+    return bool(((c[1:] != c[:-1]) | (x[1:] >= x[:-1])).all())
 
 
 def last_crossings_at(laps: pd.DataFrame, t: float) -> pd.DataFrame:

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from stintlab.analysis.context import codes, keep_taken_codes, kept, values
-from stintlab.analysis.grouping import stable_order
+from stintlab.analysis.grouping import group_sums, stable_order
 from stintlab.analysis.medians import window_medians
 from stintlab.config import THRESHOLDS
 from stintlab.schema import check_columns
@@ -130,7 +130,7 @@ def _stint_means(lt: np.ndarray, key: np.ndarray, ok: np.ndarray) -> np.ndarray:
     starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.zeros(0, dtype=np.int64)
     if len(key) and ok.all() and not np.isnan(lt).any() and len(np.unique(key[starts])) == len(starts):
         size = np.diff(np.r_[starts, len(key)])
-        return np.repeat(np.add.reduceat(lt, starts) / size.astype(np.float64), size)
+        return np.repeat(group_sums(lt, starts, size) / size.astype(np.float64), size)
     return pd.Series(lt).groupby(np.where(ok, key, np.nan), sort=False).transform("mean").to_numpy()
 
 
@@ -261,7 +261,8 @@ def _grouped_mean(v: np.ndarray, gid: np.ndarray, n_groups: int) -> np.ndarray |
         return None
     starts = np.flatnonzero(np.r_[True, gid[1:] != gid[:-1]])
     out = np.full(n_groups, np.nan)
-    out[gid[starts]] = np.add.reduceat(v, starts) / np.diff(np.r_[starts, len(v)]).astype(np.float64)
+    size = np.diff(np.r_[starts, len(v)])
+    out[gid[starts]] = group_sums(v, starts, size) / size.astype(np.float64)
     return out
 
 

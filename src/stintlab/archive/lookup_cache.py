@@ -10,8 +10,12 @@ only when ``estimates``), the stored calibration and every race's (race_id, sour
 archive file, stamped with the size and modification time of the archive file and of its write-ahead log
 (``.wal``), and with stintlab's version and its snapshot-making modules' modification times: any write to the
 archive (or another stintlab) changes the stamp and the next command reads the archive again. A snapshot
-is written only when the stamp is the same after reading as before (no writer in between); a Parquet export
-(a folder or URL) is read every time. A cache that cannot be read or written is ignored.
+is written only when the stamp is the same after reading as before (no writer in between) and the archive was
+last modified at least :data:`RACY_SECONDS` ago: a write in the same clock tick as the snapshot (file times are
+coarse: milliseconds to seconds) would leave the stamp unchanged. The stamp also holds the file's device and
+inode (an archive replaced by another file of the same size and time). Only snapshot files owned by the user and
+writable by nobody else are unpickled (a pickle runs code when read); the folder is made private. A Parquet
+export (a folder or URL) is read every time. A cache that cannot be read or written is ignored.
 """
 
 from __future__ import annotations
@@ -24,7 +28,11 @@ import pickle
 from pathlib import Path
 
 #: changes whenever what a snapshot holds (or how it is made) changes: older files are read again
-FORMAT = 1
+FORMAT = 2
+
+#: an archive modified less than this many seconds ago is not snapshotted (another write may follow in the
+#: same file-time tick, unseen by the stamp)
+RACY_SECONDS = 2.0
 
 
 def _stamp(path: Path) -> tuple | None:
@@ -41,7 +49,23 @@ def _stamp(path: Path) -> tuple | None:
         w = (ws.st_size, ws.st_mtime_ns)
     except OSError:
         w = None
-    return (FORMAT, _code_stamp(), str(path.resolve()), st.st_size, st.st_mtime_ns, w)
+    return (FORMAT, _code_stamp(), str(path.resolve()), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, w)
+
+
+def _settled(stamp: tuple) -> bool:
+    """The archive (and its WAL) last modified at least :data:`RACY_SECONDS` ago."""
+    import time
+
+    newest = max(stamp[6], stamp[7][1] if stamp[7] else 0)
+    return time.time_ns() - newest >= RACY_SECONDS * 1e9
+
+
+def _trusted(fh) -> bool:
+    """A snapshot file owned by this user and writable by no one else (always true where there are no uids)."""
+    if not hasattr(os, "getuid"):
+        return True
+    st = os.fstat(fh.fileno())
+    return st.st_uid == os.getuid() and not st.st_mode & 0o022
 
 
 def _code_stamp() -> tuple:
@@ -102,13 +126,13 @@ def lookup_inputs(path: Path, estimates: bool = True) -> dict:
     file = _cache_file(path, estimates)
     try:
         with open(file, "rb") as fh:
-            kept = pickle.load(fh)
+            kept = pickle.load(fh) if _trusted(fh) else {}
         if kept.get("stamp") == stamp:
             return kept["inputs"]
     except Exception:  # noqa: BLE001, S110 (no cache, another format, a damaged file: read the archive)
         pass
     inputs = read_inputs(path, estimates)
-    if _stamp(path) == stamp:
+    if _stamp(path) == stamp and _settled(stamp):
         _keep(file, path, {"stamp": stamp, "inputs": inputs})
     return inputs
 
@@ -117,10 +141,12 @@ def _keep(file: Path, path: Path, data: dict) -> None:
     """Write a snapshot (atomically: a temporary file renamed), and forget the snapshots of archives that no longer
     exist (``index.json``: snapshot file -> archive; tests and scratch archives would otherwise leave theirs). A cache
     that cannot be written is skipped: the command answers all the same."""
-    tmp = file.with_name(f"{file.name}.{os.getpid()}.tmp")
+    import threading
+
+    tmp = file.with_name(f"{file.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
-        file.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as fh:
+        file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as fh:  # private, any umask
             pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, file)
         index_file = file.parent / "index.json"
@@ -134,7 +160,7 @@ def _keep(file: Path, path: Path, data: dict) -> None:
             if not Path(where).exists():
                 (file.parent / Path(name).name).unlink(missing_ok=True)
                 del index[name]
-        itmp = index_file.with_name(f"index.json.{os.getpid()}.tmp")
+        itmp = index_file.with_name(f"index.json.{os.getpid()}.{threading.get_ident()}.tmp")
         itmp.write_text(json.dumps(index, indent=0, sort_keys=True), encoding="utf-8")
         os.replace(itmp, index_file)
     except Exception:  # noqa: BLE001 (a full disk, a read-only home, an unpicklable value: no snapshot kept)

@@ -97,6 +97,8 @@ def parse_time_columns(columns: dict[str, pa.Array], path, first_line: Lines = 2
     names = list(columns)
     if not names:
         return {}
+    # a null (a short row, an array built from Python values) is an empty value: NaN, as ""
+    columns = {k: (a.fill_null("") if a.null_count else a) for k, a in columns.items()}
     fast = _fast_time_columns(columns, path, first_line)
     if fast is not None:
         return fast

@@ -435,3 +435,26 @@ def test_report_of_a_car_retired_in_the_pits_on_lap_1_warns_nothing(tmp_path, ca
         warnings.simplefilter("error", RuntimeWarning)
         rep = cli(capsys, "report", f, "--car", "7", "-o", tmp_path / "r7.html")
     assert rep["car"] == "7" and rep["bytes"] > 0
+
+
+@pytest.mark.parametrize("name", ["lemans-2019", "lemans-2024"])
+def test_annotate_with_missing_lap_times_places_no_passage_without_times(name):
+    """A lap table where every 50th lap time is missing (a timekeeper's blank cell): annotate answers
+    (Le Mans 2019, no flag column, crashed in the full-course detector on int(NaN)); a lap without a
+    time is never an incident; Le Mans 2024's flag-column neutralisations stay those of the complete table."""
+    import numpy as np
+
+    race = stintlab.load(lap_file(name))
+    full = annotate(race.laps)
+    laps = race.laps.copy()
+    blank = laps.index[::50]
+    laps.loc[blank, "lap_time"] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no NaN cast to an integer on the way
+        got = annotate(laps)
+    assert len(got) == len(laps) == len(full)
+    assert not got.loc[blank, "incident"].any()
+    if name == "lemans-2024":  # raw FLAG_AT_FL: GF 12,980, SF 2,481, FCY 85, FF 47 rows
+        flagged = race.laps["flag"].isin(["SF", "FCY"]).to_numpy()
+        assert flagged.sum() == 2481 + 85
+        assert got["neutralised"].to_numpy()[flagged].all() and full["neutralised"].to_numpy()[flagged].all()

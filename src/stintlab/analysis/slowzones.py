@@ -372,13 +372,15 @@ def full_course_spans(passages: pd.DataFrame) -> list[tuple[float, float]]:
         return []
     p = as_passages(passages)
     enter, exit_, ratio, sector = p.enter, p.exit, p.ratio, p.sector
-    keep = ratio < STOPPED_RATIO
+    keep = (ratio < STOPPED_RATIO) & np.isfinite(enter) & np.isfinite(exit_)  # a passage without times: not placed
     if not keep.any():
         return []
     t0 = float(enter[keep].min())
     n = int((exit_[keep].max() - t0) // FULL_STEP) + 2
-    b0 = ((enter - t0) // FULL_STEP).astype(np.int64)
-    b1 = ((exit_ - t0) // FULL_STEP).astype(np.int64) + 1
+    b0 = np.zeros(len(enter), dtype=np.int64)
+    b1 = np.zeros(len(exit_), dtype=np.int64)
+    b0[keep] = ((enter[keep] - t0) // FULL_STEP).astype(np.int64)
+    b1[keep] = ((exit_[keep] - t0) // FULL_STEP).astype(np.int64) + 1
     # passages in progress per time step and sector: one row of counts per sector (entries minus exits, summed)
     numbers, which = np.unique(sector, return_inverse=True)
     if len(numbers) < 2:

@@ -36,7 +36,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from stintlab.analysis.context import car_runs
+from stintlab.analysis.context import car_runs, in_lap_order
 from stintlab.analysis.flags import neutral_state
 from stintlab.analysis.incidents import incident_figures, sector_losses
 from stintlab.analysis.slowzones import (
@@ -95,15 +95,18 @@ def stint_starts(laps: pd.DataFrame) -> np.ndarray:
 
 def annotate(laps: pd.DataFrame) -> pd.DataFrame:
     """The lap table plus neutralised, neutral_kind, incident, slow_zone (a sector driven in a slow
-    zone: :mod:`stintlab.analysis.slowzones`), clean, stint, hour, expected, time_lost."""
+    zone: :mod:`stintlab.analysis.slowzones`), clean, stint, hour, expected, time_lost; each car's rows
+    together in lap order (:func:`~stintlab.analysis.context.in_lap_order`)."""
     return annotate_with_zones(laps)[0]
 
 
 def annotate_with_zones(laps: pd.DataFrame, sections: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(:func:`annotate` of ``laps``, the :func:`~stintlab.analysis.slowzones.slow_zones` found on
     the way): one pass for both. ``sections``: the race's section side table (WIGE: the five
-    Nordschleife sectors), so slow zones, Code 60 zones and class losses use the source's sectors."""
+    Nordschleife sectors), so slow zones, Code 60 zones and class losses use the source's sectors.
+    Rows out of (car, lap) order are put in it first (:func:`~stintlab.analysis.context.in_lap_order`)."""
     check_columns(laps, "laps", "annotate()", ANNOTATE_NEEDS)
+    laps = in_lap_order(laps)
     out = laps.copy()
     if laps.empty:
         for c, dt in (

@@ -42,6 +42,7 @@ __all__ = [
     "codes",
     "group_key",
     "has_values",
+    "in_lap_order",
     "keep_taken_codes",
     "kept",
     "rows_of",
@@ -197,6 +198,30 @@ def car_runs(laps: pd.DataFrame) -> CarRuns:
     if "runs" not in store:
         store.setdefault("runs", _runs_of(values(laps, "car")))
     return store["runs"]
+
+
+def in_lap_order(laps: pd.DataFrame) -> pd.DataFrame:
+    """``laps`` with each car's rows together and in lap order (a missing lap number last): the order
+    the analysis kernels read (a file as published, a loaded race). The same object when already so; a
+    shuffled, reversed or out-of-order table is reordered (new index; cars in natural order, "2" before
+    "19", as :func:`stintlab.load` gives them), so that it gives the answers of the ordered one.
+
+    >>> in_lap_order(pd.DataFrame({"car": ["7", "8", "7"], "lap": [2, 1, 1]}))[["car", "lap"]].values.tolist()
+    [['7', 1], ['7', 2], ['8', 1]]
+    """
+    if len(laps) < 2 or "car" not in laps or "lap" not in laps:
+        return laps
+    car = codes(laps, "car")[0]
+    lap = np.nan_to_num(laps["lap"].to_numpy(dtype=float, na_value=np.nan), nan=np.inf)
+    if (car[1:] >= car[:-1]).all() and ((car[1:] != car[:-1]) | (lap[1:] >= lap[:-1])).all():
+        return laps
+    from stintlab.display import car_key  # the one natural order of car numbers
+
+    names = codes(laps, "car")[1]
+    rank = np.empty(len(names) + 1, dtype=np.int64)
+    rank[np.array(sorted(range(len(names)), key=lambda i: car_key(str(names[i]))), dtype=np.int64)] = np.arange(len(names))
+    rank[-1] = -1  # a row without a car number (code -1) first
+    return laps.iloc[np.lexsort((lap, rank[car]))].reset_index(drop=True)
 
 
 class LapContext:

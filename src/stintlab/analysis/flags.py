@@ -51,7 +51,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from stintlab.analysis.context import car_runs, codes, group_key, has_values, values
+from stintlab.analysis.context import car_runs, codes, group_key, has_values, in_lap_order, values
 from stintlab.analysis.grouping import stable_order
 from stintlab.analysis.medians import rolling_median, time_window_bounds
 from stintlab.config import THRESHOLDS
@@ -297,6 +297,7 @@ def neutralisations(laps: pd.DataFrame, infer: bool = False) -> pd.DataFrame:
     """
     if laps.empty:
         return empty_table("phases")
+    laps = in_lap_order(laps)
     order = _time_order(laps)
     kinds = _kinds_per_row(laps, infer, order=order)
     phases = _phases(laps, kinds, order)

@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 
 from stintlab.analysis.annotate import stint_numbers
-from stintlab.analysis.context import car_runs, codes, group_key, rows_of, strings, values
+from stintlab.analysis.context import car_runs, codes, group_key, in_lap_order, rows_of, strings, values
 from stintlab.analysis.grouping import compensated_sums
 from stintlab.analysis.order import snapshot_file, took_the_flag
 from stintlab.analysis.window import worst_window, worst_windows  # the one driving-window algorithm (re-exported)
@@ -86,6 +86,7 @@ def stints(laps: pd.DataFrame, car=None, *, took: pd.Series | None = None) -> pd
     ``car``: only that car's stints (who took the flag is still decided on the whole race, so pass
     the whole race when ``laps`` holds a subset of the cars). ``took``: :func:`took_the_flag` of
     ``laps`` when already known (a Race keeps it)."""
+    laps = in_lap_order(laps)  # each car's rows together, in lap order (a shuffled table: the same stints)
     # a file taken while the race was running (hourly snapshot): the last stints end with the file
     snapshot = snapshot_file(laps)
     running = took_the_flag(laps) if took is None else took  # per car: at or after the winner's finish, or stopped by the final red flag
@@ -206,6 +207,7 @@ def driver_spells(laps: pd.DataFrame) -> pd.DataFrame:
     duration (end - start), pit_excluded, drive_time (duration minus the pit time excluded)."""
     if laps.empty:
         return empty_table("driver_spells")
+    laps = in_lap_order(laps)
     n = len(laps)
     drv = codes(laps, "driver", filled=True)[0]
     new = car_runs(laps).first | np.r_[True, drv[1:] != drv[:-1]]
@@ -281,6 +283,7 @@ def drive_time(laps: pd.DataFrame, window: float = 6 * 3600.0, spells: pd.DataFr
     cols = DRIVE_TIME_COLUMNS
     if laps.empty:
         return empty_table("drive_time")
+    laps = in_lap_order(laps)
     sp = driver_spells(laps) if spells is None else spells
     # (car, driver) groups of the spells in first-appearance order, spells without a driver left
     # out (groupby(["car", "driver"], sort=False)); rows sorted by group, table order within it

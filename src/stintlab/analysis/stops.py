@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 
 from stintlab.analysis.annotate import annotate  # noqa: F401  (the chain: stops(annotate(laps)))
-from stintlab.analysis.context import car_runs, codes, strings, values
+from stintlab.analysis.context import car_runs, codes, in_lap_order, strings, values
 from stintlab.analysis.medians import window_medians
 from stintlab.analysis.order import took_the_flag
 from stintlab.analysis.stints import flag_per_car_code, rank_in_group
@@ -206,7 +206,7 @@ def stops(annotated: pd.DataFrame, *, took: pd.Series | None = None) -> pd.DataF
     if annotated.empty:
         return empty_table("stops")
     check_columns(annotated, "annotated_laps", "stops()", ANNOTATED_NEEDED)
-    a = annotated
+    a = in_lap_order(annotated)
     car_c, car_names = codes(a, "car")
     cls_c, cls_names = codes(a, "class", filled=True)  # (kept by annotate) and missing as -1:
     cls_c = np.where(a["class"].isna().to_numpy(), -1, cls_c)

@@ -36,7 +36,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from stintlab.analysis.context import car_runs, codes
+from stintlab.analysis.context import car_runs, codes, in_lap_order
 from stintlab.analysis.flags import neutralisations
 from stintlab.analysis.lookup import find_car, no_lap_message  # no_lap_message: re-exported
 from stintlab.analysis.order import last_rows, order_index
@@ -278,7 +278,7 @@ def time_loss_account(
     if laps.empty:
         return empty_table("time_losses")
     check_columns(laps, "annotated_laps", "time_loss_account()", TIMELINE_NEEDS)
-    a = laps
+    a = in_lap_order(laps)
     sp = stops(a) if stops_table is None else stops_table
     car_codes, cars = codes(a, "car")
     n = len(cars)

@@ -24,18 +24,10 @@ import pytest
 from conftest import lap_file
 from oracle import read_race
 from stintlab.analysis.pace import car_metrics, driver_metrics
-from stintlab.analysis.rankings import CI_LEVEL, N_BOOT, _draws, best_performers, bootstrap_interval
+from stintlab.analysis.rankings import N_BOOT, _draws, best_performers, bootstrap_interval
+from test_bootstrap_counts import _reference as plain_bootstrap  # the documented draws, one resample at a time
 
 RACE = "lemans-2024"
-
-
-def _plain_bootstrap(values: list[float], stat) -> tuple[float, float]:
-    n = len(values)
-    idx = np.random.default_rng(0).integers(0, n, size=(N_BOOT, n))  # the documented draws: seed 0
-    per_resample = [stat([values[i] for i in row]) for row in idx.tolist()]
-    a = (1.0 - CI_LEVEL) / 2.0
-    lo, hi = np.quantile(np.array(per_resample), [a, 1.0 - a])
-    return float(lo), float(hi)
 
 
 def _best_k_mean(k_of):
@@ -70,7 +62,7 @@ def test_shared_draws_are_a_plain_bootstrap_for_every_driver_with_that_lap_count
             times = laps[car][:n]
             for metric, stat in STATS.items():
                 got = bootstrap_interval(times, metric)
-                want = _plain_bootstrap(times, stat)
+                want = plain_bootstrap(times, stat)
                 assert got == pytest.approx(want, abs=1e-9), (car, metric)
         checked += 1
     assert checked >= 6

@@ -53,7 +53,7 @@ import pandas as pd
 
 from stintlab.analysis.context import car_runs, codes, group_key, has_values, in_lap_order, values
 from stintlab.analysis.grouping import stable_order
-from stintlab.analysis.medians import rolling_median, time_window_bounds
+from stintlab.analysis.medians import median_may_reach, rolling_median, rolling_median_where, time_window_bounds
 from stintlab.config import THRESHOLDS
 from stintlab.schema import empty_table
 
@@ -140,7 +140,12 @@ def _infer_kinds(laps: pd.DataFrame, ratio: np.ndarray | None = None, order: np.
     lt = laps["lap_time"].to_numpy(dtype=float)
     typical = float(np.nanmedian(lt[np.isfinite(ratio)]))
     half = WINDOW_FRACTION * typical
-    med = window_median(t, r, half)
+    # the field median is only compared with EXTEND_RATIO, INFER_RATIO and RED_RATIO (peak of a run
+    # of crossings at least INFER_RATIO): computed where it may reach the least of them, NaN
+    # elsewhere (every comparison False there, as with the value, below them all)
+    start, end = time_window_bounds(t, half)
+    least = min(EXTEND_RATIO, INFER_RATIO, RED_RATIO)
+    med = rolling_median_where(r, start, end, median_may_reach(r, start, end, least))
     neutral = med >= INFER_RATIO
     # hysteresis: a run grows backwards and forwards over crossings still clearly slow
     # (>= EXTEND_RATIO): the laps on which the neutralisation began or ended

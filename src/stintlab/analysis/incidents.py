@@ -38,7 +38,14 @@ import pandas as pd
 from stintlab.analysis.context import car_runs, codes
 from stintlab.analysis.flags import window_median
 from stintlab.analysis.grouping import group_sums, stable_order
-from stintlab.analysis.medians import centred_bounds, grouped_time_window_bounds, rolling_median
+from stintlab.analysis.medians import (
+    centred_bounds,
+    grouped_time_window_bounds,
+    median_may_reach,
+    rolling_median,
+    rolling_median_where,
+    time_window_bounds,
+)
 from stintlab.analysis.slowzones import HALF_WINDOW, as_passages, passage_arrays
 from stintlab.config import THRESHOLDS
 from stintlab.schema import empty_table
@@ -77,6 +84,12 @@ def racing_mask(laps: pd.DataFrame, neutralised: np.ndarray) -> np.ndarray:
 
 def lap_expectation(laps: pd.DataFrame, racing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(expected, field) per row, NaN where not computable (see module docstring)."""
+    return _expectation(laps, racing)
+
+
+def _expectation(laps: pd.DataFrame, racing: np.ndarray, field_above_one: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`lap_expectation`; ``field_above_one``: the field factor computed only where it may
+    be above 1, 1.0 elsewhere (:func:`incident_figures` reads it as max(field, 1), NaN as 1)."""
     n = len(laps)
     expected = np.full(n, np.nan)
     field = np.full(n, np.nan)
@@ -101,7 +114,12 @@ def lap_expectation(laps: pd.DataFrame, racing: np.ndarray) -> tuple[np.ndarray,
     order = stable_order(el)
     t, r = el[order], ratio[order]
     typical = float(np.nanmedian(exp_sub)) if np.isfinite(exp_sub).any() else 0.0
-    f = window_median(t, r, 0.5 * typical)
+    if field_above_one:
+        start, end = time_window_bounds(t, 0.5 * typical)  # t not empty: idx is not
+        need = median_may_reach(r, start, end, np.nextafter(1.0, 2.0))
+        f = np.where(need, rolling_median_where(r, start, end, need, 1), 1.0)
+    else:
+        f = window_median(t, r, 0.5 * typical)
     fo = np.empty(len(t))
     fo[order] = f
     field[idx] = fo
@@ -131,8 +149,13 @@ def sector_losses(
     by_group = stable_order(group)
     gs = group[by_group]
     start, end = grouped_time_window_bounds(exit_t[by_group], np.flatnonzero(np.r_[True, gs[1:] != gs[:-1]]), HALF_WINDOW)
+    # the field ratio F is read as max(F, 1) and a passage no slower than its car's median (ratio
+    # <= 1) loses nothing whatever F: F computed only where the ratio is above 1 and F may be,
+    # 1.0 elsewhere (the same excess, to the bit)
+    v = ratio[by_group]
+    need = ~(v <= 1.0) & median_may_reach(v, start, end, np.nextafter(1.0, 2.0))
     field = np.empty(len(p))
-    field[by_group] = rolling_median(ratio[by_group], start, end, 1)
+    field[by_group] = np.where(need, rolling_median_where(v, start, end, need, 1), 1.0)
     excess = np.maximum(time - time / ratio * np.maximum(field, 1.0), 0.0)
     lap_rows, total, top = _per_lap(rows, excess)
     lost[lap_rows] = total
@@ -173,7 +196,7 @@ def incident_figures(
     minus it. ``neutralised`` as in :func:`racing_mask`; ``against_class``: the first array of
     :func:`sector_losses` of the same laps when already computed."""
     racing = racing_mask(laps, neutralised)
-    expected, field = lap_expectation(laps, racing)
+    expected, field = _expectation(laps, racing, field_above_one=True)  # field read as max(field, 1) only
     base = expected * np.maximum(np.nan_to_num(field, nan=1.0), 1.0)
     lt = laps["lap_time"].to_numpy(dtype=float)
     loss = lt - base

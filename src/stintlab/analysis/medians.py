@@ -24,6 +24,10 @@ __all__ = [
     "time_window_bounds",
     "grouped_time_window_bounds",
     "centred_bounds",
+    "median_may_reach",
+    "rolling_median_at",
+    "rolling_median_where",
+    "interp_reads",
 ]
 
 
@@ -36,7 +40,9 @@ class _Bounds(BaseIndexer):
 
 def rolling_median(v: np.ndarray, start: np.ndarray, end: np.ndarray, min_periods: int = 1) -> np.ndarray:
     """Per k, the median of the non-NaN values of ``v[start[k]:end[k]]``, NaN when fewer than
-    ``min_periods`` (pandas' rolling median: its skip-list kernel, the same values).
+    ``min_periods`` (pandas' rolling median, the same values: the middle value, or the mean of the
+    middle pair as ``(low + high) / 2``): :func:`rolling_median_at` every row (each window's values
+    sorted, windows of one size together; pandas' skip-list kernel for very wide windows).
 
     >>> rolling_median(np.array([3.0, np.nan, 1.0, 2.0]), np.array([0, 0, 1, 2]), np.array([1, 3, 4, 4])).tolist()
     [3.0, 2.0, 1.5, 1.5]
@@ -44,9 +50,44 @@ def rolling_median(v: np.ndarray, start: np.ndarray, end: np.ndarray, min_period
     v = np.asarray(v, dtype=float)
     if len(v) == 0:
         return np.zeros(0)
+    return rolling_median_at(v, start, end, np.arange(len(v)), min_periods)
+
+
+_SORT_LIMIT = 1 << 22
+"""Most values (over all windows) :func:`rolling_median` sorts (32 MB of floats); beyond, pandas' kernel."""
+
+
+def _pandas_rolling_median(v: np.ndarray, start: np.ndarray, end: np.ndarray, min_periods: int) -> np.ndarray:
+    """pandas' rolling median over the given window bounds (its skip-list kernel)."""
     b = _Bounds()
-    b.start, b.end = np.asarray(start, dtype=np.int64), np.asarray(end, dtype=np.int64)
+    b.start, b.end = start, end
     return pd.Series(v).rolling(b, min_periods=min_periods).median().to_numpy()
+
+
+def _sorted_medians(v: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Per k, the median of ``v[lo[k]:hi[k]]`` (``v`` without NaN; NaN for an empty slice): the
+    slices of each length c gathered in one (rows, c) array, sorted row by row, the middle value or
+    ``(low + high) / 2`` of the middle pair read (pandas' formula).
+
+    >>> _sorted_medians(np.array([4.0, 1.0, 3.0, 2.0]), np.array([0, 0, 1, 2]), np.array([1, 4, 4, 2])).tolist()
+    [4.0, 2.5, 2.0, nan]
+    """
+    cnt = hi - lo
+    out = np.full(len(lo), np.nan)
+    if not len(lo):
+        return out
+    by_cnt = np.argsort(cnt, kind="stable")
+    sc = cnt[by_cnt]
+    cuts = np.flatnonzero(np.r_[True, sc[1:] != sc[:-1]])
+    for a, b in zip(cuts, np.r_[cuts[1:], len(sc)]):
+        c = int(sc[a])
+        if c <= 0:
+            continue
+        rows = by_cnt[a:b]
+        m = v[lo[rows][:, None] + np.arange(c)]
+        m.sort(axis=1)
+        out[rows] = (m[:, (c - 1) // 2] + m[:, c // 2]) / 2.0  # (x + x) / 2 == x for an odd count
+    return out
 
 
 def _seconds_as_ns(t: np.ndarray) -> np.ndarray | None:
@@ -191,3 +232,83 @@ def window_medians(v: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     ok = (cnt > 0) & (nans[np.clip(hi, 0, len(v))] == nans[np.clip(lo, 0, len(v))])
     out[ok] = ((a + b) / 2.0)[ok]  # the mean of the middle pair, as np.median; (x + x) / 2 == x
     return out
+
+
+def median_may_reach(v: np.ndarray, start: np.ndarray, end: np.ndarray, r: float, min_periods: int = 1) -> np.ndarray:
+    """Per k, False where :func:`rolling_median` ``(v, start, end, min_periods)[k]`` is surely below
+    ``r`` or NaN (so ``>= r`` is False there), found by counting, without a median: with n non-NaN
+    values in the window, the median is at most the value of rank n // 2 (the upper middle one; the
+    mean of the middle pair is never above it), which is below ``r`` when fewer than half of the
+    values (2 * count < n) reach ``r``. True means "may reach": compute it.
+
+    >>> median_may_reach(np.array([1.0, 2.0, 5.0, np.nan, 6.0]), np.array([0, 0, 1, 2]), np.array([2, 3, 4, 5]), 5.0).tolist()
+    [False, False, True, True]
+    """
+    v = np.asarray(v, dtype=float)
+    start, end = np.asarray(start, dtype=np.int64), np.asarray(end, dtype=np.int64)
+    ok = np.r_[0, np.cumsum(~np.isnan(v))]
+    ge = np.r_[0, np.cumsum(v >= r)]
+    n = ok[end] - ok[start]
+    c = ge[end] - ge[start]
+    return (n >= max(min_periods, 1)) & (2 * c >= n)
+
+
+def rolling_median_at(v: np.ndarray, start: np.ndarray, end: np.ndarray, at: np.ndarray, min_periods: int = 1) -> np.ndarray:
+    """``rolling_median(v, start, end, min_periods)[at]`` computed at the rows ``at`` only (the same
+    values: the middle one, or the mean of the middle pair, of the non-NaN values of each window;
+    NaN under ``min_periods``), by :func:`_sorted_medians` over the non-NaN values; by pandas'
+    kernel over every row when the windows at ``at`` hold more than :data:`_SORT_LIMIT` values or
+    ``v`` holds a zero (a sort may swap -0.0 and 0.0).
+
+    >>> v = np.array([3.0, np.nan, 1.0, 2.0, 7.0])
+    >>> s, e = np.array([0, 0, 1, 2, 3]), np.array([1, 3, 4, 5, 5])
+    >>> rolling_median_at(v, s, e, np.array([1, 2, 4])).tolist() == rolling_median(v, s, e)[[1, 2, 4]].tolist()
+    True
+    """
+    v = np.asarray(v, dtype=float)
+    at = np.asarray(at, dtype=np.int64)
+    start_all, end_all = np.asarray(start, dtype=np.int64), np.asarray(end, dtype=np.int64)
+    start, end = start_all[at], end_all[at]
+    if int(np.maximum(end - start, 0).sum()) > _SORT_LIMIT or (v == 0).any():
+        return _pandas_rolling_median(v, start_all, end_all, min_periods)[at]
+    keep = ~np.isnan(v)
+    if keep.all():
+        lo, hi = start, np.maximum(end, start)
+    else:
+        ok = np.r_[0, np.cumsum(keep)]
+        lo, hi = ok[start], ok[np.maximum(end, start)]
+        v = v[keep]
+    out = _sorted_medians(v, lo, hi)
+    out[hi - lo < max(min_periods, 1)] = np.nan
+    return out
+
+
+def rolling_median_where(v: np.ndarray, start: np.ndarray, end: np.ndarray, need: np.ndarray, min_periods: int = 1) -> np.ndarray:
+    """:func:`rolling_median` where ``need`` is True (the same values), NaN elsewhere: computed at
+    those rows only (:func:`rolling_median_at`).
+
+    >>> rolling_median_where(np.array([3.0, 1.0, 2.0]), np.array([0, 0, 1]), np.array([2, 3, 3]), np.array([False, True, False])).tolist()
+    [nan, 2.0, nan]
+    """
+    need = np.asarray(need, dtype=bool)
+    out = np.full(len(need), np.nan)
+    at = np.flatnonzero(need)
+    if len(at):
+        out[at] = rolling_median_at(v, start, end, at, min_periods)
+    return out
+
+
+def interp_reads(xp: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Per point of sorted ``xp``, True when ``np.interp(x, xp, fp)`` may read its ``fp`` (numpy
+    reads the two points around each x: from the one before the first point equal to x to the one
+    after the last), so the ``fp`` of the other points may be anything (NaN: not computed).
+
+    >>> interp_reads(np.array([0.0, 1.0, 2.0, 2.0, 3.0, 4.0]), np.array([2.0, 4.5])).tolist()
+    [False, True, True, True, True, True]
+    """
+    n = len(xp)
+    mark = np.zeros(n + 1, dtype=np.int64)
+    if n:
+        np.add.at(mark, np.maximum(np.searchsorted(xp, x, side="left") - 1, 0), 1)
+        np.add.at(mark, np.minimum(np.searchsorted(xp, x, side="right"), n - 1) + 1, -1)
+    return np.cumsum(mark[:-1]) > 0

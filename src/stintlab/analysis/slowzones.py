@@ -48,7 +48,7 @@ import pandas as pd
 from stintlab.analysis.context import codes, values
 from stintlab.analysis.flags import has_flags, neutralised_mask
 from stintlab.analysis.grouping import stable_order
-from stintlab.analysis.medians import grouped_time_window_bounds, rolling_median
+from stintlab.analysis.medians import grouped_time_window_bounds, interp_reads, median_may_reach, rolling_median_where
 from stintlab.analysis.order import start_offsets
 from stintlab.config import THRESHOLDS
 from stintlab.schema import empty_table
@@ -270,20 +270,34 @@ def passage_arrays(
     return Passages(rows, car_codes[rows], numbers[ks], x - t, x, t, t / ref, values(laps, "car"))
 
 
-def _field(p: Passages) -> dict:
+def _field(p: Passages, ratio_min: float = -np.inf) -> dict:
     """Per sector number: (indices into ``p``, exit times, field ratio at each passage); the field
-    ratios of every sector from one rolling-median call (each sector's windows its own)."""
+    ratios of every sector from one rolling-median call (each sector's windows its own), computed
+    only where :func:`slow_zones` reads them (:func:`_needed`; NaN elsewhere), the same values."""
     sector, exit_all, ratio_all = p.sector, p.exit, p.ratio
     by_sector = stable_order(sector)  # each sector's passages together, in race-time order
     ss = sector[by_sector]
     cuts = np.flatnonzero(np.r_[True, ss[1:] != ss[:-1]])
-    start, end = grouped_time_window_bounds(exit_all[by_sector], cuts, HALF_WINDOW)
-    med = rolling_median(ratio_all[by_sector], start, end, 1)
+    x, v = exit_all[by_sector], ratio_all[by_sector]
+    start, end = grouped_time_window_bounds(x, cuts, HALF_WINDOW)
+    spans = list(zip(cuts, np.r_[cuts[1:], len(ss)]))
+    med = rolling_median_where(v, start, end, _needed(x, spans, median_may_reach(v, start, end, ratio_min)))
     out = {}
-    for a, b in zip(cuts, np.r_[cuts[1:], len(ss)]):
+    for a, b in spans:
         i = by_sector[a:b]
         out[int(ss[a])] = (i, exit_all[i], med[a:b])
     return out
+
+
+def _needed(x: np.ndarray, spans: list, may: np.ndarray) -> np.ndarray:
+    """The passages whose field ratio :func:`slow_zones` reads: in a sector with at least
+    :data:`MIN_PASSAGES`, those whose ratio ``may`` reach ``ratio_min``, and the passages of the
+    other sectors that ``np.interp`` reads at their times (:func:`interp_reads`)."""
+    need = may & np.repeat([b - a >= MIN_PASSAGES for a, b in spans], [b - a for a, b in spans])
+    for a, b in [(a, b) for a, b in spans if need[a:b].any()]:
+        for c, d in [(c, d) for c, d in spans if c != a]:
+            need[c:d] |= interp_reads(x[c:d], x[a:b][may[a:b]])
+    return need
 
 
 def slow_zones(
@@ -303,14 +317,16 @@ def slow_zones(
     code60 = zone_rule(laps, sections) == "code60"
     ratio_min, local_min, min_duration = (C60_RATIO, C60_LOCAL, C60_MIN_DURATION) if code60 else (RATIO, LOCAL, MIN_DURATION)
     exit_all, enter_all, ratio_all, car_all = p.exit, p.enter, p.ratio, p.car
-    field = _field(p)
+    field = _field(p, ratio_min)
     zones = []
     for k, (rows, t, med) in field.items():
         if len(t) < MIN_PASSAGES:
             continue
-        others = [np.interp(t, tj, mj) for j, (_, tj, mj) in field.items() if j != k and len(tj)]
-        least = np.minimum.reduce(others) if others else np.ones_like(med)
-        hot = (med >= ratio_min) & (med - least >= local_min)
+        at = np.flatnonzero(med >= ratio_min)  # the other sectors' ratios read at those passages only
+        others = [np.interp(t[at], tj, mj) for j, (_, tj, mj) in field.items() if j != k and len(tj)]
+        least = np.minimum.reduce(others) if others else np.ones(len(at))
+        hot = np.zeros(len(t), dtype=bool)
+        hot[at] = med[at] - least >= local_min
         idx = np.flatnonzero(hot)
         if not idx.size:
             continue

@@ -53,8 +53,8 @@ def rolling_median(v: np.ndarray, start: np.ndarray, end: np.ndarray, min_period
     return rolling_median_at(v, start, end, np.arange(len(v)), min_periods)
 
 
-_SORT_LIMIT = 1 << 22
-"""Most values (over all windows) :func:`rolling_median` sorts (32 MB of floats); beyond, pandas' kernel."""
+_SORT_LIMIT = 1 << 21
+"""Most values (over all windows) :func:`rolling_median_at` sorts at once (16 MB of floats); beyond, pandas' kernel."""
 
 
 def _pandas_rolling_median(v: np.ndarray, start: np.ndarray, end: np.ndarray, min_periods: int) -> np.ndarray:

@@ -160,7 +160,8 @@ def _crews(first: pd.DataFrame) -> dict:
 def _completed_laps(path, sectors: pd.DataFrame):
     """Sorted by car then lap, checked (no duplicate, no gap); untimed laps rebuilt or set aside."""
     order = np.lexsort((sectors["lap"].to_numpy(), pd.factorize(sectors["car"])[0]))
-    s = sectors.take(order).reset_index(drop=True)
+    in_order = bool((order == np.arange(len(order))).all())  # the real files are: no copy of every column
+    s = sectors if in_order else sectors.take(order).reset_index(drop=True)
     car = s["car"].to_numpy()
     lap = s["lap"].to_numpy()
     same = np.r_[False, car[1:] == car[:-1]]
@@ -185,9 +186,18 @@ def _completed_laps(path, sectors: pd.DataFrame):
                                         "not the car's last lap: its race time cannot be rebuilt",
                                   line=int(s["line"].iat[i]), column="Time")  # fmt: skip
     untimed = [(str(c), int(n), int(ln)) for c, n, ln in zip(car[hole], lap[hole], s["line"].to_numpy()[hole])]
+    if hole.any():
+        s = s[~hole].reset_index(drop=True)
+        t, car = t[~hole], car[~hole]
+    else:
+        s = s.copy(deep=False)
     s["time"] = t
-    s = s[~hole].reset_index(drop=True)
-    s["elapsed"] = np.round(s.groupby("car", sort=False)["time"].cumsum().to_numpy(), 3)
+    # each car's times summed from its first row, one contiguous slice per car (same additions as a grouped cumsum)
+    elapsed = np.empty(len(t))
+    starts = np.r_[0, np.flatnonzero(car[1:] != car[:-1]) + 1, len(t)] if len(t) else np.zeros(1, dtype=np.int64)
+    for lo, hi in zip(starts[:-1].tolist(), starts[1:].tolist()):
+        np.cumsum(t[lo:hi], out=elapsed[lo:hi])
+    s["elapsed"] = np.round(elapsed, 3)
     return s, untimed, filled
 
 
@@ -207,7 +217,9 @@ def _stops(pit_file, sectors: pd.DataFrame, untimed) -> tuple[pd.DataFrame | Non
     last_lap = {car_of_row[hi - 1]: laps[lo:hi].max() for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist())}
     for car, lap, _line in untimed:
         last_lap[car] = lap
-    for r in records(stops):
+    if _stops_agree(stops, car_of_row, elapsed, bounds, last_lap):
+        return _with_exit(stops, facts)
+    for r in records(stops):  # the error path: the first stop that disagrees, located
         where = {"line": int(r.line)}
         if r.car not in last_lap:
             raise StintlabFormatError(pit_file, f"car {r.car} has no lap in the sector list: this pit-stop file does not "
@@ -227,9 +239,49 @@ def _stops(pit_file, sectors: pd.DataFrame, untimed) -> tuple[pd.DataFrame | Non
             raise StintlabFormatError(
                 pit_file, f"car {r.car} leaves the pits at race time {r.time_out:.3f} s, outside its lap {r.lap_in + 1} "
                 f"({after:.3f}-{nxt:.3f} s by the sector list): the files do not match", column="Time out", **where)  # fmt: skip
-    stops = stops.assign(exit=stops["time_out"].notna() & (stops["driver_out"].str.strip() != ""))
-    facts = {"pit_stops": len(stops), "pit_encoding": facts["encoding"], "stops_without_exit": int((~stops["exit"]).sum())}
+    return _with_exit(stops, facts)
+
+
+def _with_exit(stops: pd.DataFrame, facts: dict) -> tuple[pd.DataFrame, dict]:
+    driver_out = np.array([bool(d.strip()) for d in stops["driver_out"].tolist()], dtype=bool)
+    exit_ = ~np.isnan(stops["time_out"].to_numpy()) & driver_out
+    stops = stops.assign(exit=exit_)
+    facts = {"pit_stops": len(stops), "pit_encoding": facts["encoding"], "stops_without_exit": int((~exit_).sum())}
     return stops, facts
+
+
+def _stops_agree(stops: pd.DataFrame, car_of_row, elapsed, bounds, last_lap: dict) -> bool:
+    """Every check of :func:`_stops` at once, over arrays: True when no stop disagrees with the sector list
+    (the loop of :func:`_stops` then only runs to locate the first one that does)."""
+    if not len(stops):
+        return True
+    lo_of = {car_of_row[lo]: lo for lo in bounds[:-1].tolist()} if len(car_of_row) else {}
+    n_of = {car_of_row[lo]: hi - lo for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist())} if len(car_of_row) else {}
+    cars = stops["car"].tolist()
+    if any(c not in last_lap for c in cars):
+        return False
+    lap_in = stops["lap_in"].to_numpy()
+    if (lap_in > np.array([last_lap[c] for c in cars])).any():
+        return False
+    lo = np.array([lo_of.get(c, 0) for c in cars], dtype=np.int64)
+    n = np.array([n_of.get(c, 0) for c in cars], dtype=np.int64)
+    padded = np.r_[elapsed, 0.0]  # index len(elapsed): a value never used (masked below)
+
+    def end(k):  # the end of the car's lap k + 1 (its k-th row), where it has one
+        ok = (k >= 0) & (k < n)
+        return ok, padded[np.where(ok, lo + k, len(elapsed))]
+
+    has_before, before = end(lap_in - 2)
+    before = np.where(has_before & (lap_in >= 2), before, 0.0)
+    has_after, after = end(lap_in - 1)
+    after = np.where(has_after, after, np.inf)
+    has_next, nxt = end(lap_in)
+    nxt = np.where(has_next, nxt, np.inf)
+    time_in, time_out = stops["time_in"].to_numpy(), stops["time_out"].to_numpy()
+    with np.errstate(invalid="ignore"):
+        ok_in = (before - TOLERANCE <= time_in) & (time_in <= after + TOLERANCE)
+        ok_out = np.isnan(time_out) | ((after - TOLERANCE <= time_out) & (time_out <= nxt + TOLERANCE))
+    return bool(ok_in.all() and ok_out.all())
 
 
 

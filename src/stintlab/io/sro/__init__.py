@@ -313,52 +313,71 @@ def _lap_table(sectors: pd.DataFrame, stops: pd.DataFrame | None, cars_info: dic
         by_car: dict[str, list] = {}
         for r in records(stops.sort_values(["lap_in", "time_in"], kind="stable")):
             by_car.setdefault(r.car, []).append(r)
+        code_of = {c: i for i, c in enumerate(uniq.tolist())}
+        starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if n else np.zeros(0, dtype=np.int64)
+        name_base = np.zeros(len(uniq), dtype=np.int64)  # a car's first stint in names_of
+        has_stops = np.zeros(len(uniq), dtype=bool)
+        slot_of = [np.nan]  # beside names_of: the name's position in the car's Driver1..4
+        st_code, st_lap, st_nett = [], [], []  # one per stop, by car, in (lap_in, time_in) order
         for c, g in by_car.items():
-            lo = first_row.get(c)
-            rows = slice(lo, lo + int(count[codes[lo]])) if lo is not None else slice(0, 0)
-            car_laps = lap[rows]
-            laps_list, lap0 = car_laps.tolist(), int(car_laps[0]) if len(car_laps) else 0
-
-            def row_of(number: int, lo=lo, laps_list=laps_list, lap0=lap0) -> int | None:
-                """The row of the car's lap ``number`` (its laps run on from ``lap0``, no gap: _completed_laps)."""
-                i = number - lap0
-                return lo + i if 0 <= i < len(laps_list) and laps_list[i] == number else None
-
-            bounds = np.array([r.lap_in for r in g])
-            k = np.searchsorted(bounds, car_laps, side="left")  # stint k ends at stop k (or after the last)
             names = [r.driver_in.strip() or None for r in g]
             names.append(g[-1].driver_out.strip() or g[-1].driver_in.strip() or None)
-            stint_codes = np.array([len(names_of) + j if nm is not None else 0 for j, nm in enumerate(names)], dtype=np.int32)
+            code = code_of.get(c, -1)
+            if code >= 0:
+                name_base[code], has_stops[code] = len(names_of), True
             names_of.extend(names)
-            driver[rows] = stint_codes[k]
-            crew_slot[rows] = np.array([slots.get((c, nm), np.nan) for nm in names], dtype=float)[k]
+            slot_of.extend(slots.get((c, nm), np.nan) for nm in names)
+            st_code.extend([code] * len(g))
+            st_lap.extend(int(r.lap_in) for r in g)
+            st_nett.extend(r.nett if not np.isnan(r.nett) else r.time_out - r.time_in for r in g)
             for a, b in zip(g, g[1:]):
                 if a.driver_out.strip() and b.driver_in.strip() and a.driver_out.strip() != b.driver_in.strip():
                     conflicts.append((c, int(a.lap_in), int(a.line), a.driver_out.strip(), b.driver_in.strip(), int(b.line)))
-            for r in g:
-                i = row_of(int(r.lap_in))
-                if i is not None:
-                    in_lap[i] = True
-                    j = row_of(int(r.lap_in) + 1)
-                    nett = r.nett if not np.isnan(r.nett) else r.time_out - r.time_in
-                    if j is not None and not np.isnan(nett):
-                        pit_time[j] = nett if np.isnan(pit_time[j]) else pit_time[j] + nett
+        st_code, st_lap, st_nett = np.array(st_code, dtype=np.int64), np.array(st_lap, dtype=np.int64), np.array(st_nett, dtype=float)
+        if n:
+            # stint k of a car ends at its stop k (or runs after the last): k = its stops with Lap In < the lap
+            big = int(max(lap.max(), st_lap.max())) + 2
+            key = np.sort(np.where(st_code >= 0, st_code * big + st_lap, -1))
+            row_key = codes.astype(np.int64) * big
+            k = np.searchsorted(key, row_key + lap, side="left") - np.searchsorted(key, row_key, side="left")
+            name_idx = np.where(has_stops[codes], name_base[codes] + k, 0)
+            named = np.array([nm is not None for nm in names_of], dtype=bool)
+            driver = np.where(named[name_idx], name_idx, 0).astype(np.int32)
+            crew_slot = np.asarray(slot_of, dtype=float)[name_idx]  # slot_of[0] is NaN
+
+            def row_of(number):  # the row of the car's lap ``number`` (laps run on from the first, no gap), and where there is one
+                known = st_code >= 0
+                c = np.where(known, st_code, 0)
+                i = number - lap[starts[c]]
+                ok = known & (i >= 0) & (i < count[c])
+                rows = np.where(ok, starts[c] + np.where(ok, i, 0), 0)
+                return rows, ok & (lap[rows] == number)
+
+            i_rows, i_ok = row_of(st_lap)
+            j_rows, j_ok = row_of(st_lap + 1)
+            in_lap[i_rows[i_ok]] = True
+            add = i_ok & j_ok & ~np.isnan(st_nett)
+            total = np.zeros(n)
+            np.add.at(total, j_rows[add], st_nett[add])  # in stop order, as the stops of one lap add up
+            touched = np.zeros(n, dtype=bool)
+            touched[j_rows[add]] = True
+            pit_time = np.where(touched, total, np.nan)
     same = np.r_[False, car[1:] == car[:-1]]
     out_lap = same & np.r_[False, in_lap[:-1]]
     take = pa.array(codes)
     info = [cars_info.get(c) or {} for c in uniq.tolist()]
-    row_class = pa.array(sectors["class"].to_numpy(dtype=object), type=pa.string())
+    row_class = _arrow(sectors["class"])
     row_class = pc.if_else(pc.equal(row_class, ""), pa.scalar(None, pa.string()), row_class)
     cls = pc.coalesce(pa.array([i.get("class") or None for i in info], type=pa.string()).take(take), row_class, NO_CLASS)
-    model_codes, models = pd.factorize(sectors["car_model"].to_numpy(dtype=object), use_na_sentinel=False)
-    makes = pa.array([manufacturer_of(m) for m in models.tolist()], type=pa.string()).take(pa.array(model_codes))
+    models = pc.dictionary_encode(_arrow(sectors["car_model"]))  # one make per model, not per row
+    makes = pa.array([manufacturer_of(m) for m in models.dictionary.to_pylist()], type=pa.string()).take(models.indices)
     names_dict = pa.array(names_of, type=pa.string())
     elapsed = sectors["elapsed"].to_numpy()
     lap_time = sectors["time"].to_numpy()
     no_int8 = pd.arrays.IntegerArray(np.zeros(n, dtype="int8"), np.ones(n, dtype=bool))
     slot_na = np.isnan(crew_slot)
     cols = {
-        "car": _strings(pa.array(car, type=pa.string())), "lap": lap.astype("int32"),
+        "car": _strings(pa.array(uniq.tolist(), type=pa.string()).take(take)), "lap": lap.astype("int32"),
         "driver": _strings(names_dict.take(pa.array(driver))),
         "driver_slot": pd.arrays.IntegerArray(np.where(slot_na, 0, crew_slot).astype("int8"), slot_na),
         "class": _strings(cls), "group": _strings(pa.repeat(pa.scalar("", pa.string()), n)),
@@ -373,11 +392,19 @@ def _lap_table(sectors: pd.DataFrame, stops: pd.DataFrame | None, cars_info: dic
         "line": sectors["line"].to_numpy().astype("int32"),
     }  # fmt: skip
     df = pd.DataFrame({c.name: cols[c.name] for c in LAP_COLUMNS})
-    wrong = {c.name: c.dtype for c in LAP_COLUMNS if df[c.name].dtype != c.dtype}
+    wrong = {c.name: c.dtype for c, dtype in zip(LAP_COLUMNS, df.dtypes.tolist()) if dtype != c.dtype}
     return (df.astype(wrong) if wrong else df), conflicts, start_tod
 
 
 _STRING_MAPPER = {pa.string(): pd.StringDtype(), pa.large_string(): pd.StringDtype()}.get
+
+
+def _arrow(column: pd.Series) -> pa.Array:
+    """A pandas string column of the sector-list table as a pyarrow ``string`` array (its own buffers when
+    arrow-backed)."""
+    arr = pa.array(column.array) if isinstance(column.array, pd.arrays.ArrowStringArray) else pa.array(column.to_numpy(dtype=object), type=pa.string())
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    return arr.cast(pa.string()) if arr.type != pa.string() else arr
 
 
 def _strings(arr) -> pd.Series:

@@ -56,7 +56,7 @@ def entry_mismatches(sectors: pd.DataFrame, stops: pd.DataFrame | None, cars: di
         return []
     names: dict[str, set] = {}
     if crew is not None:
-        for car, driver in zip(crew["car"].astype(str), crew["driver"], strict=True):
+        for car, driver in zip(crew["car"].astype(str).tolist(), crew["driver"].tolist(), strict=True):
             names.setdefault(car, set()).add(_key(driver))
     sec, pit, ent = (Path(f).name if f is not None else None for f in (sector_file, pit_file, entry_file))
     out: list[tuple] = []

@@ -106,7 +106,8 @@ def read_race(path, header=None, data: bytes | None = None, *, pit_file=None, en
     data = read_bytes(path) if data is None else data
     header = sniff_header(path, data) if header is None else header
     sectors, facts = read_sector_list(path, data, header)
-    first_rows = sectors.drop_duplicates("car")  # each car's first row in the file (untimed rows too)
+    first_at = np.unique(pd.factorize(sectors["car"])[0], return_index=True)[1]
+    first_rows = sectors.take(first_at)  # each car's first row in the file (untimed rows too), in file order
     crews = _crews(first_rows)
     sectors, untimed, filled = _completed_laps(path, sectors)
     found_pits, found_entries = companions(path) if pit_file is None or entry_list is None else ([], [])

@@ -67,15 +67,17 @@ def _drop_repeated_headers(raw: RawTable) -> tuple[RawTable, int]:
     if not is_head.any():
         return raw, 0
     rows = np.flatnonzero(is_head)
+    taken = pa.array(rows)
     for name in raw.header.names:
-        differs = pc.not_equal(raw.columns[name], name).to_numpy(zero_copy_only=False)[rows]
+        differs = pc.not_equal(raw.columns[name].take(taken), name).to_numpy(zero_copy_only=False)  # header lines only
         if differs.any():
             i = int(rows[np.flatnonzero(differs)[0]])
             raise StintlabFormatError(
                 raw.path, f"a repeated header line differs from the first header: {shown(raw.columns[name][i].as_py())} "
                 f"where the header has {name!r}", line=int(raw.lines[i]), column=name)  # fmt: skip
-    keep = pa.array(~is_head)
-    cols = {n: pc.filter(c, keep) for n, c in raw.columns.items()}
+    names = list(raw.columns)
+    kept_rows = pa.RecordBatch.from_arrays(list(raw.columns.values()), names=names).filter(pa.array(~is_head))
+    cols = dict(zip(names, kept_rows.columns, strict=True))
     kept = RawTable(raw.path, raw.header, cols, int((~is_head).sum()), raw.lines[~is_head])
     return kept, int(is_head.sum())
 

@@ -42,12 +42,15 @@ from stintlab.errors import StintlabFormatError
 from stintlab.io.sro.entries import looks_like_entry_list, read_entry_list
 from stintlab.io.sro.entry_check import entry_mismatches
 from stintlab.io.sro.files import (
+    CREW,
     crews,
     looks_like_pit_stops,
     looks_like_sector_list,
     read_pit_stops,
     read_sector_list,
     records,
+    rows_frame,
+    take_rows,
 )
 from stintlab.io.text import read_bytes, sniff_header
 from stintlab.schema import LAP_COLUMNS
@@ -107,7 +110,7 @@ def read_race(path, header=None, data: bytes | None = None, *, pit_file=None, en
     header = sniff_header(path, data) if header is None else header
     sectors, facts = read_sector_list(path, data, header)
     first_at = np.unique(pd.factorize(sectors["car"])[0], return_index=True)[1]
-    first_rows = sectors.take(first_at)  # each car's first row in the file (untimed rows too), in file order
+    first_rows = rows_frame(sectors, first_at)  # each car's first row in the file (untimed rows too), in file order
     crews = _crews(first_rows)
     sectors, untimed, filled = _completed_laps(path, sectors)
     found_pits, found_entries = companions(path) if pit_file is None or entry_list is None else ([], [])
@@ -158,13 +161,14 @@ def _crews(first: pd.DataFrame) -> dict:
     return {car: (crew, model) for car, crew, model in zip(first["car"].tolist(), crews(first), first["car_model"].tolist())}
 
 
-def _completed_laps(path, sectors: pd.DataFrame):
-    """Sorted by car then lap, checked (no duplicate, no gap); untimed laps rebuilt or set aside."""
-    order = np.lexsort((sectors["lap"].to_numpy(), pd.factorize(sectors["car"])[0]))
+def _completed_laps(path, sectors: dict):
+    """Sorted by car then lap, checked (no duplicate, no gap); untimed laps rebuilt or set aside.
+    ``sectors``: the columns of :func:`read_sector_list` (the result has them too, and ``elapsed``)."""
+    order = np.lexsort((sectors["lap"], pd.factorize(sectors["car"])[0]))
     in_order = bool((order == np.arange(len(order))).all())  # the real files are: no copy of every column
-    s = sectors if in_order else sectors.take(order).reset_index(drop=True)
-    car = s["car"].to_numpy()
-    lap = s["lap"].to_numpy()
+    s = sectors if in_order else take_rows(sectors, order)
+    car = s["car"]
+    lap = s["lap"]
     same = np.r_[False, car[1:] == car[:-1]]
     expected = np.where(same, np.r_[0, lap[:-1]] + 1, 1)
     bad = lap != expected
@@ -172,12 +176,12 @@ def _completed_laps(path, sectors: pd.DataFrame):
         i = int(np.flatnonzero(bad)[0])
         what = (f"lap {lap[i]} of car {car[i]} appears twice" if same[i] and lap[i] == lap[i - 1]
                 else f"car {car[i]} jumps to lap {lap[i]} (lap {expected[i]} is missing)")  # fmt: skip
-        raise StintlabFormatError(path, what, line=int(s["line"].iat[i]), column="Lap")
-    t = s["time"].to_numpy().copy()
-    sectors_sum = s["s1"].to_numpy() + s["s2"].to_numpy() + s["s3"].to_numpy()
+        raise StintlabFormatError(path, what, line=int(s["line"][i]), column="Lap")
+    t = s["time"].copy()
+    sectors_sum = s["s1"] + s["s2"] + s["s3"]
     rebuild = np.isnan(t) & ~np.isnan(sectors_sum)
     t[rebuild] = np.round(sectors_sum[rebuild], 3)
-    filled = [int(x) for x in s["line"].to_numpy()[rebuild]]
+    filled = [int(x) for x in s["line"][rebuild]]
     last = np.r_[car[1:] != car[:-1], True]
     hole = np.isnan(t)
     inner = hole & ~last
@@ -185,13 +189,13 @@ def _completed_laps(path, sectors: pd.DataFrame):
         i = int(np.flatnonzero(inner)[0])
         raise StintlabFormatError(path, f"lap {lap[i]} of car {car[i]} has no Time (and not all three sectors) but is "
                                         "not the car's last lap: its race time cannot be rebuilt",
-                                  line=int(s["line"].iat[i]), column="Time")  # fmt: skip
-    untimed = [(str(c), int(n), int(ln)) for c, n, ln in zip(car[hole], lap[hole], s["line"].to_numpy()[hole])]
+                                  line=int(s["line"][i]), column="Time")  # fmt: skip
+    untimed = [(str(c), int(n), int(ln)) for c, n, ln in zip(car[hole], lap[hole], s["line"][hole])]
     if hole.any():
-        s = s[~hole].reset_index(drop=True)
+        s = take_rows(s, np.flatnonzero(~hole))
         t, car = t[~hole], car[~hole]
     else:
-        s = s.copy(deep=False)
+        s = dict(s)
     s["time"] = t
     # each car's times summed from its first row, one contiguous slice per car (same additions as a grouped cumsum)
     elapsed = np.empty(len(t))
@@ -202,7 +206,7 @@ def _completed_laps(path, sectors: pd.DataFrame):
     return s, untimed, filled
 
 
-def _stops(pit_file, sectors: pd.DataFrame, untimed) -> tuple[pd.DataFrame | None, dict]:
+def _stops(pit_file, sectors: dict, untimed) -> tuple[pd.DataFrame | None, dict]:
     """The pit-stop table checked against the sector list (same cars, Lap In within the car's laps,
     Time in inside that lap's race-time window, Time out inside the next lap's)."""
     if pit_file is None:
@@ -211,8 +215,8 @@ def _stops(pit_file, sectors: pd.DataFrame, untimed) -> tuple[pd.DataFrame | Non
     header = sniff_header(pit_file, data)
     stops, facts = read_pit_stops(pit_file, data, header)
     # the rows of a car are contiguous, its laps in order (_completed_laps): its lap ends are a slice
-    car_of_row = sectors["car"].to_numpy(dtype=object)
-    elapsed, laps = sectors["elapsed"].to_numpy(), sectors["lap"].to_numpy()
+    car_of_row = sectors["car"]
+    elapsed, laps = sectors["elapsed"], sectors["lap"]
     bounds = np.r_[0, np.flatnonzero(car_of_row[1:] != car_of_row[:-1]) + 1, len(car_of_row)] if len(car_of_row) else np.zeros(1, dtype=np.int64)
     end = {car_of_row[lo]: elapsed[lo:hi] for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist())}
     last_lap = {car_of_row[hi - 1]: laps[lo:hi].max() for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist())}
@@ -287,12 +291,12 @@ def _stops_agree(stops: pd.DataFrame, car_of_row, elapsed, bounds, last_lap: dic
 
 
 
-def _lap_table(sectors: pd.DataFrame, stops: pd.DataFrame | None, cars_info: dict):
+def _lap_table(sectors: dict, stops: pd.DataFrame | None, cars_info: dict):
     """The canonical lap table of the sector list's completed laps (sorted by car, first appearance, then
     lap), drivers and stops from the pit-stop table, cups and teams from the entry list."""
-    n = len(sectors)
-    car = sectors["car"].to_numpy(dtype=object)
-    lap = sectors["lap"].to_numpy()
+    n = len(sectors["lap"])
+    car = sectors["car"]
+    lap = sectors["lap"]
     codes, uniq = pd.factorize(car)  # rows of a car are contiguous (sorted by car, then lap)
     first_row = {c: int(i) for c, i in zip(uniq.tolist(), np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]))}
     count = np.bincount(codes, minlength=len(uniq)) if n else np.zeros(0, dtype=np.int64)
@@ -304,8 +308,8 @@ def _lap_table(sectors: pd.DataFrame, stops: pd.DataFrame | None, cars_info: dic
     conflicts: list[tuple] = []
     start_tod = float("nan")
     slots = {}  # (car, name) -> 1-based position in Driver1..4, names as both files spell them
-    first = sectors.take(list(first_row.values()))  # each car's first row (its rows are contiguous)
-    for c, names in zip(first["car"].tolist(), crews(first)):
+    first = take_rows({k: sectors[k] for k in ("car", *CREW)}, list(first_row.values()))  # each car's first row
+    for c, names in zip(first["car"].tolist(), zip(*(first[k].to_pylist() for k in CREW))):
         for k, name in enumerate(names, 1):
             slots.setdefault((c, name.strip()), k)
     if stops is not None and len(stops):
@@ -367,14 +371,14 @@ def _lap_table(sectors: pd.DataFrame, stops: pd.DataFrame | None, cars_info: dic
     out_lap = same & np.r_[False, in_lap[:-1]]
     take = pa.array(codes)
     info = [cars_info.get(c) or {} for c in uniq.tolist()]
-    row_class = _arrow(sectors["class"])
+    row_class = sectors["class"]
     row_class = pc.if_else(pc.equal(row_class, ""), pa.scalar(None, pa.string()), row_class)
     cls = pc.coalesce(pa.array([i.get("class") or None for i in info], type=pa.string()).take(take), row_class, NO_CLASS)
-    models = pc.dictionary_encode(_arrow(sectors["car_model"]))  # one make per model, not per row
+    models = pc.dictionary_encode(sectors["car_model"])  # one make per model, not per row
     makes = pa.array([manufacturer_of(m) for m in models.dictionary.to_pylist()], type=pa.string()).take(models.indices)
     names_dict = pa.array(names_of, type=pa.string())
-    elapsed = sectors["elapsed"].to_numpy()
-    lap_time = sectors["time"].to_numpy()
+    elapsed = sectors["elapsed"]
+    lap_time = sectors["time"]
     no_int8 = pd.arrays.IntegerArray(np.zeros(n, dtype="int8"), np.ones(n, dtype=bool))
     slot_na = np.isnan(crew_slot)
     cols = {
@@ -384,13 +388,13 @@ def _lap_table(sectors: pd.DataFrame, stops: pd.DataFrame | None, cars_info: dic
         "class": _strings(cls), "group": _strings(pa.repeat(pa.scalar("", pa.string()), n)),
         "team": _strings(pa.array([i.get("team") for i in info], type=pa.string()).take(take)),
         "manufacturer": _strings(makes),
-        "lap_time": lap_time, "s1": sectors["s1"].to_numpy(), "s2": sectors["s2"].to_numpy(), "s3": sectors["s3"].to_numpy(),
+        "lap_time": lap_time, "s1": sectors["s1"], "s2": sectors["s2"], "s3": sectors["s3"],
         "elapsed": elapsed, "lap_start": np.round(elapsed - lap_time, 3),
         "time_of_day": np.round(start_tod + elapsed, 3), "in_lap": in_lap, "out_lap": out_lap, "pit_time": pit_time,
-        "flag": _strings(pa.nulls(n, pa.string())), "kph": np.full(n, np.nan), "top_speed": sectors["top_speed"].to_numpy(),
+        "flag": _strings(pa.nulls(n, pa.string())), "kph": np.full(n, np.nan), "top_speed": sectors["top_speed"],
         "lap_improvement": no_int8, "s1_improvement": no_int8.copy(), "s2_improvement": no_int8.copy(),
         "s3_improvement": no_int8.copy(), "is_car_best": np.zeros(n, dtype=bool), "is_session_best": np.zeros(n, dtype=bool),
-        "line": sectors["line"].to_numpy().astype("int32"),
+        "line": sectors["line"].astype("int32"),
     }  # fmt: skip
     df = pd.DataFrame({c.name: cols[c.name] for c in LAP_COLUMNS})
     wrong = {c.name: c.dtype for c, dtype in zip(LAP_COLUMNS, df.dtypes.tolist()) if dtype != c.dtype}
@@ -398,14 +402,6 @@ def _lap_table(sectors: pd.DataFrame, stops: pd.DataFrame | None, cars_info: dic
 
 
 _STRING_MAPPER = {pa.string(): pd.StringDtype(), pa.large_string(): pd.StringDtype()}.get
-
-
-def _arrow(column: pd.Series) -> pa.Array:
-    """A pandas string column of the sector-list table as a pyarrow ``string`` array (its own buffers when
-    arrow-backed)."""
-    arr = pa.array(column.array) if isinstance(column.array, pd.arrays.ArrowStringArray) else pa.array(column.to_numpy(dtype=object), type=pa.string())
-    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-    return arr.cast(pa.string()) if arr.type != pa.string() else arr
 
 
 def _strings(arr) -> pd.Series:

@@ -23,7 +23,7 @@ from stintlab.io.sro.text import as_utf8
 from stintlab.io.text import Header, RawTable, read_table
 from stintlab.io.values import parse_floats, parse_ints, parse_time_columns, shown
 
-__all__ = ["CREW", "crews", "records", "SECTOR_REQUIRED", "PIT_REQUIRED", "looks_like_sector_list", "looks_like_pit_stops", "read_sector_list",
+__all__ = ["CREW", "crews", "records", "take_rows", "rows_frame", "SECTOR_REQUIRED", "PIT_REQUIRED", "looks_like_sector_list", "looks_like_pit_stops", "read_sector_list",
            "read_pit_stops"]  # fmt: skip
 
 SECTOR_REQUIRED = ("Bib", "Lap", "Time", "Driver1")
@@ -104,12 +104,10 @@ def _strings(arr: pa.Array) -> np.ndarray:
     return np.asarray(arr.to_pylist(), dtype=object)
 
 
-_STRING_MAPPER = {pa.string(): pd.StringDtype(na_value=np.nan), pa.large_string(): pd.StringDtype(na_value=np.nan)}.get
-
-
-def _arrow_strings(arr: pa.Array) -> pd.Series:
-    """A pyarrow string array as a pandas ``str`` column (no round trip through Python objects)."""
-    return arr.to_pandas(types_mapper=_STRING_MAPPER)
+def _plain_strings(arr) -> pa.Array:
+    """A pyarrow ``string`` array (one chunk, 32-bit offsets) of a raw column."""
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    return arr if arr.type == pa.string() else arr.cast(pa.string())
 
 
 def records(table: pd.DataFrame) -> list:
@@ -128,10 +126,22 @@ def crews(rows: pd.DataFrame) -> list[tuple]:
     return list(zip(*(rows[c].tolist() for c in CREW)))
 
 
-def read_sector_list(path, data: bytes, header: Header) -> tuple[pd.DataFrame, dict]:
-    """One row per data line, in file order: car, lap, time, s1, s2, s3, top_speed, class, car_model,
-    driver1..driver4 (:data:`CREW`; :func:`crews` gives them as tuples), line; and facts (encoding,
-    repeated headers)."""
+def take_rows(columns: dict, rows) -> dict:
+    """The ``rows`` (positions) of a table held as columns (numpy arrays or pyarrow arrays)."""
+    taken = pa.array(np.asarray(rows, dtype=np.int64))
+    return {k: v.take(taken) if isinstance(v, pa.Array) else v[rows] for k, v in columns.items()}
+
+
+def rows_frame(columns: dict, rows) -> pd.DataFrame:
+    """A few ``rows`` of a table held as columns, as a small DataFrame (strings as Python objects)."""
+    return pd.DataFrame({k: v.to_pylist() if isinstance(v, pa.Array) else v for k, v in take_rows(columns, rows).items()})
+
+
+def read_sector_list(path, data: bytes, header: Header) -> tuple[dict, dict]:
+    """One row per data line, in file order, as columns (no DataFrame: the reader works on arrays):
+    car (numpy objects), lap (int64), time, s1, s2, s3, top_speed (float64, NaN when empty), class,
+    car_model, driver1..driver4 (:data:`CREW`; pyarrow ``string`` arrays), line (int64); and facts
+    (encoding, repeated headers)."""
     raw, encoding = _raw(path, data, header, SECTOR_REQUIRED, "sector list")
     raw, repeats = _drop_repeated_headers(raw)
     if raw.nrows == 0:
@@ -147,21 +157,19 @@ def read_sector_list(path, data: bytes, header: Header) -> tuple[pd.DataFrame, d
     nan = np.full(raw.nrows, np.nan)
     speed = parse_floats(raw.columns["TopSpeed"], path, "TopSpeed", lines) if "TopSpeed" in raw.columns else nan
     empty = pa.repeat(pa.scalar("", pa.string()), raw.nrows)
-    table = pd.DataFrame(
-        {
-            "car": pd.Series(_strings(car), dtype=object),  # objects: compared and grouped row by row
-            "lap": lap.astype("int64"),
-            "time": times["Time"],
-            "s1": times.get("Sector1Time", nan),
-            "s2": times.get("Sector2Time", nan),
-            "s3": times.get("Sector3Time", nan),
-            "top_speed": speed,
-            "class": _arrow_strings(raw.columns.get("Class", empty)),
-            "car_model": _arrow_strings(raw.columns.get("Car", empty)),
-            **{c: _arrow_strings(raw.columns.get(f"Driver{k}", empty)) for k, c in enumerate(CREW, 1)},
-            "line": lines.astype("int64"),
-        }
-    )
+    table = {
+        "car": _strings(car),  # objects: compared and grouped row by row
+        "lap": lap.astype("int64"),
+        "time": times["Time"],
+        "s1": times.get("Sector1Time", nan),
+        "s2": times.get("Sector2Time", nan),
+        "s3": times.get("Sector3Time", nan),
+        "top_speed": speed,
+        "class": _plain_strings(raw.columns.get("Class", empty)),
+        "car_model": _plain_strings(raw.columns.get("Car", empty)),
+        **{c: _plain_strings(raw.columns.get(f"Driver{k}", empty)) for k, c in enumerate(CREW, 1)},
+        "line": lines.astype("int64"),
+    }
     facts = {"separator": header.separator, "bom": header.bom, "crlf": header.crlf, "encoding": encoding,
              "repeated_headers": repeats, "columns": len(header.names)}  # fmt: skip
     return table, facts

@@ -122,10 +122,11 @@ def read_race(path, header=None, data: bytes | None = None, *, pit_file=None, en
 
     cars_info, crew, session = read_entry_list(entry_list) if entry_list is not None else ({}, None, {})
     stops, pit_facts = _stops(pit_file, sectors, untimed)
-    laps, conflicts, start_tod = _lap_table(sectors, stops, cars_info)
+    stop_rows = records(stops) if stops is not None else []  # once, for the lap table and the entry check
+    laps, conflicts, start_tod = _lap_table(sectors, stops, cars_info, stop_rows)
 
-    cars_in_order = sectors["car"].tolist()
-    all_cars = list(dict.fromkeys(cars_in_order)) + [c for c, _, _ in untimed]
+    cars_in_order = pd.unique(sectors["car"]).tolist()  # rows of a car are contiguous: in the order of the table
+    all_cars = cars_in_order + [c for c, _, _ in untimed]
     with_laps = set(cars_in_order)
     lapless = [car for car in dict.fromkeys(all_cars) if car not in with_laps]
     facts.update(
@@ -149,7 +150,8 @@ def read_race(path, header=None, data: bytes | None = None, *, pit_file=None, en
             "unclassed_cars": sorted(c for c in with_laps if c not in cars_info) if cars_info else [],
             "classification_note": "no results file in the SRO export: the classification is derived from the laps",
             # what the race files say against the entry list (cars, crews, cups): stintlab.io.sro.entry_check
-            "entry_mismatches": entry_mismatches(first_rows, stops, cars_info, crew, path, pit_file, entry_list),
+            "entry_mismatches": entry_mismatches(first_rows, stops, cars_info, crew, path, pit_file, entry_list,
+                                                 stop_rows=stop_rows),
             **pit_facts,
         }
     )
@@ -291,7 +293,7 @@ def _stops_agree(stops: pd.DataFrame, car_of_row, elapsed, bounds, last_lap: dic
 
 
 
-def _lap_table(sectors: dict, stops: pd.DataFrame | None, cars_info: dict):
+def _lap_table(sectors: dict, stops: pd.DataFrame | None, cars_info: dict, stop_rows: list | None = None):
     """The canonical lap table of the sector list's completed laps (sorted by car, first appearance, then
     lap), drivers and stops from the pit-stop table, cups and teams from the entry list."""
     n = len(sectors["lap"])
@@ -316,7 +318,8 @@ def _lap_table(sectors: dict, stops: pd.DataFrame | None, cars_info: dict):
         offset = np.mod(stops["day_in"].to_numpy() - stops["time_in"].to_numpy(), 86400.0)
         start_tod = float(np.nanmedian(offset)) if not np.isnan(offset).all() else float("nan")
         by_car: dict[str, list] = {}
-        for r in records(stops.sort_values(["lap_in", "time_in"], kind="stable")):
+        stop_rows = records(stops) if stop_rows is None else stop_rows
+        for r in sorted(stop_rows, key=lambda r: (r.lap_in, r.time_in)):  # stable, as the file lists them
             by_car.setdefault(r.car, []).append(r)
         code_of = {c: i for i, c in enumerate(uniq.tolist())}
         starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if n else np.zeros(0, dtype=np.int64)

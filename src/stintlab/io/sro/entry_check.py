@@ -48,10 +48,10 @@ def _key(name) -> str:
 
 
 def entry_mismatches(sectors: pd.DataFrame, stops: pd.DataFrame | None, cars: dict, crew: pd.DataFrame | None,
-                     sector_file, pit_file, entry_file) -> list[tuple]:  # fmt: skip
+                     sector_file, pit_file, entry_file, *, stop_rows: list | None = None) -> list[tuple]:  # fmt: skip
     """(rule, file name, line, column, detail) of every contradiction (module docstring); [] without an entry list.
     ``sectors``: the sector list's rows in file order (each car's first row is the one held against the entry
-    list; those first rows alone will do)."""
+    list; those first rows alone will do). ``stop_rows``: ``records(stops)`` when the caller has them."""
     if not cars:
         return []
     names: dict[str, set] = {}
@@ -80,7 +80,7 @@ def entry_mismatches(sectors: pd.DataFrame, stops: pd.DataFrame | None, cars: di
         if car not in on_track:
             out.append(("entry_car_absent", ent, None, "Bib", f"car {car} is entered but has no lap in {sec}"))
     if stops is not None:
-        for r in records(stops):
+        for r in records(stops) if stop_rows is None else stop_rows:
             car = str(r.car)
             if car not in cars:
                 continue  # already reported from the sector list (the pit-stop file has the sector list's cars)

@@ -299,8 +299,12 @@ def _lap_table(sectors: dict, stops: pd.DataFrame | None, cars_info: dict, stop_
     n = len(sectors["lap"])
     car = sectors["car"]
     lap = sectors["lap"]
-    codes, uniq = pd.factorize(car)  # rows of a car are contiguous (sorted by car, then lap)
-    first_row = {c: int(i) for c, i in zip(uniq.tolist(), np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]))}
+    # rows of a car are contiguous (sorted by car, then lap): its code counts the changes of car before it
+    change = car[1:] != car[:-1]
+    starts = np.flatnonzero(np.r_[True, change]) if n else np.zeros(0, dtype=np.int64)
+    codes = np.r_[0, np.cumsum(change)] if n else np.zeros(0, dtype=np.int64)
+    uniq = car[starts]
+    first_row = {c: int(i) for c, i in zip(uniq.tolist(), starts.tolist())}
     count = np.bincount(codes, minlength=len(uniq)) if n else np.zeros(0, dtype=np.int64)
     in_lap = np.zeros(n, dtype=bool)
     pit_time = np.full(n, np.nan)
@@ -322,7 +326,6 @@ def _lap_table(sectors: dict, stops: pd.DataFrame | None, cars_info: dict, stop_
         for r in sorted(stop_rows, key=lambda r: (r.lap_in, r.time_in)):  # stable, as the file lists them
             by_car.setdefault(r.car, []).append(r)
         code_of = {c: i for i, c in enumerate(uniq.tolist())}
-        starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if n else np.zeros(0, dtype=np.int64)
         name_base = np.zeros(len(uniq), dtype=np.int64)  # a car's first stint in names_of
         has_stops = np.zeros(len(uniq), dtype=bool)
         slot_of = [np.nan]  # beside names_of: the name's position in the car's Driver1..4
@@ -370,7 +373,7 @@ def _lap_table(sectors: dict, stops: pd.DataFrame | None, cars_info: dict, stop_
             touched = np.zeros(n, dtype=bool)
             touched[j_rows[add]] = True
             pit_time = np.where(touched, total, np.nan)
-    same = np.r_[False, car[1:] == car[:-1]]
+    same = np.r_[False, ~change]
     out_lap = same & np.r_[False, in_lap[:-1]]
     take = pa.array(codes)
     info = [cars_info.get(c) or {} for c in uniq.tolist()]
@@ -399,7 +402,7 @@ def _lap_table(sectors: dict, stops: pd.DataFrame | None, cars_info: dict, stop_
         "s3_improvement": no_int8.copy(), "is_car_best": np.zeros(n, dtype=bool), "is_session_best": np.zeros(n, dtype=bool),
         "line": sectors["line"].astype("int32"),
     }  # fmt: skip
-    df = pd.DataFrame({c.name: cols[c.name] for c in LAP_COLUMNS})
+    df = pd.DataFrame({c.name: cols[c.name] for c in LAP_COLUMNS}, copy=False)  # its own arrays: no copy
     wrong = {c.name: c.dtype for c, dtype in zip(LAP_COLUMNS, df.dtypes.tolist()) if dtype != c.dtype}
     return (df.astype(wrong) if wrong else df), conflicts, start_tod
 

@@ -56,13 +56,18 @@ def entry_mismatches(sectors: pd.DataFrame, stops: pd.DataFrame | None, cars: di
         return []
     names: dict[str, set] = {}
     if crew is not None:
-        for car, driver in zip(crew["car"].astype(str).tolist(), crew["driver"].tolist(), strict=True):
+        for car, driver in zip(map(str, crew["car"].tolist()), crew["driver"].tolist(), strict=True):
             names.setdefault(car, set()).add(_key(driver))
     sec, pit, ent = (Path(f).name if f is not None else None for f in (sector_file, pit_file, entry_file))
     out: list[tuple] = []
-    first = sectors.drop_duplicates("car")
-    for car, line, row_class, crew_names in zip(first["car"].tolist(), first["line"].tolist(), first["class"].tolist(),
-                                                crews(first), strict=True):  # fmt: skip
+    all_cars = sectors["car"].tolist()
+    first_at: dict = {}
+    for i, car in enumerate(all_cars):
+        first_at.setdefault(car, i)  # each car's first row, in the order of the rows
+    at = list(first_at.values())
+    lines, classes, crew_rows = sectors["line"].tolist(), sectors["class"].tolist(), crews(sectors)
+    firsts = [(all_cars[i], lines[i], classes[i], crew_rows[i]) for i in at]
+    for car, line, row_class, crew_names in firsts:
         car, line = str(car), int(line)
         if car not in cars:
             out.append(("entry_car_unknown", sec, line, "Bib", f"car {car} is not in the entry list {ent}"))
@@ -75,7 +80,7 @@ def entry_mismatches(sectors: pd.DataFrame, stops: pd.DataFrame | None, cars: di
             if str(name or "").strip() and _key(name) not in names.get(car, set()):
                 out.append(("entry_crew_sector", sec, line, f"Driver{slot}",
                             f"car {car}: {name!r} is not in the entered crew"))  # fmt: skip
-    on_track = set(first["car"].astype(str))
+    on_track = {str(car) for car in all_cars}
     for car in cars:
         if car not in on_track:
             out.append(("entry_car_absent", ent, None, "Bib", f"car {car} is entered but has no lap in {sec}"))

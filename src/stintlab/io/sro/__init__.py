@@ -46,6 +46,7 @@ from stintlab.io.sro.files import (
     crews,
     looks_like_pit_stops,
     looks_like_sector_list,
+    pit_stop_columns,
     read_pit_stops,
     read_sector_list,
     records,
@@ -121,8 +122,7 @@ def read_race(path, header=None, data: bytes | None = None, *, pit_file=None, en
     entry_list = entry_list if entry_list is not None else (found_entries[0] if len(found_entries) == 1 else None)
 
     cars_info, crew, session = read_entry_list(entry_list) if entry_list is not None else ({}, None, {})
-    stops, pit_facts = _stops(pit_file, sectors, untimed)
-    stop_rows = records(stops) if stops is not None else []  # once, for the lap table and the entry check
+    stops, pit_facts, stop_rows = _stops(pit_file, sectors, untimed)  # stop_rows: records(stops), made once
     laps, conflicts, start_tod = _lap_table(sectors, stops, cars_info, stop_rows)
 
     cars_in_order = pd.unique(sectors["car"]).tolist()  # rows of a car are contiguous: in the order of the table
@@ -208,14 +208,15 @@ def _completed_laps(path, sectors: dict):
     return s, untimed, filled
 
 
-def _stops(pit_file, sectors: dict, untimed) -> tuple[pd.DataFrame | None, dict]:
+def _stops(pit_file, sectors: dict, untimed) -> tuple[pd.DataFrame | None, dict, list]:
     """The pit-stop table checked against the sector list (same cars, Lap In within the car's laps,
-    Time in inside that lap's race-time window, Time out inside the next lap's)."""
+    Time in inside that lap's race-time window, Time out inside the next lap's), its facts and its rows
+    (:func:`records`)."""
     if pit_file is None:
-        return None, {"pit_stops": 0}
+        return None, {"pit_stops": 0}, []
     data = read_bytes(pit_file)
     header = sniff_header(pit_file, data)
-    stops, facts = read_pit_stops(pit_file, data, header)
+    stops, facts = pit_stop_columns(pit_file, data, header)  # columns: a DataFrame once checked
     # the rows of a car are contiguous, its laps in order (_completed_laps): its lap ends are a slice
     car_of_row = sectors["car"]
     elapsed, laps = sectors["elapsed"], sectors["lap"]
@@ -249,25 +250,25 @@ def _stops(pit_file, sectors: dict, untimed) -> tuple[pd.DataFrame | None, dict]
     return _with_exit(stops, facts)
 
 
-def _with_exit(stops: pd.DataFrame, facts: dict) -> tuple[pd.DataFrame, dict]:
+def _with_exit(stops: dict, facts: dict) -> tuple[pd.DataFrame, dict, list]:
     driver_out = np.array([bool(d.strip()) for d in stops["driver_out"].tolist()], dtype=bool)
-    exit_ = ~np.isnan(stops["time_out"].to_numpy()) & driver_out
-    stops = stops.assign(exit=exit_)
-    facts = {"pit_stops": len(stops), "pit_encoding": facts["encoding"], "stops_without_exit": int((~exit_).sum())}
-    return stops, facts
+    exit_ = ~np.isnan(stops["time_out"]) & driver_out
+    stops = {**stops, "exit": exit_}
+    facts = {"pit_stops": len(exit_), "pit_encoding": facts["encoding"], "stops_without_exit": int((~exit_).sum())}
+    return pd.DataFrame(stops), facts, records(stops)
 
 
-def _stops_agree(stops: pd.DataFrame, car_of_row, elapsed, bounds, last_lap: dict) -> bool:
+def _stops_agree(stops: dict, car_of_row, elapsed, bounds, last_lap: dict) -> bool:
     """Every check of :func:`_stops` at once, over arrays: True when no stop disagrees with the sector list
     (the loop of :func:`_stops` then only runs to locate the first one that does)."""
-    if not len(stops):
+    if not len(stops["line"]):
         return True
     lo_of = {car_of_row[lo]: lo for lo in bounds[:-1].tolist()} if len(car_of_row) else {}
     n_of = {car_of_row[lo]: hi - lo for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist())} if len(car_of_row) else {}
     cars = stops["car"].tolist()
     if any(c not in last_lap for c in cars):
         return False
-    lap_in = stops["lap_in"].to_numpy()
+    lap_in = stops["lap_in"]
     if (lap_in > np.array([last_lap[c] for c in cars])).any():
         return False
     lo = np.array([lo_of.get(c, 0) for c in cars], dtype=np.int64)
@@ -284,7 +285,7 @@ def _stops_agree(stops: pd.DataFrame, car_of_row, elapsed, bounds, last_lap: dic
     after = np.where(has_after, after, np.inf)
     has_next, nxt = end(lap_in)
     nxt = np.where(has_next, nxt, np.inf)
-    time_in, time_out = stops["time_in"].to_numpy(), stops["time_out"].to_numpy()
+    time_in, time_out = stops["time_in"], stops["time_out"]
     with np.errstate(invalid="ignore"):
         ok_in = (before - TOLERANCE <= time_in) & (time_in <= after + TOLERANCE)
         ok_out = np.isnan(time_out) | ((after - TOLERANCE <= time_out) & (time_out <= nxt + TOLERANCE))

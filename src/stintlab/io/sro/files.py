@@ -23,7 +23,7 @@ from stintlab.io.sro.text import as_utf8
 from stintlab.io.text import Header, RawTable, read_table
 from stintlab.io.values import parse_floats, parse_ints, parse_time_columns, shown
 
-__all__ = ["CREW", "crews", "records", "take_rows", "rows_frame", "SECTOR_REQUIRED", "PIT_REQUIRED", "looks_like_sector_list", "looks_like_pit_stops", "read_sector_list",
+__all__ = ["CREW", "crews", "records", "take_rows", "rows_frame", "pit_stop_columns", "SECTOR_REQUIRED", "PIT_REQUIRED", "looks_like_sector_list", "looks_like_pit_stops", "read_sector_list",
            "read_pit_stops"]  # fmt: skip
 
 SECTOR_REQUIRED = ("Bib", "Lap", "Time", "Driver1")
@@ -109,11 +109,13 @@ def _plain_strings(arr) -> pa.Array:
     return arr if arr.type == pa.string() else arr.cast(pa.string())
 
 
-def records(table: pd.DataFrame) -> list:
-    """The rows of a small table as named tuples of Python values, like ``itertuples(index=False)`` but
-    column by column (string columns in arrow are not walked value by value); columns must be identifiers."""
-    row = namedtuple("Row", list(table.columns))  # noqa: PYI024
-    return [row._make(values) for values in zip(*(table[c].tolist() for c in table.columns))]
+def records(table) -> list:
+    """The rows of a small table (a DataFrame, or a dict of numpy columns) as named tuples of Python values,
+    like ``itertuples(index=False)`` but column by column (string columns in arrow are not walked value by
+    value); columns must be identifiers."""
+    names = list(table.columns) if isinstance(table, pd.DataFrame) else list(table)
+    row = namedtuple("Row", names)  # noqa: PYI024
+    return [row._make(values) for values in zip(*(table[c].tolist() for c in names))]
 
 
 #: the sector list's crew columns (Driver1..Driver4) in its table
@@ -177,6 +179,12 @@ def read_sector_list(path, data: bytes, header: Header) -> tuple[dict, dict]:
 def read_pit_stops(path, data: bytes, header: Header) -> tuple[pd.DataFrame, dict]:
     """One row per stop, in file order: car, driver_in, time_in, day_in, driver_out, time_out, nett,
     lap_in, reason, line (times in seconds, NaN when empty)."""
+    columns, facts = pit_stop_columns(path, data, header)
+    return pd.DataFrame(columns), facts
+
+
+def pit_stop_columns(path, data: bytes, header: Header) -> tuple[dict, dict]:
+    """The columns of :func:`read_pit_stops` as numpy arrays (strings as objects), checked the same way."""
     raw, encoding = _raw(path, data, header, PIT_REQUIRED, "pit-stop file")
     lines = raw.lines
     car, lap = _car_and_lap(raw, "Nr", "Lap In", "a pit stop")
@@ -187,21 +195,19 @@ def read_pit_stops(path, data: bytes, header: Header) -> tuple[pd.DataFrame, dic
         i = int(np.flatnonzero(missing_in)[0])
         raise StintlabFormatError(path, "a pit stop without its entry time", line=int(lines[i]), column="Time in")
     nan = np.full(raw.nrows, np.nan)
-    table = pd.DataFrame(
-        {
-            "car": _strings(car),
-            "driver_in": _strings(raw.columns["Driver in"]),
-            "time_in": times["Time in"],
-            "day_in": times.get("Day time in", nan),
-            "driver_out": _strings(raw.columns["Driver out"]),
-            "time_out": times["Time out"],
-            "nett": times.get("Nett Time", nan),
-            "lap_in": lap.astype("int64"),
-            "reason": _strings(raw.columns["Reason"]) if "Reason" in raw.columns else np.full(raw.nrows, "", dtype=object),
-            "line": lines.astype("int64"),
-        }
-    )
-    early = table["time_out"].to_numpy() < table["time_in"].to_numpy()
+    table = {
+        "car": _strings(car),
+        "driver_in": _strings(raw.columns["Driver in"]),
+        "time_in": times["Time in"],
+        "day_in": times.get("Day time in", nan),
+        "driver_out": _strings(raw.columns["Driver out"]),
+        "time_out": times["Time out"],
+        "nett": times.get("Nett Time", nan),
+        "lap_in": lap.astype("int64"),
+        "reason": _strings(raw.columns["Reason"]) if "Reason" in raw.columns else np.full(raw.nrows, "", dtype=object),
+        "line": lines.astype("int64"),
+    }
+    early = table["time_out"] < table["time_in"]
     if early.any():
         i = int(np.flatnonzero(early)[0])
         raise StintlabFormatError(path, "the car leaves the pits before it entered them (Time out < Time in)",

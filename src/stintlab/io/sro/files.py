@@ -103,6 +103,13 @@ def _strings(arr: pa.Array) -> np.ndarray:
     return np.asarray(arr.to_pylist(), dtype=object)
 
 
+def _repeated_strings(arr: pa.Array) -> np.ndarray:
+    """:func:`_strings` of a column of few distinct values (the car of every lap): one Python string per value."""
+    encoded = pc.dictionary_encode(arr)
+    values = np.asarray(encoded.dictionary.to_pylist() + [None], dtype=object)  # [None]: a null cell
+    return values[encoded.indices.fill_null(len(values) - 1).to_numpy(zero_copy_only=False)]
+
+
 def _plain_strings(arr) -> pa.Array:
     """A pyarrow ``string`` array (one chunk, 32-bit offsets) of a raw column."""
     arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
@@ -159,7 +166,7 @@ def read_sector_list(path, data: bytes, header: Header) -> tuple[dict, dict]:
     speed = parse_floats(raw.columns["TopSpeed"], path, "TopSpeed", lines) if "TopSpeed" in raw.columns else nan
     empty = pa.repeat(pa.scalar("", pa.string()), raw.nrows)
     table = {
-        "car": _strings(car),  # objects: compared and grouped row by row
+        "car": _repeated_strings(car),  # objects: compared and grouped row by row
         "lap": lap.astype("int64"),
         "time": times["Time"],
         "s1": times.get("Sector1Time", nan),

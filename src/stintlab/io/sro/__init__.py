@@ -50,7 +50,7 @@ from stintlab.io.sro.files import (
     read_pit_stops,
     read_sector_list,
     records,
-    rows_frame,
+    rows_of,
     take_rows,
 )
 from stintlab.io.text import read_bytes, sniff_header
@@ -111,7 +111,7 @@ def read_race(path, header=None, data: bytes | None = None, *, pit_file=None, en
     header = sniff_header(path, data) if header is None else header
     sectors, facts = read_sector_list(path, data, header)
     first_at = np.unique(pd.factorize(sectors["car"])[0], return_index=True)[1]
-    first_rows = rows_frame(sectors, first_at)  # each car's first row in the file (untimed rows too), in file order
+    first_rows = rows_of(sectors, first_at)  # each car's first row in the file (untimed rows too), in file order
     crews = _crews(first_rows)
     sectors, untimed, filled = _completed_laps(path, sectors)
     found_pits, found_entries = companions(path) if pit_file is None or entry_list is None else ([], [])
@@ -158,7 +158,7 @@ def read_race(path, header=None, data: bytes | None = None, *, pit_file=None, en
     return laps, facts, crew
 
 
-def _crews(first: pd.DataFrame) -> dict:
+def _crews(first: dict) -> dict:
     """car → (crew names, model) from each car's first row of the sector list."""
     return {car: (crew, model) for car, crew, model in zip(first["car"].tolist(), crews(first), first["car_model"].tolist())}
 

@@ -47,11 +47,11 @@ def _key(name) -> str:
     return " ".join(str(name or "").split()).casefold()
 
 
-def entry_mismatches(sectors: pd.DataFrame, stops: pd.DataFrame | None, cars: dict, crew: pd.DataFrame | None,
+def entry_mismatches(sectors, stops: pd.DataFrame | None, cars: dict, crew: pd.DataFrame | None,
                      sector_file, pit_file, entry_file, *, stop_rows: list | None = None) -> list[tuple]:  # fmt: skip
     """(rule, file name, line, column, detail) of every contradiction (module docstring); [] without an entry list.
-    ``sectors``: the sector list's rows in file order (each car's first row is the one held against the entry
-    list; those first rows alone will do). ``stop_rows``: ``records(stops)`` when the caller has them."""
+    ``sectors``: the sector list's rows in file order, a DataFrame or a dict of numpy columns (each car's first
+    row is the one held against the entry list; those first rows alone will do). ``stop_rows``: ``records(stops)`` when the caller has them."""
     if not cars:
         return []
     names: dict[str, set] = {}

@@ -23,7 +23,7 @@ from stintlab.io.sro.text import as_utf8
 from stintlab.io.text import Header, RawTable, read_table
 from stintlab.io.values import parse_floats, parse_ints, parse_time_columns, shown
 
-__all__ = ["CREW", "crews", "records", "take_rows", "rows_frame", "pit_stop_columns", "SECTOR_REQUIRED", "PIT_REQUIRED", "looks_like_sector_list", "looks_like_pit_stops", "read_sector_list",
+__all__ = ["CREW", "crews", "records", "take_rows", "rows_of", "pit_stop_columns", "SECTOR_REQUIRED", "PIT_REQUIRED", "looks_like_sector_list", "looks_like_pit_stops", "read_sector_list",
            "read_pit_stops"]  # fmt: skip
 
 SECTOR_REQUIRED = ("Bib", "Lap", "Time", "Driver1")
@@ -129,8 +129,8 @@ def records(table) -> list:
 CREW = ("driver1", "driver2", "driver3", "driver4")
 
 
-def crews(rows: pd.DataFrame) -> list[tuple]:
-    """(Driver1, .., Driver4) of each row of a sector-list table."""
+def crews(rows) -> list[tuple]:
+    """(Driver1, .., Driver4) of each row of a sector-list table (a DataFrame or a dict of numpy columns)."""
     return list(zip(*(rows[c].tolist() for c in CREW)))
 
 
@@ -140,9 +140,10 @@ def take_rows(columns: dict, rows) -> dict:
     return {k: v.take(taken) if isinstance(v, pa.Array) else v[rows] for k, v in columns.items()}
 
 
-def rows_frame(columns: dict, rows) -> pd.DataFrame:
-    """A few ``rows`` of a table held as columns, as a small DataFrame (strings as Python objects)."""
-    return pd.DataFrame({k: v.to_pylist() if isinstance(v, pa.Array) else v for k, v in take_rows(columns, rows).items()})
+def rows_of(columns: dict, rows) -> dict:
+    """A few ``rows`` of a table held as columns, every column a numpy array (strings as Python objects)."""
+    return {k: np.asarray(v.to_pylist(), dtype=object) if isinstance(v, pa.Array) else v
+            for k, v in take_rows(columns, rows).items()}  # fmt: skip
 
 
 def read_sector_list(path, data: bytes, header: Header) -> tuple[dict, dict]:

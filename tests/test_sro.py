@@ -346,3 +346,59 @@ def test_entry_list_encodings_and_truncation(tmp_path):
     (tmp_path / entry.name).write_bytes(text.encode("utf-8")[: len(text) // 2])
     e = load_error(tmp_path / sector_file().name)
     assert Path(e.path).name == entry.name and e.line and e.column
+
+
+# ----------------------------------------------------------------------------- the array paths of the reader
+def test_pit_time_and_in_laps_of_every_stop_by_the_raw_rows():
+    """Every completed stop: its Lap In is an in-lap, the next lap (when completed) an out-lap carrying the
+    stop's Nett Time (Time out - Time in when blank; summed when two stops share a lap); no other lap has either."""
+    laps = oracle_laps()
+    done = {car: {n for n, _ in ls} for car, ls in laps.items()}
+    in_laps: set[tuple] = set()
+    pit: dict[tuple, float] = {}
+    for s in raw_stops():
+        car, lap_in = s["Nr"], int(s["Lap In"])
+        if lap_in not in done[car]:
+            continue
+        in_laps.add((car, lap_in))
+        nett = parse_time(s["Nett Time"])
+        if nett is None and parse_time(s["Time out"]) is not None:
+            nett = parse_time(s["Time out"]) - parse_time(s["Time in"])
+        if nett is not None and lap_in + 1 in done[car]:
+            pit[(car, lap_in + 1)] = pit.get((car, lap_in + 1), 0.0) + nett
+    r = race().laps
+    assert set(zip(r.loc[r["in_lap"], "car"], r.loc[r["in_lap"], "lap"])) == in_laps
+    got = {(c, int(n)): t for c, n, t in zip(r["car"], r["lap"], r["pit_time"]) if t == t}
+    assert got.keys() == pit.keys() and len(pit) > 250
+    assert all(got[k] == pytest.approx(v, abs=1e-6) for k, v in pit.items())
+
+
+def test_a_sector_list_in_race_order_reads_the_same_laps(tmp_path):
+    """The rows of the real file reordered by lap then car (as a live feed lists them), repeated headers dropped:
+    the reader sorts them itself; race times, lines and drivers agree with the raw rows of the new file."""
+    data = sector_file().read_bytes().split(b"\r\n")
+    header = data[0]
+    rows = [ln for ln in data[1:] if ln and ln != header]
+    rows.sort(key=lambda ln: (int(ln.split(b";")[7]), ln.split(b";")[0]))
+    shuffled = copy_race(tmp_path, sectors=b"\r\n".join([header, *rows, b""]))
+    with open(shuffled, encoding="utf-8", newline="") as fh:
+        raw = list(csv.reader(fh, delimiter=";"))[1:]
+    line_of = {(r[0], int(r[7])): line for line, r in enumerate(raw, 2)}
+    r = stintlab.load(shuffled).laps
+    assert [int(x) for x in r["line"]] == [line_of[(c, int(n))] for c, n in zip(r["car"], r["lap"])]
+    for car, done in oracle_laps().items():
+        if done:
+            mine = r[r["car"] == car]
+            assert mine["lap"].tolist() == [n for n, _ in done]
+            assert mine["elapsed"].iat[-1] == pytest.approx(sum(t for _, t in done), abs=1e-6)
+    # pit-stop line 20: Rossi drives #46 to lap 30, Hesse from lap 31 (as in the file order)
+    assert set(r[(r["car"] == "46") & (r["lap"] <= 30)]["driver"]) == {"Valentino Rossi"}
+
+
+def test_pit_exit_outside_the_next_lap(tmp_path):
+    lines = pit_file().read_bytes().split(b"\r\n")
+    fields = lines[3].split(b";")  # line 4: car 2 in on lap 2 at 5:45.920, out at 6:35.957 (in its lap 3, which ends at 9:07.862)
+    fields[6] = b"59:00.000"  # Time out far beyond lap 3
+    lines[3] = b";".join(fields)
+    e = load_error(copy_race(tmp_path, pits=b"\r\n".join(lines)))
+    assert (Path(e.path).name, e.line, e.column) == (pit_file().name, 4, "Time out") and "do not match" in e.message

@@ -32,9 +32,14 @@ def looks_like_entry_list(head: bytes) -> bool:
     return text.startswith((b"<?xml", b"<FILE")) and b"<FILE" in text and b"<ENTR>" in text
 
 
-def _text(node, tag: str) -> str:
-    value = node.findtext(tag)
-    return value.strip() if value else ""
+def _texts(node) -> dict[str, str]:
+    """tag → stripped text of ``node``'s children (the first child of each tag, as ``findtext``): one walk
+    of the children instead of one search per field."""
+    out: dict[str, str] = {}
+    for child in node:
+        if child.tag not in out:
+            out[child.tag] = child.text.strip() if child.text else ""
+    return out
 
 
 def read_entry_list(path) -> tuple[dict, pd.DataFrame, dict]:
@@ -56,22 +61,25 @@ def read_entry_list(path) -> tuple[dict, pd.DataFrame, dict]:
     session = {child.tag: (child.text or "").strip() for child in sess} if sess is not None else {}
     cars, rows = {}, []
     for i, entry in enumerate(root.iter("ENTR"), 1):
-        bib = _text(entry, "Bib")
+        fields = _texts(entry)
+        bib = fields.get("Bib", "")
         if not bib:
             raise StintlabFormatError(path, f"entry {i} has no <Bib>", column="Bib")
-        cars[bib] = {"class": _text(entry, "Class") or None, "team": _text(entry, "Team") or None,
-                     "vehicle": _text(entry, "Car") or None}  # fmt: skip
+        cars[bib] = {"class": fields.get("Class") or None, "team": fields.get("Team") or None,
+                     "vehicle": fields.get("Car") or None}  # fmt: skip
+        drivers = {child.tag: child for child in reversed(list(entry)) if child.tag.startswith("Driver")}  # first of a tag
         for slot in range(1, 9):
-            d = entry.find(f"Driver{slot}")
+            d = drivers.get(f"Driver{slot}")
             if d is None:
                 continue
-            first, last = _text(d, "First"), _text(d, "Last")
+            f = _texts(d)
+            first, last = f.get("First", ""), f.get("Last", "")
             if not (first or last):
                 continue
-            category = normalise_category(_text(d, "Category") or _text(d, "Licence") or None)
+            category = normalise_category(f.get("Category") or f.get("Licence") or None)
             rows.append((bib, slot, f"{first} {last}".strip(), first or None, last or None, category,
-                         _text(d, "Country") or None, _text(d, "Short") or None))  # fmt: skip
-    crew = pd.DataFrame(rows, columns=list(ENTRY_CREW_COLUMNS))
-    for col in ENTRY_CREW_COLUMNS:
-        crew[col] = crew[col].astype("Int8" if col == "slot" else "string")
+                         f.get("Country") or None, f.get("Short") or None))  # fmt: skip
+    values = list(zip(*rows)) if rows else [()] * len(ENTRY_CREW_COLUMNS)
+    crew = pd.DataFrame({col: pd.array(list(v), dtype="Int8" if col == "slot" else "string")
+                         for col, v in zip(ENTRY_CREW_COLUMNS, values)})  # fmt: skip
     return cars, crew, session

@@ -47,22 +47,27 @@ def _key(name) -> str:
     return " ".join(str(name or "").split()).casefold()
 
 
-def entry_mismatches(sectors: pd.DataFrame, stops: pd.DataFrame | None, cars: dict, crew: pd.DataFrame | None,
-                     sector_file, pit_file, entry_file) -> list[tuple]:  # fmt: skip
+def entry_mismatches(sectors, stops: pd.DataFrame | None, cars: dict, crew: pd.DataFrame | None,
+                     sector_file, pit_file, entry_file, *, stop_rows: list | None = None) -> list[tuple]:  # fmt: skip
     """(rule, file name, line, column, detail) of every contradiction (module docstring); [] without an entry list.
-    ``sectors``: the sector list's rows in file order (each car's first row is the one held against the entry
-    list; those first rows alone will do)."""
+    ``sectors``: the sector list's rows in file order, a DataFrame or a dict of numpy columns (each car's first
+    row is the one held against the entry list; those first rows alone will do). ``stop_rows``: ``records(stops)`` when the caller has them."""
     if not cars:
         return []
     names: dict[str, set] = {}
     if crew is not None:
-        for car, driver in zip(crew["car"].astype(str), crew["driver"], strict=True):
+        for car, driver in zip(map(str, crew["car"].tolist()), crew["driver"].tolist(), strict=True):
             names.setdefault(car, set()).add(_key(driver))
     sec, pit, ent = (Path(f).name if f is not None else None for f in (sector_file, pit_file, entry_file))
     out: list[tuple] = []
-    first = sectors.drop_duplicates("car")
-    for car, line, row_class, crew_names in zip(first["car"].tolist(), first["line"].tolist(), first["class"].tolist(),
-                                                crews(first), strict=True):  # fmt: skip
+    all_cars = sectors["car"].tolist()
+    first_at: dict = {}
+    for i, car in enumerate(all_cars):
+        first_at.setdefault(car, i)  # each car's first row, in the order of the rows
+    at = list(first_at.values())
+    lines, classes, crew_rows = sectors["line"].tolist(), sectors["class"].tolist(), crews(sectors)
+    firsts = [(all_cars[i], lines[i], classes[i], crew_rows[i]) for i in at]
+    for car, line, row_class, crew_names in firsts:
         car, line = str(car), int(line)
         if car not in cars:
             out.append(("entry_car_unknown", sec, line, "Bib", f"car {car} is not in the entry list {ent}"))
@@ -75,12 +80,12 @@ def entry_mismatches(sectors: pd.DataFrame, stops: pd.DataFrame | None, cars: di
             if str(name or "").strip() and _key(name) not in names.get(car, set()):
                 out.append(("entry_crew_sector", sec, line, f"Driver{slot}",
                             f"car {car}: {name!r} is not in the entered crew"))  # fmt: skip
-    on_track = set(first["car"].astype(str))
+    on_track = {str(car) for car in all_cars}
     for car in cars:
         if car not in on_track:
             out.append(("entry_car_absent", ent, None, "Bib", f"car {car} is entered but has no lap in {sec}"))
     if stops is not None:
-        for r in records(stops):
+        for r in records(stops) if stop_rows is None else stop_rows:
             car = str(r.car)
             if car not in cars:
                 continue  # already reported from the sector list (the pit-stop file has the sector list's cars)

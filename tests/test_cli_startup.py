@@ -53,3 +53,22 @@ def test_stops_of_a_car_does_not_open_the_archive(tmp_path):
     assert [int(r["lap_in"]) for r in rows] == in_laps
     assert [int(r["lap_out"]) for r in rows] == [lap + 1 for lap in in_laps]
     assert {r["car"] for r in rows} == {"8"}
+
+
+def test_stintlab_load_is_the_real_loader_even_when_first_asked_for_under_a_stand_in():
+    """The fuzzer swaps ``stintlab.race.load`` for a memoising one while it runs commands in process; the
+    package's lazy ``stintlab.load`` asked for during that time must still be the real loader afterwards
+    (it kept the stand-in, and a later load of an emptied file returned the memoised 38-lap race)."""
+    code = (
+        "import stintlab.race as r\n"
+        "real = r.load\n"
+        "r.load = lambda *a, **k: 'stand-in'\n"
+        "import stintlab\n"
+        "got = stintlab.load\n"
+        "r.load = real\n"
+        "import stintlab.race.loading as L\n"
+        "assert got is L.load and stintlab.load is L.load, got\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ), timeout=300)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr

@@ -49,9 +49,12 @@ def __getattr__(name: str):
     does) does not import pandas and the analysis until a race is loaded (``stintlab --help``,
     the archive queries)."""
     if name in ("Race", "load"):
-        from stintlab import race
+        # from the defining modules: a stand-in set on ``stintlab.race`` for a while (the fuzzer's
+        # shared load) must not become ``stintlab.load`` for good when it is first asked for meanwhile
+        from stintlab.race import Race
+        from stintlab.race.loading import load
 
-        value = getattr(race, name)
+        value = {"Race": Race, "load": load}[name]
         globals()[name] = value
         return value
     raise AttributeError(f"module 'stintlab' has no attribute {name!r}")

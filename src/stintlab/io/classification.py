@@ -243,7 +243,10 @@ def crew_frame(rows: list[tuple]) -> pd.DataFrame:
 
 def _strings(values: list) -> pd.arrays.ArrowStringArray:
     """The ``string`` column of ``values`` (text or None), built by pyarrow: ``pd.array(values,
-    dtype="string")`` without pandas' per-call inference (twenty small columns per file)."""
+    dtype="string")`` without pandas' per-call inference (twenty small columns per file); pandas' own
+    constructor when its ``string`` dtype is not stored by pyarrow (``mode.string_storage``)."""
+    if pd.StringDtype().storage != "pyarrow":
+        return pd.array(values, dtype="string")
     return pd.arrays.ArrowStringArray(pa.array(values, type=pa.string()))
 
 

@@ -150,10 +150,11 @@ def fixed_format_times(arr: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
     tails = np.ndarray(shape=(len(window) - _WIDTH + 1,), dtype=f"V{_WIDTH}", buffer=window, strides=(1,))
     ms = np.full(n, np.nan)
     ok = length == 0
+    counts = np.bincount(length, minlength=_WIDTH + 1)  # the lengths present: one pass, not one per format
     for size, digits, weights, seps, tens in _LAYOUTS:
-        sel = np.flatnonzero(length == size)
-        if not len(sel):
+        if not counts[size]:
             continue
+        sel = np.flatnonzero(length == size)
         value = tails[ends[sel]].view(np.uint8).reshape(-1, _WIDTH)[:, _WIDTH - size :]  # this length's values only
         d = value[:, digits] - np.uint8(_ZERO)  # wraps below '0': not a digit
         good = (d <= 9).all(axis=1)

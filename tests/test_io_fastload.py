@@ -57,6 +57,25 @@ def test_natural_order_of_a_shuffled_file(tmp_path):
     assert list(zip(laps["car"], laps["lap"].tolist(), laps["line"].tolist())) == expect
 
 
+def test_natural_order_of_a_grouped_file_with_two_laps_swapped(tmp_path):
+    # rows grouped by car (as published) but two laps of one car written in the wrong order: the
+    # reader's quick sort of the cars alone does not give (car, lap) order, the two-key sort must
+    path = lap_file("lemans-2019")
+    names, body, _ = raw_rows(path)
+    car_i, lap_i = names.index("NUMBER"), names.index("LAP_NUMBER")
+    lines = path.read_bytes().decode("utf-8-sig").rstrip("\r\n").split("\n")
+    k = next(i for i, (line, f) in enumerate(body) if f[car_i] == "10" and f[lap_i] == "5")
+    a, b = body[k][0] - 1, body[k + 1][0] - 1  # car 10's laps 5 and 6, consecutive in the file
+    lines[a], lines[b] = lines[b], lines[a]
+    out = tmp_path / "laps.csv"
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    names, body, _ = raw_rows(out)
+    expect = sorted(((f[car_i], int(f[lap_i]), line) for line, f in body), key=lambda t: (natural(t[0]), t[1]))
+    assert [e[2] for e in expect if e[0] == "10"][4:6] == [b + 1, a + 1]  # lap 5 now on the later line
+    laps = stintlab.load(out, find_results=False).laps
+    assert list(zip(laps["car"], laps["lap"].tolist(), laps["line"].tolist())) == expect
+
+
 def test_duplicated_laps_are_named_in_file_order_not_natural_order(tmp_path):
     # Le Mans 2019 lists car 10 before car 3 (file order), natural order puts 3 first: a lap of each
     # written twice must still name car 10's, the first in (first appearance, lap) order.

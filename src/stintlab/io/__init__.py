@@ -14,6 +14,7 @@ and dispatches:
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,7 +86,12 @@ def files_of_format(folder, fmt: str, *, exclude=None) -> list:
 
 
 def _csv_files(folder) -> list[Path]:
-    return [f for f in sorted(Path(folder).iterdir()) if f.suffix.lower() == ".csv" and f.is_file()]
+    # one directory scan, sorted by name (the order of sorting the paths: same folder), type from the
+    # scan itself (symlinks followed, as Path.is_file): no Path built or compared for the other entries
+    folder = Path(folder)
+    with os.scandir(folder) as it:
+        names = sorted(e.name for e in it if os.path.splitext(e.name)[1].lower() == ".csv" and e.is_file())
+    return [folder / name for name in names]
 
 
 def _is_format(path: Path, fmt: str) -> bool:

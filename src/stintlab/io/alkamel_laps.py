@@ -267,7 +267,7 @@ def laps_from_table(raw: RawTable, car_key=None) -> tuple[pd.DataFrame, pd.DataF
     if bool((codes[1:] >= codes[:-1]).all()) and bool((lap[1:][same] >= lap[:-1][same]).all()):
         order = None
     else:
-        order = np.lexsort((lap, codes))
+        order = _car_lap_order(codes, lap, len(encoded.dictionary))
         cols = {k: (v.take(order) if isinstance(v, pd.api.extensions.ExtensionArray) else v[order]) for k, v in cols.items()}
         codes, first_seen = codes[order], first_seen[order]
 
@@ -315,6 +315,22 @@ def laps_from_table(raw: RawTable, car_key=None) -> tuple[pd.DataFrame, pd.DataF
         "unclassed_cars": unclassed,  # cars with no CLASS on any row: class NO_CLASS
     }
     return df, sections, facts
+
+
+def _car_lap_order(codes: np.ndarray, lap: np.ndarray, ncars: int) -> np.ndarray:
+    """``np.lexsort((lap, codes))``: rows by car code, then lap, file order kept among equals. A file
+    whose rows are grouped by car (each car's laps in order) but whose cars are not in the wanted
+    order is the common case: a stable sort of the codes alone (a radix sort for 16-bit codes: 0.02
+    ms against 0.2 ms for 18,765 rows) gives the same order when each car's laps then come in order;
+    else the two-key sort."""
+    if ncars < 2**15:
+        small = codes.astype(np.int16)
+        order = np.argsort(small, kind="stable")
+        ordered, laps = small[order], lap[order]
+        same = ordered[1:] == ordered[:-1]
+        if bool((laps[1:][same] >= laps[:-1][same]).all()):
+            return order
+    return np.lexsort((lap, codes))
 
 
 def _fill_missing_times(cols: dict, same_car: np.ndarray, first_seen: np.ndarray) -> list[int]:

@@ -155,17 +155,19 @@ def classification_from_table(raw: RawTable) -> tuple[pd.DataFrame, pd.DataFrame
         class_position.append(in_class[cls[i]])
 
     def strings(values: list) -> pd.arrays.ArrowStringArray:
-        return pd.array([values[i] for i in order], dtype="string")
+        return _strings([values[i] for i in order])
 
     def whole_numbers(values) -> pd.arrays.IntegerArray:
-        return pd.array([None if np.isnan(values[i]) else int(values[i]) for i in order], dtype="Int32")
+        ordered = np.asarray(values, dtype=np.float64)[order]  # whole numbers 0..MAX_LAP or NaN
+        missing = np.isnan(ordered)
+        return pd.arrays.IntegerArray(np.where(missing, 0, ordered).astype(np.int32), missing)
 
     def floats(values) -> np.ndarray:
         return np.asarray(values, dtype=np.float64)[order]
 
     columns = {
         "position": whole_numbers(position),
-        "class_position": pd.array(class_position, dtype="Int32"),
+        "class_position": pd.arrays.IntegerArray(np.array(class_position, dtype=np.int32), np.zeros(n, dtype=bool)),
         "car": strings(cars),
         "class": strings(cls),
         "group": strings(text("GROUP")),
@@ -233,10 +235,19 @@ def crew_frame(rows: list[tuple]) -> pd.DataFrame:
     columns = list(zip(*rows)) if rows else [()] * len(CREW_COLUMNS)
     return pd.DataFrame(
         {
-            name: pd.array(list(values), dtype="Int8" if name == "slot" else "string")
+            name: pd.array(list(values), dtype="Int8") if name == "slot" else _strings(list(values))
             for name, values in zip(CREW_COLUMNS, columns)
         }
     )
+
+
+def _strings(values: list) -> pd.arrays.ArrowStringArray:
+    """The ``string`` column of ``values`` (text or None), built by pyarrow: ``pd.array(values,
+    dtype="string")`` without pandas' per-call inference (twenty small columns per file); pandas' own
+    constructor when its ``string`` dtype is not stored by pyarrow (``mode.string_storage``)."""
+    if pd.StringDtype().storage != "pyarrow":
+        return pd.array(values, dtype="string")
+    return pd.arrays.ArrowStringArray(pa.array(values, type=pa.string()))
 
 
 def _split_name(full: str) -> tuple[str | None, str | None]:

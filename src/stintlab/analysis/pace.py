@@ -297,7 +297,6 @@ def _group_metrics(clean: pd.DataFrame, keys: list[str]) -> tuple[dict, dict]:
     lap_time = clean["lap_time"].to_numpy(dtype=float)[ok]
     size = np.bincount(gid, minlength=n_groups)
     starts = np.r_[0, np.cumsum(size)[:-1]].astype(np.int64) if n_groups else np.zeros(0, dtype=np.int64)
-    labels = np.repeat(np.arange(n_groups), size)  # the group of each row once rows are grouped
 
     by_lap = within_groups(gid, n_groups, lap_time)
     x = lap_time[by_lap]
@@ -316,11 +315,10 @@ def _group_metrics(clean: pd.DataFrame, keys: list[str]) -> tuple[dict, dict]:
     keep = clean["stint_keep"].to_numpy(dtype=bool)[ok] if "stint_keep" in clean.columns else np.ones(len(gid), dtype=bool)
     mean_clean, stint_avg = _means(lap_time, keep, gid, n_groups)
     s10, s20 = np.where(in10, x, 0.0), np.where(in20, x, 0.0)
-    if np.isnan(x).any():  # pandas' compensated sums (rows grouped, as they were)
-        sums = pd.DataFrame({"g": labels, "_s10": s10, "_s20": s20}).groupby("g", sort=True).sum()
-        sum10, sum20 = sums["_s10"].to_numpy(), sums["_s20"].to_numpy()
-    else:  # what pandas computes for sorted group ids without NaN: ufunc.reduceat
-        sum10, sum20 = np.add.reduceat(s10, starts), np.add.reduceat(s20, starts)
+    # the two sums as pandas adds them in one groupby of both columns (rows grouped, ids sorted): reduceat
+    # when neither column holds a NaN, else its compensated sum for both (grouping.group_sums)
+    no_nan = not (np.isnan(s10).any() or np.isnan(s20).any())
+    sum10, sum20 = (group_sums(s, starts, size, in_order=no_nan) for s in (s10, s20))
     n10, n20 = np.minimum(size, 10), np.ceil(0.2 * size).astype(np.int64)
 
     sectors = []

@@ -30,7 +30,6 @@ whole corpus, a batch tool). A shared 2-core machine varies by +-50 %: compare p
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import resource
@@ -42,8 +41,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-CORPUS = Path(os.environ.get("STINTLAB_CORPUS", ROOT.parent / "shared" / "data" / "races"))
+from bench_cli_output import CORPUS, ROOT, lap_file  # noqa: E402  (the one lap-file lookup of the CLI benchmarks)
 
 TARGET = 0.8
 TARGETS = {"report": 2.0}
@@ -73,14 +71,6 @@ le-mans,WEC,2025-06-14,Le Mans,Ben KEATING
 spa,WEC,2025-05-10,Spa,Ben KEATING
 imola,WEC,2025-04-20,Imola,Ben KEATING
 """
-
-
-def lap_file(race: str) -> Path:
-    with open(CORPUS / "MANIFEST.csv", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            if row["race"] == race:
-                return CORPUS / race / row["laps_file"]
-    raise SystemExit(f"no race {race!r} in {CORPUS / 'MANIFEST.csv'}")
 
 
 def commands(tmp: Path, db: Path) -> list[tuple[str, list[str]]]:
